@@ -1,0 +1,101 @@
+import type { Bytes } from "./bytes.js";
+import type { EventClass } from "./events.js";
+import type { Reply } from "./reply.js";
+import type { KeyView } from "./repository.js";
+
+/** Command flags, as in Redis's command table. */
+export type CommandFlag =
+  /** Changes data. */
+  | "write"
+  /** Only reads. */
+  | "readonly"
+  /** O(1) or O(log n): safe at any time. */
+  | "fast"
+  /** May grow memory: refused under maxmemory with the noeviction policy. */
+  | "denyoom"
+  /** Works on the whole keyspace (FLUSHALL, KEYS, SCAN, DBSIZE, RANDOMKEY). */
+  | "keyspace"
+  /** Administrative. */
+  | "admin"
+  /** Not allowed inside a transaction (MULTI/EXEC). */
+  | "no-multi";
+
+/** The command groups (Redis's `group` field), which the API's services mirror. */
+export type CommandGroup = "generic" | "string" | "list" | "hash" | "set" | "sorted-set" | "transactions" | "server";
+
+/** Limits applied to every command; an operator raises them, nobody has to remember to set them. */
+export interface Limits {
+  /** Longest key in bytes. @default 65_536 */
+  readonly maxKeyBytes: number;
+  /** Longest string value or element in bytes (also what APPEND/SETRANGE may grow a string to). @default 536_870_912 */
+  readonly maxValueBytes: number;
+  /** Most arguments in one command, name included. @default 1_048_576 */
+  readonly maxArgs: number;
+  /** Largest SCAN-family COUNT. @default 100_000 */
+  readonly maxScanCount: number;
+}
+
+/** The defaults for {@link Limits}. */
+export const DEFAULT_LIMITS: Limits = {
+  maxKeyBytes: 65_536,
+  maxValueBytes: 536_870_912,
+  maxArgs: 1_048_576,
+  maxScanCount: 100_000,
+};
+
+/** What a command handler gets: the keyspace view, the time, and the event sink. */
+export interface CommandContext {
+  /** The time of this command, read once (ms since the epoch). */
+  readonly now: number;
+  /** The keyspace (lazy expiry applies to every read). */
+  readonly db: KeyView;
+  /** Emits a keyspace event for `key` (a no-op when nobody listens). */
+  notify(cls: EventClass, event: string, key: Bytes): void;
+  /** Random source in [0, 1) (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER); injectable for tests. */
+  random(): number;
+  /** Limits in force. */
+  readonly limits: Limits;
+}
+
+/** The static description of a command: the command table is data. */
+export interface CommandInfo {
+  /** Upper-case name, e.g. `SET`. */
+  readonly name: string;
+  /** Redis arity: N means exactly N arguments (name included), -N means at least N. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  /** Index of the first key argument (0 when the command takes no key). */
+  readonly firstKey: number;
+  /** Index of the last key argument; -1 means the last argument, -2 the one before… */
+  readonly lastKey: number;
+  /** Step between key arguments (MSET: 2). */
+  readonly step: number;
+  readonly group: CommandGroup;
+  /** Time complexity, as Redis documents it. */
+  readonly complexity: string;
+  /** One-line summary. */
+  readonly summary: string;
+  /** Syntax line, e.g. `SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | …]`. */
+  readonly syntax: string;
+}
+
+/** A command: its table entry plus its handler. */
+export interface CommandSpec extends CommandInfo {
+  /**
+   * Key extraction for commands whose keys firstKey/lastKey/step cannot describe (numkeys forms
+   * such as SINTERCARD, ZUNIONSTORE). Receives the whole argv.
+   */
+  keys?(argv: readonly Bytes[]): Bytes[];
+  /** Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input. */
+  handler(ctx: CommandContext, argv: readonly Bytes[]): Reply;
+}
+
+/** The keys a command touches, from its key spec. */
+export function commandKeys(spec: CommandSpec, argv: readonly Bytes[]): Bytes[] {
+  if (spec.keys) return spec.keys(argv);
+  if (spec.firstKey === 0) return [];
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+  const out: Bytes[] = [];
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) out.push(argv[i] as Bytes);
+  return out;
+}

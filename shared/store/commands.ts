@@ -1,0 +1,46 @@
+import type { CommandInfo, CommandSpec } from "./command.js";
+import { hashCommands } from "./t-hash.js";
+import { keyCommands } from "./t-keys.js";
+import { listCommands } from "./t-list.js";
+import { serverCommands } from "./t-server.js";
+import { setCommands } from "./t-set.js";
+import { stringCommands } from "./t-string.js";
+import { zsetCommands } from "./t-zset.js";
+
+/** Every command, in table order (generic, string, list, hash, set, sorted set, server). */
+export const ALL_COMMANDS: readonly CommandSpec[] = [
+  ...keyCommands,
+  ...stringCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...zsetCommands,
+  ...serverCommands,
+];
+
+/** Lookup by name, both upper and lower case (other casings are lower-cased first). */
+export function createCommandTable(specs: readonly CommandSpec[] = ALL_COMMANDS): Map<string, CommandSpec> {
+  const table = new Map<string, CommandSpec>();
+  for (const spec of specs) {
+    if (table.has(spec.name)) throw new Error(`duplicate command ${spec.name}`);
+    table.set(spec.name, spec);
+    table.set(spec.name.toLowerCase(), spec);
+  }
+  return table;
+}
+
+/** The command table as plain data (no handlers): for docs, the API and the console's completion. */
+export function commandInfos(specs: readonly CommandSpec[] = ALL_COMMANDS): CommandInfo[] {
+  return specs.map(({ name, arity, flags, firstKey, lastKey, step, group, complexity, summary, syntax }) => ({
+    name,
+    arity,
+    flags,
+    firstKey,
+    lastKey,
+    step,
+    group,
+    complexity,
+    summary,
+    syntax,
+  }));
+}

@@ -1,0 +1,286 @@
+import { BigMap } from "./big-map.js";
+import type { Bytes } from "./bytes.js";
+import { CursorRegistry } from "./cursor-registry.js";
+import { StoreError } from "./errors.js";
+import type { EventClass } from "./events.js";
+import { ExpiryIndex } from "./expiry-index.js";
+import { compileGlob } from "./glob.js";
+import type {
+  ExpireSliceResult,
+  KeyView,
+  Repository,
+  RepositoryStats,
+  ScanFilter,
+  ScanPage,
+  WatchHandle,
+} from "./repository.js";
+import { typeOf, type Value } from "./value.js";
+
+/** Options of {@link MapRepository}. */
+export interface MapRepositoryOptions {
+  /** Entries per internal Map shard (below V8's 2^24 Map limit). @default 16_000_000 */
+  readonly shardLimit?: number;
+  /** Called for changes the repository makes by itself (lazy expiry): `expired` events. */
+  readonly notify?: (cls: EventClass, event: string, key: Bytes) => void;
+  /** Random source for RANDOMKEY. @default Math.random */
+  readonly random?: () => number;
+  /** Most SCAN cursors parked at once. @default 1024 */
+  readonly maxOpenCursors?: number;
+}
+
+interface WatchSlot {
+  refs: number;
+  version: number;
+}
+
+/**
+ * The embedded storage engine: the keyspace on `Map`s (via {@link BigMap}, past the 2^24 limit),
+ * with TTLs kept apart (`expires`, like Redis's expires dict, plus a deadline-ordered
+ * {@link ExpiryIndex}), so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
+ * command in place.
+ */
+export class MapRepository implements Repository, KeyView {
+  readonly synchronous = true;
+  private readonly data: BigMap<Bytes, Value>;
+  private readonly expires: BigMap<Bytes, number>;
+  private readonly index = new ExpiryIndex();
+  private readonly cursors: CursorRegistry<Bytes>;
+  private readonly watched = new Map<Bytes, WatchSlot>();
+  private readonly notify: (cls: EventClass, event: string, key: Bytes) => void;
+  private readonly random: () => number;
+  /** The time of the command being run (read once per command by the caller). */
+  private now = 0;
+  private expiredKeys = 0;
+  private hits = 0;
+  private misses = 0;
+  private dirty = 0;
+
+  constructor(options: MapRepositoryOptions = {}) {
+    this.data = new BigMap(options.shardLimit);
+    this.expires = new BigMap(options.shardLimit);
+    this.cursors = new CursorRegistry(options.maxOpenCursors);
+    this.notify = options.notify ?? (() => {});
+    this.random = options.random ?? Math.random;
+  }
+
+  atomic<T>(_keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): T {
+    this.now = nowMs;
+    return fn(this);
+  }
+
+  watch(keys: readonly Bytes[], nowMs: number): WatchHandle {
+    this.now = nowMs;
+    const slots: [WatchSlot, number, Bytes][] = [];
+    for (const key of keys) {
+      this.live(key); // reclaim an already-expired key first, so it does not count as a change
+      let slot = this.watched.get(key);
+      if (!slot) {
+        slot = { refs: 0, version: 0 };
+        this.watched.set(key, slot);
+      }
+      slot.refs++;
+      slots.push([slot, slot.version, key]);
+    }
+    let released = false;
+    return {
+      changed: () => {
+        for (const [slot, version, key] of slots) {
+          this.live(key); // a key that expired since WATCH counts as modified, as in Redis 7
+          if (slot.version !== version) return true;
+        }
+        return false;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const [slot, , key] of slots) {
+          if (--slot.refs === 0) this.watched.delete(key);
+        }
+      },
+    };
+  }
+
+  /** True when `key` exists and is not past its deadline; reclaims it (with an event) if it is. */
+  private live(key: Bytes): boolean {
+    if (!this.data.has(key)) return false;
+    if (this.expires.size === 0) return true;
+    const at = this.expires.get(key);
+    if (at !== undefined && this.now > at) {
+      this.reclaim(key, at);
+      return false;
+    }
+    return true;
+  }
+
+  private reclaim(key: Bytes, atMs: number): void {
+    this.data.delete(key);
+    this.expires.delete(key);
+    this.index.remove(key, atMs);
+    this.expiredKeys++;
+    this.touch(key);
+    this.notify("expired", "expired", key);
+  }
+
+  lookup(key: Bytes): Value | undefined {
+    const v = this.data.get(key);
+    if (v === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined && this.now > at) {
+        this.reclaim(key, at);
+        this.misses++;
+        return undefined;
+      }
+    }
+    this.hits++;
+    return v;
+  }
+
+  put(key: Bytes, value: Value, keepTtl = false): void {
+    this.data.set(key, value);
+    if (!keepTtl && this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined) {
+        this.expires.delete(key);
+        this.index.remove(key, at);
+      }
+    }
+    this.touch(key);
+  }
+
+  remove(key: Bytes): boolean {
+    if (!this.live(key)) return false;
+    this.data.delete(key);
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined) {
+        this.expires.delete(key);
+        this.index.remove(key, at);
+      }
+    }
+    this.touch(key);
+    return true;
+  }
+
+  expireAt(key: Bytes): number | undefined {
+    if (!this.live(key)) return undefined;
+    return this.expires.size === 0 ? undefined : this.expires.get(key);
+  }
+
+  setExpireAt(key: Bytes, atMs: number): void {
+    if (!this.live(key)) return;
+    const old = this.expires.get(key);
+    if (old !== undefined) this.index.remove(key, old);
+    this.expires.set(key, atMs);
+    this.index.add(key, atMs);
+    this.touch(key);
+  }
+
+  persist(key: Bytes): boolean {
+    if (!this.live(key)) return false;
+    const at = this.expires.get(key);
+    if (at === undefined) return false;
+    this.expires.delete(key);
+    this.index.remove(key, at);
+    this.touch(key);
+    return true;
+  }
+
+  touch(key: Bytes): void {
+    this.dirty++;
+    if (this.watched.size !== 0) {
+      const slot = this.watched.get(key);
+      if (slot) slot.version++;
+    }
+  }
+
+  size(): number {
+    return this.data.size - (this.index.size === 0 ? 0 : this.index.dueCount(this.now));
+  }
+
+  expiresSize(): number {
+    return this.expires.size;
+  }
+
+  scan(cursor: string, count: number, filter: ScanFilter): ScanPage {
+    let iter: Iterator<Bytes> | undefined;
+    if (cursor === "0") iter = this.data.keys();
+    else {
+      iter = this.cursors.take(cursor, this.now);
+      if (!iter) throw new StoreError("INVALID_CURSOR");
+    }
+    const match = filter.match === undefined ? null : compileGlob(filter.match);
+    const keys: Bytes[] = [];
+    const limit = Math.max(1, count);
+    for (let examined = 0; examined < limit; examined++) {
+      const next = iter.next();
+      if (next.done) return { cursor: "0", keys };
+      const key = next.value;
+      if (match !== null && !match(key)) continue;
+      const v = this.lookup(key);
+      if (v === undefined) continue;
+      if (filter.type !== undefined && typeOf(v) !== filter.type) continue;
+      keys.push(key);
+    }
+    return { cursor: this.cursors.park(iter, this.now), keys };
+  }
+
+  randomKey(): Bytes | undefined {
+    // Bounded attempts: a keyspace made mostly of due keys reclaims some on every try.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const n = this.data.size;
+      if (n === 0) return undefined;
+      let skip = Math.floor(this.random() * n);
+      // Map offers no random access; skipping is O(n) in the worst case, as KEYS is.
+      for (const key of this.data.keys()) {
+        if (skip-- > 0) continue;
+        if (this.live(key)) return key;
+        break;
+      }
+    }
+    return undefined;
+  }
+
+  flush(): number {
+    const n = this.size();
+    if (this.watched.size !== 0) for (const slot of this.watched.values()) slot.version++;
+    this.data.clear();
+    this.expires.clear();
+    this.index.clear();
+    this.cursors.clear();
+    this.dirty += n;
+    return n;
+  }
+
+  activeExpire(nowMs: number, sample: number): ExpireSliceResult {
+    this.now = nowMs;
+    const due = this.index.popDue(nowMs, sample);
+    let expired = 0;
+    for (const key of due) {
+      // The index entry is gone already; the key may have been re-set meanwhile.
+      const at = this.expires.get(key);
+      if (at === undefined || nowMs <= at) continue;
+      this.data.delete(key);
+      this.expires.delete(key);
+      this.expiredKeys++;
+      expired++;
+      this.touch(key);
+      this.notify("expired", "expired", key);
+    }
+    return { sampled: due.length, expired };
+  }
+
+  stats(): RepositoryStats {
+    return {
+      keys: this.data.size,
+      keysWithTtl: this.expires.size,
+      expiredKeys: this.expiredKeys,
+      hits: this.hits,
+      misses: this.misses,
+      dirty: this.dirty,
+    };
+  }
+}

@@ -1,0 +1,247 @@
+import { type Bytes, toBytes } from "./bytes.js";
+import { type Clock, systemClock } from "./clock.js";
+import { type CommandContext, type CommandSpec, commandKeys, DEFAULT_LIMITS, type Limits } from "./command.js";
+import { createCommandTable } from "./commands.js";
+import { StoreError, wrongArity } from "./errors.js";
+import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
+import { Sweeper, type SweepOptions, type SweepRunResult, type SweepStats } from "./expire.js";
+import { MapRepository } from "./map-repository.js";
+import type { Reply } from "./reply.js";
+import type { KeyView, Repository, RepositoryStats, WatchHandle } from "./repository.js";
+import { runTransaction, type TransactionHost } from "./transaction.js";
+
+/** A command argument: text is encoded as UTF-8, a `Uint8Array` is taken byte for byte. */
+export type Arg = string | Uint8Array;
+
+/** Options of {@link createStore}. */
+export interface StoreOptions {
+  /** The clock every command reads once. @default systemClock */
+  readonly clock?: Clock;
+  /** The storage engine. @default a new {@link MapRepository} */
+  readonly repository?: Repository;
+  /** Limits (any omitted field takes its default from {@link DEFAULT_LIMITS}). */
+  readonly limits?: Partial<Limits>;
+  /** Random source for random replies. @default Math.random */
+  readonly random?: () => number;
+  /** The active expiry sweep (runs only after {@link Store.start}). */
+  readonly sweep?: SweepOptions;
+  /** Entries per internal Map shard of the default repository (tests lower it). */
+  readonly shardLimit?: number;
+}
+
+/** Counters of a store. */
+export interface StoreStats extends RepositoryStats {
+  /** Commands executed. */
+  readonly commands: number;
+  /** Commands that failed with an error. */
+  readonly errors: number;
+  /** Active sweep counters. */
+  readonly sweep: SweepStats;
+  /** Keyspace event subscribers. */
+  readonly subscribers: number;
+}
+
+/**
+ * An in-memory key-value store with Redis data types and semantics.
+ *
+ * Commands are Redis-style argument vectors: `await store.exec(["SET", "k", "v", "EX", "10"])`.
+ * Replies are shaped as RESP2 replies (see {@link Reply}). No timer runs until {@link start}.
+ */
+export class Store {
+  /** The clock commands read. */
+  readonly clock: Clock;
+  /** The storage engine. */
+  readonly repository: Repository;
+  /** Keyspace events of every change. */
+  readonly events = new EventBus();
+  /** Limits in force. */
+  readonly limits: Limits;
+  /** The command table, by upper- and lower-case name. */
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  private readonly table: Map<string, CommandSpec>;
+  private readonly sweeper: Sweeper;
+  private readonly random: () => number;
+  private commandCount = 0;
+  private errorCount = 0;
+  /** Time of the command being run, for events emitted while it runs. */
+  private now = 0;
+  private readonly notifyBus = (cls: EventClass, event: string, key: Bytes): void => {
+    if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: this.now });
+  };
+
+  constructor(options: StoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.repository =
+      options.repository ??
+      new MapRepository({
+        shardLimit: options.shardLimit,
+        random: this.random,
+        notify: (cls, event, key) => {
+          if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: this.clock.now() });
+        },
+      });
+    this.table = createCommandTable();
+    this.commands = this.table;
+    this.sweeper = new Sweeper(this.repository, this.clock, options.sweep);
+  }
+
+  /** Resolves a command by name and checks its arity and the limits. Throws {@link StoreError}. */
+  resolve(argv: readonly Bytes[]): CommandSpec {
+    if (argv.length === 0) throw new StoreError("UNKNOWN_COMMAND", "ERR empty command");
+    const name = argv[0] as Bytes;
+    const spec = this.table.get(name) ?? this.table.get(name.toLowerCase());
+    if (spec === undefined) {
+      const rest = argv
+        .slice(1, 4)
+        .map((a) => `'${a.slice(0, 64)}'`)
+        .join(" ");
+      throw new StoreError(
+        "UNKNOWN_COMMAND",
+        `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${rest}`,
+      );
+    }
+    const n = argv.length;
+    if (spec.arity > 0 ? n !== spec.arity : n < -spec.arity) throw wrongArity(spec.name);
+    const limits = this.limits;
+    if (n > limits.maxArgs) {
+      throw new StoreError("LIMIT", `ERR too many arguments (${n} > max ${limits.maxArgs})`);
+    }
+    for (let i = 1; i < n; i++) {
+      if ((argv[i] as Bytes).length > limits.maxValueBytes) {
+        throw new StoreError("LIMIT", `ERR argument exceeds the maximum size (${limits.maxValueBytes} bytes)`);
+      }
+    }
+    if (spec.firstKey !== 0) {
+      for (const key of commandKeys(spec, argv)) {
+        if (key.length > limits.maxKeyBytes) {
+          throw new StoreError("LIMIT", `ERR key exceeds the maximum size (${limits.maxKeyBytes} bytes)`);
+        }
+      }
+    }
+    return spec;
+  }
+
+  /** A command context over `view` at `now`. */
+  private context(view: KeyView, now: number, notify: CommandContext["notify"]): CommandContext {
+    return { now, db: view, notify, random: this.random, limits: this.limits };
+  }
+
+  /** Normalizes arguments to bytes. */
+  static argv(args: readonly Arg[]): Bytes[] {
+    const out = new Array<Bytes>(args.length);
+    for (let i = 0; i < args.length; i++) out[i] = toBytes(args[i] as Arg);
+    return out;
+  }
+
+  /**
+   * Runs one command and resolves with its reply; rejects with a {@link StoreError} on bad input.
+   * Works with any repository, synchronous or remote.
+   */
+  async exec(args: readonly Arg[]): Promise<Reply> {
+    return this.run(Store.argv(args));
+  }
+
+  /**
+   * Runs one command synchronously (embedded use, benchmarks). Throws a {@link StoreError} on bad
+   * input, and a `TypeError` when the repository is asynchronous.
+   */
+  execSync(args: readonly Arg[]): Reply {
+    if (!this.repository.synchronous) throw new TypeError("execSync needs a synchronous repository");
+    return this.run(Store.argv(args)) as Reply;
+  }
+
+  /** Runs an already-normalized argv. Returns a Promise only for asynchronous repositories. */
+  run(argv: readonly Bytes[]): Reply | Promise<Reply> {
+    this.commandCount++;
+    try {
+      const spec = this.resolve(argv);
+      const now = this.clock.now();
+      this.now = now;
+      const keys = this.repository.synchronous
+        ? null
+        : spec.flags.includes("keyspace")
+          ? null
+          : commandKeys(spec, argv);
+      const result = this.repository.atomic(keys, now, (view) =>
+        spec.handler(this.context(view, now, this.notifyBus), argv),
+      );
+      if (result instanceof Promise) {
+        return result.catch((error: unknown) => {
+          this.errorCount++;
+          throw error;
+        });
+      }
+      return result;
+    } catch (error) {
+      this.errorCount++;
+      throw error;
+    }
+  }
+
+  /** Starts watching keys (WATCH): pass the handle to {@link transaction}, then release it. */
+  async watch(keys: readonly Arg[]): Promise<WatchHandle> {
+    return this.repository.watch(Store.argv(keys), this.clock.now());
+  }
+
+  /**
+   * Runs commands atomically and all-or-nothing (MULTI/EXEC). Resolves with one reply per command,
+   * or with null when `watch` reports a change (nothing ran). A command that is unknown or has the
+   * wrong arity rejects the whole batch with EXECABORT before anything runs.
+   */
+  async transaction(commands: readonly (readonly Arg[])[], watch?: WatchHandle): Promise<Reply[] | null> {
+    const host: TransactionHost = {
+      repository: this.repository,
+      resolve: (argv) => this.resolve(argv),
+      context: (view, now, sink) =>
+        this.context(view, now, (cls, event, key) => sink({ event, key, class: cls, atMs: now })),
+      publish: (events: readonly KeyspaceEvent[]) => {
+        if (this.events.listening) for (const e of events) this.events.emit(e);
+      },
+      now: () => this.clock.now(),
+    };
+    this.commandCount += commands.length;
+    return runTransaction(
+      host,
+      commands.map((c) => Store.argv(c)),
+      watch,
+    );
+  }
+
+  /** Starts the active expiry sweep on its croner schedule. Idempotent. */
+  start(): void {
+    this.sweeper.start();
+  }
+
+  /** Stops every timer the store started. Idempotent. */
+  stop(): void {
+    this.sweeper.stop();
+  }
+
+  /** Runs one active expiry cycle now (for runtimes with their own scheduler: Cron Triggers, alarms). */
+  sweep(): Promise<SweepRunResult> {
+    return this.sweeper.sweep();
+  }
+
+  /** Changes the sweep's cron pattern at run time. */
+  setSweepPattern(pattern: string): void {
+    this.sweeper.setPattern(pattern);
+  }
+
+  /** Counters. */
+  stats(): StoreStats {
+    return {
+      ...this.repository.stats(),
+      commands: this.commandCount,
+      errors: this.errorCount,
+      sweep: this.sweeper.stats(),
+      subscribers: this.events.subscriberCount,
+    };
+  }
+}
+
+/** Creates a store (see {@link Store}). */
+export function createStore(options: StoreOptions = {}): Store {
+  return new Store(options);
+}

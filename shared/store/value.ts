@@ -1,0 +1,24 @@
+import type { Bytes } from "./bytes.js";
+
+/** The Redis data types the store holds. */
+export type KeyType = "string" | "list" | "hash" | "set" | "zset";
+
+/** What every non-string value (list, hash, set, sorted set) implements. */
+export interface ContainerValue {
+  /** The value's data type. */
+  readonly type: Exclude<KeyType, "string">;
+  /** Number of elements (LLEN, HLEN, SCARD, ZCARD). An empty container is deleted by commands. */
+  readonly size: number;
+  /** A deep copy (COPY, transaction rollback, snapshots). */
+  clone(): ContainerValue;
+  /** Approximate heap bytes held by the elements (for MEMORY USAGE-style introspection). */
+  memoryBytes(): number;
+}
+
+/** A stored value: a string value is kept as {@link Bytes} directly (no wrapper object). */
+export type Value = Bytes | ContainerValue;
+
+/** The data type of a stored value. */
+export function typeOf(value: Value): KeyType {
+  return typeof value === "string" ? "string" : value.type;
+}
