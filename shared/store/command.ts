@@ -1,4 +1,5 @@
 import type { Bytes } from "./bytes.js";
+import type { CursorRegistry } from "./cursor-registry.js";
 import type { EventClass } from "./events.js";
 import type { Reply } from "./reply.js";
 import type { KeyView } from "./repository.js";
@@ -55,6 +56,14 @@ export interface CommandContext {
   random(): number;
   /** Limits in force. */
   readonly limits: Limits;
+  /** Parked iterators of HSCAN/SSCAN/ZSCAN (see scan-elements.ts). */
+  readonly elementCursors: CursorRegistry<ElementCursor>;
+}
+
+/** A parked element scan: the key it belongs to and the live iterator over its elements. */
+export interface ElementCursor {
+  readonly key: Bytes;
+  readonly iter: Iterator<unknown>;
 }
 
 /** The static description of a command: the command table is data. */

@@ -1,6 +1,11 @@
 import { type Bytes, toBytes } from "./bytes.js";
 import { type Clock, systemClock } from "./clock.js";
-import { type CommandContext, type CommandSpec, commandKeys, DEFAULT_LIMITS, type Limits } from "./command.js";
+import { CursorRegistry } from "./cursor-registry.js";
+import {
+  type CommandContext,
+  type CommandSpec,
+  commandKeys,
+  type ElementCursor, DEFAULT_LIMITS, type Limits } from "./command.js";
 import { createCommandTable } from "./commands.js";
 import { StoreError, wrongArity } from "./errors.js";
 import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
@@ -61,6 +66,7 @@ export class Store {
   private readonly table: Map<string, CommandSpec>;
   private readonly sweeper: Sweeper;
   private readonly random: () => number;
+  private readonly elementCursors = new CursorRegistry<ElementCursor>();
   private commandCount = 0;
   private errorCount = 0;
   /** Time of the command being run, for events emitted while it runs. */
@@ -125,7 +131,7 @@ export class Store {
 
   /** A command context over `view` at `now`. */
   private context(view: KeyView, now: number, notify: CommandContext["notify"]): CommandContext {
-    return { now, db: view, notify, random: this.random, limits: this.limits };
+    return { now, db: view, notify, random: this.random, limits: this.limits, elementCursors: this.elementCursors };
   }
 
   /** Normalizes arguments to bytes. */
