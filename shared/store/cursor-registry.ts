@@ -8,7 +8,7 @@
  * idle time; an unknown or evicted cursor is an `ERR invalid cursor`.
  */
 export class CursorRegistry<T> {
-  private readonly open = new Map<string, { iter: Iterator<T>; lastUsedMs: number }>();
+  private readonly open = new Map<string, { item: T; lastUsedMs: number }>();
   private nextId = 1;
 
   /**
@@ -25,21 +25,21 @@ export class CursorRegistry<T> {
     return this.open.size;
   }
 
-  /** Parks `iter` and returns its cursor (never "0"). */
-  park(iter: Iterator<T>, nowMs: number): string {
+  /** Parks `item` (an iterator, or a record holding one) and returns its cursor (never "0"). */
+  park(item: T, nowMs: number): string {
     this.evict(nowMs);
     const id = String(this.nextId++);
-    this.open.set(id, { iter, lastUsedMs: nowMs });
+    this.open.set(id, { item, lastUsedMs: nowMs });
     return id;
   }
 
-  /** Takes a parked iterator back (it is no longer parked); undefined when unknown or expired. */
-  take(cursor: string, nowMs: number): Iterator<T> | undefined {
+  /** Takes a parked item back (it is no longer parked); undefined when unknown or expired. */
+  take(cursor: string, nowMs: number): T | undefined {
     const slot = this.open.get(cursor);
     if (!slot) return undefined;
     this.open.delete(cursor);
     if (nowMs - slot.lastUsedMs > this.idleMs) return undefined;
-    return slot.iter;
+    return slot.item;
   }
 
   /** Drops every parked cursor (FLUSHALL). */

@@ -44,7 +44,7 @@ export class MapRepository implements Repository, KeyView {
   private readonly data: BigMap<Bytes, Value>;
   private readonly expires: BigMap<Bytes, number>;
   private readonly index = new ExpiryIndex();
-  private readonly cursors: CursorRegistry<Bytes>;
+  private readonly cursors: CursorRegistry<Iterator<Bytes>>;
   private readonly watched = new Map<Bytes, WatchSlot>();
   private readonly notify: (cls: EventClass, event: string, key: Bytes) => void;
   private readonly random: () => number;

@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import { StoreError, notFloat, notInteger } from "./errors.js";
+import { notFloat, notInteger, StoreError } from "./errors.js";
 
 /**
  * Argument parsing shared by every command, with Redis's rules (`string2ll`, `string2ld`).

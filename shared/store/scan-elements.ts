@@ -2,8 +2,8 @@ import type { Bytes } from "./bytes.js";
 import type { CommandContext } from "./command.js";
 import { StoreError, syntaxError } from "./errors.js";
 import { compileGlob } from "./glob.js";
-import type { Reply } from "./reply.js";
 import { parseCount } from "./parse.js";
+import type { Reply } from "./reply.js";
 
 /** Parsed `[MATCH pattern] [COUNT count] [NOVALUES]` options of HSCAN/SSCAN/ZSCAN. */
 export interface ElementScanOptions {

@@ -1,12 +1,15 @@
 import { type Bytes, toBytes } from "./bytes.js";
 import { type Clock, systemClock } from "./clock.js";
-import { CursorRegistry } from "./cursor-registry.js";
 import {
   type CommandContext,
   type CommandSpec,
   commandKeys,
-  type ElementCursor, DEFAULT_LIMITS, type Limits } from "./command.js";
+  DEFAULT_LIMITS,
+  type ElementCursor,
+  type Limits,
+} from "./command.js";
 import { createCommandTable } from "./commands.js";
+import { CursorRegistry } from "./cursor-registry.js";
 import { StoreError, wrongArity } from "./errors.js";
 import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
 import { Sweeper, type SweepOptions, type SweepRunResult, type SweepStats } from "./expire.js";
