@@ -1,0 +1,180 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { DescService } from "@bufbuild/protobuf";
+import { type ConnectRouter, cors as connectCors, createContextValues } from "@connectrpc/connect";
+import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
+import fastifyCors from "@fastify/cors";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from "fastify";
+import { HealthState, registerHealthService, ServingStatus } from "../shared/api/health.js";
+import { registerReflectionServices } from "../shared/api/reflection.js";
+import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
+import { createStore, type Store } from "../shared/index.js";
+import { type CleartextServer, createCleartextServer, type DualHandler } from "./cleartext-server.js";
+import type { ServerConfig } from "./config.js";
+import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics.js";
+import { apiRoutes } from "./routes.js";
+
+/** A running server. */
+export interface MemorabiliaServer {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly health: HealthState;
+  readonly metrics: ServerMetrics;
+  /** The base URL (`http://127.0.0.1:7379` or `https://…`). */
+  readonly url: string;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /**
+   * Graceful shutdown: health turns NOT_SERVING, no new connections, in-flight calls and streams
+   * get `shutdownTimeoutMs` to finish (then they are aborted), the store's timers stop.
+   */
+  close(): Promise<void>;
+}
+
+/** Options that are not configuration: injected collaborators (tests, embedding). */
+export interface ServerDeps {
+  /** The store to serve. @default a new store with the configured limits and sweep */
+  readonly store?: Store;
+}
+
+/** Builds and starts the server. */
+export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<MemorabiliaServer> {
+  const store =
+    deps.store ??
+    createStore({
+      limits: {
+        maxKeyBytes: config.maxKeyBytes,
+        maxValueBytes: config.maxValueBytes,
+        maxArgs: config.maxArgs,
+        maxScanCount: config.maxScanCount,
+      },
+      sweep: { pattern: config.sweepPattern },
+    });
+  const tls = config.tlsCert !== undefined && config.tlsKey !== undefined;
+  let cleartext: CleartextServer | undefined;
+  let metricsRef: ServerMetrics | undefined;
+  const serverFactory: FastifyServerFactory = (handler) => {
+    cleartext = createCleartextServer(handler as unknown as DualHandler, {
+      maxConcurrentStreams: config.maxStreamsPerConnection,
+      onConnection: (p) => metricsRef?.countConnection(p),
+    });
+    return cleartext as never;
+  };
+  const logger = {
+    level: config.logLevel,
+    redact: ["req.headers.authorization", 'req.headers["x-memorabilia-token"]'],
+  };
+  const app: FastifyInstance = tls
+    ? (Fastify({
+        logger,
+        http2: true,
+        https: {
+          allowHTTP1: true,
+          key: readFileSync(config.tlsKey as string),
+          cert: readFileSync(config.tlsCert as string),
+        },
+        forceCloseConnections: true,
+        disableRequestLogging: true,
+      }) as unknown as FastifyInstance)
+    : Fastify({ logger, serverFactory, forceCloseConnections: false, disableRequestLogging: true });
+
+  const metrics = createServerMetrics(store);
+  metricsRef = metrics;
+  const services: DescService[] = [Health];
+  const register = apiRoutes(store, { heartbeatMs: config.heartbeatMs, logger: app.log });
+  services.push(...register.services);
+  const health = new HealthState(services.map((s) => s.typeName));
+
+  const routes = (router: ConnectRouter): void => {
+    register.routes(router);
+    registerHealthService(router, health);
+    registerReflectionServices(router, services);
+  };
+
+  // The API scope: CORS and the Connect routes (connect-fastify replaces content-type parsers
+  // in its own scope, so other routes live in sibling scopes).
+  await app.register(async (scope) => {
+    if (config.corsOrigins.length > 0) {
+      await scope.register(fastifyCors, {
+        origin: config.corsOrigins.includes("*") ? true : config.corsOrigins,
+        methods: [...connectCors.allowedMethods],
+        allowedHeaders: [...connectCors.allowedHeaders, "Authorization"],
+        exposedHeaders: [...connectCors.exposedHeaders, "Memorabilia-Error-Code"],
+        maxAge: 7200,
+      });
+    }
+    await scope.register(fastifyConnectPlugin, {
+      routes,
+      readMaxBytes: config.maxRequestBytes,
+      maxTimeoutMs: config.maxTimeoutMs,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      interceptors: [observeInterceptor(metrics, app.log), protectedModeInterceptor(() => config.protectedMode)],
+      contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
+    });
+  });
+
+  // Operations scope: metrics and a plain health probe.
+  await app.register(async (scope) => {
+    scope.get("/metrics", async (req, reply) => {
+      if (config.protectedMode && !isLoopback(req.socket.remoteAddress))
+        return reply.code(403).send("protected mode\n");
+      reply.header("content-type", metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+    scope.get("/healthz", async (_req, reply) => {
+      const serving = health.get("") === ServingStatus.SERVING;
+      return reply.code(serving ? 200 : 503).send(serving ? "ok\n" : "shutting down\n");
+    });
+  });
+
+  // The console scope: the built web console, or a page saying how to build it.
+  const consoleDir = resolve(config.consoleDir);
+  await app.register(async (scope) => {
+    if (existsSync(resolve(consoleDir, "index.html"))) {
+      await scope.register(fastifyStatic, { root: consoleDir, prefix: "/", index: ["index.html"] });
+    } else {
+      scope.get("/", async (_req, reply) =>
+        reply
+          .type("text/html")
+          .send(
+            `<!doctype html><title>Memorabilia</title><h1>Memorabilia</h1><p>The API is up. The web console is not built in ${consoleDir}: run <code>npm run build</code>.</p>`,
+          ),
+      );
+    }
+  });
+
+  if (!isLoopback(config.host) && config.host !== "localhost") {
+    app.log.warn(
+      { host: config.host },
+      config.protectedMode
+        ? "listening beyond loopback in protected mode: non-loopback clients will be refused until auth is configured"
+        : "listening beyond loopback with protected mode OFF and no auth: anyone who can reach this port can read and write every key",
+    );
+  }
+
+  await app.listen({ host: config.host, port: config.port });
+  store.start();
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `${tls ? "https" : "http"}://${hostForUrl}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      health.setAll(ServingStatus.NOT_SERVING);
+      const deadline = setTimeout(() => cleartext?.destroyConnections(), config.shutdownTimeoutMs + 1000);
+      deadline.unref();
+      // Stop accepting, then ask live connections to finish (HTTP/2 GOAWAY, idle HTTP/1.1 closed).
+      const closed = app.close();
+      cleartext?.closeConnectionsGracefully();
+      await closed;
+      clearTimeout(deadline);
+      store.stop();
+    })();
+    return closing;
+  };
+  return { app, store, health, metrics, url, port, close };
+}

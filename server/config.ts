@@ -1,0 +1,282 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+/** The server's configuration, after flags, environment and config file are merged. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  corsOrigins: string[];
+  sweepPattern: string;
+  maxRequestBytes: number;
+  maxKeyBytes: number;
+  maxValueBytes: number;
+  maxArgs: number;
+  maxScanCount: number;
+  maxTimeoutMs: number;
+  maxStreamsPerConnection: number;
+  heartbeatMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+  consoleDir: string;
+  protectedMode: boolean;
+}
+
+type Kind = "string" | "int" | "bool" | "list";
+
+/** One option: its flag, environment variable, config-file field, default and help text. */
+interface OptionSpec {
+  readonly key: keyof ServerConfig;
+  readonly flag: string;
+  readonly kind: Kind;
+  readonly defaultValue: ServerConfig[keyof ServerConfig];
+  readonly help: string;
+}
+
+/** Every option, as data: the parser, `--help` and the README table come from here. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: "host",
+    flag: "host",
+    kind: "string",
+    defaultValue: "127.0.0.1",
+    help: "Address to listen on. Loopback by default; other addresses are an explicit choice.",
+  },
+  {
+    key: "port",
+    flag: "port",
+    kind: "int",
+    defaultValue: 7379,
+    help: "Port for gRPC (HTTP/2), gRPC-Web and Connect (HTTP/1.1 and HTTP/2), and the console.",
+  },
+  {
+    key: "tlsCert",
+    flag: "tls-cert",
+    kind: "string",
+    defaultValue: undefined,
+    help: "PEM certificate file: serve TLS with ALPN (h2 and http/1.1) on the same port.",
+  },
+  {
+    key: "tlsKey",
+    flag: "tls-key",
+    kind: "string",
+    defaultValue: undefined,
+    help: "PEM private key file for --tls-cert.",
+  },
+  {
+    key: "corsOrigins",
+    flag: "cors-origin",
+    kind: "list",
+    defaultValue: [],
+    help: "Browser origin allowed to call the API (repeatable; '*' for any). Default: same origin only.",
+  },
+  {
+    key: "sweepPattern",
+    flag: "sweep-pattern",
+    kind: "string",
+    defaultValue: "* * * * * *",
+    help: "Cron pattern (seconds first) of the active expiry sweep.",
+  },
+  {
+    key: "maxRequestBytes",
+    flag: "max-request-bytes",
+    kind: "int",
+    defaultValue: 16 * 1024 * 1024,
+    help: "Largest request message, after decompression (larger: RESOURCE_EXHAUSTED).",
+  },
+  { key: "maxKeyBytes", flag: "max-key-bytes", kind: "int", defaultValue: 65_536, help: "Longest key in bytes." },
+  {
+    key: "maxValueBytes",
+    flag: "max-value-bytes",
+    kind: "int",
+    defaultValue: 8 * 1024 * 1024,
+    help: "Longest value or element in bytes.",
+  },
+  {
+    key: "maxArgs",
+    flag: "max-args",
+    kind: "int",
+    defaultValue: 100_000,
+    help: "Most arguments (elements) in one command.",
+  },
+  {
+    key: "maxScanCount",
+    flag: "max-scan-count",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "Largest SCAN-family COUNT.",
+  },
+  {
+    key: "maxTimeoutMs",
+    flag: "max-timeout-ms",
+    kind: "int",
+    defaultValue: 300_000,
+    help: "Largest deadline a client may ask for (larger: INVALID_ARGUMENT).",
+  },
+  {
+    key: "maxStreamsPerConnection",
+    flag: "max-streams-per-connection",
+    kind: "int",
+    defaultValue: 256,
+    help: "Most concurrent HTTP/2 streams (watches, subscriptions, calls) per connection.",
+  },
+  {
+    key: "heartbeatMs",
+    flag: "heartbeat-ms",
+    kind: "int",
+    defaultValue: 15_000,
+    help: "Interval of heartbeats on idle server streams (Watch, Subscribe, InfoStream).",
+  },
+  {
+    key: "shutdownTimeoutMs",
+    flag: "shutdown-timeout-ms",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "On SIGTERM/SIGINT, how long in-flight calls and streams may take to finish.",
+  },
+  {
+    key: "logLevel",
+    flag: "log-level",
+    kind: "string",
+    defaultValue: "info",
+    help: "Log level: fatal, error, warn, info, debug, trace or silent.",
+  },
+  {
+    key: "consoleDir",
+    flag: "console-dir",
+    kind: "string",
+    defaultValue: "dist/web",
+    help: "Folder of the built web console, served at /.",
+  },
+  {
+    key: "protectedMode",
+    flag: "protected-mode",
+    kind: "bool",
+    defaultValue: true,
+    help: "Refuse clients that are not on loopback while no auth is configured (as Redis does). --no-protected-mode turns it off.",
+  },
+];
+
+/** Environment variable of an option: `--max-key-bytes` is `MEMORABILIA_MAX_KEY_BYTES`. */
+export const envName = (flag: string): string => `MEMORABILIA_${flag.toUpperCase().replace(/-/g, "_")}`;
+
+/** The `--help` text. */
+export function helpText(): string {
+  const lines = [
+    "memorabilia-server: an in-memory key-value store served over gRPC, gRPC-Web and Connect.",
+    "",
+    "Usage: npm start -- [options]      (or: tsx server/main.ts [options])",
+    "",
+    "Each option can also be set by environment variable (shown) or in a JSON config file",
+    "(--config FILE, fields named as the flags). Precedence: flag > environment > file > default.",
+    "",
+    "Options:",
+    "  --config FILE".padEnd(36) + "JSON config file.",
+    "  --help".padEnd(36) + "Show this help.",
+  ];
+  for (const o of OPTIONS) {
+    const arg = o.kind === "bool" ? "" : o.kind === "int" ? " N" : " VALUE";
+    const def =
+      o.defaultValue === undefined || (Array.isArray(o.defaultValue) && o.defaultValue.length === 0)
+        ? ""
+        : ` (default: ${JSON.stringify(o.defaultValue)})`;
+    lines.push(`  --${o.flag}${arg}`.padEnd(36) + `${o.help}${def}`);
+    lines.push(`${"".padEnd(38)}env ${envName(o.flag)}`);
+  }
+  return lines.join("\n");
+}
+
+/** A configuration error with a message fit for the terminal. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function convert(o: OptionSpec, raw: unknown, source: string): ServerConfig[keyof ServerConfig] {
+  const where = `${source} ${o.flag}`;
+  switch (o.kind) {
+    case "int": {
+      const n = typeof raw === "number" ? raw : Number(String(raw).trim());
+      if (!Number.isSafeInteger(n) || n < 0)
+        throw new ConfigError(`${where}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
+      return n;
+    }
+    case "bool": {
+      if (typeof raw === "boolean") return raw;
+      const s = String(raw).toLowerCase();
+      if (["1", "true", "yes", "on"].includes(s)) return true;
+      if (["0", "false", "no", "off"].includes(s)) return false;
+      throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
+    }
+    case "list":
+      if (Array.isArray(raw)) return raw.map(String);
+      return String(raw)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+    default:
+      return String(raw);
+  }
+}
+
+/** Result of {@link loadConfig}. */
+export type LoadedConfig = { help: true } | { help: false; config: ServerConfig };
+
+/**
+ * Merges defaults, an optional JSON config file, environment variables and flags.
+ * Throws {@link ConfigError} on unknown flags, bad values or an unreadable file.
+ */
+export function loadConfig(argv: readonly string[], env: Record<string, string | undefined> = {}): LoadedConfig {
+  const parseOptions: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
+    config: { type: "string" },
+    help: { type: "boolean" },
+  };
+  for (const o of OPTIONS) {
+    parseOptions[o.flag] = { type: o.kind === "bool" ? "boolean" : "string", multiple: o.kind === "list" };
+    if (o.kind === "bool") parseOptions[`no-${o.flag}`] = { type: "boolean" };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\nRun with --help for the options.`);
+  }
+  const values = parsed.values as Record<string, unknown>;
+  if (values.help) return { help: true };
+
+  const config = {} as Record<string, unknown>;
+  for (const o of OPTIONS) config[o.key] = Array.isArray(o.defaultValue) ? [...o.defaultValue] : o.defaultValue;
+
+  const file = (values.config as string | undefined) ?? env.MEMORABILIA_CONFIG;
+  if (file) {
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`config file ${file}: ${(error as Error).message}`);
+    }
+    for (const [name, raw] of Object.entries(json)) {
+      const o = OPTIONS.find((x) => x.flag === name || x.key === name);
+      if (!o) throw new ConfigError(`config file ${file}: unknown option ${name}`);
+      config[o.key] = convert(o, raw, "config file");
+    }
+  }
+  for (const o of OPTIONS) {
+    const raw = env[envName(o.flag)];
+    if (raw !== undefined && raw !== "") config[o.key] = convert(o, raw, "environment");
+  }
+  for (const o of OPTIONS) {
+    if (o.kind === "bool" && values[`no-${o.flag}`]) config[o.key] = false;
+    const raw = values[o.flag];
+    if (raw !== undefined)
+      config[o.key] =
+        o.kind === "list"
+          ? (raw as string[]).flatMap((v) => convert(o, v, "flag") as string[])
+          : convert(o, raw, "flag");
+  }
+  const c = config as unknown as ServerConfig;
+  if (c.port > 65_535) throw new ConfigError(`port ${c.port} is out of range`);
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+    throw new ConfigError("--tls-cert and --tls-key go together");
+  return { help: false, config: c };
+}

@@ -1,0 +1,51 @@
+import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import type { FastifyBaseLogger } from "fastify";
+import type { ServerMetrics } from "./metrics.js";
+
+/** The caller's address, passed from Fastify into each call's context values. */
+export const kRemoteAddress = createContextKey<string | undefined>(undefined, { description: "remote address" });
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/** True for loopback addresses (127.0.0.0/8, ::1, IPv4-mapped loopback). */
+export const isLoopback = (address: string | undefined): boolean => address !== undefined && LOOPBACK.test(address);
+
+/**
+ * Protected mode, as Redis has it: with no auth configured, calls from outside loopback are
+ * refused with PERMISSION_DENIED and a message that says why and how to change it.
+ */
+export function protectedModeInterceptor(enabled: () => boolean): Interceptor {
+  return (next) => async (req) => {
+    if (enabled() && !isLoopback(req.contextValues.get(kRemoteAddress))) {
+      throw new ConnectError(
+        "DENIED Memorabilia is running in protected mode: no authentication is configured, so only loopback clients are accepted. Configure auth tokens, or start with --no-protected-mode if you really want every client to connect.",
+        Code.PermissionDenied,
+      );
+    }
+    return next(req);
+  };
+}
+
+/**
+ * Records every call in the metrics and logs unexpected failures (INTERNAL/UNKNOWN) once, with
+ * their cause; expected errors (bad input, WRONGTYPE…) are not logged, so a flood of bad input
+ * does not become a flood of logs.
+ */
+export function observeInterceptor(metrics: ServerMetrics, log: FastifyBaseLogger): Interceptor {
+  return (next) => async (req) => {
+    const procedure = `${req.service.typeName}/${req.method.name}`;
+    const t0 = performance.now();
+    try {
+      const res = await next(req);
+      metrics.observeRpc(procedure, "ok", (performance.now() - t0) / 1000);
+      return res;
+    } catch (error) {
+      const ce = ConnectError.from(error);
+      metrics.observeRpc(procedure, Code[ce.code] ?? String(ce.code), (performance.now() - t0) / 1000);
+      if (ce.code === Code.Internal || ce.code === Code.Unknown) {
+        log.error({ procedure, err: ce.cause ?? ce }, "unexpected error in RPC handler");
+      }
+      throw error;
+    }
+  };
+}
