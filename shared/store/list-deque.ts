@@ -47,6 +47,8 @@ export function resolveRange(start: number, stop: number, length: number): [from
 export class ListValue implements ContainerValue {
   /** Always `"list"`. */
   readonly type = "list" as const;
+  /** What OBJECT ENCODING reports: Redis 7.0 names every list `quicklist`, and clients expect it. */
+  readonly encoding = "quicklist";
   /** The slots; the element at logical index `i` lives at `(head + i) & mask`. */
   private buf: (Bytes | undefined)[];
   private mask: number;
