@@ -1,10 +1,28 @@
+import { Cron } from "croner";
 import type { Clock } from "./clock.js";
+import { StoreError } from "./errors.js";
 import type { Repository } from "./repository.js";
 
-/** Options of the active expiry sweep. */
+/** Options of the active expiry sweep. Every field has a default; tests inject `timer` and `yieldToLoop`. */
 export interface SweepOptions {
   /** Croner pattern (seconds field first) that starts a sweep cycle. @default "* * * * * *" (every second) */
   readonly pattern?: string;
+  /** Most keys one slice may reclaim before it yields. @default 2000 */
+  readonly sliceKeys?: number;
+  /** Time budget of one slice in ms (checked every `checkEvery` keys). @default 1 */
+  readonly sliceMs?: number;
+  /** Keys handled between two reads of the timer (Redis's activeExpireCycle checks every 16). @default 16 */
+  readonly checkEvery?: number;
+  /** Wall-time limit of one cycle in ms, yields included; the next tick continues. @default 900 */
+  readonly cycleMs?: number;
+  /** Monotonic timer for the budgets, in ms. @default performance.now */
+  readonly timer?: () => number;
+  /** Yields to the event loop between slices. @default a `setTimeout(0)` promise */
+  readonly yieldToLoop?: () => Promise<void>;
+  /** Lets the process exit while the schedule is pending (Node, Deno). @default true */
+  readonly unref?: boolean;
+  /** Receives an error thrown by a scheduled cycle (the schedule keeps going). @default ignore */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Counters of the active sweep. */
@@ -13,46 +31,296 @@ export interface SweepStats {
   readonly runs: number;
   /** Keys the sweep removed. */
   readonly expiredKeys: number;
-  /** Total time spent sweeping (ms). */
+  /** Keys with a TTL the sweep looked at. */
+  readonly sampledKeys: number;
+  /** Total time spent working in slices (ms, by the sweep's timer; yields excluded). */
   readonly timeSpentMs: number;
+  /** Slices run. */
+  readonly slices: number;
+  /** The longest slice (ms). */
+  readonly longestSliceMs: number;
+  /** The most keys one slice looked at. */
+  readonly largestSliceKeys: number;
+  /** expired / sampled in the last cycle that sampled anything (0 before). */
+  readonly lastStaleRatio: number;
+  /** expired / sampled over all cycles (0 before). */
+  readonly avgStaleRatio: number;
+  /** When the last cycle started (store clock, ms since the epoch), or null. */
+  readonly lastRunAtMs: number | null;
+  /** The cron pattern in force. */
+  readonly pattern: string;
+  /** True while scheduled. */
+  readonly running: boolean;
 }
 
 /** The result of one sweep cycle. */
 export interface SweepRunResult {
+  /** Keys with a TTL looked at. */
   readonly sampled: number;
+  /** Keys removed. */
   readonly expired: number;
+  /** Slices the cycle was cut into. */
   readonly slices: number;
+  /** Wall time of the cycle, yields included (ms, by the sweep's timer). */
   readonly durationMs: number;
+  /** Time spent working in slices (ms). */
+  readonly workMs: number;
+  /** The longest slice (ms). */
+  readonly longestSliceMs: number;
+  /** The most keys one slice looked at. */
+  readonly largestSliceKeys: number;
+  /** True when nothing was left due; false when the cycle limit or `stop()` cut it short. */
+  readonly complete: boolean;
 }
 
-/** PLACEHOLDER: the active expiry sweep (being written). */
+const DEFAULT_PATTERN = "* * * * * *";
+
+const defaultYield = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+function positive(name: string, value: number | undefined, fallback: number, integer: boolean): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new TypeError(`sweep.${name} must be a positive ${integer ? "integer" : "number"}`);
+  }
+  return value;
+}
+
+/**
+ * Checks a cron pattern for the sweep; throws a StoreError naming the problem.
+ * A date (a one-off job in croner) is refused: the sweep needs a repeating schedule.
+ */
+export function validateSweepPattern(pattern: string): void {
+  let job: Cron;
+  try {
+    job = new Cron(pattern); // no callback: parses only, schedules nothing
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new StoreError("ERR", `ERR invalid sweep pattern '${pattern}': ${why}`, { cause: error });
+  }
+  if (job.getPattern() === undefined) {
+    throw new StoreError(
+      "ERR",
+      `ERR invalid sweep pattern '${pattern}': a repeating cron pattern is required, not a date`,
+    );
+  }
+}
+
+/**
+ * The active expiry sweep, Redis's `activeExpireCycle` adapted to one event loop.
+ *
+ * A croner job (finest tick 1 s, `protect: true` so cycles never overlap) starts a cycle. A cycle
+ * works in slices: each calls `repository.activeExpire(now, checkEvery)` until it has reclaimed
+ * `sliceKeys` keys or spent `sliceMs` (the timer is read every `checkEvery` keys, as Redis reads
+ * the clock every 16 iterations), then yields to the event loop so commands run between slices.
+ * It repeats while keys are still due — the Map engine's deadline index says exactly which, so
+ * there is no sampling of live keys and no "repeat while >10% stale" guess — until `cycleMs`.
+ *
+ * No timer exists until {@link start}; {@link sweep} runs a cycle on demand for runtimes with their
+ * own scheduler (Cron Triggers, Durable Object alarms). Repositories without `activeExpire`
+ * (backends that expire keys themselves) make a cycle a no-op.
+ */
 export class Sweeper {
-  private counters = { runs: 0, expiredKeys: 0, timeSpentMs: 0 };
+  private readonly sliceKeys: number;
+  private readonly sliceMs: number;
+  private readonly checkEvery: number;
+  private readonly cycleMs: number;
+  private readonly timer: () => number;
+  private readonly yieldToLoop: () => Promise<void>;
+  private readonly unref: boolean;
+  private readonly onError: (error: unknown) => void;
+  private pattern: string;
+  private job: Cron | null = null;
+  private inFlight: Promise<SweepRunResult> | null = null;
+  /** Bumped by stop(): a cycle of an older generation ends at its next slice boundary. */
+  private generation = 0;
+  /** Cost of one key in the last slice (ms), or -1 before any measurement. */
+  private msPerKey = -1;
+  private counters = {
+    runs: 0,
+    expiredKeys: 0,
+    sampledKeys: 0,
+    timeSpentMs: 0,
+    slices: 0,
+    longestSliceMs: 0,
+    largestSliceKeys: 0,
+    lastStaleRatio: 0,
+    lastRunAtMs: null as number | null,
+  };
+
   constructor(
     private readonly repository: Repository,
     private readonly clock: Clock,
-    readonly options: SweepOptions = {},
-  ) {}
-  /** Starts the croner schedule. */
-  start(): void {}
-  /** Stops the schedule. */
-  stop(): void {}
+    options: SweepOptions = {},
+  ) {
+    this.pattern = options.pattern ?? DEFAULT_PATTERN;
+    validateSweepPattern(this.pattern);
+    this.sliceKeys = positive("sliceKeys", options.sliceKeys, 2000, true);
+    this.sliceMs = positive("sliceMs", options.sliceMs, 1, false);
+    this.checkEvery = positive("checkEvery", options.checkEvery, 16, true);
+    this.cycleMs = positive("cycleMs", options.cycleMs, 900, false);
+    this.timer = options.timer ?? (() => performance.now());
+    this.yieldToLoop = options.yieldToLoop ?? defaultYield;
+    this.unref = options.unref ?? true;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Starts the croner schedule. Idempotent. */
+  start(): void {
+    if (this.job !== null) return;
+    this.job = new Cron(
+      this.pattern,
+      { protect: true, unref: this.unref, catch: (error: unknown) => this.onError(error) },
+      async () => {
+        await this.sweep();
+      },
+    );
+  }
+
+  /** Stops the schedule and ends a cycle in progress at its next slice boundary. Idempotent. */
+  stop(): void {
+    this.generation++;
+    if (this.job === null) return;
+    this.job.stop();
+    this.job = null;
+  }
+
   /** True while scheduled. */
   get running(): boolean {
-    return false;
+    return this.job !== null;
   }
-  /** Changes the schedule at run time. */
-  setPattern(_pattern: string): void {}
-  /** Runs one full cycle now. */
-  async sweep(): Promise<SweepRunResult> {
-    const t0 = this.clock.now();
-    const r = this.repository.activeExpire?.(t0, 1_000_000) ?? { sampled: 0, expired: 0 };
-    this.counters.runs++;
-    this.counters.expiredKeys += r.expired;
-    return { ...r, slices: 1, durationMs: 0 };
+
+  /** The cron pattern in force. */
+  get currentPattern(): string {
+    return this.pattern;
   }
+
+  /** The next scheduled cycle start, or null when not scheduled. */
+  nextRun(): Date | null {
+    return this.job?.nextRun() ?? null;
+  }
+
+  /**
+   * Changes the schedule at run time (and for the next {@link start} when stopped).
+   * Throws a {@link StoreError} for a bad pattern, leaving the schedule unchanged.
+   */
+  setPattern(pattern: string): void {
+    validateSweepPattern(pattern);
+    this.pattern = pattern;
+    if (this.job !== null) {
+      // Replace the job only: a cycle in progress finishes normally.
+      this.job.stop();
+      this.job = null;
+      this.start();
+    }
+  }
+
+  /** Runs one cycle now; while one is in progress, returns that one. */
+  sweep(): Promise<SweepRunResult> {
+    if (this.inFlight === null) {
+      this.inFlight = this.cycle().finally(() => {
+        this.inFlight = null;
+      });
+    }
+    return this.inFlight;
+  }
+
   /** Counters. */
   stats(): SweepStats {
-    return { ...this.counters };
+    const c = this.counters;
+    return {
+      ...c,
+      avgStaleRatio: c.sampledKeys === 0 ? 0 : c.expiredKeys / c.sampledKeys,
+      pattern: this.pattern,
+      running: this.running,
+    };
+  }
+
+  private async cycle(): Promise<SweepRunResult> {
+    const generation = this.generation;
+    const c = this.counters;
+    c.runs++;
+    c.lastRunAtMs = this.clock.now();
+    const start = this.timer();
+    let sampled = 0;
+    let expired = 0;
+    let slices = 0;
+    let workMs = 0;
+    let longest = 0;
+    let largest = 0;
+    let complete = this.repository.activeExpire === undefined;
+    while (!complete) {
+      const t0 = this.timer();
+      const r = this.slice(t0);
+      const spent = this.timer() - t0;
+      slices++;
+      sampled += r.sampled;
+      expired += r.expired;
+      workMs += spent;
+      if (spent > longest) longest = spent;
+      c.slices++;
+      c.sampledKeys += r.sampled;
+      c.expiredKeys += r.expired;
+      c.timeSpentMs += spent;
+      if (spent > c.longestSliceMs) c.longestSliceMs = spent;
+      if (r.sampled > largest) largest = r.sampled;
+      if (r.sampled > c.largestSliceKeys) c.largestSliceKeys = r.sampled;
+      complete = r.drained;
+      if (complete || this.timer() - start >= this.cycleMs) break;
+      await this.yieldToLoop();
+      if (generation !== this.generation) break;
+    }
+    if (sampled > 0) c.lastStaleRatio = expired / sampled;
+    return {
+      sampled,
+      expired,
+      slices,
+      durationMs: this.timer() - start,
+      workMs,
+      longestSliceMs: longest,
+      largestSliceKeys: largest,
+      complete,
+    };
+  }
+
+  /**
+   * One slice: batches of at most `checkEvery` keys until nothing is due or a budget is spent.
+   * The cost per key measured so far sizes each batch to fit the time left, so a slice of steady
+   * per-key cost ends within `sliceMs` instead of overshooting by a batch; a single key that
+   * costs more than the budget (a huge container) is still reclaimed, one per slice.
+   */
+  private slice(t0: number): { sampled: number; expired: number; drained: boolean } {
+    const activeExpire = this.repository.activeExpire as NonNullable<Repository["activeExpire"]>;
+    const now = this.clock.now(); // deadlines are judged at one instant per slice, as Redis does per cycle
+    let sampled = 0;
+    let expired = 0;
+    // The first batch is sized by the cost per key the last slice measured (one key at first).
+    const known = this.msPerKey;
+    const guess = known < 0 ? 1 : known === 0 ? this.checkEvery : Math.max(1, Math.floor(this.sliceMs / known));
+    let batch = Math.min(this.checkEvery, this.sliceKeys, guess);
+    let elapsed = 0;
+    while (batch > 0) {
+      const r = activeExpire.call(this.repository, now, batch);
+      sampled += r.sampled;
+      expired += r.expired;
+      // Fewer due keys than asked for: the index has nothing more due at `now`.
+      if (r.sampled < batch) return this.measured(sampled, expired, this.timer() - t0, true);
+      elapsed = this.timer() - t0;
+      const left = this.sliceMs - elapsed;
+      if (left <= 0) break;
+      const fit = elapsed > 0 ? Math.floor((left * sampled) / elapsed) : this.checkEvery;
+      batch = Math.min(this.checkEvery, this.sliceKeys - sampled, fit);
+    }
+    return this.measured(sampled, expired, elapsed, false);
+  }
+
+  /** Remembers the cost per key of a slice, for sizing the next slice's first batch. */
+  private measured(
+    sampled: number,
+    expired: number,
+    elapsed: number,
+    drained: boolean,
+  ): { sampled: number; expired: number; drained: boolean } {
+    if (sampled > 0) this.msPerKey = elapsed / sampled;
+    return { sampled, expired, drained };
   }
 }

@@ -140,14 +140,19 @@ export class MapRepository implements Repository, KeyView {
   }
 
   put(key: Bytes, value: Value, keepTtl = false): void {
-    this.data.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) {
+    if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined) {
-        this.expires.delete(key);
-        this.index.remove(key, at);
+        // A key past its deadline is reclaimed first (as lookupKeyWrite does), so KEEPTTL never
+        // keeps a deadline that has already passed.
+        if (this.now > at) this.reclaim(key, at);
+        else if (!keepTtl) {
+          this.expires.delete(key);
+          this.index.remove(key, at);
+        }
       }
     }
+    this.data.set(key, value);
     this.touch(key);
   }
 
@@ -220,9 +225,9 @@ export class MapRepository implements Repository, KeyView {
       if (next.done) return { cursor: "0", keys };
       const key = next.value;
       if (match !== null && !match(key)) continue;
-      const v = this.lookup(key);
-      if (v === undefined) continue;
-      if (filter.type !== undefined && typeOf(v) !== filter.type) continue;
+      // live(), not lookup(): SCAN does not count keyspace hits/misses, as in Redis.
+      if (!this.live(key)) continue;
+      if (filter.type !== undefined && typeOf(this.data.get(key) as Value) !== filter.type) continue;
       keys.push(key);
     }
     return { cursor: this.cursors.park(iter, this.now), keys };
@@ -246,7 +251,10 @@ export class MapRepository implements Repository, KeyView {
 
   flush(): number {
     const n = this.size();
-    if (this.watched.size !== 0) for (const slot of this.watched.values()) slot.version++;
+    // Only watched keys that exist are modified by a flush (Redis's touchAllWatchedKeysInDb).
+    if (this.watched.size !== 0) {
+      for (const [key, slot] of this.watched) if (this.data.has(key)) slot.version++;
+    }
     this.data.clear();
     this.expires.clear();
     this.index.clear();

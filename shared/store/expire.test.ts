@@ -1,0 +1,299 @@
+import { describe, expect, it } from "vitest";
+import { createManualClock } from "./clock.js";
+import { StoreError } from "./errors.js";
+import { Sweeper, type SweepOptions } from "./expire.js";
+import type { Repository } from "./repository.js";
+import { createTestStore, type TestStore } from "./testing.js";
+
+const microtask = (): Promise<void> => Promise.resolve();
+
+/** A fake monotonic timer that advances only by the simulated cost of each expired key. */
+function fakeTimer(t: TestStore, msPerKey: number): () => number {
+  let now = 0;
+  t.store.events.subscribe({ events: ["expired"] }, () => {
+    now += msPerKey;
+  });
+  return () => now;
+}
+
+/** Puts `n` string keys `prefix:i` that expire at `atMs`. */
+function putExpiring(t: TestStore, prefix: string, n: number, atMs: number): void {
+  t.store.repository.atomic(null, t.clock.now(), (v) => {
+    for (let i = 0; i < n; i++) {
+      v.put(`${prefix}:${i}`, "x");
+      v.setExpireAt(`${prefix}:${i}`, atMs);
+    }
+  });
+}
+
+function dbsize(t: TestStore): number {
+  return t.store.repository.atomic(null, t.clock.now(), (v) => v.size()) as number;
+}
+
+/** A test store whose sweep uses `timer` and microtask yields. */
+function storeWith(sweep: Omit<SweepOptions, "yieldToLoop"> = {}, timed?: number): { t: TestStore; s: Sweeper } {
+  const t = createTestStore();
+  const timer = timed === undefined ? () => 0 : fakeTimer(t, timed);
+  const s = new Sweeper(t.store.repository, t.clock, { yieldToLoop: microtask, timer, ...sweep });
+  return { t, s };
+}
+
+describe("Sweeper: a cycle", () => {
+  it("reclaims 100k keys due at one instant in bounded slices, one expired event per key", async () => {
+    const t = createTestStore();
+    // 1/256 ms per key: a 1 ms slice fits 256 keys, below the 500-key budget.
+    const timer = fakeTimer(t, 1 / 256);
+    const s = new Sweeper(t.store.repository, t.clock, {
+      sliceKeys: 500,
+      sliceMs: 1,
+      cycleMs: 1e9,
+      timer,
+      yieldToLoop: microtask,
+    });
+    const n = 100_000;
+    const at = t.clock.now() + 10_000;
+    putExpiring(t, "e1", n, at);
+    t.events.length = 0;
+    expect(dbsize(t)).toBe(n);
+    t.clock.set(at + 1);
+    expect(dbsize(t)).toBe(0); // exact before any reclaim
+    expect(t.store.repository.stats().keys).toBe(n); // still held
+    const r = await s.sweep();
+    expect(r).toMatchObject({ sampled: n, expired: n, complete: true });
+    expect(r.longestSliceMs).toBeLessThanOrEqual(1);
+    expect(r.largestSliceKeys).toBeLessThanOrEqual(500);
+    expect(r.slices).toBeGreaterThanOrEqual(Math.ceil(n / 256));
+    expect(t.store.repository.stats()).toMatchObject({ keys: 0, keysWithTtl: 0, expiredKeys: n });
+    const expired = t.events.filter((e) => e.event === "expired");
+    expect(expired.length).toBe(n);
+    expect(new Set(expired.map((e) => e.key)).size).toBe(n);
+    expect(t.events.every((e) => e.class === "expired")).toBe(true);
+    const st = s.stats();
+    expect(st).toMatchObject({ runs: 1, expiredKeys: n, sampledKeys: n, lastStaleRatio: 1, avgStaleRatio: 1 });
+    expect(st.longestSliceMs).toBeLessThanOrEqual(1);
+    expect(st.largestSliceKeys).toBeLessThanOrEqual(500);
+    expect(st.slices).toBe(r.slices);
+    expect(st.timeSpentMs).toBeCloseTo(n / 256, 6);
+    expect(st.lastRunAtMs).toBe(at + 1);
+  });
+
+  it("stops a slice at its key budget when time is no constraint", async () => {
+    const { t, s } = storeWith({ sliceKeys: 100, cycleMs: 1e9 });
+    putExpiring(t, "e2", 1000, t.clock.now() + 5);
+    t.clock.advance(10);
+    const r = await s.sweep();
+    expect(r.expired).toBe(1000);
+    expect(r.largestSliceKeys).toBe(100);
+    expect(r.slices).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each([
+    { cost: 1 / 64, sliceMs: 1, most: 64 },
+    { cost: 1 / 8, sliceMs: 2, most: 16 },
+    { cost: 0.3, sliceMs: 1, most: 4 }, // batches shrink to fit the time left
+  ])("fits slices of $cost ms/key into $sliceMs ms", async ({ cost, sliceMs, most }) => {
+    const { t, s } = storeWith({ sliceMs, cycleMs: 1e9 }, cost);
+    putExpiring(t, "e3", 300, t.clock.now() + 5);
+    t.clock.advance(10);
+    const r = await s.sweep();
+    expect(r.expired).toBe(300);
+    expect(r.longestSliceMs).toBeLessThanOrEqual(sliceMs + 1e-9);
+    expect(r.largestSliceKeys).toBeLessThanOrEqual(most);
+  });
+
+  it("ends a cycle at its time limit; the next cycle continues", async () => {
+    const { t, s } = storeWith({ sliceMs: 1, cycleMs: 5 }, 1 / 16);
+    putExpiring(t, "e4", 1000, t.clock.now() + 5);
+    t.clock.advance(10);
+    const first = await s.sweep();
+    expect(first.complete).toBe(false);
+    expect(first.expired).toBe(80); // 5 slices of 16 keys
+    expect(first.durationMs).toBeLessThanOrEqual(5);
+    let total = first.expired;
+    for (let i = 0; i < 100 && total < 1000; i++) total += (await s.sweep()).expired;
+    expect(total).toBe(1000);
+    expect(dbsize(t)).toBe(0);
+  });
+
+  it("removes only due keys and leaves keys without a TTL alone", async () => {
+    const { t, s } = storeWith();
+    const now = t.clock.now();
+    putExpiring(t, "soon", 50, now + 1000);
+    putExpiring(t, "later", 70, now + 2000);
+    t.store.repository.atomic(null, now, (v) => v.put("forever", "x"));
+    t.clock.set(now + 1000);
+    expect((await s.sweep()).expired).toBe(0); // deadline == now is not due
+    t.clock.set(now + 1500);
+    const r = await s.sweep();
+    expect(r).toMatchObject({ expired: 50, sampled: 50, complete: true });
+    expect(dbsize(t)).toBe(71);
+    t.clock.set(now + 5000);
+    expect((await s.sweep()).expired).toBe(70);
+    expect(dbsize(t)).toBe(1);
+    expect(s.stats()).toMatchObject({ runs: 3, expiredKeys: 120 });
+  });
+
+  it("does not reclaim a key whose TTL was removed or pushed back", async () => {
+    const { t, s } = storeWith();
+    const now = t.clock.now();
+    putExpiring(t, "k", 3, now + 10);
+    t.store.repository.atomic(null, now, (v) => {
+      v.persist("k:0");
+      v.setExpireAt("k:1", now + 1000);
+    });
+    t.clock.advance(100);
+    expect((await s.sweep()).expired).toBe(1);
+    expect(t.store.repository.atomic(null, t.clock.now(), (v) => [v.lookup("k:0"), v.lookup("k:1")])).toEqual([
+      "x",
+      "x",
+    ]);
+  });
+
+  it("does nothing on a repository without activeExpire", async () => {
+    const clock = createManualClock();
+    const repo = { synchronous: true } as unknown as Repository;
+    const s = new Sweeper(repo, clock, { yieldToLoop: microtask });
+    expect(await s.sweep()).toMatchObject({ sampled: 0, expired: 0, slices: 0, complete: true });
+    expect(s.stats().runs).toBe(1);
+  });
+
+  it("yields to the event loop between slices by default (setTimeout 0)", async () => {
+    const t = createTestStore();
+    const s = new Sweeper(t.store.repository, t.clock, { sliceKeys: 10, cycleMs: 1e9, timer: () => 0 });
+    putExpiring(t, "y", 50, t.clock.now() + 1);
+    t.clock.advance(2);
+    const done = s.sweep();
+    const seen: number[] = [];
+    setTimeout(() => seen.push(s.stats().expiredKeys), 0);
+    await done;
+    expect(seen.length).toBe(1);
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[0]).toBeLessThan(50);
+    expect(s.stats().expiredKeys).toBe(50);
+  });
+
+  it("shares one cycle between concurrent sweep() calls", async () => {
+    const { t, s } = storeWith({ sliceKeys: 10, cycleMs: 1e9 });
+    putExpiring(t, "c", 100, t.clock.now() + 1);
+    t.clock.advance(2);
+    const a = s.sweep();
+    const b = s.sweep();
+    expect(a).toBe(b);
+    expect((await a).expired).toBe(100);
+    expect(s.stats().runs).toBe(1);
+  });
+
+  it("stop() ends a cycle in progress at its next slice boundary", async () => {
+    const { t, s } = storeWith({ sliceKeys: 10, cycleMs: 1e9 });
+    putExpiring(t, "s", 100, t.clock.now() + 1);
+    t.clock.advance(2);
+    const p = s.sweep();
+    s.stop();
+    const r = await p;
+    expect(r).toMatchObject({ expired: 10, slices: 1, complete: false });
+  });
+
+  it("keeps the stale ratio of the last cycle that sampled anything", async () => {
+    const { t, s } = storeWith();
+    putExpiring(t, "r", 4, t.clock.now() + 1);
+    expect(s.stats()).toMatchObject({ lastStaleRatio: 0, avgStaleRatio: 0, lastRunAtMs: null });
+    t.clock.advance(2);
+    await s.sweep();
+    await s.sweep();
+    expect(s.stats()).toMatchObject({ runs: 2, lastStaleRatio: 1, avgStaleRatio: 1 });
+  });
+
+  it.each([
+    { field: "sliceKeys", value: 0 },
+    { field: "sliceKeys", value: 1.5 },
+    { field: "sliceMs", value: -1 },
+    { field: "checkEvery", value: Number.NaN },
+    { field: "cycleMs", value: Number.POSITIVE_INFINITY },
+  ])("rejects $field = $value", ({ field, value }) => {
+    const t = createTestStore();
+    expect(() => new Sweeper(t.store.repository, t.clock, { [field]: value })).toThrow(TypeError);
+  });
+});
+
+describe("Sweeper: schedule", () => {
+  it("creates no timer until start()", () => {
+    const t = createTestStore();
+    const s = new Sweeper(t.store.repository, t.clock);
+    expect(s.running).toBe(false);
+    expect(s.nextRun()).toBeNull();
+    expect(s.stats()).toMatchObject({ running: false, pattern: "* * * * * *", runs: 0 });
+  });
+
+  it.each([
+    { pattern: "not a pattern", why: "exactly five, six, or seven" },
+    { pattern: "61 * * * * *", why: "second" },
+    { pattern: "2030-01-01T00:00:00", why: "repeating cron pattern is required" },
+  ])("refuses the pattern '$pattern' with a StoreError", ({ pattern, why }) => {
+    const t = createTestStore();
+    const s = new Sweeper(t.store.repository, t.clock);
+    let error: unknown;
+    try {
+      s.setPattern(pattern);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe("ERR");
+    expect((error as StoreError).message).toContain(`ERR invalid sweep pattern '${pattern}'`);
+    expect((error as StoreError).message).toContain(why);
+    expect(s.stats().pattern).toBe("* * * * * *"); // unchanged
+    expect(() => new Sweeper(t.store.repository, t.clock, { pattern })).toThrow(StoreError);
+    expect(() => t.store.setSweepPattern(pattern)).toThrow(StoreError);
+  });
+
+  it("changes the pattern at run time", () => {
+    const t = createTestStore();
+    const s = new Sweeper(t.store.repository, t.clock, { pattern: "*/5 * * * * *" });
+    s.setPattern("0 0 0 1 1 *"); // stopped: only remembered
+    expect(s.running).toBe(false);
+    s.start();
+    try {
+      expect((s.nextRun() as Date).getUTCSeconds()).toBe(0);
+      expect((s.nextRun() as Date).getMonth()).toBe(0);
+      s.setPattern("*/2 * * * * *");
+      expect(s.running).toBe(true);
+      expect(s.stats().pattern).toBe("*/2 * * * * *");
+      expect((s.nextRun() as Date).getTime() - Date.now()).toBeLessThanOrEqual(2000);
+    } finally {
+      s.stop();
+    }
+    expect(s.running).toBe(false);
+    expect(s.nextRun()).toBeNull();
+  });
+
+  it("runs cycles on the croner schedule and stops", async () => {
+    const t = createTestStore({ sweep: { pattern: "* * * * * *" } });
+    putExpiring(t, "cron", 500, t.clock.now() + 1);
+    t.clock.advance(2);
+    t.store.start();
+    t.store.start(); // idempotent
+    try {
+      expect(t.store.stats().sweep.running).toBe(true);
+      const deadline = performance.now() + 2500;
+      while (t.store.stats().sweep.runs === 0 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(t.store.stats().sweep.runs).toBeGreaterThanOrEqual(1);
+      expect(t.store.stats().sweep.expiredKeys).toBe(500);
+      expect(t.store.repository.stats().keys).toBe(0);
+    } finally {
+      t.store.stop();
+    }
+    expect(t.store.stats().sweep.running).toBe(false);
+    t.store.stop(); // idempotent
+  });
+
+  it("is reachable through the store's sweep() for external schedulers", async () => {
+    const t = createTestStore();
+    putExpiring(t, "ext", 20, t.clock.now() + 1);
+    t.clock.advance(2);
+    const r = await t.store.sweep();
+    expect(r).toMatchObject({ expired: 20, complete: true });
+    expect(t.store.stats().sweep).toMatchObject({ runs: 1, expiredKeys: 20, running: false });
+  });
+});
