@@ -13,6 +13,12 @@ export interface ContainerValue {
   clone(): ContainerValue;
   /** Approximate heap bytes held by the elements (for MEMORY USAGE-style introspection). */
   memoryBytes(): number;
+  /**
+   * The name of the internal representation, reported by OBJECT ENCODING (e.g. `"quicklist"`,
+   * `"hashtable"`, `"skiplist"`, or our own structure's name). When absent, OBJECT ENCODING
+   * reports the data type's name.
+   */
+  readonly encoding?: string;
 }
 
 /** A stored value: a string value is kept as {@link Bytes} directly (no wrapper object). */
