@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+
+/** A Memorabilia server started as a child process for a test. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Every log line so far (JSON lines from Fastify's logger). */
+  readonly logs: string[];
+  /** Sends `signal` to the PID and resolves with the exit code once the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `server/main.ts` on loopback with port 0 (or the given args) and resolves once it
+ * listens. The caller must `stop()` it (tests do it in afterAll/afterEach).
+ */
+export async function startServerProcess(
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "server/main.ts", "--host", "127.0.0.1", "--port", "0", ...args],
+    {
+      cwd: process.cwd(),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const logs: string[] = [];
+  const exited = once(child, "exit") as Promise<[number | null, string | null]>;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${logs.join("\n")}`)), 20_000);
+    const onLine = (line: string) => {
+      logs.push(line);
+      const m = /Server listening at (\S+?)"/.exec(line) ?? /serving .* at (\S+?)"/.exec(line);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    createInterface({ input: child.stdout! }).on("line", onLine);
+    createInterface({ input: child.stderr! }).on("line", onLine);
+    exited.then(([code]) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${logs.join("\n")}`));
+    });
+  });
+  const port = Number(new URL(url).port);
+  return {
+    url,
+    port,
+    pid: child.pid as number,
+    child,
+    logs,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null) return child.exitCode;
+      process.kill(child.pid as number, signal);
+      const [code] = await exited;
+      return code;
+    },
+  };
+}
