@@ -13,6 +13,7 @@ import { CursorRegistry } from "./cursor-registry.js";
 import { StoreError, wrongArity } from "./errors.js";
 import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
 import { Sweeper, type SweepOptions, type SweepRunResult, type SweepStats } from "./expire.js";
+import { type AcquireOptions, KeyedLock } from "./lock.js";
 import { MapRepository } from "./map-repository.js";
 import type { Reply } from "./reply.js";
 import type { KeyView, Repository, RepositoryStats, WatchHandle } from "./repository.js";
@@ -35,6 +36,8 @@ export interface StoreOptions {
   readonly sweep?: SweepOptions;
   /** Entries per internal Map shard of the default repository (tests lower it). */
   readonly shardLimit?: number;
+  /** The command table. @default ALL_COMMANDS (embedders and tests may add or replace commands) */
+  readonly commands?: readonly CommandSpec[];
 }
 
 /** Counters of a store. */
@@ -70,6 +73,11 @@ export class Store {
   private readonly sweeper: Sweeper;
   private readonly random: () => number;
   private readonly elementCursors = new CursorRegistry<ElementCursor>();
+  /**
+   * Key locks for asynchronous repositories: every command and transaction holds its keys across
+   * the await, so none interleaves with another on the same keys. Unused when synchronous.
+   */
+  readonly locks = new KeyedLock();
   private commandCount = 0;
   private errorCount = 0;
   /** Time of the command being run, for events emitted while it runs. */
@@ -91,7 +99,7 @@ export class Store {
           if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: this.clock.now() });
         },
       });
-    this.table = createCommandTable();
+    this.table = createCommandTable(options.commands);
     this.commands = this.table;
     this.sweeper = new Sweeper(this.repository, this.clock, options.sweep);
   }
@@ -102,14 +110,14 @@ export class Store {
     const name = argv[0] as Bytes;
     const spec = this.table.get(name) ?? this.table.get(name.toLowerCase());
     if (spec === undefined) {
-      const rest = argv
-        .slice(1, 4)
-        .map((a) => `'${a.slice(0, 64)}'`)
-        .join(" ");
-      throw new StoreError(
-        "UNKNOWN_COMMAND",
-        `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${rest}`,
-      );
+      // Redis's wording: quoted arguments while fewer than 128 characters were written, each
+      // followed by a space; CR/LF become spaces so the message stays one protocol line.
+      let rest = "";
+      for (let i = 1; i < argv.length && rest.length < 128; i++) {
+        rest += `'${(argv[i] as Bytes).slice(0, 128 - rest.length)}' `;
+      }
+      const message = `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${rest}`;
+      throw new StoreError("UNKNOWN_COMMAND", message.replace(/[\r\n]/g, " "));
     }
     const n = argv.length;
     if (spec.arity > 0 ? n !== spec.arity : n < -spec.arity) throw wrongArity(spec.name);
@@ -166,26 +174,44 @@ export class Store {
     this.commandCount++;
     try {
       const spec = this.resolve(argv);
-      const now = this.clock.now();
-      this.now = now;
-      const keys = this.repository.synchronous
-        ? null
-        : spec.flags.includes("keyspace")
-          ? null
-          : commandKeys(spec, argv);
-      const result = this.repository.atomic(keys, now, (view) =>
-        spec.handler(this.context(view, now, this.notifyBus), argv),
-      );
-      if (result instanceof Promise) {
-        return result.catch((error: unknown) => {
+      if (!this.repository.synchronous) {
+        return this.runLocked(spec, argv).catch((error: unknown) => {
           this.errorCount++;
           throw error;
         });
       }
-      return result;
+      const now = this.clock.now();
+      this.now = now;
+      return this.repository.atomic(null, now, (view) =>
+        spec.handler(this.context(view, now, this.notifyBus), argv),
+      ) as Reply;
     } catch (error) {
       this.errorCount++;
       throw error;
+    }
+  }
+
+  /**
+   * Runs one command on an asynchronous repository, holding its keys (exclusively unless it is
+   * read-only; the whole keyspace for keyspace commands) across the await, so it cannot interleave
+   * with a transaction or another command on the same keys.
+   */
+  private async runLocked(spec: CommandSpec, argv: readonly Bytes[]): Promise<Reply> {
+    const wholeKeyspace = spec.flags.includes("keyspace");
+    const keys = wholeKeyspace ? null : commandKeys(spec, argv);
+    const release =
+      keys === null
+        ? await this.locks.exclusive()
+        : await this.locks.acquire(spec.flags.includes("readonly") ? { read: keys } : { write: keys });
+    try {
+      const now = this.clock.now();
+      // Events carry this command's time even if another command ran while this one waited.
+      const notify: CommandContext["notify"] = (cls, event, key) => {
+        if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: now });
+      };
+      return await this.repository.atomic(keys, now, (view) => spec.handler(this.context(view, now, notify), argv));
+    } finally {
+      release();
     }
   }
 
@@ -197,9 +223,15 @@ export class Store {
   /**
    * Runs commands atomically and all-or-nothing (MULTI/EXEC). Resolves with one reply per command,
    * or with null when `watch` reports a change (nothing ran). A command that is unknown or has the
-   * wrong arity rejects the whole batch with EXECABORT before anything runs.
+   * wrong arity rejects the whole batch with EXECABORT before anything runs; a command failing at
+   * run time rolls the whole batch back (see transaction.ts). `options` bounds the wait for the
+   * keys' lock (asynchronous repositories only).
    */
-  async transaction(commands: readonly (readonly Arg[])[], watch?: WatchHandle): Promise<Reply[] | null> {
+  async transaction(
+    commands: readonly (readonly Arg[])[],
+    watch?: WatchHandle,
+    options?: AcquireOptions,
+  ): Promise<Reply[] | null> {
     const host: TransactionHost = {
       repository: this.repository,
       resolve: (argv) => this.resolve(argv),
@@ -209,13 +241,20 @@ export class Store {
         if (this.events.listening) for (const e of events) this.events.emit(e);
       },
       now: () => this.clock.now(),
+      locks: this.locks,
     };
     this.commandCount += commands.length;
-    return runTransaction(
-      host,
-      commands.map((c) => Store.argv(c)),
-      watch,
-    );
+    try {
+      return await runTransaction(
+        host,
+        commands.map((c) => Store.argv(c)),
+        watch,
+        options,
+      );
+    } catch (error) {
+      this.errorCount++;
+      throw error;
+    }
   }
 
   /** Starts the active expiry sweep on its croner schedule. Idempotent. */

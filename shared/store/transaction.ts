@@ -1,8 +1,33 @@
 import type { Bytes } from "./bytes.js";
-import type { CommandContext, CommandSpec } from "./command.js";
+import { type CommandContext, type CommandSpec, commandKeys } from "./command.js";
+import { type ErrorCode, StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
+import type { AcquireOptions, KeyedLock } from "./lock.js";
 import type { Reply } from "./reply.js";
 import type { KeyView, Repository, WatchHandle } from "./repository.js";
+import type { Value } from "./value.js";
+
+/**
+ * MULTI/EXEC: a batch of commands run atomically and all-or-nothing.
+ *
+ * 1. Every command is resolved first: an unknown command, a wrong arity, a limit, a command
+ *    flagged `no-multi`, or a keyspace-wide write rejects the whole batch with EXECABORT before
+ *    anything runs (as Redis does for errors found while queueing).
+ * 2. WATCH: when the handle reports a change, nothing runs and the result is null.
+ * 3. All commands run in one `repository.atomic` call over the union of their keys. On the
+ *    in-memory engine that is one JavaScript turn; on an asynchronous engine the store's
+ *    {@link KeyedLock} is held for those keys across the await, so no other command of this store
+ *    interleaves.
+ * 4. **Rollback — a deliberate difference from Redis.** Redis does not roll back: a command that
+ *    fails at run time (WRONGTYPE, not an integer…) leaves an error in EXEC's reply while the
+ *    other commands still apply. Here the values and TTLs of every key a non-read-only command
+ *    declares are snapshotted first (containers deep-copied with `clone()`, so the cost is the
+ *    size of those values); if any command throws, every snapshotted key is restored exactly
+ *    (value, TTL, or absence) and the transaction rejects with a {@link TransactionError} naming
+ *    the failed command. Keyspace-wide writes (FLUSHALL…) cannot be snapshotted cheaply and are
+ *    refused; keyspace-wide reads (KEYS, SCAN, DBSIZE) are allowed.
+ * 5. Keyspace events are buffered and published only after commit; a rollback publishes none.
+ */
 
 /** What the store lends a transaction. */
 export interface TransactionHost {
@@ -15,22 +40,190 @@ export interface TransactionHost {
   publish(events: readonly KeyspaceEvent[]): void;
   /** The clock. */
   now(): number;
+  /** Held across the await of an asynchronous repository (the store's own, shared with single commands). */
+  readonly locks: KeyedLock;
 }
 
-/** PLACEHOLDER (being written): runs commands atomically; null when a watched key changed. */
+/**
+ * A transaction that did not apply. `code` and `message` are those of the underlying error
+ * (EXECABORT for a batch refused before running; the runtime error, e.g. WRONGTYPE, for a
+ * rolled-back one); `index` says which command (0-based) and `cause` keeps the original error.
+ */
+export class TransactionError extends StoreError {
+  /** The 0-based position of the offending command in the batch. */
+  readonly index: number;
+  /** Its name, as sent. */
+  readonly command: string;
+
+  constructor(code: ErrorCode, message: string, index: number, command: string, cause: StoreError) {
+    super(code, message, { cause });
+    this.index = index;
+    this.command = command;
+  }
+}
+
+/** EXECABORT (Redis's exact text) for a command refused before running; `cause` says why. */
+function execAbort(cause: StoreError, index: number, command: string): TransactionError {
+  return new TransactionError("EXEC_ABORT", new StoreError("EXEC_ABORT").message, index, command, cause);
+}
+
+/** The runtime error of command `index`, after rollback: same code, the message says where. */
+function rolledBack(cause: StoreError, index: number, command: string): TransactionError {
+  const where = `(command index ${index}, '${command.toLowerCase()}': the transaction was rolled back)`;
+  return new TransactionError(cause.code, `${cause.message} ${where}`, index, command, cause);
+}
+
+/** What to run, and which keys it needs. */
+interface Plan {
+  readonly specs: readonly CommandSpec[];
+  /** Keys read only (shared lock). */
+  readonly readKeys: readonly Bytes[];
+  /** Keys of non-read-only commands: locked exclusively, snapshotted for rollback. */
+  readonly writeKeys: readonly Bytes[];
+  /** True when a command reads the whole keyspace (KEYS, SCAN, DBSIZE…). */
+  readonly wholeKeyspace: boolean;
+}
+
+/** Resolves every command before anything runs; throws EXECABORT on the first refusal. */
+function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[]): Plan {
+  const specs: CommandSpec[] = [];
+  const read = new Set<Bytes>();
+  const write = new Set<Bytes>();
+  let wholeKeyspace = false;
+  commands.forEach((argv, i) => {
+    const name = argv[0] ?? "";
+    let spec: CommandSpec;
+    try {
+      spec = host.resolve(argv);
+    } catch (error) {
+      if (error instanceof StoreError) throw execAbort(error, i, name);
+      throw error;
+    }
+    if (spec.flags.includes("no-multi")) {
+      throw execAbort(new StoreError("ERR", "ERR Command not allowed inside a transaction"), i, name);
+    }
+    const readonly = spec.flags.includes("readonly");
+    if (spec.flags.includes("keyspace")) {
+      if (!readonly) {
+        const why = `ERR '${spec.name.toLowerCase()}' is not allowed inside a transaction: it changes the whole keyspace, which cannot be rolled back`;
+        throw execAbort(new StoreError("ERR", why), i, name);
+      }
+      wholeKeyspace = true;
+    }
+    for (const key of commandKeys(spec, argv)) (readonly ? read : write).add(key);
+    specs.push(spec);
+  });
+  for (const key of write) read.delete(key);
+  return { specs, readKeys: [...read], writeKeys: [...write], wholeKeyspace };
+}
+
+/** A key as it was before the transaction: undefined when absent. */
+type SavedKey = { readonly value: Value; readonly atMs: number | undefined } | undefined;
+
+function snapshot(view: KeyView, keys: readonly Bytes[]): Map<Bytes, SavedKey> {
+  const saved = new Map<Bytes, SavedKey>();
+  for (const key of keys) {
+    const value = view.lookup(key);
+    saved.set(
+      key,
+      value === undefined
+        ? undefined
+        : { value: typeof value === "string" ? value : value.clone(), atMs: view.expireAt(key) },
+    );
+  }
+  return saved;
+}
+
+function restore(view: KeyView, saved: Map<Bytes, SavedKey>): void {
+  for (const [key, entry] of saved) {
+    if (entry === undefined) {
+      view.remove(key);
+      continue;
+    }
+    view.put(key, entry.value); // clears any TTL a command set
+    if (entry.atMs !== undefined) view.setExpireAt(key, entry.atMs);
+  }
+}
+
+interface Outcome {
+  readonly replies: Reply[];
+  readonly events: readonly KeyspaceEvent[];
+}
+
+/** The body run inside `repository.atomic`: watch check, snapshot, commands, rollback on error. */
+function execute(
+  host: TransactionHost,
+  view: KeyView,
+  now: number,
+  work: Plan,
+  commands: readonly (readonly Bytes[])[],
+  watch: WatchHandle | undefined,
+): Outcome | null {
+  if (watch?.changed()) return null;
+  const saved = snapshot(view, work.writeKeys);
+  const events: KeyspaceEvent[] = [];
+  const ctx = host.context(view, now, (event) => events.push(event));
+  const replies: Reply[] = [];
+  for (let i = 0; i < work.specs.length; i++) {
+    const argv = commands[i] as readonly Bytes[];
+    try {
+      replies.push((work.specs[i] as CommandSpec).handler(ctx, argv));
+    } catch (error) {
+      restore(view, saved);
+      if (!(error instanceof StoreError)) throw error;
+      throw rolledBack(error, i, argv[0] as Bytes);
+    }
+  }
+  return { replies, events };
+}
+
+function commit(host: TransactionHost, outcome: Outcome | null): Reply[] | null {
+  if (outcome === null) return null;
+  if (outcome.events.length !== 0) host.publish(outcome.events);
+  return outcome.replies;
+}
+
+/**
+ * Runs `commands` (already normalized argument vectors) as one transaction: resolves with one
+ * reply per command, or null when `watch` reports a change. Throws (or rejects with) a
+ * {@link TransactionError}: EXECABORT when a command is refused before running, the runtime
+ * error otherwise (after rollback). Returns a plain value on a synchronous repository.
+ * `options` bounds the wait for the keys' lock on an asynchronous repository.
+ */
 export function runTransaction(
   host: TransactionHost,
   commands: readonly (readonly Bytes[])[],
   watch?: WatchHandle,
+  options?: AcquireOptions,
 ): Reply[] | null | Promise<Reply[] | null> {
-  const specs = commands.map((argv) => host.resolve(argv));
-  const now = host.now();
-  return host.repository.atomic(null, now, (view) => {
-    if (watch?.changed()) return null;
-    const events: KeyspaceEvent[] = [];
-    const ctx = host.context(view, now, (e) => events.push(e));
-    const out = specs.map((spec, i) => spec.handler(ctx, commands[i] as Bytes[]));
-    host.publish(events);
-    return out;
-  });
+  const work = plan(host, commands);
+  const keys = work.wholeKeyspace ? null : [...work.writeKeys, ...work.readKeys];
+  if (host.repository.synchronous) {
+    const now = host.now();
+    const outcome = host.repository.atomic(keys, now, (view) => execute(host, view, now, work, commands, watch));
+    return commit(host, outcome as Outcome | null);
+  }
+  return runLocked(host, work, keys, commands, watch, options);
+}
+
+async function runLocked(
+  host: TransactionHost,
+  work: Plan,
+  keys: Bytes[] | null,
+  commands: readonly (readonly Bytes[])[],
+  watch: WatchHandle | undefined,
+  options: AcquireOptions | undefined,
+): Promise<Reply[] | null> {
+  const release =
+    keys === null
+      ? await host.locks.exclusive(options)
+      : await host.locks.acquire({ read: work.readKeys, write: work.writeKeys }, options);
+  try {
+    const now = host.now(); // read once the keys are ours: the time the commands really run
+    const outcome = await host.repository.atomic(keys, now, (view) => execute(host, view, now, work, commands, watch));
+    // Published before the lock is released, so events keep commit order.
+    return commit(host, outcome);
+  } finally {
+    release();
+  }
 }
