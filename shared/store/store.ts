@@ -130,7 +130,7 @@ export class Store {
         throw new StoreError("LIMIT", `ERR argument exceeds the maximum size (${limits.maxValueBytes} bytes)`);
       }
     }
-    if (spec.firstKey !== 0) {
+    if (spec.firstKey !== 0 || spec.keys !== undefined) {
       for (const key of commandKeys(spec, argv)) {
         if (key.length > limits.maxKeyBytes) {
           throw new StoreError("LIMIT", `ERR key exceeds the maximum size (${limits.maxKeyBytes} bytes)`);
