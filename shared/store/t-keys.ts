@@ -115,7 +115,11 @@ function ttlGeneric(ctx: CommandContext, key: Bytes, ms: boolean, absolute: bool
   const at = ctx.db.expireAt(key);
   if (at === undefined) return -1;
   const ttl = Math.max(0, absolute ? at : at - ctx.now);
-  return intReply(ms ? ttl : Math.floor((ttl + 500) / 1000));
+  if (ms) return intReply(ttl);
+  if (Number.isSafeInteger(ttl + 500)) return Math.floor((ttl + 500) / 1000);
+  // Past 2^53 ms (deadlines beyond year 287,000), round in exact integer arithmetic.
+  const seconds = (BigInt(Math.min(ttl, INT64_MAX_NUMBER - 1024)) + 500n) / 1000n;
+  return seconds <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seconds) : seconds;
 }
 
 // ---------------------------------------------------------------------------------------------
