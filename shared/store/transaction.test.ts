@@ -334,7 +334,6 @@ class StagedRepository implements Repository {
   /** Calls of `atomic` in progress, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
-  readonly log: string[] = [];
 
   async atomic<T>(keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): Promise<T> {
     this.inFlight++;
@@ -344,12 +343,11 @@ class StagedRepository implements Repository {
       if (keys === null) return this.inner.atomic(null, nowMs, fn);
       const stage = new MapRepository();
       const copies = this.inner.atomic(null, nowMs, (v) => keys.map((k) => copyOut(v, k)));
-      stage.atomic(null, nowMs, (v) => keys.forEach((k, i) => copyIn(v, k, copies[i])));
+      stage.atomic(null, nowMs, (v) => copyAllIn(v, keys, copies));
       const result = stage.atomic(null, nowMs, fn); // throws: nothing is written back
       await roundTrip();
       const changed = stage.atomic(null, nowMs, (v) => keys.map((k) => copyOut(v, k)));
-      this.inner.atomic(null, nowMs, (v) => keys.forEach((k, i) => copyIn(v, k, changed[i])));
-      this.log.push(`commit ${keys.join(",")}`);
+      this.inner.atomic(null, nowMs, (v) => copyAllIn(v, keys, changed));
       return result;
     } finally {
       this.inFlight--;
@@ -380,6 +378,12 @@ function copyIn(view: KeyView, key: Bytes, copy: Copy): void {
   }
   view.put(key, copy.value);
   if (copy.atMs !== undefined) view.setExpireAt(key, copy.atMs);
+}
+
+function copyAllIn(view: KeyView, keys: readonly Bytes[], copies: readonly Copy[]): void {
+  keys.forEach((key, i) => {
+    copyIn(view, key, copies[i]);
+  });
 }
 
 async function roundTrip(): Promise<void> {
