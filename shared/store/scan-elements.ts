@@ -2,7 +2,7 @@ import type { Bytes } from "./bytes.js";
 import type { CommandContext } from "./command.js";
 import { StoreError, syntaxError } from "./errors.js";
 import { compileGlob } from "./glob.js";
-import { parseCount } from "./parse.js";
+import { parseCount, parseSafeInt } from "./parse.js";
 import type { Reply } from "./reply.js";
 
 /** Parsed `[MATCH pattern] [COUNT count] [NOVALUES]` options of HSCAN/SSCAN/ZSCAN. */
@@ -30,7 +30,10 @@ export function parseElementScanOptions(
       const p = argv[++i] as Bytes;
       match = p === "*" ? null : compileGlob(p);
     } else if (opt === "COUNT" && i + 1 < argv.length) {
-      count = parseCount(argv[++i] as Bytes, ctx.limits.maxScanCount);
+      const arg = argv[++i] as Bytes;
+      // Redis (scanGenericCommand): a COUNT below 1 is a syntax error, not a range error.
+      if (parseSafeInt(arg) < 1) throw syntaxError();
+      count = parseCount(arg, ctx.limits.maxScanCount);
     } else if (opt === "NOVALUES" && allowNoValues) {
       noValues = true;
     } else {
