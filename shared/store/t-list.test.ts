@@ -481,6 +481,36 @@ describe("empty lists leave the keyspace", () => {
   });
 });
 
+describe("changes signal WATCH; reads and no-ops do not", () => {
+  it.each([
+    [["LPUSH", "l", "z"], true],
+    [["RPUSHX", "l", "z"], true],
+    [["LPOP", "l"], true],
+    [["RPOP", "l", "2"], true],
+    [["LSET", "l", "1", "z"], true],
+    [["LREM", "l", "1", "a"], true],
+    [["LTRIM", "l", "1", "-1"], true],
+    [["LINSERT", "l", "BEFORE", "c", "z"], true],
+    [["LMOVE", "e", "l", "LEFT", "LEFT"], true],
+    [["LMOVE", "l", "e", "LEFT", "LEFT"], true],
+    [["LMPOP", "1", "l", "LEFT"], true],
+    [["LRANGE", "l", "0", "-1"], false],
+    [["LINDEX", "l", "0"], false],
+    [["LLEN", "l"], false],
+    [["LPOS", "l", "a", "COUNT", "0"], false],
+    [["LPOP", "l", "0"], false],
+    [["LREM", "l", "0", "zz"], false],
+    [["LINSERT", "l", "BEFORE", "zz", "z"], false],
+    [["LSET", "l", "99", "z"], false],
+  ])("%j -> %s", async (command, changed) => {
+    const t = fixture();
+    const handle = await t.store.watch(["l"]);
+    t.run(...command);
+    expect(handle.changed()).toBe(changed);
+    handle.release();
+  });
+});
+
 describe("TTL interplay", () => {
   /** Gives `key` a deadline `ms` from now and returns it. */
   function expireIn(t: TestStore, key: string, ms: number): number {
