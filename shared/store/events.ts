@@ -73,7 +73,11 @@ export class EventBus {
     };
   }
 
-  /** Delivers an event to every matching subscriber. */
+  /**
+   * Delivers an event to every matching subscriber, in subscription order. The subscribers are
+   * those present when the emit began: one added by a listener gets the next event, one removed
+   * by a listener still gets this one (as Node's EventEmitter does).
+   */
   emit(event: KeyspaceEvent): void {
     for (const s of this.subs) {
       if (s.events !== null && !s.events.has(event.event)) continue;
@@ -82,7 +86,11 @@ export class EventBus {
       try {
         s.listener(event);
       } catch (error) {
-        this.onListenerError(error);
+        try {
+          this.onListenerError(error);
+        } catch {
+          // The reporter failed too: still never break the change (or the commit) that emitted.
+        }
       }
     }
   }
