@@ -34,7 +34,11 @@ export interface KeyView {
   remove(key: Bytes): boolean;
   /** The absolute deadline of `key` in ms since the epoch, or undefined when it has none or is missing. */
   expireAt(key: Bytes): number | undefined;
-  /** Sets the deadline of an existing live key (ms since the epoch). A deadline in the past deletes it. */
+  /**
+   * Sets the deadline of an existing live key (ms since the epoch). It only records the deadline: a
+   * deadline already past is reclaimed on the next access or sweep (with an `expired` event).
+   * Commands that must delete at once (EXPIRE with a time in the past emits `del`) call `remove`.
+   */
   setExpireAt(key: Bytes, atMs: number): void;
   /** Removes the TTL of `key`; true when it had one. */
   persist(key: Bytes): boolean;
