@@ -230,7 +230,8 @@ function hscan(ctx: CommandContext, argv: readonly Bytes[]): Reply {
     ctx,
     key,
     cursor,
-    hash.size,
+    // A small (unindexed) table is returned whole whatever COUNT says, as Redis does for listpacks.
+    hash.indexed ? hash.size : 0,
     () => hash.scanNames(),
     (field) => field,
     (field, out) => {

@@ -348,7 +348,8 @@ function sscan(ctx: CommandContext, argv: readonly Bytes[]): Reply {
     ctx,
     key,
     cursor,
-    set.size,
+    // A small (unindexed) table is returned whole whatever COUNT says, as Redis does for listpacks.
+    set.indexed ? set.size : 0,
     () => set.scanNames(),
     (member) => member,
     (member, out) => {
