@@ -1,4 +1,5 @@
 import type { CommandInfo, CommandSpec } from "./command.js";
+import { registerCommandTable } from "./command-registry.js";
 import { hashCommands } from "./t-hash.js";
 import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";
@@ -17,6 +18,9 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...zsetCommands,
   ...serverCommands,
 ];
+
+// COMMAND (t-server.ts) reads the table from the registry, so it need not import this module.
+registerCommandTable(ALL_COMMANDS);
 
 /** Lookup by name, both upper and lower case (other casings are lower-cased first). */
 export function createCommandTable(specs: readonly CommandSpec[] = ALL_COMMANDS): Map<string, CommandSpec> {

@@ -1,8 +1,6 @@
 import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandInfo, type CommandSpec, commandKeys } from "./command.js";
-// A cycle (commands.ts imports this file): safe because the table is only read inside handlers,
-// when both modules have long finished evaluating. This file is reached through commands.ts.
-import { ALL_COMMANDS } from "./commands.js";
+import { findRegisteredCommand, registeredCommands } from "./command-registry.js";
 import { genericError, syntaxError, wrongArity } from "./errors.js";
 import { compileGlob } from "./glob.js";
 import { memoryUsage } from "./object-info.js";
@@ -18,17 +16,6 @@ import { helpReply, unknownSubcommand } from "./subcommands.js";
 // ---------------------------------------------------------------------------------------------
 // The command table, introspected (COMMAND)
 // ---------------------------------------------------------------------------------------------
-
-let byName: Map<string, CommandSpec> | undefined;
-
-/** The command named `name` (any case), or undefined. */
-function findCommand(name: Bytes): CommandSpec | undefined {
-  if (byName === undefined) {
-    byName = new Map();
-    for (const spec of ALL_COMMANDS) byName.set(spec.name.toLowerCase(), spec);
-  }
-  return byName.get(name.toLowerCase());
-}
 
 const GROUP_CATEGORY: Record<CommandInfo["group"], string | undefined> = {
   generic: "@keyspace",
@@ -149,7 +136,7 @@ const COMMAND_HELP: readonly string[] = [
 
 /* COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern] */
 function commandList(argv: readonly Bytes[]): Reply {
-  if (argv.length === 2) return ALL_COMMANDS.map((s) => s.name.toLowerCase());
+  if (argv.length === 2) return registeredCommands().map((s) => s.name.toLowerCase());
   if (argv.length !== 5 || (argv[2] as Bytes).toUpperCase() !== "FILTERBY") throw syntaxError();
   const kind = (argv[3] as Bytes).toUpperCase();
   const arg = argv[4] as Bytes;
@@ -164,13 +151,15 @@ function commandList(argv: readonly Bytes[]): Reply {
     const match = compileGlob(arg.toLowerCase());
     keep = (spec) => match(spec.name.toLowerCase());
   } else throw syntaxError();
-  return ALL_COMMANDS.filter(keep).map((s) => s.name.toLowerCase());
+  return registeredCommands()
+    .filter(keep)
+    .map((s) => s.name.toLowerCase());
 }
 
 /* COMMAND GETKEYS command [arg ...] */
 function commandGetKeys(argv: readonly Bytes[]): Reply {
   const target = argv.slice(2);
-  const spec = findCommand(target[0] as Bytes);
+  const spec = findRegisteredCommand(target[0] as Bytes);
   if (spec === undefined) throw genericError("Invalid command specified");
   if (spec.firstKey === 0 && spec.keys === undefined) throw genericError("The command has no key arguments");
   const n = target.length;
@@ -186,22 +175,22 @@ const COMMAND_SUBCOMMANDS: Record<string, number> = { COUNT: 2, LIST: -2, INFO: 
 
 /* COMMAND [COUNT | LIST … | INFO [name …] | DOCS [name …] | GETKEYS command [arg …] | HELP] */
 function commandCommand(_ctx: CommandContext, argv: readonly Bytes[]): Reply {
-  if (argv.length === 1) return ALL_COMMANDS.map(commandInfoReply);
+  if (argv.length === 1) return registeredCommands().map(commandInfoReply);
   const sub = (argv[1] as Bytes).toUpperCase();
   const arity = COMMAND_SUBCOMMANDS[sub];
   if (arity === undefined) throw unknownSubcommand(argv[1] as Bytes, "COMMAND");
   if (arity > 0 ? argv.length !== arity : argv.length < -arity) throw wrongArity(`command|${sub.toLowerCase()}`);
   switch (sub) {
     case "COUNT":
-      return ALL_COMMANDS.length;
+      return registeredCommands().length;
     case "LIST":
       return commandList(argv);
     case "INFO":
-      if (argv.length === 2) return ALL_COMMANDS.map(commandInfoReply);
-      return argv.slice(2).map((name) => commandInfoReply(findCommand(name)));
+      if (argv.length === 2) return registeredCommands().map(commandInfoReply);
+      return argv.slice(2).map((name) => commandInfoReply(findRegisteredCommand(name)));
     case "DOCS": {
       const out: Reply[] = [];
-      const specs = argv.length === 2 ? ALL_COMMANDS : argv.slice(2).map(findCommand);
+      const specs = argv.length === 2 ? registeredCommands() : argv.slice(2).map(findRegisteredCommand);
       for (const spec of specs) {
         if (spec === undefined) continue; // unknown names are left out, as Redis does
         out.push(spec.name.toLowerCase(), commandDocsReply(spec));
