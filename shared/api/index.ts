@@ -1,0 +1,34 @@
+/**
+ * Memorabilia's API services: Connect implementations of the `memorabilia.v1` services over a
+ * {@link Store}, runtime-neutral (they run in Node, browsers and edge runtimes alike).
+ *
+ * Every RPC runs the store's own commands (`store.run`), so the API has exactly the core's
+ * semantics. Store errors reach clients through one table ({@link STORE_ERROR_CODES}) with the
+ * Redis-style message, the store's code in the `memorabilia-error-code` header and an
+ * `ErrorDetail`; anything unexpected becomes INTERNAL and goes to the {@link ApiLogger}.
+ *
+ * @example
+ * ```ts
+ * import { createStore } from "../store/store.js";
+ * import { registerMemorabiliaServices } from "./index.js";
+ * const routes = (router: ConnectRouter) => registerMemorabiliaServices(router, createStore());
+ * ```
+ */
+export { createCommandService } from "./command-service.js";
+export {
+  type ApiLogger,
+  connectCodeOf,
+  consoleLogger,
+  ERROR_CODE_HEADER,
+  STORE_ERROR_CODES,
+  toConnectError,
+} from "./error-map.js";
+export { createHashesService } from "./hashes-service.js";
+export { createKeysService } from "./keys-service.js";
+export { createListsService } from "./lists-service.js";
+export { MEMORABILIA_SERVICES, registerMemorabiliaServices } from "./register.js";
+export { replyMessage } from "./reply-message.js";
+export type { ServiceOptions } from "./service-options.js";
+export { createSetsService } from "./sets-service.js";
+export { createSortedSetsService } from "./sorted-sets-service.js";
+export { createStringsService } from "./strings-service.js";

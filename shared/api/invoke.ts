@@ -1,0 +1,85 @@
+/**
+ * Running store commands from a handler: one command path (`store.run`), cancellation by the
+ * RPC's AbortSignal, and batches that stay in one JavaScript turn when the engine is synchronous.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Bytes } from "../store/bytes.js";
+import { StoreError } from "../store/errors.js";
+import type { Reply } from "../store/reply.js";
+import type { Store } from "../store/store.js";
+
+/** The error a handler throws once its signal has aborted (deadline exceeded or cancelled). */
+export function abortError(signal: AbortSignal): ConnectError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof ConnectError) return reason;
+  return new ConnectError("the operation was cancelled", Code.Canceled, undefined, undefined, reason);
+}
+
+/** Throws {@link abortError} when the signal has aborted. */
+export function checkSignal(signal: AbortSignal): void {
+  if (signal.aborted) throw abortError(signal);
+}
+
+/** Resolves like `promise`, or rejects with {@link abortError} as soon as the signal aborts. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Runs one command. Rejects with the store's {@link StoreError} on bad input, and with a
+ * cancellation ConnectError when the signal aborts first (a remote engine's command is then
+ * abandoned; a synchronous command cannot be interrupted once started).
+ */
+export async function invoke(store: Store, argv: readonly Bytes[], signal: AbortSignal): Promise<Reply> {
+  checkSignal(signal);
+  const reply = store.run(argv);
+  return reply instanceof Promise ? raceSignal(reply, signal) : reply;
+}
+
+/**
+ * Runs commands one after the other and returns each reply, a failed command's StoreError in its
+ * place (as EXEC does). With a synchronous engine nothing awaits between commands, so the batch
+ * runs in one turn and sees one consistent keyspace.
+ */
+export async function invokeBatch(
+  store: Store,
+  argvs: readonly (readonly Bytes[])[],
+  signal: AbortSignal,
+): Promise<(Reply | StoreError)[]> {
+  checkSignal(signal);
+  const out: (Reply | StoreError)[] = [];
+  for (const argv of argvs) {
+    try {
+      const reply = store.run(argv);
+      out.push(reply instanceof Promise ? await raceSignal(reply, signal) : reply);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      out.push(error);
+    }
+  }
+  return out;
+}
+
+/** Like {@link invokeBatch}, but throws the first failed command's error. */
+export async function invokeAll(
+  store: Store,
+  argvs: readonly (readonly Bytes[])[],
+  signal: AbortSignal,
+): Promise<Reply[]> {
+  const replies = await invokeBatch(store, argvs, signal);
+  for (const reply of replies) if (reply instanceof StoreError) throw reply;
+  return replies as Reply[];
+}

@@ -1,0 +1,112 @@
+/**
+ * KeysService: the generic key commands (DEL, EXISTS, TYPE, RENAME, PEXPIRE, PTTL, SCAN, …) over
+ * the store, one command (or one batch) per RPC.
+ */
+
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ExpireCondition, KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
+import { KeyType } from "../gen/memorabilia/v1/types_pb.js";
+import type { Bytes } from "../store/bytes.js";
+import type { Store } from "../store/store.js";
+import { cursorArg, int, key, keys, required, scanOptions, token } from "./args.js";
+import { invoke, invokeAll } from "./invoke.js";
+import { KEY_TYPE_NAMES, keyTtlOf, keyTypeOf, readKeyInfos, ttlCommands } from "./key-info.js";
+import { boolOf, int64Of, isOk, scanPageOf, textOf } from "./replies.js";
+import { guarded, type ServiceOptions } from "./service-options.js";
+
+const EXPIRE_CONDITIONS: Partial<Record<ExpireCondition, Bytes>> = {
+  [ExpireCondition.NX]: "NX",
+  [ExpireCondition.XX]: "XX",
+  [ExpireCondition.GT]: "GT",
+  [ExpireCondition.LT]: "LT",
+};
+
+/** Creates the KeysService implementation over `store`. */
+export function createKeysService(store: Store, options: ServiceOptions = {}): ServiceImpl<typeof KeysService> {
+  return guarded(
+    KeysService,
+    {
+      async del(req, ctx) {
+        return { deleted: int64Of(await invoke(store, ["DEL", ...keys(req.keys)], ctx.signal)) };
+      },
+      async unlink(req, ctx) {
+        return { deleted: int64Of(await invoke(store, ["UNLINK", ...keys(req.keys)], ctx.signal)) };
+      },
+      async exists(req, ctx) {
+        return { count: int64Of(await invoke(store, ["EXISTS", ...keys(req.keys)], ctx.signal)) };
+      },
+      async type(req, ctx) {
+        return { type: keyTypeOf(await invoke(store, ["TYPE", key(req.key)], ctx.signal)) };
+      },
+      async rename(req, ctx) {
+        await invoke(store, ["RENAME", key(req.key), key(req.newKey)], ctx.signal);
+        return {};
+      },
+      async renameNx(req, ctx) {
+        return { renamed: boolOf(await invoke(store, ["RENAMENX", key(req.key), key(req.newKey)], ctx.signal)) };
+      },
+      async expire(req, ctx) {
+        const when = required(req.when.case, "when (ttl_ms or at_ms)");
+        const argv: Bytes[] = [when === "ttlMs" ? "PEXPIRE" : "PEXPIREAT", key(req.key), int(req.when.value as bigint)];
+        if (req.condition !== ExpireCondition.UNSPECIFIED) {
+          argv.push(token(req.condition, EXPIRE_CONDITIONS, "condition"));
+        }
+        return { applied: boolOf(await invoke(store, argv, ctx.signal)) };
+      },
+      async ttl(req, ctx) {
+        const [pttl, at] = await invokeAll(store, ttlCommands(key(req.key)), ctx.signal);
+        return { ttl: keyTtlOf(pttl ?? null, at ?? null) };
+      },
+      async persist(req, ctx) {
+        return { persisted: boolOf(await invoke(store, ["PERSIST", key(req.key)], ctx.signal)) };
+      },
+      async scan(req, ctx) {
+        const argv: Bytes[] = [
+          "SCAN",
+          cursorArg(req.cursor),
+          ...scanOptions(req.match === undefined ? undefined : key(req.match), req.count),
+        ];
+        if (req.type !== KeyType.UNSPECIFIED) argv.push("TYPE", token(req.type, KEY_TYPE_NAMES, "type"));
+        const page = scanPageOf(await invoke(store, argv, ctx.signal));
+        const names = page.items.map((k) => {
+          if (typeof k !== "string") throw new TypeError("SCAN replied a non-bulk key");
+          return k;
+        });
+        return { cursor: page.cursor, keys: await readKeyInfos(store, names, ctx.signal) };
+      },
+      async keys(req, ctx) {
+        const reply = await invoke(store, ["KEYS", key(req.pattern)], ctx.signal);
+        return { keys: (Array.isArray(reply) ? reply : []).map(textOf) };
+      },
+      async randomKey(_req, ctx) {
+        const reply = await invoke(store, ["RANDOMKEY"], ctx.signal);
+        return { key: reply === null ? undefined : textOf(reply) };
+      },
+      async dbSize(_req, ctx) {
+        return { size: int64Of(await invoke(store, ["DBSIZE"], ctx.signal)) };
+      },
+      async flushAll(_req, ctx) {
+        const reply = await invoke(store, ["FLUSHALL"], ctx.signal);
+        if (!isOk(reply)) throw new TypeError("FLUSHALL did not reply OK");
+        return {};
+      },
+      async copy(req, ctx) {
+        const argv: Bytes[] = ["COPY", key(req.source), key(req.destination)];
+        if (req.replace) argv.push("REPLACE");
+        return { copied: boolOf(await invoke(store, argv, ctx.signal)) };
+      },
+      async touch(req, ctx) {
+        return { touched: int64Of(await invoke(store, ["TOUCH", ...keys(req.keys)], ctx.signal)) };
+      },
+      async objectEncoding(req, ctx) {
+        const reply = await invoke(store, ["OBJECT", "ENCODING", key(req.key)], ctx.signal);
+        return { encoding: reply === null ? undefined : textOf(reply) };
+      },
+      async memoryUsage(req, ctx) {
+        const reply = await invoke(store, ["MEMORY", "USAGE", key(req.key)], ctx.signal);
+        return { bytes: reply === null ? undefined : int64Of(reply) };
+      },
+    },
+    options,
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * Registers every data-type service on a Connect router.
+ */
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { CommandService } from "../gen/memorabilia/v1/command_service_pb.js";
+import { HashesService } from "../gen/memorabilia/v1/hashes_service_pb.js";
+import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
+import { ListsService } from "../gen/memorabilia/v1/lists_service_pb.js";
+import { SetsService } from "../gen/memorabilia/v1/sets_service_pb.js";
+import { SortedSetsService } from "../gen/memorabilia/v1/sorted_sets_service_pb.js";
+import { StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
+import type { Store } from "../store/store.js";
+import { createCommandService } from "./command-service.js";
+import { createHashesService } from "./hashes-service.js";
+import { createKeysService } from "./keys-service.js";
+import { createListsService } from "./lists-service.js";
+import type { ServiceOptions } from "./service-options.js";
+import { createSetsService } from "./sets-service.js";
+import { createSortedSetsService } from "./sorted-sets-service.js";
+import { createStringsService } from "./strings-service.js";
+
+/** The descriptors of every service {@link registerMemorabiliaServices} registers (for reflection, health, docs). */
+export const MEMORABILIA_SERVICES: readonly DescService[] = [
+  KeysService,
+  StringsService,
+  ListsService,
+  HashesService,
+  SetsService,
+  SortedSetsService,
+  CommandService,
+];
+
+/**
+ * Registers KeysService, StringsService, ListsService, HashesService, SetsService,
+ * SortedSetsService and CommandService over `store` on `router`, and returns the router.
+ *
+ * @example
+ * ```ts
+ * const store = createStore();
+ * const transport = createRouterTransport((router) => registerMemorabiliaServices(router, store));
+ * ```
+ */
+export function registerMemorabiliaServices(
+  router: ConnectRouter,
+  store: Store,
+  options: ServiceOptions = {},
+): ConnectRouter {
+  return router
+    .service(KeysService, createKeysService(store, options))
+    .service(StringsService, createStringsService(store, options))
+    .service(ListsService, createListsService(store, options))
+    .service(HashesService, createHashesService(store, options))
+    .service(SetsService, createSetsService(store, options))
+    .service(SortedSetsService, createSortedSetsService(store, options))
+    .service(CommandService, createCommandService(store, options));
+}

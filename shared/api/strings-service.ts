@@ -1,0 +1,116 @@
+/**
+ * StringsService: the string commands (GET, SET, GETEX, MGET, INCRBY, APPEND, …) over the store.
+ */
+import type { ServiceImpl } from "@connectrpc/connect";
+import { SetCondition, StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
+import type { KeyValue } from "../gen/memorabilia/v1/types_pb.js";
+import type { Bytes } from "../store/bytes.js";
+import type { Store } from "../store/store.js";
+import { bin, float, int, key, keys, requireTrue, token } from "./args.js";
+import { invoke } from "./invoke.js";
+import { arrayOf, boolOf, bytesOf, doubleOf, int64Of, isOk, optionalBytesOf, textOf } from "./replies.js";
+import { guarded, type ServiceOptions } from "./service-options.js";
+
+const SET_CONDITIONS: Partial<Record<SetCondition, Bytes>> = {
+  [SetCondition.NX]: "NX",
+  [SetCondition.XX]: "XX",
+};
+
+/** `key value key value …` of MSET / MSETNX. */
+const pairs = (entries: readonly KeyValue[]): Bytes[] => entries.flatMap((e) => [key(e.key), bin(e.value)]);
+
+/** Creates the StringsService implementation over `store`. */
+export function createStringsService(store: Store, options: ServiceOptions = {}): ServiceImpl<typeof StringsService> {
+  return guarded(
+    StringsService,
+    {
+      async get(req, ctx) {
+        return { value: optionalBytesOf(await invoke(store, ["GET", key(req.key)], ctx.signal)) };
+      },
+      /* SET key value [NX | XX] [GET] [PX milliseconds | PXAT unix-time-milliseconds | KEEPTTL] */
+      async set(req, ctx) {
+        const argv: Bytes[] = ["SET", key(req.key), bin(req.value)];
+        if (req.condition !== SetCondition.UNSPECIFIED) argv.push(token(req.condition, SET_CONDITIONS, "condition"));
+        if (req.get) argv.push("GET");
+        switch (req.expiry.case) {
+          case "ttlMs":
+            argv.push("PX", int(req.expiry.value));
+            break;
+          case "atMs":
+            argv.push("PXAT", int(req.expiry.value));
+            break;
+          case "keepTtl":
+            requireTrue(req.expiry.value, "keep_ttl");
+            argv.push("KEEPTTL");
+            break;
+        }
+        const reply = await invoke(store, argv, ctx.signal);
+        if (!req.get) return { applied: isOk(reply) };
+        // With GET the reply is the old value (nil when the key was missing), whether or not the
+        // condition let the write happen: NX wrote only if there was none, XX only if there was one.
+        const previous = optionalBytesOf(reply);
+        const applied =
+          req.condition === SetCondition.NX
+            ? previous === undefined
+            : req.condition === SetCondition.XX
+              ? previous !== undefined
+              : true;
+        return { applied, previous };
+      },
+      async getDel(req, ctx) {
+        return { value: optionalBytesOf(await invoke(store, ["GETDEL", key(req.key)], ctx.signal)) };
+      },
+      /* GETEX key [PX milliseconds | PXAT unix-time-milliseconds | PERSIST] */
+      async getEx(req, ctx) {
+        const argv: Bytes[] = ["GETEX", key(req.key)];
+        switch (req.expiry.case) {
+          case "ttlMs":
+            argv.push("PX", int(req.expiry.value));
+            break;
+          case "atMs":
+            argv.push("PXAT", int(req.expiry.value));
+            break;
+          case "persist":
+            requireTrue(req.expiry.value, "persist");
+            argv.push("PERSIST");
+            break;
+        }
+        return { value: optionalBytesOf(await invoke(store, argv, ctx.signal)) };
+      },
+      async mGet(req, ctx) {
+        const reply = await invoke(store, ["MGET", ...keys(req.keys)], ctx.signal);
+        return { values: arrayOf(reply).map((v) => ({ value: optionalBytesOf(v) })) };
+      },
+      async mSet(req, ctx) {
+        const reply = await invoke(store, ["MSET", ...pairs(req.entries)], ctx.signal);
+        if (!isOk(reply)) throw new TypeError("MSET did not reply OK");
+        return {};
+      },
+      async mSetNx(req, ctx) {
+        return { applied: boolOf(await invoke(store, ["MSETNX", ...pairs(req.entries)], ctx.signal)) };
+      },
+      async incrBy(req, ctx) {
+        return { value: int64Of(await invoke(store, ["INCRBY", key(req.key), int(req.delta)], ctx.signal)) };
+      },
+      async incrByFloat(req, ctx) {
+        const reply = await invoke(store, ["INCRBYFLOAT", key(req.key), float(req.delta)], ctx.signal);
+        return { value: doubleOf(reply), text: textOf(reply) };
+      },
+      async append(req, ctx) {
+        return { length: int64Of(await invoke(store, ["APPEND", key(req.key), bin(req.value)], ctx.signal)) };
+      },
+      async strLen(req, ctx) {
+        return { length: int64Of(await invoke(store, ["STRLEN", key(req.key)], ctx.signal)) };
+      },
+      async getRange(req, ctx) {
+        const argv = ["GETRANGE", key(req.key), int(req.start), int(req.end)];
+        return { value: bytesOf(await invoke(store, argv, ctx.signal)) };
+      },
+      async setRange(req, ctx) {
+        const argv = ["SETRANGE", key(req.key), int(req.offset), bin(req.value)];
+        return { length: int64Of(await invoke(store, argv, ctx.signal)) };
+      },
+    },
+    options,
+  );
+}
