@@ -292,6 +292,11 @@ describe("RWLock", () => {
       expect(lock.idle).toBe(true);
     });
 
+    it.each([-1, Number.NaN])("refuses the timeout %s with a TypeError", async (timeoutMs) => {
+      await expect(new RWLock().write({ timeoutMs })).rejects.toThrow(TypeError);
+      await expect(new KeyedLock().write(["k"], { timeoutMs })).rejects.toThrow(TypeError);
+    });
+
     it("a grant before the timeout clears its timer", async () => {
       vi.useFakeTimers();
       const lock = new RWLock();

@@ -103,6 +103,9 @@ export class RWLock {
    */
   acquire(mode: LockMode, options: AcquireOptions = {}): Promise<Release> {
     const { signal, timeoutMs } = options;
+    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
+      return Promise.reject(new TypeError(`timeoutMs must be a number >= 0, got ${timeoutMs}`));
+    }
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const now = this.tryAcquire(mode);
     if (now !== undefined) return Promise.resolve(now);
@@ -287,7 +290,8 @@ function once(fn: () => void): Release {
  */
 function cancelScope(options: AcquireOptions): { options: AcquireOptions; dispose: () => void } {
   const { signal, timeoutMs } = options;
-  if (timeoutMs === undefined) return { options, dispose: () => {} };
+  // An invalid timeout is left for RWLock.acquire to refuse.
+  if (timeoutMs === undefined || !(timeoutMs >= 0)) return { options, dispose: () => {} };
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(abortReason(signal as AbortSignal));
   if (signal?.aborted) onAbort();
