@@ -95,12 +95,10 @@ function parseExponent(digits: string | undefined): number {
  */
 export function parseLongDouble(input: Bytes): LongDouble | undefined {
   if (input.length === 0 || input.length >= MAX_CHARS) return undefined;
-  // strtold reads a C string: an embedded NUL ends the input.
-  const nul = input.indexOf("\0");
-  const s = nul === -1 ? input : input.slice(0, nul);
-  const inf = INF_RE.exec(s);
+  // The whole input must be consumed (an embedded NUL too: Redis 7 checks the parsed length).
+  const inf = INF_RE.exec(input);
   if (inf) return infinity(inf[1] === "-");
-  const hex = HEX_RE.exec(s);
+  const hex = HEX_RE.exec(input);
   if (hex) {
     const [, sign = "", int = "", frac = "", e] = hex;
     if (int.length + frac.length === 0) return undefined;
@@ -108,7 +106,7 @@ export function parseLongDouble(input: Bytes): LongDouble | undefined {
     const exp2 = parseExponent(e) - 4 * frac.length;
     return finish(sign === "-", digits, exp2, 2);
   }
-  const dec = DEC_RE.exec(s);
+  const dec = DEC_RE.exec(input);
   if (!dec) return undefined;
   const [, sign = "", int = "", frac = "", e] = dec;
   if (int.length + frac.length === 0) return undefined;
