@@ -27,8 +27,8 @@ step() {
 
 step "lint (types, biome, buf lint, boundary)" npm run --silent lint
 step "unit + integration (Node) and unit (Chromium)" npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
-if [ -f playwright.config.ts ]; then
-  step "browser end-to-end (Playwright, Chromium)" npx playwright test --reporter=list,json
+if [ -f test/e2e/playwright.config.ts ]; then
+  step "browser end-to-end (Playwright, Chromium)" npx playwright test -c test/e2e/playwright.config.ts
 fi
 
 node test/summarize.mjs || status=1
