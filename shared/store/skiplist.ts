@@ -42,6 +42,13 @@ export interface RankedNode {
   readonly rank: number;
 }
 
+/**
+ * Scratch vectors for insert/delete (the rightmost node before the target per level, and its
+ * rank), shared because operations never interleave: no allocation per operation.
+ */
+const UPDATE: SkipNode[] = [];
+const RANK: number[] = new Array<number>(MAX_LEVEL).fill(0);
+
 /** True when (s1, m1) sorts strictly before (s2, m2). */
 function before(s1: number, m1: Bytes, s2: number, m2: Bytes): boolean {
   return s1 < s2 || (s1 === s2 && m1 < m2);
@@ -96,8 +103,8 @@ export class SkipList {
 
   /** Inserts (score, member); the member must not be present. Returns the new node. */
   insert(score: number, member: Bytes): SkipNode {
-    const update = new Array<SkipNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL);
+    const update = UPDATE;
+    const rank = RANK;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : (rank[i + 1] as number);
@@ -162,7 +169,7 @@ export class SkipList {
 
   /** Removes (score, member). True when it was present. */
   delete(score: number, member: Bytes): boolean {
-    const update = new Array<SkipNode>(MAX_LEVEL);
+    const update = UPDATE;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let f = x.forward[i]; f && before(f.score, f.member, score, member); f = x.forward[i]) x = f;
@@ -240,6 +247,7 @@ export class SkipList {
    * for each, in O(log n + k). Returns how many were removed.
    */
   deleteRangeByRank(start: number, end: number, onDelete: (node: SkipNode) => void): number {
+    // Own vector: onDelete may call back into other lists.
     const update = new Array<SkipNode>(MAX_LEVEL);
     let traversed = 0;
     let x = this.header;
