@@ -64,11 +64,6 @@ export function addInt64(a: number | bigint, b: number | bigint): number | bigin
   return int64Reply(sum);
 }
 
-/** The integer a string value holds (INCR and friends). Throws NOT_INTEGER. */
-export function stringToInt64(value: Bytes): number | bigint {
-  return parseLongLong(value);
-}
-
 /** How an expire argument is to be read. */
 export interface ExpireUnit {
   /** Seconds (EX, EXAT, SETEX) rather than milliseconds (PX, PXAT, PSETEX). */
@@ -209,7 +204,7 @@ function getGeneric(ctx: CommandContext, key: Bytes): Bytes | null {
 /* INCR key | DECR key | INCRBY key increment | DECRBY key decrement */
 function incrDecr(ctx: CommandContext, key: Bytes, incr: number | bigint): Reply {
   const current = getStringValue(ctx, key);
-  const value = current === undefined ? 0 : stringToInt64(current);
+  const value = current === undefined ? 0 : parseLongLong(current);
   const result = addInt64(value, incr);
   ctx.db.put(key, String(result), true);
   ctx.notify("string", "incrby", key);
