@@ -2,46 +2,41 @@ import type { Bytes } from "./bytes.js";
 import { MAP_ENTRY_BYTES, stringHeapBytes } from "./object-info.js";
 
 /**
- * The storage shared by hashes and sets: names (fields or members) in a dense array, with an
- * optional parallel array of values, and — past {@link INDEX_THRESHOLD} names — a `Map` from name
- * to its slot.
+ * The storage shared by hashes and sets: one dense array of entries — `[member, …]` for a set,
+ * `[field, value, field, value, …]` for a hash (the stride) — and, past {@link INDEX_THRESHOLD}
+ * entries, a `Map` from name to its slot.
  *
  * Why this shape:
  * - **Random picks are O(1)** (HRANDFIELD, SRANDMEMBER, SPOP): a slot is drawn uniformly from the
  *   dense array; a `Map` alone would need an O(n) walk.
- * - **Removal is O(1)** once indexed: the last slot is swapped into the hole (swap-remove).
- * - **Memory**: a small table is only its arrays (one pointer per name, one per value), like
- *   Redis's listpack for small hashes: lookups are a linear scan of at most 16 names, and no
- *   `Map` (≈100 bytes empty, then ≈32 bytes per entry) is paid for. Past the threshold the index
- *   costs about one `Map` entry per name, comparable to Redis's hashtable (dictEntry + bucket).
- *   Names and values are the argument strings themselves (no copies, no wrapper objects).
+ * - **Removal is O(1)** once indexed: the last entry is swapped into the hole (swap-remove).
+ * - **Memory**: a small table is one exact-size array (one pointer per name and per value, no
+ *   spare capacity), like Redis's listpack: lookups scan at most 16 names, and no `Map` (≈100
+ *   bytes empty, then ≈32 bytes per entry) is paid for. Interleaving values with names saves a
+ *   second array (≈50 bytes of headers). Past the threshold the index costs about one `Map`
+ *   entry per name, comparable to Redis's hashtable (dictEntry + bucket), and the array grows by
+ *   `push` (amortized O(1)). Names and values are the argument strings themselves (no copies).
  * - **Small tables keep insertion order** (removal splices, as a listpack does), so small hashes
  *   list fields in the same order as Redis. Once indexed, a table stays indexed (as Redis never
  *   converts a hashtable back), which also keeps live scan iterators valid.
  */
 
-/** Names beyond which a table builds its name → slot index. */
+/** Entries beyond which a table builds its name → slot index. */
 export const INDEX_THRESHOLD = 16;
 
-/** A dense table of names, optionally with a value per name. */
-export class DenseTable {
-  /** The names, densely packed. */
-  protected readonly names: Bytes[];
-  /** The value of each name (same slot), or null for a set. */
-  protected readonly vals: Bytes[] | null;
+/** A dense table of names, optionally with a value per name (see the file comment). */
+export abstract class DenseTable {
+  /** The entries, `stride` items each: the name, then (for a hash) its value. */
+  protected items: Bytes[] = [];
   /** Name → slot, built once the table outgrows {@link INDEX_THRESHOLD}. */
-  private index: Map<Bytes, number> | null;
+  private index: Map<Bytes, number> | null = null;
 
-  /** An empty table; `withValues` for a hash. */
-  constructor(withValues: boolean) {
-    this.names = [];
-    this.vals = withValues ? [] : null;
-    this.index = null;
-  }
+  /** Items per entry: 1 for a set, 2 for a hash (a prototype getter: no per-object slot). */
+  protected abstract get stride(): 1 | 2;
 
-  /** Number of names. */
+  /** Number of entries. */
   get size(): number {
-    return this.names.length;
+    return this.stride === 1 ? this.items.length : this.items.length >> 1;
   }
 
   /** True once the name index exists (the "hashtable" representation). */
@@ -51,8 +46,11 @@ export class DenseTable {
 
   /** The slot of `name`, or -1. */
   find(name: Bytes): number {
-    if (this.index === null) return this.names.indexOf(name);
-    return this.index.get(name) ?? -1;
+    if (this.index !== null) return this.index.get(name) ?? -1;
+    const items = this.items;
+    const stride = this.stride;
+    for (let i = 0; i < items.length; i += stride) if (items[i] === name) return i / stride;
+    return -1;
   }
 
   /** True when `name` is present. */
@@ -62,48 +60,62 @@ export class DenseTable {
 
   /** The name in `slot` (0 ≤ slot < size). */
   nameAt(slot: number): Bytes {
-    return this.names[slot] as Bytes;
+    return this.items[slot * this.stride] as Bytes;
   }
 
-  /** Every name, in slot order (a copy). */
+  /** Every name, in slot order (a new array). */
   nameList(): Bytes[] {
-    return this.names.slice();
+    if (this.stride === 1) return this.items.slice();
+    const items = this.items;
+    const out = new Array<Bytes>(items.length >> 1);
+    for (let i = 0, j = 0; i < items.length; i += 2, j++) out[j] = items[i] as Bytes;
+    return out;
   }
 
-  /** Appends a name that is not present yet (callers check with {@link find}). */
+  /** Appends an entry whose name is not present yet (callers check with {@link find}). */
   protected append(name: Bytes, value?: Bytes): void {
-    const slot = this.names.length;
-    this.names.push(name);
-    if (this.vals !== null) this.vals.push(value as Bytes);
-    if (this.index !== null) this.index.set(name, slot);
-    else if (slot + 1 > INDEX_THRESHOLD) this.buildIndex();
+    const slot = this.size;
+    if (this.index !== null) {
+      this.items.push(name);
+      if (this.stride === 2) this.items.push(value as Bytes);
+      this.index.set(name, slot);
+      return;
+    }
+    // Small: reallocate at the exact size (push would add half plus 16 slots of spare capacity).
+    const old = this.items;
+    const items = new Array<Bytes>(old.length + this.stride);
+    for (let i = 0; i < old.length; i++) items[i] = old[i] as Bytes;
+    items[old.length] = name;
+    if (this.stride === 2) items[old.length + 1] = value as Bytes;
+    this.items = items;
+    if (slot + 1 > INDEX_THRESHOLD) this.buildIndex();
   }
 
   private buildIndex(): void {
     const index = new Map<Bytes, number>();
-    for (let i = 0; i < this.names.length; i++) index.set(this.names[i] as Bytes, i);
+    const stride = this.stride;
+    for (let i = 0; i < this.items.length; i += stride) index.set(this.items[i] as Bytes, i / stride);
     this.index = index;
   }
 
-  /** Removes the name in `slot` (and its value). Small tables keep their order; indexed ones swap-remove. */
+  /** Removes the entry in `slot`. Small tables keep their order; indexed ones swap-remove. */
   removeAt(slot: number): void {
-    const names = this.names;
-    const vals = this.vals;
+    const items = this.items;
+    const stride = this.stride;
+    const at = slot * stride;
     if (this.index === null) {
-      names.splice(slot, 1);
-      if (vals !== null) vals.splice(slot, 1);
+      items.splice(at, stride);
       return;
     }
-    const name = names[slot] as Bytes;
-    const last = names.length - 1;
-    if (slot !== last) {
-      const moved = names[last] as Bytes;
-      names[slot] = moved;
-      if (vals !== null) vals[slot] = vals[last] as Bytes;
+    const name = items[at] as Bytes;
+    const last = items.length - stride;
+    if (at !== last) {
+      const moved = items[last] as Bytes;
+      items[at] = moved;
+      if (stride === 2) items[at + 1] = items[last + 1] as Bytes;
       this.index.set(moved, slot);
     }
-    names.pop();
-    if (vals !== null) vals.pop();
+    items.length = last;
     this.index.delete(name);
   }
 
@@ -117,7 +129,7 @@ export class DenseTable {
 
   /** A uniformly random slot (the table must not be empty). */
   randomSlot(random: () => number): number {
-    return Math.floor(random() * this.names.length);
+    return Math.floor(random() * this.size);
   }
 
   /**
@@ -126,7 +138,7 @@ export class DenseTable {
    * so the cost is O(count) whatever the table's size.
    */
   randomSlots(count: number, random: () => number): number[] {
-    const n = this.names.length;
+    const n = this.size;
     const swaps = new Map<number, number>();
     const out = new Array<number>(count);
     for (let i = 0; i < count; i++) {
@@ -150,25 +162,30 @@ export class DenseTable {
   }
 
   private *snapshotNames(): Generator<Bytes> {
-    for (const name of this.names.slice()) {
+    for (const name of this.nameList()) {
       if (this.find(name) !== -1) yield name;
     }
   }
 
-  /** Copies this table's content into `target` (an empty table of the same kind). */
+  /**
+   * Drops the spare capacity `push` leaves in an indexed table's array (half again plus 16
+   * slots). Commands call it on a table they have just created and filled. Small tables are
+   * always exact already.
+   */
+  compact(): void {
+    if (this.index !== null) this.items = this.items.slice();
+  }
+
+  /** Copies this table's content into `target` (an empty table of the same kind), without spare capacity. */
   protected copyInto(target: DenseTable): void {
-    for (const name of this.names) target.names.push(name);
-    if (this.vals !== null && target.vals !== null) for (const v of this.vals) target.vals.push(v);
+    target.items = this.items.slice();
     target.index = this.index === null ? null : new Map(this.index);
   }
 
-  /** Approximate heap bytes of the names, values, arrays and index. */
+  /** Approximate heap bytes of the names, values, array and index. */
   protected tableBytes(): number {
-    let bytes = 0;
-    for (const name of this.names) bytes += stringHeapBytes(name.length);
-    if (this.vals !== null) for (const v of this.vals) bytes += stringHeapBytes(v.length);
-    const slots = this.vals === null ? 1 : 2;
-    bytes += 8 * slots * this.names.length; // array slots (pointers)
+    let bytes = 16 + 8 * this.items.length; // the array's slots (pointers)
+    for (const item of this.items) bytes += stringHeapBytes(item.length);
     if (this.index !== null) bytes += MAP_ENTRY_BYTES * this.index.size;
     return bytes;
   }

@@ -3,9 +3,9 @@ import { DenseTable } from "./dense-table.js";
 import type { ContainerValue } from "./value.js";
 
 /**
- * A hash: fields and values on a {@link DenseTable} (dense parallel arrays, a field → slot index
- * once past 16 fields), so HRANDFIELD draws in O(1) per field and small hashes cost only their
- * two arrays.
+ * A hash: fields and values interleaved on a {@link DenseTable} (one dense array, a field → slot
+ * index once past 16 fields), so HRANDFIELD draws in O(1) per field and a small hash costs only
+ * its one exact-size array.
  */
 export class HashValue extends DenseTable implements ContainerValue {
   /** Always `"hash"` (a getter: no per-object slot). */
@@ -13,11 +13,12 @@ export class HashValue extends DenseTable implements ContainerValue {
     return "hash";
   }
 
-  constructor() {
-    super(true);
+  /** Fields and values interleaved. */
+  protected get stride(): 2 {
+    return 2;
   }
 
-  /** `"listpack"` while small (arrays only, insertion order), `"hashtable"` once indexed. */
+  /** `"listpack"` while small (one array, insertion order), `"hashtable"` once indexed. */
   get encoding(): string {
     return this.indexed ? "hashtable" : "listpack";
   }
@@ -25,12 +26,12 @@ export class HashValue extends DenseTable implements ContainerValue {
   /** The value of `field`, or undefined. */
   get(field: Bytes): Bytes | undefined {
     const slot = this.find(field);
-    return slot === -1 ? undefined : (this.vals as Bytes[])[slot];
+    return slot === -1 ? undefined : this.items[2 * slot + 1];
   }
 
   /** The value in `slot` (0 ≤ slot < size). */
   valueAt(slot: number): Bytes {
-    return (this.vals as Bytes[])[slot] as Bytes;
+    return this.items[2 * slot + 1] as Bytes;
   }
 
   /** Sets `field` to `value`; true when the field was created (false when updated). */
@@ -40,24 +41,21 @@ export class HashValue extends DenseTable implements ContainerValue {
       this.append(field, value);
       return true;
     }
-    (this.vals as Bytes[])[slot] = value;
+    this.items[2 * slot + 1] = value;
     return false;
   }
 
-  /** Every value, in slot order (a copy). */
+  /** Every value, in slot order (a new array). */
   valueList(): Bytes[] {
-    return (this.vals as Bytes[]).slice();
+    const items = this.items;
+    const out = new Array<Bytes>(items.length >> 1);
+    for (let i = 1, j = 0; i < items.length; i += 2, j++) out[j] = items[i] as Bytes;
+    return out;
   }
 
-  /** Fields and values interleaved (HGETALL's flat reply). */
+  /** Fields and values interleaved (HGETALL's flat reply; a new array). */
   flatEntries(): Bytes[] {
-    const vals = this.vals as Bytes[];
-    const out = new Array<Bytes>(this.names.length * 2);
-    for (let i = 0; i < this.names.length; i++) {
-      out[2 * i] = this.names[i] as Bytes;
-      out[2 * i + 1] = vals[i] as Bytes;
-    }
-    return out;
+    return this.items.slice();
   }
 
   /** A deep copy (the byte strings themselves are immutable and shared). */

@@ -12,8 +12,9 @@ export class SetValue extends DenseTable implements ContainerValue {
     return "set";
   }
 
-  constructor() {
-    super(false);
+  /** One item per member. */
+  protected get stride(): 1 {
+    return 1;
   }
 
   /** A set holding `members` (duplicates are dropped). */

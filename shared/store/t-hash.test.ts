@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { StoreError } from "./errors.js";
 import { HashValue } from "./hash-value.js";
 import { OK, type Reply } from "./reply.js";
-import { type Arg, createTestStore, err, sameReply, type TestStore } from "./testing.js";
+import type { Arg } from "./store.js";
+import { createTestStore, err, sameReply, type TestStore } from "./testing.js";
 
 /** Runs `setup` (each must succeed), then returns the reply of `command`. */
 function replyAfter(setup: Arg[][], command: Arg[]): { t: TestStore; reply: Reply } {

@@ -52,11 +52,13 @@ function removeIfEmpty(ctx: CommandContext, key: Bytes, hash: HashValue): void {
 function hsetGeneric(ctx: CommandContext, argv: readonly Bytes[], name: string): Reply {
   if (argv.length % 2 === 1) throw wrongArity(name);
   const key = argv[1] as Bytes;
-  const hash = lookupHash(ctx, key) ?? createHash(ctx, key);
+  const existing = lookupHash(ctx, key);
+  const hash = existing ?? createHash(ctx, key);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (hash.set(argv[i] as Bytes, argv[i + 1] as Bytes)) created++;
   }
+  if (existing === undefined) hash.compact();
   changed(ctx, key, "hset");
   return name === "HSET" ? created : OK;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { StoreError } from "./errors.js";
 import type { Reply } from "./reply.js";
 import { SetValue } from "./set-value.js";
-import { type Arg, createTestStore, err, sameReply, type TestStore } from "./testing.js";
+import type { Arg } from "./store.js";
+import { createTestStore, err, sameReply, type TestStore } from "./testing.js";
 
 /** An error matcher: the code, and the exact message when given. */
 const e = (code: StoreError["code"], message = ""): StoreError => err(code, message);

@@ -42,9 +42,11 @@ function removeIfEmpty(ctx: CommandContext, key: Bytes, set: SetValue): boolean 
 /* SADD key member [member ...] */
 function sadd(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const key = argv[1] as Bytes;
-  const set = lookupSet(ctx, key) ?? createSet(ctx, key);
+  const existing = lookupSet(ctx, key);
+  const set = existing ?? createSet(ctx, key);
   let added = 0;
   for (let i = 2; i < argv.length; i++) if (set.add(argv[i] as Bytes)) added++;
+  if (existing === undefined) set.compact();
   if (added > 0) {
     ctx.db.touch(key);
     ctx.notify("set", "sadd", key);
@@ -254,6 +256,7 @@ function storeResult(ctx: CommandContext, dst: Bytes, result: SetValue, event: s
     if (ctx.db.remove(dst)) ctx.notify("generic", "del", dst);
     return 0;
   }
+  result.compact();
   ctx.db.put(dst, result);
   ctx.notify("set", event, dst);
   return result.size;
