@@ -22,6 +22,12 @@ import { runTransaction, type TransactionHost } from "./transaction.js";
 /** A command argument: text is encoded as UTF-8, a `Uint8Array` is taken byte for byte. */
 export type Arg = string | Uint8Array;
 
+const EMPTY_ARGV: readonly Bytes[] = [];
+
+function keyTooLong(limits: Limits): StoreError {
+  return new StoreError("LIMIT", `ERR key exceeds the maximum size (${limits.maxKeyBytes} bytes)`);
+}
+
 /** Options of {@link createStore}. */
 export interface StoreOptions {
   /** The clock every command reads once. @default systemClock */
@@ -86,6 +92,20 @@ export class Store {
     if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: this.now });
   };
 
+  /** Synchronous commands running (above 0 while one runs: a nested one gets its own context). */
+  private depth = 0;
+  private syncSpec: CommandSpec | undefined;
+  private syncArgv: readonly Bytes[] = EMPTY_ARGV;
+  private syncNow = 0;
+  /** The context of the running synchronous command, reused (its fields are set per command). */
+  private syncContext: { -readonly [K in keyof CommandContext]: CommandContext[K] } | undefined;
+  private readonly syncCall = (view: KeyView): Reply | Promise<Reply> => {
+    let ctx = this.syncContext;
+    if (ctx === undefined || ctx.db !== view) ctx = this.syncContext = this.context(view, this.syncNow, this.notifyBus);
+    else ctx.now = this.syncNow;
+    return (this.syncSpec as CommandSpec).handler(ctx, this.syncArgv);
+  };
+
   constructor(options: StoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -130,11 +150,15 @@ export class Store {
         throw new StoreError("LIMIT", `ERR argument exceeds the maximum size (${limits.maxValueBytes} bytes)`);
       }
     }
-    if (spec.firstKey !== 0 || spec.keys !== undefined) {
-      for (const key of commandKeys(spec, argv)) {
-        if (key.length > limits.maxKeyBytes) {
-          throw new StoreError("LIMIT", `ERR key exceeds the maximum size (${limits.maxKeyBytes} bytes)`);
-        }
+    if (spec.keys !== undefined) {
+      for (const key of spec.keys(argv)) {
+        if (key.length > limits.maxKeyBytes) throw keyTooLong(limits);
+      }
+    } else if (spec.firstKey !== 0) {
+      // The key positions of commandKeys, walked in place (no array per command).
+      const last = spec.lastKey < 0 ? n + spec.lastKey : spec.lastKey;
+      for (let i = spec.firstKey; i <= last && i < n; i += spec.step) {
+        if ((argv[i] as Bytes).length > limits.maxKeyBytes) throw keyTooLong(limits);
       }
     }
     return spec;
@@ -182,9 +206,23 @@ export class Store {
       }
       const now = this.clock.now();
       this.now = now;
-      return this.repository.atomic(null, now, (view) =>
-        spec.handler(this.context(view, now, this.notifyBus), argv),
-      ) as Reply;
+      if (this.depth !== 0) {
+        // Re-entrant (a listener runs a command while one runs): a context of its own.
+        return this.repository.atomic(null, now, (view) =>
+          spec.handler(this.context(view, now, this.notifyBus), argv),
+        ) as Reply;
+      }
+      // The common case: one reused context and one reused callback, no allocation per command.
+      this.syncSpec = spec;
+      this.syncArgv = argv;
+      this.syncNow = now;
+      this.depth++;
+      try {
+        return this.repository.atomic(null, now, this.syncCall) as Reply;
+      } finally {
+        this.depth--;
+        this.syncArgv = EMPTY_ARGV;
+      }
     } catch (error) {
       this.errorCount++;
       throw error;

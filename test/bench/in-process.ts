@@ -1,0 +1,141 @@
+import { LRUCache } from "lru-cache";
+import { createStore, type Store } from "../../shared/index.js";
+import type { Sample } from "./stats.js";
+
+/** Sizes of the in-process workload. */
+export interface InProcessOptions {
+  /** Distinct keys (the keyspace is pre-loaded with all of them). */
+  readonly keys: number;
+  /** Operations per timed segment. */
+  readonly opsPerSegment: number;
+  /** Rounds: every (op, target) runs once per round, interleaved. */
+  readonly rounds: number;
+  /** Called before each segment (progress line). */
+  readonly onProgress?: (what: string) => void;
+}
+
+const VALUE = "vvvvvvvv";
+const TTL_MS = 3_600_000;
+
+/** One target: a name and, per op, a loop running `n` operations from key offset `start`. */
+interface Target {
+  readonly name: string;
+  readonly ops: Partial<Record<string, (keys: readonly string[], start: number, n: number) => void>>;
+}
+
+function coreTargets(): Target[] {
+  const store: Store = createStore();
+  const loaded: Store = store;
+  const exec: Target = {
+    name: "core execSync",
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.execSync(["SET", keys[(start + i) % m] as string, VALUE]);
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.execSync(["GET", keys[(start + i) % m] as string]);
+      },
+      INCR: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.execSync(["INCR", `n${keys[(start + i) % m] as string}`]);
+      },
+      HSET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.execSync(["HSET", "h", keys[(start + i) % m] as string, VALUE]);
+      },
+      ZADD: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++)
+          loaded.execSync(["ZADD", "z", String((start + i) % 1000), keys[(start + i) % m] as string]);
+      },
+    },
+  };
+  // store.run takes argv already in byte form: ASCII keys are their own bytes, so no conversion.
+  const run: Target = {
+    name: "core run",
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.run(["SET", keys[(start + i) % m] as string, VALUE]);
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.run(["GET", keys[(start + i) % m] as string]);
+      },
+    },
+  };
+  return [exec, run];
+}
+
+function mapTarget(): Target {
+  const map = new Map<string, string>();
+  return {
+    name: "Map",
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) map.set(keys[(start + i) % m] as string, VALUE);
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        let hits = 0;
+        for (let i = 0; i < n; i++) if (map.get(keys[(start + i) % m] as string) !== undefined) hits++;
+        if (hits < 0) throw new Error("unreachable"); // keeps the loop observable
+      },
+    },
+  };
+}
+
+function lruTarget(keys: number): Target {
+  const cache = new LRUCache<string, string>({ max: keys * 2, ttl: TTL_MS });
+  return {
+    name: "lru-cache TTL",
+    ops: {
+      SET: (ks, start, n) => {
+        const m = ks.length;
+        for (let i = 0; i < n; i++) cache.set(ks[(start + i) % m] as string, VALUE);
+      },
+      GET: (ks, start, n) => {
+        const m = ks.length;
+        let hits = 0;
+        for (let i = 0; i < n; i++) if (cache.get(ks[(start + i) % m] as string) !== undefined) hits++;
+        if (hits < 0) throw new Error("unreachable");
+      },
+    },
+  };
+}
+
+/** Ops in the order they run within a round. */
+export const IN_PROCESS_OPS = ["SET", "GET", "INCR", "HSET", "ZADD"] as const;
+
+/**
+ * Core commands vs a bare `Map` and lru-cache (with a TTL), in one process, interleaved: each round
+ * runs every op on every target in turn, with the same keys. Every target is pre-loaded with all
+ * keys first, so GET hits and SET overwrites.
+ */
+export function runInProcess(options: InProcessOptions): Sample[] {
+  const keys = Array.from({ length: options.keys }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
+  const targets = [...coreTargets(), mapTarget(), lruTarget(options.keys)];
+  for (const t of targets) t.ops.SET?.(keys, 0, keys.length);
+  const samples: Sample[] = [];
+  let offset = 0;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const op of IN_PROCESS_OPS) {
+      // Rotate the starting target each round so no target always runs right after a GC-heavy one.
+      const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
+      for (const t of order) {
+        const fn = t.ops[op];
+        if (!fn) continue;
+        options.onProgress?.(`in-process ${op} ${t.name} (round ${round + 1}/${options.rounds})`);
+        const t0 = performance.now();
+        fn(keys, offset, options.opsPerSegment);
+        const seconds = (performance.now() - t0) / 1000;
+        samples.push({ group: "in-process", op, target: t.name, round, ops: options.opsPerSegment, seconds });
+      }
+      offset = (offset + options.opsPerSegment) % keys.length;
+    }
+  }
+  return samples;
+}
