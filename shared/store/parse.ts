@@ -5,7 +5,7 @@ import { notFloat, notInteger, StoreError } from "./errors.js";
  * Argument parsing shared by every command, with Redis's rules (`string2ll`, `string2ld`).
  */
 
-const INT_RE = /^-?(0|[1-9][0-9]*)$/;
+const INT_RE = /^(0|-?[1-9][0-9]*)$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
