@@ -11,7 +11,7 @@ import type { Store } from "../store/store.js";
 import { cursorArg, int, key, keys, required, scanOptions, token } from "./args.js";
 import { invoke, invokeAll } from "./invoke.js";
 import { KEY_TYPE_NAMES, keyTtlOf, keyTypeOf, readKeyInfos, ttlCommands } from "./key-info.js";
-import { boolOf, int64Of, isOk, scanPageOf, textOf } from "./replies.js";
+import { arrayOf, boolOf, int64Of, isOk, scanPageOf, textOf } from "./replies.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
 
 const EXPIRE_CONDITIONS: Partial<Record<ExpireCondition, Bytes>> = {
@@ -75,8 +75,7 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
         return { cursor: page.cursor, keys: await readKeyInfos(store, names, ctx.signal) };
       },
       async keys(req, ctx) {
-        const reply = await invoke(store, ["KEYS", key(req.pattern)], ctx.signal);
-        return { keys: (Array.isArray(reply) ? reply : []).map(textOf) };
+        return { keys: arrayOf(await invoke(store, ["KEYS", key(req.pattern)], ctx.signal)).map(textOf) };
       },
       async randomKey(_req, ctx) {
         const reply = await invoke(store, ["RANDOMKEY"], ctx.signal);
