@@ -1,0 +1,85 @@
+/**
+ * What an RPC may do to the keyspace (read, write, administer), derived from the command table's
+ * flags so the roles follow the commands they run: a readonly token may only call RPCs whose
+ * commands are all `readonly` (or touch no data).
+ */
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { CommandSpec } from "../store/command.js";
+
+/** What an RPC needs, from least to most. */
+export type Access = "read" | "write" | "admin";
+
+/**
+ * RPCs whose name is not (only) the command they run: they run several commands, or none.
+ * Everything else is looked up in the command table by its upper-cased method name.
+ */
+const EXPLICIT: Readonly<Record<string, Access>> = {
+  "memorabilia.v1.KeysService/FlushAll": "admin",
+  "memorabilia.v1.KeysService/ObjectEncoding": "read",
+  "memorabilia.v1.KeysService/MemoryUsage": "read",
+  "memorabilia.v1.ListsService/Push": "write",
+  "memorabilia.v1.ListsService/Pop": "write",
+  "memorabilia.v1.SortedSetsService/ZRemRange": "write",
+  "memorabilia.v1.SortedSetsService/ZPop": "write",
+  "memorabilia.v1.CommandService/ListCommands": "read",
+  "memorabilia.v1.AuthService/WhoAmI": "read",
+  "memorabilia.v1.WatchService/Watch": "read",
+  "memorabilia.v1.PubSubService/Subscribe": "read",
+  "memorabilia.v1.PubSubService/Channels": "read",
+  "memorabilia.v1.PubSubService/Publish": "write",
+  "memorabilia.v1.ServerService/Info": "read",
+  "grpc.health.v1.Health/Check": "read",
+  "grpc.health.v1.Health/Watch": "read",
+  "grpc.health.v1.Health/List": "read",
+};
+
+/** The access a command needs: FLUSHALL-like keyspace writes are administration. */
+export function commandAccess(spec: CommandSpec | undefined): Access {
+  // An unknown command fails anyway; classifying it as a write keeps readonly tokens closed.
+  if (spec === undefined) return "write";
+  if (spec.flags.includes("admin") || (spec.flags.includes("write") && spec.flags.includes("keyspace"))) return "admin";
+  return spec.flags.includes("write") ? "write" : "read";
+}
+
+/** The larger of two accesses. */
+export const maxAccess = (a: Access, b: Access): Access =>
+  a === "admin" || b === "admin" ? "admin" : a === "write" || b === "write" ? "write" : "read";
+
+/** The access an argument vector needs (its first element is the command name, as bytes or text). */
+export function argvAccess(commands: ReadonlyMap<string, CommandSpec>, argv: readonly (Uint8Array | string)[]): Access {
+  const first = argv[0];
+  if (first === undefined) return "read";
+  const name = typeof first === "string" ? first : String.fromCharCode(...first.subarray(0, 64));
+  return commandAccess(commands.get(name.toUpperCase()));
+}
+
+/**
+ * The access `method` needs. Methods that carry their own command lines (CommandService.Execute
+ * and any request with `args` or `commands[].args`) are judged by those commands when `message`
+ * is given; without it they count as writes.
+ */
+export function rpcAccess(commands: ReadonlyMap<string, CommandSpec>, method: DescMethod, message?: unknown): Access {
+  const procedure = `${method.parent.typeName}/${method.name}`;
+  const explicit = EXPLICIT[procedure];
+  if (explicit !== undefined) return explicit;
+  const lines = commandLines(message);
+  if (lines !== undefined)
+    return lines.reduce<Access>((acc, argv) => maxAccess(acc, argvAccess(commands, argv)), "read");
+  // Get -> GET, HGetAll -> HGETALL, ZRangeStore -> ZRANGESTORE; anything else counts as a write.
+  if (method.parent.typeName.startsWith("memorabilia.v1."))
+    return commandAccess(commands.get(method.name.toUpperCase()));
+  return "write";
+}
+
+type Argv = readonly (Uint8Array | string)[];
+
+/** The command lines inside a request: `{args}` (Execute) or `{commands: [{args}]}` (batches). */
+function commandLines(message: unknown): Argv[] | undefined {
+  if (typeof message !== "object" || message === null) return undefined;
+  const m = message as { args?: unknown; commands?: unknown };
+  if (Array.isArray(m.args)) return [m.args as Argv];
+  if (Array.isArray(m.commands)) {
+    return m.commands.flatMap((c: unknown) => commandLines(c) ?? [["__unknown__"]]);
+  }
+  return undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * Edge app options from environment-style strings (Deno.env, Bun.env, Worker bindings), shared
+ * by the runtime adapters so every runtime is configured the same way.
+ */
+import type { EdgeToken, RoleName } from "./auth.js";
+import type { EdgeAppOptions } from "./edge-app.js";
+
+/** The variables the adapters read. */
+export interface EdgeEnv {
+  /** Comma-separated `name:role:token` entries, roles admin | readwrite | readonly. */
+  readonly MEMORABILIA_TOKENS?: string;
+  /** Comma-separated origins allowed by CORS (`*` for any). */
+  readonly MEMORABILIA_CORS_ORIGINS?: string;
+  /** Largest request in bytes. */
+  readonly MEMORABILIA_MAX_REQUEST_BYTES?: string;
+  /** Largest client timeout in milliseconds. */
+  readonly MEMORABILIA_MAX_TIMEOUT_MS?: string;
+}
+
+const ROLES: readonly RoleName[] = ["admin", "readwrite", "readonly"];
+
+/** Parses `name:role:token,…`; throws a TypeError naming the bad entry (never echoing a token). */
+export function parseTokens(text: string | undefined): EdgeToken[] {
+  if (text === undefined || text.trim() === "") return [];
+  return text.split(",").map((entry, i) => {
+    const [name, role, ...rest] = entry.trim().split(":");
+    const token = rest.join(":");
+    if (!name || !ROLES.includes(role as RoleName) || token.length === 0) {
+      throw new TypeError(`MEMORABILIA_TOKENS entry ${i + 1} must be name:role:token with role ${ROLES.join(" | ")}`);
+    }
+    return { name, role: role as RoleName, token };
+  });
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new TypeError(`${name} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+/** The edge app options the variables describe (absent variables keep the defaults). */
+export function optionsFromEnv(env: EdgeEnv): EdgeAppOptions {
+  const corsOrigins = (env.MEMORABILIA_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  return {
+    tokens: parseTokens(env.MEMORABILIA_TOKENS),
+    corsOrigins,
+    readMaxBytes: positive("MEMORABILIA_MAX_REQUEST_BYTES", env.MEMORABILIA_MAX_REQUEST_BYTES),
+    maxTimeoutMs: positive("MEMORABILIA_MAX_TIMEOUT_MS", env.MEMORABILIA_MAX_TIMEOUT_MS),
+  };
+}
