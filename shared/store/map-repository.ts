@@ -28,6 +28,19 @@ export interface MapRepositoryOptions {
   readonly maxOpenCursors?: number;
 }
 
+/**
+ * Sees every change to the keyspace (persistence, memory accounting). Called synchronously; it
+ * must not change the keyspace itself.
+ */
+export interface RepositoryObserver {
+  /** `key` was written, deleted or expired (its state right now is the result). */
+  touched(key: Bytes): void;
+  /** Every key was deleted (FLUSHALL/FLUSHDB). */
+  flushed(): void;
+  /** A live `key` was read (LRU/LFU bookkeeping). */
+  accessed(key: Bytes): void;
+}
+
 interface WatchSlot {
   refs: number;
   version: number;
@@ -54,6 +67,8 @@ export class MapRepository implements Repository, KeyView {
   private hits = 0;
   private misses = 0;
   private dirty = 0;
+  /** Sees every change; unset (the default) costs one check per write. */
+  observer: RepositoryObserver | undefined = undefined;
 
   constructor(options: MapRepositoryOptions = {}) {
     this.data = new BigMap(options.shardLimit);
@@ -136,6 +151,7 @@ export class MapRepository implements Repository, KeyView {
       }
     }
     this.hits++;
+    if (this.observer !== undefined) this.observer.accessed(key);
     return v;
   }
 
@@ -196,6 +212,7 @@ export class MapRepository implements Repository, KeyView {
 
   touch(key: Bytes): void {
     this.dirty++;
+    if (this.observer !== undefined) this.observer.touched(key);
     if (this.watched.size !== 0) {
       const slot = this.watched.get(key);
       if (slot) slot.version++;
@@ -260,6 +277,7 @@ export class MapRepository implements Repository, KeyView {
     this.index.clear();
     this.cursors.clear();
     this.dirty += n;
+    if (this.observer !== undefined) this.observer.flushed();
     return n;
   }
 
@@ -279,6 +297,26 @@ export class MapRepository implements Repository, KeyView {
       this.notify("expired", "expired", key);
     }
     return { sampled: due.length, expired };
+  }
+
+  /**
+   * The stored value and deadline of `key` as they are, without expiry, hit counting or events
+   * (persistence and eviction read through it). Undefined when absent.
+   */
+  peek(key: Bytes): { value: Value; expireAt: number | undefined } | undefined {
+    const value = this.data.get(key);
+    if (value === undefined) return undefined;
+    return { value, expireAt: this.expires.size === 0 ? undefined : this.expires.get(key) };
+  }
+
+  /** Every stored key (live or due), for snapshots and eviction sampling. */
+  keys(): IterableIterator<Bytes> {
+    return this.data.keys();
+  }
+
+  /** Number of stored keys, due ones included (O(1)). */
+  get storedSize(): number {
+    return this.data.size;
   }
 
   stats(): RepositoryStats {

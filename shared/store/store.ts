@@ -84,6 +84,12 @@ export class Store {
    * the await, so none interleaves with another on the same keys. Unused when synchronous.
    */
   readonly locks = new KeyedLock();
+  /**
+   * Admission check of every command, run after arity and limits (inside transactions too): the
+   * server plugs authorization (per command and key) and maxmemory in here. It throws a
+   * {@link StoreError} to refuse. Unset, it costs one check per command.
+   */
+  admit: ((spec: CommandSpec, argv: readonly Bytes[]) => void) | undefined = undefined;
   private commandCount = 0;
   private errorCount = 0;
   /** Time of the command being run, for events emitted while it runs. */
@@ -161,6 +167,7 @@ export class Store {
         if ((argv[i] as Bytes).length > limits.maxKeyBytes) throw keyTooLong(limits);
       }
     }
+    if (this.admit !== undefined) this.admit(spec, argv);
     return spec;
   }
 
