@@ -3,13 +3,21 @@
  *
  * Runtime-neutral: runs unchanged in Node, browsers and edge runtimes.
  */
-export { type Bytes, bytesFromArray, bytesFromUtf8, bytesToArray, bytesToUtf8, isUtf8, toBytes } from "./store/bytes.js";
+export {
+  type Bytes,
+  bytesFromArray,
+  bytesFromUtf8,
+  bytesToArray,
+  bytesToUtf8,
+  isUtf8,
+  toBytes,
+} from "./store/bytes.js";
 export { type Clock, createManualClock, type ManualClock, systemClock } from "./store/clock.js";
 export type { CommandFlag, CommandGroup, CommandInfo, CommandSpec, Limits } from "./store/command.js";
 export { DEFAULT_LIMITS } from "./store/command.js";
 export { ALL_COMMANDS, commandInfos } from "./store/commands.js";
 export { type ErrorCode, StoreError } from "./store/errors.js";
-export { type EventClass, EventBus, type EventFilter, type EventListener, type KeyspaceEvent } from "./store/events.js";
+export { EventBus, type EventClass, type EventFilter, type EventListener, type KeyspaceEvent } from "./store/events.js";
 export type { SweepOptions, SweepRunResult, SweepStats } from "./store/expire.js";
 export { compileGlob, globMatch } from "./store/glob.js";
 export { MapRepository, type MapRepositoryOptions } from "./store/map-repository.js";

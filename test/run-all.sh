@@ -14,6 +14,7 @@ fi
 
 mkdir -p test-results
 status=0
+failed_steps=0
 step() {
   local name="$1"
   shift
@@ -22,6 +23,7 @@ step() {
   if ! "$@"; then
     echo "=== $name FAILED" >&2
     status=1
+    failed_steps=$((failed_steps + 1))
   fi
 }
 
@@ -31,5 +33,5 @@ if [ -f test/e2e/playwright.config.ts ]; then
   step "browser end-to-end (Playwright, Chromium)" npx playwright test -c test/e2e/playwright.config.ts
 fi
 
-node test/summarize.mjs || status=1
+FAILED_STEPS=$failed_steps node test/summarize.mjs || status=1
 exit $status

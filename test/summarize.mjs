@@ -19,6 +19,9 @@ if (existsSync(pw)) {
   failed += r.stats?.unexpected ?? 0;
   skipped += r.stats?.skipped ?? 0;
 }
+// A step that failed outside a test runner (lint, the boundary check) counts as one failure.
+const failedSteps = Number(process.env.FAILED_STEPS ?? 0);
+if (failedSteps > 0 && failed === 0) failed = failedSteps;
 console.log("");
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -32,7 +32,8 @@ function listSources(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...listSources(p));
-    else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.endsWith(".d.ts") && !p.endsWith("testing.ts")) out.push(p);
+    else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.endsWith(".d.ts") && !p.endsWith("testing.ts"))
+      out.push(p);
   }
   return out;
 }
@@ -72,13 +73,15 @@ export async function checkBoundary(root, entryPoints) {
       const norm = input.split(sep).join("/");
       const inNodeModules = norm.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
       if (inNodeModules) {
-        if (!ALLOWED_PACKAGES.includes(inNodeModules[1])) problems.push(`bundle pulls in the package '${inNodeModules[1]}' (${norm})`);
+        if (!ALLOWED_PACKAGES.includes(inNodeModules[1]))
+          problems.push(`bundle pulls in the package '${inNodeModules[1]}' (${norm})`);
       } else if (!norm.startsWith(`${relative(process.cwd(), root).split(sep).join("/")}/`)) {
         problems.push(`bundle pulls in a file outside ${root}: ${norm}`);
       }
     }
   } catch (error) {
-    for (const e of error.errors ?? [error]) problems.push(`bundle: ${e.text ?? e.message}${e.location ? ` (${e.location.file}:${e.location.line})` : ""}`);
+    for (const e of error.errors ?? [error])
+      problems.push(`bundle: ${e.text ?? e.message}${e.location ? ` (${e.location.file}:${e.location.line})` : ""}`);
   }
   return problems;
 }
@@ -93,7 +96,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   const problems = await checkBoundary("shared", entries);
   if (problems.length > 0) {
-    console.error(`Boundary check FAILED: shared/ must use only ECMAScript, Web-standard APIs and ${ALLOWED_PACKAGES.join(", ")}:`);
+    console.error(
+      `Boundary check FAILED: shared/ must use only ECMAScript, Web-standard APIs and ${ALLOWED_PACKAGES.join(", ")}:`,
+    );
     for (const p of problems) console.error(`  - ${p}`);
     process.exit(1);
   }

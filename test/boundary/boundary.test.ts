@@ -24,7 +24,11 @@ describe("boundary check", () => {
   });
 
   it.each([
-    ["a node: import", 'import { readFileSync } from "node:fs";\nexport const x = readFileSync;\n', /node: module|bundle/],
+    [
+      "a node: import",
+      'import { readFileSync } from "node:fs";\nexport const x = readFileSync;\n',
+      /node: module|bundle/,
+    ],
     ["a bare Node builtin", 'import { EventEmitter } from "events";\nexport const x = EventEmitter;\n', /bundle/],
     ["Buffer", "export const x = Buffer.from('a');\n", /global 'Buffer'/],
     ["process", "export const x = process.env.HOME;\n", /global 'process'/],
