@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runBench } from "./bench.js";
+import { spread, summarize } from "./stats.js";
+
+// The bench's own plumbing, with a tiny in-process run: no timing is asserted.
+describe("bench plumbing", () => {
+  const dir = mkdtempSync(join(tmpdir(), "memorabilia-bench-test-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    [[3, 1, 2], { median: 2, min: 1, max: 3, n: 3 }],
+    [[4, 1, 3, 2], { median: 2.5, min: 1, max: 4, n: 4 }],
+  ])("spread(%j)", (values, expected) => {
+    expect(spread(values)).toEqual(expected);
+  });
+
+  it("summarizes samples per (group, op, target) with server CPU per op", () => {
+    const rows = summarize([
+      { group: "g", op: "GET", target: "a", round: 0, ops: 100, seconds: 1, serverCpuMs: 10 },
+      { group: "g", op: "GET", target: "a", round: 1, ops: 300, seconds: 1, serverCpuMs: 30 },
+      { group: "g", op: "GET", target: "b", round: 0, ops: 50, seconds: 1 },
+    ]);
+    expect(rows.map((r) => [r.target, r.opsPerSec.median, r.cpuUsPerOp?.median])).toEqual([
+      ["a", 200, 100],
+      ["b", 50, undefined],
+    ]);
+  });
+
+  it("runs the in-process part, prints a table with ratios and writes raw JSON", async () => {
+    const lines: string[] = [];
+    const { report, file } = await runBench({
+      quick: true,
+      only: ["in-process"],
+      outDir: dir,
+      progress: (l) => lines.push(l),
+    });
+    expect(lines.some((l) => l.startsWith("in-process GET core execSync"))).toBe(true);
+    expect(report).toMatch(/\| GET +\| core execSync +\|/);
+    expect(report).toContain("vs Map");
+    expect(report).toMatch(/in-process SET \(core execSync\) ≥ 0\.7× Map/);
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    expect(json.samples.length).toBeGreaterThan(0);
+    expect(new Set(json.rows.map((r: { target: string }) => r.target))).toEqual(
+      new Set(["core execSync", "core run", "Map", "lru-cache TTL"]),
+    );
+    expect(JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")).startedAt).toBe(json.startedAt);
+  });
+});

@@ -1,0 +1,190 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { runChild } from "./children.js";
+import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
+import { runInProcess } from "./in-process.js";
+import { runNetwork } from "./network.js";
+import { findBinary, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
+import { redisBytesPerKey, redisMassExpiry } from "./redis-side.js";
+import { renderReport } from "./report.js";
+import { type Sample, summarize } from "./stats.js";
+
+/** The parts of the bench, in the order they run. */
+export const PARTS = ["in-process", "network", "memory", "expiry", "keyspace"] as const;
+export type Part = (typeof PARTS)[number];
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** A tiny run of every part (plumbing check, numbers meaningless). */
+  readonly quick?: boolean;
+  /** Only these parts. @default all */
+  readonly only?: readonly string[];
+  /** Where the raw JSON goes. */
+  readonly outDir: string;
+  /** Progress sink. @default a status line on stderr */
+  readonly progress?: (line: string) => void;
+}
+
+/** Everything one run measured (the raw JSON). */
+export interface BenchResult {
+  readonly startedAt: string;
+  readonly quick: boolean;
+  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  readonly samples: Sample[];
+  memory?: { keys: number; core: number; coreTtl: number; mapEntry: number; redis?: number; redisTtl?: number };
+  expiry?: {
+    keys: number;
+    memorabilia?: MemorabiliaExpiry;
+    redis?: { drainMs: number; left: number; probeMaxMs: number; probeMedianMs: number };
+  };
+  keyspace?: Record<string, unknown>;
+  readonly notes: string[];
+}
+
+const INSTALL_HINT = "install it with: sudo apt-get install -y redis-server etcd-server";
+
+function statusLine(): (line: string) => void {
+  const tty = process.stderr.isTTY;
+  return (line) => {
+    if (tty) process.stderr.write(`\r\x1b[K… ${line.slice(0, (process.stderr.columns ?? 100) - 3)}`);
+    else process.stderr.write(`… ${line}\n`);
+  };
+}
+
+/** Runs the selected parts and writes `<outDir>/bench-<time>.json` and `<outDir>/latest.json`; returns the result and the report text. */
+export async function runBench(options: BenchOptions): Promise<{ result: BenchResult; report: string; file: string }> {
+  const quick = options.quick ?? false;
+  const parts = new Set<string>(options.only ?? PARTS);
+  const progress = options.progress ?? statusLine();
+  const notes: string[] = [];
+  const result: BenchResult = {
+    startedAt: new Date().toISOString(),
+    quick,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
+    samples: [],
+    notes,
+  };
+
+  if (parts.has("in-process")) {
+    result.samples.push(
+      ...runInProcess(
+        quick
+          ? { keys: 10_000, opsPerSegment: 20_000, rounds: 2, onProgress: progress }
+          : { keys: 1_000_000, opsPerSegment: 500_000, rounds: 5, onProgress: progress },
+      ),
+    );
+  }
+
+  const redisBin = findBinary("redis-server");
+  const etcdBin = findBinary("etcd");
+  const needServers = parts.has("network") || parts.has("memory") || parts.has("expiry");
+  if (needServers && !redisBin) notes.push(`redis-server not found: Redis columns skipped (${INSTALL_HINT})`);
+  let redis: Started | undefined;
+  if (needServers && redisBin) {
+    progress("starting redis-server");
+    redis = await startRedis(redisBin).catch((e) => {
+      notes.push(`redis-server did not start: ${String(e).split("\n")[0]}`);
+      return undefined;
+    });
+  }
+
+  try {
+    if (parts.has("network")) {
+      if (!etcdBin) notes.push(`etcd not found: etcd columns skipped (${INSTALL_HINT})`);
+      progress("starting the Memorabilia server");
+      const memorabilia = await startMemorabilia();
+      const etcd = etcdBin
+        ? await startEtcd(etcdBin).catch((e) => {
+            notes.push(`etcd did not start: ${String(e).split("\n")[0]}`);
+            return undefined;
+          })
+        : undefined;
+      try {
+        result.samples.push(
+          ...(await runNetwork(
+            { memorabilia, redis, etcd },
+            {
+              rounds: quick ? 1 : 3,
+              bounds: quick
+                ? { concurrency: 50, maxCalls: 500, maxMs: 300 }
+                : { concurrency: 50, maxCalls: 200_000, maxMs: 1500 },
+              batch: 100,
+              onProgress: progress,
+              notes,
+            },
+          )),
+        );
+      } finally {
+        await memorabilia.stop();
+        await etcd?.stop();
+      }
+    }
+
+    if (parts.has("memory")) {
+      const keys = quick ? 50_000 : 1_000_000;
+      const child = async (kind: string) => {
+        progress(`memory: ${keys} keys, ${kind}`);
+        const r = await runChild("test/bench/memory-child.ts", [kind, String(keys)], ["--expose-gc"], 300_000);
+        return r.bytesPerKey as number;
+      };
+      result.memory = {
+        keys,
+        core: await child("core"),
+        coreTtl: await child("core-ttl"),
+        mapEntry: await child("map"),
+      };
+      if (redis) {
+        progress(`memory: ${keys} keys in Redis`);
+        result.memory.redis = await redisBytesPerKey(redis.port, keys, false);
+        result.memory.redisTtl = await redisBytesPerKey(redis.port, keys, true);
+      }
+    }
+
+    if (parts.has("expiry")) {
+      const keys = quick ? 20_000 : 1_000_000;
+      result.expiry = { keys };
+      progress(`mass expiry: ${keys} keys due at once, Memorabilia`);
+      try {
+        result.expiry.memorabilia = await memorabiliaMassExpiry(keys, quick ? 10 : 60);
+      } catch (e) {
+        notes.push(`mass expiry on Memorabilia failed: ${String(e).split("\n")[0]}`);
+      }
+      if (redis) {
+        progress(`mass expiry: ${keys} keys due at once, Redis`);
+        result.expiry.redis = await redisMassExpiry(redis.port, keys, quick ? 10 : 60);
+      }
+    }
+  } finally {
+    await redis?.stop();
+  }
+
+  if (parts.has("keyspace")) {
+    const keys = quick ? 200_000 : 20_000_000;
+    const bound = quick ? 30 : 300;
+    progress(`keyspace: loading ${keys} keys into one store (bounded to ${bound} s)`);
+    result.keyspace = await runChild(
+      "test/bench/keyspace-child.ts",
+      [String(keys), String(bound)],
+      ["--max-old-space-size=16384"],
+      (bound + 120) * 1000,
+      (line) => progress(`keyspace: ${line}`),
+    ).catch((e) => ({ error: String(e).split("\n")[0] }));
+  }
+
+  if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+  const report = renderReport(result, summarize(result.samples));
+  mkdirSync(options.outDir, { recursive: true });
+  const file = join(options.outDir, `bench-${result.startedAt.replace(/[:.]/g, "-")}.json`);
+  const json = `${JSON.stringify({ ...result, rows: summarize(result.samples), report }, null, 2)}\n`;
+  writeFileSync(file, json);
+  writeFileSync(join(options.outDir, "latest.json"), json);
+  process.stdout.write(`${report}\nRaw results: ${file}\n`);
+  return { result, report, file };
+}

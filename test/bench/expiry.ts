@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { freePort, track } from "./processes.js";
+import { Probe } from "./redis-side.js";
+
+/** What the mass-expiry workload measured on the Memorabilia server. */
+export interface MemorabiliaExpiry {
+  readonly drainMs: number;
+  readonly left: number;
+  /** Longest event-loop delay inside the server (monitorEventLoopDelay, 1 ms resolution). */
+  readonly loopDelayMaxMs: number;
+  readonly loopDelayP99Ms: number;
+  /** Longest and median gRPC Health.Check round trip seen by a concurrent client. */
+  readonly probeMaxMs: number;
+  readonly probeMedianMs: number;
+}
+
+/**
+ * The Memorabilia server (expiry-child.ts) with `count` keys due at one instant, probed by a
+ * sequential gRPC client from this process from just before the deadline until drained.
+ */
+export async function memorabiliaMassExpiry(count: number, maxSeconds: number): Promise<MemorabiliaExpiry> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "test/bench/expiry-child.ts", String(port), String(count), String(maxSeconds)],
+    { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const started = track("memorabilia (mass expiry)", child, port, `http://127.0.0.1:${port}`);
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on("line", (l) => stderr.length < 50 && stderr.push(l));
+  const lines = createInterface({ input: child.stdout });
+  const messages: Record<string, unknown>[] = [];
+  let wake: (() => void) | undefined;
+  lines.on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    messages.push(JSON.parse(line) as Record<string, unknown>);
+    wake?.();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const next = async (timeoutMs: number): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + timeoutMs;
+    while (messages.length === 0) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        throw new Error(`mass-expiry server gave no result:\n${stderr.join("\n")}`);
+      }
+      await Promise.race([new Promise<void>((r) => (wake = r)), exited, new Promise((r) => setTimeout(r, 500))]);
+    }
+    return messages.shift() as Record<string, unknown>;
+  };
+  try {
+    const ready = await next(120_000 + count / 50);
+    const dueAt = ready.dueAt as number;
+    const health = createClient(Health, createGrpcTransport({ baseUrl: ready.listening as string }));
+    await health.check({ service: "" });
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 300 - Date.now())));
+    const probe = new Probe(() => health.check({ service: "" }));
+    probe.start();
+    const result = await next(maxSeconds * 1000 + 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const p = await probe.stop();
+    return {
+      drainMs: result.drainMs as number,
+      left: result.left as number,
+      loopDelayMaxMs: result.loopDelayMaxMs as number,
+      loopDelayP99Ms: result.loopDelayP99Ms as number,
+      probeMaxMs: p.maxMs,
+      probeMedianMs: p.medianMs,
+    };
+  } finally {
+    await started.stop();
+  }
+}

@@ -1,0 +1,94 @@
+import { Redis } from "ioredis";
+
+/** Key i and value i, the same bytes the Memorabilia children store (12 and 8 bytes). */
+const benchKey = (i: number): string => `key:${i.toString().padStart(8, "0")}`;
+const benchValue = (i: number): string => i.toString(36).padStart(8, "v");
+
+async function load(redis: Redis, count: number, extra: (i: number) => string[]): Promise<void> {
+  for (let i = 0; i < count; i += 1000) {
+    const p = redis.pipeline();
+    for (let j = i; j < Math.min(count, i + 1000); j++) p.set(benchKey(j), benchValue(j), ...(extra(j) as []));
+    await p.exec();
+  }
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info("memory");
+  return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+/** Redis bytes per key (INFO used_memory delta / keys) for `count` small keys, with or without a TTL. */
+export async function redisBytesPerKey(port: number, count: number, ttl: boolean): Promise<number> {
+  const redis = new Redis({ host: "127.0.0.1", port });
+  try {
+    await redis.flushall(); // our own instance, started by the bench
+    const before = await usedMemory(redis);
+    await load(redis, count, ttl ? () => ["PX", "3600000"] : () => []);
+    const after = await usedMemory(redis);
+    await redis.flushall();
+    return (after - before) / count;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A sequential round-trip probe: longest and median round trip while it runs. */
+export class Probe {
+  private stopped = false;
+  private readonly rtts: number[] = [];
+  private done: Promise<void> | undefined;
+
+  constructor(private readonly once: () => Promise<unknown>) {}
+
+  start(): void {
+    this.done = (async () => {
+      while (!this.stopped) {
+        const t0 = performance.now();
+        await this.once();
+        this.rtts.push(performance.now() - t0);
+      }
+    })();
+  }
+
+  async stop(): Promise<{ maxMs: number; medianMs: number; count: number }> {
+    this.stopped = true;
+    await this.done;
+    const s = [...this.rtts].sort((a, b) => a - b);
+    return { maxMs: s[s.length - 1] ?? Number.NaN, medianMs: s[s.length >> 1] ?? Number.NaN, count: s.length };
+  }
+}
+
+/**
+ * Redis under mass expiry: `count` keys due at one instant; drain time (DBSIZE below 1 %, counted
+ * from the deadline) and the longest PING round trip seen meanwhile.
+ */
+export async function redisMassExpiry(
+  port: number,
+  count: number,
+  maxSeconds: number,
+): Promise<{ drainMs: number; left: number; probeMaxMs: number; probeMedianMs: number }> {
+  const redis = new Redis({ host: "127.0.0.1", port });
+  const probeConn = new Redis({ host: "127.0.0.1", port });
+  try {
+    await redis.flushall();
+    const dueAt = Date.now() + 3000 + Math.ceil(count / 200);
+    await load(redis, count, () => ["PXAT", String(dueAt)]);
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 300 - Date.now())));
+    const probe = new Probe(() => probeConn.ping());
+    probe.start();
+    let left = count;
+    while (Date.now() < dueAt + maxSeconds * 1000) {
+      left = await redis.dbsize();
+      if (Date.now() > dueAt && left < count / 100) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const drainMs = Date.now() - dueAt;
+    await new Promise((r) => setTimeout(r, 200));
+    const p = await probe.stop();
+    await redis.flushall();
+    return { drainMs, left, probeMaxMs: p.maxMs, probeMedianMs: p.medianMs };
+  } finally {
+    redis.disconnect();
+    probeConn.disconnect();
+  }
+}

@@ -1,0 +1,214 @@
+import type { BenchResult } from "./bench.js";
+import { formatNumber, formatRate, markdownTable, type Row } from "./stats.js";
+
+/** The anchors each group's rows are compared with (same group and op). */
+const ANCHORS: Record<string, readonly string[]> = {
+  "in-process": ["Map", "lru-cache TTL"],
+  unary: ["etcd etcd3", "redis ioredis"],
+  batched: ["redis ioredis", "redis ioredis auto-pipelining"],
+  stack: [],
+};
+
+function find(rows: readonly Row[], group: string, op: string, target: string): Row | undefined {
+  return rows.find((r) => r.group === group && r.op === op && r.target === target);
+}
+
+function ratio(row: Row, anchor: Row | undefined): string {
+  if (!anchor || row === anchor) return "–";
+  return `${formatNumber(row.opsPerSec.median / anchor.opsPerSec.median, 2)}×`;
+}
+
+function throughputTable(rows: readonly Row[]): string {
+  const groups = [...new Set(rows.map((r) => r.group))];
+  const out: string[] = [];
+  for (const group of groups) {
+    const anchors = ANCHORS[group] ?? [];
+    const header = ["op", "target", "ops/s median", "min–max", "server CPU µs/op", ...anchors.map((a) => `vs ${a}`)];
+    const body = rows
+      .filter((r) => r.group === group)
+      .map((r) => [
+        r.op,
+        r.target,
+        formatRate(r.opsPerSec.median),
+        `${formatRate(r.opsPerSec.min)}–${formatRate(r.opsPerSec.max)}`,
+        r.cpuUsPerOp
+          ? `${formatNumber(r.cpuUsPerOp.median)} (${formatNumber(r.cpuUsPerOp.min)}–${formatNumber(r.cpuUsPerOp.max)})`
+          : "–",
+        ...anchors.map((a) => ratio(r, find(rows, group, r.op, a))),
+      ]);
+    out.push(
+      `### ${group} (n = ${rows.find((r) => r.group === group)?.opsPerSec.n} rounds)\n\n${markdownTable(header, body)}`,
+    );
+  }
+  return out.join("\n\n");
+}
+
+/** One target verdict. */
+interface Verdict {
+  readonly target: string;
+  readonly measured: string;
+  readonly status: "pass" | "miss" | "n/a";
+}
+
+function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
+  const v: Verdict[] = [];
+  const med = (group: string, op: string, target: string) => find(rows, group, op, target)?.opsPerSec.median;
+  for (const op of ["GET", "SET"]) {
+    const map = med("in-process", op, "Map");
+    const lru = med("in-process", op, "lru-cache TTL");
+    for (const core of ["core execSync", "core run"]) {
+      const c = med("in-process", op, core);
+      if (c === undefined || map === undefined || lru === undefined) continue;
+      const r = c / map;
+      v.push({
+        target: `in-process ${op} (${core}) ≥ 0.7× Map`,
+        measured: `${formatNumber(r, 2)}× Map${r < 0.7 ? ` (short by ${formatNumber((0.7 / r - 1) * 100, 2)} %)` : ""}`,
+        status: r >= 0.7 ? "pass" : "miss",
+      });
+      v.push({
+        target: `in-process ${op} (${core}) > lru-cache TTL`,
+        measured: `${formatNumber(c / lru, 2)}× lru-cache`,
+        status: c > lru ? "pass" : "miss",
+      });
+    }
+  }
+  for (const op of ["GET", "SET"]) {
+    const etcd = med("unary", op, "etcd etcd3");
+    for (const t of ["memorabilia gRPC (connect-node)", "memorabilia gRPC (grpc-js)"]) {
+      const m = med("unary", op, t);
+      const cpu = find(rows, "unary", op, t)?.cpuUsPerOp?.median;
+      if (m === undefined || etcd === undefined) {
+        v.push({ target: `unary gRPC ${op} (${t}) ≥ 3× etcd`, measured: "not measured", status: "n/a" });
+        continue;
+      }
+      const r = m / etcd;
+      v.push({
+        target: `unary gRPC ${op} (${t}) ≥ 3× etcd`,
+        measured: `${formatNumber(r, 2)}× etcd, server CPU ${cpu === undefined ? "–" : formatNumber(cpu)} µs/op`,
+        status: r >= 3 ? "pass" : "miss",
+      });
+    }
+  }
+  for (const op of ["GET", "SET"]) {
+    const ours = rows.filter((r) => r.group === "batched" && r.op === op && r.target.startsWith("memorabilia"));
+    const best = ours.sort((a, b) => b.opsPerSec.median - a.opsPerSec.median)[0];
+    for (const anchor of ["redis ioredis", "redis ioredis auto-pipelining", "redis ioredis pipeline x100"]) {
+      const a = med("batched", op, anchor);
+      if (!best || a === undefined) continue;
+      const r = best.opsPerSec.median / a;
+      v.push({
+        target: `batched ${op} (${best.target}) ≥ ${anchor}`,
+        measured: `${formatNumber(r, 2)}×`,
+        status: r >= 1 ? "pass" : "miss",
+      });
+    }
+    if (!best) v.push({ target: `batched ${op} ≥ Redis+ioredis`, measured: "not measured", status: "n/a" });
+  }
+  const mem = result.memory;
+  if (mem?.redisTtl !== undefined) {
+    const r = mem.coreTtl / mem.redisTtl;
+    v.push({
+      target: "memory per key with TTL ≤ 1.5× Redis (goal ≤ 1.0×)",
+      measured: `${formatNumber(mem.coreTtl)} B vs ${formatNumber(mem.redisTtl)} B = ${formatNumber(r, 2)}×`,
+      status: r <= 1.5 ? "pass" : "miss",
+    });
+  }
+  const ks = result.keyspace;
+  if (ks && typeof ks.loaded === "number") {
+    const ok = ks.loaded > 16_777_216 && ks.dbsize === ks.loaded && ks.lastKeyFound === true;
+    v.push({
+      target: "more than 16.7M keys in one process",
+      measured: `${ks.loaded} keys loaded (DBSIZE ${ks.dbsize}) in ${formatNumber(ks.seconds as number)} s, heap ${formatNumber((ks.heapUsed as number) / 2 ** 30)} GiB${ks.error ? `, error: ${ks.error}` : ""}`,
+      status: result.quick ? "n/a" : ok ? "pass" : "miss",
+    });
+  }
+  const ex = result.expiry;
+  if (ex?.memorabilia) {
+    const m = ex.memorabilia;
+    const stall = Math.max(m.loopDelayMaxMs, m.probeMaxMs - m.probeMedianMs);
+    v.push({
+      target: "mass expiry: longest stall ≤ 5 ms",
+      measured: `event-loop delay max ${formatNumber(m.loopDelayMaxMs)} ms, client round trip max ${formatNumber(m.probeMaxMs)} ms (median ${formatNumber(m.probeMedianMs)} ms)`,
+      status: stall <= 5 ? "pass" : "miss",
+    });
+    if (ex.redis) {
+      v.push({
+        target: "mass expiry: drained no slower than Redis",
+        measured: `${formatNumber(m.drainMs)} ms vs Redis ${formatNumber(ex.redis.drainMs)} ms`,
+        status: m.drainMs <= ex.redis.drainMs ? "pass" : "miss",
+      });
+    }
+  }
+  return v;
+}
+
+/** The printed report: throughput tables, memory, expiry, keyspace, target verdicts, notes. */
+export function renderReport(result: BenchResult, rows: readonly Row[]): string {
+  const m = result.machine;
+  const parts: string[] = [
+    `## Memorabilia bench ${result.startedAt}${result.quick ? " (QUICK: numbers are meaningless)" : ""}`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}`,
+  ];
+  if (rows.length > 0) parts.push(throughputTable(rows));
+  if (result.memory) {
+    const x = result.memory;
+    const r = (a: number, b?: number) => (b === undefined ? "–" : `${formatNumber(a / b, 2)}×`);
+    parts.push(
+      `### memory (${x.keys} keys, 12-byte keys, 8-byte values; heap delta after GC / keys; Redis: used_memory delta / keys)\n\n${markdownTable(
+        ["what", "bytes/key", "vs Redis (same TTL)"],
+        [
+          ["core, no TTL", formatNumber(x.core), r(x.core, x.redis)],
+          ["core, with TTL", formatNumber(x.coreTtl), r(x.coreTtl, x.redisTtl)],
+          ["Map of {type, value, expiresAt}", formatNumber(x.mapEntry), r(x.mapEntry, x.redisTtl)],
+          ["Redis, no TTL", x.redis === undefined ? "–" : formatNumber(x.redis), "–"],
+          ["Redis, with TTL", x.redisTtl === undefined ? "–" : formatNumber(x.redisTtl), "–"],
+        ],
+      )}`,
+    );
+  }
+  if (result.expiry) {
+    const e = result.expiry;
+    const rows2: string[][] = [];
+    if (e.memorabilia) {
+      const x = e.memorabilia;
+      rows2.push([
+        "Memorabilia",
+        formatNumber(x.drainMs),
+        `${formatNumber(x.probeMaxMs)} (median ${formatNumber(x.probeMedianMs)})`,
+        `${formatNumber(x.loopDelayMaxMs)} (p99 ${formatNumber(x.loopDelayP99Ms)})`,
+      ]);
+    }
+    if (e.redis) {
+      const x = e.redis;
+      rows2.push([
+        "Redis",
+        formatNumber(x.drainMs),
+        `${formatNumber(x.probeMaxMs)} (median ${formatNumber(x.probeMedianMs)})`,
+        "–",
+      ]);
+    }
+    parts.push(
+      `### mass expiry (${e.keys} keys due at one instant)\n\n${markdownTable(
+        [
+          "server",
+          "drain to < 1 % (ms after the deadline)",
+          "probe round trip max ms",
+          "server event-loop delay max ms",
+        ],
+        rows2,
+      )}`,
+    );
+  }
+  if (result.keyspace) parts.push(`### keyspace size\n\n\`${JSON.stringify(result.keyspace)}\``);
+  const v = verdicts(result, rows);
+  if (v.length > 0) {
+    parts.push(
+      `### targets\n\n${markdownTable(
+        ["target", "measured", "status"],
+        v.map((x) => [x.target, x.measured, x.status]),
+      )}`,
+    );
+  }
+  if (result.notes.length > 0) parts.push(`### notes\n\n${result.notes.map((n) => `- ${n}`).join("\n")}`);
+  return `${parts.join("\n\n")}\n`;
+}
