@@ -87,7 +87,13 @@ export async function checkBoundary(root, entryPoints) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const entries = ["shared/index.ts", "shared/edge/index.ts", "shared/edge/deno.ts", "shared/edge/bun.ts", "shared/edge/cloudflare.ts"].filter((p) => {
+  const entries = [
+    "shared/index.ts",
+    "shared/edge/index.ts",
+    "shared/edge/deno.ts",
+    "shared/edge/bun.ts",
+    "shared/edge/cloudflare.ts",
+  ].filter((p) => {
     try {
       return statSync(p).isFile();
     } catch {
