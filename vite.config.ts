@@ -10,6 +10,8 @@ const api = process.env.MEMORABILIA_API ?? "http://127.0.0.1:7379";
 export default defineConfig({
   root: "web",
   base: "./",
+  // The console is Preact with the automatic JSX runtime.
+  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   build: {
     outDir: "../dist/web",
     emptyOutDir: true,

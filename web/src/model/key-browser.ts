@@ -1,0 +1,229 @@
+import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
+import type { KeyspaceEvent } from "../../../shared/gen/memorabilia/v1/watch_service_pb.js";
+import type { Clients } from "../api/clients.js";
+import { deadlineOf, type KeyRow, rowOf, typeOfClass } from "./key-row.js";
+import { readSize } from "./key-size.js";
+
+/** What the key list shows: a glob over names and a type. */
+export interface KeyFilter {
+  readonly pattern: string;
+  readonly type: KeyType;
+}
+
+/** Keys examined per Scan call (the COUNT hint): one page of a big keyspace, never all of it. */
+export const SCAN_COUNT = 500;
+/** Rows a "load more" aims to add before it stops scanning. */
+const PAGE_ROWS = 200;
+/** Most Scan calls one "load more" makes when the filter matches few keys. */
+const MAX_CALLS_PER_LOAD = 40;
+
+const REMOVING_EVENTS = new Set(["del", "expired", "evicted", "rename_from", "unlink"]);
+const TTL_EVENTS = new Set(["set", "expire", "persist", "rename_to", "copy_to", "restore", "getex", "setex"]);
+
+/**
+ * The key browser's model: the keys loaded so far by SCAN paging (never the whole keyspace),
+ * kept current by keyspace events. Views subscribe and read {@link KeyBrowser.rows}.
+ */
+export class KeyBrowser {
+  filter: KeyFilter = { pattern: "", type: KeyType.UNSPECIFIED };
+  /** The next Scan cursor; "0" with {@link done} when the scan is complete. */
+  cursor = "0";
+  done = false;
+  loading = false;
+  /** Scan calls made for the current filter. */
+  scanCalls = 0;
+  /** Keys examined so far (each call examines about COUNT keys), capped at the keyspace size. */
+  scanned = 0;
+  /** Keys in the keyspace (DBSIZE), refreshed with each load. */
+  total = 0;
+  error: string | null = null;
+  private readonly keys = new Map<string, KeyRow>();
+  private listeners = new Set<() => void>();
+  private generation = 0;
+  private cachedRows: KeyRow[] | null = null;
+
+  constructor(
+    private readonly clients: Clients,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.cachedRows = null;
+    for (const l of this.listeners) l();
+  }
+
+  /** The loaded keys: those added live first (newest first), then in scan order. */
+  rows(): KeyRow[] {
+    if (this.cachedRows) return this.cachedRows;
+    const live: KeyRow[] = [];
+    const scanned: KeyRow[] = [];
+    for (const row of this.keys.values()) (row.liveAt ? live : scanned).push(row);
+    live.sort((a, b) => b.liveAt - a.liveAt);
+    this.cachedRows = live.concat(scanned);
+    return this.cachedRows;
+  }
+
+  /** The row of a loaded key. */
+  get(key: string): KeyRow | undefined {
+    return this.keys.get(key);
+  }
+
+  /** How many keys are loaded. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** Forgets every loaded key and scans again from the start (a new filter, or after reconnecting). */
+  async reset(filter: KeyFilter = this.filter): Promise<void> {
+    this.generation++;
+    this.filter = filter;
+    this.keys.clear();
+    this.cursor = "0";
+    this.done = false;
+    this.loading = false;
+    this.scanCalls = 0;
+    this.scanned = 0;
+    this.error = null;
+    this.changed();
+    await this.loadMore();
+  }
+
+  /**
+   * Scans on from the cursor until about a page of rows was added, the scan is complete or the
+   * call budget is spent; resolves with the number of rows added. A call while a load runs does nothing.
+   */
+  async loadMore(): Promise<number> {
+    if (this.loading || this.done) return 0;
+    const generation = this.generation;
+    this.loading = true;
+    this.changed();
+    const before = this.keys.size;
+    try {
+      const sizeCall = this.clients.keys.dbSize({});
+      for (let calls = 0; calls < MAX_CALLS_PER_LOAD && this.keys.size - before < PAGE_ROWS; calls++) {
+        const page = await this.clients.keys.scan({
+          cursor: this.cursor,
+          count: SCAN_COUNT,
+          type: this.filter.type,
+          ...(this.filter.pattern ? { match: this.filter.pattern } : {}),
+        });
+        if (generation !== this.generation) return 0;
+        const now = this.now();
+        for (const info of page.keys) {
+          if (!this.keys.has(info.key)) this.keys.set(info.key, rowOf(info, now));
+        }
+        this.scanCalls++;
+        this.scanned += SCAN_COUNT;
+        this.cursor = page.cursor;
+        if (page.cursor === "0") {
+          this.done = true;
+          break;
+        }
+      }
+      this.total = Number((await sizeCall).size);
+      if (generation !== this.generation) return 0;
+      this.scanned = this.done ? this.total : Math.min(this.scanned, this.total);
+      this.error = null;
+    } catch (error) {
+      if (generation === this.generation) this.error = (error as Error).message;
+      throw error;
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        this.changed();
+      }
+    }
+    return this.keys.size - before;
+  }
+
+  /** Applies live keyspace events: removes deleted and expired keys, adds new ones, marks changed ones. */
+  applyEvents(events: readonly KeyspaceEvent[]): void {
+    const now = this.now();
+    let changed = false;
+    for (const e of events) {
+      if (REMOVING_EVENTS.has(e.event)) {
+        changed = this.keys.delete(e.key) || changed;
+        continue;
+      }
+      const row = this.keys.get(e.key);
+      const type = typeOfClass(e.class);
+      const deadline = e.ttl && TTL_EVENTS.has(e.event) ? deadlineOf(e.ttl, now) : undefined;
+      if (deadline !== undefined && deadline !== null && deadline <= now) {
+        changed = this.keys.delete(e.key) || changed;
+        continue;
+      }
+      if (row) {
+        if (type !== KeyType.UNSPECIFIED) row.type = type;
+        if (deadline !== undefined) row.deadline = deadline;
+        else if (e.event === "persist") row.deadline = null;
+        row.dirty = true;
+        changed = true;
+        continue;
+      }
+      if (e.event === "expire" || e.event === "persist") continue; // a key not shown stays so
+      if (this.filter.type !== KeyType.UNSPECIFIED && type !== KeyType.UNSPECIFIED && type !== this.filter.type)
+        continue;
+      this.keys.set(e.key, { key: e.key, type, deadline: deadline ?? null, size: -1, liveAt: now, dirty: true });
+      changed = true;
+    }
+    if (changed) this.changed();
+  }
+
+  /** Removes keys whose deadline passed (they are gone on the server too); true when any was. */
+  expireDue(now: number = this.now()): boolean {
+    let removed = false;
+    for (const [key, row] of this.keys) {
+      if (row.deadline !== null && row.deadline <= now) {
+        this.keys.delete(key);
+        removed = true;
+      }
+    }
+    if (removed) this.changed();
+    return removed;
+  }
+
+  /** Re-reads type, TTL and size of up to `limit` changed keys, those in `first` before others. */
+  async refreshDirty(first: Iterable<string> = [], limit = 40): Promise<void> {
+    const picked: string[] = [];
+    for (const key of first) {
+      if (picked.length >= limit) break;
+      if (this.keys.get(key)?.dirty) picked.push(key);
+    }
+    for (const [key, row] of this.keys) {
+      if (picked.length >= limit) break;
+      if (row.dirty && !picked.includes(key)) picked.push(key);
+    }
+    if (picked.length === 0) return;
+    for (const key of picked) (this.keys.get(key) as KeyRow).dirty = false;
+    await Promise.all(picked.map((key) => this.refreshKey(key)));
+    this.changed();
+  }
+
+  /** Re-reads one key's type, TTL and size; drops it when it is gone or no longer matches the type filter. */
+  async refreshKey(key: string): Promise<void> {
+    const [type, ttl] = await Promise.all([this.clients.keys.type({ key }), this.clients.keys.ttl({ key })]);
+    const now = this.now();
+    const row = this.keys.get(key);
+    if (!row) return;
+    if (type.type === KeyType.NONE || (this.filter.type !== KeyType.UNSPECIFIED && type.type !== this.filter.type)) {
+      this.keys.delete(key);
+      this.changed();
+      return;
+    }
+    row.type = type.type;
+    row.deadline = deadlineOf(ttl.ttl, now);
+    row.size = await readSize(this.clients, key, type.type);
+    this.changed();
+  }
+
+  /** Removes a key from the loaded set (after this console deleted or renamed it). */
+  forget(key: string): void {
+    if (this.keys.delete(key)) this.changed();
+  }
+}

@@ -1,0 +1,76 @@
+import type { KeyRow } from "./key-row.js";
+
+/** A line of the key list: a key, or (in tree view) a folder of keys sharing a prefix. */
+export type ListLine =
+  | { readonly kind: "key"; readonly row: KeyRow; readonly depth: number; readonly label: string }
+  | {
+      readonly kind: "folder";
+      /** The prefix with its trailing delimiter, e.g. `user:`; also the folder's id. */
+      readonly prefix: string;
+      readonly label: string;
+      readonly depth: number;
+      /** Loaded keys under it. */
+      readonly count: number;
+      readonly open: boolean;
+    };
+
+interface Folder {
+  readonly prefix: string;
+  readonly label: string;
+  readonly folders: Map<string, Folder>;
+  readonly keys: KeyRow[];
+  count: number;
+}
+
+/** The flat list view: one line per row. */
+export function flatLines(rows: readonly KeyRow[]): ListLine[] {
+  return rows.map((row) => ({ kind: "key", row, depth: 0, label: row.key }));
+}
+
+/**
+ * The tree view by a delimiter (`:`): folders first (by name), then keys, in row order; only
+ * folders in `open` show their content.
+ */
+export function treeLines(rows: readonly KeyRow[], delimiter: string, open: ReadonlySet<string>): ListLine[] {
+  const root: Folder = { prefix: "", label: "", folders: new Map(), keys: [], count: 0 };
+  for (const row of rows) {
+    let folder = root;
+    let start = 0;
+    for (;;) {
+      const at = delimiter ? row.key.indexOf(delimiter, start) : -1;
+      if (at < 0) break;
+      const prefix = row.key.slice(0, at + delimiter.length);
+      let child = folder.folders.get(prefix);
+      if (!child) {
+        child = { prefix, label: row.key.slice(start, at + delimiter.length), folders: new Map(), keys: [], count: 0 };
+        folder.folders.set(prefix, child);
+      }
+      child.count++;
+      folder = child;
+      start = at + delimiter.length;
+    }
+    folder.keys.push(row);
+  }
+  const out: ListLine[] = [];
+  const walk = (folder: Folder, depth: number) => {
+    const folders = [...folder.folders.values()].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    for (const f of folders) {
+      const isOpen = open.has(f.prefix);
+      out.push({ kind: "folder", prefix: f.prefix, label: f.label, depth, count: f.count, open: isOpen });
+      if (isOpen) walk(f, depth + 1);
+    }
+    for (const row of folder.keys) out.push({ kind: "key", row, depth, label: row.key.slice(folder.prefix.length) });
+  };
+  walk(root, 0);
+  return out;
+}
+
+/** Sorts rows by TTL (soonest first, no expiry last) or by size (largest first); a new array. */
+export function sortRows(rows: readonly KeyRow[], by: "scan" | "ttl" | "size"): readonly KeyRow[] {
+  if (by === "scan") return rows;
+  const copy = rows.slice();
+  if (by === "ttl")
+    copy.sort((a, b) => (a.deadline ?? Number.POSITIVE_INFINITY) - (b.deadline ?? Number.POSITIVE_INFINITY));
+  else copy.sort((a, b) => b.size - a.size);
+  return copy;
+}

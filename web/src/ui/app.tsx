@@ -1,0 +1,407 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { Role } from "../../../shared/gen/memorabilia/v1/auth_service_pb.js";
+import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
+import type { Clients } from "../api/clients.js";
+import { saveToken } from "../api/token.js";
+import { formatCount, KEY_TYPES, typeName } from "../model/format.js";
+import { KeyBrowser } from "../model/key-browser.js";
+import { type LiveState, startLiveWatch } from "../model/live-watch.js";
+import { flatLines, sortRows, treeLines } from "../model/tree.js";
+import { BulkDeleteDialog } from "./bulk-delete-dialog.js";
+import { CommandBar } from "./command-bar.js";
+import { type ConsoleContext, Ctx, errorText } from "./context.js";
+import { CreateKeyDialog } from "./create-key-dialog.js";
+import { KeyDetail } from "./key-detail.js";
+import { KeyList } from "./key-list.js";
+import { LoginDialog } from "./login-dialog.js";
+import { ServerPanel } from "./server-panel.js";
+import { startTtlTicker } from "./ttl-ticker.js";
+
+type Who =
+  | { readonly kind: "checking" }
+  | { readonly kind: "login"; readonly error: string | null }
+  | { readonly kind: "ok"; readonly role: Role; readonly name: string; readonly authRequired: boolean };
+
+interface Toast {
+  readonly id: number;
+  readonly text: string;
+  readonly kind: "info" | "error";
+}
+
+const ROLE_NAMES: Record<number, string> = {
+  [Role.ADMIN]: "admin",
+  [Role.READWRITE]: "read-write",
+  [Role.READONLY]: "read-only",
+};
+
+function liveLabel(s: LiveState): string {
+  switch (s.kind) {
+    case "live":
+      return "Live";
+    case "connecting":
+      return "Connecting…";
+    case "reconnecting":
+      return `Reconnecting in ${Math.ceil(s.inMs / 1000)} s (attempt ${s.attempt})`;
+    case "unsupported":
+      return "Not live";
+  }
+}
+
+/** The console: header, key browser, detail or server panel, command bar, dialogs. */
+export function App(props: { clients: Clients; mode: "server" | "embedded"; restored?: number }) {
+  const { clients } = props;
+  const browser = useMemo(() => new KeyBrowser(clients), [clients]);
+  const [who, setWho] = useState<Who>({ kind: "checking" });
+  const [, setTick] = useState(0);
+  const [live, setLive] = useState<LiveState>({ kind: "connecting" });
+  const [filterText, setFilterText] = useState("");
+  const [typeFilter, setTypeFilter] = useState<KeyType>(KeyType.UNSPECIFIED);
+  const [view, setView] = useState<"list" | "tree">("list");
+  const [sort, setSort] = useState<"scan" | "ttl" | "size">("scan");
+  const [openFolders, setOpenFolders] = useState<Set<string>>(new Set());
+  const [selected, setSelected] = useState<string | null>(null);
+  const [detailVersion, setDetailVersion] = useState(0);
+  const [panel, setPanel] = useState<"key" | "server">("key");
+  const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [theme, setTheme] = useState<"light" | "dark">(
+    () =>
+      (localStorage.getItem("memorabilia.theme") as "light" | "dark" | null) ??
+      (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
+  );
+  const visibleKeys = useRef<string[]>([]);
+  const autoLoad = useRef(true);
+  const selectedRef = useRef<string | null>(null);
+  selectedRef.current = selected;
+  const filterInput = useRef<HTMLInputElement>(null);
+  const commandInput = useRef<HTMLInputElement>(null);
+  const toastId = useRef(0);
+
+  const notify = useCallback((text: string, kind: "info" | "error" = "info") => {
+    const id = toastId.current++;
+    setToasts((t) => [...t.slice(-3), { id, text, kind }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), kind === "error" ? 8000 : 3000);
+  }, []);
+
+  // Who am I: the role decides what is shown; UNAUTHENTICATED asks for a token.
+  const checkWho = useCallback(async () => {
+    try {
+      const res = await clients.auth.whoAmI({});
+      setWho({ kind: "ok", role: res.role, name: res.name, authRequired: res.authRequired });
+    } catch (error) {
+      const e = ConnectError.from(error);
+      if (e.code === Code.Unauthenticated) setWho({ kind: "login", error: null });
+      else if (e.code === Code.Unimplemented)
+        setWho({ kind: "ok", role: Role.ADMIN, name: "default", authRequired: false });
+      else {
+        setWho({ kind: "ok", role: Role.ADMIN, name: "default", authRequired: false });
+        notify(`Cannot reach the server: ${e.rawMessage}`, "error");
+      }
+    }
+  }, [clients]);
+  useEffect(() => void checkWho(), [checkWho]);
+  const authed = who.kind === "ok";
+  const readOnly = who.kind === "ok" && who.role === Role.READONLY;
+
+  // One render per frame at most, whatever the rate of changes.
+  useEffect(() => {
+    let frame = 0;
+    return browser.subscribe(() => {
+      if (!frame)
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          setTick((n) => n + 1);
+        });
+    });
+  }, [browser]);
+
+  // The filter, debounced: a new filter rescans from the start.
+  const filter = useMemo(() => ({ pattern: filterText.trim(), type: typeFilter }), [filterText, typeFilter]);
+  useEffect(() => {
+    if (!authed) return;
+    const t = setTimeout(() => {
+      autoLoad.current = true;
+      browser.reset(filter).catch((e) => notify(errorText(e), "error"));
+    }, 200);
+    return () => clearTimeout(t);
+  }, [authed, filter.pattern, filter.type]);
+
+  // The live stream, per pattern; after a break it rescans (the server may have restarted).
+  useEffect(() => {
+    if (!authed) return;
+    return startLiveWatch(clients, {
+      pattern: filter.pattern,
+      onState: setLive,
+      onEvents: (events) => {
+        browser.applyEvents(events);
+        if (selectedRef.current !== null && events.some((e) => e.key === selectedRef.current)) {
+          setDetailVersion((v) => v + 1);
+        }
+      },
+      onResync: () => {
+        autoLoad.current = true;
+        browser.reset().catch(() => {});
+        setDetailVersion((v) => v + 1);
+      },
+      onUnauthenticated: () => setWho({ kind: "login", error: "Your token was refused" }),
+    });
+  }, [authed, clients, filter.pattern]);
+
+  // One timer for every countdown; keys whose deadline passed leave the list.
+  useEffect(() => startTtlTicker(document, (now) => browser.expireDue(now)), [browser]);
+
+  // Changed keys get their size and type re-read, the visible ones first.
+  useEffect(() => {
+    const t = setInterval(() => void browser.refreshDirty(visibleKeys.current).catch(() => {}), 300);
+    return () => clearInterval(t);
+  }, [browser]);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem("memorabilia.theme", theme);
+  }, [theme]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === "/" && !inField) {
+        e.preventDefault();
+        filterInput.current?.focus();
+      } else if (e.key === "k" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        commandInput.current?.focus();
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+
+  const ctx: ConsoleContext = useMemo(() => ({ clients, readOnly, notify }), [clients, readOnly, notify]);
+
+  const rows = sortRows(browser.rows(), sort);
+  const lines = view === "tree" ? treeLines(rows, ":", openFolders) : flatLines(rows);
+  const open = (key: string) => {
+    setSelected(key);
+    setPanel("key");
+  };
+  const loadMore = () => {
+    browser
+      .loadMore()
+      .then((added) => {
+        if (added === 0) autoLoad.current = false;
+      })
+      .catch((e) => notify(errorText(e), "error"));
+  };
+
+  return (
+    <Ctx.Provider value={ctx}>
+      <div class="app">
+        <header class="top">
+          <h1>
+            Memorabilia <span class="muted">console</span>
+          </h1>
+          <span class={`badge live-${live.kind}`} role="status" aria-label="Connection" data-state={live.kind}>
+            <span aria-hidden="true" class="dot" /> {liveLabel(live)}
+          </span>
+          {props.mode === "embedded" && (
+            <span class="badge" title="The store runs inside this page; keys are kept in IndexedDB">
+              Embedded
+            </span>
+          )}
+          {who.kind === "ok" && (who.authRequired || readOnly) && (
+            <span class={`badge role${readOnly ? " readonly" : ""}`} data-role={ROLE_NAMES[who.role]}>
+              {who.name} · {ROLE_NAMES[who.role] ?? "?"}
+            </span>
+          )}
+          <span class="spacer" />
+          <button
+            type="button"
+            aria-pressed={panel === "server"}
+            onClick={() => setPanel(panel === "server" ? "key" : "server")}
+          >
+            Server
+          </button>
+          <button
+            type="button"
+            aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
+            onClick={() => setTheme(theme === "dark" ? "light" : "dark")}
+          >
+            {theme === "dark" ? "☀ Light" : "☾ Dark"}
+          </button>
+          {who.kind === "ok" && who.authRequired && (
+            <button
+              type="button"
+              onClick={() => {
+                saveToken(null);
+                setWho({ kind: "login", error: null });
+              }}
+            >
+              Sign out
+            </button>
+          )}
+        </header>
+        <div class="toolbar" role="search">
+          <input
+            ref={filterInput}
+            type="search"
+            aria-label="Filter keys by glob pattern"
+            placeholder="Filter: user:* (press /)"
+            value={filterText}
+            onInput={(e) => setFilterText((e.currentTarget as HTMLInputElement).value)}
+          />
+          <select
+            aria-label="Filter by type"
+            value={String(typeFilter)}
+            onChange={(e) => setTypeFilter(Number((e.currentTarget as HTMLSelectElement).value) as KeyType)}
+          >
+            <option value={String(KeyType.UNSPECIFIED)}>All types</option>
+            {KEY_TYPES.map((t) => (
+              <option key={t} value={String(t)}>
+                {typeName(t)}
+              </option>
+            ))}
+          </select>
+          <div class="seg" role="radiogroup" aria-label="View">
+            <button type="button" role="radio" aria-checked={view === "list"} onClick={() => setView("list")}>
+              List
+            </button>
+            <button type="button" role="radio" aria-checked={view === "tree"} onClick={() => setView("tree")}>
+              Tree
+            </button>
+          </div>
+          <select
+            aria-label="Sort loaded keys"
+            value={sort}
+            onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as "scan")}
+          >
+            <option value="scan">Scan order</option>
+            <option value="ttl">TTL (soonest first)</option>
+            <option value="size">Size (largest first)</option>
+          </select>
+          {!readOnly && (
+            <>
+              <button type="button" class="primary" onClick={() => setDialog("create")}>
+                + New key
+              </button>
+              <button type="button" class="danger-outline" onClick={() => setDialog("bulk")}>
+                Bulk delete…
+              </button>
+            </>
+          )}
+        </div>
+        <main class="panes">
+          <section class="left" aria-label="Key browser">
+            <KeyList
+              lines={lines}
+              selected={selected}
+              onSelect={setSelected}
+              onOpen={open}
+              onToggleFolder={(prefix, want) =>
+                setOpenFolders((s) => {
+                  const next = new Set(s);
+                  if (want ?? !next.has(prefix)) next.add(prefix);
+                  else next.delete(prefix);
+                  return next;
+                })
+              }
+              onNearEnd={() => {
+                if (autoLoad.current && !browser.loading && !browser.done) loadMore();
+              }}
+              onVisible={(keys) => {
+                visibleKeys.current = keys;
+              }}
+              {...(readOnly ? {} : { onDelete: open })}
+            />
+            <footer class="counts" aria-live="polite">
+              <span data-testid="counts">
+                {formatCount(browser.size)} matched · scanned {browser.done ? "" : "~"}
+                {formatCount(browser.scanned)} of {formatCount(browser.total)}
+              </span>
+              {browser.loading ? (
+                <span class="muted"> scanning…</span>
+              ) : (
+                !browser.done && (
+                  <button type="button" class="link" onClick={loadMore}>
+                    Scan more
+                  </button>
+                )
+              )}
+              {browser.error && <span class="error"> {browser.error}</span>}
+            </footer>
+          </section>
+          <section class="right">
+            {panel === "server" ? (
+              <ServerPanel />
+            ) : selected !== null ? (
+              <KeyDetail
+                key={selected}
+                keyName={selected}
+                version={detailVersion}
+                onRenamed={(to) => {
+                  browser.forget(selected);
+                  setSelected(to);
+                }}
+                onDeleted={() => {
+                  browser.forget(selected);
+                  setSelected(null);
+                }}
+              />
+            ) : (
+              <div class="empty muted">
+                <p>Select a key to see and edit its value.</p>
+                <p>
+                  Keys: <kbd>↑</kbd> <kbd>↓</kbd> move, <kbd>Enter</kbd> opens, <kbd>/</kbd> filters, <kbd>Ctrl</kbd>+
+                  <kbd>K</kbd> runs a command.
+                </p>
+                {props.restored ? <p>{props.restored} keys restored from this browser's storage.</p> : null}
+              </div>
+            )}
+          </section>
+        </main>
+        {authed && <CommandBar inputRef={commandInput} />}
+        <div class="toasts">
+          {toasts.map((t) => (
+            <div key={t.id} class={`toast ${t.kind}`} role={t.kind === "error" ? "alert" : "status"}>
+              {t.text}
+            </div>
+          ))}
+        </div>
+        {dialog === "create" && (
+          <CreateKeyDialog
+            onClose={() => setDialog(null)}
+            onCreated={(key) => {
+              setDialog(null);
+              open(key);
+            }}
+          />
+        )}
+        {dialog === "bulk" && (
+          <BulkDeleteDialog
+            initialPattern={filter.pattern}
+            onClose={() => setDialog(null)}
+            onDone={() => {
+              setDialog(null);
+              browser.reset().catch(() => {});
+            }}
+          />
+        )}
+        {who.kind === "login" && (
+          <LoginDialog
+            error={who.error}
+            onToken={async (token) => {
+              saveToken(token);
+              try {
+                const res = await clients.auth.whoAmI({});
+                setWho({ kind: "ok", role: res.role, name: res.name, authRequired: res.authRequired });
+              } catch (error) {
+                saveToken(null);
+                setWho({ kind: "login", error: errorText(error) });
+              }
+            }}
+          />
+        )}
+      </div>
+    </Ctx.Provider>
+  );
+}

@@ -1,0 +1,198 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
+import { formatSize, formatTtl, typeName } from "../model/format.js";
+import { deadlineOf } from "../model/key-row.js";
+import { readSize } from "../model/key-size.js";
+import { errorText, useConsole } from "./context.js";
+import { Dialog } from "./dialog.js";
+import { ElementTable } from "./editors/element-table.js";
+import { hashSource, listSource, setSource, zsetSource } from "./editors/sources.js";
+import { StringEditor } from "./editors/string-editor.js";
+
+interface Meta {
+  readonly type: KeyType;
+  readonly deadline: number | null;
+  readonly size: number;
+}
+
+/**
+ * A key's page: type, TTL (counting down), size; set, change or clear the TTL; rename; delete
+ * with confirmation; and the type's viewer/editor. `version` changes when the key changed live.
+ */
+export function KeyDetail(props: {
+  keyName: string;
+  version: number;
+  onRenamed: (to: string) => void;
+  onDeleted: () => void;
+}) {
+  const { clients, readOnly, notify } = useConsole();
+  const key = props.keyName;
+  const [meta, setMeta] = useState<Meta | null>(null);
+  const [ttlInput, setTtlInput] = useState("");
+  const [renameTo, setRenameTo] = useState("");
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [local, setLocal] = useState(0);
+
+  useEffect(() => {
+    let alive = true;
+    (async () => {
+      const [t, ttl] = await Promise.all([clients.keys.type({ key }), clients.keys.ttl({ key })]);
+      const now = Date.now();
+      const size = await readSize(clients, key, t.type);
+      if (alive) setMeta({ type: t.type, deadline: deadlineOf(ttl.ttl, now), size });
+    })().catch((e) => alive && notify(errorText(e), "error"));
+    return () => {
+      alive = false;
+    };
+  }, [key, props.version, local]);
+
+  const sources = useMemo(
+    () => ({
+      [KeyType.LIST]: listSource(clients, key),
+      [KeyType.HASH]: hashSource(clients, key),
+      [KeyType.SET]: setSource(clients, key),
+      [KeyType.ZSET]: zsetSource(clients, key),
+    }),
+    [clients, key],
+  );
+
+  const run = async (what: () => Promise<unknown>, done: string) => {
+    try {
+      await what();
+      notify(done);
+      setLocal((n) => n + 1);
+    } catch (e) {
+      notify(errorText(e), "error");
+    }
+  };
+
+  if (meta === null) return <p class="muted">Loading {key}…</p>;
+  if (meta.type === KeyType.NONE) {
+    return (
+      <section class="detail" aria-label="Key">
+        <h2 class="key-name mono">{key}</h2>
+        <p class="muted" role="status">
+          This key does not exist (any more).
+        </p>
+      </section>
+    );
+  }
+  const source = sources[meta.type as KeyType.LIST];
+  return (
+    <section class="detail" aria-label={`Key ${key}`}>
+      <header class="detail-head">
+        <h2 class="key-name mono" title={key}>
+          {key}
+        </h2>
+        <dl class="facts">
+          <dt>Type</dt>
+          <dd class={`t-${typeName(meta.type)}`}>{typeName(meta.type)}</dd>
+          <dt>TTL</dt>
+          <dd data-deadline={meta.deadline ?? undefined} data-testid="detail-ttl">
+            {formatTtl(meta.deadline, Date.now())}
+          </dd>
+          {meta.size >= 0 && (
+            <>
+              <dt>Size</dt>
+              <dd>{formatSize(meta.type, meta.size)}</dd>
+            </>
+          )}
+        </dl>
+      </header>
+      {!readOnly && (
+        <div class="key-actions">
+          <form
+            class="row"
+            aria-label="Time to live"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const seconds = Number(ttlInput);
+              if (!(seconds > 0)) return notify("The TTL must be a positive number of seconds", "error");
+              run(
+                () => clients.keys.expire({ key, when: { case: "ttlMs", value: BigInt(Math.round(seconds * 1000)) } }),
+                `TTL set to ${seconds}s`,
+              ).then(() => setTtlInput(""));
+            }}
+          >
+            <input
+              aria-label="TTL in seconds"
+              inputMode="decimal"
+              placeholder="TTL (s)"
+              value={ttlInput}
+              onInput={(e) => setTtlInput((e.currentTarget as HTMLInputElement).value)}
+            />
+            <button type="submit">Set TTL</button>
+            <button
+              type="button"
+              disabled={meta.deadline === null}
+              onClick={() => run(() => clients.keys.persist({ key }), "TTL cleared")}
+            >
+              Clear TTL
+            </button>
+          </form>
+          <form
+            class="row"
+            aria-label="Rename"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              const to = renameTo.trim();
+              if (!to || to === key) return;
+              try {
+                await clients.keys.rename({ key, newKey: to });
+                notify(`Renamed to ${to}`);
+                setRenameTo("");
+                props.onRenamed(to);
+              } catch (err) {
+                notify(errorText(err), "error");
+              }
+            }}
+          >
+            <input
+              aria-label="New name"
+              placeholder="new name"
+              value={renameTo}
+              onInput={(e) => setRenameTo((e.currentTarget as HTMLInputElement).value)}
+            />
+            <button type="submit">Rename</button>
+          </form>
+          <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
+            Delete key
+          </button>
+        </div>
+      )}
+      {meta.type === KeyType.STRING ? (
+        <StringEditor keyName={key} version={props.version + local} />
+      ) : source ? (
+        <ElementTable source={source} label={`${typeName(meta.type)} elements`} version={props.version + local} />
+      ) : null}
+      {confirmDelete && (
+        <Dialog id="confirm-delete" title="Delete this key?" onClose={() => setConfirmDelete(false)}>
+          <p>
+            <code>{key}</code> and its value will be deleted. This cannot be undone.
+          </p>
+          <div class="row end">
+            <button type="button" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              class="danger"
+              onClick={async () => {
+                try {
+                  await clients.keys.del({ keys: [key] });
+                  notify(`Deleted ${key}`);
+                  setConfirmDelete(false);
+                  props.onDeleted();
+                } catch (e) {
+                  notify(errorText(e), "error");
+                }
+              }}
+            >
+              Delete
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,208 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { formatSize, formatTtl, typeName } from "../model/format.js";
+import type { ListLine } from "../model/tree.js";
+
+/** Height of one line, px (fixed, so the list can be virtual). */
+export const LINE_HEIGHT = 28;
+const OVERSCAN = 8;
+
+/** What the list reports up. */
+export interface KeyListProps {
+  readonly lines: readonly ListLine[];
+  readonly selected: string | null;
+  readonly onSelect: (key: string) => void;
+  readonly onOpen: (key: string) => void;
+  readonly onToggleFolder: (prefix: string, open?: boolean) => void;
+  /** Called when the view comes near the end of the loaded lines (load the next scan page). */
+  readonly onNearEnd: () => void;
+  /** Called with the keys currently rendered (for refreshing what the user sees first). */
+  readonly onVisible: (keys: string[]) => void;
+  readonly onDelete?: (key: string) => void;
+}
+
+const lineId = (line: ListLine) => (line.kind === "key" ? `k:${line.row.key}` : `f:${line.prefix}`);
+
+/**
+ * The key list: a virtual grid (only the visible lines are in the DOM) with columns key, type,
+ * TTL and size; arrow keys, Page Up/Down, Home/End move, Enter opens, Left/Right fold the tree.
+ */
+export function KeyList(props: KeyListProps) {
+  const { lines, selected } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const [cursorId, setCursorId] = useState<string | null>(null);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    setHeight(el.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+
+  const first = Math.max(0, Math.floor(scrollTop / LINE_HEIGHT) - OVERSCAN);
+  const last = Math.min(lines.length, Math.ceil((scrollTop + height) / LINE_HEIGHT) + OVERSCAN);
+  const visible = lines.slice(first, last);
+
+  useEffect(() => {
+    if (last >= lines.length - Math.ceil(height / LINE_HEIGHT)) props.onNearEnd();
+    props.onVisible(visible.flatMap((l) => (l.kind === "key" ? [l.row.key] : [])));
+  });
+
+  const activeId = cursorId ?? (selected !== null ? `k:${selected}` : null);
+  let activeIndex = activeId === null ? -1 : lines.findIndex((l) => lineId(l) === activeId);
+
+  const moveTo = (index: number) => {
+    if (lines.length === 0) return;
+    const i = Math.max(0, Math.min(lines.length - 1, index));
+    const line = lines[i] as ListLine;
+    setCursorId(lineId(line));
+    if (line.kind === "key") props.onSelect(line.row.key);
+    const el = scroller.current;
+    if (el) {
+      const top = i * LINE_HEIGHT;
+      if (top < el.scrollTop) el.scrollTop = top;
+      else if (top + LINE_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + LINE_HEIGHT - el.clientHeight;
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const page = Math.max(1, Math.floor(height / LINE_HEIGHT) - 1);
+    if (activeIndex < 0 && lines.length > 0 && ["ArrowDown", "ArrowUp", "PageDown", "PageUp"].includes(e.key)) {
+      activeIndex = -1;
+    }
+    const line = activeIndex >= 0 ? lines[activeIndex] : undefined;
+    switch (e.key) {
+      case "ArrowDown":
+        moveTo(activeIndex + 1);
+        break;
+      case "ArrowUp":
+        moveTo(activeIndex - 1);
+        break;
+      case "PageDown":
+        moveTo(activeIndex + page);
+        break;
+      case "PageUp":
+        moveTo(activeIndex - page);
+        break;
+      case "Home":
+        moveTo(0);
+        break;
+      case "End":
+        moveTo(lines.length - 1);
+        break;
+      case "ArrowRight":
+        if (line?.kind === "folder") props.onToggleFolder(line.prefix, true);
+        break;
+      case "ArrowLeft":
+        if (line?.kind === "folder") props.onToggleFolder(line.prefix, false);
+        break;
+      case "Enter":
+      case " ":
+        if (line?.kind === "folder") props.onToggleFolder(line.prefix);
+        else if (line?.kind === "key") props.onOpen(line.row.key);
+        break;
+      case "Delete":
+        if (line?.kind === "key" && props.onDelete) props.onDelete(line.row.key);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  const now = Date.now();
+  return (
+    <div class="key-list">
+      <div class="key-list-head" role="presentation">
+        <span class="c-key">Key</span>
+        <span class="c-type">Type</span>
+        <span class="c-ttl">TTL</span>
+        <span class="c-size">Size</span>
+      </div>
+      <div
+        ref={scroller}
+        class="key-list-scroll"
+        role="grid"
+        aria-label="Keys"
+        aria-rowcount={lines.length}
+        aria-activedescendant={activeIndex >= first && activeIndex < last ? `line-${activeIndex}` : undefined}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
+      >
+        <div style={{ height: `${lines.length * LINE_HEIGHT}px`, position: "relative" }}>
+          {visible.map((line, j) => {
+            const i = first + j;
+            const style = { transform: `translateY(${i * LINE_HEIGHT}px)`, paddingLeft: `${8 + line.depth * 16}px` };
+            const active = i === activeIndex;
+            if (line.kind === "folder") {
+              return (
+                <div
+                  key={lineId(line)}
+                  id={`line-${i}`}
+                  class={`line folder${active ? " active" : ""}`}
+                  role="row"
+                  aria-rowindex={i + 1}
+                  aria-expanded={line.open}
+                  aria-level={line.depth + 1}
+                  style={style}
+                  onClick={() => {
+                    setCursorId(lineId(line));
+                    props.onToggleFolder(line.prefix);
+                  }}
+                >
+                  <span class="c-key" role="gridcell">
+                    <span aria-hidden="true" class="caret">
+                      {line.open ? "▾" : "▸"}
+                    </span>{" "}
+                    {line.label}
+                  </span>
+                  <span class="c-type" role="gridcell">
+                    folder
+                  </span>
+                  <span class="c-ttl" role="gridcell" />
+                  <span class="c-size" role="gridcell">
+                    {line.count.toLocaleString("en")} keys
+                  </span>
+                </div>
+              );
+            }
+            const row = line.row;
+            return (
+              <div
+                key={lineId(line)}
+                id={`line-${i}`}
+                class={`line key${row.key === selected ? " selected" : ""}${active ? " active" : ""}${row.liveAt ? " live" : ""}`}
+                role="row"
+                aria-rowindex={i + 1}
+                aria-selected={row.key === selected}
+                data-key={row.key}
+                style={style}
+                onClick={() => {
+                  setCursorId(lineId(line));
+                  props.onOpen(row.key);
+                }}
+              >
+                <span class="c-key" role="gridcell" title={row.key}>
+                  {line.label}
+                </span>
+                <span class={`c-type t-${typeName(row.type)}`} role="gridcell">
+                  {typeName(row.type)}
+                </span>
+                <span class="c-ttl" role="gridcell" data-deadline={row.deadline ?? undefined}>
+                  {formatTtl(row.deadline, now)}
+                </span>
+                <span class="c-size" role="gridcell">
+                  {row.size < 0 ? "…" : formatSize(row.type, row.size)}
+                </span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
