@@ -13,7 +13,7 @@ export type Access = "read" | "write" | "admin";
  * RPCs whose name is not (only) the command they run: they run several commands, or none.
  * Everything else is looked up in the command table by its upper-cased method name.
  */
-const EXPLICIT: Readonly<Record<string, Access>> = {
+export const EXPLICIT_ACCESS: Readonly<Record<string, Access>> = {
   "memorabilia.v1.KeysService/FlushAll": "admin",
   "memorabilia.v1.KeysService/ObjectEncoding": "read",
   "memorabilia.v1.KeysService/MemoryUsage": "read",
@@ -54,17 +54,18 @@ export function argvAccess(commands: ReadonlyMap<string, CommandSpec>, argv: rea
 }
 
 /**
- * The access `method` needs. Methods that carry their own command lines (CommandService.Execute
- * and any request with `args` or `commands[].args`) are judged by those commands when `message`
- * is given; without it they count as writes.
+ * The access `method` needs. Methods whose request carries command lines (a field `args`, as
+ * CommandService.Execute, or `commands[].args`, as batches) are judged by those commands when
+ * `message` is given, and count as writes without it (a client stream cannot be read ahead).
  */
 export function rpcAccess(commands: ReadonlyMap<string, CommandSpec>, method: DescMethod, message?: unknown): Access {
-  const procedure = `${method.parent.typeName}/${method.name}`;
-  const explicit = EXPLICIT[procedure];
+  const explicit = EXPLICIT_ACCESS[`${method.parent.typeName}/${method.name}`];
   if (explicit !== undefined) return explicit;
-  const lines = commandLines(message);
-  if (lines !== undefined)
+  if (method.input.fields.some((f) => f.localName === "args" || f.localName === "commands")) {
+    const lines = commandLines(message);
+    if (lines === undefined) return "write";
     return lines.reduce<Access>((acc, argv) => maxAccess(acc, argvAccess(commands, argv)), "read");
+  }
   // Get -> GET, HGetAll -> HGETALL, ZRangeStore -> ZRANGESTORE; anything else counts as a write.
   if (method.parent.typeName.startsWith("memorabilia.v1."))
     return commandAccess(commands.get(method.name.toUpperCase()));

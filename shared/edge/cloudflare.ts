@@ -55,9 +55,14 @@ export class MemorabiliaObject {
 
   constructor(state: DurableObjectStateLike, env: MemorabiliaWorkerEnv) {
     this.state = state;
-    this.app = createEdgeApp(optionsFromEnv(env));
+    this.app = this.createApp(env);
     const interval = Number(env.MEMORABILIA_SWEEP_INTERVAL_MS ?? "1000");
     this.intervalMs = Number.isFinite(interval) && interval >= 100 ? interval : 1000;
+  }
+
+  /** Builds the app from the bindings (a subclass may serve a store of its own). */
+  protected createApp(env: MemorabiliaWorkerEnv): EdgeApp {
+    return createEdgeApp(optionsFromEnv(env));
   }
 
   /** Serves one request, then arms the sweep alarm if keys with a TTL are waiting. */

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { MEMORABILIA_SERVICES } from "../api/register.js";
+import { AuthService } from "../gen/memorabilia/v1/auth_service_pb.js";
+import { CommandService } from "../gen/memorabilia/v1/command_service_pb.js";
+import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
+import { ListsService } from "../gen/memorabilia/v1/lists_service_pb.js";
+import { StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
+import { createTestStore } from "../store/testing.js";
+import { argvAccess, commandAccess, EXPLICIT_ACCESS, maxAccess, rpcAccess } from "./access.js";
+
+const { store } = createTestStore();
+const cmds = store.commands;
+const b = (t: string) => new TextEncoder().encode(t);
+
+describe("rpcAccess", () => {
+  it.each([
+    [StringsService.method.get, "read"],
+    [StringsService.method.set, "write"],
+    [StringsService.method.mGet, "read"],
+    [StringsService.method.strLen, "read"],
+    [KeysService.method.ttl, "read"],
+    [KeysService.method.scan, "read"],
+    [KeysService.method.del, "write"],
+    [KeysService.method.flushAll, "admin"],
+    [ListsService.method.push, "write"],
+    [ListsService.method.lRange, "read"],
+    [CommandService.method.listCommands, "read"],
+    [AuthService.method.whoAmI, "read"],
+  ] as const)("%s needs %s", (method, access) => {
+    expect(rpcAccess(cmds, method)).toBe(access);
+  });
+
+  it("judges Execute by the command line it carries, and counts it a write without one", () => {
+    const execute = CommandService.method.execute;
+    expect(rpcAccess(cmds, execute, { args: [b("get"), b("k")] })).toBe("read");
+    expect(rpcAccess(cmds, execute, { args: [b("SET"), b("k"), b("v")] })).toBe("write");
+    expect(rpcAccess(cmds, execute, { args: [b("FLUSHALL")] })).toBe("admin");
+    expect(rpcAccess(cmds, execute, { args: [b("NOSUCH")] })).toBe("write");
+    expect(rpcAccess(cmds, execute)).toBe("write");
+  });
+
+  it("judges a batch by its most demanding command", () => {
+    // A stand-in descriptor whose request has `commands` (as the batch services' requests do).
+    const batchMethod = {
+      ...CommandService.method.execute,
+      name: "Batch",
+      input: { ...CommandService.method.execute.input, fields: [{ localName: "commands" }] },
+    } as unknown as typeof CommandService.method.execute;
+    const batch = { commands: [{ args: ["GET", "a"] }, { args: ["DEL", "a"] }] };
+    expect(rpcAccess(cmds, batchMethod, batch)).toBe("write");
+    expect(rpcAccess(cmds, batchMethod, { commands: [{ args: ["PING"] }] })).toBe("read");
+    expect(rpcAccess(cmds, batchMethod, { commands: [{ other: 1 }] })).toBe("write");
+  });
+
+  it("never reads command lines out of a request that has no such field", () => {
+    expect(rpcAccess(cmds, KeysService.method.del, { args: [b("GET")] })).toBe("write");
+  });
+
+  it("gives every data RPC a read access exactly when its command is readonly", () => {
+    // The derivation by name must hit a real command (or an explicit entry) for every RPC, else
+    // a read RPC would be refused to readonly tokens.
+    for (const service of MEMORABILIA_SERVICES) {
+      for (const method of service.methods) {
+        const access = rpcAccess(cmds, method);
+        const spec = cmds.get(method.name.toUpperCase());
+        if (spec !== undefined) expect([method.name, access]).toEqual([method.name, commandAccess(spec)]);
+      }
+    }
+  });
+
+  it("classifies every RPC by an explicit entry, its command lines, or the command it names", () => {
+    const unclassified = MEMORABILIA_SERVICES.flatMap((service) =>
+      service.methods
+        .filter(
+          (m) =>
+            EXPLICIT_ACCESS[`${service.typeName}/${m.name}`] === undefined &&
+            !m.input.fields.some((f) => f.localName === "args") &&
+            !cmds.has(m.name.toUpperCase()),
+        )
+        .map((m) => `${service.typeName}/${m.name}`),
+    );
+    expect(unclassified).toEqual([]);
+  });
+});
+
+describe("commandAccess and argvAccess", () => {
+  it.each([
+    ["GET", "read"],
+    ["PING", "read"],
+    ["SET", "write"],
+    ["FLUSHDB", "admin"],
+    ["flushall", "admin"],
+    ["unknown", "write"],
+  ] as const)("%s -> %s", (name, access) => {
+    expect(argvAccess(cmds, [name])).toBe(access);
+  });
+
+  it("takes the larger of two accesses", () => {
+    expect(maxAccess("read", "write")).toBe("write");
+    expect(maxAccess("admin", "read")).toBe("admin");
+    expect(maxAccess("read", "read")).toBe("read");
+    expect(argvAccess(cmds, [])).toBe("read");
+  });
+});
