@@ -87,6 +87,12 @@ function freePort(): Promise<number> {
   });
 }
 
+// If the test process dies before afterAll, take the runtimes down with it (by PID).
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
 /** Spawns a runtime and resolves with its URL once it answers HTTP. */
 async function spawnRuntime(
   name: string,
@@ -99,6 +105,8 @@ async function spawnRuntime(
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   const logs: string[] = [];
   const exited = once(child, "exit") as Promise<[number | null, string | null]>;
   const lines = (stream: NodeJS.ReadableStream | null) =>
