@@ -35,7 +35,10 @@ export async function timedLoad(
     while (next < bounds.maxCalls && performance.now() < deadline) {
       const i = next++;
       try {
-        ops += await call(i);
+        // Not `ops += await call(i)`: that reads `ops` before the await and loses the other
+        // workers' increments made meanwhile.
+        const done = await call(i);
+        ops += done;
       } catch (error) {
         errors++;
         firstError ??= error;
