@@ -1,0 +1,123 @@
+/**
+ * Options of the streaming and session services (Watch, Pub/Sub, transactions, server info), the
+ * bounds they apply to what clients ask for, and the error mapping and accounting of streams.
+ */
+import type { PubSubHub } from "../store/pubsub.js";
+import { type ApiLogger, consoleLogger, toConnectError } from "./error-map.js";
+import type { ServiceOptions } from "./service-options.js";
+
+/** Memory figures a host reports (Node: `process.memoryUsage()`); each may be unknown. */
+export interface MemoryUsage {
+  /** JavaScript heap in use, bytes. */
+  readonly heapUsedBytes?: number;
+  /** JavaScript heap reserved, bytes. */
+  readonly heapTotalBytes?: number;
+  /** Resident set size, bytes. */
+  readonly rssBytes?: number;
+}
+
+/** Options of {@link registerStreamingServices} and the streaming service factories. */
+export interface StreamingOptions extends ServiceOptions {
+  /** Heartbeat interval when the client asks for none (ms). @default 15_000 */
+  readonly heartbeatDefaultMs?: number;
+  /** Shortest heartbeat interval a client may ask for (ms). @default 1_000 */
+  readonly heartbeatMinMs?: number;
+  /** Longest heartbeat interval a client may ask for (ms). @default 60_000 */
+  readonly heartbeatMaxMs?: number;
+  /** Events (or messages) waiting for a slow client before its stream ends with RESOURCE_EXHAUSTED. @default 10_000 */
+  readonly maxQueuedEvents?: number;
+  /** Events sent in one stream message at most. @default 512 */
+  readonly maxEventsPerMessage?: number;
+  /** Keys per watch snapshot page when the client asks for none. @default 100 */
+  readonly snapshotPageSize?: number;
+  /** Largest watch snapshot page a client may ask for. @default 1_000 */
+  readonly maxSnapshotPageSize?: number;
+  /** Shortest InfoStream interval (ms). @default 250 */
+  readonly infoMinIntervalMs?: number;
+  /** The Pub/Sub hub. @default a new hub per registration */
+  readonly pubsub?: PubSubHub;
+  /** Memory figures (Node hosts pass `process.memoryUsage`). @default `performance.memory` where the runtime has it */
+  readonly memoryUsage?: () => MemoryUsage;
+  /** Connected clients (network connections), when the host knows. */
+  readonly connectedClients?: () => number;
+  /** Version reported by Info. @default "dev" */
+  readonly version?: string;
+  /** When the server started (ms since the epoch, store clock). @default the store's clock at registration */
+  readonly startedAtMs?: number;
+}
+
+/** {@link StreamingOptions} with every default applied. */
+export interface ResolvedStreamingOptions {
+  readonly logger: ApiLogger;
+  readonly heartbeatDefaultMs: number;
+  readonly heartbeatMinMs: number;
+  readonly heartbeatMaxMs: number;
+  readonly maxQueuedEvents: number;
+  readonly maxEventsPerMessage: number;
+  readonly snapshotPageSize: number;
+  readonly maxSnapshotPageSize: number;
+  readonly infoMinIntervalMs: number;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < 1) throw new TypeError(`${name} must be a number >= 1, got ${v}`);
+  return Math.floor(v);
+}
+
+/** Applies the defaults and checks every bound (a precise TypeError for a bad option). */
+export function resolveStreamingOptions(options: StreamingOptions = {}): ResolvedStreamingOptions {
+  const heartbeatMinMs = positive(options.heartbeatMinMs, 1_000, "heartbeatMinMs");
+  const heartbeatMaxMs = positive(options.heartbeatMaxMs, Math.max(60_000, heartbeatMinMs), "heartbeatMaxMs");
+  if (heartbeatMaxMs < heartbeatMinMs) throw new TypeError("heartbeatMaxMs must be >= heartbeatMinMs");
+  const heartbeatDefaultMs = clamp(
+    positive(options.heartbeatDefaultMs, 15_000, "heartbeatDefaultMs"),
+    heartbeatMinMs,
+    heartbeatMaxMs,
+  );
+  const maxSnapshotPageSize = positive(options.maxSnapshotPageSize, 1_000, "maxSnapshotPageSize");
+  return {
+    logger: options.logger ?? consoleLogger,
+    heartbeatDefaultMs,
+    heartbeatMinMs,
+    heartbeatMaxMs,
+    maxQueuedEvents: positive(options.maxQueuedEvents, 10_000, "maxQueuedEvents"),
+    maxEventsPerMessage: positive(options.maxEventsPerMessage, 512, "maxEventsPerMessage"),
+    snapshotPageSize: Math.min(positive(options.snapshotPageSize, 100, "snapshotPageSize"), maxSnapshotPageSize),
+    maxSnapshotPageSize,
+    infoMinIntervalMs: positive(options.infoMinIntervalMs, 250, "infoMinIntervalMs"),
+  };
+}
+
+/** `value` within [min, max]. */
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+/** The heartbeat interval for a client's request (0: the default), within the server's bounds. */
+export function heartbeatMs(requested: number, options: ResolvedStreamingOptions): number {
+  return requested === 0
+    ? options.heartbeatDefaultMs
+    : clamp(requested, options.heartbeatMinMs, options.heartbeatMaxMs);
+}
+
+/** Counts the open streams of the streaming services (for Info). */
+export class StreamCounter {
+  /** Streams open now. */
+  open = 0;
+
+  /**
+   * Wraps a stream so it is counted while open and whatever it throws reaches the client as a
+   * mapped ConnectError (unexpected errors logged once, as unary handlers do).
+   */
+  async *guard<T>(source: AsyncIterable<T>, logger: ApiLogger, procedure: string): AsyncGenerator<T> {
+    this.open++;
+    try {
+      yield* source;
+    } catch (error) {
+      throw toConnectError(error, logger, procedure);
+    } finally {
+      this.open--;
+    }
+  }
+}
