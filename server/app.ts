@@ -6,14 +6,25 @@ import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, type FastifyServerFactory } from "fastify";
+import { createAuthService } from "../shared/api/auth-service.js";
 import { HealthState, registerHealthService, ServingStatus } from "../shared/api/health.js";
 import { registerReflectionServices } from "../shared/api/reflection.js";
 import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
+import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { createStore, type Store } from "../shared/index.js";
+import { StoreError } from "../shared/store/errors.js";
+import { type Evictor, installEviction } from "../shared/store/eviction.js";
+import type { MapRepository } from "../shared/store/map-repository.js";
+import { authInterceptor, authorizeCurrent, bearerToken } from "./auth/auth-interceptor.js";
+import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
 import { type CleartextServer, createCleartextServer, type DualHandler } from "./cleartext-server.js";
 import type { ServerConfig } from "./config.js";
+import { ConfigError } from "./config.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
+import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
+import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
+import type { LoadReport, Persistence } from "./persistence/types.js";
 import { apiRoutes } from "./routes.js";
 
 /** A running server. */
@@ -22,6 +33,14 @@ export interface MemorabiliaServer {
   readonly store: Store;
   readonly health: HealthState;
   readonly metrics: ServerMetrics;
+  /** Persistence, when `--data-dir` is set. */
+  readonly persistence: Persistence | undefined;
+  /** What was loaded at start (with `--data-dir`). */
+  readonly loaded: LoadReport | undefined;
+  /** The maxmemory controller, when `--maxmemory` is set. */
+  readonly evictor: Evictor | undefined;
+  /** The configured tokens (auth is on when any is). */
+  readonly tokens: TokenRegistry;
   /** The base URL (`http://127.0.0.1:7379` or `https://…`). */
   readonly url: string;
   /** The bound port (useful with port 0). */
@@ -56,6 +75,13 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
         yieldToLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
       },
     });
+  let tokens: TokenRegistry;
+  try {
+    tokens = loadTokens(config.tokens, config.tokensFile);
+  } catch (error) {
+    if (error instanceof TokenError) throw new ConfigError(error.message);
+    throw error;
+  }
   const tls = config.tlsCert !== undefined && config.tlsKey !== undefined;
   let cleartext: CleartextServer | undefined;
   let metricsRef: ServerMetrics | undefined;
@@ -84,15 +110,63 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       }) as unknown as FastifyInstance)
     : Fastify({ logger, serverFactory, forceCloseConnections: false, disableRequestLogging: true });
 
+  // Persistence: load before anything is served, then record every change.
+  let persistence: FilePersistence | undefined;
+  let loaded: LoadReport | undefined;
+  if (config.dataDir !== undefined) {
+    persistence = new FilePersistence(store.repository as MapRepository, {
+      dir: config.dataDir,
+      fsync: config.fsync,
+      onCorruptTail: config.onCorruptTail,
+      snapshotMinLogBytes: config.snapshotMinLogBytes,
+      logger: app.log,
+      now: () => store.clock.now(),
+    });
+    try {
+      loaded = await persistence.load();
+    } catch (error) {
+      if (error instanceof PersistenceError) throw new ConfigError(error.message);
+      throw error;
+    }
+    app.log.info(
+      { ...loaded, dropped: loaded.dropped.length, fsync: config.fsync, dir: config.dataDir },
+      `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms`,
+    );
+    persistence.start();
+  }
+  const evictor =
+    config.maxmemory > 0
+      ? installEviction(store, {
+          maxBytes: config.maxmemory,
+          policy: config.maxmemoryPolicy,
+          samples: config.maxmemorySamples,
+        })
+      : undefined;
+  // The store's admission check: who may run what, writes refused while the log cannot be
+  // written (Redis's MISCONF), then maxmemory.
+  const durablePersistence = persistence;
+  if (tokens.enabled || persistence !== undefined || evictor !== undefined) {
+    store.admit = (spec, argv) => {
+      if (tokens.enabled) authorizeCurrent(spec, argv);
+      if (durablePersistence?.failing && spec.flags.includes("write"))
+        throw new StoreError(
+          "ERR",
+          "MISCONF Errors writing to the append-only log: write commands are refused until it works again (see the server log).",
+        );
+      if (evictor !== undefined) evictor.admit(spec, argv);
+    };
+  }
+
   const metrics = createServerMetrics(store);
   metricsRef = metrics;
-  const services: DescService[] = [Health];
+  const services: DescService[] = [Health, AuthService];
   const register = apiRoutes(store, { heartbeatMs: config.heartbeatMs, logger: app.log });
   services.push(...register.services);
   const health = new HealthState(services.map((s) => s.typeName));
 
   const routes = (router: ConnectRouter): void => {
     register.routes(router);
+    router.service(AuthService, createAuthService({ authRequired: tokens.enabled }));
     registerHealthService(router, health);
     registerReflectionServices(router, services);
   };
@@ -114,7 +188,13 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
-      interceptors: [observeInterceptor(metrics, app.log), protectedModeInterceptor(() => config.protectedMode)],
+      interceptors: [
+        ...(tokens.enabled ? [authInterceptor(tokens)] : []),
+        observeInterceptor(metrics, app.log),
+        // With auth configured, protected mode has done its job: tokens guard every call.
+        protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
+        ...(persistence !== undefined && config.fsync === "always" ? [durabilityInterceptor(persistence)] : []),
+      ],
       contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
     });
   });
@@ -122,7 +202,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // Operations scope: metrics and a plain health probe.
   await app.register(async (scope) => {
     scope.get("/metrics", async (req, reply) => {
-      if (config.protectedMode && !isLoopback(req.socket.remoteAddress))
+      if (tokens.enabled) {
+        const secret = bearerToken(req.headers.authorization);
+        if (secret === undefined || tokens.authenticate(secret) === undefined)
+          return reply.code(401).header("www-authenticate", "Bearer").send("a bearer token is required\n");
+      } else if (config.protectedMode && !isLoopback(req.socket.remoteAddress))
         return reply.code(403).send("protected mode\n");
       reply.header("content-type", metrics.registry.contentType);
       return metrics.registry.metrics();
@@ -149,7 +233,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     }
   });
 
-  if (!isLoopback(config.host) && config.host !== "localhost") {
+  if (tokens.enabled) {
+    app.log.info({ tokens: tokens.describe() }, "auth: bearer tokens required on every RPC");
+    if (!tls && !isLoopback(config.host) && config.host !== "localhost") {
+      app.log.warn(
+        { host: config.host },
+        "!!! AUTH WITHOUT TLS ON A NON-LOOPBACK ADDRESS: bearer tokens travel in cleartext and anyone on the network path can read and replay them. Configure --tls-cert and --tls-key, or put a TLS proxy in front. !!!",
+      );
+    }
+  } else if (!isLoopback(config.host) && config.host !== "localhost") {
     app.log.warn(
       { host: config.host },
       config.protectedMode
@@ -177,8 +269,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       await closed;
       clearTimeout(deadline);
       store.stop();
+      await persistence?.close();
     })();
     return closing;
   };
-  return { app, store, health, metrics, url, port, close };
+  return { app, store, health, metrics, persistence, loaded, evictor, tokens, url, port, close };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { EVICTION_POLICIES, type EvictionPolicy } from "../shared/store/eviction.js";
 
 /** The server's configuration, after flags, environment and config file are merged. */
 export interface ServerConfig {
@@ -21,9 +22,19 @@ export interface ServerConfig {
   logLevel: string;
   consoleDir: string;
   protectedMode: boolean;
+  tokens: string[];
+  tokensFile: string | undefined;
+  dataDir: string | undefined;
+  fsync: "always" | "everysec" | "no";
+  onCorruptTail: "truncate" | "refuse";
+  snapshotMinLogBytes: number;
+  maxmemory: number;
+  maxmemoryPolicy: EvictionPolicy;
+  maxmemorySamples: number;
 }
 
-type Kind = "string" | "int" | "bool" | "list";
+/** `list` splits on commas; `entries` is repeatable but never split (a token's patterns hold commas). */
+type Kind = "string" | "int" | "bool" | "list" | "entries" | "enum";
 
 /** One option: its flag, environment variable, config-file field, default and help text. */
 interface OptionSpec {
@@ -32,6 +43,8 @@ interface OptionSpec {
   readonly kind: Kind;
   readonly defaultValue: ServerConfig[keyof ServerConfig];
   readonly help: string;
+  /** The allowed values of an `enum` option. */
+  readonly choices?: readonly string[];
 }
 
 /** Every option, as data: the parser, `--help` and the README table come from here. */
@@ -156,6 +169,72 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultValue: true,
     help: "Refuse clients that are not on loopback while no auth is configured (as Redis does). --no-protected-mode turns it off.",
   },
+  {
+    key: "tokens",
+    flag: "token",
+    kind: "entries",
+    defaultValue: [],
+    help: "A bearer token, name:role:secret[:pattern,pattern] (role admin, readwrite or readonly; patterns are Redis globs of the keys it may touch). Repeatable; in the environment, separate tokens by spaces. Prefer --tokens-file or the environment: flags show in ps.",
+  },
+  {
+    key: "tokensFile",
+    flag: "tokens-file",
+    kind: "string",
+    defaultValue: undefined,
+    help: 'JSON file of tokens: [{"name", "role", "secret" or "sha256", "patterns"}].',
+  },
+  {
+    key: "dataDir",
+    flag: "data-dir",
+    kind: "string",
+    defaultValue: undefined,
+    help: "Directory for persistence (append-only log and snapshots). Unset: purely in memory.",
+  },
+  {
+    key: "fsync",
+    flag: "fsync",
+    kind: "enum",
+    choices: ["always", "everysec", "no"],
+    defaultValue: "everysec",
+    help: "When the log reaches the disk: always (a write is acknowledged only after fsync), everysec (up to ~1 s of writes lost on a crash), no (the OS decides).",
+  },
+  {
+    key: "onCorruptTail",
+    flag: "on-corrupt-tail",
+    kind: "enum",
+    choices: ["truncate", "refuse"],
+    defaultValue: "truncate",
+    help: "A torn or corrupt log or snapshot at start: truncate (load the valid prefix, log what was dropped) or refuse (do not start).",
+  },
+  {
+    key: "snapshotMinLogBytes",
+    flag: "snapshot-min-log-bytes",
+    kind: "int",
+    defaultValue: 64 * 1024 * 1024,
+    help: "A snapshot compacts the log once it passes this size and twice the last snapshot.",
+  },
+  {
+    key: "maxmemory",
+    flag: "maxmemory",
+    kind: "int",
+    defaultValue: 0,
+    help: "Memory limit in bytes of the store's estimate (keys and values, as MEMORY USAGE counts them). 0: no limit.",
+  },
+  {
+    key: "maxmemoryPolicy",
+    flag: "maxmemory-policy",
+    kind: "enum",
+    choices: EVICTION_POLICIES,
+    defaultValue: "noeviction",
+    help: `What happens above --maxmemory: ${EVICTION_POLICIES.join(", ")} (noeviction refuses writes that grow memory).`,
+  },
+  {
+    key: "maxmemorySamples",
+    flag: "maxmemory-samples",
+    kind: "int",
+    defaultValue: 5,
+    help: "Keys sampled per eviction (more: closer to true LRU/LFU, slower).",
+  },
 ];
 
 /** Environment variable of an option: `--max-key-bytes` is `MEMORABILIA_MAX_KEY_BYTES`. */
@@ -208,6 +287,15 @@ function convert(o: OptionSpec, raw: unknown, source: string): ServerConfig[keyo
       if (["0", "false", "no", "off"].includes(s)) return false;
       throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
     }
+    case "enum": {
+      const v = String(raw);
+      if (!o.choices?.includes(v))
+        throw new ConfigError(`${where}: expected one of ${o.choices?.join(", ")}, got ${JSON.stringify(raw)}`);
+      return v;
+    }
+    case "entries":
+      if (Array.isArray(raw)) return raw.map(String);
+      return String(raw).split(/\s+/).filter(Boolean);
     case "list":
       if (Array.isArray(raw)) return raw.map(String);
       return String(raw)
@@ -232,7 +320,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     help: { type: "boolean" },
   };
   for (const o of OPTIONS) {
-    parseOptions[o.flag] = { type: o.kind === "bool" ? "boolean" : "string", multiple: o.kind === "list" };
+    parseOptions[o.flag] = {
+      type: o.kind === "bool" ? "boolean" : "string",
+      multiple: o.kind === "list" || o.kind === "entries",
+    };
     if (o.kind === "bool") parseOptions[`no-${o.flag}`] = { type: "boolean" };
   }
   let parsed: ReturnType<typeof parseArgs>;
@@ -270,9 +361,11 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     const raw = values[o.flag];
     if (raw !== undefined)
       config[o.key] =
-        o.kind === "list"
-          ? (raw as string[]).flatMap((v) => convert(o, v, "flag") as string[])
-          : convert(o, raw, "flag");
+        o.kind === "entries"
+          ? (raw as string[])
+          : o.kind === "list"
+            ? (raw as string[]).flatMap((v) => convert(o, v, "flag") as string[])
+            : convert(o, raw, "flag");
   }
   const c = config as unknown as ServerConfig;
   if (c.port > 65_535) throw new ConfigError(`port ${c.port} is out of range`);
