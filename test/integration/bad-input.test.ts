@@ -5,7 +5,8 @@
  */
 import * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServiceClients, type MemorabiliaClient, utf8 } from "../../shared/client/index.js";
+import { createMemorabiliaClient, type NodeMemorabiliaClient } from "../../server/client-node.js";
+import { createServiceClients, utf8 } from "../../shared/client/index.js";
 import { ListEnd } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import type { SetCondition } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
@@ -15,7 +16,7 @@ const MAX_REQUEST_BYTES = 4096;
 const MAX_VALUE_BYTES = 64;
 
 let server: ServerProcess;
-let c: MemorabiliaClient;
+let c: NodeMemorabiliaClient;
 let before: Awaited<ReturnType<typeof fingerprint>>;
 
 beforeAll(async () => {
@@ -25,7 +26,7 @@ beforeAll(async () => {
     "--max-value-bytes",
     String(MAX_VALUE_BYTES),
   ]);
-  c = createServiceClients(PROTOCOLS[0]?.[1](server.url) as never);
+  c = createMemorabiliaClient({ baseUrl: server.url });
   // Known keys of every type.
   await c.strings.set({ key: "bad:s", value: utf8("value") });
   await c.lists.push({ key: "bad:l", end: ListEnd.RIGHT, elements: [utf8("a"), utf8("b")] });
@@ -38,6 +39,7 @@ afterAll(async () => {
   // The server is still up and the store is exactly as it was.
   expect(server.child.exitCode).toBeNull();
   expect(await fingerprint(c)).toEqual(before);
+  c.close();
   await server?.stop();
 });
 
@@ -189,15 +191,15 @@ describe("invalid arguments", () => {
     "%s: bad cursor, unknown enum value, missing oneof, NaN score are INVALID_ARGUMENT",
     async (_name, makeTransport) => {
       const client = createServiceClients(makeTransport(server.url));
-      const calls: Promise<unknown>[] = [
-        client.keys.scan({ cursor: "not-a-cursor" }),
-        client.strings.set({ key: "bad:s", value: utf8("x"), condition: 99 as SetCondition }),
-        client.keys.expire({ key: "bad:s" }),
-        client.sortedSets.zAdd({ key: "bad:z", members: [{ member: utf8("m"), score: Number.NaN }] }),
-        client.strings.incrBy({ key: "bad:s", delta: 1n }),
-        client.command.execute({ args: [] }),
+      const calls: (() => Promise<unknown>)[] = [
+        () => client.keys.scan({ cursor: "not-a-cursor" }),
+        () => client.strings.set({ key: "bad:s", value: utf8("x"), condition: 99 as SetCondition }),
+        () => client.keys.expire({ key: "bad:s" }),
+        () => client.sortedSets.zAdd({ key: "bad:z", members: [{ member: utf8("m"), score: Number.NaN }] }),
+        () => client.strings.incrBy({ key: "bad:s", delta: 1n }),
+        () => client.command.execute({ args: [] }),
       ];
-      for (const call of calls) expect((await rpcError(call)).code).toBe(Code.InvalidArgument);
+      for (const call of calls) expect((await rpcError(call())).code).toBe(Code.InvalidArgument);
     },
   );
 });

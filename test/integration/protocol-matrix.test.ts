@@ -11,7 +11,7 @@ import { Code, PROTOCOLS, registered, rpcError } from "./support/protocols.js";
 
 let server: ServerProcess;
 beforeAll(async () => {
-  server = await startServerProcess(["--heartbeat-ms", "200"]);
+  server = await startServerProcess(["--heartbeat-ms", "200", "--shutdown-timeout-ms", "1000"]);
 });
 afterAll(async () => {
   await server?.stop();
