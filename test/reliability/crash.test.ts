@@ -19,7 +19,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const valueOf = (round: number, writer: number, i: number): string =>
+const valueFor = (round: number, writer: number, i: number): string =>
   `r${round}-w${writer}-i${i}-${"x".repeat((i * 7) % 200)}`;
 
 interface Round {
@@ -40,7 +40,7 @@ async function writeUntilKilled(server: ServerProcess, round: number, killAfterM
     for (let i = 0; alive; i++) {
       // Fresh keys plus overwrites of a few hot keys (the last acked value must win).
       const key = i % 5 === 4 ? `hot:${w}` : `k:${round}:${w}:${i}`;
-      const value = valueOf(round, w, i);
+      const value = valueFor(round, w, i);
       attempted.set(key, value);
       try {
         const r = await exec("SET", key, value);
