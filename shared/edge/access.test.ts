@@ -4,7 +4,11 @@ import { AuthService } from "../gen/memorabilia/v1/auth_service_pb.js";
 import { CommandService } from "../gen/memorabilia/v1/command_service_pb.js";
 import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
 import { ListsService } from "../gen/memorabilia/v1/lists_service_pb.js";
+import { PubSubService } from "../gen/memorabilia/v1/pubsub_service_pb.js";
+import { ServerService } from "../gen/memorabilia/v1/server_service_pb.js";
 import { StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
+import { TransactionService } from "../gen/memorabilia/v1/transaction_service_pb.js";
+import { WatchService } from "../gen/memorabilia/v1/watch_service_pb.js";
 import { createTestStore } from "../store/testing.js";
 import { argvAccess, commandAccess, EXPLICIT_ACCESS, maxAccess, rpcAccess } from "./access.js";
 
@@ -39,17 +43,18 @@ describe("rpcAccess", () => {
     expect(rpcAccess(cmds, execute)).toBe("write");
   });
 
-  it("judges a batch by its most demanding command", () => {
-    // A stand-in descriptor whose request has `commands` (as the batch services' requests do).
-    const batchMethod = {
-      ...CommandService.method.execute,
-      name: "Batch",
-      input: { ...CommandService.method.execute.input, fields: [{ localName: "commands" }] },
-    } as unknown as typeof CommandService.method.execute;
-    const batch = { commands: [{ args: ["GET", "a"] }, { args: ["DEL", "a"] }] };
-    expect(rpcAccess(cmds, batchMethod, batch)).toBe("write");
-    expect(rpcAccess(cmds, batchMethod, { commands: [{ args: ["PING"] }] })).toBe("read");
-    expect(rpcAccess(cmds, batchMethod, { commands: [{ other: 1 }] })).toBe("write");
+  it("judges Exec and Batch by their most demanding command, raw or typed", () => {
+    const batch = TransactionService.method.batch;
+    const get = { kind: { case: "get", value: { key: "a" } } };
+    const hGetAll = { kind: { case: "hGetAll", value: { key: "h" } } };
+    const raw = (...args: string[]) => ({ kind: { case: "raw", value: { args: args.map(b) } } });
+    expect(rpcAccess(cmds, batch, { commands: [get, hGetAll, raw("PING")] })).toBe("read");
+    expect(rpcAccess(cmds, batch, { commands: [get, { kind: { case: "push", value: {} } }] })).toBe("write");
+    expect(rpcAccess(cmds, batch, { commands: [get, raw("DEL", "a")] })).toBe("write");
+    expect(rpcAccess(cmds, TransactionService.method.exec, { commands: [raw("FLUSHALL")] })).toBe("admin");
+    expect(rpcAccess(cmds, batch, { commands: [{ kind: { case: undefined } }] })).toBe("write");
+    expect(rpcAccess(cmds, batch, { commands: [] })).toBe("read");
+    expect(rpcAccess(cmds, TransactionService.method.pipeline)).toBe("write");
   });
 
   it("never reads command lines out of a request that has no such field", () => {
@@ -69,12 +74,13 @@ describe("rpcAccess", () => {
   });
 
   it("classifies every RPC by an explicit entry, its command lines, or the command it names", () => {
-    const unclassified = MEMORABILIA_SERVICES.flatMap((service) =>
+    const all = [...MEMORABILIA_SERVICES, AuthService, WatchService, PubSubService, ServerService, TransactionService];
+    const unclassified = [...new Set(all)].flatMap((service) =>
       service.methods
         .filter(
           (m) =>
             EXPLICIT_ACCESS[`${service.typeName}/${m.name}`] === undefined &&
-            !m.input.fields.some((f) => f.localName === "args") &&
+            !m.input.fields.some((f) => f.localName === "args" || f.localName === "commands") &&
             !cmds.has(m.name.toUpperCase()),
         )
         .map((m) => `${service.typeName}/${m.name}`),

@@ -4,6 +4,7 @@
  * commands are all `readonly` (or touch no data).
  */
 import type { DescMethod } from "@bufbuild/protobuf";
+import { MEMORABILIA_SERVICES } from "../api/register.js";
 import type { CommandSpec } from "../store/command.js";
 
 /** What an RPC needs, from least to most. */
@@ -27,7 +28,13 @@ export const EXPLICIT_ACCESS: Readonly<Record<string, Access>> = {
   "memorabilia.v1.PubSubService/Subscribe": "read",
   "memorabilia.v1.PubSubService/Channels": "read",
   "memorabilia.v1.PubSubService/Publish": "write",
+  // A bidi stream cannot be judged ahead (and cannot cross a Fetch handler anyway).
+  "memorabilia.v1.TransactionService/Pipeline": "write",
   "memorabilia.v1.ServerService/Info": "read",
+  "memorabilia.v1.ServerService/InfoStream": "read",
+  // Configuration is administration (as Redis's CONFIG GET/SET).
+  "memorabilia.v1.ServerService/GetConfig": "admin",
+  "memorabilia.v1.ServerService/SetConfig": "admin",
   "grpc.health.v1.Health/Check": "read",
   "grpc.health.v1.Health/Watch": "read",
   "grpc.health.v1.Health/List": "read",
@@ -54,17 +61,16 @@ export function argvAccess(commands: ReadonlyMap<string, CommandSpec>, argv: rea
 }
 
 /**
- * The access `method` needs. Methods whose request carries command lines (a field `args`, as
- * CommandService.Execute, or `commands[].args`, as batches) are judged by those commands when
- * `message` is given, and count as writes without it (a client stream cannot be read ahead).
+ * The access `method` needs. Methods whose request carries commands (a field `args`, as
+ * CommandService.Execute, or `commands`, as TransactionService.Exec and Batch) are judged by
+ * those commands when `message` is given, and count as writes without it (a client stream such
+ * as Pipeline cannot be read ahead, so a readonly token cannot pipeline).
  */
 export function rpcAccess(commands: ReadonlyMap<string, CommandSpec>, method: DescMethod, message?: unknown): Access {
   const explicit = EXPLICIT_ACCESS[`${method.parent.typeName}/${method.name}`];
   if (explicit !== undefined) return explicit;
   if (method.input.fields.some((f) => f.localName === "args" || f.localName === "commands")) {
-    const lines = commandLines(message);
-    if (lines === undefined) return "write";
-    return lines.reduce<Access>((acc, argv) => maxAccess(acc, argvAccess(commands, argv)), "read");
+    return commandsAccess(commands, message) ?? "write";
   }
   // Get -> GET, HGetAll -> HGETALL, ZRangeStore -> ZRANGESTORE; anything else counts as a write.
   if (method.parent.typeName.startsWith("memorabilia.v1."))
@@ -74,13 +80,31 @@ export function rpcAccess(commands: ReadonlyMap<string, CommandSpec>, method: De
 
 type Argv = readonly (Uint8Array | string)[];
 
-/** The command lines inside a request: `{args}` (Execute) or `{commands: [{args}]}` (batches). */
-function commandLines(message: unknown): Argv[] | undefined {
+/** The data RPCs by local name (`get`, `hGetAll`, `zRangeStore`), for typed batch commands. */
+const DATA_METHODS = new Map<string, DescMethod>(
+  MEMORABILIA_SERVICES.flatMap((service) => service.methods.map((m) => [m.localName, m] as const)),
+);
+
+/**
+ * The access a request carrying commands needs, or undefined when it carries none: `{args}`
+ * (Execute), `{commands: [...]}` (Exec, Batch) of raw command lines (`{args}`) or typed commands
+ * (`{kind: {case: "get", value: GetRequest}}`), judged as the RPC of the same name. Anything
+ * else inside counts as a write.
+ */
+function commandsAccess(commands: ReadonlyMap<string, CommandSpec>, message: unknown): Access | undefined {
   if (typeof message !== "object" || message === null) return undefined;
   const m = message as { args?: unknown; commands?: unknown };
-  if (Array.isArray(m.args)) return [m.args as Argv];
-  if (Array.isArray(m.commands)) {
-    return m.commands.flatMap((c: unknown) => commandLines(c) ?? [["__unknown__"]]);
-  }
-  return undefined;
+  if (Array.isArray(m.args)) return argvAccess(commands, m.args as Argv);
+  if (!Array.isArray(m.commands)) return undefined;
+  return m.commands.reduce<Access>((acc, c: unknown) => maxAccess(acc, oneCommandAccess(commands, c)), "read");
+}
+
+function oneCommandAccess(commands: ReadonlyMap<string, CommandSpec>, command: unknown): Access {
+  if (typeof command !== "object" || command === null) return "write";
+  const c = command as { args?: unknown; kind?: { case?: unknown; value?: unknown } };
+  if (Array.isArray(c.args)) return argvAccess(commands, c.args as Argv);
+  const kind = c.kind;
+  if (kind?.case === "raw") return commandsAccess(commands, kind.value) ?? "write";
+  const method = typeof kind?.case === "string" ? DATA_METHODS.get(kind.case) : undefined;
+  return method === undefined ? "write" : rpcAccess(commands, method, kind?.value);
 }
