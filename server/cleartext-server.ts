@@ -57,7 +57,8 @@ export function createCleartextServer(handler: DualHandler, options: CleartextSe
   });
   const sockets = new Set<net.Socket>();
 
-  const server = net.createServer((socket) => {
+  // noDelay: small RPC replies must not wait for Nagle + delayed ACK (~40 ms per round trip).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
