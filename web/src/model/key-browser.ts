@@ -96,10 +96,11 @@ export class KeyBrowser {
 
   /**
    * Scans on from the cursor until about a page of rows was added, the scan is complete or the
-   * call budget is spent; resolves with the number of rows added. A call while a load runs does nothing.
+   * call budget is spent; resolves with the number of rows added, or null when it did not run (a load was running, the
+   * scan was complete) or was superseded by a new filter.
    */
-  async loadMore(): Promise<number> {
-    if (this.loading || this.done) return 0;
+  async loadMore(): Promise<number | null> {
+    if (this.loading || this.done) return null;
     const generation = this.generation;
     this.loading = true;
     this.changed();
@@ -113,7 +114,7 @@ export class KeyBrowser {
           type: this.filter.type,
           ...(this.filter.pattern ? { match: this.filter.pattern } : {}),
         });
-        if (generation !== this.generation) return 0;
+        if (generation !== this.generation) return null;
         const now = this.now();
         for (const info of page.keys) {
           if (!this.keys.has(info.key)) this.keys.set(info.key, rowOf(info, now));
@@ -127,7 +128,7 @@ export class KeyBrowser {
         }
       }
       this.total = Number((await sizeCall).size);
-      if (generation !== this.generation) return 0;
+      if (generation !== this.generation) return null;
       this.scanned = this.done ? this.total : Math.min(this.scanned, this.total);
       this.error = null;
     } catch (error) {
@@ -220,6 +221,19 @@ export class KeyBrowser {
     row.deadline = deadlineOf(ttl.ttl, now);
     row.size = await readSize(this.clients, key, type.type);
     this.changed();
+  }
+
+  /**
+   * Lists a key this console just wrote (created, renamed to) at the top, and re-reads it, so it
+   * shows even when no live stream reports it.
+   */
+  touch(key: string): void {
+    const row = this.keys.get(key);
+    if (row) row.dirty = true;
+    else
+      this.keys.set(key, { key, type: KeyType.UNSPECIFIED, deadline: null, size: -1, liveAt: this.now(), dirty: true });
+    this.changed();
+    void this.refreshKey(key).catch(() => {});
   }
 
   /** Removes a key from the loaded set (after this console deleted or renamed it). */

@@ -25,6 +25,7 @@ export interface LiveWatchOptions {
 const HEARTBEAT_MS = 1000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5000;
+const UNSUPPORTED_RETRY_MS = 15_000;
 
 /**
  * Keeps one Watch stream open, and reopens it with exponential backoff (and jitter) when it
@@ -70,8 +71,12 @@ export function startLiveWatch(clients: Clients, options: LiveWatchOptions): () 
         const e = ConnectError.from(error);
         if (stopped) break;
         if (e.code === Code.Unimplemented) {
+          // An older server: say so, and look again now and then (it may be upgraded).
           options.onState({ kind: "unsupported", reason: "the server has no Watch service" });
-          return;
+          await new Promise<void>((resolve) => {
+            sleepTimer = setTimeout(resolve, UNSUPPORTED_RETRY_MS);
+          });
+          continue;
         }
         if (e.code === Code.Unauthenticated || e.code === Code.PermissionDenied) options.onUnauthenticated?.();
         reason = e.rawMessage || e.message;

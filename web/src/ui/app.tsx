@@ -118,12 +118,20 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
 
   // The filter, debounced: a new filter rescans from the start.
   const filter = useMemo(() => ({ pattern: filterText.trim(), type: typeFilter }), [filterText, typeFilter]);
+  const started = useRef(false);
   useEffect(() => {
     if (!authed) return;
-    const t = setTimeout(() => {
+    const run = () => {
       autoLoad.current = true;
       browser.reset(filter).catch((e) => notify(errorText(e), "error"));
-    }, 200);
+    };
+    if (!started.current) {
+      // The first page at once: no debounce, and no earlier load to throw away.
+      started.current = true;
+      run();
+      return;
+    }
+    const t = setTimeout(run, 200);
     return () => clearTimeout(t);
   }, [authed, filter.pattern, filter.type]);
 
@@ -306,7 +314,7 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
                 })
               }
               onNearEnd={() => {
-                if (autoLoad.current && !browser.loading && !browser.done) loadMore();
+                if (started.current && autoLoad.current && !browser.loading && !browser.done) loadMore();
               }}
               onVisible={(keys) => {
                 visibleKeys.current = keys;
@@ -340,8 +348,10 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
                 version={detailVersion}
                 onRenamed={(to) => {
                   browser.forget(selected);
+                  browser.touch(to);
                   setSelected(to);
                 }}
+                onChanged={() => browser.touch(selected)}
                 onDeleted={() => {
                   browser.forget(selected);
                   setSelected(null);
@@ -372,6 +382,7 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
             onClose={() => setDialog(null)}
             onCreated={(key) => {
               setDialog(null);
+              browser.touch(key);
               open(key);
             }}
           />

@@ -24,6 +24,8 @@ export function KeyDetail(props: {
   version: number;
   onRenamed: (to: string) => void;
   onDeleted: () => void;
+  /** After this page changed the key (value, TTL): the list re-reads its row. */
+  onChanged: () => void;
 }) {
   const { clients, readOnly, notify } = useConsole();
   const key = props.keyName;
@@ -61,6 +63,7 @@ export function KeyDetail(props: {
       await what();
       notify(done);
       setLocal((n) => n + 1);
+      props.onChanged();
     } catch (e) {
       notify(errorText(e), "error");
     }
