@@ -1,0 +1,178 @@
+/**
+ * TransactionService: Exec (atomic, all-or-nothing, with preconditions), Batch (independent
+ * commands in one call) and Pipeline (a bidirectional stream of commands answered in order).
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type ExecRequest,
+  type ExecResponseSchema,
+  type PipelineRequest,
+  type PipelineResponseSchema,
+  type Precondition,
+  TransactionService,
+} from "../gen/memorabilia/v1/transaction_service_pb.js";
+import { type Bytes, bytesFromArray } from "../store/bytes.js";
+import { StoreError } from "../store/errors.js";
+import type { Reply } from "../store/reply.js";
+import type { Store } from "../store/store.js";
+import { TransactionError } from "../store/transaction.js";
+import { invalidArgument, key, requireTrue } from "./args.js";
+import { CommandDispatcher, type Recording, recordCommands, replayCommands } from "./command-dispatch.js";
+import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
+import { checkSignal, invokeBatch } from "./invoke.js";
+import { guarded, type ServiceOptions } from "./service-options.js";
+import { StreamCounter } from "./streaming-options.js";
+
+/** Checks re-run when a watched key changed between the check and the commit, before giving up. */
+const MAX_ATTEMPTS = 16;
+
+type ExecResult = MessageInitShape<typeof ExecResponseSchema>;
+
+/** Throws INVALID_ARGUMENT for a precondition without a check (or a false `exists`/`missing`). */
+function validatePreconditions(preconditions: readonly Precondition[]): void {
+  preconditions.forEach((p, i) => {
+    const c = p.check;
+    if (c.case === undefined) throw invalidArgument(`preconditions[${i}].check is required`);
+    if (c.case === "exists") requireTrue(c.value, `preconditions[${i}].exists`);
+    if (c.case === "missing") requireTrue(c.value, `preconditions[${i}].missing`);
+  });
+}
+
+/** The 0-based indexes of the preconditions that do not hold now. */
+async function failedPreconditions(
+  store: Store,
+  preconditions: readonly Precondition[],
+  signal: AbortSignal,
+): Promise<number[]> {
+  const replies = await invokeBatch(
+    store,
+    preconditions.map((p) => (p.check.case === "valueEquals" ? ["GET", key(p.key)] : ["EXISTS", key(p.key)])),
+    signal,
+  );
+  const failed: number[] = [];
+  preconditions.forEach((p, i) => {
+    const r = replies[i] as Reply | StoreError;
+    let holds: boolean;
+    switch (p.check.case) {
+      case "exists":
+        holds = r === 1;
+        break;
+      case "missing":
+        holds = r === 0;
+        break;
+      default:
+        // A key of another type (WRONGTYPE) or a missing key (nil) never equals.
+        holds = typeof r === "string" && r === bytesFromArray(p.check.value as Uint8Array);
+    }
+    if (!holds) failed.push(i);
+  });
+  return failed;
+}
+
+/** The command (not argv) index of flattened argv `index`. */
+function commandIndexOf(recording: Recording, index: number): number {
+  let seen = 0;
+  for (let i = 0; i < recording.argvs.length; i++) {
+    seen += (recording.argvs[i] as Bytes[][]).length;
+    if (index < seen) return i;
+  }
+  return -1;
+}
+
+/**
+ * A failed transaction as the RPC's error: the store's code and message, with the index of the
+ * command at fault (in the message and the `memorabilia-command-index` header), and for EXECABORT
+ * the reason the command was refused.
+ */
+function transactionFailure(error: TransactionError, recording: Recording, options: ServiceOptions): ConnectError {
+  const index = commandIndexOf(recording, error.index);
+  const cause = error.cause instanceof StoreError ? error.cause : error;
+  const message =
+    error.code === "EXEC_ABORT"
+      ? `${error.message} (commands[${index}]: ${cause.message})`
+      : `${cause.message} (commands[${index}]: the transaction was rolled back)`;
+  const ce = toConnectError(new StoreError(error.code, message, { cause: error }), options.logger ?? consoleLogger);
+  ce.metadata.set("memorabilia-command-index", String(index));
+  return ce;
+}
+
+/** One Exec call (see transaction_service.proto for the contract). */
+async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options: ServiceOptions): Promise<ExecResult> {
+  checkSignal(ctx.signal);
+  validatePreconditions(req.preconditions);
+  const recording = await recordCommands(store, req.commands, ctx, options);
+  const argvs = recording.argvs.flat();
+  const watchKeys = req.preconditions.map((p) => key(p.key));
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    checkSignal(ctx.signal);
+    // Watch first, then check: a change after the check makes the transaction return null, and
+    // the preconditions are checked again on the new state.
+    const watch = watchKeys.length === 0 ? undefined : await store.watch(watchKeys);
+    try {
+      if (watch !== undefined) {
+        const failed = await failedPreconditions(store, req.preconditions, ctx.signal);
+        if (failed.length !== 0) return { committed: false, failedPreconditions: failed };
+      }
+      let replies: Reply[] | null;
+      try {
+        replies = await store.transaction(argvs, watch);
+      } catch (error) {
+        if (error instanceof TransactionError) throw transactionFailure(error, recording, options);
+        throw error;
+      }
+      if (replies === null) continue;
+      return { committed: true, results: await replayCommands(store, recording, replies, ctx, options) };
+    } finally {
+      watch?.release();
+    }
+  }
+  throw new ConnectError(
+    `transaction not run: its precondition keys changed ${MAX_ATTEMPTS} times while it was being checked`,
+    Code.Aborted,
+    { [ERROR_CODE_HEADER]: "ABORTED" },
+  );
+}
+
+/** The stream of one Pipeline call: each request answered in order. */
+async function* pipeline(
+  dispatcher: CommandDispatcher,
+  requests: AsyncIterable<PipelineRequest>,
+  ctx: HandlerContext,
+): AsyncGenerator<MessageInitShape<typeof PipelineResponseSchema>> {
+  for await (const request of requests) {
+    checkSignal(ctx.signal);
+    yield { id: request.id, result: await dispatcher.run(request.command, ctx) };
+  }
+}
+
+/** Creates the TransactionService implementation over `store`. */
+export function createTransactionService(
+  store: Store,
+  options: ServiceOptions = {},
+  streams: StreamCounter = new StreamCounter(),
+): ServiceImpl<typeof TransactionService> {
+  const dispatcher = new CommandDispatcher(store, options);
+  const logger = options.logger ?? consoleLogger;
+  const procedure = `/${TransactionService.typeName}/${TransactionService.method.pipeline.name}`;
+  const unary = guarded(
+    TransactionService,
+    {
+      exec: (req, ctx) => exec(store, req, ctx, options),
+      async batch(req, ctx) {
+        checkSignal(ctx.signal);
+        const results = [];
+        for (const command of req.commands) results.push(await dispatcher.run(command, ctx));
+        return { results };
+      },
+      // Pipeline is added below: guarded() wraps unary handlers only.
+    } as ServiceImpl<typeof TransactionService>,
+    options,
+  );
+  return {
+    ...unary,
+    pipeline(requests, ctx) {
+      return streams.guard(pipeline(dispatcher, requests, ctx), logger, procedure);
+    },
+  };
+}
