@@ -14,6 +14,7 @@
  * const routes = (router: ConnectRouter) => registerMemorabiliaServices(router, createStore());
  * ```
  */
+export { COMMAND_ROUTES, CommandDispatcher } from "./command-dispatch.js";
 export { createCommandService } from "./command-service.js";
 export {
   type ApiLogger,
@@ -26,9 +27,15 @@ export {
 export { createHashesService } from "./hashes-service.js";
 export { createKeysService } from "./keys-service.js";
 export { createListsService } from "./lists-service.js";
+export { createPubSubService } from "./pubsub-service.js";
 export { MEMORABILIA_SERVICES, registerMemorabiliaServices } from "./register.js";
+export { registerStreamingServices, STREAMING_SERVICES } from "./register-streaming.js";
 export { replyMessage } from "./reply-message.js";
+export { createServerService } from "./server-service.js";
 export type { ServiceOptions } from "./service-options.js";
 export { createSetsService } from "./sets-service.js";
 export { createSortedSetsService } from "./sorted-sets-service.js";
+export { type MemoryUsage, StreamCounter, type StreamingOptions } from "./streaming-options.js";
 export { createStringsService } from "./strings-service.js";
+export { createTransactionService } from "./transaction-service.js";
+export { createWatchService } from "./watch-service.js";

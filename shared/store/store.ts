@@ -322,6 +322,16 @@ export class Store {
     this.sweeper.setPattern(pattern);
   }
 
+  /**
+   * Changes limits at run time (omitted fields keep their value) and returns the limits in force.
+   * Commands started afterwards see the new limits. The caller validates the values.
+   */
+  setLimits(limits: Partial<Limits>): Limits {
+    // `limits` stays readonly to everyone else: replaced whole, never mutated in place.
+    (this as unknown as { limits: Limits }).limits = { ...this.limits, ...limits };
+    return this.limits;
+  }
+
   /** Counters. */
   stats(): StoreStats {
     return {

@@ -1,0 +1,195 @@
+/**
+ * ServerService: the server's counters (Info, and InfoStream for dashboards) and its runtime
+ * settings (GetConfig/SetConfig: the sweep's cron pattern and the command limits).
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  type ConfigSchema,
+  type ServerInfoSchema,
+  ServerService,
+  type SetConfigRequest,
+} from "../gen/memorabilia/v1/server_service_pb.js";
+import type { Limits } from "../store/command.js";
+import { validateSweepPattern } from "../store/expire.js";
+import type { PubSubHub } from "../store/pubsub.js";
+import type { Store } from "../store/store.js";
+import { invalidArgument } from "./args.js";
+import { abortError, checkSignal } from "./invoke.js";
+import { OpsMeter } from "./ops-meter.js";
+import { guarded } from "./service-options.js";
+import {
+  clamp,
+  type MemoryUsage,
+  resolveStreamingOptions,
+  StreamCounter,
+  type StreamingOptions,
+} from "./streaming-options.js";
+
+type ServerInfo = MessageInitShape<typeof ServerInfoSchema>;
+
+/** The longest InfoStream interval (ms). */
+const MAX_INFO_INTERVAL_MS = 3_600_000;
+
+interface HeapMemory {
+  readonly usedJSHeapSize?: number;
+  readonly totalJSHeapSize?: number;
+}
+
+/** Memory figures where the runtime offers them without a host (Chromium's `performance.memory`). */
+function runtimeMemory(): MemoryUsage {
+  const memory = (globalThis as { performance?: { memory?: HeapMemory } }).performance?.memory;
+  return { heapUsedBytes: memory?.usedJSHeapSize, heapTotalBytes: memory?.totalJSHeapSize };
+}
+
+const u64 = (n: number | undefined): bigint | undefined =>
+  n === undefined || !Number.isFinite(n) || n < 0 ? undefined : BigInt(Math.round(n));
+
+/** The settings in force. */
+function configOf(store: Store): MessageInitShape<typeof ConfigSchema> {
+  const l = store.limits;
+  return {
+    sweepPattern: store.stats().sweep.pattern,
+    limits: {
+      maxKeyBytes: BigInt(l.maxKeyBytes),
+      maxValueBytes: BigInt(l.maxValueBytes),
+      maxArgs: BigInt(l.maxArgs),
+      maxScanCount: BigInt(l.maxScanCount),
+    },
+  };
+}
+
+const LIMIT_FIELDS = [
+  ["maxKeyBytes", "max_key_bytes"],
+  ["maxValueBytes", "max_value_bytes"],
+  ["maxArgs", "max_args"],
+  ["maxScanCount", "max_scan_count"],
+] as const;
+
+/** Validates every field first, then applies them all (a bad value changes nothing). */
+function setConfig(store: Store, req: SetConfigRequest): void {
+  // Throws ERR invalid sweep pattern (INVALID_ARGUMENT) before anything changes.
+  if (req.sweepPattern !== undefined) validateSweepPattern(req.sweepPattern);
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const [field, name] of LIMIT_FIELDS) {
+    const value = req[field];
+    if (value === undefined) continue;
+    if (value < 1n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw invalidArgument(`${name} must be between 1 and ${Number.MAX_SAFE_INTEGER}, got ${value}`);
+    }
+    limits[field] = Number(value);
+  }
+  if (req.sweepPattern !== undefined) store.setSweepPattern(req.sweepPattern);
+  if (Object.keys(limits).length !== 0) store.setLimits(limits);
+}
+
+/** Resolves after `ms`, or rejects with the abort error once `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Creates the ServerService implementation over `store` (`hub` and `streams` feed its counters). */
+export function createServerService(
+  store: Store,
+  hub: PubSubHub,
+  options: StreamingOptions = {},
+  streams: StreamCounter = new StreamCounter(),
+): ServiceImpl<typeof ServerService> {
+  const resolved = resolveStreamingOptions(options);
+  const startedAtMs = options.startedAtMs ?? store.clock.now();
+  const meter = new OpsMeter(store.clock.now(), store.stats().commands);
+  const memoryUsage = options.memoryUsage ?? runtimeMemory;
+  const version = options.version ?? "dev";
+
+  /* INFO */
+  const info = (): ServerInfo => {
+    const now = store.clock.now();
+    const s = store.stats();
+    const memory = memoryUsage();
+    return {
+      version,
+      uptimeMs: BigInt(Math.max(0, now - startedAtMs)),
+      atMs: BigInt(now),
+      keys: BigInt(s.keys),
+      keysWithTtl: BigInt(s.keysWithTtl),
+      expiredKeys: BigInt(s.expiredKeys),
+      hits: BigInt(s.hits),
+      misses: BigInt(s.misses),
+      commands: BigInt(s.commands),
+      commandErrors: BigInt(s.errors),
+      opsPerSec: meter.rate(now, s.commands),
+      memory: {
+        heapUsedBytes: u64(memory.heapUsedBytes),
+        heapTotalBytes: u64(memory.heapTotalBytes),
+        rssBytes: u64(memory.rssBytes),
+      },
+      connectedClients: options.connectedClients === undefined ? undefined : BigInt(options.connectedClients()),
+      openStreams: BigInt(streams.open),
+      eventSubscribers: BigInt(s.subscribers),
+      pubsubChannels: BigInt(hub.channels().length),
+      pubsubPatterns: BigInt(hub.numpat()),
+      sweep: {
+        pattern: s.sweep.pattern,
+        running: s.sweep.running,
+        runs: BigInt(s.sweep.runs),
+        sampledKeys: BigInt(s.sweep.sampledKeys),
+        expiredKeys: BigInt(s.sweep.expiredKeys),
+        timeSpentMs: s.sweep.timeSpentMs,
+        slices: BigInt(s.sweep.slices),
+        longestSliceMs: s.sweep.longestSliceMs,
+        lastStaleRatio: s.sweep.lastStaleRatio,
+        lastRunAtMs: s.sweep.lastRunAtMs === null ? undefined : BigInt(s.sweep.lastRunAtMs),
+      },
+    };
+  };
+
+  async function* infoStream(intervalMs: number, signal: AbortSignal): AsyncGenerator<{ info: ServerInfo }> {
+    const every = clamp(intervalMs === 0 ? 1_000 : intervalMs, resolved.infoMinIntervalMs, MAX_INFO_INTERVAL_MS);
+    for (;;) {
+      checkSignal(signal);
+      yield { info: info() };
+      await sleep(every, signal);
+    }
+  }
+
+  const procedure = `/${ServerService.typeName}/${ServerService.method.infoStream.name}`;
+  const unary = guarded(
+    ServerService,
+    {
+      async info(_req, ctx) {
+        checkSignal(ctx.signal);
+        return { info: info() };
+      },
+      /* CONFIG GET */
+      async getConfig(_req, ctx) {
+        checkSignal(ctx.signal);
+        return { config: configOf(store) };
+      },
+      /* CONFIG SET */
+      async setConfig(req, ctx) {
+        checkSignal(ctx.signal);
+        setConfig(store, req);
+        return { config: configOf(store) };
+      },
+      // InfoStream is added below: guarded() wraps unary handlers only.
+    } as ServiceImpl<typeof ServerService>,
+    options,
+  );
+  return {
+    ...unary,
+    infoStream(req, ctx) {
+      return streams.guard(infoStream(req.intervalMs, ctx.signal), resolved.logger, procedure);
+    },
+  };
+}
