@@ -145,6 +145,43 @@ describe("TransactionService.Exec", () => {
     expect(store.stats().dirty).toBe(before);
   });
 
+  it("a write landing between the check and the commit makes Exec check again (WATCH), so it never commits on stale checks", async () => {
+    const { client, store, value } = setup();
+    store.execSync(["SET", "p", "old"]);
+    const transaction = store.transaction.bind(store);
+    let calls = 0;
+    // A concurrent client writes p after the precondition was read, before the commit.
+    store.transaction = (commands, watch, options) => {
+      if (calls++ === 0) store.execSync(["SET", "p", "changed"]);
+      return transaction(commands, watch, options);
+    };
+    const res = await client.exec({
+      commands: [set("q", "written")],
+      preconditions: [{ key: "p", check: { case: "valueEquals", value: enc("old") } }],
+    });
+    expect(calls).toBe(1); // the second attempt failed its check before reaching the transaction
+    expect(res).toMatchObject({ committed: false, failedPreconditions: [0] });
+    expect(value("q")).toBeNull();
+  });
+
+  it("a conflicting write on the first attempt only: the second attempt commits", async () => {
+    const { client, store, value } = setup();
+    store.execSync(["SET", "p", "old"]);
+    const transaction = store.transaction.bind(store);
+    let calls = 0;
+    store.transaction = (commands, watch, options) => {
+      if (calls++ === 0) store.execSync(["SET", "p", "old"]); // same value, still a modification
+      return transaction(commands, watch, options);
+    };
+    const res = await client.exec({
+      commands: [set("q", "written")],
+      preconditions: [{ key: "p", check: { case: "valueEquals", value: enc("old") } }],
+    });
+    expect(calls).toBe(2);
+    expect(res.committed).toBe(true);
+    expect(value("q")).toBe("written");
+  });
+
   it("an unknown command aborts the whole transaction with EXECABORT (INVALID_ARGUMENT), nothing applied", async () => {
     const { client, value } = setup();
     const e = await failure(client.exec({ commands: [set("a", "1"), raw("NOSUCH", "x")] }));
