@@ -5,6 +5,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AuthService, Role } from "../gen/memorabilia/v1/auth_service_pb.js";
 import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
 import { StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
+import { WatchService } from "../gen/memorabilia/v1/watch_service_pb.js";
 import { createTestStore } from "../store/testing.js";
 import { createEdgeApp, type EdgeAppOptions } from "./edge-app.js";
 
@@ -136,6 +137,25 @@ describe("createEdgeApp", () => {
     expect((await strings.get({ key: "k" }, { timeoutMs: 500 })).value).toBeUndefined();
   });
 
+  it.each(["connect", "grpc-web"] as const)("streams Watch events through the Fetch handler (%s)", async (kind) => {
+    const { transport, store } = setup();
+    const watch = createClient(WatchService, transport(kind));
+    const abort = new AbortController();
+    const seen: string[] = [];
+    try {
+      for await (const msg of watch.watch({ pattern: "w:*", snapshot: true }, { signal: abort.signal })) {
+        if (msg.kind.case === "snapshot" && msg.kind.value.last) await store.exec(["SET", "w:a", "1"]);
+        if (msg.kind.case === "events") {
+          seen.push(...msg.kind.value.events.map((e) => `${e.event} ${e.key}`));
+          break;
+        }
+      }
+    } finally {
+      abort.abort();
+    }
+    expect(seen).toEqual(["set w:a"]);
+  });
+
   it("answers health checks", async () => {
     const { transport } = setup();
     const health = createClient(Health, transport("connect"));
@@ -154,6 +174,7 @@ describe("createEdgeApp", () => {
     );
     expect(grpc.status).toBe(415);
     expect(app.procedures).toContain("/memorabilia.v1.StringsService/Get");
+    expect(app.procedures).toContain("/memorabilia.v1.WatchService/Watch");
   });
 
   describe("CORS", () => {

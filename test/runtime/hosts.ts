@@ -9,9 +9,11 @@ import { accessSync, constants, copyFileSync, readFileSync, writeFileSync } from
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { createEmbeddedTransport } from "../../shared/edge/embedded.js";
+import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { WatchService } from "../../shared/gen/memorabilia/v1/watch_service_pb.js";
 import { createStore } from "../../shared/index.js";
 import { startServerProcess } from "../support/server-process.js";
 import type { Bundles } from "./build.js";
@@ -26,6 +28,8 @@ export interface Host {
   readonly url?: string;
   /** Whether the host runs the edge handler (tokens, limits and CORS configured as {@link EDGE_ENV}). */
   readonly edge: boolean;
+  /** Whether the host serves WatchService. */
+  readonly streams: boolean;
   /** A transport to the host; `token` is sent as a bearer token. */
   transport(protocol: Protocol, token?: string): Transport;
   stop(): Promise<void>;
@@ -153,6 +157,7 @@ function edgeHost(name: string, child: ChildProcess, url: string): Host {
     name,
     url,
     edge: true,
+    streams: true,
     transport: (protocol, token) => networkTransport(url, protocol, token),
     stop: () => stopChild(child),
   };
@@ -209,6 +214,7 @@ export async function startInPage(): Promise<Host> {
   return {
     name: "in-page",
     edge: false,
+    streams: true,
     transport: () => transport,
     stop: async () => store.stop(),
   };
@@ -217,10 +223,20 @@ export async function startInPage(): Promise<Host> {
 /** The Node server (server/main.ts) as a child process. */
 export async function startNode(): Promise<Host> {
   const server = await startServerProcess();
+  // The server's health service knows every service it registers.
+  const health = createClient(Health, networkTransport(server.url, "connect"));
+  const streams = await health.check({ service: WatchService.typeName }).then(
+    () => true,
+    (error) => {
+      if (ConnectError.from(error).code === Code.NotFound) return false;
+      throw error;
+    },
+  );
   return {
     name: "node",
     url: server.url,
     edge: false,
+    streams,
     transport: (protocol, token) => networkTransport(server.url, protocol, token),
     stop: async () => {
       await server.stop();
