@@ -165,7 +165,7 @@ export function KeyList(props: KeyListProps) {
                   </span>
                   <span class="c-ttl" role="gridcell" />
                   <span class="c-size" role="gridcell">
-                    {line.count.toLocaleString("en")} keys
+                    {line.count.toLocaleString("en")} {line.count === 1 ? "key" : "keys"}
                   </span>
                 </div>
               );

@@ -131,7 +131,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                       </button>
                       <button
                         type="button"
-                        class="danger"
+                        class="danger-outline"
                         aria-label={`Remove ${item.cells[0]}`}
                         onClick={() => act(source.remove(item), "Removed")}
                       >
