@@ -45,7 +45,11 @@ afterAll(async () => {
 
 /** A Connect unary POST with a raw body. */
 async function connectPost(path: string, contentType: string, body: Uint8Array | string) {
-  const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": contentType }, body });
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body: typeof body === "string" ? body : Buffer.from(body),
+  });
   const text = await res.text();
   return { status: res.status, text };
 }
@@ -130,7 +134,7 @@ describe("malformed protobuf", () => {
     const res = await fetch(`${server.url}/memorabilia.v1.StringsService/Set`, {
       method: "POST",
       headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
-      body: frame(MALFORMED),
+      body: Buffer.from(frame(MALFORMED)),
     });
     const body = new Uint8Array(await res.arrayBuffer());
     const trailer = new TextDecoder().decode(body);
