@@ -5,7 +5,7 @@ import { type ConnectRouter, cors as connectCors, createContextValues } from "@c
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyInstance, type FastifyServerFactory } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerFactory, LogController } from "fastify";
 import { createAuthService } from "../shared/api/auth-service.js";
 import { HealthState, registerHealthService, ServingStatus } from "../shared/api/health.js";
 import { registerReflectionServices } from "../shared/api/reflection.js";
@@ -106,9 +106,14 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
           cert: readFileSync(config.tlsCert as string),
         },
         forceCloseConnections: true,
-        disableRequestLogging: true,
+        logController: new LogController({ disableRequestLogging: true }),
       }) as unknown as FastifyInstance)
-    : Fastify({ logger, serverFactory, forceCloseConnections: false, disableRequestLogging: true });
+    : Fastify({
+        logger,
+        serverFactory,
+        forceCloseConnections: false,
+        logController: new LogController({ disableRequestLogging: true }),
+      });
 
   // Persistence: load before anything is served, then record every change.
   let persistence: FilePersistence | undefined;
@@ -170,6 +175,20 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     registerHealthService(router, health);
     registerReflectionServices(router, services);
   };
+
+  // A Host header that is not a valid authority would make the Connect adapter fail to build the
+  // request URL, log, and never answer (the client saw an empty 200): refuse it here with a 400.
+  app.addHook("onRequest", async (req, reply) => {
+    const host = req.headers.host ?? (req.headers as Record<string, string | undefined>)[":authority"];
+    if (host === undefined) return;
+    let ok = true;
+    try {
+      ok = new URL(`http://${host}/`).host !== "";
+    } catch {
+      ok = false;
+    }
+    if (!ok) return reply.code(400).header("connection", "close").send("invalid Host header\n");
+  });
 
   // The API scope: CORS and the Connect routes (connect-fastify replaces content-type parsers
   // in its own scope, so other routes live in sibling scopes).

@@ -1,7 +1,13 @@
+import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { FastifyBaseLogger } from "fastify";
-import { MEMORABILIA_SERVICES, registerMemorabiliaServices } from "../shared/api/index.js";
+import {
+  MEMORABILIA_SERVICES,
+  registerMemorabiliaServices,
+  registerStreamingServices,
+  STREAMING_SERVICES,
+} from "../shared/api/index.js";
 import type { Store } from "../shared/index.js";
 
 /** The Memorabilia API routes and the services they register (for reflection and health). */
@@ -10,17 +16,46 @@ export interface ApiRoutes {
   routes(router: ConnectRouter): void;
 }
 
-/** The API services over `store`, logging unexpected errors through the server's logger. */
-export function apiRoutes(store: Store, options: { heartbeatMs: number; logger: FastifyBaseLogger }): ApiRoutes {
+/** Options of {@link apiRoutes}. */
+export interface ApiRoutesOptions {
+  /** Default heartbeat interval of idle server streams. */
+  readonly heartbeatMs: number;
+  readonly logger: FastifyBaseLogger;
+  /** Open client connections, for ServerService.Info. */
+  readonly connectedClients?: () => number;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+  .version;
+
+/**
+ * The API services over `store`: the data-type services, Watch, Pub/Sub, transactions
+ * (Exec, Batch, Pipeline) and server info/config, logging unexpected errors through the
+ * server's logger.
+ */
+export function apiRoutes(store: Store, options: ApiRoutesOptions): ApiRoutes {
   const logger = {
     error(message: string, details: { readonly error: unknown; readonly procedure?: string }) {
       options.logger.error({ err: details.error, procedure: details.procedure }, message);
     },
   };
+  const startedAtMs = Date.now();
   return {
-    services: [...MEMORABILIA_SERVICES],
+    services: [...MEMORABILIA_SERVICES, ...STREAMING_SERVICES],
     routes(router) {
       registerMemorabiliaServices(router, store, { logger });
+      registerStreamingServices(router, store, {
+        logger,
+        heartbeatDefaultMs: options.heartbeatMs,
+        heartbeatMinMs: Math.min(1000, options.heartbeatMs),
+        version: VERSION,
+        startedAtMs,
+        connectedClients: options.connectedClients,
+        memoryUsage: () => {
+          const m = process.memoryUsage();
+          return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, rssBytes: m.rss };
+        },
+      });
     },
   };
 }
