@@ -12,13 +12,13 @@ import { createFetchHandler } from "@connectrpc/connect/protocol";
 import { type ApiLogger, consoleLogger } from "../api/error-map.js";
 import { HealthState, registerHealthService } from "../api/health.js";
 import { MEMORABILIA_SERVICES, registerMemorabiliaServices } from "../api/register.js";
+import { registerStreamingServices, STREAMING_SERVICES } from "../api/register-streaming.js";
 import type { StreamingOptions } from "../api/streaming-options.js";
 import { AuthService } from "../gen/memorabilia/v1/auth_service_pb.js";
 import type { SweepRunResult } from "../store/expire.js";
 import { createStore, type Store, type StoreOptions } from "../store/store.js";
 import { authInterceptor, type EdgeToken, registerAuthService } from "./auth.js";
 import { createCorsPolicy } from "./cors.js";
-import { EDGE_STREAMING_SERVICES, registerEdgeStreaming } from "./streaming.js";
 
 /** Options of {@link createEdgeApp}. */
 export interface EdgeAppOptions {
@@ -76,7 +76,7 @@ export const DEFAULT_MAX_TIMEOUT_MS = 5 * 60 * 1000;
 export function createEdgeApp(options: EdgeAppOptions = {}): EdgeApp {
   const store = options.store ?? createStore(options.storeOptions);
   const logger = options.logger ?? consoleLogger;
-  const services = [...MEMORABILIA_SERVICES, ...EDGE_STREAMING_SERVICES, AuthService];
+  const services = [...MEMORABILIA_SERVICES, ...STREAMING_SERVICES, AuthService];
   const health = new HealthState(services.map((s) => s.typeName));
   const router = createConnectRouter({
     grpc: false,
@@ -85,7 +85,7 @@ export function createEdgeApp(options: EdgeAppOptions = {}): EdgeApp {
     interceptors: [authInterceptor(options.tokens ?? [], store.commands), ...(options.interceptors ?? [])],
   });
   registerMemorabiliaServices(router, store, { logger });
-  registerEdgeStreaming(router, store, { logger, ...options.streaming });
+  registerStreamingServices(router, store, { logger, ...options.streaming });
   registerAuthService(router);
   registerHealthService(router, health);
   options.routes?.(router);

@@ -5,10 +5,10 @@
 import { createRouterTransport, type Transport } from "@connectrpc/connect";
 import { type ApiLogger, consoleLogger } from "../api/error-map.js";
 import { registerMemorabiliaServices } from "../api/register.js";
+import { registerStreamingServices } from "../api/register-streaming.js";
 import type { StreamingOptions } from "../api/streaming-options.js";
 import type { Store } from "../store/store.js";
 import { registerAuthService } from "./auth.js";
-import { registerEdgeStreaming } from "./streaming.js";
 
 /** Options of {@link createEmbeddedTransport}. */
 export interface EmbeddedTransportOptions {
@@ -27,7 +27,7 @@ export function createEmbeddedTransport(store: Store, options: EmbeddedTransport
   const logger = options.logger ?? consoleLogger;
   return createRouterTransport((router) => {
     registerMemorabiliaServices(router, store, { logger });
-    registerEdgeStreaming(router, store, { logger, ...options.streaming });
+    registerStreamingServices(router, store, { logger, ...options.streaming });
     registerAuthService(router);
   });
 }

@@ -9,11 +9,10 @@ import { accessSync, constants, copyFileSync, readFileSync, writeFileSync } from
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { createEmbeddedTransport } from "../../shared/edge/embedded.js";
 import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
-import { WatchService } from "../../shared/gen/memorabilia/v1/watch_service_pb.js";
 import { createStore } from "../../shared/index.js";
 import { startServerProcess } from "../support/server-process.js";
 import type { Bundles } from "./build.js";
@@ -28,8 +27,8 @@ export interface Host {
   readonly url?: string;
   /** Whether the host runs the edge handler (tokens, limits and CORS configured as {@link EDGE_ENV}). */
   readonly edge: boolean;
-  /** Whether the host serves WatchService. */
-  readonly streams: boolean;
+  /** Whether the host serves a service (`memorabilia.v1.WatchService`, …). */
+  serves(service: string): boolean;
   /** A transport to the host; `token` is sent as a bearer token. */
   transport(protocol: Protocol, token?: string): Transport;
   stop(): Promise<void>;
@@ -157,7 +156,7 @@ function edgeHost(name: string, child: ChildProcess, url: string): Host {
     name,
     url,
     edge: true,
-    streams: true,
+    serves: () => true,
     transport: (protocol, token) => networkTransport(url, protocol, token),
     stop: () => stopChild(child),
   };
@@ -214,7 +213,7 @@ export async function startInPage(): Promise<Host> {
   return {
     name: "in-page",
     edge: false,
-    streams: true,
+    serves: () => true,
     transport: () => transport,
     stop: async () => store.stop(),
   };
@@ -225,18 +224,12 @@ export async function startNode(): Promise<Host> {
   const server = await startServerProcess();
   // The server's health service knows every service it registers.
   const health = createClient(Health, networkTransport(server.url, "connect"));
-  const streams = await health.check({ service: WatchService.typeName }).then(
-    () => true,
-    (error) => {
-      if (ConnectError.from(error).code === Code.NotFound) return false;
-      throw error;
-    },
-  );
+  const served = new Set(Object.keys((await health.list({})).statuses));
   return {
     name: "node",
     url: server.url,
     edge: false,
-    streams,
+    serves: (service) => served.has(service),
     transport: (protocol, token) => networkTransport(server.url, protocol, token),
     stop: async () => {
       await server.stop();
