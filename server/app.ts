@@ -7,6 +7,7 @@ import fastifyCors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, type FastifyServerFactory, LogController } from "fastify";
 import { createAuthService } from "../shared/api/auth-service.js";
+import { mapRouterDecodeErrors } from "../shared/api/decode-errors.js";
 import { HealthState, registerHealthService, ServingStatus } from "../shared/api/health.js";
 import { registerReflectionServices } from "../shared/api/reflection.js";
 import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
@@ -174,6 +175,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     router.service(AuthService, createAuthService({ authRequired: tokens.enabled }));
     registerHealthService(router, health);
     registerReflectionServices(router, services);
+    mapRouterDecodeErrors(router);
   };
 
   // A Host header that is not a valid authority would make the Connect adapter fail to build the

@@ -97,18 +97,17 @@ function frame(payload: Uint8Array, flags = 0): Uint8Array {
 // Bytes that are not a valid protobuf message: field 1 (LEN) claims 100 bytes, 2 follow.
 const MALFORMED = Uint8Array.from([0x0a, 0x64, 0x41, 0x42]);
 
-// KNOWN GAP (server, reported): connect-es answers a binary body that does not parse with
-// INTERNAL, as grpc-go does, where INVALID_ARGUMENT is the client's fault it is. `it.fails` keeps
-// the wanted assertion: it turns red the day the server maps it, so the marker is removed then.
+// connect-es answers a binary body that does not parse with INTERNAL, as grpc-go does; the
+// server rewrites it to INVALID_ARGUMENT, the client's fault it is (shared/api/decode-errors.ts).
 describe("malformed protobuf", () => {
   it("never OK, never kills the server, whatever the protocol", async () => {
     const connect = await connectPost("/memorabilia.v1.StringsService/Set", "application/proto", MALFORMED);
     expect(connect.status).toBeGreaterThanOrEqual(400);
     const grpc = await grpcPost("/memorabilia.v1.StringsService/Set", frame(MALFORMED));
     expect(grpc.status).not.toBe("0");
-    expect([String(Code.InvalidArgument), String(Code.Internal)]).toContain(grpc.status);
+    expect(grpc.status).toBe(String(Code.InvalidArgument));
   });
-  it.fails("KNOWN GAP: Connect (binary) gives INVALID_ARGUMENT (today: INTERNAL)", async () => {
+  it("Connect (binary) gives INVALID_ARGUMENT", async () => {
     const res = await connectPost("/memorabilia.v1.StringsService/Set", "application/proto", MALFORMED);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text).code).toBe("invalid_argument");
@@ -120,7 +119,7 @@ describe("malformed protobuf", () => {
       expect(JSON.parse(res.text).code).toBe("invalid_argument");
     }
   });
-  it.fails("KNOWN GAP: gRPC over h2c gives grpc-status 3 INVALID_ARGUMENT (today: 13 INTERNAL)", async () => {
+  it("gRPC over h2c gives grpc-status 3 INVALID_ARGUMENT", async () => {
     const res = await grpcPost("/memorabilia.v1.StringsService/Set", frame(MALFORMED));
     expect(res.status).toBe(String(Code.InvalidArgument));
   });
@@ -130,7 +129,7 @@ describe("malformed protobuf", () => {
     expect(res.status).not.toBe("0");
     expect(res.status).toBeDefined();
   });
-  it.fails("KNOWN GAP: gRPC-Web over HTTP/1.1 gives INVALID_ARGUMENT (today: INTERNAL)", async () => {
+  it("gRPC-Web over HTTP/1.1 gives INVALID_ARGUMENT", async () => {
     const res = await fetch(`${server.url}/memorabilia.v1.StringsService/Set`, {
       method: "POST",
       headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
