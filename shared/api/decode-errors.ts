@@ -27,7 +27,7 @@ function decodedMessage(value: string | null): string {
 
 /** Rewrites a gRPC status in `headers` (grpc-status 13 + a decode failure message → 3). */
 function fixGrpcStatus(headers: Headers | undefined): void {
-  if (!headers || headers.get("grpc-status") !== "13") return;
+  if (headers?.get("grpc-status") !== "13") return;
   if (DECODE_FAILURE.test(decodedMessage(headers.get("grpc-message")))) headers.set("grpc-status", "3");
 }
 
