@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["shared/**/*.test.ts", "server/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["shared/**/*.test.ts", "server/**/*.test.ts", "test/**/*.test.ts", "web/src/**/*.test.ts"],
           exclude: ["test/e2e/**", "node_modules/**"],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CommandInfo, Reply } from "../../../shared/gen/memorabilia/v1/command_service_pb.js";
-import { utf8 } from "../model/bytes.js";
+import { text as textOf } from "../model/bytes.js";
 import { completeCommand, isWrite, tokenize } from "../model/command-line.js";
 import { errorText, useConsole } from "./context.js";
 import { ReplyView } from "./reply-view.js";
@@ -51,20 +51,21 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
     setLine("");
     setOpen(false);
     const id = nextId.current++;
-    let args: string[];
+    let args: Uint8Array[];
     try {
       args = tokenize(text);
     } catch (e) {
       setEntries((es) => [...es, { id, line: text, error: (e as Error).message }]);
       return;
     }
-    const spec = commands.find((c) => c.name === args[0]?.toUpperCase());
+    const first = args[0];
+    const spec = first ? commands.find((c) => c.name === textOf(first).toUpperCase()) : undefined;
     if (readOnly && isWrite(spec)) {
       setEntries((es) => [...es, { id, line: text, error: "this session is read-only" }]);
       return;
     }
     try {
-      const res = await clients.command.execute({ args: args.map(utf8) });
+      const res = await clients.command.execute({ args });
       setEntries((es) => [...es.slice(-199), { id, line: text, ...(res.reply ? { reply: res.reply } : {}) }]);
     } catch (e) {
       setEntries((es) => [...es.slice(-199), { id, line: text, error: errorText(e) }]);
