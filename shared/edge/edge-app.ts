@@ -9,6 +9,7 @@
  */
 import { type ConnectRouter, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { createFetchHandler } from "@connectrpc/connect/protocol";
+import { mapRouterDecodeErrors } from "../api/decode-errors.js";
 import { type ApiLogger, consoleLogger } from "../api/error-map.js";
 import { HealthState, registerHealthService } from "../api/health.js";
 import { MEMORABILIA_SERVICES, registerMemorabiliaServices } from "../api/register.js";
@@ -89,6 +90,7 @@ export function createEdgeApp(options: EdgeAppOptions = {}): EdgeApp {
   registerAuthService(router);
   registerHealthService(router, health);
   options.routes?.(router);
+  mapRouterDecodeErrors(router);
 
   const handlers = new Map<string, (request: Request) => Promise<Response>>();
   for (const h of router.handlers) handlers.set(h.requestPath, createFetchHandler(h));
