@@ -1,11 +1,22 @@
 import { useEffect, useState } from "preact/hooks";
+import { type BytesDraft, bytesOf, draftOf, ELEMENT_VIEWS, type ViewMode } from "../../model/bytes-draft.js";
+import { BytesField } from "../bytes-field.js";
 import { errorText, useConsole } from "../context.js";
 
-/** One element of a container as the table shows it: display cells, and the texts to edit. */
+/** A column of the table, or a field of the add form. */
+export interface Column {
+  readonly name: string;
+  /** A number (a score): edited as plain text. Other columns are bytes, edited as text or hex. */
+  readonly number?: boolean;
+}
+
+/** One element of a container as the table shows it: display cells, and the bytes to edit. */
 export interface Element {
   readonly id: string;
   /** Cell texts, one per column. */
   readonly cells: readonly string[];
+  /** The exact bytes of each column (a number's text for a score), what the edit form starts from. */
+  readonly values: readonly Uint8Array[];
   /** Anything the type's code needs to act on it (index, raw member bytes, …). */
   readonly ref: unknown;
 }
@@ -18,19 +29,23 @@ export interface ElementPage {
 
 /** How a container type reads and changes its elements. */
 export interface ElementSource {
-  /** Column names; the first is the element's identity (index, field, member). */
-  readonly columns: readonly string[];
+  /** The columns; the first is the element's identity (index, field, member). */
+  readonly columns: readonly Column[];
   /** Which columns the edit form changes (by index). */
   readonly editable: readonly number[];
-  /** Columns the add form asks for, with input placeholders. */
-  readonly addFields: readonly string[];
+  /** The fields the add form asks for. */
+  readonly addFields: readonly Column[];
   /** Extra add choices (e.g. "head" / "tail" for lists): the first is the default. */
   readonly addModes?: readonly string[];
   load(token: string): Promise<ElementPage>;
-  save(item: Element, values: readonly string[]): Promise<void>;
+  /** Saves an edited element: `values` holds the bytes of every column. */
+  save(item: Element, values: readonly Uint8Array[]): Promise<void>;
   remove(item: Element): Promise<void>;
-  add(values: readonly string[], mode: string): Promise<void>;
+  add(values: readonly Uint8Array[], mode: string): Promise<void>;
 }
+
+const viewsOf = (column: Column | undefined): readonly ViewMode[] => (column?.number ? ["text"] : ELEMENT_VIEWS);
+const emptyDrafts = (fields: readonly Column[]): BytesDraft[] => fields.map(() => ({ mode: "text", text: "" }));
 
 /**
  * A paged table of a container's elements with add, edit and remove (hidden when read-only).
@@ -42,11 +57,17 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
   const [tokens, setTokens] = useState<string[]>(["0"]);
   const [page, setPage] = useState<ElementPage | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
-  const [draft, setDraft] = useState<string[]>([]);
-  const [adding, setAdding] = useState<string[]>(source.addFields.map(() => ""));
+  const [draft, setDraft] = useState<BytesDraft[]>([]);
+  const [adding, setAdding] = useState<BytesDraft[]>(emptyDrafts(source.addFields));
   const [mode, setMode] = useState(source.addModes?.[0] ?? "");
   const [reload, setReload] = useState(0);
   const token = tokens[tokens.length - 1] as string;
+  /** Saves the edit form: edited columns from their drafts, the others as they were. */
+  const save = (item: Element) =>
+    source.save(
+      item,
+      item.values.map((v, c) => (source.editable.includes(c) ? bytesOf(draft[c] as BytesDraft) : v)),
+    );
 
   useEffect(() => {
     let alive = true;
@@ -59,9 +80,9 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
     };
   }, [source, token, reload, props.version]);
 
-  const act = async (what: Promise<void>, done: string) => {
+  const act = async (what: () => Promise<void>, done: string) => {
     try {
-      await what;
+      await what();
       notify(done);
       setEditing(null);
       setReload((n) => n + 1);
@@ -76,8 +97,8 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
         <thead>
           <tr>
             {source.columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
+              <th key={c.name} scope="col">
+                {c.name}
               </th>
             ))}
             {!readOnly && <th scope="col">Actions</th>}
@@ -88,20 +109,22 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
             <tr key={item.id} data-id={item.id}>
               {item.cells.map((cell, c) =>
                 editing === item.id && source.editable.includes(c) ? (
-                  <td key={source.columns[c]}>
-                    <input
-                      aria-label={`New ${source.columns[c]}`}
-                      value={draft[c]}
-                      onInput={(e) => {
+                  <td key={source.columns[c]?.name}>
+                    <BytesField
+                      label={`New ${source.columns[c]?.name}`}
+                      views={viewsOf(source.columns[c])}
+                      draft={draft[c] as BytesDraft}
+                      onDraft={(d) => {
                         const next = draft.slice();
-                        next[c] = (e.currentTarget as HTMLInputElement).value;
+                        next[c] = d;
                         setDraft(next);
                       }}
-                      onKeyDown={(e) => e.key === "Enter" && act(source.save(item, draft), "Saved")}
+                      onError={(message) => notify(message, "error")}
+                      onEnter={() => act(() => save(item), "Saved")}
                     />
                   </td>
                 ) : (
-                  <td key={source.columns[c]} class="mono">
+                  <td key={source.columns[c]?.name} class="mono">
                     {cell}
                   </td>
                 ),
@@ -110,7 +133,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                 <td class="actions">
                   {editing === item.id ? (
                     <>
-                      <button type="button" onClick={() => act(source.save(item, draft), "Saved")}>
+                      <button type="button" onClick={() => act(() => save(item), "Saved")}>
                         Save
                       </button>
                       <button type="button" onClick={() => setEditing(null)}>
@@ -124,7 +147,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                         aria-label={`Edit ${item.cells[0]}`}
                         onClick={() => {
                           setEditing(item.id);
-                          setDraft(item.cells.slice());
+                          setDraft(item.values.map((v, c) => draftOf(v, viewsOf(source.columns[c]))));
                         }}
                       >
                         Edit
@@ -133,7 +156,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                         type="button"
                         class="danger-outline"
                         aria-label={`Remove ${item.cells[0]}`}
-                        onClick={() => act(source.remove(item), "Removed")}
+                        onClick={() => act(() => source.remove(item), "Removed")}
                       >
                         Remove
                       </button>
@@ -161,23 +184,25 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
           aria-label="Add an element"
           onSubmit={(e) => {
             e.preventDefault();
-            act(
-              source.add(adding, mode).then(() => setAdding(source.addFields.map(() => ""))),
-              "Added",
-            );
+            act(async () => {
+              await source.add(adding.map(bytesOf), mode);
+              setAdding(emptyDrafts(source.addFields));
+            }, "Added");
           }}
         >
           {source.addFields.map((f, i) => (
-            <input
-              key={f}
-              aria-label={`Add: ${f}`}
-              placeholder={f}
-              value={adding[i]}
-              onInput={(e) => {
+            <BytesField
+              key={f.name}
+              label={`Add: ${f.name}`}
+              placeholder={f.name}
+              views={viewsOf(f)}
+              draft={adding[i] as BytesDraft}
+              onDraft={(d) => {
                 const next = adding.slice();
-                next[i] = (e.currentTarget as HTMLInputElement).value;
+                next[i] = d;
                 setAdding(next);
               }}
+              onError={(message) => notify(message, "error")}
             />
           ))}
           {source.addModes && (

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { toHex } from "./bytes.js";
+import {
+  ALL_VIEWS,
+  bytesOf,
+  draftOf,
+  ELEMENT_VIEWS,
+  switchView,
+  type ViewMode,
+  viewFor,
+  viewLabel,
+} from "./bytes-draft.js";
+
+const b = (...xs: number[]) => Uint8Array.from(xs);
+const u = (s: string) => new TextEncoder().encode(s);
+
+describe("viewFor", () => {
+  it.each<[string, Uint8Array, readonly ViewMode[], ViewMode]>([
+    ["text", u("hello"), ALL_VIEWS, "text"],
+    ["a JSON object", u('{"a":1}'), ALL_VIEWS, "json"],
+    ["a JSON array", u("[1,2]"), ALL_VIEWS, "json"],
+    ["JSON without a JSON view", u('{"a":1}'), ELEMENT_VIEWS, "text"],
+    ["a NUL byte", b(0x61, 0x00), ALL_VIEWS, "hex"],
+    ["invalid UTF-8", b(0xff, 0xfe), ELEMENT_VIEWS, "hex"],
+    ["a control character", b(0x1b, 0x5b), ELEMENT_VIEWS, "hex"],
+    ["binary without a hex view", b(0xff), ["text"], "text"],
+    ["nothing", b(), ALL_VIEWS, "text"],
+  ])("%s opens as %s", (_, bytes, views, mode) => {
+    expect(viewFor(bytes, views)).toBe(mode);
+  });
+});
+
+describe("draftOf and bytesOf round-trip", () => {
+  it.each<[string, Uint8Array]>([
+    ["text", u("hello world")],
+    ["UTF-8", u("héllo 😀")],
+    ["every byte value", Uint8Array.from({ length: 256 }, (_, i) => i)],
+    ["NUL bytes", b(0, 0, 0)],
+    ["invalid UTF-8", b(0xc3, 0x28, 0xff)],
+    ["empty", b()],
+    ["tabs and newlines", u("a\tb\r\nc")],
+  ])("%s in element views", (_, bytes) => {
+    const draft = draftOf(bytes, ELEMENT_VIEWS);
+    expect(toHex(bytesOf(draft))).toBe(toHex(bytes));
+  });
+
+  it("JSON is shown pretty and saved compact", () => {
+    const draft = draftOf(u('{"a":1,"b":[true,null]}'));
+    expect(draft).toEqual({ mode: "json", text: '{\n  "a": 1,\n  "b": [\n    true,\n    null\n  ]\n}' });
+    expect(new TextDecoder().decode(bytesOf(draft))).toBe('{"a":1,"b":[true,null]}');
+  });
+
+  it("a mode can be forced", () => {
+    expect(draftOf(u("hi"), ALL_VIEWS, "hex")).toEqual({ mode: "hex", text: "68 69" });
+  });
+});
+
+describe("bytesOf", () => {
+  it.each<[string, string, string]>([
+    ["hex", "00 ff 10", "00 ff 10"],
+    ["hex", "00ff\n10", "00 ff 10"],
+    ["hex", "", ""],
+    ["text", "é", "c3 a9"],
+    ["text", "\\x00", "5c 78 30 30"], // text is literal: escapes belong to the command bar
+  ])("%s %j is %s", (mode, text, hex) => {
+    expect(toHex(bytesOf({ mode: mode as ViewMode, text }))).toBe(hex);
+  });
+
+  it.each<[ViewMode, string, string]>([
+    ["hex", "0", "hex needs pairs"],
+    ["hex", "zz", "hex needs pairs"],
+    ["json", "{oops", "not valid JSON"],
+    ["json", "42", "not valid JSON"],
+  ])("%s %j is refused", (mode, text, message) => {
+    expect(() => bytesOf({ mode, text })).toThrow(message);
+  });
+});
+
+describe("switchView", () => {
+  it.each<[ViewMode, string, ViewMode, string]>([
+    ["text", "hi", "hex", "68 69"],
+    ["hex", "68 69", "text", "hi"],
+    ["hex", "00 ff", "hex", "00 ff"],
+    ["text", '{"a":1}', "json", '{\n  "a": 1\n}'],
+    ["json", '{\n  "a": 1\n}', "text", '{\n  "a": 1\n}'],
+    ["json", "{broken", "hex", "7b 62 72 6f 6b 65 6e"],
+    ["text", "{broken", "json", "{broken"],
+  ])("%s %j -> %s %j", (from, text, to, expected) => {
+    expect(switchView({ mode: from, text }, to)).toEqual({ mode: to, text: expected });
+  });
+
+  it("refuses to leave hex that does not parse", () => {
+    expect(() => switchView({ mode: "hex", text: "abc" }, "text")).toThrow("hex needs pairs");
+  });
+});
+
+it.each<[ViewMode, string]>([
+  ["text", "Text"],
+  ["json", "JSON"],
+  ["hex", "Hex"],
+])("the %s tab is labelled %s", (mode, label) => {
+  expect(viewLabel(mode)).toBe(label);
+});

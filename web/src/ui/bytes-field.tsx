@@ -1,0 +1,75 @@
+import { type BytesDraft, switchView, type ViewMode, viewLabel } from "../model/bytes-draft.js";
+
+/** Props of {@link BytesField}. */
+export interface BytesFieldProps {
+  /** The accessible name of the text box ("Value", "New Element", "Add: value", …). */
+  readonly label: string;
+  readonly draft: BytesDraft;
+  readonly onDraft: (draft: BytesDraft) => void;
+  /** The view tabs offered; one view shows no tabs. */
+  readonly views: readonly ViewMode[];
+  /** A text area (a string's value) rather than a one-line input (an element). */
+  readonly multiline?: boolean;
+  readonly readOnly?: boolean;
+  readonly placeholder?: string;
+  /** Called with the message when a view switch fails (hex that does not parse). */
+  readonly onError: (message: string) => void;
+  /** Called on Enter in a one-line input. */
+  readonly onEnter?: () => void;
+}
+
+/**
+ * Bytes edited as text, JSON or hex, with a tab per view: the one value editor of the console
+ * (string values and container elements alike), so binary values round-trip exactly in hex.
+ */
+export function BytesField(props: BytesFieldProps) {
+  const { draft } = props;
+  const switchTo = (mode: ViewMode) => {
+    try {
+      props.onDraft(switchView(draft, mode));
+    } catch (e) {
+      props.onError((e as Error).message);
+    }
+  };
+  const onInput = (e: Event) =>
+    props.onDraft({ mode: draft.mode, text: (e.currentTarget as HTMLInputElement | HTMLTextAreaElement).value });
+  return (
+    <div class={props.multiline ? "bytes-field" : "bytes-field inline"} data-view={draft.mode}>
+      {props.views.length > 1 && (
+        <div class="tabs" role="radiogroup" aria-label="View as">
+          {props.views.map((m) => (
+            <button key={m} type="button" role="radio" aria-checked={draft.mode === m} onClick={() => switchTo(m)}>
+              {viewLabel(m)}
+            </button>
+          ))}
+        </div>
+      )}
+      {props.multiline ? (
+        <textarea
+          aria-label={props.label}
+          class="mono"
+          readOnly={props.readOnly}
+          value={draft.text}
+          spellcheck={false}
+          onInput={onInput}
+        />
+      ) : (
+        <input
+          aria-label={props.label}
+          class={draft.mode === "hex" ? "mono" : undefined}
+          readOnly={props.readOnly}
+          placeholder={props.placeholder}
+          value={draft.text}
+          spellcheck={false}
+          onInput={onInput}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && props.onEnter) {
+              e.preventDefault();
+              props.onEnter();
+            }
+          }}
+        />
+      )}
+    </div>
+  );
+}
