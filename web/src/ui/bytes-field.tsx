@@ -56,7 +56,7 @@ export function BytesField(props: BytesFieldProps) {
       ) : (
         <input
           aria-label={props.label}
-          class={draft.mode === "hex" ? "mono" : undefined}
+          class={draft.mode === "hex" ? "bytes-input mono" : "bytes-input"}
           readOnly={props.readOnly}
           placeholder={props.placeholder}
           value={draft.text}
