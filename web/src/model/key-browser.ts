@@ -32,7 +32,13 @@ export class KeyBrowser {
   loading = false;
   /** Scan calls made for the current filter. */
   scanCalls = 0;
-  /** Keys examined so far (each call examines about COUNT keys), capped at the keyspace size. */
+  /**
+   * Keys examined so far: an estimate. KeysService.Scan's response (ScanResponse in
+   * proto/memorabilia/v1/keys_service.proto) carries only the next cursor and the matching keys,
+   * not how many keys the call examined, and COUNT is a hint (Redis may examine more or fewer),
+   * so each call is counted as COUNT keys, capped at the keyspace size (DBSIZE) and set to it
+   * exactly once the cursor comes back "0".
+   */
   scanned = 0;
   /** Keys in the keyspace (DBSIZE), refreshed with each load. */
   total = 0;
@@ -120,7 +126,7 @@ export class KeyBrowser {
           if (!this.keys.has(info.key)) this.keys.set(info.key, rowOf(info, now));
         }
         this.scanCalls++;
-        this.scanned += SCAN_COUNT;
+        this.scanned += SCAN_COUNT; // an estimate: see `scanned`
         this.cursor = page.cursor;
         if (page.cursor === "0") {
           this.done = true;
