@@ -1,10 +1,11 @@
-import { BigMap } from "./big-map.js";
 import type { Bytes } from "./bytes.js";
 import { CursorRegistry } from "./cursor-registry.js";
+import { Deadlines } from "./deadlines.js";
 import { StoreError } from "./errors.js";
 import type { EventClass } from "./events.js";
 import { ExpiryIndex } from "./expiry-index.js";
 import { compileGlob } from "./glob.js";
+import { KeyTable } from "./key-table.js";
 import type {
   ExpireSliceResult,
   KeyView,
@@ -47,15 +48,16 @@ interface WatchSlot {
 }
 
 /**
- * The embedded storage engine: the keyspace on `Map`s (via {@link BigMap}, past the 2^24 limit),
+ * The embedded storage engine: the keyspace on `Map`s (a {@link KeyTable}: 64 lanes, so no rehash
+ * stalls the loop, each past the 2^24 limit),
  * with TTLs kept apart (`expires`, like Redis's expires dict, plus a deadline-ordered
  * {@link ExpiryIndex}), so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
  * command in place.
  */
 export class MapRepository implements Repository, KeyView {
   readonly synchronous = true;
-  private readonly data: BigMap<Bytes, Value>;
-  private readonly expires: BigMap<Bytes, number>;
+  private readonly data: KeyTable<Value>;
+  private readonly expires: Deadlines;
   private readonly index = new ExpiryIndex();
   private readonly cursors: CursorRegistry<Iterator<Bytes>>;
   private readonly watched = new Map<Bytes, WatchSlot>();
@@ -71,8 +73,8 @@ export class MapRepository implements Repository, KeyView {
   observer: RepositoryObserver | undefined = undefined;
 
   constructor(options: MapRepositoryOptions = {}) {
-    this.data = new BigMap(options.shardLimit);
-    this.expires = new BigMap(options.shardLimit);
+    this.data = new KeyTable(options.shardLimit);
+    this.expires = new Deadlines(options.shardLimit);
     this.cursors = new CursorRegistry(options.maxOpenCursors);
     this.notify = options.notify ?? (() => {});
     this.random = options.random ?? Math.random;

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { KeyTable, LANES_FROM, laneOf } from "./key-table.js";
+import { seededRandom } from "./testing.js";
+
+describe("KeyTable", () => {
+  it.each([
+    { name: "one map", keys: 300, shardLimit: undefined },
+    { name: "spread into lanes", keys: LANES_FROM * 2, shardLimit: undefined },
+    { name: "spread, small shards", keys: LANES_FROM * 2, shardLimit: 512 },
+  ])("behaves like a Map under random operations ($name)", ({ keys, shardLimit }) => {
+    const table = new KeyTable<number>(shardLimit);
+    const model = new Map<string, number>();
+    const rnd = seededRandom(9);
+    for (let op = 0; op < keys * 3; op++) {
+      const key = `k${Math.floor(rnd() * keys)}`;
+      const r = rnd();
+      if (r < 0.6) {
+        table.set(key, op);
+        model.set(key, op);
+      } else if (r < 0.75) {
+        const deleted = table.delete(key);
+        if (deleted !== model.delete(key)) expect({ op, key, deleted }).toBe("the model's answer");
+      } else if (table.get(key) !== model.get(key) || table.has(key) !== model.has(key)) {
+        expect({ op, key, got: table.get(key) }).toEqual({ op, key, got: model.get(key) });
+      }
+      if (op % 997 === 0) expect(table.size).toBe(model.size);
+    }
+    expect(table.size).toBe(model.size);
+    expect(table.spread).toBe(model.size > LANES_FROM || keys > LANES_FROM);
+    expect(new Map(table.entries())).toEqual(model);
+    const listed = [...table.keys()];
+    expect(listed.length).toBe(model.size);
+    expect(new Set(listed)).toEqual(new Set(model.keys()));
+  });
+
+  it("keeps insertion order while small", () => {
+    const table = new KeyTable<number>();
+    for (const k of ["b", "a", "c"]) table.set(k, 1);
+    table.delete("a");
+    table.set("a", 2);
+    expect([...table.keys()]).toEqual(["b", "c", "a"]);
+  });
+
+  it("an iterator started before the spread visits every key present throughout exactly once", () => {
+    const table = new KeyTable<number>();
+    for (let i = 0; i < LANES_FROM; i++) table.set(`k${i}`, i);
+    const it = table.keys();
+    const seen: string[] = [];
+    for (let i = 0; i < 100; i++) seen.push(it.next().value as string);
+    expect(table.spread).toBe(false);
+    table.delete("k500"); // deleted before the spread: never seen
+    for (let i = 0; i < 10; i++) table.set(`new${i}`, i); // spreads
+    expect(table.spread).toBe(true);
+    table.delete("k600"); // deleted after the spread: skipped
+    for (let r = it.next(); !r.done; r = it.next()) seen.push(r.value);
+    const expected = Array.from({ length: LANES_FROM }, (_, i) => `k${i}`).filter((k) => k !== "k500" && k !== "k600");
+    expect(seen.filter((k) => k.startsWith("k"))).toEqual(expected);
+  });
+
+  it("clear returns to one map", () => {
+    const table = new KeyTable<number>();
+    for (let i = 0; i <= LANES_FROM; i++) table.set(`k${i}`, i);
+    expect(table.spread).toBe(true);
+    table.clear();
+    expect(table.spread).toBe(false);
+    expect(table.size).toBe(0);
+    expect(table.get("k1")).toBeUndefined();
+    table.set("x", 1);
+    expect([...table.keys()]).toEqual(["x"]);
+  });
+
+  it.each([
+    ["counters", (i: number) => `${i}`],
+    ["padded ids", (i: number) => `key:${i.toString().padStart(8, "0")}`],
+    ["hex sessions", (i: number) => `session:${((i * 2654435761) >>> 0).toString(16)}`],
+    ["an id before a fixed suffix", (i: number) => `user:${i}:profile`],
+    ["an id in the middle of a long key", (i: number) => `tenant:acme:user:${i}:session:data:v2`],
+  ])("spreads %s over every lane, none above 1.3x the mean", (_name, key) => {
+    const counts = new Array<number>(64).fill(0);
+    const n = 64_000;
+    for (let i = 0; i < n; i++) counts[laneOf(key(i))]++;
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    expect(Math.max(...counts)).toBeLessThan((1.3 * n) / 64);
+    expect(laneOf("")).toBe(0);
+    expect(laneOf("a")).toBeGreaterThanOrEqual(0);
+  });
+});
