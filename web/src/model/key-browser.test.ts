@@ -1,0 +1,220 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { createEmbeddedTransport } from "../../../shared/edge/embedded.js";
+import { KeyTtlSchema, KeyType, TtlStatus } from "../../../shared/gen/memorabilia/v1/types_pb.js";
+import {
+  EventClass,
+  type KeyspaceEvent,
+  KeyspaceEventSchema,
+} from "../../../shared/gen/memorabilia/v1/watch_service_pb.js";
+import { createTestStore } from "../../../shared/store/testing.js";
+import { createClients } from "../api/clients.js";
+import { KeyBrowser, SCAN_COUNT } from "./key-browser.js";
+
+/** A browser over a real store in-process (manual clock), with `n` string keys `k:0…`. */
+function setup(n = 0) {
+  const t = createTestStore();
+  for (let i = 0; i < n; i++) t.ok("SET", `k:${i}`, "v");
+  const clients = createClients(createEmbeddedTransport(t.store));
+  const browser = new KeyBrowser(clients, () => t.clock.now());
+  return { ...t, browser };
+}
+
+const ev = (event: string, key: string, cls = EventClass.STRING, ttlMs?: number): KeyspaceEvent =>
+  create(KeyspaceEventSchema, {
+    event,
+    key,
+    class: cls,
+    ...(ttlMs === undefined ? {} : { ttl: create(KeyTtlSchema, { status: TtlStatus.EXPIRES, ttlMs: BigInt(ttlMs) }) }),
+  });
+const keysOf = (b: KeyBrowser) => b.rows().map((r) => r.key);
+
+describe("KeyBrowser paging", () => {
+  it("loads a small keyspace in one load and reports it complete", async () => {
+    const { browser, ok, clock } = setup(3);
+    ok("EXPIRE", "k:1", "60");
+    await browser.reset();
+    expect(browser.done).toBe(true);
+    expect(browser.cursor).toBe("0");
+    expect(browser.size).toBe(3);
+    expect(browser.total).toBe(3);
+    expect(browser.scanned).toBe(3); // exact once complete
+    expect(new Set(keysOf(browser))).toEqual(new Set(["k:0", "k:1", "k:2"]));
+    expect(browser.get("k:1")?.deadline).toBe(clock.now() + 60_000);
+    expect(browser.get("k:0")).toMatchObject({ type: KeyType.STRING, deadline: null, size: 1, liveAt: 0 });
+    expect(await browser.loadMore()).toBeNull(); // nothing left
+  });
+
+  it("pages a big keyspace: a load stops after about a page of rows, the next one continues", async () => {
+    const { browser } = setup(1200);
+    await browser.reset();
+    expect(browser.done).toBe(false);
+    expect(browser.size).toBeGreaterThanOrEqual(200);
+    expect(browser.size).toBeLessThan(1200);
+    expect(browser.scanned).toBe(Math.min(browser.scanCalls * SCAN_COUNT, 1200));
+    expect(browser.total).toBe(1200);
+    let loads = 1;
+    while (!browser.done) {
+      const added = await browser.loadMore();
+      expect(added).toBeGreaterThanOrEqual(0);
+      loads++;
+    }
+    expect(loads).toBeGreaterThan(1);
+    expect(browser.size).toBe(1200);
+    expect(browser.scanned).toBe(1200);
+    expect(new Set(keysOf(browser)).size).toBe(1200); // no duplicates
+  });
+
+  it.each<[string, { pattern: string; type: KeyType }, string[]]>([
+    ["a glob", { pattern: "user:*", type: KeyType.UNSPECIFIED }, ["user:1", "user:2"]],
+    ["a type", { pattern: "", type: KeyType.HASH }, ["h"]],
+    ["both", { pattern: "user:*", type: KeyType.LIST }, ["user:2"]],
+    ["no match", { pattern: "nope*", type: KeyType.UNSPECIFIED }, []],
+  ])("filters by %s", async (_, filter, expected) => {
+    const { browser, ok } = setup();
+    ok("SET", "user:1", "a");
+    ok("RPUSH", "user:2", "x", "y");
+    ok("HSET", "h", "f", "v");
+    await browser.reset(filter);
+    expect(keysOf(browser).sort()).toEqual(expected);
+    expect(browser.filter).toEqual(filter);
+  });
+
+  it("a reset supersedes a load still running: the old load's page is dropped", async () => {
+    const { browser, ok } = setup();
+    ok("SET", "a:1", "x");
+    ok("SET", "b:1", "x");
+    const first = browser.reset({ pattern: "a:*", type: KeyType.UNSPECIFIED });
+    const second = browser.reset({ pattern: "b:*", type: KeyType.UNSPECIFIED });
+    await Promise.all([first, second]);
+    expect(keysOf(browser)).toEqual(["b:1"]);
+    expect(browser.loading).toBe(false);
+  });
+
+  it("notifies subscribers on changes until unsubscribed", async () => {
+    const { browser } = setup(2);
+    let calls = 0;
+    const off = browser.subscribe(() => calls++);
+    await browser.reset();
+    expect(calls).toBeGreaterThanOrEqual(2); // reset, loading, loaded
+    off();
+    const before = calls;
+    browser.forget("k:0");
+    expect(calls).toBe(before);
+    expect(browser.get("k:0")).toBeUndefined();
+  });
+});
+
+describe("KeyBrowser live merge", () => {
+  it.each<[string, KeyspaceEvent[], string[]]>([
+    ["a new key is listed first", [ev("set", "new")], ["new", "k:0", "k:1"]],
+    ["two new keys", [ev("set", "n1"), ev("hset", "n2", EventClass.HASH)], ["n2", "n1", "k:0", "k:1"]],
+    ["del removes", [ev("del", "k:0", EventClass.GENERIC)], ["k:1"]],
+    ["expired removes", [ev("expired", "k:1", EventClass.GENERIC)], ["k:0"]],
+    ["rename_from removes", [ev("rename_from", "k:1", EventClass.GENERIC)], ["k:0"]],
+    ["expire of an unlisted key adds nothing", [ev("expire", "zz", EventClass.GENERIC, 5000)], ["k:0", "k:1"]],
+    ["a TTL already past removes", [ev("set", "k:0", EventClass.STRING, 0)], ["k:1"]],
+  ])("%s", async (_, events, expected) => {
+    const { browser } = setup(2);
+    await browser.reset();
+    browser.applyEvents(events);
+    expect(new Set(keysOf(browser))).toEqual(new Set(expected));
+    // Keys added live come before scanned ones.
+    const live = expected.filter((k) => !k.startsWith("k:")).length;
+    expect(
+      keysOf(browser)
+        .slice(0, live)
+        .every((k) => !k.startsWith("k:")),
+    ).toBe(true);
+  });
+
+  it("lists live keys newest first, before scanned ones", async () => {
+    const { browser, clock } = setup(1);
+    await browser.reset();
+    browser.applyEvents([ev("set", "a")]);
+    clock.advance(10);
+    browser.applyEvents([ev("set", "b")]);
+    expect(keysOf(browser)).toEqual(["b", "a", "k:0"]);
+    expect(browser.get("a")).toMatchObject({ dirty: true, size: -1, type: KeyType.STRING });
+  });
+
+  it("marks a listed key dirty and keeps its TTL bookkeeping", async () => {
+    const { browser, clock } = setup(1);
+    await browser.reset();
+    const now = clock.now();
+    browser.applyEvents([ev("expire", "k:0", EventClass.GENERIC, 5000)]);
+    expect(browser.get("k:0")).toMatchObject({ deadline: now + 5000, dirty: true, type: KeyType.STRING });
+    browser.applyEvents([ev("persist", "k:0", EventClass.GENERIC)]);
+    expect(browser.get("k:0")?.deadline).toBeNull();
+    browser.applyEvents([ev("lpush", "k:0", EventClass.LIST)]);
+    expect(browser.get("k:0")?.type).toBe(KeyType.LIST);
+  });
+
+  it("a live key of another type than the filter's is not added", async () => {
+    const { browser } = setup();
+    await browser.reset({ pattern: "", type: KeyType.HASH });
+    browser.applyEvents([ev("set", "s"), ev("hset", "h", EventClass.HASH), ev("del", "g", EventClass.GENERIC)]);
+    expect(keysOf(browser)).toEqual(["h"]);
+  });
+
+  it("does not notify when no event changed anything", async () => {
+    const { browser } = setup(1);
+    await browser.reset();
+    let calls = 0;
+    browser.subscribe(() => calls++);
+    browser.applyEvents([ev("del", "absent", EventClass.GENERIC), ev("expire", "absent", EventClass.GENERIC, 10)]);
+    expect(calls).toBe(0);
+  });
+
+  it("refreshDirty re-reads type, TTL and size, and drops keys that are gone", async () => {
+    const { browser, ok } = setup();
+    await browser.reset();
+    ok("RPUSH", "l", "a", "b", "c");
+    ok("PEXPIRE", "l", "9000");
+    browser.applyEvents([ev("rpush", "l", EventClass.LIST), ev("set", "ghost")]);
+    await browser.refreshDirty();
+    expect(browser.get("l")).toMatchObject({ type: KeyType.LIST, size: 3, dirty: false });
+    expect(browser.get("l")?.deadline).toBeGreaterThan(0);
+    expect(browser.get("ghost")).toBeUndefined();
+  });
+
+  it("refreshDirty takes at most `limit` keys, those asked for first", async () => {
+    const { browser, ok } = setup();
+    await browser.reset();
+    for (const k of ["a", "b", "c"]) ok("SET", k, "xyz");
+    browser.applyEvents(["a", "b", "c"].map((k) => ev("set", k)));
+    await browser.refreshDirty(["c"], 1);
+    expect(["a", "b", "c"].map((k) => browser.get(k)?.dirty)).toEqual([true, true, false]);
+    expect(browser.get("c")?.size).toBe(3);
+  });
+
+  it("touch lists a key written here at the top and reads it", async () => {
+    const { browser, ok } = setup(1);
+    await browser.reset();
+    ok("SADD", "mine", "m");
+    browser.touch("mine");
+    expect(keysOf(browser)[0]).toBe("mine");
+    await browser.refreshKey("mine");
+    expect(browser.get("mine")).toMatchObject({ type: KeyType.SET, size: 1 });
+  });
+});
+
+describe("KeyBrowser TTL bookkeeping", () => {
+  it("deadlines are local: now + TTL when read, and keys leave when it passes", async () => {
+    const { browser, ok, clock } = setup();
+    ok("SET", "short", "v", "PX", "1500");
+    ok("SET", "long", "v", "EX", "60");
+    ok("SET", "forever", "v");
+    const start = clock.now();
+    await browser.reset();
+    expect(browser.get("short")?.deadline).toBe(start + 1500);
+    expect(browser.get("long")?.deadline).toBe(start + 60_000);
+    expect(browser.expireDue(start + 1499)).toBe(false);
+    expect(browser.size).toBe(3);
+    expect(browser.expireDue(start + 1500)).toBe(true);
+    expect(keysOf(browser).sort()).toEqual(["forever", "long"]);
+    clock.advance(60_000);
+    expect(browser.expireDue()).toBe(true); // defaults to the injected clock
+    expect(keysOf(browser)).toEqual(["forever"]);
+  });
+});
