@@ -40,6 +40,12 @@ export function formatTtl(deadline: number | null, now: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/**
+ * Milliseconds from `now` to just past the next whole second: countdowns tick on the clock's
+ * seconds, so every cell changes together and a rounded-up TTL never shows a second too long.
+ */
+export const untilNextSecond = (now: number): number => 1000 - (now % 1000) + 5;
+
 /** A key's size for the size column: bytes for strings, elements otherwise. */
 export function formatSize(type: KeyType, size: number): string {
   if (type === KeyType.STRING) return formatBytes(size);

@@ -1,4 +1,4 @@
-import { formatTtl } from "../model/format.js";
+import { formatTtl, untilNextSecond } from "../model/format.js";
 
 /**
  * The one timer of the console's countdowns: every second it rewrites the text of the TTL cells
@@ -15,9 +15,8 @@ export function startTtlTicker(root: ParentNode, onTick: (now: number) => void):
       if (el.textContent !== text) el.textContent = text;
     }
     onTick(now);
-    // Aligned to the next whole second of the clock, so all cells change together.
-    timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+    timer = setTimeout(tick, untilNextSecond(Date.now()));
   };
-  timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+  timer = setTimeout(tick, untilNextSecond(Date.now()));
   return () => clearTimeout(timer);
 }
