@@ -20,7 +20,17 @@ async function main(): Promise<void> {
     process.stdout.write(`${helpText()}\n`);
     return;
   }
-  const server = await startServer(loaded.config);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(loaded.config);
+  } catch (error) {
+    // Bad tokens, a data dir that must not be loaded (--on-corrupt-tail=refuse): say why, exit 2.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`memorabilia: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   server.app.log.info(`Memorabilia is serving gRPC, gRPC-Web and Connect, and the console, at ${server.url}`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,0 +1,136 @@
+/**
+ * Limits (each configurable, each with a clear error) and recovery of a damaged data dir at the
+ * process level (the unit suite in server/persistence covers every damage case in detail).
+ */
+import { readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import * as http2 from "node:http2";
+import { join } from "node:path";
+import { Code, type Transport } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServerProcess } from "../support/server-process.js";
+import { commandClient, tempDir, transports } from "./support.js";
+
+describe("limits", () => {
+  let server: ServerProcess;
+  let exec: ReturnType<typeof commandClient>;
+  beforeAll(async () => {
+    server = await startServerProcess([
+      "--max-key-bytes",
+      "100",
+      "--max-value-bytes",
+      "1000",
+      "--max-args",
+      "50",
+      "--max-scan-count",
+      "100",
+      "--max-streams-per-connection",
+      "4",
+      "--maxmemory",
+      "200000",
+    ]);
+    exec = commandClient(transports(server.url)[0]?.[1] as Transport);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it.each([
+    ["key size", ["SET", "k".repeat(101), "v"], /ERR key exceeds the maximum size \(100 bytes\)/],
+    ["value size", ["SET", "k", "v".repeat(1001)], /ERR argument exceeds the maximum size \(1000 bytes\)/],
+    [
+      "elements per command",
+      ["RPUSH", "l", ...Array.from({ length: 60 }, (_, i) => String(i))],
+      /ERR too many arguments \(62 > max 50\)/,
+    ],
+    ["SCAN COUNT", ["SCAN", "0", "COUNT", "101"], /ERR COUNT exceeds the maximum \(100\)/],
+  ])("%s: RESOURCE_EXHAUSTED with a message that names the limit", async (_name, argv, message) => {
+    const e = await exec(...argv).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: Code.ResourceExhausted });
+    expect((e as Error).message).toMatch(message);
+    expect(await exec("SET", "k".repeat(100), "v".repeat(1000))).toBe("OK");
+  });
+
+  it("maxmemory (noeviction): writes that grow memory get OOM, reads and deletes still work", async () => {
+    const value = "x".repeat(900);
+    let oom: unknown;
+    for (let i = 0; i < 400 && oom === undefined; i++)
+      oom = await exec("SET", `m${i}`, value).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(oom).toMatchObject({ code: Code.ResourceExhausted });
+    expect((oom as Error).message).toMatch(/OOM command not allowed when used memory > 'maxmemory'/);
+    expect(await exec("GET", "m0")).toBe(value);
+    expect(await exec("DEL", "m0", "m1", "m2", "m3", "m4")).toBe(5);
+    expect(await exec("SET", "m0", value)).toBe("OK");
+  });
+
+  it("streams per connection: the fifth concurrent stream on one HTTP/2 connection is refused", async () => {
+    const session = http2.connect(server.url);
+    session.on("error", () => {});
+    await new Promise((r) => session.once("remoteSettings", r));
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(4);
+    const open = Array.from({ length: 4 }, () => {
+      const s = session.request({
+        ":method": "POST",
+        ":path": "/grpc.health.v1.Health/Watch",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      s.on("error", () => {});
+      s.end(Buffer.from([0, 0, 0, 0, 0]));
+      return s;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const fifth = session.request({
+      ":method": "POST",
+      ":path": "/grpc.health.v1.Health/Watch",
+      "content-type": "application/grpc",
+    });
+    const outcome = await new Promise<string>((resolve) => {
+      fifth.on("error", (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`));
+      fifth.on("response", () => resolve("response"));
+      setTimeout(() => resolve("pending"), 1500);
+      fifth.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+    // Node's client refuses locally past the server's SETTINGS limit; other clients get REFUSED_STREAM.
+    expect(outcome).not.toBe("response");
+    for (const s of open) s.close();
+    session.close();
+  });
+});
+
+describe("recovery of a damaged data dir (process level)", () => {
+  const dir = tempDir("recover");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("a torn log tail: refuse stops the start and says where; truncate loads the prefix and logs the drop", async () => {
+    const a = await startServerProcess(["--data-dir", dir, "--fsync", "always"]);
+    const exec = commandClient(transports(a.url)[0]?.[1] as Transport);
+    for (let i = 0; i < 20; i++) await exec("SET", `r${i}`, `v${i}`, "PX", "3600000");
+    await exec("SET", "due", "x", "PX", "300");
+    await a.stop("SIGKILL");
+    const log = join(dir, readdirSync(dir).find((f) => f.endsWith(".log")) as string);
+    truncateSync(log, statSync(log).size - 7);
+    await new Promise((r) => setTimeout(r, 400)); // "due" passes its deadline while the server is down
+
+    const refused = await startServerProcess(["--data-dir", dir, "--on-corrupt-tail", "refuse"]).catch(
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(/exited with 2/);
+    expect(refused).toMatch(/log-1\.log: incomplete frame .* at offset \d+; \d+ bytes after it cannot be loaded/);
+
+    const b = await startServerProcess(["--data-dir", dir]);
+    try {
+      const drop = b.logs.find((l) => l.includes("dropped"));
+      expect(drop).toMatch(/"offset":\d+,"droppedBytes":\d+/);
+      const e2 = commandClient(transports(b.url)[0]?.[1] as Transport);
+      expect(await e2("DBSIZE")).toBe(20);
+      expect(await e2("GET", "r19")).toBe("v19");
+      expect(Number(await e2("PTTL", "r0"))).toBeGreaterThan(3_590_000);
+      expect(await e2("EXISTS", "due")).toBe(0);
+    } finally {
+      await b.stop();
+    }
+  }, 60_000);
+});
