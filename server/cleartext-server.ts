@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { installFastLane } from "./grpc-fast-lane.js";
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -21,6 +22,8 @@ export interface CleartextServerOptions {
   readonly maxConcurrentStreams?: number;
   /** Called for each new connection with its protocol, for metrics. */
   readonly onConnection?: (protocol: "h1" | "h2c") => void;
+  /** Offered each HTTP/2 stream before the handler; returns true when it served it (the gRPC fast lane). */
+  readonly fastLane?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
 }
 
 /** A `net.Server` serving HTTP/1.1 and HTTP/2 prior knowledge (h2c) on one port. */
@@ -49,6 +52,7 @@ export function createCleartextServer(handler: DualHandler, options: CleartextSe
     { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 1000 } },
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
+  if (options.fastLane) installFastLane(h2, options.fastLane);
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {
     sessions.add(session);

@@ -194,11 +194,14 @@ export async function startEtcd(binary: string): Promise<Started> {
 }
 
 /** Starts the Memorabilia server (`server/main.ts` under tsx) on a free loopback port. */
-export async function startMemorabilia(extraArgs: readonly string[] = []): Promise<Started> {
+export async function startMemorabilia(
+  extraArgs: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
+): Promise<Started> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "server/main.ts", "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
+    [...nodeArgs, "--import", "tsx", "server/main.ts", "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
     { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const ready = waitForLine(child, /Server listening at (\S+?)"/, "memorabilia server");

@@ -1,0 +1,349 @@
+/**
+ * A fast lane for unary gRPC calls over HTTP/2.
+ *
+ * Through Fastify + connect-fastify, one unary gRPC call costs ~0.3 ms of server CPU: the compat
+ * request/response objects, Fastify's request and reply, connect's async-iterable pipeline (a
+ * dozen async generators per call), header copies, and a DOMException built when the call's
+ * signal is aborted at the end. A bare `node:http2` reply costs ~0.02 ms.
+ *
+ * This lane takes a unary call straight off the HTTP/2 stream and runs it with connect's own
+ * pieces — the same service implementation (`createServiceImplSpec`), the same handler context
+ * (`createHandlerContext`: deadline timer, linked signals), the same interceptor chain
+ * (`invokeUnaryImplementation`: auth, metrics, protected mode, durability), the same serializers
+ * (`createMethodSerializationLookup`, with readMaxBytes/writeMaxBytes), the same timeout parsing
+ * (`parseTimeout`, with the max-timeout cap), the same response-compression negotiation and the
+ * same error trailers (`setTrailerStatus`: grpc-status, grpc-message, grpc-status-details-bin and
+ * the error's metadata such as memorabilia-error-code). Only the transport plumbing is new.
+ *
+ * Everything it does not take goes the normal way: streams, gRPC-Web, Connect, JSON, compressed
+ * requests (`grpc-encoding` other than identity), requests with an `Origin` (CORS), unknown paths,
+ * and services registered with per-service options.
+ */
+import type * as http2 from "node:http2";
+import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ContextValues,
+  createHandlerContext,
+  createServiceImplSpec,
+  type Interceptor,
+} from "@connectrpc/connect";
+import {
+  type Compression,
+  compressionNegotiate,
+  createMethodSerializationLookup,
+  envelopeCompress,
+  invokeUnaryImplementation,
+  validateUniversalHandlerOptions,
+} from "@connectrpc/connect/protocol";
+import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+
+/** Options of {@link createGrpcFastLane}: the same values the connect-fastify plugin gets. */
+export interface GrpcFastLaneOptions {
+  readonly interceptors: readonly Interceptor[];
+  readonly readMaxBytes: number;
+  readonly maxTimeoutMs: number;
+  /** Aborted when the shutdown deadline passes (in-flight calls are cancelled). */
+  readonly shutdownSignal?: AbortSignal;
+  /** The context values of a call from this remote address. */
+  readonly contextValues?: (remoteAddress: string | undefined) => ContextValues;
+  /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
+  readonly acceptCompression?: readonly Compression[];
+}
+
+/** The lane: records the routes, then takes the HTTP/2 streams it can serve. */
+export interface GrpcFastLane {
+  /** Wraps a router: services registered through it are served by the router and by the lane. */
+  record(router: ConnectRouter): ConnectRouter;
+  /** Serves the stream and returns true, or returns false (nothing touched) for the normal path. */
+  handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /** The request paths served (for tests and metrics). */
+  readonly paths: ReadonlySet<string>;
+}
+
+type UnarySpec = ReturnType<typeof createServiceImplSpec>["methods"][string] & { kind: "unary" };
+
+interface Route {
+  readonly spec: UnarySpec;
+  readonly service: DescService;
+  readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
+}
+
+/** The reason the call's signal is aborted with once it has finished (connect builds a DOMException each time). */
+const FINISHED = new ConnectError("the call has finished", Code.Canceled);
+
+const RST_NAMES: Record<number, [string, Code]> = {
+  0x1: ["PROTOCOL_ERROR", Code.Internal],
+  0x2: ["INTERNAL_ERROR", Code.Internal],
+  0x3: ["FLOW_CONTROL_ERROR", Code.Internal],
+  0x4: ["SETTINGS_TIMEOUT", Code.Internal],
+  0x6: ["FRAME_SIZE_ERROR", Code.Internal],
+  0x7: ["REFUSED_STREAM", Code.Unavailable],
+  0x8: ["CANCEL", Code.Canceled],
+  0x9: ["COMPRESSION_ERROR", Code.Internal],
+  0xa: ["CONNECT_ERROR", Code.Internal],
+  0xb: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
+  0xc: ["INADEQUATE_SECURITY", Code.PermissionDenied],
+  0xd: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
+};
+
+/** As connect-node maps a client's RST_STREAM code to the signal's reason. */
+function resetError(rstCode: number): ConnectError | undefined {
+  const e = RST_NAMES[rstCode];
+  return e && new ConnectError(`http/2 stream closed with error code ${e[0]} (0x${rstCode.toString(16)})`, e[1]);
+}
+
+const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/** As shared/api/decode-errors.ts rewrites them on the normal path: undecodable input is INVALID_ARGUMENT. */
+const DECODE_FAILURE = /^(parse binary|decompression failed)/;
+
+/** Creates the lane; `record` the routes before serving. */
+export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
+  const opt = validateUniversalHandlerOptions({
+    readMaxBytes: options.readMaxBytes,
+    maxTimeoutMs: options.maxTimeoutMs,
+    interceptors: [...options.interceptors],
+    acceptCompression: [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])],
+  });
+  const routes = new Map<string, Route>();
+  const paths = new Set<string>();
+
+  const add = (service: DescService, impl: unknown): void => {
+    const spec = createServiceImplSpec(service, impl as never);
+    for (const m of Object.values(spec.methods)) {
+      if (m.kind !== "unary") continue;
+      const path = `/${service.typeName}/${m.method.name}`;
+      const serialization = createMethodSerializationLookup(m.method as DescMethodUnary, undefined, undefined, opt);
+      routes.set(path, { spec: m as UnarySpec, service, serialization });
+      paths.add(path);
+    }
+  };
+
+  const record = (router: ConnectRouter): ConnectRouter => {
+    const wrapped: ConnectRouter = {
+      get handlers() {
+        return router.handlers;
+      },
+      service(service, impl, serviceOptions) {
+        // Per-service options (protocols, limits) would change the semantics: leave those to connect.
+        if (serviceOptions === undefined) add(service, impl);
+        router.service(service, impl, serviceOptions);
+        return wrapped;
+      },
+      rpc(method, impl, rpcOptions) {
+        router.rpc(method, impl, rpcOptions);
+        return wrapped;
+      },
+    };
+    return wrapped;
+  };
+
+  const handle = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
+    if (headers[":method"] !== "POST") return false;
+    const type = headers["content-type"];
+    if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
+    const encoding = headers["grpc-encoding"];
+    if (encoding !== undefined && encoding !== "identity") return false;
+    if (headers.origin !== undefined) return false;
+    // The server's Host check (a 400 for an invalid authority) lives in a Fastify hook: leave
+    // anything but a plain host[:port] to it.
+    const authority = headers[":authority"];
+    if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return false;
+    const route = routes.get(headers[":path"] as string);
+    if (route === undefined) return false;
+    void serve(route, stream, headers);
+    return true;
+  };
+
+  async function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
+    const requestHeader = new Headers();
+    for (const k in headers) {
+      if (k.charCodeAt(0) === 58 /* : */) continue;
+      const v = headers[k];
+      if (typeof v === "string") requestHeader.append(k, v);
+      else if (Array.isArray(v)) for (const e of v) requestHeader.append(k, e);
+    }
+    const timeout = parseTimeout(requestHeader.get("grpc-timeout"), opt.maxTimeoutMs);
+    const socket = stream.session?.socket;
+    const context = createHandlerContext({
+      ...route.spec,
+      service: route.service,
+      requestMethod: "POST",
+      protocolName: "grpc",
+      timeoutMs: timeout.timeoutMs,
+      shutdownSignal: options.shutdownSignal,
+      requestHeader,
+      url: `http://${headers[":authority"]}${headers[":path"]}`,
+      responseHeader: { "content-type": "application/grpc+proto" },
+      responseTrailer: { "grpc-status": "0" },
+      contextValues: options.contextValues?.(socket?.remoteAddress),
+    });
+    let finished = false;
+    stream.once("close", () => {
+      if (!finished) context.abort(resetError(stream.rstCode) ?? FINISHED);
+    });
+    const compression = compressionNegotiate(
+      opt.acceptCompression,
+      null,
+      requestHeader.get("grpc-accept-encoding"),
+      "grpc-accept-encoding",
+    );
+    if (compression.response) context.responseHeader.set("grpc-encoding", compression.response.name);
+    let body: Uint8Array | undefined;
+    try {
+      if (timeout.error) throw timeout.error;
+      const input = await readSingleMessage(stream, opt.readMaxBytes, route.serialization);
+      const output = await invokeUnaryImplementation(route.spec, context, input as never, opt.interceptors);
+      let env: { flags: number; data: Uint8Array } = { flags: 0, data: route.serialization.getO(true).serialize(output) };
+      // envelopeCompress compresses from compressMinBytes on; below it, skip its await.
+      if (compression.response && env.data.byteLength >= opt.compressMinBytes)
+        env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
+      body = frame(env.flags, env.data);
+    } catch (error) {
+      setTrailerStatus(
+        context.responseTrailer,
+        error instanceof ConnectError
+          ? error
+          : new ConnectError("internal error", Code.Internal, undefined, undefined, error),
+      );
+      const t = context.responseTrailer;
+      if (t.get("grpc-status") === "13" && DECODE_FAILURE.test(safeDecode(t.get("grpc-message") ?? "")))
+        t.set("grpc-status", "3");
+    }
+    finished = true;
+    context.abort(FINISHED); // stops the deadline timer and unlinks the shutdown signal
+    if (stream.destroyed || stream.closed) return;
+    // As connect-node writes it: HEADERS, the message (if any), then the trailers.
+    const out: http2.OutgoingHttpHeaders = { ":status": 200 };
+    context.responseHeader.forEach((v, k) => {
+      out[k] = v;
+    });
+    const trailers: http2.OutgoingHttpHeaders = {};
+    context.responseTrailer.forEach((v, k) => {
+      trailers[k] = v;
+    });
+    stream.once("wantTrailers", () => {
+      stream.sendTrailers(trailers);
+      // As the cleartext server does for a reply sent before the body was read (an oversized
+      // message): RST_STREAM(NO_ERROR) tells the client to stop sending.
+      if (!stream.readableEnded && !stream.destroyed) stream.close(0 /* NGHTTP2_NO_ERROR */);
+    });
+    stream.on("error", () => {});
+    stream.respond(out, { waitForTrailers: true });
+    if (body) stream.end(body);
+    else stream.end();
+  }
+
+  return { record, handle, paths };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Puts the lane in front of an HTTP/2 server's compat layer: each new stream is offered to the
+ * lane first, and goes to the compat `request` handling (Fastify) when the lane declines.
+ */
+export function installFastLane(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  handle: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean,
+): void {
+  const compat = server.listeners("stream") as ((...args: unknown[]) => void)[];
+  server.removeAllListeners("stream");
+  server.on("stream", function (this: unknown, stream, headers, ...rest) {
+    if (handle(stream, headers)) return;
+    for (const l of compat) l.call(server, stream, headers, ...rest);
+  });
+}
+
+function frame(flags: number, data: Uint8Array): Buffer {
+  const b = Buffer.allocUnsafe(5 + data.byteLength);
+  b[0] = flags;
+  b.writeUInt32BE(data.byteLength, 1);
+  b.set(data, 5);
+  return b;
+}
+
+/**
+ * Reads the request body as connect's gRPC handler does: envelopes checked against readMaxBytes
+ * as soon as their header arrives, a compressed flag refused (identity only on this lane),
+ * exactly one message, then parsed with the method's serializer.
+ */
+function readSingleMessage(
+  stream: http2.ServerHttp2Stream,
+  readMaxBytes: number,
+  serialization: Route["serialization"],
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let checked = false;
+    const fail = (e: unknown) => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("aborted", onAborted);
+      reject(e);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (!checked && total >= 5) {
+        checked = true;
+        const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+        const length = head.readUInt32BE(1);
+        if (length > readMaxBytes)
+          return fail(
+            new ConnectError(
+              `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+              Code.ResourceExhausted,
+            ),
+          );
+      }
+    };
+    const onAborted = () => fail(new ConnectError("the operation was aborted", Code.Canceled));
+    const onEnd = () => {
+      stream.off("aborted", onAborted);
+      try {
+        const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        const envs: { flags: number; data: Uint8Array }[] = [];
+        let off = 0;
+        while (off + 5 <= buf.length) {
+          const length = buf.readUInt32BE(off + 1);
+          if (length > readMaxBytes)
+            throw new ConnectError(
+              `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+              Code.ResourceExhausted,
+            );
+          if (off + 5 + length > buf.length) break;
+          envs.push({ flags: buf[off] as number, data: buf.subarray(off + 5, off + 5 + length) });
+          off += 5 + length;
+        }
+        if (off !== buf.length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+        if (envs.length === 0)
+          throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+        const env = envs[0] as { flags: number; data: Uint8Array };
+        // A compressed flag without grpc-encoding: connect's envelopeDecompress error, verbatim.
+        if ((env.flags & 1) === 1)
+          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+        const message = serialization.getI(true).parse(env.data);
+        if (envs.length > 1)
+          throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+        resolve(message);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    stream.on("data", onData);
+    stream.once("end", onEnd);
+    stream.once("aborted", onAborted);
+  });
+}

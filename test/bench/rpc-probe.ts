@@ -1,0 +1,135 @@
+/**
+ * A focused probe of server-side RPC cost: starts the Memorabilia server, drives it with a cheap
+ * raw `node:http2` gRPC client (pre-encoded requests, so the client is not the bottleneck) or the
+ * connect-node client, and prints ops/s and server CPU µs per call from /proc/PID/stat.
+ *
+ *   tsx test/bench/rpc-probe.ts [--calls=20000] [--concurrency=50] [--rounds=3] [--prof=DIR] [--only=a,b]
+ */
+import * as http2 from "node:http2";
+import { parseArgs } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { HealthCheckRequestSchema, Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import {
+  GetRequestSchema,
+  MGetRequestSchema,
+  MSetRequestSchema,
+  SetRequestSchema,
+  StringsService,
+} from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { cpuMs, startMemorabilia, stopAll } from "./processes.js";
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "50" },
+    rounds: { type: "string", default: "3" },
+    prof: { type: "string" },
+    only: { type: "string" },
+  },
+});
+const CALLS = Number(values.calls);
+const CONC = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
+
+function frame(bytes: Uint8Array): Buffer {
+  const b = Buffer.alloc(5 + bytes.length);
+  b.writeUInt32BE(bytes.length, 1);
+  b.set(bytes, 5);
+  return b;
+}
+
+/** A raw gRPC unary call over one shared h2 session: resolves with grpc-status. */
+function rawUnary(session: http2.ClientHttp2Session, path: string, body: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc+proto",
+      te: "trailers",
+    });
+    let status = "";
+    s.on("trailers", (t) => {
+      status = String(t["grpc-status"]);
+    });
+    s.on("response", (h) => {
+      if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+    });
+    s.on("data", () => {});
+    s.on("end", () => (status === "0" ? resolve(status) : reject(new Error(`grpc-status ${status}`))));
+    s.on("error", reject);
+    s.end(body);
+  });
+}
+
+async function run(call: (i: number) => Promise<unknown>, pid: number, ops: number) {
+  let next = 0;
+  const c0 = cpuMs(pid) as number;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (next < CALLS) await call(next++);
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  const cpu = (cpuMs(pid) as number) - c0;
+  return { opsPerS: (CALLS * ops) / s, usPerCall: (cpu * 1000) / CALLS, cpuShare: cpu / 1000 / s };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main() {
+  const nodeArgs = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
+  const m = await startMemorabilia([], nodeArgs);
+  const url = m.url;
+  const session = http2.connect(url);
+  const g = createClient(StringsService, createGrpcTransport({ baseUrl: url }));
+  const h = createClient(Health, createGrpcTransport({ baseUrl: url }));
+  const cs = createClient(StringsService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
+  const health = frame(toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "" })));
+  const get = frame(toBinary(GetRequestSchema, create(GetRequestSchema, { key: "bench:1" })));
+  const set = frame(toBinary(SetRequestSchema, create(SetRequestSchema, { key: "bench:1", value: new Uint8Array(8) })));
+  const keys = Array.from({ length: 100 }, (_, j) => `bench:${j}`);
+  const mset = frame(
+    toBinary(MSetRequestSchema, create(MSetRequestSchema, { entries: keys.map((key) => ({ key, value: new Uint8Array(8) })) })),
+  );
+  const mget = frame(toBinary(MGetRequestSchema, create(MGetRequestSchema, { keys })));
+  const S = "/memorabilia.v1.StringsService";
+  const workloads: [string, (i: number) => Promise<unknown>, number][] = [
+    ["raw-h2 Health.Check", () => rawUnary(session, "/grpc.health.v1.Health/Check", health), 1],
+    ["raw-h2 Get", () => rawUnary(session, `${S}/Get`, get), 1],
+    ["raw-h2 Set", () => rawUnary(session, `${S}/Set`, set), 1],
+    ["raw-h2 MSet x100", () => rawUnary(session, `${S}/MSet`, mset), 100],
+    ["raw-h2 MGet x100", () => rawUnary(session, `${S}/MGet`, mget), 100],
+    ["connect-node gRPC Get", (i) => g.get({ key: `bench:${i % 100}` }), 1],
+    ["connect-node gRPC Health", () => h.check({ service: "" }), 1],
+    ["connect-node Connect h1 Get", (i) => cs.get({ key: `bench:${i % 100}` }), 1],
+  ];
+  const only = values.only?.split(",");
+  const chosen = workloads.filter(([n]) => !only || only.some((o) => n.includes(o)));
+  const results = new Map<string, { o: number[]; u: number[]; c: number[] }>();
+  for (const [name, call] of chosen) await call(0); // warm up connections
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, call, ops] of chosen) {
+      const x = await run(call, m.pid, ops);
+      const e = results.get(name) ?? { o: [], u: [], c: [] };
+      e.o.push(x.opsPerS);
+      e.u.push(x.usPerCall);
+      e.c.push(x.cpuShare);
+      results.set(name, e);
+    }
+  }
+  for (const [name, e] of results)
+    console.log(
+      `${name.padEnd(30)} ops/s ${median(e.o).toFixed(0).padStart(7)}  server µs/call ${median(e.u).toFixed(1).padStart(6)}  server core share ${median(e.c).toFixed(2)}`,
+    );
+  session.close();
+  await stopAll();
+}
+
+main().catch(async (e) => {
+  console.error(e);
+  await stopAll();
+  process.exit(1);
+});
