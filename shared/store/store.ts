@@ -8,7 +8,7 @@ import {
   type ElementCursor,
   type Limits,
 } from "./command.js";
-import { createCommandTable } from "./commands.js";
+import { ALL_COMMANDS, createCommandTable } from "./commands.js";
 import { CursorRegistry } from "./cursor-registry.js";
 import { StoreError, wrongArity } from "./errors.js";
 import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
@@ -23,6 +23,24 @@ import { runTransaction, type TransactionHost } from "./transaction.js";
 export type Arg = string | Uint8Array;
 
 const EMPTY_ARGV: readonly Bytes[] = [];
+const BUILTIN_GET = ALL_COMMANDS.find((c) => c.name === "GET");
+const BUILTIN_SET = ALL_COMMANDS.find((c) => c.name === "SET");
+
+/** Options of the typed {@link Store.set}: SET's options, as values. */
+export interface SetOptions {
+  /** Time to live in milliseconds (`PX`). */
+  readonly px?: number;
+  /** Absolute deadline in ms since the epoch (`PXAT`). */
+  readonly pxat?: number;
+  /** Only set when the key does not exist (`NX`). */
+  readonly nx?: boolean;
+  /** Only set when the key exists (`XX`). */
+  readonly xx?: boolean;
+  /** Keep the key's time to live (`KEEPTTL`). */
+  readonly keepTtl?: boolean;
+  /** Reply with the old value (`GET`). */
+  readonly get?: boolean;
+}
 
 function keyTooLong(limits: Limits): StoreError {
   return new StoreError("LIMIT", `ERR key exceeds the maximum size (${limits.maxKeyBytes} bytes)`);
@@ -76,6 +94,8 @@ export class Store {
   /** The command table, by upper- and lower-case name. */
   readonly commands: ReadonlyMap<string, CommandSpec>;
   private readonly table: Map<string, CommandSpec>;
+  private readonly getSpec: CommandSpec | undefined;
+  private readonly setSpec: CommandSpec | undefined;
   private readonly sweeper: Sweeper;
   private readonly random: () => number;
   private readonly elementCursors = new CursorRegistry<ElementCursor>();
@@ -108,7 +128,10 @@ export class Store {
   private readonly syncCall = (view: KeyView): Reply | Promise<Reply> => {
     let ctx = this.syncContext;
     if (ctx === undefined || ctx.db !== view) ctx = this.syncContext = this.context(view, this.syncNow, this.notifyBus);
-    else ctx.now = this.syncNow;
+    else {
+      ctx.now = this.syncNow;
+      ctx.limits = this.limits; // setLimits replaces the object
+    }
     return (this.syncSpec as CommandSpec).handler(ctx, this.syncArgv);
   };
 
@@ -127,6 +150,9 @@ export class Store {
       });
     this.table = createCommandTable(options.commands);
     this.commands = this.table;
+    // The typed get/set run the built-in GET/SET only (a replaced command goes through run()).
+    this.getSpec = this.table.get("GET") === BUILTIN_GET ? BUILTIN_GET : undefined;
+    this.setSpec = this.table.get("SET") === BUILTIN_SET ? BUILTIN_SET : undefined;
     this.sweeper = new Sweeper(this.repository, this.clock, options.sweep);
   }
 
@@ -211,28 +237,98 @@ export class Store {
           throw error;
         });
       }
-      const now = this.clock.now();
-      this.now = now;
-      if (this.depth !== 0) {
-        // Re-entrant (a listener runs a command while one runs): a context of its own.
-        return this.repository.atomic(null, now, (view) =>
-          spec.handler(this.context(view, now, this.notifyBus), argv),
-        ) as Reply;
-      }
-      // The common case: one reused context and one reused callback, no allocation per command.
-      this.syncSpec = spec;
-      this.syncArgv = argv;
-      this.syncNow = now;
-      this.depth++;
-      try {
-        return this.repository.atomic(null, now, this.syncCall) as Reply;
-      } finally {
-        this.depth--;
-        this.syncArgv = EMPTY_ARGV;
-      }
+      return this.runSync(spec, argv);
     } catch (error) {
       this.errorCount++;
       throw error;
+    }
+  }
+
+  /**
+   * GET key, typed, for embedded use: exactly `run(["GET", key])` (limits, admission, lazy expiry,
+   * counters, events and errors are the command's own), minus resolving the name and checking the
+   * arity. `key` is a byte string ({@link Bytes}; ASCII text is its own bytes). Throws a
+   * `TypeError` when the repository is asynchronous, as {@link execSync} does.
+   */
+  get(key: Bytes): Bytes | null {
+    const spec = this.getSpec;
+    const argv = ["GET", key];
+    if (spec === undefined || !this.fastPath(2, key, key)) return this.runSlow(argv) as Bytes | null;
+    this.commandCount++;
+    try {
+      return this.runSync(spec, argv) as Bytes | null;
+    } catch (error) {
+      this.errorCount++;
+      throw error;
+    }
+  }
+
+  /**
+   * SET key value [options], typed, for embedded use: exactly `run(["SET", key, value, …])` with
+   * the options as SET's tokens (`PX`, `PXAT`, `NX`, `XX`, `KEEPTTL`, `GET`), minus resolving the
+   * name and checking the arity. Replies as SET does: `OK`, null when NX/XX refused, or the old
+   * value with `get`. Throws a `TypeError` when the repository is asynchronous.
+   */
+  set(key: Bytes, value: Bytes, options?: SetOptions): Reply {
+    const argv = ["SET", key, value];
+    if (options !== undefined) {
+      if (options.px !== undefined) argv.push("PX", String(options.px));
+      if (options.pxat !== undefined) argv.push("PXAT", String(options.pxat));
+      if (options.nx) argv.push("NX");
+      if (options.xx) argv.push("XX");
+      if (options.keepTtl) argv.push("KEEPTTL");
+      if (options.get) argv.push("GET");
+    }
+    const spec = this.setSpec;
+    if (spec === undefined || !this.fastPath(argv.length, key, value)) return this.runSlow(argv);
+    this.commandCount++;
+    try {
+      return this.runSync(spec, argv);
+    } catch (error) {
+      this.errorCount++;
+      throw error;
+    }
+  }
+
+  /** True when a typed call may skip resolve(): synchronous, no admission hook, within the limits. */
+  private fastPath(args: number, key: Bytes, value: Bytes): boolean {
+    const limits = this.limits;
+    return (
+      this.admit === undefined &&
+      args <= limits.maxArgs &&
+      this.repository.synchronous &&
+      key.length <= limits.maxKeyBytes &&
+      key.length <= limits.maxValueBytes &&
+      value.length <= limits.maxValueBytes
+    );
+  }
+
+  /** A typed call through run() (errors, admission and limits exactly as the command's). */
+  private runSlow(argv: readonly Bytes[]): Reply {
+    if (!this.repository.synchronous) throw new TypeError("get/set need a synchronous repository");
+    return this.run(argv) as Reply;
+  }
+
+  /** Runs a resolved command on the synchronous repository; the caller counts it and its errors. */
+  private runSync(spec: CommandSpec, argv: readonly Bytes[]): Reply {
+    const now = this.clock.now();
+    this.now = now;
+    if (this.depth !== 0) {
+      // Re-entrant (a listener runs a command while one runs): a context of its own.
+      return this.repository.atomic(null, now, (view) =>
+        spec.handler(this.context(view, now, this.notifyBus), argv),
+      ) as Reply;
+    }
+    // The common case: one reused context and one reused callback, no allocation per command.
+    this.syncSpec = spec;
+    this.syncArgv = argv;
+    this.syncNow = now;
+    this.depth++;
+    try {
+      return this.repository.atomic(null, now, this.syncCall) as Reply;
+    } finally {
+      this.depth--;
+      this.syncArgv = EMPTY_ARGV;
     }
   }
 
