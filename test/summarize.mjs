@@ -9,7 +9,8 @@ const vitest = "test-results/vitest.json";
 if (existsSync(vitest)) {
   const r = JSON.parse(readFileSync(vitest, "utf8"));
   passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  // A test file that fails to load has no failed test of its own: count it once.
+  failed += (r.numFailedTests ?? 0) || (r.numFailedTestSuites ?? 0);
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 }
 const pw = "test-results/playwright.json";
