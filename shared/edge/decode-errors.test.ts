@@ -5,7 +5,7 @@ import { createEdgeApp } from "./edge-app.js";
 const MALFORMED = Uint8Array.from([0x0a, 0x64, 0x41, 0x42]);
 const URL_SET = "http://edge.test/memorabilia.v1.StringsService/Set";
 
-function grpcWebFrame(message: Uint8Array): Uint8Array {
+function grpcWebFrame(message: Uint8Array): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(5 + message.length);
   new DataView(out.buffer).setUint32(1, message.length);
   out.set(message, 5);
