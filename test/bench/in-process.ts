@@ -66,7 +66,21 @@ function coreTargets(): Target[] {
       },
     },
   };
-  return [exec, run];
+  // The typed API: store.get/set, the same commands without name resolution or argv conversion.
+  const typed: Target = {
+    name: "core typed",
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.set(keys[(start + i) % m] as string, VALUE);
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) loaded.get(keys[(start + i) % m] as string);
+      },
+    },
+  };
+  return [exec, run, typed];
 }
 
 function mapTarget(): Target {

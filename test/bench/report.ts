@@ -56,7 +56,7 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
   for (const op of ["GET", "SET"]) {
     const map = med("in-process", op, "Map");
     const lru = med("in-process", op, "lru-cache TTL");
-    for (const core of ["core execSync", "core run"]) {
+    for (const core of ["core execSync", "core run", "core typed"]) {
       const c = med("in-process", op, core);
       if (c === undefined || map === undefined || lru === undefined) continue;
       const r = c / map;
