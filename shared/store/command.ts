@@ -99,6 +99,14 @@ export interface CommandSpec extends CommandInfo {
   handler(ctx: CommandContext, argv: readonly Bytes[]): Reply;
 }
 
+/**
+ * The key spec and group of a command whose only key is `argv[1]` (most data-type commands), to
+ * spread into its {@link CommandSpec}: `{ name, arity, flags, ...oneKey("list"), … }`.
+ */
+export function oneKey<G extends CommandGroup>(group: G) {
+  return { firstKey: 1, lastKey: 1, step: 1, group } as const;
+}
+
 /** The keys a command touches, from its key spec. */
 export function commandKeys(spec: CommandSpec, argv: readonly Bytes[]): Bytes[] {
   if (spec.keys) return spec.keys(argv);

@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import type { CommandContext, CommandSpec } from "./command.js";
+import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
 import { genericError, notInteger, StoreError, syntaxError, wrongArity } from "./errors.js";
 import { encodingOf } from "./object-info.js";
 import { parseInt64 } from "./parse.js";
@@ -312,6 +312,9 @@ function copyCommand(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 // The command table
 // ---------------------------------------------------------------------------------------------
 
+/** Key spec and group of the commands whose only key is argv[1]. */
+const ONE_KEY = oneKey("generic");
+
 /** The generic (keyspace) commands. */
 export const keyCommands: CommandSpec[] = [
   {
@@ -361,10 +364,7 @@ export const keyCommands: CommandSpec[] = [
     name: "TYPE",
     arity: 2,
     flags: ["readonly", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "generic",
+    ...ONE_KEY,
     complexity: "O(1)",
     summary: "Determine the type stored at key",
     syntax: "TYPE key",
@@ -420,10 +420,7 @@ export const keyCommands: CommandSpec[] = [
       name,
       arity: -3,
       flags: ["write", "fast"],
-      firstKey: 1,
-      lastKey: 1,
-      step: 1,
-      group: "generic",
+      ...ONE_KEY,
       complexity: "O(1)",
       summary,
       syntax: `${name} key ${arg} [NX | XX | GT | LT]`,
@@ -443,10 +440,7 @@ export const keyCommands: CommandSpec[] = [
       name,
       arity: 2,
       flags: ["readonly", "fast"],
-      firstKey: 1,
-      lastKey: 1,
-      step: 1,
-      group: "generic",
+      ...ONE_KEY,
       complexity: "O(1)",
       summary,
       syntax: `${name} key`,
@@ -458,10 +452,7 @@ export const keyCommands: CommandSpec[] = [
     name: "PERSIST",
     arity: 2,
     flags: ["write", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "generic",
+    ...ONE_KEY,
     complexity: "O(1)",
     summary: "Remove the expiration from a key",
     syntax: "PERSIST key",

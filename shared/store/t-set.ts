@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import type { CommandContext, CommandSpec } from "./command.js";
+import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
 import { genericError, StoreError, syntaxError, wrongType } from "./errors.js";
 import { parseInt64 } from "./parse.js";
 import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
@@ -368,16 +368,16 @@ const INTER_COMPLEXITY =
   "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.";
 const ALL_SETS_COMPLEXITY = "O(N) where N is the total number of elements in all given sets.";
 
+/** Key spec and group of the commands whose only key is argv[1]. */
+const ONE_KEY = oneKey("set");
+
 /** The set commands (group `set`). */
 export const setCommands: CommandSpec[] = [
   {
     name: "SADD",
     arity: -3,
     flags: ["write", "denyoom", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity:
       "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
     summary: "Add one or more members to a set",
@@ -388,10 +388,7 @@ export const setCommands: CommandSpec[] = [
     name: "SREM",
     arity: -3,
     flags: ["write", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "O(N) where N is the number of members to be removed.",
     summary: "Remove one or more members from a set",
     syntax: "SREM key member [member ...]",
@@ -401,10 +398,7 @@ export const setCommands: CommandSpec[] = [
     name: "SMEMBERS",
     arity: 2,
     flags: ["readonly"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "O(N) where N is the set cardinality.",
     summary: "Get all the members in a set",
     syntax: "SMEMBERS key",
@@ -414,10 +408,7 @@ export const setCommands: CommandSpec[] = [
     name: "SISMEMBER",
     arity: 3,
     flags: ["readonly", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "O(1)",
     summary: "Determine if a given value is a member of a set",
     syntax: "SISMEMBER key member",
@@ -427,10 +418,7 @@ export const setCommands: CommandSpec[] = [
     name: "SMISMEMBER",
     arity: -3,
     flags: ["readonly", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "O(N) where N is the number of elements being checked for membership",
     summary: "Returns the membership associated with the given elements for a set",
     syntax: "SMISMEMBER key member [member ...]",
@@ -440,10 +428,7 @@ export const setCommands: CommandSpec[] = [
     name: "SCARD",
     arity: 2,
     flags: ["readonly", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "O(1)",
     summary: "Get the number of members in a set",
     syntax: "SCARD key",
@@ -453,10 +438,7 @@ export const setCommands: CommandSpec[] = [
     name: "SPOP",
     arity: -2,
     flags: ["write", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
     summary: "Remove and return one or multiple random members from a set",
     syntax: "SPOP key [count]",
@@ -466,10 +448,7 @@ export const setCommands: CommandSpec[] = [
     name: "SRANDMEMBER",
     arity: -2,
     flags: ["readonly"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
     summary: "Get one or multiple random members from a set",
     syntax: "SRANDMEMBER key [count]",
@@ -585,10 +564,7 @@ export const setCommands: CommandSpec[] = [
     name: "SSCAN",
     arity: -3,
     flags: ["readonly"],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    group: "set",
+    ...ONE_KEY,
     complexity: SCAN_COMPLEXITY,
     summary: "Incrementally iterate Set elements",
     syntax: "SSCAN key cursor [MATCH pattern] [COUNT count]",

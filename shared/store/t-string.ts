@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import type { CommandContext, CommandSpec } from "./command.js";
+import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
 import { notFloat, notInteger, StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
 import { type LcsOptions, lcs } from "./lcs.js";
 import { addLongDouble, formatLongDouble, type LongDouble, parseLongDouble } from "./long-double.js";
@@ -263,7 +263,7 @@ function parseLcsOptions(argv: readonly Bytes[]): LcsOptions {
 }
 
 /** Shared table fields of the one-key string commands. */
-const ONE_KEY = { firstKey: 1, lastKey: 1, step: 1, group: "string" } as const;
+const ONE_KEY = oneKey("string");
 
 const GETRANGE_COMPLEXITY =
   "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.";
