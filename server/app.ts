@@ -47,6 +47,8 @@ export interface MemorabiliaServer {
   readonly url: string;
   /** The bound port (useful with port 0). */
   readonly port: number;
+  /** Unary gRPC calls served by the fast lane so far (0 when it is off). */
+  fastLaneCalls(): number;
   /**
    * Graceful shutdown: health turns NOT_SERVING, no new connections, in-flight calls and streams
    * get `shutdownTimeoutMs` to finish (then they are aborted), the store's timers stop.
@@ -319,5 +321,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     })();
     return closing;
   };
-  return { app, store, health, metrics, persistence, loaded, evictor, tokens, url, port, close };
+  const fastLaneCalls = () => fastLane?.calls ?? 0;
+  return { app, store, health, metrics, persistence, loaded, evictor, tokens, url, port, fastLaneCalls, close };
 }

@@ -62,6 +62,8 @@ export interface GrpcFastLane {
   handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
   /** The request paths served (for tests and metrics). */
   readonly paths: ReadonlySet<string>;
+  /** Calls taken so far. */
+  readonly calls: number;
 }
 
 type UnarySpec = ReturnType<typeof createServiceImplSpec>["methods"][string] & { kind: "unary" };
@@ -76,18 +78,18 @@ interface Route {
 const FINISHED = new ConnectError("the call has finished", Code.Canceled);
 
 const RST_NAMES: Record<number, [string, Code]> = {
-  0x1: ["PROTOCOL_ERROR", Code.Internal],
-  0x2: ["INTERNAL_ERROR", Code.Internal],
-  0x3: ["FLOW_CONTROL_ERROR", Code.Internal],
-  0x4: ["SETTINGS_TIMEOUT", Code.Internal],
-  0x6: ["FRAME_SIZE_ERROR", Code.Internal],
-  0x7: ["REFUSED_STREAM", Code.Unavailable],
-  0x8: ["CANCEL", Code.Canceled],
-  0x9: ["COMPRESSION_ERROR", Code.Internal],
-  0xa: ["CONNECT_ERROR", Code.Internal],
-  0xb: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
-  0xc: ["INADEQUATE_SECURITY", Code.PermissionDenied],
-  0xd: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
+  1: ["PROTOCOL_ERROR", Code.Internal],
+  2: ["INTERNAL_ERROR", Code.Internal],
+  3: ["FLOW_CONTROL_ERROR", Code.Internal],
+  4: ["SETTINGS_TIMEOUT", Code.Internal],
+  6: ["FRAME_SIZE_ERROR", Code.Internal],
+  7: ["REFUSED_STREAM", Code.Unavailable],
+  8: ["CANCEL", Code.Canceled],
+  9: ["COMPRESSION_ERROR", Code.Internal],
+  10: ["CONNECT_ERROR", Code.Internal],
+  11: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
+  12: ["INADEQUATE_SECURITY", Code.PermissionDenied],
+  13: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
 };
 
 /** As connect-node maps a client's RST_STREAM code to the signal's reason. */
@@ -155,6 +157,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return false;
     const route = routes.get(headers[":path"] as string);
     if (route === undefined) return false;
+    lane.calls++;
     void serve(route, stream, headers);
     return true;
   };
@@ -198,7 +201,10 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       if (timeout.error) throw timeout.error;
       const input = await readSingleMessage(stream, opt.readMaxBytes, route.serialization);
       const output = await invokeUnaryImplementation(route.spec, context, input as never, opt.interceptors);
-      let env: { flags: number; data: Uint8Array } = { flags: 0, data: route.serialization.getO(true).serialize(output) };
+      let env: { flags: number; data: Uint8Array } = {
+        flags: 0,
+        data: route.serialization.getO(true).serialize(output),
+      };
       // envelopeCompress compresses from compressMinBytes on; below it, skip its await.
       if (compression.response && env.data.byteLength >= opt.compressMinBytes)
         env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
@@ -228,17 +234,18 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     });
     stream.once("wantTrailers", () => {
       stream.sendTrailers(trailers);
-      // As the cleartext server does for a reply sent before the body was read (an oversized
-      // message): RST_STREAM(NO_ERROR) tells the client to stop sending.
-      if (!stream.readableEnded && !stream.destroyed) stream.close(0 /* NGHTTP2_NO_ERROR */);
     });
+    // A reply sent before the body was read (an oversized message, a bad timeout): discard the
+    // rest, so flow control never stalls the client (closing the stream at once can drop the trailers).
+    if (!stream.readableEnded) stream.resume();
     stream.on("error", () => {});
     stream.respond(out, { waitForTrailers: true });
     if (body) stream.end(body);
     else stream.end();
   }
 
-  return { record, handle, paths };
+  const lane = { record, handle, paths, calls: 0 };
+  return lane;
 }
 
 function safeDecode(value: string): string {

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { HealthCheckRequestSchema, Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { Health, HealthCheckRequestSchema } from "../../shared/gen/grpc/health/v1/health_pb.js";
 import {
   GetRequestSchema,
   MGetRequestSchema,
@@ -92,7 +92,10 @@ async function main() {
   const set = frame(toBinary(SetRequestSchema, create(SetRequestSchema, { key: "bench:1", value: new Uint8Array(8) })));
   const keys = Array.from({ length: 100 }, (_, j) => `bench:${j}`);
   const mset = frame(
-    toBinary(MSetRequestSchema, create(MSetRequestSchema, { entries: keys.map((key) => ({ key, value: new Uint8Array(8) })) })),
+    toBinary(
+      MSetRequestSchema,
+      create(MSetRequestSchema, { entries: keys.map((key) => ({ key, value: new Uint8Array(8) })) }),
+    ),
   );
   const mget = frame(toBinary(MGetRequestSchema, create(MGetRequestSchema, { keys })));
   const S = "/memorabilia.v1.StringsService";

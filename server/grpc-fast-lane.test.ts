@@ -1,0 +1,173 @@
+/**
+ * The gRPC fast lane answers exactly as the Fastify + connect path does: the same calls go to a
+ * server with the lane and one without, over raw HTTP/2, and the response headers, message bytes
+ * and trailers must be equal (except `date`, which only the compat layer adds — which also proves
+ * which path served the call).
+ */
+import * as http2 from "node:http2";
+import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HealthCheckRequestSchema } from "../shared/gen/grpc/health/v1/health_pb.js";
+import {
+  GetRequestSchema,
+  IncrByRequestSchema,
+  SetRequestSchema,
+} from "../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { type MemorabiliaServer, startServer } from "./app.js";
+import { loadConfig } from "./config.js";
+
+const ARGS = [
+  "--host=127.0.0.1",
+  "--port=0",
+  "--log-level=silent",
+  "--max-request-bytes=2048",
+  "--max-timeout-ms=5000",
+  "--token=rw:readwrite:rw-secret-0123456789",
+  "--token=ro:readonly:ro-secret-0123456789",
+];
+
+interface Answer {
+  headers: Record<string, unknown>;
+  trailers: Record<string, unknown>;
+  body: string;
+}
+
+function frame(bytes: Uint8Array, flags = 0): Buffer {
+  const b = Buffer.alloc(5 + bytes.length);
+  b[0] = flags;
+  b.writeUInt32BE(bytes.length, 1);
+  b.set(bytes, 5);
+  return b;
+}
+
+const msg = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) =>
+  frame(toBinary(schema, create(schema, init)));
+
+function call(url: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on("error", reject);
+    const s = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...headers,
+    });
+    const answer: Answer = { headers: {}, trailers: {}, body: "" };
+    const chunks: Buffer[] = [];
+    s.on("response", (h) => {
+      answer.headers = { ...h };
+    });
+    s.on("trailers", (t) => {
+      answer.trailers = { ...t };
+    });
+    s.on("data", (c: Buffer) => chunks.push(c));
+    s.on("close", () => {
+      answer.body = Buffer.concat(chunks).toString("hex");
+      session.close();
+      resolve(answer);
+    });
+    s.on("error", () => {});
+    s.end(body);
+  });
+}
+
+const RW = { authorization: "Bearer rw-secret-0123456789" };
+const RO = { authorization: "Bearer ro-secret-0123456789" };
+const S = "/memorabilia.v1.StringsService";
+
+const cases: [string, string, () => Buffer, Record<string, string>][] = [
+  ["Set (ok)", `${S}/Set`, () => msg(SetRequestSchema, { key: "fl:a", value: new Uint8Array([1, 2]) }), RW],
+  ["Get (ok)", `${S}/Get`, () => msg(GetRequestSchema, { key: "fl:a" }), RW],
+  ["Get of a missing key", `${S}/Get`, () => msg(GetRequestSchema, { key: "fl:none" }), RW],
+  [
+    "IncrBy on a non-integer (error code header)",
+    `${S}/IncrBy`,
+    () => msg(IncrByRequestSchema, { key: "fl:a", delta: 1n }),
+    RW,
+  ],
+  ["no token", `${S}/Get`, () => msg(GetRequestSchema, { key: "fl:a" }), {}],
+  ["wrong token", `${S}/Get`, () => msg(GetRequestSchema, { key: "fl:a" }), { authorization: "Bearer nope" }],
+  ["read-only token writing", `${S}/Set`, () => msg(SetRequestSchema, { key: "fl:b", value: new Uint8Array(1) }), RO],
+  ["Health.Check (public)", "/grpc.health.v1.Health/Check", () => msg(HealthCheckRequestSchema, { service: "" }), {}],
+  ["over readMaxBytes", `${S}/Set`, () => msg(SetRequestSchema, { key: "fl:c", value: new Uint8Array(4096) }), RW],
+  [
+    "a deadline past the cap",
+    `${S}/Get`,
+    () => msg(GetRequestSchema, { key: "fl:a" }),
+    { ...RW, "grpc-timeout": "60S" },
+  ],
+  ["a bad grpc-timeout", `${S}/Get`, () => msg(GetRequestSchema, { key: "fl:a" }), { ...RW, "grpc-timeout": "12X" }],
+  [
+    "a deadline within the cap",
+    `${S}/Get`,
+    () => msg(GetRequestSchema, { key: "fl:a" }),
+    { ...RW, "grpc-timeout": "2S" },
+  ],
+  ["an undecodable body", `${S}/Get`, () => frame(new Uint8Array([0xff, 0xff, 0xff])), RW],
+  ["an empty body", `${S}/Get`, () => Buffer.alloc(0), RW],
+  [
+    "two messages",
+    `${S}/Get`,
+    () => Buffer.concat([msg(GetRequestSchema, { key: "x" }), msg(GetRequestSchema, { key: "y" })]),
+    RW,
+  ],
+  ["a truncated envelope", `${S}/Get`, () => msg(GetRequestSchema, { key: "fl:a" }).subarray(0, 6), RW],
+  ["a compressed flag without grpc-encoding", `${S}/Get`, () => frame(new Uint8Array([10, 1, 97]), 1), RW],
+  [
+    "accepts gzip replies (small: not compressed)",
+    `${S}/Get`,
+    () => msg(GetRequestSchema, { key: "fl:a" }),
+    { ...RW, "grpc-accept-encoding": "gzip" },
+  ],
+  ["an unknown method", `${S}/NoSuch`, () => msg(GetRequestSchema, { key: "fl:a" }), RW],
+];
+
+describe("gRPC fast lane vs the Fastify + connect path", () => {
+  let fast: MemorabiliaServer;
+  let normal: MemorabiliaServer;
+  beforeAll(async () => {
+    const loaded = loadConfig(ARGS, {});
+    if (loaded.help) throw new Error("help");
+    fast = await startServer(loaded.config, { grpcFastLane: true });
+    normal = await startServer({ ...loaded.config }, { grpcFastLane: false });
+    for (const s of [fast, normal])
+      await call(s.url, `${S}/Set`, msg(SetRequestSchema, { key: "fl:a", value: new TextEncoder().encode("abc") }), RW);
+  });
+  afterAll(async () => {
+    await fast?.close();
+    await normal?.close();
+  });
+
+  it.each(cases)("%s: same headers, message and trailers", async (_name, path, body, headers) => {
+    const before = fast.fastLaneCalls();
+    const a = await call(fast.url, path, body(), headers);
+    const b = await call(normal.url, path, body(), headers);
+    // The lane served the call (an unknown method goes the normal way, to connect's 404).
+    expect(fast.fastLaneCalls() - before).toBe(path === `${S}/NoSuch` ? 0 : 1);
+    expect(normal.fastLaneCalls()).toBe(0);
+    delete a.headers.date;
+    delete b.headers.date;
+    expect(a).toEqual(b);
+  });
+
+  it("records the calls in the metrics on both paths", async () => {
+    const text = await fast.metrics.registry.getSingleMetricAsString("memorabilia_rpc_requests_total");
+    expect(text).toMatch(/procedure="memorabilia\.v1\.StringsService\/Get",code="ok"\}/);
+    expect(text).toMatch(/procedure="memorabilia\.v1\.StringsService\/IncrBy",code="InvalidArgument"\}/);
+    const other = await normal.metrics.registry.getSingleMetricAsString("memorabilia_rpc_requests_total");
+    expect(text).toBe(other);
+  });
+
+  it("cancels a call whose deadline passes and answers DEADLINE_EXCEEDED like connect", async () => {
+    const a = await call(fast.url, `${S}/Get`, msg(GetRequestSchema, { key: "fl:a" }), { ...RW, "grpc-timeout": "0m" });
+    const b = await call(normal.url, `${S}/Get`, msg(GetRequestSchema, { key: "fl:a" }), {
+      ...RW,
+      "grpc-timeout": "0m",
+    });
+    delete a.headers.date;
+    delete b.headers.date;
+    expect(a).toEqual(b);
+  });
+});
