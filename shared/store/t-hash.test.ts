@@ -3,38 +3,24 @@ import type { StoreError } from "./errors.js";
 import { HashValue } from "./hash-value.js";
 import { OK, type Reply } from "./reply.js";
 import type { Arg } from "./store.js";
-import { createTestStore, err, sameReply, type TestStore } from "./testing.js";
+import {
+  createTestStore,
+  deadlineOf,
+  err,
+  eventTriples,
+  exists,
+  expectSameReply,
+  expireIn,
+  peek,
+  putRaw,
+  type TestStore,
+} from "./testing.js";
 
 /** Runs `setup` (each must succeed), then returns the reply of `command`. */
 function replyAfter(setup: Arg[][], command: Arg[]): { t: TestStore; reply: Reply } {
   const t = createTestStore();
   for (const c of setup) t.ok(...c);
   return { t, reply: t.run(...command) };
-}
-
-/** Puts a plain string at `key`, bypassing the string commands. */
-function putString(t: TestStore, key: string, value = "str"): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.put(key, value));
-}
-
-function ttlOf(t: TestStore, key: string): number | undefined {
-  return t.store.repository.atomic(null, t.clock.now(), (v) => v.expireAt(key)) as number | undefined;
-}
-
-function setTtl(t: TestStore, key: string, ms: number): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.setExpireAt(key, t.clock.now() + ms));
-}
-
-function exists(t: TestStore, key: string): boolean {
-  return t.store.repository.atomic(null, t.clock.now(), (v) => v.lookup(key) !== undefined) as boolean;
-}
-
-function eventsOf(t: TestStore): [string, string, string][] {
-  return t.events.map((e) => [e.class, e.event, e.key]);
-}
-
-function expectReply(actual: Reply, expected: Reply): void {
-  if (!sameReply(actual, expected)) expect(actual).toEqual(expected);
 }
 
 /** An error matcher: the code, and the exact message when given. */
@@ -237,7 +223,7 @@ describe("hash commands: replies", () => {
   ];
   it.each(cases)("%s", (_name, setup, command, expected) => {
     const { reply } = replyAfter(setup, command);
-    expectReply(reply, expected);
+    expectSameReply(reply, expected);
   });
 });
 
@@ -264,20 +250,23 @@ describe("hash commands: WRONGTYPE", () => {
   ];
   it.each(commands)("%s against a string", (...command) => {
     const t = createTestStore();
-    putString(t, "k");
-    expectReply(t.run(...command), e("WRONGTYPE", "WRONGTYPE Operation against a key holding the wrong kind of value"));
+    putRaw(t, "k", "str");
+    expectSameReply(
+      t.run(...command),
+      e("WRONGTYPE", "WRONGTYPE Operation against a key holding the wrong kind of value"),
+    );
     t.ok("SADD", "s", "m");
-    expectReply(t.run(...[command[0] as Arg, "s", ...command.slice(2)]), e("WRONGTYPE"));
+    expectSameReply(t.run(...[command[0] as Arg, "s", ...command.slice(2)]), e("WRONGTYPE"));
   });
 
   it("argument errors come before the type check, as in Redis", () => {
     const t = createTestStore();
-    putString(t, "k");
-    expectReply(t.run("HINCRBY", "k", "f", "x"), e("NOT_INTEGER"));
-    expectReply(t.run("HINCRBYFLOAT", "k", "f", "x"), e("NOT_FLOAT"));
-    expectReply(t.run("HRANDFIELD", "k", "x"), e("NOT_INTEGER"));
-    expectReply(t.run("HRANDFIELD", "k", "1", "x"), e("SYNTAX"));
-    expectReply(t.run("HSCAN", "k", "x"), e("INVALID_CURSOR"));
+    putRaw(t, "k", "str");
+    expectSameReply(t.run("HINCRBY", "k", "f", "x"), e("NOT_INTEGER"));
+    expectSameReply(t.run("HINCRBYFLOAT", "k", "f", "x"), e("NOT_FLOAT"));
+    expectSameReply(t.run("HRANDFIELD", "k", "x"), e("NOT_INTEGER"));
+    expectSameReply(t.run("HRANDFIELD", "k", "1", "x"), e("SYNTAX"));
+    expectSameReply(t.run("HSCAN", "k", "x"), e("INVALID_CURSOR"));
   });
 
   it.each([
@@ -290,7 +279,7 @@ describe("hash commands: WRONGTYPE", () => {
     ["HRANDFIELD"],
   ])("%s with too few arguments is an arity error", (...command) => {
     const t = createTestStore();
-    expectReply(t.run(...command), e("WRONG_ARITY"));
+    expectSameReply(t.run(...command), e("WRONG_ARITY"));
   });
 });
 
@@ -322,7 +311,7 @@ describe("hash commands: events", () => {
     for (const c of setup) t.ok(...c);
     t.events.length = 0;
     t.run(...command);
-    expect(eventsOf(t)).toEqual(events);
+    expect(eventTriples(t)).toEqual(events);
   });
 });
 
@@ -338,39 +327,39 @@ describe("hash commands: keyspace and TTL", () => {
   it("in-place changes keep the TTL", () => {
     const t = createTestStore();
     t.ok("HSET", "h", "a", "1", "b", "2");
-    setTtl(t, "h", 10_000);
-    const at = ttlOf(t, "h");
+    expireIn(t, "h", 10_000);
+    const at = deadlineOf(t, "h");
     expect(at).toBe(t.clock.now() + 10_000);
     t.ok("HSET", "h", "c", "3");
     t.ok("HINCRBY", "h", "n", "1");
     t.ok("HINCRBYFLOAT", "h", "x", "1.5");
     t.ok("HDEL", "h", "a");
     t.ok("HSETNX", "h", "d", "4");
-    expect(ttlOf(t, "h")).toBe(at);
+    expect(deadlineOf(t, "h")).toBe(at);
   });
 
   it("an expired hash is missing, and HSET creates a fresh one without TTL", () => {
     const t = createTestStore();
     t.ok("HSET", "h", "a", "1");
-    setTtl(t, "h", 1000);
+    expireIn(t, "h", 1000);
     t.clock.advance(1001);
     expect(t.ok("HGET", "h", "a")).toBe(null);
     expect(t.ok("HLEN", "h")).toBe(0);
     expect(t.ok("HSET", "h", "b", "2")).toBe(1);
     expect(t.ok("HGETALL", "h")).toEqual(["b", "2"]);
-    expect(ttlOf(t, "h")).toBeUndefined();
+    expect(deadlineOf(t, "h")).toBeUndefined();
   });
 
   it("a failed HINCRBY on a missing key leaves no empty hash behind", () => {
     const t = createTestStore();
-    expectReply(t.run("HINCRBYFLOAT", "h", "f", "inf"), e("ERR"));
+    expectSameReply(t.run("HINCRBYFLOAT", "h", "f", "inf"), e("ERR"));
     expect(exists(t, "h")).toBe(false);
   });
 
   it("TYPE-visible value is a HashValue", () => {
     const t = createTestStore();
     t.ok("HSET", "h", "a", "1");
-    const v = t.store.repository.atomic(null, t.clock.now(), (view) => view.lookup("h"));
+    const v = peek(t, "h");
     expect(v).toBeInstanceOf(HashValue);
     expect((v as HashValue).type).toBe("hash");
   });
@@ -517,7 +506,7 @@ describe("large hashes (indexed)", () => {
     t.ok("HSET", "other", "a", "1");
     const [cursor] = t.ok("HSCAN", "h", "0", "COUNT", "5") as [string, string[]];
     expect(cursor).not.toBe("0");
-    expectReply(t.run("HSCAN", "other", cursor), e("INVALID_CURSOR"));
+    expectSameReply(t.run("HSCAN", "other", cursor), e("INVALID_CURSOR"));
   });
 });
 

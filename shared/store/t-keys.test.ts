@@ -1,26 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { StoreError } from "./errors.js";
 import { type Reply, Status } from "./reply.js";
-import { createTestStore, type TestStore } from "./testing.js";
+import {
+  createTestStore,
+  plainError as error,
+  peek,
+  plainReply,
+  putRaw,
+  runPlain,
+  plainStatus as status,
+  type TestStore,
+} from "./testing.js";
 import type { ContainerValue, KeyType } from "./value.js";
 
-/** Replies as plain data, so failures show readable diffs. */
-function norm(r: Reply): unknown {
-  if (r instanceof StoreError) return { error: r.message };
-  if (r instanceof Status) return { status: r.text };
-  if (Array.isArray(r)) return r.map(norm);
-  if (typeof r === "bigint") return `${r}n`;
-  return r;
-}
-const status = (text: string) => ({ status: text });
-const error = (message: string) => ({ error: message });
 const OK = status("OK");
-
-/** Runs setup commands (which must succeed), then returns the normalized reply of the last one. */
-function run(t: TestStore, ...commands: string[][]): unknown {
-  for (const c of commands.slice(0, -1)) t.ok(...c);
-  return norm(t.run(...(commands.at(-1) as string[])));
-}
 
 /** A minimal container for tests that need one without depending on a data type's commands. */
 function fakeContainer(type: Exclude<KeyType, "string">, bytes: number, encoding?: string): ContainerValue {
@@ -32,10 +24,6 @@ function fakeContainer(type: Exclude<KeyType, "string">, bytes: number, encoding
     ...(encoding === undefined ? {} : { encoding }),
   };
   return c;
-}
-
-function put(t: TestStore, key: string, value: string | ContainerValue): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.put(key, value));
 }
 
 const eventsOf = (t: TestStore) => t.events.map((e) => `${e.event}:${e.key}`);
@@ -306,7 +294,7 @@ describe("replies (table)", () => {
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
     const t = createTestStore();
-    expect(run(t, ...commands)).toEqual(expected);
+    expect(runPlain(t, ...commands)).toEqual(expected);
   });
 });
 
@@ -314,20 +302,20 @@ describe("OBJECT", () => {
   it("FREQ and IDLETIME answer that they are not tracked", () => {
     const t = createTestStore();
     t.ok("SET", "a", "1");
-    expect(norm(t.run("OBJECT", "FREQ", "a"))).toEqual(
+    expect(plainReply(t.run("OBJECT", "FREQ", "a"))).toEqual(
       error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
       ),
     );
-    expect(norm(t.run("OBJECT", "IDLETIME", "a"))).toEqual(
+    expect(plainReply(t.run("OBJECT", "IDLETIME", "a"))).toEqual(
       error("ERR idle time not tracked: this store keeps no per-key access time"),
     );
   });
 
   it("ENCODING names a container's own structure, or its type when it names none", () => {
     const t = createTestStore();
-    put(t, "named", fakeContainer("list", 0, "quicklist"));
-    put(t, "plain", fakeContainer("zset", 0));
+    putRaw(t, "named", fakeContainer("list", 0, "quicklist"));
+    putRaw(t, "plain", fakeContainer("zset", 0));
     expect(t.run("OBJECT", "ENCODING", "named")).toBe("quicklist");
     expect(t.run("OBJECT", "ENCODING", "plain")).toBe("zset");
   });
@@ -367,10 +355,10 @@ describe("TTL interplay with the clock", () => {
     t.ok("SET", "b", "2");
     t.ok("EXPIRE", "b", "1000");
     t.clock.advance(1000);
-    expect(norm(t.run("RENAME", "a", "b"))).toEqual(OK);
+    expect(plainReply(t.run("RENAME", "a", "b"))).toEqual(OK);
     expect(t.run("PTTL", "b")).toBe(4000);
     t.ok("SET", "c", "3");
-    expect(norm(t.run("RENAME", "c", "b"))).toEqual(OK);
+    expect(plainReply(t.run("RENAME", "c", "b"))).toEqual(OK);
     expect(t.run("TTL", "b")).toBe(-1); // c had no TTL, so neither has b now
   });
 
@@ -389,7 +377,7 @@ describe("TTL interplay with the clock", () => {
     t.ok("SET", "a", "1");
     t.ok("PEXPIRE", "a", "10");
     t.clock.advance(11);
-    expect(norm(t.run("RENAME", "a", "b"))).toEqual(error("ERR no such key"));
+    expect(plainReply(t.run("RENAME", "a", "b"))).toEqual(error("ERR no such key"));
   });
 
   it("COPY copies the TTL", () => {
@@ -437,7 +425,7 @@ describe("TTL interplay with the clock", () => {
     expect(t.run("SCAN", "0")).toEqual(["0", ["live"]]);
     expect(t.run("SCAN", "0", "TYPE", "list")).toEqual(["0", []]);
     expect(t.run("EXISTS", "dying", "live")).toBe(1);
-    expect(norm(t.run("TYPE", "dying-list"))).toEqual(status("none"));
+    expect(plainReply(t.run("TYPE", "dying-list"))).toEqual(status("none"));
     expect(t.run("TOUCH", "dying", "dying-list", "live")).toBe(1);
     for (let i = 0; i < 20; i++) expect(t.run("RANDOMKEY")).toBe("live");
     expect(t.run("OBJECT", "ENCODING", "dying")).toBe(null);
@@ -561,9 +549,9 @@ describe("COPY of containers", () => {
   it("uses the container's clone()", () => {
     const t = createTestStore();
     const original = fakeContainer("set", 10);
-    put(t, "src", original);
+    putRaw(t, "src", original);
     t.ok("COPY", "src", "dst");
-    const copy = t.store.repository.atomic(null, t.clock.now(), (v) => v.lookup("dst"));
+    const copy = peek(t, "dst");
     expect(copy).not.toBe(original);
     expect((copy as ContainerValue).type).toBe("set");
   });
@@ -573,7 +561,7 @@ describe("COPY of containers", () => {
     t.ok("SET", "src", "x");
     t.ok("RPUSH", "dst", "a");
     expect(t.run("COPY", "src", "dst", "replace")).toBe(1);
-    expect(norm(t.run("TYPE", "dst"))).toEqual(status("string"));
+    expect(plainReply(t.run("TYPE", "dst"))).toEqual(status("string"));
   });
 });
 
@@ -662,7 +650,7 @@ describe("SCAN", () => {
     for (let i = 0; i < 15; i++) t.ok("SET", `k${i}`, "v");
     const [cursor] = t.ok("SCAN", "0", "COUNT", "5") as [string, string[]];
     t.ok("SCAN", cursor, "COUNT", "100");
-    expect(norm(t.run("SCAN", cursor))).toEqual(error("ERR invalid cursor"));
+    expect(plainReply(t.run("SCAN", cursor))).toEqual(error("ERR invalid cursor"));
   });
 });
 
@@ -677,7 +665,7 @@ describe("FLUSHALL", () => {
     expect(t.events).toEqual([]);
     expect(t.run("DBSIZE")).toBe(0);
     expect(t.run("TTL", "k1")).toBe(-2);
-    expect(norm(t.run("SCAN", cursor))).toEqual(error("ERR invalid cursor"));
+    expect(plainReply(t.run("SCAN", cursor))).toEqual(error("ERR invalid cursor"));
   });
 
   it("invalidates element scans over collections that are gone", () => {
@@ -687,7 +675,7 @@ describe("FLUSHALL", () => {
     expect(cursor).not.toBe("0");
     t.ok("FLUSHDB");
     t.ok("HSET", "h", "new", "v");
-    expect(norm(t.run("HSCAN", "h", cursor))).toEqual(error("ERR invalid cursor"));
+    expect(plainReply(t.run("HSCAN", "h", cursor))).toEqual(error("ERR invalid cursor"));
   });
 });
 

@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Bytes } from "./bytes.js";
 import { commandKeys } from "./command.js";
-import { StoreError } from "./errors.js";
-import type { ListValue } from "./list-deque.js";
 import { OK, type Reply } from "./reply.js";
 import { listCommands } from "./t-list.js";
-import { createTestStore, err, type TestStore } from "./testing.js";
+import { createTestStore, deadlineOf, err, expectReply, expireIn, peek, putRaw, type TestStore } from "./testing.js";
 
 /*
  * Expected replies were checked against a real Redis 7.0 (same commands, same setups).
@@ -22,16 +20,6 @@ const RANK_ZERO = err(
 );
 const arity = (name: string) => err("WRONG_ARITY", `ERR wrong number of arguments for '${name}' command`);
 
-/** Puts a raw value into the keyspace (a string without needing the string commands). */
-function putRaw(t: TestStore, key: string, value: string | ListValue): void {
-  t.store.repository.atomic(null, t.clock.now(), (view) => view.put(key, value));
-}
-
-/** The value stored at `key`, without going through a command. */
-function peek(t: TestStore, key: string): unknown {
-  return t.store.repository.atomic(null, t.clock.now(), (view) => view.lookup(key));
-}
-
 /** A store with the fixture every table case starts from. */
 function fixture(): TestStore {
   const t = createTestStore();
@@ -40,17 +28,6 @@ function fixture(): TestStore {
   putRaw(t, "s", "str");
   t.events.length = 0;
   return t;
-}
-
-/** Asserts a reply: errors by code and message, everything else structurally. */
-function expectReply(actual: Reply, expected: Reply): void {
-  if (expected instanceof StoreError) {
-    expect(actual).toBeInstanceOf(StoreError);
-    expect((actual as StoreError).code).toBe(expected.code);
-    expect((actual as StoreError).message).toBe(expected.message);
-  } else {
-    expect(actual).toEqual(expected);
-  }
 }
 
 type Case = [command: string[], reply: Reply, after?: [key: string, elements: string[] | null]];
@@ -512,15 +489,6 @@ describe("changes signal WATCH; reads and no-ops do not", () => {
 });
 
 describe("TTL interplay", () => {
-  /** Gives `key` a deadline `ms` from now and returns it. */
-  function expireIn(t: TestStore, key: string, ms: number): number {
-    const at = t.clock.now() + ms;
-    t.store.repository.atomic(null, t.clock.now(), (view) => view.setExpireAt(key, at));
-    return at;
-  }
-  const deadline = (t: TestStore, key: string) =>
-    t.store.repository.atomic(null, t.clock.now(), (view) => view.expireAt(key));
-
   it.each([
     [["LPUSH", "l", "z"]],
     [["RPUSH", "l", "z"]],
@@ -538,7 +506,7 @@ describe("TTL interplay", () => {
     const t = fixture();
     const at = expireIn(t, "l", 10_000);
     t.ok(...command);
-    expect(deadline(t, "l")).toBe(at);
+    expect(deadlineOf(t, "l")).toBe(at);
   });
 
   it("an expired list is gone for every command, and pushes start a fresh list without a TTL", () => {
@@ -549,7 +517,7 @@ describe("TTL interplay", () => {
     expect(t.ok("LPUSHX", "l", "z")).toBe(0);
     expect(t.ok("RPUSH", "l", "z")).toBe(1);
     expect(t.ok("LRANGE", "l", "0", "-1")).toEqual(["z"]);
-    expect(deadline(t, "l")).toBeUndefined();
+    expect(deadlineOf(t, "l")).toBeUndefined();
   });
 
   it("a list still alive at its deadline answers; one past it does not", () => {
@@ -567,16 +535,16 @@ describe("TTL interplay", () => {
     const t = fixture();
     expireIn(t, "e", 10_000);
     expect(t.ok("RPOP", "e")).toBe("x");
-    expect(deadline(t, "e")).toBeUndefined();
+    expect(deadlineOf(t, "e")).toBeUndefined();
     expect(t.ok("LPUSH", "e", "y")).toBe(1);
-    expect(deadline(t, "e")).toBeUndefined();
+    expect(deadlineOf(t, "e")).toBeUndefined();
   });
 
   it("LMOVE into a key with a TTL keeps the destination's TTL", () => {
     const t = fixture();
     const at = expireIn(t, "e", 10_000);
     t.ok("LMOVE", "l", "e", "LEFT", "RIGHT");
-    expect(deadline(t, "e")).toBe(at);
+    expect(deadlineOf(t, "e")).toBe(at);
     expect(t.ok("LRANGE", "e", "0", "-1")).toEqual(["x", "a"]);
   });
 });

@@ -1,29 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { commandInfos } from "./commands.js";
-import { StoreError } from "./errors.js";
 import { type Reply, Status } from "./reply.js";
-import { createTestStore, type TestStore } from "./testing.js";
+import {
+  createTestStore,
+  plainError as error,
+  plainReply,
+  putRaw,
+  runPlain,
+  plainStatus as status,
+} from "./testing.js";
 import type { ContainerValue } from "./value.js";
-
-/** Replies as plain data, so failures show readable diffs. */
-function norm(r: Reply): unknown {
-  if (r instanceof StoreError) return { error: r.message };
-  if (r instanceof Status) return { status: r.text };
-  if (Array.isArray(r)) return r.map(norm);
-  if (typeof r === "bigint") return `${r}n`;
-  return r;
-}
-const status = (text: string) => ({ status: text });
-const error = (message: string) => ({ error: message });
-
-function run(t: TestStore, ...commands: string[][]): unknown {
-  for (const c of commands.slice(0, -1)) t.ok(...c);
-  return norm(t.run(...(commands.at(-1) as string[])));
-}
-
-function put(t: TestStore, key: string, value: string | ContainerValue): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.put(key, value));
-}
 
 function fakeContainer(bytes: number): ContainerValue {
   return { type: "hash", size: 1, clone: () => fakeContainer(bytes), memoryBytes: () => bytes };
@@ -138,7 +124,7 @@ describe("replies (table)", () => {
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
     const t = createTestStore();
-    expect(run(t, ...commands)).toEqual(expected);
+    expect(runPlain(t, ...commands)).toEqual(expected);
   });
 });
 
@@ -176,7 +162,7 @@ describe("COMMAND", () => {
     const all = t.ok("COMMAND") as Reply[][];
     expect(all.length).toBe(infos.length);
     expect(all.map((c) => c[0])).toEqual(infos.map((i) => i.name.toLowerCase()));
-    expect(norm(t.run("COMMAND", "INFO"))).toEqual(norm(all));
+    expect(plainReply(t.run("COMMAND", "INFO"))).toEqual(plainReply(all));
   });
 
   it("LIST names every command in lower case", () => {
@@ -186,7 +172,7 @@ describe("COMMAND", () => {
 
   it("INFO describes a command as Redis 7 does (10 fields)", () => {
     const t = createTestStore();
-    const [del, ttl, ping] = norm(t.run("COMMAND", "INFO", "DEL", "ttl", "Ping")) as unknown[][];
+    const [del, ttl, ping] = plainReply(t.run("COMMAND", "INFO", "DEL", "ttl", "Ping")) as unknown[][];
     expect(del).toEqual([
       "del",
       -2,
@@ -218,7 +204,7 @@ describe("COMMAND", () => {
       [status("@read"), status("@keyspace"), status("@fast")],
     ]);
     // Range key specs count lastkey from the first key (RENAME: first 1, last 2 → lastkey 1).
-    const [rename] = norm(t.run("COMMAND", "INFO", "rename")) as unknown[][];
+    const [rename] = plainReply(t.run("COMMAND", "INFO", "rename")) as unknown[][];
     const renameSpecs = (rename as unknown[])[8] as unknown[][];
     expect(renameSpecs[0]?.[5]).toEqual(["type", "range", "spec", ["lastkey", 1, "keystep", 1, "limit", 0]]);
     expect(ping?.slice(0, 6)).toEqual(["ping", -1, [status("fast")], 0, 0, 0]);
@@ -243,7 +229,7 @@ describe("COMMAND", () => {
     const docs = t.ok("COMMAND", "DOCS") as Reply[];
     expect(docs.length).toBe(infos.length * 2);
     const i = docs.indexOf("expire");
-    expect(norm(docs[i + 1] as Reply)).toEqual([
+    expect(plainReply(docs[i + 1] as Reply)).toEqual([
       "summary",
       "Set a key's time to live in seconds",
       "group",
@@ -280,8 +266,8 @@ describe("MEMORY USAGE", () => {
 
   it("uses a container's memoryBytes()", () => {
     const t = createTestStore();
-    put(t, "empty", fakeContainer(0));
-    put(t, "full", fakeContainer(5000));
+    putRaw(t, "empty", fakeContainer(0));
+    putRaw(t, "full", fakeContainer(5000));
     const empty = t.ok("MEMORY", "USAGE", "empty") as number;
     expect(empty).toBeGreaterThan(0);
     expect(t.ok("MEMORY", "USAGE", "full", "SAMPLES", "0")).toBe(empty + 5000);

@@ -3,35 +3,20 @@ import type { StoreError } from "./errors.js";
 import type { Reply } from "./reply.js";
 import { SetValue } from "./set-value.js";
 import type { Arg } from "./store.js";
-import { createTestStore, err, sameReply, type TestStore } from "./testing.js";
+import {
+  createTestStore,
+  deadlineOf,
+  err,
+  eventTriples,
+  exists,
+  expectSameReply,
+  expireIn,
+  putRaw,
+  type TestStore,
+} from "./testing.js";
 
 /** An error matcher: the code, and the exact message when given. */
 const e = (code: StoreError["code"], message = ""): StoreError => err(code, message);
-
-/** Puts a plain string at `key`, bypassing the string commands. */
-function putString(t: TestStore, key: string, value = "str"): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.put(key, value));
-}
-
-function ttlOf(t: TestStore, key: string): number | undefined {
-  return t.store.repository.atomic(null, t.clock.now(), (v) => v.expireAt(key)) as number | undefined;
-}
-
-function setTtl(t: TestStore, key: string, ms: number): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.setExpireAt(key, t.clock.now() + ms));
-}
-
-function exists(t: TestStore, key: string): boolean {
-  return t.store.repository.atomic(null, t.clock.now(), (v) => v.lookup(key) !== undefined) as boolean;
-}
-
-function eventsOf(t: TestStore): [string, string, string][] {
-  return t.events.map((ev) => [ev.class, ev.event, ev.key]);
-}
-
-function expectReply(actual: Reply, expected: Reply): void {
-  if (!sameReply(actual, expected)) expect(actual).toEqual(expected);
-}
 
 /** Sorts an array reply (set order is unspecified, as in Redis). */
 function sorted(reply: Reply): string[] {
@@ -177,7 +162,7 @@ describe("set commands: replies", () => {
   it.each(cases)("%s", (_name, setup, command, expected) => {
     const t = createTestStore();
     for (const c of setup) t.ok(...c);
-    expectReply(t.run(...command), expected);
+    expectSameReply(t.run(...command), expected);
   });
 });
 
@@ -208,34 +193,34 @@ describe("set commands: WRONGTYPE", () => {
   ];
   it.each(commands)("%s against a string", (...command) => {
     const t = createTestStore();
-    putString(t, "k");
+    putRaw(t, "k", "str");
     t.ok("SADD", "s", "m");
-    expectReply(t.run(...command), WRONGTYPE);
+    expectSameReply(t.run(...command), WRONGTYPE);
   });
 
   it.each(commands)("%s against a hash", (...command) => {
     const t = createTestStore();
     t.ok("HSET", "k", "f", "v");
     t.ok("SADD", "s", "m");
-    expectReply(t.run(...command), WRONGTYPE);
+    expectSameReply(t.run(...command), WRONGTYPE);
   });
 
   it("SMOVE from a missing source does not look at the destination's type", () => {
     const t = createTestStore();
-    putString(t, "k");
+    putRaw(t, "k", "str");
     expect(t.run("SMOVE", "zz", "k", "m")).toBe(0);
   });
 
   it("SMOVE checks the destination's type even when the member is absent", () => {
     const t = createTestStore();
-    putString(t, "k");
+    putRaw(t, "k", "str");
     t.ok("SADD", "s", "x");
-    expectReply(t.run("SMOVE", "s", "k", "absent"), WRONGTYPE);
+    expectSameReply(t.run("SMOVE", "s", "k", "absent"), WRONGTYPE);
   });
 
   it("the STORE forms overwrite a destination of any type", () => {
     const t = createTestStore();
-    putString(t, "d");
+    putRaw(t, "d", "str");
     t.ok("SADD", "a", "1");
     expect(t.ok("SUNIONSTORE", "d", "a")).toBe(1);
     expect(t.ok("SMEMBERS", "d")).toEqual(["1"]);
@@ -252,7 +237,7 @@ describe("set commands: WRONGTYPE", () => {
     ["SSCAN", "s"],
   ])("%s with too few arguments is an arity error", (...command) => {
     const t = createTestStore();
-    expectReply(t.run(...command), e("WRONG_ARITY"));
+    expectSameReply(t.run(...command), e("WRONG_ARITY"));
   });
 });
 
@@ -330,7 +315,7 @@ describe("set commands: events", () => {
     for (const c of setup) t.ok(...c);
     t.events.length = 0;
     t.run(...command);
-    expect(eventsOf(t)).toEqual(events);
+    expect(eventTriples(t)).toEqual(events);
   });
 });
 
@@ -355,33 +340,33 @@ describe("set commands: keyspace and TTL", () => {
   it("in-place changes keep the TTL", () => {
     const t = createTestStore();
     t.ok("SADD", "s", "a", "b", "c", "d");
-    setTtl(t, "s", 5000);
-    const at = ttlOf(t, "s");
+    expireIn(t, "s", 5000);
+    const at = deadlineOf(t, "s");
     expect(at).toBe(t.clock.now() + 5000);
     t.ok("SADD", "s", "e");
     t.ok("SREM", "s", "a");
     t.ok("SPOP", "s");
     t.ok("SPOP", "s", "1");
     t.ok("SMOVE", "s", "other", "e");
-    expect(ttlOf(t, "s")).toBe(at);
+    expect(deadlineOf(t, "s")).toBe(at);
   });
 
   it("SMOVE into an existing destination keeps the destination's TTL", () => {
     const t = createTestStore();
     t.ok("SADD", "a", "m", "x");
     t.ok("SADD", "b", "y");
-    setTtl(t, "b", 5000);
+    expireIn(t, "b", 5000);
     t.ok("SMOVE", "a", "b", "m");
-    expect(ttlOf(t, "b")).toBe(t.clock.now() + 5000);
+    expect(deadlineOf(t, "b")).toBe(t.clock.now() + 5000);
   });
 
   it.each(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"])("%s clears the destination's TTL", (command) => {
     const t = createTestStore();
     t.ok("SADD", "a", "1", "2");
     t.ok("SADD", "d", "old");
-    setTtl(t, "d", 5000);
+    expireIn(t, "d", 5000);
     expect(t.ok(command, "d", "a")).toBe(2);
-    expect(ttlOf(t, "d")).toBeUndefined();
+    expect(deadlineOf(t, "d")).toBeUndefined();
     expect(sorted(t.ok("SMEMBERS", "d"))).toEqual(["1", "2"]);
   });
 
@@ -410,13 +395,13 @@ describe("set commands: keyspace and TTL", () => {
     const t = createTestStore();
     t.ok("SADD", "s", "a");
     t.ok("SADD", "b", "a");
-    setTtl(t, "s", 1000);
+    expireIn(t, "s", 1000);
     t.clock.advance(1001);
     expect(t.ok("SCARD", "s")).toBe(0);
     expect(t.ok("SINTER", "s", "b")).toEqual([]);
     expect(t.ok("SMOVE", "s", "b", "a")).toBe(0);
     expect(t.ok("SADD", "s", "x")).toBe(1);
-    expect(ttlOf(t, "s")).toBeUndefined();
+    expect(deadlineOf(t, "s")).toBeUndefined();
   });
 
   it("binary members are kept byte for byte", () => {
@@ -432,7 +417,7 @@ describe("set commands: keyspace and TTL", () => {
     expect(spec?.keys?.(["SINTERCARD", "2", "a", "b", "LIMIT", "1"])).toEqual(["a", "b"]);
     expect(spec?.keys?.(["SINTERCARD", "x", "a"])).toEqual([]);
     expect(spec?.keys?.(["SINTERCARD", "5", "a"])).toEqual(["a"]);
-    expectReply(t.run("SINTERCARD", "1", "toolong"), e("LIMIT"));
+    expectSameReply(t.run("SINTERCARD", "1", "toolong"), e("LIMIT"));
   });
 });
 

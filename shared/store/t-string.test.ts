@@ -13,7 +13,7 @@ import {
   setStringValue,
   stringCommands,
 } from "./t-string.js";
-import { createTestStore, err, type TestStore } from "./testing.js";
+import { createTestStore, deadlineOf, err, expectReply, peek, type TestStore } from "./testing.js";
 
 /*
  * Expected replies were checked against a real Redis 7.0 (same commands, same setups).
@@ -48,27 +48,6 @@ function fixture(options: Parameters<typeof createTestStore>[0] = {}): TestStore
   t.ok("SET", "t", "ttl", "EX", "100");
   t.events.length = 0;
   return t;
-}
-
-/** The value stored at `key` (undefined when missing), read without a command. */
-function peek(t: TestStore, key: string): unknown {
-  return t.store.repository.atomic(null, t.clock.now(), (view) => view.lookup(key));
-}
-
-/** The deadline of `key`, read without a command. */
-function deadline(t: TestStore, key: string): number | undefined {
-  return t.store.repository.atomic(null, t.clock.now(), (view) => view.expireAt(key)) as number | undefined;
-}
-
-/** Asserts a reply: errors by code and message, everything else structurally. */
-function expectReply(actual: Reply, expected: Reply): void {
-  if (expected instanceof StoreError) {
-    expect(actual).toBeInstanceOf(StoreError);
-    expect((actual as StoreError).code).toBe(expected.code);
-    expect((actual as StoreError).message).toBe(expected.message);
-  } else {
-    expect(actual).toEqual(expected);
-  }
 }
 
 /** A reply as test-title text (JSON with bigints and errors shown). */
@@ -271,7 +250,7 @@ describe("SET and TTLs", () => {
   ])("SET a v %j sets the deadline", (options, at) => {
     const t = fixture();
     expect(t.ok("SET", "a", "v", ...options)).toBe(OK);
-    expect(deadline(t, "a")).toBe(at);
+    expect(deadlineOf(t, "a")).toBe(at);
   });
 
   it.each([
@@ -294,7 +273,7 @@ describe("SET and TTLs", () => {
   ])("%j leaves deadline %s", (command, at) => {
     const t = fixture();
     t.run(...command);
-    expect(deadline(t, "t")).toBe(at);
+    expect(deadlineOf(t, "t")).toBe(at);
   });
 
   it("INCR family keeps the TTL", () => {
@@ -308,7 +287,7 @@ describe("SET and TTLs", () => {
       ["INCRBYFLOAT", "c", "1.5"],
     ]) {
       t.ok(...cmd);
-      expect(deadline(t, "c")).toBe(T0 + 500);
+      expect(deadlineOf(t, "c")).toBe(T0 + 500);
     }
     expect(t.ok("GET", "c")).toBe("5.5");
   });
@@ -432,7 +411,7 @@ describe("GETEX", () => {
   ])("GETEX t %j leaves deadline %s", (options, at) => {
     const t = fixture();
     expect(t.ok("GETEX", "t", ...options)).toBe("ttl");
-    expect(deadline(t, "t")).toBe(at);
+    expect(deadlineOf(t, "t")).toBe(at);
   });
 });
 
@@ -885,9 +864,9 @@ describe("the type API", () => {
     withContext(t, (ctx) => setStringValue(ctx, "l", "now a string"));
     expect(t.ok("GET", "l")).toBe("now a string");
     withContext(t, (ctx) => setStringValue(ctx, "t", "kept", true));
-    expect(deadline(t, "t")).toBe(T0 + 100_000);
+    expect(deadlineOf(t, "t")).toBe(T0 + 100_000);
     withContext(t, (ctx) => setStringValue(ctx, "t", "cleared"));
-    expect(deadline(t, "t")).toBeUndefined();
+    expect(deadlineOf(t, "t")).toBeUndefined();
   });
   it.each([
     [1, 2, 3],

@@ -1,31 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { StoreError } from "./errors.js";
-import { type Reply, Status } from "./reply.js";
+import type { Reply } from "./reply.js";
 import { SetValue } from "./set-value.js";
 import { zsetCommands } from "./t-zset.js";
-import { createTestStore, seededRandom, type TestStore } from "./testing.js";
-import type { Value } from "./value.js";
+import {
+  createTestStore,
+  deadlineOf,
+  plainError as error,
+  expireIn,
+  peek,
+  plainReply,
+  putRaw,
+  runPlain,
+  seededRandom,
+  type TestStore,
+} from "./testing.js";
 import type { ZSetValue } from "./zset-value.js";
-
-/** Replies as plain data, so failures show readable diffs. */
-function norm(r: Reply): unknown {
-  if (r instanceof StoreError) return { error: r.message };
-  if (r instanceof Status) return { status: r.text };
-  if (Array.isArray(r)) return r.map(norm);
-  return r;
-}
-const error = (message: string) => ({ error: message });
-
-/** Runs setup commands (which must succeed), then returns the normalized reply of the last one. */
-function run(t: TestStore, ...commands: string[][]): unknown {
-  for (const c of commands.slice(0, -1)) t.ok(...c);
-  return norm(t.run(...(commands.at(-1) as string[])));
-}
-
-/** Stores a value directly (a string for WRONGTYPE, a set for the algebra commands). */
-function put(t: TestStore, key: string, value: Value): void {
-  t.store.repository.atomic(null, t.clock.now(), (v) => v.put(key, value));
-}
 
 const eventsOf = (t: TestStore) => t.events.map((e) => `${e.class}:${e.event}:${e.key}`);
 
@@ -178,12 +167,12 @@ describe("ZADD and ZINCRBY", () => {
     ["ZINCRBY parses options like ZADD", [["ZINCRBY", "z", "nx", "a"]], SYNTAX],
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 
   it("a bad score anywhere changes nothing", () => {
     const t = createTestStore();
-    expect(norm(t.run("ZADD", "z", "1", "a", "x", "b"))).toEqual(NOT_FLOAT);
+    expect(plainReply(t.run("ZADD", "z", "1", "a", "x", "b"))).toEqual(NOT_FLOAT);
     expect(t.ok("ZCARD", "z")).toBe(0);
     expect(t.events).toEqual([]);
   });
@@ -261,7 +250,7 @@ describe("reads", () => {
     ["ZLEXCOUNT missing key", [["ZLEXCOUNT", "l", "-", "+"]], 0],
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 });
 
@@ -342,7 +331,7 @@ describe("ZRANGE family", () => {
     ],
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 });
 
@@ -381,7 +370,7 @@ describe("removal", () => {
     ["ZPOPMIN missing key", [["ZPOPMIN", "z"]], []],
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 });
 
@@ -415,23 +404,23 @@ describe("ZRANGESTORE", () => {
     ],
     ["may store onto its source", [Z, ["ZRANGESTORE", "z", "z", "0", "1"], ["ZRANGE", "z", "0", "-1"]], ["a", "b"]],
   ])("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 
   it("overwrites a destination of another type and clears its TTL", () => {
     const t = createTestStore();
-    put(t, "d", "string");
-    t.store.repository.atomic(null, t.clock.now(), (v) => v.setExpireAt("d", t.clock.now() + 10_000));
+    putRaw(t, "d", "string");
+    expireIn(t, "d", 10_000);
     t.ok(...Z);
     expect(t.run("ZRANGESTORE", "d", "z", "0", "0")).toBe(1);
-    expect(t.store.repository.atomic(null, t.clock.now(), (v) => v.expireAt("d"))).toBeUndefined();
-    expect(norm(t.run("ZRANGE", "d", "0", "-1"))).toEqual(["a"]);
+    expect(deadlineOf(t, "d")).toBeUndefined();
+    expect(plainReply(t.run("ZRANGE", "d", "0", "-1"))).toEqual(["a"]);
   });
 
   it("checks the source's type, not the destination's", () => {
     const t = createTestStore();
-    put(t, "s", "string");
-    expect(norm(t.run("ZRANGESTORE", "d", "s", "0", "-1"))).toEqual(
+    putRaw(t, "s", "string");
+    expect(plainReply(t.run("ZRANGESTORE", "d", "s", "0", "-1"))).toEqual(
       error("WRONGTYPE Operation against a key holding the wrong kind of value"),
     );
   });
@@ -464,7 +453,7 @@ describe("ZRANDMEMBER", () => {
       error("ERR value is out of range"),
     ],
   ])("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 
   it("without count returns one member", () => {
@@ -552,7 +541,7 @@ describe("ZSCAN", () => {
     ["COUNT 0", [Z, ["ZSCAN", "z", "0", "COUNT", "0"]], SYNTAX],
     ["unknown option", [Z, ["ZSCAN", "z", "0", "NOVALUES"]], SYNTAX],
   ])("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 });
 
@@ -621,15 +610,15 @@ describe("union, intersection, difference", () => {
     ],
   ];
   it.each(cases)("%s", (_name, commands, expected) => {
-    expect(run(createTestStore(), ...commands)).toEqual(expected);
+    expect(runPlain(createTestStore(), ...commands)).toEqual(expected);
   });
 
   it("plain sets take part with score 1", () => {
     const t = createTestStore();
     t.ok(...A);
-    put(t, "s", SetValue.of(["x", "q"]));
-    expect(norm(t.run("ZUNION", "2", "a", "s", "WITHSCORES"))).toEqual(["q", "1", "x", "2", "y", "2", "z", "3"]);
-    expect(norm(t.run("ZINTER", "2", "s", "a", "WITHSCORES"))).toEqual(["x", "2"]);
+    putRaw(t, "s", SetValue.of(["x", "q"]));
+    expect(plainReply(t.run("ZUNION", "2", "a", "s", "WITHSCORES"))).toEqual(["q", "1", "x", "2", "y", "2", "z", "3"]);
+    expect(plainReply(t.run("ZINTER", "2", "s", "a", "WITHSCORES"))).toEqual(["x", "2"]);
   });
 
   it("declares destination and input keys", () => {
@@ -674,9 +663,11 @@ describe("WRONGTYPE", () => {
   ];
   it.each(commands.map((c) => [c.join(" "), c] as const))("%s", (_name, command) => {
     const t = createTestStore();
-    put(t, "s", "a string");
-    expect(norm(t.run(...command))).toEqual(error("WRONGTYPE Operation against a key holding the wrong kind of value"));
-    expect(t.store.repository.atomic(null, t.clock.now(), (v) => v.lookup("s"))).toBe("a string");
+    putRaw(t, "s", "a string");
+    expect(plainReply(t.run(...command))).toEqual(
+      error("WRONGTYPE Operation against a key holding the wrong kind of value"),
+    );
+    expect(peek(t, "s")).toBe("a string");
   });
 });
 
@@ -718,20 +709,16 @@ describe("events", () => {
 });
 
 describe("TTL", () => {
-  const ttlOf = (t: TestStore, key: string) => t.store.repository.atomic(null, t.clock.now(), (v) => v.expireAt(key));
-  const expireIn = (t: TestStore, key: string, ms: number) =>
-    t.store.repository.atomic(null, t.clock.now(), (v) => v.setExpireAt(key, t.clock.now() + ms));
-
   it("changing members keeps the TTL", () => {
     const t = createTestStore();
     t.ok(...Z);
     expireIn(t, "z", 5_000);
-    const deadline = ttlOf(t, "z");
+    const deadline = deadlineOf(t, "z");
     t.ok("ZADD", "z", "9", "f");
     t.ok("ZREM", "z", "a");
     t.ok("ZINCRBY", "z", "1", "b");
     t.ok("ZPOPMIN", "z");
-    expect(ttlOf(t, "z")).toBe(deadline);
+    expect(deadlineOf(t, "z")).toBe(deadline);
   });
 
   it("an expired sorted set is gone for every command", () => {
@@ -745,7 +732,7 @@ describe("TTL", () => {
     expect(t.ok("ZRANGE", "z", "0", "-1")).toEqual([]);
     expect(t.ok("ZADD", "z", "1", "n")).toBe(1);
     expect(t.ok("ZRANGE", "z", "0", "-1")).toEqual(["n"]);
-    expect(ttlOf(t, "z")).toBeUndefined();
+    expect(deadlineOf(t, "z")).toBeUndefined();
   });
 
   it("a sorted set emptied and re-created has no TTL", () => {
@@ -754,7 +741,7 @@ describe("TTL", () => {
     expireIn(t, "z", 5_000);
     t.ok("ZPOPMIN", "z");
     t.ok("ZADD", "z", "1", "a");
-    expect(ttlOf(t, "z")).toBeUndefined();
+    expect(deadlineOf(t, "z")).toBeUndefined();
   });
 });
 
@@ -762,7 +749,7 @@ describe("ZSetValue", () => {
   it("clones deeply", () => {
     const t = createTestStore();
     t.ok(...Z);
-    const original = t.store.repository.atomic(null, t.clock.now(), (v) => v.lookup("z")) as ZSetValue;
+    const original = peek(t, "z") as ZSetValue;
     const copy = original.clone();
     copy.remove("a");
     copy.set("b", 100);
@@ -815,9 +802,9 @@ describe("command table", () => {
 
   it("arity is enforced by the dispatcher", () => {
     const t = createTestStore();
-    expect(norm(t.run("ZADD", "z", "1"))).toEqual(error("ERR wrong number of arguments for 'zadd' command"));
-    expect(norm(t.run("ZSCORE", "z"))).toEqual(error("ERR wrong number of arguments for 'zscore' command"));
-    expect(norm(t.run("ZRANGESTORE", "d", "z", "0"))).toEqual(
+    expect(plainReply(t.run("ZADD", "z", "1"))).toEqual(error("ERR wrong number of arguments for 'zadd' command"));
+    expect(plainReply(t.run("ZSCORE", "z"))).toEqual(error("ERR wrong number of arguments for 'zscore' command"));
+    expect(plainReply(t.run("ZRANGESTORE", "d", "z", "0"))).toEqual(
       error("ERR wrong number of arguments for 'zrangestore' command"),
     );
   });
