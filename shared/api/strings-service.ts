@@ -19,6 +19,28 @@ const SET_CONDITIONS: Partial<Record<SetCondition, Bytes>> = {
 /** `key value key value …` of MSET / MSETNX. */
 const pairs = (entries: readonly KeyValue[]): Bytes[] => entries.flatMap((e) => [key(e.key), bin(e.value)]);
 
+/** SET's and GETEX's expiry oneof: a TTL, a deadline, or the option's flag (KEEPTTL / PERSIST). */
+type Expiry =
+  | { case: "ttlMs" | "atMs"; value: bigint }
+  | { case: "keepTtl" | "persist"; value: boolean }
+  | { case: undefined; value?: undefined };
+
+/** The expiry's tokens: `PX ms`, `PXAT unix-ms`, or `flag` (which must be true; `field` names it). */
+function expiryArgs(expiry: Expiry, flag: Bytes, field: string): Bytes[] {
+  switch (expiry.case) {
+    case "ttlMs":
+      return ["PX", int(expiry.value)];
+    case "atMs":
+      return ["PXAT", int(expiry.value)];
+    case "keepTtl":
+    case "persist":
+      requireTrue(expiry.value, field);
+      return [flag];
+    default:
+      return [];
+  }
+}
+
 /** Creates the StringsService implementation over `store`. */
 export function createStringsService(store: Store, options: ServiceOptions = {}): ServiceImpl<typeof StringsService> {
   return guarded(
@@ -32,18 +54,7 @@ export function createStringsService(store: Store, options: ServiceOptions = {})
         const argv: Bytes[] = ["SET", key(req.key), bin(req.value)];
         if (req.condition !== SetCondition.UNSPECIFIED) argv.push(token(req.condition, SET_CONDITIONS, "condition"));
         if (req.get) argv.push("GET");
-        switch (req.expiry.case) {
-          case "ttlMs":
-            argv.push("PX", int(req.expiry.value));
-            break;
-          case "atMs":
-            argv.push("PXAT", int(req.expiry.value));
-            break;
-          case "keepTtl":
-            requireTrue(req.expiry.value, "keep_ttl");
-            argv.push("KEEPTTL");
-            break;
-        }
+        argv.push(...expiryArgs(req.expiry, "KEEPTTL", "keep_ttl"));
         const reply = await invoke(store, argv, ctx.signal);
         if (!req.get) return { applied: isOk(reply) };
         // With GET the reply is the old value (nil when the key was missing), whether or not the
@@ -62,19 +73,7 @@ export function createStringsService(store: Store, options: ServiceOptions = {})
       },
       /* GETEX key [PX milliseconds | PXAT unix-time-milliseconds | PERSIST] */
       async getEx(req, ctx) {
-        const argv: Bytes[] = ["GETEX", key(req.key)];
-        switch (req.expiry.case) {
-          case "ttlMs":
-            argv.push("PX", int(req.expiry.value));
-            break;
-          case "atMs":
-            argv.push("PXAT", int(req.expiry.value));
-            break;
-          case "persist":
-            requireTrue(req.expiry.value, "persist");
-            argv.push("PERSIST");
-            break;
-        }
+        const argv: Bytes[] = ["GETEX", key(req.key), ...expiryArgs(req.expiry, "PERSIST", "persist")];
         return { value: optionalBytesOf(await invoke(store, argv, ctx.signal)) };
       },
       async mGet(req, ctx) {
