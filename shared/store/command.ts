@@ -107,6 +107,11 @@ export function oneKey<G extends CommandGroup>(group: G) {
   return { firstKey: 1, lastKey: 1, step: 1, group } as const;
 }
 
+/** The key spec and group of a command that takes no key (PING, SCAN, FLUSHALL, …). */
+export function noKeys<G extends CommandGroup>(group: G) {
+  return { firstKey: 0, lastKey: 0, step: 0, group } as const;
+}
+
 /** The keys a command touches, from its key spec. */
 export function commandKeys(spec: CommandSpec, argv: readonly Bytes[]): Bytes[] {
   if (spec.keys) return spec.keys(argv);

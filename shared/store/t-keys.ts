@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
+import { type CommandContext, type CommandSpec, noKeys, oneKey } from "./command.js";
 import { genericError, notInteger, StoreError, syntaxError, wrongArity } from "./errors.js";
 import { encodingOf } from "./object-info.js";
 import { parseInt64 } from "./parse.js";
@@ -468,10 +468,7 @@ export const keyCommands: CommandSpec[] = [
     name: "SCAN",
     arity: -2,
     flags: ["readonly", "keyspace"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "generic",
+    ...noKeys("generic"),
     complexity:
       "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
     summary: "Incrementally iterate the keys space",
@@ -482,10 +479,7 @@ export const keyCommands: CommandSpec[] = [
     name: "KEYS",
     arity: 2,
     flags: ["readonly", "keyspace"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "generic",
+    ...noKeys("generic"),
     complexity:
       "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
     summary: "Find all keys matching the given pattern",
@@ -496,10 +490,7 @@ export const keyCommands: CommandSpec[] = [
     name: "RANDOMKEY",
     arity: 1,
     flags: ["readonly", "keyspace"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "generic",
+    ...noKeys("generic"),
     complexity: "O(1)",
     summary: "Return a random key from the keyspace",
     syntax: "RANDOMKEY",
@@ -510,10 +501,7 @@ export const keyCommands: CommandSpec[] = [
     name: "DBSIZE",
     arity: 1,
     flags: ["readonly", "fast", "keyspace"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(1)",
     summary: "Return the number of keys in the selected database",
     syntax: "DBSIZE",
@@ -524,10 +512,7 @@ export const keyCommands: CommandSpec[] = [
     name: "FLUSHALL",
     arity: -1,
     flags: ["write", "keyspace"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(N) where N is the total number of keys in all databases",
     summary: "Remove all keys from all databases (ASYNC and SYNC both flush at once)",
     syntax: "FLUSHALL [ASYNC | SYNC]",
@@ -537,10 +522,7 @@ export const keyCommands: CommandSpec[] = [
     name: "FLUSHDB",
     arity: -1,
     flags: ["write", "keyspace"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(N) where N is the number of keys in the selected database",
     summary: "Remove all keys from the current database (ASYNC and SYNC both flush at once)",
     syntax: "FLUSHDB [ASYNC | SYNC]",

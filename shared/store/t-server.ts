@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import { type CommandContext, type CommandInfo, type CommandSpec, commandKeys } from "./command.js";
+import { type CommandContext, type CommandInfo, type CommandSpec, commandKeys, noKeys } from "./command.js";
 import { findRegisteredCommand, registeredCommands } from "./command-registry.js";
 import { genericError, syntaxError, wrongArity } from "./errors.js";
 import { compileGlob } from "./glob.js";
@@ -249,10 +249,7 @@ export const serverCommands: CommandSpec[] = [
     name: "PING",
     arity: -1,
     flags: ["fast"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(1)",
     summary: "Ping the server",
     syntax: "PING [message]",
@@ -266,10 +263,7 @@ export const serverCommands: CommandSpec[] = [
     name: "ECHO",
     arity: 2,
     flags: ["fast"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(1)",
     summary: "Echo the given string",
     syntax: "ECHO message",
@@ -280,10 +274,7 @@ export const serverCommands: CommandSpec[] = [
     name: "TIME",
     arity: 1,
     flags: ["fast"],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(1)",
     summary: "Return the current server time (the store's clock, millisecond resolution)",
     syntax: "TIME",
@@ -297,10 +288,7 @@ export const serverCommands: CommandSpec[] = [
     name: "COMMAND",
     arity: -1,
     flags: [],
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "server",
+    ...noKeys("server"),
     complexity: "O(N) where N is the total number of commands",
     summary: "Get array of command details (COUNT, LIST, INFO, DOCS, GETKEYS, HELP)",
     syntax:

@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
+import { type CommandContext, type CommandSpec, noKeys, oneKey } from "./command.js";
 import { genericError, StoreError, syntaxError, wrongType } from "./errors.js";
 import { parseInt64 } from "./parse.js";
 import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
@@ -485,10 +485,7 @@ export const setCommands: CommandSpec[] = [
     arity: -3,
     flags: ["readonly"],
     // Movable keys (numkeys): the legacy key spec is 0,0,0 as in Redis; `keys` extracts them.
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    group: "set",
+    ...noKeys("set"),
     complexity: INTER_COMPLEXITY,
     summary: "Intersect multiple sets and return the cardinality of the result",
     syntax: "SINTERCARD numkeys key [key ...] [LIMIT limit]",
