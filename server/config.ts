@@ -251,8 +251,8 @@ export function helpText(): string {
     "(--config FILE, fields named as the flags). Precedence: flag > environment > file > default.",
     "",
     "Options:",
-    "  --config FILE".padEnd(36) + "JSON config file.",
-    "  --help".padEnd(36) + "Show this help.",
+    `${"  --config FILE".padEnd(36)}JSON config file.`,
+    `${"  --help".padEnd(36)}Show this help.`,
   ];
   for (const o of OPTIONS) {
     const arg = o.kind === "bool" ? "" : o.kind === "int" ? " N" : " VALUE";
@@ -260,7 +260,7 @@ export function helpText(): string {
       o.defaultValue === undefined || (Array.isArray(o.defaultValue) && o.defaultValue.length === 0)
         ? ""
         : ` (default: ${JSON.stringify(o.defaultValue)})`;
-    lines.push(`  --${o.flag}${arg}`.padEnd(36) + `${o.help}${def}`);
+    lines.push(`${`  --${o.flag}${arg}`.padEnd(36)}${o.help}${def}`);
     lines.push(`${"".padEnd(38)}env ${envName(o.flag)}`);
   }
   return lines.join("\n");

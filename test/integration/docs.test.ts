@@ -19,7 +19,7 @@ interface Example {
 }
 
 /** The fenced blocks right after a `<!-- tested -->` line. */
-export function testedExamples(markdown: string): Example[] {
+function testedExamples(markdown: string): Example[] {
   const out: Example[] = [];
   const re = /<!-- tested -->\s*\n```(sh|ts)\n([\s\S]*?)\n```/g;
   for (const m of markdown.matchAll(re)) out.push({ lang: m[1] as "sh" | "ts", body: m[2] as string });
