@@ -7,7 +7,7 @@ import { command, createServiceClients, type MemorabiliaClient, raw, text, utf8 
 import { ListEnd } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import { KeyType, TtlStatus } from "../../shared/gen/memorabilia/v1/types_pb.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
-import { Code, PROTOCOLS, registered, rpcError } from "./support/protocols.js";
+import { Code, PROTOCOLS, rpcError } from "./support/protocols.js";
 
 let server: ServerProcess;
 beforeAll(async () => {
@@ -111,67 +111,52 @@ describe.each(PROTOCOLS)("%s", (name, makeTransport) => {
     expect(error.code).toBe(Code.ResourceExhausted);
   });
 
-  it.skipIf(!registered("AuthService"))("AuthService.WhoAmI: the loopback caller is the anonymous admin", async () => {
+  it("AuthService.WhoAmI: the loopback caller is the anonymous admin", async () => {
     const who = await c.auth.whoAmI({});
     expect(who.authRequired).toBe(false);
     expect(who.name).toBe("default");
   });
-  it.skipIf(registered("AuthService"))(
-    "PENDING: AuthService.WhoAmI — the server does not register AuthService yet",
-    () => {
-      expect(registered("AuthService")).toBe(false);
-    },
-  );
 
-  it.skipIf(!registered("TransactionService"))(
-    "TransactionService: Exec (atomic, preconditions) and Batch",
-    async () => {
-      const exec = await c.transaction.exec({
-        commands: [
-          command("set", { key: `${p}tx`, value: utf8("1") }),
-          command("incrBy", { key: `${p}tx`, delta: 2n }),
-        ],
-      });
-      expect(exec.committed).toBe(true);
-      expect(exec.results[1]?.kind).toMatchObject({ case: "incrBy", value: { value: 3n } });
-      const refused = await c.transaction.exec({
-        commands: [command("del", { keys: [`${p}tx`] })],
-        preconditions: [{ key: `${p}tx`, check: { case: "missing", value: true } }],
-      });
-      expect(refused.committed).toBe(false);
-      expect(refused.failedPreconditions).toEqual([0]);
-      const batch = await c.transaction.batch({
-        commands: [command("get", { key: `${p}tx` }), raw("LPUSH", `${p}tx`, "x")],
-      });
-      expect(batch.results[0]?.kind.case === "get" && text(batch.results[0].kind.value.value)).toBe("3");
-      expect(batch.results[1]?.kind).toMatchObject({ case: "error", value: { code: "WRONGTYPE" } });
-    },
-  );
+  it("TransactionService: Exec (atomic, preconditions) and Batch", async () => {
+    const exec = await c.transaction.exec({
+      commands: [command("set", { key: `${p}tx`, value: utf8("1") }), command("incrBy", { key: `${p}tx`, delta: 2n })],
+    });
+    expect(exec.committed).toBe(true);
+    expect(exec.results[1]?.kind).toMatchObject({ case: "incrBy", value: { value: 3n } });
+    const refused = await c.transaction.exec({
+      commands: [command("del", { keys: [`${p}tx`] })],
+      preconditions: [{ key: `${p}tx`, check: { case: "missing", value: true } }],
+    });
+    expect(refused.committed).toBe(false);
+    expect(refused.failedPreconditions).toEqual([0]);
+    const batch = await c.transaction.batch({
+      commands: [command("get", { key: `${p}tx` }), raw("LPUSH", `${p}tx`, "x")],
+    });
+    expect(batch.results[0]?.kind.case === "get" && text(batch.results[0].kind.value.value)).toBe("3");
+    expect(batch.results[1]?.kind).toMatchObject({ case: "error", value: { code: "WRONGTYPE" } });
+  });
 
-  it.skipIf(!registered("WatchService"))(
-    "WatchService.Watch streams events for the pattern (server stream)",
-    async () => {
-      const controller = new AbortController();
-      const got: string[] = [];
-      const stream = c.watch.watch({ pattern: `${p}w:*`, snapshot: true }, { signal: controller.signal });
-      const reading = (async () => {
-        try {
-          for await (const msg of stream) {
-            if (msg.kind.case === "snapshot" && msg.kind.value.last)
-              await c.strings.set({ key: `${p}w:1`, value: utf8("v") });
-            if (msg.kind.case === "events") for (const e of msg.kind.value.events) got.push(`${e.event} ${e.key}`);
-            if (got.length > 0) break;
-          }
-        } finally {
-          controller.abort();
+  it("WatchService.Watch streams events for the pattern (server stream)", async () => {
+    const controller = new AbortController();
+    const got: string[] = [];
+    const stream = c.watch.watch({ pattern: `${p}w:*`, snapshot: true }, { signal: controller.signal });
+    const reading = (async () => {
+      try {
+        for await (const msg of stream) {
+          if (msg.kind.case === "snapshot" && msg.kind.value.last)
+            await c.strings.set({ key: `${p}w:1`, value: utf8("v") });
+          if (msg.kind.case === "events") for (const e of msg.kind.value.events) got.push(`${e.event} ${e.key}`);
+          if (got.length > 0) break;
         }
-      })();
-      await reading;
-      expect(got).toEqual([`set ${p}w:1`]);
-    },
-  );
+      } finally {
+        controller.abort();
+      }
+    })();
+    await reading;
+    expect(got).toEqual([`set ${p}w:1`]);
+  });
 
-  it.skipIf(!registered("PubSubService"))("PubSubService: Subscribe (server stream) receives Publish", async () => {
+  it("PubSubService: Subscribe (server stream) receives Publish", async () => {
     const controller = new AbortController();
     const stream = c.pubsub.subscribe({ channels: [`${p}chan`] }, { signal: controller.signal });
     const got: string[] = [];
@@ -188,34 +173,25 @@ describe.each(PROTOCOLS)("%s", (name, makeTransport) => {
     expect(got).toEqual(["hi"]);
   });
 
-  it.skipIf(!registered("ServerService"))(
-    "ServerService: Info, InfoStream (server stream), GetConfig/SetConfig",
-    async () => {
-      const { info } = await c.server.info({});
-      expect(info?.keys).toBeGreaterThan(0n);
-      const controller = new AbortController();
-      let snapshots = 0;
-      for await (const msg of c.server.infoStream({ intervalMs: 250 }, { signal: controller.signal })) {
-        expect(msg.info?.version).toBe(info?.version);
-        if (++snapshots === 2) break;
-      }
-      controller.abort();
-      const { config } = await c.server.getConfig({});
-      expect(config?.limits?.maxKeyBytes).toBeGreaterThan(0n);
-      const error = await rpcError(c.server.setConfig({ sweepPattern: "not a cron" }));
-      expect(error.code).toBe(Code.InvalidArgument);
-    },
-  );
-
-  for (const service of ["TransactionService", "WatchService", "PubSubService", "ServerService"]) {
-    it.skipIf(registered(service))(`PENDING: ${service} — the server does not register it yet`, () => {
-      expect(registered(service)).toBe(false);
-    });
-  }
+  it("ServerService: Info, InfoStream (server stream), GetConfig/SetConfig", async () => {
+    const { info } = await c.server.info({});
+    expect(info?.keys).toBeGreaterThan(0n);
+    const controller = new AbortController();
+    let snapshots = 0;
+    for await (const msg of c.server.infoStream({ intervalMs: 250 }, { signal: controller.signal })) {
+      expect(msg.info?.version).toBe(info?.version);
+      if (++snapshots === 2) break;
+    }
+    controller.abort();
+    const { config } = await c.server.getConfig({});
+    expect(config?.limits?.maxKeyBytes).toBeGreaterThan(0n);
+    const error = await rpcError(c.server.setConfig({ sweepPattern: "not a cron" }));
+    expect(error.code).toBe(Code.InvalidArgument);
+  });
 });
 
 describe("Pipeline (bidi stream, gRPC over HTTP/2 only)", () => {
-  it.skipIf(!registered("TransactionService"))("replies in order, errors in place", async () => {
+  it("replies in order, errors in place", async () => {
     const { pipeline } = await import("../../shared/client/index.js");
     const c = createServiceClients(PROTOCOLS[0]?.[1](server.url) as never);
     const pipe = pipeline(c.transaction);
@@ -230,12 +206,6 @@ describe("Pipeline (bidi stream, gRPC over HTTP/2 only)", () => {
     const last = results[3]?.kind;
     expect(last?.case === "get" && text(last.value.value)).toBe("2");
   });
-  it.skipIf(registered("TransactionService"))(
-    "PENDING: Pipeline — the server does not register TransactionService yet",
-    () => {
-      expect(registered("TransactionService")).toBe(false);
-    },
-  );
 });
 
 describe("unknown method", () => {

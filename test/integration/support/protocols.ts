@@ -1,12 +1,10 @@
 /**
- * Shared pieces of the protocol integration tests: the connect-node transport matrix, the list of
- * services the server registers (streaming families not registered yet are reported as pending
- * tests, never skipped silently), and a store fingerprint to prove bad input changed nothing.
+ * Shared pieces of the protocol integration tests: the connect-node transport matrix and a store
+ * fingerprint to prove bad input changed nothing.
  */
 import { createHash } from "node:crypto";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { MEMORABILIA_SERVICES } from "../../../shared/api/register.js";
 import type { MemorabiliaClient } from "../../../shared/client/index.js";
 
 /** A protocol of the matrix: its name and how to build a transport to `baseUrl`. */
@@ -18,14 +16,6 @@ export const PROTOCOLS: readonly ProtocolCase[] = [
   ["gRPC-Web (HTTP/1.1)", (baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1" })],
   ["Connect (HTTP/1.1)", (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "1.1" })],
 ];
-
-/** The fully-qualified names of the services the server registers. */
-export const REGISTERED = new Set(MEMORABILIA_SERVICES.map((s) => s.typeName));
-
-/** True when the server registers `memorabilia.v1.<name>`. */
-export function registered(name: string): boolean {
-  return REGISTERED.has(`memorabilia.v1.${name}`);
-}
 
 /** The ConnectError a call failed with; fails the test if it succeeded. */
 export async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
