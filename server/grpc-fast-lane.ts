@@ -26,7 +26,6 @@ import {
   ConnectError,
   type ConnectRouter,
   type ContextValues,
-  createHandlerContext,
   createServiceImplSpec,
   type Interceptor,
 } from "@connectrpc/connect";
@@ -40,6 +39,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { abortReason, LaneContext } from "./grpc-lane-context.js";
 
 /** Options of {@link createGrpcFastLane}: the same values the connect-fastify plugin gets. */
 export interface GrpcFastLaneOptions {
@@ -162,28 +162,25 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     return true;
   };
 
+  // In-flight calls, aborted together when the shutdown signal fires (one listener for the lane
+  // instead of linking every call's signal to it).
+  const live = new Set<AbortController>();
+  options.shutdownSignal?.addEventListener("abort", () => {
+    const reason = abortReason(options.shutdownSignal as AbortSignal);
+    for (const c of live) c.abort(reason);
+    live.clear();
+  });
+
   async function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
-    const requestHeader = new Headers();
-    for (const k in headers) {
-      if (k.charCodeAt(0) === 58 /* : */) continue;
-      const v = headers[k];
-      if (typeof v === "string") requestHeader.append(k, v);
-      else if (Array.isArray(v)) for (const e of v) requestHeader.append(k, e);
-    }
-    const timeout = parseTimeout(requestHeader.get("grpc-timeout"), opt.maxTimeoutMs);
-    const socket = stream.session?.socket;
-    const context = createHandlerContext({
-      ...route.spec,
+    const timeout = parseTimeout(headerValue(headers["grpc-timeout"]), opt.maxTimeoutMs);
+    const context = new LaneContext({
+      spec: route.spec,
       service: route.service,
-      requestMethod: "POST",
-      protocolName: "grpc",
+      headers,
       timeoutMs: timeout.timeoutMs,
       shutdownSignal: options.shutdownSignal,
-      requestHeader,
-      url: `http://${headers[":authority"]}${headers[":path"]}`,
-      responseHeader: { "content-type": "application/grpc+proto" },
-      responseTrailer: { "grpc-status": "0" },
-      contextValues: options.contextValues?.(socket?.remoteAddress),
+      contextValues: options.contextValues?.(stream.session?.socket?.remoteAddress),
+      live,
     });
     let finished = false;
     stream.once("close", () => {
@@ -192,7 +189,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     const compression = compressionNegotiate(
       opt.acceptCompression,
       null,
-      requestHeader.get("grpc-accept-encoding"),
+      headerValue(headers["grpc-accept-encoding"]),
       "grpc-accept-encoding",
     );
     if (compression.response) context.responseHeader.set("grpc-encoding", compression.response.name);
@@ -221,7 +218,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
         t.set("grpc-status", "3");
     }
     finished = true;
-    context.abort(FINISHED); // stops the deadline timer and unlinks the shutdown signal
+    context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
     if (stream.destroyed || stream.closed) return;
     // As connect-node writes it: HEADERS, the message (if any), then the trailers.
     const out: http2.OutgoingHttpHeaders = { ":status": 200 };
@@ -246,6 +243,11 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 
   const lane = { record, handle, paths, calls: 0 };
   return lane;
+}
+
+/** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */
+function headerValue(v: string | string[] | undefined): string | null {
+  return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
 }
 
 function safeDecode(value: string): string {
@@ -290,67 +292,79 @@ function readSingleMessage(
   readMaxBytes: number,
   serialization: Route["serialization"],
 ): Promise<unknown> {
+  // The listeners are inline arrows with a `done` flag rather than named closures removed with
+  // `off`: tsx (esbuild keepNames) wraps every named closure in a defineProperty call, per call.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
     let checked = false;
-    const fail = (e: unknown) => {
-      stream.off("data", onData);
-      stream.off("end", onEnd);
-      stream.off("aborted", onAborted);
-      reject(e);
-    };
-    const onData = (chunk: Buffer) => {
+    let done = false;
+    stream.on("data", (chunk: Buffer) => {
+      if (done) return;
       chunks.push(chunk);
       total += chunk.length;
       if (!checked && total >= 5) {
         checked = true;
         const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
         const length = head.readUInt32BE(1);
-        if (length > readMaxBytes)
-          return fail(
+        if (length > readMaxBytes) {
+          done = true;
+          chunks.length = 0;
+          reject(
             new ConnectError(
               `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
               Code.ResourceExhausted,
             ),
           );
-      }
-    };
-    const onAborted = () => fail(new ConnectError("the operation was aborted", Code.Canceled));
-    const onEnd = () => {
-      stream.off("aborted", onAborted);
-      try {
-        const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-        const envs: { flags: number; data: Uint8Array }[] = [];
-        let off = 0;
-        while (off + 5 <= buf.length) {
-          const length = buf.readUInt32BE(off + 1);
-          if (length > readMaxBytes)
-            throw new ConnectError(
-              `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-              Code.ResourceExhausted,
-            );
-          if (off + 5 + length > buf.length) break;
-          envs.push({ flags: buf[off] as number, data: buf.subarray(off + 5, off + 5 + length) });
-          off += 5 + length;
         }
-        if (off !== buf.length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-        if (envs.length === 0)
-          throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
-        const env = envs[0] as { flags: number; data: Uint8Array };
-        // A compressed flag without grpc-encoding: connect's envelopeDecompress error, verbatim.
-        if ((env.flags & 1) === 1)
-          throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-        const message = serialization.getI(true).parse(env.data);
-        if (envs.length > 1)
-          throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
-        resolve(message);
+      }
+    });
+    stream.once("aborted", () => {
+      if (done) return;
+      done = true;
+      reject(new ConnectError("the operation was aborted", Code.Canceled));
+    });
+    stream.once("end", () => {
+      if (done) return;
+      done = true;
+      try {
+        resolve(parseSingleEnvelope(chunks, readMaxBytes, serialization));
       } catch (e) {
         reject(e);
       }
-    };
-    stream.on("data", onData);
-    stream.once("end", onEnd);
-    stream.once("aborted", onAborted);
+    });
   });
+}
+
+/** The one message of a complete unary request body, or connect's error for what is wrong with it. */
+function parseSingleEnvelope(chunks: Buffer[], readMaxBytes: number, serialization: Route["serialization"]): unknown {
+  const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  let count = 0;
+  let first: Uint8Array | undefined;
+  let firstFlags = 0;
+  let off = 0;
+  while (off + 5 <= buf.length) {
+    const length = buf.readUInt32BE(off + 1);
+    if (length > readMaxBytes)
+      throw new ConnectError(
+        `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+        Code.ResourceExhausted,
+      );
+    if (off + 5 + length > buf.length) break;
+    if (count++ === 0) {
+      firstFlags = buf[off] as number;
+      first = buf.subarray(off + 5, off + 5 + length);
+    }
+    off += 5 + length;
+  }
+  if (off !== buf.length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  if (first === undefined)
+    throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+  // A compressed flag without grpc-encoding: connect's envelopeDecompress error, verbatim.
+  if ((firstFlags & 1) === 1)
+    throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+  const message = serialization.getI(true).parse(first);
+  if (count > 1)
+    throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+  return message;
 }

@@ -32,8 +32,14 @@ export function protectedModeInterceptor(enabled: () => boolean): Interceptor {
  * does not become a flood of logs.
  */
 export function observeInterceptor(metrics: ServerMetrics, log: FastifyBaseLogger): Interceptor {
+  // One procedure name per method, not a new string per call.
+  const names = new WeakMap<object, string>();
   return (next) => async (req) => {
-    const procedure = `${req.service.typeName}/${req.method.name}`;
+    let procedure = names.get(req.method);
+    if (procedure === undefined) {
+      procedure = `${req.service.typeName}/${req.method.name}`;
+      names.set(req.method, procedure);
+    }
     const t0 = performance.now();
     try {
       const res = await next(req);

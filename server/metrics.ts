@@ -58,11 +58,25 @@ export function createServerMetrics(store: Store): ServerMetrics {
   gauge("memorabilia_commands_total", "Store commands executed.", () => store.stats().commands);
   gauge("memorabilia_keyspace_hits_total", "Lookups that found a live key.", () => store.stats().hits);
   gauge("memorabilia_keyspace_misses_total", "Lookups that found nothing.", () => store.stats().misses);
+  // Labelled children cached per procedure and code: `inc({ procedure, code })` validates and
+  // hashes the labels on every call (a few µs per RPC). The metrics are never reset, so a cached
+  // child stays the one the registry reports.
+  const children = new Map<string, { time: { observe(v: number): void }; codes: Map<string, { inc(): void }> }>();
   return {
     registry,
     observeRpc(procedure, code, seconds) {
-      requests.inc({ procedure, code });
-      latency.observe({ procedure }, seconds);
+      let p = children.get(procedure);
+      if (p === undefined) {
+        p = { time: latency.labels({ procedure }), codes: new Map() };
+        children.set(procedure, p);
+      }
+      let count = p.codes.get(code);
+      if (count === undefined) {
+        count = requests.labels({ procedure, code });
+        p.codes.set(code, count);
+      }
+      count.inc();
+      p.time.observe(seconds);
     },
     countConnection(protocol) {
       connections.inc({ protocol });

@@ -61,6 +61,17 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
+/** CPU time of a process so far split into user and system (kernel) ms, from /proc/PID/stat. */
+export function cpuSplitMs(pid: number): { user: number; system: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { user: (Number(rest[11]) * 1000) / CLOCK_TICKS, system: (Number(rest[12]) * 1000) / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
 /** USER_HZ: 100 on every Linux the bench targets (`getconf CLK_TCK`). */
 const CLOCK_TICKS = 100;
 

@@ -18,7 +18,7 @@ import {
   SetRequestSchema,
   StringsService,
 } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
-import { cpuMs, startMemorabilia, stopAll } from "./processes.js";
+import { cpuSplitMs, startMemorabilia, stopAll } from "./processes.js";
 
 const { values } = parseArgs({
   options: {
@@ -65,7 +65,7 @@ function rawUnary(session: http2.ClientHttp2Session, path: string, body: Buffer)
 
 async function run(call: (i: number) => Promise<unknown>, pid: number, ops: number) {
   let next = 0;
-  const c0 = cpuMs(pid) as number;
+  const c0 = cpuSplitMs(pid) as { user: number; system: number };
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONC }, async () => {
@@ -73,8 +73,14 @@ async function run(call: (i: number) => Promise<unknown>, pid: number, ops: numb
     }),
   );
   const s = (performance.now() - t0) / 1000;
-  const cpu = (cpuMs(pid) as number) - c0;
-  return { opsPerS: (CALLS * ops) / s, usPerCall: (cpu * 1000) / CALLS, cpuShare: cpu / 1000 / s };
+  const c1 = cpuSplitMs(pid) as { user: number; system: number };
+  const cpu = c1.user + c1.system - c0.user - c0.system;
+  return {
+    opsPerS: (CALLS * ops) / s,
+    usPerCall: (cpu * 1000) / CALLS,
+    sysPerCall: ((c1.system - c0.system) * 1000) / CALLS,
+    cpuShare: cpu / 1000 / s,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -111,21 +117,22 @@ async function main() {
   ];
   const only = values.only?.split(",");
   const chosen = workloads.filter(([n]) => !only || only.some((o) => n.includes(o)));
-  const results = new Map<string, { o: number[]; u: number[]; c: number[] }>();
+  const results = new Map<string, { o: number[]; u: number[]; k: number[]; c: number[] }>();
   for (const [name, call] of chosen) await call(0); // warm up connections
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, call, ops] of chosen) {
       const x = await run(call, m.pid, ops);
-      const e = results.get(name) ?? { o: [], u: [], c: [] };
+      const e = results.get(name) ?? { o: [], u: [], k: [], c: [] };
       e.o.push(x.opsPerS);
       e.u.push(x.usPerCall);
+      e.k.push(x.sysPerCall);
       e.c.push(x.cpuShare);
       results.set(name, e);
     }
   }
   for (const [name, e] of results)
     console.log(
-      `${name.padEnd(30)} ops/s ${median(e.o).toFixed(0).padStart(7)}  server µs/call ${median(e.u).toFixed(1).padStart(6)}  server core share ${median(e.c).toFixed(2)}`,
+      `${name.padEnd(30)} ops/s ${median(e.o).toFixed(0).padStart(7)}  server µs/call ${median(e.u).toFixed(1).padStart(6)} (kernel ${median(e.k).toFixed(1).padStart(5)})  server core share ${median(e.c).toFixed(2)}`,
     );
   session.close();
   await stopAll();
