@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import type { Http2SecureServer } from "node:http2";
 import { resolve } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { type ConnectRouter, cors as connectCors, createContextValues } from "@connectrpc/connect";
@@ -21,7 +22,7 @@ import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
 import { type CleartextServer, createCleartextServer, type DualHandler } from "./cleartext-server.js";
 import type { ServerConfig } from "./config.js";
 import { ConfigError } from "./config.js";
-import { createGrpcFastLane, type GrpcFastLane } from "./grpc-fast-lane.js";
+import { createGrpcFastLane, type GrpcFastLane, installFastLane } from "./grpc-fast-lane.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
@@ -244,6 +245,13 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     });
     if (useFastLane) fastLane = lane;
   });
+  // The TLS port is Fastify's own HTTP/2 server (ALPN h2 + HTTP/1.1): the lane goes in front of
+  // its compat handling the same way (HTTP/1.1 requests never emit "stream").
+  if (tls && useFastLane)
+    installFastLane(
+      app.server as unknown as Http2SecureServer,
+      (stream, headers) => fastLane?.handle(stream, headers) ?? false,
+    );
 
   // Operations scope: metrics and a plain health probe.
   await app.register(async (scope) => {

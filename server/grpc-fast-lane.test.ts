@@ -4,7 +4,11 @@
  * and trailers must be equal (except `date`, which only the compat layer adds — which also proves
  * which path served the call).
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HealthCheckRequestSchema } from "../shared/gen/grpc/health/v1/health_pb.js";
@@ -43,9 +47,15 @@ function frame(bytes: Uint8Array, flags = 0): Buffer {
 const msg = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) =>
   frame(toBinary(schema, create(schema, init)));
 
-function call(url: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+function call(
+  url: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+  connect: http2.SecureClientSessionOptions = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = http2.connect(url, connect);
     session.on("error", reject);
     const s = session.request({
       ":method": "POST",
@@ -171,3 +181,77 @@ describe("gRPC fast lane vs the Fastify + connect path", () => {
     expect(a).toEqual(b);
   });
 });
+
+describe("gRPC fast lane on the TLS port (Fastify's own HTTP/2 server)", () => {
+  let fast: MemorabiliaServer;
+  let normal: MemorabiliaServer;
+  let ca: Buffer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "memorabilia-lane-tls-"));
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    execFileSync(
+      "openssl",
+      [
+        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+        ...["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+        ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+      ],
+      { stdio: "ignore" },
+    );
+    ca = readFileSync(cert);
+    const loaded = loadConfig([...ARGS, `--tls-cert=${cert}`, `--tls-key=${key}`], {});
+    if (loaded.help) throw new Error("help");
+    fast = await startServer(loaded.config, { grpcFastLane: true });
+    normal = await startServer({ ...loaded.config }, { grpcFastLane: false });
+    for (const s of [fast, normal])
+      await call(
+        s.url,
+        `${S}/Set`,
+        msg(SetRequestSchema, { key: "fl:a", value: new TextEncoder().encode("abc") }),
+        RW,
+        { ca },
+      );
+  });
+  afterAll(async () => {
+    await fast?.close();
+    await normal?.close();
+  });
+
+  it.each(cases)("%s: same headers, message and trailers over TLS", async (_name, path, body, headers) => {
+    expect(fast.url.startsWith("https://")).toBe(true);
+    const before = fast.fastLaneCalls();
+    const a = await call(fast.url, path, body(), headers, { ca });
+    const b = await call(normal.url, path, body(), headers, { ca });
+    expect(fast.fastLaneCalls() - before).toBe(path === `${S}/NoSuch` ? 0 : 1);
+    expect(normal.fastLaneCalls()).toBe(0);
+    delete a.headers.date;
+    delete b.headers.date;
+    expect(a).toEqual(b);
+  });
+
+  it("still serves Connect over HTTP/1.1 on the same port", async () => {
+    const res = await fetchHttp1(fast.url, ca);
+    expect(res).toMatch(/^200 /);
+  });
+});
+
+/** A Connect (JSON over HTTP/1.1) Health.Check on the TLS port: "status body". */
+async function fetchHttp1(url: string, ca: Buffer): Promise<string> {
+  const https = await import("node:https");
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${url}/grpc.health.v1.Health/Check`,
+      { method: "POST", ca, headers: { "content-type": "application/json" } },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => {
+          body += c;
+        });
+        res.on("end", () => resolve(`${res.statusCode} ${body}`));
+      },
+    );
+    req.on("error", reject);
+    req.end("{}");
+  });
+}

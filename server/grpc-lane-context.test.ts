@@ -1,0 +1,176 @@
+/**
+ * The fast lane's call context behaves as connect's `createHandlerContext` does: same fields,
+ * the signal aborted at the deadline, at shutdown and by `abort`, request headers as a real
+ * `Headers` (pseudo-headers left out, duplicates kept).
+ */
+import { Code, ConnectError, createContextKey, createContextValues, createHandlerContext } from "@connectrpc/connect";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { StringsService } from "../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { LaneContext, type LaneContextInit } from "./grpc-lane-context.js";
+import { NodeRequestHeaders } from "./node-request-headers.js";
+
+const method = StringsService.method.get;
+const headers = {
+  ":method": "POST",
+  ":path": "/memorabilia.v1.StringsService/Get",
+  ":authority": "127.0.0.1:7379",
+  "content-type": "application/grpc",
+  authorization: "Bearer x",
+  "x-many": ["a", "b"],
+};
+
+function init(over: Partial<LaneContextInit> = {}): LaneContextInit {
+  return {
+    spec: { kind: "unary", method, impl: () => ({}) },
+    service: StringsService,
+    headers,
+    timeoutMs: undefined,
+    shutdownSignal: undefined,
+    contextValues: undefined,
+    live: new Set(),
+    ...over,
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("LaneContext", () => {
+  it("has the fields connect's createHandlerContext gives", () => {
+    const values = createContextValues();
+    const ours = new LaneContext(init({ contextValues: values }));
+    const theirs = createHandlerContext({
+      service: StringsService,
+      method,
+      requestMethod: "POST",
+      protocolName: "grpc",
+      url: "http://127.0.0.1:7379/memorabilia.v1.StringsService/Get",
+      responseHeader: { "content-type": "application/grpc+proto" },
+      responseTrailer: { "grpc-status": "0" },
+      contextValues: values,
+    });
+    for (const k of ["service", "method", "requestMethod", "protocolName", "url", "values"] as const)
+      expect(ours[k]).toBe(theirs[k]);
+    expect([...ours.responseHeader]).toEqual([...theirs.responseHeader]);
+    expect([...ours.responseTrailer]).toEqual([...theirs.responseTrailer]);
+    expect(ours.timeoutMs()).toBeUndefined();
+    expect(ours.signal.aborted).toBe(false);
+    // Spread as connect's mergeRequest does, the copy keeps what a handler reads.
+    const merged = Object.assign({}, ours);
+    expect(merged.signal).toBe(ours.signal);
+    expect(merged.requestHeader).toBe(ours.requestHeader);
+  });
+
+  it("gives the request headers without pseudo-headers, duplicates joined like Headers", () => {
+    const ctx = new LaneContext(init());
+    const expected = new Headers();
+    expected.append("content-type", "application/grpc");
+    expected.append("authorization", "Bearer x");
+    expected.append("x-many", "a");
+    expected.append("x-many", "b");
+    expect(ctx.requestHeader).toBeInstanceOf(Headers);
+    expect([...ctx.requestHeader]).toEqual([...expected]);
+    expect(ctx.requestHeader.get("x-many")).toBe("a, b");
+    expect([...ctx.requestHeader.keys()].some((k) => k.startsWith(":"))).toBe(false);
+  });
+
+  it("aborts at the deadline with DEADLINE_EXCEEDED, and stops the timer when aborted first", () => {
+    vi.useFakeTimers();
+    const live = new Set<AbortController>();
+    const ctx = new LaneContext(init({ timeoutMs: 100, live }));
+    expect(live.size).toBe(1);
+    expect(ctx.timeoutMs()).toBe(100);
+    vi.advanceTimersByTime(99);
+    expect(ctx.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(ctx.signal.aborted).toBe(true);
+    expect(ConnectError.from(ctx.signal.reason).code).toBe(Code.DeadlineExceeded);
+    const other = new LaneContext(init({ timeoutMs: 100, live }));
+    other.abort("done");
+    expect(live.has(ctx as never)).toBe(false);
+    vi.advanceTimersByTime(200);
+    expect(other.signal.reason).toBe("done");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("starts aborted for a deadline of 0, or when the shutdown has already come", () => {
+    const zero = new LaneContext(init({ timeoutMs: 0 }));
+    expect(ConnectError.from(zero.signal.reason).code).toBe(Code.DeadlineExceeded);
+    const shutdown = new AbortController();
+    shutdown.abort(new ConnectError("shutting down", Code.Unavailable));
+    const live = new Set<AbortController>();
+    const late = new LaneContext(init({ shutdownSignal: shutdown.signal, live }));
+    expect(late.signal.reason).toBe(shutdown.signal.reason);
+    expect(live.size).toBe(0);
+  });
+
+  it("stays in the live set until aborted (the lane aborts that set at shutdown)", () => {
+    const live = new Set<AbortController>();
+    const a = new LaneContext(init({ live }));
+    const b = new LaneContext(init({ live }));
+    expect(live.size).toBe(2);
+    a.abort("finished");
+    expect(live.size).toBe(1);
+    for (const c of live) c.abort("shutdown");
+    expect(b.signal.reason).toBe("shutdown");
+    expect(a.signal.reason).toBe("finished");
+  });
+
+  it("uses the given context values, or fresh ones", () => {
+    const key = createContextKey<string>("none");
+    const values = createContextValues().set(key, "v");
+    expect(new LaneContext(init({ contextValues: values })).values.get(key)).toBe("v");
+    expect(new LaneContext(init()).values.get(key)).toBe("none");
+  });
+});
+
+describe("NodeRequestHeaders", () => {
+  it.each([
+    ["get", (h: Headers) => h.get("authorization")],
+    ["has", (h: Headers) => h.has("x-many")],
+    ["entries", (h: Headers) => [...h.entries()]],
+    ["keys", (h: Headers) => [...h.keys()]],
+    ["values", (h: Headers) => [...h.values()]],
+    [
+      "forEach",
+      (h: Headers) => {
+        const out: string[] = [];
+        h.forEach((v, k) => {
+          out.push(`${k}=${v}`);
+        });
+        return out;
+      },
+    ],
+    [
+      "set then read",
+      (h: Headers) => {
+        h.set("authorization", "y");
+        return [...h];
+      },
+    ],
+    [
+      "append then read",
+      (h: Headers) => {
+        h.append("x-many", "c");
+        return [...h];
+      },
+    ],
+    [
+      "delete then read",
+      (h: Headers) => {
+        h.delete("x-many");
+        return [...h];
+      },
+    ],
+    ["copied into new Headers", (h: Headers) => [...new Headers(h)]],
+    ["getSetCookie", (h: Headers) => h.getSetCookie()],
+  ])("%s: same as an eagerly filled Headers", (_name, op) => {
+    const eager = new Headers();
+    eager.append("content-type", "application/grpc");
+    eager.append("authorization", "Bearer x");
+    eager.append("x-many", "a");
+    eager.append("x-many", "b");
+    expect(op(new NodeRequestHeaders(headers))).toEqual(op(eager));
+  });
+});
