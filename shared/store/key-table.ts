@@ -81,6 +81,23 @@ export class KeyTable<V> {
     return this.single ?? (this.lanes[laneOf(key)] as BigMap<Bytes, V>);
   }
 
+  /**
+   * The map that holds (or would hold) `key`: a read then a write of one key through it hash the
+   * key's lane once. Valid until the table changes; write through {@link setIn}.
+   */
+  mapFor(key: Bytes): BigMap<Bytes, V> {
+    return this.single ?? (this.lanes[laneOf(key)] as BigMap<Bytes, V>);
+  }
+
+  /** {@link set} through `map`, which {@link mapFor} returned for `key` with no change since. */
+  setIn(map: BigMap<Bytes, V>, key: Bytes, value: V): this {
+    const before = map.size;
+    map.set(key, value);
+    this.count += map.size - before;
+    if (this.single !== null && this.count > LANES_FROM) this.spreadOut(this.single);
+    return this;
+  }
+
   get(key: Bytes): V | undefined {
     return (this.single ?? (this.lanes[laneOf(key)] as BigMap<Bytes, V>)).get(key);
   }
@@ -90,12 +107,7 @@ export class KeyTable<V> {
   }
 
   set(key: Bytes, value: V): this {
-    const map = this.mapOf(key);
-    const before = map.size;
-    map.set(key, value);
-    this.count += map.size - before;
-    if (this.single !== null && this.count > LANES_FROM) this.spreadOut(this.single);
-    return this;
+    return this.setIn(this.mapOf(key), key, value);
   }
 
   delete(key: Bytes): boolean {

@@ -157,6 +157,40 @@ export class MapRepository implements Repository, KeyView {
     return v;
   }
 
+  /**
+   * {@link lookup} at `nowMs` for a caller that reads the clock only when {@link expiresSize} is
+   * not 0: without deadlines no key's state depends on the time, so `nowMs` is then ignored.
+   */
+  lookupAt(key: Bytes, nowMs: number): Value | undefined {
+    if (this.expires.size !== 0) this.now = nowMs;
+    return this.lookup(key);
+  }
+
+  /**
+   * Exactly {@link lookup} then {@link put} (SET without options): counters, observer calls, lazy
+   * expiry and events in the same order, but a key without a deadline has its lane hashed once.
+   * `nowMs` as in {@link lookupAt}.
+   */
+  overwrite(key: Bytes, value: Value, nowMs: number): void {
+    if (this.expires.size !== 0) {
+      this.now = nowMs;
+      if (this.expires.get(key) !== undefined) {
+        this.lookup(key);
+        this.put(key, value);
+        return;
+      }
+    }
+    const map = this.data.mapFor(key);
+    if (map.get(key) === undefined) this.misses++;
+    else {
+      this.hits++;
+      // The observer must not change the keyspace, so `map` stays the key's map.
+      if (this.observer !== undefined) this.observer.accessed(key);
+    }
+    this.data.setIn(map, key, value);
+    this.touch(key);
+  }
+
   put(key: Bytes, value: Value, keepTtl = false): void {
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);

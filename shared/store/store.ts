@@ -10,12 +10,12 @@ import {
 } from "./command.js";
 import { ALL_COMMANDS, createCommandTable } from "./commands.js";
 import { CursorRegistry } from "./cursor-registry.js";
-import { StoreError, wrongArity } from "./errors.js";
+import { StoreError, wrongArity, wrongType } from "./errors.js";
 import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
 import { Sweeper, type SweepOptions, type SweepRunResult, type SweepStats } from "./expire.js";
 import { type AcquireOptions, KeyedLock } from "./lock.js";
 import { MapRepository } from "./map-repository.js";
-import type { Reply } from "./reply.js";
+import { OK, type Reply } from "./reply.js";
 import type { KeyView, Repository, RepositoryStats, WatchHandle } from "./repository.js";
 import { runTransaction, type TransactionHost } from "./transaction.js";
 
@@ -96,6 +96,12 @@ export class Store {
   private readonly table: Map<string, CommandSpec>;
   private readonly getSpec: CommandSpec | undefined;
   private readonly setSpec: CommandSpec | undefined;
+  /**
+   * The repository when it is a {@link MapRepository}: the built-in GET and SET (no options) then
+   * run straight on it, without a context, the command table's handler call or a clock read when
+   * no key has a deadline (see {@link getDirect}, {@link setDirect}).
+   */
+  private readonly local: MapRepository | undefined;
   private readonly sweeper: Sweeper;
   private readonly random: () => number;
   private readonly elementCursors = new CursorRegistry<ElementCursor>();
@@ -154,6 +160,7 @@ export class Store {
     this.getSpec = this.table.get("GET") === BUILTIN_GET ? BUILTIN_GET : undefined;
     this.setSpec = this.table.get("SET") === BUILTIN_SET ? BUILTIN_SET : undefined;
     this.sweeper = new Sweeper(this.repository, this.clock, options.sweep);
+    this.local = this.repository instanceof MapRepository ? this.repository : undefined;
   }
 
   /** Resolves a command by name and checks its arity and the limits. Throws {@link StoreError}. */
@@ -231,6 +238,12 @@ export class Store {
     this.commandCount++;
     try {
       const spec = this.resolve(argv);
+      const local = this.local;
+      if (local !== undefined) {
+        if (spec === this.getSpec) return this.getDirect(local, argv[1] as Bytes);
+        if (spec === this.setSpec && argv.length === 3)
+          return this.setDirect(local, argv[1] as Bytes, argv[2] as Bytes);
+      }
       if (!this.repository.synchronous) {
         return this.runLocked(spec, argv).catch((error: unknown) => {
           this.errorCount++;
@@ -252,11 +265,11 @@ export class Store {
    */
   get(key: Bytes): Bytes | null {
     const spec = this.getSpec;
-    const argv = ["GET", key];
-    if (spec === undefined || !this.fastPath(2, key, key)) return this.runSlow(argv) as Bytes | null;
+    if (spec === undefined || !this.fastPath(2, key, key)) return this.runSlow(["GET", key]) as Bytes | null;
     this.commandCount++;
+    const local = this.local;
     try {
-      return this.runSync(spec, argv) as Bytes | null;
+      return local !== undefined ? this.getDirect(local, key) : (this.runSync(spec, ["GET", key]) as Bytes | null);
     } catch (error) {
       this.errorCount++;
       throw error;
@@ -270,6 +283,16 @@ export class Store {
    * value with `get`. Throws a `TypeError` when the repository is asynchronous.
    */
   set(key: Bytes, value: Bytes, options?: SetOptions): Reply {
+    const local = this.local;
+    if (options === undefined && local !== undefined && this.setSpec !== undefined && this.fastPath(3, key, value)) {
+      this.commandCount++;
+      try {
+        return this.setDirect(local, key, value);
+      } catch (error) {
+        this.errorCount++;
+        throw error;
+      }
+    }
     const argv = ["SET", key, value];
     if (options !== undefined) {
       if (options.px !== undefined) argv.push("PX", String(options.px));
@@ -288,6 +311,33 @@ export class Store {
       this.errorCount++;
       throw error;
     }
+  }
+
+  /**
+   * The built-in GET on a {@link MapRepository}, exactly as its handler runs it. The clock is read
+   * only when some key has a deadline: otherwise no key's state depends on the time, and GET emits
+   * no event of its own. The caller counts the command and its errors.
+   */
+  private getDirect(local: MapRepository, key: Bytes): Bytes | null {
+    const v = local.lookupAt(key, local.expiresSize() === 0 ? 0 : this.clock.now());
+    if (v === undefined) return null;
+    if (typeof v === "string") return v;
+    throw wrongType();
+  }
+
+  /**
+   * The built-in SET key value (no options) on a {@link MapRepository}, exactly as its handler runs
+   * it (lookup, put, the `set` event), with the key's lane hashed once. The clock is read only
+   * when some key has a deadline or the event has a listener. The caller counts the command.
+   */
+  private setDirect(local: MapRepository, key: Bytes, value: Bytes): Reply {
+    const listening = this.events.listening;
+    const now = listening || local.expiresSize() !== 0 ? this.clock.now() : 0;
+    local.overwrite(key, value, now);
+    if (this.events.listening) {
+      this.events.emit({ event: "set", key, class: "string", atMs: listening ? now : this.clock.now() });
+    }
+    return OK;
   }
 
   /** True when a typed call may skip resolve(): synchronous, no admission hook, within the limits. */
