@@ -57,6 +57,22 @@ describe("KeyTable", () => {
     expect(seen.filter((k) => k.startsWith("k"))).toEqual(expected);
   });
 
+  it("mapFor/setIn write where set would, counting and spreading the same", () => {
+    const table = new KeyTable<number>();
+    for (let i = 0; i <= LANES_FROM + 10; i++) {
+      const key = `k${i % (LANES_FROM + 5)}`;
+      const map = table.mapFor(key);
+      expect(map.get(key)).toBe(table.get(key));
+      table.setIn(map, key, i);
+      expect(table.get(key)).toBe(i);
+    }
+    expect(table.spread).toBe(true);
+    expect(table.size).toBe(LANES_FROM + 5);
+    expect([...table.keys()].length).toBe(LANES_FROM + 5);
+    expect(table.mapFor("k7")).toBe(table.mapFor("k7"));
+    expect(table.mapFor("k7").get("k7")).toBe(7);
+  });
+
   it("clear returns to one map", () => {
     const table = new KeyTable<number>();
     for (let i = 0; i <= LANES_FROM; i++) table.set(`k${i}`, i);

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { bytesToArray } from "./bytes.js";
+import { createManualClock, type ManualClock } from "./clock.js";
 import { ALL_COMMANDS } from "./commands.js";
+import { StoreError } from "./errors.js";
+import type { KeyspaceEvent } from "./events.js";
+import { MapRepository, type RepositoryObserver } from "./map-repository.js";
 import type { Reply } from "./reply.js";
 import type { SetOptions, StoreOptions } from "./store.js";
+import { createStore, type Store } from "./store.js";
 import { createTestStore, type TestStore } from "./testing.js";
 
 /** A typed call and the command line it must behave exactly like. */
@@ -170,5 +175,115 @@ describe("typed get/set", () => {
     const store = createTestStore({ repository }).store;
     expect(() => store.get("a")).toThrow(TypeError);
     expect(() => store.set("a", "b")).toThrow(TypeError);
+  });
+});
+
+describe("GET and SET on the MapRepository's direct path", () => {
+  // The built-in GET/SET run straight on the MapRepository; copies of their specs (not the
+  // built-in objects) go through the handlers, the reference.
+  const viaHandlers = ALL_COMMANDS.map((c) => (c.name === "GET" || c.name === "SET" ? { ...c } : c));
+
+  interface Observed {
+    readonly store: Store;
+    readonly clock: ManualClock;
+    readonly events: KeyspaceEvent[];
+    readonly log: string[];
+    readonly run: (...argv: string[]) => Reply;
+  }
+
+  /** A store whose observer calls land in `log` (and events in `events` when `listen`). */
+  function observed(options: StoreOptions, listen: boolean): Observed {
+    const clock = createManualClock();
+    const store = createStore({ clock, ...options });
+    const events: KeyspaceEvent[] = [];
+    if (listen) store.events.subscribe({}, (e) => events.push(e));
+    const log: string[] = [];
+    const observer: RepositoryObserver = {
+      touched: (key) => log.push(`touched ${key}`),
+      flushed: () => log.push("flushed"),
+      accessed: (key) => log.push(`accessed ${key}`),
+    };
+    (store.repository as MapRepository).observer = observer;
+    const run = (...argv: string[]): Reply => {
+      try {
+        return store.run(argv) as Reply;
+      } catch (error) {
+        return error as Reply;
+      }
+    };
+    return { store, clock, events, log, run };
+  }
+
+  it.each([true, false])("matches the handlers, typed and through run (events listened: %s)", (listen) => {
+    const steps: (readonly string[] | number)[] = [
+      ["GET", "a"],
+      ["SET", "a", "1"],
+      ["GET", "a"],
+      ["SET", "a", "2"],
+      ["SET", "t", "x", "PX", "100"],
+      ["SET", "u", "y", "PX", "50"],
+      ["GET", "t"],
+      ["SET", "a", "3"],
+      60,
+      ["GET", "u"],
+      ["SET", "u", "z"],
+      ["SET", "t", "w"],
+      ["GET", "t"],
+      200,
+      ["GET", "t"],
+      ["RPUSH", "l", "e"],
+      ["GET", "l"],
+      ["SET", "l", "s"],
+      ["GET", "l"],
+    ];
+    const replies = (t: Observed, typed: boolean): Reply[] =>
+      steps.map((step) => {
+        if (typeof step === "number") {
+          t.clock.advance(step);
+          return null;
+        }
+        const name = step[0];
+        if (!typed || step.length > 3 || (name !== "GET" && name !== "SET")) return t.run(...step);
+        try {
+          return name === "GET" ? t.store.get(step[1] as string) : t.store.set(step[1] as string, step[2] as string);
+        } catch (error) {
+          return error as Reply;
+        }
+      });
+    for (const typed of [true, false]) {
+      const d = observed({}, listen);
+      const h = observed({ commands: viaHandlers }, listen);
+      expect(d.store.repository).toBeInstanceOf(MapRepository);
+      const got = replies(d, typed);
+      expect(got).toEqual(replies(h, typed));
+      expect(got.some((r) => r instanceof StoreError && r.code === "WRONGTYPE")).toBe(true);
+      expect(d.log).toEqual(h.log);
+      expect(d.log).toContain("accessed a");
+      expect(d.events).toEqual(h.events);
+      expect(d.events.length > 0).toBe(listen);
+      expect(d.store.stats()).toEqual(h.store.stats());
+      expect(d.store.stats().expiredKeys).toBe(1);
+    }
+  });
+
+  it("reads the clock only when a key has a deadline", () => {
+    let reads = 0;
+    const clock = {
+      now: () => {
+        reads++;
+        return 1_780_000_000_000;
+      },
+    };
+    const store = createStore({ clock });
+    store.set("a", "1");
+    store.get("a");
+    store.run(["GET", "a"]);
+    store.run(["SET", "a", "2"]);
+    expect(reads).toBe(0);
+    store.set("t", "1", { px: 10 });
+    reads = 0;
+    store.get("a");
+    store.set("a", "3");
+    expect(reads).toBe(2);
   });
 });
