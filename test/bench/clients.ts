@@ -7,6 +7,7 @@ import { Etcd3 } from "etcd3";
 import { Redis } from "ioredis";
 import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
 import { StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { TransactionService } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import type { Call } from "./load.js";
 
 /** One workload a target offers: a table row (group, op, target name) and its call. */
@@ -47,6 +48,7 @@ export function connectTarget(protocol: Protocol, baseUrl: string, pid: number, 
         : createConnectTransport({ baseUrl, httpVersion: "1.1" });
   const strings: Client<typeof StringsService> = createClient(StringsService, transport);
   const health = createClient(Health, transport);
+  const transaction = createClient(TransactionService, transport);
   const entries = (i: number) => Array.from({ length: batch }, (_, j) => ({ key: key(i * batch + j), value: VALUE }));
   const keys = (i: number) => Array.from({ length: batch }, (_, j) => key(i * batch + j));
   const name = `memorabilia ${protocol === "grpc" ? "gRPC (connect-node)" : protocol === "grpc-web" ? "gRPC-Web h1.1" : "Connect h1.1"}`;
@@ -84,7 +86,7 @@ export function connectTarget(protocol: Protocol, baseUrl: string, pid: number, 
       {
         group: "batched",
         op: "SET",
-        target: `memorabilia MSet x${batch} (gRPC)`,
+        target: `memorabilia MSet x${batch} (connect-node)`,
         call: async (i) => {
           await strings.mSet({ entries: entries(i) });
           return batch;
@@ -93,7 +95,25 @@ export function connectTarget(protocol: Protocol, baseUrl: string, pid: number, 
       {
         group: "batched",
         op: "GET",
-        target: `memorabilia MGet x${batch} (gRPC)`,
+        target: `memorabilia Batch x${batch} (connect-node)`,
+        call: async (i) => {
+          await transaction.batch({ commands: keys(i).map((k) => ({ kind: { case: "get", value: { key: k } } })) });
+          return batch;
+        },
+      },
+      {
+        group: "batched",
+        op: "SET",
+        target: `memorabilia Batch x${batch} (connect-node)`,
+        call: async (i) => {
+          await transaction.batch({ commands: entries(i).map((e) => ({ kind: { case: "set", value: e } })) });
+          return batch;
+        },
+      },
+      {
+        group: "batched",
+        op: "GET",
+        target: `memorabilia MGet x${batch} (connect-node)`,
         call: async (i) => {
           await strings.mGet({ keys: keys(i) });
           return batch;

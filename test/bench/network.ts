@@ -1,6 +1,7 @@
 import { connectTarget, etcdTarget, grpcJsTarget, redisTarget, type Target, type Workload } from "./clients.js";
 import { type LoadBounds, timedLoad } from "./load.js";
 import type { Started } from "./processes.js";
+import { rawEtcdTarget, rawMemorabiliaTarget } from "./raw-targets.js";
 import type { Sample } from "./stats.js";
 
 /** Sizes of the network workloads. */
@@ -27,6 +28,7 @@ export async function runNetwork(
   if (m) {
     targets.push(connectTarget("grpc", m.url, m.pid, options.batch));
     targets.push(grpcJsTarget(m.port, m.pid));
+    targets.push(rawMemorabiliaTarget(m.url, m.pid, options.batch));
     targets.push(connectTarget("grpc-web", m.url, m.pid, options.batch));
     targets.push(connectTarget("connect", m.url, m.pid, options.batch));
   }
@@ -34,7 +36,10 @@ export async function runNetwork(
     targets.push(redisTarget(servers.redis.port, servers.redis.pid, false, options.batch));
     targets.push(redisTarget(servers.redis.port, servers.redis.pid, true, options.batch));
   }
-  if (servers.etcd) targets.push(etcdTarget(servers.etcd.url, servers.etcd.pid));
+  if (servers.etcd) {
+    targets.push(etcdTarget(servers.etcd.url, servers.etcd.pid));
+    targets.push(rawEtcdTarget(servers.etcd.url, servers.etcd.pid));
+  }
   try {
     // Probe each workload once; a service that has not landed yet is reported and skipped.
     const live: { w: Workload; pid: number | undefined }[] = [];

@@ -118,7 +118,7 @@ async function main() {
   const only = values.only?.split(",");
   const chosen = workloads.filter(([n]) => !only || only.some((o) => n.includes(o)));
   const results = new Map<string, { o: number[]; u: number[]; k: number[]; c: number[] }>();
-  for (const [name, call] of chosen) await call(0); // warm up connections
+  for (const [, call] of chosen) await call(0); // warm up connections
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, call, ops] of chosen) {
       const x = await run(call, m.pid, ops);
