@@ -168,7 +168,9 @@ export class MapRepository implements Repository, KeyView {
 
   /**
    * Exactly {@link lookup} then {@link put} (SET without options): counters, observer calls, lazy
-   * expiry and events in the same order, but a key without a deadline has its lane hashed once.
+   * expiry and events in the same order, but a key without a deadline costs one `Map` write
+   * (without an observer: whether it existed shows in the size) or a read and a write with its
+   * lane hashed once.
    * `nowMs` as in {@link lookupAt}.
    */
   overwrite(key: Bytes, value: Value, nowMs: number): void {
@@ -180,14 +182,23 @@ export class MapRepository implements Repository, KeyView {
         return;
       }
     }
-    const map = this.data.mapFor(key);
-    if (map.get(key) === undefined) this.misses++;
-    else {
-      this.hits++;
-      // The observer must not change the keyspace, so `map` stays the key's map.
-      if (this.observer !== undefined) this.observer.accessed(key);
+    if (this.observer === undefined) {
+      // Whether the key existed shows in the size: one Map operation instead of a get and a set.
+      const before = this.data.size;
+      this.data.set(key, value);
+      if (this.data.size !== before) this.misses++;
+      else this.hits++;
+    } else {
+      // The observer sees the read before the write, so the old value is still stored then.
+      const map = this.data.mapFor(key);
+      if (map.get(key) === undefined) this.misses++;
+      else {
+        this.hits++;
+        // The observer must not change the keyspace, so `map` stays the key's map.
+        this.observer.accessed(key);
+      }
+      this.data.setIn(map, key, value);
     }
-    this.data.setIn(map, key, value);
     this.touch(key);
   }
 
