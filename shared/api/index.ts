@@ -35,7 +35,13 @@ export { createServerService } from "./server-service.js";
 export type { ServiceOptions } from "./service-options.js";
 export { createSetsService } from "./sets-service.js";
 export { createSortedSetsService } from "./sorted-sets-service.js";
-export { type MemoryUsage, StreamCounter, type StreamingOptions } from "./streaming-options.js";
+export {
+  type EvictionUsage,
+  type MemoryUsage,
+  type PersistenceUsage,
+  StreamCounter,
+  type StreamingOptions,
+} from "./streaming-options.js";
 export { createStringsService } from "./strings-service.js";
 export { createTransactionService } from "./transaction-service.js";
 export { createWatchService } from "./watch-service.js";

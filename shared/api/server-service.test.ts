@@ -172,3 +172,104 @@ describe("registerStreamingServices", () => {
     ]);
   });
 });
+
+describe("ServerService.Info persistence and eviction sections", () => {
+  it("reports both sections disabled when the host gives no callbacks", async () => {
+    const { server } = setup();
+    const { info } = await server.info({});
+    expect(info?.persistence).toMatchObject({ enabled: false, fsync: "", fsyncs: 0n, snapshots: 0n });
+    expect(info?.persistence?.lastFsyncAtMs).toBeUndefined();
+    expect(info?.eviction).toMatchObject({ enabled: false, policy: "", maxmemoryBytes: 0n, evictedKeys: 0n });
+  });
+
+  it("reads the host's figures at every call", async () => {
+    let fsyncs = 3;
+    let evicted = 7;
+    const { server } = setup({
+      persistence: () => ({
+        fsync: "always",
+        logBytes: 4096,
+        lastFsyncAtMs: T0 + 10,
+        fsyncs,
+        lastSnapshotAtMs: T0 - 5,
+        lastSnapshotMs: 12.5,
+        snapshots: 2,
+        recordsWritten: 40,
+        bytesWritten: 9000,
+        loadedKeys: 25,
+        loadMs: 3,
+        corruptTailBytesDropped: 17,
+        lastError: "EIO",
+      }),
+      eviction: () => ({
+        policy: "allkeys-lru",
+        maxBytes: 1_000_000,
+        usedBytes: 999_000,
+        evictedKeys: evicted,
+        oomRejections: 1,
+      }),
+    });
+    const first = (await server.info({})).info;
+    expect(first?.persistence).toMatchObject({
+      enabled: true,
+      fsync: "always",
+      logBytes: 4096n,
+      lastFsyncAtMs: BigInt(T0 + 10),
+      fsyncs: 3n,
+      lastSnapshotAtMs: BigInt(T0 - 5),
+      lastSnapshotDurationMs: 12.5,
+      snapshots: 2n,
+      recordsWritten: 40n,
+      bytesWritten: 9000n,
+      loadedKeys: 25n,
+      loadDurationMs: 3,
+      corruptTailBytesDropped: 17n,
+      lastError: "EIO",
+    });
+    expect(first?.eviction).toMatchObject({
+      enabled: true,
+      maxmemoryBytes: 1_000_000n,
+      policy: "allkeys-lru",
+      usedBytes: 999_000n,
+      evictedKeys: 7n,
+      oomRejections: 1n,
+    });
+    fsyncs = 4;
+    evicted = 9;
+    const second = (await server.info({})).info;
+    expect(second?.persistence?.fsyncs).toBe(4n);
+    expect(second?.eviction?.evictedKeys).toBe(9n);
+  });
+
+  it("leaves times unset before the first fsync or snapshot", async () => {
+    const { server } = setup({
+      persistence: () => ({
+        fsync: "everysec",
+        logBytes: 8,
+        fsyncs: 0,
+        snapshots: 0,
+        recordsWritten: 0,
+        bytesWritten: 0,
+        loadedKeys: 0,
+        loadMs: 0,
+        corruptTailBytesDropped: 0,
+      }),
+    });
+    const { info } = await server.info({});
+    expect(info?.persistence?.enabled).toBe(true);
+    expect(info?.persistence?.lastFsyncAtMs).toBeUndefined();
+    expect(info?.persistence?.lastSnapshotAtMs).toBeUndefined();
+    expect(info?.persistence?.lastSnapshotDurationMs).toBeUndefined();
+    expect(info?.persistence?.lastError).toBeUndefined();
+  });
+
+  it("streams the sections too", async () => {
+    const { server } = setup({
+      eviction: () => ({ policy: "noeviction", maxBytes: 10, usedBytes: 20, evictedKeys: 0, oomRejections: 5 }),
+    });
+    for await (const msg of server.infoStream({ intervalMs: 1_000 })) {
+      expect(msg.info?.eviction).toMatchObject({ enabled: true, policy: "noeviction", oomRejections: 5n });
+      break;
+    }
+  });
+});

@@ -6,6 +6,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type ConfigSchema,
+  type EvictionInfoSchema,
+  type PersistenceInfoSchema,
   type ServerInfoSchema,
   ServerService,
   type SetConfigRequest,
@@ -20,13 +22,17 @@ import { OpsMeter } from "./ops-meter.js";
 import { guarded } from "./service-options.js";
 import {
   clamp,
+  type EvictionUsage,
   type MemoryUsage,
+  type PersistenceUsage,
   resolveStreamingOptions,
   StreamCounter,
   type StreamingOptions,
 } from "./streaming-options.js";
 
 type ServerInfo = MessageInitShape<typeof ServerInfoSchema>;
+type PersistenceInfo = MessageInitShape<typeof PersistenceInfoSchema>;
+type EvictionInfo = MessageInitShape<typeof EvictionInfoSchema>;
 
 /** The longest InfoStream interval (ms). */
 const MAX_INFO_INTERVAL_MS = 3_600_000;
@@ -44,6 +50,43 @@ function runtimeMemory(): MemoryUsage {
 
 const u64 = (n: number | undefined): bigint | undefined =>
   n === undefined || !Number.isFinite(n) || n < 0 ? undefined : BigInt(Math.round(n));
+
+const i64 = (n: number | undefined): bigint | undefined =>
+  n === undefined || !Number.isFinite(n) ? undefined : BigInt(Math.round(n));
+
+/** The persistence section of Info (`enabled: false` when the host does not persist). */
+function persistenceInfo(p: PersistenceUsage | undefined): PersistenceInfo {
+  if (p === undefined) return { enabled: false };
+  return {
+    enabled: true,
+    fsync: p.fsync,
+    logBytes: u64(p.logBytes) ?? 0n,
+    lastFsyncAtMs: i64(p.lastFsyncAtMs),
+    fsyncs: i64(p.fsyncs) ?? 0n,
+    lastSnapshotAtMs: i64(p.lastSnapshotAtMs),
+    lastSnapshotDurationMs: p.lastSnapshotMs,
+    snapshots: i64(p.snapshots) ?? 0n,
+    recordsWritten: i64(p.recordsWritten) ?? 0n,
+    bytesWritten: u64(p.bytesWritten) ?? 0n,
+    loadedKeys: i64(p.loadedKeys) ?? 0n,
+    loadDurationMs: p.loadMs,
+    corruptTailBytesDropped: u64(p.corruptTailBytesDropped) ?? 0n,
+    lastError: p.lastError,
+  };
+}
+
+/** The eviction section of Info (`enabled: false` without a memory limit). */
+function evictionInfo(e: EvictionUsage | undefined): EvictionInfo {
+  if (e === undefined) return { enabled: false };
+  return {
+    enabled: true,
+    maxmemoryBytes: u64(e.maxBytes) ?? 0n,
+    policy: e.policy,
+    usedBytes: u64(e.usedBytes) ?? 0n,
+    evictedKeys: i64(e.evictedKeys) ?? 0n,
+    oomRejections: i64(e.oomRejections) ?? 0n,
+  };
+}
 
 /** The settings in force. */
 function configOf(store: Store): MessageInitShape<typeof ConfigSchema> {
@@ -151,6 +194,8 @@ export function createServerService(
         lastStaleRatio: s.sweep.lastStaleRatio,
         lastRunAtMs: s.sweep.lastRunAtMs === null ? undefined : BigInt(s.sweep.lastRunAtMs),
       },
+      persistence: persistenceInfo(options.persistence?.()),
+      eviction: evictionInfo(options.eviction?.()),
     };
   };
 

@@ -16,6 +16,53 @@ export interface MemoryUsage {
   readonly rssBytes?: number;
 }
 
+/**
+ * Persistence counters a host reports (the Node server: its file persistence and what it loaded
+ * at start). Times are Unix milliseconds; durations milliseconds.
+ */
+export interface PersistenceUsage {
+  /** When a write reaches the disk (`always`, `everysec`, `no`). */
+  readonly fsync: string;
+  /** Bytes in the current log segment. */
+  readonly logBytes: number;
+  /** Last log fsync, when any. */
+  readonly lastFsyncAtMs?: number;
+  /** Log fsyncs since start. */
+  readonly fsyncs: number;
+  /** When the last snapshot finished, when any. */
+  readonly lastSnapshotAtMs?: number;
+  /** How long the last snapshot took, when any. */
+  readonly lastSnapshotMs?: number;
+  /** Snapshots written since start. */
+  readonly snapshots: number;
+  /** Key records appended to the log since start. */
+  readonly recordsWritten: number;
+  /** Bytes appended to the log since start. */
+  readonly bytesWritten: number;
+  /** Keys present after loading at start. */
+  readonly loadedKeys: number;
+  /** How long loading took. */
+  readonly loadMs: number;
+  /** Bytes of torn or corrupt tails dropped while loading. */
+  readonly corruptTailBytesDropped: number;
+  /** The last write error while writes are failing. */
+  readonly lastError?: string;
+}
+
+/** maxmemory counters a host reports (shaped like the store's `EvictionStats`). */
+export interface EvictionUsage {
+  /** The eviction policy (`allkeys-lru`, `noeviction`, …). */
+  readonly policy: string;
+  /** The limit, bytes. */
+  readonly maxBytes: number;
+  /** Memory in use by the store's own accounting, bytes. */
+  readonly usedBytes: number;
+  /** Keys evicted since start. */
+  readonly evictedKeys: number;
+  /** Commands refused with OOM since start. */
+  readonly oomRejections: number;
+}
+
 /** Options of {@link registerStreamingServices} and the streaming service factories. */
 export interface StreamingOptions extends ServiceOptions {
   /** Heartbeat interval when the client asks for none (ms). @default 15_000 */
@@ -38,6 +85,10 @@ export interface StreamingOptions extends ServiceOptions {
   readonly pubsub?: PubSubHub;
   /** Memory figures (Node hosts pass `process.memoryUsage`). @default `performance.memory` where the runtime has it */
   readonly memoryUsage?: () => MemoryUsage;
+  /** Persistence counters, when the host persists (Info reports persistence disabled otherwise). */
+  readonly persistence?: () => PersistenceUsage | undefined;
+  /** maxmemory counters, when a memory limit is set (Info reports eviction disabled otherwise). */
+  readonly eviction?: () => EvictionUsage | undefined;
   /** Connected clients (network connections), when the host knows. */
   readonly connectedClients?: () => number;
   /** Version reported by Info. @default "dev" */

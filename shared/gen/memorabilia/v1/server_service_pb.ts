@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memorabilia/v1/server_service.proto.
  */
 export const file_memorabilia_v1_server_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNtZW1vcmFiaWxpYS92MS9zZXJ2ZXJfc2VydmljZS5wcm90bxIObWVtb3JhYmlsaWEudjEiDQoLSW5mb1JlcXVlc3QiKAoRSW5mb1N0cmVhbVJlcXVlc3QSEwoLaW50ZXJ2YWxfbXMYASABKA0i8gEKCVN3ZWVwSW5mbxIPCgdwYXR0ZXJuGAEgASgJEg8KB3J1bm5pbmcYAiABKAgSDAoEcnVucxgDIAEoAxIUCgxzYW1wbGVkX2tleXMYBCABKAMSFAoMZXhwaXJlZF9rZXlzGAUgASgDEhUKDXRpbWVfc3BlbnRfbXMYBiABKAESDgoGc2xpY2VzGAcgASgDEhgKEGxvbmdlc3Rfc2xpY2VfbXMYCCABKAESGAoQbGFzdF9zdGFsZV9yYXRpbxgJIAEoARIbCg5sYXN0X3J1bl9hdF9tcxgKIAEoA0gAiAEBQhEKD19sYXN0X3J1bl9hdF9tcyKYAQoKTWVtb3J5SW5mbxIcCg9oZWFwX3VzZWRfYnl0ZXMYASABKARIAIgBARIdChBoZWFwX3RvdGFsX2J5dGVzGAIgASgESAGIAQESFgoJcnNzX2J5dGVzGAMgASgESAKIAQFCEgoQX2hlYXBfdXNlZF9ieXRlc0ITChFfaGVhcF90b3RhbF9ieXRlc0IMCgpfcnNzX2J5dGVzIjgKDEluZm9SZXNwb25zZRIoCgRpbmZvGAEgASgLMhoubWVtb3JhYmlsaWEudjEuU2VydmVySW5mbyI+ChJJbmZvU3RyZWFtUmVzcG9uc2USKAoEaW5mbxgBIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlNlcnZlckluZm8ixgMKClNlcnZlckluZm8SDwoHdmVyc2lvbhgBIAEoCRIRCgl1cHRpbWVfbXMYAiABKAMSDQoFYXRfbXMYAyABKAMSDAoEa2V5cxgEIAEoAxIVCg1rZXlzX3dpdGhfdHRsGAUgASgDEhQKDGV4cGlyZWRfa2V5cxgGIAEoAxIMCgRoaXRzGAcgASgDEg4KBm1pc3NlcxgIIAEoAxIQCghjb21tYW5kcxgJIAEoAxIWCg5jb21tYW5kX2Vycm9ycxgKIAEoAxITCgtvcHNfcGVyX3NlYxgLIAEoARIqCgZtZW1vcnkYDCABKAsyGi5tZW1vcmFiaWxpYS52MS5NZW1vcnlJbmZvEh4KEWNvbm5lY3RlZF9jbGllbnRzGA0gASgDSACIAQESFAoMb3Blbl9zdHJlYW1zGA4gASgDEhkKEWV2ZW50X3N1YnNjcmliZXJzGA8gASgDEhcKD3B1YnN1Yl9jaGFubmVscxgQIAEoAxIXCg9wdWJzdWJfcGF0dGVybnMYESABKAMSKAoFc3dlZXAYEiABKAsyGS5tZW1vcmFiaWxpYS52MS5Td2VlcEluZm9CFAoSX2Nvbm5lY3RlZF9jbGllbnRzImIKBkxpbWl0cxIVCg1tYXhfa2V5X2J5dGVzGAEgASgEEhcKD21heF92YWx1ZV9ieXRlcxgCIAEoBBIQCghtYXhfYXJncxgDIAEoBBIWCg5tYXhfc2Nhbl9jb3VudBgEIAEoBCJHCgZDb25maWcSFQoNc3dlZXBfcGF0dGVybhgBIAEoCRImCgZsaW1pdHMYAiABKAsyFi5tZW1vcmFiaWxpYS52MS5MaW1pdHMiEgoQR2V0Q29uZmlnUmVxdWVzdCI7ChFHZXRDb25maWdSZXNwb25zZRImCgZjb25maWcYASABKAsyFi5tZW1vcmFiaWxpYS52MS5Db25maWci9AEKEFNldENvbmZpZ1JlcXVlc3QSGgoNc3dlZXBfcGF0dGVybhgBIAEoCUgAiAEBEhoKDW1heF9rZXlfYnl0ZXMYAiABKARIAYgBARIcCg9tYXhfdmFsdWVfYnl0ZXMYAyABKARIAogBARIVCghtYXhfYXJncxgEIAEoBEgDiAEBEhsKDm1heF9zY2FuX2NvdW50GAUgASgESASIAQFCEAoOX3N3ZWVwX3BhdHRlcm5CEAoOX21heF9rZXlfYnl0ZXNCEgoQX21heF92YWx1ZV9ieXRlc0ILCglfbWF4X2FyZ3NCEQoPX21heF9zY2FuX2NvdW50IjsKEVNldENvbmZpZ1Jlc3BvbnNlEiYKBmNvbmZpZxgBIAEoCzIWLm1lbW9yYWJpbGlhLnYxLkNvbmZpZzLNAgoNU2VydmVyU2VydmljZRJBCgRJbmZvEhsubWVtb3JhYmlsaWEudjEuSW5mb1JlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5JbmZvUmVzcG9uc2USVQoKSW5mb1N0cmVhbRIhLm1lbW9yYWJpbGlhLnYxLkluZm9TdHJlYW1SZXF1ZXN0GiIubWVtb3JhYmlsaWEudjEuSW5mb1N0cmVhbVJlc3BvbnNlMAESUAoJR2V0Q29uZmlnEiAubWVtb3JhYmlsaWEudjEuR2V0Q29uZmlnUmVxdWVzdBohLm1lbW9yYWJpbGlhLnYxLkdldENvbmZpZ1Jlc3BvbnNlElAKCVNldENvbmZpZxIgLm1lbW9yYWJpbGlhLnYxLlNldENvbmZpZ1JlcXVlc3QaIS5tZW1vcmFiaWxpYS52MS5TZXRDb25maWdSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiNtZW1vcmFiaWxpYS92MS9zZXJ2ZXJfc2VydmljZS5wcm90bxIObWVtb3JhYmlsaWEudjEiDQoLSW5mb1JlcXVlc3QiKAoRSW5mb1N0cmVhbVJlcXVlc3QSEwoLaW50ZXJ2YWxfbXMYASABKA0i8gEKCVN3ZWVwSW5mbxIPCgdwYXR0ZXJuGAEgASgJEg8KB3J1bm5pbmcYAiABKAgSDAoEcnVucxgDIAEoAxIUCgxzYW1wbGVkX2tleXMYBCABKAMSFAoMZXhwaXJlZF9rZXlzGAUgASgDEhUKDXRpbWVfc3BlbnRfbXMYBiABKAESDgoGc2xpY2VzGAcgASgDEhgKEGxvbmdlc3Rfc2xpY2VfbXMYCCABKAESGAoQbGFzdF9zdGFsZV9yYXRpbxgJIAEoARIbCg5sYXN0X3J1bl9hdF9tcxgKIAEoA0gAiAEBQhEKD19sYXN0X3J1bl9hdF9tcyKYAQoKTWVtb3J5SW5mbxIcCg9oZWFwX3VzZWRfYnl0ZXMYASABKARIAIgBARIdChBoZWFwX3RvdGFsX2J5dGVzGAIgASgESAGIAQESFgoJcnNzX2J5dGVzGAMgASgESAKIAQFCEgoQX2hlYXBfdXNlZF9ieXRlc0ITChFfaGVhcF90b3RhbF9ieXRlc0IMCgpfcnNzX2J5dGVzIsYDCg9QZXJzaXN0ZW5jZUluZm8SDwoHZW5hYmxlZBgBIAEoCBINCgVmc3luYxgCIAEoCRIRCglsb2dfYnl0ZXMYAyABKAQSHQoQbGFzdF9mc3luY19hdF9tcxgEIAEoA0gAiAEBEg4KBmZzeW5jcxgFIAEoAxIgChNsYXN0X3NuYXBzaG90X2F0X21zGAYgASgDSAGIAQESJgoZbGFzdF9zbmFwc2hvdF9kdXJhdGlvbl9tcxgHIAEoAUgCiAEBEhEKCXNuYXBzaG90cxgIIAEoAxIXCg9yZWNvcmRzX3dyaXR0ZW4YCSABKAMSFQoNYnl0ZXNfd3JpdHRlbhgKIAEoBBITCgtsb2FkZWRfa2V5cxgLIAEoAxIYChBsb2FkX2R1cmF0aW9uX21zGAwgASgBEiIKGmNvcnJ1cHRfdGFpbF9ieXRlc19kcm9wcGVkGA0gASgEEhcKCmxhc3RfZXJyb3IYDiABKAlIA4gBAUITChFfbGFzdF9mc3luY19hdF9tc0IWChRfbGFzdF9zbmFwc2hvdF9hdF9tc0IcChpfbGFzdF9zbmFwc2hvdF9kdXJhdGlvbl9tc0INCgtfbGFzdF9lcnJvciKKAQoMRXZpY3Rpb25JbmZvEg8KB2VuYWJsZWQYASABKAgSFwoPbWF4bWVtb3J5X2J5dGVzGAIgASgEEg4KBnBvbGljeRgDIAEoCRISCgp1c2VkX2J5dGVzGAQgASgEEhQKDGV2aWN0ZWRfa2V5cxgFIAEoAxIWCg5vb21fcmVqZWN0aW9ucxgGIAEoAyI4CgxJbmZvUmVzcG9uc2USKAoEaW5mbxgBIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlNlcnZlckluZm8iPgoSSW5mb1N0cmVhbVJlc3BvbnNlEigKBGluZm8YASABKAsyGi5tZW1vcmFiaWxpYS52MS5TZXJ2ZXJJbmZvIqwECgpTZXJ2ZXJJbmZvEg8KB3ZlcnNpb24YASABKAkSEQoJdXB0aW1lX21zGAIgASgDEg0KBWF0X21zGAMgASgDEgwKBGtleXMYBCABKAMSFQoNa2V5c193aXRoX3R0bBgFIAEoAxIUCgxleHBpcmVkX2tleXMYBiABKAMSDAoEaGl0cxgHIAEoAxIOCgZtaXNzZXMYCCABKAMSEAoIY29tbWFuZHMYCSABKAMSFgoOY29tbWFuZF9lcnJvcnMYCiABKAMSEwoLb3BzX3Blcl9zZWMYCyABKAESKgoGbWVtb3J5GAwgASgLMhoubWVtb3JhYmlsaWEudjEuTWVtb3J5SW5mbxIeChFjb25uZWN0ZWRfY2xpZW50cxgNIAEoA0gAiAEBEhQKDG9wZW5fc3RyZWFtcxgOIAEoAxIZChFldmVudF9zdWJzY3JpYmVycxgPIAEoAxIXCg9wdWJzdWJfY2hhbm5lbHMYECABKAMSFwoPcHVic3ViX3BhdHRlcm5zGBEgASgDEigKBXN3ZWVwGBIgASgLMhkubWVtb3JhYmlsaWEudjEuU3dlZXBJbmZvEjQKC3BlcnNpc3RlbmNlGBMgASgLMh8ubWVtb3JhYmlsaWEudjEuUGVyc2lzdGVuY2VJbmZvEi4KCGV2aWN0aW9uGBQgASgLMhwubWVtb3JhYmlsaWEudjEuRXZpY3Rpb25JbmZvQhQKEl9jb25uZWN0ZWRfY2xpZW50cyJiCgZMaW1pdHMSFQoNbWF4X2tleV9ieXRlcxgBIAEoBBIXCg9tYXhfdmFsdWVfYnl0ZXMYAiABKAQSEAoIbWF4X2FyZ3MYAyABKAQSFgoObWF4X3NjYW5fY291bnQYBCABKAQiRwoGQ29uZmlnEhUKDXN3ZWVwX3BhdHRlcm4YASABKAkSJgoGbGltaXRzGAIgASgLMhYubWVtb3JhYmlsaWEudjEuTGltaXRzIhIKEEdldENvbmZpZ1JlcXVlc3QiOwoRR2V0Q29uZmlnUmVzcG9uc2USJgoGY29uZmlnGAEgASgLMhYubWVtb3JhYmlsaWEudjEuQ29uZmlnIvQBChBTZXRDb25maWdSZXF1ZXN0EhoKDXN3ZWVwX3BhdHRlcm4YASABKAlIAIgBARIaCg1tYXhfa2V5X2J5dGVzGAIgASgESAGIAQESHAoPbWF4X3ZhbHVlX2J5dGVzGAMgASgESAKIAQESFQoIbWF4X2FyZ3MYBCABKARIA4gBARIbCg5tYXhfc2Nhbl9jb3VudBgFIAEoBEgEiAEBQhAKDl9zd2VlcF9wYXR0ZXJuQhAKDl9tYXhfa2V5X2J5dGVzQhIKEF9tYXhfdmFsdWVfYnl0ZXNCCwoJX21heF9hcmdzQhEKD19tYXhfc2Nhbl9jb3VudCI7ChFTZXRDb25maWdSZXNwb25zZRImCgZjb25maWcYASABKAsyFi5tZW1vcmFiaWxpYS52MS5Db25maWcyzQIKDVNlcnZlclNlcnZpY2USQQoESW5mbxIbLm1lbW9yYWJpbGlhLnYxLkluZm9SZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuSW5mb1Jlc3BvbnNlElUKCkluZm9TdHJlYW0SIS5tZW1vcmFiaWxpYS52MS5JbmZvU3RyZWFtUmVxdWVzdBoiLm1lbW9yYWJpbGlhLnYxLkluZm9TdHJlYW1SZXNwb25zZTABElAKCUdldENvbmZpZxIgLm1lbW9yYWJpbGlhLnYxLkdldENvbmZpZ1JlcXVlc3QaIS5tZW1vcmFiaWxpYS52MS5HZXRDb25maWdSZXNwb25zZRJQCglTZXRDb25maWcSIC5tZW1vcmFiaWxpYS52MS5TZXRDb25maWdSZXF1ZXN0GiEubWVtb3JhYmlsaWEudjEuU2V0Q29uZmlnUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Request of ServerService.Info.
@@ -169,6 +169,178 @@ export const MemoryInfoSchema: GenMessage<MemoryInfo> = /*@__PURE__*/
   messageDesc(file_memorabilia_v1_server_service, 3);
 
 /**
+ * Persistence counters (the append-only effect log and its snapshots), when the host persists.
+ *
+ * @generated from message memorabilia.v1.PersistenceInfo
+ */
+export type PersistenceInfo = Message<"memorabilia.v1.PersistenceInfo"> & {
+  /**
+   * True when the server persists (started with a data directory); every other field is zero
+   * or unset otherwise.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * When a write reaches the disk: `always`, `everysec` or `no`.
+   *
+   * @generated from field: string fsync = 2;
+   */
+  fsync: string;
+
+  /**
+   * Bytes in the current log segment (header included).
+   *
+   * @generated from field: uint64 log_bytes = 3;
+   */
+  logBytes: bigint;
+
+  /**
+   * When the log was last fsynced, Unix milliseconds; unset before the first fsync.
+   *
+   * @generated from field: optional int64 last_fsync_at_ms = 4;
+   */
+  lastFsyncAtMs?: bigint | undefined;
+
+  /**
+   * Log fsyncs since start.
+   *
+   * @generated from field: int64 fsyncs = 5;
+   */
+  fsyncs: bigint;
+
+  /**
+   * When the last snapshot finished, Unix milliseconds; unset before the first.
+   *
+   * @generated from field: optional int64 last_snapshot_at_ms = 6;
+   */
+  lastSnapshotAtMs?: bigint | undefined;
+
+  /**
+   * How long the last snapshot took, milliseconds; unset before the first.
+   *
+   * @generated from field: optional double last_snapshot_duration_ms = 7;
+   */
+  lastSnapshotDurationMs?: number | undefined;
+
+  /**
+   * Snapshots written since start.
+   *
+   * @generated from field: int64 snapshots = 8;
+   */
+  snapshots: bigint;
+
+  /**
+   * Key records (a key's new state or its deletion) appended to the log since start.
+   *
+   * @generated from field: int64 records_written = 9;
+   */
+  recordsWritten: bigint;
+
+  /**
+   * Bytes appended to the log since start (frames, headers excluded).
+   *
+   * @generated from field: uint64 bytes_written = 10;
+   */
+  bytesWritten: bigint;
+
+  /**
+   * Keys present after loading the saved state at start.
+   *
+   * @generated from field: int64 loaded_keys = 11;
+   */
+  loadedKeys: bigint;
+
+  /**
+   * How long loading the saved state took, milliseconds.
+   *
+   * @generated from field: double load_duration_ms = 12;
+   */
+  loadDurationMs: number;
+
+  /**
+   * Bytes of torn or corrupt file tails dropped (or refused) while loading at start.
+   *
+   * @generated from field: uint64 corrupt_tail_bytes_dropped = 13;
+   */
+  corruptTailBytesDropped: bigint;
+
+  /**
+   * The last write error while writes are failing (write commands are then refused); unset
+   * while the log is healthy.
+   *
+   * @generated from field: optional string last_error = 14;
+   */
+  lastError?: string | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.PersistenceInfo.
+ * Use `create(PersistenceInfoSchema)` to create a new message.
+ */
+export const PersistenceInfoSchema: GenMessage<PersistenceInfo> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 4);
+
+/**
+ * maxmemory and eviction counters.
+ *
+ * @generated from message memorabilia.v1.EvictionInfo
+ */
+export type EvictionInfo = Message<"memorabilia.v1.EvictionInfo"> & {
+  /**
+   * True when a memory limit is set (`--maxmemory`); every other field is zero or empty
+   * otherwise.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * The limit, bytes.
+   *
+   * @generated from field: uint64 maxmemory_bytes = 2;
+   */
+  maxmemoryBytes: bigint;
+
+  /**
+   * The eviction policy (Redis's `maxmemory-policy`, e.g. `allkeys-lru` or `noeviction`).
+   *
+   * @generated from field: string policy = 3;
+   */
+  policy: string;
+
+  /**
+   * Memory in use by the store's own accounting (the estimate MEMORY USAGE reports, summed over
+   * keys), bytes: the figure compared with the limit, not the JavaScript heap.
+   *
+   * @generated from field: uint64 used_bytes = 4;
+   */
+  usedBytes: bigint;
+
+  /**
+   * Keys evicted since start.
+   *
+   * @generated from field: int64 evicted_keys = 5;
+   */
+  evictedKeys: bigint;
+
+  /**
+   * Commands refused with OOM since start (nothing left to evict).
+   *
+   * @generated from field: int64 oom_rejections = 6;
+   */
+  oomRejections: bigint;
+};
+
+/**
+ * Describes the message memorabilia.v1.EvictionInfo.
+ * Use `create(EvictionInfoSchema)` to create a new message.
+ */
+export const EvictionInfoSchema: GenMessage<EvictionInfo> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 5);
+
+/**
  * Response of ServerService.Info.
  *
  * @generated from message memorabilia.v1.InfoResponse
@@ -187,7 +359,7 @@ export type InfoResponse = Message<"memorabilia.v1.InfoResponse"> & {
  * Use `create(InfoResponseSchema)` to create a new message.
  */
 export const InfoResponseSchema: GenMessage<InfoResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 4);
+  messageDesc(file_memorabilia_v1_server_service, 6);
 
 /**
  * One message of ServerService.InfoStream.
@@ -208,7 +380,7 @@ export type InfoStreamResponse = Message<"memorabilia.v1.InfoStreamResponse"> & 
  * Use `create(InfoStreamResponseSchema)` to create a new message.
  */
 export const InfoStreamResponseSchema: GenMessage<InfoStreamResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 5);
+  messageDesc(file_memorabilia_v1_server_service, 7);
 
 /**
  * The server's counters at one instant.
@@ -341,6 +513,20 @@ export type ServerInfo = Message<"memorabilia.v1.ServerInfo"> & {
    * @generated from field: memorabilia.v1.SweepInfo sweep = 18;
    */
   sweep?: SweepInfo | undefined;
+
+  /**
+   * Persistence (always set; `enabled` false when the server does not persist).
+   *
+   * @generated from field: memorabilia.v1.PersistenceInfo persistence = 19;
+   */
+  persistence?: PersistenceInfo | undefined;
+
+  /**
+   * maxmemory and eviction (always set; `enabled` false without a memory limit).
+   *
+   * @generated from field: memorabilia.v1.EvictionInfo eviction = 20;
+   */
+  eviction?: EvictionInfo | undefined;
 };
 
 /**
@@ -348,7 +534,7 @@ export type ServerInfo = Message<"memorabilia.v1.ServerInfo"> & {
  * Use `create(ServerInfoSchema)` to create a new message.
  */
 export const ServerInfoSchema: GenMessage<ServerInfo> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 6);
+  messageDesc(file_memorabilia_v1_server_service, 8);
 
 /**
  * The limits every command is checked against.
@@ -390,7 +576,7 @@ export type Limits = Message<"memorabilia.v1.Limits"> & {
  * Use `create(LimitsSchema)` to create a new message.
  */
 export const LimitsSchema: GenMessage<Limits> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 7);
+  messageDesc(file_memorabilia_v1_server_service, 9);
 
 /**
  * The runtime settings.
@@ -418,7 +604,7 @@ export type Config = Message<"memorabilia.v1.Config"> & {
  * Use `create(ConfigSchema)` to create a new message.
  */
 export const ConfigSchema: GenMessage<Config> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 8);
+  messageDesc(file_memorabilia_v1_server_service, 10);
 
 /**
  * Request of ServerService.GetConfig.
@@ -433,7 +619,7 @@ export type GetConfigRequest = Message<"memorabilia.v1.GetConfigRequest"> & {
  * Use `create(GetConfigRequestSchema)` to create a new message.
  */
 export const GetConfigRequestSchema: GenMessage<GetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 9);
+  messageDesc(file_memorabilia_v1_server_service, 11);
 
 /**
  * Response of ServerService.GetConfig.
@@ -454,7 +640,7 @@ export type GetConfigResponse = Message<"memorabilia.v1.GetConfigResponse"> & {
  * Use `create(GetConfigResponseSchema)` to create a new message.
  */
 export const GetConfigResponseSchema: GenMessage<GetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 10);
+  messageDesc(file_memorabilia_v1_server_service, 12);
 
 /**
  * Request of ServerService.SetConfig. Unset fields keep their value.
@@ -503,7 +689,7 @@ export type SetConfigRequest = Message<"memorabilia.v1.SetConfigRequest"> & {
  * Use `create(SetConfigRequestSchema)` to create a new message.
  */
 export const SetConfigRequestSchema: GenMessage<SetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 11);
+  messageDesc(file_memorabilia_v1_server_service, 13);
 
 /**
  * Response of ServerService.SetConfig.
@@ -524,7 +710,7 @@ export type SetConfigResponse = Message<"memorabilia.v1.SetConfigResponse"> & {
  * Use `create(SetConfigResponseSchema)` to create a new message.
  */
 export const SetConfigResponseSchema: GenMessage<SetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 12);
+  messageDesc(file_memorabilia_v1_server_service, 14);
 
 /**
  * The server's state and runtime settings (Redis `INFO`, `CONFIG GET`, `CONFIG SET`).
