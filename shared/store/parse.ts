@@ -55,3 +55,33 @@ export function parseDouble(arg: Bytes): number {
   if (Number.isNaN(n)) throw notFloat();
   return n;
 }
+
+const CURSOR_RE = /^([+-]?)([0-9]*)$/;
+const UINT64_MOD = 2n ** 64n;
+
+/**
+ * Parses a SCAN-family cursor (SCAN, HSCAN, SSCAN, ZSCAN) as Redis 7.0 does (`strtoul` in
+ * `parseScanCursorOrReply`): an optional `+` or `-`, then decimal digits, leading zeros allowed;
+ * a `-` wraps modulo 2^64 as C does; an empty string is 0. Spaces, other characters, a lone sign
+ * and magnitudes above 2^64-1 are `ERR invalid cursor`.
+ *
+ * Returns the cursor's canonical decimal form: `"0"` (start a new scan) for "0", "+0", "-0",
+ * "000" or ""; `"7"` for "007". Unlike Redis, whose cursor encodes a hash-table position so any
+ * number resumes somewhere, our cursors are ids of parked live iterators (`CursorRegistry`): an
+ * arbitrary number cannot resume anything, so callers answer an unknown or expired id with
+ * `ERR invalid cursor` rather than inventing a position.
+ */
+export function parseScanCursor(arg: Bytes): string {
+  const m = CURSOR_RE.exec(arg);
+  if (m === null) throw new StoreError("INVALID_CURSOR");
+  const sign = m[1] as string;
+  const digits = m[2] as string;
+  if (digits.length === 0) {
+    // strtoul("") is 0 with nothing left over; "+" or "-" alone leaves the sign unparsed.
+    if (sign !== "") throw new StoreError("INVALID_CURSOR");
+    return "0";
+  }
+  const magnitude = BigInt(digits);
+  if (magnitude >= UINT64_MOD) throw new StoreError("INVALID_CURSOR");
+  return String(sign === "-" ? (UINT64_MOD - magnitude) % UINT64_MOD : magnitude);
+}

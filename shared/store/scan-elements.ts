@@ -50,6 +50,7 @@ export function parseElementScanOptions(
  * with cursor 0. Larger ones park a live iterator in `ctx.elementCursors` (bound to the key), so
  * every element present for the whole scan is returned exactly once.
  *
+ * @param cursor the canonical cursor from `parseScanCursor` ("0" starts a new scan)
  * @param entries creates a fresh iterator over the collection's elements
  * @param nameOf the element's name, matched against MATCH
  * @param emit appends the element's reply items (member; or field and value) to `out`
@@ -68,7 +69,8 @@ export function scanElements<T>(
   if (cursor === "0") {
     iter = entries();
   } else {
-    if (!/^[0-9]+$/.test(cursor)) throw new StoreError("INVALID_CURSOR");
+    // `cursor` comes from parseScanCursor; an id that is not parked (never issued, expired,
+    // evicted, or issued for another key) cannot resume anything.
     const parked = ctx.elementCursors.take(cursor, ctx.now);
     if (!parked || parked.key !== key) throw new StoreError("INVALID_CURSOR");
     iter = parked.iter as Iterator<T>;

@@ -3,7 +3,7 @@ import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
 import { genericError, notFloat, StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
 import { HashValue } from "./hash-value.js";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "./long-double.js";
-import { parseInt64 } from "./parse.js";
+import { parseInt64, parseScanCursor } from "./parse.js";
 import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
 import { OK, type Reply } from "./reply.js";
 import { parseElementScanOptions, scanElements } from "./scan-elements.js";
@@ -15,9 +15,6 @@ import { parseElementScanOptions, scanElements } from "./scan-elements.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-/** What `strtoul` accepts as a SCAN cursor before the key is looked at. */
-const CURSOR_RE = /^[+-]?[0-9]+$/;
-const ZERO_CURSOR_RE = /^[+-]?0+$/;
 
 /** The hash at `key`, or undefined when missing; WRONGTYPE for another type. */
 function lookupHash(ctx: CommandContext, key: Bytes): HashValue | undefined {
@@ -222,9 +219,8 @@ function hrandfield(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 /* HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES] */
 function hscan(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const key = argv[1] as Bytes;
-  let cursor = argv[2] as Bytes;
-  if (!CURSOR_RE.test(cursor)) throw new StoreError("INVALID_CURSOR");
-  if (ZERO_CURSOR_RE.test(cursor)) cursor = "0";
+  // Parsed before the key is looked at, as Redis does: a bad cursor errs even on a missing key.
+  const cursor = parseScanCursor(argv[2] as Bytes);
   const hash = lookupHash(ctx, key);
   if (hash === undefined) return ["0", []];
   const options = parseElementScanOptions(ctx, argv, 3, true);

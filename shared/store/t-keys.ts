@@ -2,7 +2,7 @@ import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandSpec, noKeys, oneKey } from "./command.js";
 import { genericError, notInteger, StoreError, syntaxError, wrongArity } from "./errors.js";
 import { encodingOf } from "./object-info.js";
-import { parseInt64 } from "./parse.js";
+import { parseInt64, parseScanCursor } from "./parse.js";
 import { OK, type Reply, Status } from "./reply.js";
 import type { ScanFilter } from "./repository.js";
 import { helpReply, unknownSubcommand } from "./subcommands.js";
@@ -172,8 +172,7 @@ function parseScanCount(ctx: CommandContext, arg: Bytes): number {
 
 /* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
 function scanCommand(ctx: CommandContext, argv: readonly Bytes[]): Reply {
-  const cursor = argv[1] as Bytes;
-  if (!/^[0-9]+$/.test(cursor)) throw new StoreError("INVALID_CURSOR");
+  const cursor = parseScanCursor(argv[1] as Bytes);
   let count = 10;
   let match: Bytes | undefined;
   let type: string | undefined;

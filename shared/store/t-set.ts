@@ -1,7 +1,7 @@
 import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandSpec, noKeys, oneKey } from "./command.js";
 import { genericError, StoreError, syntaxError, wrongType } from "./errors.js";
-import { parseInt64 } from "./parse.js";
+import { parseInt64, parseScanCursor } from "./parse.js";
 import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
 import type { Reply } from "./reply.js";
 import { parseElementScanOptions, scanElements } from "./scan-elements.js";
@@ -11,10 +11,6 @@ import { SetValue } from "./set-value.js";
  * The set commands (Redis's t_set.c). The type API is {@link SetValue}; this file holds the
  * commands: look up → check type → change → touch → notify → reply.
  */
-
-/** What `strtoul` accepts as a SCAN cursor before the key is looked at. */
-const CURSOR_RE = /^[+-]?[0-9]+$/;
-const ZERO_CURSOR_RE = /^[+-]?0+$/;
 
 /** The set at `key`, or undefined when missing; WRONGTYPE for another type. */
 function lookupSet(ctx: CommandContext, key: Bytes): SetValue | undefined {
@@ -341,9 +337,8 @@ function sintercard(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 /* SSCAN key cursor [MATCH pattern] [COUNT count] */
 function sscan(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const key = argv[1] as Bytes;
-  let cursor = argv[2] as Bytes;
-  if (!CURSOR_RE.test(cursor)) throw new StoreError("INVALID_CURSOR");
-  if (ZERO_CURSOR_RE.test(cursor)) cursor = "0";
+  // Parsed before the key is looked at, as Redis does: a bad cursor errs even on a missing key.
+  const cursor = parseScanCursor(argv[2] as Bytes);
   const set = lookupSet(ctx, key);
   if (set === undefined) return ["0", []];
   const options = parseElementScanOptions(ctx, argv, 3);

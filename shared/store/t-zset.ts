@@ -1,7 +1,7 @@
 import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
 import { genericError, StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
-import { parseInt64 } from "./parse.js";
+import { parseInt64, parseScanCursor } from "./parse.js";
 import { formatDouble, type Reply } from "./reply.js";
 import { parseElementScanOptions, scanElements } from "./scan-elements.js";
 import { zsetAlgebraCommands } from "./t-zset-algebra.js";
@@ -463,8 +463,8 @@ function zrandmember(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 /* ZSCAN key cursor [MATCH pattern] [COUNT count] */
 function zscan(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const key = argv[1] as Bytes;
-  const cursor = argv[2] as Bytes;
-  if (!/^[0-9]+$/.test(cursor) || BigInt(cursor) >= 2n ** 64n) throw new StoreError("INVALID_CURSOR");
+  // Parsed before the key is looked at, as Redis does: a bad cursor errs even on a missing key.
+  const cursor = parseScanCursor(argv[2] as Bytes);
   const zset = lookupZSet(ctx, key);
   if (zset === undefined) return ["0", []];
   const options = parseElementScanOptions(ctx, argv, 3);
