@@ -215,3 +215,27 @@ describe("FilePersistence", () => {
     });
   });
 });
+
+describe("FilePersistence.stats", () => {
+  it("counts records, bytes, fsyncs and snapshots as they happen", async () => {
+    const dir = tempDir();
+    const a = await open(dir, { fsync: "always" });
+    expect(a.p.stats()).toMatchObject({ fsync: "always", fsyncs: 0, recordsWritten: 0, bytesWritten: 0, snapshots: 0 });
+    expect(a.p.stats().lastFsyncAtMs).toBeUndefined();
+    expect(a.p.stats().lastSnapshotMs).toBeUndefined();
+    await a.store.exec(["MSET", "a", "1", "b", "2"]);
+    await a.p.durable();
+    await a.store.exec(["DEL", "a"]);
+    await a.p.durable();
+    const s = a.p.stats();
+    expect(s.recordsWritten).toBe(3); // a and b in one frame, then a's deletion
+    expect(s.framesWritten).toBe(2);
+    expect(s.bytesWritten).toBe(s.logBytes - 8); // everything after the 8-byte header
+    expect(s.fsyncs).toBeGreaterThanOrEqual(1);
+    expect(s.lastFsyncAtMs).toBe(T0);
+    await a.p.snapshot();
+    expect(a.p.stats().snapshots).toBe(1);
+    expect(a.p.stats().lastSnapshotMs).toBeGreaterThanOrEqual(0);
+    await a.p.close();
+  });
+});

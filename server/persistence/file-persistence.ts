@@ -133,6 +133,10 @@ export class FilePersistence implements Persistence, RepositoryObserver {
   private fsyncs = 0;
   private snapshots = 0;
   private lastSnapshotAtMs: number | undefined;
+  private lastSnapshotMs: number | undefined;
+  private lastFsyncAtMs: number | undefined;
+  private recordsWritten = 0;
+  private bytesWritten = 0;
   private needSnapshot = false;
   private closed = false;
 
@@ -353,6 +357,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
     w.beginFrame();
     if (this.flushPending) w.u8(1);
     this.flushPending = false;
+    this.recordsWritten += this.dirty.size;
     for (const key of this.dirty) {
       const state = this.repo.peek(key);
       w.keyState(key, state?.value, state?.expireAt);
@@ -398,6 +403,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
           }
           await segment.fh.write(buf);
           segment.size += bytes;
+          this.bytesWritten += bytes;
           touched.add(segment);
           i = j;
         }
@@ -405,6 +411,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
         if (this.policy === "always") {
           for (const s of touched) await s.fh?.datasync();
           this.fsyncs++;
+          this.lastFsyncAtMs = this.now();
           this.syncedSeq = top;
         }
         this.writtenSeq = top;
@@ -443,6 +450,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
     try {
       await segment.fh.datasync();
       this.fsyncs++;
+      this.lastFsyncAtMs = this.now();
       if (top > this.syncedSeq) this.syncedSeq = top;
       this.wake();
     } catch (error) {
@@ -547,6 +555,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
     this.snapshots++;
     this.lastSnapshotAtMs = Date.now();
     const report: SnapshotReport = { file, keys, bytes, ms: Math.round(performance.now() - t0), longestSliceMs };
+    this.lastSnapshotMs = performance.now() - t0;
     this.log.info({ ...report, longestSliceMs: Math.round(longestSliceMs * 10) / 10 }, "snapshot written");
     return report;
   }
@@ -571,6 +580,10 @@ export class FilePersistence implements Persistence, RepositoryObserver {
       snapshots: this.snapshots,
       lastSnapshotAtMs: this.lastSnapshotAtMs,
       lastError: this.error === undefined ? undefined : String(this.error),
+      lastFsyncAtMs: this.lastFsyncAtMs,
+      lastSnapshotMs: this.lastSnapshotMs,
+      recordsWritten: this.recordsWritten,
+      bytesWritten: this.bytesWritten,
     };
   }
 

@@ -54,6 +54,14 @@ export interface PersistenceStats {
   readonly snapshots: number;
   readonly lastSnapshotAtMs: number | undefined;
   readonly lastError: string | undefined;
+  /** When the log was last fsynced (Unix ms), undefined before the first fsync. */
+  readonly lastFsyncAtMs: number | undefined;
+  /** How long the last snapshot took (ms), undefined before the first. */
+  readonly lastSnapshotMs: number | undefined;
+  /** Key records (a key's state or its deletion) appended to the log since start. */
+  readonly recordsWritten: number;
+  /** Bytes appended to the log since start (headers excluded). */
+  readonly bytesWritten: number;
 }
 
 /** Saves every change of a store and restores it at start. */
