@@ -23,6 +23,7 @@ import { type CleartextServer, createCleartextServer, type DualHandler } from ".
 import type { ServerConfig } from "./config.js";
 import { ConfigError } from "./config.js";
 import { createGrpcFastLane, type GrpcFastLane, installFastLane } from "./grpc-fast-lane.js";
+import { hostStats } from "./host-stats.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
@@ -181,10 +182,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     };
   }
 
-  const metrics = createServerMetrics(store);
+  const stats = hostStats(persistence, loaded, evictor);
+  const metrics = createServerMetrics(store, stats);
   metricsRef = metrics;
   const services: DescService[] = [Health, AuthService];
-  const register = apiRoutes(store, { heartbeatMs: config.heartbeatMs, logger: app.log });
+  const register = apiRoutes(store, { heartbeatMs: config.heartbeatMs, logger: app.log, hostStats: stats });
   services.push(...register.services);
   const health = new HealthState(services.map((s) => s.typeName));
 

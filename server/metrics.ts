@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Store } from "../shared/index.js";
+import type { HostStats } from "./host-stats.js";
 
 /** Prometheus metrics of one server: RPCs by method and code, latency, keyspace and expiry. */
 export interface ServerMetrics {
@@ -10,8 +11,11 @@ export interface ServerMetrics {
   countConnection(protocol: string): void;
 }
 
-/** Creates the metrics (a registry of its own: several servers may live in one process, as in tests). */
-export function createServerMetrics(store: Store): ServerMetrics {
+/**
+ * Creates the metrics (a registry of its own: several servers may live in one process, as in
+ * tests). `host` adds the persistence and eviction families when those features are on.
+ */
+export function createServerMetrics(store: Store, host: HostStats = {}): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "memorabilia_process_" });
   const requests = new Counter({
@@ -58,6 +62,82 @@ export function createServerMetrics(store: Store): ServerMetrics {
   gauge("memorabilia_commands_total", "Store commands executed.", () => store.stats().commands);
   gauge("memorabilia_keyspace_hits_total", "Lookups that found a live key.", () => store.stats().hits);
   gauge("memorabilia_keyspace_misses_total", "Lookups that found nothing.", () => store.stats().misses);
+  const persistence = host.persistence;
+  if (persistence !== undefined) {
+    // Times unset before the first fsync or snapshot read as 0 (Prometheus has no "unset").
+    const seconds = (ms: number | undefined): number => (ms ?? 0) / 1000;
+    gauge("memorabilia_persistence_log_bytes", "Bytes in the current log segment.", () => persistence().logBytes);
+    gauge("memorabilia_persistence_fsyncs_total", "Log fsyncs since start.", () => persistence().fsyncs);
+    gauge(
+      "memorabilia_persistence_last_fsync_timestamp_seconds",
+      "When the log was last fsynced (Unix seconds; 0 before the first).",
+      () => seconds(persistence().lastFsyncAtMs),
+    );
+    gauge("memorabilia_persistence_snapshots_total", "Snapshots written since start.", () => persistence().snapshots);
+    gauge(
+      "memorabilia_persistence_last_snapshot_timestamp_seconds",
+      "When the last snapshot finished (Unix seconds; 0 before the first).",
+      () => seconds(persistence().lastSnapshotAtMs),
+    );
+    gauge(
+      "memorabilia_persistence_last_snapshot_duration_seconds",
+      "How long the last snapshot took (0 before the first).",
+      () => seconds(persistence().lastSnapshotMs),
+    );
+    gauge(
+      "memorabilia_persistence_records_written_total",
+      "Key records (a key's state or its deletion) appended to the log.",
+      () => persistence().recordsWritten,
+    );
+    gauge(
+      "memorabilia_persistence_written_bytes_total",
+      "Bytes appended to the log.",
+      () => persistence().bytesWritten,
+    );
+    gauge(
+      "memorabilia_persistence_loaded_keys",
+      "Keys present after loading at start.",
+      () => persistence().loadedKeys,
+    );
+    gauge("memorabilia_persistence_load_duration_seconds", "How long loading the saved state took at start.", () =>
+      seconds(persistence().loadMs),
+    );
+    gauge(
+      "memorabilia_persistence_corrupt_tail_dropped_bytes",
+      "Bytes of torn or corrupt file tails dropped while loading at start.",
+      () => persistence().corruptTailBytesDropped,
+    );
+    gauge(
+      "memorabilia_persistence_write_failing",
+      "1 while log writes are failing (write commands refused), else 0.",
+      () => (persistence().lastError === undefined ? 0 : 1),
+    );
+  }
+  const eviction = host.eviction;
+  if (eviction !== undefined) {
+    gauge("memorabilia_maxmemory_bytes", "The memory limit (--maxmemory).", () => eviction().maxBytes);
+    gauge(
+      "memorabilia_used_memory_bytes",
+      "Memory in use by the store's own accounting (the figure compared with maxmemory, not the heap).",
+      () => eviction().usedBytes,
+    );
+    gauge("memorabilia_evicted_keys_total", "Keys evicted to stay under maxmemory.", () => eviction().evictedKeys);
+    gauge(
+      "memorabilia_oom_rejections_total",
+      "Commands refused with OOM (above maxmemory with nothing left to evict).",
+      () => eviction().oomRejections,
+    );
+    new Gauge({
+      name: "memorabilia_maxmemory_policy_info",
+      help: "The eviction policy in force (always 1, the policy is the label).",
+      labelNames: ["policy"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.set({ policy: eviction().policy }, 1);
+      },
+    });
+  }
   // Labelled children cached per procedure and code: `inc({ procedure, code })` validates and
   // hashes the labels on every call (a few µs per RPC). The metrics are never reset, so a cached
   // child stays the one the registry reports.

@@ -9,6 +9,7 @@ import {
   STREAMING_SERVICES,
 } from "../shared/api/index.js";
 import type { Store } from "../shared/index.js";
+import type { HostStats } from "./host-stats.js";
 
 /** The Memorabilia API routes and the services they register (for reflection and health). */
 export interface ApiRoutes {
@@ -23,6 +24,8 @@ export interface ApiRoutesOptions {
   readonly logger: FastifyBaseLogger;
   /** Open client connections, for ServerService.Info. */
   readonly connectedClients?: () => number;
+  /** Persistence and eviction counters, for ServerService.Info. */
+  readonly hostStats?: HostStats;
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -51,6 +54,8 @@ export function apiRoutes(store: Store, options: ApiRoutesOptions): ApiRoutes {
         version: VERSION,
         startedAtMs,
         connectedClients: options.connectedClients,
+        persistence: options.hostStats?.persistence,
+        eviction: options.hostStats?.eviction,
         memoryUsage: () => {
           const m = process.memoryUsage();
           return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, rssBytes: m.rss };
