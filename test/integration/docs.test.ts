@@ -1,5 +1,5 @@
 /**
- * Runs every copy-paste example of docs/API.md and docs/CLI.md marked `<!-- tested -->`: each
+ * Runs every copy-paste example of README.md, docs/API.md and docs/CLI.md marked `<!-- tested -->`: each
  * `$ command` of a ```sh block (with `memo` as the CLI and `$MEMORABILIA_URL` a fresh server) must
  * print the lines that follow it; each ```ts block is run and must print its `// prints:` line.
  */
@@ -59,7 +59,7 @@ async function shell(command: string, url: string): Promise<string> {
   }
 }
 
-describe.each(["docs/API.md", "docs/CLI.md"])("%s", (file) => {
+describe.each(["README.md", "docs/API.md", "docs/CLI.md"])("%s", (file) => {
   const examples = testedExamples(readFileSync(join(ROOT, file), "utf8"));
   let server: ServerProcess;
   beforeAll(async () => {
