@@ -19,7 +19,7 @@
  * requests (`grpc-encoding` other than identity), requests with an `Origin` (CORS), unknown paths,
  * and services registered with per-service options.
  */
-import type * as http2 from "node:http2";
+import * as http2 from "node:http2";
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import {
   Code,
@@ -231,9 +231,11 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     });
     stream.once("wantTrailers", () => {
       stream.sendTrailers(trailers);
+      if (!stream.readableEnded) closeUnfinishedRequest(stream);
     });
     // A reply sent before the body was read (an oversized message, a bad timeout): discard the
-    // rest, so flow control never stalls the client (closing the stream at once can drop the trailers).
+    // rest, so flow control never stalls the client until the trailers are out (closing the
+    // stream at once can drop the trailers); closeUnfinishedRequest then ends the stream.
     if (!stream.readableEnded) stream.resume();
     stream.on("error", () => {});
     stream.respond(out, { waitForTrailers: true });
@@ -271,7 +273,32 @@ export function installFastLane(
   server.on("stream", function (this: unknown, stream, headers, ...rest) {
     if (handle(stream, headers)) return;
     for (const l of compat) l.call(server, stream, headers, ...rest);
+    // Registered after the compat layer's own listener, so this runs once its trailers are sent.
+    stream.once("wantTrailers", () => {
+      if (!stream.readableEnded) closeUnfinishedRequest(stream);
+    });
   });
+}
+
+/**
+ * Ends a stream whose response is complete (trailers just sent) while the client has not
+ * finished its request, e.g. an oversized gRPC message answered RESOURCE_EXHAUSTED before the
+ * body was read. Node's HTTP/2 would otherwise keep the stream half-closed until the client
+ * ends its side, so a client waiting for the stream to close (not for the trailers) would hang
+ * until its deadline. As gRPC servers do, send RST_STREAM NO_ERROR (RFC 9113 §8.1 allows it
+ * after a complete response); Node queues it behind the trailers, which still arrive first.
+ */
+function closeUnfinishedRequest(stream: http2.ServerHttp2Stream, waitedMs = 0): void {
+  // The client already sent END_STREAM (the body is merely unread): the stream closes by itself.
+  if (stream.destroyed || stream.closed || stream.state.remoteClose) return;
+  // nghttp2 drops frames queued on a stream once RST_STREAM is submitted, so the RST must wait
+  // until the trailers (END_STREAM) have actually gone out: localClose says they have.
+  if (stream.state.localClose) {
+    stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    return;
+  }
+  if (waitedMs === 0) setImmediate(() => closeUnfinishedRequest(stream, 1));
+  else setTimeout(() => closeUnfinishedRequest(stream, Math.min(waitedMs * 2, 100)), waitedMs).unref();
 }
 
 function frame(flags: number, data: Uint8Array): Buffer {

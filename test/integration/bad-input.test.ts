@@ -176,6 +176,51 @@ describe("oversize messages", () => {
   );
 });
 
+/**
+ * Sends a gRPC request whose first DATA frame is over --max-request-bytes and does not end the
+ * request; resolves with the trailers' grpc-status once the stream closes, or "timeout" when it
+ * does not close within `ms` (Node's HTTP/2 used to leave such a stream half-closed).
+ */
+function oversizeUntilClose(extraHeaders: http2.OutgoingHttpHeaders, ms = 2000): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(server.url);
+    session.on("error", reject);
+    const req = session.request({
+      ":method": "POST",
+      ":path": "/memorabilia.v1.StringsService/Set",
+      "content-type": "application/grpc+proto",
+      te: "trailers",
+      ...extraHeaders,
+    });
+    let status: string | undefined;
+    const timer = setTimeout(() => {
+      session.destroy();
+      resolve("timeout");
+    }, ms);
+    req.on("trailers", (t) => {
+      status = t["grpc-status"] as string | undefined;
+    });
+    req.on("data", () => {});
+    req.on("error", () => {});
+    req.on("close", () => {
+      clearTimeout(timer);
+      session.close();
+      resolve(status);
+    });
+    req.write(frame(new Uint8Array(MAX_REQUEST_BYTES + 1000)));
+  });
+}
+
+describe("an oversize request the client never ends", () => {
+  it.each([
+    ["the gRPC fast lane", {}],
+    // A grpc-encoding the lane declines: served by connect through Fastify.
+    ["the connect path", { "grpc-encoding": "gzip" }],
+  ])("%s: RESOURCE_EXHAUSTED trailers, then the stream closes", async (_name, headers) => {
+    expect(await oversizeUntilClose(headers)).toBe(String(Code.ResourceExhausted));
+  });
+});
+
 describe("unknown methods", () => {
   it("Connect: an unknown method of a known service and an unknown service are 404 / unimplemented", async () => {
     for (const path of ["/memorabilia.v1.StringsService/Nope", "/memorabilia.v9.Nothing/Get"]) {
