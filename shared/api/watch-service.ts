@@ -142,6 +142,10 @@ async function* watch(
           ? options.snapshotPageSize
           : clamp(req.snapshotPageSize, 1, options.maxSnapshotPageSize);
       yield* snapshotPages(store, pattern, pageSize, signal, () => queue.check());
+    } else {
+      // Without a snapshot, a first heartbeat confirms the subscription at once (as Redis's
+      // SUBSCRIBE reply does), so a client can show "live" without waiting an idle interval.
+      yield { kind: { case: "heartbeat", value: { atMs: BigInt(store.clock.now()) } } };
     }
     for (;;) {
       const take = await queue.next(idleMs, signal, options.maxEventsPerMessage);
