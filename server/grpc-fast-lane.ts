@@ -273,7 +273,7 @@ export function installFastLane(
   server.on("stream", function (this: unknown, stream, headers, ...rest) {
     if (handle(stream, headers)) return;
     for (const l of compat) l.call(server, stream, headers, ...rest);
-    // Registered after the compat layer's own listener, so this runs once its trailers are sent.
+    // Registered after the compat layer's own listener, so this runs once its trailers are queued.
     stream.once("wantTrailers", () => {
       if (!stream.readableEnded) closeUnfinishedRequest(stream);
     });
@@ -286,7 +286,7 @@ export function installFastLane(
  * body was read. Node's HTTP/2 would otherwise keep the stream half-closed until the client
  * ends its side, so a client waiting for the stream to close (not for the trailers) would hang
  * until its deadline. As gRPC servers do, send RST_STREAM NO_ERROR (RFC 9113 §8.1 allows it
- * after a complete response); Node queues it behind the trailers, which still arrive first.
+ * after a complete response), but only once the trailers are out, so they still arrive first.
  */
 function closeUnfinishedRequest(stream: http2.ServerHttp2Stream, waitedMs = 0): void {
   // The client already sent END_STREAM (the body is merely unread): the stream closes by itself.
