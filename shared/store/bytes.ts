@@ -16,7 +16,13 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Encodes JavaScript text as UTF-8 bytes. ASCII text is returned as is (no copy). */
 export function bytesFromUtf8(text: string): Bytes {
-  if (ASCII.test(text)) return text;
+  const n = text.length;
+  if (n <= 32) {
+    // Short text (keys, command names): a charCode loop beats the regex call.
+    let i = 0;
+    while (i < n && text.charCodeAt(i) < 0x80) i++;
+    if (i === n) return text;
+  } else if (ASCII.test(text)) return text;
   return bytesFromArray(encoder.encode(text));
 }
 

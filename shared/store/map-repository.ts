@@ -162,8 +162,19 @@ export class MapRepository implements Repository, KeyView {
    * not 0: without deadlines no key's state depends on the time, so `nowMs` is then ignored.
    */
   lookupAt(key: Bytes, nowMs: number): Value | undefined {
-    if (this.expires.size !== 0) this.now = nowMs;
-    return this.lookup(key);
+    if (this.expires.size !== 0) {
+      this.now = nowMs;
+      return this.lookup(key);
+    }
+    // lookup() without deadlines: no key can be due.
+    const v = this.data.get(key);
+    if (v === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    if (this.observer !== undefined) this.observer.accessed(key);
+    return v;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { type Bytes, toBytes } from "./bytes.js";
+import { type Bytes, bytesFromUtf8, toBytes } from "./bytes.js";
 import { type Clock, systemClock } from "./clock.js";
 import {
   type CommandContext,
@@ -230,11 +230,30 @@ export class Store {
    */
   execSync(args: readonly Arg[]): Reply {
     if (!this.repository.synchronous) throw new TypeError("execSync needs a synchronous repository");
+    if (args.length === 2) {
+      // GET key: no argv array and no name lookup when run() would take the direct path anyway.
+      const name = args[0];
+      const key = args[1];
+      if ((name === "GET" || name === "get") && typeof key === "string") {
+        const bytes = bytesFromUtf8(key);
+        if (this.directGet(bytes)) return this.countedGet(this.local as MapRepository, bytes);
+        return this.run(["GET", bytes]) as Reply;
+      }
+    }
     return this.run(Store.argv(args)) as Reply;
   }
 
   /** Runs an already-normalized argv. Returns a Promise only for asynchronous repositories. */
   run(argv: readonly Bytes[]): Reply | Promise<Reply> {
+    if (argv.length === 2) {
+      // GET key (either spelling the table resolves without lowercasing) on the direct path:
+      // exactly what resolve() then getDirect() do when directGet holds, minus the table lookup.
+      const name = argv[0];
+      const key = argv[1] as Bytes;
+      if ((name === "GET" || name === "get") && this.directGet(key)) {
+        return this.countedGet(this.local as MapRepository, key);
+      }
+    }
     this.commandCount++;
     try {
       const spec = this.resolve(argv);
@@ -264,12 +283,40 @@ export class Store {
    * `TypeError` when the repository is asynchronous, as {@link execSync} does.
    */
   get(key: Bytes): Bytes | null {
+    if (this.directGet(key)) return this.countedGet(this.local as MapRepository, key);
     const spec = this.getSpec;
     if (spec === undefined || !this.fastPath(2, key, key)) return this.runSlow(["GET", key]) as Bytes | null;
     this.commandCount++;
-    const local = this.local;
     try {
-      return local !== undefined ? this.getDirect(local, key) : (this.runSync(spec, ["GET", key]) as Bytes | null);
+      return this.runSync(spec, ["GET", key]) as Bytes | null;
+    } catch (error) {
+      this.errorCount++;
+      throw error;
+    }
+  }
+
+  /**
+   * True when GET `key` may run as {@link getDirect}: the built-in GET on a synchronous
+   * {@link MapRepository}, no admission hook, `key` within the limits (what resolve() would check for GET key).
+   */
+  private directGet(key: Bytes): boolean {
+    const limits = this.limits;
+    return (
+      this.local !== undefined &&
+      this.repository.synchronous &&
+      this.getSpec !== undefined &&
+      this.admit === undefined &&
+      limits.maxArgs >= 2 &&
+      key.length <= limits.maxKeyBytes &&
+      key.length <= limits.maxValueBytes
+    );
+  }
+
+  /** {@link getDirect} counted as a command (and as an error when it throws). */
+  private countedGet(local: MapRepository, key: Bytes): Bytes | null {
+    this.commandCount++;
+    try {
+      return this.getDirect(local, key);
     } catch (error) {
       this.errorCount++;
       throw error;
