@@ -11,6 +11,7 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { reflect } from "@bufbuild/protobuf/reflect";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
+import { installProtobufSetFields } from "./protobuf-set-fields.js";
 
 const byDesc = new WeakMap<DescMessage, Map<number, DescField>>();
 
@@ -28,8 +29,12 @@ function findNumber(this: Reflected, number: number): DescField | undefined {
   return index.get(number);
 }
 
-/** Installs the per-descriptor index on protobuf-es's reflection class (idempotent). */
+/**
+ * Installs the per-descriptor index on protobuf-es's reflection class (idempotent), and with it
+ * the write side's counterpart, the selected-oneof-case field list (protobuf-set-fields.ts).
+ */
 export function installProtobufFieldIndex(): void {
   const proto = Object.getPrototypeOf(reflect(EmptySchema)) as Reflected;
   if (proto.findNumber !== findNumber) proto.findNumber = findNumber;
+  installProtobufSetFields();
 }

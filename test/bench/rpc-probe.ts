@@ -18,7 +18,9 @@ import {
   SetRequestSchema,
   StringsService,
 } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { BatchRequestSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { cpuSplitMs, startMemorabilia, stopAll } from "./processes.js";
+import { pipelineRequest, RawGrpc } from "./raw-grpc.js";
 
 const { values } = parseArgs({
   options: {
@@ -105,12 +107,26 @@ async function main() {
   );
   const mget = frame(toBinary(MGetRequestSchema, create(MGetRequestSchema, { keys })));
   const S = "/memorabilia.v1.StringsService";
+  const T = "/memorabilia.v1.TransactionService";
+  const getCmd = (k: string) => ({ kind: { case: "get" as const, value: { key: k } } });
+  const setCmd = (k: string) => ({ kind: { case: "set" as const, value: { key: k, value: new Uint8Array(8) } } });
+  const batchGet = frame(toBinary(BatchRequestSchema, create(BatchRequestSchema, { commands: keys.map(getCmd) })));
+  const batchSet = frame(toBinary(BatchRequestSchema, create(BatchRequestSchema, { commands: keys.map(setCmd) })));
+  const pipeGet = Buffer.concat(keys.map((k, j) => pipelineRequest(j, getCmd(k))));
+  const pipeSet = Buffer.concat(keys.map((k, j) => pipelineRequest(j, setCmd(k))));
+  const raw = new RawGrpc(url);
+  const pipeG = raw.stream(`${T}/Pipeline`);
+  const pipeS = raw.stream(`${T}/Pipeline`);
   const workloads: [string, (i: number) => Promise<unknown>, number][] = [
     ["raw-h2 Health.Check", () => rawUnary(session, "/grpc.health.v1.Health/Check", health), 1],
     ["raw-h2 Get", () => rawUnary(session, `${S}/Get`, get), 1],
     ["raw-h2 Set", () => rawUnary(session, `${S}/Set`, set), 1],
     ["raw-h2 MSet x100", () => rawUnary(session, `${S}/MSet`, mset), 100],
     ["raw-h2 MGet x100", () => rawUnary(session, `${S}/MGet`, mget), 100],
+    ["raw-h2 Batch GET x100", () => rawUnary(session, `${T}/Batch`, batchGet), 100],
+    ["raw-h2 Batch SET x100", () => rawUnary(session, `${T}/Batch`, batchSet), 100],
+    ["raw-h2 Pipeline GET x100", () => pipeG.send(pipeGet, 100), 100],
+    ["raw-h2 Pipeline SET x100", () => pipeS.send(pipeSet, 100), 100],
     ["connect-node gRPC Get", (i) => g.get({ key: `bench:${i % 100}` }), 1],
     ["connect-node gRPC Health", () => h.check({ service: "" }), 1],
     ["connect-node Connect h1 Get", (i) => cs.get({ key: `bench:${i % 100}` }), 1],
@@ -130,11 +146,15 @@ async function main() {
       results.set(name, e);
     }
   }
+  const opsOf = new Map(chosen.map(([n, , ops]) => [n, ops]));
   for (const [name, e] of results)
     console.log(
-      `${name.padEnd(30)} ops/s ${median(e.o).toFixed(0).padStart(7)}  server µs/call ${median(e.u).toFixed(1).padStart(6)} (kernel ${median(e.k).toFixed(1).padStart(5)})  server core share ${median(e.c).toFixed(2)}`,
+      `${name.padEnd(30)} ops/s ${median(e.o).toFixed(0).padStart(7)}  server µs/call ${median(e.u).toFixed(1).padStart(6)} (kernel ${median(e.k).toFixed(1).padStart(5)})  server core share ${median(e.c).toFixed(2)}  µs/op ${(median(e.u) / (opsOf.get(name) ?? 1)).toFixed(2)}`,
     );
   session.close();
+  pipeG.close();
+  pipeS.close();
+  raw.close();
   await stopAll();
 }
 
