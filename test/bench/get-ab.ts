@@ -3,9 +3,9 @@
  * bench's GET row in small: 1M pre-loaded 12-byte keys read in a shuffled order, every target once
  * per round, the first target rotating. With `--base=<dir>` (a copy of `shared/` from another
  * commit, e.g. `git archive HEAD shared | tar -x -C .bench/ab-base`) the same paths run on that
- * copy too, so old and new code are compared in one process.
+ * copy too, so old and new code are compared in one process; `--map` adds a bare `Map`.
  *
- *   npx tsx test/bench/get-ab.ts [--keys=1000000] [--ops=500000] [--rounds=7] [--base=.bench/ab-base]
+ *   npx tsx test/bench/get-ab.ts [--keys=1000000] [--ops=500000] [--rounds=7] [--base=.bench/ab-base] [--map]
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -81,6 +81,19 @@ async function main(): Promise<void> {
       return hits;
     },
   ]);
+  if (process.argv.includes("--map")) {
+    const map = new Map<string, string>();
+    for (const k of keys) map.set(k, VALUE);
+    targets.push([
+      "Map",
+      (ks, start, n) => {
+        const m = ks.length;
+        let hits = 0;
+        for (let i = 0; i < n; i++) if (map.get(ks[(start + i) % m] as string) !== undefined) hits++;
+        return hits;
+      },
+    ]);
+  }
   // Same seeded shuffle idea as in-process.ts (random access, not insertion order).
   const access = [...keys];
   let a = 0x5eed;
