@@ -39,6 +39,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { fixGrpcStatus } from "../shared/api/decode-errors.js";
 import { abortReason, LaneContext } from "./grpc-lane-context.js";
 
 /** Options of {@link createGrpcFastLane}: the same values the connect-fastify plugin gets. */
@@ -99,9 +100,6 @@ function resetError(rstCode: number): ConnectError | undefined {
 }
 
 const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
-
-/** As shared/api/decode-errors.ts rewrites them on the normal path: undecodable input is INVALID_ARGUMENT. */
-const DECODE_FAILURE = /^(parse binary|decompression failed)/;
 
 /** Creates the lane; `record` the routes before serving. */
 export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
@@ -213,9 +211,8 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
           ? error
           : new ConnectError("internal error", Code.Internal, undefined, undefined, error),
       );
-      const t = context.responseTrailer;
-      if (t.get("grpc-status") === "13" && DECODE_FAILURE.test(safeDecode(t.get("grpc-message") ?? "")))
-        t.set("grpc-status", "3");
+      // As shared/api/decode-errors.ts rewrites it on the normal path: undecodable input is INVALID_ARGUMENT.
+      fixGrpcStatus(context.responseTrailer);
     }
     finished = true;
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
@@ -250,14 +247,6 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 /** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */
 function headerValue(v: string | string[] | undefined): string | null {
   return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 /**

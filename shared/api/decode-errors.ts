@@ -25,8 +25,11 @@ function decodedMessage(value: string | null): string {
   }
 }
 
-/** Rewrites a gRPC status in `headers` (grpc-status 13 + a decode failure message → 3). */
-function fixGrpcStatus(headers: Headers | undefined): void {
+/**
+ * Rewrites a gRPC status in `headers` or trailers (grpc-status 13 with a decode-failure message
+ * becomes 3, INVALID_ARGUMENT). Also used by the Node server's gRPC fast lane.
+ */
+export function fixGrpcStatus(headers: Headers | undefined): void {
   if (headers?.get("grpc-status") !== "13") return;
   if (DECODE_FAILURE.test(decodedMessage(headers.get("grpc-message")))) headers.set("grpc-status", "3");
 }
