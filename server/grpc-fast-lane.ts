@@ -8,8 +8,9 @@
  *
  * This lane takes a unary call straight off the HTTP/2 stream and runs it with connect's own
  * pieces — the same service implementation (`createServiceImplSpec`), the same handler context
- * (`createHandlerContext`: deadline timer, linked signals), the same interceptor chain
- * (`invokeUnaryImplementation`: auth, metrics, protected mode, durability), the same serializers
+ * (`createHandlerContext`: deadline timer, linked signals; see grpc-lane-context.ts), the same
+ * interceptor chain run as `invokeUnaryImplementation` runs it (auth, metrics, protected mode,
+ * durability; see {@link invokeUnary}), the same serializers
  * (`createMethodSerializationLookup`, with readMaxBytes/writeMaxBytes), the same timeout parsing
  * (`parseTimeout`, with the max-timeout cap), the same response-compression negotiation and the
  * same error trailers (`setTrailerStatus`: grpc-status, grpc-message, grpc-status-details-bin and
@@ -20,21 +21,30 @@
  * and services registered with per-service options.
  */
 import * as http2 from "node:http2";
-import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  type DescService,
+  type Message,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
   type ConnectRouter,
   type ContextValues,
   createServiceImplSpec,
+  type HandlerContext,
   type Interceptor,
+  type UnaryRequest,
+  type UnaryResponse,
 } from "@connectrpc/connect";
 import {
   type Compression,
   compressionNegotiate,
   createMethodSerializationLookup,
   envelopeCompress,
-  invokeUnaryImplementation,
   validateUniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
@@ -162,12 +172,15 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 
   // In-flight calls, aborted together when the shutdown signal fires (one listener for the lane
   // instead of linking every call's signal to it).
-  const live = new Set<AbortController>();
+  const live = new Set<LaneContext>();
   options.shutdownSignal?.addEventListener("abort", () => {
     const reason = abortReason(options.shutdownSignal as AbortSignal);
     for (const c of live) c.abort(reason);
     live.clear();
   });
+
+  // The interceptor chain, composed once: its innermost step finds the call on the request.
+  const chain = composeInterceptors(runHandler, opt.interceptors);
 
   async function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
     const timeout = parseTimeout(headerValue(headers["grpc-timeout"]), opt.maxTimeoutMs);
@@ -190,12 +203,12 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       headerValue(headers["grpc-accept-encoding"]),
       "grpc-accept-encoding",
     );
-    if (compression.response) context.responseHeader.set("grpc-encoding", compression.response.name);
+    if (compression.response) context.setResponseEncoding(compression.response.name);
     let body: Uint8Array | undefined;
     try {
       if (timeout.error) throw timeout.error;
       const input = await readSingleMessage(stream, opt.readMaxBytes, route.serialization);
-      const output = await invokeUnaryImplementation(route.spec, context, input as never, opt.interceptors);
+      const output = (await invokeUnary(chain, context, input)) as Message;
       let env: { flags: number; data: Uint8Array } = {
         flags: 0,
         data: route.serialization.getO(true).serialize(output),
@@ -218,14 +231,8 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
     if (stream.destroyed || stream.closed) return;
     // As connect-node writes it: HEADERS, the message (if any), then the trailers.
-    const out: http2.OutgoingHttpHeaders = { ":status": 200 };
-    context.responseHeader.forEach((v, k) => {
-      out[k] = v;
-    });
-    const trailers: http2.OutgoingHttpHeaders = {};
-    context.responseTrailer.forEach((v, k) => {
-      trailers[k] = v;
-    });
+    const out = context.outgoingHeaders();
+    const trailers = context.outgoingTrailers();
     stream.once("wantTrailers", () => {
       stream.sendTrailers(trailers);
       if (!stream.readableEnded) closeUnfinishedRequest(stream);
@@ -242,6 +249,117 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 
   const lane = { record, handle, paths, calls: 0 };
   return lane;
+}
+
+/** Where the chain's innermost step finds its call: an own property, so `{...req}` keeps it. */
+const kCall: unique symbol = Symbol("memorabilia.laneCall");
+
+type Chain = (req: UnaryRequest) => Promise<UnaryResponse>;
+type UnaryImpl = (message: unknown, context: HandlerContext) => unknown;
+
+/**
+ * The request the interceptors see: the fields connect's `invokeUnaryImplementation` gives it,
+ * one fixed shape, and the signal read from the context only when something reads it.
+ */
+class LaneRequest implements UnaryRequest {
+  readonly stream = false as const;
+  readonly message: UnaryRequest["message"];
+  readonly method: DescMethodUnary;
+  readonly requestMethod: string;
+  readonly url: string;
+  readonly header: Headers;
+  readonly service: DescService;
+  readonly contextValues: ContextValues;
+  readonly [kCall]: LaneContext;
+
+  constructor(context: LaneContext, message: unknown) {
+    this.message = message as UnaryRequest["message"];
+    this.method = context.method as DescMethodUnary;
+    this.requestMethod = context.requestMethod;
+    this.url = context.url;
+    this.header = context.requestHeader;
+    this.service = context.method.parent;
+    this.contextValues = context.values;
+    this[kCall] = context;
+  }
+
+  get signal(): AbortSignal {
+    return this[kCall].signal;
+  }
+}
+
+/** The handler's response as the interceptors see it: header and trailer are the call's own, made when read. */
+class LaneResponse implements UnaryResponse {
+  readonly stream = false as const;
+  readonly message: UnaryResponse["message"];
+  readonly method: DescMethodUnary;
+  readonly service: DescService;
+  readonly #context: LaneContext;
+
+  constructor(context: LaneContext, message: unknown) {
+    this.message = message as UnaryResponse["message"];
+    this.method = context.method as DescMethodUnary;
+    this.service = context.method.parent;
+    this.#context = context;
+  }
+
+  get header(): Headers {
+    return this.#context.responseHeader;
+  }
+
+  get trailer(): Headers {
+    return this.#context.responseTrailer;
+  }
+}
+
+/** As connect's `applyInterceptors`: the first interceptor is the outermost. */
+function composeInterceptors(inner: Chain, interceptors: readonly Interceptor[]): Chain {
+  let next = inner;
+  for (let i = interceptors.length - 1; i >= 0; i--) next = (interceptors[i] as Interceptor)(next as never) as Chain;
+  return next;
+}
+
+/**
+ * The chain's innermost step, as connect's: calls the implementation with the handler context and
+ * normalizes its output. The context is the call's own when the interceptors passed the request
+ * on as it was; when one passed a copy (`{...req, ...}`), the handler gets what connect's
+ * `mergeRequest` would give it: the call's context with the copy's service, header, signal and
+ * values. (An interceptor must hand on `req` or a spread of it, as all of ours do.)
+ */
+async function runHandler(req: UnaryRequest): Promise<UnaryResponse> {
+  const context = (req as Partial<LaneRequest>)[kCall] as LaneContext;
+  const handlerContext = req instanceof LaneRequest ? context : context.merge(req);
+  const output = await (context.impl as UnaryImpl)(req.message, handlerContext);
+  return new LaneResponse(
+    context,
+    create(context.method.output as DescMessage, output as MessageInitShape<DescMessage>),
+  );
+}
+
+/**
+ * Runs the call through the interceptors and the handler as connect's `invokeUnaryImplementation`
+ * does, and returns the output message; headers or trailers an interceptor replaced are copied
+ * into the call's as connect's `copyHeaders` does.
+ */
+async function invokeUnary(chain: Chain, context: LaneContext, input: unknown): Promise<unknown> {
+  const res = await chain(new LaneRequest(context, input));
+  if (!(res instanceof LaneResponse)) {
+    // A spread copy of our response has no header/trailer (getters): they are the call's own.
+    const header = res.header as Headers | undefined;
+    if (header !== undefined && !context.isResponseHeader(header)) copyHeaders(header, context.responseHeader);
+    const trailer = res.trailer as Headers | undefined;
+    if (trailer !== undefined && !context.isResponseTrailer(trailer)) copyHeaders(trailer, context.responseTrailer);
+  }
+  return res.message;
+}
+
+function copyHeaders(from: Headers, to: Headers): void {
+  to.forEach((_, key) => {
+    to.delete(key);
+  });
+  from.forEach((value, key) => {
+    to.set(key, value);
+  });
 }
 
 /** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */

@@ -56,10 +56,25 @@ describe("LaneContext", () => {
     expect([...ours.responseTrailer]).toEqual([...theirs.responseTrailer]);
     expect(ours.timeoutMs()).toBeUndefined();
     expect(ours.signal.aborted).toBe(false);
-    // Spread as connect's mergeRequest does, the copy keeps what a handler reads.
-    const merged = Object.assign({}, ours);
+    // merge() is connect's mergeRequest: the context with the request's service, header, signal, values.
+    const other = createContextValues();
+    const header = new Headers();
+    const merged = ours.merge({ service: StringsService, header, contextValues: other });
+    for (const k of [
+      "method",
+      "requestMethod",
+      "protocolName",
+      "url",
+      "timeoutMs",
+      "responseHeader",
+      "responseTrailer",
+    ] as const)
+      expect(merged[k]).toBe(ours[k]);
     expect(merged.signal).toBe(ours.signal);
-    expect(merged.requestHeader).toBe(ours.requestHeader);
+    expect(merged.requestHeader).toBe(header);
+    expect(merged.values).toBe(other);
+    const signal = new AbortController().signal;
+    expect(ours.merge({ service: StringsService, header, contextValues: other, signal }).signal).toBe(signal);
   });
 
   it("gives the request headers without pseudo-headers, duplicates joined like Headers", () => {
@@ -77,7 +92,7 @@ describe("LaneContext", () => {
 
   it("aborts at the deadline with DEADLINE_EXCEEDED, and stops the timer when aborted first", () => {
     vi.useFakeTimers();
-    const live = new Set<AbortController>();
+    const live = new Set<LaneContext>();
     const ctx = new LaneContext(init({ timeoutMs: 100, live }));
     expect(live.size).toBe(1);
     expect(ctx.timeoutMs()).toBe(100);
@@ -88,7 +103,7 @@ describe("LaneContext", () => {
     expect(ConnectError.from(ctx.signal.reason).code).toBe(Code.DeadlineExceeded);
     const other = new LaneContext(init({ timeoutMs: 100, live }));
     other.abort("done");
-    expect(live.has(ctx as never)).toBe(false);
+    expect(live.has(other)).toBe(false);
     vi.advanceTimersByTime(200);
     expect(other.signal.reason).toBe("done");
     expect(vi.getTimerCount()).toBe(0);
@@ -99,14 +114,14 @@ describe("LaneContext", () => {
     expect(ConnectError.from(zero.signal.reason).code).toBe(Code.DeadlineExceeded);
     const shutdown = new AbortController();
     shutdown.abort(new ConnectError("shutting down", Code.Unavailable));
-    const live = new Set<AbortController>();
+    const live = new Set<LaneContext>();
     const late = new LaneContext(init({ shutdownSignal: shutdown.signal, live }));
     expect(late.signal.reason).toBe(shutdown.signal.reason);
     expect(live.size).toBe(0);
   });
 
   it("stays in the live set until aborted (the lane aborts that set at shutdown)", () => {
-    const live = new Set<AbortController>();
+    const live = new Set<LaneContext>();
     const a = new LaneContext(init({ live }));
     const b = new LaneContext(init({ live }));
     expect(live.size).toBe(2);

@@ -5,12 +5,19 @@
  * connect builds it with object spreads (`{...init, ...}`: on Node 20 an object literal that
  * spreads and then adds a dozen properties costs ~9 µs), a deadline AbortController and a linked
  * one listening to the deadline, request and shutdown signals, and three `Headers` copies. Here it
- * is a class (one fixed shape), with one AbortController, a timer only when there is a deadline,
- * shutdown handled by the lane's set of live calls, and request headers copied only if read.
+ * is a class (one fixed shape), a timer only when there is a deadline, shutdown handled by the
+ * lane's set of live calls, and request headers copied only if read.
+ *
+ * What most calls never touch is made on first read: the AbortController (a handler that runs a
+ * synchronous command only asks "aborted yet?" through {@link kPeekAborted}, and creating, then
+ * aborting, a signal and dispatching its Event cost ~10 % of a call), and the response `Headers`
+ * (the lane writes the constant defaults straight into Node's header objects when nobody built
+ * them). A signal created after the call was aborted is created aborted, with the same reason.
  */
 import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import { kPeekAborted } from "../shared/api/invoke.js";
 import { NodeRequestHeaders } from "./node-request-headers.js";
 
 const noTimeout = (): undefined => undefined;
@@ -25,6 +32,8 @@ export function abortReason(signal: AbortSignal): unknown {
 
 const deadlineExceeded = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
 
+const CONTENT_TYPE = "application/grpc+proto";
+
 /** What a call's context is made from. */
 export interface LaneContextInit {
   readonly spec: { readonly kind: "unary"; readonly method: DescMethod; readonly impl: unknown };
@@ -35,7 +44,7 @@ export interface LaneContextInit {
   readonly shutdownSignal: AbortSignal | undefined;
   readonly contextValues: ContextValues | undefined;
   /** The lane's live calls: the context is in it until aborted (the shutdown aborts them all). */
-  readonly live: Set<AbortController>;
+  readonly live: Set<{ abort(reason?: unknown): void }>;
 }
 
 /**
@@ -54,13 +63,15 @@ export class LaneContext implements HandlerContext {
   readonly shutdownSignal: AbortSignal | undefined;
   readonly requestHeader: Headers;
   readonly url: string;
-  readonly responseHeader: Headers;
-  readonly responseTrailer: Headers;
   readonly contextValues: ContextValues | undefined;
-  readonly signal: AbortSignal;
   readonly values: ContextValues;
-  readonly #controller: AbortController;
-  readonly #live: Set<AbortController>;
+  #controller: AbortController | undefined = undefined;
+  #aborted = false;
+  #reason: unknown = undefined;
+  #responseHeader: Headers | undefined = undefined;
+  #responseTrailer: Headers | undefined = undefined;
+  #encoding: string | undefined = undefined;
+  readonly #live: Set<{ abort(reason?: unknown): void }>;
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: LaneContextInit) {
@@ -71,16 +82,9 @@ export class LaneContext implements HandlerContext {
     this.shutdownSignal = init.shutdownSignal;
     this.requestHeader = new NodeRequestHeaders(init.headers);
     this.url = `http://${init.headers[":authority"]}${init.headers[":path"]}`;
-    this.responseHeader = new Headers();
-    this.responseHeader.set("content-type", "application/grpc+proto");
-    this.responseTrailer = new Headers();
-    this.responseTrailer.set("grpc-status", "0");
     this.contextValues = init.contextValues;
     this.values = init.contextValues ?? createContextValues();
-    const controller = new AbortController();
-    this.#controller = controller;
     this.#live = init.live;
-    this.signal = controller.signal;
     const timeoutMs = init.timeoutMs;
     if (timeoutMs === undefined) {
       this.timeoutMs = noTimeout;
@@ -88,18 +92,140 @@ export class LaneContext implements HandlerContext {
     } else {
       const deadline = Date.now() + timeoutMs;
       this.timeoutMs = () => deadline - Date.now();
-      if (timeoutMs <= 0) controller.abort(deadlineExceeded());
-      this.#timer = timeoutMs <= 0 ? undefined : setTimeout(() => controller.abort(deadlineExceeded()), timeoutMs);
+      if (timeoutMs <= 0) this.#abort(deadlineExceeded());
+      this.#timer = timeoutMs <= 0 ? undefined : setTimeout(() => this.#abort(deadlineExceeded()), timeoutMs);
     }
     const shutdown = init.shutdownSignal;
-    if (shutdown?.aborted && !controller.signal.aborted) controller.abort(abortReason(shutdown));
-    if (!controller.signal.aborted) init.live.add(controller);
+    if (shutdown?.aborted && !this.#aborted) this.#abort(abortReason(shutdown));
+    if (!this.#aborted) init.live.add(this);
+  }
+
+  /** The call's signal, created on first read (aborted already, with the reason, if the call was). */
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (this.#aborted) controller.abort(this.#reason);
+      this.#controller = controller;
+    }
+    return controller.signal;
+  }
+
+  /** Whether the signal has aborted, without creating it (see shared/api/invoke.ts). */
+  [kPeekAborted](): boolean {
+    return this.#aborted;
+  }
+
+  /** The response headers, created on first read with the defaults (content-type, grpc-encoding). */
+  get responseHeader(): Headers {
+    let h = this.#responseHeader;
+    if (h === undefined) {
+      h = new Headers();
+      h.set("content-type", CONTENT_TYPE);
+      if (this.#encoding !== undefined) h.set("grpc-encoding", this.#encoding);
+      this.#responseHeader = h;
+    }
+    return h;
+  }
+
+  /** The response trailers, created on first read with `grpc-status: 0`. */
+  get responseTrailer(): Headers {
+    let h = this.#responseTrailer;
+    if (h === undefined) {
+      h = new Headers();
+      h.set("grpc-status", "0");
+      this.#responseTrailer = h;
+    }
+    return h;
+  }
+
+  /** Sets the response's `grpc-encoding` header (without building the Headers if nobody has). */
+  setResponseEncoding(name: string): void {
+    if (this.#responseHeader === undefined) this.#encoding = name;
+    else this.#responseHeader.set("grpc-encoding", name);
+  }
+
+  /** Whether `h` is this call's response header object (without creating it). */
+  isResponseHeader(h: Headers): boolean {
+    return h === this.#responseHeader;
+  }
+
+  /** Whether `h` is this call's response trailer object (without creating it). */
+  isResponseTrailer(h: Headers): boolean {
+    return h === this.#responseTrailer;
+  }
+
+  /**
+   * The HEADERS to send, as connect-node writes them: `:status` then the response headers in
+   * `Headers` iteration order (sorted names; the defaults content-type < grpc-encoding already are).
+   */
+  outgoingHeaders(): http2.OutgoingHttpHeaders {
+    const h = this.#responseHeader;
+    if (h === undefined) {
+      return this.#encoding === undefined
+        ? { ":status": 200, "content-type": CONTENT_TYPE }
+        : { ":status": 200, "content-type": CONTENT_TYPE, "grpc-encoding": this.#encoding };
+    }
+    const out: http2.OutgoingHttpHeaders = { ":status": 200 };
+    h.forEach((v, k) => {
+      out[k] = v;
+    });
+    return out;
+  }
+
+  /** The trailers to send, in `Headers` iteration order. */
+  outgoingTrailers(): http2.OutgoingHttpHeaders {
+    const h = this.#responseTrailer;
+    if (h === undefined) return { "grpc-status": "0" };
+    const out: http2.OutgoingHttpHeaders = {};
+    h.forEach((v, k) => {
+      out[k] = v;
+    });
+    return out;
+  }
+
+  /**
+   * The handler context connect's `mergeRequest` makes from this context and a request: this
+   * context's fields with the request's service, header, signal and values. (Spreading the
+   * context, as `mergeRequest` does, would leave out the lazily made signal and response headers.)
+   */
+  merge(req: {
+    readonly service: DescService;
+    readonly header: Headers;
+    readonly signal?: AbortSignal;
+    readonly contextValues: ContextValues;
+  }): HandlerContext {
+    return {
+      kind: this.kind,
+      method: this.method,
+      impl: this.impl,
+      requestMethod: this.requestMethod,
+      protocolName: this.protocolName,
+      timeoutMs: this.timeoutMs,
+      shutdownSignal: this.shutdownSignal,
+      url: this.url,
+      responseHeader: this.responseHeader,
+      responseTrailer: this.responseTrailer,
+      contextValues: this.contextValues,
+      service: req.service,
+      requestHeader: req.header,
+      // A copy made by spreading a request whose `signal` is a getter has none: it is this call's.
+      signal: req.signal ?? this.signal,
+      values: req.contextValues,
+    } as HandlerContext;
   }
 
   /** Aborts the signal with `reason` (unless already aborted), stops the deadline timer, leaves the live set. */
   abort(reason?: unknown): void {
     clearTimeout(this.#timer);
-    this.#live.delete(this.#controller);
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    this.#live.delete(this);
+    this.#abort(reason);
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
   }
 }

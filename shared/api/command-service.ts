@@ -41,10 +41,10 @@ export function createCommandService(store: Store, options: ServiceOptions = {})
     {
       async execute(req, ctx) {
         const argv = req.args.map(bytesFromArray);
-        return { reply: replyMessage(await invoke(store, argv, ctx.signal)) };
+        return { reply: replyMessage(await invoke(store, argv, ctx)) };
       },
       async listCommands(req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         if (req.group !== CommandGroup.UNSPECIFIED) token(req.group, GROUP_FILTERS, "group");
         const commands = uniqueSpecs(store)
           .map((spec) => ({ spec, group: GROUPS[spec.group] ?? CommandGroup.UNSPECIFIED }))

@@ -35,48 +35,48 @@ export function createHashesService(store: Store, options: ServiceOptions = {}):
       /* HSET key field value [field value ...] */
       async hSet(req, ctx) {
         const argv: Bytes[] = ["HSET", key(req.key), ...req.fields.flatMap((f) => [bin(f.field), bin(f.value)])];
-        return { added: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { added: int64Of(await invoke(store, argv, ctx)) };
       },
       async hSetNx(req, ctx) {
         const argv = ["HSETNX", key(req.key), bin(req.field), bin(req.value)];
-        return { applied: boolOf(await invoke(store, argv, ctx.signal)) };
+        return { applied: boolOf(await invoke(store, argv, ctx)) };
       },
       async hGet(req, ctx) {
-        return { value: optionalBytesOf(await invoke(store, ["HGET", key(req.key), bin(req.field)], ctx.signal)) };
+        return { value: optionalBytesOf(await invoke(store, ["HGET", key(req.key), bin(req.field)], ctx)) };
       },
       async hMGet(req, ctx) {
-        const reply = await invoke(store, ["HMGET", key(req.key), ...bins(req.fields)], ctx.signal);
+        const reply = await invoke(store, ["HMGET", key(req.key), ...bins(req.fields)], ctx);
         return { values: arrayOf(reply).map((v) => ({ value: optionalBytesOf(v) })) };
       },
       async hDel(req, ctx) {
-        return { removed: int64Of(await invoke(store, ["HDEL", key(req.key), ...bins(req.fields)], ctx.signal)) };
+        return { removed: int64Of(await invoke(store, ["HDEL", key(req.key), ...bins(req.fields)], ctx)) };
       },
       async hGetAll(req, ctx) {
-        return { fields: fieldValues(await invoke(store, ["HGETALL", key(req.key)], ctx.signal)) };
+        return { fields: fieldValues(await invoke(store, ["HGETALL", key(req.key)], ctx)) };
       },
       async hExists(req, ctx) {
-        return { exists: boolOf(await invoke(store, ["HEXISTS", key(req.key), bin(req.field)], ctx.signal)) };
+        return { exists: boolOf(await invoke(store, ["HEXISTS", key(req.key), bin(req.field)], ctx)) };
       },
       async hLen(req, ctx) {
-        return { length: int64Of(await invoke(store, ["HLEN", key(req.key)], ctx.signal)) };
+        return { length: int64Of(await invoke(store, ["HLEN", key(req.key)], ctx)) };
       },
       async hKeys(req, ctx) {
-        return { fields: bytesListOf(await invoke(store, ["HKEYS", key(req.key)], ctx.signal)) };
+        return { fields: bytesListOf(await invoke(store, ["HKEYS", key(req.key)], ctx)) };
       },
       async hVals(req, ctx) {
-        return { values: bytesListOf(await invoke(store, ["HVALS", key(req.key)], ctx.signal)) };
+        return { values: bytesListOf(await invoke(store, ["HVALS", key(req.key)], ctx)) };
       },
       async hIncrBy(req, ctx) {
         const argv = ["HINCRBY", key(req.key), bin(req.field), int(req.delta)];
-        return { value: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { value: int64Of(await invoke(store, argv, ctx)) };
       },
       async hIncrByFloat(req, ctx) {
         const argv = ["HINCRBYFLOAT", key(req.key), bin(req.field), float(req.delta)];
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         return { value: doubleOf(reply), text: textOf(reply) };
       },
       async hStrLen(req, ctx) {
-        return { length: int64Of(await invoke(store, ["HSTRLEN", key(req.key), bin(req.field)], ctx.signal)) };
+        return { length: int64Of(await invoke(store, ["HSTRLEN", key(req.key), bin(req.field)], ctx)) };
       },
       /* HRANDFIELD key [count [WITHVALUES]] */
       async hRandField(req, ctx) {
@@ -86,7 +86,7 @@ export function createHashesService(store: Store, options: ServiceOptions = {}):
           if (req.count === undefined) throw invalidArgument("with_values requires count");
           argv.push("WITHVALUES");
         }
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         if (reply === null) return {};
         if (req.count === undefined) return { fields: [bytesOf(reply)] };
         if (!req.withValues) return { fields: bytesListOf(reply) };
@@ -97,7 +97,7 @@ export function createHashesService(store: Store, options: ServiceOptions = {}):
       async hScan(req, ctx) {
         const match = req.match === undefined ? undefined : bin(req.match);
         const argv = ["HSCAN", key(req.key), cursorArg(req.cursor), ...scanOptions(match, req.count)];
-        const page = scanPageOf(await invoke(store, argv, ctx.signal));
+        const page = scanPageOf(await invoke(store, argv, ctx));
         return { cursor: page.cursor, fields: fieldValues(page.items as Reply) };
       },
     },

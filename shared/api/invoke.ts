@@ -8,6 +8,34 @@ import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 
+/**
+ * A method a handler context may implement to say whether its signal has aborted without creating
+ * the signal: a context that builds its AbortController lazily (the server's gRPC fast lane) then
+ * needs none for a call whose command answers synchronously.
+ */
+export const kPeekAborted: unique symbol = Symbol("memorabilia.peekAborted");
+
+/** A handler context (anything with the call's `signal`), possibly with {@link kPeekAborted}. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+  readonly [kPeekAborted]?: () => boolean;
+}
+
+/** What the functions below take for cancellation: the signal itself, or the handler context holding it. */
+export type CallSignal = AbortSignal | SignalSource;
+
+/** The signal of `source` (read from a context only when it is needed). */
+export function signalOf(source: CallSignal): AbortSignal {
+  return source instanceof AbortSignal ? source : source.signal;
+}
+
+/** Whether the call has been cancelled, without creating a lazily created signal. */
+function isAborted(source: CallSignal): boolean {
+  if (source instanceof AbortSignal) return source.aborted;
+  const peek = source[kPeekAborted];
+  return peek === undefined ? source.signal.aborted : peek.call(source);
+}
+
 /** The error a handler throws once its signal has aborted (deadline exceeded or cancelled). */
 export function abortError(signal: AbortSignal): ConnectError {
   const reason: unknown = signal.reason;
@@ -15,9 +43,9 @@ export function abortError(signal: AbortSignal): ConnectError {
   return new ConnectError("the operation was cancelled", Code.Canceled, undefined, undefined, reason);
 }
 
-/** Throws {@link abortError} when the signal has aborted. */
-export function checkSignal(signal: AbortSignal): void {
-  if (signal.aborted) throw abortError(signal);
+/** Throws {@link abortError} when the call's signal has aborted. */
+export function checkSignal(source: CallSignal): void {
+  if (isAborted(source)) throw abortError(signalOf(source));
 }
 
 /** Resolves like `promise`, or rejects with {@link abortError} as soon as the signal aborts. */
@@ -43,10 +71,11 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  * cancellation ConnectError when the signal aborts first (a remote engine's command is then
  * abandoned; a synchronous command cannot be interrupted once started).
  */
-export async function invoke(store: Store, argv: readonly Bytes[], signal: AbortSignal): Promise<Reply> {
+export async function invoke(store: Store, argv: readonly Bytes[], signal: CallSignal): Promise<Reply> {
   checkSignal(signal);
   const reply = store.run(argv);
-  return reply instanceof Promise ? raceSignal(reply, signal) : reply;
+  // The signal itself is read only here: a synchronous reply needs none.
+  return reply instanceof Promise ? raceSignal(reply, signalOf(signal)) : reply;
 }
 
 /**
@@ -57,14 +86,14 @@ export async function invoke(store: Store, argv: readonly Bytes[], signal: Abort
 export async function invokeBatch(
   store: Store,
   argvs: readonly (readonly Bytes[])[],
-  signal: AbortSignal,
+  signal: CallSignal,
 ): Promise<(Reply | StoreError)[]> {
   checkSignal(signal);
   const out: (Reply | StoreError)[] = [];
   for (const argv of argvs) {
     try {
       const reply = store.run(argv);
-      out.push(reply instanceof Promise ? await raceSignal(reply, signal) : reply);
+      out.push(reply instanceof Promise ? await raceSignal(reply, signalOf(signal)) : reply);
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       out.push(error);
@@ -77,7 +106,7 @@ export async function invokeBatch(
 export async function invokeAll(
   store: Store,
   argvs: readonly (readonly Bytes[])[],
-  signal: AbortSignal,
+  signal: CallSignal,
 ): Promise<Reply[]> {
   const replies = await invokeBatch(store, argvs, signal);
   for (const reply of replies) if (reply instanceof StoreError) throw reply;

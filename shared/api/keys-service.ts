@@ -27,23 +27,23 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
     KeysService,
     {
       async del(req, ctx) {
-        return { deleted: int64Of(await invoke(store, ["DEL", ...keys(req.keys)], ctx.signal)) };
+        return { deleted: int64Of(await invoke(store, ["DEL", ...keys(req.keys)], ctx)) };
       },
       async unlink(req, ctx) {
-        return { deleted: int64Of(await invoke(store, ["UNLINK", ...keys(req.keys)], ctx.signal)) };
+        return { deleted: int64Of(await invoke(store, ["UNLINK", ...keys(req.keys)], ctx)) };
       },
       async exists(req, ctx) {
-        return { count: int64Of(await invoke(store, ["EXISTS", ...keys(req.keys)], ctx.signal)) };
+        return { count: int64Of(await invoke(store, ["EXISTS", ...keys(req.keys)], ctx)) };
       },
       async type(req, ctx) {
-        return { type: keyTypeOf(await invoke(store, ["TYPE", key(req.key)], ctx.signal)) };
+        return { type: keyTypeOf(await invoke(store, ["TYPE", key(req.key)], ctx)) };
       },
       async rename(req, ctx) {
-        await invoke(store, ["RENAME", key(req.key), key(req.newKey)], ctx.signal);
+        await invoke(store, ["RENAME", key(req.key), key(req.newKey)], ctx);
         return {};
       },
       async renameNx(req, ctx) {
-        return { renamed: boolOf(await invoke(store, ["RENAMENX", key(req.key), key(req.newKey)], ctx.signal)) };
+        return { renamed: boolOf(await invoke(store, ["RENAMENX", key(req.key), key(req.newKey)], ctx)) };
       },
       async expire(req, ctx) {
         const when = required(req.when.case, "when (ttl_ms or at_ms)");
@@ -51,14 +51,14 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
         if (req.condition !== ExpireCondition.UNSPECIFIED) {
           argv.push(token(req.condition, EXPIRE_CONDITIONS, "condition"));
         }
-        return { applied: boolOf(await invoke(store, argv, ctx.signal)) };
+        return { applied: boolOf(await invoke(store, argv, ctx)) };
       },
       async ttl(req, ctx) {
-        const [pttl, at] = await invokeAll(store, ttlCommands(key(req.key)), ctx.signal);
+        const [pttl, at] = await invokeAll(store, ttlCommands(key(req.key)), ctx);
         return { ttl: keyTtlOf(pttl ?? null, at ?? null) };
       },
       async persist(req, ctx) {
-        return { persisted: boolOf(await invoke(store, ["PERSIST", key(req.key)], ctx.signal)) };
+        return { persisted: boolOf(await invoke(store, ["PERSIST", key(req.key)], ctx)) };
       },
       async scan(req, ctx) {
         const argv: Bytes[] = [
@@ -67,7 +67,7 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
           ...scanOptions(req.match === undefined ? undefined : key(req.match), req.count),
         ];
         if (req.type !== KeyType.UNSPECIFIED) argv.push("TYPE", token(req.type, KEY_TYPE_NAMES, "type"));
-        const page = scanPageOf(await invoke(store, argv, ctx.signal));
+        const page = scanPageOf(await invoke(store, argv, ctx));
         const names = page.items.map((k) => {
           if (typeof k !== "string") throw new TypeError("SCAN replied a non-bulk key");
           return k;
@@ -75,34 +75,34 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
         return { cursor: page.cursor, keys: await readKeyInfos(store, names, ctx.signal) };
       },
       async keys(req, ctx) {
-        return { keys: arrayOf(await invoke(store, ["KEYS", key(req.pattern)], ctx.signal)).map(textOf) };
+        return { keys: arrayOf(await invoke(store, ["KEYS", key(req.pattern)], ctx)).map(textOf) };
       },
       async randomKey(_req, ctx) {
-        const reply = await invoke(store, ["RANDOMKEY"], ctx.signal);
+        const reply = await invoke(store, ["RANDOMKEY"], ctx);
         return { key: reply === null ? undefined : textOf(reply) };
       },
       async dbSize(_req, ctx) {
-        return { size: int64Of(await invoke(store, ["DBSIZE"], ctx.signal)) };
+        return { size: int64Of(await invoke(store, ["DBSIZE"], ctx)) };
       },
       async flushAll(_req, ctx) {
-        const reply = await invoke(store, ["FLUSHALL"], ctx.signal);
+        const reply = await invoke(store, ["FLUSHALL"], ctx);
         if (!isOk(reply)) throw new TypeError("FLUSHALL did not reply OK");
         return {};
       },
       async copy(req, ctx) {
         const argv: Bytes[] = ["COPY", key(req.source), key(req.destination)];
         if (req.replace) argv.push("REPLACE");
-        return { copied: boolOf(await invoke(store, argv, ctx.signal)) };
+        return { copied: boolOf(await invoke(store, argv, ctx)) };
       },
       async touch(req, ctx) {
-        return { touched: int64Of(await invoke(store, ["TOUCH", ...keys(req.keys)], ctx.signal)) };
+        return { touched: int64Of(await invoke(store, ["TOUCH", ...keys(req.keys)], ctx)) };
       },
       async objectEncoding(req, ctx) {
-        const reply = await invoke(store, ["OBJECT", "ENCODING", key(req.key)], ctx.signal);
+        const reply = await invoke(store, ["OBJECT", "ENCODING", key(req.key)], ctx);
         return { encoding: reply === null ? undefined : textOf(reply) };
       },
       async memoryUsage(req, ctx) {
-        const reply = await invoke(store, ["MEMORY", "USAGE", key(req.key)], ctx.signal);
+        const reply = await invoke(store, ["MEMORY", "USAGE", key(req.key)], ctx);
         return { bytes: reply === null ? undefined : int64Of(reply) };
       },
     },

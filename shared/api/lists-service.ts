@@ -33,44 +33,44 @@ export function createListsService(store: Store, options: ServiceOptions = {}): 
       /* LPUSH | RPUSH | LPUSHX | RPUSHX key element [element ...] */
       async push(req, ctx) {
         const name = `${side(req.end)}PUSH${req.onlyIfExists ? "X" : ""}`;
-        return { length: int64Of(await invoke(store, [name, key(req.key), ...bins(req.elements)], ctx.signal)) };
+        return { length: int64Of(await invoke(store, [name, key(req.key), ...bins(req.elements)], ctx)) };
       },
       /* LPOP | RPOP key [count] */
       async pop(req, ctx) {
         const argv: Bytes[] = [`${side(req.end)}POP`, key(req.key)];
         if (req.count !== undefined) argv.push(int(req.count));
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         if (reply === null) return { found: false };
         return { found: true, elements: req.count === undefined ? [bytesOf(reply)] : bytesListOf(reply) };
       },
       async lRange(req, ctx) {
         const argv = ["LRANGE", key(req.key), int(req.start), int(req.stop)];
-        return { elements: bytesListOf(await invoke(store, argv, ctx.signal)) };
+        return { elements: bytesListOf(await invoke(store, argv, ctx)) };
       },
       async lLen(req, ctx) {
-        return { length: int64Of(await invoke(store, ["LLEN", key(req.key)], ctx.signal)) };
+        return { length: int64Of(await invoke(store, ["LLEN", key(req.key)], ctx)) };
       },
       async lIndex(req, ctx) {
         const argv = ["LINDEX", key(req.key), int(req.index)];
-        return { element: optionalBytesOf(await invoke(store, argv, ctx.signal)) };
+        return { element: optionalBytesOf(await invoke(store, argv, ctx)) };
       },
       async lSet(req, ctx) {
-        expectOk(await invoke(store, ["LSET", key(req.key), int(req.index), bin(req.element)], ctx.signal), "LSET");
+        expectOk(await invoke(store, ["LSET", key(req.key), int(req.index), bin(req.element)], ctx), "LSET");
         return {};
       },
       async lRem(req, ctx) {
         const argv = ["LREM", key(req.key), int(req.count), bin(req.element)];
-        return { removed: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { removed: int64Of(await invoke(store, argv, ctx)) };
       },
       async lTrim(req, ctx) {
-        expectOk(await invoke(store, ["LTRIM", key(req.key), int(req.start), int(req.stop)], ctx.signal), "LTRIM");
+        expectOk(await invoke(store, ["LTRIM", key(req.key), int(req.start), int(req.stop)], ctx), "LTRIM");
         return {};
       },
       /* LINSERT key BEFORE | AFTER pivot element: 0 = no key, -1 = no pivot, else the new length */
       async lInsert(req, ctx) {
         const where = token(req.position, POSITIONS, "position");
         const argv = ["LINSERT", key(req.key), where, bin(req.pivot), bin(req.element)];
-        const n = int64Of(await invoke(store, argv, ctx.signal));
+        const n = int64Of(await invoke(store, argv, ctx));
         if (n === 0n) return { found: false, inserted: false };
         if (n < 0n) return { found: true, inserted: false };
         return { found: true, inserted: true, length: n };
@@ -81,7 +81,7 @@ export function createListsService(store: Store, options: ServiceOptions = {}): 
         if (req.rank !== undefined) argv.push("RANK", int(req.rank));
         if (req.count !== undefined) argv.push("COUNT", int(req.count));
         if (req.maxLen !== undefined) argv.push("MAXLEN", int(req.maxLen));
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         if (reply === null) return { positions: [] };
         return { positions: req.count === undefined ? [int64Of(reply)] : arrayOf(reply).map(int64Of) };
       },
@@ -94,13 +94,13 @@ export function createListsService(store: Store, options: ServiceOptions = {}): 
           token(req.from, ENDS, "from"),
           token(req.to, ENDS, "to"),
         ];
-        return { element: optionalBytesOf(await invoke(store, argv, ctx.signal)) };
+        return { element: optionalBytesOf(await invoke(store, argv, ctx)) };
       },
       /* LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count] */
       async lMPop(req, ctx) {
         const argv: Bytes[] = ["LMPOP", int(req.keys.length), ...keys(req.keys), token(req.end, ENDS, "end")];
         if (req.count !== undefined) argv.push("COUNT", int(req.count));
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         if (reply === null) return {};
         const [from, elements] = arrayOf(reply);
         return { key: textOf(from ?? null), elements: bytesListOf(elements ?? null) };

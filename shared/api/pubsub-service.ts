@@ -89,12 +89,12 @@ export function createPubSubService(
     {
       /* PUBLISH channel message */
       async publish(req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         return { receivers: BigInt(hub.publish(key(req.channel), bin(req.message))) };
       },
       /* PUBSUB CHANNELS [pattern], PUBSUB NUMSUB, PUBSUB NUMPAT */
       async channels(req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         const names = hub.channels(req.pattern === "" ? undefined : bytesFromUtf8(req.pattern)).sort();
         return {
           channels: names.map((c) => ({ channel: bytesToUtf8(c), subscribers: BigInt(hub.numsub(c)) })),

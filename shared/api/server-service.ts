@@ -213,17 +213,17 @@ export function createServerService(
     ServerService,
     {
       async info(_req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         return { info: info() };
       },
       /* CONFIG GET */
       async getConfig(_req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         return { config: configOf(store) };
       },
       /* CONFIG SET */
       async setConfig(req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         setConfig(store, req);
         return { config: configOf(store) };
       },

@@ -24,16 +24,16 @@ export function createSetsService(store: Store, options: ServiceOptions = {}): S
   ): Promise<{ members?: Uint8Array[]; cardinality: bigint }> => {
     if (req.destination !== undefined) {
       const argv = [`${name}STORE`, key(req.destination), ...keys(req.keys)];
-      return { cardinality: int64Of(await invoke(store, argv, ctx.signal)) };
+      return { cardinality: int64Of(await invoke(store, argv, ctx)) };
     }
-    const members = bytesListOf(await invoke(store, [name, ...keys(req.keys)], ctx.signal));
+    const members = bytesListOf(await invoke(store, [name, ...keys(req.keys)], ctx));
     return { members, cardinality: BigInt(members.length) };
   };
   /* SPOP key [count] and SRANDMEMBER key [count]: a bulk or nil without count, an array with one */
   const pick = async (name: Bytes, req: { key: string; count?: bigint }, ctx: HandlerContext) => {
     const argv: Bytes[] = [name, key(req.key)];
     if (req.count !== undefined) argv.push(int(req.count));
-    const reply = await invoke(store, argv, ctx.signal);
+    const reply = await invoke(store, argv, ctx);
     if (reply === null) return { members: [] };
     return { members: req.count === undefined ? [bytesOf(reply)] : bytesListOf(reply) };
   };
@@ -42,29 +42,29 @@ export function createSetsService(store: Store, options: ServiceOptions = {}): S
     SetsService,
     {
       async sAdd(req, ctx) {
-        return { added: int64Of(await invoke(store, ["SADD", key(req.key), ...bins(req.members)], ctx.signal)) };
+        return { added: int64Of(await invoke(store, ["SADD", key(req.key), ...bins(req.members)], ctx)) };
       },
       async sRem(req, ctx) {
-        return { removed: int64Of(await invoke(store, ["SREM", key(req.key), ...bins(req.members)], ctx.signal)) };
+        return { removed: int64Of(await invoke(store, ["SREM", key(req.key), ...bins(req.members)], ctx)) };
       },
       async sMembers(req, ctx) {
-        return { members: bytesListOf(await invoke(store, ["SMEMBERS", key(req.key)], ctx.signal)) };
+        return { members: bytesListOf(await invoke(store, ["SMEMBERS", key(req.key)], ctx)) };
       },
       async sIsMember(req, ctx) {
-        return { isMember: boolOf(await invoke(store, ["SISMEMBER", key(req.key), bin(req.member)], ctx.signal)) };
+        return { isMember: boolOf(await invoke(store, ["SISMEMBER", key(req.key), bin(req.member)], ctx)) };
       },
       async sMIsMember(req, ctx) {
-        const reply = await invoke(store, ["SMISMEMBER", key(req.key), ...bins(req.members)], ctx.signal);
+        const reply = await invoke(store, ["SMISMEMBER", key(req.key), ...bins(req.members)], ctx);
         return { isMember: arrayOf(reply).map(boolOf) };
       },
       async sCard(req, ctx) {
-        return { cardinality: int64Of(await invoke(store, ["SCARD", key(req.key)], ctx.signal)) };
+        return { cardinality: int64Of(await invoke(store, ["SCARD", key(req.key)], ctx)) };
       },
       sPop: (req, ctx) => pick("SPOP", req, ctx),
       sRandMember: (req, ctx) => pick("SRANDMEMBER", req, ctx),
       async sMove(req, ctx) {
         const argv = ["SMOVE", key(req.source), key(req.destination), bin(req.member)];
-        return { moved: boolOf(await invoke(store, argv, ctx.signal)) };
+        return { moved: boolOf(await invoke(store, argv, ctx)) };
       },
       sInter: (req, ctx) => algebra("SINTER", req, ctx),
       sUnion: (req, ctx) => algebra("SUNION", req, ctx),
@@ -73,13 +73,13 @@ export function createSetsService(store: Store, options: ServiceOptions = {}): S
       async sInterCard(req, ctx) {
         const argv: Bytes[] = ["SINTERCARD", int(req.keys.length), ...keys(req.keys)];
         if (req.limit !== 0) argv.push("LIMIT", int(req.limit));
-        return { cardinality: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { cardinality: int64Of(await invoke(store, argv, ctx)) };
       },
       /* SSCAN key cursor [MATCH pattern] [COUNT count] */
       async sScan(req, ctx) {
         const match = req.match === undefined ? undefined : bin(req.match);
         const argv = ["SSCAN", key(req.key), cursorArg(req.cursor), ...scanOptions(match, req.count)];
-        const page = scanPageOf(await invoke(store, argv, ctx.signal));
+        const page = scanPageOf(await invoke(store, argv, ctx));
         return { cursor: page.cursor, members: page.items.map(bytesOf) };
       },
     },

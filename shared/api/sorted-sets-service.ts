@@ -134,7 +134,7 @@ export function createSortedSetsService(
   options: ServiceOptions = {},
 ): ServiceImpl<typeof SortedSetsService> {
   const count = async (argv: Bytes[], ctx: HandlerContext) => ({
-    count: int64Of(await invoke(store, argv, ctx.signal)),
+    count: int64Of(await invoke(store, argv, ctx)),
   });
   return guarded(
     SortedSetsService,
@@ -147,25 +147,25 @@ export function createSortedSetsService(
         if (req.changed) argv.push("CH");
         if (req.incr) argv.push("INCR");
         for (const m of req.members) argv.push(float(m.score), bin(m.member));
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         return req.incr ? { score: optionalDoubleOf(reply) } : { count: int64Of(reply) };
       },
       async zRem(req, ctx) {
-        return { removed: int64Of(await invoke(store, ["ZREM", key(req.key), ...bins(req.members)], ctx.signal)) };
+        return { removed: int64Of(await invoke(store, ["ZREM", key(req.key), ...bins(req.members)], ctx)) };
       },
       async zScore(req, ctx) {
-        return { score: optionalDoubleOf(await invoke(store, ["ZSCORE", key(req.key), bin(req.member)], ctx.signal)) };
+        return { score: optionalDoubleOf(await invoke(store, ["ZSCORE", key(req.key), bin(req.member)], ctx)) };
       },
       async zMScore(req, ctx) {
-        const reply = await invoke(store, ["ZMSCORE", key(req.key), ...bins(req.members)], ctx.signal);
+        const reply = await invoke(store, ["ZMSCORE", key(req.key), ...bins(req.members)], ctx);
         return { scores: arrayOf(reply).map((s) => ({ value: optionalDoubleOf(s) })) };
       },
       async zIncrBy(req, ctx) {
         const argv = ["ZINCRBY", key(req.key), float(req.increment), bin(req.member)];
-        return { score: doubleOf(await invoke(store, argv, ctx.signal)) };
+        return { score: doubleOf(await invoke(store, argv, ctx)) };
       },
       async zCard(req, ctx) {
-        return { cardinality: int64Of(await invoke(store, ["ZCARD", key(req.key)], ctx.signal)) };
+        return { cardinality: int64Of(await invoke(store, ["ZCARD", key(req.key)], ctx)) };
       },
       zCount: (req, ctx) => count(["ZCOUNT", key(req.key), ...scoreRange(req.range)], ctx),
       zLexCount: (req, ctx) => count(["ZLEXCOUNT", key(req.key), ...lexRange(req.range)], ctx),
@@ -175,10 +175,10 @@ export function createSortedSetsService(
         const m = bin(req.member);
         const rank: Bytes[] = [req.reverse ? "ZREVRANK" : "ZRANK", k, m];
         if (!req.withScore) {
-          const reply = await invoke(store, rank, ctx.signal);
+          const reply = await invoke(store, rank, ctx);
           return { rank: reply === null ? undefined : int64Of(reply) };
         }
-        const [r, s] = await invokeAll(store, [rank, ["ZSCORE", k, m]], ctx.signal);
+        const [r, s] = await invokeAll(store, [rank, ["ZSCORE", k, m]], ctx);
         if (r === null || r === undefined) return {};
         return { rank: int64Of(r), score: optionalDoubleOf(s ?? null) };
       },
@@ -186,7 +186,7 @@ export function createSortedSetsService(
       async zRange(req, ctx) {
         const argv = ["ZRANGE", key(req.key), ...rangeArgs(req.range, req.reverse, req.limit)];
         if (req.withScores) argv.push("WITHSCORES");
-        return membersAndScores(await invoke(store, argv, ctx.signal), req.withScores);
+        return membersAndScores(await invoke(store, argv, ctx), req.withScores);
       },
       /* ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count] */
       async zRangeStore(req, ctx) {
@@ -196,7 +196,7 @@ export function createSortedSetsService(
           key(req.key),
           ...rangeArgs(req.range, req.reverse, req.limit),
         ];
-        return { stored: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { stored: int64Of(await invoke(store, argv, ctx)) };
       },
       /* ZREMRANGEBYRANK key start stop | ZREMRANGEBYSCORE key min max | ZREMRANGEBYLEX key min max */
       async zRemRange(req, ctx) {
@@ -215,13 +215,13 @@ export function createSortedSetsService(
           default:
             throw invalidArgument("range (by_index, by_score or by_lex) is required");
         }
-        return { removed: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { removed: int64Of(await invoke(store, argv, ctx)) };
       },
       /* ZPOPMIN | ZPOPMAX key [count] */
       async zPop(req, ctx) {
         const argv: Bytes[] = [token(req.end, POP_COMMANDS, "end"), key(req.key)];
         if (req.count !== undefined) argv.push(int(req.count));
-        return { members: scoredMembers(await invoke(store, argv, ctx.signal)) };
+        return { members: scoredMembers(await invoke(store, argv, ctx)) };
       },
       /* ZRANDMEMBER key [count [WITHSCORES]] */
       async zRandMember(req, ctx) {
@@ -231,7 +231,7 @@ export function createSortedSetsService(
           if (req.count === undefined) throw invalidArgument("with_scores requires count");
           argv.push("WITHSCORES");
         }
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         if (reply === null) return {};
         if (req.count === undefined) return { members: [bytesOf(reply)] };
         return membersAndScores(reply, req.withScores);
@@ -240,7 +240,7 @@ export function createSortedSetsService(
       async zScan(req, ctx) {
         const match = req.match === undefined ? undefined : bin(req.match);
         const argv = ["ZSCAN", key(req.key), cursorArg(req.cursor), ...scanOptions(match, req.count)];
-        const page = scanPageOf(await invoke(store, argv, ctx.signal));
+        const page = scanPageOf(await invoke(store, argv, ctx));
         return { cursor: page.cursor, members: scoredMembers(page.items as Reply) };
       },
     },

@@ -47,7 +47,7 @@ export function createStringsService(store: Store, options: ServiceOptions = {})
     StringsService,
     {
       async get(req, ctx) {
-        return { value: optionalBytesOf(await invoke(store, ["GET", key(req.key)], ctx.signal)) };
+        return { value: optionalBytesOf(await invoke(store, ["GET", key(req.key)], ctx)) };
       },
       /* SET key value [NX | XX] [GET] [PX milliseconds | PXAT unix-time-milliseconds | KEEPTTL] */
       async set(req, ctx) {
@@ -55,7 +55,7 @@ export function createStringsService(store: Store, options: ServiceOptions = {})
         if (req.condition !== SetCondition.UNSPECIFIED) argv.push(token(req.condition, SET_CONDITIONS, "condition"));
         if (req.get) argv.push("GET");
         argv.push(...expiryArgs(req.expiry, "KEEPTTL", "keep_ttl"));
-        const reply = await invoke(store, argv, ctx.signal);
+        const reply = await invoke(store, argv, ctx);
         if (!req.get) return { applied: isOk(reply) };
         // With GET the reply is the old value (nil when the key was missing), whether or not the
         // condition let the write happen: NX wrote only if there was none, XX only if there was one.
@@ -69,45 +69,45 @@ export function createStringsService(store: Store, options: ServiceOptions = {})
         return { applied, previous };
       },
       async getDel(req, ctx) {
-        return { value: optionalBytesOf(await invoke(store, ["GETDEL", key(req.key)], ctx.signal)) };
+        return { value: optionalBytesOf(await invoke(store, ["GETDEL", key(req.key)], ctx)) };
       },
       /* GETEX key [PX milliseconds | PXAT unix-time-milliseconds | PERSIST] */
       async getEx(req, ctx) {
         const argv: Bytes[] = ["GETEX", key(req.key), ...expiryArgs(req.expiry, "PERSIST", "persist")];
-        return { value: optionalBytesOf(await invoke(store, argv, ctx.signal)) };
+        return { value: optionalBytesOf(await invoke(store, argv, ctx)) };
       },
       async mGet(req, ctx) {
-        const reply = await invoke(store, ["MGET", ...keys(req.keys)], ctx.signal);
+        const reply = await invoke(store, ["MGET", ...keys(req.keys)], ctx);
         return { values: arrayOf(reply).map((v) => ({ value: optionalBytesOf(v) })) };
       },
       async mSet(req, ctx) {
-        const reply = await invoke(store, ["MSET", ...pairs(req.entries)], ctx.signal);
+        const reply = await invoke(store, ["MSET", ...pairs(req.entries)], ctx);
         if (!isOk(reply)) throw new TypeError("MSET did not reply OK");
         return {};
       },
       async mSetNx(req, ctx) {
-        return { applied: boolOf(await invoke(store, ["MSETNX", ...pairs(req.entries)], ctx.signal)) };
+        return { applied: boolOf(await invoke(store, ["MSETNX", ...pairs(req.entries)], ctx)) };
       },
       async incrBy(req, ctx) {
-        return { value: int64Of(await invoke(store, ["INCRBY", key(req.key), int(req.delta)], ctx.signal)) };
+        return { value: int64Of(await invoke(store, ["INCRBY", key(req.key), int(req.delta)], ctx)) };
       },
       async incrByFloat(req, ctx) {
-        const reply = await invoke(store, ["INCRBYFLOAT", key(req.key), float(req.delta)], ctx.signal);
+        const reply = await invoke(store, ["INCRBYFLOAT", key(req.key), float(req.delta)], ctx);
         return { value: doubleOf(reply), text: textOf(reply) };
       },
       async append(req, ctx) {
-        return { length: int64Of(await invoke(store, ["APPEND", key(req.key), bin(req.value)], ctx.signal)) };
+        return { length: int64Of(await invoke(store, ["APPEND", key(req.key), bin(req.value)], ctx)) };
       },
       async strLen(req, ctx) {
-        return { length: int64Of(await invoke(store, ["STRLEN", key(req.key)], ctx.signal)) };
+        return { length: int64Of(await invoke(store, ["STRLEN", key(req.key)], ctx)) };
       },
       async getRange(req, ctx) {
         const argv = ["GETRANGE", key(req.key), int(req.start), int(req.end)];
-        return { value: bytesOf(await invoke(store, argv, ctx.signal)) };
+        return { value: bytesOf(await invoke(store, argv, ctx)) };
       },
       async setRange(req, ctx) {
         const argv = ["SETRANGE", key(req.key), int(req.offset), bin(req.value)];
-        return { length: int64Of(await invoke(store, argv, ctx.signal)) };
+        return { length: int64Of(await invoke(store, argv, ctx)) };
       },
     },
     options,

@@ -99,13 +99,13 @@ function transactionFailure(error: TransactionError, recording: Recording, optio
 
 /** One Exec call (see transaction_service.proto for the contract). */
 async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options: ServiceOptions): Promise<ExecResult> {
-  checkSignal(ctx.signal);
+  checkSignal(ctx);
   validatePreconditions(req.preconditions);
   const recording = await recordCommands(store, req.commands, ctx, options);
   const argvs = recording.argvs.flat();
   const watchKeys = req.preconditions.map((p) => key(p.key));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    checkSignal(ctx.signal);
+    checkSignal(ctx);
     // Watch first, then check: a change after the check makes the transaction return null, and
     // the preconditions are checked again on the new state.
     const watch = watchKeys.length === 0 ? undefined : await store.watch(watchKeys);
@@ -141,7 +141,7 @@ async function* pipeline(
   ctx: HandlerContext,
 ): AsyncGenerator<MessageInitShape<typeof PipelineResponseSchema>> {
   for await (const request of requests) {
-    checkSignal(ctx.signal);
+    checkSignal(ctx);
     yield { id: request.id, result: await dispatcher.run(request.command, ctx) };
   }
 }
@@ -160,7 +160,7 @@ export function createTransactionService(
     {
       exec: (req, ctx) => exec(store, req, ctx, options),
       async batch(req, ctx) {
-        checkSignal(ctx.signal);
+        checkSignal(ctx);
         const results = [];
         for (const command of req.commands) results.push(await dispatcher.run(command, ctx));
         return { results };
