@@ -239,6 +239,17 @@ export class Store {
         if (this.directGet(bytes)) return this.countedGet(this.local as MapRepository, bytes);
         return this.run(["GET", bytes]) as Reply;
       }
+    } else if (args.length === 3) {
+      // SET key value: likewise, no argv array and no name lookup on the direct path.
+      const name = args[0];
+      const key = args[1];
+      const value = args[2];
+      if ((name === "SET" || name === "set") && typeof key === "string" && typeof value === "string") {
+        const k = bytesFromUtf8(key);
+        const v = bytesFromUtf8(value);
+        if (this.directSet(k, v)) return this.countedSet(this.local as MapRepository, k, v);
+        return this.run(["SET", k, v]) as Reply;
+      }
     }
     return this.run(Store.argv(args)) as Reply;
   }
@@ -252,6 +263,14 @@ export class Store {
       const key = argv[1] as Bytes;
       if ((name === "GET" || name === "get") && this.directGet(key)) {
         return this.countedGet(this.local as MapRepository, key);
+      }
+    } else if (argv.length === 3) {
+      // SET key value likewise: what resolve() then setDirect() do when directSet holds.
+      const name = argv[0];
+      const key = argv[1] as Bytes;
+      const value = argv[2] as Bytes;
+      if ((name === "SET" || name === "set") && this.directSet(key, value)) {
+        return this.countedSet(this.local as MapRepository, key, value);
       }
     }
     this.commandCount++;
@@ -324,6 +343,26 @@ export class Store {
   }
 
   /**
+   * True when SET `key` `value` (no options) may run as {@link setDirect}: the built-in SET on a
+   * synchronous {@link MapRepository}, no admission hook, both within the limits (what resolve()
+   * would check for SET key value).
+   */
+  private directSet(key: Bytes, value: Bytes): boolean {
+    return this.local !== undefined && this.setSpec !== undefined && this.fastPath(3, key, value);
+  }
+
+  /** {@link setDirect} counted as a command (and as an error when it throws). */
+  private countedSet(local: MapRepository, key: Bytes, value: Bytes): Reply {
+    this.commandCount++;
+    try {
+      return this.setDirect(local, key, value);
+    } catch (error) {
+      this.errorCount++;
+      throw error;
+    }
+  }
+
+  /**
    * SET key value [options], typed, for embedded use: exactly `run(["SET", key, value, …])` with
    * the options as SET's tokens (`PX`, `PXAT`, `NX`, `XX`, `KEEPTTL`, `GET`), minus resolving the
    * name and checking the arity. Replies as SET does: `OK`, null when NX/XX refused, or the old
@@ -331,14 +370,8 @@ export class Store {
    */
   set(key: Bytes, value: Bytes, options?: SetOptions): Reply {
     const local = this.local;
-    if (options === undefined && local !== undefined && this.setSpec !== undefined && this.fastPath(3, key, value)) {
-      this.commandCount++;
-      try {
-        return this.setDirect(local, key, value);
-      } catch (error) {
-        this.errorCount++;
-        throw error;
-      }
+    if (options === undefined && local !== undefined && this.directSet(key, value)) {
+      return this.countedSet(local, key, value);
     }
     const argv = ["SET", key, value];
     if (options !== undefined) {

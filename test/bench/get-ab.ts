@@ -4,8 +4,9 @@
  * per round, the first target rotating. With `--base=<dir>` (a copy of `shared/` from another
  * commit, e.g. `git archive HEAD shared | tar -x -C .bench/ab-base`) the same paths run on that
  * copy too, so old and new code are compared in one process; `--map` adds a bare `Map`.
+ * `--op=set` runs the SET paths instead (overwrites of the pre-loaded keys, same value).
  *
- *   npx tsx test/bench/get-ab.ts [--keys=1000000] [--ops=500000] [--rounds=7] [--base=.bench/ab-base] [--map]
+ *   npx tsx test/bench/get-ab.ts [--keys=1000000] [--ops=500000] [--rounds=7] [--base=.bench/ab-base] [--map] [--op=set]
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -19,10 +20,13 @@ const OPS = Number(flag("ops", "500000"));
 const ROUNDS = Number(flag("rounds", "7"));
 const BASE = flag("base", "");
 const VALUE = "vvvvvvvv";
+const OP = flag("op", "get");
+if (OP !== "get" && OP !== "set") throw new Error("--op is get or set");
 
 type Loop = (keys: readonly string[], start: number, n: number) => number;
 
 function storeLoops(label: string, store: Store): [string, Loop][] {
+  if (OP === "set") return storeSetLoops(label, store);
   return [
     [
       `${label} typed get`,
@@ -54,6 +58,39 @@ function storeLoops(label: string, store: Store): [string, Loop][] {
   ];
 }
 
+/** The SET paths; a loop counts non-null replies (OK), so it must equal the operations. */
+function storeSetLoops(label: string, store: Store): [string, Loop][] {
+  return [
+    [
+      `${label} typed set`,
+      (keys, start, n) => {
+        const m = keys.length;
+        let ok = 0;
+        for (let i = 0; i < n; i++) if (store.set(keys[(start + i) % m] as string, VALUE) !== null) ok++;
+        return ok;
+      },
+    ],
+    [
+      `${label} run SET`,
+      (keys, start, n) => {
+        const m = keys.length;
+        let ok = 0;
+        for (let i = 0; i < n; i++) if (store.run(["SET", keys[(start + i) % m] as string, VALUE]) !== null) ok++;
+        return ok;
+      },
+    ],
+    [
+      `${label} execSync SET`,
+      (keys, start, n) => {
+        const m = keys.length;
+        let ok = 0;
+        for (let i = 0; i < n; i++) if (store.execSync(["SET", keys[(start + i) % m] as string, VALUE]) !== null) ok++;
+        return ok;
+      },
+    ],
+  ];
+}
+
 async function main(): Promise<void> {
   const keys = Array.from({ length: KEYS }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
   const targets: [string, Loop][] = [];
@@ -77,6 +114,10 @@ async function main(): Promise<void> {
     (ks, start, n) => {
       const m = ks.length;
       let hits = 0;
+      if (OP === "set") {
+        for (let i = 0; i < n; i++) cache.set(ks[(start + i) % m] as string, VALUE);
+        return n;
+      }
       for (let i = 0; i < n; i++) if (cache.get(ks[(start + i) % m] as string) !== undefined) hits++;
       return hits;
     },
@@ -89,6 +130,10 @@ async function main(): Promise<void> {
       (ks, start, n) => {
         const m = ks.length;
         let hits = 0;
+        if (OP === "set") {
+          for (let i = 0; i < n; i++) map.set(ks[(start + i) % m] as string, VALUE);
+          return n;
+        }
         for (let i = 0; i < n; i++) if (map.get(ks[(start + i) % m] as string) !== undefined) hits++;
         return hits;
       },
