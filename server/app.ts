@@ -23,6 +23,7 @@ import { type CleartextServer, createCleartextServer, type DualHandler } from ".
 import type { ServerConfig } from "./config.js";
 import { ConfigError } from "./config.js";
 import { createGrpcFastLane, type GrpcFastLane, installFastLane } from "./grpc-fast-lane.js";
+import { createGrpcStreamLane, type GrpcStreamLane } from "./grpc-stream-lane.js";
 import { hostStats } from "./host-stats.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
@@ -52,6 +53,8 @@ export interface MemorabiliaServer {
   readonly port: number;
   /** Unary gRPC calls served by the fast lane so far (0 when it is off). */
   fastLaneCalls(): number;
+  /** Pipeline streams served by the stream lane so far (0 when it is off). */
+  streamLaneCalls(): number;
   /**
    * Graceful shutdown: health turns NOT_SERVING, no new connections, in-flight calls and streams
    * get `shutdownTimeoutMs` to finish (then they are aborted), the store's timers stop.
@@ -102,13 +105,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // Unary gRPC over HTTP/2 skips Fastify and connect's stream plumbing (grpc-fast-lane.ts); set
   // below, once the interceptors and routes exist.
   let fastLane: GrpcFastLane | undefined;
+  // The Pipeline stream likewise (grpc-stream-lane.ts); MEMORABILIA_GRPC_STREAM_LANE=off leaves it to connect.
+  let streamLane: GrpcStreamLane | undefined;
   const useFastLane = deps.grpcFastLane ?? process.env.MEMORABILIA_GRPC_FAST_LANE !== "off";
   const laneShutdown = new AbortController();
   const serverFactory: FastifyServerFactory = (handler) => {
     cleartext = createCleartextServer(handler as unknown as DualHandler, {
       maxConcurrentStreams: config.maxStreamsPerConnection,
       onConnection: (p) => metricsRef?.countConnection(p),
-      fastLane: (stream, headers) => fastLane?.handle(stream, headers) ?? false,
+      fastLane: (stream, headers) =>
+        fastLane?.handle(stream, headers) || (streamLane?.handle(stream, headers) ?? false),
     });
     return cleartext as never;
   };
@@ -240,8 +246,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       shutdownSignal: laneShutdown.signal,
       contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
     });
+    const useStreamLane = useFastLane && process.env.MEMORABILIA_GRPC_STREAM_LANE !== "off";
+    const streams = createGrpcStreamLane({
+      interceptors,
+      readMaxBytes: config.maxRequestBytes,
+      maxTimeoutMs: config.maxTimeoutMs,
+      shutdownSignal: laneShutdown.signal,
+      contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
+    });
     await scope.register(fastifyConnectPlugin, {
-      routes: (router) => routes(useFastLane ? lane.record(router) : router),
+      routes: (router) => routes(useFastLane ? lane.record(useStreamLane ? streams.record(router) : router) : router),
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -249,13 +263,14 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
     });
     if (useFastLane) fastLane = lane;
+    if (useStreamLane) streamLane = streams;
   });
   // The TLS port is Fastify's own HTTP/2 server (ALPN h2 + HTTP/1.1): the lane goes in front of
   // its compat handling the same way (HTTP/1.1 requests never emit "stream").
   if (tls && useFastLane)
     installFastLane(
       app.server as unknown as Http2SecureServer,
-      (stream, headers) => fastLane?.handle(stream, headers) ?? false,
+      (stream, headers) => fastLane?.handle(stream, headers) || (streamLane?.handle(stream, headers) ?? false),
     );
 
   // Operations scope: metrics and a plain health probe.
@@ -335,5 +350,20 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     return closing;
   };
   const fastLaneCalls = () => fastLane?.calls ?? 0;
-  return { app, store, health, metrics, persistence, loaded, evictor, tokens, url, port, fastLaneCalls, close };
+  const streamLaneCalls = () => streamLane?.calls ?? 0;
+  return {
+    app,
+    store,
+    health,
+    metrics,
+    persistence,
+    loaded,
+    evictor,
+    tokens,
+    url,
+    port,
+    fastLaneCalls,
+    streamLaneCalls,
+    close,
+  };
 }
