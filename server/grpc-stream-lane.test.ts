@@ -319,3 +319,33 @@ describeLane(
   () => ({ ca }),
   true,
 );
+
+describe("gRPC stream lane with --fsync always (the durability interceptor wraps each reply)", () => {
+  let fast: MemorabiliaServer;
+  let normal: MemorabiliaServer;
+  const start = (lane: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), "memorabilia-stream-lane-fsync-"));
+    const loaded = loadConfig([...ARGS, `--data-dir=${dir}`, "--fsync=always"], {});
+    if (loaded.help) throw new Error("help");
+    return startServer(loaded.config, { grpcFastLane: lane });
+  };
+  beforeAll(async () => {
+    fast = await start(true);
+    normal = await start(false);
+  });
+  afterAll(async () => {
+    await fast?.close();
+    await normal?.close();
+  });
+
+  const durable = cases.filter(([name]) =>
+    ["mixed commands, errors in place", "2000 requests in 20 writes", "the client cancels mid-stream"].includes(name),
+  );
+  it.each(durable)("%s: same headers, replies, trailers and close", async (_name, steps, headers) => {
+    const before = fast.streamLaneCalls();
+    const a = await session(fast.url, steps(), headers);
+    const b = await session(normal.url, steps(), headers);
+    expect(a).toEqual(b);
+    expect(fast.streamLaneCalls() - before).toBe(1);
+  });
+});
