@@ -194,7 +194,9 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       live,
     });
     let finished = false;
-    stream.once("close", () => {
+    // `on`, not `once`, for events a stream emits once ("close", "wantTrailers", "end", "aborted"):
+    // `once` wraps each listener (a closure, a bound function and a state object per call).
+    stream.on("close", () => {
       if (!finished) context.abort(resetError(stream.rstCode) ?? FINISHED);
     });
     const compression = compressionNegotiate(
@@ -233,7 +235,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     // As connect-node writes it: HEADERS, the message (if any), then the trailers.
     const out = context.outgoingHeaders();
     const trailers = context.outgoingTrailers();
-    stream.once("wantTrailers", () => {
+    stream.on("wantTrailers", () => {
       stream.sendTrailers(trailers);
       if (!stream.readableEnded) closeUnfinishedRequest(stream);
     });
@@ -377,9 +379,11 @@ export function installFastLane(
 ): void {
   const compat = server.listeners("stream") as ((...args: unknown[]) => void)[];
   server.removeAllListeners("stream");
-  server.on("stream", function (this: unknown, stream, headers, ...rest) {
+  // `arguments` rather than a rest parameter: no array per stream the lane takes.
+  server.on("stream", function (this: unknown, stream, headers) {
     if (handle(stream, headers)) return;
-    for (const l of compat) l.call(server, stream, headers, ...rest);
+    // biome-ignore lint/complexity/noArguments: handed on as they came, without copying them for the lane's streams
+    for (const l of compat) l.apply(server, arguments as unknown as unknown[]);
     // Registered after the compat layer's own listener, so this runs once its trailers are queued.
     stream.once("wantTrailers", () => {
       if (!stream.readableEnded) closeUnfinishedRequest(stream);
@@ -453,12 +457,12 @@ function readSingleMessage(
         }
       }
     });
-    stream.once("aborted", () => {
+    stream.on("aborted", () => {
       if (done) return;
       done = true;
       reject(new ConnectError("the operation was aborted", Code.Canceled));
     });
-    stream.once("end", () => {
+    stream.on("end", () => {
       if (done) return;
       done = true;
       try {

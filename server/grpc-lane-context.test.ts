@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError, createContextKey, createContextValues, createHandlerContext } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { kPeekAborted } from "../shared/api/invoke.js";
 import { StringsService } from "../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { LaneContext, type LaneContextInit } from "./grpc-lane-context.js";
 import { NodeRequestHeaders } from "./node-request-headers.js";
@@ -130,6 +131,77 @@ describe("LaneContext", () => {
     for (const c of live) c.abort("shutdown");
     expect(b.signal.reason).toBe("shutdown");
     expect(a.signal.reason).toBe("finished");
+  });
+
+  it.each([
+    ["deadline passed", () => vi.advanceTimersByTime(100), "deadline"],
+    ["aborted", (c: LaneContext) => c.abort("why"), "why"],
+    ["live", () => undefined, undefined],
+  ] as const)("%s before the signal is first read: peek and the late signal agree", (_n, act, reason) => {
+    vi.useFakeTimers();
+    const ctx = new LaneContext(init({ timeoutMs: 100 }));
+    act(ctx);
+    const aborted = reason !== undefined;
+    expect(ctx[kPeekAborted]()).toBe(aborted);
+    expect(ctx.signal.aborted).toBe(aborted);
+    if (reason === "deadline") expect(ConnectError.from(ctx.signal.reason).code).toBe(Code.DeadlineExceeded);
+    else expect(ctx.signal.reason).toBe(reason);
+    // A signal read before the abort is the same object, aborted later with the reason.
+    const early = new LaneContext(init());
+    const signal = early.signal;
+    early.abort("later");
+    expect(early.signal).toBe(signal);
+    expect(signal.reason).toBe("later");
+    expect(early[kPeekAborted]()).toBe(true);
+  });
+
+  /** The HEADERS and trailers connect-node would write from eagerly made Headers. */
+  function eager(encoding: string | undefined, edit?: (h: Headers, t: Headers) => void) {
+    const h = new Headers({ "content-type": "application/grpc+proto" });
+    const t = new Headers({ "grpc-status": "0" });
+    if (encoding !== undefined) h.set("grpc-encoding", encoding);
+    edit?.(h, t);
+    const out: Record<string, unknown> = { ":status": 200 };
+    h.forEach((v, k) => {
+      out[k] = v;
+    });
+    const trailers: Record<string, unknown> = {};
+    t.forEach((v, k) => {
+      trailers[k] = v;
+    });
+    return { out, trailers };
+  }
+
+  it.each([
+    ["defaults", undefined, undefined],
+    ["with grpc-encoding", "gzip", undefined],
+    [
+      "headers read and written",
+      "gzip",
+      (h: Headers, t: Headers) => {
+        h.set("x-a", "1");
+        t.set("grpc-message", "m");
+      },
+    ],
+    ["headers written without encoding", undefined, (h: Headers) => h.append("a-first", "1")],
+  ] as const)("outgoing headers and trailers: %s", (_n, encoding, edit) => {
+    const ctx = new LaneContext(init());
+    if (encoding !== undefined) ctx.setResponseEncoding(encoding);
+    edit?.(ctx.responseHeader, ctx.responseTrailer);
+    const want = eager(encoding, edit);
+    // Same entries in the same order (the order they go on the wire).
+    expect(Object.entries(ctx.outgoingHeaders())).toEqual(Object.entries(want.out));
+    expect(Object.entries(ctx.outgoingTrailers())).toEqual(Object.entries(want.trailers));
+  });
+
+  it("grpc-encoding set after the Headers exist goes into them", () => {
+    const ctx = new LaneContext(init());
+    expect(ctx.responseHeader.get("grpc-encoding")).toBeNull();
+    ctx.setResponseEncoding("br");
+    expect(ctx.responseHeader.get("grpc-encoding")).toBe("br");
+    expect(ctx.isResponseHeader(ctx.responseHeader)).toBe(true);
+    expect(ctx.isResponseTrailer(ctx.responseHeader)).toBe(false);
+    expect(ctx.outgoingHeaders()["grpc-encoding"]).toBe("br");
   });
 
   it("uses the given context values, or fresh ones", () => {

@@ -4,7 +4,12 @@
  * connect-node client, and prints ops/s and server CPU µs per call from /proc/PID/stat.
  *
  *   tsx test/bench/rpc-probe.ts [--calls=20000] [--concurrency=50] [--rounds=3] [--prof=DIR] [--only=a,b]
+ *     [--node-args="--max-semi-space-size=64 ..."] [--entry=build/main.mjs]
+ *
+ * `--node-args` passes flags to the server's node; `--entry` runs that JavaScript file instead of
+ * `server/main.ts` under tsx (e.g. an esbuild bundle, to compare the transform's per-call cost).
  */
+import { spawn } from "node:child_process";
 import * as http2 from "node:http2";
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -19,7 +24,7 @@ import {
   StringsService,
 } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { BatchRequestSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
-import { cpuSplitMs, startMemorabilia, stopAll } from "./processes.js";
+import { cpuSplitMs, freePort, type Started, startMemorabilia, stopAll, track } from "./processes.js";
 import { pipelineRequest, RawGrpc } from "./raw-grpc.js";
 
 const { values } = parseArgs({
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     prof: { type: "string" },
     only: { type: "string" },
+    "node-args": { type: "string" },
+    entry: { type: "string" },
   },
 });
 const CALLS = Number(values.calls);
@@ -87,9 +94,40 @@ async function run(call: (i: number) => Promise<unknown>, pid: number, ops: numb
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** Starts `node [nodeArgs] <entry>` as the Memorabilia server (what startMemorabilia does with tsx). */
+async function startEntry(entry: string, nodeArgs: readonly string[]): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, entry, "--host", "127.0.0.1", "--port", String(port)], {
+    cwd: process.cwd(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const started = track("memorabilia", child, port, `http://127.0.0.1:${port}`);
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (/Server listening at/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", () => reject(new Error(`server exited: ${out}`)));
+  }).catch(async (e) => {
+    await started.stop();
+    throw e;
+  });
+  return started;
+}
+
 async function main() {
-  const nodeArgs = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
-  const m = await startMemorabilia([], nodeArgs);
+  const nodeArgs = [
+    ...(values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : []),
+    ...(values["node-args"]?.split(" ").filter((a) => a !== "") ?? []),
+  ];
+  const m = values.entry ? await startEntry(values.entry, nodeArgs) : await startMemorabilia([], nodeArgs);
   const url = m.url;
   const session = http2.connect(url);
   const g = createClient(StringsService, createGrpcTransport({ baseUrl: url }));

@@ -1,0 +1,94 @@
+/**
+ * invoke/invokeBatch/checkSignal take the signal itself or the handler context holding it; a
+ * context with `kPeekAborted` is asked "aborted yet?" and its signal is read only when needed
+ * (an aborted call, or an engine answering with a Promise).
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import type { Store } from "../store/store.js";
+import { createTestStore } from "../store/testing.js";
+import { type CallSignal, checkSignal, invoke, invokeAll, invokeBatch, kPeekAborted } from "./invoke.js";
+
+/** A context whose signal is made on first read (as the server's fast lane does), counting reads. */
+class LazyContext {
+  reads = 0;
+  readonly #controller = new AbortController();
+  #aborted = false;
+  get signal(): AbortSignal {
+    this.reads++;
+    return this.#controller.signal;
+  }
+  [kPeekAborted](): boolean {
+    return this.#aborted;
+  }
+  abort(reason: unknown): void {
+    this.#aborted = true;
+    this.#controller.abort(reason);
+  }
+}
+
+const cancelled = new ConnectError("gone", Code.Canceled);
+
+/** An engine that answers every command later, as a remote one does. */
+const asyncStore = (reply: unknown) => ({ run: () => Promise.resolve(reply) }) as unknown as Store;
+
+describe("invoke with a signal or a context", () => {
+  it.each([
+    ["an AbortSignal", () => new AbortController().signal],
+    ["a context with a signal", () => ({ signal: new AbortController().signal })],
+    ["a lazy context", () => new LazyContext()],
+  ] as [string, () => CallSignal][])("%s: runs the command", async (_name, source) => {
+    const { store } = createTestStore();
+    await invoke(store, ["SET", "k", "v"], source());
+    expect(await invoke(store, ["GET", "k"], source())).toEqual("v");
+    expect(
+      await invokeBatch(
+        store,
+        [
+          ["GET", "k"],
+          ["STRLEN", "k"],
+        ],
+        source(),
+      ),
+    ).toEqual(["v", 1]);
+    expect(await invokeAll(store, [["EXISTS", "k"]], source())).toEqual([1]);
+  });
+
+  it("a synchronous command never reads a lazy context's signal", async () => {
+    const { store } = createTestStore();
+    const ctx = new LazyContext();
+    await invoke(store, ["SET", "k", "v"], ctx);
+    await invokeBatch(store, [["GET", "k"]], ctx);
+    checkSignal(ctx);
+    expect(ctx.reads).toBe(0);
+  });
+
+  it("an engine answering with a Promise reads it once, to race the reply", async () => {
+    const ctx = new LazyContext();
+    expect(await invoke(asyncStore(7), ["GET", "k"], ctx)).toBe(7);
+    expect(ctx.reads).toBe(1);
+  });
+
+  it.each([
+    ["an AbortSignal", (c: LazyContext) => c.signal],
+    ["a context with a signal", (c: LazyContext) => ({ signal: c.signal })],
+    ["a lazy context", (c: LazyContext) => c],
+  ] as [string, (c: LazyContext) => CallSignal][])("%s, aborted: the abort's reason is thrown", async (_n, of) => {
+    const { store } = createTestStore();
+    const ctx = new LazyContext();
+    ctx.abort(cancelled);
+    await expect(invoke(store, ["SET", "k", "v"], of(ctx))).rejects.toBe(cancelled);
+    await expect(invokeBatch(store, [["GET", "k"]], of(ctx))).rejects.toBe(cancelled);
+    expect(() => checkSignal(of(ctx))).toThrow(cancelled);
+    // Nothing ran.
+    expect(await invoke(store, ["EXISTS", "k"], new AbortController().signal)).toBe(0);
+  });
+
+  it("a context aborted while an async engine works rejects with the reason", async () => {
+    const ctx = new LazyContext();
+    const never = { run: () => new Promise(() => {}) } as unknown as Store;
+    const pending = invoke(never, ["GET", "k"], ctx);
+    ctx.abort(cancelled);
+    await expect(pending).rejects.toBe(cancelled);
+  });
+});
