@@ -46,6 +46,7 @@ import { fixGrpcStatus } from "../shared/api/decode-errors.js";
 import { abortReason, LaneContext } from "./grpc-lane-context.js";
 import { ReplyWriter } from "./grpc-reply-writer.js";
 import { RequestQueue } from "./grpc-request-queue.js";
+import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /** Options of {@link createGrpcStreamLane}: the same values the connect-fastify plugin gets. */
 export interface GrpcStreamLaneOptions {
@@ -230,7 +231,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
     });
     stream.on("error", () => {});
 
-    const serializer = route.serialization.getO(true);
+    const serialize = replySerializer(route, opt.writeMaxBytes);
     let it: AsyncIterator<unknown> | undefined;
     try {
       const req = {
@@ -250,7 +251,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
       for (;;) {
         const r = await it.next();
         if (r.done) break;
-        let env: { flags: number; data: Uint8Array } = { flags: 0, data: serializer.serialize(r.value as never) };
+        let env: { flags: number; data: Uint8Array } = { flags: 0, data: serialize(r.value) };
         if (compression.response && env.data.byteLength >= opt.compressMinBytes)
           env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
         out.add(env.flags, env.data);
@@ -325,6 +326,25 @@ function normalizeIterable(
       if (it.return !== undefined) res.return = (v) => (it.return as Step)(v).then(transform);
       return res;
     },
+  };
+}
+
+/**
+ * The method's output serializer: the reflection-free writer (byte-identical to `toBinary`), and
+ * connect's own serializer whenever that one would answer otherwise (a value it refuses, with its
+ * `serialize binary: …` error; a reply past writeMaxBytes, with its RESOURCE_EXHAUSTED).
+ */
+function replySerializer(route: Route, writeMaxBytes: number): (value: unknown) => Uint8Array {
+  const stock = route.serialization.getO(true);
+  const desc = route.spec.method.output;
+  return (value) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = fastToBinary(desc, value as object);
+    } catch {
+      return stock.serialize(value as never);
+    }
+    return bytes.byteLength > writeMaxBytes ? stock.serialize(value as never) : bytes;
   };
 }
 
