@@ -16,17 +16,47 @@ export interface MemorabiliaExpiry {
   /** Longest and median gRPC Health.Check round trip seen by a concurrent client. */
   readonly probeMaxMs: number;
   readonly probeMedianMs: number;
+  /** Longest sweep slice timed inside the server (performance.now around each slice; GC pauses inside it count). */
+  readonly sweepLongestSliceMs: number;
+  /** Sweep slices from the deadline until drained. */
+  readonly sweepSlices: number;
+  /** True when a full GC ran after loading, before the deadline ({@link MassExpiryOptions.gcSettle}). */
+  readonly gcSettled: boolean;
+}
+
+/** Options of {@link memorabiliaMassExpiry}. */
+export interface MassExpiryOptions {
+  /**
+   * Run the server with `--expose-gc` and a full GC after loading, before the deadline, so the
+   * figure shows the drain without the load's garbage (reported beside the default, never instead).
+   * @default false
+   */
+  readonly gcSettle?: boolean;
 }
 
 /**
  * The Memorabilia server (expiry-child.ts) with `count` keys due at one instant, probed by a
  * sequential gRPC client from this process from just before the deadline until drained.
  */
-export async function memorabiliaMassExpiry(count: number, maxSeconds: number): Promise<MemorabiliaExpiry> {
+export async function memorabiliaMassExpiry(
+  count: number,
+  maxSeconds: number,
+  options: MassExpiryOptions = {},
+): Promise<MemorabiliaExpiry> {
   const port = await freePort();
+  const settle = options.gcSettle ?? false;
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "test/bench/expiry-child.ts", String(port), String(count), String(maxSeconds)],
+    [
+      ...(settle ? ["--expose-gc"] : []),
+      "--import",
+      "tsx",
+      "test/bench/expiry-child.ts",
+      String(port),
+      String(count),
+      String(maxSeconds),
+      ...(settle ? ["--gc-settle"] : []),
+    ],
     { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const started = track("memorabilia (mass expiry)", child, port, `http://127.0.0.1:${port}`);
@@ -69,6 +99,9 @@ export async function memorabiliaMassExpiry(count: number, maxSeconds: number): 
       loopDelayP99Ms: result.loopDelayP99Ms as number,
       probeMaxMs: p.maxMs,
       probeMedianMs: p.medianMs,
+      sweepLongestSliceMs: result.sweepLongestSliceMs as number,
+      sweepSlices: result.sweepSlices as number,
+      gcSettled: result.gcSettled as boolean,
     };
   } finally {
     await started.stop();
