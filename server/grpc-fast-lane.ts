@@ -190,7 +190,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       headers,
       timeoutMs: timeout.timeoutMs,
       shutdownSignal: options.shutdownSignal,
-      contextValues: options.contextValues?.(stream.session?.socket?.remoteAddress),
+      contextValues: options.contextValues?.(remoteAddress(stream)),
       live,
     });
     let finished = false;
@@ -269,7 +269,6 @@ class LaneRequest implements UnaryRequest {
   readonly method: DescMethodUnary;
   readonly requestMethod: string;
   readonly url: string;
-  readonly header: Headers;
   readonly service: DescService;
   readonly contextValues: ContextValues;
   readonly [kCall]: LaneContext;
@@ -279,7 +278,6 @@ class LaneRequest implements UnaryRequest {
     this.method = context.method as DescMethodUnary;
     this.requestMethod = context.requestMethod;
     this.url = context.url;
-    this.header = context.requestHeader;
     this.service = context.method.parent;
     this.contextValues = context.values;
     this[kCall] = context;
@@ -287,6 +285,10 @@ class LaneRequest implements UnaryRequest {
 
   get signal(): AbortSignal {
     return this[kCall].signal;
+  }
+
+  get header(): Headers {
+    return this[kCall].requestHeader;
   }
 }
 
@@ -362,6 +364,22 @@ function copyHeaders(from: Headers, to: Headers): void {
   from.forEach((value, key) => {
     to.set(key, value);
   });
+}
+
+// A session's peer address, read once per session: `session.socket` is a Proxy, and the
+// address behind it a getter, for every call otherwise.
+const remoteAddresses = new WeakMap<http2.Http2Session, string | undefined>();
+
+/** The remote address of the stream's connection (the first one read is kept for the session). */
+function remoteAddress(stream: http2.ServerHttp2Stream): string | undefined {
+  const session = stream.session;
+  if (session === undefined) return undefined;
+  let address = remoteAddresses.get(session);
+  if (address === undefined) {
+    address = session.socket?.remoteAddress;
+    if (address !== undefined) remoteAddresses.set(session, address);
+  }
+  return address;
 }
 
 /** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */

@@ -76,6 +76,10 @@ describe("LaneContext", () => {
     expect(merged.values).toBe(other);
     const signal = new AbortController().signal;
     expect(ours.merge({ service: StringsService, header, contextValues: other, signal }).signal).toBe(signal);
+    // A spread copy of the lane's request has no header or signal (getters): the call's own.
+    const bare = ours.merge({ service: StringsService, contextValues: other });
+    expect(bare.requestHeader).toBe(ours.requestHeader);
+    expect(bare.signal).toBe(ours.signal);
   });
 
   it("gives the request headers without pseudo-headers, duplicates joined like Headers", () => {

@@ -12,7 +12,7 @@
  * synchronous command only asks "aborted yet?" through {@link kPeekAborted}, and creating, then
  * aborting, a signal and dispatching its Event cost ~10 % of a call), and the response `Headers`
  * (the lane writes the constant defaults straight into Node's header objects when nobody built
- * them). A signal created after the call was aborted is created aborted, with the same reason.
+ * them), and the request `Headers` (read only by auth and by handlers that look at headers). A signal created after the call was aborted is created aborted, with the same reason.
  */
 import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
@@ -61,10 +61,11 @@ export class LaneContext implements HandlerContext {
   readonly protocolName = "grpc";
   readonly timeoutMs: () => number | undefined;
   readonly shutdownSignal: AbortSignal | undefined;
-  readonly requestHeader: Headers;
   readonly url: string;
   readonly contextValues: ContextValues | undefined;
   readonly values: ContextValues;
+  #headers: http2.IncomingHttpHeaders;
+  #requestHeader: Headers | undefined = undefined;
   #controller: AbortController | undefined = undefined;
   #aborted = false;
   #reason: unknown = undefined;
@@ -80,7 +81,7 @@ export class LaneContext implements HandlerContext {
     this.impl = init.spec.impl;
     this.service = init.service;
     this.shutdownSignal = init.shutdownSignal;
-    this.requestHeader = new NodeRequestHeaders(init.headers);
+    this.#headers = init.headers;
     this.url = `http://${init.headers[":authority"]}${init.headers[":path"]}`;
     this.contextValues = init.contextValues;
     this.values = init.contextValues ?? createContextValues();
@@ -98,6 +99,12 @@ export class LaneContext implements HandlerContext {
     const shutdown = init.shutdownSignal;
     if (shutdown?.aborted && !this.#aborted) this.#abort(abortReason(shutdown));
     if (!this.#aborted) init.live.add(this);
+  }
+
+  /** The request headers as a `Headers` (made on first read: most calls never read them). */
+  get requestHeader(): Headers {
+    if (this.#requestHeader === undefined) this.#requestHeader = new NodeRequestHeaders(this.#headers);
+    return this.#requestHeader;
   }
 
   /** The call's signal, created on first read (aborted already, with the reason, if the call was). */
@@ -191,7 +198,7 @@ export class LaneContext implements HandlerContext {
    */
   merge(req: {
     readonly service: DescService;
-    readonly header: Headers;
+    readonly header?: Headers;
     readonly signal?: AbortSignal;
     readonly contextValues: ContextValues;
   }): HandlerContext {
@@ -208,8 +215,9 @@ export class LaneContext implements HandlerContext {
       responseTrailer: this.responseTrailer,
       contextValues: this.contextValues,
       service: req.service,
-      requestHeader: req.header,
-      // A copy made by spreading a request whose `signal` is a getter has none: it is this call's.
+      // A copy made by spreading a request whose `header` and `signal` are getters (the fast
+      // lane's) has neither: they are this call's.
+      requestHeader: req.header ?? this.requestHeader,
       signal: req.signal ?? this.signal,
       values: req.contextValues,
     } as HandlerContext;
