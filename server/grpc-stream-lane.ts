@@ -46,6 +46,7 @@ import { fixGrpcStatus } from "../shared/api/decode-errors.js";
 import { abortReason, LaneContext } from "./grpc-lane-context.js";
 import { ReplyWriter } from "./grpc-reply-writer.js";
 import { RequestQueue } from "./grpc-request-queue.js";
+import { fastFromBinary } from "./protobuf-fast-reader.js";
 import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /** Options of {@link createGrpcStreamLane}: the same values the connect-fastify plugin gets. */
@@ -215,7 +216,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
     if (compression.response) context.responseHeader.set("grpc-encoding", compression.response.name);
     const input = new RequestQueue(stream, {
       readMaxBytes: opt.readMaxBytes,
-      parser: route.serialization.getI(true),
+      parser: requestParser(route),
       firstError: compression.error ?? timeout.error,
       highWaterBytes: options.highWaterBytes,
     });
@@ -325,6 +326,24 @@ function normalizeIterable(
       if (it.throw !== undefined) res.throw = (e) => (it.throw as Step)(e).then(transform);
       if (it.return !== undefined) res.return = (v) => (it.return as Step)(v).then(transform);
       return res;
+    },
+  };
+}
+
+/**
+ * The method's input parser: the reflection-free reader (the message `fromBinary` gives), and
+ * connect's own parser whenever the input does not parse (with its `parse binary: …` error).
+ */
+function requestParser(route: Route): { parse(data: Uint8Array): unknown } {
+  const stock = route.serialization.getI(true);
+  const desc = route.spec.method.input;
+  return {
+    parse(data) {
+      try {
+        return fastFromBinary(desc, data);
+      } catch {
+        return stock.parse(data);
+      }
     },
   };
 }
