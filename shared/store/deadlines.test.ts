@@ -36,6 +36,11 @@ describe("Deadlines", () => {
         model.clear();
       } else {
         expect(table.get(key)).toBe(model.get(key));
+        // isPast is get() compared to now (expired once now > deadline), at, before and after it.
+        const at = model.get(key);
+        for (const now of at === undefined ? [NOW] : [at - 1, at, at + 1, at + 0.5]) {
+          expect(table.isPast(key, now)).toBe(at !== undefined && now > at);
+        }
       }
       expect(table.size).toBe(model.size);
     }

@@ -40,6 +40,18 @@ export class Deadlines {
     return this.far.size === 0 ? undefined : this.far.get(key);
   }
 
+  /**
+   * True when `key` has a deadline and `nowMs` is past it (Redis: expired once now > deadline):
+   * `get(key)` compared to `nowMs`, without boxing the deadline into a heap number to return it.
+   */
+  isPast(key: Bytes, nowMs: number): boolean {
+    const offset = this.near.get(key);
+    if (offset !== undefined) return nowMs > offset + this.base;
+    if (this.far.size === 0) return false;
+    const at = this.far.get(key);
+    return at !== undefined && nowMs > at;
+  }
+
   /** Sets the deadline of `key`. */
   set(key: Bytes, atMs: number): void {
     // Re-base while no offset depends on the base: a long-running process keeps getting Smis.

@@ -165,12 +165,24 @@ export class ExpiryIndex {
   /** Removes and returns up to `max` due keys (deadline < nowMs), earliest deadline first. */
   popDue(nowMs: number, max: number): Bytes[] {
     const out: Bytes[] = [];
+    this.popDueInto(nowMs, max, out);
+    return out;
+  }
+
+  /**
+   * {@link popDue} into `out[0, n)`, returning n; slots of `out` past n are left as they were. The
+   * active sweep reuses one array, so a mass expiry allocates no array per batch (young-generation
+   * garbage that brought scavenges into the drain).
+   */
+  popDueInto(nowMs: number, max: number, out: Bytes[]): number {
+    let n = 0;
     const blocks = this.blocks;
-    while (out.length < max && blocks.length > 0) {
+    while (n < max && blocks.length > 0) {
       const b = blocks[0] as Block;
-      const take = Math.min(firstNotBefore(b, nowMs), max - out.length);
+      const take = Math.min(firstNotBefore(b, nowMs), max - n);
       if (take === 0) break;
-      for (let i = 0; i < take; i++) out.push(b.keys[i] as Bytes);
+      const keys = b.keys;
+      for (let i = 0; i < take; i++) out[n++] = keys[i] as Bytes;
       this.removeRange(0, 0, take);
       this.count -= take;
       if (b.n === 0) {
@@ -178,7 +190,7 @@ export class ExpiryIndex {
         this.invalidate(0);
       } else break; // the rest of the block is not due, or `max` is reached
     }
-    return out;
+    return n;
   }
 
   /** Removes every entry. */

@@ -156,6 +156,45 @@ describe("MapRepository: lazy expiry on every access path", () => {
     expect(s.repo.activeExpire(T0 + 101, 10)).toEqual({ sampled: 1, expired: 1 });
     expect(s.repo.stats()).toMatchObject({ keys: 1, keysWithTtl: 0, expiredKeys: 2 });
   });
+
+  it.each([
+    { name: "batches of 1", sample: 1 },
+    { name: "batches of 16", sample: 16 },
+    { name: "one batch past the reused array's bound", sample: 5000 },
+  ])("activeExpire over many keys, a re-entrant sweep from the expired event ($name)", ({ sample }) => {
+    // The due-key array is reused between calls: an `expired` listener that sweeps again (nested)
+    // must neither lose nor repeat keys, and no call may skip a due key.
+    let nested = 0;
+    let repo: MapRepository | undefined;
+    const expiredKeys: Bytes[] = [];
+    repo = new MapRepository({
+      notify: (_cls, event, key) => {
+        if (event !== "expired") return;
+        expiredKeys.push(key);
+        if (expiredKeys.length % 97 === 1) nested += repo?.activeExpire(T0 + 1000, 40).expired ?? 0;
+      },
+    });
+    const n = 3000;
+    repo.atomic(null, T0, (v) => {
+      for (let i = 0; i < n; i++) {
+        v.put(`k${i}`, "v");
+        v.setExpireAt(`k${i}`, T0 + 10 + (i % 50));
+      }
+      v.put("keep", "v");
+      v.setExpireAt("keep", T0 + 5000);
+    });
+    let sampled = 0;
+    for (;;) {
+      const r = repo.activeExpire(T0 + 1000, sample);
+      sampled += r.sampled;
+      if (r.sampled < sample) break;
+    }
+    expect(nested > 0).toBe(sample < n); // one big batch pops every key before any event
+    expect(new Set(expiredKeys).size).toBe(n);
+    expect(expiredKeys.length).toBe(n);
+    expect(sampled + nested).toBe(n);
+    expect(repo.stats()).toMatchObject({ keys: 1, keysWithTtl: 1, expiredKeys: n });
+  });
 });
 
 describe("MapRepository: WATCH", () => {

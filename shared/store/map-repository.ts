@@ -17,6 +17,9 @@ import type {
 } from "./repository.js";
 import { typeOf, type Value } from "./value.js";
 
+/** Largest due-key array {@link MapRepository.activeExpire} keeps for reuse (the sweep asks for 16). */
+const MAX_REUSED_DUE = 4096;
+
 /** Options of {@link MapRepository}. */
 export interface MapRepositoryOptions {
   /** Entries per internal Map shard (below V8's 2^24 Map limit). @default 16_000_000 */
@@ -59,6 +62,8 @@ export class MapRepository implements Repository, KeyView {
   private readonly data: KeyTable<Value>;
   private readonly expires: Deadlines;
   private readonly index = new ExpiryIndex();
+  /** The array {@link activeExpire} pops due keys into (all slots ""), or null while in use. */
+  private dueKeys: Bytes[] | null = [];
   private readonly cursors: CursorRegistry<Iterator<Bytes>>;
   private readonly watched = new Map<Bytes, WatchSlot>();
   private readonly notify: (cls: EventClass, event: string, key: Bytes) => void;
@@ -341,12 +346,17 @@ export class MapRepository implements Repository, KeyView {
 
   activeExpire(nowMs: number, sample: number): ExpireSliceResult {
     this.now = nowMs;
-    const due = this.index.popDue(nowMs, sample);
+    // One reused array instead of one per batch; taken while in use, so a listener that re-enters
+    // (an `expired` event running a sweep) gets a fresh one.
+    const due = this.dueKeys ?? [];
+    this.dueKeys = null;
+    const n = this.index.popDueInto(nowMs, sample, due);
     let expired = 0;
-    for (const key of due) {
+    for (let i = 0; i < n; i++) {
+      const key = due[i] as Bytes;
+      due[i] = ""; // hold no reference to a reclaimed key
       // The index entry is gone already; the key may have been re-set meanwhile.
-      const at = this.expires.get(key);
-      if (at === undefined || nowMs <= at) continue;
+      if (!this.expires.isPast(key, nowMs)) continue;
       this.data.delete(key);
       this.expires.delete(key);
       this.expiredKeys++;
@@ -354,7 +364,8 @@ export class MapRepository implements Repository, KeyView {
       this.touch(key);
       this.notify("expired", "expired", key);
     }
-    return { sampled: due.length, expired };
+    if (due.length <= MAX_REUSED_DUE) this.dueKeys = due; // a huge one-off sample is not kept
+    return { sampled: n, expired };
   }
 
   /**
