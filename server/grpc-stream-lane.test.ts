@@ -49,8 +49,8 @@ const get = (key: string): Cmd => ({ kind: { case: "get", value: { key } } });
 const incr = (key: string): Cmd => ({ kind: { case: "incrBy", value: { key, delta: 1n } } });
 const raw = (...args: string[]): Cmd => ({ kind: { case: "raw", value: { args: args.map(utf8) } } });
 
-/** One step of a session: write bytes, wait, half-close, or reset the stream. */
-type Step = Buffer | number | "end" | "cancel";
+/** One step of a session: write bytes, wait, half-close, reset the stream, stop or resume reading replies. */
+type Step = Buffer | number | "end" | "cancel" | "pause" | "resume";
 
 interface Answer {
   headers: Record<string, unknown>;
@@ -99,6 +99,8 @@ function session(
         if (typeof step === "number") await new Promise((r) => setTimeout(r, step));
         else if (step === "end") s.end();
         else if (step === "cancel") s.close(http2.constants.NGHTTP2_CANCEL);
+        else if (step === "pause") s.pause();
+        else if (step === "resume") s.resume();
         else s.write(step);
       }
     })();
@@ -131,6 +133,8 @@ const cases: [string, () => Step[], Record<string, string>][] = [
     RW,
   ],
   ["2000 requests in one write", () => [many(2000), "end"], RW],
+  // Past the HTTP/2 windows both ways: the lane's replies block on drain, its requests queue.
+  ["20000 requests while the client reads nothing for 300 ms", () => ["pause", many(20000), 300, "resume", "end"], RW],
   ["2000 requests in 20 writes", () => [...Array.from({ length: 20 }, (_, i) => many(100, i * 100)), "end"], RW],
   [
     "an undecodable message after two good ones",
