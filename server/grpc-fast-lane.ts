@@ -243,7 +243,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     // rest, so flow control never stalls the client until the trailers are out (closing the
     // stream at once can drop the trailers); closeUnfinishedRequest then ends the stream.
     if (!stream.readableEnded) stream.resume();
-    stream.on("error", () => {});
+    stream.on("error", ignore);
     stream.respond(out, { waitForTrailers: true });
     if (body) stream.end(body);
     else stream.end();
@@ -252,6 +252,9 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
   const lane = { record, handle, paths, calls: 0 };
   return lane;
 }
+
+/** Stream errors after the reply is queued are the client's going away: nothing to do (one function, not one per call). */
+const ignore = (): void => {};
 
 /** Where the chain's innermost step finds its call: an own property, so `{...req}` keeps it. */
 const kCall: unique symbol = Symbol("memorabilia.laneCall");
