@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { CommandResultSchema, PipelineResponseSchema } from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
-import { fastToBinary } from "./protobuf-fast-writer.js";
+import { fastToBinary, fastWriterFallbacks } from "./protobuf-fast-writer.js";
 import { installProtobufSetFields } from "./protobuf-set-fields.js";
 import { corpus } from "./protobuf-test-corpus.js";
 
@@ -14,7 +14,9 @@ describe("reflection-free writer", () => {
     expect(messages.length).toBeGreaterThan(700);
     // Against the stock writer, then against the one with the set-fields change installed.
     const stock = messages.map(([schema, m]) => hex(toBinary(schema, m)));
+    const before = fastWriterFallbacks();
     expect(messages.map(([schema, m]) => hex(fastToBinary(schema, m)))).toEqual(stock);
+    expect(fastWriterFallbacks()).toBe(before); // every one written here, none by toBinary
     installProtobufSetFields();
     expect(messages.map(([schema, m]) => hex(toBinary(schema, m)))).toEqual(stock);
     expect(messages.map(([schema, m]) => hex(fastToBinary(schema, m)))).toEqual(stock);
@@ -62,7 +64,9 @@ describe("reflection-free writer", () => {
     };
     const stock = outcome(toBinary);
     expect(stock.startsWith("error: ")).toBe(kind === "error");
+    const before = fastWriterFallbacks();
     expect(outcome(fastToBinary as typeof toBinary)).toBe(stock);
+    if (kind === "error") expect(fastWriterFallbacks()).toBe(before + 1);
   });
 
   it("leaves a message of another type to toBinary (same outcome)", () => {

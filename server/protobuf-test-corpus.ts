@@ -33,7 +33,7 @@ export function corpus(seed: number) {
     const zero = r() < 0.2;
     switch (t) {
       case ScalarType.STRING:
-        return zero ? "" : pick(["a", "key:1", "ünï", "x".repeat(200)]);
+        return zero ? "" : pick(["a", "key:1", "ünï", "x".repeat(200), "lone \ud800 surrogate, 😀"]);
       case ScalarType.BYTES:
         return zero ? new Uint8Array(0) : Uint8Array.from({ length: 1 + Math.floor(r() * 20) }, () => r() * 256);
       case ScalarType.BOOL:
