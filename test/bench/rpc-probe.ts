@@ -7,9 +7,11 @@
  *     [--node-args="--max-semi-space-size=64 ..."] [--entry=build/main.mjs]
  *
  * `--node-args` passes flags to the server's node; `--entry` runs that JavaScript file instead of
- * `server/main.ts` under tsx (e.g. an esbuild bundle, to compare the transform's per-call cost).
+ * `server/main.ts` under tsx (e.g. an esbuild bundle, to compare the transform's per-call cost);
+ * with `--entry`, `--server-log=FILE` keeps the server's output (e.g. of `--trace-gc`).
  */
 import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import * as http2 from "node:http2";
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "node-args": { type: "string" },
     entry: { type: "string" },
+    "server-log": { type: "string" },
   },
 });
 const CALLS = Number(values.calls);
@@ -102,6 +105,12 @@ async function startEntry(entry: string, nodeArgs: readonly string[]): Promise<S
     stdio: ["ignore", "pipe", "pipe"],
   });
   const started = track("memorabilia", child, port, `http://127.0.0.1:${port}`);
+  const log = values["server-log"];
+  if (log !== undefined) {
+    const file = createWriteStream(log);
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
