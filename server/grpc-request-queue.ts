@@ -39,7 +39,7 @@ export interface RequestQueueOptions {
 }
 
 const COMPRESSED = 1;
-const EMPTY = Buffer.alloc(0);
+const EMPTY = new Uint8Array(0);
 
 /** The request messages of one stream (see the module comment). Iterate it once. */
 export class RequestQueue implements AsyncIterableIterator<unknown> {
@@ -55,6 +55,8 @@ export class RequestQueue implements AsyncIterableIterator<unknown> {
   #queuedBytes = 0;
   /** Bytes received and not yet consumed as an envelope header or body. */
   #parts: Buffer[] = [];
+  /** Where the unread bytes of `#parts[0]` start. */
+  #partOffset = 0;
   #partBytes = 0;
   /** The body length of the envelope whose header was read, or -1 between envelopes. */
   #bodyLength = -1;
@@ -150,7 +152,10 @@ export class RequestQueue implements AsyncIterableIterator<unknown> {
       if (this.#bodyLength < 0) {
         if (this.#partBytes < 5) break;
         const head = this.#consume(5);
-        const length = head.readUInt32BE(1);
+        const length =
+          ((head[1] as number) * 0x1000000 +
+            (((head[2] as number) << 16) | ((head[3] as number) << 8) | (head[4] as number))) >>>
+          0;
         if (length > this.#readMaxBytes) {
           // connect's decoder throws out of `decode(chunk)`, losing the envelopes completed from
           // that same chunk: so are they here (their requests are never run nor answered).
@@ -188,32 +193,38 @@ export class RequestQueue implements AsyncIterableIterator<unknown> {
     this.#envelopes.length = keep;
   }
 
-  /** The next `n` bytes of the received data (a view when they lie in one chunk). */
-  #consume(n: number): Buffer {
+  /**
+   * The next `n` bytes of the received data, as a plain Uint8Array (as connect's decoder gives
+   * them; a view when they lie in one chunk, so protobuf-es's reader slices plain arrays too).
+   */
+  #consume(n: number): Uint8Array {
     if (n === 0) return EMPTY;
-    const first = this.#parts[0] as Buffer;
     this.#partBytes -= n;
-    if (first.length >= n) {
-      if (first.length === n) this.#parts.shift();
-      else this.#parts[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const first = this.#parts[0] as Buffer;
+    const off = this.#partOffset;
+    if (first.length - off >= n) {
+      this.#advance(first, off + n);
+      return new Uint8Array(first.buffer, first.byteOffset + off, n);
     }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
       const part = this.#parts[0] as Buffer;
-      const want = n - off;
-      if (part.length > want) {
-        part.copy(out, off, 0, want);
-        this.#parts[0] = part.subarray(want);
-        off = n;
-      } else {
-        part.copy(out, off);
-        off += part.length;
-        this.#parts.shift();
-      }
+      const at = this.#partOffset;
+      const take = Math.min(n - filled, part.length - at);
+      out.set(part.subarray(at, at + take), filled);
+      filled += take;
+      this.#advance(part, at + take);
     }
     return out;
+  }
+
+  /** Moves past the first chunk's bytes up to `offset` (dropping the chunk once it is all read). */
+  #advance(first: Buffer, offset: number): void {
+    if (offset === first.length) {
+      this.#parts.shift();
+      this.#partOffset = 0;
+    } else this.#partOffset = offset;
   }
 
   #end(): void {
@@ -249,6 +260,7 @@ export class RequestQueue implements AsyncIterableIterator<unknown> {
     if (this.#closed) return;
     this.#closed = true;
     this.#parts = [];
+    this.#partOffset = 0;
     this.#partBytes = 0;
     if (this.#paused) {
       this.#paused = false;

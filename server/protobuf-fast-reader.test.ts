@@ -1,6 +1,10 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { CommandSchema, PipelineRequestSchema } from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import {
+  CommandSchema,
+  PipelineRequestSchema,
+  PipelineResponseSchema,
+} from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { fastFromBinary, isPlanned } from "./protobuf-fast-reader.js";
 import { corpus } from "./protobuf-test-corpus.js";
 
@@ -64,6 +68,23 @@ describe("reflection-free reader", () => {
     expect(outcome(() => fastFromBinary(PipelineRequestSchema, bytes))).toStrictEqual(
       outcome(() => fromBinary(PipelineRequestSchema, bytes)),
     );
+  });
+
+  it("makes the zero message of every type reachable from Pipeline requests and replies as create() does", () => {
+    const seen = new Set<DescMessage>();
+    const visit = (d: DescMessage): void => {
+      if (seen.has(d)) return;
+      seen.add(d);
+      for (const f of d.fields) if (f.message !== undefined) visit(f.message);
+    };
+    visit(PipelineRequestSchema);
+    visit(PipelineResponseSchema);
+    expect(seen.size).toBeGreaterThan(100);
+    for (const d of seen) {
+      const empty = new Uint8Array(0);
+      expect(fastFromBinary(d, empty)).toStrictEqual(fromBinary(d, empty));
+      expect(fastFromBinary(d, empty)).toStrictEqual(create(d));
+    }
   });
 
   it("plans the Pipeline request types (the fast path is taken)", () => {

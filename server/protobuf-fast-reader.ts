@@ -36,7 +36,7 @@ const plans = new WeakMap<DescMessage, Plan | null>();
 function scalarReader(t: ScalarType, utf8Validation: boolean): (r: BinaryReader) => unknown {
   switch (t) {
     case ScalarType.STRING:
-      return (r) => r.string(utf8Validation);
+      return (r) => readString(r, utf8Validation);
     case ScalarType.BOOL:
       return (r) => r.bool();
     case ScalarType.DOUBLE:
@@ -68,6 +68,46 @@ function scalarReader(t: ScalarType, utf8Validation: boolean): (r: BinaryReader)
   }
 }
 
+/** The reader's input (a protected field in the typings, public at run time). */
+const bufOf = (r: BinaryReader) => (r as unknown as { buf: Uint8Array }).buf;
+
+/**
+ * `reader.string()`: short ASCII strings (keys, mostly) are built directly, which gives what the
+ * TextDecoder gives for them; anything else (longer, non-ASCII, past the end) goes to the reader.
+ */
+function readString(r: BinaryReader, utf8Validation: boolean): string {
+  const start = r.pos;
+  const len = r.uint32();
+  const at = r.pos;
+  const end = at + len;
+  if (len <= 32 && end <= r.len) {
+    const b = bufOf(r);
+    let s = "";
+    let i = at;
+    for (; i < end; i++) {
+      const c = b[i] as number;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) {
+      r.pos = end;
+      return s;
+    }
+  }
+  r.pos = start;
+  return r.string(utf8Validation);
+}
+
+/** `reader.tag()` without its result array; an illegal tag is left to `fromBinary` (its error). */
+function readTag(r: BinaryReader): number {
+  const start = r.pos;
+  const tag = r.uint32();
+  const bytesRead = r.pos - start;
+  if (bytesRead > 5 || (bytesRead === 5 && (bufOf(r)[r.pos - 1] as number) > 0x0f)) throw BAIL;
+  if (tag >>> 3 <= 0 || (tag & 7) > 5) throw BAIL;
+  return tag;
+}
+
 /** Stores a value as `unsafeSet` does. */
 function setterOf(f: DescField): (m: Msg, v: unknown) => void {
   const name = f.localName;
@@ -83,6 +123,75 @@ function setterOf(f: DescField): (m: Msg, v: unknown) => void {
 }
 
 const unsupportedMessage = (d: DescMessage) => d.typeName.startsWith("google.protobuf.");
+
+/** `Edition.EDITION_PROTO3` and `FieldPresence.IMPLICIT`. */
+const EDITION_PROTO3 = 999;
+const IMPLICIT = 2;
+const zeros = new WeakMap<DescMessage, () => Msg>();
+
+/**
+ * What `create(desc)` returns for a proto3 message (createZeroMessage: `$typeName`, then each
+ * oneof and implicit-presence field's zero value, in member order), without walking the
+ * descriptor per message. Other messages (prototype-chain defaults) get `create` itself.
+ */
+function zeroOf(desc: DescMessage): () => Msg {
+  let zero = zeros.get(desc);
+  if (zero === undefined) {
+    zero = () => create(desc) as Msg;
+    const entries: [string, () => unknown][] = [];
+    let plain = desc.file.edition === EDITION_PROTO3;
+    for (const member of desc.members) {
+      if (!plain) break;
+      if (member.kind === "oneof") entries.push([member.localName, () => ({ case: undefined })]);
+      else if (member.presence === IMPLICIT) {
+        if (member.fieldKind === "list") entries.push([member.localName, () => []]);
+        else if (member.fieldKind === "map") entries.push([member.localName, () => ({})]);
+        else if (member.fieldKind === "message" || member.getDefaultValue() !== undefined) plain = false;
+        else if (member.fieldKind === "enum") {
+          const v = member.enum.values[0]?.number;
+          entries.push([member.localName, () => v]);
+        } else {
+          const t = member.scalar;
+          const long = member.longAsString;
+          entries.push([member.localName, () => scalarZeroValue(t, long)]);
+        }
+      }
+    }
+    if (plain) {
+      const typeName = desc.typeName;
+      zero = () => {
+        const m: Msg = { $typeName: typeName };
+        for (const [k, z] of entries) m[k] = z();
+        return m;
+      };
+    }
+    zeros.set(desc, zero);
+  }
+  return zero;
+}
+
+/** protobuf-es's `scalarZeroValue` (a new empty Uint8Array each time, as there). */
+function scalarZeroValue(t: ScalarType, longAsString: boolean): unknown {
+  switch (t) {
+    case ScalarType.STRING:
+      return "";
+    case ScalarType.BOOL:
+      return false;
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      return 0.0;
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.FIXED64:
+    case ScalarType.SINT64:
+      return longAsString ? "0" : 0n;
+    case ScalarType.BYTES:
+      return new Uint8Array(0);
+    default:
+      return 0;
+  }
+}
 
 function readerOf(f: DescField): ReadField | null {
   const set = setterOf(f);
@@ -110,7 +219,7 @@ function readerOf(f: DescField): ReadField | null {
               return o.case === name ? (o.value as Msg) : undefined;
             };
       return (m, r, _wt, depth) => {
-        const target = existing(m) ?? (create(desc) as Msg);
+        const target = existing(m) ?? zeroOf(desc)();
         readMessage(planOf(desc), target, r, r.uint32(), depth + 1);
         set(m, target);
       };
@@ -121,7 +230,7 @@ function readerOf(f: DescField): ReadField | null {
         if (f.delimitedEncoding || unsupportedMessage(f.message)) return null;
         const desc = f.message;
         return (m, r, _wt, depth) => {
-          const item = create(desc) as Msg;
+          const item = zeroOf(desc)();
           readMessage(planOf(desc), item, r, r.uint32(), depth + 1);
           (m[name] as unknown[]).push(item);
         };
@@ -173,10 +282,10 @@ function readMessage(plan: Plan, m: Msg, r: BinaryReader, length: number, depth:
   const end = r.pos + length;
   const byNumber = plan.byNumber;
   while (r.pos < end) {
-    const [no, wt] = r.tag();
-    const read = byNumber.get(no);
+    const tag = readTag(r);
+    const read = byNumber.get(tag >>> 3);
     if (read === undefined) throw BAIL; // an unknown field: kept by fromBinary
-    read(m, r, wt, depth);
+    read(m, r, tag & 7, depth);
   }
 }
 
@@ -193,7 +302,7 @@ export function isPlanned(desc: DescMessage): boolean {
 /** `fromBinary(desc, bytes)`: the same message (or the same error), read without reflection where it can be. */
 export function fastFromBinary(desc: DescMessage, bytes: Uint8Array): unknown {
   try {
-    const m = create(desc) as Msg;
+    const m = zeroOf(desc)();
     readMessage(planOf(desc), m, new BinaryReader(bytes), bytes.byteLength, 1);
     return m;
   } catch {
