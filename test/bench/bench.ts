@@ -6,7 +6,7 @@ import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
 import { findBinary, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
-import { redisBytesPerKey, redisMassExpiry } from "./redis-side.js";
+import { type RedisExpiry, redisBytesPerKey, redisMassExpiry } from "./redis-side.js";
 import { renderReport } from "./report.js";
 import { type Sample, summarize } from "./stats.js";
 
@@ -33,10 +33,13 @@ export interface BenchResult {
   readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   readonly samples: Sample[];
   memory?: { keys: number; core: number; coreTtl: number; mapEntry: number; redis?: number; redisTtl?: number };
+  /** Mass expiry, one entry per round and target (rounds interleaved, the first target rotating). */
   expiry?: {
     keys: number;
-    memorabilia?: MemorabiliaExpiry;
-    redis?: { drainMs: number; left: number; probeMaxMs: number; probeMedianMs: number };
+    memorabilia: MemorabiliaExpiry[];
+    /** The same server with a full GC after loading (the drain without the load's garbage). */
+    memorabiliaSettled: MemorabiliaExpiry[];
+    redis: RedisExpiry[];
   };
   keyspace?: Record<string, unknown>;
   readonly notes: string[];
@@ -149,16 +152,31 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
 
     if (parts.has("expiry")) {
       const keys = quick ? 20_000 : 1_000_000;
-      result.expiry = { keys };
-      progress(`mass expiry: ${keys} keys due at once, Memorabilia`);
-      try {
-        result.expiry.memorabilia = await memorabiliaMassExpiry(keys, quick ? 10 : 60);
-      } catch (e) {
-        notes.push(`mass expiry on Memorabilia failed: ${String(e).split("\n")[0]}`);
-      }
+      const rounds = quick ? 1 : 3;
+      const bound = quick ? 10 : 60;
+      const expiry: NonNullable<BenchResult["expiry"]> = { keys, memorabilia: [], memorabiliaSettled: [], redis: [] };
+      result.expiry = expiry;
+      const targets: [string, () => Promise<void>][] = [
+        ["Memorabilia", async () => void expiry.memorabilia.push(await memorabiliaMassExpiry(keys, bound))],
+        [
+          "Memorabilia (heap settled)",
+          async () => void expiry.memorabiliaSettled.push(await memorabiliaMassExpiry(keys, bound, { gcSettle: true })),
+        ],
+      ];
       if (redis) {
-        progress(`mass expiry: ${keys} keys due at once, Redis`);
-        result.expiry.redis = await redisMassExpiry(redis.port, keys, quick ? 10 : 60);
+        const port = redis.port;
+        targets.push(["Redis", async () => void expiry.redis.push(await redisMassExpiry(port, keys, bound))]);
+      }
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < targets.length; i++) {
+          const [name, run] = targets[(i + round) % targets.length] as [string, () => Promise<void>];
+          progress(`mass expiry: ${keys} keys due at once, ${name} (round ${round + 1}/${rounds})`);
+          try {
+            await run();
+          } catch (e) {
+            notes.push(`mass expiry on ${name} failed: ${String(e).split("\n")[0]}`);
+          }
+        }
       }
     }
   } finally {

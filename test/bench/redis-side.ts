@@ -58,15 +58,19 @@ export class Probe {
   }
 }
 
+/** What the mass-expiry workload measured on Redis. */
+export interface RedisExpiry {
+  readonly drainMs: number;
+  readonly left: number;
+  readonly probeMaxMs: number;
+  readonly probeMedianMs: number;
+}
+
 /**
  * Redis under mass expiry: `count` keys due at one instant; drain time (DBSIZE below 1 %, counted
  * from the deadline) and the longest PING round trip seen meanwhile.
  */
-export async function redisMassExpiry(
-  port: number,
-  count: number,
-  maxSeconds: number,
-): Promise<{ drainMs: number; left: number; probeMaxMs: number; probeMedianMs: number }> {
+export async function redisMassExpiry(port: number, count: number, maxSeconds: number): Promise<RedisExpiry> {
   const redis = new Redis({ host: "127.0.0.1", port });
   const probeConn = new Redis({ host: "127.0.0.1", port });
   try {
