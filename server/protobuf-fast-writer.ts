@@ -49,9 +49,12 @@ interface ScalarCodec {
 
 // Side tables of the sizing pass, read back in the same order by the writing pass (one message
 // is written at a time: nothing here is re-entered).
+// Counters instead of truncating the arrays: setting an array's length costs more than a message.
 const nestedSizes: number[] = [];
+let nestedCount = 0;
 let nestedRead = 0;
-const strings: Uint8Array[] = [];
+const strings: (Uint8Array | undefined)[] = [];
+let stringsCount = 0;
 let stringsRead = 0;
 const utf8 = new TextEncoder();
 
@@ -173,7 +176,7 @@ const codecs: Record<ScalarType, ScalarCodec> = {
     size(v) {
       if (typeof v !== "string") throw BAIL;
       const bytes = utf8.encode(v);
-      strings.push(bytes);
+      strings[stringsCount++] = bytes;
       return varint32Size(bytes.byteLength) + bytes.byteLength;
     },
     write(o) {
@@ -366,8 +369,8 @@ const tagSize = (no: number, wt: WireType) => varint32Size(((no << 3) | wt) >>> 
 /** A nested message's body size (kept for the writing pass). */
 function sizeNested(desc: DescMessage, value: unknown): number {
   if (typeof value !== "object" || value === null) throw BAIL;
-  const at = nestedSizes.length;
-  nestedSizes.push(0);
+  const at = nestedCount++;
+  nestedSizes[at] = 0;
   const n = sizeFields(planOf(desc), value as Msg);
   nestedSizes[at] = n;
   return varint32Size(n) + n;
@@ -447,7 +450,7 @@ function stepOf(f: DescField): FieldStep | null {
           size(m) {
             let n = 0;
             for (const item of get(m) as unknown[]) n += c.size(item);
-            nestedSizes.push(n);
+            nestedSizes[nestedCount++] = n;
             return ts + varint32Size(n) + n;
           },
           write(o, m) {
@@ -554,8 +557,8 @@ export function fastWriterFallbacks(): number {
  */
 export function fastToBinary(desc: DescMessage, message: object): Uint8Array {
   if ((message as { $typeName?: string }).$typeName !== desc.typeName) return toBinary(desc, message as never);
-  nestedSizes.length = 0;
-  strings.length = 0;
+  nestedCount = 0;
+  stringsCount = 0;
   nestedRead = 0;
   stringsRead = 0;
   try {
@@ -570,7 +573,8 @@ export function fastToBinary(desc: DescMessage, message: object): Uint8Array {
     fallbacks++;
     return toBinary(desc, message as never);
   } finally {
-    nestedSizes.length = 0;
-    strings.length = 0;
+    // The encoded strings are not kept past the message.
+    for (let i = 0; i < stringsCount; i++) strings[i] = undefined;
+    stringsCount = 0;
   }
 }
