@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import { basename } from "node:path";
 import { createInterface } from "node:readline";
+import { bundleEntry } from "./bundle.js";
 
-/** Runs a bench child script under tsx with extra node flags; resolves with its last JSON line. */
+/** Runs a bench child script (bundled, see bundle.ts) with extra node flags; resolves with its last JSON line. */
 export function runChild(
   script: string,
   args: readonly string[],
@@ -9,7 +11,8 @@ export function runChild(
   timeoutMs: number,
   onStderrLine?: (line: string) => void,
 ): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", script, ...args], {
+  const bundle = bundleEntry(script, `bench-${basename(script, ".ts")}`);
+  const child = spawn(process.execPath, [...nodeFlags, bundle, ...args], {
     cwd: process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -10,7 +10,7 @@
  * each slice): less hostage to host preemption than the event-loop delay, but it includes any GC
  * pause that falls inside a slice.
  *
- *   node [--expose-gc] --import tsx test/bench/expiry-child.ts <port> <keys> <maxSeconds> [--gc-settle]
+ *   node [--expose-gc] dist/bench-expiry-child.mjs <port> <keys> <maxSeconds> [--gc-settle]
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startServer } from "../../server/app.js";

@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { bundleEntry } from "./bundle.js";
 import { freePort, track } from "./processes.js";
 import { Probe } from "./redis-side.js";
 
@@ -49,9 +50,7 @@ export async function memorabiliaMassExpiry(
     process.execPath,
     [
       ...(settle ? ["--expose-gc"] : []),
-      "--import",
-      "tsx",
-      "test/bench/expiry-child.ts",
+      bundleEntry("test/bench/expiry-child.ts", "bench-expiry-child"),
       String(port),
       String(count),
       String(maxSeconds),

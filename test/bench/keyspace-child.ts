@@ -2,7 +2,7 @@
  * Child process of the keyspace-size workload: loads N small keys into one store (past V8's 2^24
  * Map limit when N is 20M) within a time bound, and prints one JSON line with what it reached.
  *
- *   node --max-old-space-size=16384 --import tsx test/bench/keyspace-child.ts <keys> <maxSeconds>
+ *   node --max-old-space-size=16384 dist/bench-keyspace-child.mjs <keys> <maxSeconds>
  */
 import { createStore } from "../../shared/index.js";
 

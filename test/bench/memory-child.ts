@@ -2,7 +2,7 @@
  * Child process of the memory workload (run with --expose-gc): loads N small keys into one
  * target and prints the heap growth per key as one JSON line.
  *
- *   node --expose-gc --import tsx test/bench/memory-child.ts <core|core-ttl|map|map-ttl> <keys>
+ *   node --expose-gc dist/bench-memory-child.mjs <core|core-ttl|map|map-ttl> <keys>
  */
 import { createStore } from "../../shared/index.js";
 

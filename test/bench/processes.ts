@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { serverBundle } from "./bundle.js";
 
 /** A server process the bench started (and must stop). */
 export interface Started {
@@ -204,7 +205,7 @@ export async function startEtcd(binary: string): Promise<Started> {
   return started;
 }
 
-/** Starts the Memorabilia server (`server/main.ts` under tsx) on a free loopback port. */
+/** Starts the Memorabilia server (`dist/server.mjs`, bundled from `server/main.ts` as `npm start` runs it) on a free loopback port. */
 export async function startMemorabilia(
   extraArgs: readonly string[] = [],
   nodeArgs: readonly string[] = [],
@@ -212,7 +213,7 @@ export async function startMemorabilia(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, "--import", "tsx", "server/main.ts", "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
+    [...nodeArgs, serverBundle(), "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
     { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const ready = waitForLine(child, /Server listening at (\S+?)"/, "memorabilia server");

@@ -15,16 +15,18 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `server/main.ts` on loopback with port 0 (or the given args) and resolves once it
+ * Starts `server/main.ts` (under tsx), or the JavaScript file `entry` (e.g. `dist/server.mjs`, the
+ * bundle `npm start` runs), on loopback with port 0 (or the given args) and resolves once it
  * listens. The caller must `stop()` it (tests do it in afterAll/afterEach).
  */
 export async function startServerProcess(
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  entry?: string,
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "server/main.ts", "--host", "127.0.0.1", "--port", "0", ...args],
+    [...(entry ? [entry] : ["--import", "tsx", "server/main.ts"]), "--host", "127.0.0.1", "--port", "0", ...args],
     {
       cwd: process.cwd(),
       env: { ...process.env, ...env },
