@@ -420,7 +420,7 @@ export function installFastLane(
  * until its deadline. As gRPC servers do, send RST_STREAM NO_ERROR (RFC 9113 §8.1 allows it
  * after a complete response), but only once the trailers are out, so they still arrive first.
  */
-function closeUnfinishedRequest(stream: http2.ServerHttp2Stream, waitedMs = 0): void {
+export function closeUnfinishedRequest(stream: http2.ServerHttp2Stream, waitedMs = 0): void {
   // The client already sent END_STREAM (the body is merely unread): the stream closes by itself.
   if (stream.destroyed || stream.closed || stream.state.remoteClose) return;
   // nghttp2 drops frames queued on a stream once RST_STREAM is submitted, so the RST must wait

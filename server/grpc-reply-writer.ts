@@ -4,7 +4,8 @@
  * with the trailers), then the trailers, written the way connect-node's compat response does
  * (HEADERS, DATA, trailing HEADERS).
  */
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
+import { closeUnfinishedRequest } from "./grpc-fast-lane.js";
 import type { LaneContext } from "./grpc-lane-context.js";
 
 /** Replies buffered past this many bytes are written at once instead of at the end of the turn. */
@@ -119,20 +120,4 @@ export class ReplyWriter {
     this.#drainWaiter = null;
     w();
   }
-}
-
-/**
- * Ends a stream whose response is complete (trailers just sent) while the client has not ended
- * its request, as grpc-fast-lane.ts does for unary calls and for the compat path (there it is
- * not exported): RST_STREAM NO_ERROR once the trailers have actually gone out.
- */
-function closeUnfinishedRequest(stream: http2.ServerHttp2Stream, waitedMs = 0): void {
-  if (stream.destroyed || stream.closed || stream.state.remoteClose) return;
-  // nghttp2 drops frames queued on a stream once RST_STREAM is submitted: wait for localClose.
-  if (stream.state.localClose) {
-    stream.close(http2.constants.NGHTTP2_NO_ERROR);
-    return;
-  }
-  if (waitedMs === 0) setImmediate(() => closeUnfinishedRequest(stream, 1));
-  else setTimeout(() => closeUnfinishedRequest(stream, Math.min(waitedMs * 2, 100)), waitedMs).unref();
 }
