@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createManualClock } from "./clock.js";
 import { StoreError } from "./errors.js";
-import { Sweeper, type SweepOptions } from "./expire.js";
+import { Sweeper, type SweepOptions, type WakeTimer } from "./expire.js";
 import type { Repository } from "./repository.js";
 import { createTestStore, type TestStore } from "./testing.js";
 
@@ -209,6 +209,7 @@ describe("Sweeper: a cycle", () => {
     { field: "sliceMs", value: -1 },
     { field: "checkEvery", value: Number.NaN },
     { field: "cycleMs", value: Number.POSITIVE_INFINITY },
+    { field: "wakeMinMs", value: 0 },
   ])("rejects $field = $value", ({ field, value }) => {
     const t = createTestStore();
     expect(() => new Sweeper(t.store.repository, t.clock, { [field]: value })).toThrow(TypeError);
@@ -300,5 +301,230 @@ describe("Sweeper: schedule", () => {
     const r = await t.store.sweep();
     expect(r).toMatchObject({ expired: 20, complete: true });
     expect(t.store.stats().sweep).toMatchObject({ runs: 1, expiredKeys: 20, running: false });
+  });
+});
+
+/** A {@link WakeTimer} driven by hand: records pending calls, fires them only when told. */
+function manualWake(): {
+  timer: WakeTimer;
+  pending: Map<number, { fn: () => void; delayMs: number }>;
+  sets: number;
+  fire(): void;
+} {
+  const pending = new Map<number, { fn: () => void; delayMs: number }>();
+  let id = 0;
+  const w = {
+    pending,
+    sets: 0,
+    timer: {
+      set(fn: () => void, delayMs: number): unknown {
+        w.sets++;
+        pending.set(++id, { fn, delayMs });
+        return id;
+      },
+      clear(handle: unknown): void {
+        pending.delete(handle as number);
+      },
+    },
+    fire(): void {
+      const [entry] = pending;
+      if (entry === undefined) throw new Error("no wake-up pending");
+      pending.delete(entry[0]);
+      entry[1].fn();
+    },
+  };
+  return w;
+}
+
+/** The delays of the pending wake-ups. */
+function delays(w: ReturnType<typeof manualWake>): number[] {
+  return [...w.pending.values()].map((p) => p.delayMs);
+}
+
+/** Lets microtask chains (cycles with microtask yields) run to their end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await microtask();
+}
+
+/** The sweep's tick never comes during a test (once a year), so only wake-ups start cycles. */
+const YEARLY = "0 0 0 1 1 *";
+
+describe("Sweeper: deadline wake-up", () => {
+  function wakeStore(sweep: Omit<SweepOptions, "yieldToLoop" | "wakeTimer"> = {}, timed?: number) {
+    const w = manualWake();
+    const { t, s } = storeWith({ pattern: YEARLY, wakeTimer: w.timer, ...sweep }, timed);
+    return { t, s, w };
+  }
+
+  it("reclaims a key due between ticks at its deadline, with its expired event then", async () => {
+    const { t, s, w } = wakeStore();
+    const now = t.clock.now();
+    putExpiring(t, "w1", 3, now + 250);
+    t.events.length = 0;
+    s.start();
+    try {
+      expect(delays(w)).toEqual([251]); // the first ms at which now > deadline
+      t.clock.advance(251);
+      expect(t.events).toEqual([]);
+      w.fire();
+      await settle();
+      expect(t.events.filter((e) => e.event === "expired").map((e) => e.key)).toEqual(["w1:0", "w1:1", "w1:2"]);
+      expect(s.stats()).toMatchObject({ runs: 1, expiredKeys: 3, lastRunAtMs: now + 251 });
+      expect(w.pending.size).toBe(0); // nothing left with a TTL: no wake-up
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("keeps one timer: cycle ends and start() re-arm rather than stack", async () => {
+    const { t, s, w } = wakeStore();
+    putExpiring(t, "w2", 5, t.clock.now() + 400);
+    s.start();
+    s.start();
+    try {
+      for (let i = 0; i < 3; i++) await s.sweep(); // nothing due yet; each end looks again
+      expect(w.pending.size).toBe(1);
+      expect(w.sets).toBe(1); // same instant: the armed timer stays
+      t.clock.advance(100);
+      await s.sweep();
+      expect(delays(w)).toEqual([401]); // still the first timer, set 100 ms ago for the same instant
+      expect(w.sets).toBe(1);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("re-arms for a new earlier deadline seen at a cycle end", async () => {
+    const { t, s, w } = wakeStore();
+    const now = t.clock.now();
+    putExpiring(t, "late", 1, now + 500);
+    s.start();
+    try {
+      expect(delays(w)).toEqual([501]);
+      putExpiring(t, "early", 1, now + 100);
+      await s.sweep();
+      expect(delays(w)).toEqual([101]);
+      t.clock.advance(101);
+      w.fire();
+      await settle();
+      expect(s.stats().expiredKeys).toBe(1);
+      expect(delays(w)).toEqual([400]); // then on to the later one
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("wakes no sooner than wakeMinMs after a cycle when keys are already due", async () => {
+    const { t, s, w } = wakeStore({ wakeMinMs: 25 });
+    putExpiring(t, "w3", 2, t.clock.now() + 1);
+    t.clock.advance(5);
+    s.start();
+    try {
+      expect(delays(w)).toEqual([25]);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("waits on without a cycle when the timer fires before the store clock reaches the deadline", async () => {
+    const { t, s, w } = wakeStore();
+    putExpiring(t, "w4", 1, t.clock.now() + 50);
+    s.start();
+    try {
+      t.clock.advance(49);
+      w.fire();
+      expect(delays(w)).toEqual([2]);
+      expect(s.stats().runs).toBe(0);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("arms nothing when the next tick comes before the deadline", () => {
+    const { t, s, w } = wakeStore({ pattern: "* * * * * *" });
+    putExpiring(t, "w5", 1, t.clock.now() + 5000);
+    s.start();
+    try {
+      expect(w.pending.size).toBe(0);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("stop() clears the timer, and a wake-up that fires after stop() runs nothing", async () => {
+    const { t, s, w } = wakeStore();
+    putExpiring(t, "w6", 1, t.clock.now() + 10);
+    s.start();
+    const [fn] = [...w.pending.values()].map((p) => p.fn);
+    s.stop();
+    expect(w.pending.size).toBe(0);
+    t.clock.advance(20);
+    fn?.();
+    await settle();
+    expect(s.stats().runs).toBe(0);
+    expect(w.pending.size).toBe(0);
+  });
+
+  it("keeps the plain tick on a repository without nextDeadline", async () => {
+    const t = createTestStore();
+    const inner = t.store.repository;
+    const remote = {
+      synchronous: true,
+      activeExpire: (nowMs: number, sample: number) =>
+        (inner.activeExpire as NonNullable<Repository["activeExpire"]>).call(inner, nowMs, sample),
+    } as unknown as Repository;
+    const w = manualWake();
+    const s = new Sweeper(remote, t.clock, { pattern: YEARLY, wakeTimer: w.timer, yieldToLoop: microtask });
+    putExpiring(t, "w7", 4, t.clock.now() + 10);
+    s.start();
+    try {
+      expect(w.pending.size).toBe(0);
+      t.clock.advance(11);
+      expect((await s.sweep()).expired).toBe(4);
+      expect(w.pending.size).toBe(0);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("continues a cycle cut at cycleMs after one yield, not at the next tick", async () => {
+    // 1/16 ms per key, 1 ms slices, 5 ms cycles: 80 keys per cycle.
+    const { t, s, w } = wakeStore({ sliceMs: 1, cycleMs: 5 }, 1 / 16);
+    const now = t.clock.now();
+    putExpiring(t, "w8", 1000, now + 20);
+    s.start();
+    try {
+      t.clock.advance(21);
+      w.fire();
+      for (let i = 0; i < 100 && s.stats().expiredKeys < 1000; i++) await settle();
+      expect(s.stats().expiredKeys).toBe(1000);
+      expect(s.stats().runs).toBe(Math.ceil(1000 / 80));
+      expect(w.sets).toBe(1); // continued without timers
+      expect(w.pending.size).toBe(0);
+    } finally {
+      s.stop();
+    }
+  });
+
+  it("does not continue after stop()", async () => {
+    const { t, s, w } = wakeStore({ sliceMs: 1, cycleMs: 5 }, 1 / 16);
+    putExpiring(t, "w9", 1000, t.clock.now() + 20);
+    s.start();
+    t.clock.advance(21);
+    w.fire();
+    s.stop();
+    await settle();
+    await settle();
+    expect(s.stats().expiredKeys).toBeLessThanOrEqual(80);
+    expect(w.pending.size).toBe(0);
+  });
+
+  it("does not continue a cycle that an unscheduled sweep() ran", async () => {
+    const { t, s } = storeWith({ sliceMs: 1, cycleMs: 5 }, 1 / 16);
+    putExpiring(t, "w10", 1000, t.clock.now() + 1);
+    t.clock.advance(2);
+    expect((await s.sweep()).complete).toBe(false);
+    await settle();
+    expect(s.stats()).toMatchObject({ runs: 1, expiredKeys: 80 });
   });
 });

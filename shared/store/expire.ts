@@ -3,6 +3,14 @@ import type { Clock } from "./clock.js";
 import { StoreError } from "./errors.js";
 import type { Repository } from "./repository.js";
 
+/** A one-shot timer (the sweep's deadline wake-up); tests inject one driven by hand. */
+export interface WakeTimer {
+  /** Calls `fn` once after `delayMs`; returns a handle for {@link clear}. */
+  set(fn: () => void, delayMs: number): unknown;
+  /** Cancels a pending call (a handle already fired or cleared is ignored). */
+  clear(handle: unknown): void;
+}
+
 /** Options of the active expiry sweep. Every field has a default; tests inject `timer` and `yieldToLoop`. */
 export interface SweepOptions {
   /** Croner pattern (seconds field first) that starts a sweep cycle. @default "* * * * * *" (every second) */
@@ -21,6 +29,13 @@ export interface SweepOptions {
   readonly yieldToLoop?: () => Promise<void>;
   /** Lets the process exit while the schedule is pending (Node, Deno). @default true */
   readonly unref?: boolean;
+  /** One-shot timer of the deadline wake-up. @default setTimeout/clearTimeout (unref'd per `unref`) */
+  readonly wakeTimer?: WakeTimer;
+  /**
+   * Least gap (ms) between a cycle's end and a deadline wake-up, so a stream of distinct deadlines
+   * wakes the sweep at most every `wakeMinMs` (Redis's hz 10 cycle: every 100 ms). @default 10
+   */
+  readonly wakeMinMs?: number;
   /** Receives an error thrown by a scheduled cycle (the schedule keeps going). @default ignore */
   readonly onError?: (error: unknown) => void;
 }
@@ -77,6 +92,18 @@ const DEFAULT_PATTERN = "* * * * * *";
 
 const defaultYield = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** setTimeout/clearTimeout; `unref` lets the process exit while a wake-up is pending (Node, Deno). */
+function defaultWakeTimer(unref: boolean): WakeTimer {
+  return {
+    set(fn, delayMs) {
+      const handle = setTimeout(fn, delayMs);
+      if (unref) (handle as { unref?: () => void } | null)?.unref?.();
+      return handle;
+    },
+    clear: (handle) => clearTimeout(handle),
+  };
+}
+
 function positive(name: string, value: number | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;
   if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
@@ -115,6 +142,16 @@ export function validateSweepPattern(pattern: string): void {
  * It repeats while keys are still due — the Map engine's deadline index says exactly which, so
  * there is no sampling of live keys and no "repeat while >10% stale" guess — until `cycleMs`.
  *
+ * While scheduled, two things start cycles between ticks, so that a deadline is not left waiting
+ * up to a second for the next one (Redis's hz 10 cycle starts within ~100 ms):
+ * - a deadline wake-up: after every cycle (and at {@link start}), when the repository's earliest
+ *   deadline (`nextDeadline`) falls before the next tick, ONE one-shot timer is armed for the
+ *   instant it becomes due (no sooner than `wakeMinMs` after that cycle); it is re-armed, never
+ *   stacked, and cleared by {@link stop}. A repository without `nextDeadline` keeps the plain tick.
+ * - a continuation: a cycle cut at `cycleMs` with keys still due is followed by the next one after
+ *   one yield, as Redis repeats while many keys are stale; slices keep their budgets.
+ * Cycles never overlap: every start goes through {@link sweep}, which shares the one in progress.
+ *
  * No timer exists until {@link start}; {@link sweep} runs a cycle on demand for runtimes with their
  * own scheduler (Cron Triggers, Durable Object alarms). Repositories without `activeExpire`
  * (backends that expire keys themselves) make a cycle a no-op.
@@ -128,9 +165,15 @@ export class Sweeper {
   private readonly yieldToLoop: () => Promise<void>;
   private readonly unref: boolean;
   private readonly onError: (error: unknown) => void;
+  private readonly wakeTimer: WakeTimer;
+  private readonly wakeMinMs: number;
   private pattern: string;
   private job: Cron | null = null;
   private inFlight: Promise<SweepRunResult> | null = null;
+  /** The pending deadline wake-up (a {@link WakeTimer} handle), or null. */
+  private wakeHandle: unknown = null;
+  /** When the pending wake-up is meant to run a cycle (store clock, ms since the epoch). */
+  private wakeAtMs = 0;
   /** Bumped by stop(): a cycle of an older generation ends at its next slice boundary. */
   private generation = 0;
   /** Cost of one key in the last slice (ms), or -1 before any measurement. */
@@ -162,6 +205,8 @@ export class Sweeper {
     this.yieldToLoop = options.yieldToLoop ?? defaultYield;
     this.unref = options.unref ?? true;
     this.onError = options.onError ?? (() => {});
+    this.wakeTimer = options.wakeTimer ?? defaultWakeTimer(this.unref);
+    this.wakeMinMs = positive("wakeMinMs", options.wakeMinMs, 10, false);
   }
 
   /** Starts the croner schedule. Idempotent. */
@@ -174,11 +219,13 @@ export class Sweeper {
         await this.sweep();
       },
     );
+    this.armWake();
   }
 
   /** Stops the schedule and ends a cycle in progress at its next slice boundary. Idempotent. */
   stop(): void {
     this.generation++;
+    this.clearWake();
     if (this.job === null) return;
     this.job.stop();
     this.job = null;
@@ -217,9 +264,17 @@ export class Sweeper {
   /** Runs one cycle now; while one is in progress, returns that one. */
   sweep(): Promise<SweepRunResult> {
     if (this.inFlight === null) {
-      this.inFlight = this.cycle().finally(() => {
-        this.inFlight = null;
-      });
+      this.inFlight = this.cycle().then(
+        (result) => {
+          this.inFlight = null;
+          this.afterCycle(result);
+          return result;
+        },
+        (error: unknown) => {
+          this.inFlight = null; // no wake-up after a failure: the tick retries
+          throw error;
+        },
+      );
     }
     return this.inFlight;
   }
@@ -233,6 +288,67 @@ export class Sweeper {
       pattern: this.pattern,
       running: this.running,
     };
+  }
+
+  /** While scheduled: continues a cycle cut short with keys still due, else arms the wake-up. */
+  private afterCycle(result: SweepRunResult): void {
+    if (this.job === null) return;
+    if (!result.complete && result.durationMs >= this.cycleMs) {
+      // Cut by the cycle limit, not by stop(): keys are still due, so go on after one yield.
+      this.clearWake();
+      const generation = this.generation;
+      this.yieldToLoop().then(() => {
+        if (generation === this.generation && this.job !== null) this.sweep().catch(this.onError);
+      }, this.onError);
+      return;
+    }
+    this.armWake();
+  }
+
+  /**
+   * Arms (or re-arms) the one wake-up for the instant the earliest deadline becomes due, when that
+   * falls before the next tick; otherwise clears it (the tick comes first).
+   */
+  private armWake(): void {
+    const deadline = this.job === null ? undefined : this.repository.nextDeadline?.();
+    if (deadline === undefined) {
+      this.clearWake();
+      return;
+    }
+    const now = this.clock.now();
+    // A key is due once now > deadline; the first whole ms after it.
+    const at = Math.max(Math.floor(deadline) + 1, now + this.wakeMinMs);
+    const toTick = (this.job as Cron).msToNext() ?? Number.POSITIVE_INFINITY;
+    if (at - now >= toTick) {
+      this.clearWake();
+      return;
+    }
+    if (this.wakeHandle !== null && this.wakeAtMs === at) return; // already armed for it
+    this.clearWake();
+    this.setWake(at, at - now);
+  }
+
+  private setWake(at: number, delayMs: number): void {
+    this.wakeAtMs = at;
+    this.wakeHandle = this.wakeTimer.set(() => this.onWake(), delayMs);
+  }
+
+  /** The wake-up fired: runs a cycle, or waits on when the timer fired before the store clock got there. */
+  private onWake(): void {
+    this.wakeHandle = null;
+    if (this.job === null) return;
+    const early = this.wakeAtMs - this.clock.now();
+    if (early > 0) {
+      this.setWake(this.wakeAtMs, early);
+      return;
+    }
+    this.sweep().catch(this.onError);
+  }
+
+  private clearWake(): void {
+    if (this.wakeHandle === null) return;
+    this.wakeTimer.clear(this.wakeHandle);
+    this.wakeHandle = null;
   }
 
   private async cycle(): Promise<SweepRunResult> {

@@ -160,6 +160,34 @@ describe("ExpiryIndex", () => {
     expect(index.popDue(Number.POSITIVE_INFINITY, 1000)).toEqual(Array.from({ length: 320 }, (_, j) => `k${j * 16}`));
   });
 
+  it("earliest follows the smallest deadline through adds, removes, pops and clear", () => {
+    const index = new ExpiryIndex();
+    const naive = new NaiveIndex();
+    const rnd = seededRandom(7);
+    const least = (): number | undefined =>
+      naive.entries.length === 0 ? undefined : Math.min(...naive.entries.map((e) => e.at));
+    expect(index.earliest).toBeUndefined();
+    for (let step = 0; step < 3000; step++) {
+      const op = rnd();
+      if (op < 0.6) {
+        const key = `k${step}`;
+        const at = Math.floor(rnd() * 5000);
+        index.add(key, at);
+        naive.add(key, at);
+      } else if (op < 0.9 && naive.entries.length > 0) {
+        const e = naive.entries[Math.floor(rnd() * naive.entries.length)] as { key: Bytes; at: number };
+        index.remove(e.key, e.at);
+        naive.remove(e.key, e.at);
+      } else {
+        const now = Math.floor(rnd() * 5000);
+        expect(index.popDue(now, 700)).toEqual(naive.popDue(now, 700));
+      }
+      expect(index.earliest).toBe(least());
+    }
+    index.clear();
+    expect(index.earliest).toBeUndefined();
+  });
+
   it("clear empties it", () => {
     const index = new ExpiryIndex();
     for (let i = 0; i < 2000; i++) index.add(`k${i}`, i);

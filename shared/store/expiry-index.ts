@@ -88,6 +88,12 @@ export class ExpiryIndex {
     return this.count;
   }
 
+  /** The earliest deadline indexed (ms since the epoch), or undefined when empty. O(1): the sweep's wake-up reads it. */
+  get earliest(): number | undefined {
+    const b = this.blocks[0];
+    return b === undefined ? undefined : b.at[0];
+  }
+
   /** Number of internal blocks (memory accounting and tests). */
   get blockCount(): number {
     return this.blocks.length;

@@ -368,6 +368,10 @@ export class MapRepository implements Repository, KeyView {
     return { sampled: n, expired };
   }
 
+  nextDeadline(): number | undefined {
+    return this.index.earliest;
+  }
+
   /**
    * The stored value and deadline of `key` as they are, without expiry, hit counting or events
    * (persistence and eviction read through it). Undefined when absent.

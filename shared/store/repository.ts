@@ -116,6 +116,12 @@ export interface Repository {
    * those due at `nowMs`. Engines whose backend expires keys itself (etcd leases) omit it.
    */
   activeExpire?(nowMs: number, sample: number): ExpireSliceResult;
+  /**
+   * The earliest deadline of any key with a TTL (ms since the epoch), or undefined when none; cheap
+   * (the sweep reads it after every cycle to wake at that instant). Engines without it are swept
+   * on the cron schedule only.
+   */
+  nextDeadline?(): number | undefined;
   /** Counters. */
   stats(): RepositoryStats;
 }
