@@ -440,6 +440,24 @@ describe("Sweeper: deadline wake-up", () => {
     }
   });
 
+  it("waits for a deadline past the longest timer delay in steps, without running cycles", () => {
+    // The tick on 29 February only: further off than the deadline (but within 25 days of one).
+    const { t, s, w } = wakeStore({ pattern: "0 0 0 29 2 *" });
+    const far = 2 ** 31 + 10_000; // more than 2^31-1 ms
+    putExpiring(t, "far", 1, t.clock.now() + far);
+    s.start();
+    try {
+      expect((s.nextRun() as Date).getTime() - Date.now()).toBeGreaterThan(far);
+      expect(delays(w)).toEqual([2 ** 31 - 1]);
+      t.clock.advance(2 ** 31 - 1);
+      w.fire();
+      expect(delays(w)).toEqual([far + 1 - (2 ** 31 - 1)]);
+      expect(s.stats().runs).toBe(0);
+    } finally {
+      s.stop();
+    }
+  });
+
   it("arms nothing when the next tick comes before the deadline", () => {
     const { t, s, w } = wakeStore({ pattern: "* * * * * *" });
     putExpiring(t, "w5", 1, t.clock.now() + 5000);

@@ -90,6 +90,9 @@ export interface SweepRunResult {
 
 const DEFAULT_PATTERN = "* * * * * *";
 
+/** The longest delay setTimeout honours (ms); Node and browsers fire a longer one at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const defaultYield = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** setTimeout/clearTimeout; `unref` lets the process exit while a wake-up is pending (Node, Deno). */
@@ -330,7 +333,8 @@ export class Sweeper {
 
   private setWake(at: number, delayMs: number): void {
     this.wakeAtMs = at;
-    this.wakeHandle = this.wakeTimer.set(() => this.onWake(), delayMs);
+    // Timers take at most 2^31-1 ms (a longer delay fires at once); a far wake-up waits in steps.
+    this.wakeHandle = this.wakeTimer.set(() => this.onWake(), Math.min(delayMs, MAX_TIMER_MS));
   }
 
   /** The wake-up fired: runs a cycle, or waits on when the timer fired before the store clock got there. */
