@@ -1,11 +1,8 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
 import { bundleEntry } from "./bundle.js";
+import { ChildProbe } from "./probe.js";
 import { freePort, track } from "./processes.js";
-import { Probe } from "./redis-side.js";
 
 /** What the mass-expiry workload measured on the Memorabilia server. */
 export interface MemorabiliaExpiry {
@@ -83,13 +80,17 @@ export async function memorabiliaMassExpiry(
   try {
     const ready = await next(120_000 + count / 50);
     const dueAt = ready.dueAt as number;
-    const health = createClient(Health, createGrpcTransport({ baseUrl: ready.listening as string }));
-    await health.check({ service: "" });
-    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 300 - Date.now())));
-    const probe = new Probe(() => health.check({ service: "" }));
-    probe.start();
-    const result = await next(maxSeconds * 1000 + 10_000);
-    await new Promise((r) => setTimeout(r, 200));
+    const probe = await ChildProbe.open("grpc", ready.listening as string);
+    let result: Record<string, unknown>;
+    try {
+      await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 300 - Date.now())));
+      probe.start();
+      result = await next(maxSeconds * 1000 + 10_000);
+      await new Promise((r) => setTimeout(r, 200));
+    } catch (e) {
+      await probe.close();
+      throw e;
+    }
     const p = await probe.stop();
     return {
       drainMs: result.drainMs as number,

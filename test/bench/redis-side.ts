@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { ChildProbe } from "./probe.js";
 
 /** Key i and value i, the same bytes the Memorabilia children store (12 and 8 bytes). */
 const benchKey = (i: number): string => `key:${i.toString().padStart(8, "0")}`;
@@ -32,32 +33,6 @@ export async function redisBytesPerKey(port: number, count: number, ttl: boolean
   }
 }
 
-/** A sequential round-trip probe: longest and median round trip while it runs. */
-export class Probe {
-  private stopped = false;
-  private readonly rtts: number[] = [];
-  private done: Promise<void> | undefined;
-
-  constructor(private readonly once: () => Promise<unknown>) {}
-
-  start(): void {
-    this.done = (async () => {
-      while (!this.stopped) {
-        const t0 = performance.now();
-        await this.once();
-        this.rtts.push(performance.now() - t0);
-      }
-    })();
-  }
-
-  async stop(): Promise<{ maxMs: number; medianMs: number; count: number }> {
-    this.stopped = true;
-    await this.done;
-    const s = [...this.rtts].sort((a, b) => a - b);
-    return { maxMs: s[s.length - 1] ?? Number.NaN, medianMs: s[s.length >> 1] ?? Number.NaN, count: s.length };
-  }
-}
-
 /** What the mass-expiry workload measured on Redis. */
 export interface RedisExpiry {
   readonly drainMs: number;
@@ -72,13 +47,13 @@ export interface RedisExpiry {
  */
 export async function redisMassExpiry(port: number, count: number, maxSeconds: number): Promise<RedisExpiry> {
   const redis = new Redis({ host: "127.0.0.1", port });
-  const probeConn = new Redis({ host: "127.0.0.1", port });
+  let probe: ChildProbe | undefined;
   try {
     await redis.flushall();
     const dueAt = Date.now() + 3000 + Math.ceil(count / 200);
     await load(redis, count, () => ["PXAT", String(dueAt)]);
+    probe = await ChildProbe.open("redis", String(port));
     await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 300 - Date.now())));
-    const probe = new Probe(() => probeConn.ping());
     probe.start();
     let left = count;
     while (Date.now() < dueAt + maxSeconds * 1000) {
@@ -89,10 +64,11 @@ export async function redisMassExpiry(port: number, count: number, maxSeconds: n
     const drainMs = Date.now() - dueAt;
     await new Promise((r) => setTimeout(r, 200));
     const p = await probe.stop();
+    probe = undefined;
     await redis.flushall();
     return { drainMs, left, probeMaxMs: p.maxMs, probeMedianMs: p.medianMs };
   } finally {
+    await probe?.close();
     redis.disconnect();
-    probeConn.disconnect();
   }
 }
