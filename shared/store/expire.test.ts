@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { describe, expect, it } from "vitest";
 import { createManualClock } from "./clock.js";
 import { StoreError } from "./errors.js";
@@ -441,9 +442,13 @@ describe("Sweeper: deadline wake-up", () => {
   });
 
   it("waits for a deadline past the longest timer delay in steps, without running cycles", () => {
-    // The tick on 29 February only: further off than the deadline (but within 25 days of one).
-    const { t, s, w } = wakeStore({ pattern: "0 0 0 29 2 *" });
-    const far = 2 ** 31 + 10_000; // more than 2^31-1 ms
+    const far = 2 ** 31 + 10_000; // more than 2^31-1 ms (~24.9 days)
+    // A yearly tick further off than the deadline: 29 February, or 31 August in the weeks before a
+    // 29 February (they are six months apart, so one of them always is).
+    const leapDay = new Cron("0 0 0 29 2 *", { paused: true });
+    const toLeapDay = (leapDay.nextRun() as Date).getTime() - Date.now();
+    leapDay.stop();
+    const { t, s, w } = wakeStore({ pattern: toLeapDay > far + 86_400_000 ? "0 0 0 29 2 *" : "0 0 0 31 8 *" });
     putExpiring(t, "far", 1, t.clock.now() + far);
     s.start();
     try {
