@@ -1,8 +1,7 @@
 /**
  * The mass-expiry workload's concurrent client, in a process of its own: a sequential round-trip
- * probe (gRPC Health.Check on Memorabilia, PING on Redis). Run in the bench process, the probe's
- * round trips also carried that process's own garbage collections (it holds the earlier parts'
- * heaps); here it measures the server and the loopback path only.
+ * probe (gRPC Health.Check on Memorabilia, PING on Redis), apart from the bench process, which
+ * holds the earlier parts' heaps and whose own collections would otherwise count as stalls.
  *
  * Connects and warms up at once, prints `{"ready":true}`, records round trips from the line
  * `start` on stdin until the line `stop`, then prints `{"maxMs":…,"medianMs":…,"count":…}` and exits.
