@@ -23,6 +23,7 @@ import { type CleartextServer, createCleartextServer, type DualHandler } from ".
 import type { ServerConfig } from "./config.js";
 import { ConfigError } from "./config.js";
 import { createGrpcFastLane, type GrpcFastLane, installFastLane } from "./grpc-fast-lane.js";
+import type { GrpcLaneOptions } from "./grpc-lane-common.js";
 import { createGrpcStreamLane, type GrpcStreamLane } from "./grpc-stream-lane.js";
 import { hostStats } from "./host-stats.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
@@ -237,23 +238,18 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
       ...(persistence !== undefined && config.fsync === "always" ? [durabilityInterceptor(persistence)] : []),
     ];
-    // The fast lane gets the same interceptors, limits and context values, and records the same
+    // The fast lanes get the same interceptors, limits and context values, and record the same
     // service implementations as they are registered on the router.
-    const lane = createGrpcFastLane({
+    const laneOptions: GrpcLaneOptions = {
       interceptors,
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
       shutdownSignal: laneShutdown.signal,
       contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
-    });
+    };
+    const lane = createGrpcFastLane(laneOptions);
     const useStreamLane = useFastLane && process.env.MEMORABILIA_GRPC_STREAM_LANE !== "off";
-    const streams = createGrpcStreamLane({
-      interceptors,
-      readMaxBytes: config.maxRequestBytes,
-      maxTimeoutMs: config.maxTimeoutMs,
-      shutdownSignal: laneShutdown.signal,
-      contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
-    });
+    const streams = createGrpcStreamLane(laneOptions);
     await scope.register(fastifyConnectPlugin, {
       routes: (router) => routes(useFastLane ? lane.record(useStreamLane ? streams.record(router) : router) : router),
       readMaxBytes: config.maxRequestBytes,

@@ -32,152 +32,54 @@ import {
 import {
   Code,
   ConnectError,
-  type ConnectRouter,
   type ContextValues,
-  createServiceImplSpec,
   type HandlerContext,
   type Interceptor,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import {
-  type Compression,
-  compressionNegotiate,
-  createMethodSerializationLookup,
-  envelopeCompress,
-  validateUniversalHandlerOptions,
-} from "@connectrpc/connect/protocol";
+import { compressionNegotiate, envelopeCompress } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { fixGrpcStatus } from "../shared/api/decode-errors.js";
-import { abortReason, LaneContext } from "./grpc-lane-context.js";
+import {
+  copyHeaders,
+  createLaneRoutes,
+  createLiveCalls,
+  FINISHED,
+  type GrpcLane,
+  type GrpcLaneOptions,
+  headerValue,
+  type LaneRoute,
+  type MethodImplSpec,
+  resetError,
+  validateLaneOptions,
+} from "./grpc-lane-common.js";
+import { LaneContext } from "./grpc-lane-context.js";
 
 /** Options of {@link createGrpcFastLane}: the same values the connect-fastify plugin gets. */
-export interface GrpcFastLaneOptions {
-  readonly interceptors: readonly Interceptor[];
-  readonly readMaxBytes: number;
-  readonly maxTimeoutMs: number;
-  /** Aborted when the shutdown deadline passes (in-flight calls are cancelled). */
-  readonly shutdownSignal?: AbortSignal;
-  /** The context values of a call from this remote address. */
-  readonly contextValues?: (remoteAddress: string | undefined) => ContextValues;
-  /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
-  readonly acceptCompression?: readonly Compression[];
-}
+export type GrpcFastLaneOptions = GrpcLaneOptions;
 
 /** The lane: records the routes, then takes the HTTP/2 streams it can serve. */
-export interface GrpcFastLane {
-  /** Wraps a router: services registered through it are served by the router and by the lane. */
-  record(router: ConnectRouter): ConnectRouter;
-  /** Serves the stream and returns true, or returns false (nothing touched) for the normal path. */
-  handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
-  /** The request paths served (for tests and metrics). */
-  readonly paths: ReadonlySet<string>;
-  /** Calls taken so far. */
-  readonly calls: number;
-}
+export type GrpcFastLane = GrpcLane;
 
-type UnarySpec = ReturnType<typeof createServiceImplSpec>["methods"][string] & { kind: "unary" };
+type UnarySpec = MethodImplSpec & { kind: "unary" };
 
-interface Route {
-  readonly spec: UnarySpec;
-  readonly service: DescService;
-  readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
-}
-
-/** The reason the call's signal is aborted with once it has finished (connect builds a DOMException each time). */
-const FINISHED = new ConnectError("the call has finished", Code.Canceled);
-
-const RST_NAMES: Record<number, [string, Code]> = {
-  1: ["PROTOCOL_ERROR", Code.Internal],
-  2: ["INTERNAL_ERROR", Code.Internal],
-  3: ["FLOW_CONTROL_ERROR", Code.Internal],
-  4: ["SETTINGS_TIMEOUT", Code.Internal],
-  6: ["FRAME_SIZE_ERROR", Code.Internal],
-  7: ["REFUSED_STREAM", Code.Unavailable],
-  8: ["CANCEL", Code.Canceled],
-  9: ["COMPRESSION_ERROR", Code.Internal],
-  10: ["CONNECT_ERROR", Code.Internal],
-  11: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
-  12: ["INADEQUATE_SECURITY", Code.PermissionDenied],
-  13: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
-};
-
-/** As connect-node maps a client's RST_STREAM code to the signal's reason. */
-function resetError(rstCode: number): ConnectError | undefined {
-  const e = RST_NAMES[rstCode];
-  return e && new ConnectError(`http/2 stream closed with error code ${e[0]} (0x${rstCode.toString(16)})`, e[1]);
-}
-
-const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+type Route = LaneRoute<UnarySpec>;
 
 /** Creates the lane; `record` the routes before serving. */
 export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
-  const opt = validateUniversalHandlerOptions({
-    readMaxBytes: options.readMaxBytes,
-    maxTimeoutMs: options.maxTimeoutMs,
-    interceptors: [...options.interceptors],
-    acceptCompression: [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])],
-  });
-  const routes = new Map<string, Route>();
-  const paths = new Set<string>();
-
-  const add = (service: DescService, impl: unknown): void => {
-    const spec = createServiceImplSpec(service, impl as never);
-    for (const m of Object.values(spec.methods)) {
-      if (m.kind !== "unary") continue;
-      const path = `/${service.typeName}/${m.method.name}`;
-      const serialization = createMethodSerializationLookup(m.method as DescMethodUnary, undefined, undefined, opt);
-      routes.set(path, { spec: m as UnarySpec, service, serialization });
-      paths.add(path);
-    }
-  };
-
-  const record = (router: ConnectRouter): ConnectRouter => {
-    const wrapped: ConnectRouter = {
-      get handlers() {
-        return router.handlers;
-      },
-      service(service, impl, serviceOptions) {
-        // Per-service options (protocols, limits) would change the semantics: leave those to connect.
-        if (serviceOptions === undefined) add(service, impl);
-        router.service(service, impl, serviceOptions);
-        return wrapped;
-      },
-      rpc(method, impl, rpcOptions) {
-        router.rpc(method, impl, rpcOptions);
-        return wrapped;
-      },
-    };
-    return wrapped;
-  };
+  const opt = validateLaneOptions(options);
+  const routes = createLaneRoutes(opt, (m): m is UnarySpec => m.kind === "unary");
 
   const handle = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
-    if (headers[":method"] !== "POST") return false;
-    const type = headers["content-type"];
-    if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
-    const encoding = headers["grpc-encoding"];
-    if (encoding !== undefined && encoding !== "identity") return false;
-    if (headers.origin !== undefined) return false;
-    // The server's Host check (a 400 for an invalid authority) lives in a Fastify hook: leave
-    // anything but a plain host[:port] to it.
-    const authority = headers[":authority"];
-    if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return false;
-    const route = routes.get(headers[":path"] as string);
+    const route = routes.take(headers);
     if (route === undefined) return false;
     lane.calls++;
     void serve(route, stream, headers);
     return true;
   };
 
-  // In-flight calls, aborted together when the shutdown signal fires (one listener for the lane
-  // instead of linking every call's signal to it).
-  const live = new Set<LaneContext>();
-  options.shutdownSignal?.addEventListener("abort", () => {
-    const reason = abortReason(options.shutdownSignal as AbortSignal);
-    for (const c of live) c.abort(reason);
-    live.clear();
-  });
+  const live = createLiveCalls(options.shutdownSignal);
 
   // The interceptor chain, composed once: its innermost step finds the call on the request.
   const chain = composeInterceptors(runHandler, opt.interceptors);
@@ -249,7 +151,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     else stream.end();
   }
 
-  const lane = { record, handle, paths, calls: 0 };
+  const lane = { record: routes.record, handle, paths: routes.paths, calls: 0 };
   return lane;
 }
 
@@ -360,15 +262,6 @@ async function invokeUnary(chain: Chain, context: LaneContext, input: unknown): 
   return res.message;
 }
 
-function copyHeaders(from: Headers, to: Headers): void {
-  to.forEach((_, key) => {
-    to.delete(key);
-  });
-  from.forEach((value, key) => {
-    to.set(key, value);
-  });
-}
-
 // A session's peer address, read once per session: `session.socket` is a Proxy, and the
 // address behind it a getter, for every call otherwise.
 const remoteAddresses = new WeakMap<http2.Http2Session, string | undefined>();
@@ -383,11 +276,6 @@ function remoteAddress(stream: http2.ServerHttp2Stream): string | undefined {
     if (address !== undefined) remoteAddresses.set(session, address);
   }
   return address;
-}
-
-/** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */
-function headerValue(v: string | string[] | undefined): string | null {
-  return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
 }
 
 /**

@@ -21,45 +21,39 @@
  * the request queue pauses the stream past its high-water mark (grpc-request-queue.ts).
  */
 import type * as http2 from "node:http2";
-import { create, type DescMethodBiDiStreaming, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMethodBiDiStreaming } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
-  type ConnectRouter,
-  type ContextValues,
-  createServiceImplSpec,
   type HandlerContext,
   type Interceptor,
   type StreamRequest,
   type StreamResponse,
 } from "@connectrpc/connect";
-import {
-  type Compression,
-  compressionNegotiate,
-  createMethodSerializationLookup,
-  envelopeCompress,
-  validateUniversalHandlerOptions,
-} from "@connectrpc/connect/protocol";
+import { compressionNegotiate, envelopeCompress } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { fixGrpcStatus } from "../shared/api/decode-errors.js";
-import { abortReason, LaneContext } from "./grpc-lane-context.js";
+import {
+  copyHeaders,
+  createLaneRoutes,
+  createLiveCalls,
+  FINISHED,
+  type GrpcLane,
+  type GrpcLaneOptions,
+  headerValue,
+  type LaneRoute,
+  type MethodImplSpec,
+  resetError,
+  validateLaneOptions,
+} from "./grpc-lane-common.js";
+import { LaneContext } from "./grpc-lane-context.js";
 import { ReplyWriter } from "./grpc-reply-writer.js";
 import { RequestQueue } from "./grpc-request-queue.js";
 import { fastFromBinary } from "./protobuf-fast-reader.js";
 import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /** Options of {@link createGrpcStreamLane}: the same values the connect-fastify plugin gets. */
-export interface GrpcStreamLaneOptions {
-  readonly interceptors: readonly Interceptor[];
-  readonly readMaxBytes: number;
-  readonly maxTimeoutMs: number;
-  /** Aborted when the shutdown deadline passes (in-flight streams are cancelled). */
-  readonly shutdownSignal?: AbortSignal;
-  /** The context values of a call from this remote address. */
-  readonly contextValues?: (remoteAddress: string | undefined) => ContextValues;
-  /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
-  readonly acceptCompression?: readonly Compression[];
+export interface GrpcStreamLaneOptions extends GrpcLaneOptions {
   /** The bidi methods served (`/package.Service/Method`). @default TransactionService/Pipeline */
   readonly paths?: readonly string[];
   /** Unread request bytes per stream past which it is paused. @default 1 MiB */
@@ -67,134 +61,30 @@ export interface GrpcStreamLaneOptions {
 }
 
 /** The lane: records the routes, then takes the HTTP/2 streams it can serve. */
-export interface GrpcStreamLane {
-  /** Wraps a router: services registered through it are served by the router and by the lane. */
-  record(router: ConnectRouter): ConnectRouter;
-  /** Serves the stream and returns true, or returns false (nothing touched) for the normal path. */
-  handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
-  /** The request paths served (for tests). */
-  readonly paths: ReadonlySet<string>;
-  /** Streams taken so far. */
-  readonly calls: number;
-}
+export type GrpcStreamLane = GrpcLane;
 
-type BidiSpec = ReturnType<typeof createServiceImplSpec>["methods"][string] & { kind: "bidi_streaming" };
+type BidiSpec = MethodImplSpec & { kind: "bidi_streaming" };
 type Impl = (requests: AsyncIterable<unknown>, ctx: HandlerContext) => AsyncIterable<unknown>;
 
-interface Route {
-  readonly spec: BidiSpec;
-  readonly service: DescService;
-  readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
-}
+type Route = LaneRoute<BidiSpec>;
 
 const DEFAULT_PATHS = ["/memorabilia.v1.TransactionService/Pipeline"];
 
-/** The reason the call's signal is aborted with once it has finished. */
-const FINISHED = new ConnectError("the call has finished", Code.Canceled);
-
-const RST_NAMES: Record<number, [string, Code]> = {
-  1: ["PROTOCOL_ERROR", Code.Internal],
-  2: ["INTERNAL_ERROR", Code.Internal],
-  3: ["FLOW_CONTROL_ERROR", Code.Internal],
-  4: ["SETTINGS_TIMEOUT", Code.Internal],
-  6: ["FRAME_SIZE_ERROR", Code.Internal],
-  7: ["REFUSED_STREAM", Code.Unavailable],
-  8: ["CANCEL", Code.Canceled],
-  9: ["COMPRESSION_ERROR", Code.Internal],
-  10: ["CONNECT_ERROR", Code.Internal],
-  11: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
-  12: ["INADEQUATE_SECURITY", Code.PermissionDenied],
-  13: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
-};
-
-/** As connect-node maps a client's RST_STREAM code to the signal's reason. */
-function resetError(rstCode: number): ConnectError {
-  const e = RST_NAMES[rstCode];
-  return e
-    ? new ConnectError(`http/2 stream closed with error code ${e[0]} (0x${rstCode.toString(16)})`, e[1])
-    : new ConnectError("the operation was aborted", Code.Canceled);
-}
-
-const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
-
-/** As connect's `copyHeaders` (invoke-implementation.js): `to` becomes a copy of `from`. */
-function copyHeaders(from: Headers, to: Headers): void {
-  if (from === to) return;
-  for (const k of [...to.keys()]) to.delete(k);
-  from.forEach((v, k) => {
-    to.set(k, v);
-  });
-}
-
 /** Creates the lane; `record` the routes before serving. */
 export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStreamLane {
-  const opt = validateUniversalHandlerOptions({
-    readMaxBytes: options.readMaxBytes,
-    maxTimeoutMs: options.maxTimeoutMs,
-    interceptors: [...options.interceptors],
-    acceptCompression: [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])],
-  });
+  const opt = validateLaneOptions(options);
   const wanted = new Set(options.paths ?? DEFAULT_PATHS);
-  const routes = new Map<string, Route>();
-  const paths = new Set<string>();
-
-  const add = (service: DescService, impl: unknown): void => {
-    const spec = createServiceImplSpec(service, impl as never);
-    for (const m of Object.values(spec.methods)) {
-      const path = `/${service.typeName}/${m.method.name}`;
-      if (m.kind !== "bidi_streaming" || !wanted.has(path)) continue;
-      const serialization = createMethodSerializationLookup(
-        m.method as DescMethodBiDiStreaming,
-        undefined,
-        undefined,
-        opt,
-      );
-      routes.set(path, { spec: m as BidiSpec, service, serialization });
-      paths.add(path);
-    }
-  };
-
-  const record = (router: ConnectRouter): ConnectRouter => {
-    const wrapped: ConnectRouter = {
-      get handlers() {
-        return router.handlers;
-      },
-      service(service, impl, serviceOptions) {
-        // Per-service options (protocols, limits) would change the semantics: leave those to connect.
-        if (serviceOptions === undefined) add(service, impl);
-        router.service(service, impl, serviceOptions);
-        return wrapped;
-      },
-      rpc(method, impl, rpcOptions) {
-        router.rpc(method, impl, rpcOptions);
-        return wrapped;
-      },
-    };
-    return wrapped;
-  };
+  const routes = createLaneRoutes(opt, (m, path): m is BidiSpec => m.kind === "bidi_streaming" && wanted.has(path));
 
   const handle = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
-    if (headers[":method"] !== "POST") return false;
-    const type = headers["content-type"];
-    if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
-    const encoding = headers["grpc-encoding"];
-    if (encoding !== undefined && encoding !== "identity") return false;
-    if (headers.origin !== undefined) return false;
-    const authority = headers[":authority"];
-    if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return false;
-    const route = routes.get(headers[":path"] as string);
+    const route = routes.take(headers);
     if (route === undefined) return false;
     lane.calls++;
     void serve(route, stream, headers);
     return true;
   };
 
-  const live = new Set<{ abort(reason?: unknown): void }>();
-  options.shutdownSignal?.addEventListener("abort", () => {
-    const reason = abortReason(options.shutdownSignal as AbortSignal);
-    for (const c of live) c.abort(reason);
-    live.clear();
-  });
+  const live = createLiveCalls(options.shutdownSignal);
 
   async function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
     const timeout = parseTimeout(headerValue(headers["grpc-timeout"]), opt.maxTimeoutMs);
@@ -225,7 +115,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
     let finished = false;
     stream.once("close", () => {
       if (finished) return;
-      const reason = resetError(stream.rstCode);
+      const reason = resetError(stream.rstCode) ?? new ConnectError("the operation was aborted", Code.Canceled);
       context.abort(reason);
       input.abort(reason);
       out.closed();
@@ -279,7 +169,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
     out.finish();
   }
 
-  const lane = { record, handle, paths, calls: 0 };
+  const lane = { record: routes.record, handle, paths: routes.paths, calls: 0 };
   return lane;
 }
 
@@ -365,9 +255,4 @@ function replySerializer(route: Route, writeMaxBytes: number): (value: unknown) 
     }
     return bytes.byteLength > writeMaxBytes ? stock.serialize(value as never) : bytes;
   };
-}
-
-/** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */
-function headerValue(v: string | string[] | undefined): string | null {
-  return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
 }

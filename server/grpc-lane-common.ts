@@ -1,0 +1,216 @@
+/**
+ * What the two gRPC fast lanes share: grpc-fast-lane.ts (unary calls) and grpc-stream-lane.ts
+ * (the Pipeline bidi stream). Their options and connect's validation of them, the route table
+ * filled through a recording router, the check of which HTTP/2 requests a lane may take at all,
+ * the set of live calls the shutdown signal aborts, and small pieces of connect's behaviour
+ * (RST_STREAM reasons, header reads and copies) both lanes reproduce.
+ */
+import type * as http2 from "node:http2";
+import type { DescService } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ContextValues,
+  createServiceImplSpec,
+  type Interceptor,
+} from "@connectrpc/connect";
+import {
+  type Compression,
+  createMethodSerializationLookup,
+  validateUniversalHandlerOptions,
+} from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { abortReason } from "./grpc-lane-context.js";
+
+/** Options every lane takes: the same values the connect-fastify plugin gets. */
+export interface GrpcLaneOptions {
+  readonly interceptors: readonly Interceptor[];
+  readonly readMaxBytes: number;
+  readonly maxTimeoutMs: number;
+  /** Aborted when the shutdown deadline passes (in-flight calls are cancelled). */
+  readonly shutdownSignal?: AbortSignal;
+  /** The context values of a call from this remote address. */
+  readonly contextValues?: (remoteAddress: string | undefined) => ContextValues;
+  /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
+  readonly acceptCompression?: readonly Compression[];
+}
+
+/** A lane: records the routes, then takes the HTTP/2 streams it can serve. */
+export interface GrpcLane {
+  /** Wraps a router: services registered through it are served by the router and by the lane. */
+  record(router: ConnectRouter): ConnectRouter;
+  /** Serves the stream and returns true, or returns false (nothing touched) for the normal path. */
+  handle(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /** The request paths served (for tests and metrics). */
+  readonly paths: ReadonlySet<string>;
+  /** Calls (streams) taken so far. */
+  readonly calls: number;
+}
+
+/** The lane's options as connect's handlers see them (defaults filled in, limits checked). */
+export type LaneHandlerOptions = ReturnType<typeof validateUniversalHandlerOptions>;
+
+/** Validates the lane's options as connect does for its own handlers (same defaults). */
+export function validateLaneOptions(options: GrpcLaneOptions): LaneHandlerOptions {
+  return validateUniversalHandlerOptions({
+    readMaxBytes: options.readMaxBytes,
+    maxTimeoutMs: options.maxTimeoutMs,
+    interceptors: [...options.interceptors],
+    acceptCompression: [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])],
+  });
+}
+
+/** One method's implementation as connect's `createServiceImplSpec` gives it. */
+export type MethodImplSpec = ReturnType<typeof createServiceImplSpec>["methods"][string];
+
+/** A method a lane serves: its implementation, its service and its serializers. */
+export interface LaneRoute<S extends MethodImplSpec> {
+  readonly spec: S;
+  readonly service: DescService;
+  readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
+}
+
+/** A lane's routes, filled in as services are registered through {@link LaneRoutes.record}. */
+export interface LaneRoutes<S extends MethodImplSpec> {
+  /** The request paths served. */
+  readonly paths: Set<string>;
+  /** Wraps a router: services registered through it are served by the router and recorded here. */
+  record(router: ConnectRouter): ConnectRouter;
+  /** The route of a request the lane may take ({@link isLaneRequest}), or undefined for the normal path. */
+  take(headers: http2.IncomingHttpHeaders): LaneRoute<S> | undefined;
+}
+
+/**
+ * Creates a lane's route table: of each service registered through `record` (without
+ * per-service options), the methods `takes` accepts, with serializers under `limits`.
+ */
+export function createLaneRoutes<S extends MethodImplSpec>(
+  limits: LaneHandlerOptions,
+  takes: (method: MethodImplSpec, path: string) => method is S,
+): LaneRoutes<S> {
+  const byPath = new Map<string, LaneRoute<S>>();
+  const paths = new Set<string>();
+
+  const add = (service: DescService, impl: unknown): void => {
+    const spec = createServiceImplSpec(service, impl as never);
+    for (const m of Object.values(spec.methods)) {
+      const path = `/${service.typeName}/${m.method.name}`;
+      if (!takes(m, path)) continue;
+      const serialization = createMethodSerializationLookup(m.method as never, undefined, undefined, limits);
+      byPath.set(path, { spec: m, service, serialization });
+      paths.add(path);
+    }
+  };
+
+  const record = (router: ConnectRouter): ConnectRouter => {
+    const wrapped: ConnectRouter = {
+      get handlers() {
+        return router.handlers;
+      },
+      service(service, impl, serviceOptions) {
+        // Per-service options (protocols, limits) would change the semantics: leave those to connect.
+        if (serviceOptions === undefined) add(service, impl);
+        router.service(service, impl, serviceOptions);
+        return wrapped;
+      },
+      rpc(method, impl, rpcOptions) {
+        router.rpc(method, impl, rpcOptions);
+        return wrapped;
+      },
+    };
+    return wrapped;
+  };
+
+  const take = (headers: http2.IncomingHttpHeaders): LaneRoute<S> | undefined =>
+    isLaneRequest(headers) ? byPath.get(headers[":path"] as string) : undefined;
+
+  return { paths, record, take };
+}
+
+const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/**
+ * Whether a lane may take the request at all (the path is the lane's own check): a POST of
+ * `application/grpc` or `application/grpc+proto`, identity `grpc-encoding`, no `Origin` (CORS
+ * stays with Fastify) and a plain `host[:port]` authority.
+ */
+export function isLaneRequest(headers: http2.IncomingHttpHeaders): boolean {
+  if (headers[":method"] !== "POST") return false;
+  const type = headers["content-type"];
+  if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
+  const encoding = headers["grpc-encoding"];
+  if (encoding !== undefined && encoding !== "identity") return false;
+  if (headers.origin !== undefined) return false;
+  // The server's Host check (a 400 for an invalid authority) lives in a Fastify hook: leave
+  // anything but a plain host[:port] to it.
+  const authority = headers[":authority"];
+  return authority !== undefined && PLAIN_AUTHORITY.test(authority);
+}
+
+/** A call in a lane's live set: aborted with the shutdown signal's reason. */
+export interface LiveCall {
+  abort(reason?: unknown): void;
+}
+
+/**
+ * A lane's in-flight calls, aborted together when the shutdown signal fires (one listener for the
+ * lane instead of linking every call's signal to it). Calls add and remove themselves (LaneContext).
+ */
+export function createLiveCalls(shutdownSignal: AbortSignal | undefined): Set<LiveCall> {
+  const live = new Set<LiveCall>();
+  shutdownSignal?.addEventListener("abort", () => {
+    const reason = abortReason(shutdownSignal);
+    for (const c of live) c.abort(reason);
+    live.clear();
+  });
+  return live;
+}
+
+/** The reason the call's signal is aborted with once it has finished (connect builds a DOMException each time). */
+export const FINISHED = new ConnectError("the call has finished", Code.Canceled);
+
+const RST_NAMES: Record<number, [string, Code]> = {
+  1: ["PROTOCOL_ERROR", Code.Internal],
+  2: ["INTERNAL_ERROR", Code.Internal],
+  3: ["FLOW_CONTROL_ERROR", Code.Internal],
+  4: ["SETTINGS_TIMEOUT", Code.Internal],
+  6: ["FRAME_SIZE_ERROR", Code.Internal],
+  7: ["REFUSED_STREAM", Code.Unavailable],
+  8: ["CANCEL", Code.Canceled],
+  9: ["COMPRESSION_ERROR", Code.Internal],
+  10: ["CONNECT_ERROR", Code.Internal],
+  11: ["ENHANCE_YOUR_CALM", Code.ResourceExhausted],
+  12: ["INADEQUATE_SECURITY", Code.PermissionDenied],
+  13: ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
+};
+
+/**
+ * As connect-node maps a client's RST_STREAM code to the signal's reason; undefined for a code it
+ * has no name for (NO_ERROR among them), where each lane has its own fallback.
+ */
+export function resetError(rstCode: number): ConnectError | undefined {
+  const e = RST_NAMES[rstCode];
+  return e && new ConnectError(`http/2 stream closed with error code ${e[0]} (0x${rstCode.toString(16)})`, e[1]);
+}
+
+/** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */
+export function headerValue(v: string | string[] | undefined): string | null {
+  return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
+}
+
+/**
+ * connect's `copyHeaders` (invoke-implementation.js, not exported), verbatim: `to` gets the
+ * entries of `from`, and nothing happens when both are the same object. Deleting inside
+ * `to.forEach` skips every other old key (a quirk of connect's) — kept, so a lane answers
+ * exactly as the normal path does.
+ */
+export function copyHeaders(from: Headers, to: Headers): void {
+  if (from === to) return;
+  to.forEach((_, key) => {
+    to.delete(key);
+  });
+  from.forEach((value, key) => {
+    to.set(key, value);
+  });
+}
