@@ -3,8 +3,8 @@
  * probe (gRPC Health.Check on Memorabilia, PING on Redis), apart from the bench process, which
  * holds the earlier parts' heaps and whose own collections would otherwise count as stalls.
  *
- * Connects and warms up at once, prints `{"ready":true}`, records round trips from the line
- * `start` on stdin until the line `stop`, then prints `{"maxMs":…,"medianMs":…,"count":…}` and exits.
+ * Connects and warms up at once, prints `{"ready":true}`, then for each window from the line `start`
+ * on stdin to the line `stop` prints `{"maxMs":…,"medianMs":…,"count":…}`; exits when stdin closes.
  *
  *   node dist/bench-probe-child.mjs grpc <url> | redis <port>
  */
@@ -28,24 +28,35 @@ if (kind === "grpc") {
   throw new Error(`usage: probe-child grpc <url> | redis <port> (got ${kind})`);
 }
 
-let phase: "warm" | "record" | "stop" = "warm";
-const rtts: number[] = [];
-createInterface({ input: process.stdin }).on("line", (line) => {
-  if (line === "start") phase = "record";
-  else if (line === "stop") phase = "stop";
-});
+let phase: "warm" | "record" | "exit" = "warm";
+createInterface({ input: process.stdin })
+  .on("line", (line) => {
+    if (line === "start") phase = "record";
+    else if (line === "stop") phase = "warm";
+  })
+  .on("close", () => {
+    phase = "exit";
+  });
 
 for (let i = 0; i < 200; i++) await once(); // connection and JIT warm-up
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-while (phase === "warm") await once();
-while (phase === "record") {
-  const t0 = performance.now();
-  await once();
-  rtts.push(performance.now() - t0);
+// Windows: `start` … `stop` prints one result, then the probe keeps the connection warm until the
+// next `start`; stdin closing ends it.
+// `now()` reads the phase afresh: the stdin listener changes it between awaits.
+const now = (): typeof phase => phase;
+while (now() !== "exit") {
+  while (now() === "warm") await once();
+  if (now() !== "record") break;
+  const rtts: number[] = [];
+  while (now() === "record") {
+    const t0 = performance.now();
+    await once();
+    rtts.push(performance.now() - t0);
+  }
+  const sorted = rtts.sort((a, b) => a - b);
+  process.stdout.write(
+    `${JSON.stringify({ maxMs: sorted[sorted.length - 1] ?? Number.NaN, medianMs: sorted[sorted.length >> 1] ?? Number.NaN, count: sorted.length })}\n`,
+  );
 }
-const sorted = rtts.sort((a, b) => a - b);
-process.stdout.write(
-  `${JSON.stringify({ maxMs: sorted[sorted.length - 1] ?? Number.NaN, medianMs: sorted[sorted.length >> 1] ?? Number.NaN, count: sorted.length })}\n`,
-);
 close();
 process.exit(0);

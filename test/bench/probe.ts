@@ -12,7 +12,8 @@ export interface ProbeResult {
 
 /**
  * A sequential round-trip probe in a child process (probe-child.ts): connected and warmed up when
- * {@link ChildProbe.open} resolves, recording between {@link start} and {@link stop}.
+ * {@link ChildProbe.open} resolves, recording between {@link start} and {@link stop} (as many
+ * windows as wanted), stopped by {@link close}.
  */
 export class ChildProbe {
   private constructor(
@@ -58,23 +59,30 @@ export class ChildProbe {
     return new ChildProbe(started, next);
   }
 
-  /** Starts recording round trips. */
+  /** Starts recording round trips (a window). */
   start(): void {
     this.started.child.stdin?.write("start\n");
   }
 
-  /** Stops recording, returns what was seen, and stops the child. */
+  /** Ends the window and returns what was seen in it; the probe stays connected for the next one. */
   async stop(): Promise<ProbeResult> {
-    try {
-      this.started.child.stdin?.write("stop\n");
-      const r = await this.next();
-      return { maxMs: r.maxMs as number, medianMs: r.medianMs as number, count: r.count as number };
-    } finally {
-      await this.started.stop();
-    }
+    this.started.child.stdin?.write("stop\n");
+    const r = await this.next();
+    return { maxMs: r.maxMs as number, medianMs: r.medianMs as number, count: r.count as number };
   }
 
-  /** Stops the child without a result (on errors). */
+  /**
+   * The same probe over a window as long as `ms` with the server idle: a second after the last
+   * window, so its tail is not counted. What the client sees with nothing to blame on the server.
+   */
+  async idleWindow(ms: number): Promise<ProbeResult> {
+    await new Promise((r) => setTimeout(r, 1000));
+    this.start();
+    await new Promise((r) => setTimeout(r, ms));
+    return this.stop();
+  }
+
+  /** Stops the child. */
   close(): Promise<void> {
     return this.started.stop();
   }

@@ -185,6 +185,7 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
       cell(runs.map((x) => x.drainMs)),
       cell(runs.map(stallMs)),
       cell(runs.map((x) => x.probeMaxMs)),
+      cell(runs.map((x) => x.idleProbeMaxMs)),
       cell(runs.map((x) => x.loopDelayMaxMs)),
       cell(runs.map((x) => x.sweepLongestSliceMs)),
     ];
@@ -198,6 +199,7 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
         cell(e.redis.map((x) => x.drainMs)),
         cell(e.redis.map((x) => x.probeMaxMs - x.probeMedianMs)),
         cell(e.redis.map((x) => x.probeMaxMs)),
+        cell(e.redis.map((x) => x.idleProbeMaxMs)),
         "–",
         "–",
       ]);
@@ -208,6 +210,7 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
           "drain to < 1 % (ms after the deadline)",
           "longest stall ms",
           "probe round trip max ms",
+          "same probe, server idle, max ms",
           "server event-loop delay max ms",
           "longest sweep slice ms",
         ],
