@@ -1,14 +1,4 @@
-/**
- * The gRPC fast lane answers exactly as the Fastify + connect path does: the same calls go to a
- * server with the lane and one without, over raw HTTP/2, and the response headers, message bytes
- * and trailers must be equal (except `date`, which only the compat layer adds — which also proves
- * which path served the call).
- */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HealthCheckRequestSchema } from "../shared/gen/grpc/health/v1/health_pb.js";
@@ -17,6 +7,7 @@ import {
   IncrByRequestSchema,
   SetRequestSchema,
 } from "../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { selfSignedCert } from "../test/support/self-signed-cert.js";
 import { type MemorabiliaServer, startServer } from "./app.js";
 import { loadConfig } from "./config.js";
 
@@ -187,19 +178,8 @@ describe("gRPC fast lane on the TLS port (Fastify's own HTTP/2 server)", () => {
   let normal: MemorabiliaServer;
   let ca: Buffer;
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "memorabilia-lane-tls-"));
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-        ...["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
-        ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-      ],
-      { stdio: "ignore" },
-    );
-    ca = readFileSync(cert);
+    const { key, cert, ca: trusted } = selfSignedCert("memorabilia-lane-tls-");
+    ca = trusted;
     const loaded = loadConfig([...ARGS, `--tls-cert=${cert}`, `--tls-key=${key}`], {});
     if (loaded.help) throw new Error("help");
     fast = await startServer(loaded.config, { grpcFastLane: true });

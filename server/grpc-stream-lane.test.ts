@@ -1,12 +1,4 @@
-/**
- * The gRPC stream lane answers a Pipeline session exactly as the Fastify + connect path does: the
- * same session (requests written in steps, waits, half-close or reset) goes to a server with the
- * lanes and one without, over raw HTTP/2, and the response headers, reply bytes, trailers and the
- * way the stream closed must be equal (except the `date` header's time). The lane's stream count
- * proves which path served each session.
- */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +6,7 @@ import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/p
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InfoRequestSchema, InfoResponseSchema } from "../shared/gen/memorabilia/v1/server_service_pb.js";
 import { type CommandSchema, PipelineRequestSchema } from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import { selfSignedCert } from "../test/support/self-signed-cert.js";
 import { type MemorabiliaServer, startServer } from "./app.js";
 import { loadConfig } from "./config.js";
 
@@ -304,19 +297,8 @@ let ca: Buffer | undefined;
 describeLane(
   "gRPC stream lane vs the Fastify + connect path (TLS)",
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "memorabilia-stream-lane-tls-"));
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-        ...["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
-        ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-      ],
-      { stdio: "ignore" },
-    );
-    ca = readFileSync(cert);
+    const { key, cert, ca: trusted } = selfSignedCert("memorabilia-stream-lane-tls-");
+    ca = trusted;
     tlsArgs = [`--tls-cert=${cert}`, `--tls-key=${key}`];
     return tlsArgs;
   },

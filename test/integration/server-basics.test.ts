@@ -1,13 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { selfSignedCert } from "../support/self-signed-cert.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 
 const run = promisify(execFile);
@@ -147,29 +145,8 @@ describe("TLS with ALPN on one port", () => {
   let server: ServerProcess;
   let ca: Buffer;
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "memorabilia-tls-"));
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    await run("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ]);
-    ca = readFileSync(cert);
+    const { key, cert, ca: trusted } = selfSignedCert("memorabilia-tls-");
+    ca = trusted;
     server = await startServerProcess(["--tls-cert", cert, "--tls-key", key]);
   });
   afterAll(async () => {
