@@ -6,21 +6,21 @@
  * commands of one turn, so a MULTI/EXEC or a RENAME is all-or-nothing across a crash):
  *
  * - `DEL key` / `FLUSH`
- * - `STRING|LIST|HASH|SET|ZSET key deadline elements…`: the key's whole resulting state, with its
- *   absolute deadline (ms since the epoch, or -1 for none).
+ * - `STRING|LIST|HASH|SET|ZSET key deadline body`: the key's whole resulting state, with its
+ *   absolute deadline (ms since the epoch, or -1 for none); the type codes and bodies are the
+ *   value codec's (shared/store/value-codec.ts).
  *
  * Bytes are the store's byte strings (code units 0–255), written one byte per code unit.
  */
+
+import { ByteReader, ByteWriter } from "../../shared/store/byte-io.js";
 import type { Bytes } from "../../shared/store/bytes.js";
-import { HashValue } from "../../shared/store/hash-value.js";
-import { ListValue } from "../../shared/store/list-deque.js";
-import { SetValue } from "../../shared/store/set-value.js";
 import type { Value } from "../../shared/store/value.js";
-import { ZSetValue } from "../../shared/store/zset-value.js";
+import { isValueType, readValueBody, ValueType, writeValueBody } from "../../shared/store/value-codec.js";
 import { crc32 } from "./crc32.js";
 
 /** Operation codes of a payload. */
-export const Op = { DEL: 0, FLUSH: 1, STRING: 2, LIST: 3, HASH: 4, SET: 5, ZSET: 6, END: 7 } as const;
+export const Op = { DEL: 0, FLUSH: 1, ...ValueType, END: 7 } as const;
 
 /** Bytes of a frame header (length, CRC). */
 export const FRAME_HEADER_BYTES = 8;
@@ -34,57 +34,9 @@ export type Operation =
   | { readonly op: "end"; readonly keys: number }
   | { readonly op: "put"; readonly key: Bytes; readonly value: Value; readonly expireAt: number | undefined };
 
-/** A growable byte buffer that writes payloads and frames. */
-export class RecordWriter {
-  private buf = new Uint8Array(4096);
-  private view = new DataView(this.buf.buffer);
-  /** Bytes written. */
-  length = 0;
+/** A {@link ByteWriter} that writes key records and frames. */
+export class RecordWriter extends ByteWriter {
   private frameStart = -1;
-
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  u8(n: number): void {
-    this.ensure(1);
-    this.buf[this.length++] = n;
-  }
-
-  u32(n: number): void {
-    this.ensure(4);
-    this.view.setUint32(this.length, n);
-    this.length += 4;
-  }
-
-  f64(n: number): void {
-    this.ensure(8);
-    this.view.setFloat64(this.length, n);
-    this.length += 8;
-  }
-
-  bytes(s: Bytes): void {
-    const n = s.length;
-    this.u32(n);
-    this.ensure(n);
-    const b = this.buf;
-    let at = this.length;
-    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
-    this.length = at;
-  }
-
-  /** Raw bytes (a file header). */
-  raw(data: Uint8Array): void {
-    this.ensure(data.length);
-    this.buf.set(data, this.length);
-    this.length += data.length;
-  }
 
   /** Opens a frame: operations written until {@link endFrame} form its payload. */
   beginFrame(): void {
@@ -106,74 +58,18 @@ export class RecordWriter {
     this.view.setUint32(start + 4, crc32(this.buf, start + FRAME_HEADER_BYTES, this.length));
   }
 
-  /** Writes the state of `key` (`undefined`: deleted). */
+  /** Writes the state of `key` (`undefined`: deleted): `type | key | f64 deadline | value body`. */
   keyState(key: Bytes, value: Value | undefined, expireAt: number | undefined): void {
     if (value === undefined) {
       this.u8(Op.DEL);
       this.bytes(key);
       return;
     }
-    const deadline = expireAt ?? -1;
-    if (typeof value === "string") {
-      this.u8(Op.STRING);
-      this.bytes(key);
-      this.f64(deadline);
-      this.bytes(value);
-      return;
-    }
-    switch (value.type) {
-      case "list": {
-        this.u8(Op.LIST);
-        this.bytes(key);
-        this.f64(deadline);
-        const list = value as ListValue;
-        this.u32(list.size);
-        for (const e of list.values()) this.bytes(e);
-        return;
-      }
-      case "hash": {
-        this.u8(Op.HASH);
-        this.bytes(key);
-        this.f64(deadline);
-        const flat = (value as HashValue).flatEntries();
-        this.u32(flat.length >> 1);
-        for (const e of flat) this.bytes(e);
-        return;
-      }
-      case "set": {
-        this.u8(Op.SET);
-        this.bytes(key);
-        this.f64(deadline);
-        const names = (value as SetValue).nameList();
-        this.u32(names.length);
-        for (const e of names) this.bytes(e);
-        return;
-      }
-      case "zset": {
-        this.u8(Op.ZSET);
-        this.bytes(key);
-        this.f64(deadline);
-        const z = value as ZSetValue;
-        this.u32(z.size);
-        for (const [member, score] of z.entries()) {
-          this.bytes(member);
-          this.f64(score);
-        }
-        return;
-      }
-    }
-  }
-
-  /** Takes the bytes written (a copy) and empties the writer. */
-  take(): Uint8Array {
-    const out = this.buf.slice(0, this.length);
-    this.length = 0;
-    if (this.buf.length > 1 << 20) {
-      // Do not keep a large buffer alive after a big batch.
-      this.buf = new Uint8Array(4096);
-      this.view = new DataView(this.buf.buffer);
-    }
-    return out;
+    const at = this.length;
+    this.u8(0); // the type code, known once the body is written
+    this.bytes(key);
+    this.f64(expireAt ?? -1);
+    this.buf[at] = writeValueBody(this, value);
   }
 }
 
@@ -214,89 +110,25 @@ export function scanFrames(
 
 /** Reads the operations of one payload (a CRC-checked payload that does not parse throws). */
 export function decodePayload(payload: Uint8Array, onOp: (op: Operation) => void): void {
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  let at = 0;
-  const need = (n: number): void => {
-    if (at + n > payload.length) throw new RangeError("payload ends inside an operation");
-  };
-  const u32 = (): number => {
-    need(4);
-    const n = view.getUint32(at);
-    at += 4;
-    return n;
-  };
-  const f64 = (): number => {
-    need(8);
-    const n = view.getFloat64(at);
-    at += 8;
-    return n;
-  };
-  const bytes = (): Bytes => {
-    const n = u32();
-    need(n);
-    let s = "";
-    for (let i = 0; i < n; i += 8192) {
-      s += String.fromCharCode.apply(null, payload.subarray(at + i, at + Math.min(n, i + 8192)) as unknown as number[]);
-    }
-    at += n;
-    return s;
-  };
-  while (at < payload.length) {
-    const op = payload[at++] as number;
+  const r = new ByteReader(payload);
+  while (!r.done) {
+    const op = r.u8();
     if (op === Op.FLUSH) {
       onOp({ op: "flush" });
       continue;
     }
     if (op === Op.END) {
-      onOp({ op: "end", keys: u32() });
+      onOp({ op: "end", keys: r.u32() });
       continue;
     }
-    const key = bytes();
+    const key = r.bytes();
     if (op === Op.DEL) {
       onOp({ op: "del", key });
       continue;
     }
-    const deadline = f64();
+    if (!isValueType(op)) throw new RangeError(`unknown operation ${op}`);
+    const deadline = r.f64();
     const expireAt = deadline < 0 ? undefined : deadline;
-    let value: Value;
-    switch (op) {
-      case Op.STRING:
-        value = bytes();
-        break;
-      case Op.LIST: {
-        const n = u32();
-        const elements: Bytes[] = [];
-        for (let i = 0; i < n; i++) elements.push(bytes());
-        value = new ListValue(elements);
-        break;
-      }
-      case Op.HASH: {
-        const n = u32();
-        const h = new HashValue();
-        for (let i = 0; i < n; i++) h.set(bytes(), bytes());
-        value = h;
-        break;
-      }
-      case Op.SET: {
-        const n = u32();
-        const s = new SetValue();
-        for (let i = 0; i < n; i++) s.add(bytes());
-        value = s;
-        break;
-      }
-      case Op.ZSET: {
-        const n = u32();
-        const z = new ZSetValue();
-        for (let i = 0; i < n; i++) {
-          const member = bytes();
-          z.set(member, f64());
-        }
-        value = z;
-        break;
-      }
-      default:
-        throw new RangeError(`unknown operation ${op}`);
-    }
-    onOp({ op: "put", key, value, expireAt });
+    onOp({ op: "put", key, value: readValueBody(r, op), expireAt });
   }
 }

@@ -1,0 +1,167 @@
+/**
+ * Big-endian binary writing and reading over `Uint8Array`/`DataView` (runtime-neutral): the
+ * primitives of the value codec ({@link ./value-codec.ts}) and of the Node host's file format.
+ *
+ * A byte string ({@link Bytes}) is written as `u32 length | one byte per code unit`.
+ */
+import type { Bytes } from "./bytes.js";
+
+/** A growable byte buffer written front to back. */
+export class ByteWriter {
+  /** The backing buffer; bytes `[0, length)` are written. Reallocated as it grows. */
+  buf: Uint8Array;
+  /** A view over {@link buf}. */
+  view: DataView;
+  /** Bytes written. */
+  length = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = new Uint8Array(initialBytes);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** One unsigned byte. */
+  u8(n: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = n;
+  }
+
+  /** An unsigned 32-bit integer, big-endian. */
+  u32(n: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.length, n);
+    this.length += 4;
+  }
+
+  /** A float64, big-endian. */
+  f64(n: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.length, n);
+    this.length += 8;
+  }
+
+  /** A byte string: `u32 length | bytes`. */
+  bytes(s: Bytes): void {
+    const n = s.length;
+    this.ensure(4 + n);
+    this.view.setUint32(this.length, n);
+    const b = this.buf;
+    let at = this.length + 4;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** Raw bytes, as they are. */
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** Takes the bytes written (a copy) and empties the writer. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.length);
+    this.length = 0;
+    if (this.buf.length > 1 << 20) {
+      // Do not keep a large buffer alive after a big batch.
+      this.buf = new Uint8Array(4096);
+      this.view = new DataView(this.buf.buffer);
+    }
+    return out;
+  }
+}
+
+/** Decodes `data[from, to)` as a byte string (one code unit per byte). */
+export type Latin1Decoder = (data: Uint8Array, from: number, to: number) => Bytes;
+
+/** The portable {@link Latin1Decoder}. A host may pass a faster one (Node: `Buffer#latin1Slice`). */
+export const decodeLatin1: Latin1Decoder = (data, from, to) => {
+  const n = to - from;
+  if (n <= 16) {
+    let s = "";
+    for (let i = from; i < to; i++) s += String.fromCharCode(data[i] as number);
+    return s;
+  }
+  let s = "";
+  for (let i = from; i < to; i += 8192) {
+    s += String.fromCharCode.apply(null, data.subarray(i, Math.min(to, i + 8192)) as unknown as number[]);
+  }
+  return s;
+};
+
+/** Thrown when a reader runs past its end or meets an impossible value: the data is not well-formed. */
+export class MalformedDataError extends RangeError {
+  override readonly name = "MalformedDataError";
+}
+
+/** Reads `data[from, to)` front to back; every read is bounds-checked ({@link MalformedDataError}). */
+export class ByteReader {
+  private readonly view: DataView;
+  /** The next byte to read. */
+  at: number;
+
+  constructor(
+    readonly data: Uint8Array,
+    from = 0,
+    readonly end = data.length,
+    private readonly latin1: Latin1Decoder = decodeLatin1,
+  ) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.at = from;
+  }
+
+  /** True once every byte is read. */
+  get done(): boolean {
+    return this.at >= this.end;
+  }
+
+  private need(n: number): void {
+    if (this.at + n > this.end) throw new MalformedDataError("data ends inside a record");
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.data[this.at++] as number;
+  }
+
+  u32(): number {
+    this.need(4);
+    const n = this.view.getUint32(this.at);
+    this.at += 4;
+    return n;
+  }
+
+  f64(): number {
+    this.need(8);
+    const n = this.view.getFloat64(this.at);
+    this.at += 8;
+    return n;
+  }
+
+  /** A byte string written by {@link ByteWriter.bytes}. */
+  bytes(): Bytes {
+    const n = this.u32();
+    this.need(n);
+    const from = this.at;
+    this.at += n;
+    return this.latin1(this.data, from, from + n);
+  }
+
+  /** A count of items of at least `minBytes` each: refuses counts the remaining bytes cannot hold. */
+  count(minBytes: number): number {
+    const n = this.u32();
+    if (n * minBytes > this.end - this.at) throw new MalformedDataError(`count ${n} exceeds the data left`);
+    return n;
+  }
+}
