@@ -4,7 +4,7 @@
  *
  * - {@link CommandDispatcher.run}: call the RPC's own handler over the store (Batch, Pipeline);
  * - {@link recordCommands} then {@link replayCommands}: record the argument vectors the handler
- *   would run, run them all in one `store.transaction()`, and let the same handler turn the
+ *   would run, run them all in one `store.transactionBytes()`, and let the same handler turn the
  *   transaction's replies into its typed response (Exec).
  *
  * The table is derived from the descriptors: each oneof case of `Command` carries an RPC's

@@ -134,7 +134,11 @@ describe("KeysService", () => {
     expect(strings.keys.map((k) => k.key)).toEqual(["user:1"]);
     const lists = await api.keys.scan({ type: KeyType.LIST, count: 1000 });
     expect(lists.keys.map((k) => k.key)).toEqual(["user:3"]);
-    expect((await rpcError(api.keys.scan({ type: KeyType.NONE }))).code).toBe(Code.InvalidArgument);
+    // KEY_TYPE_NONE is `SCAN … TYPE none`, as Redis 7.0: no key matches, the cursor still ends at 0.
+    const none = await api.keys.scan({ type: KeyType.NONE, count: 1000 });
+    expect(none).toMatchObject({ cursor: "0", keys: [] });
+    expect(api.run("SCAN", "0", "TYPE", "none", "COUNT", "1000")).toEqual(["0", []]);
+    expect((await rpcError(api.keys.scan({ type: 99 as KeyType }))).code).toBe(Code.InvalidArgument);
   });
 
   it("Scan carries non-ASCII keys as UTF-8 text", async () => {

@@ -21,6 +21,13 @@ const EXPIRE_CONDITIONS: Partial<Record<ExpireCondition, Bytes>> = {
   [ExpireCondition.LT]: "LT",
 };
 
+/**
+ * `SCAN … TYPE` filters: every key type, and KEY_TYPE_NONE as `none`, which Redis accepts and which
+ * matches no key (a key that exists has a type): the pages are empty while the cursor still walks
+ * the keyspace, exactly as `SCAN cursor TYPE none`.
+ */
+const SCAN_TYPES: Partial<Record<KeyType, Bytes>> = { ...KEY_TYPE_NAMES, [KeyType.NONE]: "none" };
+
 /** Creates the KeysService implementation over `store`. */
 export function createKeysService(store: Store, options: ServiceOptions = {}): ServiceImpl<typeof KeysService> {
   return guarded(
@@ -66,7 +73,7 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
           cursorArg(req.cursor),
           ...scanOptions(req.match === undefined ? undefined : key(req.match), req.count),
         ];
-        if (req.type !== KeyType.UNSPECIFIED) argv.push("TYPE", token(req.type, KEY_TYPE_NAMES, "type"));
+        if (req.type !== KeyType.UNSPECIFIED) argv.push("TYPE", token(req.type, SCAN_TYPES, "type"));
         const page = scanPageOf(await invoke(store, argv, ctx));
         const names = page.items.map((k) => {
           if (typeof k !== "string") throw new TypeError("SCAN replied a non-bulk key");

@@ -56,6 +56,27 @@ describe("command routes", () => {
 });
 
 describe("TransactionService.Exec", () => {
+  it("keeps bytes as bytes: typed and raw commands, UTF-8 keys, values 0x00-0xff (issue 19)", async () => {
+    const { client, store } = setup();
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const res = await client.exec({
+      commands: [
+        { kind: { case: "set", value: { key: "ké", value: all } } },
+        { kind: { case: "get", value: { key: "ké" } } },
+        { kind: { case: "raw", value: { args: [enc("SET"), Uint8Array.of(0xff), Uint8Array.of(0xff, 0x80)] } } },
+      ],
+      preconditions: [{ key: "ké", check: { case: "missing", value: true } }],
+    });
+    expect(res.committed).toBe(true);
+    const got = res.results[1]?.kind;
+    expect(got?.case === "get" && got.value.value).toEqual(all);
+    const bytes = (...a: number[]) => String.fromCharCode(...a);
+    expect(await store.exec(["GET", enc("ké")])).toBe(bytes(...all));
+    expect(await store.exec(["GET", Uint8Array.of(0xff)])).toBe(bytes(0xff, 0x80));
+    expect(await store.exec(["KEYS", "*"])).toEqual(expect.arrayContaining([bytes(0x6b, 0xc3, 0xa9), bytes(0xff)]));
+    expect(await store.exec(["DBSIZE"])).toBe(2);
+  });
+
   it("commits typed and raw commands atomically, with typed results", async () => {
     const { client, value, logged } = setup();
     const res = await client.exec({
@@ -145,31 +166,35 @@ describe("TransactionService.Exec", () => {
     expect(store.stats().dirty).toBe(before);
   });
 
-  it("a write landing between the check and the commit makes Exec check again (WATCH), so it never commits on stale checks", async () => {
-    const { client, store, value } = setup();
-    store.execSync(["SET", "p", "old"]);
-    const transaction = store.transaction.bind(store);
-    let calls = 0;
-    // A concurrent client writes p after the precondition was read, before the commit.
-    store.transaction = (commands, watch, options) => {
-      if (calls++ === 0) store.execSync(["SET", "p", "changed"]);
-      return transaction(commands, watch, options);
-    };
-    const res = await client.exec({
-      commands: [set("q", "written")],
-      preconditions: [{ key: "p", check: { case: "valueEquals", value: enc("old") } }],
-    });
-    expect(calls).toBe(1); // the second attempt failed its check before reaching the transaction
-    expect(res).toMatchObject({ committed: false, failedPreconditions: [0] });
-    expect(value("q")).toBeNull();
-  });
+  // "pé": the watch must hold the key's bytes, not their UTF-8 encoding again (issue 19).
+  it.each(["p", "pé"])(
+    "a write landing between the check and the commit makes Exec check again (WATCH), so it never commits on stale checks (key %s)",
+    async (p) => {
+      const { client, store, value } = setup();
+      store.execSync(["SET", p, "old"]);
+      const transaction = store.transactionBytes.bind(store);
+      let calls = 0;
+      // A concurrent client writes p after the precondition was read, before the commit.
+      store.transactionBytes = (commands, watch, options) => {
+        if (calls++ === 0) store.execSync(["SET", p, "changed"]);
+        return transaction(commands, watch, options);
+      };
+      const res = await client.exec({
+        commands: [set("q", "written")],
+        preconditions: [{ key: p, check: { case: "valueEquals", value: enc("old") } }],
+      });
+      expect(calls).toBe(1); // the second attempt failed its check before reaching the transaction
+      expect(res).toMatchObject({ committed: false, failedPreconditions: [0] });
+      expect(value("q")).toBeNull();
+    },
+  );
 
   it("a conflicting write on the first attempt only: the second attempt commits", async () => {
     const { client, store, value } = setup();
     store.execSync(["SET", "p", "old"]);
-    const transaction = store.transaction.bind(store);
+    const transaction = store.transactionBytes.bind(store);
     let calls = 0;
-    store.transaction = (commands, watch, options) => {
+    store.transactionBytes = (commands, watch, options) => {
       if (calls++ === 0) store.execSync(["SET", "p", "old"]); // same value, still a modification
       return transaction(commands, watch, options);
     };

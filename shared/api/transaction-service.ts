@@ -108,7 +108,7 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
     checkSignal(ctx);
     // Watch first, then check: a change after the check makes the transaction return null, and
     // the preconditions are checked again on the new state.
-    const watch = watchKeys.length === 0 ? undefined : await store.watch(watchKeys);
+    const watch = watchKeys.length === 0 ? undefined : await store.watchBytes(watchKeys);
     try {
       if (watch !== undefined) {
         const failed = await failedPreconditions(store, req.preconditions, ctx.signal);
@@ -116,7 +116,7 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
       }
       let replies: Reply[] | null;
       try {
-        replies = await store.transaction(argvs, watch);
+        replies = await store.transactionBytes(argvs, watch);
       } catch (error) {
         if (error instanceof TransactionError) throw transactionFailure(error, recording, options);
         throw error;

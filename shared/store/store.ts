@@ -488,7 +488,15 @@ export class Store {
 
   /** Starts watching keys (WATCH): pass the handle to {@link transaction}, then release it. */
   async watch(keys: readonly Arg[]): Promise<WatchHandle> {
-    return this.repository.watch(Store.argv(keys), this.clock.now());
+    return this.watchBytes(Store.argv(keys));
+  }
+
+  /**
+   * {@link watch} over already-normalized keys ({@link Bytes}, as {@link run} takes argv): a byte
+   * string is never encoded again, so bytes 0x80–0xff stay themselves.
+   */
+  async watchBytes(keys: readonly Bytes[]): Promise<WatchHandle> {
+    return this.repository.watch(keys, this.clock.now());
   }
 
   /**
@@ -503,6 +511,22 @@ export class Store {
     watch?: WatchHandle,
     options?: AcquireOptions,
   ): Promise<Reply[] | null> {
+    return this.transactionBytes(
+      commands.map((c) => Store.argv(c)),
+      watch,
+      options,
+    );
+  }
+
+  /**
+   * {@link transaction} over already-normalized argument vectors ({@link Bytes}, as {@link run}
+   * takes them): the API's Exec, whose argv are byte strings, must not have them encoded again.
+   */
+  async transactionBytes(
+    argvs: readonly (readonly Bytes[])[],
+    watch?: WatchHandle,
+    options?: AcquireOptions,
+  ): Promise<Reply[] | null> {
     const host: TransactionHost = {
       repository: this.repository,
       resolve: (argv) => this.resolve(argv),
@@ -514,14 +538,9 @@ export class Store {
       now: () => this.clock.now(),
       locks: this.locks,
     };
-    this.commandCount += commands.length;
+    this.commandCount += argvs.length;
     try {
-      return await runTransaction(
-        host,
-        commands.map((c) => Store.argv(c)),
-        watch,
-        options,
-      );
+      return await runTransaction(host, argvs, watch, options);
     } catch (error) {
       this.errorCount++;
       throw error;
