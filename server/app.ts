@@ -11,6 +11,7 @@ import { createAuthService } from "../shared/api/auth-service.js";
 import { mapRouterDecodeErrors } from "../shared/api/decode-errors.js";
 import { HealthState, registerHealthService, ServingStatus } from "../shared/api/health.js";
 import { registerReflectionServices } from "../shared/api/reflection.js";
+import { StreamCounter } from "../shared/api/streaming-options.js";
 import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
 import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { createStore, type Store } from "../shared/index.js";
@@ -190,10 +191,22 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   }
 
   const stats = hostStats(persistence, loaded, evictor);
-  const metrics = createServerMetrics(store, stats);
+  const streamCounter = new StreamCounter();
+  const metrics = createServerMetrics(store, stats, streamCounter);
   metricsRef = metrics;
   const services: DescService[] = [Health, AuthService];
-  const register = apiRoutes(store, { heartbeatMs: config.heartbeatMs, logger: app.log, hostStats: stats });
+  const register = apiRoutes(store, {
+    heartbeatMs: config.heartbeatMs,
+    logger: app.log,
+    hostStats: stats,
+    streams: {
+      streams: streamCounter,
+      maxStreams: config.maxStreams,
+      outputBufferHardBytes: config.streamBufferHardBytes,
+      outputBufferSoftBytes: config.streamBufferSoftBytes,
+      outputBufferSoftMs: config.streamBufferSoftMs,
+    },
+  });
   services.push(...register.services);
   const health = new HealthState(services.map((s) => s.typeName));
 

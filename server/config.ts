@@ -17,6 +17,10 @@ export interface ServerConfig {
   maxScanCount: number;
   maxTimeoutMs: number;
   maxStreamsPerConnection: number;
+  maxStreams: number;
+  streamBufferHardBytes: number;
+  streamBufferSoftBytes: number;
+  streamBufferSoftMs: number;
   heartbeatMs: number;
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -133,6 +137,34 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 256,
     help: "Most concurrent HTTP/2 streams (watches, subscriptions, calls) per connection.",
+  },
+  {
+    key: "maxStreams",
+    flag: "max-streams",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "Most server streams (Watch, Subscribe, InfoStream, Pipeline) open at once, all clients together; one more gets RESOURCE_EXHAUSTED.",
+  },
+  {
+    key: "streamBufferHardBytes",
+    flag: "stream-buffer-hard-bytes",
+    kind: "int",
+    defaultValue: 32 * 1024 * 1024,
+    help: "Output buffer hard limit of a Watch or Subscribe stream: more bytes waiting for a slow client close its stream with RESOURCE_EXHAUSTED (Redis's client-output-buffer-limit pubsub).",
+  },
+  {
+    key: "streamBufferSoftBytes",
+    flag: "stream-buffer-soft-bytes",
+    kind: "int",
+    defaultValue: 8 * 1024 * 1024,
+    help: "Output buffer soft limit: more bytes waiting for --stream-buffer-soft-ms in a row close the stream.",
+  },
+  {
+    key: "streamBufferSoftMs",
+    flag: "stream-buffer-soft-ms",
+    kind: "int",
+    defaultValue: 60_000,
+    help: "How long a stream may stay above --stream-buffer-soft-bytes.",
   },
   {
     key: "heartbeatMs",
@@ -369,6 +401,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   const c = config as unknown as ServerConfig;
   if (c.port > 65_535) throw new ConfigError(`port ${c.port} is out of range`);
+  for (const key of ["maxStreams", "streamBufferHardBytes", "streamBufferSoftBytes", "streamBufferSoftMs"] as const)
+    if (c[key] < 1) throw new ConfigError(`${OPTIONS.find((o) => o.key === key)?.flag} must be at least 1`);
+  if (c.streamBufferSoftBytes > c.streamBufferHardBytes)
+    throw new ConfigError("--stream-buffer-soft-bytes must not exceed --stream-buffer-hard-bytes");
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
   return { help: false, config: c };

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { StreamCounter } from "../shared/api/streaming-options.js";
 import type { Store } from "../shared/index.js";
 import type { HostStats } from "./host-stats.js";
 
@@ -79,7 +80,7 @@ function observeInto(entry: SeriesEntry, bounds: readonly number[], value: numbe
  * Creates the metrics (a registry of its own: several servers may live in one process, as in
  * tests). `host` adds the persistence and eviction families when those features are on.
  */
-export function createServerMetrics(store: Store, host: HostStats = {}): ServerMetrics {
+export function createServerMetrics(store: Store, host: HostStats = {}, streams?: StreamCounter): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "memorabilia_process_" });
   const requests = new Counter({
@@ -126,6 +127,27 @@ export function createServerMetrics(store: Store, host: HostStats = {}): ServerM
   gauge("memorabilia_commands_total", "Store commands executed.", () => store.stats().commands);
   gauge("memorabilia_keyspace_hits_total", "Lookups that found a live key.", () => store.stats().hits);
   gauge("memorabilia_keyspace_misses_total", "Lookups that found nothing.", () => store.stats().misses);
+  if (streams !== undefined) {
+    gauge(
+      "memorabilia_streams_open",
+      "Server streams open (Watch, Subscribe, InfoStream, Pipeline).",
+      () => streams.open,
+    );
+    gauge(
+      "memorabilia_streams_refused_total",
+      "Streams refused with RESOURCE_EXHAUSTED because --max-streams were open.",
+      () => streams.refused,
+    );
+    new Gauge({
+      name: "memorabilia_streams_closed_slow_total",
+      help: "Watch and Subscribe streams closed with RESOURCE_EXHAUSTED because their client fell behind, by the limit that closed them (hard, soft: output buffer bytes; items: queued messages).",
+      labelNames: ["limit"] as const,
+      registers: [registry],
+      collect() {
+        for (const [limit, n] of Object.entries(streams.overflowed)) this.set({ limit }, n);
+      },
+    });
+  }
   const persistence = host.persistence;
   if (persistence !== undefined) {
     // Times unset before the first fsync or snapshot read as 0 (Prometheus has no "unset").

@@ -8,6 +8,7 @@ import {
   registerStreamingServices,
   STREAMING_SERVICES,
 } from "../shared/api/index.js";
+import type { StreamingOptions } from "../shared/api/streaming-options.js";
 import type { Store } from "../shared/index.js";
 import type { HostStats } from "./host-stats.js";
 
@@ -26,6 +27,11 @@ export interface ApiRoutesOptions {
   readonly connectedClients?: () => number;
   /** Persistence and eviction counters, for ServerService.Info. */
   readonly hostStats?: HostStats;
+  /** Stream limits and their counter (`--max-streams`, `--stream-buffer-*`). */
+  readonly streams?: Pick<
+    StreamingOptions,
+    "maxStreams" | "outputBufferHardBytes" | "outputBufferSoftBytes" | "outputBufferSoftMs" | "streams"
+  >;
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -54,6 +60,7 @@ export function apiRoutes(store: Store, options: ApiRoutesOptions): ApiRoutes {
         version: VERSION,
         startedAtMs,
         connectedClients: options.connectedClients,
+        ...options.streams,
         persistence: options.hostStats?.persistence,
         eviction: options.hostStats?.eviction,
         memoryUsage: () => {

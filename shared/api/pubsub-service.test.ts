@@ -4,19 +4,32 @@ import { PubSubService, type SubscribeResponse } from "../gen/memorabilia/v1/pub
 import { createManualClock } from "../store/clock.js";
 import { PubSubHub } from "../store/pubsub.js";
 import { createPubSubService } from "./pubsub-service.js";
-import type { StreamingOptions } from "./streaming-options.js";
+import { StreamCounter, type StreamingOptions } from "./streaming-options.js";
 
 const T0 = 1_700_000_000_000;
 const text = new TextEncoder();
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function setup(options: StreamingOptions = {}) {
+function setup(options: StreamingOptions = {}, streams = new StreamCounter()) {
   const clock = createManualClock(T0);
   const hub = new PubSubHub();
   const transport = createRouterTransport((router) =>
-    router.service(PubSubService, createPubSubService(hub, clock, { logger: { error: () => {} }, ...options })),
+    router.service(
+      PubSubService,
+      createPubSubService(hub, clock, { logger: { error: () => {} }, ...options }, streams),
+    ),
   );
-  return { clock, hub, client: createClient(PubSubService, transport) };
+  return { clock, hub, streams, client: createClient(PubSubService, transport) };
+}
+
+/** Reads until the stream fails; returns the error. */
+async function failure(it: Reader, max = 50): Promise<ConnectError> {
+  try {
+    for (let i = 0; i < max; i++) await next(it);
+  } catch (e) {
+    return e as ConnectError;
+  }
+  throw new Error(`the stream did not fail within ${max} messages`);
 }
 
 type Reader = AsyncIterator<SubscribeResponse>;
@@ -148,5 +161,77 @@ describe("PubSubService", () => {
     }
     expect(error).toMatchObject({ code: Code.ResourceExhausted });
     expect((error as ConnectError).rawMessage).toMatch(/^subscriber fell behind/);
+  });
+
+  it("a subscriber that never reads is cut by BYTES queued (hard limit), not only by message count", async () => {
+    // Three 512 KiB messages are far below the 10,000-message bound: only a byte bound stops them.
+    const { client, hub, streams } = setup({ outputBufferHardBytes: 1024 * 1024 });
+    const it = await subscribe(client, { channels: ["big"] });
+    const payload = "x".repeat(512 * 1024);
+    expect(hub.publish("big", payload)).toBe(1);
+    expect(hub.publish("big", payload)).toBe(1);
+    hub.publish("big", payload); // the one past 1 MiB: the stream is closed, it leaves the hub
+    expect(hub.numsub("big")).toBe(0);
+    const error = await failure(it);
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.rawMessage).toBe(
+      "subscriber fell behind: more than 1 MiB were waiting for the client (output buffer hard limit); the stream is closed",
+    );
+    expect(streams.overflowed).toEqual({ items: 0, hard: 1, soft: 0 });
+  });
+
+  it("above the soft limit for soft-ms in a row the stream is closed; below it again the timer starts over", async () => {
+    let now = 0;
+    const { client, hub, streams } = setup({
+      outputBufferHardBytes: 1024 * 1024,
+      outputBufferSoftBytes: 1_000,
+      outputBufferSoftMs: 1_000,
+      monotonicNow: () => now,
+    });
+    const reader = await subscribe(client, { channels: ["c"] });
+    const kb = "y".repeat(600);
+    hub.publish("c", kb);
+    hub.publish("c", kb); // above 1,000 bytes at t=0
+    now = 999;
+    hub.publish("c", kb); // still within the soft window
+    expect(hub.numsub("c")).toBe(1);
+    // The client reads everything: below the soft limit, the timer starts over.
+    expect(await messages(reader, 3)).toHaveLength(3);
+    now = 5_000;
+    hub.publish("c", kb);
+    hub.publish("c", kb); // above again at t=5000
+    now = 5_999;
+    hub.publish("c", "z");
+    expect(hub.numsub("c")).toBe(1);
+    now = 6_000;
+    hub.publish("c", "z");
+    expect(hub.numsub("c")).toBe(0);
+    const error = await failure(reader);
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.rawMessage).toMatch(
+      /more than 1000 bytes were waiting for the client for 1000 ms \(output buffer soft limit\)/,
+    );
+    expect(streams.overflowed.soft).toBe(1);
+  });
+
+  it("refuses a stream past the server-wide stream limit with RESOURCE_EXHAUSTED, and accepts again once one closes", async () => {
+    const streams = new StreamCounter();
+    streams.limit = 2;
+    const { client, hub } = setup({}, streams);
+    const ac = new AbortController();
+    const first = await subscribe(client, { channels: ["a"] }, ac.signal);
+    await subscribe(client, { channels: ["b"] });
+    const third = client.subscribe({ channels: ["c"] })[Symbol.asyncIterator]();
+    const error = await failure(third);
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect(error.rawMessage).toMatch(/^too many streams open on this server \(2\)/);
+    expect(streams.refused).toBe(1);
+    expect(hub.numsub("c")).toBe(0);
+    ac.abort();
+    // The in-memory transport resumes the server's stream only when its client reads.
+    await expect(first.next()).rejects.toMatchObject({ code: Code.Canceled });
+    for (let i = 0; i < 200 && streams.open > 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(streams.open).toBe(1);
+    await subscribe(client, { channels: ["d"] });
   });
 });

@@ -26,6 +26,9 @@ import {
 
 type SubscribeMessage = MessageInitShape<typeof SubscribeResponseSchema>;
 
+/** What a message takes on the wire: its bytes, names and framing (the overhead is an estimate). */
+const messageBytes = (m: PubSubMessage): number => m.channel.length + m.message.length + (m.pattern?.length ?? 0) + 32;
+
 /** The stream of one Subscribe call. */
 async function* subscribe(
   hub: PubSubHub,
@@ -33,13 +36,21 @@ async function* subscribe(
   req: SubscribeRequest,
   signal: AbortSignal,
   options: ResolvedStreamingOptions,
+  streams: StreamCounter,
 ): AsyncGenerator<SubscribeMessage> {
   if (req.channels.length === 0 && req.patterns.length === 0) {
     throw invalidArgument("channels or patterns: at least one is required");
   }
   const idleMs = heartbeatMs(req.heartbeatMs, options);
   let close = (): void => {};
-  const queue = new StreamQueue<PubSubMessage>(options.maxQueuedEvents, "subscriber fell behind", () => close());
+  const queue = new StreamQueue<PubSubMessage>({
+    limits: options.queueLimits,
+    fellBehind: "subscriber fell behind",
+    sizeOf: messageBytes,
+    now: options.monotonicNow,
+    onFail: () => close(),
+    onOverflow: (reason) => streams.countOverflow(reason),
+  });
   const sub = hub.subscriber((m) => queue.push(m));
   close = () => sub.close();
   const onAbort = (): void => sub.close();
@@ -108,7 +119,7 @@ export function createPubSubService(
   return {
     ...unary,
     subscribe(req, ctx) {
-      return streams.guard(subscribe(hub, clock, req, ctx.signal, resolved), resolved.logger, procedure);
+      return streams.guard(subscribe(hub, clock, req, ctx.signal, resolved, streams), resolved.logger, procedure);
     },
   };
 }

@@ -12,7 +12,7 @@ import { PubSubHub } from "../store/pubsub.js";
 import type { Store } from "../store/store.js";
 import { createPubSubService } from "./pubsub-service.js";
 import { createServerService } from "./server-service.js";
-import { StreamCounter, type StreamingOptions } from "./streaming-options.js";
+import { resolveStreamingOptions, StreamCounter, type StreamingOptions } from "./streaming-options.js";
 import { createTransactionService } from "./transaction-service.js";
 import { createWatchService } from "./watch-service.js";
 
@@ -27,7 +27,8 @@ export const STREAMING_SERVICES: readonly DescService[] = [
 /**
  * Registers WatchService, PubSubService, TransactionService and ServerService over `store` on
  * `router`, sharing one Pub/Sub hub (`options.pubsub`, else a new one) and one count of open
- * streams (reported by Info). Returns the router.
+ * streams (`options.streams`, else a new one: reported by Info, capped at `options.maxStreams`).
+ * Returns the router.
  *
  * @example
  * ```ts
@@ -44,7 +45,8 @@ export function registerStreamingServices(
   options: StreamingOptions = {},
 ): ConnectRouter {
   const hub = options.pubsub ?? new PubSubHub();
-  const streams = new StreamCounter();
+  const streams = options.streams ?? new StreamCounter();
+  streams.limit = resolveStreamingOptions(options).maxStreams;
   return router
     .service(WatchService, createWatchService(store, options, streams))
     .service(PubSubService, createPubSubService(hub, store.clock, options, streams))

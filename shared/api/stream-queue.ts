@@ -1,7 +1,8 @@
 /**
  * The queue between a synchronous event source (keyspace events, Pub/Sub messages) and a server
- * stream: bounded (a slow reader ends its stream instead of growing memory), woken by new items,
- * by a heartbeat timer, or by the RPC's AbortSignal.
+ * stream: bounded by items and by bytes (a slow reader ends its stream instead of growing
+ * memory, as Redis's `client-output-buffer-limit` closes a slow Pub/Sub client), woken by new
+ * items, by a heartbeat timer, or by the RPC's AbortSignal.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { abortError } from "./invoke.js";
@@ -9,41 +10,97 @@ import { abortError } from "./invoke.js";
 /** What {@link StreamQueue.next} resolves with: items, or nothing for an idle interval (a heartbeat is due). */
 export type QueueTake<T> = { readonly items: T[] } | { readonly idle: true };
 
+/**
+ * The output-buffer limits of one stream (Redis's `client-output-buffer-limit <class> hard soft
+ * soft-seconds`): more than `hardBytes` waiting ends the stream at once; more than `softBytes`
+ * waiting for `softMs` without a break ends it too; more than `maxItems` waiting ends it.
+ */
+export interface QueueLimits {
+  readonly maxItems: number;
+  readonly hardBytes: number;
+  readonly softBytes: number;
+  readonly softMs: number;
+}
+
+/** Why a queue failed on its limits (for the count of streams closed that way). */
+export type OverflowReason = "items" | "hard" | "soft";
+
+/** Options of a {@link StreamQueue}. */
+export interface StreamQueueOptions<T> {
+  readonly limits: QueueLimits;
+  /** The start of the error message (e.g. `watch fell behind`). */
+  readonly fellBehind: string;
+  /** The bytes an item will take on the wire (an estimate; it only has to grow with the item). */
+  readonly sizeOf: (item: T) => number;
+  /** Milliseconds of a monotonic clock (the soft limit's timer). */
+  readonly now: () => number;
+  /** Called once when the queue fails (unsubscribe there, so nothing more arrives). */
+  readonly onFail?: () => void;
+  /** Called once when the queue fails on one of its limits. */
+  readonly onOverflow?: (reason: OverflowReason) => void;
+}
+
+const MIB = 1024 * 1024;
+
+/** `n` bytes in the unit an operator reads (`32 MiB`, `1500 bytes`). */
+export function formatBytes(n: number): string {
+  return n >= MIB && n % MIB === 0 ? `${n / MIB} MiB` : `${n} bytes`;
+}
+
 /** A bounded FIFO that one stream drains. */
 export class StreamQueue<T> {
+  // items[head..] wait; taking advances head (no O(n) shift per take), compacted when half is spent.
   private items: T[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private bytesQueued = 0;
+  private softSince: number | null = null;
   private failure: ConnectError | null = null;
   private wake: (() => void) | null = null;
 
-  /**
-   * @param maxQueued more items than this pending fails the queue with RESOURCE_EXHAUSTED
-   * @param fellBehind the error message then (e.g. `watch fell behind`)
-   * @param onFail called once when the queue fails (unsubscribe there, so nothing more arrives)
-   */
-  constructor(
-    private readonly maxQueued: number,
-    private readonly fellBehind: string,
-    private readonly onFail: () => void = () => {},
-  ) {}
+  constructor(private readonly options: StreamQueueOptions<T>) {}
 
   /** Items waiting. */
   get length(): number {
-    return this.items.length;
+    return this.items.length - this.head;
   }
 
-  /** Adds an item (from the source's synchronous callback). Past the bound the queue fails. */
+  /** Bytes waiting (the sum of {@link StreamQueueOptions.sizeOf} over the waiting items). */
+  get bytes(): number {
+    return this.bytesQueued;
+  }
+
+  /** Adds an item (from the source's synchronous callback). Past a limit the queue fails. */
   push(item: T): void {
     if (this.failure !== null) return;
-    if (this.items.length >= this.maxQueued) {
-      this.fail(
-        new ConnectError(
-          `${this.fellBehind}: more than ${this.maxQueued} messages were waiting for the client`,
-          Code.ResourceExhausted,
-        ),
+    const { limits, fellBehind } = this.options;
+    const size = this.options.sizeOf(item);
+    const bytes = this.bytesQueued + size;
+    if (this.length >= limits.maxItems) {
+      this.overflow("items", `${fellBehind}: more than ${limits.maxItems} messages were waiting for the client`);
+      return;
+    }
+    if (bytes > limits.hardBytes) {
+      this.overflow(
+        "hard",
+        `${fellBehind}: more than ${formatBytes(limits.hardBytes)} were waiting for the client (output buffer hard limit)`,
       );
       return;
     }
+    if (bytes > limits.softBytes) {
+      const now = this.options.now();
+      if (this.softSince === null) this.softSince = now;
+      else if (now - this.softSince >= limits.softMs) {
+        this.overflow(
+          "soft",
+          `${fellBehind}: more than ${formatBytes(limits.softBytes)} were waiting for the client for ${limits.softMs} ms (output buffer soft limit)`,
+        );
+        return;
+      }
+    }
     this.items.push(item);
+    this.sizes.push(size);
+    this.bytesQueued = bytes;
     this.notify();
   }
 
@@ -52,7 +109,10 @@ export class StreamQueue<T> {
     if (this.failure !== null) return;
     this.failure = error;
     this.items = [];
-    this.onFail();
+    this.sizes = [];
+    this.head = 0;
+    this.bytesQueued = 0;
+    this.options.onFail?.();
     this.notify();
   }
 
@@ -68,7 +128,7 @@ export class StreamQueue<T> {
   async next(idleMs: number, signal: AbortSignal, maxBatch: number): Promise<QueueTake<T>> {
     this.check();
     if (signal.aborted) throw abortError(signal);
-    if (this.items.length === 0) {
+    if (this.length === 0) {
       let timer: unknown;
       let onAbort = (): void => {};
       try {
@@ -85,12 +145,38 @@ export class StreamQueue<T> {
       }
       this.check();
       if (signal.aborted) throw abortError(signal);
-      if (this.items.length === 0) return { idle: true };
+      if (this.length === 0) return { idle: true };
     }
-    const n = Math.min(maxBatch, this.items.length);
-    const items = n === this.items.length ? this.items : this.items.slice(0, n);
-    this.items = n === this.items.length ? [] : this.items.slice(n);
+    const n = Math.min(maxBatch, this.length);
+    let items: T[];
+    if (this.head === 0 && n === this.items.length) {
+      items = this.items;
+      this.items = [];
+      this.sizes = [];
+      this.bytesQueued = 0;
+    } else {
+      const end = this.head + n;
+      items = this.items.slice(this.head, end);
+      for (let i = this.head; i < end; i++) this.bytesQueued -= this.sizes[i] as number;
+      this.head = end;
+      if (this.head === this.items.length) {
+        this.items = [];
+        this.sizes = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.sizes = this.sizes.slice(this.head);
+        this.head = 0;
+      }
+    }
+    // Below the soft limit again: its timer starts over (Redis resets it the same way).
+    if (this.bytesQueued <= this.options.limits.softBytes) this.softSince = null;
     return { items };
+  }
+
+  private overflow(reason: OverflowReason, message: string): void {
+    this.fail(new ConnectError(`${message}; the stream is closed`, Code.ResourceExhausted));
+    this.options.onOverflow?.(reason);
   }
 
   private notify(): void {

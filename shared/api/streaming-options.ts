@@ -2,9 +2,11 @@
  * Options of the streaming and session services (Watch, Pub/Sub, transactions, server info), the
  * bounds they apply to what clients ask for, and the error mapping and accounting of streams.
  */
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { PubSubHub } from "../store/pubsub.js";
 import { type ApiLogger, consoleLogger, toConnectError } from "./error-map.js";
 import type { ServiceOptions } from "./service-options.js";
+import type { OverflowReason, QueueLimits } from "./stream-queue.js";
 
 /** Memory figures a host reports (Node: `process.memoryUsage()`); each may be unknown. */
 export interface MemoryUsage {
@@ -73,6 +75,24 @@ export interface StreamingOptions extends ServiceOptions {
   readonly heartbeatMaxMs?: number;
   /** Events (or messages) waiting for a slow client before its stream ends with RESOURCE_EXHAUSTED. @default 10_000 */
   readonly maxQueuedEvents?: number;
+  /**
+   * Bytes waiting for a slow client (Watch events, Pub/Sub messages) before its stream ends with
+   * RESOURCE_EXHAUSTED at once: Redis's `client-output-buffer-limit pubsub` hard limit. @default 32 MiB
+   */
+  readonly outputBufferHardBytes?: number;
+  /** Bytes that may wait at most {@link outputBufferSoftMs} in a row (the soft limit). @default 8 MiB */
+  readonly outputBufferSoftBytes?: number;
+  /** How long a stream may stay above the soft limit (ms). @default 60_000 */
+  readonly outputBufferSoftMs?: number;
+  /**
+   * Streams open at once on this server (Watch, Subscribe, InfoStream, Pipeline), all clients
+   * together; one more is refused with RESOURCE_EXHAUSTED. @default 10_000
+   */
+  readonly maxStreams?: number;
+  /** The count of open, refused and overflowed streams (a host passes its own to export them). @default a new one */
+  readonly streams?: StreamCounter;
+  /** A monotonic clock in ms (the soft limit's timer). @default `performance.now` */
+  readonly monotonicNow?: () => number;
   /** Events sent in one stream message at most. @default 512 */
   readonly maxEventsPerMessage?: number;
   /** Keys per watch snapshot page when the client asks for none. @default 100 */
@@ -104,6 +124,10 @@ export interface ResolvedStreamingOptions {
   readonly heartbeatMinMs: number;
   readonly heartbeatMaxMs: number;
   readonly maxQueuedEvents: number;
+  /** The output-buffer limits of every event stream. */
+  readonly queueLimits: QueueLimits;
+  readonly maxStreams: number;
+  readonly monotonicNow: () => number;
   readonly maxEventsPerMessage: number;
   readonly snapshotPageSize: number;
   readonly maxSnapshotPageSize: number;
@@ -127,12 +151,24 @@ export function resolveStreamingOptions(options: StreamingOptions = {}): Resolve
     heartbeatMaxMs,
   );
   const maxSnapshotPageSize = positive(options.maxSnapshotPageSize, 1_000, "maxSnapshotPageSize");
+  const maxQueuedEvents = positive(options.maxQueuedEvents, 10_000, "maxQueuedEvents");
+  const hardBytes = positive(options.outputBufferHardBytes, 32 * 1024 * 1024, "outputBufferHardBytes");
+  const softBytes = positive(
+    options.outputBufferSoftBytes,
+    Math.min(8 * 1024 * 1024, hardBytes),
+    "outputBufferSoftBytes",
+  );
+  if (softBytes > hardBytes) throw new TypeError("outputBufferSoftBytes must be <= outputBufferHardBytes");
+  const softMs = positive(options.outputBufferSoftMs, 60_000, "outputBufferSoftMs");
   return {
     logger: options.logger ?? consoleLogger,
     heartbeatDefaultMs,
     heartbeatMinMs,
     heartbeatMaxMs,
-    maxQueuedEvents: positive(options.maxQueuedEvents, 10_000, "maxQueuedEvents"),
+    maxQueuedEvents,
+    queueLimits: { maxItems: maxQueuedEvents, hardBytes, softBytes, softMs },
+    maxStreams: positive(options.maxStreams, 10_000, "maxStreams"),
+    monotonicNow: options.monotonicNow ?? (() => performance.now()),
     maxEventsPerMessage: positive(options.maxEventsPerMessage, 512, "maxEventsPerMessage"),
     snapshotPageSize: Math.min(positive(options.snapshotPageSize, 100, "snapshotPageSize"), maxSnapshotPageSize),
     maxSnapshotPageSize,
@@ -152,16 +188,40 @@ export function heartbeatMs(requested: number, options: ResolvedStreamingOptions
     : clamp(requested, options.heartbeatMinMs, options.heartbeatMaxMs);
 }
 
-/** Counts the open streams of the streaming services (for Info). */
+/**
+ * Counts the streams of the streaming services: open now (for Info and metrics), refused over the
+ * server-wide cap, and closed because their client fell behind (by limit).
+ */
 export class StreamCounter {
   /** Streams open now. */
   open = 0;
+  /** Most streams open at once; one more is refused with RESOURCE_EXHAUSTED. */
+  limit = Number.POSITIVE_INFINITY;
+  /** Streams refused because {@link limit} were open. */
+  refused = 0;
+  /** Streams closed because their client fell behind, by the limit that closed them. */
+  readonly overflowed: Record<OverflowReason, number> = { items: 0, hard: 0, soft: 0 };
+
+  /** Counts a stream closed on one of its output-buffer limits. */
+  countOverflow(reason: OverflowReason): void {
+    this.overflowed[reason]++;
+  }
 
   /**
-   * Wraps a stream so it is counted while open and whatever it throws reaches the client as a
-   * mapped ConnectError (unexpected errors logged once, as unary handlers do).
+   * Wraps a stream so it is counted while open (refused past {@link limit}) and whatever it
+   * throws reaches the client as a mapped ConnectError (unexpected errors logged once, as unary
+   * handlers do).
    */
   async *guard<T>(source: AsyncIterable<T>, logger: ApiLogger, procedure: string): AsyncGenerator<T> {
+    if (this.open >= this.limit) {
+      this.refused++;
+      // The source never started (a generator's body has not run): close it, nothing is held.
+      await (source as Partial<AsyncGenerator<T>>).return?.(undefined);
+      throw new ConnectError(
+        `too many streams open on this server (${this.limit}): close some or raise the server's stream limit`,
+        Code.ResourceExhausted,
+      );
+    }
     this.open++;
     try {
       yield* source;

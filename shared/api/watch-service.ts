@@ -118,18 +118,29 @@ async function eventMessages(
   return out;
 }
 
+/** What an event takes on the wire: key, name, class, time and framing (the overhead is an estimate). */
+const eventBytes = (e: KeyspaceEvent): number => e.key.length + e.event.length + 24;
+
 /** The stream of one Watch call (see watch_service.proto for the contract). */
 async function* watch(
   store: Store,
   req: WatchRequest,
   signal: AbortSignal,
   options: ResolvedStreamingOptions,
+  streams: StreamCounter,
 ): AsyncGenerator<WatchMessage> {
   const classes = req.classes.map((c) => token(c, STORE_CLASSES, "classes") as StoreEventClass);
   const pattern = req.pattern === "" ? "*" : bytesFromUtf8(req.pattern);
   const idleMs = heartbeatMs(req.heartbeatMs, options);
   let unsubscribe = (): void => {};
-  const queue = new StreamQueue<KeyspaceEvent>(options.maxQueuedEvents, "watch fell behind", () => unsubscribe());
+  const queue = new StreamQueue<KeyspaceEvent>({
+    limits: options.queueLimits,
+    fellBehind: "watch fell behind",
+    sizeOf: eventBytes,
+    now: options.monotonicNow,
+    onFail: () => unsubscribe(),
+    onOverflow: (reason) => streams.countOverflow(reason),
+  });
   // Subscribed before the snapshot is read, so no change falls between the two (at least once).
   unsubscribe = store.events.subscribe({ pattern, events: req.events, classes }, (e) => queue.push(e));
   // Unsubscribes at once on abort, even while the stream is parked at a yield nobody resumes.
@@ -172,7 +183,7 @@ export function createWatchService(
   const procedure = `/${WatchService.typeName}/${WatchService.method.watch.name}`;
   return {
     watch(req, ctx) {
-      return streams.guard(watch(store, req, ctx.signal, resolved), resolved.logger, procedure);
+      return streams.guard(watch(store, req, ctx.signal, resolved, streams), resolved.logger, procedure);
     },
   };
 }

@@ -74,5 +74,16 @@ describe("env configuration", () => {
     ]);
     expect(optionsFromEnv({}).corsOrigins).toEqual([]);
     expect(() => optionsFromEnv({ MEMORABILIA_MAX_REQUEST_BYTES: "-1" })).toThrow(/positive integer/);
+    expect(
+      optionsFromEnv({
+        MEMORABILIA_MAX_STREAMS: "100",
+        MEMORABILIA_STREAM_BUFFER_HARD_BYTES: "4096",
+        MEMORABILIA_STREAM_BUFFER_SOFT_BYTES: "1024",
+        MEMORABILIA_STREAM_BUFFER_SOFT_MS: "500",
+      }).streaming,
+    ).toEqual({ maxStreams: 100, outputBufferHardBytes: 4096, outputBufferSoftBytes: 1024, outputBufferSoftMs: 500 });
+    expect(() => optionsFromEnv({ MEMORABILIA_MAX_STREAMS: "0" })).toThrow(
+      /MEMORABILIA_MAX_STREAMS must be a positive integer/,
+    );
   });
 });

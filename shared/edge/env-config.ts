@@ -15,6 +15,14 @@ export interface EdgeEnv {
   readonly MEMORABILIA_MAX_REQUEST_BYTES?: string;
   /** Largest client timeout in milliseconds. */
   readonly MEMORABILIA_MAX_TIMEOUT_MS?: string;
+  /** Most server streams open at once (Watch, Subscribe, InfoStream). */
+  readonly MEMORABILIA_MAX_STREAMS?: string;
+  /** Output buffer hard limit of a Watch or Subscribe stream, bytes. */
+  readonly MEMORABILIA_STREAM_BUFFER_HARD_BYTES?: string;
+  /** Output buffer soft limit, bytes. */
+  readonly MEMORABILIA_STREAM_BUFFER_SOFT_BYTES?: string;
+  /** How long a stream may stay above the soft limit, ms. */
+  readonly MEMORABILIA_STREAM_BUFFER_SOFT_MS?: string;
 }
 
 const ROLES: readonly RoleName[] = ["admin", "readwrite", "readonly"];
@@ -50,5 +58,11 @@ export function optionsFromEnv(env: EdgeEnv): EdgeAppOptions {
     corsOrigins,
     readMaxBytes: positive("MEMORABILIA_MAX_REQUEST_BYTES", env.MEMORABILIA_MAX_REQUEST_BYTES),
     maxTimeoutMs: positive("MEMORABILIA_MAX_TIMEOUT_MS", env.MEMORABILIA_MAX_TIMEOUT_MS),
+    streaming: {
+      maxStreams: positive("MEMORABILIA_MAX_STREAMS", env.MEMORABILIA_MAX_STREAMS),
+      outputBufferHardBytes: positive("MEMORABILIA_STREAM_BUFFER_HARD_BYTES", env.MEMORABILIA_STREAM_BUFFER_HARD_BYTES),
+      outputBufferSoftBytes: positive("MEMORABILIA_STREAM_BUFFER_SOFT_BYTES", env.MEMORABILIA_STREAM_BUFFER_SOFT_BYTES),
+      outputBufferSoftMs: positive("MEMORABILIA_STREAM_BUFFER_SOFT_MS", env.MEMORABILIA_STREAM_BUFFER_SOFT_MS),
+    },
   };
 }
