@@ -33,6 +33,7 @@ const EXPECTED: [ErrorCode, Code][] = [
   ["NOPERM", Code.PermissionDenied],
   ["READONLY", Code.PermissionDenied],
   ["ABORTED", Code.Aborted],
+  ["UNAVAILABLE", Code.Unavailable],
 ];
 
 const silent = { error: () => {} };

@@ -38,6 +38,8 @@ export const STORE_ERROR_CODES: Readonly<Record<ErrorCode, Code>> = {
   NOPERM: Code.PermissionDenied,
   READONLY: Code.PermissionDenied,
   ABORTED: Code.Aborted,
+  // A remote engine (etcd) that cannot be reached or has no quorum: retry elsewhere or later.
+  UNAVAILABLE: Code.Unavailable,
 };
 
 /** Where unexpected errors (bugs, engine failures) are reported. */

@@ -25,7 +25,8 @@ export type ErrorCode =
   | "NOPERM"
   | "READONLY"
   | "CAPACITY"
-  | "ABORTED";
+  | "ABORTED"
+  | "UNAVAILABLE";
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ERR: "ERR",
@@ -49,6 +50,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   READONLY: "READONLY You can't write against a read only store.",
   CAPACITY: "ERR keyspace capacity exceeded",
   ABORTED: "ERR operation aborted",
+  UNAVAILABLE: "CLUSTERDOWN The storage engine is unavailable",
 };
 
 /** An error raised by the store. `message` is the Redis-style text clients see. */

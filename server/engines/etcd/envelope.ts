@@ -1,0 +1,56 @@
+/**
+ * The value stored at a data key: `u8 format (1) | u8 type code | f64 deadline ms (NaN = none) |
+ * body`, where type code and body are the core's value codec (shared/store/value-codec.ts, the same
+ * encoding persistence files use). The deadline lives in the value so every read checks it to the
+ * millisecond (SCALE-OUT §2.3); the deadline index only drives the physical delete.
+ */
+
+import type { Value } from "../../../shared/store/value.js";
+import { decodeValue, encodeValue } from "../../../shared/store/value-codec.js";
+
+const FORMAT = 1;
+const HEADER = 10;
+
+/** A decoded envelope. */
+export interface Envelope {
+  readonly value: Value;
+  /** Absolute deadline in ms since the epoch, or undefined. */
+  readonly atMs: number | undefined;
+}
+
+/** Encodes a value and its deadline. */
+export function encodeEnvelope(value: Value, atMs: number | undefined): Buffer {
+  const { type, body } = encodeValue(value);
+  const out = Buffer.allocUnsafe(HEADER + body.length);
+  out[0] = FORMAT;
+  out[1] = type;
+  out.writeDoubleBE(atMs ?? Number.NaN, 2);
+  out.set(body, HEADER);
+  return out;
+}
+
+/** The deadline of an envelope without decoding its value (undefined: none). */
+export function envelopeDeadline(data: Uint8Array): number | undefined {
+  checkHeader(data);
+  const at = Buffer.from(data.buffer, data.byteOffset, data.byteLength).readDoubleBE(2);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** The type code of an envelope without decoding its value. */
+export function envelopeType(data: Uint8Array): number {
+  checkHeader(data);
+  return data[1] as number;
+}
+
+/** Decodes an envelope (throws on a malformed one). */
+export function decodeEnvelope(data: Uint8Array): Envelope {
+  const atMs = envelopeDeadline(data);
+  const value = decodeValue(data[1] as number, data.subarray(HEADER));
+  return { value, atMs };
+}
+
+function checkHeader(data: Uint8Array): void {
+  if (data.length < HEADER || data[0] !== FORMAT) {
+    throw new RangeError(`not a Memorabilia etcd envelope (format ${data[0]}, ${data.length} bytes)`);
+  }
+}
