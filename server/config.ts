@@ -21,6 +21,12 @@ export interface ServerConfig {
   streamBufferHardBytes: number;
   streamBufferSoftBytes: number;
   streamBufferSoftMs: number;
+  maxClients: number;
+  maxClientsPerAddress: number;
+  idleTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   heartbeatMs: number;
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -165,6 +171,48 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 60_000,
     help: "How long a stream may stay above --stream-buffer-soft-bytes.",
+  },
+  {
+    key: "maxClients",
+    flag: "max-clients",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "Most client connections open at once, as Redis's maxclients (more: the connection is reset at once). Keep it below the file-descriptor limit (ulimit -n). 0: no limit.",
+  },
+  {
+    key: "maxClientsPerAddress",
+    flag: "max-clients-per-address",
+    kind: "int",
+    defaultValue: 1000,
+    help: "Most connections open at once from one client IP address (more: reset at once), so one client cannot hold every slot. Raise it behind a proxy that funnels clients through one address. 0: no limit.",
+  },
+  {
+    key: "idleTimeoutMs",
+    flag: "idle-timeout-ms",
+    kind: "int",
+    defaultValue: 300_000,
+    help: "Close a connection after this long with no request in flight (HTTP/2 GOAWAY; an HTTP/1.1 keep-alive connection is closed), as Redis's timeout. Open streams (Watch, Subscribe) keep it open. 0: never.",
+  },
+  {
+    key: "handshakeTimeoutMs",
+    flag: "handshake-timeout-ms",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "A new connection must have shown its protocol (HTTP/2 preface, HTTP/1.1 request line, TLS handshake) within this long, however slowly it sends.",
+  },
+  {
+    key: "headersTimeoutMs",
+    flag: "headers-timeout-ms",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "An HTTP/1.1 request's headers must arrive within this long of its first byte (else 408 and the connection closes).",
+  },
+  {
+    key: "requestTimeoutMs",
+    flag: "request-timeout-ms",
+    kind: "int",
+    defaultValue: 60_000,
+    help: "A request's body must arrive within this long (HTTP/1.1: 408; HTTP/2 and streams' first message: DEADLINE_EXCEEDED), unless the client's own deadline is shorter. Streams' later messages are not timed. 0: no limit.",
   },
   {
     key: "heartbeatMs",

@@ -10,6 +10,8 @@ export interface ServerMetrics {
   observeRpc(procedure: string, code: string, seconds: number): void;
   /** Counts a new connection by protocol. */
   countConnection(protocol: string): void;
+  /** Counts a client's mistake or a limit it hit (connection refused, timeout, oversized request…), by kind. */
+  countClientError(kind: string): void;
 }
 
 const latencyBounds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -100,6 +102,12 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
     name: "memorabilia_connections_total",
     help: "Connections accepted, by protocol.",
     labelNames: ["protocol"] as const,
+    registers: [registry],
+  });
+  const clientErrors = new Counter({
+    name: "memorabilia_client_errors_total",
+    help: "Requests and connections refused or closed for the client's fault (a limit, a timeout, malformed input), by kind.",
+    labelNames: ["kind"] as const,
     registers: [registry],
   });
   const gauge = (name: string, help: string, read: () => number) =>
@@ -257,6 +265,9 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
     },
     countConnection(protocol) {
       connections.inc({ protocol });
+    },
+    countClientError(kind) {
+      clientErrors.inc({ kind });
     },
   };
 }

@@ -1,0 +1,127 @@
+/**
+ * Limits on connections, as Redis has `maxclients` and `timeout`: how many connections the server
+ * holds in all and per client address, and how long an HTTP/2 connection may stay open with no
+ * request in flight. Shared by the cleartext port (cleartext-server.ts) and the TLS port.
+ *
+ * HTTP/1.1's own phases (headers, request, keep-alive) are Node's `http.Server` timeouts; the
+ * cleartext server configures them (see there).
+ */
+import type * as http2 from "node:http2";
+import type * as net from "node:net";
+
+/** Connection limits (0 turns a limit off). */
+export interface ConnectionLimits {
+  /** Most connections open at once. */
+  readonly maxClients: number;
+  /** Most connections open at once from one client address. */
+  readonly maxClientsPerAddress: number;
+  /** An HTTP/2 connection (or an idle HTTP/1.1 keep-alive connection) with no request in flight this long is closed. */
+  readonly idleTimeoutMs: number;
+}
+
+/** Why the guard turned a connection away or closed it (a metric label). */
+export type ConnectionRefusal = "max_clients" | "max_clients_per_address" | "idle_timeout";
+
+/** The guard of one listening port (see the module comment). */
+export interface ConnectionGuard {
+  /**
+   * Counts a new TCP connection, or destroys it and returns false when a cap is reached. The
+   * connection is uncounted when it closes.
+   */
+  admit(socket: net.Socket): boolean;
+  /** Counts an HTTP/2 session's open streams, and closes it once it has had none for `idleTimeoutMs`. */
+  watchSession(session: http2.ServerHttp2Session): void;
+  /**
+   * Closes a session gracefully (GOAWAY; open streams finish) and destroys it if it is still there
+   * with no open stream a moment later: Node keeps an idle session whose peer does not answer
+   * (e.g. never acknowledges SETTINGS) open after `close()`, which held shutdown to its deadline.
+   */
+  closeSession(session: http2.ServerHttp2Session): void;
+  /** Connections open now. */
+  readonly open: number;
+}
+
+/** Creates a guard; `onRefused` is told each refusal (for metrics and the rate-limited log). */
+export function createConnectionGuard(
+  limits: ConnectionLimits,
+  onRefused: (reason: ConnectionRefusal, address: string) => void = () => {},
+): ConnectionGuard {
+  const perAddress = new Map<string, number>();
+  let open = 0;
+
+  const admit = (socket: net.Socket): boolean => {
+    const address = socket.remoteAddress ?? "";
+    const mine = perAddress.get(address) ?? 0;
+    const reason: ConnectionRefusal | undefined =
+      limits.maxClients > 0 && open >= limits.maxClients
+        ? "max_clients"
+        : limits.maxClientsPerAddress > 0 && mine >= limits.maxClientsPerAddress
+          ? "max_clients_per_address"
+          : undefined;
+    if (reason !== undefined) {
+      // Before any byte is read the protocol is unknown: a reset is the one answer every client understands.
+      socket.on("error", () => {});
+      socket.destroy();
+      onRefused(reason, address);
+      return false;
+    }
+    open++;
+    perAddress.set(address, mine + 1);
+    socket.once("close", () => {
+      open--;
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n === 0) perAddress.delete(address);
+      else perAddress.set(address, n);
+    });
+    return true;
+  };
+
+  /** Open streams per watched session. */
+  const openStreams = new WeakMap<http2.ServerHttp2Session, number>();
+
+  const closeSession = (session: http2.ServerHttp2Session): void => {
+    if (session.destroyed) return;
+    if (!session.closed) session.close();
+    setTimeout(() => {
+      if (!session.destroyed && (openStreams.get(session) ?? 0) === 0) session.destroy();
+    }, 1000).unref();
+  };
+
+  const watchSession = (session: http2.ServerHttp2Session): void => {
+    const idleMs = limits.idleTimeoutMs;
+    openStreams.set(session, 0);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      if (idleMs <= 0) return;
+      timer = setTimeout(() => {
+        if (session.closed || session.destroyed) return;
+        onRefused("idle_timeout", session.socket?.remoteAddress ?? "");
+        closeSession(session);
+      }, idleMs);
+      timer.unref();
+    };
+    arm();
+    session.on("stream", (stream: http2.ServerHttp2Stream) => {
+      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      stream.once("close", () => {
+        const n = (openStreams.get(session) ?? 1) - 1;
+        openStreams.set(session, n);
+        if (n === 0 && !session.closed && !session.destroyed) arm();
+      });
+    });
+    session.once("close", () => {
+      if (timer !== undefined) clearTimeout(timer);
+    });
+  };
+
+  return {
+    admit,
+    watchSession,
+    closeSession,
+    get open() {
+      return open;
+    },
+  };
+}
