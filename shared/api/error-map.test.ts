@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createHandlerContext, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { GetRequestSchema, StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
+import { TransactionService } from "../gen/memorabilia/v1/transaction_service_pb.js";
 import { ErrorDetailSchema } from "../gen/memorabilia/v1/types_pb.js";
 import { type ErrorCode, StoreError } from "../store/errors.js";
 import type { Repository } from "../store/repository.js";
@@ -9,6 +10,7 @@ import { createStore } from "../store/store.js";
 import { ERROR_CODE_HEADER, STORE_ERROR_CODES, toConnectError } from "./error-map.js";
 import { createStringsService } from "./strings-service.js";
 import { b, createTestApi, rpcError } from "./testing.js";
+import { createTransactionService } from "./transaction-service.js";
 
 /** The mapping the brief and the gRPC status semantics call for, written out independently. */
 const EXPECTED: [ErrorCode, Code][] = [
@@ -170,5 +172,38 @@ describe("cancellation", () => {
     const e = await rpcError(Promise.resolve(impl.get(create(GetRequestSchema, { key: "k" }), ctx)));
     expect(e.code).toBe(Code.Canceled);
     expect(store.stats().commands).toBe(0);
+  });
+});
+
+/** Every error that echoes client bytes, as a client sees it (issue 12 item 13). */
+describe("error messages that echo client bytes", () => {
+  const u = (s: string) => new TextEncoder().encode(s);
+  const ff = Uint8Array.of(0xff);
+  const cases: [string, Uint8Array[], string][] = [
+    ["unknown command", [u("GËT"), u("x")], "ERR unknown command 'GËT', with args beginning with: 'x' "],
+    [
+      "unknown command, args",
+      [u("FOO"), u("clé"), u("日本")],
+      "ERR unknown command 'FOO', with args beginning with: 'clé' '日本' ",
+    ],
+    ["unknown subcommand", [u("OBJECT"), u("ËNCODING"), u("k")], "ERR unknown subcommand 'ËNCODING'. Try OBJECT HELP."],
+    ["unsupported option", [u("PEXPIRE"), u("k"), u("1"), u("ÑX")], "ERR Unsupported option ÑX"],
+    ["bytes that are not UTF-8", [ff, ff], "ERR unknown command '\uFFFD', with args beginning with: '\uFFFD' "],
+  ];
+
+  it.each(cases)("%s: decoded once, in the RPC error and in Batch", async (_name, args, message) => {
+    const api = createTestApi();
+    api.ok("SET", "k", "v");
+    expect((await rpcError(api.commands.execute({ args }))).rawMessage).toBe(message);
+    const transport = createRouterTransport((r) => r.service(TransactionService, createTransactionService(api.store)));
+    const batch = await createClient(TransactionService, transport).batch({
+      commands: [{ kind: { case: "raw", value: { args } } }],
+    });
+    const kind = batch.results[0]?.kind;
+    expect(kind?.case === "error" && kind.value.message).toBe(message);
+  });
+
+  it("a text message (already past Latin-1) is left alone", () => {
+    expect(toConnectError(new StoreError("ERR", "ERR 日本"), silent).rawMessage).toBe("ERR 日本");
   });
 });

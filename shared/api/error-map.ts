@@ -4,6 +4,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorDetailSchema } from "../gen/memorabilia/v1/types_pb.js";
+import { bytesToUtf8 } from "../store/bytes.js";
 import { type ErrorCode, StoreError } from "../store/errors.js";
 
 /** The response header (gRPC: trailer) that carries the store's error code, e.g. `WRONGTYPE`. */
@@ -60,6 +61,20 @@ export const consoleLogger: ApiLogger = {
   },
 };
 
+/** Anything past Latin-1: a message that is already text, not a byte string. */
+const NOT_BYTES = /[^\x00-\xff]/;
+
+/**
+ * A {@link StoreError} message as text. Store messages are byte strings, as Redis's error replies
+ * are: Redis's ASCII wording around the client's own bytes (`ERR unknown command 'GËT'` carries
+ * the command name's UTF-8 bytes). Sent as is, each byte would be encoded as UTF-8 once more
+ * (`'GÃ\u008bT'`); decoded here, once, for every message leaving the API (errors and error
+ * replies alike). Bytes that are not UTF-8 show as U+FFFD, as keys do in `KeyInfo`.
+ */
+export function errorText(message: string): string {
+  return NOT_BYTES.test(message) ? message : bytesToUtf8(message);
+}
+
 /** The Connect code for a store error code (Internal for a code this table does not know). */
 export function connectCodeOf(code: string): Code {
   return (STORE_ERROR_CODES as Record<string, Code | undefined>)[code] ?? Code.Internal;
@@ -78,7 +93,7 @@ export function toConnectError(error: unknown, logger: ApiLogger, procedure?: st
     const code = connectCodeOf(error.code);
     if (code === Code.Internal) logger.error(`unmapped store error ${error.code}`, { error, procedure });
     return new ConnectError(
-      error.message,
+      errorText(error.message),
       code,
       { [ERROR_CODE_HEADER]: error.code },
       [{ desc: ErrorDetailSchema, value: { code: error.code } }],

@@ -6,6 +6,7 @@ import type { ReplySchema } from "../gen/memorabilia/v1/command_service_pb.js";
 import { bytesToArray } from "../store/bytes.js";
 import { StoreError } from "../store/errors.js";
 import { type Reply, Status } from "../store/reply.js";
+import { errorText } from "./error-map.js";
 
 /** The `Reply` message for a store reply: nil, integer, bulk, status, array, or an error in an array. */
 export function replyMessage(reply: Reply): MessageInitShape<typeof ReplySchema> {
@@ -19,7 +20,7 @@ export function replyMessage(reply: Reply): MessageInitShape<typeof ReplySchema>
   if (typeof reply === "string") return { kind: { case: "bulk", value: bytesToArray(reply) } };
   if (reply instanceof Status) return { kind: { case: "status", value: reply.text } };
   if (reply instanceof StoreError) {
-    return { kind: { case: "error", value: { code: reply.code, message: reply.message } } };
+    return { kind: { case: "error", value: { code: reply.code, message: errorText(reply.message) } } };
   }
   return { kind: { case: "array", value: { elements: reply.map(replyMessage) } } };
 }

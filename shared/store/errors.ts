@@ -53,7 +53,11 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAVAILABLE: "CLUSTERDOWN The storage engine is unavailable",
 };
 
-/** An error raised by the store. `message` is the Redis-style text clients see. */
+/**
+ * An error raised by the store. `message` is the Redis-style text clients see, as a byte string
+ * (like `Bytes`, as Redis's error replies): client bytes are echoed as they came, and any
+ * other text in it must be ASCII or UTF-8-encoded. The API decodes it once (`errorText`).
+ */
 export class StoreError extends Error {
   override readonly name = "StoreError";
   /** The closed error code, for mapping (e.g. to gRPC codes). */

@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { bytesFromUtf8 } from "./bytes.js";
 import type { Clock } from "./clock.js";
 import { StoreError } from "./errors.js";
 import type { Repository } from "./repository.js";
@@ -125,7 +126,9 @@ export function validateSweepPattern(pattern: string): void {
     job = new Cron(pattern); // no callback: parses only, schedules nothing
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new StoreError("ERR", `ERR invalid sweep pattern '${pattern}': ${why}`, { cause: error });
+    throw new StoreError("ERR", `ERR invalid sweep pattern '${bytesFromUtf8(pattern)}': ${bytesFromUtf8(why)}`, {
+      cause: error,
+    });
   }
   if (job.getPattern() === undefined) {
     throw new StoreError(
