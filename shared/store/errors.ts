@@ -82,3 +82,6 @@ export const wrongArity = (command: string): StoreError =>
   new StoreError("WRONG_ARITY", `ERR wrong number of arguments for '${command.toLowerCase()}' command`);
 /** `ERR <text>` with the generic code, for messages Redis gives as plain ERR. */
 export const genericError = (text: string): StoreError => new StoreError("ERR", `ERR ${text}`);
+/** `ERR invalid expire time in 'set' command` (the command name in lower case, as Redis). */
+export const invalidExpire = (command: string): StoreError =>
+  new StoreError("INVALID_EXPIRE", `ERR invalid expire time in '${command.toLowerCase()}' command`);

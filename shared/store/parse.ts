@@ -1,5 +1,5 @@
 import type { Bytes } from "./bytes.js";
-import { notFloat, notInteger, StoreError } from "./errors.js";
+import { invalidExpire, notFloat, notInteger, StoreError } from "./errors.js";
 
 /**
  * Argument parsing shared by every command, with Redis's rules (`string2ll`, `string2ld`).
@@ -19,6 +19,20 @@ export function parseInt64(arg: Bytes): number | bigint {
   const big = BigInt(arg);
   if (big < INT64_MIN || big > INT64_MAX) throw notInteger();
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}
+
+/**
+ * The latest deadline a key may have, in ms since the epoch: 2^53 - 1 (year 287,396). Deadlines
+ * are kept as JavaScript numbers, exact only up to here; Redis takes any int64, but past this a
+ * deadline would be stored rounded (PEXPIRETIME off, GT/LT comparing wrongly). Later ones are
+ * refused as Redis refuses an int64 overflow: `ERR invalid expire time in '<command>' command`.
+ */
+export const MAX_DEADLINE_MS = Number.MAX_SAFE_INTEGER;
+
+/** `at` as a number, or INVALID_EXPIRE for `command` when it is past {@link MAX_DEADLINE_MS}. */
+export function checkedDeadline(at: bigint | number, command: string): number {
+  if (at > MAX_DEADLINE_MS) throw invalidExpire(command);
+  return Number(at);
 }
 
 /** Parses an integer that must fit a JS safe integer (indexes, counts, TTLs). Throws NOT_INTEGER. */

@@ -128,12 +128,53 @@ describe("replies (table)", () => {
       [SET("a"), ["EXPIREAT", "a", "9223372036854776"]],
       error("ERR invalid expire time in 'expireat' command"),
     ],
+    // Redis takes any int64 deadline; past 2^53 - 1 ms it would be stored rounded, so it is
+    // refused with Redis's own error (MAX_DEADLINE_MS; SECURITY.md lists the difference).
     [
-      "EXPIREAT largest seconds",
-      [SET("a"), ["EXPIREAT", "a", "9223372036854775"], ["EXPIRETIME", "a"]],
-      "9223372036854775n",
+      "EXPIREAT past MAX_DEADLINE_MS",
+      [SET("a"), ["EXPIREAT", "a", "9223372036854775"]],
+      error("ERR invalid expire time in 'expireat' command"),
     ],
-    ["PEXPIREAT int64 max", [SET("a"), ["PEXPIREAT", "a", "9223372036854775807"]], 1],
+    [
+      "PEXPIREAT int64 max",
+      [SET("a"), ["PEXPIREAT", "a", "9223372036854775807"]],
+      error("ERR invalid expire time in 'pexpireat' command"),
+    ],
+    [
+      "PEXPIREAT 2^53",
+      [SET("a"), ["PEXPIREAT", "a", "9007199254740992"]],
+      error("ERR invalid expire time in 'pexpireat' command"),
+    ],
+    [
+      "PEXPIREAT 2^53 - 1 is exact",
+      [SET("a"), ["PEXPIREAT", "a", "9007199254740991"], ["PEXPIRETIME", "a"]],
+      9007199254740991,
+    ],
+    [
+      "GT at the largest deadline compares exactly",
+      [SET("a"), ["PEXPIREAT", "a", "9007199254740990"], ["PEXPIREAT", "a", "9007199254740991", "GT"]],
+      1,
+    ],
+    [
+      "LT at the largest deadline compares exactly",
+      [SET("a"), ["PEXPIREAT", "a", "9007199254740991"], ["PEXPIREAT", "a", "9007199254740990", "LT"]],
+      1,
+    ],
+    [
+      "GT with the same largest deadline is refused",
+      [SET("a"), ["PEXPIREAT", "a", "9007199254740991"], ["PEXPIREAT", "a", "9007199254740991", "GT"]],
+      0,
+    ],
+    [
+      "PEXPIRE past MAX_DEADLINE_MS once now is added",
+      [SET("a"), ["PEXPIRE", "a", "9007199254740991"]],
+      error("ERR invalid expire time in 'pexpire' command"),
+    ],
+    [
+      "a deadline in the past still deletes",
+      [SET("a"), ["PEXPIREAT", "a", "-9223372036854775808"], ["EXISTS", "a"]],
+      0,
+    ],
     [
       "overflow is checked on a missing key too",
       [["EXPIRE", "a", "9223372036854775807"]],
@@ -183,9 +224,9 @@ describe("replies (table)", () => {
     ["EXPIRETIME rounds", [SET("a"), ["PEXPIREAT", "a", "1780000100500"], ["EXPIRETIME", "a"]], 1780000101],
     ["EXPIRE is relative to now", [SET("a"), ["EXPIRE", "a", "100"], ["PEXPIRETIME", "a"]], 1780000100000],
     [
-      "PEXPIRETIME int64 max",
-      [SET("a"), ["PEXPIREAT", "a", "9223372036854775807"], ["PEXPIRETIME", "a"]],
-      "9223372036854775807n",
+      "EXPIRETIME of the largest deadline",
+      [SET("a"), ["PEXPIREAT", "a", "9007199254740991"], ["EXPIRETIME", "a"]],
+      9007199254741,
     ],
     ["SET clears the TTL", [SET("a"), ["EXPIRE", "a", "100"], SET("a"), ["TTL", "a"]], -1],
     // PERSIST

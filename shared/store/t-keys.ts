@@ -1,8 +1,8 @@
 import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandSpec, noKeys, oneKey } from "./command.js";
-import { genericError, notInteger, StoreError, syntaxError, wrongArity } from "./errors.js";
+import { genericError, invalidExpire, notInteger, StoreError, syntaxError, wrongArity } from "./errors.js";
 import { encodingOf } from "./object-info.js";
-import { parseInt64, parseScanCursor } from "./parse.js";
+import { checkedDeadline, parseInt64, parseScanCursor } from "./parse.js";
 import { OK, type Reply, Status } from "./reply.js";
 import type { ScanFilter } from "./repository.js";
 import { helpReply, unknownSubcommand } from "./subcommands.js";
@@ -63,9 +63,6 @@ function parseExpireFlags(argv: readonly Bytes[]): number {
   return flags;
 }
 
-const invalidExpire = (command: string): StoreError =>
-  new StoreError("INVALID_EXPIRE", `ERR invalid expire time in '${command}' command`);
-
 /**
  * The EXPIRE family (Redis's expireGenericCommand). `basetime` is 0 for the *AT forms and now for
  * the relative ones; `seconds` says the argument's unit. Overflow is checked in int64 as Redis does.
@@ -88,9 +85,10 @@ function expireGeneric(
   const base = BigInt(basetime);
   if (when > INT64_MAX - base) throw invalidExpire(command);
   when += base;
+  // Past MAX_DEADLINE_MS a deadline would be stored rounded: refused (Redis takes any int64).
+  const at = when <= BigInt(ctx.now) ? Number(when) : checkedDeadline(when, command);
 
   if (ctx.db.lookup(key) === undefined) return 0;
-  const at = Number(when);
   if (flags !== 0) {
     // A key without a TTL has an infinite one: GT never succeeds on it, LT always may.
     const current = ctx.db.expireAt(key);

@@ -214,8 +214,14 @@ describe("GET / SET", () => {
     // fits once multiplied, overflows once now is added
     [["SET", "s", "v", "EX", "9223372036854775"], expireErr("set")],
     [["SET", "s", "v", "PX", "9223372036854775807"], expireErr("set")],
-    [["SET", "s", "v", "EXAT", "9223372036854775"], OK],
-    [["SET", "s", "v", "PXAT", "9223372036854775807"], OK],
+    // Redis takes these; deadlines past 2^53 - 1 ms would be stored rounded, so they are refused
+    // (MAX_DEADLINE_MS, SECURITY.md "where a limit differs from Redis on purpose").
+    [["SET", "s", "v", "EXAT", "9223372036854775"], expireErr("set")],
+    [["SET", "s", "v", "PXAT", "9223372036854775807"], expireErr("set")],
+    [["SET", "s", "v", "PXAT", "9007199254740992"], expireErr("set")],
+    [["SET", "s", "v", "PXAT", "9007199254740991"], OK],
+    [["SET", "s", "v", "EXAT", "9007199254740"], OK],
+    [["SET", "s", "v", "EXAT", "9007199254741"], expireErr("set")],
     // the expire is checked before GET's type check
     [["SET", "l", "v", "EX", "0", "GET"], expireErr("set")],
     [["SET", "s", "v", "EX", "abc", "GET"], NOT_INT],
@@ -895,9 +901,17 @@ describe("the type API", () => {
     ["10", { seconds: false, absolute: false }, T0 + 10],
     ["10", { seconds: true, absolute: true }, 10_000],
     ["10", { seconds: false, absolute: true }, 10],
-    ["9223372036854775", { seconds: true, absolute: true }, 9223372036854775000],
+    ["9007199254740", { seconds: true, absolute: true }, 9007199254740000],
+    ["9007199254740991", { seconds: false, absolute: true }, 9007199254740991],
   ] as const)("parseExpireDeadline(%s, %j)", (arg, unit, at) => {
     expect(parseExpireDeadline(arg, unit, T0, "set")).toBe(at);
+  });
+  it.each([
+    ["9223372036854775", { seconds: true, absolute: true }],
+    ["9007199254740992", { seconds: false, absolute: true }],
+    [String(9007199254740991 - T0 + 1), { seconds: false, absolute: false }],
+  ] as const)("parseExpireDeadline(%s, %j) is past MAX_DEADLINE_MS", (arg, unit) => {
+    expect(() => parseExpireDeadline(arg, unit, T0, "getex")).toThrow("ERR invalid expire time in 'getex' command");
   });
   it("parseExpireDeadline names the command in its error", () => {
     expect(() => parseExpireDeadline("0", { seconds: true, absolute: false }, T0, "GETEX")).toThrow(

@@ -1,9 +1,9 @@
 import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
-import { notFloat, notInteger, StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
+import { invalidExpire, notFloat, notInteger, StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
 import { type LcsOptions, lcs } from "./lcs.js";
 import { addLongDouble, formatLongDouble, type LongDouble, parseLongDouble } from "./long-double.js";
-import { parseInt64 } from "./parse.js";
+import { checkedDeadline, parseInt64 } from "./parse.js";
 import { OK, type Reply } from "./reply.js";
 
 /*
@@ -72,16 +72,11 @@ export interface ExpireUnit {
   readonly absolute: boolean;
 }
 
-/** `ERR invalid expire time in '<command>' command` */
-function invalidExpire(command: string): StoreError {
-  return new StoreError("INVALID_EXPIRE", `ERR invalid expire time in '${command.toLowerCase()}' command`);
-}
-
 /**
  * Turns an expire argument of SET/SETEX/PSETEX/GETEX into an absolute deadline (ms since the
  * epoch), with Redis's checks: not positive, or overflowing int64 once in milliseconds (or once
- * `now` is added), is `ERR invalid expire time in '<command>' command`. A deadline in the past is
- * accepted (the key then expires).
+ * `now` is added) or past `MAX_DEADLINE_MS` (parse.ts), is `ERR invalid expire time in '<command>'
+ * command`. A deadline in the past is accepted (the key then expires).
  */
 export function parseExpireDeadline(arg: Bytes, unit: ExpireUnit, nowMs: number, command: string): number {
   const n = parseLongLong(arg);
@@ -95,8 +90,7 @@ export function parseExpireDeadline(arg: Bytes, unit: ExpireUnit, nowMs: number,
   if (ms <= 0n || (unit.seconds && ms > INT64_MAX / 1000n)) throw invalidExpire(command);
   if (unit.seconds) ms *= 1000n;
   if (!unit.absolute) ms += BigInt(nowMs);
-  if (ms > INT64_MAX) throw invalidExpire(command);
-  return Number(ms);
+  return checkedDeadline(ms, command);
 }
 
 /** `ERR string exceeds maximum allowed size (proto-max-bulk-len)` unless size + grow fits. */
