@@ -18,6 +18,7 @@ import { createStore, type Store } from "../shared/index.js";
 import { StoreError } from "../shared/store/errors.js";
 import { type Evictor, installEviction } from "../shared/store/eviction.js";
 import type { MapRepository } from "../shared/store/map-repository.js";
+import { PubSubHub } from "../shared/store/pubsub.js";
 import { authInterceptor, authorizeCurrent, bearerToken } from "./auth/auth-interceptor.js";
 import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
 import {
@@ -39,6 +40,7 @@ import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
 import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
 import type { LoadReport, Persistence } from "./persistence/types.js";
 import { installProtobufFieldIndex } from "./protobuf-field-index.js";
+import { startRespPort } from "./resp/resp-app.js";
 import { apiRoutes } from "./routes.js";
 import { limitSecureServer } from "./secure-server-limits.js";
 
@@ -62,6 +64,8 @@ export interface MemorabiliaServer {
   readonly port: number;
   /** Unary gRPC calls served by the fast lane so far (0 when it is off). */
   fastLaneCalls(): number;
+  /** The bound RESP port (`--resp-port`), or undefined when it is off. */
+  readonly respPort: number | undefined;
   /** Pipeline streams served by the stream lane so far (0 when it is off). */
   streamLaneCalls(): number;
   /**
@@ -233,6 +237,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   metricsRef = metrics;
   clientErrors = createClientErrors({ log: app.log, count: (kind) => metrics.countClientError(kind) });
   const services: DescService[] = [Health, AuthService];
+  // One Pub/Sub hub for gRPC's PubSubService and the RESP port: a message published on either reaches both.
+  const hub = new PubSubHub();
   const register = apiRoutes(store, {
     heartbeatMs: config.heartbeatMs,
     logger: app.log,
@@ -244,6 +250,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       outputBufferSoftBytes: config.streamBufferSoftBytes,
       outputBufferSoftMs: config.streamBufferSoftMs,
     },
+    pubsub: hub,
   });
   services.push(...register.services);
   const health = new HealthState(services.map((s) => s.typeName));
@@ -377,6 +384,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   }
 
   await app.listen({ host: config.host, port: config.port });
+  const resp =
+    config.respPort === undefined
+      ? undefined
+      : await startRespPort({ config, store, hub, tokens, hostStats: stats, logger: app.log, persistence });
   store.start();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -394,7 +405,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       // Stop accepting, then ask live connections to finish (HTTP/2 GOAWAY, idle HTTP/1.1 closed).
       const closed = app.close();
       cleartext?.closeConnectionsGracefully();
-      await closed;
+      await Promise.all([closed, resp?.close(config.shutdownTimeoutMs)]);
       clearTimeout(deadline);
       store.stop();
       await persistence?.close();
@@ -414,6 +425,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     tokens,
     url,
     port,
+    respPort: resp?.port,
     fastLaneCalls,
     streamLaneCalls,
     close,

@@ -41,6 +41,11 @@ export interface ServerConfig {
   maxmemory: number;
   maxmemoryPolicy: EvictionPolicy;
   maxmemorySamples: number;
+  respPort: number | undefined;
+  respMaxClients: number;
+  respTimeout: number;
+  respOutputBufferLimit: number;
+  respNotifyKeyspaceEvents: string;
 }
 
 /** `list` splits on commas; `entries` is repeatable but never split (a token's patterns hold commas). */
@@ -315,6 +320,41 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultValue: 5,
     help: "Keys sampled per eviction (more: closer to true LRU/LFU, slower).",
   },
+  {
+    key: "respPort",
+    flag: "resp-port",
+    kind: "int",
+    defaultValue: undefined,
+    help: "Also serve the Redis protocol (RESP2/RESP3: redis-cli, ioredis, node-redis) on this port, on --host, with the same store, tokens (AUTH), limits, protected mode and TLS. Off unless set; 0 picks a free port.",
+  },
+  {
+    key: "respMaxClients",
+    flag: "resp-maxclients",
+    kind: "int",
+    defaultValue: 10_000,
+    help: "Most RESP clients at once (Redis's maxclients); one more gets 'ERR max number of clients reached'.",
+  },
+  {
+    key: "respTimeout",
+    flag: "resp-timeout",
+    kind: "int",
+    defaultValue: 0,
+    help: "Close a RESP client idle this many seconds (Redis's timeout; Pub/Sub subscribers are exempt). 0: never.",
+  },
+  {
+    key: "respOutputBufferLimit",
+    flag: "resp-output-buffer-limit",
+    kind: "int",
+    defaultValue: 32 * 1024 * 1024,
+    help: "Disconnect a RESP client whose unsent replies pass this many bytes (Redis's client-output-buffer-limit hard limit, for normal and Pub/Sub clients). 0: no limit.",
+  },
+  {
+    key: "respNotifyKeyspaceEvents",
+    flag: "resp-notify-keyspace-events",
+    kind: "string",
+    defaultValue: "",
+    help: "Redis's notify-keyspace-events flags at start (e.g. KEA), published on the Pub/Sub hub; CONFIG SET changes it.",
+  },
 ];
 
 /** Environment variable of an option: `--max-key-bytes` is `MEMORABILIA_MAX_KEY_BYTES`. */
@@ -453,6 +493,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     if (c[key] < 1) throw new ConfigError(`${OPTIONS.find((o) => o.key === key)?.flag} must be at least 1`);
   if (c.streamBufferSoftBytes > c.streamBufferHardBytes)
     throw new ConfigError("--stream-buffer-soft-bytes must not exceed --stream-buffer-hard-bytes");
+  if (c.respPort !== undefined && c.respPort > 65_535) throw new ConfigError(`resp port ${c.respPort} is out of range`);
+  if (c.respMaxClients < 1) throw new ConfigError("--resp-maxclients must be at least 1");
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
   return { help: false, config: c };

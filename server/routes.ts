@@ -10,6 +10,7 @@ import {
 } from "../shared/api/index.js";
 import type { StreamingOptions } from "../shared/api/streaming-options.js";
 import type { Store } from "../shared/index.js";
+import type { PubSubHub } from "../shared/store/pubsub.js";
 import type { HostStats } from "./host-stats.js";
 
 /** The Memorabilia API routes and the services they register (for reflection and health). */
@@ -32,10 +33,14 @@ export interface ApiRoutesOptions {
     StreamingOptions,
     "maxStreams" | "outputBufferHardBytes" | "outputBufferSoftBytes" | "outputBufferSoftMs" | "streams"
   >;
+  /** The Pub/Sub hub (shared with the RESP port); a new one when absent. */
+  readonly pubsub?: PubSubHub;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
-  .version;
+/** The package version (INFO). */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /**
  * The API services over `store`: the data-type services, Watch, Pub/Sub, transactions
@@ -61,6 +66,7 @@ export function apiRoutes(store: Store, options: ApiRoutesOptions): ApiRoutes {
         startedAtMs,
         connectedClients: options.connectedClients,
         ...options.streams,
+        pubsub: options.pubsub,
         persistence: options.hostStats?.persistence,
         eviction: options.hostStats?.eviction,
         memoryUsage: () => {

@@ -1,0 +1,406 @@
+/**
+ * One RESP client connection: parses its requests, runs them (store commands through
+ * `store.run`, the same dispatch CommandService.Execute uses; connection commands through
+ * resp-commands.ts), and writes the replies in order.
+ *
+ * Replies of everything parsed from one read are concatenated and written once. Backpressure:
+ * once the socket holds more unsent bytes than {@link HIGH_WATER_BYTES}, the connection stops
+ * reading and stops running buffered commands until the socket drains, so a client that pipelines
+ * without reading costs bounded memory. Pushes (Pub/Sub) cannot wait: a client whose unsent bytes
+ * pass the output buffer limit is disconnected (Redis's `client-output-buffer-limit`).
+ */
+import type { Socket } from "node:net";
+import type { Bytes } from "../../shared/store/bytes.js";
+import { StoreError } from "../../shared/store/errors.js";
+import type { Subscriber } from "../../shared/store/pubsub.js";
+import type { Reply } from "../../shared/store/reply.js";
+import type { WatchHandle } from "../../shared/store/repository.js";
+import type { Store } from "../../shared/store/store.js";
+import { currentPrincipal } from "../auth/auth-interceptor.js";
+import type { Principal } from "../auth/tokens.js";
+import { CONNECTION_COMMANDS, type ConnectionCommand, roleDenied, SUBSCRIBE_CONTEXT_ERROR } from "./resp-commands.js";
+import { encode, encodeError, RespPush, type RespValue } from "./resp-encode.js";
+import type { RespHost } from "./resp-host.js";
+import { RespParser, RespProtocolError } from "./resp-parser.js";
+import { resp3Shape } from "./resp3-shapes.js";
+
+/** Unsent bytes above which the connection stops reading (and running buffered commands). */
+export const HIGH_WATER_BYTES = 256 * 1024;
+/** Replies accumulated before a write even in the middle of a read's commands. */
+const FLUSH_BYTES = 64 * 1024;
+
+const runStore = (store: Store, argv: readonly Bytes[]): Reply | Promise<Reply> => store.run(argv);
+
+/** The reply line of an error thrown by a command (an unexpected one is logged and hidden). */
+function errorLine(error: unknown, host: RespHost, argv: readonly Bytes[]): string {
+  if (error instanceof StoreError) return encodeError(error.message);
+  host.logger.error({ err: error, command: String(argv[0]).slice(0, 64) }, "resp: command failed unexpectedly");
+  return encodeError("ERR internal error (see the server log)");
+}
+
+/** A RESP client. */
+export class RespConnection {
+  /** CLIENT ID. */
+  readonly id: number;
+  readonly createdAtMs = Date.now();
+  /** Last time a command arrived (CLIENT LIST idle). */
+  lastCommandAtMs = Date.now();
+  /** CLIENT SETNAME. */
+  name: Bytes = "";
+  /** CLIENT SETINFO lib-name / lib-ver. */
+  libName: Bytes = "";
+  libVersion: Bytes = "";
+  /** The last command run (CLIENT LIST cmd). */
+  lastCommand = "NULL";
+  /** 2 or 3 (HELLO). */
+  protocol: 2 | 3 = 2;
+  /** Authenticated caller (undefined: none yet, or auth is off). */
+  principal: Principal | undefined;
+  /** Commands queued by MULTI (null outside a transaction). */
+  multi: Bytes[][] | null = null;
+  /** A command failed to queue: EXEC aborts (Redis's CLIENT_DIRTY_EXEC). */
+  multiDirty = false;
+  /** WATCHed keys' handles, released by EXEC, DISCARD, UNWATCH, RESET and close. */
+  watches: WatchHandle[] = [];
+  /** The Pub/Sub subscriber, created on first (P)SUBSCRIBE. */
+  subscriber: Subscriber | undefined;
+  readonly parser: RespParser;
+  private out = "";
+  /** Inside {@link process}: pushes wait for its write instead of scheduling their own. */
+  private processing = false;
+  /** Waiting for an asynchronous reply, for the socket to drain, or for durability. */
+  private waiting = false;
+  private paused = false;
+  private flushScheduled = false;
+  /** QUIT or a protocol error: nothing more is read or run. */
+  private ending = false;
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: RespHost,
+  ) {
+    this.id = host.nextClientId();
+    this.parser = new RespParser(host.parserLimits);
+    this.parser.unauthenticated = host.tokens.enabled;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      if (this.ending) return; // after QUIT or a protocol error nothing more is read
+      this.parser.push(chunk);
+      this.process();
+    });
+    socket.on("drain", () => {
+      if (!this.paused) return;
+      this.paused = false;
+      this.waiting = false;
+      if (!this.ending) socket.resume();
+      this.process();
+    });
+    socket.on("timeout", () => {
+      // Redis exempts Pub/Sub clients from the idle timeout.
+      if (this.subscriber !== undefined && this.subscriber.count > 0) return;
+      this.destroy();
+    });
+    socket.on("error", () => this.destroy());
+    socket.on("close", () => this.cleanup());
+  }
+
+  /** True when a token is required and none was given. */
+  get needsAuth(): boolean {
+    return this.host.tokens.enabled && this.principal === undefined;
+  }
+
+  /** True in RESP2 while subscribed to something: only the Pub/Sub commands are allowed. */
+  get subscribeMode(): boolean {
+    return this.protocol === 2 && this.subscriber !== undefined && this.subscriber.count > 0;
+  }
+
+  /** Remote `ip:port`. */
+  get address(): string {
+    const a = this.socket.remoteAddress ?? "?";
+    return `${a.includes(":") ? `[${a}]` : a}:${this.socket.remotePort ?? 0}`.replace(/^\[::ffff:([\d.]+)\]/, "$1");
+  }
+
+  /** Local `ip:port`. */
+  get localAddress(): string {
+    const a = this.socket.localAddress ?? "?";
+    return `${a.includes(":") ? `[${a}]` : a}:${this.socket.localPort ?? 0}`.replace(/^\[::ffff:([\d.]+)\]/, "$1");
+  }
+
+  /** Unsent reply bytes (CLIENT LIST omem). */
+  get pendingBytes(): number {
+    return this.out.length + this.socket.writableLength;
+  }
+
+  /** Appends an encoded reply. */
+  write(encoded: string): void {
+    this.out += encoded;
+  }
+
+  /** Appends `value` encoded in this connection's protocol. */
+  reply(value: RespValue): void {
+    this.out += encode(value, this.protocol === 3);
+  }
+
+  /** Sends a Pub/Sub message or other push now (or with the replies being produced). */
+  push(items: RespValue[]): void {
+    if (this.closed) return;
+    this.out += encode(new RespPush(items), this.protocol === 3);
+    if (!this.processing && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        if (!this.processing && !this.waiting) this.flush();
+      });
+    }
+  }
+
+  /** Stops after the replies written so far are sent (QUIT, protocol errors, CLIENT KILL of itself). */
+  endAfterReply(): void {
+    this.ending = true;
+  }
+
+  /** Server shutdown: replies already produced are sent, nothing more is run, then the socket closes. */
+  shutdown(): void {
+    this.ending = true;
+    this.process();
+  }
+
+  /** Closes the connection now. */
+  destroy(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.cleanup();
+  }
+
+  /** Runs every complete command buffered, writing the replies, until input runs out or backpressure. */
+  process(): void {
+    if (this.processing || this.waiting || this.closed) return;
+    this.processing = true;
+    try {
+      while (!this.waiting && !this.ending) {
+        let argv: Bytes[] | undefined;
+        try {
+          argv = this.parser.next();
+        } catch (error) {
+          if (!(error instanceof RespProtocolError)) throw error;
+          this.out += encodeError(`ERR ${error.message}`);
+          this.ending = true;
+          break;
+        }
+        if (argv === undefined) break;
+        this.execute(argv);
+        if (this.out.length >= FLUSH_BYTES) {
+          this.flush();
+          if (this.socket.writableLength > HIGH_WATER_BYTES) this.pause();
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+    if (this.closed) return;
+    if (this.waiting && !this.paused) return; // an asynchronous reply: it flushes when it resolves
+    this.flush();
+    if (this.waiting && !this.paused) return; // the durability barrier: its callback goes on
+    if (this.ending) {
+      this.finish();
+      return;
+    }
+    if (!this.paused && this.socket.writableLength > HIGH_WATER_BYTES) this.pause();
+  }
+
+  private pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.waiting = true;
+    this.socket.pause();
+  }
+
+  /** Closes after the pending replies are written. */
+  private finish(): void {
+    if (this.closed) return;
+    this.socket.end();
+    // A client that never reads its last reply must not hold the socket open forever.
+    setTimeout(() => this.destroy(), 5000).unref();
+  }
+
+  /** Writes the accumulated replies (after the durability barrier with `--fsync always`). */
+  private flush(): void {
+    const data = this.out;
+    if (data.length === 0 || this.closed) return;
+    this.out = "";
+    const limit = this.host.settings.outputBufferLimit;
+    if (limit > 0 && this.socket.writableLength > limit) {
+      this.host.counters.outputLimitDisconnects++;
+      this.host.logger.warn(
+        { client: this.id, addr: this.address, pending: this.socket.writableLength, limit },
+        "resp: client closed for overcoming of output buffer limits",
+      );
+      this.destroy();
+      return;
+    }
+    const durable = this.host.durable;
+    if (durable === undefined) {
+      this.socket.write(data, "latin1");
+      return;
+    }
+    // --fsync always: no reply leaves before the changes it reports are on disk.
+    this.waiting = true;
+    durable().then(
+      () => {
+        this.waiting = false;
+        if (this.closed) return;
+        this.socket.write(data, "latin1");
+        if (this.ending) this.finish();
+        else this.process();
+      },
+      () => this.destroy(),
+    );
+  }
+
+  /** Runs one command, appending its reply. */
+  private execute(argv: Bytes[]): void {
+    const host = this.host;
+    this.lastCommandAtMs = Date.now();
+    const name = argv[0] as Bytes;
+    const store = host.store;
+    let command: ConnectionCommand | undefined = CONNECTION_COMMANDS.get(name);
+    if (command === undefined && !store.commands.has(name)) command = CONNECTION_COMMANDS.get(name.toUpperCase());
+    if (command !== undefined) {
+      this.runConnectionCommand(command, argv);
+      return;
+    }
+    this.lastCommand = name;
+    const principal = this.principal;
+    if (this.multi !== null || this.needsAuth || this.subscribeMode) {
+      this.storeCommandSpecialCase(argv);
+      return;
+    }
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = principal === undefined ? store.run(argv) : currentPrincipal.run(principal, runStore, store, argv);
+    } catch (error) {
+      this.out += errorLine(error, host, argv);
+      return;
+    }
+    if (reply instanceof Promise) {
+      this.await(reply, argv);
+      return;
+    }
+    this.out += this.encodeStoreReply(reply, argv);
+  }
+
+  /** A store reply in this connection's protocol (RESP3 reshapes a few commands, as Redis does). */
+  private encodeStoreReply(reply: Reply, argv: readonly Bytes[]): string {
+    if (this.protocol === 2) return encode(reply, false);
+    const shape = resp3Shape(argv[0] as Bytes);
+    return encode(shape === undefined ? reply : shape(reply, argv), true);
+  }
+
+  /** Waits for an asynchronous reply (a remote engine), keeping replies in order. */
+  await(reply: Promise<RespValue>, argv: readonly Bytes[], encodeAs: "store" | "value" = "store"): void {
+    this.waiting = true;
+    reply
+      .then(
+        (value) => {
+          this.out +=
+            encodeAs === "store" ? this.encodeStoreReply(value as Reply, argv) : encode(value, this.protocol === 3);
+        },
+        (error: unknown) => {
+          this.out += errorLine(error, this.host, argv);
+        },
+      )
+      .finally(() => {
+        this.waiting = false;
+        if (this.closed) return;
+        this.process();
+      });
+  }
+
+  /** A store command in a transaction, before AUTH, or in RESP2 subscribe mode. */
+  private storeCommandSpecialCase(argv: Bytes[]): void {
+    const store = this.host.store;
+    const principal = this.principal;
+    // Unknown command, arity, limits and NOPERM first, as Redis checks them before anything else.
+    try {
+      if (principal === undefined) store.resolve(argv);
+      else currentPrincipal.run(principal, () => store.resolve(argv));
+    } catch (error) {
+      if (this.multi !== null) this.multiDirty = true;
+      this.out += errorLine(error, this.host, argv);
+      return;
+    }
+    if (this.needsAuth) {
+      if (this.multi !== null) this.multiDirty = true;
+      this.out += encodeError("NOAUTH Authentication required.");
+      return;
+    }
+    if (this.subscribeMode) {
+      if ((argv[0] as Bytes).toUpperCase() === "PING") {
+        // RESP2 subscribe mode: PING answers as a message-shaped array (Redis's pubsub PING).
+        this.reply(["pong", argv.length > 1 ? (argv[1] as Bytes) : ""]);
+        return;
+      }
+      this.out += encodeError(SUBSCRIBE_CONTEXT_ERROR((argv[0] as Bytes).toLowerCase()));
+      return;
+    }
+    (this.multi as Bytes[][]).push(argv);
+    this.out += "+QUEUED\r\n";
+  }
+
+  private runConnectionCommand(command: ConnectionCommand, argv: Bytes[]): void {
+    this.host.counters.commands++;
+    this.lastCommand = command.name.toLowerCase();
+    const n = argv.length;
+    if (command.arity > 0 ? n !== command.arity : n < -command.arity) {
+      if (this.multi !== null) this.multiDirty = true;
+      this.out += encodeError(`ERR wrong number of arguments for '${command.name.toLowerCase()}' command`);
+      return;
+    }
+    if (this.needsAuth && !command.noAuth) {
+      if (this.multi !== null) this.multiDirty = true;
+      this.out += encodeError("NOAUTH Authentication required.");
+      return;
+    }
+    const p = this.principal;
+    if (p !== undefined && command.role !== undefined) {
+      const denied = roleDenied(p, command, argv);
+      if (denied !== undefined) {
+        if (this.multi !== null) this.multiDirty = true;
+        this.out += encodeError(denied);
+        return;
+      }
+    }
+    if (this.subscribeMode && !command.inSubscribe) {
+      this.out += encodeError(SUBSCRIBE_CONTEXT_ERROR(command.name.toLowerCase()));
+      return;
+    }
+    if (this.multi !== null && !command.inMulti) {
+      this.multiDirty = true;
+      this.out += encodeError(`ERR Command not allowed inside a transaction: '${command.name.toLowerCase()}'`);
+      return;
+    }
+    try {
+      const result = command.handler(this, argv, this.host);
+      if (result instanceof Promise) this.await(result, argv, "value");
+      else if (result !== undefined) this.reply(result);
+    } catch (error) {
+      this.out += errorLine(error, this.host, argv);
+    }
+  }
+
+  /** Releases WATCHes and leaves every channel (EXEC, DISCARD, RESET, close). */
+  releaseWatches(): void {
+    for (const w of this.watches) w.release();
+    this.watches = [];
+  }
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.releaseWatches();
+    this.subscriber?.close();
+    this.subscriber = undefined;
+    this.host.clients.delete(this.id);
+  }
+}

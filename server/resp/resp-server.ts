@@ -1,0 +1,168 @@
+/**
+ * The RESP port (`--resp-port`): a TCP (or TLS) listener speaking the Redis protocol over the
+ * server's one store, Pub/Sub hub and tokens, so redis-cli, redis-benchmark, ioredis and
+ * node-redis work unchanged. Connection admission applies protected mode and `maxclients` as
+ * Redis does; closing stops accepting, lets each client's in-flight replies go out, then closes it.
+ */
+import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { PubSubHub } from "../../shared/store/pubsub.js";
+import type { Store } from "../../shared/store/store.js";
+import type { TokenRegistry } from "../auth/tokens.js";
+import type { HostStats } from "../host-stats.js";
+import { isLoopback } from "../interceptors.js";
+import { KeyspaceNotifications } from "./keyspace-notifications.js";
+import { RespConnection } from "./resp-connection.js";
+import type { RespCounters, RespHost, RespLogger, RespSettings } from "./resp-host.js";
+
+/** Options of {@link startRespServer}. */
+export interface RespServerOptions {
+  /** Address to listen on (the server's `--host`). */
+  readonly host: string;
+  /** Port (0: any free port). */
+  readonly port: number;
+  /** PEM certificate and key: speak TLS (as the main port does with `--tls-cert`/`--tls-key`). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Refuse non-loopback clients while no token is configured. */
+  readonly protectedMode: boolean;
+  readonly store: Store;
+  /** The server's Pub/Sub hub (shared with gRPC's PubSubService). */
+  readonly hub: PubSubHub;
+  readonly tokens: TokenRegistry;
+  /** Initial settings (CONFIG SET changes them). */
+  readonly settings: RespSettings;
+  /** Largest request (all arguments of one command), as `--max-request-bytes`. */
+  readonly maxRequestBytes: number;
+  readonly hostStats: HostStats;
+  readonly version: string;
+  readonly startedAtMs: number;
+  /** With `--fsync always`: resolves once every change so far is on disk. */
+  readonly durable?: () => Promise<void>;
+  /** Settings CONFIG GET reports read-only, by Redis name. */
+  readonly staticConfig: ReadonlyMap<string, string>;
+  readonly logger: RespLogger;
+  /** `notify-keyspace-events` at start (Redis's flags; empty: off). */
+  readonly notifyKeyspaceEvents?: string;
+}
+
+/** A running RESP port. */
+export interface RespServer {
+  /** The bound port. */
+  readonly port: number;
+  /** Clients connected now. */
+  clientCount(): number;
+  /**
+   * Stops accepting, asks every client to finish (its in-flight replies are sent, then it is
+   * closed), and destroys whatever is left after `timeoutMs`.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+const DENIED =
+  "-DENIED Memorabilia is running in protected mode: no authentication is configured, so only loopback clients are accepted. Configure auth tokens, or start with --no-protected-mode if you really want every client to connect.\r\n";
+const MAX_CLIENTS = "-ERR max number of clients reached\r\n";
+
+/** Starts the RESP port. */
+export async function startRespServer(options: RespServerOptions): Promise<RespServer> {
+  const { store, tokens } = options;
+  const clients = new Map<number, RespConnection>();
+  const counters: RespCounters = {
+    connections: 0,
+    rejected: 0,
+    commands: 0,
+    outputLimitDisconnects: 0,
+    pubsubMessages: 0,
+  };
+  const settings: RespSettings = { ...options.settings };
+  let nextId = 0;
+  let boundPort = options.port;
+  const host: RespHost = {
+    store,
+    hub: options.hub,
+    tokens,
+    settings,
+    notifications: new KeyspaceNotifications(store, options.hub),
+    clients,
+    counters,
+    logger: options.logger,
+    hostStats: options.hostStats,
+    version: options.version,
+    startedAtMs: options.startedAtMs,
+    port: () => boundPort,
+    tls: options.tls !== undefined,
+    durable: options.durable,
+    staticConfig: options.staticConfig,
+    parserLimits: () => {
+      const l = store.limits;
+      return {
+        maxArgs: l.maxArgs,
+        maxBulkBytes: Math.max(l.maxValueBytes, l.maxKeyBytes),
+        maxRequestBytes: options.maxRequestBytes,
+      };
+    },
+    nextClientId: () => ++nextId,
+    applyTimeout: () => {
+      for (const c of clients.values()) c.socket.setTimeout(settings.timeoutSeconds * 1000);
+    },
+  };
+  if (options.notifyKeyspaceEvents) host.notifications.set(options.notifyKeyspaceEvents);
+  let closing = false;
+
+  const onConnection = (socket: Socket): void => {
+    counters.connections++;
+    socket.on("error", () => socket.destroy());
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    if (options.protectedMode && !tokens.enabled && !isLoopback(socket.remoteAddress)) {
+      socket.end(DENIED);
+      return;
+    }
+    if (clients.size >= settings.maxClients) {
+      counters.rejected++;
+      socket.end(MAX_CLIENTS);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const conn = new RespConnection(socket, host);
+    clients.set(conn.id, conn);
+    if (settings.timeoutSeconds > 0) socket.setTimeout(settings.timeoutSeconds * 1000);
+  };
+
+  const server: Server =
+    options.tls === undefined
+      ? createNetServer({ noDelay: true }, onConnection)
+      : createTlsServer({ cert: options.tls.cert, key: options.tls.key }).on("secureConnection", onConnection);
+  // A TLS handshake that fails (a plain client on the TLS port) just closes that socket.
+  server.on("tlsClientError", () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  boundPort = typeof address === "object" && address !== null ? address.port : options.port;
+
+  return {
+    port: boundPort,
+    clientCount: () => clients.size,
+    async close(timeoutMs) {
+      if (closing) return;
+      closing = true;
+      host.notifications.close();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const live = [...clients.values()];
+      const gone = Promise.all(live.map((c) => new Promise((resolve) => c.socket.once("close", resolve))));
+      for (const c of live) c.shutdown();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      for (const c of [...clients.values()]) c.destroy();
+      await stopped;
+    },
+  };
+}

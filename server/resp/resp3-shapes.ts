@@ -1,0 +1,79 @@
+/**
+ * RESP3 reply shapes. The store replies in RESP2 shapes (flat field/value arrays, scores as bulk
+ * strings); over RESP3 Redis gives some commands richer types: maps (HGETALL), sets (SMEMBERS),
+ * doubles (ZSCORE) and [member, score] pairs (WITHSCORES). This table reshapes a reply for a
+ * RESP3 connection, as Redis 7 does; commands not listed keep their shape.
+ */
+import type { Bytes } from "../../shared/store/bytes.js";
+import type { Reply } from "../../shared/store/reply.js";
+import { RespDouble, RespMap, RespSet, type RespValue } from "./resp-encode.js";
+
+type Shape = (reply: Reply, argv: readonly Bytes[]) => RespValue;
+
+const double = (r: Reply): RespValue => (typeof r === "string" ? new RespDouble(r) : r);
+const doubles = (r: Reply): RespValue => (Array.isArray(r) ? r.map(double) : r);
+const set = (r: Reply): RespValue => (Array.isArray(r) ? new RespSet(r) : r);
+
+function map(r: Reply): RespValue {
+  if (!Array.isArray(r)) return r;
+  const entries: [RespValue, RespValue][] = [];
+  for (let i = 0; i + 1 < r.length; i += 2) entries.push([r[i] as Reply, r[i + 1] as Reply]);
+  return new RespMap(entries);
+}
+
+/** A flat [member, score, …] array as [[member, score-double], …]. */
+function scorePairs(r: Reply): RespValue {
+  if (!Array.isArray(r)) return r;
+  const out: RespValue[] = [];
+  for (let i = 0; i + 1 < r.length; i += 2) out.push([r[i] as Reply, double(r[i + 1] as Reply)]);
+  return out;
+}
+
+/** A flat [field, value, …] array as [[field, value], …]. */
+function pairs(r: Reply): RespValue {
+  if (!Array.isArray(r)) return r;
+  const out: RespValue[] = [];
+  for (let i = 0; i + 1 < r.length; i += 2) out.push([r[i] as Reply, r[i + 1] as Reply]);
+  return out;
+}
+
+function hasToken(argv: readonly Bytes[], token: string, from = 2): boolean {
+  for (let i = from; i < argv.length; i++) if ((argv[i] as Bytes).toUpperCase() === token) return true;
+  return false;
+}
+
+const withScores: Shape = (r, argv) => (hasToken(argv, "WITHSCORES") ? scorePairs(r) : r);
+
+const SHAPES: Readonly<Record<string, Shape>> = {
+  HGETALL: map,
+  SMEMBERS: set,
+  SINTER: set,
+  SUNION: set,
+  SDIFF: set,
+  ZSCORE: double,
+  ZINCRBY: double,
+  ZMSCORE: doubles,
+  ZADD: (r, argv) => (hasToken(argv, "INCR") ? double(r) : r),
+  ZRANGE: withScores,
+  ZRANGEBYSCORE: withScores,
+  ZREVRANGE: withScores,
+  ZREVRANGEBYSCORE: withScores,
+  ZUNION: withScores,
+  ZINTER: withScores,
+  ZDIFF: withScores,
+  ZRANDMEMBER: withScores,
+  // Without a count Redis 7 replies one flat [member, score] pair; with one, a list of pairs.
+  ZPOPMIN: (r, argv) =>
+    argv.length > 2 ? scorePairs(r) : Array.isArray(r) && r.length === 2 ? [r[0] as Reply, double(r[1] as Reply)] : r,
+  ZPOPMAX: (r, argv) =>
+    argv.length > 2 ? scorePairs(r) : Array.isArray(r) && r.length === 2 ? [r[0] as Reply, double(r[1] as Reply)] : r,
+  ZRANK: (r, argv) => (hasToken(argv, "WITHSCORE", 3) && Array.isArray(r) ? [r[0] as Reply, double(r[1] as Reply)] : r),
+  ZREVRANK: (r, argv) =>
+    hasToken(argv, "WITHSCORE", 3) && Array.isArray(r) ? [r[0] as Reply, double(r[1] as Reply)] : r,
+  HRANDFIELD: (r, argv) => (hasToken(argv, "WITHVALUES", 3) ? pairs(r) : r),
+};
+
+/** The shape of `name`'s reply over RESP3, or undefined when it is the RESP2 one. */
+export function resp3Shape(name: string): Shape | undefined {
+  return SHAPES[name.toUpperCase()];
+}
