@@ -136,10 +136,81 @@ describe("TransactionService.Exec", () => {
     ["value_equals, different", { key: "p", check: { case: "valueEquals", value: enc("other") } }, false],
     ["value_equals on a missing key", { key: "nope", check: { case: "valueEquals", value: enc("") } }, false],
     ["value_equals on a hash (never equal)", { key: "h", check: { case: "valueEquals", value: enc("x") } }, false],
+    ["hash_field equal", { key: "h", check: { case: "hashField", value: { field: enc("f"), value: enc("x") } } }, true],
+    [
+      "hash_field different",
+      { key: "h", check: { case: "hashField", value: { field: enc("f"), value: enc("y") } } },
+      false,
+    ],
+    ["hash_field absent, absent", { key: "h", check: { case: "hashField", value: { field: enc("g") } } }, true],
+    ["hash_field absent, present", { key: "h", check: { case: "hashField", value: { field: enc("f") } } }, false],
+    [
+      "hash_field absent on a missing key",
+      { key: "nope", check: { case: "hashField", value: { field: enc("f") } } },
+      true,
+    ],
+    ["hash_field on a string (never)", { key: "p", check: { case: "hashField", value: { field: enc("f") } } }, false],
+    ["list_element equal", { key: "l", check: { case: "listElement", value: { index: 1n, value: enc("b") } } }, true],
+    [
+      "list_element from the tail",
+      { key: "l", check: { case: "listElement", value: { index: -1n, value: enc("b") } } },
+      true,
+    ],
+    [
+      "list_element different",
+      { key: "l", check: { case: "listElement", value: { index: 0n, value: enc("b") } } },
+      false,
+    ],
+    [
+      "list_element out of range",
+      { key: "l", check: { case: "listElement", value: { index: 5n, value: enc("") } } },
+      false,
+    ],
+    [
+      "set_member present",
+      { key: "s", check: { case: "setMember", value: { member: enc("m"), present: true } } },
+      true,
+    ],
+    [
+      "set_member not present",
+      { key: "s", check: { case: "setMember", value: { member: enc("n"), present: true } } },
+      false,
+    ],
+    [
+      "set_member absent",
+      { key: "s", check: { case: "setMember", value: { member: enc("n"), present: false } } },
+      true,
+    ],
+    ["set_member absent, present", { key: "s", check: { case: "setMember", value: { member: enc("m") } } }, false],
+    ["set_member on a zset (never)", { key: "z", check: { case: "setMember", value: { member: enc("n") } } }, false],
+    [
+      "sorted_set_member score",
+      { key: "z", check: { case: "sortedSetMember", value: { member: enc("m"), score: 1.5 } } },
+      true,
+    ],
+    [
+      "sorted_set_member inf",
+      { key: "z", check: { case: "sortedSetMember", value: { member: enc("i"), score: Number.POSITIVE_INFINITY } } },
+      true,
+    ],
+    [
+      "sorted_set_member other score",
+      { key: "z", check: { case: "sortedSetMember", value: { member: enc("m"), score: 2 } } },
+      false,
+    ],
+    ["sorted_set_member absent", { key: "z", check: { case: "sortedSetMember", value: { member: enc("n") } } }, true],
+    [
+      "sorted_set_member absent, present",
+      { key: "z", check: { case: "sortedSetMember", value: { member: enc("m") } } },
+      false,
+    ],
   ])("precondition %s", async (_, precondition, holds) => {
     const { client, store, value } = setup();
     store.execSync(["SET", "p", "old"]);
     store.execSync(["HSET", "h", "f", "x"]);
+    store.execSync(["RPUSH", "l", "a", "b"]);
+    store.execSync(["SADD", "s", "m"]);
+    store.execSync(["ZADD", "z", "1.5", "m", "+inf", "i"]);
     const res = await client.exec({
       commands: [set("p", "new")],
       preconditions: [precondition],

@@ -17,7 +17,7 @@ import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 import { TransactionError } from "../store/transaction.js";
-import { invalidArgument, key, requireTrue } from "./args.js";
+import { bin, invalidArgument, key, requireTrue } from "./args.js";
 import { CommandDispatcher, type Recording, recordCommands, replayCommands } from "./command-dispatch.js";
 import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
 import { checkSignal, invokeBatch } from "./invoke.js";
@@ -39,33 +39,68 @@ function validatePreconditions(preconditions: readonly Precondition[]): void {
   });
 }
 
+/** The read a precondition is checked with (run on the watched key, before the commands). */
+function checkCommand(p: Precondition): Bytes[] {
+  const k = key(p.key);
+  switch (p.check.case) {
+    case "valueEquals":
+      return ["GET", k];
+    case "hashField":
+      return ["HGET", k, bin(p.check.value.field)];
+    case "listElement":
+      return ["LINDEX", k, String(p.check.value.index)];
+    case "setMember":
+      return ["SISMEMBER", k, bin(p.check.value.member)];
+    case "sortedSetMember":
+      return ["ZSCORE", k, bin(p.check.value.member)];
+    default:
+      return ["EXISTS", k];
+  }
+}
+
+/** A ZSCORE reply as a number (`inf`, `-inf` included). */
+function scoreOf(reply: Reply | StoreError): number | undefined {
+  if (typeof reply !== "string") return undefined;
+  if (reply === "inf" || reply === "+inf") return Number.POSITIVE_INFINITY;
+  if (reply === "-inf") return Number.NEGATIVE_INFINITY;
+  return Number(reply);
+}
+
+/** Whether precondition `p` holds, given the reply of its {@link checkCommand}. */
+function holds(p: Precondition, r: Reply | StoreError): boolean {
+  // A key of another type (WRONGTYPE) never holds, whatever the check.
+  if (r instanceof StoreError) return false;
+  const c = p.check;
+  switch (c.case) {
+    case "exists":
+      return r === 1;
+    case "missing":
+      return r === 0;
+    case "valueEquals":
+      return typeof r === "string" && r === bytesFromArray(c.value);
+    case "hashField":
+      return c.value.value === undefined ? r === null : typeof r === "string" && r === bytesFromArray(c.value.value);
+    case "listElement":
+      return typeof r === "string" && r === bytesFromArray(c.value.value);
+    case "setMember":
+      return r === (c.value.present ? 1 : 0);
+    case "sortedSetMember":
+      return c.value.score === undefined ? r === null : scoreOf(r) === c.value.score;
+    default:
+      return false;
+  }
+}
+
 /** The 0-based indexes of the preconditions that do not hold now. */
 async function failedPreconditions(
   store: Store,
   preconditions: readonly Precondition[],
   signal: AbortSignal,
 ): Promise<number[]> {
-  const replies = await invokeBatch(
-    store,
-    preconditions.map((p) => (p.check.case === "valueEquals" ? ["GET", key(p.key)] : ["EXISTS", key(p.key)])),
-    signal,
-  );
+  const replies = await invokeBatch(store, preconditions.map(checkCommand), signal);
   const failed: number[] = [];
   preconditions.forEach((p, i) => {
-    const r = replies[i] as Reply | StoreError;
-    let holds: boolean;
-    switch (p.check.case) {
-      case "exists":
-        holds = r === 1;
-        break;
-      case "missing":
-        holds = r === 0;
-        break;
-      default:
-        // A key of another type (WRONGTYPE) or a missing key (nil) never equals.
-        holds = typeof r === "string" && r === bytesFromArray(p.check.value as Uint8Array);
-    }
-    if (!holds) failed.push(i);
+    if (!holds(p, replies[i] as Reply | StoreError)) failed.push(i);
   });
   return failed;
 }

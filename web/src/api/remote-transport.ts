@@ -1,15 +1,13 @@
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import type { Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { bearerAuth } from "../../../shared/client/index.js";
 import { loadToken } from "./token.js";
 
-/** Adds `Authorization: Bearer <token>` to every call while this tab holds a token. */
-const bearer: Interceptor = (next) => (req) => {
-  const token = loadToken();
-  if (token) req.header.set("Authorization", `Bearer ${token}`);
-  return next(req);
-};
-
-/** gRPC-Web (binary) to the server that served this page, with the session's token. */
+/** gRPC-Web (binary) to the server that served this page, with the session's token (if any). */
 export function createRemoteTransport(baseUrl: string = location.origin): Transport {
-  return createGrpcWebTransport({ baseUrl, useBinaryFormat: true, interceptors: [bearer] });
+  return createGrpcWebTransport({
+    baseUrl,
+    useBinaryFormat: true,
+    interceptors: [bearerAuth(() => loadToken() ?? undefined)],
+  });
 }

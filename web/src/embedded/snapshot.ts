@@ -52,7 +52,7 @@ export async function takeSnapshot(clients: Clients): Promise<Snapshot> {
           });
           break;
         case KeyType.ZSET: {
-          const z = await clients.zsets.zRange({
+          const z = await clients.sortedSets.zRange({
             key,
             range: { case: "byIndex", value: { start: 0n, stop: -1n } },
             withScores: true,
@@ -86,7 +86,7 @@ export async function restoreSnapshot(clients: Clients, snapshot: Snapshot): Pro
         await clients.hashes.hSet({ key, fields: e.pairs.map(([field, value]) => ({ field, value })) });
         break;
       case "zset":
-        await clients.zsets.zAdd({ key, members: e.scored.map(([member, score]) => ({ member, score })) });
+        await clients.sortedSets.zAdd({ key, members: e.scored.map(([member, score]) => ({ member, score })) });
         break;
     }
     if (e.atMs) await clients.keys.expire({ key, when: { case: "atMs", value: BigInt(e.atMs) } });

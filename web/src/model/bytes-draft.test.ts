@@ -5,6 +5,7 @@ import {
   bytesOf,
   draftOf,
   ELEMENT_VIEWS,
+  savedBytes,
   switchView,
   type ViewMode,
   viewFor,
@@ -100,4 +101,29 @@ it.each<[ViewMode, string]>([
   ["hex", "Hex"],
 ])("the %s tab is labelled %s", (mode, label) => {
   expect(viewLabel(mode)).toBe(label);
+});
+
+describe("savedBytes: a save is the exact change or nothing", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  it("returns the original itself when the draft is unchanged, in every view", () => {
+    const original = enc('{"b":1,"a":[1,2]}');
+    for (const mode of ["text", "json", "hex"] as const) {
+      expect(savedBytes(draftOf(original, ALL_VIEWS, mode), original)).toBe(original);
+    }
+  });
+  it("never reformats JSON opened and saved in the JSON view, compact or pretty", () => {
+    const pretty = enc('{\n    "a": 1\n}');
+    expect(savedBytes({ mode: "json", text: '{"a": 1}' }, pretty)).toBe(pretty);
+  });
+  it("keeps a compact original compact, and a formatted original as typed", () => {
+    expect(new TextDecoder().decode(savedBytes({ mode: "json", text: '{\n  "a": 2\n}' }, enc('{"a":1}')))).toBe(
+      '{"a":2}',
+    );
+    expect(new TextDecoder().decode(savedBytes({ mode: "json", text: '{\n  "a": 2\n}' }, enc('{ "a": 1 }')))).toBe(
+      '{\n  "a": 2\n}',
+    );
+  });
+  it("refuses JSON that does not parse", () => {
+    expect(() => savedBytes({ mode: "json", text: "{" }, enc("{}"))).toThrow(/JSON/);
+  });
 });

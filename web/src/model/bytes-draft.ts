@@ -1,4 +1,5 @@
 import { fromHex, isText, prettyJson, text, toHex, utf8 } from "./bytes.js";
+import { sameBytes } from "./change.js";
 
 /** How a value's bytes are shown for editing. */
 export type ViewMode = "text" | "json" | "hex";
@@ -61,4 +62,29 @@ export function switchView(draft: BytesDraft, mode: ViewMode): BytesDraft {
   if (mode === draft.mode) return draft;
   const bytes = draft.mode === "hex" ? fromHex(draft.text) : utf8(draft.text);
   return { mode, text: show(bytes, mode) };
+}
+
+/**
+ * The bytes to save for a draft of `original`: `original` itself (the same array) when the draft
+ * stands for the same bytes, or, from the JSON view, for the same JSON (so opening a value in the
+ * JSON view and saving never reformats it). Edited JSON keeps the original's style: compact when
+ * the original was compact, else the text as shown. Throws as {@link bytesOf} does.
+ */
+export function savedBytes(draft: BytesDraft, original: Uint8Array): Uint8Array {
+  if (draft.mode !== "json") {
+    const bytes = bytesOf(draft);
+    return sameBytes(bytes, original) ? original : bytes;
+  }
+  bytesOf(draft); // validates
+  const typed = JSON.parse(draft.text);
+  const before = text(original);
+  let was: unknown;
+  try {
+    was = JSON.parse(before);
+  } catch {
+    return utf8(draft.text);
+  }
+  if (JSON.stringify(typed) === JSON.stringify(was)) return original;
+  const bytes = JSON.stringify(was) === before ? utf8(JSON.stringify(typed)) : utf8(draft.text);
+  return sameBytes(bytes, original) ? original : bytes;
 }

@@ -1,5 +1,7 @@
 import { useState } from "preact/hooks";
+import { command } from "../../../shared/client/index.js";
 import { ListEnd } from "../../../shared/gen/memorabilia/v1/lists_service_pb.js";
+import type { Command } from "../../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import { utf8 } from "../model/bytes.js";
 import { KEY_TYPES, typeName } from "../model/format.js";
@@ -28,49 +30,61 @@ export function CreateKeyDialog(props: { onClose: () => void; onCreated: (key: s
     if (!name) throw new Error("The key needs a name");
     const seconds = ttl.trim() === "" ? 0 : Number(ttl);
     if (!(seconds >= 0)) throw new Error("The TTL must be a number of seconds");
-    if ((await clients.keys.exists({ keys: [name] })).count > 0n) throw new Error(`${name} exists already`);
     const lines = value.split("\n").filter((l) => l !== "");
     if (type !== KeyType.STRING && lines.length === 0) throw new Error("Give at least one element");
     const ttlMs = BigInt(Math.round(seconds * 1000));
+    const commands: Command[] = [];
     switch (type) {
       case KeyType.STRING:
-        await clients.strings.set({
-          key: name,
-          value: utf8(value),
-          ...(seconds > 0 ? { expiry: { case: "ttlMs", value: ttlMs } } : {}),
-        });
+        commands.push(
+          command("set", {
+            key: name,
+            value: utf8(value),
+            ...(seconds > 0 ? { expiry: { case: "ttlMs", value: ttlMs } } : {}),
+          }),
+        );
         break;
       case KeyType.LIST:
-        await clients.lists.push({ key: name, end: ListEnd.RIGHT, elements: lines.map(utf8) });
+        commands.push(command("push", { key: name, end: ListEnd.RIGHT, elements: lines.map(utf8) }));
         break;
       case KeyType.HASH:
-        await clients.hashes.hSet({
-          key: name,
-          fields: lines.map((l) => {
-            const at = l.indexOf("=");
-            if (at < 0) throw new Error(`"${l}" is not field=value`);
-            return { field: utf8(l.slice(0, at)), value: utf8(l.slice(at + 1)) };
+        commands.push(
+          command("hSet", {
+            key: name,
+            fields: lines.map((l) => {
+              const at = l.indexOf("=");
+              if (at < 0) throw new Error(`"${l}" is not field=value`);
+              return { field: utf8(l.slice(0, at)), value: utf8(l.slice(at + 1)) };
+            }),
           }),
-        });
+        );
         break;
       case KeyType.SET:
-        await clients.sets.sAdd({ key: name, members: lines.map(utf8) });
+        commands.push(command("sAdd", { key: name, members: lines.map(utf8) }));
         break;
       case KeyType.ZSET:
-        await clients.zsets.zAdd({
-          key: name,
-          members: lines.map((l) => {
-            const m = /^\s*(\S+)\s+(.*)$/.exec(l);
-            const score = Number(m?.[1]);
-            if (!m || Number.isNaN(score)) throw new Error(`"${l}" is not "score member"`);
-            return { member: utf8(m[2] as string), score };
+        commands.push(
+          command("zAdd", {
+            key: name,
+            members: lines.map((l) => {
+              const m = /^\s*(\S+)\s+(.*)$/.exec(l);
+              const score = Number(m?.[1]);
+              if (!m || Number.isNaN(score)) throw new Error(`"${l}" is not "score member"`);
+              return { member: utf8(m[2] as string), score };
+            }),
           }),
-        });
+        );
         break;
     }
     if (type !== KeyType.STRING && seconds > 0) {
-      await clients.keys.expire({ key: name, when: { case: "ttlMs", value: ttlMs } });
+      commands.push(command("expire", { key: name, when: { case: "ttlMs", value: ttlMs } }));
     }
+    // One transaction, only while the name is free: never merged into or over an existing key.
+    const res = await clients.transaction.exec({
+      commands,
+      preconditions: [{ key: name, check: { case: "missing", value: true } }],
+    });
+    if (!res.committed) throw new Error(`${name} exists already`);
     return name;
   };
 

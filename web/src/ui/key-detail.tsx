@@ -33,6 +33,8 @@ export function KeyDetail(props: {
   const [ttlInput, setTtlInput] = useState("");
   const [renameTo, setRenameTo] = useState("");
   const [confirmDelete, setConfirmDelete] = useState(false);
+  /** A rename refused because its target exists: the user confirms replacing it, or not. */
+  const [replaceTarget, setReplaceTarget] = useState<{ to: string; type: KeyType } | null>(null);
   const [local, setLocal] = useState(0);
 
   useEffect(() => {
@@ -141,10 +143,14 @@ export function KeyDetail(props: {
               const to = renameTo.trim();
               if (!to || to === key) return;
               try {
-                await clients.keys.rename({ key, newKey: to });
-                notify(`Renamed to ${to}`);
-                setRenameTo("");
-                props.onRenamed(to);
+                // RENAMENX: an existing key of that name is never overwritten without asking.
+                if ((await clients.keys.renameNx({ key, newKey: to })).renamed) {
+                  notify(`Renamed to ${to}`);
+                  setRenameTo("");
+                  props.onRenamed(to);
+                } else {
+                  setReplaceTarget({ to, type: (await clients.keys.type({ key: to })).type });
+                }
               } catch (err) {
                 notify(errorText(err), "error");
               }
@@ -168,6 +174,38 @@ export function KeyDetail(props: {
       ) : source ? (
         <ElementTable source={source} label={`${typeName(meta.type)} elements`} version={props.version + local} />
       ) : null}
+      {replaceTarget && (
+        <Dialog id="confirm-replace" title="Replace the existing key?" onClose={() => setReplaceTarget(null)}>
+          <p>
+            <code>{replaceTarget.to}</code> exists already
+            {replaceTarget.type !== KeyType.NONE ? ` (a ${typeName(replaceTarget.type)})` : ""}. Renaming{" "}
+            <code>{key}</code> to it deletes its value. This cannot be undone.
+          </p>
+          <div class="row end">
+            <button type="button" onClick={() => setReplaceTarget(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              class="danger"
+              onClick={async () => {
+                const to = replaceTarget.to;
+                try {
+                  await clients.keys.rename({ key, newKey: to });
+                  notify(`Renamed to ${to}, replacing the key there`);
+                  setReplaceTarget(null);
+                  setRenameTo("");
+                  props.onRenamed(to);
+                } catch (err) {
+                  notify(errorText(err), "error");
+                }
+              }}
+            >
+              Replace
+            </button>
+          </div>
+        </Dialog>
+      )}
       {confirmDelete && (
         <Dialog id="confirm-delete" title="Delete this key?" onClose={() => setConfirmDelete(false)}>
           <p>

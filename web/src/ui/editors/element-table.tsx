@@ -1,6 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { type BytesDraft, bytesOf, draftOf, ELEMENT_VIEWS, type ViewMode } from "../../model/bytes-draft.js";
+import type { Change } from "../../model/change.js";
 import { BytesField } from "../bytes-field.js";
+import { useChangeRunner } from "../change-runner.js";
 import { errorText, useConsole } from "../context.js";
 
 /** A column of the table, or a field of the add form. */
@@ -19,6 +21,8 @@ export interface Element {
   readonly values: readonly Uint8Array[];
   /** Anything the type's code needs to act on it (index, raw member bytes, …). */
   readonly ref: unknown;
+  /** A sorted-set member's score, as read. */
+  readonly score?: number;
 }
 
 /** A page of elements and the token of the next page (null at the end). */
@@ -38,10 +42,15 @@ export interface ElementSource {
   /** Extra add choices (e.g. "head" / "tail" for lists): the first is the default. */
   readonly addModes?: readonly string[];
   load(token: string): Promise<ElementPage>;
-  /** Saves an edited element: `values` holds the bytes of every column. */
-  save(item: Element, values: readonly Uint8Array[]): Promise<void>;
-  remove(item: Element): Promise<void>;
-  add(values: readonly Uint8Array[], mode: string): Promise<void>;
+  /**
+   * The precise change that turns `item` (as read) into `values` (the bytes of every column),
+   * guarded by what was read; null when nothing changed. Throws on input that does not parse.
+   */
+  edit(item: Element, values: readonly Uint8Array[]): Change | null;
+  /** The change that removes `item` (as read). */
+  remove(item: Element): Change;
+  /** The change that adds an element with these values. */
+  add(values: readonly Uint8Array[], mode: string): Change;
 }
 
 const viewsOf = (column: Column | undefined): readonly ViewMode[] => (column?.number ? ["text"] : ELEMENT_VIEWS);
@@ -56,18 +65,41 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
   const { source } = props;
   const [tokens, setTokens] = useState<string[]>(["0"]);
   const [page, setPage] = useState<ElementPage | null>(null);
-  const [editing, setEditing] = useState<string | null>(null);
+  /** The element being edited, as it was read when the edit began (what the save is guarded by). */
+  const [editing, setEditing] = useState<Element | null>(null);
   const [draft, setDraft] = useState<BytesDraft[]>([]);
   const [adding, setAdding] = useState<BytesDraft[]>(emptyDrafts(source.addFields));
   const [mode, setMode] = useState(source.addModes?.[0] ?? "");
   const [reload, setReload] = useState(0);
   const token = tokens[tokens.length - 1] as string;
-  /** Saves the edit form: edited columns from their drafts, the others as they were. */
-  const save = (item: Element) =>
-    source.save(
-      item,
-      item.values.map((v, c) => (source.editable.includes(c) ? bytesOf(draft[c] as BytesDraft) : v)),
+  const changes = useChangeRunner(() => {
+    setEditing(null);
+    setReload((n) => n + 1);
+  });
+  /** Builds a change (which may throw on input that does not parse) and runs it. */
+  const act = async (build: () => Change | null, done: string) => {
+    let change: Change | null;
+    try {
+      change = build();
+    } catch (e) {
+      notify(errorText(e), "error");
+      return false;
+    }
+    return changes.run(change, done);
+  };
+  /** Saves the edit form: edited columns from their drafts, the others as they were read. */
+  const save = () => {
+    const item = editing;
+    if (!item) return;
+    void act(
+      () =>
+        source.edit(
+          item,
+          item.values.map((v, c) => (source.editable.includes(c) ? bytesOf(draft[c] as BytesDraft) : v)),
+        ),
+      "Saved",
     );
+  };
 
   useEffect(() => {
     let alive = true;
@@ -79,17 +111,6 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
       alive = false;
     };
   }, [source, token, reload, props.version]);
-
-  const act = async (what: () => Promise<void>, done: string) => {
-    try {
-      await what();
-      notify(done);
-      setEditing(null);
-      setReload((n) => n + 1);
-    } catch (e) {
-      notify(errorText(e), "error");
-    }
-  };
 
   return (
     <section class="elements" aria-label={props.label}>
@@ -108,7 +129,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
           {page?.items.map((item) => (
             <tr key={item.id} data-id={item.id}>
               {item.cells.map((cell, c) =>
-                editing === item.id && source.editable.includes(c) ? (
+                editing?.id === item.id && source.editable.includes(c) ? (
                   <td key={source.columns[c]?.name}>
                     <BytesField
                       label={`New ${source.columns[c]?.name}`}
@@ -120,7 +141,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                         setDraft(next);
                       }}
                       onError={(message) => notify(message, "error")}
-                      onEnter={() => act(() => save(item), "Saved")}
+                      onEnter={save}
                     />
                   </td>
                 ) : (
@@ -131,9 +152,9 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
               )}
               {!readOnly && (
                 <td class="actions">
-                  {editing === item.id ? (
+                  {editing?.id === item.id ? (
                     <>
-                      <button type="button" onClick={() => act(() => save(item), "Saved")}>
+                      <button type="button" onClick={save}>
                         Save
                       </button>
                       <button type="button" onClick={() => setEditing(null)}>
@@ -146,7 +167,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                         type="button"
                         aria-label={`Edit ${item.cells[0]}`}
                         onClick={() => {
-                          setEditing(item.id);
+                          setEditing(item);
                           setDraft(item.values.map((v, c) => draftOf(v, viewsOf(source.columns[c]))));
                         }}
                       >
@@ -156,7 +177,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                         type="button"
                         class="danger-outline"
                         aria-label={`Remove ${item.cells[0]}`}
-                        onClick={() => act(() => source.remove(item), "Removed")}
+                        onClick={() => void act(() => source.remove(item), "Removed")}
                       >
                         Remove
                       </button>
@@ -184,10 +205,9 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
           aria-label="Add an element"
           onSubmit={(e) => {
             e.preventDefault();
-            act(async () => {
-              await source.add(adding.map(bytesOf), mode);
-              setAdding(emptyDrafts(source.addFields));
-            }, "Added");
+            void act(() => source.add(adding.map(bytesOf), mode), "Added").then((ok) => {
+              if (ok) setAdding(emptyDrafts(source.addFields));
+            });
           }}
         >
           {source.addFields.map((f, i) => (
@@ -219,6 +239,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
           <button type="submit">Add</button>
         </form>
       )}
+      {changes.dialog}
     </section>
   );
 }

@@ -1,6 +1,8 @@
+import { command } from "../../../../shared/client/index.js";
 import { ListEnd } from "../../../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import type { Clients } from "../../api/clients.js";
 import { preview, text, toHex, utf8 } from "../../model/bytes.js";
+import { type Change, sameBytes } from "../../model/change.js";
 import type { Element, ElementSource } from "./element-table.js";
 
 /** Elements per page of every container table. */
@@ -11,9 +13,24 @@ const bytesOf = (item: Element) => item.ref as Uint8Array;
 const at = (values: readonly Uint8Array[], i: number): Uint8Array => values[i] ?? new Uint8Array();
 /** The id of an element known by its bytes: hex, so elements whose previews match stay apart. */
 const idOf = (bytes: Uint8Array) => toHex(bytes);
+/** Bytes quoted for a message to the user. */
+const q = (bytes: Uint8Array) => `“${preview(bytes, 60)}”`;
+/** A change of these commands under these guards. */
+const change = (commands: Change["commands"], guards: Change["guards"] = []): Change => ({ commands, guards });
 
-/** A list: pages by index (LRANGE); edit is LSET; remove is LSET to a unique marker then LREM. */
+/**
+ * A list: pages by index (LRANGE). Edit is LSET, remove is LSET to a unique marker then LREM, in
+ * one transaction; both only if the element at that index is still the one read (indexes move
+ * when another client pushes or pops).
+ */
 export function listSource(clients: Clients, key: string): ElementSource {
+  const unchanged = (item: Element) => ({
+    precondition: {
+      key,
+      check: { case: "listElement" as const, value: { index: BigInt(item.ref as number), value: at(item.values, 1) } },
+    },
+    reason: `element ${item.ref as number} is no longer ${q(at(item.values, 1))}: the list changed since you loaded it`,
+  });
   return {
     columns: [{ name: "Index", number: true }, { name: "Element" }],
     editable: [1],
@@ -30,23 +47,42 @@ export function listSource(clients: Clients, key: string): ElementSource {
       }));
       return { items, next: res.elements.length > PAGE ? String(start + PAGE) : null };
     },
-    async save(item, values) {
-      await clients.lists.lSet({ key, index: BigInt(item.ref as number), element: at(values, 1) });
+    edit(item, values) {
+      if (sameBytes(at(values, 1), at(item.values, 1))) return null;
+      return change(
+        [command("lSet", { key, index: BigInt(item.ref as number), element: at(values, 1) })],
+        [unchanged(item)],
+      );
     },
-    async remove(item) {
+    remove(item) {
       const marker = utf8(`\u0000memorabilia-console-removed:${crypto.randomUUID()}`);
-      await clients.lists.lSet({ key, index: BigInt(item.ref as number), element: marker });
-      await clients.lists.lRem({ key, count: 1n, element: marker });
+      return change(
+        [
+          command("lSet", { key, index: BigInt(item.ref as number), element: marker }),
+          command("lRem", { key, count: 1n, element: marker }),
+        ],
+        [unchanged(item)],
+      );
     },
-    async add(values, mode) {
+    add(values, mode) {
       const end = mode.startsWith("head") ? ListEnd.LEFT : ListEnd.RIGHT;
-      await clients.lists.push({ key, end, elements: [at(values, 0)] });
+      return change([command("push", { key, end, elements: [at(values, 0)] })]);
     },
   };
 }
 
-/** A hash: pages by HSCAN cursor; edit and add are HSET; remove is HDEL. */
+/**
+ * A hash: pages by HSCAN cursor. Edit and add are HSET, remove is HDEL; an edit or remove only if
+ * the field still holds the value read, an add only if the field does not exist yet.
+ */
 export function hashSource(clients: Clients, key: string): ElementSource {
+  const holds = (item: Element, what: string) => ({
+    precondition: {
+      key,
+      check: { case: "hashField" as const, value: { field: bytesOf(item), value: at(item.values, 1) } },
+    },
+    reason: `field ${q(bytesOf(item))} ${what}`,
+  });
   return {
     columns: [{ name: "Field" }, { name: "Value" }],
     editable: [1],
@@ -61,20 +97,44 @@ export function hashSource(clients: Clients, key: string): ElementSource {
       }));
       return { items, next: res.cursor === "0" ? null : res.cursor };
     },
-    async save(item, values) {
-      await clients.hashes.hSet({ key, fields: [{ field: bytesOf(item), value: at(values, 1) }] });
+    edit(item, values) {
+      if (sameBytes(at(values, 1), at(item.values, 1))) return null;
+      return change(
+        [command("hSet", { key, fields: [{ field: bytesOf(item), value: at(values, 1) }] })],
+        [holds(item, "was changed or removed by another client since you loaded it")],
+      );
     },
-    async remove(item) {
-      await clients.hashes.hDel({ key, fields: [bytesOf(item)] });
+    remove(item) {
+      return change(
+        [command("hDel", { key, fields: [bytesOf(item)] })],
+        [holds(item, "was changed or removed by another client since you loaded it")],
+      );
     },
-    async add(values) {
-      await clients.hashes.hSet({ key, fields: [{ field: at(values, 0), value: at(values, 1) }] });
+    add(values) {
+      const field = at(values, 0);
+      return change(
+        [command("hSet", { key, fields: [{ field, value: at(values, 1) }] })],
+        [
+          {
+            precondition: { key, check: { case: "hashField", value: { field } } },
+            reason: `field ${q(field)} exists already: adding it would replace its value`,
+          },
+        ],
+      );
     },
   };
 }
 
-/** A set: pages by SSCAN cursor; edit replaces the member (SREM then SADD); remove is SREM. */
+/**
+ * A set: pages by SSCAN cursor. Edit replaces the member (SREM + SADD in one transaction) only if
+ * the old member is still there and the new one is not (else the two would merge); remove is
+ * SREM; add is SADD of a member not there yet.
+ */
 export function setSource(clients: Clients, key: string): ElementSource {
+  const member = (m: Uint8Array, present: boolean, reason: string) => ({
+    precondition: { key, check: { case: "setMember" as const, value: { member: m, present } } },
+    reason,
+  });
   return {
     columns: [{ name: "Member" }],
     editable: [0],
@@ -84,35 +144,57 @@ export function setSource(clients: Clients, key: string): ElementSource {
       const items = res.members.map((m) => ({ id: idOf(m), cells: [preview(m)], values: [m], ref: m }));
       return { items, next: res.cursor === "0" ? null : res.cursor };
     },
-    async save(item, values) {
-      await clients.sets.sAdd({ key, members: [at(values, 0)] });
-      await clients.sets.sRem({ key, members: [bytesOf(item)] });
+    edit(item, values) {
+      const from = bytesOf(item);
+      const to = at(values, 0);
+      if (sameBytes(from, to)) return null;
+      return change(
+        [command("sRem", { key, members: [from] }), command("sAdd", { key, members: [to] })],
+        [
+          member(from, true, `${q(from)} was removed by another client since you loaded it`),
+          member(to, false, `${q(to)} is already a member: renaming ${q(from)} to it would merge the two`),
+        ],
+      );
     },
-    async remove(item) {
-      await clients.sets.sRem({ key, members: [bytesOf(item)] });
+    remove(item) {
+      return change([command("sRem", { key, members: [bytesOf(item)] })]);
     },
-    async add(values) {
-      await clients.sets.sAdd({ key, members: [at(values, 0)] });
+    add(values) {
+      const m = at(values, 0);
+      return change([command("sAdd", { key, members: [m] })], [member(m, false, `${q(m)} is already a member`)]);
     },
   };
 }
 
 const parseScore = (bytes: Uint8Array | undefined): number => {
-  const typed = bytes ? text(bytes) : "";
+  const typed = bytes ? text(bytes).trim() : "";
+  const lower = typed.toLowerCase();
+  if (lower === "inf" || lower === "+inf") return Number.POSITIVE_INFINITY;
+  if (lower === "-inf") return Number.NEGATIVE_INFINITY;
   const score = Number(typed);
-  if (typed.trim() === "" || Number.isNaN(score)) throw new Error("the score must be a number");
+  if (typed === "" || Number.isNaN(score)) throw new Error("the score must be a number");
   return score;
 };
 
-/** A sorted set: pages by rank (ZRANGE WITHSCORES); edit sets the score (ZADD); remove is ZREM. */
+/**
+ * A sorted set: pages by rank (ZRANGE WITHSCORES). Edit sets the score (ZADD) only if the member
+ * still has the score read; remove is ZREM of the member as read; add is ZADD of a new member.
+ */
 export function zsetSource(clients: Clients, key: string): ElementSource {
+  const scored = (item: Element) => ({
+    precondition: {
+      key,
+      check: { case: "sortedSetMember" as const, value: { member: bytesOf(item), score: item.score as number } },
+    },
+    reason: `the score of ${q(bytesOf(item))} was changed (or the member removed) by another client since you loaded it`,
+  });
   return {
     columns: [{ name: "Member" }, { name: "Score", number: true }],
     editable: [1],
     addFields: [{ name: "member" }, { name: "score", number: true }],
     async load(token) {
       const start = Number(token);
-      const res = await clients.zsets.zRange({
+      const res = await clients.sortedSets.zRange({
         key,
         range: { case: "byIndex", value: { start: BigInt(start), stop: BigInt(start + PAGE) } },
         withScores: true,
@@ -122,17 +204,29 @@ export function zsetSource(clients: Clients, key: string): ElementSource {
         cells: [preview(m), String(res.scores[i])],
         values: [m, utf8(String(res.scores[i]))],
         ref: m,
+        score: res.scores[i] as number,
       }));
       return { items, next: res.members.length > PAGE ? String(start + PAGE) : null };
     },
-    async save(item, values) {
-      await clients.zsets.zAdd({ key, members: [{ member: bytesOf(item), score: parseScore(values[1]) }] });
+    edit(item, values) {
+      const score = parseScore(values[1]);
+      if (score === item.score) return null;
+      return change([command("zAdd", { key, members: [{ member: bytesOf(item), score }] })], [scored(item)]);
     },
-    async remove(item) {
-      await clients.zsets.zRem({ key, members: [bytesOf(item)] });
+    remove(item) {
+      return change([command("zRem", { key, members: [bytesOf(item)] })], [scored(item)]);
     },
-    async add(values) {
-      await clients.zsets.zAdd({ key, members: [{ member: at(values, 0), score: parseScore(values[1]) }] });
+    add(values) {
+      const member = at(values, 0);
+      return change(
+        [command("zAdd", { key, members: [{ member, score: parseScore(values[1]) }] })],
+        [
+          {
+            precondition: { key, check: { case: "sortedSetMember", value: { member } } },
+            reason: `${q(member)} is already a member: adding it would change its score`,
+          },
+        ],
+      );
     },
   };
 }

@@ -1,19 +1,30 @@
 import { useEffect, useState } from "preact/hooks";
-import { ALL_VIEWS, type BytesDraft, bytesOf, draftOf } from "../../model/bytes-draft.js";
+import { command } from "../../../../shared/client/index.js";
+import { ALL_VIEWS, type BytesDraft, draftOf, savedBytes } from "../../model/bytes-draft.js";
+import { sameBytes } from "../../model/change.js";
 import { formatBytes } from "../../model/format.js";
 import { BytesField } from "../bytes-field.js";
+import { useChangeRunner } from "../change-runner.js";
 import { errorText, useConsole } from "../context.js";
 
 /** Strings longer than this show their first part only, read-only. */
 const MAX_EDIT_BYTES = 256 * 1024;
 
-/** A string value as text, pretty JSON or hex; saving keeps the key's TTL (SET … KEEPTTL). */
+/**
+ * A string value as text, pretty JSON or hex. Saving keeps the key's TTL (SET … KEEPTTL), writes
+ * nothing when the bytes are unchanged, and only if the value is still the one loaded (another
+ * client's change is never overwritten without asking).
+ */
 export function StringEditor(props: { keyName: string; version: number }) {
   const { clients, readOnly, notify } = useConsole();
+  /** The value as loaded: what the draft started from, and what a save is guarded by. */
   const [value, setValue] = useState<Uint8Array | null>(null);
+  /** The value as the server has it now (it may have moved on while the user edits). */
+  const [latest, setLatest] = useState<Uint8Array | null>(null);
   const [truncated, setTruncated] = useState(0);
   const [draft, setDraft] = useState<BytesDraft>({ mode: "text", text: "" });
   const [dirty, setDirty] = useState(false);
+  const [reload, setReload] = useState(0);
 
   useEffect(() => {
     let alive = true;
@@ -28,23 +39,45 @@ export function StringEditor(props: { keyName: string; version: number }) {
       }
       if (!alive) return;
       setTruncated(len > MAX_EDIT_BYTES ? len : 0);
-      setValue(bytes);
-      if (!dirty) setDraft(draftOf(bytes, ALL_VIEWS));
+      setLatest(bytes);
+      if (!dirty) {
+        setValue(bytes);
+        setDraft(draftOf(bytes, ALL_VIEWS));
+      }
     })().catch((e) => alive && notify(errorText(e), "error"));
     return () => {
       alive = false;
     };
-  }, [props.keyName, props.version]);
+  }, [props.keyName, props.version, reload]);
 
+  const changes = useChangeRunner(() => {
+    setDirty(false);
+    setValue(null);
+    setReload((n) => n + 1);
+  });
   const save = async () => {
+    if (value === null) return;
+    let bytes: Uint8Array;
     try {
-      const bytes = bytesOf(draft);
-      await clients.strings.set({ key: props.keyName, value: bytes, expiry: { case: "keepTtl", value: true } });
-      setDirty(false);
-      notify("Saved");
+      bytes = savedBytes(draft, value);
     } catch (e) {
-      notify(errorText(e), "error");
+      return notify(errorText(e), "error");
     }
+    const key = props.keyName;
+    await changes.run(
+      bytes === value
+        ? null
+        : {
+            commands: [command("set", { key, value: bytes, expiry: { case: "keepTtl", value: true } })],
+            guards: [
+              {
+                precondition: { key, check: { case: "valueEquals", value } },
+                reason: "another client changed (or deleted) this value since you loaded it",
+              },
+            ],
+          },
+      "Saved",
+    );
   };
 
   if (value === null) return <p class="muted">Loading…</p>;
@@ -56,6 +89,22 @@ export function StringEditor(props: { keyName: string; version: number }) {
           Showing the first {formatBytes(MAX_EDIT_BYTES)} of {formatBytes(truncated)} (read-only).
         </p>
       )}
+      {dirty && latest !== null && !sameBytes(latest, value) && (
+        <p class="notice" role="status">
+          Another client changed this value while you were editing it.{" "}
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              setValue(latest);
+              setDraft(draftOf(latest, ALL_VIEWS, draft.mode));
+              setDirty(false);
+            }}
+          >
+            Discard my edit and load theirs
+          </button>
+        </p>
+      )}
       <BytesField
         label="Value"
         multiline
@@ -63,9 +112,13 @@ export function StringEditor(props: { keyName: string; version: number }) {
         views={ALL_VIEWS}
         draft={draft}
         onDraft={(d) => {
-          // Switching views alone is not an edit: the bytes stay the same.
-          if (d.mode === draft.mode) setDirty(true);
-          setDraft(d);
+          if (d.mode === draft.mode) {
+            setDirty(true);
+            setDraft(d);
+          } else {
+            // Switching views alone is not an edit: unedited, every view shows the value as stored.
+            setDraft(dirty ? d : draftOf(value, ALL_VIEWS, d.mode));
+          }
         }}
         onError={(message) => notify(message, "error")}
       />
@@ -87,6 +140,7 @@ export function StringEditor(props: { keyName: string; version: number }) {
           )}
         </div>
       )}
+      {changes.dialog}
     </section>
   );
 }
