@@ -5,6 +5,9 @@ import { completeCommand, isWrite, tokenize } from "../model/command-line.js";
 import { errorText, useConsole } from "./context.js";
 import { ReplyView } from "./reply-view.js";
 
+/** Replies kept in the log (the oldest go first). */
+const MAX_ENTRIES = 50;
+
 interface Entry {
   readonly id: number;
   readonly line: string;
@@ -66,9 +69,12 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
     }
     try {
       const res = await clients.command.execute({ args });
-      setEntries((es) => [...es.slice(-199), { id, line: text, ...(res.reply ? { reply: res.reply } : {}) }]);
+      setEntries((es) => [
+        ...es.slice(-(MAX_ENTRIES - 1)),
+        { id, line: text, ...(res.reply ? { reply: res.reply } : {}) },
+      ]);
     } catch (e) {
-      setEntries((es) => [...es.slice(-199), { id, line: text, error: errorText(e) }]);
+      setEntries((es) => [...es.slice(-(MAX_ENTRIES - 1)), { id, line: text, error: errorText(e) }]);
     }
   };
 
@@ -112,12 +118,19 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
 
   return (
     <section class="command-bar" aria-label="Command bar">
+      {entries.length > 0 && (
+        <div class="command-tools">
+          <button type="button" class="link" onClick={() => setEntries([])}>
+            Clear
+          </button>
+        </div>
+      )}
       <div class="command-output" ref={output} role="log" aria-live="polite" aria-label="Command results">
         {entries.map((en) => (
           <div key={en.id} class="command-entry">
             <div class="command-line mono">&gt; {en.line}</div>
             <div class="command-reply mono">
-              {en.error ? <span class="r-error">(error) {en.error}</span> : <ReplyView reply={en.reply} />}
+              {en.error ? <pre class="reply r-error">(error) {en.error}</pre> : <ReplyView reply={en.reply} />}
             </div>
           </div>
         ))}

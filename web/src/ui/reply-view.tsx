@@ -1,37 +1,33 @@
+import { useMemo, useState } from "preact/hooks";
 import type { Reply } from "../../../shared/gen/memorabilia/v1/command_service_pb.js";
-import { preview } from "../model/bytes.js";
+import { countLines, takeLines } from "../model/reply-lines.js";
 
-/** A command's reply, rendered by its kind as redis-cli shows it: (nil), (integer) 1, "bulk", 1) … */
+/** Lines of a reply shown at first, and added by each "Show more". */
+export const REPLY_PAGE_LINES = 500;
+
+/**
+ * A command's reply as redis-cli prints it — (nil), (integer) 1, "bulk" with binary escaped,
+ * nested arrays indexed — as one block of text, a page of lines at a time: a reply of 100k
+ * elements shows its first 500 lines at once, never all of them.
+ */
 export function ReplyView(props: { reply: Reply | undefined }) {
-  const r = props.reply;
-  if (!r) return <span class="r-nil">(no reply)</span>;
-  switch (r.kind.case) {
-    case "nil":
-      return <span class="r-nil">(nil)</span>;
-    case "integer":
-      return <span class="r-int">(integer) {r.kind.value.toString()}</span>;
-    case "double":
-      return <span class="r-double">(double) {String(r.kind.value)}</span>;
-    case "status":
-      return <span class="r-status">{r.kind.value}</span>;
-    case "bulk":
-      return <span class="r-bulk">"{preview(r.kind.value, 4096)}"</span>;
-    case "error":
-      return <span class="r-error">(error) {r.kind.value.message}</span>;
-    case "array": {
-      const els = r.kind.value.elements;
-      if (els.length === 0) return <span class="r-nil">(empty array)</span>;
-      return (
-        <ol class="r-array" start={1}>
-          {els.map((el, i) => (
-            <li key={i}>
-              <ReplyView reply={el} />
-            </li>
-          ))}
-        </ol>
-      );
-    }
-    default:
-      return <span class="r-nil">(unknown reply)</span>;
-  }
+  const [shown, setShown] = useState(REPLY_PAGE_LINES);
+  const total = useMemo(() => countLines(props.reply), [props.reply]);
+  const lines = useMemo(() => takeLines(props.reply, shown), [props.reply, shown]);
+  const kind = props.reply?.kind.case ?? "nil";
+  return (
+    <>
+      <pre class={`reply r-${kind}`}>{lines.join("\n")}</pre>
+      {total > lines.length && (
+        <p class="reply-more">
+          <span class="muted">
+            {lines.length.toLocaleString("en")} of {total.toLocaleString("en")} lines.
+          </span>{" "}
+          <button type="button" class="link" onClick={() => setShown(shown + REPLY_PAGE_LINES * 2)}>
+            Show {Math.min(REPLY_PAGE_LINES * 2, total - lines.length).toLocaleString("en")} more
+          </button>
+        </p>
+      )}
+    </>
+  );
 }
