@@ -74,6 +74,9 @@ test("unchanged saves write nothing in every editor and every string view", asyn
     } catch {}
   })();
   try {
+    await api.run("SET", `${p}start`, "1");
+    await expect.poll(() => written).toEqual([`set ${p}start`]); // the watch is live
+    written.length = 0;
     await open(page, p, `${p}list`);
     for (const [key, edit] of [
       [`${p}list`, "Edit 1"],
@@ -104,8 +107,9 @@ test("unchanged saves write nothing in every editor and every string view", asyn
       await expect(page.locator(".toast").last()).toHaveText(/No change/);
       expect(bulk(await api.run("GET", `${p}json`))).toBe('{"b":1,  "a":[1,2]}');
     }
-    await page.waitForTimeout(500);
-    expect(written).toEqual([]);
+    // A write of our own proves the watch sees writes: it must be the only one.
+    await api.run("SET", `${p}sentinel`, "1");
+    await expect.poll(() => written).toEqual([`set ${p}sentinel`]);
   } finally {
     abort.abort();
     await events;

@@ -268,7 +268,9 @@ test("command bar: completion from the command table, replies rendered by type",
   await expect(out.locator(".command-entry").last()).toContainText("(integer) 2");
   await input.fill(`ZRANGE ${p}z 0 -1 WITHSCORES`);
   await input.press("Enter");
-  await expect(out.locator(".command-entry").last().locator("li")).toHaveCount(4);
+  await expect(out.locator(".command-entry").last().locator("pre.reply")).toHaveText(
+    ['1) "a"\n2) "1"\n3) "b c"\n4) "2"'].join(""),
+  );
   await expect(out.locator(".command-entry").last()).toContainText('"b c"');
   await input.fill(`SET ${p}s v EX 10`);
   await input.press("Enter");

@@ -5,6 +5,7 @@ import { expect, type Page } from "playwright/test";
 import { CommandService, type Reply } from "../../shared/gen/memorabilia/v1/command_service_pb.js";
 import { KeysService } from "../../shared/gen/memorabilia/v1/keys_service_pb.js";
 import { StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { WatchService } from "../../shared/gen/memorabilia/v1/watch_service_pb.js";
 
 /** The suite's server (started by global-setup.ts). */
 export const serverUrl = (): string => {
@@ -18,6 +19,7 @@ export interface NodeClient {
   readonly keys: Client<typeof KeysService>;
   readonly strings: Client<typeof StringsService>;
   readonly command: Client<typeof CommandService>;
+  readonly watch: Client<typeof WatchService>;
   /** Runs a raw command and returns its reply. */
   run(...args: string[]): Promise<Reply | undefined>;
 }
@@ -31,6 +33,7 @@ export function nodeClient(url: string = serverUrl()): NodeClient {
     keys: createClient(KeysService, transport),
     strings: createClient(StringsService, transport),
     command,
+    watch: createClient(WatchService, transport),
     run: async (...args) => (await command.execute({ args: args.map((a) => enc.encode(a)) })).reply,
   };
 }
