@@ -15,7 +15,6 @@ import { StreamCounter } from "../shared/api/streaming-options.js";
 import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
 import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { createStore, type Store } from "../shared/index.js";
-import { StoreError } from "../shared/store/errors.js";
 import { type Evictor, installEviction } from "../shared/store/eviction.js";
 import type { MapRepository } from "../shared/store/map-repository.js";
 import { PubSubHub } from "../shared/store/pubsub.js";
@@ -191,22 +190,34 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     persistence = new FilePersistence(store.repository as MapRepository, {
       dir: config.dataDir,
       fsync: config.fsync,
-      onCorruptTail: config.onCorruptTail,
+      onCorrupt: config.onCorruptTail,
       snapshotMinLogBytes: config.snapshotMinLogBytes,
       logger: app.log,
       now: () => store.clock.now(),
     });
     try {
       loaded = await persistence.load();
+      app.log.info(
+        {
+          ...loaded,
+          dropped: loaded.dropped.length,
+          damage: loaded.damage.length,
+          fsync: config.fsync,
+          dir: config.dataDir,
+        },
+        `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms`,
+      );
+      persistence.start();
     } catch (error) {
       if (error instanceof PersistenceError) throw new ConfigError(error.message);
+      // An unreadable or unwritable data dir: one line saying which and why, not a stack.
+      const e = error as NodeJS.ErrnoException;
+      if (typeof e.code === "string")
+        throw new ConfigError(
+          `cannot use the data dir ${config.dataDir}: ${e.message} (--data-dir must be a readable and writable directory)`,
+        );
       throw error;
     }
-    app.log.info(
-      { ...loaded, dropped: loaded.dropped.length, fsync: config.fsync, dir: config.dataDir },
-      `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms`,
-    );
-    persistence.start();
   }
   const evictor =
     config.maxmemory > 0
@@ -222,11 +233,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   if (tokens.enabled || persistence !== undefined || evictor !== undefined) {
     store.admit = (spec, argv) => {
       if (tokens.enabled) authorizeCurrent(spec, argv);
-      if (durablePersistence?.failing && spec.flags.includes("write"))
-        throw new StoreError(
-          "ERR",
-          "MISCONF Errors writing to the append-only log: write commands are refused until it works again (see the server log).",
-        );
+      if (durablePersistence?.failing && spec.flags.includes("write")) throw durablePersistence.misconf();
       if (evictor !== undefined) evictor.admit(spec, argv);
     };
   }
@@ -294,7 +301,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       observeInterceptor(metrics, app.log),
       // With auth configured, protected mode has done its job: tokens guard every call.
       protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
-      ...(persistence !== undefined && config.fsync === "always" ? [durabilityInterceptor(persistence)] : []),
+      // Every fsync mode: a reply leaves once its changes are written (fsynced with always).
+      ...(persistence !== undefined ? [durabilityInterceptor(persistence)] : []),
     ];
     // The fast lanes get the same interceptors, limits and context values, and record the same
     // service implementations as they are registered on the router.

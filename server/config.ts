@@ -36,7 +36,7 @@ export interface ServerConfig {
   tokensFile: string | undefined;
   dataDir: string | undefined;
   fsync: "always" | "everysec" | "no";
-  onCorruptTail: "truncate" | "refuse";
+  onCorruptTail: "skip" | "truncate" | "refuse";
   snapshotMinLogBytes: number;
   maxmemory: number;
   maxmemoryPolicy: EvictionPolicy;
@@ -287,9 +287,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: "onCorruptTail",
     flag: "on-corrupt-tail",
     kind: "enum",
-    choices: ["truncate", "refuse"],
-    defaultValue: "truncate",
-    help: "A torn or corrupt log or snapshot at start: truncate (load the valid prefix, log what was dropped) or refuse (do not start).",
+    choices: ["skip", "truncate", "refuse"],
+    defaultValue: "skip",
+    help: "Damaged or torn log/snapshot bytes at start: skip (load every record that verifies, keep the damaged file aside as <file>.corrupt-<ms>, cut a torn last frame off the log, log one line; `truncate` is its former name) or refuse (do not start).",
   },
   {
     key: "snapshotMinLogBytes",

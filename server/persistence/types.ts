@@ -6,10 +6,31 @@
 /** When a write reaches the disk. */
 export type FsyncPolicy = "always" | "everysec" | "no";
 
-/** What to do when a log or snapshot ends in a torn or corrupt frame. */
-export type CorruptTailPolicy = "truncate" | "refuse";
+/**
+ * What to do at start with bytes of a log or snapshot that do not verify: `skip` loads every frame
+ * that verifies, keeps a copy of a damaged file aside and cuts a torn tail off the log (`truncate`
+ * is its former name); `refuse` does not start.
+ */
+export type CorruptPolicy = "skip" | "truncate" | "refuse";
+/** @deprecated the former name of {@link CorruptPolicy}. */
+export type CorruptTailPolicy = CorruptPolicy;
 
-/** A part of a file that recovery could not read and dropped (or refused). */
+/** What loading found wrong with one file, and did about it. */
+export interface FileDamage {
+  readonly file: string;
+  /** The untouched copy kept aside (undefined for a torn tail, which is only cut off). */
+  readonly keptAs: string | undefined;
+  /** Unloadable regions. */
+  readonly regions: number;
+  /** Bytes in them. */
+  readonly bytes: number;
+  /** For a snapshot whose end record survived: keys it held that could not be loaded. */
+  readonly skippedKeys: number | undefined;
+  /** Only an incomplete last frame (a crash during a write). */
+  readonly tornTail: boolean;
+}
+
+/** A part of a file that recovery could not read and skipped (or refused). */
 export interface DroppedTail {
   readonly file: string;
   /** Offset of the first byte not loaded. */
@@ -30,8 +51,10 @@ export interface LoadReport {
   readonly frames: number;
   readonly snapshotFile: string | undefined;
   readonly logFiles: readonly string[];
-  /** Torn or corrupt tails found (and, with `truncate`, cut off). */
+  /** Every unloadable region found (skipped, or the reason for a refusal). */
   readonly dropped: readonly DroppedTail[];
+  /** Per damaged file: what was kept aside and skipped. */
+  readonly damage: readonly FileDamage[];
   readonly ms: number;
 }
 
@@ -62,6 +85,8 @@ export interface PersistenceStats {
   readonly recordsWritten: number;
   /** Bytes appended to the log since start (headers excluded). */
   readonly bytesWritten: number;
+  /** Failed log writes or fsyncs since start (each retried until it succeeds). */
+  readonly writeFailures: number;
 }
 
 /** Saves every change of a store and restores it at start. */
@@ -71,12 +96,23 @@ export interface Persistence {
   /** Starts recording every change. */
   start(): void;
   /**
-   * Resolves once every change made before the call is durable as the policy promises: fsynced
-   * with `always`, handed to the OS otherwise. Rejects if the write failed.
+   * The log position now (changes pending in this turn are encoded first). A caller takes it when
+   * a call starts and passes it to {@link durable} when the call ends.
    */
-  durable(): Promise<void>;
-  /** True while writes are failing (the server then refuses write commands, like Redis's MISCONF). */
+  mark(): number;
+  /**
+   * Resolves once every change made before this call has reached the log as the policy promises:
+   * written (handed to the kernel, so a crash of the process loses nothing) in every mode, and
+   * fsynced too with `always`. While the log is failing: rejects with MISCONF when changes were
+   * made since `since` (the caller may have written: outcome unknown, it is retried by the log),
+   * else resolves at once — a call that changed nothing never waits on a broken log.
+   * @param since a {@link mark} from when the caller started (default: assume it wrote)
+   */
+  durable(since?: number): Promise<void>;
+  /** True while the log cannot be written (the server then refuses write commands: MISCONF). */
   readonly failing: boolean;
+  /** The error to answer while {@link failing} (a `StoreError` with code MISCONF). */
+  misconf(): Error;
   /** Writes a snapshot in the background and drops the log it covers. */
   snapshot(): Promise<SnapshotReport>;
   stats(): PersistenceStats;

@@ -36,6 +36,7 @@ const EXPECTED: [ErrorCode, Code][] = [
   ["READONLY", Code.PermissionDenied],
   ["ABORTED", Code.Aborted],
   ["UNAVAILABLE", Code.Unavailable],
+  ["MISCONF", Code.Unavailable],
 ];
 
 const silent = { error: () => {} };

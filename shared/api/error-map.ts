@@ -41,6 +41,8 @@ export const STORE_ERROR_CODES: Readonly<Record<ErrorCode, Code>> = {
   ABORTED: Code.Aborted,
   // A remote engine (etcd) that cannot be reached or has no quorum: retry elsewhere or later.
   UNAVAILABLE: Code.Unavailable,
+  // The server cannot write its log (disk full, I/O error): server-side and transient, retry later.
+  MISCONF: Code.Unavailable,
 };
 
 /** Where unexpected errors (bugs, engine failures) are reported. */

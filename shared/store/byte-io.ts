@@ -107,18 +107,34 @@ export class MalformedDataError extends RangeError {
 
 /** Reads `data[from, to)` front to back; every read is bounds-checked ({@link MalformedDataError}). */
 export class ByteReader {
-  private readonly view: DataView;
+  private view: DataView;
+  /** The bytes read. */
+  data: Uint8Array;
   /** The next byte to read. */
   at: number;
+  /** The end of the readable range. */
+  end: number;
 
   constructor(
-    readonly data: Uint8Array,
+    data: Uint8Array,
     from = 0,
-    readonly end = data.length,
+    end = data.length,
     private readonly latin1: Latin1Decoder = decodeLatin1,
   ) {
+    this.data = data;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.at = from;
+    this.end = end;
+  }
+
+  /** Points the reader at `data[from, end)` (reusing it saves an allocation per record). */
+  reset(data: Uint8Array, from: number, end: number): void {
+    if (data !== this.data) {
+      this.data = data;
+      this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    }
+    this.at = from;
+    this.end = end;
   }
 
   /** True once every byte is read. */

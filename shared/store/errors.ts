@@ -26,7 +26,8 @@ export type ErrorCode =
   | "READONLY"
   | "CAPACITY"
   | "ABORTED"
-  | "UNAVAILABLE";
+  | "UNAVAILABLE"
+  | "MISCONF";
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ERR: "ERR",
@@ -51,6 +52,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   CAPACITY: "ERR keyspace capacity exceeded",
   ABORTED: "ERR operation aborted",
   UNAVAILABLE: "CLUSTERDOWN The storage engine is unavailable",
+  MISCONF: "MISCONF Errors writing to the append-only log: write commands are refused until it works again.",
 };
 
 /**
