@@ -109,9 +109,15 @@ export function transportLimits(config: ServerConfig): CleartextServerOptions {
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<MemorabiliaServer> {
   // Parsing a Batch/Pipeline Command was ~4 µs in protobuf-es's per-instance field index (see the file).
   installProtobufFieldIndex();
+  // --engine etcd: the keyspace lives in an etcd cluster (server/engines/etcd), loaded only then.
+  const etcd =
+    config.engine === "etcd" && deps.store === undefined
+      ? (await import("./engines/etcd/etcd-engine.js")).createEtcdEngine(config)
+      : undefined;
   const store =
     deps.store ??
     createStore({
+      repository: etcd?.repository,
       limits: {
         maxKeyBytes: config.maxKeyBytes,
         maxValueBytes: config.maxValueBytes,
@@ -261,6 +267,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   services.push(...register.services);
   const health = new HealthState(services.map((s) => s.typeName));
+  await etcd?.start(store, health, app.log);
 
   const routes = (router: ConnectRouter): void => {
     register.routes(router);
@@ -417,6 +424,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       clearTimeout(deadline);
       store.stop();
       await persistence?.close();
+      await etcd?.close();
     })();
     return closing;
   };

@@ -46,6 +46,18 @@ export interface ServerConfig {
   respTimeout: number;
   respOutputBufferLimit: number;
   respNotifyKeyspaceEvents: string;
+  engine: "memory" | "etcd";
+  etcdEndpoints: string[];
+  etcdPrefix: string;
+  etcdTimeoutMs: number;
+  etcdRetryBudgetMs: number;
+  etcdReads: "linearizable" | "serializable";
+  etcdUser: string | undefined;
+  etcdPassword: string | undefined;
+  etcdCa: string | undefined;
+  etcdCert: string | undefined;
+  etcdKey: string | undefined;
+  etcdSweeperTtl: number;
 }
 
 /** `list` splits on commas; `entries` is repeatable but never split (a token's patterns hold commas). */
@@ -355,6 +367,92 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultValue: "",
     help: "Redis's notify-keyspace-events flags at start (e.g. KEA), published on the Pub/Sub hub; CONFIG SET changes it.",
   },
+  {
+    key: "engine",
+    flag: "engine",
+    kind: "enum",
+    choices: ["memory", "etcd"],
+    defaultValue: "memory",
+    help: "Storage engine: memory (this process's memory) or etcd (an etcd cluster shared by any number of servers: docs/FLEET.md).",
+  },
+  {
+    key: "etcdEndpoints",
+    flag: "etcd-endpoints",
+    kind: "list",
+    defaultValue: ["http://127.0.0.1:2379"],
+    help: "With --engine etcd: client URLs of the etcd members (comma-separated or repeated; https:// for TLS).",
+  },
+  {
+    key: "etcdPrefix",
+    flag: "etcd-prefix",
+    kind: "string",
+    defaultValue: "memorabilia/0/",
+    help: "With --engine etcd: prefix of every etcd key the store uses (one keyspace per prefix; servers sharing it share the data).",
+  },
+  {
+    key: "etcdTimeoutMs",
+    flag: "etcd-timeout-ms",
+    kind: "int",
+    defaultValue: 1000,
+    help: "With --engine etcd: deadline of one etcd call in ms (about etcd's election time: a call to a dead leader is abandoned and retried).",
+  },
+  {
+    key: "etcdRetryBudgetMs",
+    flag: "etcd-retry-budget-ms",
+    kind: "int",
+    defaultValue: 5000,
+    help: "With --engine etcd: how long one command retries while etcd has no leader or quorum before failing with UNAVAILABLE.",
+  },
+  {
+    key: "etcdReads",
+    flag: "etcd-reads",
+    kind: "enum",
+    choices: ["linearizable", "serializable"],
+    defaultValue: "linearizable",
+    help: "With --engine etcd: read consistency of read-only commands: linearizable (sees every acknowledged write), serializable (answered by the contacted member; may lag, keeps serving reads without quorum).",
+  },
+  {
+    key: "etcdUser",
+    flag: "etcd-user",
+    kind: "string",
+    defaultValue: undefined,
+    help: "With --engine etcd: etcd user name (etcd's own authentication), with --etcd-password.",
+  },
+  {
+    key: "etcdPassword",
+    flag: "etcd-password",
+    kind: "string",
+    defaultValue: undefined,
+    help: "With --engine etcd: password of --etcd-user (prefer the environment variable or the config file to a flag).",
+  },
+  {
+    key: "etcdCa",
+    flag: "etcd-ca",
+    kind: "string",
+    defaultValue: undefined,
+    help: "With --engine etcd: PEM file of the CA that signed the etcd members' certificates (https:// endpoints).",
+  },
+  {
+    key: "etcdCert",
+    flag: "etcd-cert",
+    kind: "string",
+    defaultValue: undefined,
+    help: "With --engine etcd: PEM client certificate for etcd's mutual TLS, with --etcd-key and --etcd-ca.",
+  },
+  {
+    key: "etcdKey",
+    flag: "etcd-key",
+    kind: "string",
+    defaultValue: undefined,
+    help: "With --engine etcd: PEM private key of --etcd-cert.",
+  },
+  {
+    key: "etcdSweeperTtl",
+    flag: "etcd-sweeper-ttl",
+    kind: "int",
+    defaultValue: 5,
+    help: "With --engine etcd: seconds before another server takes over the expiry sweep when the sweeping server dies.",
+  },
 ];
 
 /** Environment variable of an option: `--max-key-bytes` is `MEMORABILIA_MAX_KEY_BYTES`. */
@@ -497,5 +595,31 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   if (c.respMaxClients < 1) throw new ConfigError("--resp-maxclients must be at least 1");
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
+  if (c.engine === "etcd") checkEtcdConfig(c);
   return { help: false, config: c };
+}
+
+/** What `--engine etcd` cannot be combined with, and what it needs; one line each. */
+function checkEtcdConfig(c: ServerConfig): void {
+  if (c.dataDir !== undefined)
+    throw new ConfigError(
+      "--data-dir cannot be used with --engine etcd: etcd is the persistence (every write is committed to a quorum of its members)",
+    );
+  if (c.maxmemory > 0)
+    throw new ConfigError(
+      "--maxmemory cannot be used with --engine etcd: the data lives in etcd, bounded by etcd's --quota-backend-bytes (writes past it fail with OOM)",
+    );
+  if (c.etcdEndpoints.length === 0) throw new ConfigError("--engine etcd needs --etcd-endpoints");
+  for (const url of c.etcdEndpoints)
+    if (!/^https?:\/\/[^/]+$/.test(url))
+      throw new ConfigError(
+        `--etcd-endpoints: expected http://host:port or https://host:port, got ${JSON.stringify(url)}`,
+      );
+  if ((c.etcdUser === undefined) !== (c.etcdPassword === undefined))
+    throw new ConfigError("--etcd-user and --etcd-password go together");
+  if ((c.etcdCert === undefined) !== (c.etcdKey === undefined))
+    throw new ConfigError("--etcd-cert and --etcd-key go together");
+  if (c.etcdCert !== undefined && c.etcdCa === undefined) throw new ConfigError("--etcd-cert needs --etcd-ca");
+  if (c.etcdTimeoutMs < 1) throw new ConfigError("--etcd-timeout-ms must be at least 1");
+  if (c.etcdSweeperTtl < 1) throw new ConfigError("--etcd-sweeper-ttl must be at least 1");
 }

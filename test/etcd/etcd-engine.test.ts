@@ -30,8 +30,10 @@ describe("etcd engine: two stores on one cluster", () => {
     const rb = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
     const a = createStore({ repository: ra });
     const b = createStore({ repository: rb });
-    await ra.attach({ events: a.events });
-    await rb.attach({ events: b.events });
+    ra.attach({ events: a.events });
+    rb.attach({ events: b.events });
+    await ra.startEvents();
+    await rb.startEvents();
     closers.push(
       () => ra.close(),
       () => rb.close(),

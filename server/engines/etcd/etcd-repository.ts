@@ -132,12 +132,20 @@ export class EtcdRepository implements Repository {
   }
 
   /**
-   * Attaches the store's event bus and starts the outbox watch: every server's commits (this
-   * one's included) are emitted into `host.events` in etcd's revision order. Resolves once the
-   * watch is established.
+   * The seam's `attach`: the store lends its event bus, into which {@link startEvents} emits every
+   * server's committed events. Synchronous and idempotent (a store calls it from its constructor).
    */
-  async attach(host: EtcdRepositoryHost): Promise<void> {
+  attach(host: EtcdRepositoryHost): void {
     this.host = host;
+  }
+
+  /**
+   * Starts the outbox watch: every server's commits (this one's included) are emitted into the
+   * attached event bus in etcd's revision order. Resolves once the watch is established; rejects
+   * with UNAVAILABLE when etcd cannot be reached within the retry budget.
+   */
+  async startEvents(): Promise<void> {
+    if (this.watcher !== undefined) return;
     await this.startOutboxWatch();
   }
 

@@ -1,0 +1,112 @@
+/**
+ * Two Memorabilia server processes (`dist/server.mjs --engine etcd`) on one real 3-member etcd
+ * cluster: one keyspace, seen through either server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { command, utf8 } from "../../server/client-node.js";
+import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+import { type FleetServer, startFleetServer, until } from "./support.js";
+
+interface SeenEvent {
+  readonly event: string;
+  readonly key: string;
+}
+
+/** Collects the Watch stream of `server` (every key) until `stop()`. */
+function watchAll(server: FleetServer): { events: SeenEvent[]; stop(): void } {
+  const events: SeenEvent[] = [];
+  const abort = new AbortController();
+  (async () => {
+    for await (const res of server.client.watch.watch({ pattern: "*" }, { signal: abort.signal, timeoutMs: 0 })) {
+      if (res.kind.case === "events")
+        for (const e of res.kind.value.events) events.push({ event: e.event, key: e.key });
+    }
+  })().catch(() => {});
+  return { events, stop: () => abort.abort() };
+}
+
+describe("two servers on one etcd cluster", () => {
+  let cluster: EtcdCluster;
+  let a: FleetServer;
+  let b: FleetServer;
+  beforeAll(async () => {
+    cluster = await startEtcdCluster();
+    const prefix = `fleet/${process.pid}/`;
+    a = await startFleetServer(cluster, prefix, ["--etcd-sweeper-ttl", "2"]);
+    b = await startFleetServer(cluster, prefix, ["--etcd-sweeper-ttl", "2"]);
+  }, 90_000);
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await cluster?.stop();
+  }, 30_000);
+
+  it("a write through A is read through B, and back", async () => {
+    expect(await a.exec("SET", "ryw", "from-a")).toBe("OK");
+    expect(await b.exec("GET", "ryw")).toBe("from-a");
+    expect(await b.exec("HSET", "ryw:h", "f", "v")).toBe(1);
+    expect(await a.exec("HGETALL", "ryw:h")).toEqual(["f", "v"]);
+    expect(await a.health()).toBe(1);
+  });
+
+  it("an Exec whose precondition another server broke does not commit", async () => {
+    await a.exec("SET", "pre", "1");
+    await b.exec("SET", "pre", "2");
+    const res = await a.client.transaction.exec({
+      preconditions: [{ key: "pre", check: { case: "valueEquals", value: utf8("1") } }],
+      commands: [command("set", { key: "pre", value: utf8("from-a") })],
+    });
+    expect(res.committed).toBe(false);
+    expect(await b.exec("GET", "pre")).toBe("2");
+  });
+
+  it("2 x 100 concurrent INCRs through both servers give the exact count", async () => {
+    const per = 100;
+    const run = (s: FleetServer) => Promise.all(Array.from({ length: per }, () => s.exec("INCR", "fleet:hot")));
+    const [ra, rb] = await Promise.all([run(a), run(b)]);
+    // Every reply is distinct: no two INCRs saw the same value.
+    expect(new Set([...ra, ...rb]).size).toBe(2 * per);
+    expect(await a.exec("GET", "fleet:hot")).toBe(String(2 * per));
+  }, 90_000);
+
+  it("a SCAN started on A is finished on B, every key once", async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `fscan:${i}`);
+    await a.exec("MSET", ...keys.flatMap((k) => [k, "v"]));
+    const seen: string[] = [];
+    let cursor = "0";
+    let i = 0;
+    do {
+      const [next, found] = (await (i++ % 2 === 0 ? a : b).exec("SCAN", cursor, "MATCH", "fscan:*", "COUNT", "5")) as [
+        string,
+        string[],
+      ];
+      seen.push(...found);
+      cursor = next;
+    } while (cursor !== "0");
+    expect(seen.sort()).toEqual([...keys].sort());
+  });
+
+  it("a TTL key is gone on both servers with exactly one `expired` event on each Watch stream", async () => {
+    const wa = watchAll(a);
+    const wb = watchAll(b);
+    try {
+      // The streams are live once a probe key's expiry shows on both (events from the sweeper, via the outbox).
+      await a.exec("SET", "fttl", "v", "PX", "300");
+      expect(await b.exec("GET", "fttl")).toBe("v");
+      const expired = (w: { events: SeenEvent[] }) => w.events.filter((e) => e.event === "expired" && e.key === "fttl");
+      await until(
+        () => expired(wa).length >= 1 && expired(wb).length >= 1,
+        20_000,
+        "the expired event on both streams",
+      );
+      expect(await a.exec("GET", "fttl")).toBeNull();
+      expect(await b.exec("EXISTS", "fttl")).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(expired(wa)).toHaveLength(1);
+      expect(expired(wb)).toHaveLength(1);
+    } finally {
+      wa.stop();
+      wb.stop();
+    }
+  }, 60_000);
+});
