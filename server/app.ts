@@ -16,7 +16,6 @@ import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
 import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { createStore, type Store } from "../shared/index.js";
 import { type Evictor, installEviction } from "../shared/store/eviction.js";
-import type { MapRepository } from "../shared/store/map-repository.js";
 import { PubSubHub } from "../shared/store/pubsub.js";
 import { authInterceptor, authorizeCurrent, bearerToken } from "./auth/auth-interceptor.js";
 import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
@@ -193,7 +192,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   let persistence: FilePersistence | undefined;
   let loaded: LoadReport | undefined;
   if (config.dataDir !== undefined) {
-    persistence = new FilePersistence(store.repository as MapRepository, {
+    const local = store.repository.local;
+    if (local === undefined)
+      throw new ConfigError(
+        "--data-dir needs a storage engine whose keyspace is in this process's memory (--engine memory)",
+      );
+    persistence = new FilePersistence(local, {
       dir: config.dataDir,
       fsync: config.fsync,
       onCorrupt: config.onCorruptTail,

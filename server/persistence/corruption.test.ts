@@ -17,8 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createManualClock } from "../../shared/store/clock.js";
-import type { MapRepository } from "../../shared/store/map-repository.js";
 import { createStore } from "../../shared/store/store.js";
+import { localOf } from "../../shared/store/testing.js";
 import { RecordWriter } from "./codec.js";
 import { storeDigest } from "./digest.js";
 import {
@@ -43,7 +43,7 @@ const T0 = 1_700_000_000_000;
 async function open(dir: string, options: Partial<FilePersistenceOptions> = {}) {
   const clock = createManualClock(T0);
   const store = createStore({ clock });
-  const repo = store.repository as MapRepository;
+  const repo = localOf(store);
   const lines: string[] = [];
   const logger: PersistenceLogger = {
     info: () => {},

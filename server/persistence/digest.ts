@@ -1,4 +1,4 @@
-import type { MapRepository } from "../../shared/store/map-repository.js";
+import type { LocalKeyspace } from "../../shared/store/repository.js";
 import { RecordWriter } from "./codec.js";
 import { crc32 } from "./crc32.js";
 
@@ -8,7 +8,7 @@ import { crc32 } from "./crc32.js";
  * to prove that a restart, a fuzz run or a replay changed nothing (or exactly what they expect).
  * Keys due at `nowMs` are left out.
  */
-export function storeDigest(repo: MapRepository, nowMs: number): { keys: number; crc: number } {
+export function storeDigest(repo: LocalKeyspace, nowMs: number): { keys: number; crc: number } {
   const keys = [...repo.keys()].sort();
   const w = new RecordWriter();
   let n = 0;

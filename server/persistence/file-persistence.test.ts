@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock as manualClock } from "../../shared/store/clock.js";
-import type { MapRepository } from "../../shared/store/map-repository.js";
 import { createStore, type Store } from "../../shared/store/store.js";
+import { localOf } from "../../shared/store/testing.js";
 import { storeDigest } from "./digest.js";
 import { FilePersistence, type FilePersistenceOptions, PersistenceError } from "./file-persistence.js";
 
@@ -24,7 +24,7 @@ const T0 = 1_700_000_000_000;
 async function open(dir: string, options: Partial<FilePersistenceOptions> = {}, now = T0) {
   const clock = manualClock(now);
   const store: Store = createStore({ clock });
-  const repo = store.repository as MapRepository;
+  const repo = localOf(store);
   const p = new FilePersistence(repo, { dir, now: () => clock.now(), ...options });
   const report = await p.load();
   p.start();
@@ -181,10 +181,10 @@ describe("FilePersistence", () => {
       const { dir } = await damagedLog((f, size) => truncateSync(f, size - 30));
       const clock = manualClock(T0);
       const store = createStore({ clock });
-      const p = new FilePersistence(store.repository as MapRepository, { dir, onCorruptTail: "refuse" });
+      const p = new FilePersistence(localOf(store), { dir, onCorruptTail: "refuse" });
       await expect(p.load()).rejects.toThrow(PersistenceError);
       await expect(
-        new FilePersistence(createStore().repository as MapRepository, { dir, onCorruptTail: "refuse" }).load(),
+        new FilePersistence(localOf(createStore()), { dir, onCorruptTail: "refuse" }).load(),
       ).rejects.toThrow(/offset \d+; \d+ bytes/);
     });
 
@@ -200,7 +200,7 @@ describe("FilePersistence", () => {
       b[b.length - 20] = (b[b.length - 20] as number) ^ 0xff; // inside the last frames
       writeFileSync(snap, b);
       await expect(
-        new FilePersistence(createStore().repository as MapRepository, { dir, onCorruptTail: "refuse" }).load(),
+        new FilePersistence(localOf(createStore()), { dir, onCorruptTail: "refuse" }).load(),
       ).rejects.toThrow(/snapshot-2\.snap/);
       const c = await open(dir, { onCorruptTail: "truncate", snapshotSliceKeys: 10 });
       expect(c.report.dropped[0]?.file).toBe(snap);

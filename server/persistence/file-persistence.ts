@@ -26,7 +26,7 @@
 import { open, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bytes } from "../../shared/store/bytes.js";
-import type { MapRepository, RepositoryObserver } from "../../shared/store/map-repository.js";
+import type { LocalKeyspace, RepositoryObserver } from "../../shared/store/repository.js";
 import { Op, RecordWriter } from "./codec.js";
 import { SNAP_MAGIC } from "./frames.js";
 import { loadDataDir, logGen, type PersistenceLogger, snapshotGen } from "./loader.js";
@@ -93,9 +93,11 @@ export class FilePersistence implements Persistence, RepositoryObserver {
   private snapshotNotBefore = 0;
   private snapshotRetryMs = SNAPSHOT_RETRY_MIN_MS;
   private closed = false;
+  /** Removes this from the keyspace's observers (set by start). */
+  private unobserve: (() => void) | undefined;
 
   constructor(
-    private readonly repo: MapRepository,
+    private readonly repo: LocalKeyspace,
     private readonly options: FilePersistenceOptions,
   ) {
     this.dir = options.dir;
@@ -171,7 +173,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
 
   start(): void {
     this.writer.rotate(++this.gen);
-    this.repo.observer = this;
+    this.unobserve = this.repo.addObserver(this);
     this.writer.start();
     if (this.needSnapshot) {
       this.needSnapshot = false;
@@ -365,7 +367,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.repo.observer === this) this.repo.observer = undefined;
+    this.unobserve?.();
     await this.snapshotting?.catch(() => {});
     this.encode();
     await this.writer.close();

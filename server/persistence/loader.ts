@@ -12,8 +12,7 @@ import { closeSync, copyFileSync, fstatSync, openSync, readSync, truncateSync } 
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ByteReader, type Latin1Decoder, MalformedDataError } from "../../shared/store/byte-io.js";
-import type { MapRepository } from "../../shared/store/map-repository.js";
-import type { KeyView } from "../../shared/store/repository.js";
+import type { KeyspaceView, LocalKeyspace } from "../../shared/store/repository.js";
 import { readValueBody } from "../../shared/store/value-codec.js";
 import { Op } from "./codec.js";
 import { DEFAULT_CHUNK_BYTES, type Region, type ScanReport, scanFile, scanFileV1 } from "./frame-scanner.js";
@@ -51,7 +50,7 @@ class Applier {
   endKeys: number | undefined;
 
   constructor(
-    private readonly view: KeyView,
+    private readonly view: KeyspaceView,
     private readonly now: number,
   ) {
     this.reader = new ByteReader(new Uint8Array(0), 0, 0, latin1);
@@ -110,7 +109,7 @@ export interface LoadOutcome {
 /** Options of {@link loadDataDir}. */
 export interface LoadOptions {
   readonly dir: string;
-  readonly repo: MapRepository;
+  readonly repo: LocalKeyspace;
   readonly now: number;
   readonly onCorrupt: CorruptPolicy;
   readonly log: PersistenceLogger;

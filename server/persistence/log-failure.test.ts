@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createManualClock } from "../../shared/store/clock.js";
 import { StoreError } from "../../shared/store/errors.js";
-import type { MapRepository } from "../../shared/store/map-repository.js";
 import { createStore } from "../../shared/store/store.js";
+import { localOf } from "../../shared/store/testing.js";
 import { FilePersistence, type FilePersistenceOptions, type PersistenceLogger } from "./file-persistence.js";
 import { type LogFileOps, nodeFileOps } from "./log-writer.js";
 
@@ -68,7 +68,7 @@ function recordingLogger() {
 async function open(dir: string, options: Partial<FilePersistenceOptions> = {}) {
   const clock = createManualClock(T0);
   const store = createStore({ clock });
-  const repo = store.repository as MapRepository;
+  const repo = localOf(store);
   const p = new FilePersistence(repo, { dir, now: () => clock.now(), retryMs: 5, ...options });
   const report = await p.load();
   p.start();

@@ -6,6 +6,7 @@ import { TransactionService } from "../gen/memorabilia/v1/transaction_service_pb
 import { ErrorDetailSchema } from "../gen/memorabilia/v1/types_pb.js";
 import { type ErrorCode, StoreError } from "../store/errors.js";
 import type { Repository } from "../store/repository.js";
+import { AwaitedRepository } from "../store/staged-repository.test-helpers.js";
 import { createStore } from "../store/store.js";
 import { ERROR_CODE_HEADER, STORE_ERROR_CODES, toConnectError } from "./error-map.js";
 import { createStringsService } from "./strings-service.js";
@@ -138,13 +139,9 @@ describe("errors through the transport", () => {
 describe("cancellation", () => {
   /** An engine whose commands never finish (a remote engine that hangs). */
   const hanging = (): Repository => {
-    const inner = createStore().repository;
-    return {
-      synchronous: false,
-      atomic: () => new Promise<never>(() => {}),
-      watch: (keys, now) => inner.watch(keys, now),
-      stats: () => inner.stats(),
-    };
+    const engine = new AwaitedRepository();
+    engine.atomic = () => new Promise<never>(() => {});
+    return engine;
   };
 
   const context = () =>

@@ -2,7 +2,7 @@ import type { Bytes } from "./bytes.js";
 import type { CursorRegistry } from "./cursor-registry.js";
 import type { EventClass } from "./events.js";
 import type { Reply } from "./reply.js";
-import type { KeyView } from "./repository.js";
+import type { KeyView, MaybePromise, ScanFilter, ScanPage } from "./repository.js";
 
 /** Command flags, as in Redis's command table. */
 export type CommandFlag =
@@ -60,6 +60,44 @@ export interface CommandContext {
   readonly elementCursors: CursorRegistry<ElementCursor>;
 }
 
+/**
+ * The whole-keyspace operations a `keyspace` command works with, at the command's time: the
+ * repository's paged operations for a single command (asynchronous on a remote engine), or the
+ * synchronous ones of a transaction's whole-keyspace view.
+ */
+export interface KeyspaceOps {
+  /** One SCAN page (see `Repository.scanKeys`). */
+  scan(cursor: string, count: number, filter: ScanFilter): MaybePromise<ScanPage>;
+  /** Every live key matching `filter`, page by page (see `Repository.listKeys`). */
+  list(filter: ScanFilter, pageSize: number): Iterable<readonly Bytes[]> | AsyncIterable<readonly Bytes[]>;
+  /** Number of live keys. */
+  count(): MaybePromise<number>;
+  /** A random live key, or undefined when empty. */
+  randomKey(): MaybePromise<Bytes | undefined>;
+  /** Deletes every key; how many were live. */
+  flush(): MaybePromise<number>;
+}
+
+/** What a `keyspace` command's {@link CommandSpec.keyspace} handler gets. */
+export interface KeyspaceContext {
+  /** The time of this command (ms since the epoch). */
+  readonly now: number;
+  /** The whole keyspace. */
+  readonly keyspace: KeyspaceOps;
+  /** Limits in force. */
+  readonly limits: Limits;
+  /** Parked iterators of HSCAN/SSCAN/ZSCAN (FLUSHALL drops them). */
+  readonly elementCursors: CursorRegistry<ElementCursor>;
+  /**
+   * True when the handler may yield to other clients between pages of a long listing (KEYS on a
+   * huge keyspace); false inside transactions and `execSync`, which must answer in one turn.
+   */
+  readonly mayYield: boolean;
+}
+
+/** A `keyspace` command's handler: a Promise when the engine's operations are asynchronous, or it yields. */
+export type KeyspaceHandler = (ctx: KeyspaceContext, argv: readonly Bytes[]) => MaybePromise<Reply>;
+
 /** A parked element scan: the key it belongs to and the live iterator over its elements. */
 export interface ElementCursor {
   readonly key: Bytes;
@@ -95,8 +133,18 @@ export interface CommandSpec extends CommandInfo {
    * such as SINTERCARD, ZUNIONSTORE). Receives the whole argv.
    */
   keys?(argv: readonly Bytes[]): Bytes[];
-  /** Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input. */
+  /**
+   * Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input.
+   * For a `keyspace` command with {@link keyspace}, this is the same command over the
+   * {@link KeyspaceView} of a transaction's whole-keyspace `atomic` call.
+   */
   handler(ctx: CommandContext, argv: readonly Bytes[]): Reply;
+  /**
+   * Set on `keyspace` commands (SCAN, KEYS, DBSIZE, RANDOMKEY, FLUSHALL): runs the command on the
+   * repository's paged whole-keyspace operations, outside any `atomic` call. The store runs a
+   * single such command through it; transactions use {@link handler}.
+   */
+  keyspace?: KeyspaceHandler;
 }
 
 /**

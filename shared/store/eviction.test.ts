@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
 import { type EvictionPolicy, installEviction } from "./eviction.js";
-import type { MapRepository } from "./map-repository.js";
 import { memoryUsage } from "./object-info.js";
 import { OK } from "./reply.js";
-import { createTestStore, seededRandom } from "./testing.js";
+import { createTestStore, localOf, seededRandom } from "./testing.js";
 
 function setup(policy: EvictionPolicy, maxBytes: number) {
   const t = createTestStore();
@@ -24,7 +23,7 @@ describe("eviction", () => {
     store.execSync(["SET", "k000", "x".repeat(100)]);
     expect(evictor.usedBytes()).toBe(KEY_BYTES);
     store.execSync(["RPUSH", "l", "a", "b"]);
-    const repo = store.repository as MapRepository;
+    const repo = localOf(store);
     const l = repo.peek("l")?.value;
     expect(evictor.usedBytes()).toBe(KEY_BYTES + memoryUsage("l", l as never, false));
     store.execSync(["DEL", "l", "k000"]);

@@ -15,9 +15,8 @@
 import type { Bytes } from "./bytes.js";
 import type { CommandSpec } from "./command.js";
 import { StoreError } from "./errors.js";
-import type { MapRepository, RepositoryObserver } from "./map-repository.js";
 import { memoryUsage } from "./object-info.js";
-import { addRepositoryObserver } from "./observers.js";
+import type { LocalKeyspace, RepositoryObserver } from "./repository.js";
 import type { Store } from "./store.js";
 
 /** The eviction policies (Redis's `maxmemory-policy`). */
@@ -95,7 +94,7 @@ export class Evictor implements RepositoryObserver {
 
   constructor(
     private readonly store: Store,
-    private readonly repo: MapRepository,
+    private readonly repo: LocalKeyspace,
     options: EvictionOptions,
   ) {
     this.policy = options.policy ?? "noeviction";
@@ -103,7 +102,7 @@ export class Evictor implements RepositoryObserver {
     this.samples = Math.max(1, options.samples ?? 5);
     this.random = options.random ?? Math.random;
     for (const key of repo.keys()) this.dirty.add(key);
-    this.detach = addRepositoryObserver(repo, this);
+    this.detach = repo.addObserver(this);
   }
 
   touched(key: Bytes): void {
@@ -267,9 +266,15 @@ export class Evictor implements RepositoryObserver {
 }
 
 /**
- * Installs maxmemory on a store with the embedded Map engine: returns the {@link Evictor}, whose
- * `admit` the caller chains into `store.admit` (the server combines it with authorization).
+ * Installs maxmemory on a store whose engine keeps its keyspace in this process's memory (the
+ * {@link LocalKeyspace} capability: the Map engine): returns the {@link Evictor}, whose `admit` the
+ * caller chains into `store.admit` (the server combines it with authorization). Throws a
+ * `TypeError` for an engine without it (a remote engine's memory is not this process's).
  */
 export function installEviction(store: Store, options: EvictionOptions): Evictor {
-  return new Evictor(store, store.repository as MapRepository, options);
+  const local = store.repository.local;
+  if (local === undefined) {
+    throw new TypeError("maxmemory needs a storage engine whose keyspace is in this process's memory");
+  }
+  return new Evictor(store, local, options);
 }

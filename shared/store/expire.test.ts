@@ -28,7 +28,7 @@ function putExpiring(t: TestStore, prefix: string, n: number, atMs: number): voi
 }
 
 function dbsize(t: TestStore): number {
-  return t.store.repository.atomic(null, t.clock.now(), (v) => v.size()) as number;
+  return t.store.repository.countKeys(t.clock.now()) as number;
 }
 
 /** A test store whose sweep uses `timer` and microtask yields. */

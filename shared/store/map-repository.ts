@@ -6,13 +6,19 @@ import type { EventClass } from "./events.js";
 import { ExpiryIndex } from "./expiry-index.js";
 import { compileGlob } from "./glob.js";
 import { KeyTable } from "./key-table.js";
+import { ObserverList } from "./observers.js";
 import type {
+  EngineCapabilities,
   ExpireSliceResult,
-  KeyView,
+  KeyspaceView,
+  LocalKeyspace,
   Repository,
+  RepositoryHost,
+  RepositoryObserver,
   RepositoryStats,
   ScanFilter,
   ScanPage,
+  StoredEntry,
   WatchHandle,
 } from "./repository.js";
 import { typeOf, type Value } from "./value.js";
@@ -32,18 +38,15 @@ export interface MapRepositoryOptions {
   readonly maxOpenCursors?: number;
 }
 
-/**
- * Sees every change to the keyspace (persistence, memory accounting). Called synchronously; it
- * must not change the keyspace itself.
- */
-export interface RepositoryObserver {
-  /** `key` was written, deleted or expired (its state right now is the result). */
-  touched(key: Bytes): void;
-  /** Every key was deleted (FLUSHALL/FLUSHDB). */
-  flushed(): void;
-  /** A live `key` was read (LRU/LFU bookkeeping). */
-  accessed(key: Bytes): void;
-}
+export type { RepositoryObserver } from "./repository.js";
+
+/** The Map engine's capabilities: synchronous, writes in place, events and expiry by the store. */
+const MAP_CAPABILITIES: EngineCapabilities = Object.freeze({
+  synchronous: true,
+  stagesWrites: false,
+  publishesEvents: false,
+  lockKeyspaceReads: true,
+});
 
 interface WatchSlot {
   refs: number;
@@ -55,10 +58,10 @@ interface WatchSlot {
  * stalls the loop, each past the 2^24 limit),
  * with TTLs kept apart (`expires`, like Redis's expires dict, plus a deadline-ordered
  * {@link ExpiryIndex}), so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
- * command in place.
+ * command in place. It is its own view ({@link KeyspaceView}) and its own {@link LocalKeyspace}.
  */
-export class MapRepository implements Repository, KeyView {
-  readonly synchronous = true;
+export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
+  readonly capabilities = MAP_CAPABILITIES;
   private readonly data: KeyTable<Value>;
   private readonly expires: Deadlines;
   private readonly index = new ExpiryIndex();
@@ -66,7 +69,7 @@ export class MapRepository implements Repository, KeyView {
   private dueKeys: Bytes[] | null = [];
   private readonly cursors: CursorRegistry<Iterator<Bytes>>;
   private readonly watched = new Map<Bytes, WatchSlot>();
-  private readonly notify: (cls: EventClass, event: string, key: Bytes) => void;
+  private notify: ((cls: EventClass, event: string, key: Bytes) => void) | undefined;
   private readonly random: () => number;
   /** The time of the command being run (read once per command by the caller). */
   private now = 0;
@@ -74,20 +77,49 @@ export class MapRepository implements Repository, KeyView {
   private hits = 0;
   private misses = 0;
   private dirty = 0;
-  /** Sees every change; unset (the default) costs one check per write. */
-  observer: RepositoryObserver | undefined = undefined;
+  private readonly observers = new ObserverList();
+  /** What sees every change ({@link addObserver}); unset (the default) costs one check per write. */
+  private observer: RepositoryObserver | undefined = undefined;
 
   constructor(options: MapRepositoryOptions = {}) {
     this.data = new KeyTable(options.shardLimit);
     this.expires = new Deadlines(options.shardLimit);
     this.cursors = new CursorRegistry(options.maxOpenCursors);
-    this.notify = options.notify ?? (() => {});
+    this.notify = options.notify;
     this.random = options.random ?? Math.random;
   }
 
-  atomic<T>(_keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): T {
+  /** Without a `notify` option, `expired` events of lazy and active expiry go to the store's bus. */
+  attach(host: RepositoryHost): void {
+    if (this.notify !== undefined) return;
+    const { events, clock } = host;
+    this.notify = (cls, event, key) => {
+      if (events.listening) events.emit({ event, key, class: cls, atMs: clock.now() });
+    };
+  }
+
+  /** This engine's keyspace is in memory: itself. */
+  get local(): LocalKeyspace {
+    return this;
+  }
+
+  atomic<T>(_keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyspaceView) => T): T {
     this.now = nowMs;
     return fn(this);
+  }
+
+  atomicKeyspace<T>(nowMs: number, fn: (view: KeyspaceView) => T): T {
+    this.now = nowMs;
+    return fn(this);
+  }
+
+  addObserver(observer: RepositoryObserver): () => void {
+    const remove = this.observers.add(observer);
+    this.observer = this.observers.current;
+    return () => {
+      remove();
+      this.observer = this.observers.current;
+    };
   }
 
   watch(keys: readonly Bytes[], nowMs: number): WatchHandle {
@@ -105,6 +137,7 @@ export class MapRepository implements Repository, KeyView {
     }
     let released = false;
     return {
+      keys: [...keys],
       changed: () => {
         for (const [slot, version, key] of slots) {
           this.live(key); // a key that expired since WATCH counts as modified, as in Redis 7
@@ -140,7 +173,7 @@ export class MapRepository implements Repository, KeyView {
     this.index.remove(key, atMs);
     this.expiredKeys++;
     this.touch(key);
-    this.notify("expired", "expired", key);
+    this.notify?.("expired", "expired", key);
   }
 
   lookup(key: Bytes): Value | undefined {
@@ -313,7 +346,51 @@ export class MapRepository implements Repository, KeyView {
     return { cursor: this.cursors.park(iter, this.now), keys };
   }
 
-  randomKey(): Bytes | undefined {
+  scanKeys(cursor: string, count: number, filter: ScanFilter, nowMs: number): ScanPage {
+    this.now = nowMs;
+    return this.scan(cursor, count, filter);
+  }
+
+  /**
+   * KEYS: pages of a live iterator over the keys (no cursor parked, so none can be evicted while
+   * the store yields between pages). Each page applies lazy expiry at `nowMs`, the listing's time.
+   */
+  *listKeys(filter: ScanFilter, pageSize: number, nowMs: number): Generator<readonly Bytes[]> {
+    const iter = this.data.keys();
+    const match = filter.match === undefined ? null : compileGlob(filter.match);
+    const size = Math.max(1, pageSize);
+    for (;;) {
+      this.now = nowMs; // other commands ran between pages
+      const keys: Bytes[] = [];
+      for (let examined = 0; examined < size; examined++) {
+        const next = iter.next();
+        if (next.done) {
+          yield keys;
+          return;
+        }
+        const key = next.value;
+        if (match !== null && !match(key)) continue;
+        if (!this.live(key)) continue;
+        if (filter.type !== undefined && typeOf(this.data.get(key) as Value) !== filter.type) continue;
+        keys.push(key);
+      }
+      yield keys;
+    }
+  }
+
+  countKeys(nowMs: number): number {
+    this.now = nowMs;
+    return this.size();
+  }
+
+  flushKeys(nowMs: number): number {
+    this.now = nowMs;
+    return this.flush();
+  }
+
+  /** A random live key; `nowMs` (when given) is the time lazy expiry uses, else the last command's. */
+  randomKey(nowMs?: number): Bytes | undefined {
+    if (nowMs !== undefined) this.now = nowMs;
     // Bounded attempts: a keyspace made mostly of due keys reclaims some on every try.
     for (let attempt = 0; attempt < 100; attempt++) {
       const n = this.data.size;
@@ -362,7 +439,7 @@ export class MapRepository implements Repository, KeyView {
       this.expiredKeys++;
       expired++;
       this.touch(key);
-      this.notify("expired", "expired", key);
+      this.notify?.("expired", "expired", key);
     }
     if (due.length <= MAX_REUSED_DUE) this.dueKeys = due; // a huge one-off sample is not kept
     return { sampled: n, expired };
@@ -376,7 +453,7 @@ export class MapRepository implements Repository, KeyView {
    * The stored value and deadline of `key` as they are, without expiry, hit counting or events
    * (persistence and eviction read through it). Undefined when absent.
    */
-  peek(key: Bytes): { value: Value; expireAt: number | undefined } | undefined {
+  peek(key: Bytes): StoredEntry | undefined {
     const value = this.data.get(key);
     if (value === undefined) return undefined;
     return { value, expireAt: this.expires.size === 0 ? undefined : this.expires.get(key) };

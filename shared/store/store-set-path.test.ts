@@ -30,7 +30,7 @@ function twin(options: StoreOptions, via: "run" | "execSync", observe: boolean):
     flushed: () => log.push("flushed"),
     accessed: (key) => log.push(`accessed ${key}`),
   };
-  if (observe) (store.repository as MapRepository).observer = observer;
+  if (observe) store.repository.local?.addObserver(observer);
   const call = (args: readonly Arg[]): Reply => {
     try {
       return (via === "run" ? store.run(args as string[]) : store.execSync(args)) as Reply;

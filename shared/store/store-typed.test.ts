@@ -170,7 +170,7 @@ describe("typed get/set", () => {
   it("refuses an asynchronous repository like execSync", async () => {
     const t = createTestStore();
     const repository = Object.assign(Object.create(Object.getPrototypeOf(t.store.repository)), t.store.repository, {
-      synchronous: false,
+      capabilities: { ...t.store.repository.capabilities, synchronous: false },
     });
     const store = createTestStore({ repository }).store;
     expect(() => store.get("a")).toThrow(TypeError);
@@ -203,7 +203,7 @@ describe("GET and SET on the MapRepository's direct path", () => {
       flushed: () => log.push("flushed"),
       accessed: (key) => log.push(`accessed ${key}`),
     };
-    if (observe) (store.repository as MapRepository).observer = observer;
+    if (observe) store.repository.local?.addObserver(observer);
     const run = (...argv: string[]): Reply => {
       try {
         return store.run(argv) as Reply;

@@ -2,9 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { CommandSpec } from "./command.js";
 import { ALL_COMMANDS, createCommandTable } from "./commands.js";
 import { StoreError } from "./errors.js";
-import { MapRepository } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
-import type { KeyView, Repository } from "./repository.js";
+import { AwaitedRepository } from "./staged-repository.test-helpers.js";
 import { type Arg, createStore, Store } from "./store.js";
 import { createTestStore, err, sameReply } from "./testing.js";
 
@@ -179,20 +178,7 @@ describe("stats", () => {
 });
 
 /** The in-memory engine behind an await: what a remote engine looks like to the store. */
-class AsyncRepository implements Repository {
-  readonly synchronous = false;
-  readonly inner = new MapRepository();
-  async atomic<T>(keys: readonly string[] | null, nowMs: number, fn: (view: KeyView) => T): Promise<T> {
-    await Promise.resolve();
-    return this.inner.atomic(keys, nowMs, fn);
-  }
-  watch(keys: readonly string[], nowMs: number) {
-    return this.inner.watch(keys, nowMs);
-  }
-  stats() {
-    return this.inner.stats();
-  }
-}
+const AsyncRepository = AwaitedRepository;
 
 describe("exec and execSync", () => {
   it("execSync returns the reply directly and throws StoreErrors", () => {

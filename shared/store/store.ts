@@ -6,6 +6,8 @@ import {
   commandKeys,
   DEFAULT_LIMITS,
   type ElementCursor,
+  type KeyspaceContext,
+  type KeyspaceHandler,
   type Limits,
 } from "./command.js";
 import { ALL_COMMANDS, createCommandTable } from "./commands.js";
@@ -13,10 +15,11 @@ import { CursorRegistry } from "./cursor-registry.js";
 import { StoreError, wrongArity, wrongType } from "./errors.js";
 import { EventBus, type EventClass, type KeyspaceEvent } from "./events.js";
 import { Sweeper, type SweepOptions, type SweepRunResult, type SweepStats } from "./expire.js";
+import { repositoryKeyspace } from "./keyspace-ops.js";
 import { type AcquireOptions, KeyedLock } from "./lock.js";
 import { MapRepository } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
-import type { KeyView, Repository, RepositoryStats, WatchHandle } from "./repository.js";
+import type { KeyView, LocalKeyspace, MaybePromise, Repository, RepositoryStats, WatchHandle } from "./repository.js";
 import { runTransaction, type TransactionHost } from "./transaction.js";
 
 /** A command argument: text is encoded as UTF-8, a `Uint8Array` is taken byte for byte. */
@@ -97,11 +100,18 @@ export class Store {
   private readonly getSpec: CommandSpec | undefined;
   private readonly setSpec: CommandSpec | undefined;
   /**
-   * The repository when it is a {@link MapRepository}: the built-in GET and SET (no options) then
-   * run straight on it, without a context, the command table's handler call or a clock read when
-   * no key has a deadline (see {@link getDirect}, {@link setDirect}).
+   * The repository's {@link LocalKeyspace} when it has one (the Map engine) and is synchronous and
+   * leaves events to the store: the built-in GET and SET (no options) then run straight on it,
+   * without a context, the command table's handler call or a clock read when no key has a deadline
+   * (see {@link getDirect}, {@link setDirect}).
    */
-  private readonly local: MapRepository | undefined;
+  private readonly local: LocalKeyspace | undefined;
+  /** The engine's capabilities, read once. */
+  private readonly sync: boolean;
+  private readonly publishes: boolean;
+  private readonly lockKeyspaceReads: boolean;
+  /** False while {@link execSync} runs a command: KEYS must then answer in one turn. */
+  private mayYield = true;
   private readonly sweeper: Sweeper;
   private readonly random: () => number;
   private readonly elementCursors = new CursorRegistry<ElementCursor>();
@@ -133,8 +143,9 @@ export class Store {
   private syncContext: { -readonly [K in keyof CommandContext]: CommandContext[K] } | undefined;
   private readonly syncCall = (view: KeyView): Reply | Promise<Reply> => {
     let ctx = this.syncContext;
-    if (ctx === undefined || ctx.db !== view) ctx = this.syncContext = this.context(view, this.syncNow, this.notifyBus);
-    else {
+    if (ctx === undefined || ctx.db !== view) {
+      ctx = this.syncContext = this.context(view, this.syncNow, this.publishes ? this.recorder(view) : this.notifyBus);
+    } else {
       ctx.now = this.syncNow;
       ctx.limits = this.limits; // setLimits replaces the object
     }
@@ -145,22 +156,25 @@ export class Store {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.repository =
-      options.repository ??
-      new MapRepository({
-        shardLimit: options.shardLimit,
-        random: this.random,
-        notify: (cls, event, key) => {
-          if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: this.clock.now() });
-        },
-      });
+    // The default engine's `expired` events reach the bus through attach() below.
+    this.repository = options.repository ?? new MapRepository({ shardLimit: options.shardLimit, random: this.random });
+    const caps = this.repository.capabilities;
+    this.sync = caps.synchronous;
+    this.publishes = caps.publishesEvents;
+    this.lockKeyspaceReads = caps.lockKeyspaceReads;
+    this.local = caps.synchronous && !caps.publishesEvents ? this.repository.local : undefined;
+    this.repository.attach?.({ events: this.events, clock: this.clock });
     this.table = createCommandTable(options.commands);
     this.commands = this.table;
     // The typed get/set run the built-in GET/SET only (a replaced command goes through run()).
     this.getSpec = this.table.get("GET") === BUILTIN_GET ? BUILTIN_GET : undefined;
     this.setSpec = this.table.get("SET") === BUILTIN_SET ? BUILTIN_SET : undefined;
     this.sweeper = new Sweeper(this.repository, this.clock, options.sweep);
-    this.local = this.repository instanceof MapRepository ? this.repository : undefined;
+  }
+
+  /** A notify that hands events to a publishing engine's view (committed with the change). */
+  private recorder(view: KeyView): CommandContext["notify"] {
+    return (cls, event, key) => view.record?.({ event, key, class: cls, atMs: this.now });
   }
 
   /** Resolves a command by name and checks its arity and the limits. Throws {@link StoreError}. */
@@ -229,14 +243,15 @@ export class Store {
    * input, and a `TypeError` when the repository is asynchronous.
    */
   execSync(args: readonly Arg[]): Reply {
-    if (!this.repository.synchronous) throw new TypeError("execSync needs a synchronous repository");
+    if (!this.sync) throw new TypeError("execSync needs a synchronous repository");
     if (args.length === 2) {
       // GET key: no argv array and no name lookup when run() would take the direct path anyway.
       const name = args[0];
       const key = args[1];
       if ((name === "GET" || name === "get") && typeof key === "string") {
         const bytes = bytesFromUtf8(key);
-        if (this.directGet(bytes)) return this.countedGet(this.local as MapRepository, bytes);
+        const local = this.local;
+        if (local !== undefined && this.directGet(bytes)) return this.countedGet(local, bytes);
         return this.run(["GET", bytes]) as Reply;
       }
     } else if (args.length === 3) {
@@ -247,11 +262,18 @@ export class Store {
       if ((name === "SET" || name === "set") && typeof key === "string" && typeof value === "string") {
         const k = bytesFromUtf8(key);
         const v = bytesFromUtf8(value);
-        if (this.directSet(k, v)) return this.countedSet(this.local as MapRepository, k, v);
+        const local = this.local;
+        if (local !== undefined && this.directSet(k, v)) return this.countedSet(local, k, v);
         return this.run(["SET", k, v]) as Reply;
       }
     }
-    return this.run(Store.argv(args)) as Reply;
+    // KEYS answers in this turn here (no yielding between pages): execSync's caller wants a reply.
+    this.mayYield = false;
+    try {
+      return this.run(Store.argv(args)) as Reply;
+    } finally {
+      this.mayYield = true;
+    }
   }
 
   /** Runs an already-normalized argv. Returns a Promise only for asynchronous repositories. */
@@ -261,16 +283,18 @@ export class Store {
       // exactly what resolve() then getDirect() do when directGet holds, minus the table lookup.
       const name = argv[0];
       const key = argv[1] as Bytes;
-      if ((name === "GET" || name === "get") && this.directGet(key)) {
-        return this.countedGet(this.local as MapRepository, key);
+      const local = this.local;
+      if ((name === "GET" || name === "get") && local !== undefined && this.directGet(key)) {
+        return this.countedGet(local, key);
       }
     } else if (argv.length === 3) {
       // SET key value likewise: what resolve() then setDirect() do when directSet holds.
       const name = argv[0];
       const key = argv[1] as Bytes;
       const value = argv[2] as Bytes;
-      if ((name === "SET" || name === "set") && this.directSet(key, value)) {
-        return this.countedSet(this.local as MapRepository, key, value);
+      const local = this.local;
+      if ((name === "SET" || name === "set") && local !== undefined && this.directSet(key, value)) {
+        return this.countedSet(local, key, value);
       }
     }
     this.commandCount++;
@@ -282,7 +306,9 @@ export class Store {
         if (spec === this.setSpec && argv.length === 3)
           return this.setDirect(local, argv[1] as Bytes, argv[2] as Bytes);
       }
-      if (!this.repository.synchronous) {
+      const keyspace = spec.keyspace;
+      if (keyspace !== undefined) return this.runKeyspace(spec, keyspace, argv);
+      if (!this.sync) {
         return this.runLocked(spec, argv).catch((error: unknown) => {
           this.errorCount++;
           throw error;
@@ -302,7 +328,8 @@ export class Store {
    * `TypeError` when the repository is asynchronous, as {@link execSync} does.
    */
   get(key: Bytes): Bytes | null {
-    if (this.directGet(key)) return this.countedGet(this.local as MapRepository, key);
+    const local = this.local;
+    if (local !== undefined && this.directGet(key)) return this.countedGet(local, key);
     const spec = this.getSpec;
     if (spec === undefined || !this.fastPath(2, key, key)) return this.runSlow(["GET", key]) as Bytes | null;
     this.commandCount++;
@@ -322,7 +349,6 @@ export class Store {
     const limits = this.limits;
     return (
       this.local !== undefined &&
-      this.repository.synchronous &&
       this.getSpec !== undefined &&
       this.admit === undefined &&
       limits.maxArgs >= 2 &&
@@ -332,7 +358,7 @@ export class Store {
   }
 
   /** {@link getDirect} counted as a command (and as an error when it throws). */
-  private countedGet(local: MapRepository, key: Bytes): Bytes | null {
+  private countedGet(local: LocalKeyspace, key: Bytes): Bytes | null {
     this.commandCount++;
     try {
       return this.getDirect(local, key);
@@ -352,7 +378,7 @@ export class Store {
   }
 
   /** {@link setDirect} counted as a command (and as an error when it throws). */
-  private countedSet(local: MapRepository, key: Bytes, value: Bytes): Reply {
+  private countedSet(local: LocalKeyspace, key: Bytes, value: Bytes): Reply {
     this.commandCount++;
     try {
       return this.setDirect(local, key, value);
@@ -398,7 +424,7 @@ export class Store {
    * only when some key has a deadline: otherwise no key's state depends on the time, and GET emits
    * no event of its own. The caller counts the command and its errors.
    */
-  private getDirect(local: MapRepository, key: Bytes): Bytes | null {
+  private getDirect(local: LocalKeyspace, key: Bytes): Bytes | null {
     const v = local.lookupAt(key, local.expiresSize() === 0 ? 0 : this.clock.now());
     if (v === undefined) return null;
     if (typeof v === "string") return v;
@@ -410,7 +436,7 @@ export class Store {
    * it (lookup, put, the `set` event), with the key's lane hashed once. The clock is read only
    * when some key has a deadline or the event has a listener. The caller counts the command.
    */
-  private setDirect(local: MapRepository, key: Bytes, value: Bytes): Reply {
+  private setDirect(local: LocalKeyspace, key: Bytes, value: Bytes): Reply {
     const listening = this.events.listening;
     const now = listening || local.expiresSize() !== 0 ? this.clock.now() : 0;
     local.overwrite(key, value, now);
@@ -426,7 +452,7 @@ export class Store {
     return (
       this.admit === undefined &&
       args <= limits.maxArgs &&
-      this.repository.synchronous &&
+      this.sync &&
       key.length <= limits.maxKeyBytes &&
       key.length <= limits.maxValueBytes &&
       value.length <= limits.maxValueBytes
@@ -435,7 +461,7 @@ export class Store {
 
   /** A typed call through run() (errors, admission and limits exactly as the command's). */
   private runSlow(argv: readonly Bytes[]): Reply {
-    if (!this.repository.synchronous) throw new TypeError("get/set need a synchronous repository");
+    if (!this.sync) throw new TypeError("get/set need a synchronous repository");
     return this.run(argv) as Reply;
   }
 
@@ -446,7 +472,7 @@ export class Store {
     if (this.depth !== 0) {
       // Re-entrant (a listener runs a command while one runs): a context of its own.
       return this.repository.atomic(null, now, (view) =>
-        spec.handler(this.context(view, now, this.notifyBus), argv),
+        spec.handler(this.context(view, now, this.publishes ? this.recorder(view) : this.notifyBus), argv),
       ) as Reply;
     }
     // The common case: one reused context and one reused callback, no allocation per command.
@@ -464,26 +490,86 @@ export class Store {
 
   /**
    * Runs one command on an asynchronous repository, holding its keys (exclusively unless it is
-   * read-only; the whole keyspace for keyspace commands) across the await, so it cannot interleave
-   * with a transaction or another command on the same keys.
+   * read-only) across the await, so it cannot interleave with a transaction or another command on
+   * the same keys. Its events are published after the commit (an engine that re-runs the command
+   * on a conflict drops the failed attempt's events), or recorded on the view of an engine that
+   * publishes them itself.
    */
   private async runLocked(spec: CommandSpec, argv: readonly Bytes[]): Promise<Reply> {
-    const wholeKeyspace = spec.flags.includes("keyspace");
-    const keys = wholeKeyspace ? null : commandKeys(spec, argv);
-    const release =
-      keys === null
-        ? await this.locks.exclusive()
-        : await this.locks.acquire(spec.flags.includes("readonly") ? { read: keys } : { write: keys });
+    const keys = commandKeys(spec, argv);
+    const release = await this.locks.acquire(spec.flags.includes("readonly") ? { read: keys } : { write: keys });
     try {
       const now = this.clock.now();
-      // Events carry this command's time even if another command ran while this one waited.
-      const notify: CommandContext["notify"] = (cls, event, key) => {
-        if (this.events.listening) this.events.emit({ event, key, class: cls, atMs: now });
-      };
-      return await this.repository.atomic(keys, now, (view) => spec.handler(this.context(view, now, notify), argv));
+      let events: KeyspaceEvent[] = [];
+      const reply = await this.repository.atomic(keys, now, (view) => {
+        let notify: CommandContext["notify"];
+        if (this.publishes) {
+          notify = (cls, event, key) => view.record?.({ event, key, class: cls, atMs: now });
+        } else {
+          const attempt: KeyspaceEvent[] = (events = []); // a re-run starts afresh
+          notify = (cls, event, key) => {
+            attempt.push({ event, key, class: cls, atMs: now });
+          };
+        }
+        return spec.handler(this.context(view, now, notify), argv);
+      });
+      // Published before the lock is released, so events keep commit order per key.
+      if (events.length !== 0 && this.events.listening) for (const e of events) this.events.emit(e);
+      return reply;
     } finally {
       release();
     }
+  }
+
+  /**
+   * Runs a `keyspace` command (SCAN, KEYS, DBSIZE, RANDOMKEY, FLUSHALL) on the repository's paged
+   * whole-keyspace operations. On a synchronous engine it runs now (KEYS may still return a Promise
+   * when it yields between pages of a huge keyspace); on an asynchronous one FLUSHALL holds the
+   * whole keyspace exclusively, and reads do too unless the engine reads at one revision
+   * (`lockKeyspaceReads` false): then they only wait for the commands issued before them.
+   */
+  private runKeyspace(spec: CommandSpec, handler: KeyspaceHandler, argv: readonly Bytes[]): MaybePromise<Reply> {
+    if (this.sync) {
+      const now = this.clock.now();
+      this.now = now;
+      const reply = handler(this.keyspaceContext(now, this.mayYield), argv);
+      if (reply instanceof Promise) {
+        return reply.catch((error: unknown) => {
+          this.errorCount++;
+          throw error;
+        });
+      }
+      return reply;
+    }
+    return this.runKeyspaceLocked(spec, handler, argv).catch((error: unknown) => {
+      this.errorCount++;
+      throw error;
+    });
+  }
+
+  private async runKeyspaceLocked(spec: CommandSpec, handler: KeyspaceHandler, argv: readonly Bytes[]): Promise<Reply> {
+    let release = await this.locks.exclusive();
+    if (spec.flags.includes("readonly") && !this.lockKeyspaceReads) {
+      // Everything issued before this read has committed; the engine reads one revision.
+      release();
+      release = () => {};
+    }
+    try {
+      return await handler(this.keyspaceContext(this.clock.now(), true), argv);
+    } finally {
+      release();
+    }
+  }
+
+  /** The context of a keyspace command at `now`. */
+  private keyspaceContext(now: number, mayYield: boolean): KeyspaceContext {
+    return {
+      now,
+      keyspace: repositoryKeyspace(this.repository, now),
+      limits: this.limits,
+      elementCursors: this.elementCursors,
+      mayYield,
+    };
   }
 
   /** Starts watching keys (WATCH): pass the handle to {@link transaction}, then release it. */

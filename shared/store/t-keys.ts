@@ -1,10 +1,11 @@
 import type { Bytes } from "./bytes.js";
-import { type CommandContext, type CommandSpec, noKeys, oneKey } from "./command.js";
+import { type CommandContext, type CommandSpec, type KeyspaceContext, noKeys, oneKey } from "./command.js";
 import { genericError, invalidExpire, notInteger, StoreError, syntaxError, wrongArity } from "./errors.js";
+import { inKeyspaceView, isAsyncPages, thenMaybe } from "./keyspace-ops.js";
 import { encodingOf } from "./object-info.js";
 import { checkedDeadline, parseInt64, parseScanCursor } from "./parse.js";
 import { OK, type Reply, Status } from "./reply.js";
-import type { ScanFilter } from "./repository.js";
+import type { MaybePromise, ScanFilter } from "./repository.js";
 import { helpReply, unknownSubcommand } from "./subcommands.js";
 import { type KeyType, typeOf, type Value } from "./value.js";
 
@@ -160,7 +161,7 @@ function checkDbIndex(arg: Bytes): void {
 const KEY_TYPES: ReadonlySet<string> = new Set<KeyType>(["string", "list", "hash", "set", "zset"]);
 
 /** SCAN's COUNT: an integer, at least 1 (else syntax error, as Redis), at most the limit. */
-function parseScanCount(ctx: CommandContext, arg: Bytes): number {
+function parseScanCount(ctx: KeyspaceContext, arg: Bytes): number {
   const n = parseInt64(arg);
   if (n < 1) throw syntaxError();
   const max = ctx.limits.maxScanCount;
@@ -169,7 +170,7 @@ function parseScanCount(ctx: CommandContext, arg: Bytes): number {
 }
 
 /* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
-function scanCommand(ctx: CommandContext, argv: readonly Bytes[]): Reply {
+function scanCommand(ctx: KeyspaceContext, argv: readonly Bytes[]): MaybePromise<Reply> {
   const cursor = parseScanCursor(argv[1] as Bytes);
   let count = 10;
   let match: Bytes | undefined;
@@ -186,16 +187,49 @@ function scanCommand(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   // A type we do not hold (e.g. "stream") matches no key, but the cursor still advances.
   const known = type === undefined || KEY_TYPES.has(type);
   const filter: ScanFilter = { match, type: known ? (type as KeyType | undefined) : undefined };
-  const page = ctx.db.scan(cursor, count, filter);
-  return [page.cursor, known ? page.keys : []];
+  return thenMaybe(ctx.keyspace.scan(cursor, count, filter), (page): Reply => [page.cursor, known ? page.keys : []]);
+}
+
+/** Keys KEYS examines per page; between pages it may yield to other clients. */
+const KEYS_PAGE = 10_000;
+
+function append(out: Bytes[], page: readonly Bytes[]): void {
+  for (let i = 0; i < page.length; i++) out.push(page[i] as Bytes);
+}
+
+/** One macrotask: lets other clients' commands run between two pages of KEYS. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /* KEYS pattern */
-function keysCommand(ctx: CommandContext, argv: readonly Bytes[]): Reply {
+function keysCommand(ctx: KeyspaceContext, argv: readonly Bytes[]): MaybePromise<Reply> {
   const pattern = argv[1] as Bytes;
-  // One page as large as the keyspace: a complete pass, no cursor parked.
-  const page = ctx.db.scan("0", Number.MAX_SAFE_INTEGER, { match: pattern === "*" ? undefined : pattern });
-  return page.keys;
+  const pages = ctx.keyspace.list({ match: pattern === "*" ? undefined : pattern }, KEYS_PAGE);
+  const out: Bytes[] = [];
+  if (isAsyncPages(pages)) {
+    return (async () => {
+      for await (const page of pages) append(out, page);
+      return out;
+    })();
+  }
+  // A keyspace of up to two pages answers in this turn; past that, one page per turn, so a huge
+  // keyspace does not stall other clients (each key present throughout is listed once).
+  const iter = pages[Symbol.iterator]();
+  for (let turnPages = 0; ; ) {
+    const next = iter.next();
+    if (next.done) return out;
+    append(out, next.value);
+    if (ctx.mayYield && ++turnPages >= 2) break;
+  }
+  return (async () => {
+    for (;;) {
+      await nextTurn();
+      const next = iter.next();
+      if (next.done) return out;
+      append(out, next.value);
+    }
+  })();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,16 +305,27 @@ function countLive(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 }
 
 /* FLUSHALL / FLUSHDB [ASYNC | SYNC] */
-function flushCommand(ctx: CommandContext, argv: readonly Bytes[]): Reply {
+function flushCommand(ctx: KeyspaceContext, argv: readonly Bytes[]): MaybePromise<Reply> {
   if (argv.length > 2) throw syntaxError();
   if (argv.length === 2) {
     const mode = (argv[1] as Bytes).toUpperCase();
     if (mode !== "ASYNC" && mode !== "SYNC") throw syntaxError();
   }
-  ctx.db.flush();
-  // Parked element scans iterate collections that are gone now.
-  ctx.elementCursors.clear();
-  return OK;
+  return thenMaybe(ctx.keyspace.flush(), (): Reply => {
+    // Parked element scans iterate collections that are gone now.
+    ctx.elementCursors.clear();
+    return OK;
+  });
+}
+
+/* RANDOMKEY */
+function randomKeyCommand(ctx: KeyspaceContext): MaybePromise<Reply> {
+  return thenMaybe(ctx.keyspace.randomKey(), (key): Reply => key ?? null);
+}
+
+/* DBSIZE */
+function dbsizeCommand(ctx: KeyspaceContext): MaybePromise<Reply> {
+  return ctx.keyspace.count();
 }
 
 /* COPY source destination [DB destination-db] [REPLACE] */
@@ -470,7 +515,8 @@ export const keyCommands: CommandSpec[] = [
       "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
     summary: "Incrementally iterate the keys space",
     syntax: "SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]",
-    handler: scanCommand,
+    keyspace: scanCommand,
+    handler: inKeyspaceView(scanCommand),
   },
   {
     name: "KEYS",
@@ -481,7 +527,8 @@ export const keyCommands: CommandSpec[] = [
       "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
     summary: "Find all keys matching the given pattern",
     syntax: "KEYS pattern",
-    handler: keysCommand,
+    keyspace: keysCommand,
+    handler: inKeyspaceView(keysCommand),
   },
   {
     name: "RANDOMKEY",
@@ -491,8 +538,8 @@ export const keyCommands: CommandSpec[] = [
     complexity: "O(1)",
     summary: "Return a random key from the keyspace",
     syntax: "RANDOMKEY",
-    /* RANDOMKEY */
-    handler: (ctx) => ctx.db.randomKey() ?? null,
+    keyspace: randomKeyCommand,
+    handler: inKeyspaceView(randomKeyCommand),
   },
   {
     name: "DBSIZE",
@@ -502,8 +549,8 @@ export const keyCommands: CommandSpec[] = [
     complexity: "O(1)",
     summary: "Return the number of keys in the selected database",
     syntax: "DBSIZE",
-    /* DBSIZE */
-    handler: (ctx) => ctx.db.size(),
+    keyspace: dbsizeCommand,
+    handler: inKeyspaceView(dbsizeCommand),
   },
   {
     name: "FLUSHALL",
@@ -513,7 +560,8 @@ export const keyCommands: CommandSpec[] = [
     complexity: "O(N) where N is the total number of keys in all databases",
     summary: "Remove all keys from all databases (ASYNC and SYNC both flush at once)",
     syntax: "FLUSHALL [ASYNC | SYNC]",
-    handler: flushCommand,
+    keyspace: flushCommand,
+    handler: inKeyspaceView(flushCommand),
   },
   {
     name: "FLUSHDB",
@@ -523,7 +571,8 @@ export const keyCommands: CommandSpec[] = [
     complexity: "O(N) where N is the number of keys in the selected database",
     summary: "Remove all keys from the current database (ASYNC and SYNC both flush at once)",
     syntax: "FLUSHDB [ASYNC | SYNC]",
-    handler: flushCommand,
+    keyspace: flushCommand,
+    handler: inKeyspaceView(flushCommand),
   },
   {
     name: "COPY",

@@ -7,6 +7,7 @@ import { createManualClock, type ManualClock } from "./clock.js";
 import { StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
 import { type Reply, Status } from "./reply.js";
+import type { LocalKeyspace } from "./repository.js";
 import { type Arg, createStore, type Store, type StoreOptions } from "./store.js";
 import type { Value } from "./value.js";
 
@@ -154,4 +155,11 @@ export function expireIn(t: TestStore, key: Bytes, ms: number): number {
 /** The recorded events as `[class, event, key]` triples. */
 export function eventTriples(t: TestStore): [string, string, string][] {
   return t.events.map((e) => [e.class, e.event, e.key]);
+}
+
+/** The store's in-memory keyspace (the Map engine's {@link LocalKeyspace}); throws for a remote engine. */
+export function localOf(store: Store): LocalKeyspace {
+  const local = store.repository.local;
+  if (local === undefined) throw new TypeError("this store's engine has no local keyspace");
+  return local;
 }

@@ -5,7 +5,8 @@ import { ALL_COMMANDS } from "./commands.js";
 import type { StoreError } from "./errors.js";
 import { MapRepository } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
-import type { KeyView, Repository, RepositoryStats, WatchHandle } from "./repository.js";
+import type { KeyView, WatchHandle } from "./repository.js";
+import { AwaitedRepository } from "./staged-repository.test-helpers.js";
 import type { Arg } from "./store.js";
 import { createTestStore, type TestStore } from "./testing.js";
 import { TransactionError } from "./transaction.js";
@@ -328,14 +329,12 @@ describe("transaction: events", () => {
  * overlapping calls on one key lose an update unless something serializes them: the store's
  * key lock does.
  */
-class StagedRepository implements Repository {
-  readonly synchronous = false;
-  readonly inner = new MapRepository();
+class StagedRepository extends AwaitedRepository {
   /** Calls of `atomic` in progress, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
 
-  async atomic<T>(keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): Promise<T> {
+  override async atomic<T>(keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): Promise<T> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -352,14 +351,6 @@ class StagedRepository implements Repository {
     } finally {
       this.inFlight--;
     }
-  }
-
-  watch(keys: readonly Bytes[], nowMs: number): WatchHandle {
-    return this.inner.watch(keys, nowMs);
-  }
-
-  stats(): RepositoryStats {
-    return this.inner.stats();
   }
 }
 

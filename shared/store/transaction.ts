@@ -4,7 +4,7 @@ import { type ErrorCode, StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
 import type { AcquireOptions, KeyedLock } from "./lock.js";
 import type { Reply } from "./reply.js";
-import type { KeyView, Repository, WatchHandle } from "./repository.js";
+import type { KeyspaceView, KeyView, Repository, WatchHandle } from "./repository.js";
 import type { Value } from "./value.js";
 
 /**
@@ -14,7 +14,8 @@ import type { Value } from "./value.js";
  *    flagged `no-multi`, or a keyspace-wide write rejects the whole batch with EXECABORT before
  *    anything runs (as Redis does for errors found while queueing).
  * 2. WATCH: when the handle reports a change, nothing runs and the result is null.
- * 3. All commands run in one `repository.atomic` call over the union of their keys. On the
+ * 3. All commands run in one `repository.atomic` call over the union of their keys and the
+ *    WATCHed keys (a remote engine compares the revisions of all of them at commit). On the
  *    in-memory engine that is one JavaScript turn; on an asynchronous engine the store's
  *    {@link KeyedLock} is held for those keys across the await, so no other command of this store
  *    interleaves.
@@ -108,6 +109,10 @@ function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[]): P
         const why = `ERR '${spec.name.toLowerCase()}' is not allowed inside a transaction: it changes the whole keyspace, which cannot be rolled back`;
         throw execAbort(new StoreError("ERR", why), i, name);
       }
+      if (host.repository.atomicKeyspace === undefined) {
+        const why = `ERR '${spec.name.toLowerCase()}' is not allowed inside a transaction with this storage engine: it cannot read the whole keyspace atomically with other commands`;
+        throw execAbort(new StoreError("ERR", why), i, name);
+      }
       wholeKeyspace = true;
     }
     for (const key of commandKeys(spec, argv)) (readonly ? read : write).add(key);
@@ -160,16 +165,23 @@ function execute(
   watch: WatchHandle | undefined,
 ): Outcome | null {
   if (watch?.changed()) return null;
-  const saved = snapshot(view, work.writeKeys);
+  const caps = host.repository.capabilities;
+  // An engine that stages writes discards them itself when this function throws.
+  const saved = caps.stagesWrites ? null : snapshot(view, work.writeKeys);
   const events: KeyspaceEvent[] = [];
-  const ctx = host.context(view, now, (event) => events.push(event));
+  const record = view.record;
+  const sink =
+    caps.publishesEvents && record !== undefined
+      ? (event: KeyspaceEvent) => record.call(view, event)
+      : (event: KeyspaceEvent) => events.push(event);
+  const ctx = host.context(view, now, sink);
   const replies: Reply[] = [];
   for (let i = 0; i < work.specs.length; i++) {
     const argv = commands[i] as readonly Bytes[];
     try {
       replies.push((work.specs[i] as CommandSpec).handler(ctx, argv));
     } catch (error) {
-      restore(view, saved);
+      if (saved !== null) restore(view, saved);
       if (!(error instanceof StoreError)) throw error;
       throw rolledBack(error, i, argv[0] as Bytes);
     }
@@ -197,13 +209,44 @@ export function runTransaction(
   options?: AcquireOptions,
 ): Reply[] | null | Promise<Reply[] | null> {
   const work = plan(host, commands);
-  const keys = work.wholeKeyspace ? null : [...work.writeKeys, ...work.readKeys];
-  if (host.repository.synchronous) {
+  const readKeys = watch === undefined ? work.readKeys : withWatched(work, watch.keys);
+  const keys = work.wholeKeyspace ? null : [...work.writeKeys, ...readKeys];
+  if (host.repository.capabilities.synchronous) {
     const now = host.now();
-    const outcome = host.repository.atomic(keys, now, (view) => execute(host, view, now, work, commands, watch));
-    return commit(host, outcome as Outcome | null);
+    return commit(host, atomically(host, keys, now, work, commands, watch) as Outcome | null);
   }
-  return runLocked(host, work, keys, commands, watch, options);
+  return runLocked(host, { ...work, readKeys }, keys, commands, watch, options);
+}
+
+/** The read keys plus the watched keys the commands do not already declare. */
+function withWatched(work: Plan, watched: readonly Bytes[]): readonly Bytes[] {
+  if (watched.length === 0) return work.readKeys;
+  const seen = new Set<Bytes>([...work.writeKeys, ...work.readKeys]);
+  const out = [...work.readKeys];
+  for (const key of watched) {
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(key);
+    }
+  }
+  return out;
+}
+
+/** One `atomic` call over `keys`, or over the whole keyspace (`atomicKeyspace`) when null. */
+function atomically(
+  host: TransactionHost,
+  keys: Bytes[] | null,
+  now: number,
+  work: Plan,
+  commands: readonly (readonly Bytes[])[],
+  watch: WatchHandle | undefined,
+): Outcome | null | Promise<Outcome | null> {
+  const repository = host.repository;
+  const body = (view: KeyView | KeyspaceView) => execute(host, view, now, work, commands, watch);
+  if (keys !== null) return repository.atomic(keys, now, body);
+  if (repository.atomicKeyspace === undefined)
+    throw new TypeError("plan() admitted a keyspace read without atomicKeyspace");
+  return repository.atomicKeyspace(now, body);
 }
 
 async function runLocked(
@@ -220,7 +263,7 @@ async function runLocked(
       : await host.locks.acquire({ read: work.readKeys, write: work.writeKeys }, options);
   try {
     const now = host.now(); // read once the keys are ours: the time the commands really run
-    const outcome = await host.repository.atomic(keys, now, (view) => execute(host, view, now, work, commands, watch));
+    const outcome = await atomically(host, keys, now, work, commands, watch);
     // Published before the lock is released, so events keep commit order.
     return commit(host, outcome);
   } finally {
