@@ -202,7 +202,10 @@ function exec(conn: RespConnection, _argv: readonly Bytes[], host: RespHost): Re
     release();
     throw new StoreError("EXEC_ABORT");
   }
-  const handle = watches.length === 0 ? undefined : { changed: () => watches.some((w) => w.changed()), release };
+  const handle =
+    watches.length === 0
+      ? undefined
+      : { keys: watches.flatMap((w) => w.keys), changed: () => watches.some((w) => w.changed()), release };
   const run = (): Promise<Reply[] | null> => host.store.transaction(queued, handle);
   const p = conn.principal;
   const result = p === undefined ? run() : currentPrincipal.run(p, run);
