@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Http2SecureServer } from "node:http2";
 import { resolve } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
-import { type ConnectRouter, cors as connectCors, createContextValues } from "@connectrpc/connect";
+import {
+  Code,
+  type ConnectError,
+  type ConnectRouter,
+  cors as connectCors,
+  createContextValues,
+} from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
 import fastifyStatic from "@fastify/static";
@@ -17,7 +23,9 @@ import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { createStore, type Store } from "../shared/index.js";
 import { type Evictor, installEviction } from "../shared/store/eviction.js";
 import { PubSubHub } from "../shared/store/pubsub.js";
-import { authInterceptor, authorizeCurrent, bearerToken } from "./auth/auth-interceptor.js";
+import { authInterceptor, authorizeCurrent } from "./auth/auth-interceptor.js";
+import { Login } from "./auth/login.js";
+import { LoginThrottle } from "./auth/login-throttle.js";
 import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
 import {
   type CleartextServer,
@@ -272,6 +280,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   services.push(...register.services);
   const health = new HealthState(services.map((s) => s.typeName));
   await etcd?.start(store, health, app.log);
+  // Every path that authenticates (RPCs, /metrics) counts, logs and throttles failures the same way.
+  const login = new Login(tokens, {
+    log: app.log,
+    onFailure: (reason) => metrics.countAuthFailure(reason),
+    throttle: new LoginThrottle({
+      burst: config.authFailureBurst,
+      refillPerSecond: 1000 / config.authFailureRefillMs,
+    }),
+  });
 
   const routes = (router: ConnectRouter): void => {
     register.routes(router);
@@ -308,7 +325,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       });
     }
     const interceptors = [
-      ...(tokens.enabled ? [authInterceptor(tokens)] : []),
+      ...(tokens.enabled ? [authInterceptor(login, { commands: store.commands })] : []),
       observeInterceptor(metrics, app.log),
       // With auth configured, protected mode has done its job: tokens guard every call.
       protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
@@ -355,9 +372,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   await app.register(async (scope) => {
     scope.get("/metrics", async (req, reply) => {
       if (tokens.enabled) {
-        const secret = bearerToken(req.headers.authorization);
-        if (secret === undefined || tokens.authenticate(secret) === undefined)
-          return reply.code(401).header("www-authenticate", "Bearer").send("a bearer token is required\n");
+        try {
+          login.authenticate(req.headers.authorization, req.socket.remoteAddress, "/metrics");
+        } catch (error) {
+          const throttled = (error as ConnectError).code === Code.ResourceExhausted;
+          return reply
+            .code(throttled ? 429 : 401)
+            .header("www-authenticate", "Bearer")
+            .send(throttled ? `${(error as ConnectError).rawMessage}\n` : "a bearer token is required\n");
+        }
       } else if (config.protectedMode && !isLoopback(req.socket.remoteAddress))
         return reply.code(403).send("protected mode\n");
       reply.header("content-type", metrics.registry.contentType);

@@ -34,6 +34,8 @@ export interface ServerConfig {
   protectedMode: boolean;
   tokens: string[];
   tokensFile: string | undefined;
+  authFailureBurst: number;
+  authFailureRefillMs: number;
   dataDir: string | undefined;
   fsync: "always" | "everysec" | "no";
   onCorruptTail: "skip" | "truncate" | "refuse";
@@ -279,6 +281,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     defaultValue: undefined,
     help: 'JSON file of tokens: [{"name", "role", "secret" or "sha256", "patterns"}].',
+  },
+  {
+    key: "authFailureBurst",
+    flag: "auth-failure-burst",
+    kind: "int",
+    defaultValue: 20,
+    help: "Wrong tokens a client address may send in a burst; then it gets one try per --auth-failure-refill-ms and is refused (RESOURCE_EXHAUSTED, token unchecked) in between. 0: no throttling.",
+  },
+  {
+    key: "authFailureRefillMs",
+    flag: "auth-failure-refill-ms",
+    kind: "int",
+    defaultValue: 1_000,
+    help: "How often a throttled address gets one more try.",
   },
   {
     key: "dataDir",
@@ -587,6 +603,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   const c = config as unknown as ServerConfig;
   if (c.port > 65_535) throw new ConfigError(`port ${c.port} is out of range`);
+  if (c.authFailureRefillMs < 1) throw new ConfigError("auth-failure-refill-ms must be at least 1");
   for (const key of ["maxStreams", "streamBufferHardBytes", "streamBufferSoftBytes", "streamBufferSoftMs"] as const)
     if (c[key] < 1) throw new ConfigError(`${OPTIONS.find((o) => o.key === key)?.flag} must be at least 1`);
   if (c.streamBufferSoftBytes > c.streamBufferHardBytes)

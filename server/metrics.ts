@@ -12,6 +12,8 @@ export interface ServerMetrics {
   countConnection(protocol: string): void;
   /** Counts a client's mistake or a limit it hit (connection refused, timeout, oversized request…), by kind. */
   countClientError(kind: string): void;
+  /** Counts a failed authentication (`missing` or `invalid` token, or `throttled` address). */
+  countAuthFailure(reason: "missing" | "invalid" | "throttled"): void;
 }
 
 const latencyBounds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -108,6 +110,12 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
     name: "memorabilia_client_errors_total",
     help: "Requests and connections refused or closed for the client's fault (a limit, a timeout, malformed input), by kind.",
     labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: "memorabilia_auth_failures_total",
+    help: "Failed authentications, by reason: missing (no token), invalid (no token matches), throttled (refused unchecked: the address sent too many wrong tokens lately).",
+    labelNames: ["reason"] as const,
     registers: [registry],
   });
   const gauge = (name: string, help: string, read: () => number) =>
@@ -268,6 +276,9 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
     },
     countClientError(kind) {
       clientErrors.inc({ kind });
+    },
+    countAuthFailure(reason) {
+      authFailures.inc({ reason });
     },
   };
 }

@@ -1,47 +1,40 @@
 /**
  * Authentication and authorization of every RPC and stream, on every protocol (gRPC, gRPC-Web and
- * Connect all carry `Authorization: Bearer <token>`).
+ * Connect all carry `Authorization: Bearer <token>`), by the one policy of shared/auth.
  *
- * - No token, or a token that matches none: UNAUTHENTICATED.
- * - A valid token without the right: PERMISSION_DENIED (the RPC's rule in rpc-policy.ts, or the
- *   store's NOPERM from the per-command check).
+ * - No token, or a token that matches none: UNAUTHENTICATED (and the address's throttle spends a
+ *   try; past its burst: RESOURCE_EXHAUSTED, see login-throttle.ts).
+ * - A valid token without the right: PERMISSION_DENIED (the RPC's rule, or the store's NOPERM
+ *   from the per-command check). An RPC or a command the policy does not classify: refused.
  *
  * The caller is kept in an AsyncLocalStorage while the handler runs (and while each message of a
  * stream is produced), so the store's admission hook checks every command an RPC runs — one
  * command for a typed RPC, each command of Execute, Batch, Exec and Pipeline — against the
- * caller's role and key patterns.
+ * caller's role and key patterns. A command run with no caller in scope while tokens are on is
+ * refused (fail closed).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import { kCallerIdentity } from "../../shared/api/auth-service.js";
+import { authorizeCommand, rpcDenial, rpcRule } from "../../shared/auth/index.js";
 import type { Bytes } from "../../shared/store/bytes.js";
 import type { CommandSpec } from "../../shared/store/command.js";
-import { authorizeCommand, patternCovered } from "./authorize.js";
-import { roleAtLeast, rpcRule } from "./rpc-policy.js";
+import { createCommandTable } from "../../shared/store/commands.js";
+import { kRemoteAddress } from "../interceptors.js";
+import { bearerToken, Login } from "./login.js";
 import type { Principal, TokenRegistry } from "./tokens.js";
+
+export { bearerToken };
 
 /** The caller of the RPC being handled (undefined outside RPCs: start-up, sweeps, persistence). */
 export const currentPrincipal = new AsyncLocalStorage<Principal>();
 
-/** The store admission check: the current caller may run this command on these keys. */
+/**
+ * The store admission check: the current caller may run this command on these keys. No caller in
+ * scope (a command that did not come from an authenticated RPC) is refused: never fail open.
+ */
 export function authorizeCurrent(spec: CommandSpec, argv: readonly Bytes[]): void {
-  const p = currentPrincipal.getStore();
-  if (p !== undefined) authorizeCommand(p, spec, argv);
-}
-
-const BEARER = /^Bearer[ ]+([^\s]+)\s*$/i;
-
-/** The bearer token of a request, or undefined. */
-export function bearerToken(header: string | null | undefined): string | undefined {
-  if (!header) return undefined;
-  return BEARER.exec(header)?.[1];
-}
-
-function unauthenticated(hadToken: boolean): ConnectError {
-  return new ConnectError(
-    hadToken ? "invalid token" : "a bearer token is required (Authorization: Bearer <token>)",
-    Code.Unauthenticated,
-  );
+  authorizeCommand(currentPrincipal.getStore(), spec, argv);
 }
 
 /** Wraps a stream's messages so each one is produced with the caller in scope. */
@@ -61,53 +54,47 @@ function inScope<T>(p: Principal, messages: AsyncIterable<T>): AsyncIterable<T> 
   };
 }
 
-/** The interceptor (install it first, so nothing runs before it). */
-export function authInterceptor(tokens: TokenRegistry): Interceptor {
+/** Options of {@link authInterceptor}. */
+export interface AuthInterceptorOptions {
+  /** The store's command table (the typed data RPCs are classified by it). @default the built-in table */
+  readonly commands?: ReadonlyMap<string, CommandSpec>;
+}
+
+/**
+ * The interceptor (install it first, so nothing runs before it). `tokens`: the registry (a
+ * {@link Login} with default throttling is made for it), or the server's Login (shared with
+ * `/metrics`, counted and logged).
+ */
+export function authInterceptor(tokens: TokenRegistry | Login, options: AuthInterceptorOptions = {}): Interceptor {
+  const login = tokens instanceof Login ? tokens : new Login(tokens);
+  const commands = options.commands ?? createCommandTable();
   return (next) => async (req) => {
-    const rule = rpcRule(req.service.typeName, req.method.name);
-    if (rule.kind === "public") return next(req);
-    const secret = bearerToken(req.header.get("authorization"));
-    const p = secret === undefined ? undefined : tokens.authenticate(secret);
-    if (p === undefined) throw unauthenticated(secret !== undefined);
+    const rule = rpcRule(req.service.typeName, req.method.name, commands);
+    if (rule?.kind === "public") return next(req);
+    const procedure = `${req.service.typeName}/${req.method.name}`;
+    const p = login.authenticate(req.header.get("authorization"), req.contextValues.get(kRemoteAddress), procedure);
     req.contextValues.set(kCallerIdentity, { name: p.name, role: p.role, keyPatterns: p.patterns });
-    if (rule.kind === "role" && !roleAtLeast(p.role, rule.role)) {
-      throw new ConnectError(
-        `token '${p.name}' (${p.role}) may not call ${req.method.name}: it needs ${rule.role}`,
-        Code.PermissionDenied,
-      );
-    }
-    if (rule.kind === "pattern") {
-      if (!roleAtLeast(p.role, rule.role))
-        throw new ConnectError(`token '${p.name}' may not call ${req.method.name}`, Code.PermissionDenied);
-      if (p.matchers !== null) {
-        const check = (message: unknown): void => {
-          const pattern = (message as { pattern?: string } | undefined)?.pattern || "*";
-          if (!patternCovered(p, pattern))
-            throw new ConnectError(
-              `token '${p.name}' may not watch '${pattern}': it is limited to ${p.patterns.join(", ")}`,
-              Code.PermissionDenied,
-            );
-        };
-        if (!req.stream) check(req.message);
-        else {
-          // A server stream's request is its one message: read it, check it, hand it on.
-          const it = req.message[Symbol.asyncIterator]();
-          const first = await it.next();
-          check(first.value);
-          req = {
-            ...req,
-            message: (async function* () {
-              if (!first.done) yield first.value;
-              for (;;) {
-                const r = await it.next();
-                if (r.done) return;
-                yield r.value;
-              }
-            })(),
-          };
-        }
-      }
-    }
+    // A server stream's request is its one message: read it to judge it (Watch's pattern), hand it on.
+    let message: unknown;
+    if (rule?.kind === "pattern" && req.stream && p.matchers !== null) {
+      const it = req.message[Symbol.asyncIterator]();
+      const first = await it.next();
+      message = first.value;
+      req = {
+        ...req,
+        message: (async function* () {
+          if (!first.done) yield first.value;
+          for (;;) {
+            const r = await it.next();
+            if (r.done) return;
+            yield r.value;
+          }
+        })(),
+      };
+    } else if (!req.stream) message = req.message;
+    // Commands are checked one by one, with their keys, by the store's admission hook.
+    const denial = rpcDenial(p, req.method.name, rule, { message });
+    if (denial !== undefined) throw new ConnectError(denial, Code.PermissionDenied);
     if (req.stream) {
       // Client or bidi stream: the request messages are read inside the handler, in scope.
       const res = (await currentPrincipal.run(p, () => next(req))) as StreamResponse;

@@ -7,23 +7,12 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { toBytes } from "../../shared/store/bytes.js";
-import { compileGlob, type GlobMatcher } from "../../shared/store/glob.js";
+import { type Caller, createCaller, ROLES, type Role } from "../../shared/auth/index.js";
 
-/** What a token may do. */
-export type Role = "admin" | "readwrite" | "readonly";
+export type { Role };
 
-const ROLES: readonly Role[] = ["admin", "readwrite", "readonly"];
-
-/** An authenticated caller. */
-export interface Principal {
-  readonly name: string;
-  readonly role: Role;
-  /** Redis globs of the keys it may touch; empty means every key. */
-  readonly patterns: readonly string[];
-  /** The compiled patterns (null: every key). */
-  readonly matchers: readonly GlobMatcher[] | null;
-}
+/** An authenticated caller (the shared policy's {@link Caller}). */
+export type Principal = Caller;
 
 interface Entry {
   readonly principal: Principal;
@@ -44,13 +33,7 @@ function principal(name: string, role: string, patterns: readonly string[], wher
     throw new TokenError(
       `${where}: token ${name}: role must be admin, readwrite or readonly, got ${JSON.stringify(role)}`,
     );
-  const clean = patterns.map((p) => p.trim()).filter(Boolean);
-  return {
-    name,
-    role: role as Role,
-    patterns: clean,
-    matchers: clean.length === 0 ? null : clean.map((p) => compileGlob(toBytes(p))),
-  };
+  return createCaller(name, role as Role, patterns);
 }
 
 /** Parses `name:role:secret[:pattern,pattern…]`. */

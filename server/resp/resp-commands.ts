@@ -5,14 +5,13 @@
  * command table, run through `store.run` (resp-connection.ts). Transactions run on
  * `store.transaction`, Pub/Sub on the server's one hub (shared with gRPC's PubSubService).
  */
+import { keyAllowed, roleAtLeast } from "../../shared/auth/index.js";
 import type { Bytes } from "../../shared/store/bytes.js";
 import { StoreError, syntaxError } from "../../shared/store/errors.js";
 import { compileGlob } from "../../shared/store/glob.js";
 import { OK, type Reply, Status } from "../../shared/store/reply.js";
 import { helpReply, unknownSubcommand } from "../../shared/store/subcommands.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
-import { keyAllowed } from "../auth/authorize.js";
-import { roleAtLeast } from "../auth/rpc-policy.js";
 import type { Principal, Role } from "../auth/tokens.js";
 import { configGet, configSet } from "./resp-config.js";
 import type { RespConnection } from "./resp-connection.js";

@@ -1,17 +1,21 @@
 /**
  * Bearer-token auth for the edge handler: optional tokens with roles, compared in constant time,
- * checked by a Connect interceptor so every protocol gets the right error shape.
+ * checked by a Connect interceptor so every protocol gets the right error shape, against the one
+ * policy of shared/auth (the Node server applies the same rules).
  * No token configured: every caller is the anonymous admin (as Redis's default user); a missing
- * or unknown token is UNAUTHENTICATED; a valid token without the rights is PERMISSION_DENIED.
+ * or unknown token is UNAUTHENTICATED; a valid token without the rights is PERMISSION_DENIED; an
+ * RPC the policy does not classify is refused; health checks need no token.
  */
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
+import { requestAccess } from "../auth/ahead.js";
+import { rpcDenial } from "../auth/authorize.js";
+import { createCaller, type Role as RoleName } from "../auth/caller.js";
+import { type RpcRule, rpcRule } from "../auth/rpc-rules.js";
 import { AuthService, Role } from "../gen/memorabilia/v1/auth_service_pb.js";
 import type { CommandSpec } from "../store/command.js";
-import { type Access, rpcAccess } from "./access.js";
 
-/** A role: what a token may do. */
-export type RoleName = "admin" | "readwrite" | "readonly";
+export type { RoleName };
 
 /** One accepted token. */
 export interface EdgeToken {
@@ -31,12 +35,6 @@ export interface Identity {
 
 /** The caller's identity, set on every call's context values by {@link authInterceptor}. */
 export const kIdentity = createContextKey<Identity>({ name: "default", role: "admin", authRequired: false });
-
-const ALLOWED: Readonly<Record<RoleName, readonly Access[]>> = {
-  admin: ["read", "write", "admin"],
-  readwrite: ["read", "write"],
-  readonly: ["read"],
-};
 
 const encoder = new TextEncoder();
 
@@ -67,14 +65,20 @@ export function findToken(tokens: readonly EdgeToken[], presented: string): Edge
 }
 
 /**
- * The interceptor that authenticates each call and checks its role against what the RPC needs
- * ({@link rpcAccess}, from the command table's flags).
+ * The interceptor that authenticates each call and checks it against the shared policy: the
+ * RPC's rule, and the commands the request carries judged ahead ({@link requestAccess}).
+ * `rules` classifies RPCs of routes the host adds (others are refused when tokens are on).
  */
-export function authInterceptor(tokens: readonly EdgeToken[], commands: ReadonlyMap<string, CommandSpec>): Interceptor {
+export function authInterceptor(
+  tokens: readonly EdgeToken[],
+  commands: ReadonlyMap<string, CommandSpec>,
+  rules: Readonly<Record<string, RpcRule>> = {},
+): Interceptor {
   const authRequired = tokens.length > 0;
   return (next) => async (req) => {
     let identity: Identity = { name: "default", role: "admin", authRequired };
-    if (authRequired) {
+    const rule = rpcRule(req.service.typeName, req.method.name, commands, rules);
+    if (authRequired && rule?.kind !== "public") {
       const presented = bearerToken(req.header.get("authorization"));
       const entry = presented === undefined ? undefined : findToken(tokens, presented);
       if (entry === undefined) {
@@ -84,13 +88,12 @@ export function authInterceptor(tokens: readonly EdgeToken[], commands: Readonly
         );
       }
       identity = { name: entry.name, role: entry.role, authRequired };
-      const needs = rpcAccess(commands, req.method, req.stream ? undefined : req.message);
-      if (!ALLOWED[entry.role].includes(needs)) {
-        throw new ConnectError(
-          `token '${entry.name}' (${entry.role}) may not call ${req.method.name}: it needs ${needs} access`,
-          Code.PermissionDenied,
-        );
-      }
+      const message = req.stream ? undefined : req.message;
+      const denial = rpcDenial(createCaller(entry.name, entry.role), req.method.name, rule, {
+        message,
+        ahead: requestAccess(commands, req.method, message),
+      });
+      if (denial !== undefined) throw new ConnectError(denial, Code.PermissionDenied);
     }
     req.contextValues.set(kIdentity, identity);
     return next(req);

@@ -15,6 +15,7 @@ import { HealthState, registerHealthService } from "../api/health.js";
 import { MEMORABILIA_SERVICES, registerMemorabiliaServices } from "../api/register.js";
 import { registerStreamingServices, STREAMING_SERVICES } from "../api/register-streaming.js";
 import type { StreamingOptions } from "../api/streaming-options.js";
+import type { RpcRule } from "../auth/rpc-rules.js";
 import { AuthService } from "../gen/memorabilia/v1/auth_service_pb.js";
 import type { SweepRunResult } from "../store/expire.js";
 import { createStore, type Store, type StoreOptions } from "../store/store.js";
@@ -39,6 +40,11 @@ export interface EdgeAppOptions {
   readonly logger?: ApiLogger;
   /** More routes to serve beside the built-in ones (they get the same auth and limits). */
   readonly routes?: (router: ConnectRouter) => void;
+  /**
+   * What the RPCs of `routes` need, by `package.Service/Method` (shared/auth's rules): with
+   * tokens, an RPC no rule classifies is refused (deny by default). @default {}
+   */
+  readonly rpcRules?: Readonly<Record<string, RpcRule>>;
   /** Options of the streaming services (heartbeats, slow-reader bound, …). */
   readonly streaming?: StreamingOptions;
   /** Interceptors run after auth. */
@@ -83,7 +89,10 @@ export function createEdgeApp(options: EdgeAppOptions = {}): EdgeApp {
     grpc: false,
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     maxTimeoutMs: options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS,
-    interceptors: [authInterceptor(options.tokens ?? [], store.commands), ...(options.interceptors ?? [])],
+    interceptors: [
+      authInterceptor(options.tokens ?? [], store.commands, options.rpcRules),
+      ...(options.interceptors ?? []),
+    ],
   });
   registerMemorabiliaServices(router, store, { logger });
   registerStreamingServices(router, store, { logger, ...options.streaming });

@@ -130,6 +130,10 @@ describe("auth matrix", () => {
         `ro:readonly:${SECRETS.ro}`,
         "--log-level",
         "trace",
+        // Hundreds of wrong tokens from one address: the matrix, not the throttle, is tested here
+        // (hostile-auth.test.ts tests the throttle).
+        "--auth-failure-burst",
+        "0",
       ],
       { MEMORABILIA_TOKENS_FILE: tokensFile },
     );
