@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { runChild } from "./children.js";
+import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
@@ -11,7 +12,7 @@ import { renderReport } from "./report.js";
 import { type Sample, summarize } from "./stats.js";
 
 /** The parts of the bench, in the order they run. */
-export const PARTS = ["in-process", "network", "memory", "expiry", "keyspace"] as const;
+export const PARTS = ["in-process", "network", "memory", "expiry", "keyspace", "etcd"] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Options of {@link runBench}. */
@@ -42,6 +43,8 @@ export interface BenchResult {
     redis: RedisExpiry[];
   };
   keyspace?: Record<string, unknown>;
+  /** `--engine etcd` against raw etcd: p50 latencies and leader-kill write gaps (ops/s are in samples). */
+  etcd?: EtcdBenchDetails;
   readonly notes: string[];
 }
 
@@ -194,6 +197,20 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
       (bound + 120) * 1000,
       (line) => progress(`keyspace: ${line}`),
     ).catch((e) => ({ error: String(e).split("\n")[0] }));
+  }
+
+  if (parts.has("etcd")) {
+    if (!etcdBin) notes.push(`etcd not found: the --engine etcd part is skipped (${INSTALL_HINT})`);
+    else {
+      const etcd = await runEtcdEngineBench({ quick, progress, notes }).catch((e) => {
+        notes.push(`etcd part failed: ${String(e).split("\n")[0]}`);
+        return undefined;
+      });
+      if (etcd) {
+        result.samples.push(...etcd.samples);
+        result.etcd = etcd.details;
+      }
+    }
   }
 
   if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");

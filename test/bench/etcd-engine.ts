@@ -1,0 +1,237 @@
+/**
+ * `npm run bench -- --only=etcd`: Memorabilia `--engine etcd` against raw etcd driven the same way
+ * (the same etcd3 client with the engine's fault policies, the same 3-member cluster), so the rows
+ * show what the engine adds per call, and what a leader election costs in writes.
+ *
+ * - unary GET / SET: sequential p50 latency (1 in flight) and ops/s (16 in flight); raw etcd does
+ *   a linearizable range / a put (the engine's SET is a range + a CAS txn: two round trips);
+ * - MGET / MSET ×100 and a Batch of 100 GETs: keys/s; raw etcd: one txn of 100 ranges / puts;
+ * - hot-key INCR, 16 in flight on one key: the engine vs a raw range + CAS retry loop;
+ * - leader SIGKILL during a sequential SET loop: the longest gap between acknowledged writes
+ *   against the election time (status polling every 20 ms).
+ */
+import { create } from "@bufbuild/protobuf";
+import { command, createMemorabiliaClient, utf8 } from "../../server/client-node.js";
+import { EtcdConnection } from "../../server/engines/etcd/client.js";
+import { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+import { timedLoad } from "./load.js";
+import { startMemorabilia } from "./processes.js";
+import type { Sample } from "./stats.js";
+
+/** What the etcd part measured besides ops/s rows. */
+export interface EtcdBenchDetails {
+  /** Sequential p50 latency in ms, by `op target`. */
+  readonly p50Ms: Record<string, number>;
+  /** Leader-kill rounds: election time and longest write gap, ms. */
+  readonly leaderKill: { electionMs: number; gapMs: number; writes: number; errors: number }[];
+}
+
+const ENGINE = "memorabilia --engine etcd";
+const RAW = "raw etcd (etcd3)";
+
+async function p50(n: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await call(i);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return Math.round((times[times.length >> 1] as number) * 100) / 100;
+}
+
+/** Runs the etcd part (see the module comment). */
+export async function runEtcdEngineBench(options: {
+  quick: boolean;
+  progress: (line: string) => void;
+  notes: string[];
+}): Promise<{ samples: Sample[]; details: EtcdBenchDetails }> {
+  const { quick, progress } = options;
+  const samples: Sample[] = [];
+  const details: EtcdBenchDetails = { p50Ms: {}, leaderKill: [] };
+  progress("etcd: starting a 3-member cluster");
+  const cluster: EtcdCluster = await startEtcdCluster();
+  const server = await startMemorabilia([
+    "--engine",
+    "etcd",
+    "--etcd-endpoints",
+    cluster.endpoints.join(","),
+    "--etcd-prefix",
+    "bench/engine/",
+  ]);
+  const client = createMemorabiliaClient({ baseUrl: server.url, defaultTimeoutMs: 30_000 });
+  const raw = new EtcdConnection({ endpoints: cluster.endpoints });
+  const kv = raw.client.kv;
+  const rawKey = (i: number) => Buffer.from(`bench/raw/k${i % 1000}`);
+  const value = utf8("v".repeat(16));
+  const rounds = quick ? 1 : 3;
+  const seq = quick ? 50 : 300;
+  const bounds = { concurrency: 16, maxCalls: quick ? 200 : 5000, maxMs: quick ? 500 : 3000 };
+  try {
+    // Seed both sides with 1000 keys.
+    await client.strings.mSet({
+      entries: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value })),
+    });
+    await kv.txn({
+      success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
+    });
+    const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
+    const workloads: { op: string; engine: (i: number) => Promise<number>; raw: (i: number) => Promise<number> }[] = [
+      {
+        op: "GET",
+        engine: async (i) => (await client.strings.get({ key: `k${i % 1000}` }), 1),
+        raw: async (i) => (await kv.range({ key: rawKey(i) }, raw.deadline()), 1),
+      },
+      {
+        op: "SET",
+        engine: async (i) => (await client.strings.set({ key: `k${i % 1000}`, value }), 1),
+        raw: async (i) => (await kv.put({ key: rawKey(i), value: Buffer.from(value) }, raw.deadline()), 1),
+      },
+      {
+        op: "MGET x100",
+        engine: async (i) => (await client.strings.mGet({ keys: keys100(i) }), 100),
+        raw: async (i) => (
+          await kv.txn(
+            { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+            raw.deadline(),
+          ),
+          100
+        ),
+      },
+      {
+        op: "MSET x100",
+        engine: async (i) => (await client.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
+        raw: async (i) => (
+          await kv.txn(
+            {
+              success: keys100(i).map((_, j) => ({
+                request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
+              })),
+            },
+            raw.deadline(),
+          ),
+          100
+        ),
+      },
+      {
+        op: "Batch x100 GET",
+        engine: async (i) => (
+          await client.transaction.batch({
+            commands: keys100(i).map((key) => create(CommandSchema, command("get", { key }))),
+          }),
+          100
+        ),
+        raw: async (i) => (
+          await kv.txn(
+            { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+            raw.deadline(),
+          ),
+          100
+        ),
+      },
+    ];
+    for (const w of workloads) {
+      progress(`etcd: ${w.op} sequential latency`);
+      const n = w.op.includes("x100") ? Math.max(10, seq >> 3) : seq;
+      details.p50Ms[`${w.op} ${ENGINE}`] = await p50(n, w.engine);
+      details.p50Ms[`${w.op} ${RAW}`] = await p50(n, w.raw);
+      for (let round = 0; round < rounds; round++) {
+        for (const [target, call] of round % 2 === 0
+          ? ([
+              [ENGINE, w.engine],
+              [RAW, w.raw],
+            ] as const)
+          : ([
+              [RAW, w.raw],
+              [ENGINE, w.engine],
+            ] as const)) {
+          progress(`etcd: ${w.op}, ${target} (round ${round + 1}/${rounds})`);
+          samples.push(
+            await timedLoad(call, bounds, target === ENGINE ? server.pid : undefined, {
+              group: "etcd",
+              op: w.op,
+              target,
+              round,
+            }),
+          );
+        }
+      }
+    }
+
+    // Hot-key INCR: the engine serializes same-key commands per server; raw etcd is a CAS loop.
+    const rawIncr = async () => {
+      const key = Buffer.from("bench/raw/hot");
+      for (;;) {
+        const got = await kv.range({ key }, raw.deadline());
+        const kvp = got.kvs[0];
+        const next = Buffer.from(String(Number(kvp?.value.toString() ?? "0") + 1));
+        const res = await kv.txn(
+          {
+            compare: [{ key, target: "Mod", result: "Equal", mod_revision: kvp?.mod_revision ?? "0" }],
+            success: [{ request_put: { key, value: next } }],
+          },
+          raw.deadline(),
+        );
+        if (res.succeeded) return 1;
+      }
+    };
+    for (let round = 0; round < rounds; round++) {
+      progress(`etcd: hot-key INCR (round ${round + 1}/${rounds})`);
+      samples.push(
+        await timedLoad(async () => (await client.strings.incrBy({ key: "hot", delta: 1n }), 1), bounds, server.pid, {
+          group: "etcd",
+          op: "hot-key INCR x16",
+          target: ENGINE,
+          round,
+        }),
+      );
+      samples.push(
+        await timedLoad(rawIncr, bounds, undefined, { group: "etcd", op: "hot-key INCR x16", target: RAW, round }),
+      );
+    }
+
+    // Leader kill during a sequential SET loop through the engine.
+    for (let round = 0; round < (quick ? 1 : 2); round++) {
+      progress(`etcd: leader SIGKILL during writes (round ${round + 1})`);
+      let running = true;
+      const acks: number[] = [];
+      let errors = 0;
+      const loop = (async () => {
+        for (let i = 0; running; i++) {
+          try {
+            await client.strings.set({ key: `gap${i % 100}`, value });
+            acks.push(performance.now());
+          } catch {
+            errors++;
+          }
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 1500));
+      const leader = await cluster.leader();
+      const t0 = performance.now();
+      await cluster.kill(leader);
+      await cluster.waitForLeader(30_000);
+      const electionMs = Math.round(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 2500));
+      running = false;
+      await loop;
+      let gap = 0;
+      for (let i = 1; i < acks.length; i++) gap = Math.max(gap, (acks[i] as number) - (acks[i - 1] as number));
+      details.leaderKill.push({ electionMs, gapMs: Math.round(gap), writes: acks.length, errors });
+      await cluster.restart(leader);
+      await cluster.waitForLeader(30_000);
+    }
+  } finally {
+    client.close();
+    raw.close();
+    await server.stop();
+    await cluster.stop();
+  }
+  for (const [k, v] of Object.entries(details.p50Ms)) options.notes.push(`etcd p50 (1 in flight): ${k}: ${v} ms`);
+  for (const r of details.leaderKill)
+    options.notes.push(
+      `etcd leader SIGKILL: election ${r.electionMs} ms (20 ms polling), longest gap between acknowledged SETs ${r.gapMs} ms, ${r.writes} writes, ${r.errors} errors`,
+    );
+  return { samples, details };
+}
