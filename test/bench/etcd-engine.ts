@@ -30,6 +30,12 @@ export interface EtcdBenchDetails {
 const ENGINE = "memorabilia --engine etcd";
 const RAW = "raw etcd (etcd3)";
 
+/** Resolves with `n` (operations done) once `call` has. */
+async function ops(call: Promise<unknown>, n: number): Promise<number> {
+  await call;
+  return n;
+}
+
 async function p50(n: number, call: (i: number) => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -80,55 +86,59 @@ export async function runEtcdEngineBench(options: {
     const workloads: { op: string; engine: (i: number) => Promise<number>; raw: (i: number) => Promise<number> }[] = [
       {
         op: "GET",
-        engine: async (i) => (await client.strings.get({ key: `k${i % 1000}` }), 1),
-        raw: async (i) => (await kv.range({ key: rawKey(i) }, raw.deadline()), 1),
+        engine: (i) => ops(client.strings.get({ key: `k${i % 1000}` }), 1),
+        raw: (i) => ops(kv.range({ key: rawKey(i) }, raw.deadline()), 1),
       },
       {
         op: "SET",
-        engine: async (i) => (await client.strings.set({ key: `k${i % 1000}`, value }), 1),
-        raw: async (i) => (await kv.put({ key: rawKey(i), value: Buffer.from(value) }, raw.deadline()), 1),
+        engine: (i) => ops(client.strings.set({ key: `k${i % 1000}`, value }), 1),
+        raw: (i) => ops(kv.put({ key: rawKey(i), value: Buffer.from(value) }, raw.deadline()), 1),
       },
       {
         op: "MGET x100",
-        engine: async (i) => (await client.strings.mGet({ keys: keys100(i) }), 100),
-        raw: async (i) => (
-          await kv.txn(
-            { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
-            raw.deadline(),
+        engine: (i) => ops(client.strings.mGet({ keys: keys100(i) }), 100),
+        raw: (i) =>
+          ops(
+            kv.txn(
+              { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+              raw.deadline(),
+            ),
+            100,
           ),
-          100
-        ),
       },
       {
         op: "MSET x100",
-        engine: async (i) => (await client.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
-        raw: async (i) => (
-          await kv.txn(
-            {
-              success: keys100(i).map((_, j) => ({
-                request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
-              })),
-            },
-            raw.deadline(),
+        engine: (i) => ops(client.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
+        raw: (i) =>
+          ops(
+            kv.txn(
+              {
+                success: keys100(i).map((_, j) => ({
+                  request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
+                })),
+              },
+              raw.deadline(),
+            ),
+            100,
           ),
-          100
-        ),
       },
       {
         op: "Batch x100 GET",
-        engine: async (i) => (
-          await client.transaction.batch({
-            commands: keys100(i).map((key) => create(CommandSchema, command("get", { key }))),
-          }),
-          100
-        ),
-        raw: async (i) => (
-          await kv.txn(
-            { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
-            raw.deadline(),
+        engine: (i) =>
+          ops(
+            client.transaction.batch({
+              commands: keys100(i).map((key) => create(CommandSchema, command("get", { key }))),
+            }),
+            100,
           ),
-          100
-        ),
+        raw: (i) =>
+          ops(
+            kv.txn(
+              { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+              raw.deadline(),
+            ),
+            100,
+          ),
       },
     ];
     for (const w of workloads) {
@@ -179,7 +189,7 @@ export async function runEtcdEngineBench(options: {
     for (let round = 0; round < rounds; round++) {
       progress(`etcd: hot-key INCR (round ${round + 1}/${rounds})`);
       samples.push(
-        await timedLoad(async () => (await client.strings.incrBy({ key: "hot", delta: 1n }), 1), bounds, server.pid, {
+        await timedLoad(() => ops(client.strings.incrBy({ key: "hot", delta: 1n }), 1), bounds, server.pid, {
           group: "etcd",
           op: "hot-key INCR x16",
           target: ENGINE,

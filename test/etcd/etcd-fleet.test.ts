@@ -69,6 +69,64 @@ describe("two servers on one etcd cluster", () => {
     expect(await a.exec("GET", "fleet:hot")).toBe(String(2 * per));
   }, 90_000);
 
+  it("the Watch streams of both servers see both servers' writes, in one order", async () => {
+    const wa = watchAll(a);
+    const wb = watchAll(b);
+    try {
+      const ev = (w: { events: SeenEvent[] }) =>
+        w.events.filter((e) => e.key.startsWith("ev:")).map((e) => `${e.event} ${e.key}`);
+      // Live once a probe write shows on both streams.
+      await until(
+        async () => {
+          await a.exec("SET", "ev:probe", "1");
+          return ev(wa).length > 0 && ev(wb).length > 0;
+        },
+        20_000,
+        "both Watch streams live",
+      );
+      wa.events.length = 0;
+      wb.events.length = 0;
+      await a.exec("SET", "ev:1", "x");
+      await b.exec("SET", "ev:2", "y");
+      await a.exec("HSET", "ev:3", "f", "v");
+      await b.exec("DEL", "ev:1");
+      await b.exec("INCR", "ev:4");
+      const expected = ["set ev:1", "set ev:2", "hset ev:3", "del ev:1", "incrby ev:4"];
+      await until(() => ev(wa).length >= 5 && ev(wb).length >= 5, 20_000, "five events on both streams");
+      expect(ev(wa)).toEqual(expected);
+      expect(ev(wb)).toEqual(expected);
+    } finally {
+      wa.stop();
+      wb.stop();
+    }
+  }, 60_000);
+
+  it("a transaction through A is never seen half-applied by B", async () => {
+    let done = false;
+    let reads = 0;
+    const torn: unknown[] = [];
+    const reader = (async () => {
+      while (!done) {
+        const [x, y] = (await b.exec("MGET", "tx:x", "tx:y")) as [string | null, string | null];
+        reads++;
+        if (x !== y) torn.push([x, y]);
+      }
+    })();
+    for (let i = 0; i < 30; i++) {
+      const res = await a.client.transaction.exec({
+        commands: [
+          command("set", { key: "tx:x", value: utf8(String(i)) }),
+          command("set", { key: "tx:y", value: utf8(String(i)) }),
+        ],
+      });
+      expect(res.committed).toBe(true);
+    }
+    done = true;
+    await reader;
+    expect(reads).toBeGreaterThan(5);
+    expect(torn).toEqual([]);
+  }, 60_000);
+
   it("a SCAN started on A is finished on B, every key once", async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `fscan:${i}`);
     await a.exec("MSET", ...keys.flatMap((k) => [k, "v"]));
