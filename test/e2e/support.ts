@@ -49,7 +49,7 @@ export async function openConsole(page: Page, path = "/"): Promise<void> {
 
 /** Types a glob into the filter box and waits for the list to rescan. */
 export async function filterKeys(page: Page, glob: string): Promise<void> {
-  await page.getByRole("searchbox", { name: "Filter keys by glob pattern" }).fill(glob);
+  await page.getByRole("searchbox", { name: "Find keys" }).fill(glob);
   await page.waitForTimeout(400);
 }
 

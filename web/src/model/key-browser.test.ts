@@ -9,7 +9,7 @@ import {
 } from "../../../shared/gen/memorabilia/v1/watch_service_pb.js";
 import { createTestStore } from "../../../shared/store/testing.js";
 import { createClients } from "../api/clients.js";
-import { KeyBrowser, SCAN_COUNT } from "./key-browser.js";
+import { escapeGlob, KeyBrowser, MAX_SCAN_COUNT, patternOf, SCAN_COUNT } from "./key-browser.js";
 
 /** A browser over a real store in-process (manual clock), with `n` string keys `k:0…`. */
 function setup(n = 0) {
@@ -216,5 +216,47 @@ describe("KeyBrowser TTL bookkeeping", () => {
     clock.advance(60_000);
     expect(browser.expireDue()).toBe(true); // defaults to the injected clock
     expect(keysOf(browser)).toEqual(["forever"]);
+  });
+});
+
+describe("KeyBrowser: finding sparse keys", () => {
+  it("a filter matching one key in 20k keeps scanning (COUNT growing) until it is found", async () => {
+    const { browser, ok } = setup(20_000);
+    ok("SET", "needle:1", "v");
+    await browser.reset({ pattern: "needle:*", type: KeyType.UNSPECIFIED });
+    expect(keysOf(browser)).toEqual(["needle:1"]);
+    expect(browser.done).toBe(true);
+    expect(browser.scanned).toBe(20_001);
+    expect(browser.count).toBeGreaterThan(SCAN_COUNT);
+    expect(browser.count).toBeLessThanOrEqual(MAX_SCAN_COUNT);
+    expect(browser.scanCalls).toBeLessThan(20); // not 40 calls of 500
+  });
+
+  it("stop() ends a load after its current call; loadMore goes on from there", async () => {
+    const { browser } = setup(5000);
+    const load = browser.reset({ pattern: "nothing:*", type: KeyType.UNSPECIFIED });
+    browser.stop();
+    await load;
+    expect(browser.done).toBe(false);
+    expect(browser.scanCalls).toBeLessThanOrEqual(1);
+    await browser.loadMore();
+    expect(browser.done).toBe(true);
+  });
+
+  it("`also` narrows a scan with a second glob, checked in the page", async () => {
+    const { browser, ok } = setup(0);
+    ok("SET", "user:1:name", "v");
+    ok("SET", "user:1:session", "v");
+    ok("SET", "user:2:session", "v");
+    await browser.reset({ pattern: "user:1:*", type: KeyType.UNSPECIFIED, also: "*session*" });
+    expect(keysOf(browser)).toEqual(["user:1:session"]);
+  });
+
+  it("plain text means 'contains'; glob characters mean a glob, escapable", () => {
+    expect(patternOf("")).toBe("");
+    expect(patternOf("session")).toBe("*session*");
+    expect(patternOf("user:*")).toBe("user:*");
+    expect(patternOf("a\\*b")).toBe("a\\*b");
+    expect(escapeGlob("a*b?[c]\\")).toBe("a\\*b\\?\\[c\\]\\\\");
   });
 });

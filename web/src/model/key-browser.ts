@@ -1,5 +1,7 @@
 import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { KeyspaceEvent } from "../../../shared/gen/memorabilia/v1/watch_service_pb.js";
+import { bytesFromUtf8 } from "../../../shared/store/bytes.js";
+import { compileGlob } from "../../../shared/store/glob.js";
 import type { Clients } from "../api/clients.js";
 import { deadlineOf, type KeyRow, rowOf, typeOfClass } from "./key-row.js";
 import { readSize } from "./key-size.js";
@@ -8,14 +10,33 @@ import { readSize } from "./key-size.js";
 export interface KeyFilter {
   readonly pattern: string;
   readonly type: KeyType;
+  /** A second glob the keys must match too, checked here (a folder's keys under the user's filter). */
+  readonly also?: string;
 }
 
-/** Keys examined per Scan call (the COUNT hint): one page of a big keyspace, never all of it. */
+/** True when `text` has a Redis glob character (`*`, `?`, `[`, or a `\` escape). */
+export const hasGlob = (text: string): boolean => /[*?[\\]/.test(text);
+
+/** `text` with every glob character escaped, so it matches only itself in a pattern. */
+export const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, "\\$&");
+
+/**
+ * What a filter box's text means: empty, every key; with a glob character, that Redis glob;
+ * plain text, every key that CONTAINS it (`session` finds `user:1:session`) — the exact name is
+ * also looked up directly (see the app).
+ */
+export const patternOf = (text: string): string => (text === "" ? "" : hasGlob(text) ? text : `*${text}*`);
+
+/** Keys examined by the first Scan call of a load (the COUNT hint): one page, never the keyspace. */
 export const SCAN_COUNT = 500;
+/**
+ * The largest COUNT: when a filter matches few keys, each call that finds few doubles COUNT up
+ * to this, so a sparse filter crosses a 1M-key keyspace in ~100 calls while each call stays a
+ * bounded piece of server work.
+ */
+export const MAX_SCAN_COUNT = 10_000;
 /** Rows a "load more" aims to add before it stops scanning. */
 const PAGE_ROWS = 200;
-/** Most Scan calls one "load more" makes when the filter matches few keys. */
-const MAX_CALLS_PER_LOAD = 40;
 
 const REMOVING_EVENTS = new Set(["del", "expired", "evicted", "rename_from", "unlink"]);
 const TTL_EVENTS = new Set(["set", "expire", "persist", "rename_to", "copy_to", "restore", "getex", "setex"]);
@@ -40,6 +61,10 @@ export class KeyBrowser {
    * exactly once the cursor comes back "0".
    */
   scanned = 0;
+  /** The COUNT of the next Scan call (grows on sparse filters, see MAX_SCAN_COUNT). */
+  count = SCAN_COUNT;
+  /** Set to stop a load after its current call (the user's Stop). */
+  private stopRequested = false;
   /** Keys in the keyspace (DBSIZE), refreshed with each load. */
   total = 0;
   error: string | null = null;
@@ -95,47 +120,62 @@ export class KeyBrowser {
     this.loading = false;
     this.scanCalls = 0;
     this.scanned = 0;
+    this.count = SCAN_COUNT;
     this.error = null;
     this.changed();
     await this.loadMore();
   }
 
+  /** Stops the load running (after its current call); the next loadMore goes on from there. */
+  stop(): void {
+    if (this.loading) this.stopRequested = true;
+  }
+
   /**
-   * Scans on from the cursor until about a page of rows was added, the scan is complete or the
-   * call budget is spent; resolves with the number of rows added, or null when it did not run (a load was running, the
-   * scan was complete) or was superseded by a new filter.
+   * Scans on from the cursor, in the background, until about a page of rows was added, the scan
+   * is complete or {@link stop} was called: a sparse filter keeps scanning (with a growing
+   * COUNT) instead of stopping after a few empty batches. Subscribers hear of each call's
+   * progress. Resolves with the number of rows added, or null when it did not run (a load was
+   * running, the scan was complete) or was superseded by a new filter.
    */
   async loadMore(): Promise<number | null> {
     if (this.loading || this.done) return null;
     const generation = this.generation;
     this.loading = true;
+    this.stopRequested = false;
     this.changed();
     const before = this.keys.size;
+    const also = this.filter.also ? compileGlob(bytesFromUtf8(this.filter.also)) : null;
     try {
-      const sizeCall = this.clients.keys.dbSize({});
-      for (let calls = 0; calls < MAX_CALLS_PER_LOAD && this.keys.size - before < PAGE_ROWS; calls++) {
+      this.total = Number((await this.clients.keys.dbSize({})).size);
+      while (this.keys.size - before < PAGE_ROWS && !this.stopRequested) {
+        const count = this.count;
         const page = await this.clients.keys.scan({
           cursor: this.cursor,
-          count: SCAN_COUNT,
+          count,
           type: this.filter.type,
           ...(this.filter.pattern ? { match: this.filter.pattern } : {}),
         });
         if (generation !== this.generation) return null;
         const now = this.now();
+        let found = 0;
         for (const info of page.keys) {
+          if (also && !also(bytesFromUtf8(info.key))) continue;
+          found++;
           if (!this.keys.has(info.key)) this.keys.set(info.key, rowOf(info, now));
         }
         this.scanCalls++;
-        this.scanned += SCAN_COUNT; // an estimate: see `scanned`
+        this.scanned = Math.min(this.scanned + count, this.total); // an estimate: see `scanned`
         this.cursor = page.cursor;
         if (page.cursor === "0") {
           this.done = true;
           break;
         }
+        // Few matches in this call: examine more keys per call (a bounded amount of server work).
+        if (found * 10 < count) this.count = Math.min(MAX_SCAN_COUNT, count * 2);
+        this.changed();
       }
-      this.total = Number((await sizeCall).size);
-      if (generation !== this.generation) return null;
-      this.scanned = this.done ? this.total : Math.min(this.scanned, this.total);
+      if (this.done) this.scanned = this.total;
       this.error = null;
     } catch (error) {
       if (generation === this.generation) this.error = (error as Error).message;

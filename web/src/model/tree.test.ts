@@ -13,7 +13,11 @@ const r = (key: string, size = 0, deadline: number | null = null): KeyRow => ({
 });
 /** A line as `depth|folder-label(count)[+]` or `depth|key-label`, for compact expectations. */
 const show = (l: ListLine) =>
-  l.kind === "folder" ? `${l.depth}|${l.label}(${l.count})${l.open ? "+" : ""}` : `${l.depth}|${l.label}`;
+  l.kind === "folder"
+    ? `${l.depth}|${l.label}(${l.count})${l.open ? "+" : ""}`
+    : l.kind === "more"
+      ? `${l.depth}|more ${l.prefix}`
+      : `${l.depth}|${l.label}`;
 
 const rows = ["user:1:name", "user:2:name", "user:tags", "queue:jobs", "plain", "a::b"].map((k) => r(k));
 
@@ -85,5 +89,37 @@ describe("sortRows", () => {
   ])("by %s", (by, expected) => {
     expect(sortRows(sample, by).map((x) => x.key)).toEqual(expected);
     expect(sample.map((x) => x.key)).toEqual(["a", "b", "c", "d"]); // never in place
+  });
+});
+
+describe("treeLines: lazy folders", () => {
+  it("sorts folder names with numbers in numeric order", () => {
+    const lines = treeLines(
+      ["n:10:a", "n:2:a", "n:1:a"].map((k) => r(k)),
+      ":",
+      new Set(["n:"]),
+    );
+    expect(lines.map(show)).toEqual(["0|n:(3)+", "1|1:(1)", "1|2:(1)", "1|10:(1)"]);
+  });
+  it("says when a folder may hold more keys, and ends an open folder whose scan goes on with a 'more' line", () => {
+    const scan = { done: false, loading: false, scanned: 10, total: 100 };
+    const lines = treeLines(
+      ["a:1", "a:2", "b:1"].map((k) => r(k)),
+      ":",
+      new Set(["a:"]),
+      (p) => (p === "a:" ? scan : undefined),
+      false,
+    );
+    expect(lines.map(show)).toEqual(["0|a:(2)+", "1|1", "1|2", "1|more a:", "0|b:(1)"]);
+    expect(lines.filter((l) => l.kind === "folder").map((l) => l.kind === "folder" && l.more)).toEqual([true, true]);
+    const done = treeLines(
+      ["a:1"].map((k) => r(k)),
+      ":",
+      new Set(["a:"]),
+      () => ({ ...scan, done: true }),
+      false,
+    );
+    expect(done.map(show)).toEqual(["0|a:(1)+", "1|1"]);
+    expect(done[0]?.kind === "folder" && done[0].more).toBe(false);
   });
 });

@@ -11,8 +11,26 @@ export type ListLine =
       readonly depth: number;
       /** Loaded keys under it. */
       readonly count: number;
+      /** More keys may be under it than are loaded (its scan is not complete). */
+      readonly more: boolean;
       readonly open: boolean;
+    }
+  | {
+      /** The end of an open folder whose scan is not complete: load more of it. */
+      readonly kind: "more";
+      readonly prefix: string;
+      readonly depth: number;
+      /** What the folder's scan has done so far. */
+      readonly progress: FolderScan;
     };
+
+/** The state of a folder's own scan (an open folder's keys are scanned by prefix). */
+export interface FolderScan {
+  readonly done: boolean;
+  readonly loading: boolean;
+  readonly scanned: number;
+  readonly total: number;
+}
 
 interface Folder {
   readonly prefix: string;
@@ -27,11 +45,23 @@ export function flatLines(rows: readonly KeyRow[]): ListLine[] {
   return rows.map((row) => ({ kind: "key", row, depth: 0, label: row.key }));
 }
 
+/** Folder names in natural order: `2:` before `10:`. */
+const collator = new Intl.Collator("en", { numeric: true });
+
 /**
- * The tree view by a delimiter (`:`): folders first (by name), then keys, in row order; only
- * folders in `open` show their content.
+ * The tree view by a delimiter (`:`): folders first (by name, numbers in numeric order), then
+ * keys, in row order; only folders in `open` show their content. `scanOf(prefix)` tells the
+ * state of an open folder's own scan (undefined: not scanned on its own), and `rootDone` whether
+ * the main scan is complete: folders say when more keys may be under them, and an open folder
+ * whose scan is not complete ends with a "more" line.
  */
-export function treeLines(rows: readonly KeyRow[], delimiter: string, open: ReadonlySet<string>): ListLine[] {
+export function treeLines(
+  rows: readonly KeyRow[],
+  delimiter: string,
+  open: ReadonlySet<string>,
+  scanOf: (prefix: string) => FolderScan | undefined = () => undefined,
+  rootDone = true,
+): ListLine[] {
   const root: Folder = { prefix: "", label: "", folders: new Map(), keys: [], count: 0 };
   for (const row of rows) {
     let folder = root;
@@ -52,16 +82,19 @@ export function treeLines(rows: readonly KeyRow[], delimiter: string, open: Read
     folder.keys.push(row);
   }
   const out: ListLine[] = [];
-  const walk = (folder: Folder, depth: number) => {
-    const folders = [...folder.folders.values()].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  const walk = (folder: Folder, depth: number, done: boolean) => {
+    const folders = [...folder.folders.values()].sort((a, b) => collator.compare(a.label, b.label));
     for (const f of folders) {
       const isOpen = open.has(f.prefix);
-      out.push({ kind: "folder", prefix: f.prefix, label: f.label, depth, count: f.count, open: isOpen });
-      if (isOpen) walk(f, depth + 1);
+      const more = !(scanOf(f.prefix)?.done ?? done);
+      out.push({ kind: "folder", prefix: f.prefix, label: f.label, depth, count: f.count, more, open: isOpen });
+      if (isOpen) walk(f, depth + 1, scanOf(f.prefix)?.done ?? done);
     }
     for (const row of folder.keys) out.push({ kind: "key", row, depth, label: row.key.slice(folder.prefix.length) });
+    const scan = scanOf(folder.prefix);
+    if (folder !== root && scan && !scan.done) out.push({ kind: "more", prefix: folder.prefix, depth, progress: scan });
   };
-  walk(root, 0);
+  walk(root, 0, rootDone);
   return out;
 }
 

@@ -5,9 +5,10 @@ import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { Clients } from "../api/clients.js";
 import { saveToken } from "../api/token.js";
 import { formatCount, KEY_TYPES, typeName } from "../model/format.js";
-import { KeyBrowser } from "../model/key-browser.js";
+import { escapeGlob, hasGlob, KeyBrowser, patternOf } from "../model/key-browser.js";
+import type { KeyRow } from "../model/key-row.js";
 import { type LiveState, startLiveWatch } from "../model/live-watch.js";
-import { flatLines, sortRows, treeLines } from "../model/tree.js";
+import { type FolderScan, flatLines, sortRows, treeLines } from "../model/tree.js";
 import { BulkDeleteDialog } from "./bulk-delete-dialog.js";
 import { CommandBar } from "./command-bar.js";
 import { type ConsoleContext, Ctx, errorText } from "./context.js";
@@ -105,25 +106,77 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
   const readOnly = who.kind === "ok" && who.role === Role.READONLY;
 
   // One render per frame at most, whatever the rate of changes.
-  useEffect(() => {
-    let frame = 0;
-    return browser.subscribe(() => {
-      if (!frame)
-        frame = requestAnimationFrame(() => {
-          frame = 0;
-          setTick((n) => n + 1);
-        });
-    });
-  }, [browser]);
+  const frame = useRef(0);
+  const schedule = useCallback(() => {
+    if (!frame.current)
+      frame.current = requestAnimationFrame(() => {
+        frame.current = 0;
+        setTick((n) => n + 1);
+      });
+  }, []);
+  useEffect(() => browser.subscribe(schedule), [browser]);
 
-  // The filter, debounced: a new filter rescans from the start.
-  const filter = useMemo(() => ({ pattern: filterText.trim(), type: typeFilter }), [filterText, typeFilter]);
+  // The filter, debounced: a new filter rescans from the start. Plain text means "contains" (and
+  // the exact name is looked up at once); glob characters make it a Redis glob.
+  const filter = useMemo(
+    () => ({ text: filterText.trim(), pattern: patternOf(filterText.trim()), type: typeFilter }),
+    [filterText, typeFilter],
+  );
+  const [exact, setExact] = useState<string | null>(null);
+
+  // The tree's open folders are scanned on their own, by prefix (never the whole keyspace).
+  const folders = useRef(new Map<string, { browser: KeyBrowser; stop: () => void }>());
+  const dropFolders = () => {
+    for (const f of folders.current.values()) f.stop();
+    folders.current.clear();
+  };
+  const folderBrowser = (prefix: string): KeyBrowser => {
+    let f = folders.current.get(prefix);
+    if (!f) {
+      const b = new KeyBrowser(clients);
+      f = { browser: b, stop: b.subscribe(schedule) };
+      folders.current.set(prefix, f);
+      b.reset({
+        pattern: `${escapeGlob(prefix)}*`,
+        type: filter.type,
+        ...(filter.pattern ? { also: filter.pattern } : {}),
+      }).catch((e) => notify(errorText(e), "error"));
+    }
+    return f.browser;
+  };
+  /** Every browser: the main one and those of the open folders. */
+  const allBrowsers = () => [browser, ...[...folders.current.values()].map((f) => f.browser)];
+  useEffect(() => {
+    if (view !== "tree") return;
+    for (const prefix of openFolders) folderBrowser(prefix);
+    for (const [prefix, f] of folders.current) {
+      if (!openFolders.has(prefix)) {
+        f.stop();
+        folders.current.delete(prefix);
+      }
+    }
+  });
   const started = useRef(false);
   useEffect(() => {
     if (!authed) return;
     const run = () => {
       autoLoad.current = true;
-      browser.reset(filter).catch((e) => notify(errorText(e), "error"));
+      dropFolders();
+      setExact(null);
+      browser.reset({ pattern: filter.pattern, type: filter.type }).catch((e) => notify(errorText(e), "error"));
+      // An exact name is looked up directly: found at once, however big the keyspace.
+      const name = filter.text;
+      if (name && !hasGlob(name)) {
+        clients.keys
+          .type({ key: name })
+          .then((t) => {
+            if (t.type === KeyType.NONE || browser.filter.pattern !== filter.pattern) return;
+            if (filter.type !== KeyType.UNSPECIFIED && t.type !== filter.type) return;
+            setExact(name);
+            browser.touch(name);
+          })
+          .catch(() => {});
+      }
     };
     if (!started.current) {
       // The first page at once: no debounce, and no earlier load to throw away.
@@ -143,12 +196,15 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
       onState: setLive,
       onEvents: (events) => {
         browser.applyEvents(events);
+        for (const [prefix, f] of folders.current)
+          f.browser.applyEvents(events.filter((e) => e.key.startsWith(prefix)));
         if (selectedRef.current !== null && events.some((e) => e.key === selectedRef.current)) {
           setDetailVersion((v) => v + 1);
         }
       },
       onResync: () => {
         autoLoad.current = true;
+        dropFolders();
         browser.reset().catch(() => {});
         setDetailVersion((v) => v + 1);
       },
@@ -157,7 +213,15 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
   }, [authed, clients, filter.pattern]);
 
   // One timer for every countdown; keys whose deadline passed leave the list.
-  useEffect(() => startTtlTicker(document, (now) => browser.expireDue(now)), [browser]);
+  useEffect(
+    () =>
+      startTtlTicker(document, (now) => {
+        let removed = false;
+        for (const b of allBrowsers()) removed = b.expireDue(now) || removed;
+        return removed;
+      }),
+    [browser],
+  );
 
   // Changed keys get their size and type re-read, the visible ones first.
   useEffect(() => {
@@ -187,8 +251,23 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
 
   const ctx: ConsoleContext = useMemo(() => ({ clients, readOnly, notify }), [clients, readOnly, notify]);
 
-  const rows = sortRows(browser.rows(), sort);
-  const lines = view === "tree" ? treeLines(rows, ":", openFolders) : flatLines(rows);
+  let all: readonly KeyRow[] = browser.rows();
+  if (view === "tree" && folders.current.size > 0) {
+    const seen = new Set(all.map((r) => r.key));
+    const merged = all.slice();
+    for (const f of folders.current.values()) {
+      for (const r of f.browser.rows()) {
+        if (!seen.has(r.key)) {
+          seen.add(r.key);
+          merged.push(r);
+        }
+      }
+    }
+    all = merged;
+  }
+  const rows = sortRows(all, sort);
+  const scanOf = (prefix: string): FolderScan | undefined => folders.current.get(prefix)?.browser;
+  const lines = view === "tree" ? treeLines(rows, ":", openFolders, scanOf, browser.done) : flatLines(rows);
   const open = (key: string) => {
     setSelected(key);
     setPanel("key");
@@ -253,8 +332,9 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
           <input
             ref={filterInput}
             type="search"
-            aria-label="Filter keys by glob pattern"
-            placeholder="Filter: user:* (press /)"
+            aria-label="Find keys"
+            placeholder="Find: name, text or glob user:* (press /)"
+            title="Plain text finds keys containing it (and the exact name at once); * ? [ ] make a Redis glob"
             value={filterText}
             onInput={(e) => setFilterText((e.currentTarget as HTMLInputElement).value)}
           />
@@ -313,6 +393,12 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
                   return next;
                 })
               }
+              onFolderMore={(prefix) => {
+                folders.current
+                  .get(prefix)
+                  ?.browser.loadMore()
+                  .catch((e) => notify(errorText(e), "error"));
+              }}
               onNearEnd={() => {
                 if (started.current && autoLoad.current && !browser.loading && !browser.done) loadMore();
               }}
@@ -321,13 +407,43 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
               }}
               {...(readOnly ? {} : { onDelete: open })}
             />
+            {lines.length === 0 && (
+              <div class="list-empty muted" role="status" data-testid="list-empty">
+                {browser.loading
+                  ? `Scanning${filter.text ? ` for “${filter.text}”` : ""}… ~${formatCount(browser.scanned)} of ${formatCount(browser.total)} keys examined`
+                  : browser.done
+                    ? filter.text || filter.type !== KeyType.UNSPECIFIED
+                      ? `No key matches${filter.text ? ` “${filter.text}”` : ""}${filter.type !== KeyType.UNSPECIFIED ? ` of type ${typeName(filter.type)}` : ""}.`
+                      : "No keys: the keyspace is empty."
+                    : `No match in the first ~${formatCount(browser.scanned)} keys.`}
+                {!browser.loading && !browser.done && (
+                  <>
+                    {" "}
+                    <button type="button" class="link" onClick={loadMore}>
+                      Scan on
+                    </button>
+                  </>
+                )}
+              </div>
+            )}
             <footer class="counts" aria-live="polite">
               <span data-testid="counts">
                 {formatCount(browser.size)} matched · scanned {browser.done ? "" : "~"}
                 {formatCount(browser.scanned)} of {formatCount(browser.total)}
               </span>
+              {exact !== null && (
+                <span class="muted" data-testid="exact">
+                  {" "}
+                  · exact name found
+                </span>
+              )}
               {browser.loading ? (
-                <span class="muted"> scanning…</span>
+                <>
+                  <span class="muted"> scanning…</span>{" "}
+                  <button type="button" class="link" onClick={() => browser.stop()}>
+                    Stop
+                  </button>
+                </>
               ) : (
                 !browser.done && (
                   <button type="button" class="link" onClick={loadMore}>
@@ -347,13 +463,13 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
                 keyName={selected}
                 version={detailVersion}
                 onRenamed={(to) => {
-                  browser.forget(selected);
+                  for (const b of allBrowsers()) b.forget(selected);
                   browser.touch(to);
                   setSelected(to);
                 }}
                 onChanged={() => browser.touch(selected)}
                 onDeleted={() => {
-                  browser.forget(selected);
+                  for (const b of allBrowsers()) b.forget(selected);
                   setSelected(null);
                 }}
               />

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { formatSize, formatTtl, typeName } from "../model/format.js";
+import { formatCount, formatSize, formatTtl, typeName } from "../model/format.js";
 import type { ListLine } from "../model/tree.js";
 
 /** Height of one line, px (fixed, so the list can be virtual). */
@@ -13,14 +13,20 @@ export interface KeyListProps {
   readonly onSelect: (key: string) => void;
   readonly onOpen: (key: string) => void;
   readonly onToggleFolder: (prefix: string, open?: boolean) => void;
-  /** Called when the view comes near the end of the loaded lines (load the next scan page). */
+  /** Loads more of an open folder's keys (its "more" line). */
+  readonly onFolderMore: (prefix: string) => void;
+  /**
+   * Called when the user scrolls near the end of the loaded lines (load the next scan page); not
+   * while the lines fit the view (a tree of closed folders never scans the whole keyspace).
+   */
   readonly onNearEnd: () => void;
   /** Called with the keys currently rendered (for refreshing what the user sees first). */
   readonly onVisible: (keys: string[]) => void;
   readonly onDelete?: (key: string) => void;
 }
 
-const lineId = (line: ListLine) => (line.kind === "key" ? `k:${line.row.key}` : `f:${line.prefix}`);
+const lineId = (line: ListLine) =>
+  line.kind === "key" ? `k:${line.row.key}` : line.kind === "more" ? `m:${line.prefix}` : `f:${line.prefix}`;
 
 /**
  * The key list: a virtual grid (only the visible lines are in the DOM) with columns key, type,
@@ -47,7 +53,8 @@ export function KeyList(props: KeyListProps) {
   const visible = lines.slice(first, last);
 
   useEffect(() => {
-    if (last >= lines.length - Math.ceil(height / LINE_HEIGHT)) props.onNearEnd();
+    const rowsInView = Math.ceil(height / LINE_HEIGHT);
+    if (lines.length > rowsInView && last >= lines.length - rowsInView) props.onNearEnd();
     props.onVisible(visible.flatMap((l) => (l.kind === "key" ? [l.row.key] : [])));
   });
 
@@ -102,6 +109,7 @@ export function KeyList(props: KeyListProps) {
       case "Enter":
       case " ":
         if (line?.kind === "folder") props.onToggleFolder(line.prefix);
+        else if (line?.kind === "more") props.onFolderMore(line.prefix);
         else if (line?.kind === "key") props.onOpen(line.row.key);
         break;
       case "Delete":
@@ -138,6 +146,30 @@ export function KeyList(props: KeyListProps) {
             const i = first + j;
             const style = { transform: `translateY(${i * LINE_HEIGHT}px)`, paddingLeft: `${8 + line.depth * 16}px` };
             const active = i === activeIndex;
+            if (line.kind === "more") {
+              const p = line.progress;
+              return (
+                <div
+                  key={lineId(line)}
+                  id={`line-${i}`}
+                  class={`line more${active ? " active" : ""}`}
+                  role="row"
+                  aria-rowindex={i + 1}
+                  style={style}
+                  onClick={() => {
+                    setCursorId(lineId(line));
+                    props.onFolderMore(line.prefix);
+                  }}
+                >
+                  <span class="c-key" role="gridcell">
+                    {p.loading ? "Scanning" : "Load more"} in {line.prefix}{" "}
+                    <span class="muted">
+                      (scanned ~{formatCount(p.scanned)} of {formatCount(p.total)} keys)
+                    </span>
+                  </span>
+                </div>
+              );
+            }
             if (line.kind === "folder") {
               return (
                 <div
@@ -165,7 +197,8 @@ export function KeyList(props: KeyListProps) {
                   </span>
                   <span class="c-ttl" role="gridcell" />
                   <span class="c-size" role="gridcell">
-                    {line.count.toLocaleString("en")} {line.count === 1 ? "key" : "keys"}
+                    {line.count.toLocaleString("en")}
+                    {line.more ? "+" : ""} {line.count === 1 && !line.more ? "key" : "keys"}
                   </span>
                 </div>
               );
