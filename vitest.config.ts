@@ -23,6 +23,8 @@ export default defineConfig({
           environment: "node",
           include: ["shared/**/*.test.ts", "server/**/*.test.ts", "test/**/*.test.ts", "web/src/**/*.test.ts"],
           exclude: ["test/e2e/**", "node_modules/**"],
+          // dist/server.mjs and dist/memo.mjs, from the current sources, before any test starts one.
+          globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

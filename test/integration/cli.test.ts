@@ -11,10 +11,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCompleter } from "../../server/cli/repl.js";
 import { tokenize } from "../../server/cli/tokenize.js";
+import { CLI_BUNDLE } from "../support/bundles.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 
 const execFileP = promisify(execFile);
-const MAIN = join(process.cwd(), "server/cli/main.ts");
+// The CLI as users run it: bundled JavaScript (built by the test run's global setup), not tsx.
+const MAIN = join(process.cwd(), CLI_BUNDLE);
 let server: ServerProcess;
 
 interface Result {
@@ -24,7 +26,7 @@ interface Result {
 }
 
 async function memo(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+  const child = spawn(process.execPath, [MAIN, ...args], {
     env: { ...process.env, MEMORABILIA_URL: server.url, MEMO_HISTORY: "", ...options.env },
   });
   let stdout = "";
@@ -139,7 +141,7 @@ describe.concurrent("interactive mode (stdin)", () => {
 
 describe("watch", () => {
   it("streams events until Ctrl-C, then exits 0", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "watch", "cli:w:*"], {
+    const child = spawn(process.execPath, [MAIN, "watch", "cli:w:*"], {
       env: { ...process.env, MEMORABILIA_URL: server.url },
     });
     let stdout = "";
@@ -149,7 +151,7 @@ describe("watch", () => {
     await expect
       .poll(
         async () => {
-          await execFileP(process.execPath, ["--import", "tsx", MAIN, "-u", server.url, "set", "cli:w:1", "v"]);
+          await execFileP(process.execPath, [MAIN, "-u", server.url, "set", "cli:w:1", "v"]);
           return stdout;
         },
         { timeout: 15_000, interval: 200 },

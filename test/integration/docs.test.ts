@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_BUNDLE } from "../support/bundles.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 
 const run = promisify(execFile);
@@ -46,7 +47,7 @@ function sameOutput(actual: string, expected: string): boolean {
   }
 }
 
-const MEMO = `memo() { node --import tsx ${join(ROOT, "server/cli/main.ts")} "$@"; }`;
+const MEMO = `memo() { node ${join(ROOT, CLI_BUNDLE)} "$@"; }`;
 
 async function shell(command: string, url: string): Promise<string> {
   const env = { ...process.env, MEMORABILIA_URL: url, MEMO_HISTORY: "" };

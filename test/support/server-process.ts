@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { SERVER_BUNDLE } from "./bundles.js";
 
 /** A Memorabilia server started as a child process for a test. */
 export interface ServerProcess {
@@ -15,24 +16,20 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `server/main.ts` (under tsx), or the JavaScript file `entry` (e.g. `dist/server.mjs`, the
- * bundle `npm start` runs), on loopback with port 0 (or the given args) and resolves once it
- * listens. The caller must `stop()` it (tests do it in afterAll/afterEach).
+ * Starts the server bundle `npm start` runs (`dist/server.mjs`, built by the test run's global
+ * setup), or the JavaScript file `entry`, on loopback with port 0 (or the given args) and resolves
+ * once it listens. The caller must `stop()` it (tests do it in afterAll/afterEach).
  */
 export async function startServerProcess(
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
   entry?: string,
 ): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [...(entry ? [entry] : ["--import", "tsx", "server/main.ts"]), "--host", "127.0.0.1", "--port", "0", ...args],
-    {
-      cwd: process.cwd(),
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [entry ?? SERVER_BUNDLE, "--host", "127.0.0.1", "--port", "0", ...args], {
+    cwd: process.cwd(),
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const logs: string[] = [];
   const exited = once(child, "exit") as Promise<[number | null, string | null]>;
   const url = await new Promise<string>((resolve, reject) => {
