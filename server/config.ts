@@ -140,7 +140,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "max-args",
     kind: "int",
     defaultValue: 100_000,
-    help: "Most arguments (elements) in one command.",
+    help: "Most arguments (elements) in one command, and most elements in one reply (more: RESOURCE_EXHAUSTED).",
   },
   {
     key: "maxScanCount",

@@ -30,10 +30,18 @@ export interface Limits {
   readonly maxKeyBytes: number;
   /** Longest string value or element in bytes (also what APPEND/SETRANGE may grow a string to). @default 536_870_912 */
   readonly maxValueBytes: number;
-  /** Most arguments in one command, name included. @default 1_048_576 */
+  /**
+   * Most arguments in one command, name included; also most elements in one array reply, nested
+   * ones counted (reply-limit.ts). @default 1_048_576
+   */
   readonly maxArgs: number;
   /** Largest SCAN-family COUNT. @default 100_000 */
   readonly maxScanCount: number;
+  /**
+   * Most bytes of bulk strings in one array reply (see reply-limit.ts; the elements are bounded
+   * by `maxArgs`, as a request's). @default 67_108_864
+   */
+  readonly maxReplyBytes: number;
 }
 
 /** The defaults for {@link Limits}. */
@@ -42,6 +50,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxValueBytes: 536_870_912,
   maxArgs: 1_048_576,
   maxScanCount: 100_000,
+  maxReplyBytes: 67_108_864,
 };
 
 /** What a command handler gets: the keyspace view, the time, and the event sink. */

@@ -206,7 +206,7 @@ function hrandfield(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   if (count < 0 || count === 1) {
     // Draws with repeats, each uniform over the whole hash.
     const draws = Math.abs(count);
-    checkRepeats(draws);
+    checkRepeats(ctx.limits, draws, withValues);
     for (let i = 0; i < draws; i++) emit(hash.randomSlot(ctx.random));
   } else if (count >= hash.size) {
     for (let slot = 0; slot < hash.size; slot++) emit(slot);

@@ -173,7 +173,7 @@ function srandmember(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   if (set === undefined || count === 0) return [];
   if (count < 0 || count === 1) {
     const draws = Math.abs(count);
-    checkRepeats(draws);
+    checkRepeats(ctx.limits, draws, false);
     const out: Reply[] = [];
     for (let i = 0; i < draws; i++) out.push(set.nameAt(set.randomSlot(ctx.random)));
     return out;

@@ -1,7 +1,8 @@
 import type { Bytes } from "./bytes.js";
 import { type CommandContext, type CommandSpec, oneKey } from "./command.js";
 import { genericError, StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
-import { parseInt64, parseScanCursor } from "./parse.js";
+import { parseScanCursor } from "./parse.js";
+import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
 import { formatDouble, type Reply } from "./reply.js";
 import { parseElementScanOptions, scanElements } from "./scan-elements.js";
 import { zsetAlgebraCommands } from "./t-zset-algebra.js";
@@ -387,9 +388,6 @@ function zpopGeneric(ctx: CommandContext, argv: readonly Bytes[], max: boolean):
   return out;
 }
 
-/** LONG_MAX, the bound of ZRANDMEMBER's count. */
-const LONG_MAX = 2n ** 63n - 1n;
-
 /* ZRANDMEMBER key [count [WITHSCORES]] */
 function zrandmember(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const key = argv[1] as Bytes;
@@ -398,21 +396,13 @@ function zrandmember(ctx: CommandContext, argv: readonly Bytes[]): Reply {
     if (zset === undefined) return null;
     return (zset.at(Math.floor(ctx.random() * zset.size)) as NonNullable<ReturnType<typeof zset.at>>).member;
   }
-  const raw = parseInt64(argv[2] as Bytes);
-  if (BigInt(raw) < -LONG_MAX) {
-    throw new StoreError(
-      "NOT_INTEGER",
-      "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-    );
-  }
+  // The count's range, then the syntax, then WITHSCORES's narrower range: HRANDFIELD's order.
+  const raw = parseRandomCount(argv[2] as Bytes);
   if (argv.length > 4 || (argv.length === 4 && (argv[3] as Bytes).toLowerCase() !== "withscores")) {
     throw syntaxError();
   }
   const withScores = argv.length === 4;
-  const l = Number(raw);
-  if (withScores && (BigInt(raw) < -LONG_MAX / 2n || BigInt(raw) > LONG_MAX / 2n)) {
-    throw genericError("value is out of range");
-  }
+  const l = randomCount(raw, withScores);
   const zset = lookupZSet(ctx, key);
   if (zset === undefined || l === 0) return [];
   const size = zset.size;
@@ -425,8 +415,7 @@ function zrandmember(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   // Negative count (or 1): independent draws, repeats allowed.
   if (l < 0 || l === 1) {
     const count = Math.abs(l);
-    // A JavaScript array cannot hold the reply past 2^32-1 items; Redis would stream it.
-    if (count * (withScores ? 2 : 1) > 0xffff_ffff) throw new StoreError("LIMIT", "ERR reply too large");
+    checkRepeats(ctx.limits, count, withScores);
     for (let k = 0; k < count; k++) {
       const node = pick();
       emit(node.member, node.score);

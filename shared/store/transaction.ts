@@ -4,6 +4,7 @@ import { type ErrorCode, StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
 import type { AcquireOptions, KeyedLock } from "./lock.js";
 import type { Reply } from "./reply.js";
+import { checkReply } from "./reply-limit.js";
 import type { KeyspaceView, KeyView, Repository, WatchHandle } from "./repository.js";
 import type { Value } from "./value.js";
 
@@ -179,7 +180,9 @@ function execute(
   for (let i = 0; i < work.specs.length; i++) {
     const argv = commands[i] as readonly Bytes[];
     try {
-      replies.push((work.specs[i] as CommandSpec).handler(ctx, argv));
+      replies.push(checkReply((work.specs[i] as CommandSpec).handler(ctx, argv), ctx.limits));
+      // EXEC's reply is one reply: bounded as a whole, before anything commits.
+      if (i === work.specs.length - 1) checkReply(replies, ctx.limits);
     } catch (error) {
       if (saved !== null) restore(view, saved);
       if (!(error instanceof StoreError)) throw error;
