@@ -72,6 +72,12 @@ describe("replies a client sizes", () => {
     ["SUNION past the limit", ["SUNION", "big", "big2"], tooMany(11)],
     ["SUNION within it", ["SUNION", "s", "big2"], ok],
     ["SINTER within it", ["SINTER", "big", "big"], ok],
+    // Writes that reply arrays refuse before removing anything (checked below: nothing is gone).
+    ["SPOP at the limit", ["SPOP", "big", "10"], ok],
+    ["LPOP past the limit", ["LPOP", "l", "11"], tooMany(11)],
+    ["RPOP at the limit", ["RPOP", "l", "10"], ok],
+    ["LMPOP past the limit", ["LMPOP", "1", "l", "LEFT", "COUNT", "9"], tooMany(11)],
+    ["ZPOPMIN counts pairs", ["ZPOPMIN", "z6", "6"], ok],
     // Bytes: one value asked for again and again.
     ["MGET within the bytes", ["MGET", "v", "v"], ok],
     ["MGET of one value three times", ["MGET", "v", "v", "v"], tooBig(96)],
@@ -85,6 +91,19 @@ describe("replies a client sizes", () => {
       expect(plainReply(reply)).toEqual({ error: expected });
       if (expected.startsWith("ERR reply too large")) expect((reply as StoreError).code).toBe("LIMIT");
     }
+  });
+
+  it.each<[string, string[], string[], number, number]>([
+    ["LPOP", ["LPOP", "l", "11"], ["LLEN", "l"], 11, 11],
+    ["LMPOP", ["LMPOP", "1", "l", "RIGHT", "COUNT", "9"], ["LLEN", "l"], 11, 11],
+    ["ZPOPMAX", ["ZPOPMAX", "z", "6"], ["ZCARD", "z"], 12, 6],
+  ])("%s refused removes nothing", (_name, pop, size, elements, left) => {
+    const t = fixture();
+    t.store.setLimits({ maxArgs: 20 });
+    t.ok("ZADD", "z", "5", "e", "6", "f");
+    t.store.setLimits({ maxArgs: MAX });
+    expect(plainReply(t.run(...pop))).toEqual({ error: tooMany(elements) });
+    expect(t.run(...size)).toBe(left);
   });
 
   it("a transaction whose replies pass the limit together is rolled back", async () => {

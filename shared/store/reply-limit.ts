@@ -9,10 +9,13 @@
  * process runs out of memory); SECURITY.md lists the difference.
  *
  * Commands whose reply size is known before the work (a negative RANDMEMBER count: draws that no
- * data bounds) check it first with {@link checkReplyLength}; every array reply is measured once
- * more by {@link checkReply} before it leaves the store, whatever produced it.
+ * data bounds) check it first with {@link checkReplyLength}, and so do the commands that write
+ * and reply an array (SPOP, LPOP/RPOP, LMPOP, ZPOPMIN/ZPOPMAX with a count), which must refuse
+ * before they remove anything. Every read-only command's array reply is measured by
+ * {@link checkCommandReply} before it leaves the store, whatever produced it; inside a
+ * transaction every reply is, since a refusal there rolls back.
  */
-import type { Limits } from "./command.js";
+import type { CommandSpec, Limits } from "./command.js";
 import { StoreError } from "./errors.js";
 import type { Reply } from "./reply.js";
 
@@ -53,4 +56,13 @@ export function checkReply(reply: Reply, limits: Limits): Reply {
     throw replyTooLarge(`${bytes} bytes`, `max-reply-bytes ${limits.maxReplyBytes}`);
   }
   return reply;
+}
+
+/**
+ * {@link checkReply} for one command's reply outside a transaction: read-only commands only, as
+ * a write has happened by now and must not be answered with an error (the writes that reply
+ * arrays check their size before removing anything).
+ */
+export function checkCommandReply(spec: CommandSpec, reply: Reply, limits: Limits): Reply {
+  return Array.isArray(reply) && spec.flags.includes("readonly") ? checkReply(reply, limits) : reply;
 }

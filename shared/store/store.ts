@@ -19,7 +19,7 @@ import { repositoryKeyspace } from "./keyspace-ops.js";
 import { type AcquireOptions, KeyedLock } from "./lock.js";
 import { MapRepository } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
-import { checkReply } from "./reply-limit.js";
+import { checkCommandReply } from "./reply-limit.js";
 import type { KeyView, LocalKeyspace, MaybePromise, Repository, RepositoryStats, WatchHandle } from "./repository.js";
 import { runTransaction, type TransactionHost } from "./transaction.js";
 
@@ -475,7 +475,7 @@ export class Store {
       const reply = this.repository.atomic(null, now, (view) =>
         spec.handler(this.context(view, now, this.publishes ? this.recorder(view) : this.notifyBus), argv),
       ) as Reply;
-      return checkReply(reply, this.limits);
+      return checkCommandReply(spec, reply, this.limits);
     }
     // The common case: one reused context and one reused callback, no allocation per command.
     this.syncSpec = spec;
@@ -483,7 +483,7 @@ export class Store {
     this.syncNow = now;
     this.depth++;
     try {
-      return checkReply(this.repository.atomic(null, now, this.syncCall) as Reply, this.limits);
+      return checkCommandReply(spec, this.repository.atomic(null, now, this.syncCall) as Reply, this.limits);
     } finally {
       this.depth--;
       this.syncArgv = EMPTY_ARGV;
@@ -517,7 +517,7 @@ export class Store {
       });
       // Published before the lock is released, so events keep commit order per key.
       if (events.length !== 0 && this.events.listening) for (const e of events) this.events.emit(e);
-      return checkReply(reply, this.limits);
+      return checkCommandReply(spec, reply, this.limits);
     } finally {
       release();
     }

@@ -4,6 +4,7 @@ import { StoreError, syntaxError, wrongArity, wrongType } from "./errors.js";
 import { ListValue } from "./list-deque.js";
 import { parseInt64 } from "./parse.js";
 import { OK, type Reply } from "./reply.js";
+import { checkReplyLength } from "./reply-limit.js";
 import { typeOf } from "./value.js";
 
 /**
@@ -118,6 +119,7 @@ function pop(ctx: CommandContext, argv: readonly Bytes[], head: boolean): Reply 
     afterRemoval(ctx, key, list, event);
     return element;
   }
+  checkReplyLength(ctx.limits, Math.min(count, list.size)); // before anything is removed
   const out = popMany(list, head, count);
   afterRemoval(ctx, key, list, event);
   return out;
@@ -300,6 +302,7 @@ function lmpop(ctx: CommandContext, argv: readonly Bytes[]): Reply {
     const key = argv[i] as Bytes;
     const list = lookupList(ctx, key);
     if (list === undefined) continue;
+    checkReplyLength(ctx.limits, 2 + Math.min(count, list.size)); // [key, [elements]], before removing
     const out = popMany(list, head, count);
     afterRemoval(ctx, key, list, head ? "lpop" : "rpop");
     return [key, out];

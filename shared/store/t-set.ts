@@ -4,6 +4,7 @@ import { genericError, StoreError, syntaxError, wrongType } from "./errors.js";
 import { parseInt64, parseScanCursor } from "./parse.js";
 import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
 import type { Reply } from "./reply.js";
+import { checkReplyLength } from "./reply-limit.js";
 import { parseElementScanOptions, scanElements } from "./scan-elements.js";
 import { SetValue } from "./set-value.js";
 
@@ -141,6 +142,7 @@ function spop(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const count = parsePopCount(argv[2] as Bytes);
   const set = lookupSet(ctx, key);
   if (set === undefined || count === 0) return [];
+  checkReplyLength(ctx.limits, Math.min(count, set.size)); // before anything is removed
   ctx.notify("set", "spop", key);
   if (count >= set.size) {
     const all = set.nameList();

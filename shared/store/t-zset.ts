@@ -4,6 +4,7 @@ import { genericError, StoreError, syntaxError, wrongArity, wrongType } from "./
 import { parseScanCursor } from "./parse.js";
 import { checkRepeats, parseRandomCount, randomCount } from "./random-count.js";
 import { formatDouble, type Reply } from "./reply.js";
+import { checkReplyLength } from "./reply-limit.js";
 import { parseElementScanOptions, scanElements } from "./scan-elements.js";
 import { zsetAlgebraCommands } from "./t-zset-algebra.js";
 import { parseLexRange, parseLong, parseScore, parseScoreRange } from "./zset-parse.js";
@@ -377,6 +378,7 @@ function zpopGeneric(ctx: CommandContext, argv: readonly Bytes[], max: boolean):
   const key = argv[1] as Bytes;
   const zset = lookupZSet(ctx, key);
   if (zset === undefined || count === 0) return [];
+  checkReplyLength(ctx.limits, 2 * Math.min(count, zset.size)); // member and score, before removing
   const out: Reply[] = [];
   for (let k = Math.min(count, zset.size); k > 0; k--) {
     const node = (max ? zset.ordered.last : zset.ordered.first) as NonNullable<typeof zset.ordered.first>;
