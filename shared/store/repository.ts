@@ -256,8 +256,10 @@ export interface Repository {
   atomic<T>(keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): MaybePromise<T>;
   /**
    * Runs `fn` atomically over the whole keyspace, with synchronous whole-keyspace reads that see
-   * `fn`'s own earlier writes (transactions containing KEYS, SCAN, DBSIZE or RANDOMKEY). Engines
-   * that cannot omit it, and such a transaction is refused with EXECABORT naming the command.
+   * `fn`'s own earlier writes (transactions containing KEYS, SCAN, DBSIZE or RANDOMKEY). It covers
+   * every key, so a WATCH handle's `changed()` may ask about any key inside it, and the commit fails
+   * if any key changed meanwhile. Engines that cannot omit it, and such a transaction is refused
+   * with EXECABORT naming the command.
    */
   atomicKeyspace?<T>(nowMs: number, fn: (view: KeyspaceView) => T): MaybePromise<T>;
   /** Starts watching `keys` for modification (optimistic transactions). */

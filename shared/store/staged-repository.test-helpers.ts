@@ -157,12 +157,13 @@ export class StagedBackend {
     return { copies, revisions };
   }
 
-  /** Every live key at `nowMs`, fetched like {@link fetch}. */
+  /** Every live key at `nowMs`, fetched like {@link fetch}; the revisions of every key ever written. */
   fetchAll(nowMs: number): Fetched {
     this.now = nowMs;
     const keys: Bytes[] = [];
     for (const page of this.state.listKeys({}, 1 << 30, nowMs)) for (const k of page) keys.push(k);
-    return this.fetch(keys, nowMs);
+    const fetched = this.fetch(keys, nowMs);
+    return { copies: fetched.copies, revisions: new Map(this.revisions) };
   }
 
   /**
@@ -185,12 +186,10 @@ export class StagedBackend {
     return this.state.flushKeys(nowMs);
   }
 
-  /** Removes every key due at `nowMs` (the engine's own sweeper); returns how many. */
+  /** Removes every key due at `nowMs` (the engine's own sweeper); returns how many. Its `expired` events wait for {@link publish} or {@link takeExpired}. */
   sweep(nowMs: number): number {
     this.now = nowMs;
-    const r = this.state.activeExpire(nowMs, 1 << 30);
-    this.publish([]);
-    return r.expired;
+    return this.state.activeExpire(nowMs, 1 << 30).expired;
   }
 
   /** Subscribes to the outbox; returns the unsubscriber. */
@@ -254,6 +253,8 @@ export class StagedRepository implements Repository {
   private host: RepositoryHost | undefined;
   /** The revisions fetched by the attempt whose `fn` is running (WATCH answers from them). */
   private fetched: Map<Bytes, number> | undefined;
+  /** True while that attempt covers the whole keyspace (a key missing from `fetched` is unwritten). */
+  private fetchedWhole = false;
   /** Calls of `atomic` in progress, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
@@ -303,6 +304,7 @@ export class StagedRepository implements Repository {
         this.emitExpired();
         const stage = new StagedView(read.copies, keys === null, nowMs);
         this.fetched = read.revisions;
+        this.fetchedWhole = keys === null;
         let result: T;
         try {
           result = fn(stage);
@@ -352,7 +354,7 @@ export class StagedRepository implements Repository {
         const fetched = this.fetched;
         if (fetched === undefined) throw new TypeError("WatchHandle.changed() outside the transaction's atomic call");
         for (const [key, rev] of at) {
-          const now = fetched.get(key);
+          const now = fetched.get(key) ?? (this.fetchedWhole ? 0 : undefined);
           if (now === undefined)
             throw new TypeError(`watched key '${key}' did not reach the transaction's atomic call`);
           if (now !== rev) return true;
