@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { runChild } from "./children.js";
 import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
+import { type DurabilityResult, runDurability } from "./durability.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
@@ -12,7 +13,7 @@ import { renderReport } from "./report.js";
 import { type Sample, summarize } from "./stats.js";
 
 /** The parts of the bench, in the order they run. */
-export const PARTS = ["in-process", "network", "memory", "expiry", "keyspace", "etcd"] as const;
+export const PARTS = ["in-process", "network", "memory", "expiry", "durability", "keyspace", "etcd"] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Options of {@link runBench}. */
@@ -45,6 +46,7 @@ export interface BenchResult {
   keyspace?: Record<string, unknown>;
   /** `--engine etcd` against raw etcd: p50 latencies and leader-kill write gaps (ops/s are in samples). */
   etcd?: EtcdBenchDetails;
+  durability?: DurabilityResult;
   readonly notes: string[];
 }
 
@@ -184,6 +186,19 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
     }
   } finally {
     await redis?.stop();
+  }
+
+  if (parts.has("durability")) {
+    result.durability = await runDurability({
+      keys: quick ? 20_000 : 1_000_000,
+      rounds: quick ? 1 : 3,
+      bounds: quick
+        ? { concurrency: 50, maxCalls: 2000, maxMs: 500 }
+        : { concurrency: 50, maxCalls: 200_000, maxMs: 3000 },
+      onProgress: progress,
+      notes,
+      redisBin,
+    });
   }
 
   if (parts.has("keyspace")) {

@@ -125,7 +125,12 @@ export function track(name: string, child: ChildProcess, port: number, url: stri
 }
 
 /** Resolves when a line of the child's output matches `pattern`; rejects on exit or timeout. */
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpExecArray> {
+export function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<RegExpExecArray> {
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(

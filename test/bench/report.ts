@@ -1,4 +1,5 @@
 import type { BenchResult } from "./bench.js";
+import { renderDurability } from "./durability.js";
 import type { MemorabiliaExpiry } from "./expiry.js";
 import { formatNumber, formatRate, markdownTable, type Row, type Spread, spread } from "./stats.js";
 
@@ -218,6 +219,7 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
       )}`,
     );
   }
+  if (result.durability) parts.push(renderDurability(result.durability));
   if (result.keyspace) parts.push(`### keyspace size\n\n\`${JSON.stringify(result.keyspace)}\``);
   const v = verdicts(result, rows);
   if (v.length > 0) {
