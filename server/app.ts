@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { Http2SecureServer } from "node:http2";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2SecureServer, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { resolve } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import {
@@ -27,6 +28,7 @@ import { authInterceptor, authorizeCurrent } from "./auth/auth-interceptor.js";
 import { Login } from "./auth/login.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
+import { callerPrecheck } from "./caller-precheck.js";
 import {
   type CleartextServer,
   type CleartextServerOptions,
@@ -46,6 +48,7 @@ import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
 import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
 import type { LoadReport, Persistence } from "./persistence/types.js";
 import { installProtobufFieldIndex } from "./protobuf-field-index.js";
+import { createRequestGate, type RequestGateOptions } from "./request-gate.js";
 import { startRespPort } from "./resp/resp-app.js";
 import { apiRoutes } from "./routes.js";
 import { limitSecureServer } from "./secure-server-limits.js";
@@ -155,6 +158,21 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // The Pipeline stream likewise (grpc-stream-lane.ts); MEMORABILIA_GRPC_STREAM_LANE=off leaves it to connect.
   let streamLane: GrpcStreamLane | undefined;
   const useFastLane = deps.grpcFastLane ?? process.env.MEMORABILIA_GRPC_FAST_LANE !== "off";
+  let precheck: RequestGateOptions["precheck"];
+  // Every RPC is judged from its headers before its body is read (request-gate.ts): who may call,
+  // the deadline, and how long its body may take to arrive.
+  const gate = createRequestGate({
+    // Set once the Login exists (below); no request arrives before the server listens.
+    precheck: (method, header, address) => precheck?.(method, header, address),
+    maxTimeoutMs: config.maxTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    onRefused: (kind, address, detail) => clientErrors?.note(kind, address, detail),
+  });
+  // Each HTTP/2 stream: the gate, then the gRPC lanes, else Fastify's compat handling.
+  const serveStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean =>
+    gate.handleStream(stream, headers) ||
+    (fastLane?.handle(stream, headers) ?? false) ||
+    (streamLane?.handle(stream, headers) ?? false);
   const laneShutdown = new AbortController();
   const serverFactory: FastifyServerFactory = (handler) => {
     cleartext = createCleartextServer(handler as unknown as DualHandler, {
@@ -163,8 +181,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       onRefused: (reason, address) => clientErrors?.note(reason, address),
       onClientError: (kind, address) => clientErrors?.note(kind, address),
       onConnection: (p) => metricsRef?.countConnection(p),
-      fastLane: (stream, headers) =>
-        fastLane?.handle(stream, headers) || (streamLane?.handle(stream, headers) ?? false),
+      fastLane: serveStream,
     });
     return cleartext as never;
   };
@@ -289,6 +306,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       refillPerSecond: 1000 / config.authFailureRefillMs,
     }),
   });
+  precheck = callerPrecheck({
+    protectedMode: config.protectedMode && !tokens.enabled,
+    login: tokens.enabled ? login : undefined,
+    commands: store.commands,
+  });
 
   const routes = (router: ConnectRouter): void => {
     register.routes(router);
@@ -301,6 +323,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // A Host header that is not a valid authority would make the Connect adapter fail to build the
   // request URL, log, and never answer (the client saw an empty 200): refuse it here with a 400.
   app.addHook("onRequest", async (req, reply) => {
+    // HTTP/1.1 RPCs pass the gate here (HTTP/2 streams passed it before reaching Fastify).
+    if (req.raw.httpVersionMajor === 1 && gate.handleHttp1(req.raw as IncomingMessage, reply.raw as ServerResponse)) {
+      reply.hijack();
+      return;
+    }
     const host = req.headers.host ?? (req.headers as Record<string, string | undefined>)[":authority"];
     if (host === undefined) return;
     let ok = true;
@@ -345,7 +372,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     const useStreamLane = useFastLane && process.env.MEMORABILIA_GRPC_STREAM_LANE !== "off";
     const streams = createGrpcStreamLane(laneOptions);
     await scope.register(fastifyConnectPlugin, {
-      routes: (router) => routes(useFastLane ? lane.record(useStreamLane ? streams.record(router) : router) : router),
+      routes: (router) => {
+        routes(useFastLane ? lane.record(useStreamLane ? streams.record(router) : router) : router);
+        gate.addMethods(router.handlers.map((h) => [h.requestPath, h.method] as const));
+      },
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -362,11 +392,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     });
   // The TLS port is Fastify's own HTTP/2 server (ALPN h2 + HTTP/1.1): the lane goes in front of
   // its compat handling the same way (HTTP/1.1 requests never emit "stream").
-  if (tls && useFastLane)
-    installFastLane(
-      app.server as unknown as Http2SecureServer,
-      (stream, headers) => fastLane?.handle(stream, headers) || (streamLane?.handle(stream, headers) ?? false),
-    );
+  if (tls) installFastLane(app.server as unknown as Http2SecureServer, serveStream);
 
   // Operations scope: metrics and a plain health probe.
   await app.register(async (scope) => {

@@ -365,6 +365,18 @@ function readSingleMessage(
           );
         }
       }
+      // One message and its 5-byte envelope header at most: the limit holds on the bytes received,
+      // as they arrive, however the envelopes claim to be sized (1 GiB was buffered to the end).
+      if (!done && total > readMaxBytes + 5) {
+        done = true;
+        chunks.length = 0;
+        reject(
+          new ConnectError(
+            `request size ${total} is larger than configured readMaxBytes ${readMaxBytes}`,
+            Code.ResourceExhausted,
+          ),
+        );
+      }
     });
     stream.on("aborted", () => {
       if (done) return;

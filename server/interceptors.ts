@@ -10,6 +10,13 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 /** True for loopback addresses (127.0.0.0/8, ::1, IPv4-mapped loopback). */
 export const isLoopback = (address: string | undefined): boolean => address !== undefined && LOOPBACK.test(address);
 
+/** The refusal of a non-loopback caller in protected mode. */
+export const protectedModeError = (): ConnectError =>
+  new ConnectError(
+    "DENIED Memorabilia is running in protected mode: no authentication is configured, so only loopback clients are accepted. Configure auth tokens, or start with --no-protected-mode if you really want every client to connect.",
+    Code.PermissionDenied,
+  );
+
 /**
  * Protected mode, as Redis has it: with no auth configured, calls from outside loopback are
  * refused with PERMISSION_DENIED and a message that says why and how to change it.
@@ -19,12 +26,7 @@ export function protectedModeInterceptor(enabled: () => boolean): Interceptor {
   // and two microtask turns per call); the refusal is a rejected promise, as an async throw is.
   return (next) => (req) => {
     if (enabled() && !isLoopback(req.contextValues.get(kRemoteAddress))) {
-      return Promise.reject(
-        new ConnectError(
-          "DENIED Memorabilia is running in protected mode: no authentication is configured, so only loopback clients are accepted. Configure auth tokens, or start with --no-protected-mode if you really want every client to connect.",
-          Code.PermissionDenied,
-        ),
-      );
+      return Promise.reject(protectedModeError());
     }
     return next(req);
   };

@@ -12,7 +12,9 @@ import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/conn
  * and the Connect error body or end-of-stream frame. Everything else passes through untouched.
  */
 
-const DECODE_FAILURE = /^(parse binary|decompression failed)/;
+// "received compressed envelope…": a compressed flag on a request with no grpc-encoding (a client
+// error, per the gRPC spec a protocol error: not INTERNAL, which SECURITY.md says is never answered).
+const DECODE_FAILURE = /^(parse binary|decompression failed|received compressed envelope)/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

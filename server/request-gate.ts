@@ -1,0 +1,177 @@
+/**
+ * The request gate: what the server decides about an RPC from its headers alone, before any byte
+ * of its body is read, decompressed or decoded — on every protocol and every path (the gRPC
+ * lanes, connect over HTTP/2 and over HTTP/1.1).
+ *
+ * - **Who may call** (`precheck`): authentication (the token) and protected mode. A refused
+ *   caller never makes the server read, inflate or parse a byte of its body.
+ * - **Deadlines**: a bad or oversized `grpc-timeout` / `connect-timeout-ms` is refused here with
+ *   connect's own error (connect would arm a timer with it first: ≥ 2^31 ms printed Node's
+ *   TimeoutOverflowWarning per request).
+ * - **The body must arrive in time**: for RPCs with one request message (unary, server
+ *   streaming), within the client's deadline or `requestTimeoutMs`, whichever is shorter; else
+ *   DEADLINE_EXCEEDED and the stream is reset (connect only looks at the deadline once the body
+ *   is in, so a dripped body held the call, and the deadline, forever).
+ *
+ * Other requests (unknown paths, CORS preflights, the console, /metrics) pass untouched.
+ */
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
+import { answerHttp1, answerStream, type WireProtocol, wireProtocol } from "./early-reply.js";
+
+/** Reads one request header (lower-case name). */
+export type HeaderReader = (name: string) => string | undefined;
+
+/** Options of {@link createRequestGate}. */
+export interface RequestGateOptions {
+  /**
+   * Decides from the headers whether the caller may call `method` at all: an error (UNAUTHENTICATED,
+   * PERMISSION_DENIED…) is answered at once, without reading the body.
+   */
+  readonly precheck?: (
+    method: DescMethod,
+    header: HeaderReader,
+    remoteAddress: string | undefined,
+  ) => ConnectError | undefined;
+  /** The largest deadline a client may ask for (connect's `maxTimeoutMs`; 0: none). */
+  readonly maxTimeoutMs: number;
+  /** A one-message request's body must have arrived within this long (0: only the client's deadline). */
+  readonly requestTimeoutMs: number;
+  /** Told each request refused here (metrics and the rate-limited log). */
+  readonly onRefused?: (kind: string, address: string | undefined, detail: string) => void;
+}
+
+/** The gate (see the module comment). */
+export interface RequestGate {
+  /** Adds the RPC methods the server serves (by request path: `/package.Service/Method`). */
+  addMethods(methods: Iterable<readonly [path: string, method: DescMethod]>): void;
+  /**
+   * Gates an HTTP/2 stream: true when it was answered here (do not serve it), false when it may be
+   * served (the body deadline is then armed on it).
+   */
+  handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /** Gates an HTTP/1.1 request likewise: true when it was answered here. */
+  handleHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+}
+
+/** The largest timer Node arms without a TimeoutOverflowWarning (and then firing at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Creates the gate; add the served methods before traffic arrives. */
+export function createRequestGate(options: RequestGateOptions): RequestGate {
+  const methods = new Map<string, DescMethod>();
+
+  /** The refusal of a request from its headers, and its deadline for the body. */
+  const judge = (
+    method: DescMethod,
+    protocol: WireProtocol,
+    header: HeaderReader,
+    address: string | undefined,
+  ): { error: ConnectError; kind: string } | { bodyMs: number } => {
+    const denied = options.precheck?.(method, header, address);
+    if (denied !== undefined)
+      return { error: denied, kind: `refused_${Code[denied.code] ?? denied.code}`.toLowerCase() };
+    const grpc = protocol === "grpc" || protocol === "grpc-web";
+    const raw = grpc ? header("grpc-timeout") : header("connect-timeout-ms");
+    const timeout =
+      raw === undefined
+        ? {}
+        : grpc
+          ? parseGrpcTimeout(raw, options.maxTimeoutMs || Number.POSITIVE_INFINITY)
+          : parseConnectTimeout(raw, options.maxTimeoutMs || Number.POSITIVE_INFINITY);
+    if (timeout.error) return { error: timeout.error, kind: "bad_timeout" };
+    if (timeout.timeoutMs !== undefined && timeout.timeoutMs > MAX_TIMER_MS)
+      return {
+        error: new ConnectError(`timeout ${timeout.timeoutMs}ms must be < ${MAX_TIMER_MS}`, Code.InvalidArgument),
+        kind: "bad_timeout",
+      };
+    const single = method.methodKind === "unary" || method.methodKind === "server_streaming";
+    if (!single) return { bodyMs: 0 };
+    const deadline = timeout.timeoutMs ?? 0;
+    const limit = options.requestTimeoutMs;
+    return { bodyMs: deadline > 0 && (limit === 0 || deadline < limit) ? deadline : limit };
+  };
+
+  const bodyTimeoutError = (ms: number): ConnectError =>
+    new ConnectError(`the request body did not arrive within ${ms} ms`, Code.DeadlineExceeded);
+
+  const handleStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
+    const httpMethod = headers[":method"];
+    if (httpMethod !== "POST" && httpMethod !== "GET") return false;
+    const path = headers[":path"] as string;
+    const method = methods.get(path.includes("?") ? path.slice(0, path.indexOf("?")) : path);
+    if (method === undefined) return false;
+    const contentType = headers["content-type"];
+    const protocol = wireProtocol(contentType);
+    const header: HeaderReader = (name) => {
+      const v = headers[name];
+      return v === undefined ? undefined : typeof v === "string" ? v : v.join(", ");
+    };
+    const address = stream.session?.socket?.remoteAddress;
+    const verdict = judge(method, protocol, header, address);
+    if ("error" in verdict) {
+      options.onRefused?.(verdict.kind, address, path);
+      answerStream(stream, protocol, contentType, verdict.error);
+      return true;
+    }
+    // GET (Connect) and a request that came with END_STREAM have no body to wait for.
+    if (verdict.bodyMs > 0 && httpMethod === "POST" && !stream.readableEnded && !stream.state.remoteClose) {
+      const ms = verdict.bodyMs;
+      const timer = setTimeout(() => {
+        if (stream.state.remoteClose || stream.destroyed) return;
+        options.onRefused?.("body_timeout", address, path);
+        answerStream(stream, protocol, contentType, bodyTimeoutError(ms));
+      }, ms);
+      timer.unref();
+      const clear = (): void => clearTimeout(timer);
+      stream.once("end", clear);
+      stream.once("close", clear);
+    }
+    return false;
+  };
+
+  const handleHttp1 = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (req.method !== "POST" && req.method !== "GET") return false;
+    const url = req.url ?? "";
+    const method = methods.get(url.includes("?") ? url.slice(0, url.indexOf("?")) : url);
+    if (method === undefined) return false;
+    const contentType = req.headers["content-type"];
+    const protocol = wireProtocol(contentType);
+    const header: HeaderReader = (name) => {
+      const v = req.headers[name];
+      return v === undefined ? undefined : typeof v === "string" ? v : v.join(", ");
+    };
+    const address = req.socket.remoteAddress;
+    const verdict = judge(method, protocol, header, address);
+    if ("error" in verdict) {
+      options.onRefused?.(verdict.kind, address, url);
+      answerHttp1(req, res, protocol, contentType, verdict.error);
+      return true;
+    }
+    if (verdict.bodyMs > 0 && req.method === "POST" && !req.complete) {
+      const ms = verdict.bodyMs;
+      const timer = setTimeout(() => {
+        if (req.complete) return;
+        options.onRefused?.("body_timeout", address, url);
+        answerHttp1(req, res, protocol, contentType, bodyTimeoutError(ms));
+      }, ms);
+      timer.unref();
+      const clear = (): void => clearTimeout(timer);
+      req.once("end", clear);
+      req.once("close", clear);
+    }
+    return false;
+  };
+
+  return {
+    addMethods(list) {
+      for (const [path, method] of list) methods.set(path, method);
+    },
+    handleStream,
+    handleHttp1,
+  };
+}
