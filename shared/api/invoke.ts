@@ -89,6 +89,7 @@ export async function invokeBatch(
   signal: CallSignal,
 ): Promise<(Reply | StoreError)[]> {
   checkSignal(signal);
+  if (!store.repository.capabilities.synchronous) return invokeConcurrently(store, argvs, signal);
   const out: (Reply | StoreError)[] = [];
   for (const argv of argvs) {
     try {
@@ -100,6 +101,33 @@ export async function invokeBatch(
     }
   }
   return out;
+}
+
+/**
+ * A batch on an asynchronous (remote) engine: every command starts at once, so independent
+ * commands share round trips (the etcd engine sends the fetches of one turn as one request)
+ * instead of paying one after another. Each command takes its keys' place in the store's
+ * KeyedLock queue as it starts, in batch order, so commands on the same key still run in order.
+ */
+function invokeConcurrently(
+  store: Store,
+  argvs: readonly (readonly Bytes[])[],
+  signal: CallSignal,
+): Promise<(Reply | StoreError)[]> {
+  const keepStoreErrors = (error: unknown): StoreError => {
+    if (!(error instanceof StoreError)) throw error;
+    return error;
+  };
+  return Promise.all(
+    argvs.map((argv) => {
+      try {
+        const reply = store.run(argv);
+        return reply instanceof Promise ? raceSignal(reply, signalOf(signal)).catch(keepStoreErrors) : reply;
+      } catch (error) {
+        return keepStoreErrors(error);
+      }
+    }),
+  );
 }
 
 /** Like {@link invokeBatch}, but throws the first failed command's error. */

@@ -6,8 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
 import { ElectedSweeper } from "../../server/engines/etcd/sweeper.js";
+import { invokeBatch } from "../../shared/api/invoke.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { KeyspaceEvent } from "../../shared/store/events.js";
+import { OK } from "../../shared/store/reply.js";
 import { createStore, type Store } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
 
@@ -131,6 +133,27 @@ describe("etcd engine: two stores on one cluster", () => {
     expect(expired(seenB).sort()).toEqual(["ttl", "ttl2"]);
     expect([sa.stats().leading, sb.stats().leading].filter(Boolean)).toHaveLength(1);
   }, 60_000);
+
+  it("a Batch runs its commands concurrently, same-key commands still in order", async () => {
+    const { a } = await pair();
+    await a.exec(["MSET", ...Array.from({ length: 100 }, (_, i) => [`bk${i}`, `v${i}`]).flat()]);
+    const argv = (...xs: string[]) => xs;
+    const replies = await invokeBatch(
+      a,
+      [
+        argv("SET", "bx", "1"),
+        argv("INCR", "bx"),
+        argv("INCR", "bx"),
+        argv("GET", "bx"),
+        argv("HSET", "bx", "f", "v"),
+        ...Array.from({ length: 100 }, (_, i) => argv("GET", `bk${i}`)),
+      ],
+      new AbortController().signal,
+    );
+    expect(replies.slice(0, 4)).toEqual([OK, 2, 3, "3"]);
+    expect((replies[4] as StoreError).code).toBe("WRONGTYPE");
+    expect(replies.slice(5)).toEqual(Array.from({ length: 100 }, (_, i) => `v${i}`));
+  });
 
   it("a value over etcd's request limit is refused with a clear error, and the key is unchanged", async () => {
     const { a } = await pair();

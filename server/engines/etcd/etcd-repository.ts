@@ -75,6 +75,15 @@ export interface EtcdRepositoryHost {
 }
 
 const ZERO = "0";
+/** Keys per coalesced fetch txn: etcd's default --max-txn-ops (128), so coalescing never trips a limit a lone command would not. */
+const FETCH_OPS = 128;
+
+/** One caller's keys waiting for the turn's fetch. */
+interface PendingFetch {
+  readonly keys: readonly Bytes[];
+  resolve(fetched: Map<Bytes, FetchedKey>): void;
+  reject(error: unknown): void;
+}
 
 const TYPE_NAMES: Record<number, string> = {
   [ValueType.STRING]: "string",
@@ -118,6 +127,8 @@ export class EtcdRepository implements Repository {
   private watcher: Watcher | undefined;
   /** The fetched keys of the attempt running now (WATCH handles read it; attempts run synchronously). */
   private current: { view: StagedView } | undefined;
+  /** Fetches asked for in this turn, sent together by {@link flushFetches}. */
+  private pendingFetches: PendingFetch[] | undefined;
   private closed = false;
 
   constructor(options: EtcdRepositoryOptions) {
@@ -176,25 +187,72 @@ export class EtcdRepository implements Repository {
     };
   }
 
-  /** Fetches `keys` at one revision: their envelopes and mod_revisions. */
+  /**
+   * Fetches `keys` at one revision: their envelopes and mod_revisions. Fetches asked for in the
+   * same turn (a Batch's commands, concurrent calls) share one etcd request: each caller's keys
+   * are still read at one revision (one txn), whatever the others asked for.
+   */
   private async fetch(keys: readonly Bytes[], into = new Map<Bytes, FetchedKey>()): Promise<Map<Bytes, FetchedKey>> {
     const todo = keys.filter((k) => !into.has(k));
     if (todo.length === 0) return into;
-    const dataKeys = todo.map((k) => this.layout.dataKey(k));
-    if (todo.length === 1) {
+    const got = await new Promise<Map<Bytes, FetchedKey>>((resolve, reject) => {
+      if (this.pendingFetches === undefined) {
+        this.pendingFetches = [];
+        setImmediate(() => this.flushFetches());
+      }
+      this.pendingFetches.push({ keys: todo, resolve, reject });
+    });
+    for (const k of todo) into.set(k, got.get(k) as FetchedKey);
+    return into;
+  }
+
+  /** Sends the fetches of one turn, packed into as few txns as etcd's op limit allows. */
+  private flushFetches(): void {
+    const requests = this.pendingFetches ?? [];
+    this.pendingFetches = undefined;
+    let chunk: PendingFetch[] = [];
+    let size = 0;
+    const send = (group: PendingFetch[]) => {
+      const keys = [...new Set(group.flatMap((r) => r.keys))];
+      this.fetchNow(keys).then(
+        (got) => {
+          for (const r of group) r.resolve(got);
+        },
+        (error: unknown) => {
+          for (const r of group) r.reject(error);
+        },
+      );
+    };
+    for (const r of requests) {
+      if (size !== 0 && size + r.keys.length > FETCH_OPS) {
+        send(chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(r);
+      size += r.keys.length;
+    }
+    if (chunk.length !== 0) send(chunk);
+  }
+
+  /** One read of `keys` at one revision. */
+  private async fetchNow(keys: readonly Bytes[]): Promise<Map<Bytes, FetchedKey>> {
+    const out = new Map<Bytes, FetchedKey>();
+    const dataKeys = keys.map((k) => this.layout.dataKey(k));
+    if (keys.length === 1) {
       const res = await this.connection.call((o) =>
         this.client.kv.range({ key: dataKeys[0], serializable: this.reads === "serializable" }, o),
       );
-      into.set(todo[0] as Bytes, fetchedOf(res.kvs[0]));
-      return into;
+      out.set(keys[0] as Bytes, fetchedOf(res.kvs[0]));
+      return out;
     }
     const res = await this.connection.call((o) =>
       this.client.kv.txn({ success: dataKeys.map((k) => this.range(k)) }, o),
     );
-    todo.forEach((k, i) => {
-      into.set(k, fetchedOf(res.responses[i]?.response_range.kvs[0]));
+    keys.forEach((k, i) => {
+      out.set(k, fetchedOf(res.responses[i]?.response_range.kvs[0]));
     });
-    return into;
+    return out;
   }
 
   // ---- atomic -----------------------------------------------------------------------------
