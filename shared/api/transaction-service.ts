@@ -196,6 +196,11 @@ export function createTransactionService(
       exec: (req, ctx) => exec(store, req, ctx, options),
       async batch(req, ctx) {
         checkSignal(ctx);
+        if (!store.repository.capabilities.synchronous) {
+          // A remote engine: every command starts at once so independent ones share round trips;
+          // each takes its keys' place in the store's KeyedLock queue in batch order (see invokeBatch).
+          return { results: await Promise.all(req.commands.map((command) => dispatcher.run(command, ctx))) };
+        }
         const results = [];
         for (const command of req.commands) results.push(await dispatcher.run(command, ctx));
         return { results };

@@ -127,6 +127,23 @@ describe("two servers on one etcd cluster", () => {
     expect(torn).toEqual([]);
   }, 60_000);
 
+  it("a Batch RPC keeps same-key order while its commands run concurrently", async () => {
+    await b.exec("MSET", ...Array.from({ length: 50 }, (_, i) => [`fb${i}`, `v${i}`]).flat());
+    const res = await a.client.transaction.batch({
+      commands: [
+        command("set", { key: "fb:x", value: utf8("1") }),
+        command("incrBy", { key: "fb:x", delta: 5n }),
+        command("get", { key: "fb:x" }),
+        ...Array.from({ length: 50 }, (_, i) => command("get", { key: `fb${i}` })),
+      ],
+    });
+    const value = (r: (typeof res.results)[number]) =>
+      r.kind.case === "get" && r.kind.value.value ? Buffer.from(r.kind.value.value).toString() : r.kind.case;
+    expect(res.results[1]?.kind.case === "incrBy" && res.results[1].kind.value.value).toBe(6n);
+    expect(value(res.results[2] as (typeof res.results)[number])).toBe("6");
+    expect(res.results.slice(3).map(value)).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
+  });
+
   it("a SCAN started on A is finished on B, every key once", async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `fscan:${i}`);
     await a.exec("MSET", ...keys.flatMap((k) => [k, "v"]));
