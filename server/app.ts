@@ -43,6 +43,7 @@ import type { GrpcLaneOptions } from "./grpc-lane-common.js";
 import { createGrpcStreamLane, type GrpcStreamLane } from "./grpc-stream-lane.js";
 import { hostStats } from "./host-stats.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
+import { jsonGuardDecoder } from "./json-guard.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
 import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
@@ -94,6 +95,9 @@ export interface ServerDeps {
    */
   readonly grpcFastLane?: boolean;
 }
+
+/** connect's JSON options: its `textDecoder` refuses JSON too deep or too large to parse (json-guard.ts). */
+const JSON_OPTIONS: Record<string, unknown> = { textDecoder: jsonGuardDecoder() };
 
 /**
  * The transport's limits from the configuration. The HTTP/2 receive windows are raised from
@@ -379,6 +383,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      // connect decodes every JSON message through this decoder: it bounds depth and size first.
+      jsonOptions: JSON_OPTIONS,
       interceptors,
       contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
     });
