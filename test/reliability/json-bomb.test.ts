@@ -59,7 +59,7 @@ describe("JSON bombs", () => {
             "content-type": "application/json",
             "content-encoding": "gzip",
           },
-          body: bomb,
+          body: new Uint8Array(bomb),
         });
         const body = (await res.json()) as { code: string; message: string };
         expect(body.code).toBe("invalid_argument");
@@ -79,7 +79,7 @@ describe("JSON bombs", () => {
         "content-type": "application/connect+json",
         "connect-content-encoding": "gzip",
       },
-      body: envelope(bombs.nested, 1),
+      body: new Uint8Array(envelope(bombs.nested, 1)),
     });
     expect(await stream.text()).toMatch(/"code":"invalid_argument".*JSON nested deeper/);
     const web = await fetch(`${server.url}${EXECUTE}`, {
@@ -89,7 +89,7 @@ describe("JSON bombs", () => {
         "content-type": "application/grpc-web+json",
         "grpc-encoding": "gzip",
       },
-      body: envelope(bombs.flat, 1),
+      body: new Uint8Array(envelope(bombs.flat, 1)),
     });
     const text = await web.text();
     const status = web.headers.get("grpc-status") ?? /grpc-status:\s*(\d+)/.exec(text)?.[1];
