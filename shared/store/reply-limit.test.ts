@@ -134,6 +134,48 @@ describe("replies a client sizes", () => {
     ).toHaveLength(2);
   });
 
+  it("set algebra visits a key named many times once (same result as naming it once)", () => {
+    const t = createTestStore();
+    const members = Array.from({ length: 1000 }, (_, i) => `m${i}`);
+    t.ok("SADD", "s", ...members);
+    t.ok("SADD", "t", "m1", "x");
+    const many = (n: number, key: string) => Array.from({ length: n }, () => key);
+    // 100,000 copies: 10^8 member visits before; now each distinct set is visited once.
+    expect((t.ok("SINTER", ...many(100_000, "s")) as string[]).length).toBe(1000);
+    expect((t.ok("SUNION", ...many(100_000, "s"), "t") as string[]).length).toBe(1001);
+    expect(t.ok("SDIFF", "s", ...many(100_000, "t"))).toHaveLength(999);
+    expect(t.ok("SDIFF", "s", ...many(3, "s"))).toEqual([]);
+    expect(t.ok("SINTERCARD", "100000", ...many(100_000, "s"))).toBe(1000);
+    expect(t.ok("SINTER", "s", "t", "s", "t")).toEqual(["m1"]);
+    expect(plainReply(t.run("SINTER", "s", "missing", "s"))).toEqual([]);
+    t.ok("SET", "str", "x");
+    expect(plainReply(t.run("SUNION", "s", "s", "str"))).toEqual({
+      error: "WRONGTYPE Operation against a key holding the wrong kind of value",
+    });
+  });
+
+  it("sorted-set algebra refuses more than 2^24 member visits (a key named many times counts each time)", () => {
+    const t = createTestStore();
+    const args = Array.from({ length: 1000 }, (_, i) => [String(i), `m${i}`]).flat();
+    t.ok("ZADD", "z", ...args);
+    const copies = (n: number) => Array.from({ length: n }, () => "z");
+    const message = (cmd: string, visits: number) =>
+      `ERR too much work: '${cmd}' would visit ${visits} members (max 16777216); name each key once`;
+    expect(plainReply(t.run("ZUNIONSTORE", "d", "16778", ...copies(16_778)))).toEqual({
+      error: message("zunionstore", 16_778_000),
+    });
+    expect(plainReply(t.run("ZINTER", "16778", ...copies(16_778)))).toEqual({ error: message("zinter", 16_778_000) });
+    expect(plainReply(t.run("ZINTERCARD", "16778", ...copies(16_778)))).toEqual({
+      error: message("zintercard", 16_778_000),
+    });
+    expect(plainReply(t.run("ZDIFFSTORE", "d", "16778", ...copies(16_778)))).toEqual({
+      error: message("zdiffstore", 16_778_000),
+    });
+    expect(t.run("EXISTS", "d")).toBe(0);
+    // Repeats still count, as in Redis: three copies triple the scores.
+    expect((t.ok("ZUNION", "3", "z", "z", "z", "WITHSCORES") as string[]).slice(0, 4)).toEqual(["m0", "0", "m1", "3"]);
+  });
+
   it("checkReply counts nested elements and bulk bytes, and leaves non-arrays alone", () => {
     const limits = { maxKeyBytes: 1, maxValueBytes: 1, maxArgs: 4, maxScanCount: 1, maxReplyBytes: 5 };
     const nested: Reply = ["0", ["a", "b"]];

@@ -66,3 +66,21 @@ export function checkReply(reply: Reply, limits: Limits): Reply {
 export function checkCommandReply(spec: CommandSpec, reply: Reply, limits: Limits): Reply {
   return Array.isArray(reply) && spec.flags.includes("readonly") ? checkReply(reply, limits) : reply;
 }
+
+/**
+ * Most member visits one sorted-set algebra command (ZUNION, ZINTER, ZDIFF, their STORE forms,
+ * ZINTERCARD) may make: 2^24, about a second of one core. A request may name one large key
+ * 100,000 times (`ZINTERSTORE d 100000 z z z …`), and with WEIGHTS or SUM each copy counts, so the
+ * repeats cannot simply be dropped as they are for sets (t-set.ts). Redis has no bound here.
+ */
+export const MAX_ALGEBRA_VISITS = 16_777_216;
+
+/** Throws LIMIT when `command` would visit more than {@link MAX_ALGEBRA_VISITS} members. */
+export function checkAlgebraWork(command: string, visits: number): void {
+  if (visits > MAX_ALGEBRA_VISITS) {
+    throw new StoreError(
+      "LIMIT",
+      `ERR too much work: '${command}' would visit ${visits} members (max ${MAX_ALGEBRA_VISITS}); name each key once`,
+    );
+  }
+}

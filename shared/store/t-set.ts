@@ -184,9 +184,17 @@ function srandmember(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   return set.randomSlots(count, ctx.random).map((slot) => set.nameAt(slot));
 }
 
-/** The sets at `keys` (undefined for a missing key); WRONGTYPE if any key holds another type. */
+/**
+ * The sets at `keys` (undefined for a missing key); WRONGTYPE if any key holds another type. A key
+ * named twice is looked up (and type-checked) each time but returned once: union, intersection
+ * and what is subtracted are the same without repeats, and `SINTER s s s …` (a request of 100,000
+ * copies of one key) would otherwise visit the set once per copy. The first key stays first
+ * (SDIFF subtracts the others from it; repeated among them, it empties the result as before).
+ */
 function lookupSets(ctx: CommandContext, keys: readonly Bytes[]): (SetValue | undefined)[] {
-  return keys.map((key) => lookupSet(ctx, key));
+  const sets = keys.map((key) => lookupSet(ctx, key));
+  const [first, ...others] = sets;
+  return sets.length <= 1 ? sets : [first, ...new Set(others)];
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CommandContext, CommandSpec } from "./command.js";
 import { genericError, StoreError, syntaxError, wrongType } from "./errors.js";
 import { parseInt64 } from "./parse.js";
 import { formatDouble, type Reply } from "./reply.js";
+import { checkAlgebraWork } from "./reply-limit.js";
 import type { SetValue } from "./set-value.js";
 import { parseScore } from "./zset-parse.js";
 import { ZSetValue } from "./zset-value.js";
@@ -127,6 +128,13 @@ function zsetAlgebra(ctx: CommandContext, argv: readonly Bytes[], numkeysAt: num
 
   // Smallest input first: intersections probe the others for each of its members.
   if (op !== "diff") sources.sort((a, b) => a.size - b.size);
+  // What the loops below visit: every member of every input for a union, else the first input's
+  // members once per input (each probe may miss early, but the bound is what counts).
+  const visits =
+    op === "union" && mode.kind !== "card"
+      ? sources.reduce((n, src) => n + src.size, 0)
+      : (sources[0] as Source).size * sources.length;
+  checkAlgebraWork((argv[0] as Bytes).toLowerCase(), visits);
 
   if (mode.kind === "card") return interCard(sources, limit);
   const result = op === "union" ? union(sources, how) : op === "inter" ? inter(sources, how) : diff(sources);
