@@ -45,6 +45,8 @@ export interface DurabilityResult {
   readonly keys: number;
   /** Acknowledged writes/s per round, per mode and side. */
   readonly writes: Record<Mode, { memorabilia: number[]; redis: number[] }>;
+  /** Server CPU µs per acknowledged write (utime + stime of the server process), per round. */
+  readonly cpuUs: Record<Mode, { memorabilia: number[]; redis: number[] }>;
   readonly restart: {
     memorabiliaSnapshot: Restart[];
     redisRdb: Restart[];
@@ -170,6 +172,12 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
       everysec: { memorabilia: [], redis: [] },
       no: { memorabilia: [], redis: [] },
     },
+    cpuUs: {
+      off: { memorabilia: [], redis: [] },
+      always: { memorabilia: [], redis: [] },
+      everysec: { memorabilia: [], redis: [] },
+      no: { memorabilia: [], redis: [] },
+    },
     restart: { memorabiliaSnapshot: [], redisRdb: [], memorabiliaLog: [], redisAof: [] },
     ready: { memorabiliaNoDir: [], memorabiliaEmptyDir: [], redis: [] },
   };
@@ -199,6 +207,7 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
                   round,
                 });
                 result.writes[mode].memorabilia.push(s.ops / s.seconds);
+                if (s.serverCpuMs !== undefined) result.cpuUs[mode].memorabilia.push((s.serverCpuMs * 1000) / s.ops);
               } finally {
                 client.close();
                 await m.started.stop();
@@ -233,6 +242,7 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
                   round,
                 });
                 result.writes[mode].redis.push(s.ops / s.seconds);
+                if (s.serverCpuMs !== undefined) result.cpuUs[mode].redis.push((s.serverCpuMs * 1000) / s.ops);
               } finally {
                 redis.disconnect();
                 await r.started.stop();
@@ -373,12 +383,22 @@ export function renderDurability(d: DurabilityResult): string {
       "Memorabilia acked SET/s (gRPC raw h2, 50 in flight)",
       "Redis AOF acked SET/s (ioredis, 50 in flight)",
       "ratio",
+      "server CPU µs per acked SET: Memorabilia",
+      "Redis",
     ],
     MODES.map((mode) => {
       const m = d.writes[mode].memorabilia;
       const r = d.writes[mode].redis;
+      const cpu = d.cpuUs?.[mode];
       const ratio = m.length > 0 && r.length > 0 ? `${formatNumber(spread(m).median / spread(r).median, 2)}×` : "–";
-      return [mode === "off" ? "off (no persistence)" : mode, cell(m), cell(r), ratio];
+      return [
+        mode === "off" ? "off (no persistence)" : mode,
+        cell(m),
+        cell(r),
+        ratio,
+        cell(cpu?.memorabilia ?? [], 1),
+        cell(cpu?.redis ?? [], 1),
+      ];
     }),
   );
   const row = (name: string, xs: readonly Restart[]) => [
