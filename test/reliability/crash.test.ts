@@ -84,45 +84,49 @@ async function writeUntilKilled(server: ServerProcess, round: number, killAfterM
 }
 
 describe.each(["always", "everysec", "no"] as const)("crash test (SIGKILL while writing, --fsync %s)", (fsync) => {
-  it(`every acknowledged write survives ${ROUNDS} kills, nothing is corrupt`, async () => {
-    const dir = tempDir(`crash-${fsync}`);
-    dirs.push(dir);
-    const args = ["--data-dir", dir, "--fsync", fsync, "--snapshot-min-log-bytes", String(256 * 1024)];
-    const everAcked = new Map<string, string>();
-    const everAttempted = new Map<string, string[]>();
-    let writes = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+  it(
+    `every acknowledged write survives ${ROUNDS} kills, nothing is corrupt`,
+    async () => {
+      const dir = tempDir(`crash-${fsync}`);
+      dirs.push(dir);
+      const args = ["--data-dir", dir, "--fsync", fsync, "--snapshot-min-log-bytes", String(256 * 1024)];
+      const everAcked = new Map<string, string>();
+      const everAttempted = new Map<string, string[]>();
+      let writes = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const server = await startServerProcess(args, {}, bundle());
+        const r = await writeUntilKilled(server, round, Math.floor(Math.random() * 800));
+        writes += r.acked.size;
+        for (const [k, v] of r.acked) everAcked.set(k, v);
+        for (const [k, vs] of r.attempted) everAttempted.set(k, [...(everAttempted.get(k) ?? []), ...vs]);
+      }
       const server = await startServerProcess(args, {}, bundle());
-      const r = await writeUntilKilled(server, round, Math.floor(Math.random() * 800));
-      writes += r.acked.size;
-      for (const [k, v] of r.acked) everAcked.set(k, v);
-      for (const [k, vs] of r.attempted) everAttempted.set(k, [...(everAttempted.get(k) ?? []), ...vs]);
-    }
-    const server = await startServerProcess(args, {}, bundle());
-    try {
-      const exec = commandClient(createGrpcTransport({ baseUrl: server.url }));
-      let lost = 0;
-      for (const [k, v] of everAcked) {
-        const got = await exec("GET", k);
-        // An acknowledged value is present, or a LATER attempted write to the same key replaced it
-        // (never an older one: that would be a lost acknowledged write).
-        const sent = everAttempted.get(k) ?? [];
-        const laterWrite = sent.includes(got as string) && order(got as string) > order(v);
-        if (got !== v && !laterWrite) lost++;
+      try {
+        const exec = commandClient(createGrpcTransport({ baseUrl: server.url }));
+        let lost = 0;
+        for (const [k, v] of everAcked) {
+          const got = await exec("GET", k);
+          // An acknowledged value is present, or a LATER attempted write to the same key replaced it
+          // (never an older one: that would be a lost acknowledged write).
+          const sent = everAttempted.get(k) ?? [];
+          const laterWrite = sent.includes(got as string) && order(got as string) > order(v);
+          if (got !== v && !laterWrite) lost++;
+        }
+        // Nothing unacknowledged is corrupt: every key holds a value some client sent for it.
+        const keys = (await exec("KEYS", "*")) as string[];
+        for (const k of keys) {
+          const got = (await exec("GET", k)) as string;
+          expect(everAttempted.get(k) ?? []).toContain(got);
+        }
+        console.info(
+          `crash test --fsync ${fsync}: ${ROUNDS} SIGKILLs, ${writes} acknowledged writes, ${keys.length} keys after restart, ${lost} lost`,
+        );
+        expect(lost).toBe(0);
+        expect(writes).toBeGreaterThan(ROUNDS * 20);
+      } finally {
+        await server.stop();
       }
-      // Nothing unacknowledged is corrupt: every key holds a value some client sent for it.
-      const keys = (await exec("KEYS", "*")) as string[];
-      for (const k of keys) {
-        const got = (await exec("GET", k)) as string;
-        expect(everAttempted.get(k) ?? []).toContain(got);
-      }
-      console.info(
-        `crash test --fsync ${fsync}: ${ROUNDS} SIGKILLs, ${writes} acknowledged writes, ${keys.length} keys after restart, ${lost} lost`,
-      );
-      expect(lost).toBe(0);
-      expect(writes).toBeGreaterThan(ROUNDS * 20);
-    } finally {
-      await server.stop();
-    }
-  }, 60_000 + ROUNDS * 30_000);
+    },
+    60_000 + ROUNDS * 30_000,
+  );
 });
