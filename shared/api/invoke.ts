@@ -7,6 +7,7 @@ import type { Bytes } from "../store/bytes.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
+import { runInOrder } from "./concurrent.js";
 
 /**
  * A method a handler context may implement to say whether its signal has aborted without creating
@@ -79,9 +80,11 @@ export async function invoke(store: Store, argv: readonly Bytes[], signal: CallS
 }
 
 /**
- * Runs commands one after the other and returns each reply, a failed command's StoreError in its
- * place (as EXEC does). With a synchronous engine nothing awaits between commands, so the batch
- * runs in one turn and sees one consistent keyspace.
+ * Runs commands in order and returns each reply, a failed command's StoreError in its place (as
+ * EXEC does). With a synchronous engine nothing awaits between commands, so the batch runs in one
+ * turn and sees one consistent keyspace. With an asynchronous engine the commands are issued in
+ * order and run concurrently (concurrent.ts: per-key order kept by the store's key locks), so a
+ * batch is not one round trip after another.
  */
 export async function invokeBatch(
   store: Store,
@@ -104,10 +107,11 @@ export async function invokeBatch(
 }
 
 /**
- * A batch on an asynchronous (remote) engine: every command starts at once, so independent
- * commands share round trips (the etcd engine sends the fetches of one turn as one request)
- * instead of paying one after another. Each command takes its keys' place in the store's
- * KeyedLock queue as it starts, in batch order, so commands on the same key still run in order.
+ * A batch on an asynchronous (remote) engine: commands start in batch order without waiting for
+ * each other (up to a window, concurrent.ts), so independent commands share round trips (the etcd
+ * engine sends the fetches of one turn as one request) instead of paying one after another. Each
+ * command takes its keys' place in the store's KeyedLock queue as it starts, in batch order, so
+ * commands on the same key still run in order.
  */
 function invokeConcurrently(
   store: Store,
@@ -118,16 +122,14 @@ function invokeConcurrently(
     if (!(error instanceof StoreError)) throw error;
     return error;
   };
-  return Promise.all(
-    argvs.map((argv) => {
-      try {
-        const reply = store.run(argv);
-        return reply instanceof Promise ? raceSignal(reply, signalOf(signal)).catch(keepStoreErrors) : reply;
-      } catch (error) {
-        return keepStoreErrors(error);
-      }
-    }),
-  );
+  return runInOrder(argvs, (argv): Reply | StoreError | Promise<Reply | StoreError> => {
+    try {
+      const reply = store.run(argv);
+      return reply instanceof Promise ? raceSignal(reply, signalOf(signal)).catch(keepStoreErrors) : reply;
+    } catch (error) {
+      return keepStoreErrors(error);
+    }
+  });
 }
 
 /** Like {@link invokeBatch}, but throws the first failed command's error. */

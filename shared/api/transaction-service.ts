@@ -19,6 +19,7 @@ import type { Store } from "../store/store.js";
 import { TransactionError } from "../store/transaction.js";
 import { bin, invalidArgument, key, requireTrue } from "./args.js";
 import { CommandDispatcher, type Recording, recordCommands, replayCommands } from "./command-dispatch.js";
+import { answerInOrder, runInOrder } from "./concurrent.js";
 import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
 import { checkSignal, invokeBatch } from "./invoke.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
@@ -171,10 +172,19 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
 
 /** The stream of one Pipeline call: each request answered in order. */
 async function* pipeline(
+  store: Store,
   dispatcher: CommandDispatcher,
   requests: AsyncIterable<PipelineRequest>,
   ctx: HandlerContext,
 ): AsyncGenerator<MessageInitShape<typeof PipelineResponseSchema>> {
+  if (!store.repository.capabilities.synchronous) {
+    // A remote engine: each request starts when it arrives, answers still go out in order.
+    yield* answerInOrder(requests, async (request) => {
+      checkSignal(ctx);
+      return { id: request.id, result: await dispatcher.run(request.command, ctx) };
+    });
+    return;
+  }
   for await (const request of requests) {
     checkSignal(ctx);
     yield { id: request.id, result: await dispatcher.run(request.command, ctx) };
@@ -197,9 +207,8 @@ export function createTransactionService(
       async batch(req, ctx) {
         checkSignal(ctx);
         if (!store.repository.capabilities.synchronous) {
-          // A remote engine: every command starts at once so independent ones share round trips;
-          // each takes its keys' place in the store's KeyedLock queue in batch order (see invokeBatch).
-          return { results: await Promise.all(req.commands.map((command) => dispatcher.run(command, ctx))) };
+          // A remote engine: commands issued in order, run concurrently (per-key order kept).
+          return { results: await runInOrder(req.commands, (command) => dispatcher.run(command, ctx)) };
         }
         const results = [];
         for (const command of req.commands) results.push(await dispatcher.run(command, ctx));
@@ -212,7 +221,7 @@ export function createTransactionService(
   return {
     ...unary,
     pipeline(requests, ctx) {
-      return streams.guard(pipeline(dispatcher, requests, ctx), logger, procedure);
+      return streams.guard(pipeline(store, dispatcher, requests, ctx), logger, procedure);
     },
   };
 }

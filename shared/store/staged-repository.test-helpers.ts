@@ -239,6 +239,8 @@ export interface StagedRepositoryOptions {
   readonly keyspaceInTransactions?: boolean;
   /** Most attempts of one atomic call before ABORTED. @default 16 */
   readonly maxAttempts?: number;
+  /** One network round trip. @default {@link roundTrip} (a few microtasks) */
+  readonly roundTrip?: () => Promise<void>;
 }
 
 /**
@@ -250,6 +252,7 @@ export class StagedRepository implements Repository {
   readonly backend: StagedBackend;
   readonly atomicKeyspace?: <T>(nowMs: number, fn: (view: KeyspaceView) => T) => Promise<T>;
   private readonly maxAttempts: number;
+  private readonly roundTrip: () => Promise<void>;
   private host: RepositoryHost | undefined;
   /** The revisions fetched by the attempt whose `fn` is running (WATCH answers from them). */
   private fetched: Map<Bytes, number> | undefined;
@@ -267,6 +270,7 @@ export class StagedRepository implements Repository {
   constructor(options: StagedRepositoryOptions = {}) {
     this.backend = options.backend ?? new StagedBackend();
     this.maxAttempts = options.maxAttempts ?? 16;
+    this.roundTrip = options.roundTrip ?? roundTrip;
     this.capabilities = {
       synchronous: false,
       stagesWrites: true,
@@ -298,7 +302,7 @@ export class StagedRepository implements Repository {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-        await roundTrip();
+        await this.roundTrip();
         this.backend.roundTrips++;
         const read = keys === null ? this.backend.fetchAll(nowMs) : this.backend.fetch(keys, nowMs);
         this.emitExpired();
@@ -314,7 +318,7 @@ export class StagedRepository implements Repository {
         this.hits += stage.hits;
         this.misses += stage.misses;
         if (stage.written.size === 0 && stage.events.length === 0) return result; // a read: nothing to commit
-        await roundTrip();
+        await this.roundTrip();
         this.backend.roundTrips++;
         // Compare every key read (a whole-keyspace call: every key, and no key may have appeared).
         const compare = new Map(read.revisions);
@@ -344,7 +348,7 @@ export class StagedRepository implements Repository {
   }
 
   async watch(keys: readonly Bytes[], nowMs: number): Promise<WatchHandle> {
-    await roundTrip();
+    await this.roundTrip();
     this.backend.roundTrips++;
     const at = this.backend.fetch(keys, nowMs).revisions;
     this.emitExpired();
@@ -367,7 +371,7 @@ export class StagedRepository implements Repository {
 
   /** Stateless SCAN: keys ordered by (hash, key); the cursor is the next hash + 1, as a decimal. */
   async scanKeys(cursor: string, count: number, filter: ScanFilter, nowMs: number): Promise<ScanPage> {
-    await roundTrip();
+    await this.roundTrip();
     this.backend.roundTrips++;
     const from = cursor === "0" ? 0 : Number(cursor) - 1;
     if (!Number.isInteger(from) || from < 0 || from > 0xffffffff) throw new StoreError("INVALID_CURSOR");
@@ -391,12 +395,12 @@ export class StagedRepository implements Repository {
   listKeys(filter: ScanFilter, pageSize: number, nowMs: number): AsyncIterable<readonly Bytes[]> {
     const self = this;
     return (async function* () {
-      await roundTrip();
+      await self.roundTrip();
       self.backend.roundTrips++;
       const keys = self.filterKeys(self.liveKeys(nowMs), filter);
       for (let i = 0; i < keys.length || i === 0; i += Math.max(1, pageSize)) {
         if (i !== 0) {
-          await roundTrip();
+          await self.roundTrip();
           self.backend.roundTrips++;
         }
         yield keys.slice(i, i + Math.max(1, pageSize));
@@ -405,20 +409,20 @@ export class StagedRepository implements Repository {
   }
 
   async countKeys(nowMs: number): Promise<number> {
-    await roundTrip();
+    await this.roundTrip();
     this.backend.roundTrips++;
     return this.backend.state.countKeys(nowMs);
   }
 
   async randomKey(nowMs: number): Promise<Bytes | undefined> {
-    await roundTrip();
+    await this.roundTrip();
     this.backend.roundTrips++;
     const keys = this.liveKeys(nowMs);
     return keys.length === 0 ? undefined : keys[Math.floor(Math.random() * keys.length)];
   }
 
   async flushKeys(nowMs: number): Promise<number> {
-    await roundTrip();
+    await this.roundTrip();
     this.backend.roundTrips++;
     return this.backend.flush(nowMs);
   }
