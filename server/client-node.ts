@@ -15,6 +15,14 @@ import { createServiceClients, type MemorabiliaClient } from "../shared/client/c
 
 export * from "../shared/client/index.js";
 
+/**
+ * The HTTP/2 session's memory cap, in MB (Node's default is 10). A request larger than that,
+ * answered early by the server (RESOURCE_EXHAUSTED past --max-request-bytes), left the session
+ * unable to take the answer's frames: the call hung until its deadline. The cap bounds what
+ * nghttp2 may hold for the session; it allocates nothing. `nodeOptions.maxSessionMemory` overrides it.
+ */
+const MAX_SESSION_MEMORY_MB = 1024;
+
 /** A wire protocol. */
 export type Protocol = "grpc" | "grpc-web" | "connect";
 
@@ -67,7 +75,12 @@ export function createMemorabiliaClient(options: NodeClientOptions): NodeMemorab
     ...(options.interceptors ?? []),
   ];
   const sessionManager =
-    httpVersion === "2" ? new Http2SessionManager(options.baseUrl, {}, options.nodeOptions as never) : undefined;
+    httpVersion === "2"
+      ? new Http2SessionManager(options.baseUrl, {}, {
+          maxSessionMemory: MAX_SESSION_MEMORY_MB,
+          ...(options.nodeOptions as object | undefined),
+        } as never)
+      : undefined;
   const common = {
     baseUrl: options.baseUrl,
     interceptors,
