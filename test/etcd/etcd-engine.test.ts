@@ -44,7 +44,7 @@ describe("etcd engine: two stores on one cluster", () => {
   }
 
   it("a write on A is read on B, every type", async () => {
-    const { a, b } = await pair();
+    const { a, b, rb } = await pair();
     await a.exec(["SET", "s", "v"]);
     await a.exec(["HSET", "h", "f", "1", "g", "2"]);
     await a.exec(["RPUSH", "l", "x", "y"]);
@@ -53,7 +53,10 @@ describe("etcd engine: two stores on one cluster", () => {
     expect(await b.exec(["HGET", "h", "g"])).toBe("2");
     expect(await b.exec(["LRANGE", "l", "0", "-1"])).toEqual(["x", "y"]);
     expect(await b.exec(["ZSCORE", "z", "m"])).toBe("1.5");
+    await a.exec(["PEXPIRE", "l", "600000"]);
     expect(await b.exec(["DBSIZE"])).toBe(4);
+    // The counts INFO and /metrics report come from the last count.
+    expect(rb.stats()).toMatchObject({ keys: 4, keysWithTtl: 1 });
     expect(await b.exec(["MGET", "s", "nope"])).toEqual(["v", null]);
   });
 

@@ -84,12 +84,15 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
       // Health follows etcd: NOT_SERVING while a linearizable read fails (no quorum, unreachable).
       let serving = true;
       let probing = false;
+      let probes = 0;
       probe = setInterval(() => {
         if (probing || closed) return;
         probing = true;
         repository
           .available()
-          .then((ok) => {
+          .then(async (ok) => {
+            // Every 10 s, the key counts INFO and /metrics report (a count-only range: O(keys) in etcd).
+            if (ok && probes++ % 20 === 0) await repository.countKeys(store.clock.now()).catch(() => {});
             if (closed || ok === serving) return;
             serving = ok;
             health.setAll(ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);

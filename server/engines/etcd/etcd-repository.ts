@@ -119,7 +119,9 @@ export class EtcdRepository implements Repository {
     conflicts: 0,
     ambiguous: 0,
   };
+  /** Stored keys and keys with a TTL at the last count (DBSIZE, or the server's periodic refresh). */
   private lastCount = 0;
+  private lastWithTtl = 0;
   private markerSeq = 0;
   private lease: Lease | undefined;
   private leaseId: Promise<string> | undefined;
@@ -452,6 +454,7 @@ export class EtcdRepository implements Repository {
           success: [
             this.range(this.layout.data, prefixEnd(this.layout.data), { count_only: true }),
             this.range(this.layout.index, this.layout.indexDueEnd(nowMs), { count_only: true }),
+            this.range(this.layout.index, prefixEnd(this.layout.index), { count_only: true }),
           ],
         },
         o,
@@ -460,6 +463,7 @@ export class EtcdRepository implements Repository {
     const keys = Number(res.responses[0]?.response_range.count ?? 0);
     const due = Number(res.responses[1]?.response_range.count ?? 0);
     this.lastCount = keys;
+    this.lastWithTtl = Number(res.responses[2]?.response_range.count ?? 0);
     return Math.max(0, keys - due);
   }
 
@@ -595,6 +599,7 @@ export class EtcdRepository implements Repository {
     const keys = Number(res.responses[0]?.response_range.count ?? 0);
     const due = Number(res.responses[1]?.response_range.count ?? 0);
     this.lastCount = 0;
+    this.lastWithTtl = 0;
     return Math.max(0, keys - due);
   }
 
@@ -603,7 +608,7 @@ export class EtcdRepository implements Repository {
   stats(): RepositoryStats {
     return {
       keys: this.lastCount,
-      keysWithTtl: 0,
+      keysWithTtl: this.lastWithTtl,
       expiredKeys: this.counters.expired,
       hits: this.counters.hits,
       misses: this.counters.misses,
