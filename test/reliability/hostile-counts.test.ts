@@ -1,0 +1,104 @@
+/**
+ * Commands whose work or reply size a client chooses, against the bundled server with its default
+ * limits (max-args 100,000 also bounds reply elements; replies ≤ 64 MiB of bulk strings): the
+ * worst call at each cap is answered, the next one past it is refused with RESOURCE_EXHAUSTED
+ * before the work, and a second client's Health.Check keeps answering throughout (issue 12 item 7).
+ */
+import { readFileSync } from "node:fs";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CommandService } from "../../shared/gen/memorabilia/v1/command_service_pb.js";
+import { SetsService } from "../../shared/gen/memorabilia/v1/sets_service_pb.js";
+import type { ServerProcess } from "../support/server-process.js";
+import { startBundledServer, startHealthProbe } from "./hostile-support.js";
+
+const MIB = 1024 * 1024;
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+describe("client-sized commands (bundled server)", () => {
+  let server: ServerProcess;
+  let raw: ReturnType<typeof createClient<typeof CommandService>>;
+  let sets: ReturnType<typeof createClient<typeof SetsService>>;
+  const exec = (...args: (string | Uint8Array)[]) =>
+    raw.execute({ args: args.map((a) => (typeof a === "string" ? enc(a) : a)) }, { timeoutMs: 120_000 });
+  const refusal = async (call: Promise<unknown>): Promise<ConnectError> => {
+    try {
+      await call;
+    } catch (e) {
+      return ConnectError.from(e);
+    }
+    throw new Error("expected RESOURCE_EXHAUSTED");
+  };
+
+  beforeAll(async () => {
+    server = await startBundledServer([]);
+    const transport = createGrpcTransport({ baseUrl: server.url });
+    raw = createClient(CommandService, transport);
+    sets = createClient(SetsService, transport);
+    await exec("SADD", "s", ...Array.from({ length: 1000 }, (_, i) => `member:${i}`));
+    await exec("HSET", "h", ...Array.from({ length: 1000 }, (_, i) => [`f${i}`, `v${i}`]).flat());
+    await exec("ZADD", "z", ...Array.from({ length: 1000 }, (_, i) => [String(i), `m${i}`]).flat());
+    await exec("SET", "v", new Uint8Array(MIB).fill(0x61));
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("the worst RANDMEMBER calls at the cap are answered while Health.Check keeps answering; past it they are refused first", async () => {
+    const rss0 = rssOf(server.pid);
+    const probe = startHealthProbe(server.url, 50);
+    const timings: string[] = [];
+    const timed = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      const out = await call();
+      timings.push(`${what} ${Math.round(performance.now() - t0)} ms`);
+      return out;
+    };
+    const typed = await timed("SRandMember -100000 (typed)", () =>
+      sets.sRandMember({ key: "s", count: -100_000n }, { timeoutMs: 120_000 }),
+    );
+    expect(typed.members).toHaveLength(100_000);
+    const r1 = await timed("SRANDMEMBER s -100000", () => exec("SRANDMEMBER", "s", "-100000"));
+    expect(r1.reply?.kind.case === "array" && r1.reply.kind.value.elements.length).toBe(100_000);
+    const r2 = await timed("HRANDFIELD h -50000 WITHVALUES", () => exec("HRANDFIELD", "h", "-50000", "WITHVALUES"));
+    expect(r2.reply?.kind.case === "array" && r2.reply.kind.value.elements.length).toBe(100_000);
+    const r3 = await timed("ZRANDMEMBER z -50000 WITHSCORES", () => exec("ZRANDMEMBER", "z", "-50000", "WITHSCORES"));
+    expect(r3.reply?.kind.case === "array" && r3.reply.kind.value.elements.length).toBe(100_000);
+
+    // One past the cap, or far past it (the issue's ZRANDMEMBER z -16777217): refused at once.
+    for (const args of [
+      ["SRANDMEMBER", "s", "-100001"],
+      ["ZRANDMEMBER", "z", "-16777217"],
+      ["HRANDFIELD", "h", "-50001", "WITHVALUES"],
+      ["SRANDMEMBER", "s", "-9223372036854775807"],
+    ]) {
+      const e = await refusal(exec(...args));
+      expect(e.code, args.join(" ")).toBe(Code.ResourceExhausted);
+      expect(e.rawMessage).toMatch(/^ERR reply too large: \d+ elements \(max-args 100000\)/);
+    }
+    // One 1 MiB value asked for 100 times: 100 MiB of reply from a 2 KB request.
+    const e = await refusal(exec("MGET", ...Array.from({ length: 100 }, () => "v")));
+    expect(e.code).toBe(Code.ResourceExhausted);
+    expect(e.rawMessage).toMatch(/^ERR reply too large: 104857600 bytes \(max-reply-bytes 67108864\)/);
+    // 100,000 copies of one set: each distinct set is visited once.
+    const inter = await timed("SINTER s ×99999", () => exec("SINTER", ...Array.from({ length: 99_999 }, () => "s")));
+    expect(inter.reply?.kind.case === "array" && inter.reply.kind.value.elements.length).toBe(1000);
+    const z = await refusal(exec("ZINTERSTORE", "d", "99996", ...Array.from({ length: 99_996 }, () => "z")));
+    expect(z.rawMessage).toMatch(/^ERR too much work: 'zinterstore' would visit 99996000 members/);
+
+    const report = await probe.stop();
+    const rss1 = rssOf(server.pid);
+    console.log(
+      `client-sized commands: ${timings.join("; ")}; Health.Check worst ${report.worstMs} ms of ${report.checks}; RSS ${Math.round(rss0 / MIB)} -> ${Math.round(rss1 / MIB)} MiB`,
+    );
+    expect(report.failures).toEqual([]);
+    expect(report.worstMs).toBeLessThan(5_000);
+    expect(rss1 - rss0).toBeLessThan(1024 * MIB);
+  }, 300_000);
+});
