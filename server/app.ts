@@ -357,7 +357,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     }
     const interceptors = [
       ...(tokens.enabled ? [authInterceptor(login, { commands: store.commands })] : []),
-      observeInterceptor(metrics, app.log),
+      observeInterceptor(metrics, app.log, clientErrors),
       // With auth configured, protected mode has done its job: tokens guard every call.
       protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
       // Every fsync mode: a reply leaves once its changes are written (fsynced with always).

@@ -1,5 +1,7 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { FastifyBaseLogger } from "fastify";
+import { isDecodeFailure } from "../shared/api/decode-errors.js";
+import type { ClientErrors } from "./client-errors.js";
 import type { ServerMetrics } from "./metrics.js";
 
 /** The caller's address, passed from Fastify into each call's context values. */
@@ -37,7 +39,11 @@ export function protectedModeInterceptor(enabled: () => boolean): Interceptor {
  * their cause; expected errors (bad input, WRONGTYPE…) are not logged, so a flood of bad input
  * does not become a flood of logs.
  */
-export function observeInterceptor(metrics: ServerMetrics, log: FastifyBaseLogger): Interceptor {
+export function observeInterceptor(
+  metrics: ServerMetrics,
+  log: FastifyBaseLogger,
+  clientErrors?: ClientErrors,
+): Interceptor {
   // One procedure name per method, not a new string per call.
   const names = new WeakMap<object, string>();
   return (next) => async (req) => {
@@ -53,6 +59,18 @@ export function observeInterceptor(metrics: ServerMetrics, log: FastifyBaseLogge
       return res;
     } catch (error) {
       const ce = ConnectError.from(error);
+      // A request message that does not decode (a server stream's, parsed inside the handler) is
+      // the client's mistake: answered INVALID_ARGUMENT (shared/api/decode-errors.ts), counted and
+      // logged once in a while, never with a stack.
+      if (ce.code === Code.Internal && isDecodeFailure(ce.rawMessage)) {
+        metrics.observeRpc(procedure, Code[Code.InvalidArgument], (performance.now() - t0) / 1000);
+        clientErrors?.note(
+          "undecodable_request",
+          req.contextValues.get(kRemoteAddress),
+          `${procedure}: ${ce.rawMessage}`,
+        );
+        throw error;
+      }
       metrics.observeRpc(procedure, Code[ce.code] ?? String(ce.code), (performance.now() - t0) / 1000);
       if (ce.code === Code.Internal || ce.code === Code.Unknown) {
         log.error({ procedure, err: ce.cause ?? ce }, "unexpected error in RPC handler");

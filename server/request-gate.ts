@@ -15,7 +15,7 @@
  *
  * Other requests (unknown paths, CORS preflights, the console, /metrics) pass untouched.
  */
-import type * as http from "node:http";
+import * as http from "node:http";
 import type * as http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -37,7 +37,7 @@ export interface RequestGateOptions {
     header: HeaderReader,
     remoteAddress: string | undefined,
   ) => ConnectError | undefined;
-  /** The largest deadline a client may ask for (connect's `maxTimeoutMs`; 0: none). */
+  /** The largest deadline a client may ask for (connect's `maxTimeoutMs`, as connect reads it). */
   readonly maxTimeoutMs: number;
   /** A one-message request's body must have arrived within this long (0: only the client's deadline). */
   readonly requestTimeoutMs: number;
@@ -57,6 +57,9 @@ export interface RequestGate {
   /** Gates an HTTP/1.1 request likewise: true when it was answered here. */
   handleHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean;
 }
+
+/** The methods Node's HTTP/1.1 parser (and Fastify's router) know. */
+const KNOWN_METHODS = new Set(http.METHODS);
 
 /** The largest timer Node arms without a TimeoutOverflowWarning (and then firing at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -81,8 +84,8 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       raw === undefined
         ? {}
         : grpc
-          ? parseGrpcTimeout(raw, options.maxTimeoutMs || Number.POSITIVE_INFINITY)
-          : parseConnectTimeout(raw, options.maxTimeoutMs || Number.POSITIVE_INFINITY);
+          ? parseGrpcTimeout(raw, options.maxTimeoutMs)
+          : parseConnectTimeout(raw, options.maxTimeoutMs);
     if (timeout.error) return { error: timeout.error, kind: "bad_timeout" };
     if (timeout.timeoutMs !== undefined && timeout.timeoutMs > MAX_TIMER_MS)
       return {
@@ -101,6 +104,18 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
 
   const handleStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
     const httpMethod = headers[":method"];
+    // HTTP/1.1's parser refuses unknown methods; over HTTP/2 they reached Fastify, which logged two
+    // warnings (its 404 handler "did not catch this", then its whole route tree) per request.
+    if (httpMethod === undefined || !KNOWN_METHODS.has(httpMethod)) {
+      options.onRefused?.(
+        "unknown_http_method",
+        stream.session?.socket?.remoteAddress,
+        String(httpMethod).slice(0, 32),
+      );
+      stream.on("error", () => {});
+      stream.respond({ ":status": 405 }, { endStream: true });
+      return true;
+    }
     if (httpMethod !== "POST" && httpMethod !== "GET") return false;
     const path = headers[":path"] as string;
     const method = methods.get(path.includes("?") ? path.slice(0, path.indexOf("?")) : path);

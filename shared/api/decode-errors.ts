@@ -27,6 +27,11 @@ function decodedMessage(value: string | null): string {
   }
 }
 
+/** True for a request message that failed to decode or decompress: the client's fault, not a server error. */
+export function isDecodeFailure(message: string): boolean {
+  return DECODE_FAILURE.test(message);
+}
+
 /**
  * Rewrites a gRPC status in `headers` or trailers (grpc-status 13 with a decode-failure message
  * becomes 3, INVALID_ARGUMENT). Also used by the Node server's gRPC fast lane.
