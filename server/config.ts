@@ -60,6 +60,7 @@ export interface ServerConfig {
   etcdCert: string | undefined;
   etcdKey: string | undefined;
   etcdSweeperTtl: number;
+  etcdCacheKeys: number;
 }
 
 /** `list` splits on commas; `entries` is repeatable but never split (a token's patterns hold commas). */
@@ -468,6 +469,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 5,
     help: "With --engine etcd: seconds before another server takes over the expiry sweep when the sweeping server dies.",
+  },
+  {
+    key: "etcdCacheKeys",
+    flag: "etcd-cache-keys",
+    kind: "int",
+    defaultValue: 0,
+    help: "With --engine etcd: keys whose value and revision this server caches as the base of its next write (one etcd round trip per write instead of two; never used to answer reads). Leave 0 when several servers write the same hot keys: the caching server can starve the others into ABORTED.",
   },
 ];
 

@@ -158,6 +158,26 @@ describe("etcd engine: two stores on one cluster", () => {
     expect(replies.slice(5)).toEqual(Array.from({ length: 100 }, (_, i) => `v${i}`));
   });
 
+  it("with the revision cache, reads still see the other server's write and writes start from it", async () => {
+    const prefix = `engine/cache/${++n}/`;
+    const ra = new EtcdRepository({ endpoints: cluster.endpoints, prefix, cacheKeys: 100 });
+    const rb = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
+    closers.push(
+      () => ra.close(),
+      () => rb.close(),
+    );
+    const a = createStore({ repository: ra });
+    const b = createStore({ repository: rb });
+    await a.exec(["SET", "c", "1"]); // A now caches c at its commit revision
+    await a.exec(["INCR", "c"]); // from the cache: no conflict
+    expect(ra.engineStats().conflicts).toBe(0);
+    await b.exec(["SET", "c", "10"]); // A's cached entry is stale (A has no outbox watch here)
+    expect(await a.exec(["INCR", "c"])).toBe(11); // the stale base failed its compare, then re-ran
+    expect(ra.engineStats().conflicts).toBe(1);
+    await b.exec(["SET", "c", "20"]);
+    expect(await a.exec(["GET", "c"])).toBe("20"); // a read is never answered from the cache
+  });
+
   it("a value over etcd's request limit is refused with a clear error, and the key is unchanged", async () => {
     const { a } = await pair();
     await a.exec(["SET", "big", "small"]);

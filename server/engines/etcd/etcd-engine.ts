@@ -47,6 +47,7 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
     timeoutMs: config.etcdTimeoutMs,
     retryBudgetMs: config.etcdRetryBudgetMs,
     reads: config.etcdReads,
+    cacheKeys: config.etcdCacheKeys,
     user:
       config.etcdUser !== undefined && config.etcdPassword !== undefined
         ? { name: config.etcdUser, password: config.etcdPassword }
