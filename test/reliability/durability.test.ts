@@ -18,9 +18,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { TransactionService } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { bundleEntry } from "../bench/bundle.js";
 import { startServerProcess } from "../support/server-process.js";
 import { tempDir } from "./support.js";
@@ -68,6 +69,52 @@ describe.each(["everysec", "no"] as const)("acknowledged means handed to the ker
         const logs = readdirSync(dir).filter((f) => f.endsWith(".log"));
         const text = logs.map((f) => dec.decode(readFileSync(join(dir, f)))).join("");
         expect(text.includes(key), `${key} is in the log once acknowledged`).toBe(true);
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe("every RPC that writes waits for the log", () => {
+  it("Batch, Exec and each Pipeline reply, over gRPC (lanes) and Connect", async () => {
+    const dir = tempDir("ack-rpcs");
+    dirs.push(dir);
+    const server = await startServerProcess(["--data-dir", dir, "--fsync", "no"], {}, bundle());
+    const inLog = (key: string): boolean =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".log"))
+        .some((f) => dec.decode(readFileSync(join(dir, f))).includes(key));
+    const set = (key: string) => ({ kind: { case: "set" as const, value: { key, value: enc.encode("v") } } });
+    try {
+      for (const [name, transport] of [
+        ["grpc", createGrpcTransport({ baseUrl: server.url })],
+        ["connect", createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" })],
+      ] as const) {
+        const tx = createClient(TransactionService, transport);
+        for (let i = 0; i < 20; i++) {
+          const keys = [`batch:${name}:${i}:a`, `batch:${name}:${i}:b`];
+          await tx.batch({ commands: keys.map(set) });
+          for (const k of keys) expect(inLog(k), `${k} after its Batch reply`).toBe(true);
+          const multi = `exec:${name}:${i}`;
+          await tx.exec({ commands: [set(multi)] });
+          expect(inLog(multi), `${multi} after its Exec reply`).toBe(true);
+        }
+        if (name === "grpc") {
+          // Pipeline (the stream lane): each reply comes once its command's write is in the log.
+          const requests = (async function* () {
+            for (let i = 0; i < 30; i++) {
+              yield { id: BigInt(i), command: set(`pipe:${i}`) };
+              await new Promise((r) => setTimeout(r, 2));
+            }
+          })();
+          let n = 0;
+          for await (const res of tx.pipeline(requests)) {
+            expect(inLog(`pipe:${Number(res.id)}`), `pipe:${res.id} after its Pipeline reply`).toBe(true);
+            n++;
+          }
+          expect(n).toBe(30);
+        }
       }
     } finally {
       await server.stop();
