@@ -67,6 +67,12 @@ export interface CommandContext {
   readonly limits: Limits;
   /** Parked iterators of HSCAN/SSCAN/ZSCAN (see scan-elements.ts). */
   readonly elementCursors: CursorRegistry<ElementCursor>;
+  /**
+   * True when HSCAN/SSCAN/ZSCAN cursors must not park an iterator: the engine hands commands a copy
+   * of each value (a remote engine), so a parked iterator would walk a stale copy on this server
+   * only. The cursor is then a position in the elements' hash order, valid on any server.
+   */
+  readonly statelessElementCursors?: boolean;
 }
 
 /**

@@ -8,7 +8,8 @@
  * more than the Map engine's, since when a due key is reclaimed is the engine's business).
  *
  * The stream covers every command family, TTLs that expire as the clock moves, the whole-keyspace
- * commands (SCAN walked to the end, KEYS, DBSIZE, RANDOMKEY, FLUSHALL), MULTI/EXEC with rollbacks
+ * commands (SCAN walked to the end, KEYS, DBSIZE, RANDOMKEY, FLUSHALL), HSCAN/SSCAN/ZSCAN walked to
+ * the end (exactly once; a remote engine's element cursors are stateless), MULTI/EXEC with rollbacks
  * and keyspace reads, WATCH broken or not, and bursts of commands on distinct keys issued
  * concurrently (what Batch/Pipeline do with an asynchronous engine).
  *
@@ -341,6 +342,29 @@ async function scanAll(store: Store, count: string, match: string[], type: strin
   return { keys: sorted, duplicates: sorted.length !== new Set(sorted).size };
 }
 
+/** A full HSCAN/SSCAN/ZSCAN walk: its items (pairs for HSCAN/ZSCAN) sorted, and whether any repeated. */
+async function scanElementsAll(
+  store: Store,
+  cmd: string,
+  key: string,
+  count: string,
+  match: string[],
+): Promise<unknown> {
+  const items: string[] = [];
+  let cursor = "0";
+  for (let pages = 0; pages < 1000; pages++) {
+    const reply = await attempt(store, [cmd, key, cursor, "COUNT", count, ...match]);
+    if (reply instanceof Error) return normalize(reply, cmd);
+    const [next, flat] = reply as [string, Reply[]];
+    const step = cmd === "SSCAN" ? 1 : 2;
+    for (let i = 0; i < flat.length; i += step) items.push(JSON.stringify(flat.slice(i, i + step)));
+    cursor = next;
+    if (cursor === "0") break;
+  }
+  const sorted = [...items].sort();
+  return { items: sorted, duplicates: sorted.length !== new Set(sorted).size };
+}
+
 /**
  * Event streams made comparable: per key, its non-`expired` events in order (keys' relative order
  * is free: a concurrent engine commits distinct keys in any order), and its `expired` count.
@@ -424,6 +448,20 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
       commands++;
       options.onStep?.(step, argv.join(" "));
       result = await both(step, argv.join(" "), async (store) => comparable(store, argv, await attempt(store, argv)));
+    } else if (roll < 73) {
+      kind = "element-scan";
+      const [cmd, family] = gen.pick([
+        ["HSCAN", HASHES],
+        ["SSCAN", SETS],
+        ["ZSCAN", ZSETS],
+      ] as const);
+      const key = gen.pick(family);
+      const count = gen.int(1, 4);
+      const match = gen.chance(0.2) ? ["MATCH", gen.pick(["a*", "[b-d]", "*"])] : [];
+      commands++;
+      result = await both(step, `${cmd} walk ${key} COUNT ${count} ${match.join(" ")}`, (store) =>
+        scanElementsAll(store, cmd, key, count, match),
+      );
     } else if (roll < 76) {
       kind = "scan";
       const count = gen.int(1, 12);

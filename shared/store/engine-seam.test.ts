@@ -202,6 +202,32 @@ describe("engine seam: whole-keyspace commands", () => {
   });
 });
 
+describe("engine seam: element cursors", () => {
+  it("HSCAN on a remote engine: stateless cursors continue on another server, exactly once under changes", async () => {
+    const backend = new StagedBackend();
+    const a = createStore({ repository: new StagedRepository({ backend }) });
+    const b = createStore({ repository: new StagedRepository({ backend }) });
+    const args: string[] = [];
+    for (let i = 0; i < 300; i++) args.push(`f${i}`, "v");
+    await a.exec(["HSET", "h", ...args]);
+    const seen: string[] = [];
+    let cursor = "0";
+    let turn = 0;
+    do {
+      const store = turn++ % 2 === 0 ? a : b;
+      const [next, flat] = (await store.exec(["HSCAN", "h", cursor, "COUNT", "17"])) as [string, string[]];
+      for (let i = 0; i < flat.length; i += 2) seen.push(flat[i] as string);
+      // Churn between pages: a field added and one of the extras deleted (the f0..f299 stay).
+      await b.exec(["HSET", "h", `extra${turn}`, "v"]);
+      await a.exec(["HDEL", "h", `extra${turn - 1}`]);
+      cursor = next;
+    } while (cursor !== "0");
+    const stable = seen.filter((f) => f.startsWith("f"));
+    expect(stable.length).toBe(300);
+    expect(new Set(stable).size).toBe(300);
+  });
+});
+
 describe("engine seam: local keyspace capability", () => {
   it("observers are a list: each added one sees changes until removed (removal is idempotent)", () => {
     const t = createTestStore();

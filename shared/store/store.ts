@@ -111,6 +111,8 @@ export class Store {
   private readonly sync: boolean;
   private readonly publishes: boolean;
   private readonly lockKeyspaceReads: boolean;
+  /** HSCAN/SSCAN/ZSCAN park live iterators only over a keyspace in this process's memory. */
+  private readonly statelessElementCursors: boolean;
   /** False while {@link execSync} runs a command: KEYS must then answer in one turn. */
   private mayYield = true;
   private readonly sweeper: Sweeper;
@@ -164,6 +166,7 @@ export class Store {
     this.publishes = caps.publishesEvents;
     this.lockKeyspaceReads = caps.lockKeyspaceReads;
     this.local = caps.synchronous && !caps.publishesEvents ? this.repository.local : undefined;
+    this.statelessElementCursors = this.repository.local === undefined;
     this.repository.attach?.({ events: this.events, clock: this.clock });
     this.table = createCommandTable(options.commands);
     this.commands = this.table;
@@ -221,7 +224,15 @@ export class Store {
 
   /** A command context over `view` at `now`. */
   private context(view: KeyView, now: number, notify: CommandContext["notify"]): CommandContext {
-    return { now, db: view, notify, random: this.random, limits: this.limits, elementCursors: this.elementCursors };
+    return {
+      now,
+      db: view,
+      notify,
+      random: this.random,
+      limits: this.limits,
+      elementCursors: this.elementCursors,
+      statelessElementCursors: this.statelessElementCursors,
+    };
   }
 
   /** Normalizes arguments to bytes. */
