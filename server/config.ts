@@ -274,7 +274,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "token",
     kind: "entries",
     defaultValue: [],
-    help: "A bearer token, name:role:secret[:pattern,pattern] (role admin, readwrite or readonly; patterns are Redis globs of the keys it may touch). Repeatable; in the environment, separate tokens by spaces. Prefer --tokens-file or the environment: flags show in ps.",
+    help: "A bearer token, name:role:secret[:pattern,pattern] (role admin, readwrite or readonly; the secret at least 16 characters; patterns are Redis globs of the keys it may touch). Repeatable; in the environment, separate tokens by spaces. Prefer --tokens-file or the environment: flags show in ps.",
   },
   {
     key: "tokensFile",

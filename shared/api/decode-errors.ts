@@ -15,6 +15,19 @@ import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/conn
 // "received compressed envelope…": a compressed flag on a request with no grpc-encoding (a client
 // error, per the gRPC spec a protocol error: not INTERNAL, which SECURITY.md says is never answered).
 const DECODE_FAILURE = /^(parse binary|decompression failed|received compressed envelope)/;
+/** The longest percent-encoded grpc-message sent. */
+const MAX_GRPC_MESSAGE = 8192;
+
+/** A grpc-message cut to about a quarter of the limit in characters, re-encoded whole (no split escape). */
+function clipGrpcMessage(message: string): string {
+  let text: string;
+  try {
+    text = decodeURIComponent(message);
+  } catch {
+    return message.slice(0, MAX_GRPC_MESSAGE).replace(/%[0-9A-Fa-f]?$/, "");
+  }
+  return encodeURIComponent(`${text.slice(0, MAX_GRPC_MESSAGE >> 2)}...`);
+}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -37,6 +50,10 @@ export function isDecodeFailure(message: string): boolean {
  * becomes 3, INVALID_ARGUMENT). Also used by the Node server's gRPC fast lane.
  */
 export function fixGrpcStatus(headers: Headers | undefined): void {
+  // A header block past HTTP/2's limits is refused by the peer: the answer would be lost with its
+  // status. Messages echoing input are clipped at the source (echoInput); this is the safety net.
+  const message = headers?.get("grpc-message");
+  if (message && message.length > MAX_GRPC_MESSAGE) headers?.set("grpc-message", clipGrpcMessage(message));
   if (headers?.get("grpc-status") !== "13") return;
   if (DECODE_FAILURE.test(decodedMessage(headers.get("grpc-message")))) headers.set("grpc-status", "3");
 }

@@ -3,6 +3,15 @@
  * The API layer maps each code to a gRPC code through one table (shared/api).
  */
 
+/**
+ * A client's input as an error message echoes it: at most `max` characters (Redis's `%.128s`),
+ * then `...` when cut. Every error that quotes what a client sent goes through it, so no message
+ * outgrows a header (a 64 KiB sweep pattern echoed whole made HTTP/2 reset the stream, no status).
+ */
+export function echoInput(input: string, max = 128): string {
+  return input.length <= max ? input : `${input.slice(0, max)}...`;
+}
+
 /** Every error code the store can raise. */
 export type ErrorCode =
   | "ERR"

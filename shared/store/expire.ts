@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 import { bytesFromUtf8 } from "./bytes.js";
 import type { Clock } from "./clock.js";
-import { StoreError } from "./errors.js";
+import { echoInput, StoreError } from "./errors.js";
 import type { Repository } from "./repository.js";
 
 /** A one-shot timer (the sweep's deadline wake-up); tests inject one driven by hand. */
@@ -126,14 +126,18 @@ export function validateSweepPattern(pattern: string): void {
     job = new Cron(pattern); // no callback: parses only, schedules nothing
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new StoreError("ERR", `ERR invalid sweep pattern '${bytesFromUtf8(pattern)}': ${bytesFromUtf8(why)}`, {
-      cause: error,
-    });
+    throw new StoreError(
+      "ERR",
+      `ERR invalid sweep pattern '${bytesFromUtf8(echoInput(pattern))}': ${bytesFromUtf8(echoInput(why, 256))}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (job.getPattern() === undefined) {
     throw new StoreError(
       "ERR",
-      `ERR invalid sweep pattern '${pattern}': a repeating cron pattern is required, not a date`,
+      `ERR invalid sweep pattern '${echoInput(pattern)}': a repeating cron pattern is required, not a date`,
     );
   }
 }
