@@ -76,10 +76,12 @@ describe("two servers on one etcd cluster", () => {
       const ev = (w: { events: SeenEvent[] }) =>
         w.events.filter((e) => e.key.startsWith("ev:")).map((e) => `${e.event} ${e.key}`);
       // Live once a probe write shows on both streams.
+      // (The probe key is outside ev:*, so a late probe event cannot mix into the checked sequence.)
+      const probed = (w: { events: SeenEvent[] }) => w.events.some((e) => e.key === "probe:ev");
       await until(
         async () => {
-          await a.exec("SET", "ev:probe", "1");
-          return ev(wa).length > 0 && ev(wb).length > 0;
+          await a.exec("SET", "probe:ev", "1");
+          return probed(wa) && probed(wb);
         },
         20_000,
         "both Watch streams live",
