@@ -178,6 +178,47 @@ describe("etcd engine: two stores on one cluster", () => {
     expect(await a.exec(["GET", "c"])).toBe("20"); // a read is never answered from the cache
   });
 
+  it("FLUSHALL, RANDOMKEY, KEYS and SCAN TYPE over the shared keyspace", async () => {
+    const { a, b } = await pair();
+    await a.exec(["MSET", "r1", "v", "r2", "v"]);
+    await a.exec(["HSET", "rh", "f", "v"]);
+    await a.exec(["SET", "rdue", "v", "PX", "1"]);
+    await new Promise((r) => setTimeout(r, 20));
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) seen.add((await b.exec(["RANDOMKEY"])) as string);
+    expect([...seen].sort()).toEqual(["r1", "r2", "rh"]); // never the due key, every live one
+    expect(((await b.exec(["KEYS", "r[0-9]"])) as string[]).sort()).toEqual(["r1", "r2"]);
+    expect(await b.exec(["SCAN", "0", "TYPE", "hash", "COUNT", "100"])).toEqual(["0", ["rh"]]);
+    expect(await b.exec(["FLUSHALL"])).toEqual(OK);
+    expect(await a.exec(["DBSIZE"])).toBe(0);
+    expect(await a.exec(["RANDOMKEY"])).toBeNull();
+    expect(await a.exec(["SCAN", "0"])).toEqual(["0", []]);
+  });
+
+  it("every introspection command answers or refuses with a StoreError, never a crash", async () => {
+    const { a } = await pair();
+    await a.exec(["HSET", "oh", "f", "v"]);
+    const argvs = [
+      ["OBJECT", "ENCODING", "oh"],
+      ["OBJECT", "FREQ", "oh"],
+      ["OBJECT", "IDLETIME", "oh"],
+      ["MEMORY", "USAGE", "oh"],
+      ["TYPE", "oh"],
+      ["HSCAN", "oh", "0"],
+      ["DUMP", "oh"],
+      ["INFO"],
+      ["DBSIZE"],
+      ["TIME"],
+    ];
+    for (const argv of argvs) {
+      const outcome = await a.exec(argv).then(
+        () => "ok",
+        (e) => (e instanceof StoreError ? `StoreError ${e.code}` : `crash: ${String(e)}`),
+      );
+      expect(outcome, argv.join(" ")).not.toMatch(/^crash/);
+    }
+  });
+
   it("a value over etcd's request limit is refused with a clear error, and the key is unchanged", async () => {
     const { a } = await pair();
     await a.exec(["SET", "big", "small"]);
