@@ -30,12 +30,15 @@ export function durabilityInterceptor(persistence: Persistence): Interceptor {
       return res;
     }
     const inner = (res as StreamResponse).message;
+    // Only a stream the client sends commands on (Pipeline) can write; a server stream
+    // (Subscribe, Watch) waits for earlier writes but is never failed by a broken log.
+    const writes = req.method.methodKind === "bidi_streaming" || req.method.methodKind === "client_streaming";
     return {
       ...res,
       message: (async function* () {
         let from = since;
         for await (const m of inner) {
-          await wait(from);
+          await wait(writes ? from : persistence.mark());
           from = persistence.mark();
           yield m;
         }
