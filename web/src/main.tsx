@@ -6,6 +6,7 @@
 import { render } from "preact";
 import { createClients } from "./api/clients.js";
 import { createRemoteTransport } from "./api/remote-transport.js";
+import { HealthMonitor } from "./api/server-health.js";
 import "./styles.css";
 import { App } from "./ui/app.js";
 
@@ -19,7 +20,11 @@ async function boot(): Promise<void> {
     render(<App clients={createClients(mode.transport)} mode="embedded" restored={mode.restored} />, root);
     return;
   }
-  render(<App clients={createClients(createRemoteTransport())} mode="server" />, root);
+  const health = new HealthMonitor(new URL("healthz", location.href).toString());
+  render(
+    <App clients={createClients(createRemoteTransport(location.origin, health))} mode="server" health={health} />,
+    root,
+  );
 }
 
 void boot();

@@ -248,7 +248,7 @@ describe("KeyBrowser: finding sparse keys", () => {
     ok("SET", "user:1:name", "v");
     ok("SET", "user:1:session", "v");
     ok("SET", "user:2:session", "v");
-    await browser.reset({ pattern: "user:1:*", type: KeyType.UNSPECIFIED, also: "*session*" });
+    await browser.reset({ pattern: "user:1:*", type: KeyType.UNSPECIFIED, also: ["*session*"] });
     expect(keysOf(browser)).toEqual(["user:1:session"]);
   });
 

@@ -10,8 +10,8 @@ import { readSize } from "./key-size.js";
 export interface KeyFilter {
   readonly pattern: string;
   readonly type: KeyType;
-  /** A second glob the keys must match too, checked here (a folder's keys under the user's filter). */
-  readonly also?: string;
+  /** More globs the keys must match too, checked here (a folder's keys under the user's filter). */
+  readonly also?: readonly string[];
 }
 
 /** True when `text` has a Redis glob character (`*`, `?`, `[`, or a `\` escape). */
@@ -145,7 +145,7 @@ export class KeyBrowser {
     this.stopRequested = false;
     this.changed();
     const before = this.keys.size;
-    const also = this.filter.also ? compileGlob(bytesFromUtf8(this.filter.also)) : null;
+    const also = (this.filter.also ?? []).map((g) => compileGlob(bytesFromUtf8(g)));
     try {
       this.total = Number((await this.clients.keys.dbSize({})).size);
       while (this.keys.size - before < PAGE_ROWS && !this.stopRequested) {
@@ -160,7 +160,10 @@ export class KeyBrowser {
         const now = this.now();
         let found = 0;
         for (const info of page.keys) {
-          if (also && !also(bytesFromUtf8(info.key))) continue;
+          if (also.length > 0) {
+            const name = bytesFromUtf8(info.key);
+            if (!also.every((m) => m(name))) continue;
+          }
           found++;
           if (!this.keys.has(info.key)) this.keys.set(info.key, rowOf(info, now));
         }

@@ -7,7 +7,9 @@ export type LiveState =
   | { readonly kind: "connecting" }
   | { readonly kind: "live" }
   | { readonly kind: "reconnecting"; readonly inMs: number; readonly attempt: number; readonly reason: string }
-  | { readonly kind: "unsupported"; readonly reason: string };
+  | { readonly kind: "unsupported"; readonly reason: string }
+  /** The token may not watch this pattern (a scope problem, not a sign-out): retried now and then. */
+  | { readonly kind: "denied"; readonly reason: string };
 
 /** What a watch reports to the console. */
 export interface LiveWatchOptions {
@@ -78,7 +80,14 @@ export function startLiveWatch(clients: Clients, options: LiveWatchOptions): () 
           });
           continue;
         }
-        if (e.code === Code.Unauthenticated || e.code === Code.PermissionDenied) options.onUnauthenticated?.();
+        if (e.code === Code.PermissionDenied) {
+          options.onState({ kind: "denied", reason: e.rawMessage || e.message });
+          await new Promise<void>((resolve) => {
+            sleepTimer = setTimeout(resolve, UNSUPPORTED_RETRY_MS);
+          });
+          continue;
+        }
+        if (e.code === Code.Unauthenticated) options.onUnauthenticated?.();
         reason = e.rawMessage || e.message;
       } finally {
         clearTimeout(watchdog);

@@ -1,8 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { Role } from "../../../shared/gen/memorabilia/v1/auth_service_pb.js";
+import { createCaller, patternCovered } from "../../../shared/auth/caller.js";
+import { Role, type WhoAmIResponse } from "../../../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { Clients } from "../api/clients.js";
+import type { HealthMonitor, ServerHealth } from "../api/server-health.js";
 import { saveToken } from "../api/token.js";
 import { formatCount, KEY_TYPES, typeName } from "../model/format.js";
 import { escapeGlob, hasGlob, KeyBrowser, patternOf } from "../model/key-browser.js";
@@ -22,7 +24,14 @@ import { startTtlTicker } from "./ttl-ticker.js";
 type Who =
   | { readonly kind: "checking" }
   | { readonly kind: "login"; readonly error: string | null }
-  | { readonly kind: "ok"; readonly role: Role; readonly name: string; readonly authRequired: boolean };
+  | {
+      readonly kind: "ok";
+      readonly role: Role;
+      readonly name: string;
+      readonly authRequired: boolean;
+      /** The key patterns the token is limited to (empty: every key). */
+      readonly patterns: readonly string[];
+    };
 
 interface Toast {
   readonly id: number;
@@ -46,12 +55,31 @@ function liveLabel(s: LiveState): string {
       return `Reconnecting in ${Math.ceil(s.inMs / 1000)} s (attempt ${s.attempt})`;
     case "unsupported":
       return "Not live";
+    case "denied":
+      return "Not live (outside your token's keys)";
   }
 }
 
+/** The signed-in state from WhoAmI. */
+const whoOf = (res: WhoAmIResponse): Who => ({
+  kind: "ok",
+  role: res.role,
+  name: res.name,
+  authRequired: res.authRequired,
+  patterns: res.keyPatterns,
+});
+
 /** The console: header, key browser, detail or server panel, command bar, dialogs. */
-export function App(props: { clients: Clients; mode: "server" | "embedded"; restored?: number }) {
+export function App(props: {
+  clients: Clients;
+  mode: "server" | "embedded";
+  restored?: number;
+  /** The server's health as the console's calls see it (server mode). */
+  health?: HealthMonitor;
+}) {
   const { clients } = props;
+  const [health, setHealth] = useState<ServerHealth>(props.health?.state ?? { kind: "ok" });
+  useEffect(() => props.health?.subscribe(setHealth), [props.health]);
   const browser = useMemo(() => new KeyBrowser(clients), [clients]);
   const [who, setWho] = useState<Who>({ kind: "checking" });
   const [, setTick] = useState(0);
@@ -89,14 +117,14 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
   const checkWho = useCallback(async () => {
     try {
       const res = await clients.auth.whoAmI({});
-      setWho({ kind: "ok", role: res.role, name: res.name, authRequired: res.authRequired });
+      setWho(whoOf(res));
     } catch (error) {
       const e = ConnectError.from(error);
       if (e.code === Code.Unauthenticated) setWho({ kind: "login", error: null });
       else if (e.code === Code.Unimplemented)
-        setWho({ kind: "ok", role: Role.ADMIN, name: "default", authRequired: false });
+        setWho({ kind: "ok", role: Role.ADMIN, name: "default", authRequired: false, patterns: [] });
       else {
-        setWho({ kind: "ok", role: Role.ADMIN, name: "default", authRequired: false });
+        setWho({ kind: "ok", role: Role.ADMIN, name: "default", authRequired: false, patterns: [] });
         notify(`Cannot reach the server: ${e.rawMessage}`, "error");
       }
     }
@@ -118,10 +146,20 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
 
   // The filter, debounced: a new filter rescans from the start. Plain text means "contains" (and
   // the exact name is looked up at once); glob characters make it a Redis glob.
-  const filter = useMemo(
-    () => ({ text: filterText.trim(), pattern: patternOf(filterText.trim()), type: typeFilter }),
-    [filterText, typeFilter],
-  );
+  // A token limited to key patterns scans and watches within one of them (PERMISSION_DENIED
+  // otherwise): a filter it covers is used as is, any other is checked in the page.
+  const patterns = who.kind === "ok" ? who.patterns : [];
+  const [scopeChoice, setScopeChoice] = useState(0);
+  const scope = patterns.length === 0 ? null : (patterns[scopeChoice] ?? patterns[0] ?? null);
+  const filter = useMemo(() => {
+    const text = filterText.trim();
+    const wanted = patternOf(text);
+    if (scope === null) return { text, pattern: wanted, also: undefined, type: typeFilter };
+    const covered = wanted !== "" && patternCovered(createCaller("console", "readonly", [scope]), wanted);
+    return covered
+      ? { text, pattern: wanted, also: undefined, type: typeFilter }
+      : { text, pattern: scope, also: wanted || undefined, type: typeFilter };
+  }, [filterText, typeFilter, scope]);
   const [exact, setExact] = useState<string | null>(null);
 
   // The tree's open folders are scanned on their own, by prefix (never the whole keyspace).
@@ -136,10 +174,14 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
       const b = new KeyBrowser(clients);
       f = { browser: b, stop: b.subscribe(schedule) };
       folders.current.set(prefix, f);
+      // Within the user's filter, and within the token's scope when the prefix is not in it.
+      const own = `${escapeGlob(prefix)}*`;
+      const inScope = scope === null || patternCovered(createCaller("console", "readonly", [scope]), own);
+      const also = [filter.pattern, filter.also, inScope ? undefined : own].filter((x): x is string => !!x);
       b.reset({
-        pattern: `${escapeGlob(prefix)}*`,
+        pattern: inScope ? own : (scope as string),
         type: filter.type,
-        ...(filter.pattern ? { also: filter.pattern } : {}),
+        also,
       }).catch((e) => notify(errorText(e), "error"));
     }
     return f.browser;
@@ -163,7 +205,9 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
       autoLoad.current = true;
       dropFolders();
       setExact(null);
-      browser.reset({ pattern: filter.pattern, type: filter.type }).catch((e) => notify(errorText(e), "error"));
+      browser
+        .reset({ pattern: filter.pattern, type: filter.type, ...(filter.also ? { also: [filter.also] } : {}) })
+        .catch((e) => notify(errorText(e), "error"));
       // An exact name is looked up directly: found at once, however big the keyspace.
       const name = filter.text;
       if (name && !hasGlob(name)) {
@@ -186,7 +230,7 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
     }
     const t = setTimeout(run, 200);
     return () => clearTimeout(t);
-  }, [authed, filter.pattern, filter.type]);
+  }, [authed, filter.pattern, filter.also, filter.type]);
 
   // The live stream, per pattern; after a break it rescans (the server may have restarted).
   useEffect(() => {
@@ -211,6 +255,7 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
       onUnauthenticated: () => setWho({ kind: "login", error: "Your token was refused" }),
     });
   }, [authed, clients, filter.pattern]);
+  useEffect(() => setScopeChoice(0), [patterns.join("\n")]);
 
   // One timer for every countdown; keys whose deadline passed leave the list.
   useEffect(
@@ -288,9 +333,22 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
           <h1>
             Memorabilia <span class="muted">console</span>
           </h1>
-          <span class={`badge live-${live.kind}`} role="status" aria-label="Connection" data-state={live.kind}>
-            <span aria-hidden="true" class="dot" /> {liveLabel(live)}
-          </span>
+          {health.kind === "ok" ? (
+            <span class={`badge live-${live.kind}`} role="status" aria-label="Connection" data-state={live.kind}>
+              <span aria-hidden="true" class="dot" /> {liveLabel(live)}
+            </span>
+          ) : (
+            <span
+              class="badge live-reconnecting"
+              role="status"
+              aria-label="Connection"
+              data-state={health.kind}
+              title={health.detail}
+            >
+              <span aria-hidden="true" class="dot" />{" "}
+              {health.kind === "shutting-down" ? "Server shutting down" : "Server unreachable"}
+            </span>
+          )}
           {props.mode === "embedded" && (
             <span class="badge" title="The store runs inside this page; keys are kept in IndexedDB">
               Embedded
@@ -338,6 +396,27 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
             value={filterText}
             onInput={(e) => setFilterText((e.currentTarget as HTMLInputElement).value)}
           />
+          {scope !== null && (
+            <span class="scope" data-testid="scope" title="This token may only touch these keys">
+              {patterns.length === 1 ? (
+                <>
+                  keys: <code>{scope}</code>
+                </>
+              ) : (
+                <select
+                  aria-label="Key patterns of your token"
+                  value={String(scopeChoice)}
+                  onChange={(e) => setScopeChoice(Number((e.currentTarget as HTMLSelectElement).value))}
+                >
+                  {patterns.map((p, i) => (
+                    <option key={p} value={String(i)}>
+                      keys: {p}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </span>
+          )}
           <select
             aria-label="Filter by type"
             value={String(typeFilter)}
@@ -520,7 +599,7 @@ export function App(props: { clients: Clients; mode: "server" | "embedded"; rest
               saveToken(token);
               try {
                 const res = await clients.auth.whoAmI({});
-                setWho({ kind: "ok", role: res.role, name: res.name, authRequired: res.authRequired });
+                setWho(whoOf(res));
               } catch (error) {
                 saveToken(null);
                 setWho({ kind: "login", error: errorText(error) });

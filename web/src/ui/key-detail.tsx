@@ -36,6 +36,8 @@ export function KeyDetail(props: {
   /** A rename refused because its target exists: the user confirms replacing it, or not. */
   const [replaceTarget, setReplaceTarget] = useState<{ to: string; type: KeyType } | null>(null);
   const [local, setLocal] = useState(0);
+  /** Why the key could not be read (shown with a Retry, never an endless "Loading…"). */
+  const [loadError, setLoadError] = useState<string | null>(null);
 
   useEffect(() => {
     let alive = true;
@@ -43,8 +45,11 @@ export function KeyDetail(props: {
       const [t, ttl] = await Promise.all([clients.keys.type({ key }), clients.keys.ttl({ key })]);
       const now = Date.now();
       const size = await readSize(clients, key, t.type);
-      if (alive) setMeta({ type: t.type, deadline: deadlineOf(ttl.ttl, now), size });
-    })().catch((e) => alive && notify(errorText(e), "error"));
+      if (alive) {
+        setMeta({ type: t.type, deadline: deadlineOf(ttl.ttl, now), size });
+        setLoadError(null);
+      }
+    })().catch((e) => alive && setLoadError(errorText(e)));
     return () => {
       alive = false;
     };
@@ -71,6 +76,18 @@ export function KeyDetail(props: {
     }
   };
 
+  if (meta === null && loadError !== null)
+    return (
+      <section class="detail" aria-label="Key">
+        <h2 class="key-name mono">{key}</h2>
+        <p class="error" role="alert" data-testid="detail-error">
+          Could not read this key: {loadError}
+        </p>
+        <button type="button" onClick={() => setLocal((n) => n + 1)}>
+          Retry
+        </button>
+      </section>
+    );
   if (meta === null) return <p class="muted">Loading {key}…</p>;
   if (meta.type === KeyType.NONE) {
     return (

@@ -25,6 +25,7 @@ export function StringEditor(props: { keyName: string; version: number }) {
   const [draft, setDraft] = useState<BytesDraft>({ mode: "text", text: "" });
   const [dirty, setDirty] = useState(false);
   const [reload, setReload] = useState(0);
+  const [loadError, setLoadError] = useState<string | null>(null);
 
   useEffect(() => {
     let alive = true;
@@ -44,7 +45,8 @@ export function StringEditor(props: { keyName: string; version: number }) {
         setValue(bytes);
         setDraft(draftOf(bytes, ALL_VIEWS));
       }
-    })().catch((e) => alive && notify(errorText(e), "error"));
+      setLoadError(null);
+    })().catch((e) => alive && setLoadError(errorText(e)));
     return () => {
       alive = false;
     };
@@ -80,6 +82,15 @@ export function StringEditor(props: { keyName: string; version: number }) {
     );
   };
 
+  if (value === null && loadError !== null)
+    return (
+      <p class="error" role="alert">
+        Could not read the value: {loadError}{" "}
+        <button type="button" onClick={() => setReload((n) => n + 1)}>
+          Retry
+        </button>
+      </p>
+    );
   if (value === null) return <p class="muted">Loading…</p>;
   const locked = readOnly || truncated > 0;
   return (
