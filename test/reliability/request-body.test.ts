@@ -238,7 +238,8 @@ describe("hostile request bodies", () => {
 
   /** Sends up to 64 MiB (in 64 KiB writes, after `first`) until the answer comes; returns it. */
   async function upload(path: Path, first: (() => Uint8Array) | undefined, each: (() => Uint8Array) | undefined) {
-    const before = metricValue(await metricsText(server.url), "memorabilia_process_resident_memory_bytes");
+    const before = metricValue(await metricsText(server.url), "memorabilia_process_process_resident_memory_bytes");
+    expect(before).toBeGreaterThan(0);
     const r = open(server.url, path, { authorization: `Bearer ${TOKEN}` });
     const chunk = new Uint8Array(64 * 1024).fill(0x41);
     const total = 64 << 20;
@@ -253,8 +254,11 @@ describe("hostile request bodies", () => {
       const a = await r.answered;
       // The answer came while the upload was under way, not at its end.
       expect(a.sentWhenAnswered).toBeLessThan(total / 4);
-      const after = metricValue(await metricsText(server.url), "memorabilia_process_resident_memory_bytes");
+      const after = metricValue(await metricsText(server.url), "memorabilia_process_process_resident_memory_bytes");
       expect(after - before).toBeLessThan(200 << 20);
+      console.info(
+        `${path.name}: answered after ${(a.sentWhenAnswered / 1048576).toFixed(1)} MiB sent; RSS ${((after - before) / 1048576).toFixed(0)} MiB`,
+      );
       return a;
     } finally {
       r.close();
