@@ -5,8 +5,13 @@
  * attack runs, a second client's Health.Check must keep answering.
  */
 import { once } from "node:events";
+import * as http2 from "node:http2";
 import * as net from "node:net";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health, HealthCheckResponse_ServingStatus } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { selfSignedCert } from "../support/self-signed-cert.js";
 import type { ServerProcess } from "../support/server-process.js";
 import { metricValue, startBundledServer, startHealthProbe } from "./hostile-support.js";
 
@@ -228,6 +233,45 @@ describe("total cap and shutdown", () => {
       expect(code).toBe(0);
       // The default --shutdown-timeout-ms is 10 s: idle connections must not hold the process that long.
       expect(ms).toBeLessThan(3000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await server.stop();
+    }
+  });
+});
+
+describe("the TLS port", () => {
+  it("caps connections per address, drops a stalled handshake, closes idle sessions, and serves", async () => {
+    const { key, cert, ca } = selfSignedCert("mem-conn-tls-");
+    const server = await startBundledServer([
+      ...["--tls-cert", cert, "--tls-key", key],
+      ...["--max-clients-per-address", "5", "--handshake-timeout-ms", "1500", "--idle-timeout-ms", "2000"],
+    ]);
+    const sockets: net.Socket[] = [];
+    try {
+      const closes: Promise<unknown>[] = [];
+      for (let i = 0; i < 10; i++) {
+        const s = await connect(server.port);
+        s.on("error", () => {});
+        sockets.push(s);
+        closes.push(once(s, "close"));
+      }
+      // Five are reset at accept; the five kept never start TLS, and the handshake deadline closes them.
+      await Promise.all(closes.slice(5));
+      const t0 = Date.now();
+      await Promise.all(closes.slice(0, 5));
+      expect(Date.now() - t0).toBeLessThan(5000);
+      // A TLS HTTP/2 session with no stream is closed at the idle timeout; the port still serves.
+      const session = http2.connect(server.url, { ca });
+      session.on("error", () => {});
+      await once(session, "connect");
+      const opened = Date.now();
+      await once(session, "close");
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(1900);
+      const health = createClient(Health, createGrpcTransport({ baseUrl: server.url, nodeOptions: { ca } }));
+      expect((await health.check({ service: "" }, { timeoutMs: 5000 })).status).toBe(
+        HealthCheckResponse_ServingStatus.SERVING,
+      );
     } finally {
       for (const s of sockets) s.destroy();
       await server.stop();
