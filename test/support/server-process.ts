@@ -33,7 +33,10 @@ export async function startServerProcess(
   const logs: string[] = [];
   const exited = once(child, "exit") as Promise<[number | null, string | null]>;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${logs.join("\n")}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL"); // never leave a half-started server behind
+      reject(new Error(`server did not start in 20 s:\n${logs.join("\n")}`));
+    }, 20_000);
     const onLine = (line: string) => {
       logs.push(line);
       const m = /Server listening at (\S+?)"/.exec(line) ?? /serving .* at (\S+?)"/.exec(line);
