@@ -1,5 +1,6 @@
 /** etcd's own limits through the engine: a clear Redis-style error each, never a hang or a half write. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EtcdConnection } from "../../server/engines/etcd/client.js";
 import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
 import { StoreError } from "../../shared/store/errors.js";
 import { createStore } from "../../shared/store/store.js";
@@ -43,5 +44,48 @@ describe("etcd limits through the engine", () => {
     expect((error as StoreError).code).toBe("OOM");
     expect((error as StoreError).message).toMatch(/^OOM command not allowed .*database space exceeded/);
     expect(await store.exec(["GET", "kept"])).toBe("v");
+  }, 60_000);
+});
+
+describe("etcd authentication (--etcd-user / --etcd-password)", () => {
+  let cluster: EtcdCluster;
+  const closers: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    cluster = await startEtcdCluster({ size: 1 });
+    // Turn on etcd's auth: a root user (etcd requires it) with a password.
+    const admin = new EtcdConnection({ endpoints: cluster.endpoints });
+    await admin.client.user("root").create("s3cret");
+    await admin.client.user("root").addRole("root");
+    await admin.client.auth.authEnable();
+    admin.close();
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of closers) await c();
+    await cluster?.stop();
+  }, 30_000);
+
+  it("works with the right credentials and fails loudly (UNAVAILABLE naming the refusal) without", async () => {
+    const good = new EtcdRepository({
+      endpoints: cluster.endpoints,
+      prefix: "auth/",
+      user: { name: "root", password: "s3cret" },
+    });
+    closers.push(() => good.close());
+    const store = createStore({ repository: good });
+    await store.exec(["SET", "k", "v"]);
+    expect(await store.exec(["GET", "k"])).toBe("v");
+
+    for (const user of [undefined, { name: "root", password: "wrong" }]) {
+      const bad = new EtcdRepository({ endpoints: cluster.endpoints, prefix: "auth/", user, retryBudgetMs: 500 });
+      closers.push(() => bad.close());
+      const error = await createStore({ repository: bad })
+        .exec(["GET", "k"])
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).code).toBe("UNAVAILABLE");
+      expect((error as StoreError).message, String((error as StoreError).cause)).toMatch(
+        /etcd refused the credentials/,
+      );
+    }
   }, 60_000);
 });

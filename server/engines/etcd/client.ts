@@ -54,11 +54,16 @@ export type Retry = "idempotent" | "once";
 /** The message clients see while etcd cannot be reached or has no quorum (Redis Cluster's wording). */
 export const UNAVAILABLE_MESSAGE = "CLUSTERDOWN The etcd cluster is unreachable or has no quorum";
 
+/** etcd's refusals of missing or wrong credentials (not worth a retry; say so to the operator). */
+const CREDENTIAL_ERRORS =
+  /user name is empty|authentication failed|invalid user ID or password|permission denied|user name not found|invalid auth token/i;
+
 /** True for an error after which the operation's outcome is unknown and a retry may help. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof StoreError) return false;
   // Refusals that a retry cannot fix, although etcd3 marks RESOURCE_EXHAUSTED as recoverable.
   if (toStoreError(error).code !== "UNAVAILABLE") return false;
+  if (CREDENTIAL_ERRORS.test(String((error as Error)?.message ?? error))) return false;
   if (error instanceof GRPCUnavailableError || error instanceof GRPCDeadlineExceededError) return true;
   if (typeof error === "object" && error !== null && isRecoverableError(error as Error)) return true;
   const message = String((error as Error)?.message ?? error);
@@ -104,7 +109,11 @@ export function toStoreError(error: unknown): StoreError {
       },
     );
   }
-  if (error instanceof EtcdAuthenticationFailedError || error instanceof EtcdPermissionDeniedError) {
+  if (
+    error instanceof EtcdAuthenticationFailedError ||
+    error instanceof EtcdPermissionDeniedError ||
+    CREDENTIAL_ERRORS.test(message)
+  ) {
     return new StoreError("UNAVAILABLE", `${UNAVAILABLE_MESSAGE} (etcd refused the credentials: ${message})`, {
       cause: error,
     });
