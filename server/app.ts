@@ -137,6 +137,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
         maxValueBytes: config.maxValueBytes,
         maxArgs: config.maxArgs,
         maxScanCount: config.maxScanCount,
+        maxReplyBytes: config.maxReplyBytes,
       },
       sweep: {
         pattern: config.sweepPattern,

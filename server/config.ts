@@ -15,6 +15,7 @@ export interface ServerConfig {
   maxValueBytes: number;
   maxArgs: number;
   maxScanCount: number;
+  maxReplyBytes: number;
   maxTimeoutMs: number;
   maxStreamsPerConnection: number;
   maxStreams: number;
@@ -142,6 +143,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 100_000,
     help: "Most arguments (elements) in one command, and most elements in one reply (more: RESOURCE_EXHAUSTED).",
+  },
+  {
+    key: "maxReplyBytes",
+    flag: "max-reply-bytes",
+    kind: "int",
+    defaultValue: 64 * 1024 * 1024,
+    help: "Most bytes of bulk strings in one array reply (more: RESOURCE_EXHAUSTED 'ERR reply too large').",
   },
   {
     key: "maxScanCount",

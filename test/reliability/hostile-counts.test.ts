@@ -101,4 +101,22 @@ describe("client-sized commands (bundled server)", () => {
     expect(report.worstMs).toBeLessThan(5_000);
     expect(rss1 - rss0).toBeLessThan(1024 * MIB);
   }, 300_000);
+
+  it("--max-reply-bytes and --max-args set the reply bounds", async () => {
+    const small = await startBundledServer(["--max-reply-bytes", "1000", "--max-args", "50"]);
+    try {
+      const client = createClient(CommandService, createGrpcTransport({ baseUrl: small.url }));
+      const run = (...args: string[]) => client.execute({ args: args.map(enc) });
+      await run("SET", "v", "x".repeat(600));
+      await run("SADD", "s", "a", "b");
+      expect((await run("MGET", "v")).reply?.kind.case).toBe("array");
+      const bytes = await refusal(run("MGET", "v", "v"));
+      expect(bytes.code).toBe(Code.ResourceExhausted);
+      expect(bytes.rawMessage).toMatch(/^ERR reply too large: 1200 bytes \(max-reply-bytes 1000\)/);
+      expect((await run("SRANDMEMBER", "s", "-50")).reply?.kind.case).toBe("array");
+      expect((await refusal(run("SRANDMEMBER", "s", "-51"))).rawMessage).toMatch(/51 elements \(max-args 50\)/);
+    } finally {
+      await small.stop();
+    }
+  }, 60_000);
 });
