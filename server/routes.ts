@@ -65,6 +65,8 @@ export function apiRoutes(store: Store, options: ApiRoutesOptions): ApiRoutes {
         version: VERSION,
         startedAtMs,
         connectedClients: options.connectedClients,
+        // Watch events fan out right after the turn that wrote them (no 1 ms timer clamp).
+        defer: (fn) => setImmediate(fn),
         ...options.streams,
         pubsub: options.pubsub,
         persistence: options.hostStats?.persistence,

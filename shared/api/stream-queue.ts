@@ -32,6 +32,8 @@ export interface StreamQueueOptions<T> {
   readonly fellBehind: string;
   /** The bytes an item will take on the wire (an estimate; it only has to grow with the item). */
   readonly sizeOf: (item: T) => number;
+  /** The messages an item holds (a batch of events: its length), for `maxItems`. @default 1 */
+  readonly countOf?: (item: T) => number;
   /** Milliseconds of a monotonic clock (the soft limit's timer). */
   readonly now: () => number;
   /** Called once when the queue fails (unsubscribe there, so nothing more arrives). */
@@ -54,9 +56,11 @@ export class StreamQueue<T> {
   private sizes: number[] = [];
   private head = 0;
   private bytesQueued = 0;
+  private counted = 0;
   private softSince: number | null = null;
   private failure: ConnectError | null = null;
   private wake: (() => void) | null = null;
+  private abortSignal: AbortSignal | null = null;
 
   constructor(private readonly options: StreamQueueOptions<T>) {}
 
@@ -76,7 +80,8 @@ export class StreamQueue<T> {
     const { limits, fellBehind } = this.options;
     const size = this.options.sizeOf(item);
     const bytes = this.bytesQueued + size;
-    if (this.length >= limits.maxItems) {
+    const count = this.options.countOf?.(item) ?? 1;
+    if (this.counted + count > limits.maxItems) {
       this.overflow("items", `${fellBehind}: more than ${limits.maxItems} messages were waiting for the client`);
       return;
     }
@@ -101,6 +106,7 @@ export class StreamQueue<T> {
     this.items.push(item);
     this.sizes.push(size);
     this.bytesQueued = bytes;
+    this.counted += count;
     this.notify();
   }
 
@@ -112,6 +118,7 @@ export class StreamQueue<T> {
     this.sizes = [];
     this.head = 0;
     this.bytesQueued = 0;
+    this.counted = 0;
     this.options.onFail?.();
     this.notify();
   }
@@ -129,19 +136,21 @@ export class StreamQueue<T> {
     this.check();
     if (signal.aborted) throw abortError(signal);
     if (this.length === 0) {
-      let timer: unknown;
-      let onAbort = (): void => {};
+      // One abort listener per queue and signal, not one per wait (EventTarget listeners cost
+      // more than the rest of a wait, and a busy stream waits once per message).
+      if (this.abortSignal !== signal) {
+        this.abortSignal = signal;
+        signal.addEventListener("abort", () => this.notify(), { once: true });
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           timer = setTimeout(resolve, idleMs);
-          onAbort = resolve;
-          signal.addEventListener("abort", onAbort, { once: true });
         });
       } finally {
         this.wake = null;
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
       }
       this.check();
       if (signal.aborted) throw abortError(signal);
@@ -154,10 +163,13 @@ export class StreamQueue<T> {
       this.items = [];
       this.sizes = [];
       this.bytesQueued = 0;
+      this.counted = 0;
     } else {
       const end = this.head + n;
       items = this.items.slice(this.head, end);
       for (let i = this.head; i < end; i++) this.bytesQueued -= this.sizes[i] as number;
+      if (this.options.countOf === undefined) this.counted -= n;
+      else for (const item of items) this.counted -= this.options.countOf(item);
       this.head = end;
       if (this.head === this.items.length) {
         this.items = [];

@@ -91,8 +91,13 @@ export interface StreamingOptions extends ServiceOptions {
   readonly maxStreams?: number;
   /** The count of open, refused and overflowed streams (a host passes its own to export them). @default a new one */
   readonly streams?: StreamCounter;
-  /** A monotonic clock in ms (the soft limit's timer). @default `performance.now` */
+  /** A monotonic clock in ms (the soft limit's timer, the fan-out's spacing). @default `performance.now` */
   readonly monotonicNow?: () => number;
+  /**
+   * Runs a function after the current event-loop turn: when Watch events are fanned out (after
+   * the write that emitted them). Node hosts pass `setImmediate`. @default `setTimeout(fn, 0)`
+   */
+  readonly defer?: (fn: () => void) => void;
   /** Events sent in one stream message at most. @default 512 */
   readonly maxEventsPerMessage?: number;
   /** Keys per watch snapshot page when the client asks for none. @default 100 */

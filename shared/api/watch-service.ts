@@ -1,19 +1,20 @@
 /**
  * WatchService: keyspace events as a server stream, with an optional snapshot of the matching keys
- * first, heartbeats on idle streams, and a bound on what a slow client may leave queued.
+ * first, heartbeats on idle streams, and a bound on what a slow client may leave queued. Events
+ * reach the streams through one {@link WatchFanout} per service (off the writer's path, one
+ * message per event, shared by every stream).
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { type KeyTtlSchema, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
 import {
   EventClass,
-  type KeyspaceEventSchema,
+  type KeyspaceEvent,
   type WatchRequest,
   type WatchResponseSchema,
   WatchService,
 } from "../gen/memorabilia/v1/watch_service_pb.js";
-import { type Bytes, bytesFromUtf8, bytesToUtf8 } from "../store/bytes.js";
-import type { KeyspaceEvent, EventClass as StoreEventClass } from "../store/events.js";
+import { type Bytes, bytesFromUtf8 } from "../store/bytes.js";
+import type { EventClass as StoreEventClass } from "../store/events.js";
 import type { Store } from "../store/store.js";
 import { int, token } from "./args.js";
 import { invoke } from "./invoke.js";
@@ -28,9 +29,12 @@ import {
   StreamCounter,
   type StreamingOptions,
 } from "./streaming-options.js";
+import { type EventBatch, preEncodedResponse, WatchFanout } from "./watch-fanout.js";
+
+/** True unless the call's content type is JSON (Connect, gRPC and gRPC-Web all say `json` then). */
+const isBinary = (header: Headers): boolean => !/json/i.test(header.get("content-type") ?? "");
 
 type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
-type EventMessage = MessageInitShape<typeof KeyspaceEventSchema>;
 
 /** The store's event classes by API enum value (the request filter). */
 const STORE_CLASSES: Partial<Record<EventClass, StoreEventClass>> = {
@@ -43,14 +47,6 @@ const STORE_CLASSES: Partial<Record<EventClass, StoreEventClass>> = {
   [EventClass.EXPIRED]: "expired",
   [EventClass.EVICTED]: "evicted",
 };
-
-/** The API enum for each store event class. */
-const API_CLASSES = Object.fromEntries(
-  Object.entries(STORE_CLASSES).map(([api, store]) => [store, Number(api) as EventClass]),
-) as Record<StoreEventClass, EventClass>;
-
-/** Events after which the key exists with a time to live worth sending (`include_ttl`). */
-const TTL_EVENTS: ReadonlySet<string> = new Set(["set", "expire", "persist", "rename_to", "copy_to"]);
 
 /**
  * The keys matching `pattern`, in pages of about `pageSize` keys with their type, TTL and size.
@@ -79,53 +75,13 @@ async function* snapshotPages(
   } while (cursor !== "0");
 }
 
-/** The TTL of each key now (read after the commands that emitted the events have finished). */
-async function ttlsOf(store: Store, keys: readonly Bytes[]): Promise<MessageInitShape<typeof KeyTtlSchema>[]> {
-  const now = store.clock.now();
-  const deadlines = await store.repository.atomic(keys, now, (view) => keys.map((k) => view.expireAt(k)));
-  return deadlines.map((at) =>
-    at === undefined
-      ? { status: TtlStatus.NO_EXPIRY }
-      : { status: TtlStatus.EXPIRES, ttlMs: BigInt(Math.max(0, at - now)), atMs: BigInt(at) },
-  );
-}
-
-/** Keyspace events as API messages, with TTLs for the events that set one when asked. */
-async function eventMessages(
-  store: Store,
-  events: readonly KeyspaceEvent[],
-  withTtl: boolean,
-): Promise<EventMessage[]> {
-  const out: EventMessage[] = events.map((e) => ({
-    event: e.event,
-    key: bytesToUtf8(e.key),
-    class: API_CLASSES[e.class] ?? EventClass.UNSPECIFIED,
-    atMs: BigInt(e.atMs),
-  }));
-  if (!withTtl) return out;
-  const at: number[] = [];
-  events.forEach((e, i) => {
-    if (TTL_EVENTS.has(e.event)) at.push(i);
-  });
-  if (at.length === 0) return out;
-  const ttls = await ttlsOf(
-    store,
-    at.map((i) => (events[i] as KeyspaceEvent).key),
-  );
-  at.forEach((i, j) => {
-    (out[i] as { ttl?: unknown }).ttl = ttls[j];
-  });
-  return out;
-}
-
-/** What an event takes on the wire: key, name, class, time and framing (the overhead is an estimate). */
-const eventBytes = (e: KeyspaceEvent): number => e.key.length + e.event.length + 24;
-
 /** The stream of one Watch call (see watch_service.proto for the contract). */
 async function* watch(
   store: Store,
+  fanout: WatchFanout,
   req: WatchRequest,
   signal: AbortSignal,
+  binary: boolean,
   options: ResolvedStreamingOptions,
   streams: StreamCounter,
 ): AsyncGenerator<WatchMessage> {
@@ -133,16 +89,19 @@ async function* watch(
   const pattern = req.pattern === "" ? "*" : bytesFromUtf8(req.pattern);
   const idleMs = heartbeatMs(req.heartbeatMs, options);
   let unsubscribe = (): void => {};
-  const queue = new StreamQueue<KeyspaceEvent>({
+  const queue = new StreamQueue<EventBatch>({
     limits: options.queueLimits,
     fellBehind: "watch fell behind",
-    sizeOf: eventBytes,
+    sizeOf: (b) => b.bytes,
+    countOf: (b) => b.events.length,
     now: options.monotonicNow,
     onFail: () => unsubscribe(),
     onOverflow: (reason) => streams.countOverflow(reason),
   });
   // Subscribed before the snapshot is read, so no change falls between the two (at least once).
-  unsubscribe = store.events.subscribe({ pattern, events: req.events, classes }, (e) => queue.push(e));
+  unsubscribe = fanout.watch({ pattern, events: req.events, classes, includeTtl: req.includeTtl }, (batch) =>
+    queue.push(batch),
+  );
   // Unsubscribes at once on abort, even while the stream is parked at a yield nobody resumes.
   const onAbort = (): void => unsubscribe();
   signal.addEventListener("abort", onAbort, { once: true });
@@ -158,14 +117,28 @@ async function* watch(
       // SUBSCRIBE reply does), so a client can show "live" without waiting an idle interval.
       yield { kind: { case: "heartbeat", value: { atMs: BigInt(store.clock.now()) } } };
     }
+    const max = options.maxEventsPerMessage;
     for (;;) {
-      const take = await queue.next(idleMs, signal, options.maxEventsPerMessage);
+      const take = await queue.next(idleMs, signal, max);
       if ("idle" in take) {
         yield { kind: { case: "heartbeat", value: { atMs: BigInt(store.clock.now()) } } };
         continue;
       }
-      const events = await eventMessages(store, take.items, req.includeTtl);
-      yield { kind: { case: "events", value: { events } } };
+      let total = 0;
+      for (const b of take.items) total += b.events.length;
+      if (total <= max) {
+        // Binary protocols send the batches' bytes, encoded once for every stream; JSON the
+        // shared message objects. One batch (the usual case): its one response, no copy at all.
+        const first = take.items[0] as EventBatch;
+        if (binary) yield take.items.length === 1 ? first.response() : preEncodedResponse(take.items);
+        else if (take.items.length === 1)
+          yield { kind: { case: "events", value: { events: first.events as KeyspaceEvent[] } } };
+        else yield { kind: { case: "events", value: { events: take.items.flatMap((b) => b.events) } } };
+        continue;
+      }
+      const all = take.items.flatMap((b) => b.events);
+      for (let i = 0; i < all.length; i += max)
+        yield { kind: { case: "events", value: { events: all.slice(i, i + max) } } };
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -181,9 +154,14 @@ export function createWatchService(
 ): ServiceImpl<typeof WatchService> {
   const resolved = resolveStreamingOptions(options);
   const procedure = `/${WatchService.typeName}/${WatchService.method.watch.name}`;
+  const fanout = new WatchFanout(store, { defer: options.defer, now: resolved.monotonicNow });
   return {
     watch(req, ctx) {
-      return streams.guard(watch(store, req, ctx.signal, resolved, streams), resolved.logger, procedure);
+      return streams.guard(
+        watch(store, fanout, req, ctx.signal, isBinary(ctx.requestHeader), resolved, streams),
+        resolved.logger,
+        procedure,
+      );
     },
   };
 }

@@ -1,0 +1,360 @@
+/**
+ * Keyspace-event fan-out to Watch streams, off the writer's path. The store calls one listener
+ * per event (one subscription for every watcher), which only appends the event to a pending list;
+ * a flush, scheduled after the write's turn, converts each event to its API message ONCE, matches
+ * it against each distinct filter ONCE (watchers with the same filter share the result; literal
+ * key patterns are a map lookup), and hands every watcher the same shared batch, which binary
+ * protocols send as bytes encoded once ({@link preEncodedResponse}). Flushes are spaced by a
+ * multiple of the time their sends took: the more watchers, the larger the batches, and writers
+ * keep most of the event loop whatever the number of streams.
+ */
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { type KeyTtlSchema, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
+import {
+  type KeyspaceEvent as ApiEvent,
+  EventClass,
+  KeyspaceEventSchema,
+  KeyspaceEventsSchema,
+  type WatchResponse,
+  WatchResponseSchema,
+} from "../gen/memorabilia/v1/watch_service_pb.js";
+import { type Bytes, bytesToUtf8 } from "../store/bytes.js";
+import type { KeyspaceEvent, EventClass as StoreEventClass } from "../store/events.js";
+import { compileGlob, type GlobMatcher } from "../store/glob.js";
+import type { Store } from "../store/store.js";
+
+/** The API enum for each store event class. */
+const API_CLASSES: Readonly<Record<StoreEventClass, EventClass>> = {
+  generic: EventClass.GENERIC,
+  string: EventClass.STRING,
+  list: EventClass.LIST,
+  hash: EventClass.HASH,
+  set: EventClass.SET,
+  zset: EventClass.ZSET,
+  expired: EventClass.EXPIRED,
+  evicted: EventClass.EVICTED,
+};
+
+/** Events after which the key exists with a time to live worth sending (`include_ttl`). */
+const TTL_EVENTS: ReadonlySet<string> = new Set(["set", "expire", "persist", "rename_to", "copy_to"]);
+
+const GLOB_SPECIAL = /[*?[\\]/;
+
+/** One flush's events for one watcher: shared, never modified, by every watcher of the same filter. */
+export interface EventBatch {
+  /** The API messages (created once per event and flush). */
+  readonly events: readonly ApiEvent[];
+  /** What they take on the wire (an estimate, for the output-buffer limits). */
+  readonly bytes: number;
+  /**
+   * The batch as `WatchResponse.events`, protobuf-encoded once for every stream that sends it
+   * (the field's length-delimited payload, length prefix included).
+   */
+  encoded(): Uint8Array;
+  /** A WatchResponse carrying exactly this batch, made once (binary protocols only: see {@link preEncodedResponse}). */
+  response(): WatchResponse;
+}
+
+/** `WatchResponse.events`'s field number (watch_service.proto). */
+const EVENTS_FIELD = WatchResponseSchema.fields.find((f: { localName: string }) => f.localName === "events")
+  ?.number as number;
+
+/**
+ * A WatchResponse whose `events` are the batches' already-encoded bytes, carried as the message's
+ * unknown fields: protobuf-es writes unknown fields back verbatim, so a binary serializer sends
+ * the batches with no per-stream encoding, and a reader merges repeated occurrences of a message
+ * field (the protobuf rule), so several batches arrive as one list. JSON serializers skip
+ * unknown fields: JSON streams must send {@link EventBatch.events} instead.
+ * `watch-fanout.test.ts` proves the round trip (it fails if a protobuf-es upgrade changes this).
+ */
+export function preEncodedResponse(batches: readonly EventBatch[]): WatchResponse {
+  const message = create(WatchResponseSchema);
+  message.$unknown = batches.map((b) => ({ no: EVENTS_FIELD, wireType: WireType.LengthDelimited, data: b.encoded() }));
+  return message;
+}
+
+/** What a watcher wants (as the store's EventFilter) and whether it wants TTLs. */
+export interface WatchFilter {
+  readonly pattern: Bytes;
+  readonly events: readonly string[];
+  readonly classes: readonly StoreEventClass[];
+  readonly includeTtl: boolean;
+}
+
+/** Receives the batches of one watcher. */
+export type BatchListener = (batch: EventBatch) => void;
+
+interface Watcher {
+  readonly listener: BatchListener;
+  /** The sequence number of the first event it may receive (none from before it subscribed). */
+  readonly from: number;
+}
+
+interface Group {
+  readonly key: string;
+  readonly literal: Bytes | undefined;
+  readonly match: GlobMatcher | null;
+  readonly events: ReadonlySet<string> | null;
+  readonly classes: ReadonlySet<StoreEventClass> | null;
+  readonly includeTtl: boolean;
+  readonly watchers: Set<Watcher>;
+}
+
+/** Options of a {@link WatchFanout}. */
+export interface WatchFanoutOptions {
+  /** Runs `fn` after the current turn (Node: setImmediate). @default setTimeout(fn, 0) */
+  readonly defer?: (fn: () => void) => void;
+  /** A monotonic clock in ms. @default performance.now */
+  readonly now?: () => number;
+  /**
+   * The pause after a flush, as a multiple of the time the flush's sends took in its turn. Those
+   * sends go on in later turns (write completions, the next wait), which the measure misses:
+   * 3 leaves writers most of the loop. @default 3
+   */
+  readonly dutyRatio?: number;
+}
+
+/** The per-event bytes beyond key and name: class, time, framing, an optional TTL. */
+const EVENT_OVERHEAD = 24;
+
+/** The fan-out of one store's keyspace events to its Watch streams. */
+export class WatchFanout {
+  private readonly groups = new Map<string, Group>();
+  /** Literal-pattern groups by key: an event finds them with one lookup. */
+  private readonly byLiteral = new Map<Bytes, Set<Group>>();
+  /** Groups with a glob pattern (or `*`). */
+  private readonly globbed = new Set<Group>();
+  private watcherCount = 0;
+  private unsubscribe: (() => void) | null = null;
+  private pending: KeyspaceEvent[] = [];
+  /** Sequence number of the next event. */
+  private seq = 0;
+  private scheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  /** When the next flush may start (duty-cycle spacing). */
+  private notBefore = 0;
+  private readonly defer: (fn: () => void) => void;
+  private readonly now: () => number;
+  private readonly dutyRatio: number;
+
+  constructor(
+    private readonly store: Store,
+    options: WatchFanoutOptions = {},
+  ) {
+    this.defer = options.defer ?? ((fn) => setTimeout(fn, 0));
+    this.now = options.now ?? (() => performance.now());
+    this.dutyRatio = options.dutyRatio ?? 3;
+  }
+
+  /** Watchers registered now. */
+  get size(): number {
+    return this.watcherCount;
+  }
+
+  /** Distinct filters now. */
+  get filters(): number {
+    return this.groups.size;
+  }
+
+  /**
+   * Registers a watcher: from now on, every event matching `filter` reaches `listener` in a
+   * batch, after the turn that emitted it. Returns the unsubscribe function (idempotent).
+   */
+  watch(filter: WatchFilter, listener: BatchListener): () => void {
+    const events = [...new Set(filter.events)].sort();
+    const classes = [...new Set(filter.classes)].sort();
+    const key = JSON.stringify([filter.pattern, events, classes, filter.includeTtl]);
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      const literal = GLOB_SPECIAL.test(filter.pattern) ? undefined : filter.pattern;
+      group = {
+        key,
+        literal,
+        match: literal !== undefined || filter.pattern === "*" ? null : compileGlob(filter.pattern),
+        events: events.length > 0 ? new Set(events) : null,
+        classes: classes.length > 0 ? new Set(classes) : null,
+        includeTtl: filter.includeTtl,
+        watchers: new Set(),
+      };
+      this.groups.set(key, group);
+      if (literal !== undefined) {
+        let set = this.byLiteral.get(literal);
+        if (set === undefined) this.byLiteral.set(literal, (set = new Set()));
+        set.add(group);
+      } else this.globbed.add(group);
+    }
+    const watcher: Watcher = { listener, from: this.seq };
+    group.watchers.add(watcher);
+    this.watcherCount++;
+    if (this.unsubscribe === null) this.unsubscribe = this.store.events.subscribe({}, (e) => this.onEvent(e));
+    const g = group;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      g.watchers.delete(watcher);
+      this.watcherCount--;
+      if (g.watchers.size === 0) this.dropGroup(g);
+      if (this.watcherCount === 0 && this.unsubscribe !== null) {
+        this.unsubscribe();
+        this.unsubscribe = null;
+        this.pending = [];
+      }
+    };
+  }
+
+  private dropGroup(g: Group): void {
+    this.groups.delete(g.key);
+    if (g.literal !== undefined) {
+      const set = this.byLiteral.get(g.literal);
+      set?.delete(g);
+      if (set?.size === 0) this.byLiteral.delete(g.literal);
+    } else this.globbed.delete(g);
+  }
+
+  /** The store's listener: O(1), on the writer's path. */
+  private onEvent(e: KeyspaceEvent): void {
+    this.pending.push(e);
+    this.seq++;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = this.notBefore - this.now();
+    if (wait > 1) setTimeout(() => this.defer(() => this.startFlush()), wait);
+    else this.defer(() => this.startFlush());
+  }
+
+  private startFlush(): void {
+    // Flushes run one after the other (a TTL read may be asynchronous): batches stay in order.
+    this.flushing = this.flushing.then(() => this.flush()).catch(() => {});
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const events = this.pending;
+    if (events.length === 0) return;
+    this.pending = [];
+    const firstSeq = this.seq - events.length;
+    const t0 = this.now();
+    const plain = events.map((e) => create(KeyspaceEventSchema, messageOf(e)));
+    const sizes = events.map((e) => e.key.length + e.event.length + EVENT_OVERHEAD);
+    // Which groups want which events (indices into `events`), each filter evaluated once.
+    const matched = new Map<Group, number[]>();
+    const add = (g: Group, i: number): void => {
+      const list = matched.get(g);
+      if (list === undefined) matched.set(g, [i]);
+      else list.push(i);
+    };
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as KeyspaceEvent;
+      const literal = this.byLiteral.get(e.key);
+      if (literal !== undefined) for (const g of literal) if (wants(g, e)) add(g, i);
+      for (const g of this.globbed) if (wants(g, e) && (g.match === null || g.match(e.key))) add(g, i);
+    }
+    let withTtl: ApiEvent[] | undefined;
+    for (const g of matched.keys())
+      if (g.includeTtl) {
+        withTtl = await this.withTtls(events, plain);
+        break;
+      }
+    for (const [g, indices] of matched) {
+      const messages = g.includeTtl ? (withTtl as ApiEvent[]) : plain;
+      const batch = batchOf(messages, sizes, indices);
+      for (const w of g.watchers) {
+        if (w.from <= firstSeq) w.listener(batch);
+        else {
+          const own = indices.filter((i) => firstSeq + i >= w.from);
+          if (own.length > 0) w.listener(batchOf(messages, sizes, own));
+        }
+      }
+    }
+    // The streams woken above run their sends in this turn's microtasks: measure them at the next
+    // turn, and leave the loop as much time again before the next flush.
+    this.defer(() => {
+      const spent = this.now() - t0;
+      this.notBefore = this.now() + spent * this.dutyRatio;
+    });
+  }
+
+  /** The messages with each TTL-setting event's current TTL (read once per flush). */
+  private async withTtls(events: readonly KeyspaceEvent[], plain: readonly ApiEvent[]): Promise<ApiEvent[]> {
+    const at: number[] = [];
+    events.forEach((e, i) => {
+      if (TTL_EVENTS.has(e.event)) at.push(i);
+    });
+    if (at.length === 0) return plain as ApiEvent[];
+    let ttls: MessageInitShape<typeof KeyTtlSchema>[];
+    try {
+      ttls = await ttlsOf(
+        this.store,
+        at.map((i) => (events[i] as KeyspaceEvent).key),
+      );
+    } catch {
+      // The keyspace could not be read (a remote engine failing): the events go without TTLs.
+      return plain as ApiEvent[];
+    }
+    const out = plain.slice();
+    at.forEach((i, j) => {
+      const e = events[i] as KeyspaceEvent;
+      out[i] = create(KeyspaceEventSchema, {
+        event: e.event,
+        key: bytesToUtf8(e.key),
+        class: API_CLASSES[e.class] ?? EventClass.UNSPECIFIED,
+        atMs: BigInt(e.atMs),
+        ttl: ttls[j],
+      });
+    });
+    return out;
+  }
+}
+
+function wants(g: Group, e: KeyspaceEvent): boolean {
+  return (g.events === null || g.events.has(e.event)) && (g.classes === null || g.classes.has(e.class));
+}
+
+function messageOf(e: KeyspaceEvent): MessageInitShape<typeof KeyspaceEventSchema> {
+  return {
+    event: e.event,
+    key: bytesToUtf8(e.key),
+    class: API_CLASSES[e.class] ?? EventClass.UNSPECIFIED,
+    atMs: BigInt(e.atMs),
+  };
+}
+
+function batchOf(messages: readonly ApiEvent[], sizes: readonly number[], indices: readonly number[]): EventBatch {
+  let bytes = 0;
+  const events = new Array<ApiEvent>(indices.length);
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j] as number;
+    events[j] = messages[i] as ApiEvent;
+    bytes += sizes[i] as number;
+  }
+  let encoded: Uint8Array | undefined;
+  let response: WatchResponse | undefined;
+  const batch: EventBatch = {
+    events,
+    bytes,
+    encoded() {
+      encoded ??= new BinaryWriter()
+        .bytes(toBinary(KeyspaceEventsSchema, create(KeyspaceEventsSchema, { events })))
+        .finish();
+      return encoded;
+    },
+    response() {
+      response ??= preEncodedResponse([batch]);
+      return response;
+    },
+  };
+  return batch;
+}
+
+/** The TTL of each key now (read after the commands that emitted the events have finished). */
+async function ttlsOf(store: Store, keys: readonly Bytes[]): Promise<MessageInitShape<typeof KeyTtlSchema>[]> {
+  const now = store.clock.now();
+  const deadlines = await store.repository.atomic(keys, now, (view) => keys.map((k) => view.expireAt(k)));
+  return deadlines.map((at) =>
+    at === undefined
+      ? { status: TtlStatus.NO_EXPIRY }
+      : { status: TtlStatus.EXPIRES, ttlMs: BigInt(Math.max(0, at - now)), atMs: BigInt(at) },
+  );
+}

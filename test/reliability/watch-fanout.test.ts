@@ -1,0 +1,109 @@
+/**
+ * Watch fan-out against the bundled server (`dist/server.mjs`): writes per second with 0, 1,000
+ * and 5,000 Watch streams open (reading clients, and stalled ones that never read), while a
+ * Health.Check client must keep answering. The figures go to SECURITY.md; the only assertions are
+ * generous ones (health answers within 15 s on a loaded machine, writes keep going), never a speed.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { bundleEntry, serverBundle } from "../bench/bundle.js";
+import { type ServerProcess, startServerProcess } from "../support/server-process.js";
+
+const SECONDS = Number(process.env.FANOUT_SECONDS ?? 4);
+const COUNTS = (process.env.FANOUT_COUNTS ?? "0,1000,5000").split(",").map(Number);
+const CHILD = "test/reliability/children/watchers-child.ts";
+
+/** `n` Watch streams held by a child process (reading them, or stalled: never reading). */
+async function watchers(url: string, n: number, mode: "reading" | "stalled") {
+  const child = spawn(process.execPath, [bundleEntry(CHILD, "watchers-child"), url, String(n), mode], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const nextLine = () => new Promise<string>((resolve) => lines.once("line", resolve));
+  if (n > 0) expect(await nextLine()).toBe("ready");
+  else await nextLine();
+  return {
+    async events(): Promise<number> {
+      child.stdin.write("count\n");
+      return Number(await nextLine());
+    },
+    async close(): Promise<void> {
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Sequential SETs for `seconds` while Health.Check is polled; writes/s and the slowest check. */
+async function measure(url: string, seconds: number) {
+  const strings = createClient(StringsService, createGrpcTransport({ baseUrl: url }));
+  const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
+  const value = new TextEncoder().encode("v");
+  let stop = false;
+  let worst = 0;
+  const probe = (async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      await health.check({ service: "" }, { timeoutMs: 60_000 });
+      worst = Math.max(worst, performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const t0 = performance.now();
+  let writes = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    await strings.set({ key: `k${writes % 100}`, value });
+    writes++;
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  stop = true;
+  await probe;
+  return { writesPerSecond: writes / elapsed, worstHealthMs: worst };
+}
+
+describe("Watch fan-out (bundled server)", () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServerProcess(
+      ["--max-streams-per-connection", "256", "--max-streams", "20000"],
+      // e.g. FANOUT_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+      process.env.FANOUT_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.FANOUT_SERVER_NODE_OPTIONS } : {},
+      process.env.FANOUT_ENTRY ?? serverBundle(),
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  for (const n of COUNTS) {
+    it(`writes/s with ${n} reading Watch streams open; health answers`, async () => {
+      const w = await watchers(server.url, n, "reading");
+      const r = await measure(server.url, SECONDS);
+      const events = await w.events();
+      await w.close();
+      console.log(
+        `fan-out: ${n} reading watchers: ${r.writesPerSecond.toFixed(0)} writes/s, ${events} events delivered, slowest Health.Check ${r.worstHealthMs.toFixed(0)} ms`,
+      );
+      expect(r.writesPerSecond).toBeGreaterThan(0);
+      expect(r.worstHealthMs).toBeLessThan(15_000);
+    }, 300_000);
+  }
+
+  it(`writes/s with ${Math.max(...COUNTS)} stalled Watch streams open; health answers`, async () => {
+    const n = Math.max(...COUNTS);
+    const w = await watchers(server.url, n, "stalled");
+    const r = await measure(server.url, SECONDS);
+    await w.close();
+    console.log(
+      `fan-out: ${n} stalled watchers: ${r.writesPerSecond.toFixed(0)} writes/s, slowest Health.Check ${r.worstHealthMs.toFixed(0)} ms`,
+    );
+    expect(r.worstHealthMs).toBeLessThan(15_000);
+  }, 300_000);
+});
