@@ -5,14 +5,15 @@
  * command table, run through `store.run` (resp-connection.ts). Transactions run on
  * `store.transaction`, Pub/Sub on the server's one hub (shared with gRPC's PubSubService).
  */
-import { keyAllowed, roleAtLeast } from "../../shared/auth/index.js";
+import { authorize, keyAllowed } from "../../shared/auth/index.js";
 import type { Bytes } from "../../shared/store/bytes.js";
+import type { CommandSpec } from "../../shared/store/command.js";
 import { StoreError, syntaxError } from "../../shared/store/errors.js";
 import { compileGlob } from "../../shared/store/glob.js";
 import { OK, type Reply, Status } from "../../shared/store/reply.js";
 import { helpReply, unknownSubcommand } from "../../shared/store/subcommands.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
-import type { Principal, Role } from "../auth/tokens.js";
+import type { Principal } from "../auth/tokens.js";
 import { configGet, configSet } from "./resp-config.js";
 import type { RespConnection } from "./resp-connection.js";
 import { NULL_ARRAY, RespMap, RespPush, type RespValue } from "./resp-encode.js";
@@ -32,8 +33,6 @@ export interface ConnectionCommand {
   readonly inSubscribe?: boolean;
   /** Runs (rather than being refused) inside MULTI. */
   readonly inMulti?: boolean;
-  /** The role the command needs (a function when it depends on the subcommand). */
-  readonly role?: Role | ((argv: readonly Bytes[]) => Role);
   /** Runs it: a reply to encode, a promise of one, or undefined when it wrote its replies itself. */
   handler(conn: RespConnection, argv: readonly Bytes[], host: RespHost): RespValue | Promise<RespValue> | undefined;
 }
@@ -42,13 +41,23 @@ export interface ConnectionCommand {
 export const SUBSCRIBE_CONTEXT_ERROR = (name: string): string =>
   `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
 
-/** The NOPERM text when `p` lacks the command's role, in the wording of the store's per-command check. */
-export function roleDenied(p: Principal, command: ConnectionCommand, argv: readonly Bytes[]): string | undefined {
-  const role = typeof command.role === "function" ? command.role(argv) : command.role;
-  if (role === undefined || roleAtLeast(p.role, role)) return undefined;
-  const sub = typeof command.role === "function" && argv.length > 1 ? `|${(argv[1] as Bytes).toLowerCase()}` : "";
-  return `NOPERM token '${p.name}' (${p.role}) has no permissions to run the '${command.name.toLowerCase()}${sub}' command (${role} only)`;
+/**
+ * The NOPERM text when `p` may not run this connection command, by the one policy of every host
+ * (shared/auth's PROTOCOL_COMMANDS: CONFIG and CLIENT LIST/KILL are admin, PUBLISH needs
+ * readwrite, …), or undefined when it may.
+ */
+export function roleDenied(p: Principal, _command: ConnectionCommand, argv: readonly Bytes[]): string | undefined {
+  try {
+    authorize(p, argv, NO_STORE_COMMANDS);
+    return undefined;
+  } catch (error) {
+    if (error instanceof StoreError) return error.message;
+    throw error;
+  }
 }
+
+/** Connection commands are never the store's: judge them by the protocol table alone. */
+const NO_STORE_COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>();
 
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const okStatus = (): RespValue => OK;
@@ -562,33 +571,27 @@ const COMMANDS: readonly ConnectionCommand[] = [
   { name: "MULTI", arity: 1, inMulti: true, handler: multi },
   { name: "EXEC", arity: 1, inMulti: true, handler: exec },
   { name: "DISCARD", arity: 1, inMulti: true, handler: discard },
-  { name: "WATCH", arity: -2, inMulti: true, role: "readonly", handler: watch },
+  { name: "WATCH", arity: -2, inMulti: true, handler: watch },
   { name: "UNWATCH", arity: 1, inMulti: true, handler: unwatch },
-  { name: "SUBSCRIBE", arity: -2, inSubscribe: true, role: "readonly", handler: subscribe("subscribe") },
-  { name: "PSUBSCRIBE", arity: -2, inSubscribe: true, role: "readonly", handler: subscribe("psubscribe") },
+  { name: "SUBSCRIBE", arity: -2, inSubscribe: true, handler: subscribe("subscribe") },
+  { name: "PSUBSCRIBE", arity: -2, inSubscribe: true, handler: subscribe("psubscribe") },
   { name: "UNSUBSCRIBE", arity: -1, inSubscribe: true, handler: unsubscribe("unsubscribe") },
   { name: "PUNSUBSCRIBE", arity: -1, inSubscribe: true, handler: unsubscribe("punsubscribe") },
   {
     name: "PUBLISH",
     arity: 3,
-    role: "readwrite",
     handler: (_conn, argv, host) => host.hub.publish(argv[1] as Bytes, argv[2] as Bytes),
   },
-  { name: "PUBSUB", arity: -2, role: "readonly", handler: pubsub },
+  { name: "PUBSUB", arity: -2, handler: pubsub },
   {
     name: "CLIENT",
     arity: -2,
-    role: (argv) => {
-      const sub = (argv[1] as Bytes).toUpperCase();
-      return sub === "LIST" || sub === "KILL" ? "admin" : "readonly";
-    },
     handler: client,
   },
-  { name: "INFO", arity: -1, role: "readonly", handler: info },
+  { name: "INFO", arity: -1, handler: info },
   {
     name: "CONFIG",
     arity: -2,
-    role: (argv) => ((argv[1] as Bytes).toUpperCase() === "GET" ? "readonly" : "admin"),
     handler: config,
   },
 ];

@@ -363,7 +363,7 @@ export class RespConnection {
       return;
     }
     const p = this.principal;
-    if (p !== undefined && command.role !== undefined) {
+    if (p !== undefined) {
       const denied = roleDenied(p, command, argv);
       if (denied !== undefined) {
         if (this.multi !== null) this.multiDirty = true;

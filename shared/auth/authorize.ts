@@ -12,7 +12,7 @@ import type { Bytes } from "../store/bytes.js";
 import { type CommandSpec, commandKeys } from "../store/command.js";
 import { StoreError } from "../store/errors.js";
 import { type Access, type Caller, keyAllowed, patternCovered, roleAtLeast, roleMay } from "./caller.js";
-import { commandAccess, PROTOCOL_COMMANDS } from "./command-access.js";
+import { commandAccess, PROTOCOL_COMMANDS, protocolCommandAccess } from "./command-access.js";
 import type { RpcRule } from "./rpc-rules.js";
 
 const noperm = (caller: Caller | undefined, what: string): StoreError =>
@@ -76,15 +76,15 @@ export function authorize(
     authorizeCommand(caller, spec, argv);
     return;
   }
-  const access = PROTOCOL_COMMANDS[name];
-  if (access === "public") return;
-  if (access === undefined) return;
-  if (caller === undefined) throw noperm(caller, `run the '${name.toLowerCase()}' command`);
+  const access = protocolCommandAccess(argv);
+  if (access === "public" || access === undefined) return;
+  const what =
+    argv.length > 1 && PROTOCOL_COMMANDS[`${name}|${(argv[1] as Bytes).toUpperCase()}`] !== undefined
+      ? `${name}|${(argv[1] as Bytes).toUpperCase()}`.toLowerCase()
+      : name.toLowerCase();
+  if (caller === undefined) throw noperm(caller, `run the '${what}' command`);
   if (!roleMay(caller.role, access))
-    throw noperm(
-      caller,
-      `run the '${name.toLowerCase()}' command (${access === "admin" ? "admin only" : "read-only token"})`,
-    );
+    throw noperm(caller, `run the '${what}' command (${access === "admin" ? "admin only" : "read-only token"})`);
 }
 
 /** How a host applies an RPC rule. */

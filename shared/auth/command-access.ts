@@ -19,6 +19,7 @@ export const FLAGLESS_COMMANDS: Readonly<Record<string, Access>> = {
  * Commands outside the store's table that a protocol host answers itself. `public`: allowed
  * before authentication (to authenticate, or to leave). The commands a transaction or a
  * subscription carries are checked one by one as they run, so MULTI/EXEC/SUBSCRIBE need little.
+ * `NAME|SUBCOMMAND` entries take precedence over `NAME` (CLIENT LIST and KILL see other clients).
  */
 export const PROTOCOL_COMMANDS: Readonly<Record<string, Access | "public">> = {
   AUTH: "public",
@@ -27,6 +28,8 @@ export const PROTOCOL_COMMANDS: Readonly<Record<string, Access | "public">> = {
   RESET: "public",
   SELECT: "read",
   CLIENT: "read",
+  "CLIENT|LIST": "admin",
+  "CLIENT|KILL": "admin",
   INFO: "read",
   MULTI: "read",
   EXEC: "read",
@@ -39,8 +42,19 @@ export const PROTOCOL_COMMANDS: Readonly<Record<string, Access | "public">> = {
   PUNSUBSCRIBE: "read",
   PUBSUB: "read",
   PUBLISH: "write",
+  // As Redis (@admin) and as ServerService.GetConfig/SetConfig: configuration is administration.
   CONFIG: "admin",
 };
+
+/** The access of a command a protocol host answers itself (`argv[0]` its name), or undefined when none is listed. */
+export function protocolCommandAccess(argv: readonly string[]): Access | "public" | undefined {
+  const name = (argv[0] ?? "").toUpperCase();
+  if (argv.length > 1) {
+    const sub = PROTOCOL_COMMANDS[`${name}|${(argv[1] as string).toUpperCase()}`];
+    if (sub !== undefined) return sub;
+  }
+  return PROTOCOL_COMMANDS[name];
+}
 
 /**
  * The access a store command needs, or undefined when the policy does not classify it (then

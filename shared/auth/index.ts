@@ -17,5 +17,5 @@ export {
   roleFor,
   roleMay,
 } from "./caller.js";
-export { commandAccess, FLAGLESS_COMMANDS, PROTOCOL_COMMANDS } from "./command-access.js";
+export { commandAccess, FLAGLESS_COMMANDS, PROTOCOL_COMMANDS, protocolCommandAccess } from "./command-access.js";
 export { DATA_SERVICES, RPC_RULES, type RpcRule, rpcRule } from "./rpc-rules.js";

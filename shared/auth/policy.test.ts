@@ -98,7 +98,11 @@ describe("deciding", () => {
     expect(denied(() => authorize(undefined, ["GET", "k"], table))).toMatch(/no authenticated caller/);
     expect(denied(() => authorize(ro, ["get", "k"], table))).toBeUndefined();
     expect(denied(() => authorize(ro, ["PUBLISH", "c", "m"], table))).toMatch(/read-only token/);
-    expect(denied(() => authorize(rw, ["CONFIG", "GET", "*"], table))).toMatch(/admin only/);
+    expect(denied(() => authorize(rw, ["CONFIG", "GET", "*"], table))).toMatch(/'config' command \(admin only\)/);
+    expect(denied(() => authorize(ro, ["CLIENT", "SETNAME", "x"], table))).toBeUndefined();
+    expect(denied(() => authorize(rw, ["client", "kill", "id", "1"], table))).toMatch(
+      /'client\|kill' command \(admin only\)/,
+    );
     expect(denied(() => authorize(ro, ["SUBSCRIBE", "c"], table))).toBeUndefined();
     expect(denied(() => authorize(rw, ["MGET", "user:1", "secret:1"], table))).toMatch(/'secret:1'/);
     // Commands the store also has are judged by the store's table, not the protocol list.
