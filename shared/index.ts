@@ -13,7 +13,16 @@ export {
   toBytes,
 } from "./store/bytes.js";
 export { type Clock, createManualClock, type ManualClock, systemClock } from "./store/clock.js";
-export type { CommandFlag, CommandGroup, CommandInfo, CommandSpec, Limits } from "./store/command.js";
+export type {
+  CommandFlag,
+  CommandGroup,
+  CommandInfo,
+  CommandSpec,
+  KeyspaceContext,
+  KeyspaceHandler,
+  KeyspaceOps,
+  Limits,
+} from "./store/command.js";
 export { DEFAULT_LIMITS } from "./store/command.js";
 export { ALL_COMMANDS, commandInfos } from "./store/commands.js";
 export { type ErrorCode, StoreError } from "./store/errors.js";
@@ -23,12 +32,20 @@ export { compileGlob, globMatch } from "./store/glob.js";
 export { MapRepository, type MapRepositoryOptions } from "./store/map-repository.js";
 export { formatDouble, OK, type Reply, Status } from "./store/reply.js";
 export type {
+  EngineCapabilities,
   ExpireSliceResult,
+  KeyPages,
+  KeyspaceView,
   KeyView,
+  LocalKeyspace,
+  MaybePromise,
   Repository,
+  RepositoryHost,
+  RepositoryObserver,
   RepositoryStats,
   ScanFilter,
   ScanPage,
+  StoredEntry,
   WatchHandle,
 } from "./store/repository.js";
 export { type Arg, createStore, Store, type StoreOptions, type StoreStats } from "./store/store.js";
