@@ -7,6 +7,7 @@ export type RawReply =
   | number
   | null
   | { error: string }
+  | { status: string }
   | { map: [RawReply, RawReply][] }
   | { push: RawReply[] }
   | RawReply[];
@@ -21,6 +22,8 @@ export class RawRespClient {
   /** Resolves when the server closes the connection. */
   readonly closed: Promise<void>;
   isClosed = false;
+  /** Decode status replies as `{ status }` (otherwise as plain strings, like bulk strings). */
+  statusObjects = false;
 
   private constructor(readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => {
@@ -74,7 +77,7 @@ export class RawRespClient {
   /** Reads one reply; rejects if the connection closes first. */
   async read(): Promise<RawReply> {
     for (;;) {
-      const parsed = parse(this.buf, 0);
+      const parsed = parse(this.buf, 0, this.statusObjects);
       if (parsed !== undefined) {
         this.buf = this.buf.subarray(parsed[1]);
         return parsed[0];
@@ -107,7 +110,7 @@ export class RawRespClient {
 }
 
 /** Parses one reply at `pos`: [reply, next position], or undefined when incomplete. */
-function parse(buf: Buffer, pos: number): [RawReply, number] | undefined {
+function parse(buf: Buffer, pos: number, statusObjects: boolean): [RawReply, number] | undefined {
   if (pos >= buf.length) return undefined;
   const cr = buf.indexOf("\r\n", pos);
   if (cr < 0) return undefined;
@@ -116,7 +119,7 @@ function parse(buf: Buffer, pos: number): [RawReply, number] | undefined {
   const next = cr + 2;
   switch (type) {
     case "+":
-      return [line, next];
+      return [statusObjects ? { status: line } : line, next];
     case "-":
       return [{ error: line }, next];
     case ":":
@@ -144,7 +147,7 @@ function parse(buf: Buffer, pos: number): [RawReply, number] | undefined {
       const items: RawReply[] = [];
       let p = next;
       for (let i = 0; i < count; i++) {
-        const r = parse(buf, p);
+        const r = parse(buf, p, statusObjects);
         if (r === undefined) return undefined;
         items.push(r[0]);
         p = r[1];
