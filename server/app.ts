@@ -462,7 +462,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const resp =
     config.respPort === undefined
       ? undefined
-      : await startRespPort({ config, store, hub, tokens, hostStats: stats, logger: app.log, persistence });
+      : await startRespPort({ config, store, hub, tokens, login, hostStats: stats, logger: app.log, persistence });
   store.start();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

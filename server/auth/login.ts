@@ -44,6 +44,14 @@ export class Login {
    * wrong tokens lately, RESOURCE_EXHAUSTED without looking at the token.
    */
   authenticate(authorization: string | null | undefined, address: string | undefined, procedure: string): Principal {
+    return this.authenticateSecret(bearerToken(authorization), address, procedure);
+  }
+
+  /**
+   * The caller whose secret is `secret` (undefined: none was given), as {@link authenticate}: the
+   * same throttle, counts and log for hosts without an `Authorization` header (the RESP port's AUTH).
+   */
+  authenticateSecret(secret: string | undefined, address: string | undefined, procedure: string): Principal {
     const from = address ?? "unknown";
     if (this.throttle.blocked(from)) {
       this.failed("throttled", from, procedure);
@@ -52,7 +60,6 @@ export class Login {
         Code.ResourceExhausted,
       );
     }
-    const secret = bearerToken(authorization);
     const caller = secret === undefined ? undefined : this.tokens.authenticate(secret);
     if (caller !== undefined) return caller;
     if (secret === undefined) {

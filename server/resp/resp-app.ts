@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { PubSubHub } from "../../shared/store/pubsub.js";
 import type { Store } from "../../shared/store/store.js";
+import type { Login } from "../auth/login.js";
 import type { TokenRegistry } from "../auth/tokens.js";
 import { ConfigError, type ServerConfig } from "../config.js";
 import type { HostStats } from "../host-stats.js";
@@ -19,6 +20,7 @@ export interface RespPortDeps {
   readonly store: Store;
   readonly hub: PubSubHub;
   readonly tokens: TokenRegistry;
+  readonly login: Login;
   readonly hostStats: HostStats;
   readonly logger: RespLogger;
   readonly persistence: Persistence | undefined;
@@ -61,6 +63,7 @@ export async function startRespPort(deps: RespPortDeps): Promise<RespServer> {
     store: deps.store,
     hub: deps.hub,
     tokens: deps.tokens,
+    login: deps.login,
     settings: {
       timeoutSeconds: config.respTimeout,
       maxClients: config.respMaxClients,

@@ -5,9 +5,9 @@
  * command table, run through `store.run` (resp-connection.ts). Transactions run on
  * `store.transaction`, Pub/Sub on the server's one hub (shared with gRPC's PubSubService).
  */
-import { authorize, keyAllowed } from "../../shared/auth/index.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { keyAllowed } from "../../shared/auth/index.js";
 import type { Bytes } from "../../shared/store/bytes.js";
-import type { CommandSpec } from "../../shared/store/command.js";
 import { StoreError, syntaxError } from "../../shared/store/errors.js";
 import { compileGlob } from "../../shared/store/glob.js";
 import { OK, type Reply, Status } from "../../shared/store/reply.js";
@@ -41,24 +41,6 @@ export interface ConnectionCommand {
 export const SUBSCRIBE_CONTEXT_ERROR = (name: string): string =>
   `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
 
-/**
- * The NOPERM text when `p` may not run this connection command, by the one policy of every host
- * (shared/auth's PROTOCOL_COMMANDS: CONFIG and CLIENT LIST/KILL are admin, PUBLISH needs
- * readwrite, …), or undefined when it may.
- */
-export function roleDenied(p: Principal, _command: ConnectionCommand, argv: readonly Bytes[]): string | undefined {
-  try {
-    authorize(p, argv, NO_STORE_COMMANDS);
-    return undefined;
-  } catch (error) {
-    if (error instanceof StoreError) return error.message;
-    throw error;
-  }
-}
-
-/** Connection commands are never the store's: judge them by the protocol table alone. */
-const NO_STORE_COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>();
-
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const okStatus = (): RespValue => OK;
 
@@ -68,9 +50,19 @@ function integerArg(arg: Bytes): number {
   return Number(arg);
 }
 
-/** Authenticates `secret` (with `name` when given): the principal, or a WRONGPASS error. */
-function authenticate(host: RespHost, name: Bytes | undefined, secret: Bytes): Principal {
-  const p = host.tokens.authenticate(secret);
+/**
+ * Authenticates `secret` (with `name` when given) through the server's login (its throttle of
+ * failed attempts per address): the principal, or WRONGPASS (or the throttle's refusal).
+ */
+function authenticate(conn: RespConnection, host: RespHost, name: Bytes | undefined, secret: Bytes): Principal {
+  let p: Principal | undefined;
+  try {
+    p = host.login.authenticateSecret(secret, conn.socket.remoteAddress, "RESP AUTH");
+  } catch (error) {
+    if (error instanceof ConnectError && error.code === Code.ResourceExhausted)
+      throw new StoreError("ERR", `ERR ${error.rawMessage}`);
+    throw new StoreError("ERR", WRONGPASS);
+  }
   // The secret names the token; a user name, when given, must be the token's (or Redis's `default`,
   // which clients send when configured with a password alone).
   if (p === undefined || (name !== undefined && name !== "default" && name !== p.name))
@@ -105,7 +97,7 @@ function auth(conn: RespConnection, argv: readonly Bytes[], host: RespHost): Res
     if (name !== "default") throw new StoreError("ERR", WRONGPASS);
     return okStatus();
   }
-  signIn(conn, authenticate(host, name, secret));
+  signIn(conn, authenticate(conn, host, name, secret));
   return okStatus();
 }
 
@@ -129,7 +121,7 @@ function hello(conn: RespConnection, argv: readonly Bytes[], host: RespHost): Re
       authGiven = true;
       const user = argv[i + 1] as Bytes;
       const secret = argv[i + 2] as Bytes;
-      if (host.tokens.enabled) principal = authenticate(host, user, secret);
+      if (host.tokens.enabled) principal = authenticate(conn, host, user, secret);
       else if (user !== "default") throw new StoreError("ERR", WRONGPASS);
       i += 2;
     } else if (opt === "SETNAME" && left >= 1) {

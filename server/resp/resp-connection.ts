@@ -10,6 +10,7 @@
  * pass the output buffer limit is disconnected (Redis's `client-output-buffer-limit`).
  */
 import type { Socket } from "node:net";
+import { authorize } from "../../shared/auth/index.js";
 import type { Bytes } from "../../shared/store/bytes.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { Subscriber } from "../../shared/store/pubsub.js";
@@ -18,10 +19,11 @@ import type { WatchHandle } from "../../shared/store/repository.js";
 import type { Store } from "../../shared/store/store.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
 import type { Principal } from "../auth/tokens.js";
-import { CONNECTION_COMMANDS, type ConnectionCommand, roleDenied, SUBSCRIBE_CONTEXT_ERROR } from "./resp-commands.js";
-import { encode, encodeError, RespPush, type RespValue } from "./resp-encode.js";
+import { CONNECTION_COMMANDS, type ConnectionCommand, SUBSCRIBE_CONTEXT_ERROR } from "./resp-commands.js";
+import { RespPush, type RespValue } from "./resp-encode.js";
 import type { RespHost } from "./resp-host.js";
 import { RespParser, RespProtocolError } from "./resp-parser.js";
+import { RespWriter } from "./resp-writer.js";
 import { resp3Shape } from "./resp3-shapes.js";
 
 /** Unsent bytes above which the connection stops reading (and running buffered commands). */
@@ -31,11 +33,11 @@ const FLUSH_BYTES = 64 * 1024;
 
 const runStore = (store: Store, argv: readonly Bytes[]): Reply | Promise<Reply> => store.run(argv);
 
-/** The reply line of an error thrown by a command (an unexpected one is logged and hidden). */
-function errorLine(error: unknown, host: RespHost, argv: readonly Bytes[]): string {
-  if (error instanceof StoreError) return encodeError(error.message);
+/** The error reply text of an error thrown by a command (an unexpected one is logged and hidden). */
+function errorText(error: unknown, host: RespHost, argv: readonly Bytes[]): string {
+  if (error instanceof StoreError) return error.message;
   host.logger.error({ err: error, command: String(argv[0]).slice(0, 64) }, "resp: command failed unexpectedly");
-  return encodeError("ERR internal error (see the server log)");
+  return "ERR internal error (see the server log)";
 }
 
 /** A RESP client. */
@@ -52,8 +54,7 @@ export class RespConnection {
   libVersion: Bytes = "";
   /** The last command run (CLIENT LIST cmd). */
   lastCommand = "NULL";
-  /** 2 or 3 (HELLO). */
-  protocol: 2 | 3 = 2;
+  private proto: 2 | 3 = 2;
   /** Authenticated caller (undefined: none yet, or auth is off). */
   principal: Principal | undefined;
   /** Commands queued by MULTI (null outside a transaction). */
@@ -65,7 +66,8 @@ export class RespConnection {
   /** The Pub/Sub subscriber, created on first (P)SUBSCRIBE. */
   subscriber: Subscriber | undefined;
   readonly parser: RespParser;
-  private out = "";
+  /** Replies produced and not yet handed to the socket. */
+  private readonly out = new RespWriter();
   /** Inside {@link process}: pushes wait for its write instead of scheduling their own. */
   private processing = false;
   /** Waiting for an asynchronous reply, for the socket to drain, or for durability. */
@@ -105,6 +107,16 @@ export class RespConnection {
     socket.on("close", () => this.cleanup());
   }
 
+  /** 2 or 3 (HELLO). */
+  get protocol(): 2 | 3 {
+    return this.proto;
+  }
+
+  set protocol(v: 2 | 3) {
+    this.proto = v;
+    this.out.resp3 = v === 3;
+  }
+
   /** True when a token is required and none was given. */
   get needsAuth(): boolean {
     return this.host.tokens.enabled && this.principal === undefined;
@@ -132,20 +144,20 @@ export class RespConnection {
     return this.out.length + this.socket.writableLength;
   }
 
-  /** Appends an encoded reply. */
-  write(encoded: string): void {
-    this.out += encoded;
-  }
-
   /** Appends `value` encoded in this connection's protocol. */
   reply(value: RespValue): void {
-    this.out += encode(value, this.protocol === 3);
+    this.out.value(value);
+  }
+
+  /** Appends an error reply (`message` starts with its code). */
+  replyError(message: string): void {
+    this.out.error(message);
   }
 
   /** Sends a Pub/Sub message or other push now (or with the replies being produced). */
   push(items: RespValue[]): void {
     if (this.closed) return;
-    this.out += encode(new RespPush(items), this.protocol === 3);
+    this.out.value(new RespPush(items));
     if (!this.processing && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {
@@ -184,7 +196,7 @@ export class RespConnection {
           argv = this.parser.next();
         } catch (error) {
           if (!(error instanceof RespProtocolError)) throw error;
-          this.out += encodeError(`ERR ${error.message}`);
+          this.out.error(`ERR ${error.message}`);
           this.ending = true;
           break;
         }
@@ -226,9 +238,8 @@ export class RespConnection {
 
   /** Writes the accumulated replies (after the durability barrier with `--fsync always`). */
   private flush(): void {
-    const data = this.out;
-    if (data.length === 0 || this.closed) return;
-    this.out = "";
+    if (this.out.length === 0 || this.closed) return;
+    const data = this.out.take();
     const limit = this.host.settings.outputBufferLimit;
     if (limit > 0 && this.socket.writableLength > limit) {
       this.host.counters.outputLimitDisconnects++;
@@ -241,7 +252,7 @@ export class RespConnection {
     }
     const durable = this.host.durable;
     if (durable === undefined) {
-      this.socket.write(data, "latin1");
+      this.send(data);
       return;
     }
     // --fsync always: no reply leaves before the changes it reports are on disk.
@@ -250,12 +261,23 @@ export class RespConnection {
       () => {
         this.waiting = false;
         if (this.closed) return;
-        this.socket.write(data, "latin1");
+        this.send(data);
         if (this.ending) this.finish();
         else this.process();
       },
       () => this.destroy(),
     );
+  }
+
+  /** Writes slabs of replies (one write when there is one, corked together otherwise). */
+  private send(data: Buffer[]): void {
+    if (data.length === 1) {
+      this.socket.write(data[0] as Buffer);
+      return;
+    }
+    this.socket.cork();
+    for (const b of data) this.socket.write(b);
+    this.socket.uncork();
   }
 
   /** Runs one command, appending its reply. */
@@ -280,21 +302,26 @@ export class RespConnection {
     try {
       reply = principal === undefined ? store.run(argv) : currentPrincipal.run(principal, runStore, store, argv);
     } catch (error) {
-      this.out += errorLine(error, host, argv);
+      this.out.error(errorText(error, host, argv));
       return;
     }
     if (reply instanceof Promise) {
       this.await(reply, argv);
       return;
     }
-    this.out += this.encodeStoreReply(reply, argv);
+    this.storeReply(reply, argv);
   }
 
-  /** A store reply in this connection's protocol (RESP3 reshapes a few commands, as Redis does). */
-  private encodeStoreReply(reply: Reply, argv: readonly Bytes[]): string {
-    if (this.protocol === 2) return encode(reply, false);
+  /** Writes a store reply in this connection's protocol (RESP3 reshapes a few commands, as Redis does). */
+  private storeReply(reply: Reply, argv: readonly Bytes[]): void {
+    if (this.proto === 2) {
+      // The common replies directly, without the generic dispatch.
+      if (typeof reply === "string") this.out.bulk(reply);
+      else this.out.value(reply);
+      return;
+    }
     const shape = resp3Shape(argv[0] as Bytes);
-    return encode(shape === undefined ? reply : shape(reply, argv), true);
+    this.out.value(shape === undefined ? reply : shape(reply, argv));
   }
 
   /** Waits for an asynchronous reply (a remote engine), keeping replies in order. */
@@ -303,11 +330,11 @@ export class RespConnection {
     reply
       .then(
         (value) => {
-          this.out +=
-            encodeAs === "store" ? this.encodeStoreReply(value as Reply, argv) : encode(value, this.protocol === 3);
+          if (encodeAs === "store") this.storeReply(value as Reply, argv);
+          else this.out.value(value);
         },
         (error: unknown) => {
-          this.out += errorLine(error, this.host, argv);
+          this.out.error(errorText(error, this.host, argv));
         },
       )
       .finally(() => {
@@ -321,18 +348,20 @@ export class RespConnection {
   private storeCommandSpecialCase(argv: Bytes[]): void {
     const store = this.host.store;
     const principal = this.principal;
-    // Unknown command, arity, limits and NOPERM first, as Redis checks them before anything else.
+    // Unknown command, arity, limits and NOPERM first, as Redis checks them before anything else;
+    // without a caller the policy's refusal (no authenticated caller) is Redis's NOAUTH.
     try {
       if (principal === undefined) store.resolve(argv);
       else currentPrincipal.run(principal, () => store.resolve(argv));
     } catch (error) {
       if (this.multi !== null) this.multiDirty = true;
-      this.out += errorLine(error, this.host, argv);
+      const noauth = this.needsAuth && error instanceof StoreError && error.code === "NOPERM";
+      this.out.error(noauth ? "NOAUTH Authentication required." : errorText(error, this.host, argv));
       return;
     }
     if (this.needsAuth) {
       if (this.multi !== null) this.multiDirty = true;
-      this.out += encodeError("NOAUTH Authentication required.");
+      this.out.error("NOAUTH Authentication required.");
       return;
     }
     if (this.subscribeMode) {
@@ -341,11 +370,11 @@ export class RespConnection {
         this.reply(["pong", argv.length > 1 ? (argv[1] as Bytes) : ""]);
         return;
       }
-      this.out += encodeError(SUBSCRIBE_CONTEXT_ERROR((argv[0] as Bytes).toLowerCase()));
+      this.out.error(SUBSCRIBE_CONTEXT_ERROR((argv[0] as Bytes).toLowerCase()));
       return;
     }
     (this.multi as Bytes[][]).push(argv);
-    this.out += "+QUEUED\r\n";
+    this.out.status("QUEUED");
   }
 
   private runConnectionCommand(command: ConnectionCommand, argv: Bytes[]): void {
@@ -354,30 +383,32 @@ export class RespConnection {
     const n = argv.length;
     if (command.arity > 0 ? n !== command.arity : n < -command.arity) {
       if (this.multi !== null) this.multiDirty = true;
-      this.out += encodeError(`ERR wrong number of arguments for '${command.name.toLowerCase()}' command`);
+      this.out.error(`ERR wrong number of arguments for '${command.name.toLowerCase()}' command`);
       return;
     }
     if (this.needsAuth && !command.noAuth) {
       if (this.multi !== null) this.multiDirty = true;
-      this.out += encodeError("NOAUTH Authentication required.");
+      this.out.error("NOAUTH Authentication required.");
       return;
     }
     const p = this.principal;
     if (p !== undefined) {
-      const denied = roleDenied(p, command, argv);
-      if (denied !== undefined) {
+      // The one authorization policy (shared/auth), as every host applies it.
+      try {
+        authorize(p, argv, this.host.store.commands);
+      } catch (error) {
         if (this.multi !== null) this.multiDirty = true;
-        this.out += encodeError(denied);
+        this.out.error(errorText(error, this.host, argv));
         return;
       }
     }
     if (this.subscribeMode && !command.inSubscribe) {
-      this.out += encodeError(SUBSCRIBE_CONTEXT_ERROR(command.name.toLowerCase()));
+      this.out.error(SUBSCRIBE_CONTEXT_ERROR(command.name.toLowerCase()));
       return;
     }
     if (this.multi !== null && !command.inMulti) {
       this.multiDirty = true;
-      this.out += encodeError(`ERR Command not allowed inside a transaction: '${command.name.toLowerCase()}'`);
+      this.out.error(`ERR Command not allowed inside a transaction: '${command.name.toLowerCase()}'`);
       return;
     }
     try {
@@ -385,7 +416,7 @@ export class RespConnection {
       if (result instanceof Promise) this.await(result, argv, "value");
       else if (result !== undefined) this.reply(result);
     } catch (error) {
-      this.out += errorLine(error, this.host, argv);
+      this.out.error(errorText(error, this.host, argv));
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import type { PubSubHub } from "../../shared/store/pubsub.js";
 import type { Store } from "../../shared/store/store.js";
+import type { Login } from "../auth/login.js";
 import type { TokenRegistry } from "../auth/tokens.js";
 import type { HostStats } from "../host-stats.js";
 import type { KeyspaceNotifications } from "./keyspace-notifications.js";
@@ -46,6 +47,8 @@ export interface RespHost {
   readonly store: Store;
   readonly hub: PubSubHub;
   readonly tokens: TokenRegistry;
+  /** Authenticates AUTH/HELLO secrets with the server's failed-login throttle, counts and log. */
+  readonly login: Login;
   readonly settings: RespSettings;
   readonly notifications: KeyspaceNotifications;
   readonly clients: Map<number, RespConnection>;

@@ -8,6 +8,7 @@ import { createServer as createNetServer, type Server, type Socket } from "node:
 import { createServer as createTlsServer } from "node:tls";
 import type { PubSubHub } from "../../shared/store/pubsub.js";
 import type { Store } from "../../shared/store/store.js";
+import { Login } from "../auth/login.js";
 import type { TokenRegistry } from "../auth/tokens.js";
 import type { HostStats } from "../host-stats.js";
 import { isLoopback } from "../interceptors.js";
@@ -29,6 +30,8 @@ export interface RespServerOptions {
   /** The server's Pub/Sub hub (shared with gRPC's PubSubService). */
   readonly hub: PubSubHub;
   readonly tokens: TokenRegistry;
+  /** The server's login (failed-login throttle, counts, log). @default a Login of its own over `tokens` */
+  readonly login?: Login;
   /** Initial settings (CONFIG SET changes them). */
   readonly settings: RespSettings;
   /** Largest request (all arguments of one command), as `--max-request-bytes`. */
@@ -80,6 +83,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     store,
     hub: options.hub,
     tokens,
+    login: options.login ?? new Login(tokens),
     settings,
     notifications: new KeyspaceNotifications(store, options.hub),
     clients,

@@ -105,6 +105,30 @@ describe("RESP auth", () => {
     expect(await viewer.call("GET", "app:1")).toEqual({ error: "NOAUTH Authentication required." });
   });
 
+  it("wrong secrets are throttled per address, as on gRPC (the server's one login)", async () => {
+    const throttled = await startRespServerProcess("resp-auth-throttle", [
+      "--token",
+      `root:admin:${ADMIN}`,
+      "--auth-failure-burst",
+      "3",
+      "--auth-failure-refill-ms",
+      "600000",
+    ]);
+    try {
+      const c = await client(throttled.respPort);
+      const replies = [];
+      for (let i = 0; i < 5; i++) replies.push(await c.call("AUTH", `wrong-secret-${i}-xxxxxxxxxx`));
+      expect(replies.slice(0, 3)).toEqual(
+        Array(3).fill({ error: "WRONGPASS invalid username-password pair or user is disabled." }),
+      );
+      expect(replies[4]).toMatchObject({ error: expect.stringMatching(/^ERR too many failed authentications/) });
+      // Even the right secret is refused from this address until a try comes back (fail2ban-like).
+      expect(await c.call("AUTH", ADMIN)).toMatchObject({ error: expect.stringMatching(/^ERR too many failed/) });
+    } finally {
+      await throttled.stop();
+    }
+  });
+
   it("protected mode refuses non-loopback clients while no token is configured", async () => {
     const external = Object.values(networkInterfaces())
       .flat()

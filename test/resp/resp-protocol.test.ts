@@ -224,7 +224,9 @@ describe("backpressure and limits", () => {
     expect(sub.isClosed).toBe(false);
     sub.command("PING");
     expect(await sub.read()).toEqual(["pong", ""]); // RESP2 subscribe-mode PING
-    expect(await admin.call("CONFIG", "SET", "timeout", "0")).toBe("OK");
+    await admin.closed; // idle too, so closed as well
+    const again = await client();
+    expect(await again.call("CONFIG", "SET", "timeout", "0")).toBe("OK");
     sub.close();
   }, 60_000);
 
