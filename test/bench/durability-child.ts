@@ -6,7 +6,6 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { FilePersistence } from "../../server/persistence/file-persistence.js";
-import type { MapRepository } from "../../shared/store/map-repository.js";
 import { createStore } from "../../shared/store/store.js";
 
 const [dir, countText, kind] = process.argv.slice(2) as [string, string, "snapshot" | "log"];
@@ -14,7 +13,9 @@ const count = Number(countText);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const store = createStore({});
-const p = new FilePersistence(store.repository as MapRepository, { dir, fsync: "no", snapshotMinLogBytes: 2 ** 50 });
+const local = store.repository.local;
+if (local === undefined) throw new TypeError("the Map engine keeps its keyspace in memory");
+const p = new FilePersistence(local, { dir, fsync: "no", snapshotMinLogBytes: 2 ** 50 });
 await p.load();
 p.start();
 for (let i = 0; i < count; i++) {
