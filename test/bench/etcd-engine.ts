@@ -25,6 +25,8 @@ export interface EtcdBenchDetails {
   readonly p50Ms: Record<string, number>;
   /** Leader-kill rounds: election time and longest write gap, ms. */
   readonly leaderKill: { electionMs: number; gapMs: number; writes: number; errors: number }[];
+  /** Keys due at one instant and how long the elected sweeper took to delete them all. */
+  massExpiry?: { keys: number; drainMs: number; left: number };
 }
 
 const ENGINE = "memorabilia --engine etcd";
@@ -201,6 +203,38 @@ export async function runEtcdEngineBench(options: {
       );
     }
 
+    // Mass expiry: keys due at one instant, drained by the elected sweeper (its `expired` events lag reads).
+    {
+      const n = quick ? 500 : 5000;
+      progress(`etcd: mass expiry of ${n} keys`);
+      // One absolute deadline for every key, far enough for the load to finish first.
+      const atMs = Date.now() + (quick ? 3000 : 10_000);
+      for (let i = 0; i < n; i += 100) {
+        await client.transaction.batch({
+          commands: Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+            create(
+              CommandSchema,
+              command("set", { key: `due${i + j}`, value, expiry: { case: "atMs", value: BigInt(atMs) } }),
+            ),
+          ),
+        });
+      }
+      const index = Buffer.from("bench/engine/x/");
+      const indexEnd = Buffer.from("bench/engine/x0"); // '/' + 1
+      const dueAt = performance.now() + (atMs - Date.now());
+      await new Promise((r) => setTimeout(r, Math.max(0, atMs - Date.now())));
+      for (;;) {
+        const left = Number(
+          (await kv.range({ key: index, range_end: indexEnd, count_only: true }, raw.deadline())).count,
+        );
+        if (left === 0 || performance.now() - dueAt > 120_000) {
+          details.massExpiry = { keys: n, drainMs: Math.round(performance.now() - dueAt), left };
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+
     // Leader kill during a sequential SET loop through the engine.
     for (let round = 0; round < (quick ? 1 : 2); round++) {
       progress(`etcd: leader SIGKILL during writes (round ${round + 1})`);
@@ -239,6 +273,11 @@ export async function runEtcdEngineBench(options: {
     await cluster.stop();
   }
   for (const [k, v] of Object.entries(details.p50Ms)) options.notes.push(`etcd p50 (1 in flight): ${k}: ${v} ms`);
+  const m = details.massExpiry;
+  if (m)
+    options.notes.push(
+      `etcd mass expiry: ${m.keys} keys due at one instant deleted by the elected sweeper in ${m.drainMs} ms (${Math.round((m.keys * 1000) / Math.max(1, m.drainMs))} keys/s; ${m.left} left)`,
+    );
   for (const r of details.leaderKill)
     options.notes.push(
       `etcd leader SIGKILL: election ${r.electionMs} ms (20 ms polling), longest gap between acknowledged SETs ${r.gapMs} ms, ${r.writes} writes, ${r.errors} errors`,
