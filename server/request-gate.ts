@@ -17,6 +17,7 @@
  */
 import * as http from "node:http";
 import type * as http2 from "node:http2";
+import type * as net from "node:net";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
@@ -167,6 +168,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       answerHttp1(req, res, protocol, contentType, verdict.error);
       return true;
     }
+    if (req.method === "POST") lingerOnRefusedBody(req, res);
     if (verdict.bodyMs > 0 && req.method === "POST" && !req.complete) {
       const ms = verdict.bodyMs;
       const timer = setTimeout(() => {
@@ -189,4 +191,47 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     handleStream,
     handleHttp1,
   };
+}
+
+/**
+ * When connect refuses a body it is still receiving (past the size limit), it stops reading: it
+ * destroys the request, or Node closes the connection right after the answer (Connection: close).
+ * Either way the socket was destroyed with the client's bytes unread, and the reset could reach
+ * the client before it had read the answer (it lost the RESOURCE_EXHAUSTED under load). Instead,
+ * as servers do with a lingering close, the answer goes out first, the rest of the body is
+ * discarded as it arrives (never buffered), and the connection closes when the client stops
+ * sending, or 2 s later.
+ */
+function lingerOnRefusedBody(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const socket = req.socket;
+  const destroyRequest = req.destroy.bind(req);
+  const destroySocket = socket.destroy.bind(socket);
+  const linger = (): void => {
+    req.resume();
+    socket.resume();
+    const cut = setTimeout(() => destroySocket(), 2000);
+    cut.unref();
+    socket.once("end", () => {
+      clearTimeout(cut);
+      destroySocket();
+    });
+  };
+  const lingering = (): boolean => !req.complete && !socket.destroyed && !res.destroyed;
+  req.destroy = (error?: Error) => {
+    req.destroy = destroyRequest;
+    if (!lingering() || res.writableFinished) return destroyRequest(error);
+    // Keep the socket for the answer: discard the rest of the body meanwhile.
+    req.resume();
+    return req;
+  };
+  const wrapper = (error?: Error): net.Socket => {
+    if (socket.destroy === wrapper) socket.destroy = destroySocket;
+    if (error !== undefined || !lingering()) return destroySocket(error);
+    linger();
+    return socket;
+  };
+  socket.destroy = wrapper;
+  req.once("end", () => {
+    if (socket.destroy === wrapper) socket.destroy = destroySocket;
+  });
 }

@@ -269,9 +269,9 @@ describe("hostile request bodies", () => {
     const probe = startHealthProbe(server.url);
     // Framed: one envelope announcing 8 MiB; unframed (Connect unary): the body itself.
     const a = await upload(path, framed(path) ? () => envelopeHeader(8 << 20) : undefined, undefined);
-    // HTTP/1.1 through connect: connect-node destroys the request it stopped reading, which can
-    // reset the connection before the client has read the answer (seen under load): then the
-    // upload was still cut short (checked in upload), but the code is lost on the wire.
+    // HTTP/1.1 through connect: the connection can still be reset under the client's upload before
+    // it reads the answer (rarely, under load, despite the lingering close of request-gate.ts):
+    // the upload was still cut short (checked in upload), but the code is lost on the wire.
     if (path.http === "1.1" && a.status === 0) return;
     expectCode(a, 8);
     expect((await probe.stop()).failures).toEqual([]);
