@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EVICTION_POLICIES, type EvictionPolicy } from "../shared/store/eviction.js";
+import { BUNDLED_CONSOLE_DIR } from "./package-root.js";
 
 /** The server's configuration, after flags, environment and config file are merged. */
 export interface ServerConfig {
@@ -267,8 +268,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: "consoleDir",
     flag: "console-dir",
     kind: "string",
-    defaultValue: "dist/web",
-    help: "Folder of the built web console, served at /.",
+    // The console shipped with the package, wherever the server is started from.
+    defaultValue: BUNDLED_CONSOLE_DIR,
+    help: "Folder of the built web console, served at / (by default the one shipped in the package's dist/web).",
   },
   {
     key: "protectedMode",
@@ -495,7 +497,7 @@ export function helpText(): string {
   const lines = [
     "memorabilia-server: an in-memory key-value store served over gRPC, gRPC-Web and Connect.",
     "",
-    "Usage: npm start -- [options]      (or: tsx server/main.ts [options])",
+    "Usage: npx memorabilia-server [options]   (from the repo: npm start -- [options])",
     "",
     "Each option can also be set by environment variable (shown) or in a JSON config file",
     "(--config FILE, fields named as the flags). Precedence: flag > environment > file > default.",

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { FastifyBaseLogger } from "fastify";
@@ -12,6 +11,7 @@ import type { StreamingOptions } from "../shared/api/streaming-options.js";
 import type { Store } from "../shared/index.js";
 import type { PubSubHub } from "../shared/store/pubsub.js";
 import type { HostStats } from "./host-stats.js";
+import { VERSION } from "./package-root.js";
 
 /** The Memorabilia API routes and the services they register (for reflection and health). */
 export interface ApiRoutes {
@@ -38,9 +38,7 @@ export interface ApiRoutesOptions {
 }
 
 /** The package version (INFO). */
-export const VERSION = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export { VERSION };
 
 /**
  * The API services over `store`: the data-type services, Watch, Pub/Sub, transactions

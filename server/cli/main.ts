@@ -2,6 +2,7 @@
  * `memo`: the Memorabilia command-line client. One command per call (`memo get k`), or the
  * interactive mode when run without one.
  */
+import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ERROR_CODE_HEADER } from "../../shared/api/error-map.js";
@@ -84,7 +85,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 }
 
-// Run when executed directly (tsx server/cli/main.ts, or the bin shim).
-if ((process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) || process.env.MEMO_CLI_MAIN === "1") {
+/** Whether this module is the program: `argv[1]` may be a symlink (npm's `node_modules/.bin/memo`). */
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+// Run when executed directly (tsx server/cli/main.ts, dist/memo.mjs, or the package's `memo` bin).
+if (isMain()) {
   process.exitCode = await main(process.argv.slice(2));
 }

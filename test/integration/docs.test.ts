@@ -88,11 +88,12 @@ describe.each(["README.md", "docs/API.md", "docs/CLI.md"])("%s", (file) => {
       } else {
         const expected = /\/\/ prints: (.*)$/m.exec(example.body)?.[1];
         expect(expected, `${file} example ${i + 1} has a // prints: line`).toBeDefined();
-        // Inside the package, so `memorabilia/client` resolves through package.json "exports".
+        // Inside the package, so `memorabilia/client` resolves through package.json "exports"; the
+        // `memorabilia-source` condition picks the TypeScript sources (no build of lib/ needed).
         const path = join(ROOT, "test/integration", `.docs-example-${process.pid}-${i}.ts`);
         writeFileSync(path, example.body);
         try {
-          const { stdout } = await run(process.execPath, ["--import", "tsx", path], {
+          const { stdout } = await run(process.execPath, ["--conditions=memorabilia-source", "--import", "tsx", path], {
             env: { ...process.env, MEMORABILIA_URL: server.url },
             cwd: ROOT,
           });

@@ -17,16 +17,17 @@ export interface ServerProcess {
 
 /**
  * Starts the server bundle `npm start` runs (`dist/server.mjs`, built by the test run's global
- * setup), or the JavaScript file `entry`, on loopback with port 0 (or the given args) and resolves
+ * setup), or the JavaScript file `entry` (run from `cwd`), on loopback with port 0 (or the given args) and resolves
  * once it listens. The caller must `stop()` it (tests do it in afterAll/afterEach).
  */
 export async function startServerProcess(
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
   entry?: string,
+  cwd: string = process.cwd(),
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [entry ?? SERVER_BUNDLE, "--host", "127.0.0.1", "--port", "0", ...args], {
-    cwd: process.cwd(),
+    cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
