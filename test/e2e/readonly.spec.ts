@@ -35,6 +35,9 @@ test("with auth on, the console asks for a token; a read-only token hides every 
   await page.goto(server.url);
   const login = page.getByRole("dialog", { name: "Sign in" });
   await expect(login).toBeVisible();
+  // Nothing to write with behind the sign-in dialog.
+  await expect(page.getByRole("button", { name: "+ New key" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Bulk delete…" })).toHaveCount(0);
   await screenshot(page, "login");
   await login.getByLabel("Token").fill("wrong-token");
   await login.getByRole("button", { name: "Sign in" }).click();

@@ -285,6 +285,15 @@ export class KeyBrowser {
     void this.refreshKey(key).catch(() => {});
   }
 
+  /** Re-reads the keyspace size (DBSIZE); when the scan is complete, `scanned` follows it. */
+  async refreshTotal(): Promise<void> {
+    const total = Number((await this.clients.keys.dbSize({})).size);
+    if (total === this.total) return;
+    this.total = total;
+    this.scanned = this.done ? total : Math.min(this.scanned, total);
+    this.changed();
+  }
+
   /** Removes a key from the loaded set (after this console deleted or renamed it). */
   forget(key: string): void {
     if (this.keys.delete(key)) this.changed();

@@ -91,6 +91,9 @@ export function App(props: {
   const [openFolders, setOpenFolders] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<string | null>(null);
   const [detailVersion, setDetailVersion] = useState(0);
+  /** Bumped by Delete in the key list: the key's page opens with the delete confirmation. */
+  const [askDelete, setAskDelete] = useState<{ key: string; n: number } | null>(null);
+  const deletes = useRef(0);
   const [panel, setPanel] = useState<"key" | "server">("key");
   const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -131,7 +134,8 @@ export function App(props: {
   }, [clients]);
   useEffect(() => void checkWho(), [checkWho]);
   const authed = who.kind === "ok";
-  const readOnly = who.kind === "ok" && who.role === Role.READONLY;
+  // Until signed in, nothing may be written (no write control behind the sign-in dialog).
+  const readOnly = who.kind !== "ok" || who.role === Role.READONLY;
 
   // One render per frame at most, whatever the rate of changes.
   const frame = useRef(0);
@@ -271,7 +275,12 @@ export function App(props: {
   // Changed keys get their size and type re-read, the visible ones first.
   useEffect(() => {
     const t = setInterval(() => void browser.refreshDirty(visibleKeys.current).catch(() => {}), 300);
-    return () => clearInterval(t);
+    // The keyspace size ("of N") changes without loads: re-read it now and then (DBSIZE is O(1)).
+    const total = setInterval(() => void browser.refreshTotal().catch(() => {}), 3000);
+    return () => {
+      clearInterval(t);
+      clearInterval(total);
+    };
   }, [browser]);
 
   useEffect(() => {
@@ -314,6 +323,7 @@ export function App(props: {
   const scanOf = (prefix: string): FolderScan | undefined => folders.current.get(prefix)?.browser;
   const lines = view === "tree" ? treeLines(rows, ":", openFolders, scanOf, browser.done) : flatLines(rows);
   const open = (key: string) => {
+    setAskDelete(null);
     setSelected(key);
     setPanel("key");
   };
@@ -484,7 +494,15 @@ export function App(props: {
               onVisible={(keys) => {
                 visibleKeys.current = keys;
               }}
-              {...(readOnly ? {} : { onDelete: open })}
+              {...(readOnly
+                ? {}
+                : {
+                    onDelete: (key: string) => {
+                      open(key);
+                      deletes.current++;
+                      setAskDelete({ key, n: deletes.current });
+                    },
+                  })}
             />
             {lines.length === 0 && (
               <div class="list-empty muted" role="status" data-testid="list-empty">
@@ -541,6 +559,7 @@ export function App(props: {
                 key={selected}
                 keyName={selected}
                 version={detailVersion}
+                askDelete={askDelete}
                 onRenamed={(to) => {
                   for (const b of allBrowsers()) b.forget(selected);
                   browser.touch(to);

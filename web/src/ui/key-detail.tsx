@@ -22,6 +22,8 @@ interface Meta {
 export function KeyDetail(props: {
   keyName: string;
   version: number;
+  /** The user's last Delete in the key list (`n` counts them): for this key, the confirmation opens. */
+  askDelete?: { readonly key: string; readonly n: number } | null;
   onRenamed: (to: string) => void;
   onDeleted: () => void;
   /** After this page changed the key (value, TTL): the list re-reads its row. */
@@ -36,6 +38,9 @@ export function KeyDetail(props: {
   /** A rename refused because its target exists: the user confirms replacing it, or not. */
   const [replaceTarget, setReplaceTarget] = useState<{ to: string; type: KeyType } | null>(null);
   const [local, setLocal] = useState(0);
+  useEffect(() => {
+    if (props.askDelete?.key === key) setConfirmDelete(true);
+  }, [props.askDelete?.n]);
   /** Why the key could not be read (shown with a Retry, never an endless "Loading…"). */
   const [loadError, setLoadError] = useState<string | null>(null);
 
