@@ -1,7 +1,7 @@
 /**
  * Batch and Pipeline over an asynchronous engine (a remote one: every command is a round trip).
  * Run one after the other, a Batch of 100 is 100 sequential round trips; run here, its commands
- * are ISSUED in order and run concurrently, up to a window:
+ * are ISSUED in order and run concurrently, up to `maxInFlight` at once:
  *
  * - per-key order holds: `store.run` takes its key locks synchronously when called, so commands on
  *   one key queue in the store's {@link KeyedLock} in issue order (a keyspace command waits for
@@ -16,18 +16,18 @@
 export const CONCURRENCY_WINDOW = 256;
 
 /**
- * Starts `start(item)` for every item in order, with at most `window` unsettled at once, and
+ * Starts `start(item)` for every item in order, with at most `maxInFlight` unsettled at once, and
  * resolves with the results in order. A rejection rejects the whole (after the started ones are
  * left to settle on their own): `start` turns per-item failures into results itself.
  */
 export async function runInOrder<T, R>(
   items: readonly T[],
   start: (item: T) => R | Promise<R>,
-  window = CONCURRENCY_WINDOW,
+  maxInFlight = CONCURRENCY_WINDOW,
 ): Promise<R[]> {
   const results = new Array<R | Promise<R>>(items.length);
   for (let i = 0; i < items.length; i++) {
-    if (i >= window) await results[i - window]; // the oldest settles before one more starts
+    if (i >= maxInFlight) await results[i - maxInFlight]; // the oldest settles before one more starts
     results[i] = start(items[i] as T);
   }
   return Promise.all(results);
@@ -35,13 +35,13 @@ export async function runInOrder<T, R>(
 
 /**
  * Answers a stream of requests in order, starting each as soon as it arrives (without waiting for
- * earlier answers), with at most `window` unanswered. Reads ahead of the answers only while the
- * window has room, so a slow consumer bounds the work in flight.
+ * earlier answers), with at most `maxInFlight` unanswered. Reads ahead of the answers only while the
+ * limit has room, so a slow consumer bounds the work in flight.
  */
 export async function* answerInOrder<T, R>(
   requests: AsyncIterable<T>,
   start: (request: T) => Promise<R>,
-  window = CONCURRENCY_WINDOW,
+  maxInFlight = CONCURRENCY_WINDOW,
 ): AsyncGenerator<R> {
   const iter = requests[Symbol.asyncIterator]();
   const inflight: Promise<R>[] = [];
@@ -49,7 +49,7 @@ export async function* answerInOrder<T, R>(
   let done = false;
   try {
     while (!done || inflight.length !== 0) {
-      if (!done && inflight.length < window) {
+      if (!done && inflight.length < maxInFlight) {
         next ??= iter.next();
         const oldest = inflight[0];
         // With nothing in flight, wait for a request; else for whichever comes first.

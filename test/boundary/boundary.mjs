@@ -32,7 +32,13 @@ function listSources(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...listSources(p));
-    else if (p.endsWith(".ts") && !p.endsWith(".test.ts") && !p.endsWith(".d.ts") && !p.endsWith("testing.ts"))
+    else if (
+      p.endsWith(".ts") &&
+      !p.endsWith(".test.ts") &&
+      !p.endsWith(".test-helpers.ts") &&
+      !p.endsWith(".d.ts") &&
+      !p.endsWith("testing.ts")
+    )
       out.push(p);
   }
   return out;
