@@ -115,7 +115,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       const output = (await invokeUnary(chain, context, input)) as Message;
       let env: { flags: number; data: Uint8Array } = {
         flags: 0,
-        data: route.serialization.getO(true).serialize(output),
+        data: route.serialize(output),
       };
       // envelopeCompress compresses from compressMinBytes on; below it, skip its await.
       if (compression.response && env.data.byteLength >= opt.compressMinBytes)

@@ -6,7 +6,7 @@
  * (RST_STREAM reasons, header reads and copies) both lanes reproduce.
  */
 import type * as http2 from "node:http2";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -22,6 +22,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { abortReason } from "./grpc-lane-context.js";
+import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /** Options every lane takes: the same values the connect-fastify plugin gets. */
 export interface GrpcLaneOptions {
@@ -69,6 +70,31 @@ export interface LaneRoute<S extends MethodImplSpec> {
   readonly spec: S;
   readonly service: DescService;
   readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
+  /** The output serializer the lane uses: see {@link replySerializer}. */
+  readonly serialize: (value: unknown) => Uint8Array;
+}
+
+/**
+ * The method's output serializer: the reflection-free writer (byte-identical to `toBinary`), and
+ * connect's own serializer whenever that one would answer otherwise (a value it refuses, with its
+ * `serialize binary: …` error; a reply past writeMaxBytes, with its RESOURCE_EXHAUSTED). For a
+ * reply of 100,000 elements `toBinary` takes ~5x longer (reflection per element).
+ */
+function replySerializer(
+  desc: DescMessage,
+  serialization: ReturnType<typeof createMethodSerializationLookup>,
+  writeMaxBytes: number,
+): (value: unknown) => Uint8Array {
+  const stock = serialization.getO(true);
+  return (value) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = fastToBinary(desc, value as object);
+    } catch {
+      return stock.serialize(value as never);
+    }
+    return bytes.byteLength > writeMaxBytes ? stock.serialize(value as never) : bytes;
+  };
 }
 
 /** A lane's routes, filled in as services are registered through {@link LaneRoutes.record}. */
@@ -98,7 +124,8 @@ export function createLaneRoutes<S extends MethodImplSpec>(
       const path = `/${service.typeName}/${m.method.name}`;
       if (!takes(m, path)) continue;
       const serialization = createMethodSerializationLookup(m.method as never, undefined, undefined, limits);
-      byPath.set(path, { spec: m, service, serialization });
+      const serialize = replySerializer(m.method.output, serialization, limits.writeMaxBytes);
+      byPath.set(path, { spec: m, service, serialization, serialize });
       paths.add(path);
     }
   };

@@ -50,7 +50,6 @@ import { LaneContext } from "./grpc-lane-context.js";
 import { ReplyWriter } from "./grpc-reply-writer.js";
 import { RequestQueue } from "./grpc-request-queue.js";
 import { fastFromBinary } from "./protobuf-fast-reader.js";
-import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /** Options of {@link createGrpcStreamLane}: the same values the connect-fastify plugin gets. */
 export interface GrpcStreamLaneOptions extends GrpcLaneOptions {
@@ -122,7 +121,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
     });
     stream.on("error", () => {});
 
-    const serialize = replySerializer(route, opt.writeMaxBytes);
+    const serialize = route.serialize;
     let it: AsyncIterator<unknown> | undefined;
     try {
       const req = {
@@ -235,24 +234,5 @@ function requestParser(route: Route): { parse(data: Uint8Array): unknown } {
         return stock.parse(data);
       }
     },
-  };
-}
-
-/**
- * The method's output serializer: the reflection-free writer (byte-identical to `toBinary`), and
- * connect's own serializer whenever that one would answer otherwise (a value it refuses, with its
- * `serialize binary: …` error; a reply past writeMaxBytes, with its RESOURCE_EXHAUSTED).
- */
-function replySerializer(route: Route, writeMaxBytes: number): (value: unknown) => Uint8Array {
-  const stock = route.serialization.getO(true);
-  const desc = route.spec.method.output;
-  return (value) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = fastToBinary(desc, value as object);
-    } catch {
-      return stock.serialize(value as never);
-    }
-    return bytes.byteLength > writeMaxBytes ? stock.serialize(value as never) : bytes;
   };
 }

@@ -1,9 +1,13 @@
 /**
  * A seeded corpus of messages of the transaction service's types (every case of the Command and
- * CommandResult oneofs, whole Batch/Pipeline/Exec messages), for the tests of the protobuf-es
+ * CommandResult oneofs, whole Batch/Pipeline/Exec messages) and of every unary RPC's response
+ * type (ExecuteResponse's recursive Reply included), for the tests of the protobuf-es
  * writer changes (protobuf-set-fields.ts, protobuf-fast-writer.ts). Test-only.
  */
 import { create, type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { MEMORABILIA_SERVICES } from "../shared/api/register.js";
+import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
+import { ServerService } from "../shared/gen/memorabilia/v1/server_service_pb.js";
 import {
   BatchRequestSchema,
   BatchResponseSchema,
@@ -108,6 +112,10 @@ export function corpus(seed: number) {
     }
     out.push([schema, {}], [schema, { kind: { case: undefined } }]);
   }
+  // The unary lane writes every RPC's response: each output type of each service, 10 times.
+  for (const service of [...MEMORABILIA_SERVICES, AuthService, ServerService])
+    for (const m of service.methods)
+      if (m.methodKind === "unary") for (let i = 0; i < 10; i++) out.push([m.output, message(m.output, 0)]);
   for (const schema of [
     BatchRequestSchema,
     BatchResponseSchema,

@@ -1,6 +1,7 @@
+import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { CommandGroup } from "../gen/memorabilia/v1/command_service_pb.js";
+import { CommandGroup, ReplySchema } from "../gen/memorabilia/v1/command_service_pb.js";
 import { StoreError } from "../store/errors.js";
 import { OK } from "../store/reply.js";
 import { replyMessage } from "./reply-message.js";
@@ -64,31 +65,33 @@ describe("CommandService.Execute", () => {
 
   it("replyMessage renders errors inside arrays (EXEC results) and statuses", () => {
     const tree = replyMessage([OK, new StoreError("WRONGTYPE"), [1, null]]);
-    expect(tree).toEqual({
-      kind: {
-        case: "array",
-        value: {
-          elements: [
-            { kind: { case: "status", value: "OK" } },
-            {
-              kind: {
-                case: "error",
-                value: {
-                  code: "WRONGTYPE",
-                  message: "WRONGTYPE Operation against a key holding the wrong kind of value",
+    expect(tree).toEqual(
+      create(ReplySchema, {
+        kind: {
+          case: "array",
+          value: {
+            elements: [
+              { kind: { case: "status", value: "OK" } },
+              {
+                kind: {
+                  case: "error",
+                  value: {
+                    code: "WRONGTYPE",
+                    message: "WRONGTYPE Operation against a key holding the wrong kind of value",
+                  },
                 },
               },
-            },
-            {
-              kind: {
-                case: "array",
-                value: { elements: [{ kind: { case: "integer", value: 1n } }, { kind: { case: "nil", value: {} } }] },
+              {
+                kind: {
+                  case: "array",
+                  value: { elements: [{ kind: { case: "integer", value: 1n } }, { kind: { case: "nil", value: {} } }] },
+                },
               },
-            },
-          ],
+            ],
+          },
         },
-      },
-    });
+      }),
+    );
   });
 });
 
