@@ -7,13 +7,14 @@ import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
-import { findBinary, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
+import { findBinary, freePort, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
 import { type RedisExpiry, redisBytesPerKey, redisMassExpiry } from "./redis-side.js";
 import { renderReport } from "./report.js";
+import { runResp } from "./resp.js";
 import { type Sample, summarize } from "./stats.js";
 
 /** The parts of the bench, in the order they run. */
-export const PARTS = ["in-process", "network", "memory", "expiry", "durability", "keyspace", "etcd"] as const;
+export const PARTS = ["in-process", "network", "resp", "memory", "expiry", "durability", "keyspace", "etcd"] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Options of {@link runBench}. */
@@ -92,7 +93,7 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
 
   const redisBin = findBinary("redis-server");
   const etcdBin = findBinary("etcd");
-  const needServers = parts.has("network") || parts.has("memory") || parts.has("expiry");
+  const needServers = parts.has("network") || parts.has("resp") || parts.has("memory") || parts.has("expiry");
   if (needServers && !redisBin) notes.push(`redis-server not found: Redis columns skipped (${INSTALL_HINT})`);
   let redis: Started | undefined;
   if (needServers && redisBin) {
@@ -132,6 +133,26 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
       } finally {
         await memorabilia.stop();
         await etcd?.stop();
+      }
+    }
+
+    if (parts.has("resp")) {
+      if (!findBinary("redis-benchmark"))
+        notes.push("redis-benchmark not found: the RESP part is skipped (apt-get install redis-tools)");
+      else {
+        progress("starting the Memorabilia server with --resp-port");
+        const respPort = await freePort();
+        const memorabilia = await startMemorabilia(["--resp-port", String(respPort)]);
+        try {
+          result.samples.push(
+            ...(await runResp(
+              { memorabilia, respPort, redis },
+              { rounds: quick ? 1 : 3, requests: quick ? 5_000 : 200_000, clients: 50, onProgress: progress, notes },
+            )),
+          );
+        } finally {
+          await memorabilia.stop();
+        }
       }
     }
 

@@ -9,6 +9,8 @@ const ANCHORS: Record<string, readonly string[]> = {
   unary: ["etcd etcd3", "etcd gRPC (raw h2)", "redis ioredis"],
   batched: ["redis ioredis", "redis ioredis auto-pipelining"],
   stack: [],
+  "resp -P 1": ["redis-server"],
+  "resp -P 16": ["redis-server"],
 };
 
 function find(rows: readonly Row[], group: string, op: string, target: string): Row | undefined {
@@ -71,6 +73,26 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
         target: `in-process ${op} (${core}) > lru-cache TTL`,
         measured: `${formatNumber(c / lru, 2)}× lru-cache`,
         status: c > lru ? "pass" : "miss",
+      });
+    }
+  }
+  // The RESP port against redis-server, both driven by redis-benchmark in the same run.
+  for (const [pipeline, goal] of [
+    [1, 0.5],
+    [16, 0.8],
+  ] as const) {
+    for (const op of ["GET", "SET", "INCR", "LPUSH", "LRANGE 100"]) {
+      const group = `resp -P ${pipeline}`;
+      const ours = med(group, op, "memorabilia RESP");
+      const redis = med(group, op, "redis-server");
+      if (ours === undefined || redis === undefined) continue;
+      const r = ours / redis;
+      const cpu = find(rows, group, op, "memorabilia RESP")?.cpuUsPerOp?.median;
+      const redisCpu = find(rows, group, op, "redis-server")?.cpuUsPerOp?.median;
+      v.push({
+        target: `RESP ${op} -P ${pipeline} ≥ ${goal}× redis-server`,
+        measured: `${formatNumber(r, 2)}×; server CPU ${cpu === undefined ? "–" : formatNumber(cpu)} µs/op vs redis ${redisCpu === undefined ? "–" : formatNumber(redisCpu)}`,
+        status: r >= goal ? "pass" : "miss",
       });
     }
   }

@@ -1,0 +1,115 @@
+/**
+ * RESP bench (`--only=resp`): redis-benchmark against Memorabilia's RESP port and against
+ * redis-server in one run, unpipelined (`-P 1`) and pipelined (`-P 16`), for GET, SET, INCR,
+ * LPUSH and LRANGE (100 elements), with each server's CPU time per command (utime + stime over the
+ * segment, from /proc). Targets alternate per round (A B, then B A) so drift hits both alike.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { cpuMs, type Started } from "./processes.js";
+import type { Sample } from "./stats.js";
+
+const run = promisify(execFile);
+
+/** Options of {@link runResp}. */
+export interface RespBenchOptions {
+  readonly rounds: number;
+  /** Requests per redis-benchmark run. */
+  readonly requests: number;
+  /** Client connections (redis-benchmark -c). */
+  readonly clients: number;
+  readonly onProgress: (line: string) => void;
+  readonly notes: string[];
+}
+
+/** One workload: the redis-benchmark arguments after the connection options. */
+const WORKLOADS: readonly (readonly [op: string, args: readonly string[]])[] = [
+  ["GET", ["-t", "get"]],
+  ["SET", ["-t", "set"]],
+  ["INCR", ["-t", "incr"]],
+  ["LPUSH", ["-t", "lpush"]],
+  // LPUSH above filled `mylist`; LRANGE alone (redis-benchmark's lrange_100 would refill it first).
+  ["LRANGE 100", ["lrange", "mylist", "0", "99"]],
+];
+
+/** A target: a name and the port/pid of its server. */
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number;
+}
+
+/** Runs one redis-benchmark segment; the requests per second it reports and the server's CPU ms. */
+async function segment(
+  target: Target,
+  pipeline: number,
+  args: readonly string[],
+  o: RespBenchOptions,
+): Promise<Sample | undefined> {
+  const before = cpuMs(target.pid);
+  const started = process.hrtime.bigint();
+  const { stdout } = await run(
+    "redis-benchmark",
+    [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(target.port),
+      "-n",
+      String(o.requests),
+      "-c",
+      String(o.clients),
+      "-P",
+      String(pipeline),
+      "-r",
+      "100000",
+      "--csv",
+      ...args,
+    ],
+    { timeout: 600_000 },
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const after = cpuMs(target.pid);
+  const row = stdout.trim().split("\n").at(-1) ?? "";
+  const rps = Number(JSON.parse(row.split(",")[1] ?? "NaN"));
+  if (!Number.isFinite(rps) || rps <= 0) {
+    o.notes.push(`resp: redis-benchmark gave no rate for ${target.name} ${args.join(" ")}: ${row}`);
+    return undefined;
+  }
+  return {
+    group: `resp -P ${pipeline}`,
+    op: "",
+    target: target.name,
+    round: 0,
+    ops: o.requests,
+    // redis-benchmark's own rate (its timer excludes process start-up); the wall time bounds it.
+    seconds: Math.min(seconds, o.requests / rps),
+    serverCpuMs: before === undefined || after === undefined ? undefined : after - before,
+  };
+}
+
+/** Runs the RESP workloads against both servers. */
+export async function runResp(
+  servers: { memorabilia: Started; respPort: number; redis?: Started },
+  o: RespBenchOptions,
+): Promise<Sample[]> {
+  const targets: Target[] = [{ name: "memorabilia RESP", port: servers.respPort, pid: servers.memorabilia.pid }];
+  if (servers.redis) targets.push({ name: "redis-server", port: servers.redis.port, pid: servers.redis.pid });
+  const samples: Sample[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    for (const pipeline of [1, 16]) {
+      for (const [op, args] of WORKLOADS) {
+        for (let i = 0; i < targets.length; i++) {
+          const target = targets[(i + round) % targets.length] as Target;
+          o.onProgress(`resp: ${op} -P ${pipeline} on ${target.name} (round ${round + 1}/${o.rounds})`);
+          const s = await segment(target, pipeline, args, o).catch((e: unknown) => {
+            o.notes.push(`resp: ${op} -P ${pipeline} on ${target.name} failed: ${String(e).split("\n")[0]}`);
+            return undefined;
+          });
+          if (s) samples.push({ ...s, op, round });
+        }
+      }
+    }
+  }
+  return samples;
+}
