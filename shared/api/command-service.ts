@@ -9,8 +9,10 @@ import type { CommandSpec, CommandGroup as StoreCommandGroup } from "../store/co
 import type { Store } from "../store/store.js";
 import { token } from "./args.js";
 import { checkSignal, invoke } from "./invoke.js";
+import { preEncodedExecuteResponse } from "./reply-encoding.js";
 import { replyMessage } from "./reply-message.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
+import { isBinaryCall } from "./wire-format.js";
 
 /** The API enum for each of the store's command groups. */
 const GROUPS: Readonly<Record<StoreCommandGroup, CommandGroup>> = {
@@ -40,8 +42,10 @@ export function createCommandService(store: Store, options: ServiceOptions = {})
     CommandService,
     {
       async execute(req, ctx) {
-        const argv = req.args.map(bytesFromArray);
-        return { reply: replyMessage(await invoke(store, argv, ctx)) };
+        const reply = await invoke(store, req.args.map(bytesFromArray), ctx);
+        // Binary protocols get the reply's bytes written straight from the store's (no message
+        // tree: for 100,000 elements that is most of the time the call blocks the server).
+        return isBinaryCall(ctx.requestHeader) ? preEncodedExecuteResponse(reply) : { reply: replyMessage(reply) };
       },
       async listCommands(req, ctx) {
         checkSignal(ctx);

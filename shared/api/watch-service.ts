@@ -30,9 +30,7 @@ import {
   type StreamingOptions,
 } from "./streaming-options.js";
 import { type EventBatch, preEncodedResponse, WatchFanout } from "./watch-fanout.js";
-
-/** True unless the call's content type is JSON (Connect, gRPC and gRPC-Web all say `json` then). */
-const isBinary = (header: Headers): boolean => !/json/i.test(header.get("content-type") ?? "");
+import { isBinaryCall } from "./wire-format.js";
 
 type WatchMessage = MessageInitShape<typeof WatchResponseSchema>;
 
@@ -158,7 +156,7 @@ export function createWatchService(
   return {
     watch(req, ctx) {
       return streams.guard(
-        watch(store, fanout, req, ctx.signal, isBinary(ctx.requestHeader), resolved, streams),
+        watch(store, fanout, req, ctx.signal, isBinaryCall(ctx.requestHeader), resolved, streams),
         resolved.logger,
         procedure,
       );
