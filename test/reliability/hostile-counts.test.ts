@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CommandService } from "../../shared/gen/memorabilia/v1/command_service_pb.js";
 import { SetsService } from "../../shared/gen/memorabilia/v1/sets_service_pb.js";
 import type { ServerProcess } from "../support/server-process.js";
-import { startBundledServer, startHealthProbe } from "./hostile-support.js";
+import { startHealthProbeThread } from "./health-probe-thread.js";
+import { startBundledServer } from "./hostile-support.js";
 
 const MIB = 1024 * 1024;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -52,12 +53,15 @@ describe("client-sized commands (bundled server)", () => {
 
   it("the worst RANDMEMBER calls at the cap are answered while Health.Check keeps answering; past it they are refused first", async () => {
     const rss0 = rssOf(server.pid);
-    const probe = startHealthProbe(server.url, 50);
+    // On its own thread: decoding 100,000 elements blocks this one too, and is not the server's time.
+    const probe = startHealthProbeThread(server.url, 20);
     const timings: string[] = [];
     const timed = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+      probe.label(what);
       const t0 = performance.now();
       const out = await call();
       timings.push(`${what} ${Math.round(performance.now() - t0)} ms`);
+      probe.label("");
       return out;
     };
     const typed = await timed("SRandMember -100000 (typed)", () =>
@@ -94,11 +98,15 @@ describe("client-sized commands (bundled server)", () => {
 
     const report = await probe.stop();
     const rss1 = rssOf(server.pid);
+    const worst = Math.max(...Object.values(report.worstMs));
+    const held = Object.entries(report.worstMs)
+      .filter(([what]) => what !== "")
+      .map(([what, ms]) => `${what} ${ms} ms`);
     console.log(
-      `client-sized commands: ${timings.join("; ")}; Health.Check worst ${report.worstMs} ms of ${report.checks}; RSS ${Math.round(rss0 / MIB)} -> ${Math.round(rss1 / MIB)} MiB`,
+      `client-sized commands (client-observed, decoding included): ${timings.join("; ")}; slowest Health.Check during each: ${held.join("; ")}; worst ${worst} ms of ${report.checks}; RSS ${Math.round(rss0 / MIB)} -> ${Math.round(rss1 / MIB)} MiB`,
     );
     expect(report.failures).toEqual([]);
-    expect(report.worstMs).toBeLessThan(5_000);
+    expect(worst).toBeLessThan(5_000);
     expect(rss1 - rss0).toBeLessThan(1024 * MIB);
   }, 300_000);
 
