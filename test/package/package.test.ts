@@ -2,14 +2,17 @@
  * The published package, used as a stranger would: `npm pack` (which runs `prepack`: the tsc build
  * into lib/, the `memo` bundle and the console), `npm install <tarball>` into a fresh project
  * outside the repo, then plain Node (ESM and CommonJS, no tsx, no bundler), the bins, the `.d.ts`
- * through tsc, and the edge entries in Deno and Bun. Nothing here resolves the repo's sources.
+ * through tsc, a Vite app in Chromium (the browser client over gRPC-Web) and the edge entries in
+ * Deno and Bun. Nothing here resolves the repo's sources.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { chromium } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../vitest.config.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 
 const run = promisify(execFile);
@@ -101,9 +104,12 @@ describe("npm pack + npm install <tarball> in a fresh project", () => {
       exports: Record<string, unknown>;
       bin: Record<string, string>;
     };
+    // A subpath pattern ("./proto/*") must at least have its folder.
     for (const [entry, value] of Object.entries(manifest.exports))
       for (const target of exportTargets(value))
-        expect(existsSync(join(installed, target)), `exports["${entry}"] -> ${target}`).toBe(true);
+        expect(existsSync(join(installed, target.split("*")[0] as string)), `exports["${entry}"] -> ${target}`).toBe(
+          true,
+        );
     for (const bin of Object.values(manifest.bin)) expect(existsSync(join(installed, bin)), bin).toBe(true);
     const stray = files.filter(
       (f) => (/\.(ts|tsx)$/.test(f) && !f.endsWith(".d.ts")) || /\.test\./.test(f) || f.startsWith("test/"),
@@ -151,7 +157,7 @@ console.log(JSON.stringify({ embedded, inProcess, remote }));
   );
 
   it(
-    "plain Node CommonJS: require() of every entry",
+    "plain Node CommonJS: require() of every entry, and the .proto files by package path",
     async () => {
       writeFileSync(
         join(project, "cjs.cjs"),
@@ -164,7 +170,8 @@ const { createEdgeApp } = require("memorabilia/edge");
   await client.strings.set({ key: "cjs", value: utf8("required") });
   const value = text((await client.strings.get({ key: "cjs" })).value);
   client.close();
-  console.log(JSON.stringify({ store: typeof createStore(), startServer: typeof startServer, edge: typeof createEdgeApp, value }));
+  const proto = require("node:fs").existsSync(require.resolve("memorabilia/proto/memorabilia/v1/strings_service.proto"));
+  console.log(JSON.stringify({ store: typeof createStore(), startServer: typeof startServer, edge: typeof createEdgeApp, value, proto }));
 })();
 `,
       );
@@ -174,6 +181,7 @@ const { createEdgeApp } = require("memorabilia/edge");
         startServer: "function",
         edge: "function",
         value: "required",
+        proto: true,
       });
     },
     SLOW,
@@ -231,6 +239,58 @@ void client.strings.set({ key: "a", nope: 1 });
       );
       const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext"];
       await inProject(join(BIN, "tsc"), [...args, "--target", "es2022", "--skipLibCheck", "typed.ts"]);
+    },
+    SLOW,
+  );
+
+  it(
+    "a Vite app bundles the browser client (no Node modules) and talks gRPC-Web to the server in Chromium",
+    async () => {
+      const app = join(project, "web");
+      mkdirSync(app, { recursive: true });
+      writeFileSync(
+        join(app, "index.html"),
+        '<!doctype html><title>loading</title><script type="module" src="./main.js"></script>\n',
+      );
+      writeFileSync(
+        join(app, "main.js"),
+        `import { createStore } from "memorabilia";
+import { createMemorabiliaClient, text, utf8 } from "memorabilia/client";
+const client = createMemorabiliaClient({ baseUrl: location.origin, protocol: "grpc-web" });
+try {
+  await client.strings.set({ key: "browser", value: utf8("from vite") });
+  const { value } = await client.strings.get({ key: "browser" });
+  const store = createStore();
+  await store.exec(["SET", "k", "embedded"]);
+  document.title = \`ok \${text(value)} \${await store.exec(["GET", "k"])}\`;
+} catch (error) {
+  document.title = \`error \${error}\`;
+}
+`,
+      );
+      const out = join(project, "web-dist");
+      const vite = join(ROOT, "node_modules", "vite", "bin", "vite.js");
+      await inProject(process.execPath, [vite, "build", "web", "--outDir", out, "--emptyOutDir", "--logLevel", "warn"]);
+      const assets = walk(out).filter((f) => f.endsWith(".js"));
+      expect(assets.length).toBeGreaterThan(0);
+      for (const asset of assets) expect(readFileSync(join(out, asset), "utf8")).not.toMatch(/node:http2|node:fs/);
+      // The installed server serves the app (same origin: no CORS needed) and the API.
+      const host = await startServerProcess(
+        ["--console-dir", out],
+        {},
+        join(project, "node_modules", ".bin", "memorabilia-server"),
+        project,
+      );
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        await page.goto(host.url);
+        await page.waitForFunction(() => document.title !== "loading", undefined, { timeout: 60_000 });
+        expect(await page.title()).toBe("ok from vite embedded");
+      } finally {
+        await browser.close();
+        await host.stop();
+      }
     },
     SLOW,
   );
