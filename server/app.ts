@@ -28,6 +28,7 @@ import { authInterceptor, authorizeCurrent } from "./auth/auth-interceptor.js";
 import { Login } from "./auth/login.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
+import { binaryReplyInterceptor } from "./binary-reply-interceptor.js";
 import { callerPrecheck } from "./caller-precheck.js";
 import {
   type CleartextServer,
@@ -386,7 +387,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       // connect decodes every JSON message through this decoder: it bounds depth and size first.
       jsonOptions: JSON_OPTIONS,
-      interceptors,
+      // Outermost: the others see each reply as the service made it; then it is written once.
+      interceptors: [binaryReplyInterceptor, ...interceptors],
       contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
     });
     if (useFastLane) fastLane = lane;
