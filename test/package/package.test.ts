@@ -119,6 +119,29 @@ describe("npm pack + npm install <tarball> in a fresh project", () => {
     expect(files.filter((f) => f.startsWith("dist/") && !f.startsWith("dist/web/"))).toEqual([]);
   });
 
+  it("every package the built code imports is a runtime dependency (not a devDependency)", () => {
+    const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const file of walk(installed).filter((f) => /^lib\/.*\.m?js$/.test(f))) {
+      const code = readFileSync(join(installed, file), "utf8");
+      // Static imports/re-exports as tsc and esbuild print them (`} from "x";` ends a multi-line
+      // one), side-effect imports and dynamic import() of a literal.
+      const statements = /^(?:import|export|\}).*?\bfrom "([^"]+)";$|^import "([^"]+)";$|\bimport\("([^"]+)"\)/gm;
+      for (const m of code.matchAll(statements)) {
+        const specifier = (m[1] ?? m[2] ?? m[3]) as string;
+        if (specifier.startsWith(".")) continue;
+        if (specifier.startsWith("node:")) continue;
+        const parts = specifier.split("/");
+        imported.add(specifier.startsWith("@") ? `${parts[0]}/${parts[1]}` : (parts[0] as string));
+      }
+    }
+    imported.delete("memorabilia"); // a self-reference resolves through the package's own exports
+    expect(imported.size).toBeGreaterThan(5);
+    expect([...imported].filter((name) => !(name in manifest.dependencies)).sort()).toEqual([]);
+  });
+
   it(
     "plain Node ESM: the embedded store, startServer, and the client against the installed server bin",
     async () => {
