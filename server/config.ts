@@ -177,7 +177,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: "maxStreams",
     flag: "max-streams",
     kind: "int",
-    defaultValue: 10_000,
+    // What one server keeps serving promptly: with 5,000 Watch streams a busy 2-core host left
+    // health checks waiting 20-30 s (test/reliability/watch-fanout.test.ts); with 1,000, < 1 s.
+    defaultValue: 1_000,
     help: "Most server streams (Watch, Subscribe, InfoStream, Pipeline) open at once, all clients together; one more gets RESOURCE_EXHAUSTED.",
   },
   {

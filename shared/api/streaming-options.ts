@@ -172,7 +172,7 @@ export function resolveStreamingOptions(options: StreamingOptions = {}): Resolve
     heartbeatMaxMs,
     maxQueuedEvents,
     queueLimits: { maxItems: maxQueuedEvents, hardBytes, softBytes, softMs },
-    maxStreams: positive(options.maxStreams, 10_000, "maxStreams"),
+    maxStreams: positive(options.maxStreams, 1_000, "maxStreams"),
     monotonicNow: options.monotonicNow ?? (() => performance.now()),
     maxEventsPerMessage: positive(options.maxEventsPerMessage, 512, "maxEventsPerMessage"),
     snapshotPageSize: Math.min(positive(options.snapshotPageSize, 100, "snapshotPageSize"), maxSnapshotPageSize),
