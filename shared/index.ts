@@ -48,5 +48,13 @@ export type {
   StoredEntry,
   WatchHandle,
 } from "./store/repository.js";
-export { type Arg, createStore, Store, type StoreOptions, type StoreStats } from "./store/store.js";
+export {
+  type Arg,
+  createStore,
+  Store,
+  type StoreOptions,
+  type StoreStats,
+  type TransactionOptions,
+} from "./store/store.js";
+export type { TransactionMode } from "./store/transaction.js";
 export { type ContainerValue, type KeyType, typeOf, type Value } from "./store/value.js";

@@ -206,7 +206,8 @@ function exec(conn: RespConnection, _argv: readonly Bytes[], host: RespHost): Re
     watches.length === 0
       ? undefined
       : { keys: watches.flatMap((w) => w.keys), changed: () => watches.some((w) => w.changed()), release };
-  const run = (): Promise<Reply[] | null> => host.store.transaction(queued, handle);
+  // Redis's EXEC: a command failing at run time leaves its error in place, the others apply.
+  const run = (): Promise<Reply[] | null> => host.store.transaction(queued, handle, { mode: "continue" });
   const p = conn.principal;
   const result = p === undefined ? run() : currentPrincipal.run(p, run);
   const resp3 = conn.protocol === 3;

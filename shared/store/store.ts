@@ -21,7 +21,7 @@ import { MapRepository } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
 import { checkCommandReply } from "./reply-limit.js";
 import type { KeyView, LocalKeyspace, MaybePromise, Repository, RepositoryStats, WatchHandle } from "./repository.js";
-import { runTransaction, type TransactionHost } from "./transaction.js";
+import { runTransaction, type TransactionHost, type TransactionMode } from "./transaction.js";
 
 /** A command argument: text is encoded as UTF-8, a `Uint8Array` is taken byte for byte. */
 export type Arg = string | Uint8Array;
@@ -48,6 +48,12 @@ export interface SetOptions {
 
 function keyTooLong(limits: Limits): StoreError {
   return new StoreError("LIMIT", `ERR key exceeds the maximum size (${limits.maxKeyBytes} bytes)`);
+}
+
+/** {@link Store.transaction}'s options: the lock wait bounds and what a runtime error does. */
+export interface TransactionOptions extends AcquireOptions {
+  /** `"rollback"` (default): all-or-nothing. `"continue"`: Redis's MULTI/EXEC (errors in place). */
+  readonly mode?: TransactionMode;
 }
 
 /** Options of {@link createStore}. */
@@ -599,16 +605,17 @@ export class Store {
   }
 
   /**
-   * Runs commands atomically and all-or-nothing (MULTI/EXEC). Resolves with one reply per command,
-   * or with null when `watch` reports a change (nothing ran). A command that is unknown or has the
-   * wrong arity rejects the whole batch with EXECABORT before anything runs; a command failing at
-   * run time rolls the whole batch back (see transaction.ts). `options` bounds the wait for the
-   * keys' lock (asynchronous repositories only).
+   * Runs commands atomically (MULTI/EXEC). Resolves with one reply per command, or with null when
+   * `watch` reports a change (nothing ran). A command that is unknown or has the wrong arity
+   * rejects the whole batch with EXECABORT before anything runs; a command failing at run time
+   * rolls the whole batch back by default, or with `mode: "continue"` leaves its error in its
+   * place while the others apply, as Redis does (see transaction.ts). `options` bounds the wait
+   * for the keys' lock (asynchronous repositories only).
    */
   async transaction(
     commands: readonly (readonly Arg[])[],
     watch?: WatchHandle,
-    options?: AcquireOptions,
+    options?: TransactionOptions,
   ): Promise<Reply[] | null> {
     return this.transactionBytes(
       commands.map((c) => Store.argv(c)),
@@ -624,7 +631,7 @@ export class Store {
   async transactionBytes(
     argvs: readonly (readonly Bytes[])[],
     watch?: WatchHandle,
-    options?: AcquireOptions,
+    options?: TransactionOptions,
   ): Promise<Reply[] | null> {
     const host: TransactionHost = {
       repository: this.repository,
@@ -639,7 +646,7 @@ export class Store {
     };
     this.commandCount += argvs.length;
     try {
-      return await runTransaction(host, argvs, watch, options);
+      return await runTransaction(host, argvs, watch, options, options?.mode);
     } catch (error) {
       this.errorCount++;
       throw error;

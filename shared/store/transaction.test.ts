@@ -8,7 +8,7 @@ import { OK, type Reply } from "./reply.js";
 import type { KeyView, WatchHandle } from "./repository.js";
 import { AwaitedRepository } from "./staged-repository.test-helpers.js";
 import type { Arg } from "./store.js";
-import { createTestStore, type TestStore } from "./testing.js";
+import { createTestStore, err, type TestStore } from "./testing.js";
 import { TransactionError } from "./transaction.js";
 import type { Value } from "./value.js";
 
@@ -320,6 +320,120 @@ describe("transaction: events", () => {
       ["set", "b"],
     ]);
     expect(t.events.every((e) => e.atMs === t.clock.now())).toBe(true);
+  });
+});
+
+describe('transaction: mode "continue" (Redis\'s MULTI/EXEC)', () => {
+  const continueMode = { mode: "continue" } as const;
+
+  it("leaves a runtime error in its place and applies every other command, as Redis does", async () => {
+    const t = testStore();
+    t.ok("RPUSH", "l", "x");
+    const replies = await t.store.transaction(
+      [
+        ["SET", "a", "1"],
+        ["INCR", "l"], // WRONGTYPE at run time
+        ["INCR", "a"],
+        ["SET", "s", "abc"],
+        ["INCR", "s"], // not an integer
+        ["LPUSH", "l", "y"],
+      ],
+      undefined,
+      continueMode,
+    );
+    expect(replies).toEqual([
+      OK,
+      err("WRONGTYPE"),
+      2,
+      OK,
+      err("NOT_INTEGER", "ERR value is not an integer or out of range"),
+      2,
+    ]);
+    expect(dump(t, ["a", "s", "l"])).toEqual({
+      a: { type: "string", value: "2", pttl: -1 },
+      s: { type: "string", value: "abc", pttl: -1 },
+      l: { type: "list", value: ["y", "x"], pttl: -1 },
+    });
+    // The applied commands' events are published (after commit); the failed ones emit nothing.
+    expect(t.events.map((e) => [e.event, e.key])).toEqual([
+      ["rpush", "l"],
+      ["set", "a"],
+      ["incrby", "a"],
+      ["set", "s"],
+      ["lpush", "l"],
+    ]);
+  });
+
+  it("still refuses the whole batch with EXECABORT for an error found before running", async () => {
+    const t = testStore();
+    const error = await t.store
+      .transaction(
+        [
+          ["SET", "a", "1"],
+          ["NOSUCH", "x"],
+        ],
+        undefined,
+        continueMode,
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransactionError);
+    expect((error as TransactionError).code).toBe("EXEC_ABORT");
+    expect(t.ok("EXISTS", "a")).toBe(0);
+  });
+
+  it("allows keyspace-wide writes (nothing to roll back) where the engine runs the keyspace atomically", async () => {
+    const t = testStore();
+    t.ok("SET", "old", "1");
+    const replies = await t.store.transaction(
+      [["SET", "a", "1"], ["FLUSHALL"], ["SET", "b", "2"], ["DBSIZE"]],
+      undefined,
+      continueMode,
+    );
+    expect(replies).toEqual([OK, OK, OK, 1]);
+    expect(t.ok("KEYS", "*")).toEqual(["b"]);
+  });
+
+  it("a WATCHed key changed: nothing runs, null", async () => {
+    const t = testStore();
+    const handle = await t.store.watch(["w"]);
+    t.ok("SET", "w", "other");
+    expect(await t.store.transaction([["SET", "x", "1"]], handle, continueMode)).toBeNull();
+    expect(t.ok("EXISTS", "x")).toBe(0);
+  });
+
+  it("a read whose reply is too large gets the limit error in its place; the writes stand", async () => {
+    const t = testStore({ limits: { maxArgs: 10 } });
+    const replies = await t.store.transaction(
+      [
+        ["RPUSH", "l", "1", "2", "3", "4", "5", "6"],
+        ["LRANGE", "l", "0", "-1"],
+        ["LRANGE", "l", "0", "-1"], // the two replies together exceed 10 elements
+        ["SET", "after", "1"],
+      ],
+      undefined,
+      continueMode,
+    );
+    expect(replies?.[0]).toBe(6);
+    expect(replies?.[1]).toMatchObject({ code: "LIMIT" });
+    expect(replies?.[2]).toMatchObject({ code: "LIMIT" });
+    expect(replies?.[3]).toBe(OK);
+    expect(t.ok("LLEN", "l")).toBe(6);
+    expect(t.ok("GET", "after")).toBe("1");
+  });
+
+  it("continues on an asynchronous engine too, under the key lock", async () => {
+    const t = testStore({ repository: new StagedRepository() });
+    await t.store.run(["SET", "s", "abc"]);
+    const replies = await t.store.transaction(
+      [
+        ["INCR", "s"],
+        ["APPEND", "s", "d"],
+      ],
+      undefined,
+      continueMode,
+    );
+    expect(replies).toEqual([err("NOT_INTEGER", "ERR value is not an integer or out of range"), 4]);
+    expect(await t.store.run(["GET", "s"])).toBe("abcd");
   });
 });
 

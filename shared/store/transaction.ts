@@ -4,7 +4,7 @@ import { type ErrorCode, StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
 import type { AcquireOptions, KeyedLock } from "./lock.js";
 import type { Reply } from "./reply.js";
-import { checkReply } from "./reply-limit.js";
+import { checkCommandReply, checkReply } from "./reply-limit.js";
 import type { KeyspaceView, KeyView, Repository, WatchHandle } from "./repository.js";
 import type { Value } from "./value.js";
 
@@ -20,16 +20,27 @@ import type { Value } from "./value.js";
  *    in-memory engine that is one JavaScript turn; on an asynchronous engine the store's
  *    {@link KeyedLock} is held for those keys across the await, so no other command of this store
  *    interleaves.
- * 4. **Rollback — a deliberate difference from Redis.** Redis does not roll back: a command that
- *    fails at run time (WRONGTYPE, not an integer…) leaves an error in EXEC's reply while the
- *    other commands still apply. Here the values and TTLs of every key a non-read-only command
- *    declares are snapshotted first (containers deep-copied with `clone()`, so the cost is the
- *    size of those values); if any command throws, every snapshotted key is restored exactly
- *    (value, TTL, or absence) and the transaction rejects with a {@link TransactionError} naming
- *    the failed command. Keyspace-wide writes (FLUSHALL…) cannot be snapshotted cheaply and are
- *    refused; keyspace-wide reads (KEYS, SCAN, DBSIZE) are allowed.
+ * 4. On a runtime error, one of two {@link TransactionMode}s:
+ *    - `"rollback"` (the API's Exec) — **a deliberate difference from Redis**: the values and TTLs
+ *      of every key a non-read-only command declares are snapshotted first (containers
+ *      deep-copied with `clone()`, so the cost is the size of those values); if any command
+ *      throws, every snapshotted key is restored exactly (value, TTL, or absence) and the
+ *      transaction rejects with a {@link TransactionError} naming the failed command.
+ *      Keyspace-wide writes (FLUSHALL…) cannot be snapshotted cheaply and are refused.
+ *    - `"continue"` (Redis's MULTI/EXEC, used by the RESP port): nothing is snapshotted; a command
+ *      that fails at run time (WRONGTYPE, not an integer…) leaves its error in its place in the
+ *      reply while the other commands still apply, as Redis does. Keyspace-wide writes are
+ *      allowed where the engine can run the whole keyspace atomically.
+ *    Keyspace-wide reads (KEYS, SCAN, DBSIZE) are allowed in both modes.
  * 5. Keyspace events are buffered and published only after commit; a rollback publishes none.
  */
+
+/**
+ * What a runtime error inside the transaction does: `"rollback"` undoes every command and rejects
+ * (the API's all-or-nothing Exec); `"continue"` leaves the error in that command's place and
+ * applies the others (Redis's MULTI/EXEC).
+ */
+export type TransactionMode = "rollback" | "continue";
 
 /** What the store lends a transaction. */
 export interface TransactionHost {
@@ -87,7 +98,7 @@ interface Plan {
 }
 
 /** Resolves every command before anything runs; throws EXECABORT on the first refusal. */
-function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[]): Plan {
+function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[], mode: TransactionMode): Plan {
   const specs: CommandSpec[] = [];
   const read = new Set<Bytes>();
   const write = new Set<Bytes>();
@@ -106,7 +117,7 @@ function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[]): P
     }
     const readonly = spec.flags.includes("readonly");
     if (spec.flags.includes("keyspace")) {
-      if (!readonly) {
+      if (!readonly && mode === "rollback") {
         const why = `ERR '${spec.name.toLowerCase()}' is not allowed inside a transaction: it changes the whole keyspace, which cannot be rolled back`;
         throw execAbort(new StoreError("ERR", why), i, name);
       }
@@ -164,9 +175,11 @@ function execute(
   work: Plan,
   commands: readonly (readonly Bytes[])[],
   watch: WatchHandle | undefined,
+  mode: TransactionMode,
 ): Outcome | null {
   if (watch?.changed()) return null;
   const caps = host.repository.capabilities;
+  if (mode === "continue") return executeEach(host, view, now, work, commands);
   // An engine that stages writes discards them itself when this function throws.
   const saved = caps.stagesWrites ? null : snapshot(view, work.writeKeys);
   const events: KeyspaceEvent[] = [];
@@ -192,6 +205,45 @@ function execute(
   return { replies, events };
 }
 
+/** The body of a `"continue"` transaction: every command runs; a runtime error takes its reply's place. */
+function executeEach(
+  host: TransactionHost,
+  view: KeyView,
+  now: number,
+  work: Plan,
+  commands: readonly (readonly Bytes[])[],
+): Outcome {
+  const events: KeyspaceEvent[] = [];
+  const record = view.record;
+  const sink =
+    host.repository.capabilities.publishesEvents && record !== undefined
+      ? (event: KeyspaceEvent) => record.call(view, event)
+      : (event: KeyspaceEvent) => events.push(event);
+  const ctx = host.context(view, now, sink);
+  const replies: Reply[] = [];
+  for (let i = 0; i < work.specs.length; i++) {
+    const spec = work.specs[i] as CommandSpec;
+    try {
+      // As outside a transaction: only a read's reply can still be refused for its size.
+      replies.push(checkCommandReply(spec, spec.handler(ctx, commands[i] as readonly Bytes[]), ctx.limits));
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      replies.push(error);
+    }
+  }
+  try {
+    checkReply(replies, ctx.limits);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    // EXEC's reply as a whole is too large: the writes stand (nothing to undo in this mode), the
+    // reads' array replies give way to the limit error, as one oversized read would alone.
+    for (let i = 0; i < replies.length; i++) {
+      if (Array.isArray(replies[i]) && (work.specs[i] as CommandSpec).flags.includes("readonly")) replies[i] = error;
+    }
+  }
+  return { replies, events };
+}
+
 function commit(host: TransactionHost, outcome: Outcome | null): Reply[] | null {
   if (outcome === null) return null;
   if (outcome.events.length !== 0) host.publish(outcome.events);
@@ -202,23 +254,25 @@ function commit(host: TransactionHost, outcome: Outcome | null): Reply[] | null 
  * Runs `commands` (already normalized argument vectors) as one transaction: resolves with one
  * reply per command, or null when `watch` reports a change. Throws (or rejects with) a
  * {@link TransactionError}: EXECABORT when a command is refused before running, the runtime
- * error otherwise (after rollback). Returns a plain value on a synchronous repository.
- * `options` bounds the wait for the keys' lock on an asynchronous repository.
+ * error otherwise (after rollback; in `"continue"` mode runtime errors are replies instead).
+ * Returns a plain value on a synchronous repository. `options` bounds the wait for the keys'
+ * lock on an asynchronous repository.
  */
 export function runTransaction(
   host: TransactionHost,
   commands: readonly (readonly Bytes[])[],
   watch?: WatchHandle,
   options?: AcquireOptions,
+  mode: TransactionMode = "rollback",
 ): Reply[] | null | Promise<Reply[] | null> {
-  const work = plan(host, commands);
+  const work = plan(host, commands, mode);
   const readKeys = watch === undefined ? work.readKeys : withWatched(work, watch.keys);
   const keys = work.wholeKeyspace ? null : [...work.writeKeys, ...readKeys];
   if (host.repository.capabilities.synchronous) {
     const now = host.now();
-    return commit(host, atomically(host, keys, now, work, commands, watch) as Outcome | null);
+    return commit(host, atomically(host, keys, now, work, commands, watch, mode) as Outcome | null);
   }
-  return runLocked(host, { ...work, readKeys }, keys, commands, watch, options);
+  return runLocked(host, { ...work, readKeys }, keys, commands, watch, options, mode);
 }
 
 /** The read keys plus the watched keys the commands do not already declare. */
@@ -243,9 +297,10 @@ function atomically(
   work: Plan,
   commands: readonly (readonly Bytes[])[],
   watch: WatchHandle | undefined,
+  mode: TransactionMode,
 ): Outcome | null | Promise<Outcome | null> {
   const repository = host.repository;
-  const body = (view: KeyView | KeyspaceView) => execute(host, view, now, work, commands, watch);
+  const body = (view: KeyView | KeyspaceView) => execute(host, view, now, work, commands, watch, mode);
   if (keys !== null) return repository.atomic(keys, now, body);
   if (repository.atomicKeyspace === undefined)
     throw new TypeError("plan() admitted a keyspace read without atomicKeyspace");
@@ -259,6 +314,7 @@ async function runLocked(
   commands: readonly (readonly Bytes[])[],
   watch: WatchHandle | undefined,
   options: AcquireOptions | undefined,
+  mode: TransactionMode,
 ): Promise<Reply[] | null> {
   const release =
     keys === null
@@ -266,7 +322,7 @@ async function runLocked(
       : await host.locks.acquire({ read: work.readKeys, write: work.writeKeys }, options);
   try {
     const now = host.now(); // read once the keys are ours: the time the commands really run
-    const outcome = await atomically(host, keys, now, work, commands, watch);
+    const outcome = await atomically(host, keys, now, work, commands, watch, mode);
     // Published before the lock is released, so events keep commit order.
     return commit(host, outcome);
   } finally {

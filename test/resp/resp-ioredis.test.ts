@@ -139,6 +139,14 @@ describe.each([2, 3] as const)("ioredis over the RESP port, RESP%i", (protocol) 
       [null, 2],
       [null, "2"],
     ]);
+    // A runtime error (WRONGTYPE) stays in its place; the other commands apply, as Redis does.
+    await r.rpush("t:l", "x");
+    const mixed = (await r.multi().set("t:c", "1").incr("t:l").incr("t:c").exec()) as [Error | null, unknown][];
+    expect(mixed[0]).toEqual([null, "OK"]);
+    expect(mixed[1]?.[0]?.message).toMatch(/^WRONGTYPE Operation against a key holding the wrong kind of value/);
+    expect(mixed[2]).toEqual([null, 2]);
+    expect(await r.get("t:c")).toBe("2");
+    expect(await r.lrange("t:l", 0, -1)).toEqual(["x"]);
     // A queueing error aborts the whole transaction.
     await expect(r.multi().set("t:b", "1").call("NOSUCH").exec()).rejects.toThrow("EXECABORT");
     expect(await r.get("t:b")).toBeNull();
