@@ -20,8 +20,10 @@
  * log g, then walks the keyspace in slices between which commands run: the snapshot itself is
  * fuzzy, but every key changed during the walk is also in log g, and replaying full key states
  * over it yields exactly the state at the end of the log. It is written to a temp file, fsynced,
- * renamed, the directory fsynced; only then are older files deleted. One frame per key, so damage
- * costs only the damaged keys (loader.ts).
+ * renamed, the directory fsynced; only then are files older than the *previous* generation
+ * deleted: the previous snapshot and the logs since it stay until the next snapshot, so a damaged
+ * newest snapshot costs nothing (the loader starts from the previous generation instead). One
+ * frame per key, so damage in both generations costs only the keys damaged in both (loader.ts).
  */
 import { open, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -76,6 +78,11 @@ export class FilePersistence implements Persistence, RepositoryObserver {
   private readonly writer: LogWriter;
 
   private gen = 0;
+  /**
+   * The previous generation's base (its snapshot's generation, 0 = logs from the first): files
+   * from it on are kept when a snapshot is written, so a damaged newest snapshot falls back.
+   */
+  private keepFromGen = 0;
   private readonly dirty = new Set<Bytes>();
   private flushPending = false;
   private scheduled = false;
@@ -139,6 +146,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
       chunkBytes: this.options.loadChunkBytes,
     });
     this.gen = outcome.gen;
+    this.keepFromGen = outcome.baseGen;
     this.logBytesSinceSnapshot = outcome.logBytes;
     this.lastSnapshotBytes = outcome.snapshotBytes;
     this.needSnapshot = outcome.needSnapshot;
@@ -329,14 +337,23 @@ export class FilePersistence implements Persistence, RepositoryObserver {
       throw error;
     }
     syncDir(this.dir);
-    // 3. The older files are covered (the walk read every change queued before step 1): once
-    // their last frames are written, drop them.
+    // 3. The new snapshot covers the older files (the walk read every change queued before step
+    // 1). The previous generation (the last snapshot and the logs since) stays until the next
+    // snapshot replaces it: if this one is ever found damaged, the loader starts from that one
+    // (as etcd keeps older snapshots and WAL files). Older files go, logs before snapshots so
+    // that an interrupted cleanup never leaves a log without the snapshot under it.
     await this.writer.written(oldSeq);
-    for (const name of await readdir(this.dir)) {
+    const keepFrom = this.keepFromGen;
+    const names = await readdir(this.dir);
+    for (const name of names) {
       const l = logGen(name);
-      const s = snapshotGen(name);
-      if ((l !== undefined && l < gen) || (s !== undefined && s < gen)) await unlink(join(this.dir, name));
+      if (l !== undefined && l < keepFrom) await unlink(join(this.dir, name));
     }
+    for (const name of names) {
+      const s = snapshotGen(name);
+      if (s !== undefined && s < keepFrom) await unlink(join(this.dir, name));
+    }
+    this.keepFromGen = gen;
     this.writer.retireBefore(gen);
     this.lastSnapshotBytes = bytes;
     this.snapshots++;

@@ -8,14 +8,21 @@
  * fresh snapshot so the damaged file is compacted away. A torn tail (only an incomplete last frame)
  * is cut off the log. With `refuse`, any unloadable byte stops the start instead.
  */
-import { closeSync, copyFileSync, fstatSync, openSync, readSync, truncateSync } from "node:fs";
+import { closeSync, copyFileSync, fstatSync, openSync, readSync, renameSync, truncateSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ByteReader, type Latin1Decoder, MalformedDataError } from "../../shared/store/byte-io.js";
 import type { KeyspaceView, LocalKeyspace } from "../../shared/store/repository.js";
 import { readValueBody } from "../../shared/store/value-codec.js";
 import { Op } from "./codec.js";
-import { DEFAULT_CHUNK_BYTES, type Region, type ScanReport, scanFile, scanFileV1 } from "./frame-scanner.js";
+import {
+  DEFAULT_CHUNK_BYTES,
+  type Region,
+  type ScanReport,
+  scanFile,
+  scanFileV1,
+  type TailRegion,
+} from "./frame-scanner.js";
 import { LOG_MAGIC, LOG_MAGIC_V1, MAGIC_BYTES, SNAP_MAGIC, SNAP_MAGIC_V1 } from "./frames.js";
 import type { CorruptPolicy, DroppedTail, FileDamage } from "./types.js";
 
@@ -104,6 +111,12 @@ export interface LoadOutcome {
   readonly snapshotBytes: number;
   /** Something was damaged or in the old format: write a fresh snapshot once started. */
   readonly needSnapshot: boolean;
+  /**
+   * The generation the loaded state rests on (its snapshot's, 0 for logs from the first): kept,
+   * with the logs from it on, until the next snapshot is written — the fallback if that one is
+   * ever found damaged.
+   */
+  readonly baseGen: number;
 }
 
 /** Options of {@link loadDataDir}. */
@@ -162,7 +175,17 @@ export async function loadDataDir(o: LoadOptions): Promise<LoadOutcome> {
   const logFiles: string[] = [];
   let snapshotFile: string | undefined;
 
-  const loadFile = (file: string, isSnapshot: boolean): void => {
+  /** What one file's scan found; the policy is applied by `settle`. */
+  interface FileScan {
+    readonly file: string;
+    readonly isSnapshot: boolean;
+    readonly regions: readonly Region[];
+    readonly tail: TailRegion | undefined;
+    readonly skippedKeys: number | undefined;
+  }
+
+  /** Streams `file` into the repository (every frame that verifies), returning what was unloadable. */
+  const scanInto = (file: string, isSnapshot: boolean): FileScan => {
     const fd = openSync(file, "r");
     try {
       const size = fstatSync(fd).size;
@@ -208,54 +231,114 @@ export async function loadDataDir(o: LoadOptions): Promise<LoadOutcome> {
       });
       frames += scan.frames;
       expiredSkipped += applier.expiredSkipped;
-      const regions = [...headerDamage, ...scan.damaged];
       let tail = scan.tail;
+      // A snapshot is renamed into place only once fsynced: a cut one is damage, never a torn write.
+      if (isSnapshot && tail?.torn === true) tail = { ...tail, torn: false };
       if (isSnapshot && tail === undefined && applier.endKeys === undefined)
         tail = { offset: scan.validEnd, bytes: 0, reason: "snapshot has no end marker", torn: false };
       const skippedKeys =
         isSnapshot && applier.endKeys !== undefined ? Math.max(0, applier.endKeys - applier.records) : undefined;
-      if (regions.length === 0 && tail === undefined) return;
-      const all = tail === undefined ? regions : [...regions, tail];
-      for (const r of all) dropped.push({ file, offset: r.offset, bytes: r.bytes, reason: r.reason });
-      const tornOnly = regions.length === 0 && tail?.torn === true;
-      if (o.onCorrupt === "refuse") {
-        const first = all[0] as Region;
-        throw new PersistenceError(
-          `${file}: ${first.reason} at offset ${first.offset}${all.length > 1 ? ` (and ${all.length - 1} more damaged region(s))` : ""}; ${all.reduce((n, r) => n + r.bytes, 0)} bytes cannot be loaded. Refusing to start (--on-corrupt-tail=refuse); --on-corrupt-tail=skip loads every frame that verifies and keeps the damaged file aside.`,
-          dropped,
-        );
-      }
-      let keptAs: string | undefined;
-      if (!tornOnly) {
-        keptAs = `${file}.corrupt-${Date.now()}`;
-        copyFileSync(file, keptAs);
-        needSnapshot = true;
-      }
-      if (!isSnapshot && tail !== undefined) truncateSync(file, tail.offset);
-      damage.push({
-        file,
-        keptAs,
-        regions: all.length,
-        bytes: all.reduce((n, r) => n + r.bytes, 0),
-        skippedKeys,
-        tornTail: tornOnly,
-      });
+      return { file, isSnapshot, regions: [...headerDamage, ...scan.damaged], tail, skippedKeys };
     } finally {
       closeSync(fd);
     }
   };
 
+  const isDamaged = (f: FileScan): boolean => f.regions.length > 0 || (f.tail !== undefined && !f.tail.torn);
+
+  /**
+   * Applies the damage policy to a scanned file: refuse, or keep the damaged file aside (moved
+   * when `recoveredFrom` says nothing of it is needed any more) and cut a torn log tail.
+   */
+  const settle = (f: FileScan, recoveredFrom?: string): void => {
+    const { file, regions, tail } = f;
+    if (regions.length === 0 && tail === undefined) return;
+    const all = tail === undefined ? regions : [...regions, tail];
+    for (const r of all) dropped.push({ file, offset: r.offset, bytes: r.bytes, reason: r.reason });
+    const tornOnly = regions.length === 0 && tail?.torn === true;
+    if (o.onCorrupt === "refuse" && recoveredFrom === undefined) {
+      const first = all[0] as Region;
+      throw new PersistenceError(
+        `${file}: ${first.reason} at offset ${first.offset}${all.length > 1 ? ` (and ${all.length - 1} more damaged region(s))` : ""}; ${all.reduce((n, r) => n + r.bytes, 0)} bytes cannot be loaded. Refusing to start (--on-corrupt-tail=refuse); --on-corrupt-tail=skip loads every frame that verifies and keeps the damaged file aside.`,
+        dropped,
+      );
+    }
+    let keptAs: string | undefined;
+    if (!tornOnly) {
+      keptAs = `${file}.corrupt-${Date.now()}`;
+      // Nothing of a snapshot recovered from the previous generation is needed: move it out of
+      // the way (a later fallback must not pick it); otherwise its good frames still count.
+      if (recoveredFrom !== undefined) renameSync(file, keptAs);
+      else copyFileSync(file, keptAs);
+      needSnapshot = true;
+    }
+    if (!f.isSnapshot && tail !== undefined) truncateSync(file, tail.offset);
+    damage.push({
+      file,
+      keptAs,
+      regions: all.length,
+      bytes: all.reduce((n, r) => n + r.bytes, 0),
+      skippedKeys: recoveredFrom !== undefined ? 0 : f.skippedKeys,
+      tornTail: tornOnly,
+      ...(recoveredFrom !== undefined ? { recoveredFrom } : {}),
+    });
+  };
+
+  const logsFrom = (from: number, below = Number.POSITIVE_INFINITY): number[] =>
+    logs.filter((g) => g >= from && g < below);
+  const loadLogs = (gens: readonly number[]): void => {
+    for (const g of gens) {
+      const file = join(o.dir, `log-${g}.log`);
+      logFiles.push(file);
+      settle(scanInto(file, false));
+    }
+  };
+
+  // The previous generation, kept by FilePersistence until a newer snapshot exists: the
+  // snapshot before the newest one, or — before a second snapshot — the logs from the very
+  // first (log-1), which start from an empty keyspace.
+  const prevSnap = snaps.at(-2);
+  const fallbackBase = prevSnap ?? (snapGen !== undefined && logs[0] === 1 && logs[0] < snapGen ? 0 : undefined);
+  let baseGen = snapGen ?? 0;
   if (snapGen !== undefined) {
     snapshotFile = join(o.dir, `snapshot-${snapGen}.snap`);
     o.log.info({ file: snapshotFile }, "loading snapshot");
-    loadFile(snapshotFile, true);
+    const newest = scanInto(snapshotFile, true);
+    if (isDamaged(newest) && fallbackBase !== undefined) {
+      // A damaged newest snapshot: start over from the previous generation, which holds every
+      // key as of the newest snapshot's start (and the logs since hold every later change).
+      const newestFile = snapshotFile;
+      o.repo.atomic(null, o.now, (view) => view.flush());
+      const damagedBefore = damage.length;
+      let prevFile: string | undefined;
+      if (prevSnap !== undefined) {
+        prevFile = join(o.dir, `snapshot-${prevSnap}.snap`);
+        o.log.warn(
+          { damaged: newestFile, fallback: prevFile },
+          "newest snapshot is damaged: loading the previous generation",
+        );
+        settle(scanInto(prevFile, true));
+      } else {
+        o.log.warn({ damaged: newestFile }, "newest snapshot is damaged: replaying the logs from the first one");
+      }
+      loadLogs(logsFrom(fallbackBase, snapGen));
+      const wholeFallback = damage.slice(damagedBefore).every((d) => d.tornTail);
+      baseGen = fallbackBase;
+      snapshotFile = prevFile;
+      if (wholeFallback) {
+        settle(newest, prevFile ?? join(o.dir, `log-${logs[0]}.log`));
+      } else {
+        // Both generations are damaged: the newest snapshot's good frames go over the older
+        // state (each is a key's whole state at or after the older chain's end), so a key is
+        // lost only when damaged in both.
+        settle(scanInto(newestFile, true));
+        snapshotFile = newestFile;
+      }
+    } else {
+      settle(newest);
+    }
   }
-  for (const g of logs) {
-    if (snapGen !== undefined && g < snapGen) continue;
-    const file = join(o.dir, `log-${g}.log`);
-    logFiles.push(file);
-    loadFile(file, false);
-  }
+  loadLogs(logsFrom(snapGen ?? 0));
   return {
     snapshotFile,
     logFiles,
@@ -267,5 +350,6 @@ export async function loadDataDir(o: LoadOptions): Promise<LoadOutcome> {
     logBytes,
     snapshotBytes,
     needSnapshot,
+    baseGen,
   };
 }

@@ -28,6 +28,12 @@ export interface FileDamage {
   readonly skippedKeys: number | undefined;
   /** Only an incomplete last frame (a crash during a write). */
   readonly tornTail: boolean;
+  /**
+   * A damaged newest snapshot whose every key came back from the previous generation (the older
+   * snapshot and the logs since, kept until a newer snapshot exists): the file that supplied them.
+   * `skippedKeys` is then 0.
+   */
+  readonly recoveredFrom?: string;
 }
 
 /** A part of a file that recovery could not read and skipped (or refused). */
