@@ -228,3 +228,127 @@ test("rename never overwrites an existing key without an explicit Replace", asyn
   await expect(dialog.getByRole("alert")).toContainText("exists already");
   expect(bulk(await api.run("GET", `${p}b`))).toBe("from a");
 });
+
+test("Save anyway overwrites deliberately in every editor; a set Remove is guarded too", async ({ page }) => {
+  const p = prefix("anyway");
+  const api = nodeClient();
+  await api.run("RPUSH", `${p}list`, "a", "b", "c");
+  await api.run("SADD", `${p}set`, "alpha", "beta");
+  await api.run("ZADD", `${p}zset`, "1", "m");
+  await api.run("SET", `${p}str`, "v0");
+  await open(page, p, `${p}list`);
+
+  // List: another client's LPUSH moved the indexes; the user saves anyway at the index they edited.
+  await table(page).getByRole("button", { name: "Edit 1" }).click();
+  await api.run("LPUSH", `${p}list`, "x");
+  await table(page).getByLabel("New Element").fill("B");
+  await table(page).getByRole("button", { name: "Save" }).click();
+  await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
+  await expect.poll(async () => texts(await api.run("LRANGE", `${p}list`, "0", "-1"))).toEqual(["x", "B", "b", "c"]);
+
+  // Set: a rename onto an existing member merges the two only when the user says so.
+  await row(page, `${p}set`).click();
+  await table(page).getByRole("button", { name: "Edit beta" }).click();
+  await table(page).getByLabel("New Member").fill("alpha");
+  await table(page).getByRole("button", { name: "Save" }).click();
+  await expect(notSaved(page)).toContainText("“alpha” is already a member");
+  await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
+  await expect.poll(() => members(api, `${p}set`)).toEqual(["alpha"]);
+  // Remove of a member another client removed meanwhile: said, not silently "Removed".
+  await api.run("SADD", `${p}set`, "gamma");
+  await expect(table(page).getByRole("button", { name: "Remove gamma" })).toBeVisible();
+  const held: (() => Promise<void>)[] = [];
+  await page.route("**/SScan", (route) => void held.push(() => route.continue()));
+  await api.run("SREM", `${p}set`, "gamma");
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  await table(page).getByRole("button", { name: "Remove gamma" }).click();
+  await expect(notSaved(page)).toContainText("“gamma” was removed by another client");
+  await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
+  await expect(page.locator(".toast").last()).toHaveText(/Removed/);
+  await page.unroute("**/SScan");
+  for (const release of held) await release().catch(() => {});
+  expect(await members(api, `${p}set`)).toEqual(["alpha"]);
+
+  // Sorted set: a concurrent ZINCRBY, then the user's score anyway.
+  await row(page, `${p}zset`).click();
+  await table(page).getByRole("button", { name: "Edit m" }).click();
+  await api.run("ZINCRBY", `${p}zset`, "5", "m");
+  await table(page).getByLabel("New Score").fill("2");
+  await table(page).getByRole("button", { name: "Save" }).click();
+  await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
+  await expect.poll(async () => bulk(await api.run("ZSCORE", `${p}zset`, "m"))).toBe("2");
+
+  // String: theirs, then mine anyway (the TTL kept: SET … KEEPTTL).
+  await api.run("EXPIRE", `${p}str`, "1000");
+  await row(page, `${p}str`).click();
+  const value = page.getByRole("textbox", { name: "Value" });
+  await expect(value).toHaveValue("v0");
+  await value.fill("mine");
+  await api.run("SET", `${p}str`, "theirs", "KEEPTTL");
+  await page.getByRole("button", { name: "Save value" }).click();
+  await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
+  await expect.poll(async () => bulk(await api.run("GET", `${p}str`))).toBe("mine");
+  expect(await api.run("TTL", `${p}str`)).toMatchObject({ kind: { case: "integer" } });
+  const ttl = await api.run("TTL", `${p}str`);
+  expect(ttl?.kind.case === "integer" && ttl.kind.value > 900n).toBe(true);
+});
+
+test("a view that cannot show the bytes exactly is read-only: binary, CRLF and multi-line values are never saved altered", async ({
+  page,
+}) => {
+  const p = prefix("lossy");
+  const api = nodeClient();
+  const enc = new TextEncoder();
+  const raw = (...args: (string | Uint8Array)[]) =>
+    api.command.execute({ args: args.map((a) => (typeof a === "string" ? enc.encode(a) : a)) });
+  const hexOf = (r: Awaited<ReturnType<NodeClient["run"]>>) =>
+    r?.kind.case === "bulk" ? [...r.kind.value].map((b) => b.toString(16).padStart(2, "0")).join(" ") : null;
+  await raw("SET", `${p}bin`, Uint8Array.from([0x61, 0xff, 0x62]));
+  await raw("SET", `${p}crlf`, "line1\r\nline2");
+  await raw("HSET", `${p}hash`, "multi", "a\nb", "bin", Uint8Array.from([0xc3, 0x28]));
+
+  // A hash value with a line break is edited in a text box, and keeps it.
+  await open(page, p, `${p}hash`);
+  await table(page).getByRole("button", { name: "Edit multi" }).click();
+  const field = table(page).getByRole("textbox", { name: "New Value" });
+  await field.press("End");
+  await field.pressSequentially("c");
+  await table(page).getByRole("button", { name: "Save" }).click();
+  await expect.poll(async () => bulk(await api.run("HGET", `${p}hash`, "multi"))).toBe("a\nbc");
+  // A binary hash value: Text is read-only, and Save writes nothing.
+  await table(page).getByRole("button", { name: "Edit bin" }).click();
+  await expect(field).toHaveValue("c3 28");
+  const editing = table(page)
+    .locator("tbody tr")
+    .filter({ has: page.getByRole("textbox", { name: "New Value" }) });
+  await editing.getByRole("radio", { name: "Text" }).click();
+  await expect(editing.getByRole("note")).toContainText("not valid UTF-8");
+  await expect(field).not.toBeEditable();
+  await table(page).getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".toast").last()).toHaveText(/No change/);
+  expect(hexOf(await api.run("HGET", `${p}hash`, "bin"))).toBe("c3 28");
+
+  const value = page.getByRole("textbox", { name: "Value" });
+  // Invalid UTF-8: opens in Hex; the Text view says why it is read-only; back in Hex, the bytes are exact.
+  await row(page, `${p}bin`).click();
+  await expect(value).toHaveValue("61 ff 62");
+  for (const view of ["Text", "JSON"]) {
+    await page.getByRole("radio", { name: view }).click();
+    await expect(page.getByRole("note")).toContainText("not valid UTF-8");
+    await expect(value).not.toBeEditable();
+  }
+  await page.getByRole("radio", { name: "Hex" }).click();
+  await expect(value).toHaveValue("61 ff 62");
+  await value.fill("61 ff 62 63");
+  await page.getByRole("radio", { name: "Text" }).click(); // an edit made in Hex survives a look at Text
+  await page.getByRole("radio", { name: "Hex" }).click();
+  await page.getByRole("button", { name: "Save value" }).click();
+  await expect.poll(async () => hexOf(await api.run("GET", `${p}bin`))).toBe("61 ff 62 63");
+
+  // CRLF: a text box would turn it into LF. Opens in Hex; Text is read-only.
+  await row(page, `${p}crlf`).click();
+  await expect(value).toHaveValue(/^6c 69 6e 65 31 0d 0a/);
+  await page.getByRole("radio", { name: "Text" }).click();
+  await expect(page.getByRole("note")).toContainText("carriage returns");
+  await expect(value).not.toBeEditable();
+});

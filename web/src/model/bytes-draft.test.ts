@@ -5,6 +5,8 @@ import {
   bytesOf,
   draftOf,
   ELEMENT_VIEWS,
+  type FieldKind,
+  lossOf,
   savedBytes,
   switchView,
   type ViewMode,
@@ -125,5 +127,37 @@ describe("savedBytes: a save is the exact change or nothing", () => {
   });
   it("refuses JSON that does not parse", () => {
     expect(() => savedBytes({ mode: "json", text: "{" }, enc("{}"))).toThrow(/JSON/);
+  });
+});
+
+describe("a view that cannot show the bytes exactly is lossy, and never saves the lossy text", () => {
+  it.each<[string, Uint8Array, ViewMode, FieldKind, string | null]>([
+    ["invalid UTF-8 as text", b(0x61, 0xff), "text", "area", "not valid UTF-8"],
+    ["invalid UTF-8 as JSON", b(0x5b, 0xff, 0x5d), "json", "area", "not valid UTF-8"],
+    ["invalid UTF-8 as hex", b(0xff), "hex", "line", null],
+    ["LF in a one-line field", u("a\nb"), "text", "line", "line breaks"],
+    ["LF in a text area", u("a\nb"), "text", "area", null],
+    ["CR in a text area", u("a\r\nb"), "text", "area", "carriage returns"],
+    ["CR in JSON (reformatted by design)", u('{\r\n"a":1}'), "json", "area", null],
+    ["UTF-8 text", u("héllo"), "text", "line", null],
+  ])("%s", (_, bytes, mode, field, why) => {
+    const loss = lossOf(bytes, mode, field);
+    if (why === null) expect(loss).toBeNull();
+    else expect(loss).toContain(why);
+  });
+
+  it("keeps the exact bytes through Text and back, and saves them (not U+FFFD)", () => {
+    const bytes = b(0x61, 0xff, 0x62);
+    const asText = switchView(draftOf(bytes, ALL_VIEWS), "text");
+    expect(asText.lossy?.bytes).toEqual(bytes);
+    expect(toHex(bytesOf(asText))).toBe("61 ff 62");
+    expect(savedBytes(asText, bytes)).toBe(bytes);
+    expect(switchView(asText, "hex")).toEqual({ mode: "hex", text: "61 ff 62" });
+  });
+
+  it("opens bytes a field would change in hex", () => {
+    expect(viewFor(u("a\r\nb"), ALL_VIEWS, "area")).toBe("hex");
+    expect(viewFor(u("a\nb"), ELEMENT_VIEWS, "line")).toBe("hex");
+    expect(viewFor(u("a\nb"), ELEMENT_VIEWS, "area")).toBe("text");
   });
 });

@@ -9,6 +9,16 @@ export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 /** The text of UTF-8 bytes (invalid sequences become U+FFFD). */
 export const text = (bytes: Uint8Array): string => lenient.decode(bytes);
 
+/** True when the bytes are valid UTF-8 (so decoding them as text loses nothing). */
+export function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strict.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when the bytes are valid UTF-8 with no control characters other than tab, CR and LF. */
 export function isText(bytes: Uint8Array): boolean {
   let decoded: string;

@@ -1,4 +1,4 @@
-import { type BytesDraft, switchView, type ViewMode, viewLabel } from "../model/bytes-draft.js";
+import { type BytesDraft, type FieldKind, switchView, type ViewMode, viewLabel } from "../model/bytes-draft.js";
 
 /** Props of {@link BytesField}. */
 export interface BytesFieldProps {
@@ -8,7 +8,7 @@ export interface BytesFieldProps {
   readonly onDraft: (draft: BytesDraft) => void;
   /** The view tabs offered; one view shows no tabs. */
   readonly views: readonly ViewMode[];
-  /** A text area (a string's value) rather than a one-line input (an element). */
+  /** A text area (a string's value, an element with line breaks) rather than a one-line input. */
   readonly multiline?: boolean;
   readonly readOnly?: boolean;
   readonly placeholder?: string;
@@ -24,9 +24,12 @@ export interface BytesFieldProps {
  */
 export function BytesField(props: BytesFieldProps) {
   const { draft } = props;
+  const field: FieldKind = props.multiline ? "area" : "line";
+  // A view that cannot show the bytes exactly is read-only: what is saved is the bytes, never the lossy text.
+  const readOnly = props.readOnly || draft.lossy !== undefined;
   const switchTo = (mode: ViewMode) => {
     try {
-      props.onDraft(switchView(draft, mode));
+      props.onDraft(switchView(draft, mode, field));
     } catch (e) {
       props.onError((e as Error).message);
     }
@@ -44,11 +47,16 @@ export function BytesField(props: BytesFieldProps) {
           ))}
         </div>
       )}
+      {draft.lossy && (
+        <p class="lossy" role="note">
+          Read-only in this view: {draft.lossy.why}. Edit it in Hex.
+        </p>
+      )}
       {props.multiline ? (
         <textarea
           aria-label={props.label}
           class="mono"
-          readOnly={props.readOnly}
+          readOnly={readOnly}
           value={draft.text}
           spellcheck={false}
           onInput={onInput}
@@ -57,7 +65,7 @@ export function BytesField(props: BytesFieldProps) {
         <input
           aria-label={props.label}
           class={draft.mode === "hex" ? "bytes-input mono" : "bytes-input"}
-          readOnly={props.readOnly}
+          readOnly={readOnly}
           placeholder={props.placeholder}
           value={draft.text}
           spellcheck={false}

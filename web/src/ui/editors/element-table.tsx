@@ -1,5 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
-import { type BytesDraft, bytesOf, draftOf, ELEMENT_VIEWS, type ViewMode } from "../../model/bytes-draft.js";
+import {
+  type BytesDraft,
+  bytesOf,
+  draftOf,
+  ELEMENT_VIEWS,
+  type FieldKind,
+  type ViewMode,
+} from "../../model/bytes-draft.js";
 import type { Change } from "../../model/change.js";
 import { BytesField } from "../bytes-field.js";
 import { useChangeRunner } from "../change-runner.js";
@@ -53,6 +60,8 @@ export interface ElementSource {
   add(values: readonly Uint8Array[], mode: string): Change;
 }
 
+/** A value with a line break is edited in a text area (a one-line input would drop it). */
+const fieldOf = (value: Uint8Array | undefined): FieldKind => (value?.includes(0x0a) ? "area" : "line");
 const viewsOf = (column: Column | undefined): readonly ViewMode[] => (column?.number ? ["text"] : ELEMENT_VIEWS);
 const emptyDrafts = (fields: readonly Column[]): BytesDraft[] => fields.map(() => ({ mode: "text", text: "" }));
 
@@ -134,6 +143,7 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                     <BytesField
                       label={`New ${source.columns[c]?.name}`}
                       views={viewsOf(source.columns[c])}
+                      multiline={fieldOf(item.values[c]) === "area"}
                       draft={draft[c] as BytesDraft}
                       onDraft={(d) => {
                         const next = draft.slice();
@@ -168,7 +178,9 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
                         aria-label={`Edit ${item.cells[0]}`}
                         onClick={() => {
                           setEditing(item);
-                          setDraft(item.values.map((v, c) => draftOf(v, viewsOf(source.columns[c]))));
+                          setDraft(
+                            item.values.map((v, c) => draftOf(v, viewsOf(source.columns[c]), undefined, fieldOf(v))),
+                          );
                         }}
                       >
                         Edit

@@ -128,7 +128,7 @@ export function hashSource(clients: Clients, key: string): ElementSource {
 /**
  * A set: pages by SSCAN cursor. Edit replaces the member (SREM + SADD in one transaction) only if
  * the old member is still there and the new one is not (else the two would merge); remove is
- * SREM; add is SADD of a member not there yet.
+ * SREM of a member still there; add is SADD of a member not there yet.
  */
 export function setSource(clients: Clients, key: string): ElementSource {
   const member = (m: Uint8Array, present: boolean, reason: string) => ({
@@ -157,7 +157,11 @@ export function setSource(clients: Clients, key: string): ElementSource {
       );
     },
     remove(item) {
-      return change([command("sRem", { key, members: [bytesOf(item)] })]);
+      const m = bytesOf(item);
+      return change(
+        [command("sRem", { key, members: [m] })],
+        [member(m, true, `${q(m)} was removed by another client since you loaded it`)],
+      );
     },
     add(values) {
       const m = at(values, 0);
