@@ -22,7 +22,7 @@ async function client(port = server.respPort, host?: string): Promise<RawRespCli
 }
 
 beforeAll(async () => {
-  server = await startRespServerProcess("resp-auth", [
+  server = await startRespServerProcess([
     "--token",
     `root:admin:${ADMIN}`,
     "--token",
@@ -106,7 +106,7 @@ describe("RESP auth", () => {
   });
 
   it("wrong secrets are throttled per address, as on gRPC (the server's one login)", async () => {
-    const throttled = await startRespServerProcess("resp-auth-throttle", [
+    const throttled = await startRespServerProcess([
       "--token",
       `root:admin:${ADMIN}`,
       "--auth-failure-burst",
@@ -134,7 +134,7 @@ describe("RESP auth", () => {
       .flat()
       .find((a) => a !== undefined && a.family === "IPv4" && !a.internal)?.address;
     if (external === undefined) return; // a machine with loopback only cannot show it
-    const open = await startRespServerProcess("resp-auth-protected", ["--host", "0.0.0.0"]);
+    const open = await startRespServerProcess(["--host", "0.0.0.0"]);
     try {
       const local = await client(open.respPort, "127.0.0.1");
       expect(await local.call("PING")).toBe("PONG");

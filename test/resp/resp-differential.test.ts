@@ -14,7 +14,7 @@ import { type RespServerProcess, startRespServerProcess } from "../support/resp-
 let server: RespServerProcess;
 
 beforeAll(async () => {
-  server = await startRespServerProcess("resp-differential");
+  server = await startRespServerProcess();
 });
 
 afterAll(async () => {

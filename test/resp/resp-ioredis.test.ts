@@ -21,7 +21,7 @@ function connectWith(options: Options = {}): Redis {
 }
 
 beforeAll(async () => {
-  server = await startRespServerProcess("resp-ioredis");
+  server = await startRespServerProcess();
 });
 
 afterAll(async () => {

@@ -26,7 +26,7 @@ async function connect(protocol: 2 | 3, auth: { username?: string; password?: st
 }
 
 beforeAll(async () => {
-  server = await startRespServerProcess("resp-node-redis", [
+  server = await startRespServerProcess([
     "--token",
     `admin:admin:${SECRET}`,
     "--token",

@@ -39,7 +39,7 @@ function infoField(info: RawReply, field: string): number {
 }
 
 beforeAll(async () => {
-  server = await startRespServerProcess("resp-protocol", [
+  server = await startRespServerProcess([
     "--max-value-bytes",
     String(1024 * 1024),
     "--max-args",

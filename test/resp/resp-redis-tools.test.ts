@@ -21,7 +21,7 @@ async function cli(args: readonly string[], input?: string, port = server.respPo
 }
 
 beforeAll(async () => {
-  server = await startRespServerProcess("resp-redis-tools");
+  server = await startRespServerProcess();
 });
 
 afterAll(async () => {
@@ -92,7 +92,7 @@ describe("redis-cli with auth and TLS", () => {
   it("AUTH by --user/--pass over TLS with the main port's certificate", async () => {
     const cert = selfSignedCert("resp-tls-");
     const secret = "resp-tools-secret-0123456789";
-    const tls = await startRespServerProcess("resp-redis-tools-tls", [
+    const tls = await startRespServerProcess([
       "--tls-cert",
       cert.cert,
       "--tls-key",

@@ -1,5 +1,4 @@
 import { createInterface } from "node:readline";
-import { bundleEntry } from "../bench/bundle.js";
 import { type ServerProcess, startServerProcess } from "./server-process.js";
 
 /** A server started with `--resp-port 0`, with the RESP port it bound. */
@@ -10,17 +9,15 @@ export interface RespServerProcess extends ServerProcess {
 const RESP_LINE = /RESP \(Redis protocol\) port listening on (\d+)/;
 
 /**
- * Starts the bundled server (as `npm start` runs it; bundled once per test file under its own
- * name, so parallel files never write one file) with `--resp-port 0` plus `args`, and resolves
- * once the RESP port listens. Stop it with `stop()` (by PID).
+ * Starts the server bundle (`dist/server.mjs`, as `npm start` runs it; built once by the test
+ * run's global setup) with `--resp-port 0` plus `args`, and resolves once the RESP port listens.
+ * Stop it with `stop()` (by PID).
  */
 export async function startRespServerProcess(
-  label: string,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<RespServerProcess> {
-  const entry = bundleEntry("server/main.ts", `server-${label}`);
-  const server = await startServerProcess(["--resp-port", "0", ...args], env, entry);
+  const server = await startServerProcess(["--resp-port", "0", ...args], env);
   const known = server.logs.map((l) => RESP_LINE.exec(l)).find((m) => m !== null);
   const respPort = known
     ? Number(known[1])
