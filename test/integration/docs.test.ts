@@ -70,9 +70,12 @@ async function shell(command: string, server: RespServerProcess): Promise<string
   }
 }
 
-const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs"))
-  .filter((name) => name.endsWith(".md"))
-  .map((name) => `docs/${name}`)];
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 
 /** Docs whose examples need what this test does not start, and where they are checked instead. */
 const CHECKED_ELSEWHERE: Record<string, string> = {
@@ -89,44 +92,51 @@ it("every doc with copy-paste examples has tested ones (or says where they are c
   expect(untested.filter((file) => CHECKED_ELSEWHERE[file] === undefined)).toEqual([]);
 });
 
-describe.each(DOCS.filter((file) => testedExamples(readFileSync(join(ROOT, file), "utf8")).length > 0))("%s", (file) => {
-  const examples = testedExamples(readFileSync(join(ROOT, file), "utf8"));
-  let server: RespServerProcess;
-  beforeAll(async () => {
-    server = await startRespServerProcess(["--shutdown-timeout-ms", "500"]);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+describe.each(DOCS.filter((file) => testedExamples(readFileSync(join(ROOT, file), "utf8")).length > 0))(
+  "%s",
+  (file) => {
+    const examples = testedExamples(readFileSync(join(ROOT, file), "utf8"));
+    let server: RespServerProcess;
+    beforeAll(async () => {
+      server = await startRespServerProcess(["--shutdown-timeout-ms", "500"]);
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
 
-  // Examples of one file run in order: later ones read what earlier ones wrote.
-  it("every example prints what the docs say", async () => {
-    for (const [i, example] of examples.entries()) {
-      if (example.lang === "sh") {
-        for (const step of steps(example.body)) {
-          const actual = await shell(step.command, server);
-          expect(
-            sameOutput(actual, step.expected),
-            `${file} example ${i + 1}: $ ${step.command}\n--- got:\n${actual}`,
-          ).toBe(true);
-        }
-      } else {
-        const expected = /\/\/ prints: (.*)$/m.exec(example.body)?.[1];
-        expect(expected, `${file} example ${i + 1} has a // prints: line`).toBeDefined();
-        // Inside the package, so `memorabilia/client` resolves through package.json "exports"; the
-        // `memorabilia-source` condition picks the TypeScript sources (no build of lib/ needed).
-        const path = join(ROOT, "test/integration", `.docs-example-${process.pid}-${i}.ts`);
-        writeFileSync(path, example.body);
-        try {
-          const { stdout } = await run(process.execPath, ["--conditions=memorabilia-source", "--import", "tsx", path], {
-            env: exampleEnv(server),
-            cwd: ROOT,
-          });
-          expect(stdout.trim()).toBe(expected);
-        } finally {
-          rmSync(path, { force: true });
+    // Examples of one file run in order: later ones read what earlier ones wrote.
+    it("every example prints what the docs say", async () => {
+      for (const [i, example] of examples.entries()) {
+        if (example.lang === "sh") {
+          for (const step of steps(example.body)) {
+            const actual = await shell(step.command, server);
+            expect(
+              sameOutput(actual, step.expected),
+              `${file} example ${i + 1}: $ ${step.command}\n--- got:\n${actual}`,
+            ).toBe(true);
+          }
+        } else {
+          const expected = /\/\/ prints: (.*)$/m.exec(example.body)?.[1];
+          expect(expected, `${file} example ${i + 1} has a // prints: line`).toBeDefined();
+          // Inside the package, so `memorabilia/client` resolves through package.json "exports"; the
+          // `memorabilia-source` condition picks the TypeScript sources (no build of lib/ needed).
+          const path = join(ROOT, "test/integration", `.docs-example-${process.pid}-${i}.ts`);
+          writeFileSync(path, example.body);
+          try {
+            const { stdout } = await run(
+              process.execPath,
+              ["--conditions=memorabilia-source", "--import", "tsx", path],
+              {
+                env: exampleEnv(server),
+                cwd: ROOT,
+              },
+            );
+            expect(stdout.trim()).toBe(expected);
+          } finally {
+            rmSync(path, { force: true });
+          }
         }
       }
-    }
-  });
-});
+    });
+  },
+);

@@ -39,12 +39,7 @@ function infoField(info: RawReply, field: string): number {
 }
 
 beforeAll(async () => {
-  server = await startRespServerProcess([
-    "--max-value-bytes",
-    String(1024 * 1024),
-    "--max-args",
-    "1000",
-  ]);
+  server = await startRespServerProcess(["--max-value-bytes", String(1024 * 1024), "--max-args", "1000"]);
 });
 
 afterAll(async () => {
