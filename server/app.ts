@@ -9,6 +9,7 @@ import {
   type ConnectRouter,
   cors as connectCors,
   createContextValues,
+  type Interceptor,
 } from "@connectrpc/connect";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import fastifyCors from "@fastify/cors";
@@ -28,7 +29,6 @@ import { authInterceptor, authorizeCurrent } from "./auth/auth-interceptor.js";
 import { Login } from "./auth/login.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
 import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
-import { binaryReplyInterceptor } from "./binary-reply-interceptor.js";
 import { callerPrecheck } from "./caller-precheck.js";
 import {
   type CleartextServer,
@@ -39,9 +39,7 @@ import {
 import { type ClientErrors, createClientErrors } from "./client-errors.js";
 import type { ServerConfig } from "./config.js";
 import { ConfigError } from "./config.js";
-import { createGrpcFastLane, type GrpcFastLane, installFastLane } from "./grpc-fast-lane.js";
-import type { GrpcLaneOptions } from "./grpc-lane-common.js";
-import { createGrpcStreamLane, type GrpcStreamLane } from "./grpc-stream-lane.js";
+import type { EtcdEngine } from "./engines/etcd/etcd-engine.js";
 import { hostStats } from "./host-stats.js";
 import { isLoopback, kRemoteAddress, observeInterceptor, protectedModeInterceptor } from "./interceptors.js";
 import { jsonGuardDecoder } from "./json-guard.js";
@@ -49,11 +47,13 @@ import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
 import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
 import type { LoadReport, Persistence } from "./persistence/types.js";
-import { installProtobufFieldIndex } from "./protobuf-field-index.js";
 import { createRequestGate, type RequestGateOptions } from "./request-gate.js";
 import { startRespPort } from "./resp/resp-app.js";
 import { apiRoutes } from "./routes.js";
 import { limitSecureServer } from "./secure-server-limits.js";
+import { binaryReplyInterceptor } from "./transport/binary-reply-interceptor.js";
+import { installFastLane } from "./transport/grpc-fast-lane.js";
+import { createLanes, type Lanes } from "./transport/lanes.js";
 
 /** A running server. */
 export interface MemorabiliaServer {
@@ -73,11 +73,11 @@ export interface MemorabiliaServer {
   readonly url: string;
   /** The bound port (useful with port 0). */
   readonly port: number;
-  /** Unary gRPC calls served by the fast lane so far (0 when it is off). */
+  /** Unary calls served by the transport's lanes so far (0 with `--transport connect`). */
   fastLaneCalls(): number;
   /** The bound RESP port (`--resp-port`), or undefined when it is off. */
   readonly respPort: number | undefined;
-  /** Pipeline streams served by the stream lane so far (0 when it is off). */
+  /** Streams served by the transport's lanes so far (0 with `--transport connect`). */
   streamLaneCalls(): number;
   /**
    * Graceful shutdown: health turns NOT_SERVING, no new connections, in-flight calls and streams
@@ -90,11 +90,6 @@ export interface MemorabiliaServer {
 export interface ServerDeps {
   /** The store to serve. @default a new store with the configured limits and sweep */
   readonly store?: Store;
-  /**
-   * Serve unary gRPC over HTTP/2 on the fast lane (same semantics, a fraction of the CPU).
-   * @default true, unless the environment sets MEMORABILIA_GRPC_FAST_LANE=off (for comparisons)
-   */
-  readonly grpcFastLane?: boolean;
 }
 
 /** connect's JSON options: its `textDecoder` refuses JSON too deep or too large to parse (json-guard.ts). */
@@ -121,10 +116,122 @@ export function transportLimits(config: ServerConfig): CleartextServerOptions {
 }
 
 /** Builds and starts the server. */
+/**
+ * Builds and starts the server, in named steps: the store, the tokens, the transport (request
+ * gate, connection limits, lanes), Fastify, persistence and eviction, metrics and login, the
+ * routes (API, operations, console), then listening.
+ */
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<MemorabiliaServer> {
-  // Parsing a Batch/Pipeline Command was ~4 µs in protobuf-es's per-instance field index (see the file).
-  installProtobufFieldIndex();
-  // --engine etcd: the keyspace lives in an etcd cluster (server/engines/etcd), loaded only then.
+  const { store, etcd } = await createStoreOf(config, deps);
+  const tokens = loadTokensOf(config);
+  const tls = config.tlsCert !== undefined && config.tlsKey !== undefined;
+  const transport = createTransport(config);
+  const app = createFastify(config, tls ? undefined : transport.serverFactory);
+  const { persistence, loaded } = await openPersistence(config, store, app.log);
+  const evictor = installEvictionOf(config, store);
+  admitCommands(store, tokens, persistence, evictor);
+
+  const stats = hostStats(persistence, loaded, evictor);
+  const streamCounter = new StreamCounter();
+  const metrics = createServerMetrics(store, stats, streamCounter);
+  const clientErrors = createClientErrors({ log: app.log, count: (kind) => metrics.countClientError(kind) });
+  transport.observe(metrics, clientErrors);
+  // One Pub/Sub hub for gRPC's PubSubService and the RESP port: a message published on either reaches both.
+  const hub = new PubSubHub();
+  const api = apiRoutes(store, {
+    heartbeatMs: config.heartbeatMs,
+    logger: app.log,
+    hostStats: stats,
+    streams: {
+      streams: streamCounter,
+      maxStreams: config.maxStreams,
+      outputBufferHardBytes: config.streamBufferHardBytes,
+      outputBufferSoftBytes: config.streamBufferSoftBytes,
+      outputBufferSoftMs: config.streamBufferSoftMs,
+    },
+    pubsub: hub,
+  });
+  const services: DescService[] = [Health, AuthService, ...api.services];
+  const health = new HealthState(services.map((s) => s.typeName));
+  await etcd?.start(store, health, app.log);
+  const login = createLogin(config, tokens, metrics, app.log);
+  transport.setPrecheck(
+    callerPrecheck({
+      protectedMode: config.protectedMode && !tokens.enabled,
+      login: tokens.enabled ? login : undefined,
+      commands: store.commands,
+    }),
+  );
+  const routes = (router: ConnectRouter): void => {
+    api.routes(router);
+    router.service(AuthService, createAuthService({ authRequired: tokens.enabled }));
+    registerHealthService(router, health);
+    registerReflectionServices(router, services);
+    mapRouterDecodeErrors(router);
+  };
+  const interceptors = [
+    ...(tokens.enabled ? [authInterceptor(login, { commands: store.commands })] : []),
+    observeInterceptor(metrics, app.log, clientErrors),
+    // With auth configured, protected mode has done its job: tokens guard every call.
+    protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
+    // Every fsync mode: a reply leaves once its changes are written (fsynced with always).
+    ...(persistence !== undefined ? [durabilityInterceptor(persistence)] : []),
+  ];
+
+  addHostCheck(app, transport);
+  await registerApi(app, config, transport, routes, interceptors);
+  if (tls) transport.attachTls(app.server as unknown as Http2SecureServer);
+  await registerOperations(app, config, tokens, login, metrics, health);
+  await registerConsole(app, config);
+  logExposure(app, config, tokens, tls);
+
+  await app.listen({ host: config.host, port: config.port });
+  const resp =
+    config.respPort === undefined
+      ? undefined
+      : await startRespPort({ config, store, hub, tokens, login, hostStats: stats, logger: app.log, persistence });
+  store.start();
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `${tls ? "https" : "http"}://${hostForUrl}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      health.setAll(ServingStatus.NOT_SERVING);
+      transport.beginShutdown(config.shutdownTimeoutMs);
+      // Stop accepting, then ask live connections to finish (HTTP/2 GOAWAY, idle HTTP/1.1 closed).
+      const closed = app.close();
+      transport.closeConnectionsGracefully();
+      await Promise.all([closed, resp?.close(config.shutdownTimeoutMs)]);
+      transport.endShutdown();
+      store.stop();
+      await persistence?.close();
+      await etcd?.close();
+    })();
+    return closing;
+  };
+  return {
+    app,
+    store,
+    health,
+    metrics,
+    persistence,
+    loaded,
+    evictor,
+    tokens,
+    url,
+    port,
+    respPort: resp?.port,
+    fastLaneCalls: () => transport.lanes?.unaryCalls() ?? 0,
+    streamLaneCalls: () => transport.lanes?.streamCalls() ?? 0,
+    close,
+  };
+}
+
+/** The store to serve: the injected one, or a new one (in etcd with `--engine etcd`, whose code is loaded only then). */
+async function createStoreOf(config: ServerConfig, deps: ServerDeps): Promise<{ store: Store; etcd?: EtcdEngine }> {
   const etcd =
     config.engine === "etcd" && deps.store === undefined
       ? (await import("./engines/etcd/etcd-engine.js")).createEtcdEngine(config)
@@ -146,191 +253,238 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
         yieldToLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
       },
     });
-  let tokens: TokenRegistry;
+  return { store, etcd };
+}
+
+/** The configured tokens; a bad token list stops the start with one line. */
+function loadTokensOf(config: ServerConfig): TokenRegistry {
   try {
-    tokens = loadTokens(config.tokens, config.tokensFile);
+    return loadTokens(config.tokens, config.tokensFile);
   } catch (error) {
     if (error instanceof TokenError) throw new ConfigError(error.message);
     throw error;
   }
-  const tls = config.tlsCert !== undefined && config.tlsKey !== undefined;
-  let cleartext: CleartextServer | undefined;
-  let metricsRef: ServerMetrics | undefined;
-  // Set once the logger and metrics exist; connections are only accepted after that.
-  let clientErrors: ClientErrors | undefined;
-  // Unary gRPC over HTTP/2 skips Fastify and connect's stream plumbing (grpc-fast-lane.ts); set
-  // below, once the interceptors and routes exist.
-  let fastLane: GrpcFastLane | undefined;
-  // The Pipeline stream likewise (grpc-stream-lane.ts); MEMORABILIA_GRPC_STREAM_LANE=off leaves it to connect.
-  let streamLane: GrpcStreamLane | undefined;
-  const useFastLane = deps.grpcFastLane ?? process.env.MEMORABILIA_GRPC_FAST_LANE !== "off";
+}
+
+/**
+ * The transport in front of Fastify: the request gate (every RPC judged from its headers before
+ * its body is read: who may call, the deadline, how long the body may take), the cleartext
+ * server (HTTP/1.1 and h2c on one port, connection limits), and the lanes of `--transport`.
+ * Collaborators made later (login, metrics, the lanes once the interceptors exist) are set on it
+ * before the server listens; no request arrives before that.
+ */
+function createTransport(config: ServerConfig) {
   let precheck: RequestGateOptions["precheck"];
-  // Every RPC is judged from its headers before its body is read (request-gate.ts): who may call,
-  // the deadline, and how long its body may take to arrive.
+  let clientErrors: ClientErrors | undefined;
+  let metrics: ServerMetrics | undefined;
+  let cleartext: CleartextServer | undefined;
+  let lanes: Lanes | undefined;
+  let destroyTimer: ReturnType<typeof setTimeout> | undefined;
+  const laneShutdown = new AbortController();
   const gate = createRequestGate({
-    // Set once the Login exists (below); no request arrives before the server listens.
     precheck: (method, header, address) => precheck?.(method, header, address),
     maxTimeoutMs: config.maxTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     onRefused: (kind, address, detail) => clientErrors?.note(kind, address, detail),
   });
-  // Each HTTP/2 stream: the gate, then the gRPC lanes, else Fastify's compat handling.
+  // Each HTTP/2 stream: the gate, then the lanes, else Fastify's compat handling.
   const serveStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean =>
-    gate.handleStream(stream, headers) ||
-    (fastLane?.handle(stream, headers) ?? false) ||
-    (streamLane?.handle(stream, headers) ?? false);
-  const laneShutdown = new AbortController();
+    gate.handleStream(stream, headers) || (lanes?.serveStream(stream, headers) ?? false);
   const serverFactory: FastifyServerFactory = (handler) => {
     cleartext = createCleartextServer(handler as unknown as DualHandler, {
       maxConcurrentStreams: config.maxStreamsPerConnection,
       ...transportLimits(config),
       onRefused: (reason, address) => clientErrors?.note(reason, address),
       onClientError: (kind, address) => clientErrors?.note(kind, address),
-      onConnection: (p) => metricsRef?.countConnection(p),
+      onConnection: (p) => metrics?.countConnection(p),
       fastLane: serveStream,
     });
     return cleartext as never;
   };
+  return {
+    gate,
+    serverFactory,
+    get lanes() {
+      return lanes;
+    },
+    /** Where refusals and connections are counted and logged. */
+    observe(m: ServerMetrics, errors: ClientErrors): void {
+      metrics = m;
+      clientErrors = errors;
+    },
+    setPrecheck(p: RequestGateOptions["precheck"]): void {
+      precheck = p;
+    },
+    /** Creates the lanes of `--transport` with the interceptors and limits connect gets; `record` the routes through them. */
+    createLanes(interceptors: readonly Interceptor[]): Lanes {
+      lanes = createLanes(config.transport, {
+        interceptors,
+        readMaxBytes: config.maxRequestBytes,
+        maxTimeoutMs: config.maxTimeoutMs,
+        shutdownSignal: laneShutdown.signal,
+        contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
+      });
+      return lanes;
+    },
+    /** The TLS port is Fastify's own HTTP/2 server (ALPN h2 + HTTP/1.1): limits, then the gate and lanes in front of its compat handling. */
+    attachTls(server: Http2SecureServer): void {
+      limitSecureServer(server, {
+        ...transportLimits(config),
+        onRefused: (reason, address) => clientErrors?.note(reason, address),
+      });
+      installFastLane(server, serveStream);
+    },
+    /** In-flight lane calls are cancelled at the shutdown deadline (as connect-fastify does for its calls); connections destroyed a second later. */
+    beginShutdown(shutdownTimeoutMs: number): void {
+      setTimeout(() => laneShutdown.abort(), shutdownTimeoutMs).unref();
+      destroyTimer = setTimeout(() => cleartext?.destroyConnections(), shutdownTimeoutMs + 1000);
+      destroyTimer.unref();
+    },
+    closeConnectionsGracefully(): void {
+      cleartext?.closeConnectionsGracefully();
+    },
+    endShutdown(): void {
+      clearTimeout(destroyTimer);
+    },
+  };
+}
+
+type Transport = ReturnType<typeof createTransport>;
+
+/** Fastify: over the cleartext server, or its own HTTP/2 server with TLS (ALPN h2 + HTTP/1.1). */
+function createFastify(config: ServerConfig, serverFactory: FastifyServerFactory | undefined): FastifyInstance {
   const logger = {
     level: config.logLevel,
     redact: ["req.headers.authorization", 'req.headers["x-memorabilia-token"]'],
   };
-  const app: FastifyInstance = tls
-    ? (Fastify({
-        logger,
-        http2: true,
-        https: {
-          allowHTTP1: true,
-          key: readFileSync(config.tlsKey as string),
-          cert: readFileSync(config.tlsCert as string),
-          handshakeTimeout: config.handshakeTimeoutMs,
-          settings: {
-            maxConcurrentStreams: config.maxStreamsPerConnection,
-            initialWindowSize: transportLimits(config).http2Windows?.stream,
-          },
-        },
-        forceCloseConnections: true,
-        logController: new LogController({ disableRequestLogging: true }),
-      }) as unknown as FastifyInstance)
-    : Fastify({
-        logger,
-        serverFactory,
-        forceCloseConnections: false,
-        logController: new LogController({ disableRequestLogging: true }),
-      });
-
-  // Persistence: load before anything is served, then record every change.
-  let persistence: FilePersistence | undefined;
-  let loaded: LoadReport | undefined;
-  if (config.dataDir !== undefined) {
-    const local = store.repository.local;
-    if (local === undefined)
-      throw new ConfigError(
-        "--data-dir needs a storage engine whose keyspace is in this process's memory (--engine memory)",
-      );
-    persistence = new FilePersistence(local, {
-      dir: config.dataDir,
-      fsync: config.fsync,
-      onCorrupt: config.onCorruptTail,
-      snapshotMinLogBytes: config.snapshotMinLogBytes,
-      logger: app.log,
-      now: () => store.clock.now(),
+  if (serverFactory !== undefined)
+    return Fastify({
+      logger,
+      serverFactory,
+      forceCloseConnections: false,
+      logController: new LogController({ disableRequestLogging: true }),
     });
-    try {
-      loaded = await persistence.load();
-      app.log.info(
-        {
-          ...loaded,
-          dropped: loaded.dropped.length,
-          damage: loaded.damage.length,
-          fsync: config.fsync,
-          dir: config.dataDir,
-        },
-        `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms`,
-      );
-      persistence.start();
-    } catch (error) {
-      if (error instanceof PersistenceError) throw new ConfigError(error.message);
-      // An unreadable or unwritable data dir: one line saying which and why, not a stack.
-      const e = error as NodeJS.ErrnoException;
-      if (typeof e.code === "string")
-        throw new ConfigError(
-          `cannot use the data dir ${config.dataDir}: ${e.message} (--data-dir must be a readable and writable directory)`,
-        );
-      throw error;
-    }
-  }
-  const evictor =
-    config.maxmemory > 0
-      ? installEviction(store, {
-          maxBytes: config.maxmemory,
-          policy: config.maxmemoryPolicy,
-          samples: config.maxmemorySamples,
-        })
-      : undefined;
-  // The store's admission check: who may run what, writes refused while the log cannot be
-  // written (Redis's MISCONF), then maxmemory.
-  const durablePersistence = persistence;
-  if (tokens.enabled || persistence !== undefined || evictor !== undefined) {
-    store.admit = (spec, argv) => {
-      if (tokens.enabled) authorizeCurrent(spec, argv);
-      if (durablePersistence?.failing && spec.flags.includes("write")) throw durablePersistence.misconf();
-      if (evictor !== undefined) evictor.admit(spec, argv);
-    };
-  }
-
-  const stats = hostStats(persistence, loaded, evictor);
-  const streamCounter = new StreamCounter();
-  const metrics = createServerMetrics(store, stats, streamCounter);
-  metricsRef = metrics;
-  clientErrors = createClientErrors({ log: app.log, count: (kind) => metrics.countClientError(kind) });
-  const services: DescService[] = [Health, AuthService];
-  // One Pub/Sub hub for gRPC's PubSubService and the RESP port: a message published on either reaches both.
-  const hub = new PubSubHub();
-  const register = apiRoutes(store, {
-    heartbeatMs: config.heartbeatMs,
-    logger: app.log,
-    hostStats: stats,
-    streams: {
-      streams: streamCounter,
-      maxStreams: config.maxStreams,
-      outputBufferHardBytes: config.streamBufferHardBytes,
-      outputBufferSoftBytes: config.streamBufferSoftBytes,
-      outputBufferSoftMs: config.streamBufferSoftMs,
+  return Fastify({
+    logger,
+    http2: true,
+    https: {
+      allowHTTP1: true,
+      key: readFileSync(config.tlsKey as string),
+      cert: readFileSync(config.tlsCert as string),
+      handshakeTimeout: config.handshakeTimeoutMs,
+      settings: {
+        maxConcurrentStreams: config.maxStreamsPerConnection,
+        initialWindowSize: transportLimits(config).http2Windows?.stream,
+      },
     },
-    pubsub: hub,
+    forceCloseConnections: true,
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+}
+
+/** Persistence (`--data-dir`): loaded before anything is served, then recording every change. */
+async function openPersistence(
+  config: ServerConfig,
+  store: Store,
+  log: FastifyInstance["log"],
+): Promise<{ persistence?: FilePersistence; loaded?: LoadReport }> {
+  if (config.dataDir === undefined) return {};
+  const local = store.repository.local;
+  if (local === undefined)
+    throw new ConfigError(
+      "--data-dir needs a storage engine whose keyspace is in this process's memory (--engine memory)",
+    );
+  const persistence = new FilePersistence(local, {
+    dir: config.dataDir,
+    fsync: config.fsync,
+    onCorrupt: config.onCorruptTail,
+    snapshotMinLogBytes: config.snapshotMinLogBytes,
+    logger: log,
+    now: () => store.clock.now(),
   });
-  services.push(...register.services);
-  const health = new HealthState(services.map((s) => s.typeName));
-  await etcd?.start(store, health, app.log);
-  // Every path that authenticates (RPCs, /metrics) counts, logs and throttles failures the same way.
-  const login = new Login(tokens, {
-    log: app.log,
+  try {
+    const loaded = await persistence.load();
+    log.info(
+      {
+        ...loaded,
+        dropped: loaded.dropped.length,
+        damage: loaded.damage.length,
+        fsync: config.fsync,
+        dir: config.dataDir,
+      },
+      `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms`,
+    );
+    persistence.start();
+    return { persistence, loaded };
+  } catch (error) {
+    if (error instanceof PersistenceError) throw new ConfigError(error.message);
+    // An unreadable or unwritable data dir: one line saying which and why, not a stack.
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code === "string")
+      throw new ConfigError(
+        `cannot use the data dir ${config.dataDir}: ${e.message} (--data-dir must be a readable and writable directory)`,
+      );
+    throw error;
+  }
+}
+
+/** The maxmemory controller (`--maxmemory`). */
+function installEvictionOf(config: ServerConfig, store: Store): Evictor | undefined {
+  return config.maxmemory > 0
+    ? installEviction(store, {
+        maxBytes: config.maxmemory,
+        policy: config.maxmemoryPolicy,
+        samples: config.maxmemorySamples,
+      })
+    : undefined;
+}
+
+/**
+ * The store's admission check: who may run what, writes refused while the log cannot be written
+ * (Redis's MISCONF), then maxmemory.
+ */
+function admitCommands(
+  store: Store,
+  tokens: TokenRegistry,
+  persistence: FilePersistence | undefined,
+  evictor: Evictor | undefined,
+): void {
+  if (!tokens.enabled && persistence === undefined && evictor === undefined) return;
+  store.admit = (spec, argv) => {
+    if (tokens.enabled) authorizeCurrent(spec, argv);
+    if (persistence?.failing && spec.flags.includes("write")) throw persistence.misconf();
+    if (evictor !== undefined) evictor.admit(spec, argv);
+  };
+}
+
+/** Every path that authenticates (RPCs, /metrics, RESP) counts, logs and throttles failures the same way. */
+function createLogin(
+  config: ServerConfig,
+  tokens: TokenRegistry,
+  metrics: ServerMetrics,
+  log: FastifyInstance["log"],
+): Login {
+  return new Login(tokens, {
+    log,
     onFailure: (reason) => metrics.countAuthFailure(reason),
     throttle: new LoginThrottle({
       burst: config.authFailureBurst,
       refillPerSecond: 1000 / config.authFailureRefillMs,
     }),
   });
-  precheck = callerPrecheck({
-    protectedMode: config.protectedMode && !tokens.enabled,
-    login: tokens.enabled ? login : undefined,
-    commands: store.commands,
-  });
+}
 
-  const routes = (router: ConnectRouter): void => {
-    register.routes(router);
-    router.service(AuthService, createAuthService({ authRequired: tokens.enabled }));
-    registerHealthService(router, health);
-    registerReflectionServices(router, services);
-    mapRouterDecodeErrors(router);
-  };
-
-  // A Host header that is not a valid authority would make the Connect adapter fail to build the
-  // request URL, log, and never answer (the client saw an empty 200): refuse it here with a 400.
+/**
+ * HTTP/1.1 RPCs pass the gate here (HTTP/2 streams passed it before reaching Fastify). A Host
+ * header that is not a valid authority would make the Connect adapter fail to build the request
+ * URL, log, and never answer (the client saw an empty 200): refused here with a 400.
+ */
+function addHostCheck(app: FastifyInstance, transport: Transport): void {
   app.addHook("onRequest", async (req, reply) => {
-    // HTTP/1.1 RPCs pass the gate here (HTTP/2 streams passed it before reaching Fastify).
-    if (req.raw.httpVersionMajor === 1 && gate.handleHttp1(req.raw as IncomingMessage, reply.raw as ServerResponse)) {
+    if (
+      req.raw.httpVersionMajor === 1 &&
+      transport.gate.handleHttp1(req.raw as IncomingMessage, reply.raw as ServerResponse)
+    ) {
       reply.hijack();
       return;
     }
@@ -344,9 +498,20 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     }
     if (!ok) return reply.code(400).header("connection", "close").send("invalid Host header\n");
   });
+}
 
-  // The API scope: CORS and the Connect routes (connect-fastify replaces content-type parsers
-  // in its own scope, so other routes live in sibling scopes).
+/**
+ * The API scope: CORS and the Connect routes (connect-fastify replaces content-type parsers in
+ * its own scope, so other routes live in sibling scopes). The lanes get the same interceptors,
+ * limits and context values, and record the same service implementations as they are registered.
+ */
+async function registerApi(
+  app: FastifyInstance,
+  config: ServerConfig,
+  transport: Transport,
+  routes: (router: ConnectRouter) => void,
+  interceptors: Interceptor[],
+): Promise<void> {
   await app.register(async (scope) => {
     if (config.corsOrigins.length > 0) {
       await scope.register(fastifyCors, {
@@ -357,30 +522,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
         maxAge: 7200,
       });
     }
-    const interceptors = [
-      ...(tokens.enabled ? [authInterceptor(login, { commands: store.commands })] : []),
-      observeInterceptor(metrics, app.log, clientErrors),
-      // With auth configured, protected mode has done its job: tokens guard every call.
-      protectedModeInterceptor(() => config.protectedMode && !tokens.enabled),
-      // Every fsync mode: a reply leaves once its changes are written (fsynced with always).
-      ...(persistence !== undefined ? [durabilityInterceptor(persistence)] : []),
-    ];
-    // The fast lanes get the same interceptors, limits and context values, and record the same
-    // service implementations as they are registered on the router.
-    const laneOptions: GrpcLaneOptions = {
-      interceptors,
-      readMaxBytes: config.maxRequestBytes,
-      maxTimeoutMs: config.maxTimeoutMs,
-      shutdownSignal: laneShutdown.signal,
-      contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
-    };
-    const lane = createGrpcFastLane(laneOptions);
-    const useStreamLane = useFastLane && process.env.MEMORABILIA_GRPC_STREAM_LANE !== "off";
-    const streams = createGrpcStreamLane(laneOptions);
+    const lanes = transport.createLanes(interceptors);
     await scope.register(fastifyConnectPlugin, {
       routes: (router) => {
-        routes(useFastLane ? lane.record(useStreamLane ? streams.record(router) : router) : router);
-        gate.addMethods(router.handlers.map((h) => [h.requestPath, h.method] as const));
+        routes(lanes.record(router));
+        transport.gate.addMethods(router.handlers.map((h) => [h.requestPath, h.method] as const));
       },
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
@@ -391,19 +537,18 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       interceptors: [binaryReplyInterceptor, ...interceptors],
       contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
     });
-    if (useFastLane) fastLane = lane;
-    if (useStreamLane) streamLane = streams;
   });
-  if (tls)
-    limitSecureServer(app.server as unknown as Http2SecureServer, {
-      ...transportLimits(config),
-      onRefused: (reason, address) => clientErrors?.note(reason, address),
-    });
-  // The TLS port is Fastify's own HTTP/2 server (ALPN h2 + HTTP/1.1): the lane goes in front of
-  // its compat handling the same way (HTTP/1.1 requests never emit "stream").
-  if (tls) installFastLane(app.server as unknown as Http2SecureServer, serveStream);
+}
 
-  // Operations scope: metrics and a plain health probe.
+/** Operations scope: metrics and a plain health probe. */
+async function registerOperations(
+  app: FastifyInstance,
+  config: ServerConfig,
+  tokens: TokenRegistry,
+  login: Login,
+  metrics: ServerMetrics,
+  health: HealthState,
+): Promise<void> {
   await app.register(async (scope) => {
     scope.get("/metrics", async (req, reply) => {
       if (tokens.enabled) {
@@ -426,8 +571,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       return reply.code(serving ? 200 : 503).send(serving ? "ok\n" : "shutting down\n");
     });
   });
+}
 
-  // The console scope: the built web console, or a page saying how to build it.
+/** The console scope: the built web console, or a page saying how to build it. */
+async function registerConsole(app: FastifyInstance, config: ServerConfig): Promise<void> {
   const consoleDir = resolve(config.consoleDir);
   await app.register(async (scope) => {
     if (existsSync(resolve(consoleDir, "index.html"))) {
@@ -442,7 +589,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       );
     }
   });
+}
 
+/** Says at start who can reach the server and how it is guarded. */
+function logExposure(app: FastifyInstance, config: ServerConfig, tokens: TokenRegistry, tls: boolean): void {
   if (tokens.enabled) {
     app.log.info({ tokens: tokens.describe() }, "auth: bearer tokens required on every RPC");
     if (!tls && !isLoopback(config.host) && config.host !== "localhost") {
@@ -459,53 +609,4 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
         : "listening beyond loopback with protected mode OFF and no auth: anyone who can reach this port can read and write every key",
     );
   }
-
-  await app.listen({ host: config.host, port: config.port });
-  const resp =
-    config.respPort === undefined
-      ? undefined
-      : await startRespPort({ config, store, hub, tokens, login, hostStats: stats, logger: app.log, persistence });
-  store.start();
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  const hostForUrl = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url = `${tls ? "https" : "http"}://${hostForUrl}:${port}`;
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      health.setAll(ServingStatus.NOT_SERVING);
-      // As connect-fastify does for its calls: in-flight fast-lane calls are cancelled at the deadline.
-      setTimeout(() => laneShutdown.abort(), config.shutdownTimeoutMs).unref();
-      const deadline = setTimeout(() => cleartext?.destroyConnections(), config.shutdownTimeoutMs + 1000);
-      deadline.unref();
-      // Stop accepting, then ask live connections to finish (HTTP/2 GOAWAY, idle HTTP/1.1 closed).
-      const closed = app.close();
-      cleartext?.closeConnectionsGracefully();
-      await Promise.all([closed, resp?.close(config.shutdownTimeoutMs)]);
-      clearTimeout(deadline);
-      store.stop();
-      await persistence?.close();
-      await etcd?.close();
-    })();
-    return closing;
-  };
-  const fastLaneCalls = () => fastLane?.calls ?? 0;
-  const streamLaneCalls = () => streamLane?.calls ?? 0;
-  return {
-    app,
-    store,
-    health,
-    metrics,
-    persistence,
-    loaded,
-    evictor,
-    tokens,
-    url,
-    port,
-    respPort: resp?.port,
-    fastLaneCalls,
-    streamLaneCalls,
-    close,
-  };
 }

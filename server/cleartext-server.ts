@@ -7,7 +7,7 @@ import {
   type ConnectionRefusal,
   createConnectionGuard,
 } from "./connection-guard.js";
-import { installFastLane } from "./grpc-fast-lane.js";
+import { installFastLane } from "./transport/grpc-fast-lane.js";
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");

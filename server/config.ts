@@ -10,6 +10,7 @@ export interface ServerConfig {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   corsOrigins: string[];
+  transport: "fast" | "connect";
   sweepPattern: string;
   maxRequestBytes: number;
   maxKeyBytes: number;
@@ -115,6 +116,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "list",
     defaultValue: [],
     help: "Browser origin allowed to call the API (repeatable; '*' for any). Default: same origin only.",
+  },
+  {
+    key: "transport",
+    flag: "transport",
+    kind: "enum",
+    choices: ["fast", "connect"],
+    defaultValue: "fast",
+    help: "How RPCs are served: fast (the server's own transport lanes, server/transport/README.md: same behaviour, a fraction of the CPU) or connect (every call through Fastify + connect-es as they ship: the fallback, and the baseline the bench compares with).",
   },
   {
     key: "sweepPattern",

@@ -1,7 +1,9 @@
 /**
- * observeRpc updates prom-client's stored series directly after the first observation; the
- * exported text must be exactly what prom-client's public observe/inc would have produced, for
- * any sequence of observations, across a reset, and for an invalid value.
+ * observeRpc keeps its own tallies, handed to prom-client's registry as a metric of its own
+ * (never writing into prom-client's series); the exported text and JSON must be exactly what
+ * prom-client's public observe/inc would have produced, for any sequence of observations, across
+ * a reset, and for an invalid value. A prom-client upgrade that changes how its registry reads a
+ * metric fails here.
  */
 import { Counter, Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
@@ -67,6 +69,9 @@ describe("observeRpc", () => {
     }
     expect(await text(ours.registry)).toBe(await text(theirs.registry));
     expect(await text(ours.registry)).toMatch(/memorabilia_rpc_duration_seconds_count\{procedure="[^"]+"\} [1-9]/);
+    const json = async (r: Registry) =>
+      (await r.getMetricsAsJSON()).filter((m) => m.name === REQUESTS || m.name === LATENCY);
+    expect(await json(ours.registry)).toEqual(await json(theirs.registry));
   });
 
   it("keeps counting after the metrics are reset", async () => {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
 import type { StreamCounter } from "../shared/api/streaming-options.js";
 import type { Store } from "../shared/index.js";
 import type { HostStats } from "./host-stats.js";
@@ -18,65 +18,111 @@ export interface ServerMetrics {
 
 const latencyBounds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-/** prom-client's stored series (15.x): a counter's `{labels, value}`, a histogram's `{labels, sum, count, bucketValues}`. */
-interface SeriesEntry {
-  labels: Record<string, string>;
-  value: number;
-  sum: number;
-  count: number;
-  bucketValues: Record<string, number>;
+/** One exported sample, as prom-client's own metrics give them from `get()`. */
+interface Sample {
+  readonly labels: Record<string, string | number>;
+  readonly value: number;
+  readonly metricName?: string;
+  /** Buckets carry `exemplar: null` as prom-client's (exemplars are off). */
+  readonly exemplar?: null;
 }
 
-/** The series of one metric that prom-client keeps in `hashMap`, keyed by the hash of their labels. */
-type HashMapOwner = { hashMap?: Record<string, SeriesEntry> };
+/** The fields prom-client's registry reads of a registered metric (its `Metric` classes have them). */
+interface Collected {
+  readonly name: string;
+  readonly help: string;
+  readonly type: "counter" | "histogram";
+  readonly aggregator: "sum";
+  readonly values: Sample[];
+}
 
-interface ProcedureSeries {
-  readonly latency: SeriesSlot;
-  readonly codes: Map<string, SeriesSlot>;
+/** As prom-client rejects a value that is not a finite number (its own `TypeError`, same words). */
+function checkValue(value: number): void {
+  if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
 }
 
 /**
- * Where one labelled series lives in a prom-client metric: found once after the public API made
- * it, checked on every use (still the metric's entry under that key), so a reset or remove sends
- * the next update through the public API again.
+ * The RPC counter and latency histogram, kept in plain maps and handed to prom-client's registry
+ * as a metric of its own (`registerMetric`; the registry reads `get()`, `reset()`, `name`,
+ * `help`, `type`, `aggregator`, as it does of its `Counter` and `Histogram`). prom-client's
+ * `inc`/`observe` validate and hash the labels on every call (~1.5 µs per RPC, more than the rest
+ * of the metrics interceptor); here a call is two map reads. The exported text is what
+ * prom-client's public `inc`/`observe` would give for the same calls (metrics.test.ts compares
+ * them, so an upgrade that changes the registry's contract fails there).
  */
-export class SeriesSlot {
-  #key = "";
-  #entry: SeriesEntry | undefined = undefined;
+class RpcCollector {
+  readonly type: "counter" | "histogram";
+  readonly aggregator = "sum" as const;
+  readonly name: string;
+  readonly help: string;
+  readonly #counts = new Map<string, { labels: Record<string, string>; value: number }>();
+  readonly #latency = new Map<string, { procedure: string; sum: number; count: number; buckets: number[] }>();
 
-  /** The entry, if it is still the metric's own. */
-  entry(metric: object): SeriesEntry | undefined {
-    const e = this.#entry;
-    return e !== undefined && (metric as HashMapOwner).hashMap?.[this.#key] === e ? e : undefined;
+  constructor(name: string, help: string, type: "counter" | "histogram") {
+    this.name = name;
+    this.help = help;
+    this.type = type;
   }
 
-  /** Finds the entry holding exactly `labels` (none: updates keep going through the public API). */
-  find(metric: object, labels: Record<string, string>): void {
-    this.#entry = undefined;
-    const map = (metric as HashMapOwner).hashMap;
-    if (map === undefined) return;
-    const names = Object.keys(labels);
-    for (const key in map) {
-      const e = map[key] as SeriesEntry;
-      const l = e.labels;
-      if (l !== undefined && Object.keys(l).length === names.length && names.every((n) => l[n] === labels[n])) {
-        this.#key = key;
-        this.#entry = e;
-        return;
+  /** Counts one RPC with these labels (counter). */
+  count(procedure: string, code: string): void {
+    const key = `${procedure}\u0000${code}`;
+    const c = this.#counts.get(key);
+    if (c === undefined) this.#counts.set(key, { labels: { procedure, code }, value: 1 });
+    else c.value += 1;
+  }
+
+  /** Observes one latency (histogram): the first bucket whose bound is ≥ the value, the sum and count. */
+  observe(procedure: string, seconds: number): void {
+    checkValue(seconds);
+    let h = this.#latency.get(procedure);
+    if (h === undefined) {
+      h = { procedure, sum: 0, count: 0, buckets: latencyBounds.map(() => 0) };
+      this.#latency.set(procedure, h);
+    }
+    h.sum += seconds;
+    h.count += 1;
+    for (let i = 0; i < latencyBounds.length; i++) {
+      if (seconds <= (latencyBounds[i] as number)) {
+        (h.buckets[i] as number)++;
+        break;
       }
     }
   }
-}
 
-/** As prom-client's histogram observe: sum, count, and the first bucket whose bound is ≥ the value. */
-function observeInto(entry: SeriesEntry, bounds: readonly number[], value: number): void {
-  entry.sum += value;
-  entry.count += 1;
-  for (const b of bounds) {
-    if (value <= b) {
-      if (Object.hasOwn(entry.bucketValues, b)) entry.bucketValues[b] = (entry.bucketValues[b] as number) + 1;
-      return;
+  reset(): void {
+    this.#counts.clear();
+    this.#latency.clear();
+  }
+
+  async get(): Promise<Collected> {
+    const values: Sample[] = [];
+    if (this.type === "counter")
+      for (const c of this.#counts.values()) values.push({ labels: { ...c.labels }, value: c.value });
+    else {
+      const bucket = `${this.name}_bucket`;
+      for (const h of this.#latency.values()) {
+        let acc = 0;
+        for (let i = 0; i < latencyBounds.length; i++) {
+          acc += h.buckets[i] as number;
+          values.push({
+            labels: { le: latencyBounds[i] as number, procedure: h.procedure },
+            value: acc,
+            metricName: bucket,
+            exemplar: null,
+          });
+        }
+        values.push({
+          labels: { le: "+Inf", procedure: h.procedure },
+          value: h.count,
+          metricName: bucket,
+          exemplar: null,
+        });
+        values.push({ labels: { procedure: h.procedure }, value: h.sum, metricName: `${this.name}_sum` });
+        values.push({ labels: { procedure: h.procedure }, value: h.count, metricName: `${this.name}_count` });
+      }
     }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 }
 
@@ -87,19 +133,19 @@ function observeInto(entry: SeriesEntry, bounds: readonly number[], value: numbe
 export function createServerMetrics(store: Store, host: HostStats = {}, streams?: StreamCounter): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "memorabilia_process_" });
-  const requests = new Counter({
-    name: "memorabilia_rpc_requests_total",
-    help: "RPCs handled, by procedure and status code.",
-    labelNames: ["procedure", "code"] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: "memorabilia_rpc_duration_seconds",
-    help: "RPC handling time (unary: until the reply; streams: until the stream is set up).",
-    labelNames: ["procedure"] as const,
-    buckets: latencyBounds,
-    registers: [registry],
-  });
+  const requests = new RpcCollector(
+    "memorabilia_rpc_requests_total",
+    "RPCs handled, by procedure and status code.",
+    "counter",
+  );
+  const latency = new RpcCollector(
+    "memorabilia_rpc_duration_seconds",
+    "RPC handling time (unary: until the reply; streams: until the stream is set up).",
+    "histogram",
+  );
+  // Registered as prom-client registers its own metrics (see RpcCollector).
+  registry.registerMetric(requests as unknown as Metric);
+  registry.registerMetric(latency as unknown as Metric);
   const connections = new Counter({
     name: "memorabilia_connections_total",
     help: "Connections accepted, by protocol.",
@@ -240,36 +286,12 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
       },
     });
   }
-  // Per procedure and code, the metric's own entry, updated as prom-client's observe/inc update
-  // it. The public calls validate and hash the labels on every call (~1.5 µs per RPC, more than
-  // the rest of the metrics interceptor); the first observation of each procedure or code still
-  // goes through them (creating the entry), and an entry that is no longer the metric's (after a
-  // reset or remove) is looked up again. Equality with the public API is tested.
-  const children = new Map<string, ProcedureSeries>();
   return {
     registry,
     observeRpc(procedure, code, seconds) {
-      let p = children.get(procedure);
-      if (p === undefined) {
-        p = { latency: new SeriesSlot(), codes: new Map() };
-        children.set(procedure, p);
-      }
-      let count = p.codes.get(code);
-      if (count === undefined) {
-        count = new SeriesSlot();
-        p.codes.set(code, count);
-      }
-      const c = count.entry(requests);
-      if (c === undefined) {
-        requests.inc({ procedure, code });
-        count.find(requests, { procedure, code });
-      } else c.value += 1;
-      const h = p.latency.entry(latency);
-      // Not finite: prom-client's own observe throws the TypeError.
-      if (h === undefined || !Number.isFinite(seconds)) {
-        latency.observe({ procedure }, seconds);
-        p.latency.find(latency, { procedure });
-      } else observeInto(h, latencyBounds, seconds);
+      checkValue(seconds);
+      requests.count(procedure, code);
+      latency.observe(procedure, seconds);
     },
     countConnection(protocol) {
       connections.inc({ protocol });

@@ -5,8 +5,8 @@
  */
 import { Code, ConnectError, createContextKey, createContextValues, createHandlerContext } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { kPeekAborted } from "../shared/api/invoke.js";
-import { StringsService } from "../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { kPeekAborted } from "../../shared/api/invoke.js";
+import { StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { LaneContext, type LaneContextInit } from "./grpc-lane-context.js";
 import { NodeRequestHeaders } from "./node-request-headers.js";
 

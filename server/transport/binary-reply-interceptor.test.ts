@@ -1,9 +1,9 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { registerMemorabiliaServices } from "../shared/api/register.js";
-import { SetsService } from "../shared/gen/memorabilia/v1/sets_service_pb.js";
-import { createTestStore } from "../shared/store/testing.js";
+import { registerMemorabiliaServices } from "../../shared/api/register.js";
+import { SetsService } from "../../shared/gen/memorabilia/v1/sets_service_pb.js";
+import { createTestStore } from "../../shared/store/testing.js";
 import { binaryReplyInterceptor, preEncodedMessage } from "./binary-reply-interceptor.js";
 import { corpus } from "./protobuf-test-corpus.js";
 

@@ -4,7 +4,7 @@ import {
   CommandSchema,
   PipelineRequestSchema,
   PipelineResponseSchema,
-} from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
+} from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { fastFromBinary, isPlanned } from "./protobuf-fast-reader.js";
 import { corpus } from "./protobuf-test-corpus.js";
 

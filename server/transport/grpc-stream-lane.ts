@@ -30,9 +30,8 @@ import {
   type StreamRequest,
   type StreamResponse,
 } from "@connectrpc/connect";
-import { compressionNegotiate, envelopeCompress } from "@connectrpc/connect/protocol";
-import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { fixGrpcStatus } from "../shared/api/decode-errors.js";
+import { fixGrpcStatus } from "../../shared/api/decode-errors.js";
+import { compressionNegotiate, envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
 import {
   copyHeaders,
   createLaneRoutes,
@@ -49,7 +48,6 @@ import {
 import { LaneContext } from "./grpc-lane-context.js";
 import { ReplyWriter } from "./grpc-reply-writer.js";
 import { RequestQueue } from "./grpc-request-queue.js";
-import { fastFromBinary } from "./protobuf-fast-reader.js";
 
 /** Options of {@link createGrpcStreamLane}: the same values the connect-fastify plugin gets. */
 export interface GrpcStreamLaneOptions extends GrpcLaneOptions {
@@ -105,7 +103,7 @@ export function createGrpcStreamLane(options: GrpcStreamLaneOptions): GrpcStream
     if (compression.response) context.responseHeader.set("grpc-encoding", compression.response.name);
     const input = new RequestQueue(stream, {
       readMaxBytes: opt.readMaxBytes,
-      parser: requestParser(route),
+      parser: route,
       firstError: compression.error ?? timeout.error,
       highWaterBytes: options.highWaterBytes,
     });
@@ -215,24 +213,6 @@ function normalizeIterable(
       if (it.throw !== undefined) res.throw = (e) => (it.throw as Step)(e).then(transform);
       if (it.return !== undefined) res.return = (v) => (it.return as Step)(v).then(transform);
       return res;
-    },
-  };
-}
-
-/**
- * The method's input parser: the reflection-free reader (the message `fromBinary` gives), and
- * connect's own parser whenever the input does not parse (with its `parse binary: …` error).
- */
-function requestParser(route: Route): { parse(data: Uint8Array): unknown } {
-  const stock = route.serialization.getI(true);
-  const desc = route.spec.method.input;
-  return {
-    parse(data) {
-      try {
-        return fastFromBinary(desc, data);
-      } catch {
-        return stock.parse(data);
-      }
     },
   };
 }

@@ -15,7 +15,7 @@
  */
 import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { envelopeDecompress } from "@connectrpc/connect/protocol";
+import { envelopeDecompress } from "./connect-internals.js";
 
 /** An envelope's flags and body. */
 interface Envelope {

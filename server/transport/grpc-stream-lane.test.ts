@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InfoRequestSchema, InfoResponseSchema } from "../shared/gen/memorabilia/v1/server_service_pb.js";
-import { type CommandSchema, PipelineRequestSchema } from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
-import { selfSignedCert } from "../test/support/self-signed-cert.js";
-import { type MemorabiliaServer, startServer } from "./app.js";
-import { loadConfig } from "./config.js";
+import { InfoRequestSchema, InfoResponseSchema } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
+import { type CommandSchema, PipelineRequestSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import { selfSignedCert } from "../../test/support/self-signed-cert.js";
+import { type MemorabiliaServer, startServer } from "../app.js";
+import { loadConfig } from "../config.js";
 
 const ARGS = [
   "--host=127.0.0.1",
@@ -250,8 +250,8 @@ function describeLane(
     beforeAll(async () => {
       const loaded = loadConfig([...ARGS, ...extraArgs()], {});
       if (loaded.help) throw new Error("help");
-      fast = await startServer(loaded.config, { grpcFastLane: true });
-      normal = await startServer({ ...loaded.config }, { grpcFastLane: false });
+      fast = await startServer({ ...loaded.config, transport: "fast" });
+      normal = await startServer({ ...loaded.config, transport: "connect" });
     });
     afterAll(async () => {
       await fast?.close();
@@ -317,7 +317,7 @@ describe("gRPC stream lane with --fsync always (the durability interceptor wraps
     const dir = mkdtempSync(join(tmpdir(), "memorabilia-stream-lane-fsync-"));
     const loaded = loadConfig([...ARGS, `--data-dir=${dir}`, "--fsync=always"], {});
     if (loaded.help) throw new Error("help");
-    return startServer(loaded.config, { grpcFastLane: lane });
+    return startServer({ ...loaded.config, transport: lane ? "fast" : "connect" });
   };
   beforeAll(async () => {
     fast = await start(true);

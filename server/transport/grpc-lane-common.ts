@@ -15,13 +15,14 @@ import {
   createServiceImplSpec,
   type Interceptor,
 } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import {
   type Compression,
   createMethodSerializationLookup,
   validateUniversalHandlerOptions,
-} from "@connectrpc/connect/protocol";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+} from "./connect-internals.js";
 import { abortReason } from "./grpc-lane-context.js";
+import { fastFromBinary } from "./protobuf-fast-reader.js";
 import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /** Options every lane takes: the same values the connect-fastify plugin gets. */
@@ -72,6 +73,26 @@ export interface LaneRoute<S extends MethodImplSpec> {
   readonly serialization: ReturnType<typeof createMethodSerializationLookup>;
   /** The output serializer the lane uses: see {@link replySerializer}. */
   readonly serialize: (value: unknown) => Uint8Array;
+  /** The input parser the lane uses: see {@link requestParser}. */
+  readonly parse: (data: Uint8Array) => unknown;
+}
+
+/**
+ * The method's input parser: the reflection-free reader (the message `fromBinary` gives), and
+ * connect's own parser whenever the input does not parse (with its `parse binary: …` error).
+ */
+function requestParser(
+  desc: DescMessage,
+  serialization: ReturnType<typeof createMethodSerializationLookup>,
+): (data: Uint8Array) => unknown {
+  const stock = serialization.getI(true);
+  return (data) => {
+    try {
+      return fastFromBinary(desc, data);
+    } catch {
+      return stock.parse(data);
+    }
+  };
 }
 
 /**
@@ -125,7 +146,8 @@ export function createLaneRoutes<S extends MethodImplSpec>(
       if (!takes(m, path)) continue;
       const serialization = createMethodSerializationLookup(m.method as never, undefined, undefined, limits);
       const serialize = replySerializer(m.method.output, serialization, limits.writeMaxBytes);
-      byPath.set(path, { spec: m, service, serialization, serialize });
+      const parse = requestParser(m.method.input, serialization);
+      byPath.set(path, { spec: m, service, serialization, serialize, parse });
       paths.add(path);
     }
   };

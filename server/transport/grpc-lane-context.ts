@@ -17,7 +17,7 @@
 import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, createContextValues, type HandlerContext } from "@connectrpc/connect";
-import { kPeekAborted } from "../shared/api/invoke.js";
+import { kPeekAborted } from "../../shared/api/invoke.js";
 import { NodeRequestHeaders } from "./node-request-headers.js";
 
 const noTimeout = (): undefined => undefined;

@@ -13,7 +13,7 @@
  */
 import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
-import { isBinaryCall } from "../shared/api/wire-format.js";
+import { isBinaryCall } from "../../shared/api/wire-format.js";
 import { fastToBinary } from "./protobuf-fast-writer.js";
 
 /**

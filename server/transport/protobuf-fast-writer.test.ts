@@ -1,8 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { CommandResultSchema, PipelineResponseSchema } from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import { CommandResultSchema, PipelineResponseSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { fastToBinary, fastWriterFallbacks } from "./protobuf-fast-writer.js";
-import { installProtobufSetFields } from "./protobuf-set-fields.js";
 import { corpus } from "./protobuf-test-corpus.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -12,14 +11,15 @@ describe("reflection-free writer", () => {
 
   it("writes the bytes toBinary writes, for every case of every message in the corpus", () => {
     expect(messages.length).toBeGreaterThan(700);
-    // Against the stock writer, then against the one with the set-fields change installed.
+    // Against the stock writer (no library prototype is patched anywhere in the server).
     const stock = messages.map(([schema, m]) => hex(toBinary(schema, m)));
     const before = fastWriterFallbacks();
     expect(messages.map(([schema, m]) => hex(fastToBinary(schema, m)))).toEqual(stock);
-    expect(fastWriterFallbacks()).toBe(before); // every one written here, none by toBinary
-    installProtobufSetFields();
-    expect(messages.map(([schema, m]) => hex(toBinary(schema, m)))).toEqual(stock);
-    expect(messages.map(([schema, m]) => hex(fastToBinary(schema, m)))).toEqual(stock);
+    // Every one written here, none by toBinary, except the one type with a map field (maps are
+    // left to toBinary by design: HealthListResponse, 10 per corpus).
+    const maps = messages.filter(([schema]) => schema.fields.some((f) => f.fieldKind === "map")).length;
+    expect(maps).toBe(30);
+    expect(fastWriterFallbacks() - before).toBe(maps);
   });
 
   it("writes unknown fields as toBinary does", () => {

@@ -24,7 +24,7 @@ import {
   Health,
   HealthCheckRequestSchema,
   HealthCheckResponse_ServingStatus,
-} from "../shared/gen/grpc/health/v1/health_pb.js";
+} from "../../shared/gen/grpc/health/v1/health_pb.js";
 import { createGrpcFastLane } from "./grpc-fast-lane.js";
 
 const kTag = createContextKey<string>("none", { description: "tag" });

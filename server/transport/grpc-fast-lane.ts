@@ -38,9 +38,8 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { compressionNegotiate, envelopeCompress } from "@connectrpc/connect/protocol";
-import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { fixGrpcStatus } from "../shared/api/decode-errors.js";
+import { fixGrpcStatus } from "../../shared/api/decode-errors.js";
+import { compressionNegotiate, envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
 import {
   copyHeaders,
   createLaneRoutes,
@@ -111,7 +110,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     let body: Uint8Array | undefined;
     try {
       if (timeout.error) throw timeout.error;
-      const input = await readSingleMessage(stream, opt.readMaxBytes, route.serialization);
+      const input = await readSingleMessage(stream, opt.readMaxBytes, route.parse);
       const output = (await invokeUnary(chain, context, input)) as Message;
       let env: { flags: number; data: Uint8Array } = {
         flags: 0,
@@ -332,12 +331,12 @@ function frame(flags: number, data: Uint8Array): Buffer {
 /**
  * Reads the request body as connect's gRPC handler does: envelopes checked against readMaxBytes
  * as soon as their header arrives, a compressed flag refused (identity only on this lane),
- * exactly one message, then parsed with the method's serializer.
+ * exactly one message, then parsed with the route's parser (the reflection-free reader, else connect's).
  */
 function readSingleMessage(
   stream: http2.ServerHttp2Stream,
   readMaxBytes: number,
-  serialization: Route["serialization"],
+  parse: Route["parse"],
 ): Promise<unknown> {
   // The listeners are inline arrows with a `done` flag rather than named closures removed with
   // `off`: tsx (esbuild keepNames) wraps every named closure in a defineProperty call, per call.
@@ -387,7 +386,7 @@ function readSingleMessage(
       if (done) return;
       done = true;
       try {
-        resolve(parseSingleEnvelope(chunks, readMaxBytes, serialization));
+        resolve(parseSingleEnvelope(chunks, readMaxBytes, parse));
       } catch (e) {
         reject(e);
       }
@@ -396,7 +395,7 @@ function readSingleMessage(
 }
 
 /** The one message of a complete unary request body, or connect's error for what is wrong with it. */
-function parseSingleEnvelope(chunks: Buffer[], readMaxBytes: number, serialization: Route["serialization"]): unknown {
+function parseSingleEnvelope(chunks: Buffer[], readMaxBytes: number, parse: Route["parse"]): unknown {
   const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   let count = 0;
   let first: Uint8Array | undefined;
@@ -422,7 +421,7 @@ function parseSingleEnvelope(chunks: Buffer[], readMaxBytes: number, serializati
   // A compressed flag without grpc-encoding: connect's envelopeDecompress error, verbatim.
   if ((firstFlags & 1) === 1)
     throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-  const message = serialization.getI(true).parse(first);
+  const message = parse(first);
   if (count > 1)
     throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
   return message;

@@ -1,15 +1,15 @@
 import * as http2 from "node:http2";
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HealthCheckRequestSchema } from "../shared/gen/grpc/health/v1/health_pb.js";
+import { HealthCheckRequestSchema } from "../../shared/gen/grpc/health/v1/health_pb.js";
 import {
   GetRequestSchema,
   IncrByRequestSchema,
   SetRequestSchema,
-} from "../shared/gen/memorabilia/v1/strings_service_pb.js";
-import { selfSignedCert } from "../test/support/self-signed-cert.js";
-import { type MemorabiliaServer, startServer } from "./app.js";
-import { loadConfig } from "./config.js";
+} from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { selfSignedCert } from "../../test/support/self-signed-cert.js";
+import { type MemorabiliaServer, startServer } from "../app.js";
+import { loadConfig } from "../config.js";
 
 const ARGS = [
   "--host=127.0.0.1",
@@ -134,8 +134,8 @@ describe("gRPC fast lane vs the Fastify + connect path", () => {
   beforeAll(async () => {
     const loaded = loadConfig(ARGS, {});
     if (loaded.help) throw new Error("help");
-    fast = await startServer(loaded.config, { grpcFastLane: true });
-    normal = await startServer({ ...loaded.config }, { grpcFastLane: false });
+    fast = await startServer({ ...loaded.config, transport: "fast" });
+    normal = await startServer({ ...loaded.config, transport: "connect" });
     for (const s of [fast, normal])
       await call(s.url, `${S}/Set`, msg(SetRequestSchema, { key: "fl:a", value: new TextEncoder().encode("abc") }), RW);
   });
@@ -186,8 +186,8 @@ describe("gRPC fast lane on the TLS port (Fastify's own HTTP/2 server)", () => {
     ca = trusted;
     const loaded = loadConfig([...ARGS, `--tls-cert=${cert}`, `--tls-key=${key}`], {});
     if (loaded.help) throw new Error("help");
-    fast = await startServer(loaded.config, { grpcFastLane: true });
-    normal = await startServer({ ...loaded.config }, { grpcFastLane: false });
+    fast = await startServer({ ...loaded.config, transport: "fast" });
+    normal = await startServer({ ...loaded.config, transport: "connect" });
     for (const s of [fast, normal])
       await call(
         s.url,

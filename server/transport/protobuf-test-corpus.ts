@@ -1,13 +1,14 @@
 /**
  * A seeded corpus of messages of the transaction service's types (every case of the Command and
- * CommandResult oneofs, whole Batch/Pipeline/Exec messages) and of every unary RPC's response
- * type (ExecuteResponse's recursive Reply included), for the tests of the protobuf-es
- * writer changes (protobuf-set-fields.ts, protobuf-fast-writer.ts). Test-only.
+ * CommandResult oneofs, whole Batch/Pipeline/Exec messages) and of every unary RPC's request and
+ * response type (ExecuteResponse's recursive Reply included), for the tests of the
+ * reflection-free reader and writer (protobuf-fast-reader.ts, protobuf-fast-writer.ts). Test-only.
  */
 import { create, type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
-import { MEMORABILIA_SERVICES } from "../shared/api/register.js";
-import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
-import { ServerService } from "../shared/gen/memorabilia/v1/server_service_pb.js";
+import { MEMORABILIA_SERVICES } from "../../shared/api/register.js";
+import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { AuthService } from "../../shared/gen/memorabilia/v1/auth_service_pb.js";
+import { ServerService } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
 import {
   BatchRequestSchema,
   BatchResponseSchema,
@@ -16,7 +17,7 @@ import {
   ExecResponseSchema,
   PipelineRequestSchema,
   PipelineResponseSchema,
-} from "../shared/gen/memorabilia/v1/transaction_service_pb.js";
+} from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 
 /** A seeded generator (mulberry32), so a failure is reproducible. */
 function rng(seed: number): () => number {
@@ -112,10 +113,12 @@ export function corpus(seed: number) {
     }
     out.push([schema, {}], [schema, { kind: { case: undefined } }]);
   }
-  // The unary lane writes every RPC's response: each output type of each service, 10 times.
-  for (const service of [...MEMORABILIA_SERVICES, AuthService, ServerService])
+  // The unary lane reads every RPC's request and writes every RPC's response: each input and
+  // output type of each service (health included), 10 times.
+  for (const service of [...MEMORABILIA_SERVICES, AuthService, ServerService, Health])
     for (const m of service.methods)
-      if (m.methodKind === "unary") for (let i = 0; i < 10; i++) out.push([m.output, message(m.output, 0)]);
+      if (m.methodKind === "unary")
+        for (let i = 0; i < 10; i++) out.push([m.input, message(m.input, 0)], [m.output, message(m.output, 0)]);
   for (const schema of [
     BatchRequestSchema,
     BatchResponseSchema,
