@@ -661,6 +661,12 @@ function checkEtcdConfig(c: ServerConfig): void {
       throw new ConfigError(
         `--etcd-endpoints: expected http://host:port or https://host:port, got ${JSON.stringify(url)}`,
       );
+  // etcd3 uses one channel credential for every member: TLS for all or for none.
+  const secure = c.etcdEndpoints.filter((url) => url.startsWith("https://")).length;
+  if (secure !== 0 && secure !== c.etcdEndpoints.length)
+    throw new ConfigError("--etcd-endpoints: use https:// for every member or for none (a cluster has one scheme)");
+  if (secure === 0 && (c.etcdCa ?? c.etcdCert ?? c.etcdKey) !== undefined)
+    throw new ConfigError("--etcd-ca, --etcd-cert and --etcd-key need https:// --etcd-endpoints");
   if ((c.etcdUser === undefined) !== (c.etcdPassword === undefined))
     throw new ConfigError("--etcd-user and --etcd-password go together");
   if ((c.etcdCert === undefined) !== (c.etcdKey === undefined))

@@ -18,13 +18,13 @@ describe("--engine etcd configuration", () => {
   it("defaults to the memory engine, and reads every etcd option from flags, environment and file names", () => {
     const loaded = loadConfig([], {});
     expect(loaded.help === false && loaded.config.engine).toBe("memory");
-    const etcd = loadConfig(["--engine", "etcd", "--etcd-endpoints", "http://10.0.0.1:2379,https://e2:2379"], {
+    const etcd = loadConfig(["--engine", "etcd", "--etcd-endpoints", "https://10.0.0.1:2379,https://e2:2379"], {
       MEMORABILIA_ETCD_PREFIX: "app/",
       MEMORABILIA_ETCD_READS: "serializable",
     });
     expect(etcd.help === false && etcd.config).toMatchObject({
       engine: "etcd",
-      etcdEndpoints: ["http://10.0.0.1:2379", "https://e2:2379"],
+      etcdEndpoints: ["https://10.0.0.1:2379", "https://e2:2379"],
       etcdPrefix: "app/",
       etcdReads: "serializable",
       etcdTimeoutMs: 1000,
@@ -43,6 +43,24 @@ describe("--engine etcd configuration", () => {
     );
     expect(refusal(["--engine", "etcd", "--etcd-endpoints", "127.0.0.1:2379"])).toMatch(/expected http:\/\/host:port/);
     expect(refusal(["--engine", "etcd", "--etcd-user", "u"])).toMatch(/go together/);
+    expect(refusal(["--engine", "etcd", "--etcd-endpoints", "http://a:2379,https://b:2379"])).toMatch(
+      /https:\/\/ for every member or for none/,
+    );
+    expect(refusal(["--engine", "etcd", "--etcd-endpoints", "http://a:2379", "--etcd-ca", "/ca.pem"])).toMatch(
+      /need https:\/\/ --etcd-endpoints/,
+    );
+    expect(
+      refusal([
+        "--engine",
+        "etcd",
+        "--etcd-endpoints",
+        "https://a:2379",
+        "--etcd-cert",
+        "/c.pem",
+        "--etcd-key",
+        "/k.pem",
+      ]),
+    ).toMatch(/--etcd-cert needs --etcd-ca/);
     expect(refusal(["--engine", "etcd", "--etcd-reads", "stale"])).toMatch(/linearizable, serializable/);
   });
 

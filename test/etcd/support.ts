@@ -44,15 +44,16 @@ export interface FleetServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `dist/server.mjs --engine etcd` on `cluster` with `prefix`. */
+/** Starts `dist/server.mjs --engine etcd` on `cluster` with `prefix` (and `env` added to the environment). */
 export async function startFleetServer(
-  cluster: EtcdCluster,
+  cluster: Pick<EtcdCluster, "endpoints">,
   prefix: string,
   extra: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<FleetServer> {
   const process = await startServerProcess(
     ["--engine", "etcd", "--etcd-endpoints", cluster.endpoints.join(","), "--etcd-prefix", prefix, ...extra],
-    {},
+    env,
     serverBundle(),
   );
   const client = createMemorabiliaClient({ baseUrl: process.url, defaultTimeoutMs: 20_000 });

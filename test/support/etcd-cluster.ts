@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,6 +51,13 @@ export interface EtcdClusterOptions {
   readonly extraArgs?: readonly string[];
   /** Path of the etcd binary. @default the first `etcd` on PATH or /usr/bin/etcd */
   readonly binary?: string;
+  /**
+   * Serve clients over TLS (`https://` client URLs) with this certificate, key and CA (PEM files);
+   * with `clientCertAuth`, etcd accepts only clients holding a certificate the CA issued
+   * (`--client-cert-auth`). The certificate must also allow clientAuth: the harness uses it to ask
+   * members for their status. Peers talk plain HTTP on loopback.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string; readonly clientCertAuth: boolean };
 }
 
 /** The etcd binary on PATH (or /usr/bin, /usr/local/bin), or undefined when etcd is not installed. */
@@ -71,16 +79,49 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Member status through etcd's JSON gateway (`/v3/maintenance/status`): its id and the leader it knows. */
-async function status(clientUrl: string): Promise<{ member: string; leader: string } | undefined> {
-  try {
-    const res = await fetch(`${clientUrl}/v3/maintenance/status`, {
-      method: "POST",
-      body: "{}",
-      signal: AbortSignal.timeout(1000),
+/** TLS material of the harness's own status calls to https:// members. */
+interface StatusTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** POSTs `{}` to an https:// URL trusting `tls.ca` (and presenting its certificate); the JSON body, or undefined. */
+function postTls(url: string, tls: StatusTls): Promise<unknown> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: "POST", ...tls, timeout: 1000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        try {
+          resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString()) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on("error", () => resolve(undefined));
     });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(undefined));
+    req.end("{}");
+  });
+}
+
+/** Member status through etcd's JSON gateway (`/v3/maintenance/status`): its id and the leader it knows. */
+async function status(clientUrl: string, tls?: StatusTls): Promise<{ member: string; leader: string } | undefined> {
+  try {
+    let json: unknown;
+    if (tls !== undefined) json = await postTls(`${clientUrl}/v3/maintenance/status`, tls);
+    else {
+      const res = await fetch(`${clientUrl}/v3/maintenance/status`, {
+        method: "POST",
+        body: "{}",
+        signal: AbortSignal.timeout(1000),
+      });
+      if (!res.ok) return undefined;
+      json = await res.json();
+    }
+    const body = (json ?? {}) as { header?: { member_id?: string }; leader?: string };
     if (!body.header?.member_id || !body.leader || body.leader === "0") return undefined;
     return { member: body.header.member_id, leader: body.leader };
   } catch {
@@ -169,7 +210,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   }
   const specs = Array.from({ length: size }, (_, i) => ({
     name: `m${i + 1}`,
-    client: `http://127.0.0.1:${ports[2 * i]}`,
+    client: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${ports[2 * i]}`,
     peer: `http://127.0.0.1:${ports[2 * i + 1]}`,
   }));
   const initialCluster = specs.map((s) => `${s.name}=${s.peer}`).join(",");
@@ -200,12 +241,26 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
       "--pre-vote",
       "--logger",
       "zap",
+      ...(options.tls === undefined
+        ? []
+        : [
+            ...["--cert-file", options.tls.cert, "--key-file", options.tls.key, "--trusted-ca-file", options.tls.ca],
+            ...(options.tls.clientCertAuth ? ["--client-cert-auth"] : []),
+          ]),
       ...(options.extraArgs ?? []),
     ];
     return new Member(s.name, s.client, s.peer, dataDir, args, binary);
   });
 
-  const statusOf = async (m: Member) => (m.running ? await status(m.clientUrl) : undefined);
+  const statusTls =
+    options.tls === undefined
+      ? undefined
+      : {
+          ca: readFileSync(options.tls.ca),
+          cert: readFileSync(options.tls.cert),
+          key: readFileSync(options.tls.key),
+        };
+  const statusOf = async (m: Member) => (m.running ? await status(m.clientUrl, statusTls) : undefined);
 
   const cluster: EtcdCluster = {
     members,

@@ -121,6 +121,28 @@ export function toStoreError(error: unknown): StoreError {
   return new StoreError("UNAVAILABLE", UNAVAILABLE_MESSAGE, { cause: error });
 }
 
+let ipServernameWarningDropped = false;
+
+/**
+ * grpc-js (1.14) always passes the target host as the TLS `servername`, and Node warns
+ * (DEP0123, "Setting the TLS ServerName to an IP address is not permitted by RFC 6066") on every
+ * TLS connection to an IP endpoint such as `https://10.0.0.5:2379`: a line on stderr at each start
+ * and reconnect that says nothing an operator can act on (no SNI is sent for an IP; the member's
+ * certificate is still verified against the IP's subjectAltName). This drops that one warning
+ * code, once per process, and passes every other warning on unchanged.
+ */
+function dropIpServernameWarning(): void {
+  if (ipServernameWarningDropped) return;
+  ipServernameWarningDropped = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const options = rest[0];
+    const code = typeof options === "object" && options !== null ? (options as { code?: unknown }).code : rest[1];
+    if (code === "DEP0123") return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** An etcd3 client without circuit breakers or blind retries, plus deadline-bounded calls. */
@@ -164,6 +186,7 @@ export class EtcdConnection {
         callOptions: () => ({ deadline: Date.now() + this.timeoutMs }),
       };
     }
+    if (options.tls || options.endpoints.some((url) => url.startsWith("https://"))) dropIpServernameWarning();
     if (options.tls) {
       config.credentials = {
         rootCertificate: options.tls.ca,

@@ -11,6 +11,7 @@ import type { ServerConfig } from "../../config.js";
 import { ConfigError } from "../../config.js";
 import { EtcdRepository } from "./etcd-repository.js";
 import { ElectedSweeper } from "./sweeper.js";
+import { diagnoseTls } from "./tls-diagnosis.js";
 
 /** A logger (Fastify's). */
 interface Log {
@@ -41,6 +42,10 @@ function readPem(file: string | undefined, flag: string): Buffer | undefined {
 /** Builds the engine from the configuration (no network yet). */
 export function createEtcdEngine(config: ServerConfig): EtcdEngine {
   const ca = readPem(config.etcdCa, "--etcd-ca");
+  const tlsMaterial =
+    ca === undefined
+      ? undefined
+      : { ca, cert: readPem(config.etcdCert, "--etcd-cert"), key: readPem(config.etcdKey, "--etcd-key") };
   const repository = new EtcdRepository({
     endpoints: config.etcdEndpoints,
     prefix: config.etcdPrefix,
@@ -52,10 +57,7 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
       config.etcdUser !== undefined && config.etcdPassword !== undefined
         ? { name: config.etcdUser, password: config.etcdPassword }
         : undefined,
-    tls:
-      ca === undefined
-        ? undefined
-        : { ca, cert: readPem(config.etcdCert, "--etcd-cert"), key: readPem(config.etcdKey, "--etcd-key") },
+    tls: tlsMaterial,
   });
   let sweeper: ElectedSweeper | undefined;
   let probe: ReturnType<typeof setInterval> | undefined;
@@ -71,8 +73,9 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
         await repository.startEvents();
       } catch (error) {
         await repository.close();
+        const tls = await diagnoseTls(config.etcdEndpoints[0] as string, tlsMaterial);
         throw new ConfigError(
-          `--engine etcd: cannot reach etcd at ${config.etcdEndpoints.join(",")} (${(error as Error).message})`,
+          `--engine etcd: cannot reach etcd at ${config.etcdEndpoints.join(",")} (${(error as Error).message})${tls === undefined ? "" : `: ${tls}`}`,
         );
       }
       sweeper = new ElectedSweeper(repository, store.clock, { electionTtlS: config.etcdSweeperTtl });
