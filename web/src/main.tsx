@@ -7,6 +7,7 @@ import { render } from "preact";
 import { createClients } from "./api/clients.js";
 import { createRemoteTransport } from "./api/remote-transport.js";
 import { HealthMonitor } from "./api/server-health.js";
+import { workerRunner } from "./api/worker-runner.js";
 import "./styles.css";
 import { App } from "./ui/app.js";
 
@@ -22,7 +23,12 @@ async function boot(): Promise<void> {
   }
   const health = new HealthMonitor(new URL("healthz", location.href).toString());
   render(
-    <App clients={createClients(createRemoteTransport(location.origin, health))} mode="server" health={health} />,
+    <App
+      clients={createClients(createRemoteTransport(location.origin, health))}
+      mode="server"
+      health={health}
+      commands={workerRunner(location.origin)}
+    />,
     root,
   );
 }

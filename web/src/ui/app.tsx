@@ -10,6 +10,7 @@ import { formatCount, KEY_TYPES, typeName } from "../model/format.js";
 import { escapeGlob, hasGlob, KeyBrowser, patternOf } from "../model/key-browser.js";
 import type { KeyRow } from "../model/key-row.js";
 import { type LiveState, startLiveWatch } from "../model/live-watch.js";
+import type { CommandRunner } from "../model/reply-handle.js";
 import { type FolderScan, flatLines, sortRows, treeLines } from "../model/tree.js";
 import { BulkDeleteDialog } from "./bulk-delete-dialog.js";
 import { CommandBar } from "./command-bar.js";
@@ -76,6 +77,8 @@ export function App(props: {
   restored?: number;
   /** The server's health as the console's calls see it (server mode). */
   health?: HealthMonitor;
+  /** Runs the command bar's commands (server mode: in a worker); by default, in the page. */
+  commands?: CommandRunner;
 }) {
   const { clients } = props;
   const [health, setHealth] = useState<ServerHealth>(props.health?.state ?? { kind: "ok" });
@@ -583,7 +586,7 @@ export function App(props: {
             )}
           </section>
         </main>
-        {authed && <CommandBar inputRef={commandInput} />}
+        {authed && <CommandBar inputRef={commandInput} {...(props.commands ? { runner: props.commands } : {})} />}
         <div class="toasts">
           {toasts.map((t) => (
             <div key={t.id} class={`toast ${t.kind}`} role={t.kind === "error" ? "alert" : "status"}>

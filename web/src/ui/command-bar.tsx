@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CommandInfo, Reply } from "../../../shared/gen/memorabilia/v1/command_service_pb.js";
+import type { CommandInfo } from "../../../shared/gen/memorabilia/v1/command_service_pb.js";
 import { text as textOf } from "../model/bytes.js";
 import { completeCommand, isWrite, tokenize } from "../model/command-line.js";
+import { type CommandRunner, localHandle, type ReplyHandle } from "../model/reply-handle.js";
 import { errorText, useConsole } from "./context.js";
-import { ReplyView } from "./reply-view.js";
+import { REPLY_PAGE_LINES, ReplyView } from "./reply-view.js";
 
 /** Replies kept in the log (the oldest go first). */
 const MAX_ENTRIES = 50;
@@ -11,17 +12,22 @@ const MAX_ENTRIES = 50;
 interface Entry {
   readonly id: number;
   readonly line: string;
-  readonly reply?: Reply;
+  readonly reply?: ReplyHandle;
   readonly error?: string;
 }
 
 /**
  * The command bar: Redis-style commands with completion from the server's command table (Tab or
  * the list), history (Up/Down), and each reply rendered by type. Read-only sessions may run only
- * commands the table does not flag as writes.
+ * commands the table does not flag as writes. `runner` runs the commands (a worker in server
+ * mode, so a huge reply is decoded off the main thread); by default, in the page.
  */
-export function CommandBar(props: { inputRef?: { current: HTMLInputElement | null } }) {
+export function CommandBar(props: { inputRef?: { current: HTMLInputElement | null }; runner?: CommandRunner }) {
   const { clients, readOnly } = useConsole();
+  const runner: CommandRunner = props.runner ?? {
+    run: async (args, firstLines) =>
+      localHandle((await clients.command.execute({ args: [...args] })).reply, firstLines),
+  };
   const [commands, setCommands] = useState<CommandInfo[]>([]);
   const [line, setLine] = useState("");
   const [entries, setEntries] = useState<Entry[]>([]);
@@ -41,6 +47,14 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
   useEffect(() => {
     output.current?.scrollTo(0, output.current.scrollHeight);
   }, [entries]);
+  /** Adds an entry to the log; replies that fall out of it (or are cleared) are let go. */
+  const log = (entry: Entry | null) =>
+    setEntries((es) => {
+      const kept = entry ? [...es, entry] : [];
+      const gone = kept.length > MAX_ENTRIES ? kept.splice(0, kept.length - MAX_ENTRIES) : entry ? [] : es;
+      for (const g of gone) g.reply?.dispose();
+      return kept;
+    });
 
   const suggestions = open ? completeCommand(commands, line).filter((c) => !readOnly || !isWrite(c)) : [];
   const name = line.trim().split(/\s+/)[0]?.toUpperCase() ?? "";
@@ -58,23 +72,19 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
     try {
       args = tokenize(text);
     } catch (e) {
-      setEntries((es) => [...es, { id, line: text, error: (e as Error).message }]);
+      log({ id, line: text, error: (e as Error).message });
       return;
     }
     const first = args[0];
     const spec = first ? commands.find((c) => c.name === textOf(first).toUpperCase()) : undefined;
     if (readOnly && isWrite(spec)) {
-      setEntries((es) => [...es, { id, line: text, error: "this session is read-only" }]);
+      log({ id, line: text, error: "this session is read-only" });
       return;
     }
     try {
-      const res = await clients.command.execute({ args });
-      setEntries((es) => [
-        ...es.slice(-(MAX_ENTRIES - 1)),
-        { id, line: text, ...(res.reply ? { reply: res.reply } : {}) },
-      ]);
+      log({ id, line: text, reply: await runner.run(args, REPLY_PAGE_LINES) });
     } catch (e) {
-      setEntries((es) => [...es.slice(-(MAX_ENTRIES - 1)), { id, line: text, error: errorText(e) }]);
+      log({ id, line: text, error: errorText(e) });
     }
   };
 
@@ -120,7 +130,7 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
     <section class="command-bar" aria-label="Command bar">
       {entries.length > 0 && (
         <div class="command-tools">
-          <button type="button" class="link" onClick={() => setEntries([])}>
+          <button type="button" class="link" onClick={() => log(null)}>
             Clear
           </button>
         </div>
@@ -130,7 +140,11 @@ export function CommandBar(props: { inputRef?: { current: HTMLInputElement | nul
           <div key={en.id} class="command-entry">
             <div class="command-line mono">&gt; {en.line}</div>
             <div class="command-reply mono">
-              {en.error ? <pre class="reply r-error">(error) {en.error}</pre> : <ReplyView reply={en.reply} />}
+              {en.error ? (
+                <pre class="reply r-error">(error) {en.error}</pre>
+              ) : (
+                en.reply && <ReplyView reply={en.reply} />
+              )}
             </div>
           </div>
         ))}
