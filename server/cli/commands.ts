@@ -39,6 +39,7 @@ const KEY_TYPES: Readonly<Record<string, KeyType>> = {
   hash: KeyType.HASH,
   set: KeyType.SET,
   zset: KeyType.ZSET,
+  stream: KeyType.STREAM,
 };
 
 const TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(

@@ -47,6 +47,9 @@ async function fill(store: Store): Promise<void> {
   await store.exec(["HSET", "h", "f1", "v1", "f2", "v2"]);
   await store.exec(["SADD", "set", "x", "y", "z"]);
   await store.exec(["ZADD", "z", "1.5", "a", "-2", "b", "inf", "c"]);
+  await store.exec(["XADD", "st", "1-1", "f", "v"]);
+  await store.exec(["XADD", "st", "2-1", "g", "w"]);
+  await store.exec(["XDEL", "st", "1-1"]);
   await store.exec(["SET", "gone", "1"]);
   await store.exec(["DEL", "gone"]);
 }
@@ -63,9 +66,11 @@ describe("FilePersistence", () => {
       await a.p.close();
       const b = await open(dir, { fsync });
       expect(storeDigest(b.repo, T0)).toEqual(before);
-      expect(before.keys).toBe(6);
+      expect(before.keys).toBe(7);
       expect(await b.store.exec(["PTTL", "ttl"])).toBe(5000);
       expect(await b.store.exec(["ZRANGE", "z", "0", "-1", "WITHSCORES"])).toEqual(["b", "-2", "a", "1.5", "c", "inf"]);
+      expect(await b.store.exec(["XRANGE", "st", "-", "+"])).toEqual([["2-1", ["g", "w"]]]);
+      expect(await b.store.exec(["XADD", "st", "2-*", "f", "v"])).toBe("2-2");
       await b.p.close();
     },
   );

@@ -22,6 +22,7 @@ const GROUPS: Readonly<Record<StoreCommandGroup, CommandGroup>> = {
   hash: CommandGroup.HASH,
   set: CommandGroup.SET,
   "sorted-set": CommandGroup.SORTED_SET,
+  stream: CommandGroup.STREAM,
   transactions: CommandGroup.TRANSACTIONS,
   server: CommandGroup.SERVER,
 };

@@ -19,6 +19,7 @@ export const KEY_TYPE_NAMES: Partial<Record<KeyType, Bytes>> = {
   [KeyType.HASH]: "hash",
   [KeyType.SET]: "set",
   [KeyType.ZSET]: "zset",
+  [KeyType.STREAM]: "stream",
 };
 
 const KEY_TYPES_BY_NAME: ReadonlyMap<string, KeyType> = new Map([
@@ -41,6 +42,7 @@ const SIZE_COMMANDS: Partial<Record<KeyType, Bytes>> = {
   [KeyType.HASH]: "HLEN",
   [KeyType.SET]: "SCARD",
   [KeyType.ZSET]: "ZCARD",
+  [KeyType.STREAM]: "XLEN",
 };
 
 /** A KeyTtl from the replies of `PTTL` and `PEXPIRETIME` (read in the same batch). */

@@ -226,6 +226,7 @@ const TYPE_NAMES: Record<number, string> = {
   [KeyType.HASH]: "hash",
   [KeyType.SET]: "set",
   [KeyType.ZSET]: "zset",
+  [KeyType.STREAM]: "stream",
 };
 
 function scoreArg(b: Msg, side: "min" | "max"): RawArg {
@@ -360,6 +361,7 @@ export function allCases(now: () => number): Case[] {
           KeyType.HASH,
           KeyType.SET,
           KeyType.ZSET,
+          KeyType.STREAM,
         ),
       }),
       raw: (q) => [

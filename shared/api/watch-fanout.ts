@@ -32,6 +32,7 @@ const API_CLASSES: Readonly<Record<StoreEventClass, EventClass>> = {
   hash: EventClass.HASH,
   set: EventClass.SET,
   zset: EventClass.ZSET,
+  stream: EventClass.STREAM,
   expired: EventClass.EXPIRED,
   evicted: EventClass.EVICTED,
 };

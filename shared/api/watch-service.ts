@@ -42,6 +42,7 @@ const STORE_CLASSES: Partial<Record<EventClass, StoreEventClass>> = {
   [EventClass.HASH]: "hash",
   [EventClass.SET]: "set",
   [EventClass.ZSET]: "zset",
+  [EventClass.STREAM]: "stream",
   [EventClass.EXPIRED]: "expired",
   [EventClass.EVICTED]: "evicted",
 };

@@ -22,7 +22,16 @@ export type CommandFlag =
   | "no-multi";
 
 /** The command groups (Redis's `group` field), which the API's services mirror. */
-export type CommandGroup = "generic" | "string" | "list" | "hash" | "set" | "sorted-set" | "transactions" | "server";
+export type CommandGroup =
+  | "generic"
+  | "string"
+  | "list"
+  | "hash"
+  | "set"
+  | "sorted-set"
+  | "stream"
+  | "transactions"
+  | "server";
 
 /** Limits applied to every command; an operator raises them, nobody has to remember to set them. */
 export interface Limits {

@@ -5,10 +5,11 @@ import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";
 import { serverCommands } from "./t-server.js";
 import { setCommands } from "./t-set.js";
+import { streamCommands } from "./t-stream.js";
 import { stringCommands } from "./t-string.js";
 import { zsetCommands } from "./t-zset.js";
 
-/** Every command, in table order (generic, string, list, hash, set, sorted set, server). */
+/** Every command, in table order (generic, string, list, hash, set, sorted set, stream, server). */
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...keyCommands,
   ...stringCommands,
@@ -16,6 +17,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...hashCommands,
   ...setCommands,
   ...zsetCommands,
+  ...streamCommands,
   ...serverCommands,
 ];
 

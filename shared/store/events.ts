@@ -8,7 +8,7 @@ import { compileGlob, type GlobMatcher } from "./glob.js";
  */
 
 /** The class of an event, as Redis groups them (generic, per type, expired, evicted). */
-export type EventClass = "generic" | "string" | "list" | "hash" | "set" | "zset" | "expired" | "evicted";
+export type EventClass = "generic" | "string" | "list" | "hash" | "set" | "zset" | "stream" | "expired" | "evicted";
 
 /** One change to one key. */
 export interface KeyspaceEvent {

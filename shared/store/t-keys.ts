@@ -158,7 +158,7 @@ function checkDbIndex(arg: Bytes): void {
 // SCAN, KEYS
 // ---------------------------------------------------------------------------------------------
 
-const KEY_TYPES: ReadonlySet<string> = new Set<KeyType>(["string", "list", "hash", "set", "zset"]);
+const KEY_TYPES: ReadonlySet<string> = new Set<KeyType>(["string", "list", "hash", "set", "zset", "stream"]);
 
 /** SCAN's COUNT: an integer, at least 1 (else syntax error, as Redis), at most the limit. */
 function parseScanCount(ctx: KeyspaceContext, arg: Bytes): number {

@@ -24,6 +24,7 @@ const GROUP_CATEGORY: Record<CommandInfo["group"], string | undefined> = {
   hash: "@hash",
   set: "@set",
   "sorted-set": "@sortedset",
+  stream: "@stream",
   transactions: "@transaction",
   server: undefined,
 };

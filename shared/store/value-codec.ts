@@ -13,6 +13,7 @@
  * | HASH   | u32 n, n × (field bytes, value bytes)        |
  * | SET    | u32 n, n × member bytes                      |
  * | ZSET   | u32 n, n × (member bytes, f64 score)         |
+ * | STREAM | see stream-codec.ts                          |
  *
  * Decoding is strict: a body that does not parse throws {@link MalformedDataError}, never returns
  * a partial value.
@@ -21,17 +22,22 @@ import { ByteReader, ByteWriter, type Latin1Decoder, MalformedDataError } from "
 import { HashValue } from "./hash-value.js";
 import { ListValue } from "./list-deque.js";
 import { SetValue } from "./set-value.js";
+import { readStreamBody, writeStreamBody } from "./stream-codec.js";
+import type { StreamValue } from "./stream-value.js";
 import type { Value } from "./value.js";
 import { ZSetValue } from "./zset-value.js";
 
-/** Type codes (the persistence format's operation codes for a key's state). */
-export const ValueType = { STRING: 2, LIST: 3, HASH: 4, SET: 5, ZSET: 6 } as const;
+/**
+ * Type codes (the persistence format's operation codes for a key's state). 7 is taken: it is the
+ * persistence format's END operation (server/persistence/codec.ts), so STREAM is 8.
+ */
+export const ValueType = { STRING: 2, LIST: 3, HASH: 4, SET: 5, ZSET: 6, STREAM: 8 } as const;
 /** One of {@link ValueType}'s codes. */
 export type ValueTypeCode = (typeof ValueType)[keyof typeof ValueType];
 
 /** True when `code` is a {@link ValueType} code. */
 export function isValueType(code: number): code is ValueTypeCode {
-  return code >= ValueType.STRING && code <= ValueType.ZSET;
+  return (code >= ValueType.STRING && code <= ValueType.ZSET) || code === ValueType.STREAM;
 }
 
 /** The type code of `value`. */
@@ -46,6 +52,8 @@ export function valueTypeOf(value: Value): ValueTypeCode {
       return ValueType.SET;
     case "zset":
       return ValueType.ZSET;
+    case "stream":
+      return ValueType.STREAM;
   }
 }
 
@@ -83,6 +91,9 @@ export function writeValueBody(w: ByteWriter, value: Value): ValueTypeCode {
       }
       return ValueType.ZSET;
     }
+    case "stream":
+      writeStreamBody(w, value as StreamValue);
+      return ValueType.STREAM;
   }
 }
 
@@ -120,6 +131,8 @@ export function readValueBody(r: ByteReader, type: number): Value {
       }
       return z;
     }
+    case ValueType.STREAM:
+      return readStreamBody(r);
     default:
       throw new MalformedDataError(`unknown value type ${type}`);
   }

@@ -1,9 +1,9 @@
 import type { Bytes } from "./bytes.js";
 
 /** The Redis data types the store holds. */
-export type KeyType = "string" | "list" | "hash" | "set" | "zset";
+export type KeyType = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
-/** What every non-string value (list, hash, set, sorted set) implements. */
+/** What every non-string value (list, hash, set, sorted set, stream) implements. */
 export interface ContainerValue {
   /** The value's data type. */
   readonly type: Exclude<KeyType, "string">;

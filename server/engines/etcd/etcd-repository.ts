@@ -101,6 +101,7 @@ const TYPE_NAMES: Record<number, string> = {
   [ValueType.HASH]: "hash",
   [ValueType.SET]: "set",
   [ValueType.ZSET]: "zset",
+  [ValueType.STREAM]: "stream",
 };
 
 /** The etcd engine (see the module comment). */

@@ -6,7 +6,18 @@
  */
 import type { EventClass, KeyspaceEvent } from "../../../shared/store/events.js";
 
-const CLASSES: readonly EventClass[] = ["generic", "string", "list", "hash", "set", "zset", "expired", "evicted"];
+// Indexes travel in the outbox: new classes go at the end.
+const CLASSES: readonly EventClass[] = [
+  "generic",
+  "string",
+  "list",
+  "hash",
+  "set",
+  "zset",
+  "expired",
+  "evicted",
+  "stream",
+];
 
 /** Encodes one commit's events (JSON; keys are byte strings, so they survive as code units). */
 export function encodeEvents(server: string, events: readonly KeyspaceEvent[]): Buffer {

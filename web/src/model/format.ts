@@ -1,6 +1,6 @@
 import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 
-/** The Redis name of a key type (`string`, `list`, `hash`, `set`, `zset`). */
+/** The Redis name of a key type (`string`, `list`, `hash`, `set`, `zset`, `stream`). */
 export function typeName(type: KeyType): string {
   switch (type) {
     case KeyType.STRING:
@@ -13,6 +13,8 @@ export function typeName(type: KeyType): string {
       return "set";
     case KeyType.ZSET:
       return "zset";
+    case KeyType.STREAM:
+      return "stream";
     case KeyType.NONE:
       return "none";
     default:
