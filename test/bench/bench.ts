@@ -12,9 +12,20 @@ import { type RedisExpiry, redisBytesPerKey, redisMassExpiry } from "./redis-sid
 import { renderReport } from "./report.js";
 import { runResp } from "./resp.js";
 import { type Sample, summarize } from "./stats.js";
+import { runTransport } from "./transport.js";
 
 /** The parts of the bench, in the order they run. */
-export const PARTS = ["in-process", "network", "resp", "memory", "expiry", "durability", "keyspace", "etcd"] as const;
+export const PARTS = [
+  "in-process",
+  "network",
+  "transport",
+  "resp",
+  "memory",
+  "expiry",
+  "durability",
+  "keyspace",
+  "etcd",
+] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Options of {@link runBench}. */
@@ -107,6 +118,10 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
   try {
     if (parts.has("network")) {
       if (!etcdBin) notes.push(`etcd not found: etcd columns skipped (${INSTALL_HINT})`);
+      else
+        notes.push(
+          "etcd runs as one member with its default durability: its WAL is fsynced (fdatasync) before each write is acknowledged; Memorabilia in the network part runs without --data-dir (memory only)",
+        );
       progress("starting the Memorabilia server");
       const memorabilia = await startMemorabilia();
       const etcd = etcdBin
@@ -134,6 +149,19 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
         await memorabilia.stop();
         await etcd?.stop();
       }
+    }
+
+    if (parts.has("transport")) {
+      result.samples.push(
+        ...(await runTransport({
+          rounds: quick ? 1 : 3,
+          bounds: quick
+            ? { concurrency: 50, maxCalls: 500, maxMs: 300 }
+            : { concurrency: 50, maxCalls: 200_000, maxMs: 1500 },
+          onProgress: progress,
+          notes,
+        })),
+      );
     }
 
     if (parts.has("resp")) {

@@ -2,6 +2,7 @@ import type { BenchResult } from "./bench.js";
 import { renderDurability } from "./durability.js";
 import type { MemorabiliaExpiry } from "./expiry.js";
 import { formatNumber, formatRate, markdownTable, type Row, type Spread, spread } from "./stats.js";
+import { FLOORS, TRANSPORT_GROUP } from "./transport.js";
 
 /** The anchors each group's rows are compared with (same group and op). */
 const ANCHORS: Record<string, readonly string[]> = {
@@ -11,6 +12,7 @@ const ANCHORS: Record<string, readonly string[]> = {
   stack: [],
   "resp -P 1": ["redis-server"],
   "resp -P 16": ["redis-server"],
+  [TRANSPORT_GROUP]: [],
 };
 
 function find(rows: readonly Row[], group: string, op: string, target: string): Row | undefined {
@@ -136,6 +138,7 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
     }
     if (!best) v.push({ target: `batched ${op} ≥ Redis+ioredis`, measured: "not measured", status: "n/a" });
   }
+  v.push(...transportVerdicts(rows));
   const mem = result.memory;
   if (mem?.redisTtl !== undefined) {
     const r = mem.coreTtl / mem.redisTtl;
@@ -173,6 +176,39 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
       });
     }
   }
+  return v;
+}
+
+/**
+ * Server CPU per call of each protocol against its floor from the same run: gRPC h2c ≤ 1.3× the
+ * bare node:http2 reply; gRPC-Web and Connect ≤ 1.5× the bare node:http reply over HTTP/1.1 and
+ * the bare TLS node:http2 reply over HTTP/2+TLS. Judged for `--transport fast` (the default);
+ * `connect` rows are the baseline (n/a).
+ */
+function transportVerdicts(rows: readonly Row[]): Verdict[] {
+  const v: Verdict[] = [];
+  const cpu = (op: string, target: string) => find(rows, TRANSPORT_GROUP, op, target)?.cpuUsPerOp?.median;
+  const checks: [string, string, number][] = [
+    ["gRPC h2c", FLOORS.h2c, 1.3],
+    ["gRPC-Web HTTP/1.1", FLOORS.http1, 1.5],
+    ["Connect HTTP/1.1", FLOORS.http1, 1.5],
+    ["gRPC h2 TLS", FLOORS.tls, 1.3],
+    ["gRPC-Web h2 TLS", FLOORS.tls, 1.5],
+    ["Connect h2 TLS", FLOORS.tls, 1.5],
+  ];
+  for (const mode of ["fast", "connect"])
+    for (const op of ["GET", "SET"])
+      for (const [protocol, floor, goal] of checks) {
+        const ours = cpu(op, `${mode}: ${protocol}`);
+        const base = cpu(op, floor);
+        if (ours === undefined || base === undefined) continue;
+        const r = ours / base;
+        v.push({
+          target: `--transport ${mode}: ${protocol} ${op} server CPU ≤ ${goal}× ${floor}`,
+          measured: `${formatNumber(ours)} vs ${formatNumber(base)} µs/call = ${formatNumber(r, 2)}×`,
+          status: mode === "connect" ? "n/a" : r <= goal ? "pass" : "miss",
+        });
+      }
   return v;
 }
 
