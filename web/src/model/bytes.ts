@@ -30,11 +30,19 @@ export function isText(bytes: Uint8Array): boolean {
   return !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(decoded);
 }
 
-/** `68 65 6c 6c 6f` for "hello". */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** `68 65 6c 6c 6f` for "hello" (a 256 KiB value in a few milliseconds: a table, joined in chunks). */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += (i ? " " : "") + (bytes[i] as number).toString(16).padStart(2, "0");
-  return out;
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let start = 0; start < bytes.length; start += CHUNK) {
+    const end = Math.min(bytes.length, start + CHUNK);
+    const chunk = new Array<string>(end - start);
+    for (let i = start; i < end; i++) chunk[i - start] = HEX[bytes[i] as number] as string;
+    parts.push(chunk.join(" "));
+  }
+  return parts.join(" ");
 }
 
 /** Parses hex digits (whitespace ignored); throws on anything else. */

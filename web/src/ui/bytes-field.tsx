@@ -1,4 +1,6 @@
+import { useState } from "preact/hooks";
 import { type BytesDraft, type FieldKind, switchView, type ViewMode, viewLabel } from "../model/bytes-draft.js";
+import { VirtualText } from "./virtual-text.js";
 
 /** Props of {@link BytesField}. */
 export interface BytesFieldProps {
@@ -14,6 +16,11 @@ export interface BytesFieldProps {
   readonly placeholder?: string;
   /** Called with the message when a view switch fails (hex that does not parse). */
   readonly onError: (message: string) => void;
+  /**
+   * Above this many characters, a text area shows the text read-only, a screen at a time, until
+   * the user asks for a text box (laying out a huge text box blocks the page). Default 100,000.
+   */
+  readonly virtualAbove?: number;
   /** Called on Enter in a one-line input. */
   readonly onEnter?: () => void;
 }
@@ -27,6 +34,8 @@ export function BytesField(props: BytesFieldProps) {
   const field: FieldKind = props.multiline ? "area" : "line";
   // A view that cannot show the bytes exactly is read-only: what is saved is the bytes, never the lossy text.
   const readOnly = props.readOnly || draft.lossy !== undefined;
+  const [boxed, setBoxed] = useState(false);
+  const virtual = props.multiline && !boxed && draft.text.length > (props.virtualAbove ?? 100_000);
   const switchTo = (mode: ViewMode) => {
     try {
       props.onDraft(switchView(draft, mode, field));
@@ -52,7 +61,18 @@ export function BytesField(props: BytesFieldProps) {
           Read-only in this view: {draft.lossy.why}. Edit it in Hex.
         </p>
       )}
-      {props.multiline ? (
+      {virtual ? (
+        <>
+          <VirtualText text={draft.text} hex={draft.mode === "hex"} label={props.label} />
+          <p class="muted">
+            {draft.text.length.toLocaleString("en")} characters, shown a screen at a time.{" "}
+            <button type="button" class="link" onClick={() => setBoxed(true)}>
+              {readOnly ? "Show in a text box" : "Edit in a text box"}
+            </button>{" "}
+            (the whole value at once: slow to lay out)
+          </p>
+        </>
+      ) : props.multiline ? (
         <textarea
           aria-label={props.label}
           class="mono"
