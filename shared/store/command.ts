@@ -1,3 +1,4 @@
+import type { BlockingSpec } from "./blocking.js";
 import type { Bytes } from "./bytes.js";
 import type { CursorRegistry } from "./cursor-registry.js";
 import type { EventClass } from "./events.js";
@@ -19,7 +20,9 @@ export type CommandFlag =
   /** Administrative. */
   | "admin"
   /** Not allowed inside a transaction (MULTI/EXEC). */
-  | "no-multi";
+  | "no-multi"
+  /** May block the caller (BLPOP, BZPOPMIN, …; see {@link CommandSpec.blocking}). */
+  | "blocking";
 
 /** The command groups (Redis's `group` field), which the API's services mirror. */
 export type CommandGroup =
@@ -169,6 +172,11 @@ export interface CommandSpec extends CommandInfo {
    * single such command through it; transactions use {@link handler}.
    */
   keyspace?: KeyspaceHandler;
+  /**
+   * Set on blocking commands (BLPOP, BLMOVE, BZPOPMIN, …): how a caller allowed to wait waits
+   * (blocking.ts). {@link handler} is then the non-blocking form, run first and inside MULTI.
+   */
+  blocking?: BlockingSpec;
 }
 
 /**

@@ -3,20 +3,24 @@ import { registerCommandTable } from "./command-registry.js";
 import { hashCommands } from "./t-hash.js";
 import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";
+import { blockingListCommands } from "./t-list-blocking.js";
 import { serverCommands } from "./t-server.js";
 import { setCommands } from "./t-set.js";
 import { streamCommands } from "./t-stream.js";
 import { stringCommands } from "./t-string.js";
 import { zsetCommands } from "./t-zset.js";
+import { zsetPopCommands } from "./t-zset-pop.js";
 
 /** Every command, in table order (generic, string, list, hash, set, sorted set, stream, server). */
 export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...keyCommands,
   ...stringCommands,
   ...listCommands,
+  ...blockingListCommands,
   ...hashCommands,
   ...setCommands,
   ...zsetCommands,
+  ...zsetPopCommands,
   ...streamCommands,
   ...serverCommands,
 ];

@@ -159,3 +159,22 @@ export function formatLongDouble(x: LongDouble): Bytes {
   if (x.neg) text = `-${text}`;
   return text === "-0" ? "0" : text;
 }
+
+/**
+ * `(long long) ceill(x * factor)` as Redis computes it on x86-64: the product rounded once to
+ * extended precision, then rounded up to an integer; an infinity or a magnitude of 2^63 or more
+ * converts to `LLONG_MIN` (the x87 "integer indefinite" value), as the hardware does.
+ */
+export function ceilTimesToInt64(x: LongDouble, factor: bigint): bigint {
+  const LLONG_MIN = -(1n << 63n);
+  if (x.inf) return LLONG_MIN;
+  const [num, den] = toRational(x);
+  const p = roundRational(x.neg, num * factor, den);
+  if (p.mant === 0n) return 0n;
+  const [pn, pd] = toRational(p);
+  const q = pn / pd; // the magnitude truncated
+  const exact = q * pd === pn;
+  const value = p.neg ? -q : exact ? q : q + 1n; // ceil: toward +infinity
+  if (value >= 1n << 63n || value < LLONG_MIN) return LLONG_MIN;
+  return value;
+}

@@ -1,3 +1,4 @@
+import { BlockedClients, type WaitOptions } from "./blocking.js";
 import { type Bytes, bytesFromUtf8, toBytes } from "./bytes.js";
 import { type Clock, systemClock } from "./clock.js";
 import {
@@ -27,6 +28,8 @@ import { runTransaction, type TransactionHost, type TransactionMode } from "./tr
 export type Arg = string | Uint8Array;
 
 const EMPTY_ARGV: readonly Bytes[] = [];
+/** What a blocked caller's serve replies inside the engine's `atomic` when its key cannot serve. */
+const NOT_SERVED = Symbol("not served") as unknown as Reply;
 const BUILTIN_GET = ALL_COMMANDS.find((c) => c.name === "GET");
 const BUILTIN_SET = ALL_COMMANDS.find((c) => c.name === "SET");
 
@@ -99,6 +102,8 @@ export class Store {
   readonly repository: Repository;
   /** Keyspace events of every change. */
   readonly events = new EventBus();
+  /** Callers blocked by BLPOP, BZPOPMIN, … (blocking.ts). */
+  readonly blocked: BlockedClients;
   /** Limits in force. */
   readonly limits: Limits;
   /** The command table, by upper- and lower-case name. */
@@ -180,6 +185,12 @@ export class Store {
     this.getSpec = this.table.get("GET") === BUILTIN_GET ? BUILTIN_GET : undefined;
     this.setSpec = this.table.get("SET") === BUILTIN_SET ? BUILTIN_SET : undefined;
     this.sweeper = new Sweeper(this.repository, this.clock, options.sweep);
+    this.blocked = new BlockedClients({
+      events: this.events,
+      sync: this.sync,
+      now: () => this.clock.now(),
+      serve: (spec, key, argv) => this.serveBlocked(spec, key, argv),
+    });
   }
 
   /** A notify that hands events to a publishing engine's view (committed with the change). */
@@ -250,10 +261,11 @@ export class Store {
 
   /**
    * Runs one command and resolves with its reply; rejects with a {@link StoreError} on bad input.
-   * Works with any repository, synchronous or remote.
+   * Works with any repository, synchronous or remote. A blocking command (BLPOP, …) waits until
+   * it is served, times out, or `wait.signal` aborts (see {@link run}).
    */
-  async exec(args: readonly Arg[]): Promise<Reply> {
-    return this.run(Store.argv(args));
+  async exec(args: readonly Arg[], wait: WaitOptions = {}): Promise<Reply> {
+    return this.run(Store.argv(args), wait);
   }
 
   /**
@@ -294,8 +306,14 @@ export class Store {
     }
   }
 
-  /** Runs an already-normalized argv. Returns a Promise only for asynchronous repositories. */
-  run(argv: readonly Bytes[]): Reply | Promise<Reply> {
+  /**
+   * Runs an already-normalized argv. Returns a Promise only for asynchronous repositories, and
+   * for a blocking command (BLPOP, BZPOPMIN, …) that waits: only when `wait` is given — without
+   * it a blocking command replies nil when it would block, as inside MULTI. A waiting command
+   * sets `wait.blocked`; it then ends by itself (served, timed out, `wait.signal` aborted, or
+   * {@link stop}), and the caller must not abandon it by racing the signal (blocking.ts).
+   */
+  run(argv: readonly Bytes[], wait?: WaitOptions): Reply | Promise<Reply> {
     if (argv.length === 2) {
       // GET key (either spelling the table resolves without lowercasing) on the direct path:
       // exactly what resolve() then getDirect() do when directGet holds, minus the table lookup.
@@ -326,6 +344,7 @@ export class Store {
       }
       const keyspace = spec.keyspace;
       if (keyspace !== undefined) return this.runKeyspace(spec, keyspace, argv);
+      if (spec.blocking !== undefined && wait !== undefined) return this.runBlocking(spec, argv, wait);
       if (!this.sync) {
         return this.runLocked(spec, argv).catch((error: unknown) => {
           this.errorCount++;
@@ -504,6 +523,52 @@ export class Store {
     } finally {
       this.depth--;
       this.syncArgv = EMPTY_ARGV;
+      // Blocked callers are served right after the command that made their key ready, before
+      // the next command runs (Redis's handleClientsBlockedOnKeys).
+      if (this.blocked.pending) this.blocked.drain();
+    }
+  }
+
+  /**
+   * A blocking command whose caller may wait: the non-blocking form first (every error, and an
+   * immediate reply when a key has data), then the wait (blocking.ts).
+   */
+  private runBlocking(spec: CommandSpec, argv: readonly Bytes[], wait: WaitOptions): Reply | Promise<Reply> {
+    if (this.sync) {
+      const reply = this.runSync(spec, argv);
+      if (reply !== null) return reply;
+      return this.blocked.block(spec, argv, this.now, wait);
+    }
+    return this.blocked
+      .blockAsync(spec, argv, commandKeys(spec, argv), wait, () => this.runLocked(spec, argv))
+      .catch((error: unknown) => {
+        this.errorCount++;
+        throw error;
+      });
+  }
+
+  /**
+   * Serves a blocked caller of `spec` from `key` as one atomic command (its events published, its
+   * reply measured): the reply, or undefined when `key` cannot serve it.
+   */
+  private serveBlocked(spec: CommandSpec, key: Bytes, argv: readonly Bytes[]): Reply | undefined | Promise<Reply | undefined> {
+    const blocking = spec.blocking as NonNullable<CommandSpec["blocking"]>;
+    if (!this.sync) {
+      const keys = blocking.serveKeys(key, argv);
+      return this.runLocked(spec, argv, keys, (ctx) => blocking.serve(ctx, key, argv) ?? NOT_SERVED).then((r) =>
+        r === NOT_SERVED ? undefined : r,
+      );
+    }
+    const now = this.clock.now();
+    this.now = now;
+    this.depth++; // a command run meanwhile (a listener's) gets a context of its own
+    try {
+      const reply = this.repository.atomic(null, now, (view) =>
+        blocking.serve(this.context(view, now, this.publishes ? this.recorder(view) : this.notifyBus), key, argv),
+      ) as Reply | undefined;
+      return reply === undefined ? undefined : checkCommandReply(spec, reply, this.limits);
+    } finally {
+      this.depth--;
     }
   }
 
@@ -514,8 +579,12 @@ export class Store {
    * on a conflict drops the failed attempt's events), or recorded on the view of an engine that
    * publishes them itself.
    */
-  private async runLocked(spec: CommandSpec, argv: readonly Bytes[]): Promise<Reply> {
-    const keys = commandKeys(spec, argv);
+  private async runLocked(
+    spec: CommandSpec,
+    argv: readonly Bytes[],
+    keys: readonly Bytes[] = commandKeys(spec, argv),
+    handler: (ctx: CommandContext, argv: readonly Bytes[]) => Reply = spec.handler,
+  ): Promise<Reply> {
     const release = await this.locks.acquire(spec.flags.includes("readonly") ? { read: keys } : { write: keys });
     try {
       const now = this.clock.now();
@@ -530,13 +599,14 @@ export class Store {
             attempt.push({ event, key, class: cls, atMs: now });
           };
         }
-        return spec.handler(this.context(view, now, notify), argv);
+        return handler(this.context(view, now, notify), argv);
       });
       // Published before the lock is released, so events keep commit order per key.
       if (events.length !== 0 && this.events.listening) for (const e of events) this.events.emit(e);
-      return checkCommandReply(spec, reply, this.limits);
+      return reply === NOT_SERVED ? reply : checkCommandReply(spec, reply, this.limits);
     } finally {
       release();
+      if (this.blocked.pending) this.blocked.drain();
     }
   }
 
@@ -650,6 +720,9 @@ export class Store {
     } catch (error) {
       this.errorCount++;
       throw error;
+    } finally {
+      // A write inside MULTI/EXEC wakes blocked callers once the transaction has committed.
+      if (this.blocked.pending) this.blocked.drain();
     }
   }
 
@@ -658,9 +731,13 @@ export class Store {
     this.sweeper.start();
   }
 
-  /** Stops every timer the store started. Idempotent. */
+  /**
+   * Stops every timer the store started, and ends every blocked caller's wait with an
+   * `UNBLOCKED the server is shutting down` error (blocking.ts). Idempotent.
+   */
   stop(): void {
     this.sweeper.stop();
+    this.blocked.shutdown();
   }
 
   /** Runs one active expiry cycle now (for runtimes with their own scheduler: Cron Triggers, alarms). */

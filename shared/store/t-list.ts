@@ -9,8 +9,8 @@ import { typeOf } from "./value.js";
 
 /**
  * The list commands (Redis's `t_list.c`): the keyspace side of the list type, over the
- * {@link ListValue} deque. Blocking variants (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) need a
- * client that can wait, so they are not part of the synchronous core.
+ * {@link ListValue} deque. The blocking variants (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) are in
+ * t-list-blocking.ts, over the helpers exported here.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ export function lookupList(ctx: CommandContext, key: Bytes): ListValue | undefin
  * `del` event) when the list is now empty, as Redis never keeps an empty list; otherwise marks
  * the key modified.
  */
-function afterRemoval(ctx: CommandContext, key: Bytes, list: ListValue, event: string): void {
+export function afterRemoval(ctx: CommandContext, key: Bytes, list: ListValue, event: string): void {
   ctx.notify("list", event, key);
   if (list.size === 0) {
     ctx.db.remove(key);
@@ -50,7 +50,7 @@ function parseLong(arg: Bytes): number {
  * Parses an integer that must be at least `min`, with Redis's `getRangeLongFromObjectOrReply`
  * behaviour when given a message: the same `message` for a non-integer and for a value below `min`.
  */
-function parseAtLeast(arg: Bytes, min: number, message: string): number {
+export function parseAtLeast(arg: Bytes, min: number, message: string): number {
   let n: number;
   try {
     n = parseLong(arg);
@@ -62,7 +62,7 @@ function parseAtLeast(arg: Bytes, min: number, message: string): number {
 }
 
 /** Parses `LEFT` or `RIGHT` (any case): true for the head. Anything else is a syntax error. */
-function parseEnd(arg: Bytes): boolean {
+export function parseEnd(arg: Bytes): boolean {
   const word = arg.toLowerCase();
   if (word === "left") return true;
   if (word === "right") return false;
@@ -70,7 +70,7 @@ function parseEnd(arg: Bytes): boolean {
 }
 
 /** Removes up to `count` elements from one end, in pop order (for LPOP/RPOP count and LMPOP). */
-function popMany(list: ListValue, head: boolean, count: number): Bytes[] {
+export function popMany(list: ListValue, head: boolean, count: number): Bytes[] {
   const n = Math.min(count, list.size);
   if (head) {
     const out = list.slice(0, n - 1);
@@ -243,7 +243,7 @@ function lpos(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 }
 
 /** Pops from `src` and pushes onto `dst` (LMOVE, RPOPLPUSH); both may be the same key (rotation). */
-function move(ctx: CommandContext, src: Bytes, dst: Bytes, fromHead: boolean, toHead: boolean): Reply {
+export function move(ctx: CommandContext, src: Bytes, dst: Bytes, fromHead: boolean, toHead: boolean): Reply {
   const source = lookupList(ctx, src);
   if (source === undefined) return null;
   // The destination's type is checked before anything changes.
@@ -276,19 +276,37 @@ function rpoplpush(ctx: CommandContext, argv: readonly Bytes[]): Reply {
 
 const NUMKEYS_RE = /^[1-9][0-9]*$/;
 
-/** The keys of `LMPOP numkeys key [key ...] …`: as many as numkeys says, within argv. */
-function lmpopKeys(argv: readonly Bytes[]): Bytes[] {
-  const arg = argv[1] as Bytes;
+/** The keys of a `numkeys key [key ...]` form whose numkeys is at `at`: as many as it says, within argv. */
+export function numkeysKeys(argv: readonly Bytes[], at: number): Bytes[] {
+  const arg = argv[at] as Bytes;
   if (arg === undefined || !NUMKEYS_RE.test(arg)) return [];
-  return argv.slice(2, Math.min(argv.length, 2 + Number(arg)));
+  return argv.slice(at + 1, Math.min(argv.length, at + 1 + Number(arg)));
 }
 
-/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
-function lmpop(ctx: CommandContext, argv: readonly Bytes[]): Reply {
-  const numkeys = parseAtLeast(argv[1] as Bytes, 1, "numkeys should be greater than 0");
-  const whereIndex = 2 + numkeys;
+/** The keys of `LMPOP numkeys key [key ...] …`. */
+function lmpopKeys(argv: readonly Bytes[]): Bytes[] {
+  return numkeysKeys(argv, 1);
+}
+
+/** The parsed arguments of LMPOP / BLMPOP: keys argv[first, end), the end, the count. */
+export interface MpopArgs {
+  readonly first: number;
+  readonly end: number;
+  /** LEFT (head) or RIGHT; for ZMPOP, MIN (true) or MAX. */
+  readonly head: boolean;
+  readonly count: number;
+}
+
+/**
+ * Parses `numkeys key [key ...] WHERE [COUNT count]` with numkeys at `at`, as Redis's
+ * `lmpopGenericCommand`/`zmpopGenericCommand` do (numkeys, then where, then the options).
+ * `where` parses the end word (throwing a syntax error for anything else).
+ */
+export function parseMpop(argv: readonly Bytes[], at: number, where: (arg: Bytes) => boolean): MpopArgs {
+  const numkeys = parseAtLeast(argv[at] as Bytes, 1, "numkeys should be greater than 0");
+  const whereIndex = at + 1 + numkeys;
   if (whereIndex >= argv.length) throw syntaxError();
-  const head = parseEnd(argv[whereIndex] as Bytes);
+  const head = where(argv[whereIndex] as Bytes);
   let count = -1;
   for (let i = whereIndex + 1; i < argv.length; i++) {
     if (count === -1 && (argv[i] as Bytes).toLowerCase() === "count" && i + 1 < argv.length) {
@@ -297,15 +315,24 @@ function lmpop(ctx: CommandContext, argv: readonly Bytes[]): Reply {
       throw syntaxError();
     }
   }
-  if (count === -1) count = 1;
-  for (let i = 2; i < whereIndex; i++) {
+  return { first: at + 1, end: whereIndex, head, count: count === -1 ? 1 : count };
+}
+
+/** Pops up to `count` elements of the list at `key` from one end: `[key, [elements]]`. */
+export function popRangeWithKey(ctx: CommandContext, key: Bytes, list: ListValue, head: boolean, count: number): Reply {
+  checkReplyLength(ctx.limits, 2 + Math.min(count, list.size)); // [key, [elements]], before removing
+  const out = popMany(list, head, count);
+  afterRemoval(ctx, key, list, head ? "lpop" : "rpop");
+  return [key, out];
+}
+
+/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
+function lmpop(ctx: CommandContext, argv: readonly Bytes[]): Reply {
+  const { first, end, head, count } = parseMpop(argv, 1, parseEnd);
+  for (let i = first; i < end; i++) {
     const key = argv[i] as Bytes;
     const list = lookupList(ctx, key);
-    if (list === undefined) continue;
-    checkReplyLength(ctx.limits, 2 + Math.min(count, list.size)); // [key, [elements]], before removing
-    const out = popMany(list, head, count);
-    afterRemoval(ctx, key, list, head ? "lpop" : "rpop");
-    return [key, out];
+    if (list !== undefined) return popRangeWithKey(ctx, key, list, head, count);
   }
   return null;
 }

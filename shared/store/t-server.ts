@@ -39,6 +39,7 @@ export function commandCategories(info: CommandInfo): string[] {
   else if (info.flags.includes("keyspace")) out.push("@keyspace");
   out.push(info.flags.includes("fast") ? "@fast" : "@slow");
   if (info.flags.includes("admin")) out.push("@admin", "@dangerous");
+  if (info.flags.includes("blocking")) out.push("@blocking");
   return out;
 }
 

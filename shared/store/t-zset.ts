@@ -30,7 +30,7 @@ export function newZSet(ctx: CommandContext): ZSetValue {
 }
 
 /** Removes `key` when its sorted set became empty, with the `del` event. True when removed. */
-function removeIfEmpty(ctx: CommandContext, key: Bytes, zset: ZSetValue): boolean {
+export function removeIfEmpty(ctx: CommandContext, key: Bytes, zset: ZSetValue): boolean {
   if (zset.size > 0) return false;
   ctx.db.remove(key);
   ctx.notify("generic", "del", key);
