@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseBlockTimeout, UNBLOCK_AS_TIMEOUT, type WaitOptions } from "./blocking.js";
 import { StoreError } from "./errors.js";
 import type { Reply } from "./reply.js";
-import { StagedBackend, StagedRepository, AwaitedRepository } from "./staged-repository.test-helpers.js";
+import { AwaitedRepository, StagedBackend, StagedRepository } from "./staged-repository.test-helpers.js";
 import { createStore, type Store } from "./store.js";
 
 const NOW = 1_780_000_000_000;
@@ -67,9 +67,27 @@ describe("blocking commands answered at once (Redis 7.0 replies and errors)", ()
     ["BLPOP first non-empty key", [["RPUSH", "b", "1", "2"]], ["BLPOP", "a", "b", "0"], ["b", "1"]],
     ["BRPOP", [["RPUSH", "b", "1", "2"]], ["BRPOP", "a", "b", "0"], ["b", "2"]],
     ["BLPOP timeout checked first", [["SET", "a", "x"]], ["BLPOP", "a", "-1"], "ERR timeout is negative"],
-    ["BLPOP WRONGTYPE", [["SET", "a", "x"]], ["BLPOP", "a", "0"], "WRONGTYPE Operation against a key holding the wrong kind of value"],
-    ["BLPOP WRONGTYPE after a served key is not seen", [["RPUSH", "a", "1"], ["SET", "b", "x"]], ["BLPOP", "a", "b", "0"], ["a", "1"]],
-    ["BLMPOP count", [["RPUSH", "l", "1", "2", "3"]], ["BLMPOP", "0", "2", "x", "l", "RIGHT", "COUNT", "2"], ["l", ["3", "2"]]],
+    [
+      "BLPOP WRONGTYPE",
+      [["SET", "a", "x"]],
+      ["BLPOP", "a", "0"],
+      "WRONGTYPE Operation against a key holding the wrong kind of value",
+    ],
+    [
+      "BLPOP WRONGTYPE after a served key is not seen",
+      [
+        ["RPUSH", "a", "1"],
+        ["SET", "b", "x"],
+      ],
+      ["BLPOP", "a", "b", "0"],
+      ["a", "1"],
+    ],
+    [
+      "BLMPOP count",
+      [["RPUSH", "l", "1", "2", "3"]],
+      ["BLMPOP", "0", "2", "x", "l", "RIGHT", "COUNT", "2"],
+      ["l", ["3", "2"]],
+    ],
     ["BLMPOP numkeys before timeout", [], ["BLMPOP", "-1", "0", "l", "LEFT"], "ERR numkeys should be greater than 0"],
     ["BLMPOP where before timeout", [], ["BLMPOP", "-1", "1", "l", "UP"], "ERR syntax error"],
     ["BLMPOP count error", [], ["BLMPOP", "0", "1", "l", "LEFT", "COUNT", "0"], "ERR count should be greater than 0"],
@@ -77,18 +95,52 @@ describe("blocking commands answered at once (Redis 7.0 replies and errors)", ()
     ["BLMPOP numkeys past argv", [], ["BLMPOP", "0", "5", "l", "LEFT"], "ERR syntax error"],
     ["BLMOVE", [["RPUSH", "s", "1", "2"]], ["BLMOVE", "s", "d", "RIGHT", "LEFT", "0"], "2"],
     ["BLMOVE ends before timeout", [], ["BLMOVE", "s", "d", "UP", "LEFT", "-1"], "ERR syntax error"],
-    ["BLMOVE destination WRONGTYPE", [["RPUSH", "s", "1"], ["SET", "d", "x"]], ["BLMOVE", "s", "d", "LEFT", "LEFT", "0"], "WRONGTYPE Operation against a key holding the wrong kind of value"],
+    [
+      "BLMOVE destination WRONGTYPE",
+      [
+        ["RPUSH", "s", "1"],
+        ["SET", "d", "x"],
+      ],
+      ["BLMOVE", "s", "d", "LEFT", "LEFT", "0"],
+      "WRONGTYPE Operation against a key holding the wrong kind of value",
+    ],
     ["BRPOPLPUSH", [["RPUSH", "s", "1", "2"]], ["BRPOPLPUSH", "s", "d", "0"], "2"],
     ["BRPOPLPUSH timeout", [], ["BRPOPLPUSH", "s", "d", "x"], "ERR timeout is not a float or out of range"],
     ["BZPOPMIN", [["ZADD", "z", "1", "a", "2", "b"]], ["BZPOPMIN", "y", "z", "0"], ["z", "a", "1"]],
     ["BZPOPMAX", [["ZADD", "z", "1", "a", "2.5", "b"]], ["BZPOPMAX", "z", "0"], ["z", "b", "2.5"]],
-    ["BZPOPMIN WRONGTYPE", [["RPUSH", "z", "1"]], ["BZPOPMIN", "z", "0"], "WRONGTYPE Operation against a key holding the wrong kind of value"],
-    ["BZMPOP", [["ZADD", "z", "1", "a", "2", "b", "3", "c"]], ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"], ["z", [["c", "3"], ["b", "2"]]]],
+    [
+      "BZPOPMIN WRONGTYPE",
+      [["RPUSH", "z", "1"]],
+      ["BZPOPMIN", "z", "0"],
+      "WRONGTYPE Operation against a key holding the wrong kind of value",
+    ],
+    [
+      "BZMPOP",
+      [["ZADD", "z", "1", "a", "2", "b", "3", "c"]],
+      ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"],
+      [
+        "z",
+        [
+          ["c", "3"],
+          ["b", "2"],
+        ],
+      ],
+    ],
     ["BZMPOP where", [], ["BZMPOP", "0", "1", "z", "LEFT"], "ERR syntax error"],
     ["ZMPOP", [["ZADD", "z", "1", "a", "2", "b"]], ["ZMPOP", "2", "q", "z", "MIN"], ["z", [["a", "1"]]]],
-    ["ZMPOP count past size", [["ZADD", "z", "1", "a"]], ["ZMPOP", "1", "z", "MIN", "COUNT", "10"], ["z", [["a", "1"]]]],
+    [
+      "ZMPOP count past size",
+      [["ZADD", "z", "1", "a"]],
+      ["ZMPOP", "1", "z", "MIN", "COUNT", "10"],
+      ["z", [["a", "1"]]],
+    ],
     ["ZMPOP empty", [], ["ZMPOP", "1", "z", "MIN"], null],
-    ["ZMPOP WRONGTYPE", [["SET", "z", "x"]], ["ZMPOP", "1", "z", "MIN"], "WRONGTYPE Operation against a key holding the wrong kind of value"],
+    [
+      "ZMPOP WRONGTYPE",
+      [["SET", "z", "x"]],
+      ["ZMPOP", "1", "z", "MIN"],
+      "WRONGTYPE Operation against a key holding the wrong kind of value",
+    ],
     ["ZMPOP numkeys", [], ["ZMPOP", "0", "z", "MIN"], "ERR numkeys should be greater than 0"],
     ["ZMPOP COUNT twice", [], ["ZMPOP", "1", "z", "MIN", "COUNT", "1", "COUNT", "1"], "ERR syntax error"],
     ["BLPOP arity", [], ["BLPOP", "k"], "ERR wrong number of arguments for 'blpop' command"],
@@ -134,16 +186,81 @@ describe("a blocked caller", () => {
     const writes: [string, string[][], string[], Reply][] = [
       ["LPUSH", [["LPUSH", "k", "v"]], ["BLPOP", "k", "0"], ["k", "v"]],
       ["RPUSH", [["RPUSH", "k", "v"]], ["BRPOP", "k", "0"], ["k", "v"]],
-      ["LMOVE", [["RPUSH", "src", "v"], ["LMOVE", "src", "k", "LEFT", "LEFT"]], ["BLPOP", "k", "0"], ["k", "v"]],
-      ["RPOPLPUSH", [["RPUSH", "src", "v"], ["RPOPLPUSH", "src", "k"]], ["BLPOP", "k", "0"], ["k", "v"]],
-      ["RENAME", [["RPUSH", "src", "v"], ["RENAME", "src", "k"]], ["BLPOP", "k", "0"], ["k", "v"]],
-      ["RENAMENX", [["RPUSH", "src", "v"], ["RENAMENX", "src", "k"]], ["BLPOP", "k", "0"], ["k", "v"]],
-      ["COPY", [["RPUSH", "src", "v"], ["COPY", "src", "k"]], ["BLPOP", "k", "0"], ["k", "v"]],
+      [
+        "LMOVE",
+        [
+          ["RPUSH", "src", "v"],
+          ["LMOVE", "src", "k", "LEFT", "LEFT"],
+        ],
+        ["BLPOP", "k", "0"],
+        ["k", "v"],
+      ],
+      [
+        "RPOPLPUSH",
+        [
+          ["RPUSH", "src", "v"],
+          ["RPOPLPUSH", "src", "k"],
+        ],
+        ["BLPOP", "k", "0"],
+        ["k", "v"],
+      ],
+      [
+        "RENAME",
+        [
+          ["RPUSH", "src", "v"],
+          ["RENAME", "src", "k"],
+        ],
+        ["BLPOP", "k", "0"],
+        ["k", "v"],
+      ],
+      [
+        "RENAMENX",
+        [
+          ["RPUSH", "src", "v"],
+          ["RENAMENX", "src", "k"],
+        ],
+        ["BLPOP", "k", "0"],
+        ["k", "v"],
+      ],
+      [
+        "COPY",
+        [
+          ["RPUSH", "src", "v"],
+          ["COPY", "src", "k"],
+        ],
+        ["BLPOP", "k", "0"],
+        ["k", "v"],
+      ],
       ["ZADD", [["ZADD", "k", "1", "m"]], ["BZPOPMIN", "k", "0"], ["k", "m", "1"]],
       ["ZINCRBY", [["ZINCRBY", "k", "2", "m"]], ["BZPOPMAX", "k", "0"], ["k", "m", "2"]],
-      ["ZUNIONSTORE", [["ZADD", "a", "1", "m"], ["ZUNIONSTORE", "k", "1", "a"]], ["BZMPOP", "0", "1", "k", "MIN"], ["k", [["m", "1"]]]],
-      ["ZRANGESTORE", [["ZADD", "a", "1", "m"], ["ZRANGESTORE", "k", "a", "0", "-1"]], ["BZPOPMIN", "k", "0"], ["k", "m", "1"]],
-      ["a SET then DEL then RPUSH (other types keep it waiting)", [["SET", "k", "s"], ["DEL", "k"], ["RPUSH", "k", "v"]], ["BLPOP", "k", "0"], ["k", "v"]],
+      [
+        "ZUNIONSTORE",
+        [
+          ["ZADD", "a", "1", "m"],
+          ["ZUNIONSTORE", "k", "1", "a"],
+        ],
+        ["BZMPOP", "0", "1", "k", "MIN"],
+        ["k", [["m", "1"]]],
+      ],
+      [
+        "ZRANGESTORE",
+        [
+          ["ZADD", "a", "1", "m"],
+          ["ZRANGESTORE", "k", "a", "0", "-1"],
+        ],
+        ["BZPOPMIN", "k", "0"],
+        ["k", "m", "1"],
+      ],
+      [
+        "a SET then DEL then RPUSH (other types keep it waiting)",
+        [
+          ["SET", "k", "s"],
+          ["DEL", "k"],
+          ["RPUSH", "k", "v"],
+        ],
+        ["BLPOP", "k", "0"],
+        ["k", "v"],
+      ],
     ];
     for (const [name, steps, command, expected] of writes) {
       const store = createStore();

@@ -551,7 +551,11 @@ export class Store {
    * Serves a blocked caller of `spec` from `key` as one atomic command (its events published, its
    * reply measured): the reply, or undefined when `key` cannot serve it.
    */
-  private serveBlocked(spec: CommandSpec, key: Bytes, argv: readonly Bytes[]): Reply | undefined | Promise<Reply | undefined> {
+  private serveBlocked(
+    spec: CommandSpec,
+    key: Bytes,
+    argv: readonly Bytes[],
+  ): Reply | undefined | Promise<Reply | undefined> {
     const blocking = spec.blocking as NonNullable<CommandSpec["blocking"]>;
     if (!this.sync) {
       const keys = blocking.serveKeys(key, argv);

@@ -3,15 +3,7 @@ import type { Bytes } from "./bytes.js";
 import type { CommandContext, CommandSpec } from "./command.js";
 import type { ListValue } from "./list-deque.js";
 import type { Reply } from "./reply.js";
-import {
-  afterRemoval,
-  lookupList,
-  move,
-  numkeysKeys,
-  parseEnd,
-  parseMpop,
-  popRangeWithKey,
-} from "./t-list.js";
+import { afterRemoval, lookupList, move, numkeysKeys, parseEnd, parseMpop, popRangeWithKey } from "./t-list.js";
 import { typeOf } from "./value.js";
 
 /**

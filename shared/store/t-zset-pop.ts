@@ -144,7 +144,8 @@ export const zsetPopCommands: CommandSpec[] = [
     step: 1,
     group: "sorted-set",
     complexity: BZPOP_COMPLEXITY,
-    summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+    summary:
+      "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
     syntax: "BZPOPMIN key [key ...] timeout",
     handler: (ctx, argv) => bzpop(ctx, argv, true),
     blocking: bzpopBlocking(true),
@@ -158,7 +159,8 @@ export const zsetPopCommands: CommandSpec[] = [
     step: 1,
     group: "sorted-set",
     complexity: BZPOP_COMPLEXITY,
-    summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+    summary:
+      "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
     syntax: "BZPOPMAX key [key ...] timeout",
     handler: (ctx, argv) => bzpop(ctx, argv, false),
     blocking: bzpopBlocking(false),

@@ -249,11 +249,12 @@ export const REDIS_7_COMMANDS: readonly (readonly [string, string])[] = [
   ["ZSCAN", "sorted-set"],
   ["ZSCORE", "sorted-set"],
   ["ZUNION", "sorted-set"],
-  ["ZUNIONSTORE", "sorted-set"]
+  ["ZUNIONSTORE", "sorted-set"],
 ];
 
 const CLUSTER = "Memorabilia is not a Redis Cluster: scale-out is one keyspace behind a shared engine (docs/FLEET.md)";
-const REPLICATION = "no Redis replication protocol: durability is the append-only log / snapshots (--data-dir) or the etcd engine";
+const REPLICATION =
+  "no Redis replication protocol: durability is the append-only log / snapshots (--data-dir) or the etcd engine";
 const SCRIPTING = "no Lua or functions: the API has typed transactions (MULTI/EXEC, Batch, Pipeline) instead";
 const DATA_MODEL = "issue 17 (data model): not built yet";
 const PERSISTENCE = "persistence is continuous (--data-dir, --fsync); no on-demand save or rewrite command";
@@ -349,11 +350,12 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
  */
 export const DIFFERENCES: Readonly<Record<string, string>> = {
   SELECT: "database 0 only (one keyspace per server); any other index is refused",
-  CLIENT: "ID, GETNAME, SETNAME, SETINFO, INFO, LIST, KILL, UNBLOCK, HELP; not TRACKING, CACHING, PAUSE, REPLY, NO-EVICT",
+  CLIENT:
+    "ID, GETNAME, SETNAME, SETINFO, INFO, LIST, KILL, UNBLOCK, HELP; not TRACKING, CACHING, PAUSE, REPLY, NO-EVICT",
   CONFIG: "GET/SET of the settings the server has (docs/RESP.md); the rest are refused",
   INFO: "the sections Memorabilia has (server, clients, memory, stats, keyspace…), Redis's field names",
   COMMAND: "COUNT, LIST, INFO, DOCS, GETKEYS, HELP from the command table",
-  BLPOP: "a blocked caller is a pending request (RESP client, RPC, in-page call); see docs/API.md \"Blocking commands\"",
+  BLPOP: 'a blocked caller is a pending request (RESP client, RPC, in-page call); see docs/API.md "Blocking commands"',
   BRPOP: "as BLPOP",
   BLMOVE: "as BLPOP",
   BLMPOP: "as BLPOP",
