@@ -25,6 +25,9 @@ const GROUPS: Readonly<Record<StoreCommandGroup, CommandGroup>> = {
   stream: CommandGroup.STREAM,
   transactions: CommandGroup.TRANSACTIONS,
   server: CommandGroup.SERVER,
+  bitmap: CommandGroup.BITMAP,
+  hyperloglog: CommandGroup.HYPERLOGLOG,
+  geo: CommandGroup.GEO,
 };
 
 /** Request filter values that are valid (every known group). */

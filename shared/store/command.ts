@@ -34,7 +34,10 @@ export type CommandGroup =
   | "sorted-set"
   | "stream"
   | "transactions"
-  | "server";
+  | "server"
+  | "bitmap"
+  | "hyperloglog"
+  | "geo";
 
 /** Limits applied to every command; an operator raises them, nobody has to remember to set them. */
 export interface Limits {

@@ -1,5 +1,6 @@
 import type { CommandInfo, CommandSpec } from "./command.js";
 import { registerCommandTable } from "./command-registry.js";
+import { bitmapCommands } from "./t-bitmap.js";
 import { hashCommands } from "./t-hash.js";
 import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";
@@ -22,6 +23,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...zsetCommands,
   ...zsetPopCommands,
   ...streamCommands,
+  ...bitmapCommands,
   ...serverCommands,
 ];
 

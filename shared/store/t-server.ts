@@ -27,6 +27,9 @@ const GROUP_CATEGORY: Record<CommandInfo["group"], string | undefined> = {
   stream: "@stream",
   transactions: "@transaction",
   server: undefined,
+  bitmap: "@bitmap",
+  hyperloglog: "@hyperloglog",
+  geo: "@geo",
 };
 
 /** ACL-style categories derived from a command's flags and group (as Redis assigns them). */
