@@ -27,6 +27,7 @@ import { StoreError } from "../../../shared/store/errors.js";
 import type { EventBus } from "../../../shared/store/events.js";
 import { globMatch } from "../../../shared/store/glob.js";
 import type {
+  KeyspaceView,
   KeyView,
   Repository,
   RepositoryStats,
@@ -51,6 +52,19 @@ import {
 
 /** Commit attempts after conflicts before a command fails with ABORTED. */
 export const MAX_ATTEMPTS = 16;
+/**
+ * Most stored keys a whole-keyspace transaction (MULTI with KEYS/SCAN/DBSIZE/RANDOMKEY/FLUSHALL)
+ * reads: it fetches them all at one revision, values included, in one etcd response.
+ */
+export const MAX_KEYSPACE_TXN_KEYS = 10_000;
+
+function tooLargeForKeyspaceTxn(limit: number, cause?: unknown): StoreError {
+  return new StoreError(
+    "LIMIT",
+    `ERR KEYS, SCAN, DBSIZE, RANDOMKEY and FLUSHALL inside MULTI read the whole keyspace in one etcd transaction: the etcd engine allows it up to ${limit} keys and a 64 MiB response; run them outside MULTI`,
+    cause === undefined ? undefined : { cause },
+  );
+}
 /** Remote whole-keyspace answers one command may need before it is refused (a runaway guard). */
 const MAX_REMOTE_STEPS = 64;
 /** Keys per range page for KEYS, DBSIZE fallbacks and flush counting. */
@@ -74,6 +88,8 @@ export interface EtcdRepositoryOptions extends EtcdConnectionOptions {
    * concurrent INCRs on one key). @default 0
    */
   readonly cacheKeys?: number;
+  /** Most stored keys a whole-keyspace transaction may read. @default {@link MAX_KEYSPACE_TXN_KEYS} */
+  readonly keyspaceTxnKeys?: number;
 }
 
 /** What the store lends its engine (the seam's `attach`). */
@@ -146,9 +162,13 @@ export class EtcdRepository implements Repository {
    */
   private readonly cache = new Map<Bytes, FetchedKey>();
   private readonly cacheKeys: number;
+  private readonly keyspaceTxnKeys: number;
   /** Fetches asked for in this turn, sent together by {@link flushFetches}. */
   private pendingFetches: PendingFetch[] | undefined;
   private closed = false;
+  /** mod_revision of the last outbox record the watch delivered, and who waits for one. */
+  private outboxRevision = 0n;
+  private outboxWaiters: { revision: bigint; resolve(): void }[] = [];
 
   constructor(options: EtcdRepositoryOptions) {
     this.connection = new EtcdConnection(options);
@@ -156,6 +176,7 @@ export class EtcdRepository implements Repository {
     this.reads = options.reads ?? "linearizable";
     this.random = options.random ?? Math.random;
     this.cacheKeys = options.cacheKeys ?? 0;
+    this.keyspaceTxnKeys = options.keyspaceTxnKeys ?? MAX_KEYSPACE_TXN_KEYS;
   }
 
   get client() {
@@ -191,7 +212,27 @@ export class EtcdRepository implements Repository {
     this.watcher = watcher;
   }
 
+  /**
+   * Resolves once every commit made before this call has reached the attached event bus (the
+   * outbox watch caught up with etcd's current outbox revision). For tests and orderly handovers.
+   */
+  async eventsCaughtUp(): Promise<void> {
+    const res = await this.connection.call((o) => this.client.kv.range({ key: this.layout.outbox }, o));
+    const target = BigInt(res.kvs[0]?.mod_revision ?? "0");
+    if (this.outboxRevision >= target) return;
+    await new Promise<void>((resolve) => this.outboxWaiters.push({ revision: target, resolve }));
+  }
+
   private emitOutbox(kv: IKeyValue): void {
+    this.outboxRevision = BigInt(kv.mod_revision);
+    if (this.outboxWaiters.length !== 0) {
+      const ready = this.outboxWaiters.filter((w) => w.revision <= this.outboxRevision);
+      this.outboxWaiters = this.outboxWaiters.filter((w) => w.revision > this.outboxRevision);
+      // After this record's events are emitted (below), in the same turn.
+      queueMicrotask(() => {
+        for (const w of ready) w.resolve();
+      });
+    }
     const decoded = decodeEvents(kv.value);
     if (decoded === undefined) return;
     // Another server's change makes this server's cached revision stale (its own are already current).
@@ -402,16 +443,20 @@ export class EtcdRepository implements Repository {
    * an earlier send of the same transaction whose reply was lost), or with the fresh fetched state
    * when the compare failed because another writer got there first.
    */
-  private async commit(view: StagedView, nowMs: number): Promise<true | Map<Bytes, FetchedKey>> {
+  private async commit(view: StagedView, nowMs: number, fence?: string): Promise<true | Map<Bytes, FetchedKey>> {
     const leaseId = await this.markerLease();
     const marker = this.layout.markerKey(this.serverId, ++this.markerSeq);
-    const reads = view.reads();
+    // A whole-keyspace attempt compares the fence (the outbox key: every change of the keyspace
+    // puts it) instead of every key: nothing changed since its snapshot, appearing keys included.
+    const reads = fence === undefined ? view.reads() : [];
     const compare: NonNullable<ITxnRequest["compare"]> = reads.map(([key, f]) => ({
       key: this.layout.dataKey(key),
       target: "Mod",
       result: "Equal",
       mod_revision: f.mod,
     }));
+    if (fence !== undefined)
+      compare.push({ key: this.layout.outbox, target: "Mod", result: "Equal", mod_revision: fence });
     compare.push({ key: marker, target: "Create", result: "Equal", create_revision: 0 });
     const success: IRequestOp[] = [];
     const written: [Bytes, Buffer | undefined][] = [];
@@ -433,10 +478,10 @@ export class EtcdRepository implements Repository {
           success.push({ request_put: { key: this.layout.indexKey(w.key, newAt), value: Buffer.alloc(0) } });
       }
     }
-    if (view.events.length !== 0) {
-      success.push({ request_put: { key: this.layout.outbox, value: encodeEvents(this.serverId, view.events) } });
-      for (const e of view.events) if (e.class === "expired") this.counters.expired++;
-    }
+    // Every change of the keyspace puts the outbox (events or none): it is the fence that
+    // whole-keyspace transactions compare (atomicKeyspace).
+    success.push({ request_put: { key: this.layout.outbox, value: encodeEvents(this.serverId, view.events) } });
+    for (const e of view.events) if (e.class === "expired") this.counters.expired++;
     success.push({ request_put: { key: marker, value: Buffer.alloc(0), lease: leaseId } });
     const failure: IRequestOp[] = reads.map(([key]) => this.range(this.layout.dataKey(key)));
     failure.push(this.range(marker));
@@ -480,6 +525,70 @@ export class EtcdRepository implements Repository {
         delay = Math.min(delay * 2, 500);
       }
     }
+  }
+
+  // ---- whole-keyspace transactions --------------------------------------------------------
+
+  /**
+   * The seam's `atomicKeyspace` (a MULTI with KEYS/SCAN/DBSIZE/RANDOMKEY/FLUSHALL): every stored
+   * key and the fence are read at one revision ({@link MAX_KEYSPACE_TXN_KEYS} keys at most), `fn`
+   * runs on a view of all of them that answers the whole-keyspace reads itself (seeing its own
+   * writes), and the writes commit in one transaction that compares the fence: it fails when
+   * anything in the keyspace changed since the snapshot (every writer puts the fence), and the
+   * attempt runs again on a fresh snapshot, up to {@link MAX_ATTEMPTS}. Read-only: the snapshot is
+   * the answer (one revision: serializable with every commit).
+   */
+  async atomicKeyspace<T>(nowMs: number, fn: (view: KeyspaceView) => T): Promise<T> {
+    if (this.closed) throw toStoreError(new Error("closed"));
+    const whole = {
+      hashOf: (key: Bytes) => this.layout.hashOf(this.layout.dataKey(key)),
+      random: this.random,
+    };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const snapshot = await this.snapshot();
+      const view = new StagedView(snapshot.fetched, nowMs, new Map(), this.counters, whole);
+      let result: T;
+      this.current = { view };
+      try {
+        result = fn(view);
+      } finally {
+        this.current = undefined;
+      }
+      if (!view.hasWrites) return result;
+      if ((await this.commit(view, nowMs, snapshot.fence)) === true) return result;
+      this.counters.conflicts++;
+    }
+    throw new StoreError(
+      "ABORTED",
+      `ERR too many conflicting writes on these keys (${MAX_ATTEMPTS} attempts), try again`,
+    );
+  }
+
+  /** Every stored key and the fence's mod_revision, at one revision (see {@link atomicKeyspace}). */
+  private async snapshot(): Promise<{ fetched: Map<Bytes, FetchedKey>; fence: string }> {
+    const res = await this.connection
+      .call((o) =>
+        this.client.kv.txn(
+          {
+            success: [
+              this.range(this.layout.data, prefixEnd(this.layout.data), { limit: this.keyspaceTxnKeys + 1 }),
+              this.range(this.layout.outbox, undefined, { keys_only: true }),
+            ],
+          },
+          o,
+        ),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof StoreError && error.code === "LIMIT")
+          throw tooLargeForKeyspaceTxn(this.keyspaceTxnKeys, error);
+        throw error;
+      });
+    const kvs = res.responses[0]?.response_range.kvs ?? [];
+    if (kvs.length > this.keyspaceTxnKeys) throw tooLargeForKeyspaceTxn(this.keyspaceTxnKeys);
+    const fetched = new Map<Bytes, FetchedKey>();
+    for (const kv of kvs) fetched.set(this.layout.keyOf(kv.key), { raw: kv.value, mod: kv.mod_revision });
+    const fence = res.responses[1]?.response_range.kvs[0]?.mod_revision ?? ZERO;
+    return { fetched, fence };
   }
 
   // ---- WATCH ------------------------------------------------------------------------------
@@ -655,6 +764,8 @@ export class EtcdRepository implements Repository {
               this.range(this.layout.index, this.layout.indexDueEnd(nowMs), { count_only: true }),
               { request_delete_range: { key: this.layout.data, range_end: dataEnd } },
               { request_delete_range: { key: this.layout.index, range_end: prefixEnd(this.layout.index) } },
+              // The fence of whole-keyspace transactions (no per-key events: FLUSHALL announces none).
+              { request_put: { key: this.layout.outbox, value: encodeEvents(this.serverId, []) } },
             ],
           },
           o,

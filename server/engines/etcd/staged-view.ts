@@ -10,9 +10,11 @@
  * random source, so the re-run takes the same path up to that call).
  */
 import type { Bytes } from "../../../shared/store/bytes.js";
+import { StoreError } from "../../../shared/store/errors.js";
 import type { EventClass, KeyspaceEvent } from "../../../shared/store/events.js";
+import { compileGlob } from "../../../shared/store/glob.js";
 import type { KeyView, ScanFilter, ScanPage } from "../../../shared/store/repository.js";
-import type { Value } from "../../../shared/store/value.js";
+import { typeOf, type Value } from "../../../shared/store/value.js";
 import { decodeEnvelope, envelopeDeadline } from "./envelope.js";
 
 /** A key as fetched: its envelope and mod_revision ("0" when absent). */
@@ -87,11 +89,25 @@ export interface StagedWrite {
   readonly origAtMs: number | undefined;
 }
 
+/**
+ * A view over the whole keyspace (a transaction with KEYS/SCAN/DBSIZE/RANDOMKEY/FLUSHALL): every
+ * stored key was fetched at one revision, so a key not fetched is absent, and the whole-keyspace
+ * reads are answered here, seeing the transaction's own writes.
+ */
+export interface WholeKeyspace {
+  /** The 64-bit hash that orders keys (SCAN cursors are positions in it). */
+  hashOf(key: Bytes): bigint;
+  /** Random source of RANDOMKEY. */
+  random(): number;
+}
+
 /** Counters the view adds to. */
 export interface ViewCounters {
   hits: number;
   misses: number;
 }
+
+const ABSENT: FetchedKey = { raw: undefined, mod: "0" };
 
 /** One attempt's view (see the module comment). */
 export class StagedView implements KeyView {
@@ -107,6 +123,7 @@ export class StagedView implements KeyView {
     private readonly now: number,
     private readonly answers: RemoteAnswers,
     private readonly counters: ViewCounters,
+    private readonly whole?: WholeKeyspace,
   ) {
     for (const [key, f] of fetched) this.slots.set(key, new Slot(f));
   }
@@ -129,9 +146,29 @@ export class StagedView implements KeyView {
   }
 
   private slot(key: Bytes): Slot {
-    const s = this.slots.get(key);
-    if (s === undefined) throw new NeedsRemote({ kind: "keys", keys: [key] });
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      if (this.whole === undefined) throw new NeedsRemote({ kind: "keys", keys: [key] });
+      // The whole keyspace was fetched: a key that is not in it is absent.
+      s = new Slot(ABSENT);
+      this.slots.set(key, s);
+    }
     return s;
+  }
+
+  /** True when `s` holds a value live at this view's time (no reclaim, no event: a read of the listing). */
+  private isLive(s: Slot): boolean {
+    s.load();
+    return s.value !== undefined && (s.atMs === undefined || !(this.now > s.atMs));
+  }
+
+  /** The live keys of a whole-keyspace view, in hash order. */
+  private liveKeys(whole: WholeKeyspace): { key: Bytes; hash: bigint; slot: Slot }[] {
+    const out: { key: Bytes; hash: bigint; slot: Slot }[] = [];
+    for (const [key, slot] of this.slots) if (this.isLive(slot)) out.push({ key, hash: whole.hashOf(key), slot });
+    return out.sort((a, b) =>
+      a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
   }
 
   /** The slot of `key` with lazy expiry applied. */
@@ -224,6 +261,11 @@ export class StagedView implements KeyView {
   }
 
   size(): number {
+    if (this.whole !== undefined) {
+      let n = 0;
+      for (const slot of this.slots.values()) if (this.isLive(slot)) n++;
+      return n;
+    }
     return this.remote<number>({ kind: "size" }) + this.sizeDelta;
   }
 
@@ -234,15 +276,48 @@ export class StagedView implements KeyView {
   }
 
   scan(cursor: string, count: number, filter: ScanFilter): ScanPage {
-    return this.remote<ScanPage>({ kind: "scan", cursor, count, filter });
+    if (this.whole === undefined) return this.remote<ScanPage>({ kind: "scan", cursor, count, filter });
+    // The keyspace of this view is bounded (the repository's whole-keyspace limit): one page from
+    // the cursor's hash to the end, so the cursor is the same stateless position as outside MULTI.
+    let from: bigint;
+    try {
+      from = BigInt(cursor);
+    } catch {
+      from = -1n;
+    }
+    if (from < 0n || from >= 1n << 64n) throw new StoreError("INVALID_CURSOR");
+    const match = filter.match === undefined ? null : compileGlob(filter.match);
+    const keys: Bytes[] = [];
+    for (const { key, hash, slot } of this.liveKeys(this.whole)) {
+      if (hash < from) continue;
+      if (match !== null && !match(key)) continue;
+      if (filter.type !== undefined && typeOf(slot.value as Value) !== filter.type) continue;
+      keys.push(key);
+    }
+    return { cursor: "0", keys };
   }
 
   randomKey(): Bytes | undefined {
-    return this.remote<Bytes | undefined>({ kind: "random" });
+    if (this.whole === undefined) return this.remote<Bytes | undefined>({ kind: "random" });
+    const live = this.liveKeys(this.whole);
+    if (live.length === 0) return undefined;
+    return live[Math.min(live.length - 1, Math.floor(this.whole.random() * live.length))]?.key;
   }
 
   flush(): number {
-    return this.remote<number>({ kind: "flush" });
+    if (this.whole === undefined) return this.remote<number>({ kind: "flush" });
+    let n = 0;
+    for (const slot of this.slots.values()) {
+      const live = this.isLive(slot);
+      if (slot.value === undefined && slot.fetched.raw === undefined) continue;
+      if (live) n++;
+      // Due keys go too, silently (FLUSHALL announces nothing per key).
+      slot.value = undefined;
+      slot.atMs = undefined;
+      this.wrote_(slot);
+    }
+    this.sizeDelta -= n;
+    return n;
   }
 
   /** Every key this attempt changed (or reclaimed), with its final state. */
