@@ -76,7 +76,7 @@ test("a key written by a Node gRPC client appears live, and vanishes when delete
   await expect(row(page, `${p}from-node`)).toHaveCount(0, { timeout: 1500 });
 });
 
-test("filter by glob and type, tree view by ':', sort by size, keyboard navigation", async ({ page }) => {
+test("filter by glob and type, tree view by ':', keyboard navigation", async ({ page }) => {
   const p = prefix("tree");
   const api = nodeClient();
   for (let i = 0; i < 5; i++) await api.run("SET", `${p}user:${i}:name`, "x".repeat(i + 1));
@@ -91,9 +91,6 @@ test("filter by glob and type, tree view by ':', sort by size, keyboard navigati
   await page.getByRole("combobox", { name: "Filter by type" }).selectOption({ label: "All types" });
   await filterKeys(page, `${p}*`);
   await expect(page.getByTestId("counts")).toContainText("7 matched");
-
-  await page.getByRole("combobox", { name: "Sort loaded keys" }).selectOption("size");
-  await expect(page.locator(".line.key").first()).toHaveAttribute("data-key", `${p}user:4:name`);
 
   await page.getByRole("radio", { name: "Tree" }).click();
   const top = page.locator(".line.folder").first();
@@ -117,8 +114,9 @@ test("filter by glob and type, tree view by ':', sort by size, keyboard navigati
   await grid.focus();
   await page.keyboard.press("Home");
   await page.keyboard.press("ArrowDown");
+  const second = (await page.locator(".line.key").nth(1).getAttribute("data-key")) as string;
   await page.keyboard.press("Enter");
-  await expect(page.locator(".detail .key-name")).toHaveText(/user:3:name$/);
+  await expect(page.locator(".detail .key-name")).toHaveText(second);
 });
 
 test("edit a string (text, JSON, hex), rename, change and clear the TTL, delete with confirmation", async ({

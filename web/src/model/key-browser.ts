@@ -3,6 +3,7 @@ import type { KeyspaceEvent } from "../../../shared/gen/memorabilia/v1/watch_ser
 import { bytesFromUtf8 } from "../../../shared/store/bytes.js";
 import { compileGlob } from "../../../shared/store/glob.js";
 import type { Clients } from "../api/clients.js";
+import { utf8 } from "./bytes.js";
 import { deadlineOf, type KeyRow, rowOf, typeOfClass } from "./key-row.js";
 import { readSize } from "./key-size.js";
 
@@ -72,6 +73,7 @@ export class KeyBrowser {
   private listeners = new Set<() => void>();
   private generation = 0;
   private cachedRows: KeyRow[] | null = null;
+  private readingMemory = false;
 
   constructor(
     private readonly clients: Clients,
@@ -219,7 +221,15 @@ export class KeyBrowser {
       if (e.event === "expire" || e.event === "persist") continue; // a key not shown stays so
       if (this.filter.type !== KeyType.UNSPECIFIED && type !== KeyType.UNSPECIFIED && type !== this.filter.type)
         continue;
-      this.keys.set(e.key, { key: e.key, type, deadline: deadline ?? null, size: -1, liveAt: now, dirty: true });
+      this.keys.set(e.key, {
+        key: e.key,
+        type,
+        deadline: deadline ?? null,
+        size: -1,
+        memory: -1,
+        liveAt: now,
+        dirty: true,
+      });
       changed = true;
     }
     if (changed) this.changed();
@@ -269,7 +279,50 @@ export class KeyBrowser {
     row.type = type.type;
     row.deadline = deadlineOf(ttl.ttl, now);
     row.size = await readSize(this.clients, key, type.type);
+    row.memory = -1; // re-read with the next readMemory
     this.changed();
+  }
+
+  /**
+   * Reads MEMORY USAGE of up to `limit` loaded keys whose memory is unknown, those in `keys`
+   * only: one TransactionService.Batch call per 500 keys (one round trip, a bounded amount of
+   * server work). A key whose usage cannot be read (gone, outside a token's patterns) shows `?`.
+   * Returns how many were read.
+   */
+  async readMemory(keys: Iterable<string>, limit = 2000): Promise<number> {
+    if (this.readingMemory) return 0;
+    const picked: string[] = [];
+    for (const key of keys) {
+      if (picked.length >= limit) break;
+      if (this.keys.get(key)?.memory === -1) picked.push(key);
+    }
+    if (picked.length === 0) return 0;
+    this.readingMemory = true;
+    const generation = this.generation;
+    const MEMORY = utf8("MEMORY");
+    const USAGE = utf8("USAGE");
+    try {
+      for (let i = 0; i < picked.length; i += 500) {
+        const chunk = picked.slice(i, i + 500);
+        const res = await this.clients.transaction.batch({
+          commands: chunk.map((key) => ({
+            kind: { case: "raw", value: { args: [MEMORY, USAGE, utf8(key)] } },
+          })),
+        });
+        if (generation !== this.generation) return 0;
+        chunk.forEach((key, j) => {
+          const row = this.keys.get(key);
+          if (!row) return;
+          const r = res.results[j]?.kind;
+          const reply = r?.case === "raw" ? r.value.reply?.kind : undefined;
+          row.memory = reply?.case === "integer" ? Number(reply.value) : -2;
+        });
+        this.changed();
+      }
+    } finally {
+      this.readingMemory = false;
+    }
+    return picked.length;
   }
 
   /**
@@ -280,7 +333,15 @@ export class KeyBrowser {
     const row = this.keys.get(key);
     if (row) row.dirty = true;
     else
-      this.keys.set(key, { key, type: KeyType.UNSPECIFIED, deadline: null, size: -1, liveAt: this.now(), dirty: true });
+      this.keys.set(key, {
+        key,
+        type: KeyType.UNSPECIFIED,
+        deadline: null,
+        size: -1,
+        memory: -1,
+        liveAt: this.now(),
+        dirty: true,
+      });
     this.changed();
     void this.refreshKey(key).catch(() => {});
   }

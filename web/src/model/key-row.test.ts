@@ -29,6 +29,7 @@ describe("rowOf", () => {
       type: KeyType.HASH,
       deadline: 2100,
       size: 7,
+      memory: -1,
       liveAt: 0,
       dirty: false,
     });

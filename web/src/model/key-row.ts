@@ -10,6 +10,8 @@ export interface KeyRow {
   deadline: number | null;
   /** Bytes of a string, elements of a container; -1 while unknown. */
   size: number;
+  /** Bytes the key and its value hold (MEMORY USAGE): -1 while unknown, -2 when it cannot be read. */
+  memory: number;
   /** Set when the key was added by a live event (such keys are listed first), the local time. */
   liveAt: number;
   /** A change was seen that the row does not reflect yet (size, maybe type). */
@@ -30,6 +32,7 @@ export function rowOf(info: KeyInfo, now: number): KeyRow {
     type: info.type,
     deadline: deadlineOf(info.ttl, now),
     size: Number(info.size),
+    memory: -1,
     liveAt: 0,
     dirty: false,
   };

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { KeyRow } from "./key-row.js";
-import { flatLines, type ListLine, sortRows, treeLines } from "./tree.js";
+import { flatLines, type ListLine, type SortBy, sortRows, treeLines } from "./tree.js";
 
 const r = (key: string, size = 0, deadline: number | null = null): KeyRow => ({
   key,
   type: KeyType.STRING,
   deadline,
   size,
+  memory: size,
   liveAt: 0,
   dirty: false,
 });
@@ -81,14 +82,14 @@ describe("flatLines", () => {
 });
 
 describe("sortRows", () => {
-  const sample = [r("a", 5, null), r("b", 50, 3000), r("c", 1, 1000), r("d", 20, null)];
-  it.each<["scan" | "ttl" | "size", string[]]>([
-    ["scan", ["a", "b", "c", "d"]],
-    ["ttl", ["c", "b", "a", "d"]], // soonest first, no expiry last (stable)
-    ["size", ["b", "d", "a", "c"]], // largest first
+  const sample = [r("a", 5, null), r("b", 50, 3000), r("c", 1, 1000), r("d", 20, null), r("e", -1)];
+  it.each<[SortBy, string[]]>([
+    ["scan", ["a", "b", "c", "d", "e"]],
+    ["ttl", ["c", "b", "a", "d", "e"]], // soonest first, no expiry last (stable)
+    ["memory", ["b", "d", "a", "c", "e"]], // largest first, not read yet last
   ])("by %s", (by, expected) => {
     expect(sortRows(sample, by).map((x) => x.key)).toEqual(expected);
-    expect(sample.map((x) => x.key)).toEqual(["a", "b", "c", "d"]); // never in place
+    expect(sample.map((x) => x.key)).toEqual(["a", "b", "c", "d", "e"]); // never in place
   });
 });
 

@@ -98,12 +98,18 @@ export function treeLines(
   return out;
 }
 
-/** Sorts rows by TTL (soonest first, no expiry last) or by size (largest first); a new array. */
-export function sortRows(rows: readonly KeyRow[], by: "scan" | "ttl" | "size"): readonly KeyRow[] {
+/** How the key list is ordered. */
+export type SortBy = "scan" | "ttl" | "memory";
+
+/**
+ * The loaded rows in the order asked for (only the loaded keys: the list says so): scan order,
+ * TTL soonest first, or memory (MEMORY USAGE) largest first — keys whose memory is not read yet last.
+ */
+export function sortRows(rows: readonly KeyRow[], by: SortBy): readonly KeyRow[] {
   if (by === "scan") return rows;
   const copy = rows.slice();
   if (by === "ttl")
     copy.sort((a, b) => (a.deadline ?? Number.POSITIVE_INFINITY) - (b.deadline ?? Number.POSITIVE_INFINITY));
-  else copy.sort((a, b) => b.size - a.size);
+  else copy.sort((a, b) => b.memory - a.memory);
   return copy;
 }

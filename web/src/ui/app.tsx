@@ -11,7 +11,7 @@ import { escapeGlob, hasGlob, KeyBrowser, patternOf } from "../model/key-browser
 import type { KeyRow } from "../model/key-row.js";
 import { type LiveState, startLiveWatch } from "../model/live-watch.js";
 import type { CommandRunner } from "../model/reply-handle.js";
-import { type FolderScan, flatLines, sortRows, treeLines } from "../model/tree.js";
+import { type FolderScan, flatLines, type SortBy, sortRows, treeLines } from "../model/tree.js";
 import { BulkDeleteDialog } from "./bulk-delete-dialog.js";
 import { CommandBar } from "./command-bar.js";
 import { type ConsoleContext, Ctx, errorText } from "./context.js";
@@ -21,6 +21,9 @@ import { KeyList } from "./key-list.js";
 import { LoginDialog } from "./login-dialog.js";
 import { ServerPanel } from "./server-panel.js";
 import { startTtlTicker } from "./ttl-ticker.js";
+
+/** The most keys "Load all to sort" loads (rows are held in the page). */
+const SORT_ALL_LIMIT = 100_000;
 
 type Who =
   | { readonly kind: "checking" }
@@ -90,7 +93,7 @@ export function App(props: {
   const [filterText, setFilterText] = useState("");
   const [typeFilter, setTypeFilter] = useState<KeyType>(KeyType.UNSPECIFIED);
   const [view, setView] = useState<"list" | "tree">("list");
-  const [sort, setSort] = useState<"scan" | "ttl" | "size">("scan");
+  const [sort, setSort] = useState<SortBy>("scan");
   const [openFolders, setOpenFolders] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<string | null>(null);
   const [detailVersion, setDetailVersion] = useState(0);
@@ -106,6 +109,10 @@ export function App(props: {
       (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
   );
   const visibleKeys = useRef<string[]>([]);
+  const sortRef = useRef<SortBy>("scan");
+  const [loadingAll, setLoadingAll] = useState(false);
+  const allRun = useRef(0);
+  sortRef.current = sort;
   const autoLoad = useRef(true);
   const selectedRef = useRef<string | null>(null);
   selectedRef.current = selected;
@@ -277,7 +284,14 @@ export function App(props: {
 
   // Changed keys get their size and type re-read, the visible ones first.
   useEffect(() => {
-    const t = setInterval(() => void browser.refreshDirty(visibleKeys.current).catch(() => {}), 300);
+    const t = setInterval(() => {
+      void browser.refreshDirty(visibleKeys.current).catch(() => {});
+      // MEMORY USAGE of the keys in view; of every loaded key while the list is sorted by memory.
+      for (const b of allBrowsers())
+        void b
+          .readMemory(sortRef.current === "memory" ? b.rows().map((r) => r.key) : visibleKeys.current)
+          .catch(() => {});
+    }, 300);
     // The keyspace size ("of N") changes without loads: re-read it now and then (DBSIZE is O(1)).
     const total = setInterval(() => void browser.refreshTotal().catch(() => {}), 3000);
     return () => {
@@ -330,6 +344,22 @@ export function App(props: {
     setSelected(key);
     setPanel("key");
   };
+  /** Loads every matching key (up to SORT_ALL_LIMIT), so a sort covers them all; Stop ends it. */
+  const loadAll = async () => {
+    const run = ++allRun.current;
+    setLoadingAll(true);
+    try {
+      while (run === allRun.current && !browser.done && browser.size < SORT_ALL_LIMIT) {
+        if (browser.loading) await new Promise((r) => setTimeout(r, 100));
+        else await browser.loadMore();
+      }
+    } catch (e) {
+      notify(errorText(e), "error");
+    } finally {
+      setLoadingAll(false);
+    }
+  };
+  const pendingMemory = sort === "memory" ? rows.reduce((n, r) => n + (r.memory === -1 ? 1 : 0), 0) : 0;
   const loadMore = () => {
     browser
       .loadMore()
@@ -453,11 +483,11 @@ export function App(props: {
           <select
             aria-label="Sort loaded keys"
             value={sort}
-            onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as "scan")}
+            onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as SortBy)}
           >
             <option value="scan">Scan order</option>
             <option value="ttl">TTL (soonest first)</option>
-            <option value="size">Size (largest first)</option>
+            <option value="memory">Memory (largest first)</option>
           </select>
           {!readOnly && (
             <>
@@ -540,7 +570,14 @@ export function App(props: {
               {browser.loading ? (
                 <>
                   <span class="muted"> scanning…</span>{" "}
-                  <button type="button" class="link" onClick={() => browser.stop()}>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => {
+                      allRun.current++;
+                      browser.stop();
+                    }}
+                  >
                     Stop
                   </button>
                 </>
@@ -552,6 +589,23 @@ export function App(props: {
                 )
               )}
               {browser.error && <span class="error"> {browser.error}</span>}
+              {sort !== "scan" && (
+                <span class="sort-scope" data-testid="sort-scope">
+                  {" "}
+                  · sorted: {browser.done ? "every matching key" : `the ${formatCount(browser.size)} loaded keys`}
+                  {sort === "memory" && pendingMemory > 0 && ` (memory of ${formatCount(pendingMemory)} being read)`}
+                  {!browser.done && !loadingAll && (
+                    <>
+                      {" "}
+                      <button type="button" class="link" onClick={() => void loadAll()}>
+                        {browser.total <= SORT_ALL_LIMIT
+                          ? "Load all to sort them all"
+                          : `Load up to ${formatCount(SORT_ALL_LIMIT)} to sort`}
+                      </button>
+                    </>
+                  )}
+                </span>
+              )}
             </footer>
           </section>
           <section class="right">

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { formatCount, formatSize, formatTtl, typeName } from "../model/format.js";
+import { formatBytes, formatCount, formatSize, formatTtl, typeName } from "../model/format.js";
 import type { ListLine } from "../model/tree.js";
 
 /** Height of one line, px (fixed, so the list can be virtual). */
@@ -129,6 +129,7 @@ export function KeyList(props: KeyListProps) {
         <span class="c-type">Type</span>
         <span class="c-ttl">TTL</span>
         <span class="c-size">Size</span>
+        <span class="c-mem">Memory</span>
       </div>
       <div
         ref={scroller}
@@ -200,6 +201,7 @@ export function KeyList(props: KeyListProps) {
                     {line.count.toLocaleString("en")}
                     {line.more ? "+" : ""} {line.count === 1 && !line.more ? "key" : "keys"}
                   </span>
+                  <span class="c-mem" role="gridcell" />
                 </div>
               );
             }
@@ -230,6 +232,9 @@ export function KeyList(props: KeyListProps) {
                 </span>
                 <span class="c-size" role="gridcell">
                   {row.size < 0 ? "…" : formatSize(row.type, row.size)}
+                </span>
+                <span class="c-mem" role="gridcell" data-bytes={row.memory >= 0 ? row.memory : undefined}>
+                  {row.memory === -1 ? "…" : row.memory === -2 ? "?" : formatBytes(row.memory)}
                 </span>
               </div>
             );
