@@ -48,7 +48,6 @@ import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
 import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
 import type { LoadReport, Persistence } from "./persistence/types.js";
 import { createRequestGate, type RequestGateOptions } from "./request-gate.js";
-import { startRespPort } from "./resp/resp-app.js";
 import { apiRoutes } from "./routes.js";
 import { limitSecureServer } from "./secure-server-limits.js";
 import { binaryReplyInterceptor } from "./transport/binary-reply-interceptor.js";
@@ -189,7 +188,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const resp =
     config.respPort === undefined
       ? undefined
-      : await startRespPort({ config, store, hub, tokens, login, hostStats: stats, logger: app.log, persistence });
+      : await (await import("./resp/resp-app.js")).startRespPort({
+          config,
+          store,
+          hub,
+          tokens,
+          login,
+          hostStats: stats,
+          logger: app.log,
+          persistence,
+        }); // loaded only with --resp-port: a start without it does not compile the RESP host
   store.start();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -19,8 +19,15 @@ export function bundleEntry(entry: string, name: string): string {
   if (known !== undefined) return known;
   const outfile = `dist/${name}.mjs`;
   buildSync({
-    entryPoints: [entry],
-    outfile,
+    // Code splitting keeps a dynamic `import()` lazy: without it esbuild inlines the imported
+    // module and hoists its package imports to the top of the bundle, so `--engine memory` would
+    // load etcd3, gRPC and protobufjs at every start. Chunks sit beside the entry (same
+    // directory depth, see above), prefixed with its name.
+    entryPoints: { [name]: entry },
+    outdir: "dist",
+    splitting: true,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: `${name}-chunk-[hash]`,
     bundle: true,
     platform: "node",
     format: "esm",
