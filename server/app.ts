@@ -420,7 +420,7 @@ async function openPersistence(
         fsync: config.fsync,
         dir: config.dataDir,
       },
-      `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms`,
+      `persistence: loaded ${loaded.keys} keys in ${loaded.ms} ms (${loaded.cpuMs} ms CPU)`,
     );
     persistence.start();
     return { persistence, loaded };

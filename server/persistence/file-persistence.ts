@@ -62,6 +62,11 @@ export interface FilePersistenceOptions {
   readonly retryMs?: number;
 }
 
+const cpuMsSince = (since: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(since);
+  return Math.round((d.user + d.system) / 1000);
+};
+
 const SILENT: PersistenceLogger = { info() {}, warn() {}, error() {} };
 const SNAPSHOT_RETRY_MIN_MS = 1000;
 const SNAPSHOT_RETRY_MAX_MS = 60_000;
@@ -137,6 +142,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
 
   async load(): Promise<LoadReport> {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const outcome = await loadDataDir({
       dir: this.dir,
       repo: this.repo,
@@ -159,6 +165,7 @@ export class FilePersistence implements Persistence, RepositoryObserver {
       dropped: outcome.dropped,
       damage: outcome.damage,
       ms: Math.round(performance.now() - t0),
+      cpuMs: cpuMsSince(cpu0),
     };
     const damaged = outcome.damage.filter((d) => !d.tornTail);
     const torn = outcome.damage.filter((d) => d.tornTail);

@@ -62,6 +62,8 @@ export interface LoadReport {
   /** Per damaged file: what was kept aside and skipped. */
   readonly damage: readonly FileDamage[];
   readonly ms: number;
+  /** CPU time of the process (every thread: the garbage collector's helpers too) during the load. */
+  readonly cpuMs: number;
 }
 
 /** The result of one snapshot. */
