@@ -38,6 +38,8 @@ const EXPECTED: [ErrorCode, Code][] = [
   ["ABORTED", Code.Aborted],
   ["UNAVAILABLE", Code.Unavailable],
   ["MISCONF", Code.Unavailable],
+  ["NOGROUP", Code.NotFound],
+  ["BUSYGROUP", Code.AlreadyExists],
 ];
 
 const silent = { error: () => {} };

@@ -43,6 +43,8 @@ export const STORE_ERROR_CODES: Readonly<Record<ErrorCode, Code>> = {
   UNAVAILABLE: Code.Unavailable,
   // The server cannot write its log (disk full, I/O error): server-side and transient, retry later.
   MISCONF: Code.Unavailable,
+  NOGROUP: Code.NotFound,
+  BUSYGROUP: Code.AlreadyExists,
 };
 
 /** Where unexpected errors (bugs, engine failures) are reported. */

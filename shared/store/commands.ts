@@ -8,6 +8,9 @@ import { blockingListCommands } from "./t-list-blocking.js";
 import { serverCommands } from "./t-server.js";
 import { setCommands } from "./t-set.js";
 import { streamCommands } from "./t-stream.js";
+import { streamGroupCommands } from "./t-stream-group.js";
+import { streamInfoCommands } from "./t-stream-info.js";
+import { streamReadCommands } from "./t-stream-read.js";
 import { stringCommands } from "./t-string.js";
 import { zsetCommands } from "./t-zset.js";
 import { zsetPopCommands } from "./t-zset-pop.js";
@@ -23,6 +26,9 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...zsetCommands,
   ...zsetPopCommands,
   ...streamCommands,
+  ...streamReadCommands,
+  ...streamGroupCommands,
+  ...streamInfoCommands,
   ...bitmapCommands,
   ...serverCommands,
 ];

@@ -36,7 +36,11 @@ export type ErrorCode =
   | "CAPACITY"
   | "ABORTED"
   | "UNAVAILABLE"
-  | "MISCONF";
+  | "MISCONF"
+  /** A stream consumer group (or its key) that does not exist (`NOGROUP …`). */
+  | "NOGROUP"
+  /** XGROUP CREATE of a group that exists (`BUSYGROUP …`). */
+  | "BUSYGROUP";
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ERR: "ERR",
@@ -62,6 +66,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ABORTED: "ERR operation aborted",
   UNAVAILABLE: "CLUSTERDOWN The storage engine is unavailable",
   MISCONF: "MISCONF Errors writing to the append-only log: write commands are refused until it works again.",
+  NOGROUP: "NOGROUP No such consumer group",
+  BUSYGROUP: "BUSYGROUP Consumer Group name already exists",
 };
 
 /**
