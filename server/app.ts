@@ -23,6 +23,7 @@ import { StreamCounter } from "../shared/api/streaming-options.js";
 import { Health } from "../shared/gen/grpc/health/v1/health_pb.js";
 import { AuthService } from "../shared/gen/memorabilia/v1/auth_service_pb.js";
 import { createStore, type Store } from "../shared/index.js";
+import { ALL_COMMANDS } from "../shared/store/commands.js";
 import { type Evictor, installEviction } from "../shared/store/eviction.js";
 import { PubSubHub } from "../shared/store/pubsub.js";
 import { authInterceptor, authorizeCurrent } from "./auth/auth-interceptor.js";
@@ -49,6 +50,7 @@ import { FilePersistence, PersistenceError } from "./persistence/file-persistenc
 import type { LoadReport, Persistence } from "./persistence/types.js";
 import { createRequestGate, type RequestGateOptions } from "./request-gate.js";
 import { apiRoutes } from "./routes.js";
+import { createScripting } from "./scripting/script-commands.js";
 import { limitSecureServer } from "./secure-server-limits.js";
 import { binaryReplyInterceptor } from "./transport/binary-reply-interceptor.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
@@ -244,10 +246,16 @@ async function createStoreOf(config: ServerConfig, deps: ServerDeps): Promise<{ 
     config.engine === "etcd" && deps.store === undefined
       ? (await import("./engines/etcd/etcd-engine.js")).createEtcdEngine(config)
       : undefined;
+  // EVAL & co. (server/scripting): commands of the table, run in the Lua runtime created here.
+  const scripting =
+    deps.store === undefined
+      ? createScripting({ timeLimitMs: config.luaTimeLimitMs, maxStringBytes: config.maxValueBytes })
+      : undefined;
   const store =
     deps.store ??
     createStore({
       repository: etcd?.repository,
+      commands: [...ALL_COMMANDS, ...(scripting?.commands ?? [])],
       limits: {
         maxKeyBytes: config.maxKeyBytes,
         maxValueBytes: config.maxValueBytes,
@@ -261,6 +269,7 @@ async function createStoreOf(config: ServerConfig, deps: ServerDeps): Promise<{ 
         yieldToLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
       },
     });
+  scripting?.attach(store);
   return { store, etcd };
 }
 

@@ -19,6 +19,7 @@ export interface ServerConfig {
   maxScanCount: number;
   maxReplyBytes: number;
   maxTimeoutMs: number;
+  luaTimeLimitMs: number;
   maxStreamsPerConnection: number;
   maxStreams: number;
   streamBufferHardBytes: number;
@@ -174,6 +175,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 300_000,
     help: "Largest deadline a client may ask for (larger: INVALID_ARGUMENT).",
+  },
+  {
+    key: "luaTimeLimitMs",
+    flag: "lua-time-limit-ms",
+    kind: "int",
+    defaultValue: 5000,
+    help: "A Lua script (EVAL) running longer is stopped with an error; the server serves nobody else meanwhile (Redis's busy-reply-threshold).",
   },
   {
     key: "maxStreamsPerConnection",

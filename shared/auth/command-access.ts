@@ -13,6 +13,8 @@ export const FLAGLESS_COMMANDS: Readonly<Record<string, Access>> = {
   ECHO: "read",
   TIME: "read",
   COMMAND: "read",
+  // Scripting (server/scripting): loading and flushing scripts changes what EVALSHA runs.
+  SCRIPT: "write",
 };
 
 /**
