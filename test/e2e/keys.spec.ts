@@ -295,7 +295,12 @@ test("server panel shows the numbers and a live chart; dark theme", async ({ pag
   await expect(panel.locator("canvas")).toBeVisible();
   await page.waitForTimeout(2500);
   await screenshot(page, "server-panel");
+  const chart = panel.getByRole("img", { name: /Operations per second/ });
+  await expect(chart).toHaveAttribute("data-colours", /^#2563eb #d97706 /);
   await page.getByRole("button", { name: /Switch to dark theme/ }).click();
   await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  // The open chart is drawn again in the dark theme's colours (it kept the light ones), with its data.
+  await expect(chart).toHaveAttribute("data-colours", /^#60a5fa #fbbf24 /);
+  await expect(panel.locator("canvas")).toHaveCount(1);
   await screenshot(page, "server-panel-dark");
 });

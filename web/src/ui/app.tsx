@@ -610,7 +610,7 @@ export function App(props: {
           </section>
           <section class="right">
             {panel === "server" ? (
-              <ServerPanel />
+              <ServerPanel theme={theme} />
             ) : selected !== null ? (
               <KeyDetail
                 key={selected}

@@ -123,23 +123,38 @@ export function KeyList(props: KeyListProps) {
 
   const now = Date.now();
   return (
-    <div class="key-list">
-      <div class="key-list-head" role="presentation">
-        <span class="c-key">Key</span>
-        <span class="c-type">Type</span>
-        <span class="c-ttl">TTL</span>
-        <span class="c-size">Size</span>
-        <span class="c-mem">Memory</span>
+    <div
+      class="key-list"
+      role="grid"
+      aria-label="Keys"
+      aria-rowcount={lines.length + 1}
+      aria-activedescendant={activeIndex >= first && activeIndex < last ? `line-${activeIndex}` : undefined}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+    >
+      <div role="rowgroup">
+        <div class="key-list-head" role="row" aria-rowindex={1}>
+          <span class="c-key" role="columnheader">
+            Key
+          </span>
+          <span class="c-type" role="columnheader">
+            Type
+          </span>
+          <span class="c-ttl" role="columnheader">
+            TTL
+          </span>
+          <span class="c-size" role="columnheader">
+            Size
+          </span>
+          <span class="c-mem" role="columnheader">
+            Memory
+          </span>
+        </div>
       </div>
       <div
         ref={scroller}
         class="key-list-scroll"
-        role="grid"
-        aria-label="Keys"
-        aria-rowcount={lines.length}
-        aria-activedescendant={activeIndex >= first && activeIndex < last ? `line-${activeIndex}` : undefined}
-        tabIndex={0}
-        onKeyDown={onKeyDown}
+        role="rowgroup"
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
       >
         <div style={{ height: `${lines.length * LINE_HEIGHT}px`, position: "relative" }}>
@@ -155,7 +170,7 @@ export function KeyList(props: KeyListProps) {
                   id={`line-${i}`}
                   class={`line more${active ? " active" : ""}`}
                   role="row"
-                  aria-rowindex={i + 1}
+                  aria-rowindex={i + 2}
                   style={style}
                   onClick={() => {
                     setCursorId(lineId(line));
@@ -178,7 +193,7 @@ export function KeyList(props: KeyListProps) {
                   id={`line-${i}`}
                   class={`line folder${active ? " active" : ""}`}
                   role="row"
-                  aria-rowindex={i + 1}
+                  aria-rowindex={i + 2}
                   aria-expanded={line.open}
                   aria-level={line.depth + 1}
                   style={style}
@@ -212,7 +227,7 @@ export function KeyList(props: KeyListProps) {
                 id={`line-${i}`}
                 class={`line key${row.key === selected ? " selected" : ""}${active ? " active" : ""}${row.liveAt ? " live" : ""}`}
                 role="row"
-                aria-rowindex={i + 1}
+                aria-rowindex={i + 2}
                 aria-selected={row.key === selected}
                 data-key={row.key}
                 style={style}

@@ -11,27 +11,39 @@ const WINDOW = 120;
  * The server panel: keys, keys with TTL, memory, ops/s, expirations and sweep stats from the
  * InfoStream RPC (one snapshot a second), and a live uPlot chart of ops/s and keys.
  */
-export function ServerPanel() {
+export function ServerPanel(props: { theme?: string }) {
   const { clients } = useConsole();
   const [info, setInfo] = useState<ServerInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const chartEl = useRef<HTMLDivElement>(null);
+  /** The history, kept across charts (a theme change draws a new chart of the same data). */
+  const series = useRef<[number[], number[], number[]]>([[], [], []]);
+  const plotRef = useRef<UPlotChart | null>(null);
 
+  // The chart, in the theme's colours: drawn again when the theme changes.
   useEffect(() => {
-    const abort = new AbortController();
-    const series: [number[], number[], number[]] = [[], [], []];
     let plot: UPlotChart | null = null;
+    let gone = false;
     const ro = new ResizeObserver(() => {
       if (plot && chartEl.current) plot.setSize({ width: chartEl.current.clientWidth, height: 220 });
     });
     (async () => {
       const [{ default: UPlot }] = await Promise.all([import("uplot"), import("uplot/dist/uPlot.min.css")]);
       const el = chartEl.current;
-      if (!el || abort.signal.aborted) return;
+      if (!el || gone) return;
       const css = getComputedStyle(document.documentElement);
       const ops = css.getPropertyValue("--accent").trim() || "#3b82f6";
       const keys = css.getPropertyValue("--accent-2").trim() || "#f59e0b";
-      const axis = { stroke: css.getPropertyValue("--muted").trim(), grid: { stroke: "rgba(128,128,128,0.15)" } };
+      const text = css.getPropertyValue("--muted").trim() || "#666";
+      el.dataset.colours = `${ops} ${keys} ${text}`;
+      // Wide enough for the widest tick label (1,000,000 keys was clipped at the default 50 px).
+      const fit = (_: unknown, values: string[] | null) =>
+        Math.max(40, 16 + 7.5 * Math.max(0, ...(values ?? []).map((v) => String(v).length)));
+      const axis = {
+        stroke: text,
+        grid: { stroke: "rgba(128,128,128,0.15)" },
+        ticks: { stroke: "rgba(128,128,128,0.3)" },
+      };
       plot = new UPlot(
         {
           width: el.clientWidth || 600,
@@ -41,14 +53,25 @@ export function ServerPanel() {
             { label: "ops/s", stroke: ops, width: 2, scale: "ops" },
             { label: "keys", stroke: keys, width: 2, scale: "keys" },
           ],
-          axes: [axis, { ...axis, scale: "ops" }, { ...axis, scale: "keys", side: 1 }],
+          axes: [axis, { ...axis, scale: "ops", size: fit }, { ...axis, scale: "keys", side: 1, size: fit }],
           scales: { x: { time: true } },
         },
-        series,
+        series.current,
         el,
       );
+      plotRef.current = plot;
       ro.observe(el);
     })().catch(() => {});
+    return () => {
+      gone = true;
+      ro.disconnect();
+      plot?.destroy();
+      if (plotRef.current === plot) plotRef.current = null;
+    };
+  }, [props.theme]);
+
+  useEffect(() => {
+    const abort = new AbortController();
     (async () => {
       try {
         for await (const res of clients.server.infoStream({ intervalMs: 1000 }, { signal: abort.signal })) {
@@ -56,21 +79,18 @@ export function ServerPanel() {
           if (!i) continue;
           setInfo(i);
           setError(null);
-          series[0].push(Number(i.atMs) / 1000);
-          series[1].push(i.opsPerSec);
-          series[2].push(Number(i.keys));
-          if (series[0].length > WINDOW) for (const s of series) s.shift();
-          (plot as UPlotChart | null)?.setData(series);
+          const s = series.current;
+          s[0].push(Number(i.atMs) / 1000);
+          s[1].push(i.opsPerSec);
+          s[2].push(Number(i.keys));
+          if (s[0].length > WINDOW) for (const x of s) x.shift();
+          plotRef.current?.setData(s);
         }
       } catch (e) {
         if (!abort.signal.aborted) setError(errorText(e));
       }
     })();
-    return () => {
-      abort.abort();
-      ro.disconnect();
-      plot?.destroy();
-    };
+    return () => abort.abort();
   }, [clients]);
 
   const sweep = info?.sweep;
