@@ -255,7 +255,7 @@ export const REDIS_7_COMMANDS: readonly (readonly [string, string])[] = [
 const CLUSTER = "Memorabilia is not a Redis Cluster: scale-out is one keyspace behind a shared engine (docs/FLEET.md)";
 const REPLICATION =
   "no Redis replication protocol: durability is the append-only log / snapshots (--data-dir) or the etcd engine";
-const SCRIPTING = "no Lua or functions: the API has typed transactions (MULTI/EXEC, Batch, Pipeline) instead";
+const FUNCTIONS = "Redis 7 functions (FUNCTION LOAD, FCALL) not built: EVAL/EVALSHA scripts are";
 const DATA_MODEL = "issue 17 (data model): not built yet";
 const PERSISTENCE = "persistence is continuous (--data-dir, --fsync); no on-demand save or rewrite command";
 
@@ -280,14 +280,9 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   MIGRATE: CLUSTER,
   MOVE: "one database (SELECT 0 only)",
   SWAPDB: "one database (SELECT 0 only)",
-  EVAL: SCRIPTING,
-  EVAL_RO: SCRIPTING,
-  EVALSHA: SCRIPTING,
-  EVALSHA_RO: SCRIPTING,
-  FCALL: SCRIPTING,
-  FCALL_RO: SCRIPTING,
-  FUNCTION: SCRIPTING,
-  SCRIPT: SCRIPTING,
+  FCALL: FUNCTIONS,
+  FCALL_RO: FUNCTIONS,
+  FUNCTION: FUNCTIONS,
   FAILOVER: REPLICATION,
   PSYNC: REPLICATION,
   REPLCONF: REPLICATION,
@@ -327,6 +322,11 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
  * hold the rest to Redis's exact replies.
  */
 export const DIFFERENCES: Readonly<Record<string, string>> = {
+  EVAL: "a script running past --lua-time-limit-ms is stopped (Redis answers others BUSY); Lua 5.3 made to behave as 5.1 (docs/RESP.md); --engine memory only",
+  EVALSHA: "as EVAL",
+  EVAL_RO: "as EVAL",
+  EVALSHA_RO: "as EVAL",
+  SCRIPT: "LOAD, EXISTS, FLUSH, HELP; KILL always answers NOTBUSY (a script never runs while a command is served)",
   SELECT: "database 0 only (one keyspace per server); any other index is refused",
   CLIENT:
     "ID, GETNAME, SETNAME, SETINFO, INFO, LIST, KILL, UNBLOCK, HELP; not TRACKING, CACHING, PAUSE, REPLY, NO-EVICT",

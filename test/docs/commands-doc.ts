@@ -4,6 +4,7 @@
  * list of what is missing or different, and why).
  */
 import { CONNECTION_COMMANDS } from "../../server/resp/resp-commands.js";
+import { createScripting } from "../../server/scripting/script-commands.js";
 import { ALL_COMMANDS } from "../../shared/store/commands.js";
 import { DIFFERENCES, NOT_IMPLEMENTED, REDIS_7_COMMANDS } from "./command-states.js";
 
@@ -11,21 +12,30 @@ import { DIFFERENCES, NOT_IMPLEMENTED, REDIS_7_COMMANDS } from "./command-states
 export interface CommandState {
   readonly name: string;
   readonly group: string;
-  readonly state: "implemented" | "implemented (RESP port)" | "not implemented";
+  readonly state: "implemented" | "implemented (server)" | "implemented (RESP port)" | "not implemented";
   readonly note: string;
 }
 
 /** Where each Redis 7 command stands; throws when the hand list contradicts the code. */
 export function commandStates(): CommandState[] {
   const store = new Map(ALL_COMMANDS.map((c) => [c.name.toUpperCase(), c]));
+  // Commands the Node server adds to the table (Lua scripting: server/scripting).
+  const scripting = createScripting({ timeLimitMs: 1000, maxStringBytes: 1024 });
+  const server = new Set(scripting.commands.map((c) => c.name.toUpperCase()));
   const resp = new Set([...CONNECTION_COMMANDS.keys()].map((k) => k.toUpperCase()));
   const problems: string[] = [];
   const out = REDIS_7_COMMANDS.map(([name, group]): CommandState => {
     const missing = NOT_IMPLEMENTED[name];
-    const implemented = store.has(name) || resp.has(name);
+    const implemented = store.has(name) || server.has(name) || resp.has(name);
     if (implemented && missing !== undefined) problems.push(`${name} is implemented: remove it from NOT_IMPLEMENTED`);
     if (!implemented && missing === undefined) problems.push(`${name} is neither implemented nor in NOT_IMPLEMENTED`);
-    const state = store.has(name) ? "implemented" : resp.has(name) ? "implemented (RESP port)" : "not implemented";
+    const state = store.has(name)
+      ? "implemented"
+      : server.has(name)
+        ? "implemented (server)"
+        : resp.has(name)
+          ? "implemented (RESP port)"
+          : "not implemented";
     return { name, group, state, note: missing ?? DIFFERENCES[name] ?? "" };
   });
   const known = new Set(REDIS_7_COMMANDS.map(([n]) => n));
@@ -55,7 +65,7 @@ export function renderCommandsDoc(): string {
     "how it differs from Redis 7.0 on purpose; without one, replies and errors are Redis's (the",
     "differential tests compare them with redis-server 7.0).",
     "",
-    `Implemented: ${count("implemented")}; RESP port: ${count("implemented (RESP port)")}; not implemented: ${count("not implemented")}.`,
+    `Implemented: ${count("implemented")}; server: ${count("implemented (server)")}; RESP port: ${count("implemented (RESP port)")}; not implemented: ${count("not implemented")}.`,
     "",
   ];
   for (const group of groups) {
