@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { runChild } from "./children.js";
 import { type DurabilityResult, runDurability } from "./durability.js";
@@ -26,7 +26,24 @@ export const PARTS = [
   "keyspace",
   "etcd",
 ] as const;
-export type Part = (typeof PARTS)[number];
+/**
+ * Parts that run only when named in `--only` (minutes and gigabytes each): `expiry-10m` (10M keys
+ * due at one instant, the same rounds as `expiry`) and `keyspace-100m` (100M keys in one process,
+ * DBSIZE, a SCAN and a mass expiry of 10M of them, `keyspace-child.ts`).
+ */
+export const ON_DEMAND_PARTS = ["expiry-10m", "keyspace-100m"] as const;
+export type Part = (typeof PARTS)[number] | (typeof ON_DEMAND_PARTS)[number];
+
+/** One mass-expiry run: every round of every target (rounds interleaved, the first target rotating). */
+export interface ExpiryResult {
+  keys: number;
+  memorabilia: MemorabiliaExpiry[];
+  /** The same server with a full GC after loading (the drain without the load's garbage). */
+  memorabiliaSettled: MemorabiliaExpiry[];
+  redis: RedisExpiry[];
+  /** Load average (1 min) read from the OS before each round, in round order. */
+  loadAverages?: number[];
+}
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -47,15 +64,13 @@ export interface BenchResult {
   readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   readonly samples: Sample[];
   memory?: { keys: number; core: number; coreTtl: number; mapEntry: number; redis?: number; redisTtl?: number };
-  /** Mass expiry, one entry per round and target (rounds interleaved, the first target rotating). */
-  expiry?: {
-    keys: number;
-    memorabilia: MemorabiliaExpiry[];
-    /** The same server with a full GC after loading (the drain without the load's garbage). */
-    memorabiliaSettled: MemorabiliaExpiry[];
-    redis: RedisExpiry[];
-  };
+  /** Mass expiry of 1M keys, one entry per round and target. */
+  expiry?: ExpiryResult;
+  /** Mass expiry of 10M keys (`--only=expiry-10m`). */
+  expiry10m?: ExpiryResult;
   keyspace?: Record<string, unknown>;
+  /** 100M keys in one process (`--only=keyspace-100m`). */
+  keyspace100m?: Record<string, unknown>;
   /** `--engine etcd` against raw etcd: p50 latencies and leader-kill write gaps (ops/s are in samples). */
   etcd?: EtcdBenchDetails;
   durability?: DurabilityResult;
@@ -70,6 +85,55 @@ function statusLine(): (line: string) => void {
     if (tty) process.stderr.write(`\r\x1b[K… ${line.slice(0, (process.stderr.columns ?? 100) - 3)}`);
     else process.stderr.write(`… ${line}\n`);
   };
+}
+
+/** The 1-minute load average (os.loadavg), the host's busyness beside each round. */
+function loadNow(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
+
+/** `keys` due at one instant on Memorabilia (default and heap-settled) and Redis, `rounds` interleaved rounds. */
+async function runExpiry(
+  keys: number,
+  rounds: number,
+  bound: number,
+  redis: Started | undefined,
+  progress: (line: string) => void,
+  notes: string[],
+): Promise<ExpiryResult> {
+  const expiry: ExpiryResult = { keys, memorabilia: [], memorabiliaSettled: [], redis: [], loadAverages: [] };
+  // 10M keys with TTLs need ~1.3 GiB of heap plus the load's garbage: past Node's default limit.
+  const heap = keys > 2_000_000 ? 8192 : undefined;
+  const targets: [string, () => Promise<void>][] = [
+    [
+      "Memorabilia",
+      async () => void expiry.memorabilia.push(await memorabiliaMassExpiry(keys, bound, { heapMiB: heap })),
+    ],
+    [
+      "Memorabilia (heap settled)",
+      async () =>
+        void expiry.memorabiliaSettled.push(
+          await memorabiliaMassExpiry(keys, bound, { gcSettle: true, heapMiB: heap }),
+        ),
+    ],
+  ];
+  if (redis) {
+    const port = redis.port;
+    targets.push(["Redis", async () => void expiry.redis.push(await redisMassExpiry(port, keys, bound))]);
+  }
+  for (let round = 0; round < rounds; round++) {
+    expiry.loadAverages?.push(loadNow());
+    for (let i = 0; i < targets.length; i++) {
+      const [name, run] = targets[(i + round) % targets.length] as [string, () => Promise<void>];
+      progress(`mass expiry: ${keys} keys due at once, ${name} (round ${round + 1}/${rounds})`);
+      try {
+        await run();
+      } catch (e) {
+        notes.push(`mass expiry (${keys} keys) on ${name} failed: ${String(e).split("\n")[0]}`);
+      }
+    }
+  }
+  return expiry;
 }
 
 /** Runs the selected parts and writes `<outDir>/bench-<time>.json` and `<outDir>/latest.json`; returns the result and the report text. */
@@ -104,7 +168,8 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
 
   const redisBin = findBinary("redis-server");
   const etcdBin = findBinary("etcd");
-  const needServers = parts.has("network") || parts.has("resp") || parts.has("memory") || parts.has("expiry");
+  const needServers =
+    parts.has("network") || parts.has("resp") || parts.has("memory") || parts.has("expiry") || parts.has("expiry-10m");
   if (needServers && !redisBin) notes.push(`redis-server not found: Redis columns skipped (${INSTALL_HINT})`);
   let redis: Started | undefined;
   if (needServers && redisBin) {
@@ -205,33 +270,24 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
     }
 
     if (parts.has("expiry")) {
-      const keys = quick ? 20_000 : 1_000_000;
-      const rounds = quick ? 1 : 3;
-      const bound = quick ? 10 : 60;
-      const expiry: NonNullable<BenchResult["expiry"]> = { keys, memorabilia: [], memorabiliaSettled: [], redis: [] };
-      result.expiry = expiry;
-      const targets: [string, () => Promise<void>][] = [
-        ["Memorabilia", async () => void expiry.memorabilia.push(await memorabiliaMassExpiry(keys, bound))],
-        [
-          "Memorabilia (heap settled)",
-          async () => void expiry.memorabiliaSettled.push(await memorabiliaMassExpiry(keys, bound, { gcSettle: true })),
-        ],
-      ];
-      if (redis) {
-        const port = redis.port;
-        targets.push(["Redis", async () => void expiry.redis.push(await redisMassExpiry(port, keys, bound))]);
-      }
-      for (let round = 0; round < rounds; round++) {
-        for (let i = 0; i < targets.length; i++) {
-          const [name, run] = targets[(i + round) % targets.length] as [string, () => Promise<void>];
-          progress(`mass expiry: ${keys} keys due at once, ${name} (round ${round + 1}/${rounds})`);
-          try {
-            await run();
-          } catch (e) {
-            notes.push(`mass expiry on ${name} failed: ${String(e).split("\n")[0]}`);
-          }
-        }
-      }
+      result.expiry = await runExpiry(
+        quick ? 20_000 : 1_000_000,
+        quick ? 1 : 3,
+        quick ? 10 : 60,
+        redis,
+        progress,
+        notes,
+      );
+    }
+    if (parts.has("expiry-10m")) {
+      result.expiry10m = await runExpiry(
+        quick ? 200_000 : 10_000_000,
+        quick ? 1 : 3,
+        quick ? 20 : 120,
+        redis,
+        progress,
+        notes,
+      );
     }
   } finally {
     await redis?.stop();
@@ -260,6 +316,21 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
       ["--max-old-space-size=16384"],
       (bound + 120) * 1000,
       (line) => progress(`keyspace: ${line}`),
+    ).catch((e) => ({ error: String(e).split("\n")[0] }));
+  }
+
+  if (parts.has("keyspace-100m")) {
+    const keys = quick ? 1_000_000 : 100_000_000;
+    const bound = quick ? 60 : 1500;
+    progress(
+      `keyspace: loading ${keys} keys into one store, then DBSIZE, a SCAN and a mass expiry of a tenth (bounded to ${bound} s)`,
+    );
+    result.keyspace100m = await runChild(
+      "test/bench/keyspace-child.ts",
+      [String(keys), String(bound), "--expire-tenth"],
+      ["--max-old-space-size=24576"],
+      (bound + 300) * 1000,
+      (line) => progress(`keyspace-100m: ${line}`),
     ).catch((e) => ({ error: String(e).split("\n")[0] }));
   }
 

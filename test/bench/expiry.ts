@@ -32,6 +32,8 @@ export interface MassExpiryOptions {
    * @default false
    */
   readonly gcSettle?: boolean;
+  /** The server's `--max-old-space-size` (MiB), for keyspaces past Node's default heap limit. */
+  readonly heapMiB?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function memorabiliaMassExpiry(
     process.execPath,
     [
       ...(settle ? ["--expose-gc"] : []),
+      ...(options.heapMiB === undefined ? [] : [`--max-old-space-size=${options.heapMiB}`]),
       bundleEntry("test/bench/expiry-child.ts", "bench-expiry-child"),
       String(port),
       String(count),
@@ -80,7 +83,7 @@ export async function memorabiliaMassExpiry(
     return messages.shift() as Record<string, unknown>;
   };
   try {
-    const ready = await next(120_000 + count / 50);
+    const ready = await next(120_000 + count / 20);
     const dueAt = ready.dueAt as number;
     const probe = await ChildProbe.open("grpc", ready.listening as string);
     try {
@@ -89,6 +92,7 @@ export async function memorabiliaMassExpiry(
       await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now())));
       probe.start();
       const result = await next(maxSeconds * 1000 + 10_000);
+      if (typeof result.error === "string") throw new Error(result.error);
       await new Promise((r) => setTimeout(r, 200));
       const p = await probe.stop();
       const idle = await probe.idleWindow((result.drainMs as number) + 200);

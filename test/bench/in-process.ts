@@ -150,10 +150,23 @@ export function runInProcess(options: InProcessOptions): Sample[] {
         const fn = t.ops[op];
         if (!fn) continue;
         options.onProgress?.(`in-process ${op} ${t.name} (round ${round + 1}/${options.rounds})`);
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         fn(access, offset, options.opsPerSegment);
         const seconds = (performance.now() - t0) / 1000;
-        samples.push({ group: "in-process", op, target: t.name, round, ops: options.opsPerSegment, seconds });
+        // CPU time of this process (the loop, its GC): unlike wall time, not inflated while a busy
+        // host runs other processes instead of this one — the steadier figure on a shared machine.
+        const cpu = process.cpuUsage(c0);
+        const serverCpuMs = (cpu.user + cpu.system) / 1000;
+        samples.push({
+          group: "in-process",
+          op,
+          target: t.name,
+          round,
+          ops: options.opsPerSegment,
+          seconds,
+          serverCpuMs,
+        });
       }
       offset = (offset + options.opsPerSegment) % keys.length;
     }

@@ -1,13 +1,18 @@
 /**
  * Child process of the keyspace-size workload: loads N small keys into one store (past V8's 2^24
  * Map limit when N is 20M) within a time bound, and prints one JSON line with what it reached.
+ * With `--expire-tenth` (the on-demand `keyspace-100m` part) it then times DBSIZE, the first SCAN
+ * page and a whole SCAN (COUNT 10000, bounded in time), gives every tenth key one deadline with
+ * PEXPIREAT and lets the store's own sweep reclaim them, measuring the drain and the event loop.
  *
- *   node --max-old-space-size=16384 dist/bench-keyspace-child.mjs <keys> <maxSeconds>
+ *   node --max-old-space-size=16384 dist/bench-keyspace-child.mjs <keys> <maxSeconds> [--expire-tenth]
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createStore } from "../../shared/index.js";
 
 const count = Number(process.argv[2] ?? 20_000_000);
 const maxSeconds = Number(process.argv[3] ?? 300);
+const expireTenth = process.argv.includes("--expire-tenth");
 const store = createStore();
 const t0 = performance.now();
 const deadline = t0 + maxSeconds * 1000;
@@ -26,9 +31,96 @@ try {
   error = String(e);
 }
 const seconds = (performance.now() - t0) / 1000;
-const dbsize = store.run(["DBSIZE"]);
+const timed = <T>(fn: () => T): [T, number] => {
+  const t = performance.now();
+  const r = fn();
+  return [r, performance.now() - t];
+};
+const [dbsize, dbsizeMs] = timed(() => store.run(["DBSIZE"]));
 const check = store.run(["GET", `k:${(loaded - 1).toString(36)}`]);
 const mem = process.memoryUsage();
-process.stdout.write(
-  `${JSON.stringify({ requested: count, loaded, dbsize, lastKeyFound: check === "vvvvvvvv", seconds, heapUsed: mem.heapUsed, rss: mem.rss, error })}\n`,
-);
+const result: Record<string, unknown> = {
+  requested: count,
+  loaded,
+  dbsize,
+  dbsizeMs,
+  lastKeyFound: check === "vvvvvvvv",
+  seconds,
+  heapUsed: mem.heapUsed,
+  rss: mem.rss,
+  error,
+};
+
+if (expireTenth && error === undefined) {
+  const run = (argv: string[]) => store.run(argv) as unknown;
+  // SCAN: the first page, then the whole keyspace in pages of 10,000 (bounded to a fifth of the time).
+  const [first, firstPageMs] = timed(() => run(["SCAN", "0", "COUNT", "1000"]) as [string, string[]]);
+  let cursor = first[0];
+  let scanned = first[1].length;
+  const scanStart = performance.now();
+  const scanBound = scanStart + (maxSeconds * 1000) / 5;
+  let longestPageMs = 0;
+  while (cursor !== "0" && performance.now() < scanBound) {
+    const [page, ms] = timed(() => run(["SCAN", cursor, "COUNT", "10000"]) as [string, string[]]);
+    if (ms > longestPageMs) longestPageMs = ms;
+    cursor = page[0];
+    scanned += page[1].length;
+  }
+  const scanSeconds = (performance.now() - scanStart) / 1000;
+  Object.assign(result, {
+    scanFirstPageMs: firstPageMs,
+    scanned,
+    scanComplete: cursor === "0",
+    scanSeconds,
+    scanLongestPageMs: longestPageMs,
+  });
+
+  // Every tenth key gets one deadline, far enough ahead to set them all (~3 µs each on a busy host).
+  const expiring = Math.floor(loaded / 10);
+  const dueAt = Date.now() + 5000 + Math.ceil(expiring / 250);
+  const at = String(dueAt);
+  const tSet = performance.now();
+  for (let i = 0; i < loaded; i += 10) store.run(["PEXPIREAT", `k:${i.toString(36)}`, at]);
+  const setTtlSeconds = (performance.now() - tSet) / 1000;
+  const lateMs = Date.now() - dueAt;
+  store.start();
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const drain = await new Promise<Record<string, unknown>>((resolve) => {
+    setTimeout(
+      () => {
+        histogram.enable();
+        const before = store.stats().sweep;
+        const poll = setInterval(() => {
+          const left = store.stats().keysWithTtl;
+          const elapsed = Date.now() - dueAt;
+          if (left < expiring / 100 || elapsed > (maxSeconds * 1000) / 2) {
+            clearInterval(poll);
+            histogram.disable();
+            const sweep = store.stats().sweep;
+            resolve({
+              expiring,
+              drainMs: elapsed,
+              left,
+              loopDelayMaxMs: histogram.max / 1e6,
+              loopDelayP99Ms: histogram.percentile(99) / 1e6,
+              sweepLongestSliceMs: sweep.longestSliceMs,
+              sweepSlices: sweep.slices - before.slices,
+            });
+          }
+        }, 5);
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
+  });
+  store.stop();
+  const after = process.memoryUsage();
+  Object.assign(result, {
+    setTtlSeconds,
+    ttlLateMs: Math.max(lateMs, 0),
+    massExpiry: drain,
+    dbsizeAfter: store.run(["DBSIZE"]),
+    heapUsedAfter: after.heapUsed,
+    rssAfter: after.rss,
+  });
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,4 +1,4 @@
-import type { BenchResult } from "./bench.js";
+import type { BenchResult, ExpiryResult } from "./bench.js";
 import { renderDurability } from "./durability.js";
 import type { MemorabiliaExpiry } from "./expiry.js";
 import { formatNumber, formatRate, markdownTable, type Row, type Spread, spread } from "./stats.js";
@@ -157,20 +157,31 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
       status: result.quick ? "n/a" : ok ? "pass" : "miss",
     });
   }
-  const ex = result.expiry;
-  if (ex && ex.memorabilia.length > 0) {
+  for (const ex of [result.expiry, result.expiry10m]) {
+    if (ex === undefined || ex.memorabilia.length === 0) continue;
     const stall = spread(ex.memorabilia.map(stallMs));
     const settled = ex.memorabiliaSettled.length > 0 ? spread(ex.memorabiliaSettled.map(stallMs)) : undefined;
     v.push({
-      target: "mass expiry: longest stall ≤ 5 ms",
+      target: `mass expiry (${ex.keys} keys): longest stall ≤ 5 ms`,
       measured: `longest stall per round, median ${formatSpread(stall)} ms over ${stall.n} rounds (event-loop delay max or probe round trip above its median, whichever is longer)${settled ? `; heap settled after loading: ${formatSpread(settled)} ms` : ""}`,
       status: stall.median <= 5 ? "pass" : "miss",
+    });
+    // The server's own event-loop stall, judged in every round: ≤ 5 ms and ≤ Redis's PING stall of that round.
+    const loops = ex.memorabilia.map((x) => x.loopDelayMaxMs);
+    const redisStalls = ex.redis.map((x) => x.probeMaxMs - x.probeMedianMs);
+    const everyRound = loops.every(
+      (ms, i) => ms <= 5 && (redisStalls[i] === undefined || ms <= (redisStalls[i] as number)),
+    );
+    v.push({
+      target: `mass expiry (${ex.keys} keys): server event-loop stall ≤ 5 ms and ≤ Redis's, every round`,
+      measured: `rounds: ${loops.map((ms, i) => `${formatNumber(ms)}${redisStalls[i] === undefined ? "" : ` vs Redis ${formatNumber(redisStalls[i] as number)}`}`).join("; ")} ms`,
+      status: result.quick ? "n/a" : everyRound ? "pass" : "miss",
     });
     if (ex.redis.length > 0) {
       const ours = spread(ex.memorabilia.map((x) => x.drainMs));
       const theirs = spread(ex.redis.map((x) => x.drainMs));
       v.push({
-        target: "mass expiry: drained no slower than Redis",
+        target: `mass expiry (${ex.keys} keys): drained no slower than Redis`,
         measured: `median ${formatSpread(ours)} ms vs Redis ${formatSpread(theirs)} ms`,
         status: ours.median <= theirs.median ? "pass" : "miss",
       });
@@ -236,49 +247,11 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
       )}`,
     );
   }
-  if (result.expiry) {
-    const e = result.expiry;
-    const cell = (xs: readonly number[]) => (xs.length === 0 ? "–" : formatSpread(spread(xs)));
-    const ours = (name: string, runs: readonly MemorabiliaExpiry[]) => [
-      name,
-      cell(runs.map((x) => x.drainMs)),
-      cell(runs.map(stallMs)),
-      cell(runs.map((x) => x.probeMaxMs)),
-      cell(runs.map((x) => x.idleProbeMaxMs)),
-      cell(runs.map((x) => x.loopDelayMaxMs)),
-      cell(runs.map((x) => x.sweepLongestSliceMs)),
-    ];
-    const rows2 = [
-      ours("Memorabilia", e.memorabilia),
-      ours("Memorabilia, heap settled after loading", e.memorabiliaSettled),
-    ];
-    if (e.redis.length > 0)
-      rows2.push([
-        "Redis",
-        cell(e.redis.map((x) => x.drainMs)),
-        cell(e.redis.map((x) => x.probeMaxMs - x.probeMedianMs)),
-        cell(e.redis.map((x) => x.probeMaxMs)),
-        cell(e.redis.map((x) => x.idleProbeMaxMs)),
-        "–",
-        "–",
-      ]);
-    parts.push(
-      `### mass expiry (${e.keys} keys due at one instant; median (min–max) over ${e.memorabilia.length} interleaved rounds)\n\n${markdownTable(
-        [
-          "server",
-          "drain to < 1 % (ms after the deadline)",
-          "longest stall ms",
-          "probe round trip max ms",
-          "same probe, server idle, max ms",
-          "server event-loop delay max ms",
-          "longest sweep slice ms",
-        ],
-        rows2,
-      )}`,
-    );
-  }
+  if (result.expiry) parts.push(renderExpiry(result.expiry));
+  if (result.expiry10m) parts.push(renderExpiry(result.expiry10m));
   if (result.durability) parts.push(renderDurability(result.durability));
   if (result.keyspace) parts.push(`### keyspace size\n\n\`${JSON.stringify(result.keyspace)}\``);
+  if (result.keyspace100m) parts.push(`### 100M keys in one process\n\n\`${JSON.stringify(result.keyspace100m)}\``);
   const v = verdicts(result, rows);
   if (v.length > 0) {
     parts.push(
@@ -290,6 +263,81 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
   }
   if (result.notes.length > 0) parts.push(`### notes\n\n${result.notes.map((n) => `- ${n}`).join("\n")}`);
   return `${parts.join("\n\n")}\n`;
+}
+
+/** One mass-expiry run: the medians table, then every round of every target. */
+function renderExpiry(e: ExpiryResult): string {
+  const cell = (xs: readonly number[]) => (xs.length === 0 ? "–" : formatSpread(spread(xs)));
+  const ours = (name: string, runs: readonly MemorabiliaExpiry[]) => [
+    name,
+    cell(runs.map((x) => x.drainMs)),
+    cell(runs.map(stallMs)),
+    cell(runs.map((x) => x.probeMaxMs)),
+    cell(runs.map((x) => x.idleProbeMaxMs)),
+    cell(runs.map((x) => x.loopDelayMaxMs)),
+    cell(runs.map((x) => x.sweepLongestSliceMs)),
+  ];
+  const rows = [
+    ours("Memorabilia", e.memorabilia),
+    ours("Memorabilia, heap settled after loading", e.memorabiliaSettled),
+  ];
+  if (e.redis.length > 0)
+    rows.push([
+      "Redis",
+      cell(e.redis.map((x) => x.drainMs)),
+      cell(e.redis.map((x) => x.probeMaxMs - x.probeMedianMs)),
+      cell(e.redis.map((x) => x.probeMaxMs)),
+      cell(e.redis.map((x) => x.idleProbeMaxMs)),
+      "–",
+      "–",
+    ]);
+  const f = (x: number | undefined) => (x === undefined ? "–" : formatNumber(x));
+  const perRound: string[][] = [];
+  const rounds = Math.max(e.memorabilia.length, e.memorabiliaSettled.length, e.redis.length);
+  for (let r = 0; r < rounds; r++) {
+    const load = f(e.loadAverages?.[r]);
+    for (const [name, x] of [
+      ["Memorabilia", e.memorabilia[r]],
+      ["Memorabilia, heap settled", e.memorabiliaSettled[r]],
+    ] as const) {
+      if (x !== undefined)
+        perRound.push([
+          String(r + 1),
+          load,
+          name,
+          f(x.drainMs),
+          f(x.loopDelayMaxMs),
+          f(x.sweepLongestSliceMs),
+          f(x.probeMaxMs - x.probeMedianMs),
+        ]);
+    }
+    const y = e.redis[r];
+    if (y !== undefined)
+      perRound.push([String(r + 1), load, "Redis", f(y.drainMs), "–", "–", f(y.probeMaxMs - y.probeMedianMs)]);
+  }
+  return `### mass expiry (${e.keys} keys due at one instant; median (min–max) over ${e.memorabilia.length} interleaved rounds)\n\n${markdownTable(
+    [
+      "server",
+      "drain to < 1 % (ms after the deadline)",
+      "longest stall ms",
+      "probe round trip max ms",
+      "same probe, server idle, max ms",
+      "server event-loop delay max ms",
+      "longest sweep slice ms",
+    ],
+    rows,
+  )}\n\nEvery round (load average = the host's 1-minute load average before the round):\n\n${markdownTable(
+    [
+      "round",
+      "load avg",
+      "server",
+      "drain ms",
+      "server event-loop delay max ms",
+      "longest sweep slice ms",
+      "client stall above median ms (Redis: PING)",
+    ],
+    perRound,
+  )}`;
 }
 
 /** A round's longest stall: the server's event-loop delay max, or the probe's longest round trip above its median. */
