@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyTable, LANES_FROM, laneOf } from "./key-table.js";
+import { KeyTable, LANE_MEAN, LANES_FROM, laneOf } from "./key-table.js";
 import { seededRandom } from "./testing.js";
 
 describe("KeyTable", () => {
@@ -7,8 +7,10 @@ describe("KeyTable", () => {
     { name: "one map", keys: 300, shardLimit: undefined },
     { name: "spread into lanes", keys: LANES_FROM * 2, shardLimit: undefined },
     { name: "spread, small shards", keys: LANES_FROM * 2, shardLimit: 512 },
-  ])("behaves like a Map under random operations ($name)", ({ keys, shardLimit }) => {
-    const table = new KeyTable<number>(shardLimit);
+    { name: "spread, splitting lanes every 64 keys", keys: LANES_FROM * 3, shardLimit: undefined, laneMean: 64 },
+    { name: "splitting lanes, small shards", keys: LANES_FROM * 1.5, shardLimit: 2000, laneMean: 64 },
+  ])("behaves like a Map under random operations ($name)", ({ keys, shardLimit, laneMean }) => {
+    const table = new KeyTable<number>(shardLimit, laneMean);
     const model = new Map<string, number>();
     const rnd = seededRandom(9);
     for (let op = 0; op < keys * 3; op++) {
@@ -31,6 +33,51 @@ describe("KeyTable", () => {
     const listed = [...table.keys()];
     expect(listed.length).toBe(model.size);
     expect(new Set(listed)).toEqual(new Set(model.keys()));
+  });
+
+  it("bounds every lane whatever the table's size (linear hashing adds lanes as it grows)", () => {
+    const mean = 256;
+    const table = new KeyTable<number>(undefined, mean);
+    const checkpoints = new Set([LANES_FROM + 1, 100_000, 200_000, 400_000]);
+    for (let i = 1; i <= 400_000; i++) {
+      table.set(`key:${i.toString().padStart(8, "0")}`, i);
+      if (!checkpoints.has(i)) continue;
+      const sizes = table.laneSizes();
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(i);
+      expect(table.laneCount).toBeGreaterThanOrEqual(i / mean);
+      // Split lanes hold about the mean, the ones not split yet this round about twice that.
+      expect(Math.max(...sizes)).toBeLessThan(2.6 * mean);
+    }
+    expect(table.laneCount).toBeGreaterThan(1000);
+    // The default keeps 1M keys in lanes of ~16k: no rehash copies more than a few tens of thousands.
+    expect(LANE_MEAN).toBe(16_384);
+  });
+
+  it("an iterator visits every key present throughout exactly once while lanes split under it", () => {
+    const table = new KeyTable<number>(undefined, 64);
+    const n = 131_000; // just under the first split once spread into 2048 lanes of 64
+    for (let i = 0; i < n; i++) table.set(`k${i}`, i);
+    const lanesBefore = table.laneCount;
+    const it = table.keys();
+    const seen: string[] = [];
+    const rnd = seededRandom(4);
+    let added = 0;
+    for (let r = it.next(); !r.done; r = it.next()) {
+      seen.push(r.value);
+      // Meanwhile: grow (splits), delete some keys not yet seen or seen, re-add none of them.
+      table.set(`new${added++}`, 0);
+      if (seen.length % 5 === 0) table.delete(`k${Math.floor(rnd() * n)}`);
+    }
+    expect(table.laneCount).toBeGreaterThan(lanesBefore);
+    const old = seen.filter((k) => !k.startsWith("new"));
+    const seenOld = new Set(old);
+    expect(seenOld.size).toBe(old.length); // no key twice
+    for (let i = 0; i < n; i++) {
+      const key = `k${i}`;
+      if (table.has(key) && !seenOld.has(key)) expect(key).toBe("seen: present throughout");
+    }
+    const news = seen.filter((k) => k.startsWith("new"));
+    expect(new Set(news).size).toBe(news.length);
   });
 
   it("keeps insertion order while small", () => {
@@ -98,7 +145,7 @@ describe("KeyTable", () => {
     const counts = new Array<number>(64).fill(0);
     const n = 64_000;
     for (let i = 0; i < n; i++) {
-      const lane = laneOf(key(i));
+      const lane = laneOf(key(i), 6);
       counts[lane] = (counts[lane] ?? 0) + 1;
     }
     expect(Math.min(...counts)).toBeGreaterThan(0);

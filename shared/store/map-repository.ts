@@ -54,8 +54,8 @@ interface WatchSlot {
 }
 
 /**
- * The embedded storage engine: the keyspace on `Map`s (a {@link KeyTable}: 64 lanes, so no rehash
- * stalls the loop, each past the 2^24 limit),
+ * The embedded storage engine: the keyspace on `Map`s (a {@link KeyTable}: lanes of bounded size,
+ * so no rehash stalls the loop, and no `Map` nears the 2^24 limit),
  * with TTLs kept apart (`expires`, like Redis's expires dict, plus a deadline-ordered
  * {@link ExpiryIndex}), so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
  * command in place. It is its own view ({@link KeyspaceView}) and its own {@link LocalKeyspace}.
