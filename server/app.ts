@@ -54,7 +54,7 @@ import { createScripting } from "./scripting/script-commands.js";
 import { limitSecureServer } from "./secure-server-limits.js";
 import { binaryReplyInterceptor } from "./transport/binary-reply-interceptor.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
-import { createLanes, type Lanes } from "./transport/lanes.js";
+import { createLanes, installRequestLane, type Lanes } from "./transport/lanes.js";
 
 /** A running server. */
 export interface MemorabiliaServer {
@@ -179,7 +179,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     ...(persistence !== undefined ? [durabilityInterceptor(persistence)] : []),
   ];
 
-  addHostCheck(app, transport);
+  addHostCheck(app);
   await registerApi(app, config, transport, routes, interceptors);
   if (tls) transport.attachTls(app.server as unknown as Http2SecureServer);
   await registerOperations(app, config, tokens, login, metrics, health);
@@ -304,9 +304,11 @@ function createTransport(config: ServerConfig) {
     requestTimeoutMs: config.requestTimeoutMs,
     onRefused: (kind, address, detail) => clientErrors?.note(kind, address, detail),
   });
-  // Each HTTP/2 stream: the gate, then the lanes, else Fastify's compat handling.
+  // Each HTTP/2 stream and HTTP/1.1 request: the gate, then the lanes, else Fastify.
   const serveStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean =>
     gate.handleStream(stream, headers) || (lanes?.serveStream(stream, headers) ?? false);
+  const serveRequest = (req: IncomingMessage, res: ServerResponse): boolean =>
+    gate.handleHttp1(req, res) || (lanes?.serveRequest(req, res) ?? false);
   const serverFactory: FastifyServerFactory = (handler) => {
     cleartext = createCleartextServer(handler as unknown as DualHandler, {
       maxConcurrentStreams: config.maxStreamsPerConnection,
@@ -315,6 +317,7 @@ function createTransport(config: ServerConfig) {
       onClientError: (kind, address) => clientErrors?.note(kind, address),
       onConnection: (p) => metrics?.countConnection(p),
       fastLane: serveStream,
+      http1Lane: serveRequest,
     });
     return cleartext as never;
   };
@@ -335,6 +338,8 @@ function createTransport(config: ServerConfig) {
     /** Creates the lanes of `--transport` with the interceptors and limits connect gets; `record` the routes through them. */
     createLanes(interceptors: readonly Interceptor[]): Lanes {
       lanes = createLanes(config.transport, {
+        acceptOrigin: config.corsOrigins.length === 0,
+        jsonOptions: JSON_OPTIONS,
         interceptors,
         readMaxBytes: config.maxRequestBytes,
         maxTimeoutMs: config.maxTimeoutMs,
@@ -350,6 +355,7 @@ function createTransport(config: ServerConfig) {
         onRefused: (reason, address) => clientErrors?.note(reason, address),
       });
       installFastLane(server, serveStream);
+      installRequestLane(server, serveRequest);
     },
     /** In-flight lane calls are cancelled at the shutdown deadline (as connect-fastify does for its calls); connections destroyed a second later. */
     beginShutdown(shutdownTimeoutMs: number): void {
@@ -492,19 +498,12 @@ function createLogin(
 }
 
 /**
- * HTTP/1.1 RPCs pass the gate here (HTTP/2 streams passed it before reaching Fastify). A Host
- * header that is not a valid authority would make the Connect adapter fail to build the request
- * URL, log, and never answer (the client saw an empty 200): refused here with a 400.
+ * A Host header that is not a valid authority would make the Connect adapter fail to build the
+ * request URL, log, and never answer (the client saw an empty 200): refused here with a 400.
+ * (Every RPC passed the request gate before reaching Fastify: createTransport.)
  */
-function addHostCheck(app: FastifyInstance, transport: Transport): void {
+function addHostCheck(app: FastifyInstance): void {
   app.addHook("onRequest", async (req, reply) => {
-    if (
-      req.raw.httpVersionMajor === 1 &&
-      transport.gate.handleHttp1(req.raw as IncomingMessage, reply.raw as ServerResponse)
-    ) {
-      reply.hijack();
-      return;
-    }
     const host = req.headers.host ?? (req.headers as Record<string, string | undefined>)[":authority"];
     if (host === undefined) return;
     let ok = true;

@@ -8,6 +8,7 @@ import {
   createConnectionGuard,
 } from "./connection-guard.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
+import { installRequestLane } from "./transport/lanes.js";
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -43,6 +44,8 @@ export interface CleartextServerOptions {
   readonly onConnection?: (protocol: "h1" | "h2c") => void;
   /** Offered each HTTP/2 stream before the handler; returns true when it served it (the gRPC fast lane). */
   readonly fastLane?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+  /** Offered each HTTP/1.1 request before the handler; returns true when it served it (the request gate, the web lane). */
+  readonly http1Lane?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 /** HTTP/2 receive windows, in bytes. */
@@ -95,6 +98,7 @@ export function createCleartextServer(handler: DualHandler, options: CleartextSe
   // shutdown waited on idle keep-alive connections. test/reliability/connections.test.ts fails
   // loudly if a Node upgrade changes that.
   h1.emit("listening");
+  if (options.http1Lane) installRequestLane(h1, options.http1Lane);
   const h2 = http2.createServer(
     {
       settings: {

@@ -16,6 +16,13 @@ export {
   validateUniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
 export { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+export {
+  codeToHttpStatus,
+  errorToJsonBytes,
+  parseTimeout as parseConnectTimeout,
+  trailerMux,
+} from "@connectrpc/connect/protocol-connect";
+export { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 
 /** The connect-es version these internals were read from (package.json pins it exactly). */
 export const CONNECT_VERSION = "2.1.2";

@@ -20,6 +20,7 @@
  * requests (`grpc-encoding` other than identity), requests with an `Origin` (CORS), unknown paths,
  * and services registered with per-service options.
  */
+import type { IncomingMessage } from "node:http";
 import * as http2 from "node:http2";
 import {
   create,
@@ -155,12 +156,13 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 }
 
 /** Stream errors after the reply is queued are the client's going away: nothing to do (one function, not one per call). */
-const ignore = (): void => {};
+export const ignore = (): void => {};
 
 /** Where the chain's innermost step finds its call: an own property, so `{...req}` keeps it. */
 const kCall: unique symbol = Symbol("memorabilia.laneCall");
 
-type Chain = (req: UnaryRequest) => Promise<UnaryResponse>;
+/** The interceptor chain of a unary call, composed once per lane. */
+export type Chain = (req: UnaryRequest) => Promise<UnaryResponse>;
 type UnaryImpl = (message: unknown, context: HandlerContext) => unknown;
 
 /**
@@ -221,7 +223,7 @@ class LaneResponse implements UnaryResponse {
 }
 
 /** As connect's `applyInterceptors`: the first interceptor is the outermost. */
-function composeInterceptors(inner: Chain, interceptors: readonly Interceptor[]): Chain {
+export function composeInterceptors(inner: Chain, interceptors: readonly Interceptor[]): Chain {
   let next = inner;
   for (let i = interceptors.length - 1; i >= 0; i--) next = (interceptors[i] as Interceptor)(next as never) as Chain;
   return next;
@@ -234,7 +236,7 @@ function composeInterceptors(inner: Chain, interceptors: readonly Interceptor[])
  * `mergeRequest` would give it: the call's context with the copy's service, header, signal and
  * values. (An interceptor must hand on `req` or a spread of it, as all of ours do.)
  */
-async function runHandler(req: UnaryRequest): Promise<UnaryResponse> {
+export async function runHandler(req: UnaryRequest): Promise<UnaryResponse> {
   const context = (req as Partial<LaneRequest>)[kCall] as LaneContext;
   const handlerContext = req instanceof LaneRequest ? context : context.merge(req);
   const output = await (context.impl as UnaryImpl)(req.message, handlerContext);
@@ -249,7 +251,7 @@ async function runHandler(req: UnaryRequest): Promise<UnaryResponse> {
  * does, and returns the output message; headers or trailers an interceptor replaced are copied
  * into the call's as connect's `copyHeaders` does.
  */
-async function invokeUnary(chain: Chain, context: LaneContext, input: unknown): Promise<unknown> {
+export async function invokeUnary(chain: Chain, context: LaneContext, input: unknown): Promise<unknown> {
   const res = await chain(new LaneRequest(context, input));
   if (!(res instanceof LaneResponse)) {
     // A spread copy of our response has no header/trailer (getters): they are the call's own.
@@ -266,7 +268,7 @@ async function invokeUnary(chain: Chain, context: LaneContext, input: unknown): 
 const remoteAddresses = new WeakMap<http2.Http2Session, string | undefined>();
 
 /** The remote address of the stream's connection (the first one read is kept for the session). */
-function remoteAddress(stream: http2.ServerHttp2Stream): string | undefined {
+export function remoteAddress(stream: http2.ServerHttp2Stream): string | undefined {
   const session = stream.session;
   if (session === undefined) return undefined;
   let address = remoteAddresses.get(session);
@@ -320,7 +322,8 @@ export function closeUnfinishedRequest(stream: http2.ServerHttp2Stream, waitedMs
   else setTimeout(() => closeUnfinishedRequest(stream, Math.min(waitedMs * 2, 100)), waitedMs).unref();
 }
 
-function frame(flags: number, data: Uint8Array): Buffer {
+/** A gRPC (or gRPC-Web) envelope: flags, length, data. */
+export function frame(flags: number, data: Uint8Array): Buffer {
   const b = Buffer.allocUnsafe(5 + data.byteLength);
   b[0] = flags;
   b.writeUInt32BE(data.byteLength, 1);
@@ -333,8 +336,8 @@ function frame(flags: number, data: Uint8Array): Buffer {
  * as soon as their header arrives, a compressed flag refused (identity only on this lane),
  * exactly one message, then parsed with the route's parser (the reflection-free reader, else connect's).
  */
-function readSingleMessage(
-  stream: http2.ServerHttp2Stream,
+export function readSingleMessage(
+  stream: http2.ServerHttp2Stream | IncomingMessage,
   readMaxBytes: number,
   parse: Route["parse"],
 ): Promise<unknown> {

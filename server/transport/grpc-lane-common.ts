@@ -126,6 +126,8 @@ export interface LaneRoutes<S extends MethodImplSpec> {
   record(router: ConnectRouter): ConnectRouter;
   /** The route of a request the lane may take ({@link isLaneRequest}), or undefined for the normal path. */
   take(headers: http2.IncomingHttpHeaders): LaneRoute<S> | undefined;
+  /** The route recorded for a request path, whatever the request. */
+  route(path: string): LaneRoute<S> | undefined;
 }
 
 /**
@@ -174,10 +176,11 @@ export function createLaneRoutes<S extends MethodImplSpec>(
   const take = (headers: http2.IncomingHttpHeaders): LaneRoute<S> | undefined =>
     isLaneRequest(headers) ? byPath.get(headers[":path"] as string) : undefined;
 
-  return { paths, record, take };
+  return { paths, record, take, route: (path) => byPath.get(path) };
 }
 
-const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+/** A plain `host[:port]` authority (anything else is left to the server's Host check). */
+export const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 /**
  * Whether a lane may take the request at all (the path is the lane's own check): a POST of

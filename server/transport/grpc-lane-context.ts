@@ -32,7 +32,19 @@ export function abortReason(signal: AbortSignal): unknown {
 
 const deadlineExceeded = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
 
-const CONTENT_TYPE = "application/grpc+proto";
+/** The wire protocol of a lane call: its name, response content type, and whether trailers start with grpc-status 0. */
+export interface LaneProtocol {
+  readonly name: "grpc" | "grpc-web" | "connect";
+  readonly contentType: string;
+  readonly grpcStatusTrailer: boolean;
+}
+
+/** gRPC with binary messages (the gRPC lanes). */
+export const GRPC_PROTOCOL: LaneProtocol = {
+  name: "grpc",
+  contentType: "application/grpc+proto",
+  grpcStatusTrailer: true,
+};
 
 /** What a call's context is made from. */
 export interface LaneContextInit {
@@ -45,6 +57,10 @@ export interface LaneContextInit {
   readonly contextValues: ContextValues | undefined;
   /** The lane's live calls: the context is in it until aborted (the shutdown aborts them all). */
   readonly live: Set<{ abort(reason?: unknown): void }>;
+  /** @default gRPC */
+  readonly protocol?: LaneProtocol;
+  /** @default `http://<:authority><:path>` */
+  readonly url?: string;
 }
 
 /**
@@ -58,7 +74,7 @@ export class LaneContext implements HandlerContext {
   readonly impl: unknown;
   readonly service: DescService;
   readonly requestMethod = "POST";
-  readonly protocolName = "grpc";
+  readonly protocolName: string;
   readonly timeoutMs: () => number | undefined;
   readonly shutdownSignal: AbortSignal | undefined;
   readonly url: string;
@@ -72,6 +88,7 @@ export class LaneContext implements HandlerContext {
   #responseHeader: Headers | undefined = undefined;
   #responseTrailer: Headers | undefined = undefined;
   #encoding: string | undefined = undefined;
+  readonly #protocol: LaneProtocol;
   readonly #live: Set<{ abort(reason?: unknown): void }>;
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -82,7 +99,9 @@ export class LaneContext implements HandlerContext {
     this.service = init.service;
     this.shutdownSignal = init.shutdownSignal;
     this.#headers = init.headers;
-    this.url = `http://${init.headers[":authority"]}${init.headers[":path"]}`;
+    this.#protocol = init.protocol ?? GRPC_PROTOCOL;
+    this.protocolName = this.#protocol.name;
+    this.url = init.url ?? `http://${init.headers[":authority"]}${init.headers[":path"]}`;
     this.contextValues = init.contextValues;
     this.values = init.contextValues ?? createContextValues();
     this.#live = init.live;
@@ -128,19 +147,19 @@ export class LaneContext implements HandlerContext {
     let h = this.#responseHeader;
     if (h === undefined) {
       h = new Headers();
-      h.set("content-type", CONTENT_TYPE);
+      h.set("content-type", this.#protocol.contentType);
       if (this.#encoding !== undefined) h.set("grpc-encoding", this.#encoding);
       this.#responseHeader = h;
     }
     return h;
   }
 
-  /** The response trailers, created on first read with `grpc-status: 0`. */
+  /** The response trailers, created on first read (with `grpc-status: 0` for gRPC and gRPC-Web, as connect's). */
   get responseTrailer(): Headers {
     let h = this.#responseTrailer;
     if (h === undefined) {
       h = new Headers();
-      h.set("grpc-status", "0");
+      if (this.#protocol.grpcStatusTrailer) h.set("grpc-status", "0");
       this.#responseTrailer = h;
     }
     return h;
@@ -170,8 +189,8 @@ export class LaneContext implements HandlerContext {
     const h = this.#responseHeader;
     if (h === undefined) {
       return this.#encoding === undefined
-        ? { ":status": 200, "content-type": CONTENT_TYPE }
-        : { ":status": 200, "content-type": CONTENT_TYPE, "grpc-encoding": this.#encoding };
+        ? { ":status": 200, "content-type": this.#protocol.contentType }
+        : { ":status": 200, "content-type": this.#protocol.contentType, "grpc-encoding": this.#encoding };
     }
     const out: http2.OutgoingHttpHeaders = { ":status": 200 };
     h.forEach((v, k) => {
@@ -183,7 +202,7 @@ export class LaneContext implements HandlerContext {
   /** The trailers to send, in `Headers` iteration order. */
   outgoingTrailers(): http2.OutgoingHttpHeaders {
     const h = this.#responseTrailer;
-    if (h === undefined) return { "grpc-status": "0" };
+    if (h === undefined) return this.#protocol.grpcStatusTrailer ? { "grpc-status": "0" } : {};
     const out: http2.OutgoingHttpHeaders = {};
     h.forEach((v, k) => {
       out[k] = v;

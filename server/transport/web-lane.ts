@@ -1,0 +1,379 @@
+/**
+ * The browser protocols' lane: unary gRPC-Web and Connect calls with binary messages, over
+ * HTTP/1.1 (cleartext or TLS) and HTTP/2 (h2c or TLS), taken before Fastify.
+ *
+ * Through Fastify + connect-fastify a gRPC-Web call costs ~0.5 ms of server CPU and a Connect
+ * call ~0.15-0.2 ms (gRPC-Web runs unary calls through connect's stream pipeline: a dozen async
+ * generators). This lane runs them the way grpc-fast-lane.ts runs unary gRPC — one code path per
+ * concern, shared with it: the route table and serializers (grpc-lane-common.ts, the
+ * reflection-free codec), the handler context (grpc-lane-context.ts, with the protocol's name,
+ * content type and trailers), the interceptor chain and handler invocation (`invokeUnary`), the
+ * envelope reader (`readSingleMessage`, gRPC-Web) — and writes each protocol's answer as
+ * connect's handlers do:
+ *   - gRPC-Web (connect's protocol-grpc-web/handler-factory.js): HTTP 200, the response headers,
+ *     a body of the message envelope (when there is one) and the trailer envelope (flag 0x80,
+ *     `grpc-status`, `grpc-message`, error metadata), each compressed past compressMinBytes when
+ *     grpc-accept-encoding asked for it; decode failures answered INVALID_ARGUMENT as
+ *     shared/api/decode-errors.ts rewrites them.
+ *   - Connect unary (protocol-connect/handler-factory.js): the body read whole as `readAllBytes`
+ *     reads it (content-length checked against readMaxBytes first, then the bytes received), the
+ *     message or the JSON error with the code's HTTP status and the error's metadata as headers,
+ *     trailers as `trailer-` headers, `content-length`, the body compressed past compressMinBytes
+ *     when accept-encoding allows.
+ * Requests are judged by the request gate first, as every RPC is (auth, deadline headers, body
+ * deadline). Everything else goes to connect: JSON, `application/grpc-web-text`, compressed
+ * requests, Connect GET, streaming methods, unknown paths, CORS requests when `--cors-origin` is
+ * set (Fastify's CORS plugin answers those), and any authority that is not a plain `host[:port]`.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type * as http2 from "node:http2";
+import type { JsonWriteOptions } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { fixGrpcStatus, isDecodeFailure } from "../../shared/api/decode-errors.js";
+import {
+  codeToHttpStatus,
+  compressionNegotiate,
+  envelopeCompress,
+  errorToJsonBytes,
+  parseConnectTimeout,
+  parseTimeout,
+  setTrailerStatus,
+  trailerFlag,
+  trailerSerialize,
+} from "./connect-internals.js";
+import {
+  closeUnfinishedRequest,
+  composeInterceptors,
+  frame,
+  ignore,
+  invokeUnary,
+  readSingleMessage,
+  remoteAddress,
+  runHandler,
+} from "./grpc-fast-lane.js";
+import {
+  createLaneRoutes,
+  createLiveCalls,
+  FINISHED,
+  type GrpcLaneOptions,
+  headerValue,
+  type LaneRoute,
+  type MethodImplSpec,
+  PLAIN_AUTHORITY,
+  validateLaneOptions,
+} from "./grpc-lane-common.js";
+import { LaneContext, type LaneProtocol } from "./grpc-lane-context.js";
+
+/** Options of {@link createWebLane}. */
+export interface WebLaneOptions extends GrpcLaneOptions {
+  /**
+   * Take requests that carry an `Origin` header. Browsers send one with every POST, same-origin
+   * included; take them only while no CORS origins are configured (then the server's answer does
+   * not depend on the origin), and leave them to Fastify's CORS plugin otherwise.
+   */
+  readonly acceptOrigin: boolean;
+  /** connect's JSON options (Connect error bodies are JSON). */
+  readonly jsonOptions?: Partial<JsonWriteOptions>;
+}
+
+/** The lane: records the routes, then takes the requests it can serve. */
+export interface WebLane {
+  /** Wraps a router: services registered through it are served by connect and by the lane. */
+  record: ReturnType<typeof createLaneRoutes>["record"];
+  /** Serves an HTTP/2 stream (h2c or TLS) and returns true, or returns false (nothing touched). */
+  handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /** Serves an HTTP/1.1 request and returns true, or returns false (nothing touched). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Calls taken so far. */
+  readonly calls: number;
+}
+
+const GRPC_WEB: LaneProtocol = { name: "grpc-web", contentType: "application/grpc-web+proto", grpcStatusTrailer: true };
+const CONNECT: LaneProtocol = { name: "connect", contentType: "application/proto", grpcStatusTrailer: false };
+
+type UnarySpec = MethodImplSpec & { kind: "unary" };
+type Route = LaneRoute<UnarySpec>;
+
+/** How a call's answer reaches the client, and how its going away is noticed (HTTP/1.1 or HTTP/2). */
+interface Exchange {
+  readonly body: http2.ServerHttp2Stream | IncomingMessage;
+  readonly remoteAddress: string | undefined;
+  onGone(listener: () => void): void;
+  respond(status: number, headers: Record<string, string | number>, body: Uint8Array): void;
+}
+
+/** The protocol of a request the lane may take (binary, uncompressed), or undefined. */
+function protocolOf(headers: http2.IncomingHttpHeaders): LaneProtocol | undefined {
+  const type = headers["content-type"];
+  if (type === "application/grpc-web+proto" || type === "application/grpc-web") {
+    const encoding = headers["grpc-encoding"];
+    return encoding === undefined || encoding === "identity" ? GRPC_WEB : undefined;
+  }
+  if (type === "application/proto") {
+    const encoding = headers["content-encoding"];
+    return encoding === undefined || encoding === "identity" ? CONNECT : undefined;
+  }
+  return undefined;
+}
+
+/** Creates the lane; `record` the routes before serving. */
+export function createWebLane(options: WebLaneOptions): WebLane {
+  const opt = validateLaneOptions(options);
+  const routes = createLaneRoutes(opt, (m): m is UnarySpec => m.kind === "unary");
+  const live = createLiveCalls(options.shutdownSignal);
+  const chain = composeInterceptors(runHandler, opt.interceptors);
+  const jsonOptions = options.jsonOptions;
+
+  /** The route and protocol of a request this lane takes, or undefined. */
+  const take = (
+    method: string | undefined,
+    path: string | undefined,
+    authority: string | undefined,
+    headers: http2.IncomingHttpHeaders,
+  ): [Route, LaneProtocol] | undefined => {
+    if (method !== "POST" || path === undefined) return undefined;
+    if (!options.acceptOrigin && headers.origin !== undefined) return undefined;
+    if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return undefined;
+    const protocol = protocolOf(headers);
+    if (protocol === undefined) return undefined;
+    const route = routes.route(path);
+    return route === undefined ? undefined : [route, protocol];
+  };
+
+  const handleStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
+    const authority = headers[":authority"];
+    const path = headers[":path"];
+    const taken = take(headers[":method"], path, authority, headers);
+    if (taken === undefined) return false;
+    lane.calls++;
+    const exchange: Exchange = {
+      body: stream,
+      remoteAddress: remoteAddress(stream),
+      onGone: (listener) => stream.on("close", listener),
+      respond(status, out, body) {
+        if (stream.destroyed || stream.closed) return;
+        stream.on("error", ignore);
+        // An answer given before the body was read (oversized): discard the rest, then end the stream.
+        if (!stream.readableEnded) stream.resume();
+        stream.respond({ ":status": status, ...out });
+        stream.end(body, () => {
+          if (!stream.readableEnded) closeUnfinishedRequest(stream);
+        });
+      },
+    };
+    void serve(taken[0], taken[1], headers, `http://${authority}${path}`, exchange);
+    return true;
+  };
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const authority = req.headers.host;
+    const taken = take(req.method, req.url, authority, req.headers);
+    if (taken === undefined) return false;
+    lane.calls++;
+    const exchange: Exchange = {
+      body: req,
+      remoteAddress: req.socket.remoteAddress,
+      onGone: (listener) => res.on("close", listener),
+      respond(status, out, body) {
+        if (res.destroyed) return;
+        if (!req.complete) req.resume();
+        res.writeHead(status, out);
+        res.end(body);
+      },
+    };
+    void serve(taken[0], taken[1], req.headers, `http://${authority}${req.url}`, exchange);
+    return true;
+  };
+
+  async function serve(
+    route: Route,
+    protocol: LaneProtocol,
+    headers: http2.IncomingHttpHeaders,
+    url: string,
+    exchange: Exchange,
+  ): Promise<void> {
+    const grpcWeb = protocol === GRPC_WEB;
+    const timeout = grpcWeb
+      ? parseTimeout(headerValue(headers["grpc-timeout"]), opt.maxTimeoutMs)
+      : parseConnectTimeout(headerValue(headers["connect-timeout-ms"]), opt.maxTimeoutMs);
+    const context = new LaneContext({
+      spec: route.spec,
+      service: route.service,
+      headers,
+      timeoutMs: timeout.timeoutMs,
+      shutdownSignal: options.shutdownSignal,
+      contextValues: options.contextValues?.(exchange.remoteAddress),
+      live,
+      protocol,
+      url,
+    });
+    let finished = false;
+    exchange.onGone(() => {
+      if (!finished) context.abort(new ConnectError("the operation was aborted", Code.Canceled));
+    });
+    if (grpcWeb) await serveGrpcWeb(route, context, headers, timeout.error, exchange);
+    else await serveConnect(route, context, headers, timeout.error, exchange);
+    finished = true;
+  }
+
+  async function serveGrpcWeb(
+    route: Route,
+    context: LaneContext,
+    headers: http2.IncomingHttpHeaders,
+    timeoutError: ConnectError | undefined,
+    exchange: Exchange,
+  ): Promise<void> {
+    const compression = compressionNegotiate(
+      opt.acceptCompression,
+      null,
+      headerValue(headers["grpc-accept-encoding"]),
+      "grpc-accept-encoding",
+    );
+    if (compression.response) context.setResponseEncoding(compression.response.name);
+    const envelopes: { flags: number; data: Uint8Array }[] = [];
+    try {
+      if (timeoutError) throw timeoutError;
+      const input = await readSingleMessage(exchange.body, opt.readMaxBytes, route.parse);
+      envelopes.push({ flags: 0, data: route.serialize(await invokeUnary(chain, context, input)) });
+    } catch (error) {
+      setTrailerStatus(context.responseTrailer, asConnectError(error));
+      // As shared/api/decode-errors.ts rewrites it on connect's path: undecodable input is INVALID_ARGUMENT.
+      fixGrpcStatus(context.responseTrailer);
+    }
+    context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
+    envelopes.push({ flags: trailerFlag, data: trailerSerialize(context.responseTrailer) });
+    const parts: Buffer[] = [];
+    for (let env of envelopes) {
+      if (compression.response && env.data.byteLength >= opt.compressMinBytes)
+        env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
+      parts.push(frame(env.flags, env.data));
+    }
+    const out = context.outgoingHeaders() as Record<string, string | number>;
+    delete out[":status"];
+    exchange.respond(200, out, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+  }
+
+  async function serveConnect(
+    route: Route,
+    context: LaneContext,
+    headers: http2.IncomingHttpHeaders,
+    timeoutError: ConnectError | undefined,
+    exchange: Exchange,
+  ): Promise<void> {
+    const compression = compressionNegotiate(
+      opt.acceptCompression,
+      null,
+      headerValue(headers["accept-encoding"]),
+      "accept-encoding",
+    );
+    let status = 200;
+    let body: Uint8Array;
+    try {
+      if (timeoutError) throw timeoutError;
+      const bytes = await readBody(exchange.body, opt.readMaxBytes, headerValue(headers["content-length"]));
+      body = route.serialize(await invokeUnary(chain, context, route.parse(bytes)));
+    } catch (e) {
+      let error = asConnectError(e);
+      // As shared/api/decode-errors.ts rewrites it on connect's path: undecodable input is INVALID_ARGUMENT.
+      if (error.code === Code.Internal && isDecodeFailure(error.rawMessage))
+        error = new ConnectError(error.rawMessage, Code.InvalidArgument, error.metadata);
+      status = codeToHttpStatus(error.code);
+      context.responseHeader.set("content-type", "application/json");
+      error.metadata.forEach((value, key) => {
+        context.responseHeader.set(key, value);
+      });
+      body = errorToJsonBytes(error, jsonOptions);
+    }
+    context.abort(FINISHED);
+    if (compression.response && body.byteLength >= opt.compressMinBytes) {
+      body = await compression.response.compress(body);
+      context.responseHeader.set("content-encoding", compression.response.name);
+    }
+    exchange.respond(status, connectHeaders(context, body.byteLength), body);
+  }
+
+  const lane = { record: routes.record, handleStream, handleRequest, calls: 0 };
+  return lane;
+}
+
+/** A thrown value as connect's handlers turn it into an error. */
+function asConnectError(error: unknown): ConnectError {
+  return error instanceof ConnectError
+    ? error
+    : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/**
+ * A Connect unary response's headers as connect writes them: the response headers, the trailers
+ * as `trailer-` headers (connect's `trailerMux`), and content-length, in `Headers` order (sorted).
+ */
+function connectHeaders(context: LaneContext, length: number): Record<string, string | number> {
+  const header = context.outgoingHeaders() as Record<string, string | number>;
+  delete header[":status"];
+  const trailer = context.outgoingTrailers();
+  const entries: [string, string | number][] = Object.entries(header) as [string, string | number][];
+  for (const [k, v] of Object.entries(trailer)) entries.push([`trailer-${k}`, v as string]);
+  entries.push(["content-length", String(length)]);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of entries) out[k] = v;
+  return out;
+}
+
+/**
+ * A unary Connect request's body, read as connect's `readAllBytes` reads it: a content-length
+ * past readMaxBytes refused before reading, a body that does not match its content-length
+ * refused, and without one, the bytes counted against readMaxBytes as they arrive.
+ */
+function readBody(
+  body: http2.ServerHttp2Stream | IncomingMessage,
+  readMaxBytes: number,
+  lengthHint: string | null,
+): Promise<Uint8Array> {
+  const hint = lengthHint === null ? Number.NaN : Number.parseInt(lengthHint, 10);
+  const known = Number.isSafeInteger(hint) && hint >= 0;
+  if (known && hint > readMaxBytes)
+    return Promise.reject(
+      new ConnectError(
+        `message size ${hint} is larger than configured readMaxBytes ${readMaxBytes}`,
+        Code.ResourceExhausted,
+      ),
+    );
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    const fail = (error: ConnectError): void => {
+      if (done) return;
+      done = true;
+      chunks.length = 0;
+      reject(error);
+    };
+    body.on("data", (chunk: Buffer) => {
+      if (done) return;
+      total += chunk.length;
+      if (known && total > hint)
+        return fail(
+          new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument),
+        );
+      if (!known && total > readMaxBytes)
+        return fail(
+          new ConnectError(
+            `message size is larger than configured readMaxBytes ${readMaxBytes}`,
+            Code.ResourceExhausted,
+          ),
+        );
+      chunks.push(chunk);
+    });
+    body.on("aborted", () => fail(new ConnectError("the operation was aborted", Code.Canceled)));
+    body.on("end", () => {
+      if (done) return;
+      if (known && total < hint)
+        return fail(
+          new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument),
+        );
+      done = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+  });
+}
