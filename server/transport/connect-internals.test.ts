@@ -12,12 +12,18 @@ import { describe, expect, it } from "vitest";
 import { GetRequestSchema, StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import {
   CONNECT_VERSION,
+  codeToHttpStatus,
   compressionNegotiate,
   createMethodSerializationLookup,
   envelopeCompress,
   envelopeDecompress,
+  errorToJsonBytes,
+  parseConnectTimeout,
   parseTimeout,
   setTrailerStatus,
+  trailerFlag,
+  trailerMux,
+  trailerSerialize,
   validateUniversalHandlerOptions,
 } from "./connect-internals.js";
 
@@ -105,5 +111,26 @@ describe("pinned library internals", () => {
   it("protobuf-es's BinaryReader keeps its input in `buf` (the fast reader reads it)", () => {
     const r = new BinaryReader(Uint8Array.of(1, 2, 3));
     expect((r as unknown as { buf: Uint8Array }).buf).toEqual(Uint8Array.of(1, 2, 3));
+  });
+
+  it("Connect: codeToHttpStatus, errorToJsonBytes, trailerMux and connect-timeout-ms as the web lane writes them", () => {
+    expect(codeToHttpStatus(Code.NotFound)).toBe(404);
+    expect(codeToHttpStatus(Code.InvalidArgument)).toBe(400);
+    expect(codeToHttpStatus(Code.ResourceExhausted)).toBe(429);
+    const json = new TextDecoder().decode(errorToJsonBytes(new ConnectError("no", Code.NotFound), undefined));
+    expect(json).toBe('{"code":"not_found","message":"no"}');
+    const h = trailerMux(new Headers({ "content-type": "application/proto" }), new Headers({ x: "1" }));
+    expect([...h.entries()]).toEqual([
+      ["content-type", "application/proto"],
+      ["trailer-x", "1"],
+    ]);
+    expect(parseConnectTimeout("250", 1000)).toEqual({ timeoutMs: 250 });
+    expect(parseConnectTimeout("abc", 1000).error?.code).toBe(Code.InvalidArgument);
+  });
+
+  it("gRPC-Web: the trailer frame's flag and serialization", () => {
+    expect(trailerFlag).toBe(0x80);
+    const t = new TextDecoder().decode(trailerSerialize(new Headers({ "grpc-status": "0", "grpc-message": "a%20b" })));
+    expect(t).toBe("grpc-message: a%20b\r\ngrpc-status: 0\r\n");
   });
 });
