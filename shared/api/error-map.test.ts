@@ -40,6 +40,7 @@ const EXPECTED: [ErrorCode, Code][] = [
   ["MISCONF", Code.Unavailable],
   ["NOGROUP", Code.NotFound],
   ["BUSYGROUP", Code.AlreadyExists],
+  ["INVALIDOBJ", Code.FailedPrecondition],
 ];
 
 const silent = { error: () => {} };

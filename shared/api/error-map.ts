@@ -45,6 +45,8 @@ export const STORE_ERROR_CODES: Readonly<Record<ErrorCode, Code>> = {
   MISCONF: Code.Unavailable,
   NOGROUP: Code.NotFound,
   BUSYGROUP: Code.AlreadyExists,
+  // A value whose bytes are corrupt for its use (a HyperLogLog's sparse runs that do not add up).
+  INVALIDOBJ: Code.FailedPrecondition,
 };
 
 /** Where unexpected errors (bugs, engine failures) are reported. */

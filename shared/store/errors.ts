@@ -40,7 +40,9 @@ export type ErrorCode =
   /** A stream consumer group (or its key) that does not exist (`NOGROUP …`). */
   | "NOGROUP"
   /** XGROUP CREATE of a group that exists (`BUSYGROUP …`). */
-  | "BUSYGROUP";
+  | "BUSYGROUP"
+  /** A value whose bytes are corrupt for its use (`INVALIDOBJ Corrupted HLL object detected`). */
+  | "INVALIDOBJ";
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ERR: "ERR",
@@ -65,6 +67,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   CAPACITY: "ERR keyspace capacity exceeded",
   ABORTED: "ERR operation aborted",
   UNAVAILABLE: "CLUSTERDOWN The storage engine is unavailable",
+  INVALIDOBJ: "INVALIDOBJ Corrupted object detected",
   MISCONF: "MISCONF Errors writing to the append-only log: write commands are refused until it works again.",
   NOGROUP: "NOGROUP No such consumer group",
   BUSYGROUP: "BUSYGROUP Consumer Group name already exists",

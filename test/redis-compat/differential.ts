@@ -2,6 +2,7 @@
  * Runs the same seeded random command stream on the store (in process) and on a real
  * redis-server, and reports the first reply that differs (with the commands before it).
  */
+import { writeFileSync } from "node:fs";
 import { expect } from "vitest";
 import { DEFAULT_LIMITS } from "../../shared/store/command.js";
 import type { Reply } from "../../shared/store/reply.js";
@@ -53,6 +54,12 @@ export interface Step {
   readonly theirs: RefReply;
 }
 
+/** With DIFFERENTIAL_DUMP=dir, a failing run's whole command stream is written there (to replay). */
+function dump(seed: number, commands: readonly (readonly string[])[]): void {
+  const dir = process.env.DIFFERENTIAL_DUMP;
+  if (dir) writeFileSync(`${dir}/differential-${seed}.json`, JSON.stringify(commands));
+}
+
 /** Runs one command on both sides. */
 export async function both(t: TestStore, redis: RedisReference, args: readonly string[]): Promise<Step> {
   const theirs = await redis.call(args);
@@ -67,7 +74,7 @@ export async function both(t: TestStore, redis: RedisReference, args: readonly s
 export async function runDifferential(
   redis: RedisReference,
   steps: number,
-  next: (g: Gen) => string[],
+  next: (g: Gen, t: TestStore) => string[],
   seed: number,
   options: { normalize?: (args: readonly string[], r: RefReply) => RefReply } = {},
 ): Promise<number> {
@@ -76,15 +83,18 @@ export async function runDifferential(
   const recorder = await redis.recordEvents();
   const g = new Gen(prng(seed));
   const history: string[] = [];
+  const all: (readonly string[])[] = [];
   for (let i = 0; i < steps; i++) {
-    const args = next(g);
+    const args = next(g, t);
     const step = await both(t, redis, args);
+    all.push(args);
     const norm = options.normalize ?? ((_a, r) => r);
     history.push(JSON.stringify(args).slice(0, 300));
     if (history.length > 12) history.shift();
     const ours = norm(args, step.ours);
     const theirs = norm(args, step.theirs);
     if (JSON.stringify(ours) !== JSON.stringify(theirs)) {
+      dump(seed, all);
       expect({ seed, step: i, history, ours }).toEqual({ seed, step: i, history, ours: theirs });
     }
     // The keyspace events of each command, in order, must match too.
