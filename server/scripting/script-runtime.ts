@@ -16,6 +16,7 @@ import { StoreError } from "../../shared/store/errors.js";
 import type { Reply } from "../../shared/store/reply.js";
 import { type Fengari, fengari, type LuaState } from "./lua.js";
 import { openScriptLibraries } from "./lua-libraries.js";
+import { floatNumerals } from "./lua-numerals.js";
 import { formatLuaNumber, LuaValues } from "./lua-values.js";
 
 /** How a script's `redis.call` / `redis.pcall` reaches the store: runs one command, throws {@link StoreError}. */
@@ -175,7 +176,7 @@ export class ScriptRuntime {
     if (this.scripts.has(sha)) return sha;
     const { lua, lauxlib } = this.f;
     const L = this.L;
-    const code = bytesToArray(body);
+    const code = floatNumerals(bytesToArray(body));
     if (lauxlib.luaL_loadbuffer(L, code, code.length, this.f.to_luastring("@user_script")) !== lua.LUA_OK) {
       const message = this.values.bytesAt(L, -1, 4096);
       lua.lua_settop(L, 0);

@@ -94,6 +94,9 @@ const CASES: Record<string, Cmd[]> = {
     ["EVAL", "return tostring(3.0) .. ' ' .. 7/2 .. ' ' .. tostring(1700000000000)", "0"],
     ["EVAL", "return tonumber('2000000000') + tonumber('2000000000')", "0"],
     ["EVAL", "return string.format('%d %s %.2f', 5, 'x', 1.005)", "0"],
+    // Every numeral is a double, as in Lua 5.1 (BullMQ's priority score: p * 0x100000000 + n % 0x100000000).
+    ["EVAL", "return {tostring(0x100000000), tostring(2147483647 + 1), 3 * 0x100000000 + 7 % 0x100000000}", "0"],
+    ["EVAL", "local t = {10, 20, 30} local s = 0 for i = 1, #t do s = s + t[i] end return s .. ' ' .. 7 / 2", "0"],
   ],
   "types of replies seen by the script": [
     ["DEL", "h", "l", "z"],
