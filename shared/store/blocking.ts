@@ -66,8 +66,16 @@ export interface BlockingWait {
  * and replies null when it would block.
  */
 export interface BlockingSpec {
-  /** The keys to wait on and the deadline, for an argv its handler accepted (and replied null to). */
-  wait(argv: readonly Bytes[], now: number): BlockingWait;
+  /**
+   * The keys to wait on and the deadline, for an argv its handler accepted (and replied null to);
+   * undefined when this call does not wait at all (XREAD without BLOCK): it replies the null.
+   */
+  wait(argv: readonly Bytes[], now: number): BlockingWait | undefined;
+  /**
+   * Serving takes nothing from the key (XREAD, XREADGROUP: every waiter whose ID is behind the
+   * stream's is served): every waiter on a ready key is tried, not only until one cannot be served.
+   */
+  readonly servesEach?: boolean;
   /** The keys serving from `key` reads and writes (the engine's atomic key set). */
   serveKeys(key: Bytes, argv: readonly Bytes[]): Bytes[];
   /**
@@ -193,7 +201,9 @@ export class BlockedClients {
    */
   block(spec: CommandSpec, argv: readonly Bytes[], now: number, options: WaitOptions): Promise<Reply> {
     const blocking = spec.blocking as BlockingSpec;
-    const { keys, deadline } = blocking.wait(argv, now);
+    const wait = blocking.wait(argv, now);
+    if (wait === undefined) return Promise.resolve(null);
+    const { keys, deadline } = wait;
     const waiter = new Waiter(spec, argv, keys, options.signal);
     options.blocked = true;
     if (waiter.signal?.aborted) {
@@ -229,6 +239,7 @@ export class BlockedClients {
         if (reply !== null) return reply;
         if (armed.missed) continue;
         const wait = (spec.blocking as BlockingSpec).wait(argv, now);
+        if (wait === undefined) return null;
         const waiter = new Waiter(spec, argv, wait.keys, options.signal);
         if (waiter.signal?.aborted) {
           if (waiter.signal.reason === UNBLOCK_AS_TIMEOUT) return null;
@@ -350,7 +361,10 @@ export class BlockedClients {
             this.finish(waiter, undefined, error);
             continue;
           }
-          if (reply === undefined) break;
+          if (reply === undefined) {
+            if (waiter.spec.blocking?.servesEach) continue;
+            break;
+          }
           this.counters.served++;
           this.finish(waiter, reply);
         }
@@ -382,6 +396,7 @@ export class BlockedClients {
           }
           if (reply === undefined) {
             this.afterServe(waiter);
+            if (waiter.spec.blocking?.servesEach) continue;
             break;
           }
           waiter.state = "waiting";

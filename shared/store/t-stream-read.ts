@@ -1,12 +1,13 @@
+import type { BlockingSpec, BlockingWait } from "./blocking.js";
 import type { Bytes } from "./bytes.js";
 import type { CommandContext, CommandSpec } from "./command.js";
 import { echoInput, genericError, StoreError, syntaxError } from "./errors.js";
-import { parseInt64 } from "./parse.js";
+import { MAX_DEADLINE_MS, parseInt64 } from "./parse.js";
 import type { Reply } from "./reply.js";
 import { checkReplyLength } from "./reply-limit.js";
 import { type Consumer, type ConsumerGroup, INVALID_ENTRIES_READ, type Nack } from "./stream-group.js";
 import { formatId, ID_MAX, ID_MIN, type IdKey, idIncr, parseId } from "./stream-id.js";
-import type { StreamValue } from "./stream-value.js";
+import { type StreamValue, StreamValue as StreamValueClass } from "./stream-value.js";
 import { entryReply, lookupStream } from "./t-stream.js";
 
 /**
@@ -305,12 +306,76 @@ export function readKeys(argv: readonly Bytes[]): Bytes[] {
   return [];
 }
 
+/**
+ * The wait of XREAD/XREADGROUP … BLOCK ms: the keys (each once), the deadline (BLOCK 0 waits
+ * forever); none without BLOCK.
+ */
+function readWait(argv: readonly Bytes[], now: number, xreadgroup: boolean): BlockingWait | undefined {
+  const args = parseRead(argv, xreadgroup);
+  if (args.blockMs < 0) return undefined;
+  const deadline = args.blockMs === 0 ? 0 : now + args.blockMs;
+  return { keys: [...new Set(args.keys)], deadline: deadline >= MAX_DEADLINE_MS ? 0 : deadline };
+}
+
+/** `UNBLOCKED the stream key no longer exists` (XREADGROUP blocked on a key deleted or overwritten). */
+function keyGone(): StoreError {
+  return new StoreError("ABORTED", "UNBLOCKED the stream key no longer exists");
+}
+
+/**
+ * Serves a blocked XREAD/XREADGROUP from `key` (Redis 7.0's `serveClientsBlockedOnStreamKey`):
+ * `[[key, entries]]` when the stream has entries past the caller's ID (a group's last delivered
+ * ID, read now), undefined to keep waiting. XREADGROUP fails when its group or key is gone.
+ */
+function serveRead(ctx: CommandContext, key: Bytes, argv: readonly Bytes[], xreadgroup: boolean): Reply | undefined {
+  const args = parseRead(argv, xreadgroup);
+  const index = args.keys.indexOf(key);
+  if (index < 0) return undefined;
+  const value = ctx.db.lookup(key);
+  if (value === undefined || !(value instanceof StreamValueClass)) {
+    if (xreadgroup) throw keyGone();
+    return undefined;
+  }
+  const s = value;
+  let group: ConsumerGroup | null = null;
+  let gt: IdKey;
+  if (xreadgroup) {
+    group = s.groups?.get(args.group as Bytes) ?? null;
+    if (group === null) {
+      throw new StoreError("NOGROUP", "NOGROUP the consumer group this client was blocked on no longer exists");
+    }
+    gt = group.lastId;
+  } else {
+    const idArg = args.idArgs[index] as Bytes;
+    gt = idArg === "$" ? (resolvedIdsOf(argv)?.[index] ?? s.lastId) : parseId(idArg, 0n, true).id;
+  }
+  if (!(s.lastId > gt)) return undefined;
+  const start = idIncr(gt) ?? ID_MIN;
+  const count = args.count > 0 ? args.count : BLOCKED_DEFAULT_COUNT;
+  // Nothing to deliver (the entries past the ID were deleted): keep waiting rather than reply empty.
+  if (s.range(start, ID_MAX, 1, false).length === 0) return undefined;
+  let consumer: Consumer | null = null;
+  if (group !== null) consumer = lookupOrCreateConsumer(ctx, key, group, args.consumer as Bytes);
+  const entries = readEntries(ctx, s, start, count, group, consumer, args.noack);
+  if (group !== null) ctx.db.touch(key);
+  return [[key, entries]];
+}
+
+function readBlocking(xreadgroup: boolean): BlockingSpec {
+  return {
+    servesEach: true,
+    wait: (argv, now) => readWait(argv, now, xreadgroup),
+    serveKeys: (key) => [key],
+    serve: (ctx, key, argv) => serveRead(ctx, key, argv, xreadgroup),
+  };
+}
+
 /** XREAD and XREADGROUP. */
 export const streamReadCommands: CommandSpec[] = [
   {
     name: "XREAD",
     arity: -4,
-    flags: ["readonly"],
+    flags: ["readonly", "blocking"],
     firstKey: 0,
     lastKey: 0,
     step: 0,
@@ -322,11 +387,12 @@ export const streamReadCommands: CommandSpec[] = [
       "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
     syntax: "XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]",
     handler: (ctx, argv) => xreadGeneric(ctx, argv, false),
+    blocking: readBlocking(false),
   },
   {
     name: "XREADGROUP",
     arity: -7,
-    flags: ["write"],
+    flags: ["write", "blocking"],
     firstKey: 0,
     lastKey: 0,
     step: 0,
@@ -339,5 +405,6 @@ export const streamReadCommands: CommandSpec[] = [
     syntax:
       "XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]",
     handler: (ctx, argv) => xreadGeneric(ctx, argv, true),
+    blocking: readBlocking(true),
   },
 ];

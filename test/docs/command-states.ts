@@ -343,6 +343,6 @@ export const DIFFERENCES: Readonly<Record<string, string>> = {
   BZMPOP: "as BLPOP",
   XINFO:
     "STREAM's radix-tree-keys and radix-tree-nodes both count our blocks (same split rule as Redis's nodes, so radix-tree-keys matches; there is no radix tree)",
-  XREAD: "BLOCK does not wait yet: it replies nil at once when nothing is there (as inside MULTI)",
+  XREAD: 'BLOCK waits as BLPOP does (a pending request; see docs/API.md "Blocking commands")',
   XREADGROUP: "as XREAD",
 };
