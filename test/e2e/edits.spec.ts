@@ -223,7 +223,7 @@ test("rename never overwrites an existing key without an explicit Replace", asyn
   const dialog = page.getByRole("dialog", { name: "New key" });
   await dialog.getByLabel("Key name").fill(`${p}b`);
   await dialog.getByLabel("Type").selectOption({ label: "list" });
-  await dialog.getByLabel("Elements, one per line").fill("x");
+  await dialog.getByRole("textbox", { name: "Element 1", exact: true }).fill("x");
   await dialog.getByRole("button", { name: "Create" }).click();
   await expect(dialog.getByRole("alert")).toContainText("exists already");
   expect(bulk(await api.run("GET", `${p}b`))).toBe("from a");

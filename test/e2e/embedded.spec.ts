@@ -18,8 +18,11 @@ test("embedded mode: the store runs in the page, keys survive a reload (IndexedD
   const dialog = page.getByRole("dialog", { name: "New key" });
   await dialog.getByLabel("Key name").fill("embedded:list");
   await dialog.getByLabel("Type").selectOption({ label: "list" });
-  await dialog.getByLabel("Elements, one per line").fill("a\nb\nc");
-  await dialog.getByLabel("TTL in seconds (optional)").fill("600");
+  for (const [i, element] of ["a", "b", "c"].entries()) {
+    if (i > 0) await dialog.getByRole("button", { name: "+ Add element" }).click();
+    await dialog.getByRole("textbox", { name: `Element ${i + 1}`, exact: true }).fill(element);
+  }
+  await dialog.getByLabel("TTL (optional)").fill("600");
   await dialog.getByRole("button", { name: "Create" }).click();
   await expect(row(page, "embedded:list")).toBeVisible();
   await page.waitForTimeout(1500); // the debounced save, and the 1 s key expiring

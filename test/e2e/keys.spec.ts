@@ -9,7 +9,7 @@ test("a key created with a 3-second TTL counts down and vanishes, with no reload
   const dialog = page.getByRole("dialog", { name: "New key" });
   await dialog.getByLabel("Key name").fill(`${p}short`);
   await dialog.getByLabel("The value").fill("gone soon");
-  await dialog.getByLabel("TTL in seconds (optional)").fill("3");
+  await dialog.getByLabel("TTL (optional)").fill("3");
   await dialog.getByRole("button", { name: "Create" }).click();
   const ttlCell = row(page, `${p}short`).locator(".c-ttl");
   await expect(ttlCell).toHaveText(/^[23]s$/);
