@@ -211,6 +211,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     closing ??= (async () => {
       health.setAll(ServingStatus.NOT_SERVING);
       transport.beginShutdown(config.shutdownTimeoutMs);
+      // Blocked calls (BLPOP …) end now with UNBLOCKED / UNAVAILABLE, not at the shutdown
+      // deadline; one that would block from now on fails at once.
+      store.blocked.shutdown();
       // Stop accepting, then ask live connections to finish (HTTP/2 GOAWAY, idle HTTP/1.1 closed).
       const closed = app.close();
       transport.closeConnectionsGracefully();

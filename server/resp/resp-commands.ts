@@ -7,6 +7,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { keyAllowed } from "../../shared/auth/index.js";
+import { UNBLOCK_AS_TIMEOUT } from "../../shared/store/blocking.js";
 import type { Bytes } from "../../shared/store/bytes.js";
 import { StoreError, syntaxError } from "../../shared/store/errors.js";
 import { compileGlob } from "../../shared/store/glob.js";
@@ -366,6 +367,8 @@ const CLIENT_HELP = [
   "      Kill connections by client id.",
   "    * SKIPME (YES|NO)",
   "      Skip killing current connection (default: yes).",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
   "LIST [options ...]",
   "    Return information about client connections. Options:",
   "    * TYPE (NORMAL|PUBSUB)",
@@ -429,6 +432,22 @@ function clientKill(conn: RespConnection, argv: readonly Bytes[], host: RespHost
     }
   }
   return killed;
+}
+
+/* CLIENT UNBLOCK client-id [TIMEOUT | ERROR] */
+function clientUnblock(argv: readonly Bytes[], host: RespHost): RespValue {
+  if (argv.length > 4) throw syntaxError();
+  const id = integerArg(argv[2] as Bytes);
+  let reason: unknown = UNBLOCK_AS_TIMEOUT;
+  if (argv.length === 4) {
+    const how = (argv[3] as Bytes).toUpperCase();
+    if (how === "ERROR") reason = new StoreError("ERR", "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    else if (how !== "TIMEOUT") throw new StoreError("ERR", "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  }
+  const target = host.clients.get(id);
+  if (target?.blockedBy === undefined) return 0;
+  target.blockedBy.abort(reason);
+  return 1;
 }
 
 /** Closes `target`; the caller itself is closed after its reply (as Redis does). */
@@ -495,6 +514,9 @@ function client(conn: RespConnection, argv: readonly Bytes[], host: RespHost): R
     case "KILL":
       arity(-3);
       return clientKill(conn, argv, host);
+    case "UNBLOCK":
+      arity(-3);
+      return clientUnblock(argv, host);
     case "HELP":
       arity(2);
       return helpReply(CLIENT_HELP);

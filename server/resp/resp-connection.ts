@@ -11,6 +11,7 @@
  */
 import type { Socket } from "node:net";
 import { authorize } from "../../shared/auth/index.js";
+import { shutdownError, type WaitOptions } from "../../shared/store/blocking.js";
 import type { Bytes } from "../../shared/store/bytes.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { Subscriber } from "../../shared/store/pubsub.js";
@@ -20,18 +21,19 @@ import type { Store } from "../../shared/store/store.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
 import type { Principal } from "../auth/tokens.js";
 import { CONNECTION_COMMANDS, type ConnectionCommand, SUBSCRIBE_CONTEXT_ERROR } from "./resp-commands.js";
-import { RespPush, type RespValue } from "./resp-encode.js";
+import { NULL_ARRAY, RespPush, type RespValue } from "./resp-encode.js";
 import type { RespHost } from "./resp-host.js";
 import { RespParser, RespProtocolError } from "./resp-parser.js";
 import { RespWriter } from "./resp-writer.js";
-import { resp3Shape } from "./resp3-shapes.js";
+import { nilIsNullArray, resp3Shape } from "./resp3-shapes.js";
 
 /** Unsent bytes above which the connection stops reading (and running buffered commands). */
 export const HIGH_WATER_BYTES = 256 * 1024;
 /** Replies accumulated before a write even in the middle of a read's commands. */
 const FLUSH_BYTES = 64 * 1024;
 
-const runStore = (store: Store, argv: readonly Bytes[]): Reply | Promise<Reply> => store.run(argv);
+const runStore = (store: Store, argv: readonly Bytes[], wait: WaitOptions): Reply | Promise<Reply> =>
+  store.run(argv, wait);
 
 /** The error reply text of an error thrown by a command (an unexpected one is logged and hidden). */
 function errorText(error: unknown, host: RespHost, argv: readonly Bytes[]): string {
@@ -65,6 +67,16 @@ export class RespConnection {
   watches: WatchHandle[] = [];
   /** The Pub/Sub subscriber, created on first (P)SUBSCRIBE. */
   subscriber: Subscriber | undefined;
+  /**
+   * Set while a blocking command (BLPOP, …) waits: aborting it ends the wait (CLIENT UNBLOCK,
+   * the connection closing, server shutdown). Its reason is the reply (shared/store/blocking.ts).
+   */
+  blockedBy: AbortController | undefined;
+  /**
+   * The WaitOptions passed with every store command (`blocked` reset per command). Its signal is
+   * created only when the store reads it, i.e. when a command blocks.
+   */
+  private readonly wait: WaitOptions;
   readonly parser: RespParser;
   /** Replies produced and not yet handed to the socket. */
   private readonly out = new RespWriter();
@@ -85,6 +97,13 @@ export class RespConnection {
     this.id = host.nextClientId();
     this.parser = new RespParser(host.parserLimits);
     this.parser.unauthenticated = host.tokens.enabled;
+    const self = this;
+    this.wait = {
+      get signal(): AbortSignal {
+        self.blockedBy ??= new AbortController();
+        return self.blockedBy.signal;
+      },
+    };
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       if (this.ending) return; // after QUIT or a protocol error nothing more is read
@@ -99,8 +118,9 @@ export class RespConnection {
       this.process();
     });
     socket.on("timeout", () => {
-      // Redis exempts Pub/Sub clients from the idle timeout.
+      // Redis exempts Pub/Sub clients and blocked clients from the idle timeout.
       if (this.subscriber !== undefined && this.subscriber.count > 0) return;
+      if (this.blockedBy !== undefined) return;
       this.destroy();
     });
     socket.on("error", () => this.destroy());
@@ -172,9 +192,13 @@ export class RespConnection {
     this.ending = true;
   }
 
-  /** Server shutdown: replies already produced are sent, nothing more is run, then the socket closes. */
+  /**
+   * Server shutdown: replies already produced are sent, a blocked command ends with an
+   * `UNBLOCKED` error, nothing more is run, then the socket closes.
+   */
   shutdown(): void {
     this.ending = true;
+    this.blockedBy?.abort(shutdownError());
     this.process();
   }
 
@@ -299,24 +323,29 @@ export class RespConnection {
       return;
     }
     let reply: Reply | Promise<Reply>;
+    const wait = this.wait;
+    wait.blocked = false;
     try {
-      reply = principal === undefined ? store.run(argv) : currentPrincipal.run(principal, runStore, store, argv);
+      reply =
+        principal === undefined ? store.run(argv, wait) : currentPrincipal.run(principal, runStore, store, argv, wait);
     } catch (error) {
       this.out.error(errorText(error, host, argv));
       return;
     }
     if (reply instanceof Promise) {
-      this.await(reply, argv);
+      if (wait.blocked) this.awaitBlocked(reply, argv);
+      else this.await(reply, argv);
       return;
     }
     this.storeReply(reply, argv);
   }
 
   /** Writes a store reply in this connection's protocol (RESP3 reshapes a few commands, as Redis does). */
-  private storeReply(reply: Reply, argv: readonly Bytes[]): void {
+  private storeReply(reply: Reply, argv: readonly Bytes[], blocked = false): void {
     if (this.proto === 2) {
       // The common replies directly, without the generic dispatch.
       if (typeof reply === "string") this.out.bulk(reply);
+      else if (reply === null && nilIsNullArray(argv[0] as Bytes, blocked)) this.out.value(NULL_ARRAY);
       else this.out.value(reply);
       return;
     }
@@ -325,12 +354,12 @@ export class RespConnection {
   }
 
   /** Waits for an asynchronous reply (a remote engine), keeping replies in order. */
-  await(reply: Promise<RespValue>, argv: readonly Bytes[], encodeAs: "store" | "value" = "store"): void {
+  await(reply: Promise<RespValue>, argv: readonly Bytes[], encodeAs: "store" | "value" | "blocked" = "store"): void {
     this.waiting = true;
     reply
       .then(
         (value) => {
-          if (encodeAs === "store") this.storeReply(value as Reply, argv);
+          if (encodeAs !== "value") this.storeReply(value as Reply, argv, encodeAs === "blocked");
           else this.out.value(value);
         },
         (error: unknown) => {
@@ -342,6 +371,31 @@ export class RespConnection {
         if (this.closed) return;
         this.process();
       });
+  }
+
+  /**
+   * Waits for a blocked command (nothing else runs meanwhile, as Redis's blocked client). The
+   * replies produced before it are sent now, so a pipelined client reads them while it waits.
+   */
+  private awaitBlocked(reply: Promise<Reply>, argv: readonly Bytes[]): void {
+    this.flushSoon();
+    this.await(
+      reply.finally(() => {
+        this.blockedBy = undefined;
+      }),
+      argv,
+      "blocked",
+    );
+  }
+
+  /** Writes the replies produced so far in a microtask (a command is about to wait). */
+  private flushSoon(): void {
+    // With --fsync always a flush waits for the disk and then resumes processing: the replies
+    // before a blocked command then leave with its reply instead.
+    if (this.host.durable !== undefined) return;
+    queueMicrotask(() => {
+      if (!this.closed) this.flush();
+    });
   }
 
   /** A store command in a transaction, before AUTH, or in RESP2 subscribe mode. */
@@ -429,6 +483,7 @@ export class RespConnection {
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
+    this.blockedBy?.abort(new StoreError("ABORTED", "ERR connection closed"));
     this.releaseWatches();
     this.subscriber?.close();
     this.subscriber = undefined;

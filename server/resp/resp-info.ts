@@ -68,7 +68,9 @@ const SECTIONS: Readonly<Record<string, readonly [string, Section]>> = {
       return [
         ["connected_clients", host.clients.size],
         ["maxclients", host.settings.maxClients],
-        ["blocked_clients", 0],
+        // Every caller blocked in the store: RESP clients and pending RPCs alike.
+        ["blocked_clients", host.store.blocked.size],
+        ["total_blocking_keys", host.store.blocked.keyCount],
         ["tracking_clients", 0],
         ["pubsub_clients", pubsub],
         ["watching_clients", watching],
@@ -205,6 +207,7 @@ export function clientLine(c: RespConnection): string {
   let flags = "";
   if (sub !== undefined && sub.count > 0) flags += "P";
   if (c.multi !== null) flags += "x";
+  if (c.blockedBy !== undefined) flags += "b";
   if (flags === "") flags = "N";
   return [
     `id=${c.id}`,

@@ -71,7 +71,36 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   ZREVRANK: (r, argv) =>
     hasToken(argv, "WITHSCORE", 3) && Array.isArray(r) ? [r[0] as Reply, double(r[1] as Reply)] : r,
   HRANDFIELD: (r, argv) => (hasToken(argv, "WITHVALUES", 3) ? pairs(r) : r),
+  // [key, member, score]: the score a double.
+  BZPOPMIN: bzpopShape,
+  BZPOPMAX: bzpopShape,
+  // [key, [[member, score], …]]: each score a double.
+  ZMPOP: mpopShape,
+  BZMPOP: mpopShape,
 };
+
+function bzpopShape(r: Reply): RespValue {
+  return Array.isArray(r) && r.length === 3 ? [r[0] as Reply, r[1] as Reply, double(r[2] as Reply)] : r;
+}
+
+function mpopShape(r: Reply): RespValue {
+  if (!Array.isArray(r) || r.length !== 2 || !Array.isArray(r[1])) return r;
+  return [r[0] as Reply, (r[1] as Reply[]).map((p) => (Array.isArray(p) ? [p[0] as Reply, double(p[1] as Reply)] : p))];
+}
+
+/**
+ * Commands whose nil is a null ARRAY in RESP2 (`*-1`, Redis's `addReplyNullArray`), not a null
+ * bulk string: the pops that reply arrays, when nothing was there or their wait timed out. A
+ * BLMOVE/BRPOPLPUSH that timed out too (`replyToBlockedClientTimedOut`), but not one that could
+ * not block (`$-1`): the connection passes `blocked`.
+ */
+const NULL_ARRAY_NILS = new Set(["BLPOP", "BRPOP", "BLMPOP", "LMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "ZMPOP"]);
+
+/** True when `name`'s nil reply is a null array in RESP2 (see {@link NULL_ARRAY_NILS}). */
+export function nilIsNullArray(name: string, blocked: boolean): boolean {
+  const upper = name.toUpperCase();
+  return NULL_ARRAY_NILS.has(upper) || (blocked && (upper === "BLMOVE" || upper === "BRPOPLPUSH"));
+}
 
 /** The shape of `name`'s reply over RESP3, or undefined when it is the RESP2 one. */
 export function resp3Shape(name: string): Shape | undefined {

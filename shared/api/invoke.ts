@@ -3,6 +3,7 @@
  * RPC's AbortSignal, and batches that stay in one JavaScript turn when the engine is synchronous.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { WaitOptions } from "../store/blocking.js";
 import type { Bytes } from "../store/bytes.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
@@ -68,15 +69,40 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
+ * The {@link WaitOptions} of a call that may wait (a blocking command: BLPOP, BZPOPMIN, …): the
+ * call's signal, read only when the command actually blocks.
+ */
+function waitOptions(source: CallSignal): WaitOptions {
+  return {
+    get signal() {
+      return signalOf(source);
+    },
+  };
+}
+
+/**
  * Runs one command. Rejects with the store's {@link StoreError} on bad input, and with a
  * cancellation ConnectError when the signal aborts first (a remote engine's command is then
- * abandoned; a synchronous command cannot be interrupted once started).
+ * abandoned; a synchronous command cannot be interrupted once started). A blocking command
+ * (BLPOP, …) waits until it is served or times out; the signal ends the wait (the store removes
+ * the waiter, so nothing is popped for a caller that went away).
  */
 export async function invoke(store: Store, argv: readonly Bytes[], signal: CallSignal): Promise<Reply> {
   checkSignal(signal);
-  const reply = store.run(argv);
-  // The signal itself is read only here: a synchronous reply needs none.
-  return reply instanceof Promise ? raceSignal(reply, signalOf(signal)) : reply;
+  const wait = waitOptions(signal);
+  const reply = store.run(argv, wait);
+  if (!(reply instanceof Promise)) return reply;
+  // The signal itself is read only here: a synchronous reply needs none. A blocked command is
+  // never raced: the store settles it, and never drops an element it is serving.
+  if (wait.blocked) return reply.catch((error: unknown) => rethrowAbort(error, signalOf(signal)));
+  return raceSignal(reply, signalOf(signal));
+}
+
+/** A blocked command ended by its call's signal fails as the call's cancellation (or deadline). */
+function rethrowAbort(error: unknown, signal: AbortSignal): never {
+  if (signal.aborted && error === signal.reason) throw abortError(signal);
+  if (signal.aborted && !(error instanceof StoreError)) throw abortError(signal);
+  throw error;
 }
 
 /**

@@ -152,6 +152,8 @@ export class BlockedClients {
   private scheduled = false;
   /** A key somebody waits on was written: the store calls {@link drain} after the command. */
   pending = false;
+  /** Set by {@link shutdown}: a command that would block fails at once, until {@link reopen}. */
+  private closedWith: unknown;
   /** Callers served, timed out and cancelled (INFO). */
   readonly counters = { served: 0, timedOut: 0, cancelled: 0 };
 
@@ -206,6 +208,10 @@ export class BlockedClients {
     const { keys, deadline } = wait;
     const waiter = new Waiter(spec, argv, keys, options.signal);
     options.blocked = true;
+    if (this.closedWith !== undefined) {
+      waiter.reject(this.closedWith);
+      return waiter.promise;
+    }
     if (waiter.signal?.aborted) {
       this.settleAborted(waiter, waiter.signal.reason);
       return waiter.promise;
@@ -238,6 +244,7 @@ export class BlockedClients {
         const reply = await attempt();
         if (reply !== null) return reply;
         if (armed.missed) continue;
+        if (this.closedWith !== undefined) throw this.closedWith;
         const wait = (spec.blocking as BlockingSpec).wait(argv, now);
         if (wait === undefined) return null;
         const waiter = new Waiter(spec, argv, wait.keys, options.signal);
@@ -411,8 +418,14 @@ export class BlockedClients {
     }
   }
 
-  /** Ends every wait with `error` (server shutdown). */
+  /** Lets commands block again after {@link shutdown} (the store was started again). */
+  reopen(): void {
+    this.closedWith = undefined;
+  }
+
+  /** Ends every wait with `error` (server shutdown); until {@link reopen}, a command that would block fails with it. */
   shutdown(error: unknown = shutdownError()): void {
+    this.closedWith = error;
     for (const waiter of [...this.all]) {
       if (waiter.state === "serving") waiter.abortedWith ??= { reason: error };
       else this.finish(waiter, undefined, error);

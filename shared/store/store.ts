@@ -730,9 +730,10 @@ export class Store {
     }
   }
 
-  /** Starts the active expiry sweep on its croner schedule. Idempotent. */
+  /** Starts the active expiry sweep on its croner schedule (and lets commands block again after a {@link stop}). Idempotent. */
   start(): void {
     this.sweeper.start();
+    this.blocked.reopen();
   }
 
   /**
