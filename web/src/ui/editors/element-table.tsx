@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { utf8 } from "../../model/bytes.js";
 import {
   type BytesDraft,
   bytesOf,
@@ -8,6 +9,7 @@ import {
   type ViewMode,
 } from "../../model/bytes-draft.js";
 import type { Change } from "../../model/change.js";
+import { patternOf } from "../../model/key-browser.js";
 import { BytesField } from "../bytes-field.js";
 import { useChangeRunner } from "../change-runner.js";
 import { errorText, useConsole } from "../context.js";
@@ -38,6 +40,12 @@ export interface ElementPage {
   readonly next: string | null;
 }
 
+/** What the table shows of a key: matching elements only, highest first. */
+export interface ElementQuery {
+  readonly match?: Uint8Array;
+  readonly reverse?: boolean;
+}
+
 /** How a container type reads and changes its elements. */
 export interface ElementSource {
   /** The columns; the first is the element's identity (index, field, member). */
@@ -48,7 +56,16 @@ export interface ElementSource {
   readonly addFields: readonly Column[];
   /** Extra add choices (e.g. "head" / "tail" for lists): the first is the default. */
   readonly addModes?: readonly string[];
-  load(token: string): Promise<ElementPage>;
+  /**
+   * A page from `token` ("0": the first). With `query.match` (a glob over fields or members:
+   * HSCAN/SSCAN/ZSCAN MATCH) only matching elements, scanning on until a page is full or the key
+   * is done; with `query.reverse`, a sorted set highest score first.
+   */
+  load(token: string, query?: ElementQuery): Promise<ElementPage>;
+  /** The key can be searched (HSCAN/SSCAN/ZSCAN MATCH). */
+  readonly searchable?: boolean;
+  /** The key can be shown highest first (a sorted set). */
+  readonly reversible?: boolean;
   /**
    * The precise change that turns `item` (as read) into `values` (the bytes of every column),
    * guarded by what was read; null when nothing changed. Throws on input that does not parse.
@@ -80,6 +97,19 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
   const [adding, setAdding] = useState<BytesDraft[]>(emptyDrafts(source.addFields));
   const [mode, setMode] = useState(source.addModes?.[0] ?? "");
   const [reload, setReload] = useState(0);
+  const [search, setSearch] = useState("");
+  const [reverse, setReverse] = useState(false);
+  /** The search as applied (debounced): plain text finds elements containing it, glob characters a glob. */
+  const [query, setQuery] = useState<ElementQuery>({});
+  useEffect(() => {
+    const t = setTimeout(() => {
+      const pattern = patternOf(search.trim());
+      setQuery({ ...(pattern ? { match: utf8(pattern) } : {}), reverse });
+      setTokens(["0"]);
+    }, 200);
+    return () => clearTimeout(t);
+  }, [search, reverse]);
+  const [searching, setSearching] = useState(false);
   const token = tokens[tokens.length - 1] as string;
   const changes = useChangeRunner(() => {
     setEditing(null);
@@ -112,17 +142,55 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
 
   useEffect(() => {
     let alive = true;
-    source.load(token).then(
-      (p) => alive && setPage(p),
-      (e) => alive && notify(errorText(e), "error"),
+    setSearching(query.match !== undefined);
+    source.load(token, query).then(
+      (p) => {
+        if (!alive) return;
+        setPage(p);
+        setSearching(false);
+      },
+      (e) => {
+        if (!alive) return;
+        setSearching(false);
+        notify(errorText(e), "error");
+      },
     );
     return () => {
       alive = false;
     };
-  }, [source, token, reload, props.version]);
+  }, [source, token, reload, props.version, query]);
 
   return (
     <section class="elements" aria-label={props.label}>
+      {(source.searchable || source.reversible) && (
+        <div class="row element-tools">
+          {source.searchable && (
+            <input
+              type="search"
+              aria-label="Find in this key"
+              placeholder="Find: text or glob (HSCAN/SSCAN/ZSCAN MATCH)"
+              value={search}
+              onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value)}
+            />
+          )}
+          {source.reversible && (
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={reverse}
+                disabled={query.match !== undefined}
+                onChange={(e) => setReverse((e.currentTarget as HTMLInputElement).checked)}
+              />{" "}
+              Highest score first
+            </label>
+          )}
+          {searching && (
+            <span class="muted" role="status">
+              Searching…
+            </span>
+          )}
+        </div>
+      )}
       <table>
         <thead>
           <tr>
@@ -201,7 +269,9 @@ export function ElementTable(props: { source: ElementSource; label: string; vers
           ))}
         </tbody>
       </table>
-      {page && page.items.length === 0 && <p class="muted">No elements on this page.</p>}
+      {page && page.items.length === 0 && (
+        <p class="muted">{query.match ? `Nothing matches “${search.trim()}”.` : "No elements on this page."}</p>
+      )}
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={tokens.length < 2} onClick={() => setTokens(tokens.slice(0, -1))}>
           ← Previous

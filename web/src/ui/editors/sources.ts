@@ -3,10 +3,33 @@ import { ListEnd } from "../../../../shared/gen/memorabilia/v1/lists_service_pb.
 import type { Clients } from "../../api/clients.js";
 import { preview, text, toHex, utf8 } from "../../model/bytes.js";
 import { type Change, sameBytes } from "../../model/change.js";
-import type { Element, ElementSource } from "./element-table.js";
+import type { Element, ElementPage, ElementQuery, ElementSource } from "./element-table.js";
 
 /** Elements per page of every container table. */
 export const PAGE = 50;
+/** The largest COUNT of a search's scan call (a bounded piece of server work per call). */
+const MAX_SEARCH_COUNT = 10_000;
+
+/**
+ * A search page: scan calls with MATCH from `cursor` until about a page matched or the key is
+ * done, COUNT doubling while calls find little (a sparse match crosses a 100k-field hash in a
+ * few dozen calls, never one huge one).
+ */
+async function searchPage(
+  cursor: string,
+  scan: (cursor: string, count: number) => Promise<{ cursor: string; items: Element[] }>,
+): Promise<ElementPage> {
+  const items: Element[] = [];
+  let count = PAGE;
+  let next = cursor;
+  do {
+    const res = await scan(next, count);
+    items.push(...res.items);
+    next = res.cursor;
+    if (res.items.length * 10 < count) count = Math.min(MAX_SEARCH_COUNT, count * 2);
+  } while (next !== "0" && items.length < PAGE);
+  return { items, next: next === "0" ? null : next };
+}
 
 const bytesOf = (item: Element) => item.ref as Uint8Array;
 /** The bytes of column `i` of a form (empty when absent). */
@@ -87,15 +110,21 @@ export function hashSource(clients: Clients, key: string): ElementSource {
     columns: [{ name: "Field" }, { name: "Value" }],
     editable: [1],
     addFields: [{ name: "field" }, { name: "value" }],
-    async load(token) {
-      const res = await clients.hashes.hScan({ key, cursor: token, count: PAGE });
-      const items = res.fields.map((f) => ({
-        id: idOf(f.field),
-        cells: [preview(f.field), preview(f.value)],
-        values: [f.field, f.value],
-        ref: f.field,
-      }));
-      return { items, next: res.cursor === "0" ? null : res.cursor };
+    searchable: true,
+    async load(token, query?: ElementQuery) {
+      const scan = async (cursor: string, count: number) => {
+        const res = await clients.hashes.hScan({ key, cursor, count, ...(query?.match ? { match: query.match } : {}) });
+        const items = res.fields.map((f) => ({
+          id: idOf(f.field),
+          cells: [preview(f.field), preview(f.value)],
+          values: [f.field, f.value],
+          ref: f.field,
+        }));
+        return { cursor: res.cursor, items };
+      };
+      if (query?.match) return searchPage(token, scan);
+      const res = await scan(token, PAGE);
+      return { items: res.items, next: res.cursor === "0" ? null : res.cursor };
     },
     edit(item, values) {
       if (sameBytes(at(values, 1), at(item.values, 1))) return null;
@@ -139,10 +168,16 @@ export function setSource(clients: Clients, key: string): ElementSource {
     columns: [{ name: "Member" }],
     editable: [0],
     addFields: [{ name: "member" }],
-    async load(token) {
-      const res = await clients.sets.sScan({ key, cursor: token, count: PAGE });
-      const items = res.members.map((m) => ({ id: idOf(m), cells: [preview(m)], values: [m], ref: m }));
-      return { items, next: res.cursor === "0" ? null : res.cursor };
+    searchable: true,
+    async load(token, query?: ElementQuery) {
+      const scan = async (cursor: string, count: number) => {
+        const res = await clients.sets.sScan({ key, cursor, count, ...(query?.match ? { match: query.match } : {}) });
+        const items = res.members.map((m) => ({ id: idOf(m), cells: [preview(m)], values: [m], ref: m }));
+        return { cursor: res.cursor, items };
+      };
+      if (query?.match) return searchPage(token, scan);
+      const res = await scan(token, PAGE);
+      return { items: res.items, next: res.cursor === "0" ? null : res.cursor };
     },
     edit(item, values) {
       const from = bytesOf(item);
@@ -196,20 +231,31 @@ export function zsetSource(clients: Clients, key: string): ElementSource {
     columns: [{ name: "Member" }, { name: "Score", number: true }],
     editable: [1],
     addFields: [{ name: "member" }, { name: "score", number: true }],
-    async load(token) {
+    searchable: true,
+    reversible: true,
+    async load(token, query?: ElementQuery) {
+      const itemOf = (m: Uint8Array, score: number): Element => ({
+        id: idOf(m),
+        cells: [preview(m), String(score)],
+        values: [m, utf8(String(score))],
+        ref: m,
+        score,
+      });
+      if (query?.match) {
+        const match = query.match;
+        return searchPage(token, async (cursor, count) => {
+          const res = await clients.sortedSets.zScan({ key, cursor, count, match });
+          return { cursor: res.cursor, items: res.members.map((m) => itemOf(m.member, m.score)) };
+        });
+      }
       const start = Number(token);
       const res = await clients.sortedSets.zRange({
         key,
         range: { case: "byIndex", value: { start: BigInt(start), stop: BigInt(start + PAGE) } },
         withScores: true,
+        reverse: query?.reverse === true,
       });
-      const items = res.members.slice(0, PAGE).map((m, i) => ({
-        id: idOf(m),
-        cells: [preview(m), String(res.scores[i])],
-        values: [m, utf8(String(res.scores[i]))],
-        ref: m,
-        score: res.scores[i] as number,
-      }));
+      const items = res.members.slice(0, PAGE).map((m, i) => itemOf(m, res.scores[i] as number));
       return { items, next: res.members.length > PAGE ? String(start + PAGE) : null };
     },
     edit(item, values) {
