@@ -28,6 +28,7 @@ step() {
 }
 
 step "lint (types, biome, buf lint, boundary)" npm run --silent lint
+step "API contract (buf breaking against main, generated code up to date)" bash test/proto-check.sh
 step "unit + integration (Node) and unit (Chromium)" npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 if [ -f test/e2e/playwright.config.ts ]; then
   step "browser end-to-end (Playwright, Chromium)" npx playwright test -c test/e2e/playwright.config.ts
