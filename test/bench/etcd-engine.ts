@@ -3,6 +3,8 @@
  * (the same etcd3 client with the engine's fault policies, the same 3-member cluster), so the rows
  * show what the engine adds per call, and what a leader election costs in writes.
  *
+ * - a third target, the same client against a memory-engine server, is the client → server hop
+ *   alone: the engine's floor is raw etcd plus that hop;
  * - unary GET / SET: sequential p50 latency (1 in flight) and ops/s (16 in flight); raw etcd does
  *   a linearizable range / a put (the engine's SET is a range + a CAS txn: two round trips);
  * - MGET / MSET ×100 and a Batch of 100 GETs: keys/s; raw etcd: one txn of 100 ranges / puts;
@@ -31,6 +33,8 @@ export interface EtcdBenchDetails {
 
 const ENGINE = "memorabilia --engine etcd";
 const RAW = "raw etcd (etcd3)";
+/** The same client against a memory-engine server: the client → server hop alone (the floor under ENGINE − RAW). */
+const HOP = "memorabilia --engine memory (the hop)";
 
 /** Resolves with `n` (operations done) once `call` has. */
 async function ops(call: Promise<unknown>, n: number): Promise<number> {
@@ -68,7 +72,9 @@ export async function runEtcdEngineBench(options: {
     "--etcd-prefix",
     "bench/engine/",
   ]);
+  const memory = await startMemorabilia([]);
   const client = createMemorabiliaClient({ baseUrl: server.url, defaultTimeoutMs: 30_000 });
+  const hop = createMemorabiliaClient({ baseUrl: memory.url, defaultTimeoutMs: 30_000 });
   const raw = new EtcdConnection({ endpoints: cluster.endpoints });
   const kv = raw.client.kv;
   const rawKey = (i: number) => Buffer.from(`bench/raw/k${i % 1000}`);
@@ -78,27 +84,34 @@ export async function runEtcdEngineBench(options: {
   const bounds = { concurrency: 16, maxCalls: quick ? 200 : 5000, maxMs: quick ? 500 : 3000 };
   try {
     // Seed both sides with 1000 keys.
-    await client.strings.mSet({
-      entries: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value })),
-    });
+    for (const c of [client, hop])
+      await c.strings.mSet({ entries: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value })) });
     await kv.txn({
       success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
     });
     const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
-    const workloads: { op: string; engine: (i: number) => Promise<number>; raw: (i: number) => Promise<number> }[] = [
+    const workloads: {
+      op: string;
+      engine: (i: number) => Promise<number>;
+      raw: (i: number) => Promise<number>;
+      hop: (i: number) => Promise<number>;
+    }[] = [
       {
         op: "GET",
         engine: (i) => ops(client.strings.get({ key: `k${i % 1000}` }), 1),
+        hop: (i) => ops(hop.strings.get({ key: `k${i % 1000}` }), 1),
         raw: (i) => ops(kv.range({ key: rawKey(i) }, raw.deadline()), 1),
       },
       {
         op: "SET",
         engine: (i) => ops(client.strings.set({ key: `k${i % 1000}`, value }), 1),
+        hop: (i) => ops(hop.strings.set({ key: `k${i % 1000}`, value }), 1),
         raw: (i) => ops(kv.put({ key: rawKey(i), value: Buffer.from(value) }, raw.deadline()), 1),
       },
       {
         op: "MGET x100",
         engine: (i) => ops(client.strings.mGet({ keys: keys100(i) }), 100),
+        hop: (i) => ops(hop.strings.mGet({ keys: keys100(i) }), 100),
         raw: (i) =>
           ops(
             kv.txn(
@@ -111,6 +124,7 @@ export async function runEtcdEngineBench(options: {
       {
         op: "MSET x100",
         engine: (i) => ops(client.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
+        hop: (i) => ops(hop.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
         raw: (i) =>
           ops(
             kv.txn(
@@ -133,6 +147,13 @@ export async function runEtcdEngineBench(options: {
             }),
             100,
           ),
+        hop: (i) =>
+          ops(
+            hop.transaction.batch({
+              commands: keys100(i).map((key) => create(CommandSchema, command("get", { key }))),
+            }),
+            100,
+          ),
         raw: (i) =>
           ops(
             kv.txn(
@@ -148,19 +169,18 @@ export async function runEtcdEngineBench(options: {
       const n = w.op.includes("x100") ? Math.max(10, seq >> 3) : seq;
       details.p50Ms[`${w.op} ${ENGINE}`] = await p50(n, w.engine);
       details.p50Ms[`${w.op} ${RAW}`] = await p50(n, w.raw);
+      details.p50Ms[`${w.op} ${HOP}`] = await p50(n, w.hop);
       for (let round = 0; round < rounds; round++) {
-        for (const [target, call] of round % 2 === 0
-          ? ([
-              [ENGINE, w.engine],
-              [RAW, w.raw],
-            ] as const)
-          : ([
-              [RAW, w.raw],
-              [ENGINE, w.engine],
-            ] as const)) {
+        const order = [
+          [ENGINE, w.engine],
+          [RAW, w.raw],
+          [HOP, w.hop],
+        ] as const;
+        // Interleaved: each round starts with a different target.
+        for (const [target, call] of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
           progress(`etcd: ${w.op}, ${target} (round ${round + 1}/${rounds})`);
           samples.push(
-            await timedLoad(call, bounds, target === ENGINE ? server.pid : undefined, {
+            await timedLoad(call, bounds, target === ENGINE ? server.pid : target === HOP ? memory.pid : undefined, {
               group: "etcd",
               op: w.op,
               target,
@@ -268,8 +288,10 @@ export async function runEtcdEngineBench(options: {
     }
   } finally {
     client.close();
+    hop.close();
     raw.close();
     await server.stop();
+    await memory.stop();
     await cluster.stop();
   }
   for (const [k, v] of Object.entries(details.p50Ms)) options.notes.push(`etcd p50 (1 in flight): ${k}: ${v} ms`);
