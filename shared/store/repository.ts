@@ -222,6 +222,12 @@ export interface LocalKeyspace extends KeyspaceView {
   addObserver(observer: RepositoryObserver): () => void;
 }
 
+/** What a {@link Repository.atomic} call will do, as far as its caller knows. */
+export interface AtomicIntent {
+  /** True when `fn` never writes (a read-only command or transaction). */
+  readonly readOnly: boolean;
+}
+
 /**
  * The storage engine behind a store.
  *
@@ -252,8 +258,15 @@ export interface Repository {
    * whose keys the store did not compute (one turn is atomic there). Changes made by `fn` are
    * committed only if it returns; with {@link EngineCapabilities.stagesWrites} they are discarded
    * when it throws. Concurrent calls on disjoint keys may be coalesced into one round trip.
+   * `intent` says whether `fn` may write (absent: it may); an engine may use it to read a write's
+   * base more cheaply (a compare-and-swap validates it), never to weaken a read-only call.
    */
-  atomic<T>(keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T): MaybePromise<T>;
+  atomic<T>(
+    keys: readonly Bytes[] | null,
+    nowMs: number,
+    fn: (view: KeyView) => T,
+    intent?: AtomicIntent,
+  ): MaybePromise<T>;
   /**
    * Runs `fn` atomically over the whole keyspace, with synchronous whole-keyspace reads that see
    * `fn`'s own earlier writes (transactions containing KEYS, SCAN, DBSIZE or RANDOMKEY). It covers

@@ -21,7 +21,15 @@ import { type AcquireOptions, KeyedLock } from "./lock.js";
 import { MapRepository } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
 import { checkCommandReply } from "./reply-limit.js";
-import type { KeyView, LocalKeyspace, MaybePromise, Repository, RepositoryStats, WatchHandle } from "./repository.js";
+import type {
+  AtomicIntent,
+  KeyView,
+  LocalKeyspace,
+  MaybePromise,
+  Repository,
+  RepositoryStats,
+  WatchHandle,
+} from "./repository.js";
 import { runTransaction, type TransactionHost, type TransactionMode } from "./transaction.js";
 
 /** A command argument: text is encoded as UTF-8, a `Uint8Array` is taken byte for byte. */
@@ -30,6 +38,8 @@ export type Arg = string | Uint8Array;
 const EMPTY_ARGV: readonly Bytes[] = [];
 /** What a blocked caller's serve replies inside the engine's `atomic` when its key cannot serve. */
 const NOT_SERVED = Symbol("not served") as unknown as Reply;
+const READ_ONLY: AtomicIntent = { readOnly: true };
+const MAY_WRITE: AtomicIntent = { readOnly: false };
 const BUILTIN_GET = ALL_COMMANDS.find((c) => c.name === "GET");
 const BUILTIN_SET = ALL_COMMANDS.find((c) => c.name === "SET");
 
@@ -589,22 +599,29 @@ export class Store {
     keys: readonly Bytes[] = commandKeys(spec, argv),
     handler: (ctx: CommandContext, argv: readonly Bytes[]) => Reply = spec.handler,
   ): Promise<Reply> {
-    const release = await this.locks.acquire(spec.flags.includes("readonly") ? { read: keys } : { write: keys });
+    const readOnly = spec.flags.includes("readonly");
+    const release = await this.locks.acquire(readOnly ? { read: keys } : { write: keys });
     try {
       const now = this.clock.now();
       let events: KeyspaceEvent[] = [];
-      const reply = await this.repository.atomic(keys, now, (view) => {
-        let notify: CommandContext["notify"];
-        if (this.publishes) {
-          notify = (cls, event, key) => view.record?.({ event, key, class: cls, atMs: now });
-        } else {
-          const attempt: KeyspaceEvent[] = (events = []); // a re-run starts afresh
-          notify = (cls, event, key) => {
-            attempt.push({ event, key, class: cls, atMs: now });
-          };
-        }
-        return handler(this.context(view, now, notify), argv);
-      });
+      const intent = readOnly ? READ_ONLY : MAY_WRITE;
+      const reply = await this.repository.atomic(
+        keys,
+        now,
+        (view) => {
+          let notify: CommandContext["notify"];
+          if (this.publishes) {
+            notify = (cls, event, key) => view.record?.({ event, key, class: cls, atMs: now });
+          } else {
+            const attempt: KeyspaceEvent[] = (events = []); // a re-run starts afresh
+            notify = (cls, event, key) => {
+              attempt.push({ event, key, class: cls, atMs: now });
+            };
+          }
+          return handler(this.context(view, now, notify), argv);
+        },
+        intent,
+      );
       // Published before the lock is released, so events keep commit order per key.
       if (events.length !== 0 && this.events.listening) for (const e of events) this.events.emit(e);
       return reply === NOT_SERVED ? reply : checkCommandReply(spec, reply, this.limits);

@@ -301,7 +301,8 @@ function atomically(
 ): Outcome | null | Promise<Outcome | null> {
   const repository = host.repository;
   const body = (view: KeyView | KeyspaceView) => execute(host, view, now, work, commands, watch, mode);
-  if (keys !== null) return repository.atomic(keys, now, body);
+  if (keys !== null)
+    return repository.atomic(keys, now, body, { readOnly: work.specs.every((s) => s.flags.includes("readonly")) });
   if (repository.atomicKeyspace === undefined)
     throw new TypeError("plan() admitted a keyspace read without atomicKeyspace");
   return repository.atomicKeyspace(now, body);
