@@ -111,6 +111,18 @@ export function KeyDetail(props: {
         <h2 class="key-name mono" title={key}>
           {key}
         </h2>
+        <button
+          type="button"
+          class="link"
+          onClick={() =>
+            navigator.clipboard.writeText(key).then(
+              () => notify("Key name copied"),
+              (e) => notify(`Could not copy: ${errorText(e)}`, "error"),
+            )
+          }
+        >
+          Copy name
+        </button>
         <dl class="facts">
           <dt>Type</dt>
           <dd class={`t-${typeName(meta.type)}`}>{typeName(meta.type)}</dd>

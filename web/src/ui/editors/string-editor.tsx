@@ -1,11 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import { command } from "../../../../shared/client/index.js";
-import { ALL_VIEWS, type BytesDraft, draftOf, savedBytes } from "../../model/bytes-draft.js";
+import { ALL_VIEWS, type BytesDraft, draftOf, savedBytes, show } from "../../model/bytes-draft.js";
 import { sameBytes } from "../../model/change.js";
 import { formatBytes } from "../../model/format.js";
 import { BytesField } from "../bytes-field.js";
 import { useChangeRunner } from "../change-runner.js";
 import { errorText, useConsole } from "../context.js";
+import { saveBytes } from "../save-bytes.js";
 
 /** Strings longer than this show their first part only, read-only. */
 const MAX_EDIT_BYTES = 256 * 1024;
@@ -82,6 +83,28 @@ export function StringEditor(props: { keyName: string; version: number }) {
     );
   };
 
+  /** Copies the value as the current view shows it (hex for binary: the clipboard holds text). */
+  const copyValue = async () => {
+    try {
+      await navigator.clipboard.writeText(draft.lossy ? show(draft.lossy.bytes, "hex") : draft.text);
+      notify(draft.lossy || draft.mode === "hex" ? "Value copied (hex)" : "Value copied");
+    } catch (e) {
+      notify(`Could not copy: ${errorText(e)}`, "error");
+    }
+  };
+  /** Downloads the value's exact bytes, the whole of it (a big value is read in full on request). */
+  const download = async () => {
+    try {
+      const bytes =
+        truncated > 0
+          ? ((await clients.strings.get({ key: props.keyName })).value ?? new Uint8Array())
+          : (value ?? new Uint8Array());
+      saveBytes(bytes, props.keyName);
+    } catch (e) {
+      notify(errorText(e), "error");
+    }
+  };
+
   if (value === null && loadError !== null)
     return (
       <p class="error" role="alert">
@@ -133,6 +156,14 @@ export function StringEditor(props: { keyName: string; version: number }) {
         }}
         onError={(message) => notify(message, "error")}
       />
+      <div class="row value-tools">
+        <button type="button" onClick={() => void copyValue()}>
+          Copy value
+        </button>
+        <button type="button" onClick={() => void download()}>
+          Download{truncated > 0 ? ` (all ${formatBytes(truncated)})` : ""}
+        </button>
+      </div>
       {!locked && (
         <div class="row">
           <button type="button" class="primary" disabled={!dirty} onClick={save}>
