@@ -110,15 +110,20 @@ describe("@grpc/grpc-js with proto-loader", () => {
       Watch(req: object): grpc.ClientReadableStream<Record<string, unknown>>;
     };
     const stream = watch.Watch({ pattern: "gj:w:*" });
+    // A Watch without a snapshot confirms its subscription with a first heartbeat: write after it.
+    let subscribed: () => void = () => {};
+    const confirmed = new Promise<void>((resolve) => {
+      subscribed = resolve;
+    });
     const event = new Promise<{ event: string; key: string }>((resolve, reject) => {
       stream.on("data", (msg: { events?: { events: { event: string; key: string }[] } }) => {
+        subscribed();
         const first = msg.events?.events[0];
         if (first) resolve(first);
       });
       stream.on("error", (e: grpc.ServiceError) => (e.code === grpc.status.CANCELLED ? undefined : reject(e)));
     });
-    // The subscription is in place once the server has the call; give it a beat, then write.
-    await new Promise((r) => setTimeout(r, 200));
+    await confirmed;
     await call(client("StringsService"), "Set", { key: "gj:w:1", value: Buffer.from("v") });
     expect(await event).toEqual(expect.objectContaining({ event: "set", key: "gj:w:1" }));
     stream.cancel();

@@ -65,7 +65,7 @@ describe("limits", () => {
     expect(await exec("SET", "m0", value)).toBe("OK");
   });
 
-  it("streams per connection: the fifth concurrent stream on one HTTP/2 connection is refused", async () => {
+  it("streams per connection: past 4 concurrent streams on one HTTP/2 connection the fifth waits, and is served when one closes", async () => {
     const session = http2.connect(server.url);
     session.on("error", () => {});
     await new Promise((r) => session.once("remoteSettings", r));
@@ -81,20 +81,27 @@ describe("limits", () => {
       s.end(Buffer.from([0, 0, 0, 0, 0]));
       return s;
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // The four are served (Health.Watch answers at once with the current status).
+    await Promise.all(open.map((s) => new Promise((r) => s.once("response", r))));
     const fifth = session.request({
       ":method": "POST",
       ":path": "/grpc.health.v1.Health/Watch",
       "content-type": "application/grpc",
     });
-    const outcome = await new Promise<string>((resolve) => {
-      fifth.on("error", (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`));
+    fifth.on("error", () => {});
+    const answered = new Promise<string>((resolve) => {
       fifth.on("response", () => resolve("response"));
-      setTimeout(() => resolve("pending"), 1500);
-      fifth.end(Buffer.from([0, 0, 0, 0, 0]));
+      fifth.on("error", (e) => resolve(`error ${(e as NodeJS.ErrnoException).code}`));
     });
-    // Node's client refuses locally past the server's SETTINGS limit; other clients get REFUSED_STREAM.
-    expect(outcome).not.toBe("response");
+    fifth.end(Buffer.from([0, 0, 0, 0, 0]));
+    // Past the server's SETTINGS limit Node's client holds the fifth stream back (other clients get
+    // REFUSED_STREAM): no answer while the four are open (a negative, so a bounded window) ...
+    const early = await Promise.race([answered, new Promise<string>((r) => setTimeout(() => r("held"), 1500))]);
+    expect(early).toBe("held");
+    // ... and it is served as soon as one of the four closes: the limit is exactly 4.
+    (open[0] as http2.ClientHttp2Stream).close();
+    expect(await answered).toBe("response");
+    fifth.close();
     for (const s of open) s.close();
     session.close();
   });
