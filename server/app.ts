@@ -263,6 +263,7 @@ async function createStoreOf(config: ServerConfig, deps: ServerDeps): Promise<{ 
         maxKeyBytes: config.maxKeyBytes,
         maxValueBytes: config.maxValueBytes,
         maxArgs: config.maxArgs,
+        maxReplyElements: config.maxReplyElements,
         maxScanCount: config.maxScanCount,
         maxReplyBytes: config.maxReplyBytes,
       },

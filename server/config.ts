@@ -16,6 +16,7 @@ export interface ServerConfig {
   maxKeyBytes: number;
   maxValueBytes: number;
   maxArgs: number;
+  maxReplyElements: number;
   maxScanCount: number;
   maxReplyBytes: number;
   maxTimeoutMs: number;
@@ -153,7 +154,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "max-args",
     kind: "int",
     defaultValue: 100_000,
-    help: "Most arguments (elements) in one command, and most elements in one reply (more: RESOURCE_EXHAUSTED).",
+    help: "Most arguments (elements) in one command (more: RESOURCE_EXHAUSTED).",
+  },
+  {
+    key: "maxReplyElements",
+    flag: "max-reply-elements",
+    kind: "int",
+    defaultValue: 1_000_000,
+    help: "Most elements in one array reply, nested ones counted (more: RESOURCE_EXHAUSTED 'ERR reply too large'); --max-reply-bytes bounds its size too.",
   },
   {
     key: "maxReplyBytes",

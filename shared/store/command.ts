@@ -45,16 +45,19 @@ export interface Limits {
   readonly maxKeyBytes: number;
   /** Longest string value or element in bytes (also what APPEND/SETRANGE may grow a string to). @default 536_870_912 */
   readonly maxValueBytes: number;
-  /**
-   * Most arguments in one command, name included; also most elements in one array reply, nested
-   * ones counted (reply-limit.ts). @default 1_048_576
-   */
+  /** Most arguments in one command, name included. @default 1_048_576 */
   readonly maxArgs: number;
+  /**
+   * Most elements in one array reply, nested ones counted (reply-limit.ts): replies as large as
+   * Redis's ordinary big ones (HGETALL of a 500,000-field hash) pass, a client-chosen 2^31 does
+   * not. @default 1_000_000
+   */
+  readonly maxReplyElements: number;
   /** Largest SCAN-family COUNT. @default 100_000 */
   readonly maxScanCount: number;
   /**
    * Most bytes of bulk strings in one array reply (see reply-limit.ts; the elements are bounded
-   * by `maxArgs`, as a request's). @default 67_108_864
+   * by `maxReplyElements`). @default 67_108_864
    */
   readonly maxReplyBytes: number;
 }
@@ -64,6 +67,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxKeyBytes: 65_536,
   maxValueBytes: 536_870_912,
   maxArgs: 1_048_576,
+  maxReplyElements: 1_000_000,
   maxScanCount: 100_000,
   maxReplyBytes: 67_108_864,
 };

@@ -6,12 +6,12 @@ import { createTestStore, plainReply } from "./testing.js";
 
 /*
  * Every command whose reply size a client chooses, at the reply limit and one past it. The limits
- * are small here (maxArgs 10 elements, maxReplyBytes 64 bytes) so the table stays readable; the
+ * are small here (maxReplyElements 10 elements, maxReplyBytes 64 bytes) so the table stays readable; the
  * server's defaults are in SECURITY.md.
  */
 const MAX = 10;
 const tooMany = (n: number) =>
-  `ERR reply too large: ${n} elements (max-args ${MAX}); ask for less (a range, LIMIT or COUNT) or page with the SCAN family`;
+  `ERR reply too large: ${n} elements (max-reply-elements ${MAX}); ask for less (a range, LIMIT or COUNT) or page with the SCAN family`;
 const tooBig = (n: number) =>
   `ERR reply too large: ${n} bytes (max-reply-bytes 64); ask for less (a range, LIMIT or COUNT) or page with the SCAN family`;
 
@@ -30,7 +30,7 @@ function fixture() {
   t.ok("HSET", "hh", "f1", "1", "f2", "2", "f3", "3", "f4", "4", "f5", "5", "f6", "6");
   t.ok("SET", "v", "0123456789abcdef0123456789abcdef"); // 32 bytes
   t.ok("SADD", "sv", "0123456789abcdef0123456789abcdef");
-  t.store.setLimits({ maxArgs: MAX, maxReplyBytes: 64 });
+  t.store.setLimits({ maxReplyElements: MAX, maxReplyBytes: 64 });
   return t;
 }
 
@@ -177,12 +177,35 @@ describe("replies a client sizes", () => {
   });
 
   it("checkReply counts nested elements and bulk bytes, and leaves non-arrays alone", () => {
-    const limits = { maxKeyBytes: 1, maxValueBytes: 1, maxArgs: 4, maxScanCount: 1, maxReplyBytes: 5 };
+    const limits = {
+      maxKeyBytes: 1,
+      maxValueBytes: 1,
+      maxArgs: 1,
+      maxReplyElements: 4,
+      maxScanCount: 1,
+      maxReplyBytes: 5,
+    };
     const nested: Reply = ["0", ["a", "b"]];
     expect(checkReply(nested, limits)).toBe(nested);
     expect(() => checkReply(["0", ["a", "b", "c"]], limits)).toThrow(/5 elements/);
     expect(() => checkReply(["abc", "def"], limits)).toThrow(/6 bytes/);
     expect(checkReply("a string longer than the limit", limits)).toBe("a string longer than the limit");
     expect(checkReply(12345, limits)).toBe(12345);
+  });
+
+  it("the reply bound is its own: a 300,000-element HGETALL passes with 100,000 arguments a command, a 2^31 count does not", () => {
+    const t = createTestStore();
+    t.store.setLimits({ maxArgs: 100_000 });
+    for (let i = 0; i < 150_000; i += 10_000) {
+      const args: string[] = [];
+      for (let j = i; j < i + 10_000; j++) args.push(`f${j}`, "v");
+      t.ok("HSET", "h", ...args);
+    }
+    expect((t.ok("HGETALL", "h") as string[]).length).toBe(300_000);
+    t.ok("SADD", "s", "a");
+    expect(plainReply(t.run("SRANDMEMBER", "s", "-2147483648"))).toEqual({
+      error:
+        "ERR reply too large: 2147483648 elements (max-reply-elements 1000000); ask for less (a range, LIMIT or COUNT) or page with the SCAN family",
+    });
   });
 });

@@ -2,11 +2,12 @@
  * How large a reply may be. A client chooses the size of many replies with a few bytes of request
  * (`SRANDMEMBER s -100000`, `MGET k k k …` of one large value, `LRANGE l 0 -1` of a long list, the
  * union of large sets), and every element then costs the host far more than it costs the store
- * (an API reply element is a message of its own). So an array reply holds at most `maxArgs`
- * elements, the bound a request already has, and at most `maxReplyBytes` bytes of bulk strings;
- * past either, the command fails with LIMIT (RESOURCE_EXHAUSTED) and a message that says how to
- * ask for less. Redis has no such bound (its output buffer grows until the client reads it or the
- * process runs out of memory); SECURITY.md lists the difference.
+ * (an API reply element is a message of its own). So an array reply holds at most
+ * `maxReplyElements` elements (1,000,000 by default: the big replies Redis users make — HGETALL
+ * of a 500,000-field hash — pass, a count of 2^31 does not) and at most `maxReplyBytes` bytes of
+ * bulk strings; past either, the command fails with LIMIT (RESOURCE_EXHAUSTED) and a message that
+ * says how to ask for less. Redis has no such bound (its output buffer grows until the client
+ * reads it or the process runs out of memory); SECURITY.md lists the difference.
  *
  * Commands whose reply size is known before the work (a negative RANDMEMBER count: draws that no
  * data bounds) check it first with {@link checkReplyLength}, and so do the commands that write
@@ -27,10 +28,10 @@ function replyTooLarge(what: string, limit: string): StoreError {
   );
 }
 
-/** Throws LIMIT unless a reply of `elements` elements fits `maxArgs`. */
+/** Throws LIMIT unless a reply of `elements` elements fits `maxReplyElements`. */
 export function checkReplyLength(limits: Limits, elements: number): void {
-  if (elements > limits.maxArgs) {
-    throw replyTooLarge(`${elements} elements`, `max-args ${limits.maxArgs}`);
+  if (elements > limits.maxReplyElements) {
+    throw replyTooLarge(`${elements} elements`, `max-reply-elements ${limits.maxReplyElements}`);
   }
 }
 

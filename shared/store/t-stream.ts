@@ -231,7 +231,7 @@ export function checkRangeSize(
   rev: boolean,
   count: number,
 ): void {
-  const most = Math.floor(ctx.limits.maxArgs / 3) + 1;
+  const most = Math.floor(ctx.limits.maxReplyElements / 3) + 1;
   if (Math.min(s.length, count > 0 ? count : s.length) < most) return;
   let n = 0;
   s.walk(start, end, rev, () => ++n < most && (count <= 0 || n < count));

@@ -402,7 +402,7 @@ describe('transaction: mode "continue" (Redis\'s MULTI/EXEC)', () => {
   });
 
   it("a read whose reply is too large gets the limit error in its place; the writes stand", async () => {
-    const t = testStore({ limits: { maxArgs: 10 } });
+    const t = testStore({ limits: { maxReplyElements: 10 } });
     const replies = await t.store.transaction(
       [
         ["RPUSH", "l", "1", "2", "3", "4", "5", "6"],

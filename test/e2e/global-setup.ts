@@ -11,10 +11,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     stdio: "inherit",
   });
   execFileSync("npm", ["run", "--silent", "build:server"], { stdio: "inherit" });
-  // --max-args 200000: the command-bar test reads HGETALL of a 100k-field hash (200,000 reply
-  // elements), past the default reply cap of 100,000 elements (SECURITY.md); the console must
-  // render such a reply without freezing when an operator allows it.
-  const server = await startServerProcess(["--max-args", "200000"], {}, "dist/server.mjs");
+  // The default limits: the command-bar test's HGETALL of a 100k-field hash (200,000 reply
+  // elements) is within --max-reply-elements (1,000,000).
+  const server = await startServerProcess([], {}, "dist/server.mjs");
   process.env.MEMORABILIA_E2E_URL = server.url;
   return async () => {
     await server.stop();

@@ -1,6 +1,6 @@
 /**
  * Commands whose work or reply size a client chooses, against the bundled server with its default
- * limits (max-args 100,000 also bounds reply elements; replies ≤ 64 MiB of bulk strings): the
+ * limits (replies ≤ 1,000,000 elements, --max-reply-elements, and ≤ 64 MiB of bulk strings): the
  * worst call at each cap is answered, the next one past it is refused with RESOURCE_EXHAUSTED
  * before the work, and a second client's Health.Check keeps answering throughout (issue 12 item 7).
  */
@@ -46,7 +46,10 @@ describe("client-sized commands (bundled server)", () => {
     await exec("HSET", "h", ...Array.from({ length: 1000 }, (_, i) => [`f${i}`, `v${i}`]).flat());
     await exec("ZADD", "z", ...Array.from({ length: 1000 }, (_, i) => [String(i), `m${i}`]).flat());
     await exec("SET", "v", new Uint8Array(MIB).fill(0x61));
-  }, 120_000);
+    // A 500,000-field hash (HSETs of 25,000 pairs: a command holds at most --max-args 100,000 arguments).
+    for (let i = 0; i < 500_000; i += 25_000)
+      await exec("HSET", "bigh", ...Array.from({ length: 25_000 }, (_, j) => [`field:${i + j}`, `v${j}`]).flat());
+  }, 300_000);
   afterAll(async () => {
     await server?.stop();
   });
@@ -68,23 +71,27 @@ describe("client-sized commands (bundled server)", () => {
       sets.sRandMember({ key: "s", count: -100_000n }, { timeoutMs: 120_000 }),
     );
     expect(typed.members).toHaveLength(100_000);
-    const r1 = await timed("SRANDMEMBER s -100000", () => exec("SRANDMEMBER", "s", "-100000"));
-    expect(r1.reply?.kind.case === "array" && r1.reply.kind.value.elements.length).toBe(100_000);
-    const r2 = await timed("HRANDFIELD h -50000 WITHVALUES", () => exec("HRANDFIELD", "h", "-50000", "WITHVALUES"));
-    expect(r2.reply?.kind.case === "array" && r2.reply.kind.value.elements.length).toBe(100_000);
+    // An ordinary big reply, as Redis answers it: every field and value of a 500,000-field hash.
+    const all = await timed("HGETALL of 500,000 fields", () => exec("HGETALL", "bigh"));
+    expect(all.reply?.kind.case === "array" && all.reply.kind.value.elements.length).toBe(1_000_000);
+    const r1 = await timed("SRANDMEMBER s -1000000", () => exec("SRANDMEMBER", "s", "-1000000"));
+    expect(r1.reply?.kind.case === "array" && r1.reply.kind.value.elements.length).toBe(1_000_000);
+    const r2 = await timed("HRANDFIELD h -500000 WITHVALUES", () => exec("HRANDFIELD", "h", "-500000", "WITHVALUES"));
+    expect(r2.reply?.kind.case === "array" && r2.reply.kind.value.elements.length).toBe(1_000_000);
     const r3 = await timed("ZRANDMEMBER z -50000 WITHSCORES", () => exec("ZRANDMEMBER", "z", "-50000", "WITHSCORES"));
     expect(r3.reply?.kind.case === "array" && r3.reply.kind.value.elements.length).toBe(100_000);
 
-    // One past the cap, or far past it (the issue's ZRANDMEMBER z -16777217): refused at once.
+    // One past the cap, or far past it (the issue's ZRANDMEMBER z -16777217, 2^31): refused at once.
     for (const args of [
-      ["SRANDMEMBER", "s", "-100001"],
+      ["SRANDMEMBER", "s", "-1000001"],
       ["ZRANDMEMBER", "z", "-16777217"],
-      ["HRANDFIELD", "h", "-50001", "WITHVALUES"],
+      ["HRANDFIELD", "h", "-500001", "WITHVALUES"],
+      ["SRANDMEMBER", "s", "-2147483648"],
       ["SRANDMEMBER", "s", "-9223372036854775807"],
     ]) {
       const e = await refusal(exec(...args));
       expect(e.code, args.join(" ")).toBe(Code.ResourceExhausted);
-      expect(e.rawMessage).toMatch(/^ERR reply too large: \d+ elements \(max-args 100000\)/);
+      expect(e.rawMessage).toMatch(/^ERR reply too large: \d+ elements \(max-reply-elements 1000000\)/);
     }
     // One 1 MiB value asked for 100 times: 100 MiB of reply from a 2 KB request.
     const e = await refusal(exec("MGET", ...Array.from({ length: 100 }, () => "v")));
@@ -110,8 +117,15 @@ describe("client-sized commands (bundled server)", () => {
     expect(rss1 - rss0).toBeLessThan(1024 * MIB);
   }, 300_000);
 
-  it("--max-reply-bytes and --max-args set the reply bounds", async () => {
-    const small = await startBundledServer(["--max-reply-bytes", "1000", "--max-args", "50"]);
+  it("--max-reply-bytes and --max-reply-elements set the reply bounds; --max-args does not", async () => {
+    const small = await startBundledServer([
+      "--max-reply-bytes",
+      "1000",
+      "--max-reply-elements",
+      "50",
+      "--max-args",
+      "10",
+    ]);
     try {
       const client = createClient(CommandService, createGrpcTransport({ baseUrl: small.url }));
       const run = (...args: string[]) => client.execute({ args: args.map(enc) });
@@ -122,7 +136,12 @@ describe("client-sized commands (bundled server)", () => {
       expect(bytes.code).toBe(Code.ResourceExhausted);
       expect(bytes.rawMessage).toMatch(/^ERR reply too large: 1200 bytes \(max-reply-bytes 1000\)/);
       expect((await run("SRANDMEMBER", "s", "-50")).reply?.kind.case).toBe("array");
-      expect((await refusal(run("SRANDMEMBER", "s", "-51"))).rawMessage).toMatch(/51 elements \(max-args 50\)/);
+      expect((await refusal(run("SRANDMEMBER", "s", "-51"))).rawMessage).toMatch(
+        /51 elements \(max-reply-elements 50\)/,
+      );
+      // --max-args bounds requests only.
+      const args = await refusal(run("SADD", "s", ...Array.from({ length: 10 }, (_, i) => `m${i}`)));
+      expect(args.rawMessage).toMatch(/^ERR too many arguments \(12 > max 10\)/);
     } finally {
       await small.stop();
     }
