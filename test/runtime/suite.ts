@@ -134,13 +134,17 @@ export function behaviouralSuite(host: () => Host, { edge }: { edge: boolean }):
   it("TTL: a key expires after its time to live", async () => {
     const c = clients(host(), "connect");
     const k = "rt:ttl";
-    await c.strings.set({ key: k, value: b("v"), expiry: { case: "ttlMs", value: 300n } });
+    // A TTL long enough that a slow host cannot expire the key during the checks (a 300 ms TTL raced
+    // them under load), then a short one, and reads until the key is gone (bounded).
+    await c.strings.set({ key: k, value: b("v"), expiry: { case: "ttlMs", value: 60_000n } });
     const ttl = (await c.keys.ttl({ key: k })).ttl;
     expect(ttl?.status).toBe(TtlStatus.EXPIRES);
     expect(Number(ttl?.ttlMs)).toBeGreaterThan(0);
-    expect(Number(ttl?.ttlMs)).toBeLessThanOrEqual(300);
+    expect(Number(ttl?.ttlMs)).toBeLessThanOrEqual(60_000);
     expect(s((await c.strings.get({ key: k })).value)).toBe("v");
-    await sleep(450);
+    expect((await c.keys.expire({ key: k, when: { case: "ttlMs", value: 50n } })).applied).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while ((await c.strings.get({ key: k })).value !== undefined && Date.now() < deadline) await sleep(25);
     expect((await c.strings.get({ key: k })).value).toBeUndefined();
     expect((await c.keys.exists({ keys: [k] })).count).toBe(0n);
     expect((await c.keys.ttl({ key: k })).ttl?.status).toBe(TtlStatus.NO_SUCH_KEY);
