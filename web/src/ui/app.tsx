@@ -12,7 +12,7 @@ import type { KeyRow } from "../model/key-row.js";
 import { type LiveState, startLiveWatch } from "../model/live-watch.js";
 import type { CommandRunner } from "../model/reply-handle.js";
 import { type FolderScan, flatLines, type SortBy, sortRows, treeLines } from "../model/tree.js";
-import { BulkDeleteDialog } from "./bulk-delete-dialog.js";
+import { BulkDeleteDialog, type KeysAction } from "./bulk-delete-dialog.js";
 import { CommandBar } from "./command-bar.js";
 import { type ConsoleContext, Ctx, errorText } from "./context.js";
 import { CreateKeyDialog } from "./create-key-dialog.js";
@@ -102,6 +102,12 @@ export function App(props: {
   const deletes = useRef(0);
   const [panel, setPanel] = useState<"key" | "server">("key");
   const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
+  /** The pattern and action of the bulk dialog (a folder's prefix, or the filter). */
+  const [bulk, setBulk] = useState<{ pattern: string; action: KeysAction; auto: boolean }>({
+    pattern: "",
+    action: "delete",
+    auto: false,
+  });
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [theme, setTheme] = useState<"light" | "dark">(
     () =>
@@ -494,7 +500,14 @@ export function App(props: {
               <button type="button" class="primary" onClick={() => setDialog("create")}>
                 + New key
               </button>
-              <button type="button" class="danger-outline" onClick={() => setDialog("bulk")}>
+              <button
+                type="button"
+                class="danger-outline"
+                onClick={() => {
+                  setBulk({ pattern: filter.pattern, action: "delete", auto: false });
+                  setDialog("bulk");
+                }}
+              >
                 Bulk delete…
               </button>
             </>
@@ -534,6 +547,10 @@ export function App(props: {
                       open(key);
                       deletes.current++;
                       setAskDelete({ key, n: deletes.current });
+                    },
+                    onFolderAction: (prefix: string, action: KeysAction) => {
+                      setBulk({ pattern: `${escapeGlob(prefix)}*`, action, auto: true });
+                      setDialog("bulk");
                     },
                   })}
             />
@@ -660,10 +677,13 @@ export function App(props: {
         )}
         {dialog === "bulk" && (
           <BulkDeleteDialog
-            initialPattern={filter.pattern}
+            initialPattern={bulk.pattern}
+            action={bulk.action}
+            autoPreview={bulk.auto}
             onClose={() => setDialog(null)}
             onDone={() => {
               setDialog(null);
+              dropFolders();
               browser.reset().catch(() => {});
             }}
           />

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { formatBytes, formatCount, formatSize, formatTtl, typeName } from "../model/format.js";
 import type { ListLine } from "../model/tree.js";
+import type { KeysAction } from "./bulk-delete-dialog.js";
 
 /** Height of one line, px (fixed, so the list can be virtual). */
 export const LINE_HEIGHT = 28;
@@ -23,6 +24,8 @@ export interface KeyListProps {
   /** Called with the keys currently rendered (for refreshing what the user sees first). */
   readonly onVisible: (keys: string[]) => void;
   readonly onDelete?: (key: string) => void;
+  /** Delete, or set a TTL on, every key under a folder's prefix (absent when read-only). */
+  readonly onFolderAction?: (prefix: string, action: KeysAction) => void;
 }
 
 const lineId = (line: ListLine) =>
@@ -114,6 +117,7 @@ export function KeyList(props: KeyListProps) {
         break;
       case "Delete":
         if (line?.kind === "key" && props.onDelete) props.onDelete(line.row.key);
+        else if (line?.kind === "folder" && props.onFolderAction) props.onFolderAction(line.prefix, "delete");
         break;
       default:
         return;
@@ -216,7 +220,38 @@ export function KeyList(props: KeyListProps) {
                     {line.count.toLocaleString("en")}
                     {line.more ? "+" : ""} {line.count === 1 && !line.more ? "key" : "keys"}
                   </span>
-                  <span class="c-mem" role="gridcell" />
+                  <span class="c-mem folder-actions" role="gridcell">
+                    {props.onFolderAction && (
+                      <>
+                        <button
+                          type="button"
+                          class="link"
+                          tabIndex={-1}
+                          aria-label={`Set a TTL on the keys in ${line.prefix}`}
+                          title={`Set a TTL on every key in ${line.prefix}`}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            props.onFolderAction?.(line.prefix, "expire");
+                          }}
+                        >
+                          TTL
+                        </button>
+                        <button
+                          type="button"
+                          class="link danger-text"
+                          tabIndex={-1}
+                          aria-label={`Delete the keys in ${line.prefix}`}
+                          title={`Delete every key in ${line.prefix}`}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            props.onFolderAction?.(line.prefix, "delete");
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </>
+                    )}
+                  </span>
                 </div>
               );
             }
