@@ -51,10 +51,19 @@ describe("soak", () => {
     // Watchers: one on every key, one on the expiring keys only.
     const seen = { all: 0, expired: 0 };
     const stop = new AbortController();
+    // Each watch confirms its subscription with a first heartbeat: the load starts after both.
+    const subscribed: Promise<void>[] = [];
     const watch = async (pattern: string, key: "all" | "expired"): Promise<void> => {
       const client = createClient(WatchService, ts[3]?.[1] as Transport);
+      let confirm: () => void = () => {};
+      subscribed.push(
+        new Promise<void>((resolve) => {
+          confirm = resolve;
+        }),
+      );
       try {
         for await (const m of client.watch({ pattern }, { signal: stop.signal })) {
+          confirm();
           if (m.kind.case === "events") seen[key] += m.kind.value.events.length;
         }
       } catch {
@@ -62,7 +71,13 @@ describe("soak", () => {
       }
     };
     const watchers = [watch("soak:*", "all"), watch("soak:*:ttl:*", "expired")];
-    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(subscribed);
+    // Until no key with a TTL is left (the active sweep, nobody reading them), bounded.
+    const ttlKeysGone = async (): Promise<number> => {
+      const deadline = Date.now() + 30_000;
+      while (server.store.stats().keysWithTtl > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return server.store.stats().keysWithTtl;
+    };
 
     let models: Model[] = [];
     let ops = 0;
@@ -170,7 +185,7 @@ describe("soak", () => {
     deadline = Date.now() + 1500;
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     const warmKeys = models.reduce((n, m) => n + m.size, 0);
-    await new Promise((r) => setTimeout(r, 3000));
+    expect(await ttlKeysGone()).toBe(0);
     const baseline = heapUsed();
     models = [];
     ops = 0;
@@ -181,7 +196,7 @@ describe("soak", () => {
     const peakHeap = heapUsed();
 
     // Every TTL key passes its deadline; the active sweep reclaims them without any access.
-    await new Promise((r) => setTimeout(r, 3500));
+    expect(await ttlKeysGone()).toBe(0);
     const exec = commandClient(ts[0]?.[1] as Transport);
     const modelKeys = models.reduce((n, m) => n + m.size, 0);
     expect(server.store.stats().keys).toBe(modelKeys + warmKeys);
