@@ -54,6 +54,13 @@ export function authorizeCommand(caller: Caller | undefined, spec: CommandSpec, 
     if (name === "dbsize") return;
     throw noperm(caller, `run '${name}' beyond its key patterns (give a MATCH pattern they cover)`);
   }
+  const patternOption = spec.readsPatternKeys?.(argv);
+  if (patternOption !== undefined) {
+    throw noperm(
+      caller,
+      `use the ${patternOption} option of '${name}' (its patterns read keys no key spec names; only a token with every key may)`,
+    );
+  }
   for (const key of commandKeys(spec, argv)) {
     if (!keyAllowed(caller, key)) throw noperm(caller, `access key '${key.slice(0, 128)}' (outside its key patterns)`);
   }

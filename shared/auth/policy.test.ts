@@ -91,6 +91,19 @@ describe("deciding", () => {
     expect(denied(() => authorizeCommand(rw, spec("KEYS"), ["KEYS", "user:*"]))).toBeUndefined();
     expect(denied(() => authorizeCommand(rw, spec("KEYS"), ["KEYS", "*"]))).toMatch(/beyond its key patterns/);
     expect(denied(() => authorizeCommand(admin, spec("FLUSHALL"), ["FLUSHALL"]))).toBeUndefined();
+    // SORT: the sorted key and STORE's are checked; BY/GET patterns need a token with every key.
+    expect(denied(() => authorizeCommand(rw, spec("SORT"), ["SORT", "user:l", "STORE", "user:d"]))).toBeUndefined();
+    expect(denied(() => authorizeCommand(rw, spec("SORT"), ["SORT", "user:l", "STORE", "other"]))).toMatch(/'other'/);
+    expect(denied(() => authorizeCommand(rw, spec("SORT"), ["SORT", "user:l", "BY", "nosort"]))).toBeUndefined();
+    expect(denied(() => authorizeCommand(rw, spec("SORT"), ["SORT", "user:l", "BY", "user:w_*"]))).toMatch(
+      /BY option of 'sort'/,
+    );
+    expect(denied(() => authorizeCommand(rw, spec("SORT_RO"), ["SORT_RO", "user:l", "GET", "#"]))).toMatch(
+      /GET option of 'sort_ro'/,
+    );
+    expect(
+      denied(() => authorizeCommand(admin, spec("SORT"), ["SORT", "l", "BY", "w_*", "GET", "d_*"])),
+    ).toBeUndefined();
   });
 
   it("gives the RESP port one call per command line, protocol commands included", () => {

@@ -168,6 +168,13 @@ export interface CommandSpec extends CommandInfo {
    */
   keys?(argv: readonly Bytes[]): Bytes[];
   /**
+   * Set on commands that read keys named by data, not by arguments (SORT's BY and GET patterns):
+   * the option that does so in `argv`, or undefined. Such keys cannot be checked ahead, so a token
+   * limited to key patterns is refused them (shared/auth), as Redis refuses them to an ACL user
+   * without access to every key.
+   */
+  readsPatternKeys?(argv: readonly Bytes[]): string | undefined;
+  /**
    * Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input.
    * For a `keyspace` command with {@link keyspace}, this is the same command over the
    * {@link KeyspaceView} of a transaction's whole-keyspace `atomic` call.

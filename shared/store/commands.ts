@@ -3,6 +3,7 @@ import { registerCommandTable } from "./command-registry.js";
 import { bitmapCommands } from "./t-bitmap.js";
 import { hashCommands } from "./t-hash.js";
 import { hllCommands } from "./t-hll.js";
+import { sortCommands } from "./t-sort.js";
 import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";
 import { blockingListCommands } from "./t-list-blocking.js";
@@ -32,6 +33,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...streamInfoCommands,
   ...bitmapCommands,
   ...hllCommands,
+  ...sortCommands,
   ...serverCommands,
 ];
 

@@ -47,7 +47,8 @@ export async function startRedisReference(config: readonly string[] = []): Promi
   const child: ChildProcess = spawn(
     binary,
     ["--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir, ...config],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // The C locale: SORT ALPHA collates with strcoll, which is byte order there.
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } },
   );
   let log = "";
   child.stdout?.on("data", (d: Buffer) => {
