@@ -301,8 +301,11 @@ function atomically(
 ): Outcome | null | Promise<Outcome | null> {
   const repository = host.repository;
   const body = (view: KeyView | KeyspaceView) => execute(host, view, now, work, commands, watch, mode);
-  if (keys !== null)
+  if (keys !== null) {
+    // The intent matters to a remote engine only (it may read a write's base more cheaply).
+    if (repository.capabilities.synchronous) return repository.atomic(keys, now, body);
     return repository.atomic(keys, now, body, { readOnly: work.specs.every((s) => s.flags.includes("readonly")) });
+  }
   if (repository.atomicKeyspace === undefined)
     throw new TypeError("plan() admitted a keyspace read without atomicKeyspace");
   return repository.atomicKeyspace(now, body);
