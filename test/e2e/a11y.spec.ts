@@ -5,7 +5,7 @@ import { filterKeys, nodeClient, openConsole, prefix, row } from "./support.js";
 /**
  * Accessibility (issue 15 item 12): axe-core (WCAG 2 A and AA rules) finds no violation in the
  * console's main views, light and dark: the key list, a string, a hash, the server panel, the
- * New-key dialog.
+ * Pub/Sub view, the New-key dialog.
  */
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -61,6 +61,10 @@ test("axe finds no WCAG 2 A/AA violation in the key list, key views, server pane
     await expect(page.locator(".server-panel, [aria-label='Server']").first()).toBeVisible();
     found.push(...(await violations(page)).map((v) => `${theme}, server: ${v}`));
     await page.getByRole("button", { name: "Server", exact: true }).click();
+    await page.getByRole("button", { name: "Pub/Sub" }).click();
+    await expect(page.getByRole("region", { name: "Pub/Sub" })).toBeVisible();
+    found.push(...(await violations(page)).map((v) => `${theme}, pub/sub: ${v}`));
+    await page.getByRole("button", { name: "Pub/Sub" }).click();
     await page.getByRole("button", { name: "+ New key" }).click();
     await expect(page.getByRole("dialog", { name: "New key" })).toBeVisible();
     found.push(...(await violations(page)).map((v) => `${theme}, new key: ${v}`));

@@ -19,6 +19,7 @@ import { CreateKeyDialog } from "./create-key-dialog.js";
 import { KeyDetail } from "./key-detail.js";
 import { KeyList } from "./key-list.js";
 import { LoginDialog } from "./login-dialog.js";
+import { PubSubPanel } from "./pubsub-panel.js";
 import { ServerPanel } from "./server-panel.js";
 import { startTtlTicker } from "./ttl-ticker.js";
 
@@ -100,7 +101,7 @@ export function App(props: {
   /** Bumped by Delete in the key list: the key's page opens with the delete confirmation. */
   const [askDelete, setAskDelete] = useState<{ key: string; n: number } | null>(null);
   const deletes = useRef(0);
-  const [panel, setPanel] = useState<"key" | "server">("key");
+  const [panel, setPanel] = useState<"key" | "server" | "pubsub">("key");
   const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
   /** The pattern and action of the bulk dialog (a folder's prefix, or the filter). */
   const [bulk, setBulk] = useState<{ pattern: string; action: KeysAction; auto: boolean }>({
@@ -411,6 +412,13 @@ export function App(props: {
           <span class="spacer" />
           <button
             type="button"
+            aria-pressed={panel === "pubsub"}
+            onClick={() => setPanel(panel === "pubsub" ? "key" : "pubsub")}
+          >
+            Pub/Sub
+          </button>
+          <button
+            type="button"
             aria-pressed={panel === "server"}
             onClick={() => setPanel(panel === "server" ? "key" : "server")}
           >
@@ -628,6 +636,8 @@ export function App(props: {
           <section class="right">
             {panel === "server" ? (
               <ServerPanel theme={theme} />
+            ) : panel === "pubsub" ? (
+              <PubSubPanel />
             ) : selected !== null ? (
               <KeyDetail
                 key={selected}
