@@ -15,13 +15,13 @@ export {
   envelopeDecompress,
   validateUniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
-export { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 export {
   codeToHttpStatus,
   errorToJsonBytes,
   parseTimeout as parseConnectTimeout,
   trailerMux,
 } from "@connectrpc/connect/protocol-connect";
+export { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 export { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 
 /** The connect-es version these internals were read from (package.json pins it exactly). */
