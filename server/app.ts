@@ -149,6 +149,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       outputBufferHardBytes: config.streamBufferHardBytes,
       outputBufferSoftBytes: config.streamBufferSoftBytes,
       outputBufferSoftMs: config.streamBufferSoftMs,
+      outputBufferTotalBytes: config.streamBufferTotalBytes,
     },
     pubsub: hub,
   });

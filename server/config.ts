@@ -23,6 +23,7 @@ export interface ServerConfig {
   luaTimeLimitMs: number;
   maxStreamsPerConnection: number;
   maxStreams: number;
+  streamBufferTotalBytes: number;
   streamBufferHardBytes: number;
   streamBufferSoftBytes: number;
   streamBufferSoftMs: number;
@@ -213,6 +214,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 32 * 1024 * 1024,
     help: "Output buffer hard limit of a Watch or Subscribe stream: more bytes waiting for a slow client close its stream with RESOURCE_EXHAUSTED (Redis's client-output-buffer-limit pubsub).",
+  },
+  {
+    key: "streamBufferTotalBytes",
+    flag: "stream-buffer-total-bytes",
+    kind: "int",
+    defaultValue: 256 * 1024 * 1024,
+    help: "Bytes waiting for slow clients in all Watch and Subscribe streams together: past it the stream holding the most is closed with RESOURCE_EXHAUSTED (a global client-output-buffer-limit).",
   },
   {
     key: "streamBufferSoftBytes",
@@ -649,7 +657,13 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const c = config as unknown as ServerConfig;
   if (c.port > 65_535) throw new ConfigError(`port ${c.port} is out of range`);
   if (c.authFailureRefillMs < 1) throw new ConfigError("auth-failure-refill-ms must be at least 1");
-  for (const key of ["maxStreams", "streamBufferHardBytes", "streamBufferSoftBytes", "streamBufferSoftMs"] as const)
+  for (const key of [
+    "maxStreams",
+    "streamBufferHardBytes",
+    "streamBufferSoftBytes",
+    "streamBufferSoftMs",
+    "streamBufferTotalBytes",
+  ] as const)
     if (c[key] < 1) throw new ConfigError(`${OPTIONS.find((o) => o.key === key)?.flag} must be at least 1`);
   if (c.streamBufferSoftBytes > c.streamBufferHardBytes)
     throw new ConfigError("--stream-buffer-soft-bytes must not exceed --stream-buffer-hard-bytes");

@@ -200,9 +200,14 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
       "Streams refused with RESOURCE_EXHAUSTED because --max-streams were open.",
       () => streams.refused,
     );
+    gauge(
+      "memorabilia_stream_buffered_bytes",
+      "Bytes waiting for slow clients in all Watch and Subscribe streams (bounded by --stream-buffer-total-bytes).",
+      () => streams.budget.bytes,
+    );
     new Gauge({
       name: "memorabilia_streams_closed_slow_total",
-      help: "Watch and Subscribe streams closed with RESOURCE_EXHAUSTED because their client fell behind, by the limit that closed them (hard, soft: output buffer bytes; items: queued messages).",
+      help: "Watch and Subscribe streams closed with RESOURCE_EXHAUSTED because their client fell behind, by the limit that closed them (hard, soft: output buffer bytes; items: queued messages; total: the server-wide --stream-buffer-total-bytes).",
       labelNames: ["limit"] as const,
       registers: [registry],
       collect() {

@@ -31,7 +31,12 @@ export interface ApiRoutesOptions {
   /** Stream limits and their counter (`--max-streams`, `--stream-buffer-*`). */
   readonly streams?: Pick<
     StreamingOptions,
-    "maxStreams" | "outputBufferHardBytes" | "outputBufferSoftBytes" | "outputBufferSoftMs" | "streams"
+    | "maxStreams"
+    | "outputBufferHardBytes"
+    | "outputBufferSoftBytes"
+    | "outputBufferSoftMs"
+    | "outputBufferTotalBytes"
+    | "streams"
   >;
   /** The Pub/Sub hub (shared with the RESP port); a new one when absent. */
   readonly pubsub?: PubSubHub;

@@ -177,7 +177,7 @@ describe("PubSubService", () => {
     expect(error.rawMessage).toBe(
       "subscriber fell behind: more than 1 MiB were waiting for the client (output buffer hard limit); the stream is closed",
     );
-    expect(streams.overflowed).toEqual({ items: 0, hard: 1, soft: 0 });
+    expect(streams.overflowed).toEqual({ items: 0, hard: 1, soft: 0, total: 0 });
   });
 
   it("above the soft limit for soft-ms in a row the stream is closed; below it again the timer starts over", async () => {

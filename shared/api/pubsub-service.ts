@@ -50,6 +50,7 @@ async function* subscribe(
     now: options.monotonicNow,
     onFail: () => close(),
     onOverflow: (reason) => streams.countOverflow(reason),
+    budget: streams.budget,
   });
   const sub = hub.subscriber((m) => queue.push(m));
   close = () => sub.close();
@@ -83,6 +84,7 @@ async function* subscribe(
   } finally {
     signal.removeEventListener("abort", onAbort);
     sub.close();
+    queue.close();
   }
 }
 

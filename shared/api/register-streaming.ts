@@ -46,7 +46,9 @@ export function registerStreamingServices(
 ): ConnectRouter {
   const hub = options.pubsub ?? new PubSubHub();
   const streams = options.streams ?? new StreamCounter();
-  streams.limit = resolveStreamingOptions(options).maxStreams;
+  const resolved = resolveStreamingOptions(options);
+  streams.limit = resolved.maxStreams;
+  streams.budget.limit = resolved.outputBufferTotalBytes;
   return router
     .service(WatchService, createWatchService(store, options, streams))
     .service(PubSubService, createPubSubService(hub, store.clock, options, streams))

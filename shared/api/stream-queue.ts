@@ -2,7 +2,8 @@
  * The queue between a synchronous event source (keyspace events, Pub/Sub messages) and a server
  * stream: bounded by items and by bytes (a slow reader ends its stream instead of growing
  * memory, as Redis's `client-output-buffer-limit` closes a slow Pub/Sub client), woken by new
- * items, by a heartbeat timer, or by the RPC's AbortSignal.
+ * items, by a heartbeat timer, or by the RPC's AbortSignal. Every queue of a server also counts
+ * against one {@link StreamBudget}: the bytes waiting in all streams together are bounded too.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { abortError } from "./invoke.js";
@@ -22,8 +23,47 @@ export interface QueueLimits {
   readonly softMs: number;
 }
 
-/** Why a queue failed on its limits (for the count of streams closed that way). */
-export type OverflowReason = "items" | "hard" | "soft";
+/**
+ * Why a queue failed on its limits (for the count of streams closed that way): its own message
+ * count, its hard or soft byte limit, or the server-wide total of every stream's bytes.
+ */
+export type OverflowReason = "items" | "hard" | "soft" | "total";
+
+/**
+ * The bytes waiting in every stream of a server together, bounded (`limit`): per-stream limits
+ * alone let `--max-streams` never-reading clients hold `--max-streams` × the hard limit. Past
+ * the total, the stream holding the most bytes is closed (RESOURCE_EXHAUSTED) until the total
+ * fits again — the slowest reader pays, not whichever stream happened to receive the last event.
+ * Redis has no such global bound (its `maxmemory` does not count client buffers by default).
+ */
+export class StreamBudget {
+  /** Most bytes waiting in all streams together. */
+  limit = Number.POSITIVE_INFINITY;
+  /** Bytes waiting in all streams now. */
+  bytes = 0;
+  private readonly queues = new Set<StreamQueue<unknown>>();
+
+  /** A queue starts counting. */
+  join(queue: StreamQueue<unknown>): void {
+    this.queues.add(queue);
+  }
+
+  /** A queue stops counting (its bytes were released). */
+  leave(queue: StreamQueue<unknown>): void {
+    this.queues.delete(queue);
+  }
+
+  /** Bytes enter (`delta` > 0) or leave a queue; past the limit, the largest queues are closed. */
+  change(delta: number): void {
+    this.bytes += delta;
+    while (this.bytes > this.limit) {
+      let largest: StreamQueue<unknown> | undefined;
+      for (const q of this.queues) if (largest === undefined || q.bytes > largest.bytes) largest = q;
+      if (largest === undefined || largest.bytes === 0) return;
+      largest.overflowTotal(this.limit);
+    }
+  }
+}
 
 /** Options of a {@link StreamQueue}. */
 export interface StreamQueueOptions<T> {
@@ -40,6 +80,8 @@ export interface StreamQueueOptions<T> {
   readonly onFail?: () => void;
   /** Called once when the queue fails on one of its limits. */
   readonly onOverflow?: (reason: OverflowReason) => void;
+  /** The server-wide budget this queue counts against. @default none */
+  readonly budget?: StreamBudget;
 }
 
 const MIB = 1024 * 1024;
@@ -62,7 +104,9 @@ export class StreamQueue<T> {
   private wake: (() => void) | null = null;
   private abortSignal: AbortSignal | null = null;
 
-  constructor(private readonly options: StreamQueueOptions<T>) {}
+  constructor(private readonly options: StreamQueueOptions<T>) {
+    options.budget?.join(this as StreamQueue<unknown>);
+  }
 
   /** Items waiting. */
   get length(): number {
@@ -108,12 +152,18 @@ export class StreamQueue<T> {
     this.bytesQueued = bytes;
     this.counted += count;
     this.notify();
+    this.options.budget?.change(size);
   }
 
   /** Fails the queue: the pending items are dropped and the next {@link next} throws `error`. */
   fail(error: ConnectError): void {
     if (this.failure !== null) return;
     this.failure = error;
+    const budget = this.options.budget;
+    if (budget !== undefined) {
+      budget.leave(this as StreamQueue<unknown>);
+      budget.change(-this.bytesQueued);
+    }
     this.items = [];
     this.sizes = [];
     this.head = 0;
@@ -157,6 +207,7 @@ export class StreamQueue<T> {
       if (this.length === 0) return { idle: true };
     }
     const n = Math.min(maxBatch, this.length);
+    const before = this.bytesQueued;
     let items: T[];
     if (this.head === 0 && n === this.items.length) {
       items = this.items;
@@ -183,7 +234,35 @@ export class StreamQueue<T> {
     }
     // Below the soft limit again: its timer starts over (Redis resets it the same way).
     if (this.bytesQueued <= this.options.limits.softBytes) this.softSince = null;
+    this.options.budget?.change(this.bytesQueued - before);
     return { items };
+  }
+
+  /**
+   * Stops counting against the budget (the stream ended): call once the stream is done, whatever
+   * ended it. Its waiting bytes are released.
+   */
+  close(): void {
+    if (this.failure !== null) return;
+    this.failure = new ConnectError("the stream is closed", Code.Canceled);
+    const budget = this.options.budget;
+    if (budget !== undefined) {
+      budget.leave(this as StreamQueue<unknown>);
+      budget.change(-this.bytesQueued);
+    }
+    this.bytesQueued = 0;
+    this.items = [];
+    this.sizes = [];
+    this.head = 0;
+    this.counted = 0;
+  }
+
+  /** Fails the queue on the server-wide budget (called by {@link StreamBudget}). */
+  overflowTotal(limit: number): void {
+    this.overflow(
+      "total",
+      `${this.options.fellBehind}: the server's streams together held more than ${formatBytes(limit)} for their clients and this one held the most (${formatBytes(this.bytesQueued)}; output buffer total limit)`,
+    );
   }
 
   private overflow(reason: OverflowReason, message: string): void {

@@ -6,7 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { PubSubHub } from "../store/pubsub.js";
 import { type ApiLogger, consoleLogger, toConnectError } from "./error-map.js";
 import type { ServiceOptions } from "./service-options.js";
-import type { OverflowReason, QueueLimits } from "./stream-queue.js";
+import { type OverflowReason, type QueueLimits, StreamBudget } from "./stream-queue.js";
 
 /** Memory figures a host reports (Node: `process.memoryUsage()`); each may be unknown. */
 export interface MemoryUsage {
@@ -85,6 +85,11 @@ export interface StreamingOptions extends ServiceOptions {
   /** How long a stream may stay above the soft limit (ms). @default 60_000 */
   readonly outputBufferSoftMs?: number;
   /**
+   * Bytes waiting in all Watch and Subscribe streams together; past it the stream holding the
+   * most is closed with RESOURCE_EXHAUSTED (see {@link StreamBudget}). @default 256 MiB
+   */
+  readonly outputBufferTotalBytes?: number;
+  /**
    * Streams open at once on this server (Watch, Subscribe, InfoStream, Pipeline), all clients
    * together; one more is refused with RESOURCE_EXHAUSTED. @default 10_000
    */
@@ -131,6 +136,8 @@ export interface ResolvedStreamingOptions {
   readonly maxQueuedEvents: number;
   /** The output-buffer limits of every event stream. */
   readonly queueLimits: QueueLimits;
+  /** Bytes waiting in all event streams together. */
+  readonly outputBufferTotalBytes: number;
   readonly maxStreams: number;
   readonly monotonicNow: () => number;
   readonly maxEventsPerMessage: number;
@@ -172,6 +179,7 @@ export function resolveStreamingOptions(options: StreamingOptions = {}): Resolve
     heartbeatMaxMs,
     maxQueuedEvents,
     queueLimits: { maxItems: maxQueuedEvents, hardBytes, softBytes, softMs },
+    outputBufferTotalBytes: positive(options.outputBufferTotalBytes, 256 * 1024 * 1024, "outputBufferTotalBytes"),
     maxStreams: positive(options.maxStreams, 1_000, "maxStreams"),
     monotonicNow: options.monotonicNow ?? (() => performance.now()),
     maxEventsPerMessage: positive(options.maxEventsPerMessage, 512, "maxEventsPerMessage"),
@@ -205,7 +213,9 @@ export class StreamCounter {
   /** Streams refused because {@link limit} were open. */
   refused = 0;
   /** Streams closed because their client fell behind, by the limit that closed them. */
-  readonly overflowed: Record<OverflowReason, number> = { items: 0, hard: 0, soft: 0 };
+  readonly overflowed: Record<OverflowReason, number> = { items: 0, hard: 0, soft: 0, total: 0 };
+  /** The bytes waiting in every Watch and Subscribe stream together, and their bound. */
+  readonly budget = new StreamBudget();
 
   /** Counts a stream closed on one of its output-buffer limits. */
   countOverflow(reason: OverflowReason): void {

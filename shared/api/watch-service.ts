@@ -96,6 +96,7 @@ async function* watch(
     now: options.monotonicNow,
     onFail: () => unsubscribe(),
     onOverflow: (reason) => streams.countOverflow(reason),
+    budget: streams.budget,
   });
   // Subscribed before the snapshot is read, so no change falls between the two (at least once).
   unsubscribe = fanout.watch({ pattern, events: req.events, classes, includeTtl: req.includeTtl }, (batch) =>
@@ -142,6 +143,7 @@ async function* watch(
   } finally {
     signal.removeEventListener("abort", onAbort);
     unsubscribe();
+    queue.close();
   }
 }
 

@@ -23,6 +23,8 @@ export interface EdgeEnv {
   readonly MEMORABILIA_STREAM_BUFFER_SOFT_BYTES?: string;
   /** How long a stream may stay above the soft limit, ms. */
   readonly MEMORABILIA_STREAM_BUFFER_SOFT_MS?: string;
+  /** Bytes waiting in all streams together (`--stream-buffer-total-bytes`). */
+  readonly MEMORABILIA_STREAM_BUFFER_TOTAL_BYTES?: string;
 }
 
 const ROLES: readonly RoleName[] = ["admin", "readwrite", "readonly"];
@@ -63,6 +65,10 @@ export function optionsFromEnv(env: EdgeEnv): EdgeAppOptions {
       outputBufferHardBytes: positive("MEMORABILIA_STREAM_BUFFER_HARD_BYTES", env.MEMORABILIA_STREAM_BUFFER_HARD_BYTES),
       outputBufferSoftBytes: positive("MEMORABILIA_STREAM_BUFFER_SOFT_BYTES", env.MEMORABILIA_STREAM_BUFFER_SOFT_BYTES),
       outputBufferSoftMs: positive("MEMORABILIA_STREAM_BUFFER_SOFT_MS", env.MEMORABILIA_STREAM_BUFFER_SOFT_MS),
+      outputBufferTotalBytes: positive(
+        "MEMORABILIA_STREAM_BUFFER_TOTAL_BYTES",
+        env.MEMORABILIA_STREAM_BUFFER_TOTAL_BYTES,
+      ),
     },
   };
 }

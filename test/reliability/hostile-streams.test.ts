@@ -173,4 +173,73 @@ describe("hostile stream clients (bundled server)", () => {
     const { worst } = await probe.stop();
     expect(worst).toBeLessThan(5_000);
   }, 60_000);
+
+  it("many subscribers that never read are bounded all together (--stream-buffer-total-bytes): the largest is closed, a reading subscriber keeps every message", async () => {
+    // 16 stalled subscribers, each on its own channel fed distinct 256 KiB messages: per-stream
+    // limits alone let them hold 16 x 32 MiB; the total bound is 16 MiB here.
+    const small = await startServerProcess(["--stream-buffer-total-bytes", String(16 * MIB)], {}, serverBundle());
+    try {
+      const pubsub = createClient(PubSubService, createGrpcTransport({ baseUrl: small.url }));
+      const n = 16;
+      const stalled = Array.from({ length: n }, (_, i) => stalledSubscriber(small.url, `slow${i}`));
+      // The healthy subscriber reads everything published to its channel.
+      const ac = new AbortController();
+      const healthy = pubsub.subscribe({ channels: ["ok"] }, { signal: ac.signal })[Symbol.asyncIterator]();
+      await healthy.next();
+      for (let tries = 0; tries < 500; tries++) {
+        const { channels } = await pubsub.channels({});
+        if (channels.filter((c) => c.channel.startsWith("slow") && c.subscribers === 1n).length === n) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const rss0 = rssOf(small.pid);
+      const probe = healthProbe(small.url);
+      const alive = new Set(Array.from({ length: n }, (_, i) => i));
+      let published = 0;
+      let okSent = 0;
+      let okReceived = 0;
+      const reading = (async () => {
+        for (;;) {
+          const m = await healthy.next().catch(() => ({ done: true as const, value: undefined }));
+          if (m.done) return;
+          if ((m.value as { kind: { case: string } }).kind.case === "message") okReceived++;
+        }
+      })();
+      // Round-robin until every stalled subscriber is gone (bounded: 100 messages each at most).
+      for (let round = 0; round < 100 && alive.size > 0; round++) {
+        for (const i of [...alive]) {
+          const message = new Uint8Array(256 * 1024).fill((round * n + i) & 0xff);
+          const { receivers } = await pubsub.publish({ channel: `slow${i}`, message });
+          published++;
+          if (receivers === 0n) alive.delete(i);
+        }
+        await pubsub.publish({ channel: "ok", message: new Uint8Array(1024).fill(round & 0xff) });
+        okSent++;
+      }
+      const rss1 = rssOf(small.pid);
+      const { worst, checks } = await probe.stop();
+      const closedByTotal = await metric(small.url, 'memorabilia_streams_closed_slow_total{limit="total"}');
+      console.log(
+        `${n} stalled subscribers, 256 KiB messages, total bound 16 MiB: all closed after ${published} messages (${((published * 256) / 1024).toFixed(0)} MiB; per-stream limits alone: ${n} x 32 MiB); closed by the total: ${closedByTotal}; RSS ${Math.round(rss0 / MIB)} -> ${Math.round(rss1 / MIB)} MiB; slowest Health.Check ${worst.toFixed(0)} ms of ${checks}`,
+      );
+      expect(alive.size).toBe(0);
+      expect(closedByTotal).toBe(n);
+      // Well under one stream's 32 MiB hard limit each: the total bound closed them.
+      expect(published).toBeLessThan(n * 60);
+      expect(rss1 - rss0).toBeLessThan(200 * MIB);
+      expect(worst).toBeLessThan(5_000);
+      // The reading subscriber was never the largest: it got every message and is still open.
+      for (let tries = 0; tries < 500 && okReceived < okSent; tries++) await new Promise((r) => setTimeout(r, 10));
+      expect(okReceived).toBe(okSent);
+      const end = await stalled[0]?.drain();
+      expect(end?.status).toBe(String(Code.ResourceExhausted));
+      expect(end?.message).toMatch(
+        /subscriber fell behind: the server's streams together held more than 16 MiB for their clients and this one held the most/,
+      );
+      ac.abort();
+      await reading;
+      for (const s of stalled) s.close();
+    } finally {
+      await small.stop();
+    }
+  }, 180_000);
 });
