@@ -101,17 +101,17 @@ export function getSignedField(s: Bytes, offset: number, bits: number): bigint {
 export function setField(s: Bytes, offset: number, bits: number, value: bigint): Bytes {
   const first = Math.floor(offset / 8);
   const last = Math.floor((offset + bits - 1) / 8);
-  const window: number[] = [];
-  for (let i = first; i <= last; i++) window.push(s.charCodeAt(i));
+  const bytes: number[] = [];
+  for (let i = first; i <= last; i++) bytes.push(s.charCodeAt(i));
   const v = BigInt.asUintN(bits, value);
   for (let j = 0; j < bits; j++) {
     const at = offset + j - first * 8;
     const mask = 1 << (7 - (at % 8));
     const idx = Math.floor(at / 8);
     const on = (v >> BigInt(bits - 1 - j)) & 1n;
-    window[idx] = on === 1n ? (window[idx] as number) | mask : (window[idx] as number) & ~mask;
+    bytes[idx] = on === 1n ? (bytes[idx] as number) | mask : (bytes[idx] as number) & ~mask;
   }
-  return patchBytes(s, first, window);
+  return patchBytes(s, first, bytes);
 }
 
 /** How BITFIELD handles an overflow: wrap around, saturate, or fail (nil, nothing written). */
