@@ -2,6 +2,7 @@ import type { CommandInfo, CommandSpec } from "./command.js";
 import { registerCommandTable } from "./command-registry.js";
 import { bitmapCommands } from "./t-bitmap.js";
 import { hashCommands } from "./t-hash.js";
+import { geoCommands } from "./t-geo.js";
 import { hllCommands } from "./t-hll.js";
 import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";
@@ -34,6 +35,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...bitmapCommands,
   ...hllCommands,
   ...sortCommands,
+  ...geoCommands,
   ...serverCommands,
 ];
 
