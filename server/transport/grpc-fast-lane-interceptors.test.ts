@@ -25,6 +25,7 @@ import {
   HealthCheckRequestSchema,
   HealthCheckResponse_ServingStatus,
 } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { grpcFrame, grpcRequest, withoutDate } from "../../test/support/h2-client.js";
 import { createGrpcFastLane } from "./grpc-fast-lane.js";
 
 const kTag = createContextKey<string>("none", { description: "tag" });
@@ -123,40 +124,14 @@ async function connectServer(handler: typeof impl | typeof quiet, chain: Interce
   return listen(server);
 }
 
-function call(url: string, service: string, extra: Record<string, string> = {}): Promise<Answer> {
+async function call(url: string, service: string, extra: Record<string, string> = {}): Promise<Answer> {
   const message = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service }));
-  const body = Buffer.alloc(5 + message.length);
-  body.writeUInt32BE(message.length, 1);
-  body.set(message, 5);
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
-    session.on("error", reject);
-    const s = session.request({
-      ":method": "POST",
-      ":path": "/grpc.health.v1.Health/Check",
-      "content-type": "application/grpc",
-      te: "trailers",
-      "x-in": "original",
-      ...extra,
-    });
-    const answer: Answer = { headers: {}, headerOrder: [], trailers: {}, body: "" };
-    const chunks: Buffer[] = [];
-    s.on("response", (h) => {
-      answer.headers = { ...h };
-      delete answer.headers.date;
-      answer.headerOrder = Object.keys(answer.headers);
-    });
-    s.on("trailers", (t) => {
-      answer.trailers = { ...t };
-    });
-    s.on("data", (c: Buffer) => chunks.push(c));
-    s.on("close", () => {
-      answer.body = Buffer.concat(chunks).toString("hex");
-      session.close();
-      resolve(answer);
-    });
-    s.end(body);
+  const a = await grpcRequest(url, "/grpc.health.v1.Health/Check", grpcFrame(message), {
+    "x-in": "original",
+    ...extra,
   });
+  const headers = { ...withoutDate(a.headers) };
+  return { headers, headerOrder: Object.keys(headers), trailers: { ...a.trailers }, body: a.body.toString("hex") };
 }
 
 describe("fast lane interceptor chain vs connect's handler", () => {

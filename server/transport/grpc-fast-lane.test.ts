@@ -1,4 +1,4 @@
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HealthCheckRequestSchema } from "../../shared/gen/grpc/health/v1/health_pb.js";
@@ -7,6 +7,7 @@ import {
   IncrByRequestSchema,
   SetRequestSchema,
 } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { grpcFrame, grpcRequest } from "../../test/support/h2-client.js";
 import { selfSignedCert } from "../../test/support/self-signed-cert.js";
 import { type MemorabiliaServer, startServer } from "../app.js";
 import { loadConfig } from "../config.js";
@@ -27,51 +28,21 @@ interface Answer {
   body: string;
 }
 
-function frame(bytes: Uint8Array, flags = 0): Buffer {
-  const b = Buffer.alloc(5 + bytes.length);
-  b[0] = flags;
-  b.writeUInt32BE(bytes.length, 1);
-  b.set(bytes, 5);
-  return b;
-}
+const frame = grpcFrame;
 
 const msg = <D extends DescMessage>(schema: D, init: MessageInitShape<D>) =>
   frame(toBinary(schema, create(schema, init)));
 
-function call(
+/** A gRPC call through the shared test client, as this file compares answers (body as hex). */
+async function call(
   url: string,
   path: string,
   body: Buffer,
   headers: Record<string, string> = {},
   connect: http2.SecureClientSessionOptions = {},
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(url, connect);
-    session.on("error", reject);
-    const s = session.request({
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      ...headers,
-    });
-    const answer: Answer = { headers: {}, trailers: {}, body: "" };
-    const chunks: Buffer[] = [];
-    s.on("response", (h) => {
-      answer.headers = { ...h };
-    });
-    s.on("trailers", (t) => {
-      answer.trailers = { ...t };
-    });
-    s.on("data", (c: Buffer) => chunks.push(c));
-    s.on("close", () => {
-      answer.body = Buffer.concat(chunks).toString("hex");
-      session.close();
-      resolve(answer);
-    });
-    s.on("error", () => {});
-    s.end(body);
-  });
+  const a = await grpcRequest(url, path, body, headers, { connect });
+  return { headers: { ...a.headers }, trailers: { ...a.trailers }, body: a.body.toString("hex") };
 }
 
 const RW = { authorization: "Bearer rw-secret-0123456789" };

@@ -5,7 +5,6 @@
  * headers (but Date) and body bytes. The lane must have taken every case it is meant to take.
  */
 import * as http from "node:http";
-import * as http2 from "node:http2";
 import * as https from "node:https";
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import {
   IncrByRequestSchema,
   SetRequestSchema,
 } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { h2Request, withoutDate } from "../../test/support/h2-client.js";
 import { selfSignedCert } from "../../test/support/self-signed-cert.js";
 import { type MemorabiliaServer, startServer } from "../app.js";
 import { loadConfig } from "../config.js";
@@ -66,24 +66,15 @@ function call(
   const tls = url.startsWith("https:");
   return new Promise((resolve, reject) => {
     if (transport === "h2") {
-      const session = http2.connect(url, tls ? { ca } : {});
-      session.on("error", reject);
-      const s = session.request({ ":method": "POST", ":path": path, ...headers });
-      const answer: Answer = { status: 0, headers: {}, body: "" };
-      const chunks: Buffer[] = [];
-      s.on("response", (h) => {
-        answer.status = Number(h[":status"]);
-        answer.headers = { ...h };
-        delete answer.headers.date;
-      });
-      s.on("data", (c: Buffer) => chunks.push(c));
-      s.on("close", () => {
-        answer.body = Buffer.concat(chunks).toString("hex");
-        session.close();
-        resolve(answer);
-      });
-      s.on("error", () => {});
-      s.end(body);
+      h2Request(url, { ":method": "POST", ":path": path, ...headers }, body, { connect: tls ? { ca } : {} }).then(
+        (a) =>
+          resolve({
+            status: Number(a.headers[":status"] ?? 0),
+            headers: { ...withoutDate(a.headers) },
+            body: a.body.toString("hex"),
+          }),
+        reject,
+      );
       return;
     }
     const req = (tls ? https : http).request(

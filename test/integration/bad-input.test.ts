@@ -9,6 +9,7 @@ import { createMemorabiliaClient, type NodeMemorabiliaClient } from "../../serve
 import { createServiceClients, utf8 } from "../../shared/client/index.js";
 import { ListEnd } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import type { SetCondition } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { h2Request } from "../support/h2-client.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 import { Code, fingerprint, PROTOCOLS, rpcError } from "./support/protocols.js";
 
@@ -60,28 +61,17 @@ function grpcPost(
   body: Uint8Array,
   contentType = "application/grpc+proto",
 ): Promise<{ status: string | undefined; message: string | undefined; httpStatus: number | undefined }> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(server.url);
-    session.on("error", reject);
-    const req = session.request({ ":method": "POST", ":path": path, "content-type": contentType, te: "trailers" });
-    let headers: http2.IncomingHttpHeaders = {};
-    req.on("response", (h) => {
-      headers = h;
-    });
-    req.on("trailers", (t) => {
-      headers = { ...headers, ...t };
-    });
-    req.on("data", () => {});
-    req.on("end", () => {
-      session.close();
-      resolve({
-        status: headers["grpc-status"] as string | undefined,
-        message: headers["grpc-message"] as string | undefined,
-        httpStatus: headers[":status"] as number | undefined,
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
+  return h2Request(
+    server.url,
+    { ":method": "POST", ":path": path, "content-type": contentType, te: "trailers" },
+    body,
+  ).then((a) => {
+    const headers = { ...a.headers, ...a.trailers };
+    return {
+      status: headers["grpc-status"] as string | undefined,
+      message: headers["grpc-message"] as string | undefined,
+      httpStatus: headers[":status"] as number | undefined,
+    };
   });
 }
 

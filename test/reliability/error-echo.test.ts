@@ -3,10 +3,10 @@
  * echoed whole into grpc-message: past HTTP/2's header limit the stream was reset with no status.
  * A compressed flag with no grpc-encoding answered INTERNAL (never a server error: the client's).
  */
-import * as http2 from "node:http2";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerService } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
+import { grpcRequest } from "../support/h2-client.js";
 import type { ServerProcess } from "../support/server-process.js";
 import { startBundledServer, startHealthProbe } from "./hostile-support.js";
 import { transports } from "./support.js";
@@ -41,28 +41,7 @@ describe("echoed input and the compressed flag", () => {
   it.each(["/memorabilia.v1.CommandService/Execute", "/memorabilia.v1.WatchService/Watch"])(
     "%s: a compressed flag with no grpc-encoding is INVALID_ARGUMENT, not INTERNAL",
     async (path) => {
-      const session = http2.connect(server.url);
-      session.on("error", () => {});
-      const status = await new Promise<string | undefined>((resolve) => {
-        const s = session.request({
-          ":method": "POST",
-          ":path": path,
-          "content-type": "application/grpc",
-          te: "trailers",
-        });
-        let code: string | undefined;
-        s.on("response", (h) => {
-          code = h["grpc-status"] as string | undefined;
-        });
-        s.on("trailers", (t) => {
-          code = t["grpc-status"] as string | undefined;
-        });
-        s.on("error", () => {});
-        s.resume();
-        s.on("close", () => resolve(code));
-        s.end(Buffer.from([1, 0, 0, 0, 3, 10, 1, 97]));
-      });
-      session.close();
+      const status = (await grpcRequest(server.url, path, Buffer.from([1, 0, 0, 0, 3, 10, 1, 97]))).grpcStatus;
       expect(status).toBe(String(Code.InvalidArgument));
     },
   );
