@@ -22,6 +22,12 @@ export function typeName(type: KeyType): string {
   }
 }
 
+/** The key type of a Redis type name (`TYPE`'s reply); UNSPECIFIED for a name not known here. */
+export function typeOfName(name: string): KeyType {
+  for (const t of Object.values(KeyType)) if (typeof t === "number" && typeName(t) === name) return t;
+  return KeyType.UNSPECIFIED;
+}
+
 /** Every concrete key type, in menu order. */
 export const KEY_TYPES: readonly KeyType[] = [KeyType.STRING, KeyType.LIST, KeyType.HASH, KeyType.SET, KeyType.ZSET];
 

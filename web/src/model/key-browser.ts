@@ -1,11 +1,13 @@
+import type { CommandResult } from "../../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { KeyspaceEvent } from "../../../shared/gen/memorabilia/v1/watch_service_pb.js";
 import { bytesFromUtf8 } from "../../../shared/store/bytes.js";
 import { compileGlob } from "../../../shared/store/glob.js";
 import type { Clients } from "../api/clients.js";
 import { utf8 } from "./bytes.js";
+import { typeOfName } from "./format.js";
 import { deadlineOf, type KeyRow, rowOf, typeOfClass } from "./key-row.js";
-import { readSize } from "./key-size.js";
+import { readSize, SIZE_COMMANDS } from "./key-size.js";
 
 /** What the key list shows: a glob over names and a type. */
 export interface KeyFilter {
@@ -261,7 +263,55 @@ export class KeyBrowser {
     }
     if (picked.length === 0) return;
     for (const key of picked) (this.keys.get(key) as KeyRow).dirty = false;
-    await Promise.all(picked.map((key) => this.refreshKey(key)));
+    await this.refreshKeys(picked);
+  }
+
+  /**
+   * Re-reads type, TTL and size of `keys` in two TransactionService.Batch calls (TYPE + PTTL of
+   * every key, then each one's size command), not three calls per key: a console open on keys a
+   * hot writer keeps changing costs the server two calls per refresh, whatever the number of keys.
+   * Keys gone, or no longer of the filter's type, leave; their memory is read again.
+   */
+  async refreshKeys(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const raw = (...args: string[]) => ({ kind: { case: "raw" as const, value: { args: args.map(utf8) } } });
+    const replyAt = (results: readonly CommandResult[], i: number) => {
+      const r = results[i]?.kind;
+      return r?.case === "raw" ? r.value.reply?.kind : undefined;
+    };
+    const first = await this.clients.transaction.batch({
+      commands: keys.flatMap((key) => [raw("TYPE", key), raw("PTTL", key)]),
+    });
+    const now = this.now();
+    const sized: { key: string; row: KeyRow; command: string }[] = [];
+    keys.forEach((key, i) => {
+      const row = this.keys.get(key);
+      const t = replyAt(first.results, 2 * i);
+      const ttl = replyAt(first.results, 2 * i + 1);
+      if (!row || t?.case !== "status" || ttl?.case !== "integer") return;
+      const type = typeOfName(t.value);
+      if (
+        type === KeyType.NONE ||
+        ttl.value === -2n ||
+        (this.filter.type !== KeyType.UNSPECIFIED && type !== this.filter.type)
+      ) {
+        this.keys.delete(key);
+        return;
+      }
+      row.type = type;
+      row.deadline = ttl.value < 0n ? null : now + Number(ttl.value);
+      row.memory = -1; // re-read with the next readMemory
+      const command = SIZE_COMMANDS.get(type);
+      if (command) sized.push({ key, row, command });
+      else row.size = -1;
+    });
+    if (sized.length > 0) {
+      const second = await this.clients.transaction.batch({ commands: sized.map((s) => raw(s.command, s.key)) });
+      sized.forEach((s, i) => {
+        const r = replyAt(second.results, i);
+        s.row.size = r?.case === "integer" ? Number(r.value) : -1;
+      });
+    }
     this.changed();
   }
 

@@ -3,7 +3,7 @@ import type { Clients } from "../api/clients.js";
 import { utf8 } from "./bytes.js";
 
 /** The command that reads a key's size, per type. */
-const SIZE_COMMANDS = new Map<KeyType, string>([
+export const SIZE_COMMANDS = new Map<KeyType, string>([
   [KeyType.STRING, "STRLEN"],
   [KeyType.LIST, "LLEN"],
   [KeyType.HASH, "HLEN"],
