@@ -163,6 +163,31 @@ describe("two servers on one etcd cluster", () => {
     expect(seen.sort()).toEqual([...keys].sort());
   });
 
+  it("an HSCAN (and SSCAN, ZSCAN) started on A is finished on B, every element once", async () => {
+    const fields = Array.from({ length: 60 }, (_, i) => `f${i}`);
+    await a.exec("HSET", "fhscan", ...fields.flatMap((f) => [f, "v"]));
+    await a.exec("SADD", "fsscan", ...fields);
+    await a.exec("ZADD", "fzscan", ...fields.flatMap((f, i) => [String(i), f]));
+    for (const [command, key, step] of [
+      ["HSCAN", "fhscan", 2],
+      ["SSCAN", "fsscan", 1],
+      ["ZSCAN", "fzscan", 2],
+    ] as const) {
+      const seen: string[] = [];
+      let cursor = "0";
+      let i = 0;
+      do {
+        const [next, found] = (await (i++ % 2 === 0 ? a : b).exec(command, key, cursor, "COUNT", "7")) as [
+          string,
+          string[],
+        ];
+        for (let j = 0; j < found.length; j += step) seen.push(found[j] as string);
+        cursor = next;
+      } while (cursor !== "0");
+      expect(seen.sort(), command).toEqual([...fields].sort());
+    }
+  });
+
   it("a TTL key is gone on both servers with exactly one `expired` event on each Watch stream", async () => {
     const wa = watchAll(a);
     const wb = watchAll(b);
