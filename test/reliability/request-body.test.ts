@@ -13,7 +13,9 @@
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
+import * as https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selfSignedCert } from "../support/self-signed-cert.js";
 import type { ServerProcess } from "../support/server-process.js";
 import { metricValue, startBundledServer, startHealthProbe } from "./hostile-support.js";
 
@@ -333,6 +335,72 @@ describe("hostile request bodies", () => {
       r.close();
     }
   });
+});
+
+describe("the TLS port over HTTP/1.1", () => {
+  it.each([
+    ["Connect unary", { "content-type": "application/proto", "connect-timeout-ms": "1000" }, false],
+    ["gRPC-Web", { "content-type": "application/grpc-web+proto", "grpc-timeout": "1000m" }, true],
+  ] as const)(
+    "%s: a body dripped past the client's 1 s deadline → DEADLINE_EXCEEDED on time",
+    async (_name, headers, framedBody) => {
+      const { key, cert, ca } = selfSignedCert("mem-body-tls-");
+      const server = await startBundledServer(["--tls-cert", cert, "--tls-key", key, "--request-timeout-ms", "30000"], {
+        MEMORABILIA_TOKEN: `admin:admin:${TOKEN}`,
+      });
+      try {
+        const { port } = new URL(server.url);
+        const req = https.request({
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: EXECUTE,
+          ca,
+          servername: "localhost",
+          headers: { ...headers, authorization: `Bearer ${TOKEN}`, "transfer-encoding": "chunked" },
+          agent: false,
+        });
+        req.on("error", () => {});
+        const answered = new Promise<{ status: number; text: string; grpcStatus: string | undefined }>((resolve) => {
+          req.on("response", (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("error", () => {});
+            res.on("close", () => {
+              const text = Buffer.concat(chunks).toString("latin1");
+              resolve({
+                status: res.statusCode ?? 0,
+                text,
+                grpcStatus:
+                  (res.headers["grpc-status"] as string | undefined) ?? /grpc-status:\s*(\d+)/.exec(text)?.[1],
+              });
+            });
+          });
+          req.on("close", () => resolve({ status: 0, text: "", grpcStatus: undefined }));
+        });
+        const t0 = Date.now();
+        if (framedBody) req.write(envelopeHeader(1000));
+        let over = false;
+        void answered.then(() => {
+          over = true;
+        });
+        while (!over && Date.now() - t0 < 10_000) {
+          req.write(new Uint8Array([0x41]));
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        const a = await answered;
+        const elapsed = Date.now() - t0;
+        req.destroy();
+        if (framedBody) expect(a.grpcStatus).toBe("4");
+        else expect(a.text).toMatch(/"code":"deadline_exceeded"/);
+        expect(a.text + (a.grpcStatus ?? "")).not.toBe("");
+        expect(elapsed).toBeLessThan(4000);
+      } finally {
+        await server.stop();
+      }
+    },
+    60_000,
+  );
 });
 
 async function metricsText(url: string): Promise<string> {
