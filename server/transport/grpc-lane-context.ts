@@ -176,6 +176,11 @@ export class LaneContext implements HandlerContext {
     return h === this.#responseHeader;
   }
 
+  /** Whether anything built the response headers or trailers (else the defaults are all there is). */
+  hasCustomMetadata(): boolean {
+    return this.#responseHeader !== undefined || this.#responseTrailer !== undefined;
+  }
+
   /** Whether `h` is this call's response trailer object (without creating it). */
   isResponseTrailer(h: Headers): boolean {
     return h === this.#responseTrailer;

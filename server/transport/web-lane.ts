@@ -88,6 +88,9 @@ export interface WebLane {
   readonly calls: number;
 }
 
+/** The trailer block of a gRPC-Web call that set no trailer: what `trailerSerialize` makes of the default. */
+const GRPC_OK_TRAILER = new TextEncoder().encode("grpc-status: 0\r\n");
+
 const GRPC_WEB: LaneProtocol = { name: "grpc-web", contentType: "application/grpc-web+proto", grpcStatusTrailer: true };
 const CONNECT: LaneProtocol = { name: "connect", contentType: "application/proto", grpcStatusTrailer: false };
 
@@ -241,7 +244,12 @@ export function createWebLane(options: WebLaneOptions): WebLane {
       fixGrpcStatus(context.responseTrailer);
     }
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
-    envelopes.push({ flags: trailerFlag, data: trailerSerialize(context.responseTrailer) });
+    // Nobody touched the trailers: they are the default `grpc-status: 0`, as trailerSerialize writes it.
+    const untouched = !context.hasCustomMetadata();
+    envelopes.push({
+      flags: trailerFlag,
+      data: untouched ? GRPC_OK_TRAILER : trailerSerialize(context.responseTrailer),
+    });
     const parts: Buffer[] = [];
     for (let env of envelopes) {
       if (compression.response && env.data.byteLength >= opt.compressMinBytes)
@@ -308,6 +316,8 @@ function asConnectError(error: unknown): ConnectError {
  * as `trailer-` headers (connect's `trailerMux`), and content-length, in `Headers` order (sorted).
  */
 function connectHeaders(context: LaneContext, length: number): Record<string, string | number> {
+  // Nothing but the defaults (most calls): already in sorted order.
+  if (!context.hasCustomMetadata()) return { "content-length": String(length), "content-type": CONNECT.contentType };
   const header = context.outgoingHeaders() as Record<string, string | number>;
   delete header[":status"];
   const trailer = context.outgoingTrailers();
