@@ -53,3 +53,25 @@ test("tree folder: delete and TTL every key under a prefix, confirmed with the c
   expect((await api.keys.keys({ pattern: `${p}sess:*` })).keys).toEqual([`${p}sess:new`]);
   expect((await api.keys.keys({ pattern: `${p}user:*` })).keys).toHaveLength(30);
 });
+
+test("tree with another delimiter: keys split at '/', its folders open and act by that prefix", async ({ page }) => {
+  const p = prefix("delim");
+  const api = nodeClient();
+  await api.run("MSET", `${p}svc/a/1`, "x", `${p}svc/a/2`, "x", `${p}svc/b`, "x");
+  await openConsole(page);
+  await filterKeys(page, `${p}*`);
+  await page.getByRole("radio", { name: "Tree" }).click();
+  await page.getByRole("combobox", { name: "Tree delimiter" }).selectOption("/");
+  const top = page.locator(".line.folder", { hasText: `${p}svc/` });
+  await expect(top).toContainText("3 keys");
+  await top.click();
+  const sub = page.locator(".line.folder", { hasText: "a/" });
+  await expect(sub).toContainText("2 keys");
+  await expect(page.locator(`.line.key[data-key="${p}svc/b"]`)).toContainText("b");
+  await page.getByRole("button", { name: `Delete the keys in ${p}svc/a/` }).click();
+  const del = page.getByRole("dialog", { name: "Delete keys by pattern" });
+  await expect(del.getByTestId("bulk-count")).toHaveText("2");
+  await del.getByRole("button", { name: "Delete 2 keys" }).click();
+  await expect(del).toHaveCount(0);
+  expect((await api.keys.keys({ pattern: `${p}*` })).keys).toEqual([`${p}svc/b`]);
+});

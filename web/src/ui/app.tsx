@@ -25,6 +25,8 @@ import { startTtlTicker } from "./ttl-ticker.js";
 
 /** The most keys "Load all to sort" loads (rows are held in the page). */
 const SORT_ALL_LIMIT = 100_000;
+/** The tree's delimiter choices. */
+const DELIMITERS = [":", "/", ".", "-", "_", "|", "#"];
 
 type Who =
   | { readonly kind: "checking" }
@@ -94,6 +96,8 @@ export function App(props: {
   const [filterText, setFilterText] = useState("");
   const [typeFilter, setTypeFilter] = useState<KeyType>(KeyType.UNSPECIFIED);
   const [view, setView] = useState<"list" | "tree">("list");
+  /** What separates a key's levels in the tree (`:` by default; kept in localStorage). */
+  const [delimiter, setDelimiter] = useState(() => localStorage.getItem("memorabilia.delimiter") || ":");
   const [sort, setSort] = useState<SortBy>("scan");
   const [openFolders, setOpenFolders] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<string | null>(null);
@@ -345,7 +349,7 @@ export function App(props: {
   }
   const rows = sortRows(all, sort);
   const scanOf = (prefix: string): FolderScan | undefined => folders.current.get(prefix)?.browser;
-  const lines = view === "tree" ? treeLines(rows, ":", openFolders, scanOf, browser.done) : flatLines(rows);
+  const lines = view === "tree" ? treeLines(rows, delimiter, openFolders, scanOf, browser.done) : flatLines(rows);
   const open = (key: string) => {
     setAskDelete(null);
     setSelected(key);
@@ -494,6 +498,26 @@ export function App(props: {
               Tree
             </button>
           </div>
+          {view === "tree" && (
+            <select
+              aria-label="Tree delimiter"
+              title="What separates a key's levels in the tree"
+              value={delimiter}
+              onChange={(e) => {
+                const d = (e.currentTarget as HTMLSelectElement).value;
+                localStorage.setItem("memorabilia.delimiter", d);
+                setOpenFolders(new Set());
+                dropFolders();
+                setDelimiter(d);
+              }}
+            >
+              {DELIMITERS.map((d) => (
+                <option key={d} value={d}>
+                  split at {d}
+                </option>
+              ))}
+            </select>
+          )}
           <select
             aria-label="Sort loaded keys"
             value={sort}
