@@ -92,6 +92,12 @@ export interface CommandContext {
    * only. The cursor is then a position in the elements' hash order, valid on any server.
    */
   readonly statelessElementCursors?: boolean;
+  /**
+   * True when a `readonly` command may still write a cache into a value (PFCOUNT's cached
+   * cardinality, as Redis does): the engine is synchronous, so the command runs alone in one turn.
+   * False on an engine that runs read-only commands under a shared lock and never commits them.
+   */
+  readonly readsMayWrite?: boolean;
 }
 
 /**

@@ -259,6 +259,7 @@ export class Store {
       limits: this.limits,
       elementCursors: this.elementCursors,
       statelessElementCursors: this.statelessElementCursors,
+      readsMayWrite: this.sync,
     };
   }
 

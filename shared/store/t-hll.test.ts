@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HLL_DENSE_SIZE, HLL_SPARSE_MAX_BYTES, murmurHash64A } from "./hyperloglog.js";
+import { StagedRepository } from "./staged-repository.test-helpers.js";
+import { createStore } from "./store.js";
 import { createTestStore, plainError as error, peek, runPlain } from "./testing.js";
 
 /*
@@ -239,5 +241,19 @@ describe("HyperLogLog representation", () => {
     t.ok("PFADD", "h", "c");
     t.ok("PFCOUNT", "h");
     expect((peek(t, "h") as string).slice(8, 16)).toBe("\x03\0\0\0\0\0\0\0");
+  });
+});
+
+describe("HyperLogLog on an asynchronous engine", () => {
+  it("counts the same and leaves the cache invalid (a read-only command does not write there)", async () => {
+    const store = createStore({ repository: new StagedRepository() });
+    const local = createTestStore();
+    const elements = Array.from({ length: 300 }, (_, i) => `e${i}`);
+    await store.exec(["PFADD", "h", ...elements]);
+    local.ok("PFADD", "h", ...elements);
+    expect(await store.exec(["PFCOUNT", "h"])).toBe(local.run("PFCOUNT", "h"));
+    const bytes = (await store.exec(["GET", "h"])) as string;
+    expect(bytes.charCodeAt(15) & 0x80).toBe(0x80);
+    expect(await store.exec(["PFCOUNT", "h", "none"])).toBe(local.run("PFCOUNT", "h"));
   });
 });

@@ -70,9 +70,12 @@ function pfcount(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   const histogram = hll.histogram();
   if (histogram === undefined) throw corrupt();
   const card = hllCountHistogram(histogram);
-  // As Redis, the count is cached in the value itself (no event; WATCH sees the change).
-  hll.setCachedCardinality(card);
-  ctx.db.put(key, hll.toBytes(), true);
+  // As Redis, the count is cached in the value itself (no event; WATCH sees the change), where
+  // the engine lets a read-only command write (a synchronous one; elsewhere the cache stays invalid).
+  if (ctx.readsMayWrite === true) {
+    hll.setCachedCardinality(card);
+    ctx.db.put(key, hll.toBytes(), true);
+  }
   return card;
 }
 
