@@ -101,6 +101,10 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     stream.on("close", () => {
       if (!finished) context.abort(resetError(stream.rstCode) ?? FINISHED);
     });
+    // From the start, not only once the reply is queued: a stream reset or a session destroyed
+    // while the handler runs (a blocked BLPOP waits for minutes) emits "error", which without a
+    // listener crashed the process. "close" above aborts the call.
+    stream.on("error", ignore);
     const compression = compressionNegotiate(
       opt.acceptCompression,
       null,

@@ -149,6 +149,9 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     const taken = take(headers[":method"], path, authority, headers);
     if (taken === undefined) return false;
     lane.calls++;
+    // An error while the handler runs (a reset during a long blocked call) must not crash the
+    // process: "close" (onGone) ends the call.
+    stream.on("error", ignore);
     const exchange: Exchange = {
       body: stream,
       remoteAddress: remoteAddress(stream),

@@ -24,6 +24,13 @@ export const int = (n: bigint | number): Bytes => String(n);
 /** A float argument, as Redis spells it (`inf`, `-inf`; NaN stays `NaN`, which the store rejects). */
 export const float = (n: number): Bytes => formatDouble(n);
 
+/**
+ * A blocking command's timeout in seconds as its argument: the number's shortest decimal form
+ * (JS's), which Redis's timeout parser reads back exactly; NaN, negatives and infinities reach
+ * the store and fail with Redis's own errors.
+ */
+export const seconds = (n: number): Bytes => String(n);
+
 /** An INVALID_ARGUMENT error raised at the edge, before any command runs. */
 export function invalidArgument(message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);

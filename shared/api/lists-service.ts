@@ -7,7 +7,7 @@ import { InsertPosition, ListEnd, ListsService } from "../gen/memorabilia/v1/lis
 import type { Bytes } from "../store/bytes.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
-import { bin, bins, int, key, keys, token } from "./args.js";
+import { bin, bins, int, key, keys, seconds, token } from "./args.js";
 import { invoke } from "./invoke.js";
 import { arrayOf, bytesListOf, bytesOf, int64Of, isOk, optionalBytesOf, textOf } from "./replies.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
@@ -99,6 +99,41 @@ export function createListsService(store: Store, options: ServiceOptions = {}): 
       /* LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count] */
       async lMPop(req, ctx) {
         const argv: Bytes[] = ["LMPOP", int(req.keys.length), ...keys(req.keys), token(req.end, ENDS, "end")];
+        if (req.count !== undefined) argv.push("COUNT", int(req.count));
+        const reply = await invoke(store, argv, ctx);
+        if (reply === null) return {};
+        const [from, elements] = arrayOf(reply);
+        return { key: textOf(from ?? null), elements: bytesListOf(elements ?? null) };
+      },
+      /* BLPOP | BRPOP key [key ...] timeout */
+      async bPop(req, ctx) {
+        const argv = [`B${side(req.end)}POP`, ...keys(req.keys), seconds(req.timeout)];
+        const reply = await invoke(store, argv, ctx);
+        if (reply === null) return {};
+        const [from, element] = arrayOf(reply);
+        return { key: textOf(from ?? null), element: bytesOf(element ?? null) };
+      },
+      /* BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout */
+      async bLMove(req, ctx) {
+        const argv = [
+          "BLMOVE",
+          key(req.source),
+          key(req.destination),
+          token(req.from, ENDS, "from"),
+          token(req.to, ENDS, "to"),
+          seconds(req.timeout),
+        ];
+        return { element: optionalBytesOf(await invoke(store, argv, ctx)) };
+      },
+      /* BLMPOP timeout numkeys key [key ...] LEFT | RIGHT [COUNT count] */
+      async bLMPop(req, ctx) {
+        const argv: Bytes[] = [
+          "BLMPOP",
+          seconds(req.timeout),
+          int(req.keys.length),
+          ...keys(req.keys),
+          token(req.end, ENDS, "end"),
+        ];
         if (req.count !== undefined) argv.push("COUNT", int(req.count));
         const reply = await invoke(store, argv, ctx);
         if (reply === null) return {};

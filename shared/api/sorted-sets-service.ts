@@ -26,13 +26,25 @@ import {
   int,
   invalidArgument,
   key,
+  keys,
   required,
   requireTrue,
   scanOptions,
+  seconds,
   token,
 } from "./args.js";
 import { invoke, invokeAll } from "./invoke.js";
-import { arrayOf, bytesListOf, bytesOf, doubleOf, int64Of, optionalDoubleOf, pairsOf, scanPageOf } from "./replies.js";
+import {
+  arrayOf,
+  bytesListOf,
+  bytesOf,
+  doubleOf,
+  int64Of,
+  optionalDoubleOf,
+  pairsOf,
+  scanPageOf,
+  textOf,
+} from "./replies.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
 
 type Side = "min" | "max";
@@ -127,6 +139,31 @@ function membersAndScores(reply: Reply, withScores: boolean): { members: Uint8Ar
 const CONDITIONS: Partial<Record<ZAddCondition, Bytes>> = { [ZAddCondition.NX]: "NX", [ZAddCondition.XX]: "XX" };
 const COMPARISONS: Partial<Record<ZAddComparison, Bytes>> = { [ZAddComparison.GT]: "GT", [ZAddComparison.LT]: "LT" };
 const POP_COMMANDS: Partial<Record<ScoreEnd, Bytes>> = { [ScoreEnd.MIN]: "ZPOPMIN", [ScoreEnd.MAX]: "ZPOPMAX" };
+const BLOCKING_POP_COMMANDS: Partial<Record<ScoreEnd, Bytes>> = {
+  [ScoreEnd.MIN]: "BZPOPMIN",
+  [ScoreEnd.MAX]: "BZPOPMAX",
+};
+const MPOP_ENDS: Partial<Record<ScoreEnd, Bytes>> = { [ScoreEnd.MIN]: "MIN", [ScoreEnd.MAX]: "MAX" };
+
+/** `[key, [[member, score], …]]` (ZMPOP, BZMPOP) as a response; nil as an empty one. */
+function mpopResponse(reply: Reply): { key?: string; members: { member: Uint8Array; score: number }[] } {
+  if (reply === null) return { members: [] };
+  const [from, pairs] = arrayOf(reply);
+  return {
+    key: textOf(from ?? null),
+    members: arrayOf(pairs ?? null).map((pair) => {
+      const [m, s] = arrayOf(pair);
+      return { member: bytesOf(m ?? null), score: doubleOf(s ?? null) };
+    }),
+  };
+}
+
+/** `numkeys key [key ...] MIN | MAX [COUNT count]` of ZMPOP and BZMPOP. */
+function mpopArgs(req: { keys: string[]; end: ScoreEnd; count?: bigint }): Bytes[] {
+  const argv: Bytes[] = [int(req.keys.length), ...keys(req.keys), token(req.end, MPOP_ENDS, "end")];
+  if (req.count !== undefined) argv.push("COUNT", int(req.count));
+  return argv;
+}
 
 /** Creates the SortedSetsService implementation over `store`. */
 export function createSortedSetsService(
@@ -222,6 +259,25 @@ export function createSortedSetsService(
         const argv: Bytes[] = [token(req.end, POP_COMMANDS, "end"), key(req.key)];
         if (req.count !== undefined) argv.push(int(req.count));
         return { members: scoredMembers(await invoke(store, argv, ctx)) };
+      },
+      /* ZMPOP numkeys key [key ...] MIN | MAX [COUNT count] */
+      async zMPop(req, ctx) {
+        return mpopResponse(await invoke(store, ["ZMPOP", ...mpopArgs(req)], ctx));
+      },
+      /* BZPOPMIN | BZPOPMAX key [key ...] timeout */
+      async bZPop(req, ctx) {
+        const argv = [token(req.end, BLOCKING_POP_COMMANDS, "end"), ...keys(req.keys), seconds(req.timeout)];
+        const reply = await invoke(store, argv, ctx);
+        if (reply === null) return {};
+        const [from, member, score] = arrayOf(reply);
+        return {
+          key: textOf(from ?? null),
+          member: { member: bytesOf(member ?? null), score: doubleOf(score ?? null) },
+        };
+      },
+      /* BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count] */
+      async bZMPop(req, ctx) {
+        return mpopResponse(await invoke(store, ["BZMPOP", seconds(req.timeout), ...mpopArgs(req)], ctx));
       },
       /* ZRANDMEMBER key [count [WITHSCORES]] */
       async zRandMember(req, ctx) {

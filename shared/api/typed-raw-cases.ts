@@ -211,6 +211,27 @@ const DOUBLES = [
 const TTLS = [1n, 999n, 1500n, 10_000n, 0n, -1n, 2n ** 53n, 2n ** 62n, 2n ** 63n - 1n];
 
 const END: Record<number, string> = { [ListEnd.LEFT]: "LEFT", [ListEnd.RIGHT]: "RIGHT" };
+/**
+ * Timeouts of the blocking RPCs: short (the typed call waits that long on empty keys, where the
+ * raw command, run without waiting, replies nil at once: the same outcome) or invalid. Never 0,
+ * which would wait forever.
+ */
+const TIMEOUTS = [
+  0.001,
+  0.002,
+  0.0001,
+  0.001,
+  0.002,
+  0.0001,
+  0.001,
+  0.002,
+  -1,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  1e300,
+];
+/** A timeout as the raw command's argument (JS's shortest decimal form, as the service sends it). */
+const secs = (n: number): string => String(n);
 const SIDE: Record<number, string> = { [ListEnd.LEFT]: "L", [ListEnd.RIGHT]: "R" };
 const EXPIRE_COND: Record<number, string[]> = {
   [ExpireCondition.UNSPECIFIED]: [],
@@ -606,6 +627,41 @@ export function allCases(now: () => number): Case[] {
       ],
       project: (s) => [s.key === undefined ? null : [T(s.key), s.elements.map(B)]],
     }),
+    c(L, "bPop", {
+      gen: (r) => ({ keys: r.keys(), end: r.enum(ListEnd.LEFT, ListEnd.RIGHT), timeout: r.pick(TIMEOUTS) }),
+      raw: (q) => [[q.end === ListEnd.LEFT ? "BLPOP" : "BRPOP", ...q.keys, secs(q.timeout)]],
+      project: (s) => [s.key === undefined ? null : [T(s.key), B(s.element)]],
+    }),
+    c(L, "bLMove", {
+      gen: (r) => ({
+        source: r.key(),
+        destination: r.key(),
+        from: r.enum(ListEnd.LEFT, ListEnd.RIGHT),
+        to: r.enum(ListEnd.LEFT, ListEnd.RIGHT),
+        timeout: r.pick(TIMEOUTS),
+      }),
+      raw: (q) => [["BLMOVE", q.source, q.destination, END[q.from] as string, END[q.to] as string, secs(q.timeout)]],
+      project: (s) => [OB(s.element)],
+    }),
+    c(L, "bLMPop", {
+      gen: (r) => ({
+        keys: r.keys(),
+        end: r.enum(ListEnd.LEFT, ListEnd.RIGHT),
+        count: opt(r, 0.5, () => r.count()),
+        timeout: r.pick(TIMEOUTS),
+      }),
+      raw: (q) => [
+        [
+          "BLMPOP",
+          secs(q.timeout),
+          String(q.keys.length),
+          ...q.keys,
+          END[q.end] as string,
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+        ],
+      ],
+      project: (s) => [s.key === undefined ? null : [T(s.key), s.elements.map(B)]],
+    }),
     // HashesService
     c(H, "hSet", {
       gen: (r) => ({ key: r.key(), fields: r.many(1, 3, () => ({ field: r.member(), value: r.value() })) }),
@@ -877,6 +933,43 @@ export function allCases(now: () => number): Case[] {
         [q.end === ScoreEnd.MIN ? "ZPOPMIN" : "ZPOPMAX", q.key, ...(q.count === undefined ? [] : [String(q.count)])],
       ],
       project: (s) => [s.members.flatMap((m: Msg) => [B(m.member), D(m.score)])],
+    }),
+    c(Z, "zMPop", {
+      gen: (r) => ({ keys: r.keys(), end: r.enum(ScoreEnd.MIN, ScoreEnd.MAX), count: opt(r, 0.5, () => r.count()) }),
+      raw: (q) => [
+        [
+          "ZMPOP",
+          String(q.keys.length),
+          ...q.keys,
+          q.end === ScoreEnd.MIN ? "MIN" : "MAX",
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+        ],
+      ],
+      project: (s) => [s.key === undefined ? null : [T(s.key), s.members.map((m: Msg) => [B(m.member), D(m.score)])]],
+    }),
+    c(Z, "bZPop", {
+      gen: (r) => ({ keys: r.keys(), end: r.enum(ScoreEnd.MIN, ScoreEnd.MAX), timeout: r.pick(TIMEOUTS) }),
+      raw: (q) => [[q.end === ScoreEnd.MIN ? "BZPOPMIN" : "BZPOPMAX", ...q.keys, secs(q.timeout)]],
+      project: (s) => [s.key === undefined ? null : [T(s.key), B(s.member.member), D(s.member.score)]],
+    }),
+    c(Z, "bZMPop", {
+      gen: (r) => ({
+        keys: r.keys(),
+        end: r.enum(ScoreEnd.MIN, ScoreEnd.MAX),
+        count: opt(r, 0.5, () => r.count()),
+        timeout: r.pick(TIMEOUTS),
+      }),
+      raw: (q) => [
+        [
+          "BZMPOP",
+          secs(q.timeout),
+          String(q.keys.length),
+          ...q.keys,
+          q.end === ScoreEnd.MIN ? "MIN" : "MAX",
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+        ],
+      ],
+      project: (s) => [s.key === undefined ? null : [T(s.key), s.members.map((m: Msg) => [B(m.member), D(m.score)])]],
     }),
     c(Z, "zRandMember", {
       gen: (r) => {

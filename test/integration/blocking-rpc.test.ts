@@ -8,6 +8,8 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CommandService, type Reply } from "../../shared/gen/memorabilia/v1/command_service_pb.js";
+import { ListEnd, ListsService } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
+import { ScoreEnd, SortedSetsService } from "../../shared/gen/memorabilia/v1/sorted_sets_service_pb.js";
 import { RawRespClient } from "../support/resp-raw.js";
 import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
@@ -62,6 +64,7 @@ describe("blocking commands over CommandService.Execute", () => {
     server = await startRespServerProcess(["--request-timeout-ms", "300", "--idle-timeout-ms", "300"]);
   });
   afterAll(async () => {
+    if (process.env.BLK_LOGS) console.log(server.logs.join("\n"));
     await server?.stop();
   });
 
@@ -116,6 +119,52 @@ describe("blocking commands over CommandService.Execute", () => {
     expect(plain((await first).reply)).toEqual(["rpc:c", "4"]);
     expect(plain((await second).reply)).toEqual(["rpc:c", ["1", "2"]]);
     expect(await resp.call("LRANGE", "rpc:c", "0", "-1")).toEqual(["3"]);
+  });
+
+  it("typed RPCs wait too: BPop, BLMove, BLMPop, BZPop, BZMPop woken by typed writes", async () => {
+    const transport = createGrpcTransport({ baseUrl: server.url });
+    const lists = createClient(ListsService, transport);
+    const zsets = createClient(SortedSetsService, transport);
+    const bpop = lists.bPop({ keys: ["ty:a", "ty:b"], end: ListEnd.RIGHT, timeout: 0 });
+    await untilBlocked(server.respPort, "ty:b", 1);
+    const bmove = lists.bLMove({
+      source: "ty:s",
+      destination: "ty:d",
+      from: ListEnd.LEFT,
+      to: ListEnd.RIGHT,
+      timeout: 30,
+    });
+    await untilBlocked(server.respPort, "ty:s", 2);
+    const bmpop = lists.bLMPop({ keys: ["ty:d"], end: ListEnd.LEFT, count: 5n, timeout: 30.5 });
+    await untilBlocked(server.respPort, "ty:d", 3);
+    const bz = zsets.bZPop({ keys: ["ty:z"], end: ScoreEnd.MAX, timeout: 0 });
+    const bzm = zsets.bZMPop({ keys: ["ty:y", "ty:z"], end: ScoreEnd.MIN, count: 2n, timeout: 0 });
+    await untilBlocked(server.respPort, "ty:z", 5);
+    await lists.push({ key: "ty:b", end: ListEnd.RIGHT, elements: [enc.encode("1"), enc.encode("2")] });
+    expect(await bpop).toMatchObject({ key: "ty:b", element: enc.encode("2") });
+    await lists.push({ key: "ty:s", end: ListEnd.RIGHT, elements: [enc.encode("m")] });
+    expect(await bmove).toMatchObject({ element: enc.encode("m") });
+    expect(await bmpop).toMatchObject({ key: "ty:d", elements: [enc.encode("m")] });
+    await zsets.zAdd({
+      key: "ty:z",
+      members: [
+        { member: enc.encode("a"), score: 1 },
+        { member: enc.encode("b"), score: 2 },
+        { member: enc.encode("c"), score: 3 },
+      ],
+    });
+    expect(await bz).toMatchObject({ key: "ty:z", member: { member: enc.encode("c"), score: 3 } });
+    expect(await bzm).toMatchObject({
+      key: "ty:z",
+      members: [
+        { member: enc.encode("a"), score: 1 },
+        { member: enc.encode("b"), score: 2 },
+      ],
+    });
+    expect(await zsets.zMPop({ keys: ["ty:z"], end: ScoreEnd.MIN })).toMatchObject({ members: [] });
+    const timedOut = await lists.bPop({ keys: ["ty:none"], end: ListEnd.LEFT, timeout: 0.01 });
+    expect(timedOut.key).toBeUndefined();
+    expect(timedOut.element).toBeUndefined();
   });
 
   it("errors are Redis's, with INVALID_ARGUMENT", async () => {

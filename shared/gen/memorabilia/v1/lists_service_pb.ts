@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memorabilia/v1/lists_service.proto.
  */
 export const file_memorabilia_v1_lists_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJtZW1vcmFiaWxpYS92MS9saXN0c19zZXJ2aWNlLnByb3RvEg5tZW1vcmFiaWxpYS52MSJqCgtQdXNoUmVxdWVzdBILCgNrZXkYASABKAkSJAoDZW5kGAIgASgOMhcubWVtb3JhYmlsaWEudjEuTGlzdEVuZBIQCghlbGVtZW50cxgDIAMoDBIWCg5vbmx5X2lmX2V4aXN0cxgEIAEoCCIeCgxQdXNoUmVzcG9uc2USDgoGbGVuZ3RoGAEgASgDIl0KClBvcFJlcXVlc3QSCwoDa2V5GAEgASgJEiQKA2VuZBgCIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSEgoFY291bnQYAyABKANIAIgBAUIICgZfY291bnQiLgoLUG9wUmVzcG9uc2USEAoIZWxlbWVudHMYASADKAwSDQoFZm91bmQYAiABKAgiOQoNTFJhbmdlUmVxdWVzdBILCgNrZXkYASABKAkSDQoFc3RhcnQYAiABKAMSDAoEc3RvcBgDIAEoAyIiCg5MUmFuZ2VSZXNwb25zZRIQCghlbGVtZW50cxgBIAMoDCIaCgtMTGVuUmVxdWVzdBILCgNrZXkYASABKAkiHgoMTExlblJlc3BvbnNlEg4KBmxlbmd0aBgBIAEoAyIrCg1MSW5kZXhSZXF1ZXN0EgsKA2tleRgBIAEoCRINCgVpbmRleBgCIAEoAyIyCg5MSW5kZXhSZXNwb25zZRIUCgdlbGVtZW50GAEgASgMSACIAQFCCgoIX2VsZW1lbnQiOgoLTFNldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBWluZGV4GAIgASgDEg8KB2VsZW1lbnQYAyABKAwiDgoMTFNldFJlc3BvbnNlIjoKC0xSZW1SZXF1ZXN0EgsKA2tleRgBIAEoCRINCgVjb3VudBgCIAEoAxIPCgdlbGVtZW50GAMgASgMIh8KDExSZW1SZXNwb25zZRIPCgdyZW1vdmVkGAEgASgDIjgKDExUcmltUmVxdWVzdBILCgNrZXkYASABKAkSDQoFc3RhcnQYAiABKAMSDAoEc3RvcBgDIAEoAyIPCg1MVHJpbVJlc3BvbnNlIm8KDkxJbnNlcnRSZXF1ZXN0EgsKA2tleRgBIAEoCRIwCghwb3NpdGlvbhgCIAEoDjIeLm1lbW9yYWJpbGlhLnYxLkluc2VydFBvc2l0aW9uEg0KBXBpdm90GAMgASgMEg8KB2VsZW1lbnQYBCABKAwiQgoPTEluc2VydFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEhAKCGluc2VydGVkGAIgASgIEg4KBmxlbmd0aBgDIAEoAyKHAQoLTFBvc1JlcXVlc3QSCwoDa2V5GAEgASgJEg8KB2VsZW1lbnQYAiABKAwSEQoEcmFuaxgDIAEoA0gAiAEBEhIKBWNvdW50GAQgASgDSAGIAQESFAoHbWF4X2xlbhgFIAEoA0gCiAEBQgcKBV9yYW5rQggKBl9jb3VudEIKCghfbWF4X2xlbiIhCgxMUG9zUmVzcG9uc2USEQoJcG9zaXRpb25zGAEgAygDIn8KDExNb3ZlUmVxdWVzdBIOCgZzb3VyY2UYASABKAkSEwoLZGVzdGluYXRpb24YAiABKAkSJQoEZnJvbRgDIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSIwoCdG8YBCABKA4yFy5tZW1vcmFiaWxpYS52MS5MaXN0RW5kIjEKDUxNb3ZlUmVzcG9uc2USFAoHZWxlbWVudBgBIAEoDEgAiAEBQgoKCF9lbGVtZW50ImAKDExNUG9wUmVxdWVzdBIMCgRrZXlzGAEgAygJEiQKA2VuZBgCIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSEgoFY291bnQYAyABKANIAIgBAUIICgZfY291bnQiOwoNTE1Qb3BSZXNwb25zZRIQCgNrZXkYASABKAlIAIgBARIQCghlbGVtZW50cxgCIAMoDEIGCgRfa2V5KkoKB0xpc3RFbmQSGAoUTElTVF9FTkRfVU5TUEVDSUZJRUQQABIRCg1MSVNUX0VORF9MRUZUEAESEgoOTElTVF9FTkRfUklHSFQQAipoCg5JbnNlcnRQb3NpdGlvbhIfChtJTlNFUlRfUE9TSVRJT05fVU5TUEVDSUZJRUQQABIaChZJTlNFUlRfUE9TSVRJT05fQkVGT1JFEAESGQoVSU5TRVJUX1BPU0lUSU9OX0FGVEVSEAIyzQYKDExpc3RzU2VydmljZRJBCgRQdXNoEhsubWVtb3JhYmlsaWEudjEuUHVzaFJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5QdXNoUmVzcG9uc2USPgoDUG9wEhoubWVtb3JhYmlsaWEudjEuUG9wUmVxdWVzdBobLm1lbW9yYWJpbGlhLnYxLlBvcFJlc3BvbnNlEkcKBkxSYW5nZRIdLm1lbW9yYWJpbGlhLnYxLkxSYW5nZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5MUmFuZ2VSZXNwb25zZRJBCgRMTGVuEhsubWVtb3JhYmlsaWEudjEuTExlblJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5MTGVuUmVzcG9uc2USRwoGTEluZGV4Eh0ubWVtb3JhYmlsaWEudjEuTEluZGV4UmVxdWVzdBoeLm1lbW9yYWJpbGlhLnYxLkxJbmRleFJlc3BvbnNlEkEKBExTZXQSGy5tZW1vcmFiaWxpYS52MS5MU2V0UmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLkxTZXRSZXNwb25zZRJBCgRMUmVtEhsubWVtb3JhYmlsaWEudjEuTFJlbVJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5MUmVtUmVzcG9uc2USRAoFTFRyaW0SHC5tZW1vcmFiaWxpYS52MS5MVHJpbVJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5MVHJpbVJlc3BvbnNlEkoKB0xJbnNlcnQSHi5tZW1vcmFiaWxpYS52MS5MSW5zZXJ0UmVxdWVzdBofLm1lbW9yYWJpbGlhLnYxLkxJbnNlcnRSZXNwb25zZRJBCgRMUG9zEhsubWVtb3JhYmlsaWEudjEuTFBvc1JlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5MUG9zUmVzcG9uc2USRAoFTE1vdmUSHC5tZW1vcmFiaWxpYS52MS5MTW92ZVJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5MTW92ZVJlc3BvbnNlEkQKBUxNUG9wEhwubWVtb3JhYmlsaWEudjEuTE1Qb3BSZXF1ZXN0Gh0ubWVtb3JhYmlsaWEudjEuTE1Qb3BSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiJtZW1vcmFiaWxpYS92MS9saXN0c19zZXJ2aWNlLnByb3RvEg5tZW1vcmFiaWxpYS52MSJqCgtQdXNoUmVxdWVzdBILCgNrZXkYASABKAkSJAoDZW5kGAIgASgOMhcubWVtb3JhYmlsaWEudjEuTGlzdEVuZBIQCghlbGVtZW50cxgDIAMoDBIWCg5vbmx5X2lmX2V4aXN0cxgEIAEoCCIeCgxQdXNoUmVzcG9uc2USDgoGbGVuZ3RoGAEgASgDIl0KClBvcFJlcXVlc3QSCwoDa2V5GAEgASgJEiQKA2VuZBgCIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSEgoFY291bnQYAyABKANIAIgBAUIICgZfY291bnQiLgoLUG9wUmVzcG9uc2USEAoIZWxlbWVudHMYASADKAwSDQoFZm91bmQYAiABKAgiOQoNTFJhbmdlUmVxdWVzdBILCgNrZXkYASABKAkSDQoFc3RhcnQYAiABKAMSDAoEc3RvcBgDIAEoAyIiCg5MUmFuZ2VSZXNwb25zZRIQCghlbGVtZW50cxgBIAMoDCIaCgtMTGVuUmVxdWVzdBILCgNrZXkYASABKAkiHgoMTExlblJlc3BvbnNlEg4KBmxlbmd0aBgBIAEoAyIrCg1MSW5kZXhSZXF1ZXN0EgsKA2tleRgBIAEoCRINCgVpbmRleBgCIAEoAyIyCg5MSW5kZXhSZXNwb25zZRIUCgdlbGVtZW50GAEgASgMSACIAQFCCgoIX2VsZW1lbnQiOgoLTFNldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBWluZGV4GAIgASgDEg8KB2VsZW1lbnQYAyABKAwiDgoMTFNldFJlc3BvbnNlIjoKC0xSZW1SZXF1ZXN0EgsKA2tleRgBIAEoCRINCgVjb3VudBgCIAEoAxIPCgdlbGVtZW50GAMgASgMIh8KDExSZW1SZXNwb25zZRIPCgdyZW1vdmVkGAEgASgDIjgKDExUcmltUmVxdWVzdBILCgNrZXkYASABKAkSDQoFc3RhcnQYAiABKAMSDAoEc3RvcBgDIAEoAyIPCg1MVHJpbVJlc3BvbnNlIm8KDkxJbnNlcnRSZXF1ZXN0EgsKA2tleRgBIAEoCRIwCghwb3NpdGlvbhgCIAEoDjIeLm1lbW9yYWJpbGlhLnYxLkluc2VydFBvc2l0aW9uEg0KBXBpdm90GAMgASgMEg8KB2VsZW1lbnQYBCABKAwiQgoPTEluc2VydFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEhAKCGluc2VydGVkGAIgASgIEg4KBmxlbmd0aBgDIAEoAyKHAQoLTFBvc1JlcXVlc3QSCwoDa2V5GAEgASgJEg8KB2VsZW1lbnQYAiABKAwSEQoEcmFuaxgDIAEoA0gAiAEBEhIKBWNvdW50GAQgASgDSAGIAQESFAoHbWF4X2xlbhgFIAEoA0gCiAEBQgcKBV9yYW5rQggKBl9jb3VudEIKCghfbWF4X2xlbiIhCgxMUG9zUmVzcG9uc2USEQoJcG9zaXRpb25zGAEgAygDIn8KDExNb3ZlUmVxdWVzdBIOCgZzb3VyY2UYASABKAkSEwoLZGVzdGluYXRpb24YAiABKAkSJQoEZnJvbRgDIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSIwoCdG8YBCABKA4yFy5tZW1vcmFiaWxpYS52MS5MaXN0RW5kIjEKDUxNb3ZlUmVzcG9uc2USFAoHZWxlbWVudBgBIAEoDEgAiAEBQgoKCF9lbGVtZW50ImAKDExNUG9wUmVxdWVzdBIMCgRrZXlzGAEgAygJEiQKA2VuZBgCIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSEgoFY291bnQYAyABKANIAIgBAUIICgZfY291bnQiOwoNTE1Qb3BSZXNwb25zZRIQCgNrZXkYASABKAlIAIgBARIQCghlbGVtZW50cxgCIAMoDEIGCgRfa2V5IlIKC0JQb3BSZXF1ZXN0EgwKBGtleXMYASADKAkSJAoDZW5kGAIgASgOMhcubWVtb3JhYmlsaWEudjEuTGlzdEVuZBIPCgd0aW1lb3V0GAMgASgBIkoKDEJQb3BSZXNwb25zZRIQCgNrZXkYASABKAlIAIgBARIUCgdlbGVtZW50GAIgASgMSAGIAQFCBgoEX2tleUIKCghfZWxlbWVudCKRAQoNQkxNb3ZlUmVxdWVzdBIOCgZzb3VyY2UYASABKAkSEwoLZGVzdGluYXRpb24YAiABKAkSJQoEZnJvbRgDIAEoDjIXLm1lbW9yYWJpbGlhLnYxLkxpc3RFbmQSIwoCdG8YBCABKA4yFy5tZW1vcmFiaWxpYS52MS5MaXN0RW5kEg8KB3RpbWVvdXQYBSABKAEiMgoOQkxNb3ZlUmVzcG9uc2USFAoHZWxlbWVudBgBIAEoDEgAiAEBQgoKCF9lbGVtZW50InIKDUJMTVBvcFJlcXVlc3QSDAoEa2V5cxgBIAMoCRIkCgNlbmQYAiABKA4yFy5tZW1vcmFiaWxpYS52MS5MaXN0RW5kEhIKBWNvdW50GAMgASgDSACIAQESDwoHdGltZW91dBgEIAEoAUIICgZfY291bnQiPAoOQkxNUG9wUmVzcG9uc2USEAoDa2V5GAEgASgJSACIAQESEAoIZWxlbWVudHMYAiADKAxCBgoEX2tleSpKCgdMaXN0RW5kEhgKFExJU1RfRU5EX1VOU1BFQ0lGSUVEEAASEQoNTElTVF9FTkRfTEVGVBABEhIKDkxJU1RfRU5EX1JJR0hUEAIqaAoOSW5zZXJ0UG9zaXRpb24SHwobSU5TRVJUX1BPU0lUSU9OX1VOU1BFQ0lGSUVEEAASGgoWSU5TRVJUX1BPU0lUSU9OX0JFRk9SRRABEhkKFUlOU0VSVF9QT1NJVElPTl9BRlRFUhACMqIICgxMaXN0c1NlcnZpY2USQQoEUHVzaBIbLm1lbW9yYWJpbGlhLnYxLlB1c2hSZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuUHVzaFJlc3BvbnNlEj4KA1BvcBIaLm1lbW9yYWJpbGlhLnYxLlBvcFJlcXVlc3QaGy5tZW1vcmFiaWxpYS52MS5Qb3BSZXNwb25zZRJHCgZMUmFuZ2USHS5tZW1vcmFiaWxpYS52MS5MUmFuZ2VSZXF1ZXN0Gh4ubWVtb3JhYmlsaWEudjEuTFJhbmdlUmVzcG9uc2USQQoETExlbhIbLm1lbW9yYWJpbGlhLnYxLkxMZW5SZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuTExlblJlc3BvbnNlEkcKBkxJbmRleBIdLm1lbW9yYWJpbGlhLnYxLkxJbmRleFJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5MSW5kZXhSZXNwb25zZRJBCgRMU2V0EhsubWVtb3JhYmlsaWEudjEuTFNldFJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5MU2V0UmVzcG9uc2USQQoETFJlbRIbLm1lbW9yYWJpbGlhLnYxLkxSZW1SZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuTFJlbVJlc3BvbnNlEkQKBUxUcmltEhwubWVtb3JhYmlsaWEudjEuTFRyaW1SZXF1ZXN0Gh0ubWVtb3JhYmlsaWEudjEuTFRyaW1SZXNwb25zZRJKCgdMSW5zZXJ0Eh4ubWVtb3JhYmlsaWEudjEuTEluc2VydFJlcXVlc3QaHy5tZW1vcmFiaWxpYS52MS5MSW5zZXJ0UmVzcG9uc2USQQoETFBvcxIbLm1lbW9yYWJpbGlhLnYxLkxQb3NSZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuTFBvc1Jlc3BvbnNlEkQKBUxNb3ZlEhwubWVtb3JhYmlsaWEudjEuTE1vdmVSZXF1ZXN0Gh0ubWVtb3JhYmlsaWEudjEuTE1vdmVSZXNwb25zZRJECgVMTVBvcBIcLm1lbW9yYWJpbGlhLnYxLkxNUG9wUmVxdWVzdBodLm1lbW9yYWJpbGlhLnYxLkxNUG9wUmVzcG9uc2USQQoEQlBvcBIbLm1lbW9yYWJpbGlhLnYxLkJQb3BSZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuQlBvcFJlc3BvbnNlEkcKBkJMTW92ZRIdLm1lbW9yYWJpbGlhLnYxLkJMTW92ZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5CTE1vdmVSZXNwb25zZRJHCgZCTE1Qb3ASHS5tZW1vcmFiaWxpYS52MS5CTE1Qb3BSZXF1ZXN0Gh4ubWVtb3JhYmlsaWEudjEuQkxNUG9wUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Request of ListsService.Push.
@@ -715,6 +715,210 @@ export const LMPopResponseSchema: GenMessage<LMPopResponse> = /*@__PURE__*/
   messageDesc(file_memorabilia_v1_lists_service, 23);
 
 /**
+ * Request of ListsService.BPop.
+ *
+ * @generated from message memorabilia.v1.BPopRequest
+ */
+export type BPopRequest = Message<"memorabilia.v1.BPopRequest"> & {
+  /**
+   * The lists to try, in order (at least one); the call waits on all of them.
+   *
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+
+  /**
+   * Which end to pop from (`LEFT`: BLPOP, `RIGHT`: BRPOP).
+   *
+   * @generated from field: memorabilia.v1.ListEnd end = 2;
+   */
+  end: ListEnd;
+
+  /**
+   * Seconds to wait, fractions allowed (Redis's timeout rules); 0 waits until served, the call's
+   * deadline or its cancellation.
+   *
+   * @generated from field: double timeout = 3;
+   */
+  timeout: number;
+};
+
+/**
+ * Describes the message memorabilia.v1.BPopRequest.
+ * Use `create(BPopRequestSchema)` to create a new message.
+ */
+export const BPopRequestSchema: GenMessage<BPopRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_lists_service, 24);
+
+/**
+ * Response of ListsService.BPop.
+ *
+ * @generated from message memorabilia.v1.BPopResponse
+ */
+export type BPopResponse = Message<"memorabilia.v1.BPopResponse"> & {
+  /**
+   * The list popped from; unset when the timeout passed (nil).
+   *
+   * @generated from field: optional string key = 1;
+   */
+  key?: string | undefined;
+
+  /**
+   * The popped element; unset when the timeout passed.
+   *
+   * @generated from field: optional bytes element = 2;
+   */
+  element?: Uint8Array | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.BPopResponse.
+ * Use `create(BPopResponseSchema)` to create a new message.
+ */
+export const BPopResponseSchema: GenMessage<BPopResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_lists_service, 25);
+
+/**
+ * Request of ListsService.BLMove.
+ *
+ * @generated from message memorabilia.v1.BLMoveRequest
+ */
+export type BLMoveRequest = Message<"memorabilia.v1.BLMoveRequest"> & {
+  /**
+   * The list to pop from (the call waits on it).
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * The list to push onto (may be the source: a rotation).
+   *
+   * @generated from field: string destination = 2;
+   */
+  destination: string;
+
+  /**
+   * The end of `source` to pop from.
+   *
+   * @generated from field: memorabilia.v1.ListEnd from = 3;
+   */
+  from: ListEnd;
+
+  /**
+   * The end of `destination` to push at.
+   *
+   * @generated from field: memorabilia.v1.ListEnd to = 4;
+   */
+  to: ListEnd;
+
+  /**
+   * Seconds to wait, fractions allowed; 0 waits until served, the deadline or cancellation.
+   *
+   * @generated from field: double timeout = 5;
+   */
+  timeout: number;
+};
+
+/**
+ * Describes the message memorabilia.v1.BLMoveRequest.
+ * Use `create(BLMoveRequestSchema)` to create a new message.
+ */
+export const BLMoveRequestSchema: GenMessage<BLMoveRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_lists_service, 26);
+
+/**
+ * Response of ListsService.BLMove.
+ *
+ * @generated from message memorabilia.v1.BLMoveResponse
+ */
+export type BLMoveResponse = Message<"memorabilia.v1.BLMoveResponse"> & {
+  /**
+   * The element moved; unset when the timeout passed (nil).
+   *
+   * @generated from field: optional bytes element = 1;
+   */
+  element?: Uint8Array | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.BLMoveResponse.
+ * Use `create(BLMoveResponseSchema)` to create a new message.
+ */
+export const BLMoveResponseSchema: GenMessage<BLMoveResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_lists_service, 27);
+
+/**
+ * Request of ListsService.BLMPop.
+ *
+ * @generated from message memorabilia.v1.BLMPopRequest
+ */
+export type BLMPopRequest = Message<"memorabilia.v1.BLMPopRequest"> & {
+  /**
+   * The lists to try, in order (at least one); the call waits on all of them.
+   *
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+
+  /**
+   * Which end to pop from.
+   *
+   * @generated from field: memorabilia.v1.ListEnd end = 2;
+   */
+  end: ListEnd;
+
+  /**
+   * How many elements to pop (`COUNT`, 1 or more); unset pops one.
+   *
+   * @generated from field: optional int64 count = 3;
+   */
+  count?: bigint | undefined;
+
+  /**
+   * Seconds to wait, fractions allowed; 0 waits until served, the deadline or cancellation.
+   *
+   * @generated from field: double timeout = 4;
+   */
+  timeout: number;
+};
+
+/**
+ * Describes the message memorabilia.v1.BLMPopRequest.
+ * Use `create(BLMPopRequestSchema)` to create a new message.
+ */
+export const BLMPopRequestSchema: GenMessage<BLMPopRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_lists_service, 28);
+
+/**
+ * Response of ListsService.BLMPop.
+ *
+ * @generated from message memorabilia.v1.BLMPopResponse
+ */
+export type BLMPopResponse = Message<"memorabilia.v1.BLMPopResponse"> & {
+  /**
+   * The list popped from; unset when the timeout passed (nil).
+   *
+   * @generated from field: optional string key = 1;
+   */
+  key?: string | undefined;
+
+  /**
+   * The popped elements, in pop order.
+   *
+   * @generated from field: repeated bytes elements = 2;
+   */
+  elements: Uint8Array[];
+};
+
+/**
+ * Describes the message memorabilia.v1.BLMPopResponse.
+ * Use `create(BLMPopResponseSchema)` to create a new message.
+ */
+export const BLMPopResponseSchema: GenMessage<BLMPopResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_lists_service, 29);
+
+/**
  * An end of a list (the Redis keywords `LEFT` / `RIGHT`, the `L` / `R` of `LPUSH` / `RPUSH`).
  *
  * @generated from enum memorabilia.v1.ListEnd
@@ -914,6 +1118,41 @@ export const ListsService: GenService<{
     methodKind: "unary";
     input: typeof LMPopRequestSchema;
     output: typeof LMPopResponseSchema;
+  },
+  /**
+   * Pops one element from the first non-empty of several lists, or waits for one up to a timeout
+   * (Redis `BLPOP` / `BRPOP key [key ...] timeout`). A waiting call is served first-come
+   * first-served per list; it holds no lock, ends with the call's deadline or cancellation, and
+   * replies nothing at its timeout (docs/API.md, "Blocking commands").
+   *
+   * @generated from rpc memorabilia.v1.ListsService.BPop
+   */
+  bPop: {
+    methodKind: "unary";
+    input: typeof BPopRequestSchema;
+    output: typeof BPopResponseSchema;
+  },
+  /**
+   * LMove, waiting for the source to have an element up to a timeout (Redis `BLMOVE source
+   * destination LEFT | RIGHT LEFT | RIGHT timeout`; `BRPOPLPUSH` is from RIGHT to LEFT).
+   *
+   * @generated from rpc memorabilia.v1.ListsService.BLMove
+   */
+  bLMove: {
+    methodKind: "unary";
+    input: typeof BLMoveRequestSchema;
+    output: typeof BLMoveResponseSchema;
+  },
+  /**
+   * LMPop, waiting for one of the lists to have an element up to a timeout (Redis `BLMPOP
+   * timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]`).
+   *
+   * @generated from rpc memorabilia.v1.ListsService.BLMPop
+   */
+  bLMPop: {
+    methodKind: "unary";
+    input: typeof BLMPopRequestSchema;
+    output: typeof BLMPopResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_memorabilia_v1_lists_service, 0);

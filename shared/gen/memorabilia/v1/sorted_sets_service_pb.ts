@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memorabilia/v1/sorted_sets_service.proto.
  */
 export const file_memorabilia_v1_sorted_sets_service: GenFile = /*@__PURE__*/
-  fileDesc("CihtZW1vcmFiaWxpYS92MS9zb3J0ZWRfc2V0c19zZXJ2aWNlLnByb3RvEg5tZW1vcmFiaWxpYS52MSItCgxTY29yZWRNZW1iZXISDgoGbWVtYmVyGAEgASgMEg0KBXNjb3JlGAIgASgBIlQKClNjb3JlQm91bmQSEwoJaW5jbHVzaXZlGAEgASgBSAASEwoJZXhjbHVzaXZlGAIgASgBSAASEwoJdW5ib3VuZGVkGAMgASgISABCBwoFYm91bmQiUgoITGV4Qm91bmQSEwoJaW5jbHVzaXZlGAEgASgMSAASEwoJZXhjbHVzaXZlGAIgASgMSAASEwoJdW5ib3VuZGVkGAMgASgISABCBwoFYm91bmQiKQoKSW5kZXhSYW5nZRINCgVzdGFydBgBIAEoAxIMCgRzdG9wGAIgASgDIl4KClNjb3JlUmFuZ2USJwoDbWluGAEgASgLMhoubWVtb3JhYmlsaWEudjEuU2NvcmVCb3VuZBInCgNtYXgYAiABKAsyGi5tZW1vcmFiaWxpYS52MS5TY29yZUJvdW5kIlgKCExleFJhbmdlEiUKA21pbhgBIAEoCzIYLm1lbW9yYWJpbGlhLnYxLkxleEJvdW5kEiUKA21heBgCIAEoCzIYLm1lbW9yYWJpbGlhLnYxLkxleEJvdW5kIisKClJhbmdlTGltaXQSDgoGb2Zmc2V0GAEgASgDEg0KBWNvdW50GAIgASgDIs4BCgtaQWRkUmVxdWVzdBILCgNrZXkYASABKAkSLQoHbWVtYmVycxgCIAMoCzIcLm1lbW9yYWJpbGlhLnYxLlNjb3JlZE1lbWJlchIwCgljb25kaXRpb24YAyABKA4yHS5tZW1vcmFiaWxpYS52MS5aQWRkQ29uZGl0aW9uEjIKCmNvbXBhcmlzb24YBCABKA4yHi5tZW1vcmFiaWxpYS52MS5aQWRkQ29tcGFyaXNvbhIPCgdjaGFuZ2VkGAUgASgIEgwKBGluY3IYBiABKAgiOwoMWkFkZFJlc3BvbnNlEg0KBWNvdW50GAEgASgDEhIKBXNjb3JlGAIgASgBSACIAQFCCAoGX3Njb3JlIisKC1pSZW1SZXF1ZXN0EgsKA2tleRgBIAEoCRIPCgdtZW1iZXJzGAIgAygMIh8KDFpSZW1SZXNwb25zZRIPCgdyZW1vdmVkGAEgASgDIiwKDVpTY29yZVJlcXVlc3QSCwoDa2V5GAEgASgJEg4KBm1lbWJlchgCIAEoDCIuCg5aU2NvcmVSZXNwb25zZRISCgVzY29yZRgBIAEoAUgAiAEBQggKBl9zY29yZSIuCg5aTVNjb3JlUmVxdWVzdBILCgNrZXkYASABKAkSDwoHbWVtYmVycxgCIAMoDCJBCg9aTVNjb3JlUmVzcG9uc2USLgoGc2NvcmVzGAEgAygLMh4ubWVtb3JhYmlsaWEudjEuTnVsbGFibGVEb3VibGUiQAoOWkluY3JCeVJlcXVlc3QSCwoDa2V5GAEgASgJEhEKCWluY3JlbWVudBgCIAEoARIOCgZtZW1iZXIYAyABKAwiIAoPWkluY3JCeVJlc3BvbnNlEg0KBXNjb3JlGAEgASgBIhsKDFpDYXJkUmVxdWVzdBILCgNrZXkYASABKAkiJAoNWkNhcmRSZXNwb25zZRITCgtjYXJkaW5hbGl0eRgBIAEoAyJHCg1aQ291bnRSZXF1ZXN0EgsKA2tleRgBIAEoCRIpCgVyYW5nZRgCIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlNjb3JlUmFuZ2UiHwoOWkNvdW50UmVzcG9uc2USDQoFY291bnQYASABKAMiSAoQWkxleENvdW50UmVxdWVzdBILCgNrZXkYASABKAkSJwoFcmFuZ2UYAiABKAsyGC5tZW1vcmFiaWxpYS52MS5MZXhSYW5nZSIiChFaTGV4Q291bnRSZXNwb25zZRINCgVjb3VudBgBIAEoAyJQCgxaUmFua1JlcXVlc3QSCwoDa2V5GAEgASgJEg4KBm1lbWJlchgCIAEoDBIPCgdyZXZlcnNlGAMgASgIEhIKCndpdGhfc2NvcmUYBCABKAgiSQoNWlJhbmtSZXNwb25zZRIRCgRyYW5rGAEgASgDSACIAQESEgoFc2NvcmUYAiABKAFIAYgBAUIHCgVfcmFua0IICgZfc2NvcmUiggIKDVpSYW5nZVJlcXVlc3QSCwoDa2V5GAEgASgJEi4KCGJ5X2luZGV4GAIgASgLMhoubWVtb3JhYmlsaWEudjEuSW5kZXhSYW5nZUgAEi4KCGJ5X3Njb3JlGAMgASgLMhoubWVtb3JhYmlsaWEudjEuU2NvcmVSYW5nZUgAEioKBmJ5X2xleBgEIAEoCzIYLm1lbW9yYWJpbGlhLnYxLkxleFJhbmdlSAASDwoHcmV2ZXJzZRgFIAEoCBIpCgVsaW1pdBgGIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlJhbmdlTGltaXQSEwoLd2l0aF9zY29yZXMYByABKAhCBwoFcmFuZ2UiMQoOWlJhbmdlUmVzcG9uc2USDwoHbWVtYmVycxgBIAMoDBIOCgZzY29yZXMYAiADKAEihwIKElpSYW5nZVN0b3JlUmVxdWVzdBITCgtkZXN0aW5hdGlvbhgBIAEoCRILCgNrZXkYAiABKAkSLgoIYnlfaW5kZXgYAyABKAsyGi5tZW1vcmFiaWxpYS52MS5JbmRleFJhbmdlSAASLgoIYnlfc2NvcmUYBCABKAsyGi5tZW1vcmFiaWxpYS52MS5TY29yZVJhbmdlSAASKgoGYnlfbGV4GAUgASgLMhgubWVtb3JhYmlsaWEudjEuTGV4UmFuZ2VIABIPCgdyZXZlcnNlGAYgASgIEikKBWxpbWl0GAcgASgLMhoubWVtb3JhYmlsaWEudjEuUmFuZ2VMaW1pdEIHCgVyYW5nZSIlChNaUmFuZ2VTdG9yZVJlc3BvbnNlEg4KBnN0b3JlZBgBIAEoAyK0AQoQWlJlbVJhbmdlUmVxdWVzdBILCgNrZXkYASABKAkSLgoIYnlfaW5kZXgYAiABKAsyGi5tZW1vcmFiaWxpYS52MS5JbmRleFJhbmdlSAASLgoIYnlfc2NvcmUYAyABKAsyGi5tZW1vcmFiaWxpYS52MS5TY29yZVJhbmdlSAASKgoGYnlfbGV4GAQgASgLMhgubWVtb3JhYmlsaWEudjEuTGV4UmFuZ2VIAEIHCgVyYW5nZSIkChFaUmVtUmFuZ2VSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgDIl8KC1pQb3BSZXF1ZXN0EgsKA2tleRgBIAEoCRIlCgNlbmQYAiABKA4yGC5tZW1vcmFiaWxpYS52MS5TY29yZUVuZBISCgVjb3VudBgDIAEoA0gAiAEBQggKBl9jb3VudCI9CgxaUG9wUmVzcG9uc2USLQoHbWVtYmVycxgBIAMoCzIcLm1lbW9yYWJpbGlhLnYxLlNjb3JlZE1lbWJlciJUChJaUmFuZE1lbWJlclJlcXVlc3QSCwoDa2V5GAEgASgJEhIKBWNvdW50GAIgASgDSACIAQESEwoLd2l0aF9zY29yZXMYAyABKAhCCAoGX2NvdW50IjYKE1pSYW5kTWVtYmVyUmVzcG9uc2USDwoHbWVtYmVycxgBIAMoDBIOCgZzY29yZXMYAiADKAEiWAoMWlNjYW5SZXF1ZXN0EgsKA2tleRgBIAEoCRIOCgZjdXJzb3IYAiABKAkSEgoFbWF0Y2gYAyABKAxIAIgBARINCgVjb3VudBgEIAEoDUIICgZfbWF0Y2giTgoNWlNjYW5SZXNwb25zZRIOCgZjdXJzb3IYASABKAkSLQoHbWVtYmVycxgCIAMoCzIcLm1lbW9yYWJpbGlhLnYxLlNjb3JlZE1lbWJlcipgCg1aQWRkQ29uZGl0aW9uEh8KG1pfQUREX0NPTkRJVElPTl9VTlNQRUNJRklFRBAAEhYKElpfQUREX0NPTkRJVElPTl9OWBABEhYKElpfQUREX0NPTkRJVElPTl9YWBACKmQKDlpBZGRDb21wYXJpc29uEiAKHFpfQUREX0NPTVBBUklTT05fVU5TUEVDSUZJRUQQABIXChNaX0FERF9DT01QQVJJU09OX0dUEAESFwoTWl9BRERfQ09NUEFSSVNPTl9MVBACKksKCFNjb3JlRW5kEhkKFVNDT1JFX0VORF9VTlNQRUNJRklFRBAAEhEKDVNDT1JFX0VORF9NSU4QARIRCg1TQ09SRV9FTkRfTUFYEAIy9QgKEVNvcnRlZFNldHNTZXJ2aWNlEkEKBFpBZGQSGy5tZW1vcmFiaWxpYS52MS5aQWRkUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlpBZGRSZXNwb25zZRJBCgRaUmVtEhsubWVtb3JhYmlsaWEudjEuWlJlbVJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5aUmVtUmVzcG9uc2USRwoGWlNjb3JlEh0ubWVtb3JhYmlsaWEudjEuWlNjb3JlUmVxdWVzdBoeLm1lbW9yYWJpbGlhLnYxLlpTY29yZVJlc3BvbnNlEkoKB1pNU2NvcmUSHi5tZW1vcmFiaWxpYS52MS5aTVNjb3JlUmVxdWVzdBofLm1lbW9yYWJpbGlhLnYxLlpNU2NvcmVSZXNwb25zZRJKCgdaSW5jckJ5Eh4ubWVtb3JhYmlsaWEudjEuWkluY3JCeVJlcXVlc3QaHy5tZW1vcmFiaWxpYS52MS5aSW5jckJ5UmVzcG9uc2USRAoFWkNhcmQSHC5tZW1vcmFiaWxpYS52MS5aQ2FyZFJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5aQ2FyZFJlc3BvbnNlEkcKBlpDb3VudBIdLm1lbW9yYWJpbGlhLnYxLlpDb3VudFJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5aQ291bnRSZXNwb25zZRJQCglaTGV4Q291bnQSIC5tZW1vcmFiaWxpYS52MS5aTGV4Q291bnRSZXF1ZXN0GiEubWVtb3JhYmlsaWEudjEuWkxleENvdW50UmVzcG9uc2USRAoFWlJhbmsSHC5tZW1vcmFiaWxpYS52MS5aUmFua1JlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5aUmFua1Jlc3BvbnNlEkcKBlpSYW5nZRIdLm1lbW9yYWJpbGlhLnYxLlpSYW5nZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5aUmFuZ2VSZXNwb25zZRJWCgtaUmFuZ2VTdG9yZRIiLm1lbW9yYWJpbGlhLnYxLlpSYW5nZVN0b3JlUmVxdWVzdBojLm1lbW9yYWJpbGlhLnYxLlpSYW5nZVN0b3JlUmVzcG9uc2USUAoJWlJlbVJhbmdlEiAubWVtb3JhYmlsaWEudjEuWlJlbVJhbmdlUmVxdWVzdBohLm1lbW9yYWJpbGlhLnYxLlpSZW1SYW5nZVJlc3BvbnNlEkEKBFpQb3ASGy5tZW1vcmFiaWxpYS52MS5aUG9wUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlpQb3BSZXNwb25zZRJWCgtaUmFuZE1lbWJlchIiLm1lbW9yYWJpbGlhLnYxLlpSYW5kTWVtYmVyUmVxdWVzdBojLm1lbW9yYWJpbGlhLnYxLlpSYW5kTWVtYmVyUmVzcG9uc2USRAoFWlNjYW4SHC5tZW1vcmFiaWxpYS52MS5aU2NhblJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5aU2NhblJlc3BvbnNlYgZwcm90bzM", [file_memorabilia_v1_types]);
+  fileDesc("CihtZW1vcmFiaWxpYS92MS9zb3J0ZWRfc2V0c19zZXJ2aWNlLnByb3RvEg5tZW1vcmFiaWxpYS52MSItCgxTY29yZWRNZW1iZXISDgoGbWVtYmVyGAEgASgMEg0KBXNjb3JlGAIgASgBIlQKClNjb3JlQm91bmQSEwoJaW5jbHVzaXZlGAEgASgBSAASEwoJZXhjbHVzaXZlGAIgASgBSAASEwoJdW5ib3VuZGVkGAMgASgISABCBwoFYm91bmQiUgoITGV4Qm91bmQSEwoJaW5jbHVzaXZlGAEgASgMSAASEwoJZXhjbHVzaXZlGAIgASgMSAASEwoJdW5ib3VuZGVkGAMgASgISABCBwoFYm91bmQiKQoKSW5kZXhSYW5nZRINCgVzdGFydBgBIAEoAxIMCgRzdG9wGAIgASgDIl4KClNjb3JlUmFuZ2USJwoDbWluGAEgASgLMhoubWVtb3JhYmlsaWEudjEuU2NvcmVCb3VuZBInCgNtYXgYAiABKAsyGi5tZW1vcmFiaWxpYS52MS5TY29yZUJvdW5kIlgKCExleFJhbmdlEiUKA21pbhgBIAEoCzIYLm1lbW9yYWJpbGlhLnYxLkxleEJvdW5kEiUKA21heBgCIAEoCzIYLm1lbW9yYWJpbGlhLnYxLkxleEJvdW5kIisKClJhbmdlTGltaXQSDgoGb2Zmc2V0GAEgASgDEg0KBWNvdW50GAIgASgDIs4BCgtaQWRkUmVxdWVzdBILCgNrZXkYASABKAkSLQoHbWVtYmVycxgCIAMoCzIcLm1lbW9yYWJpbGlhLnYxLlNjb3JlZE1lbWJlchIwCgljb25kaXRpb24YAyABKA4yHS5tZW1vcmFiaWxpYS52MS5aQWRkQ29uZGl0aW9uEjIKCmNvbXBhcmlzb24YBCABKA4yHi5tZW1vcmFiaWxpYS52MS5aQWRkQ29tcGFyaXNvbhIPCgdjaGFuZ2VkGAUgASgIEgwKBGluY3IYBiABKAgiOwoMWkFkZFJlc3BvbnNlEg0KBWNvdW50GAEgASgDEhIKBXNjb3JlGAIgASgBSACIAQFCCAoGX3Njb3JlIisKC1pSZW1SZXF1ZXN0EgsKA2tleRgBIAEoCRIPCgdtZW1iZXJzGAIgAygMIh8KDFpSZW1SZXNwb25zZRIPCgdyZW1vdmVkGAEgASgDIiwKDVpTY29yZVJlcXVlc3QSCwoDa2V5GAEgASgJEg4KBm1lbWJlchgCIAEoDCIuCg5aU2NvcmVSZXNwb25zZRISCgVzY29yZRgBIAEoAUgAiAEBQggKBl9zY29yZSIuCg5aTVNjb3JlUmVxdWVzdBILCgNrZXkYASABKAkSDwoHbWVtYmVycxgCIAMoDCJBCg9aTVNjb3JlUmVzcG9uc2USLgoGc2NvcmVzGAEgAygLMh4ubWVtb3JhYmlsaWEudjEuTnVsbGFibGVEb3VibGUiQAoOWkluY3JCeVJlcXVlc3QSCwoDa2V5GAEgASgJEhEKCWluY3JlbWVudBgCIAEoARIOCgZtZW1iZXIYAyABKAwiIAoPWkluY3JCeVJlc3BvbnNlEg0KBXNjb3JlGAEgASgBIhsKDFpDYXJkUmVxdWVzdBILCgNrZXkYASABKAkiJAoNWkNhcmRSZXNwb25zZRITCgtjYXJkaW5hbGl0eRgBIAEoAyJHCg1aQ291bnRSZXF1ZXN0EgsKA2tleRgBIAEoCRIpCgVyYW5nZRgCIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlNjb3JlUmFuZ2UiHwoOWkNvdW50UmVzcG9uc2USDQoFY291bnQYASABKAMiSAoQWkxleENvdW50UmVxdWVzdBILCgNrZXkYASABKAkSJwoFcmFuZ2UYAiABKAsyGC5tZW1vcmFiaWxpYS52MS5MZXhSYW5nZSIiChFaTGV4Q291bnRSZXNwb25zZRINCgVjb3VudBgBIAEoAyJQCgxaUmFua1JlcXVlc3QSCwoDa2V5GAEgASgJEg4KBm1lbWJlchgCIAEoDBIPCgdyZXZlcnNlGAMgASgIEhIKCndpdGhfc2NvcmUYBCABKAgiSQoNWlJhbmtSZXNwb25zZRIRCgRyYW5rGAEgASgDSACIAQESEgoFc2NvcmUYAiABKAFIAYgBAUIHCgVfcmFua0IICgZfc2NvcmUiggIKDVpSYW5nZVJlcXVlc3QSCwoDa2V5GAEgASgJEi4KCGJ5X2luZGV4GAIgASgLMhoubWVtb3JhYmlsaWEudjEuSW5kZXhSYW5nZUgAEi4KCGJ5X3Njb3JlGAMgASgLMhoubWVtb3JhYmlsaWEudjEuU2NvcmVSYW5nZUgAEioKBmJ5X2xleBgEIAEoCzIYLm1lbW9yYWJpbGlhLnYxLkxleFJhbmdlSAASDwoHcmV2ZXJzZRgFIAEoCBIpCgVsaW1pdBgGIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlJhbmdlTGltaXQSEwoLd2l0aF9zY29yZXMYByABKAhCBwoFcmFuZ2UiMQoOWlJhbmdlUmVzcG9uc2USDwoHbWVtYmVycxgBIAMoDBIOCgZzY29yZXMYAiADKAEihwIKElpSYW5nZVN0b3JlUmVxdWVzdBITCgtkZXN0aW5hdGlvbhgBIAEoCRILCgNrZXkYAiABKAkSLgoIYnlfaW5kZXgYAyABKAsyGi5tZW1vcmFiaWxpYS52MS5JbmRleFJhbmdlSAASLgoIYnlfc2NvcmUYBCABKAsyGi5tZW1vcmFiaWxpYS52MS5TY29yZVJhbmdlSAASKgoGYnlfbGV4GAUgASgLMhgubWVtb3JhYmlsaWEudjEuTGV4UmFuZ2VIABIPCgdyZXZlcnNlGAYgASgIEikKBWxpbWl0GAcgASgLMhoubWVtb3JhYmlsaWEudjEuUmFuZ2VMaW1pdEIHCgVyYW5nZSIlChNaUmFuZ2VTdG9yZVJlc3BvbnNlEg4KBnN0b3JlZBgBIAEoAyK0AQoQWlJlbVJhbmdlUmVxdWVzdBILCgNrZXkYASABKAkSLgoIYnlfaW5kZXgYAiABKAsyGi5tZW1vcmFiaWxpYS52MS5JbmRleFJhbmdlSAASLgoIYnlfc2NvcmUYAyABKAsyGi5tZW1vcmFiaWxpYS52MS5TY29yZVJhbmdlSAASKgoGYnlfbGV4GAQgASgLMhgubWVtb3JhYmlsaWEudjEuTGV4UmFuZ2VIAEIHCgVyYW5nZSIkChFaUmVtUmFuZ2VSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgDIl8KC1pQb3BSZXF1ZXN0EgsKA2tleRgBIAEoCRIlCgNlbmQYAiABKA4yGC5tZW1vcmFiaWxpYS52MS5TY29yZUVuZBISCgVjb3VudBgDIAEoA0gAiAEBQggKBl9jb3VudCI9CgxaUG9wUmVzcG9uc2USLQoHbWVtYmVycxgBIAMoCzIcLm1lbW9yYWJpbGlhLnYxLlNjb3JlZE1lbWJlciJUChJaUmFuZE1lbWJlclJlcXVlc3QSCwoDa2V5GAEgASgJEhIKBWNvdW50GAIgASgDSACIAQESEwoLd2l0aF9zY29yZXMYAyABKAhCCAoGX2NvdW50IjYKE1pSYW5kTWVtYmVyUmVzcG9uc2USDwoHbWVtYmVycxgBIAMoDBIOCgZzY29yZXMYAiADKAEiWAoMWlNjYW5SZXF1ZXN0EgsKA2tleRgBIAEoCRIOCgZjdXJzb3IYAiABKAkSEgoFbWF0Y2gYAyABKAxIAIgBARINCgVjb3VudBgEIAEoDUIICgZfbWF0Y2giTgoNWlNjYW5SZXNwb25zZRIOCgZjdXJzb3IYASABKAkSLQoHbWVtYmVycxgCIAMoCzIcLm1lbW9yYWJpbGlhLnYxLlNjb3JlZE1lbWJlciJhCgxaTVBvcFJlcXVlc3QSDAoEa2V5cxgBIAMoCRIlCgNlbmQYAiABKA4yGC5tZW1vcmFiaWxpYS52MS5TY29yZUVuZBISCgVjb3VudBgDIAEoA0gAiAEBQggKBl9jb3VudCJYCg1aTVBvcFJlc3BvbnNlEhAKA2tleRgBIAEoCUgAiAEBEi0KB21lbWJlcnMYAiADKAsyHC5tZW1vcmFiaWxpYS52MS5TY29yZWRNZW1iZXJCBgoEX2tleSJUCgxCWlBvcFJlcXVlc3QSDAoEa2V5cxgBIAMoCRIlCgNlbmQYAiABKA4yGC5tZW1vcmFiaWxpYS52MS5TY29yZUVuZBIPCgd0aW1lb3V0GAMgASgBImcKDUJaUG9wUmVzcG9uc2USEAoDa2V5GAEgASgJSACIAQESMQoGbWVtYmVyGAIgASgLMhwubWVtb3JhYmlsaWEudjEuU2NvcmVkTWVtYmVySAGIAQFCBgoEX2tleUIJCgdfbWVtYmVyInMKDUJaTVBvcFJlcXVlc3QSDAoEa2V5cxgBIAMoCRIlCgNlbmQYAiABKA4yGC5tZW1vcmFiaWxpYS52MS5TY29yZUVuZBISCgVjb3VudBgDIAEoA0gAiAEBEg8KB3RpbWVvdXQYBCABKAFCCAoGX2NvdW50IlkKDkJaTVBvcFJlc3BvbnNlEhAKA2tleRgBIAEoCUgAiAEBEi0KB21lbWJlcnMYAiADKAsyHC5tZW1vcmFiaWxpYS52MS5TY29yZWRNZW1iZXJCBgoEX2tleSpgCg1aQWRkQ29uZGl0aW9uEh8KG1pfQUREX0NPTkRJVElPTl9VTlNQRUNJRklFRBAAEhYKElpfQUREX0NPTkRJVElPTl9OWBABEhYKElpfQUREX0NPTkRJVElPTl9YWBACKmQKDlpBZGRDb21wYXJpc29uEiAKHFpfQUREX0NPTVBBUklTT05fVU5TUEVDSUZJRUQQABIXChNaX0FERF9DT01QQVJJU09OX0dUEAESFwoTWl9BRERfQ09NUEFSSVNPTl9MVBACKksKCFNjb3JlRW5kEhkKFVNDT1JFX0VORF9VTlNQRUNJRklFRBAAEhEKDVNDT1JFX0VORF9NSU4QARIRCg1TQ09SRV9FTkRfTUFYEAIyygoKEVNvcnRlZFNldHNTZXJ2aWNlEkEKBFpBZGQSGy5tZW1vcmFiaWxpYS52MS5aQWRkUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlpBZGRSZXNwb25zZRJBCgRaUmVtEhsubWVtb3JhYmlsaWEudjEuWlJlbVJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5aUmVtUmVzcG9uc2USRwoGWlNjb3JlEh0ubWVtb3JhYmlsaWEudjEuWlNjb3JlUmVxdWVzdBoeLm1lbW9yYWJpbGlhLnYxLlpTY29yZVJlc3BvbnNlEkoKB1pNU2NvcmUSHi5tZW1vcmFiaWxpYS52MS5aTVNjb3JlUmVxdWVzdBofLm1lbW9yYWJpbGlhLnYxLlpNU2NvcmVSZXNwb25zZRJKCgdaSW5jckJ5Eh4ubWVtb3JhYmlsaWEudjEuWkluY3JCeVJlcXVlc3QaHy5tZW1vcmFiaWxpYS52MS5aSW5jckJ5UmVzcG9uc2USRAoFWkNhcmQSHC5tZW1vcmFiaWxpYS52MS5aQ2FyZFJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5aQ2FyZFJlc3BvbnNlEkcKBlpDb3VudBIdLm1lbW9yYWJpbGlhLnYxLlpDb3VudFJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5aQ291bnRSZXNwb25zZRJQCglaTGV4Q291bnQSIC5tZW1vcmFiaWxpYS52MS5aTGV4Q291bnRSZXF1ZXN0GiEubWVtb3JhYmlsaWEudjEuWkxleENvdW50UmVzcG9uc2USRAoFWlJhbmsSHC5tZW1vcmFiaWxpYS52MS5aUmFua1JlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5aUmFua1Jlc3BvbnNlEkcKBlpSYW5nZRIdLm1lbW9yYWJpbGlhLnYxLlpSYW5nZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5aUmFuZ2VSZXNwb25zZRJWCgtaUmFuZ2VTdG9yZRIiLm1lbW9yYWJpbGlhLnYxLlpSYW5nZVN0b3JlUmVxdWVzdBojLm1lbW9yYWJpbGlhLnYxLlpSYW5nZVN0b3JlUmVzcG9uc2USUAoJWlJlbVJhbmdlEiAubWVtb3JhYmlsaWEudjEuWlJlbVJhbmdlUmVxdWVzdBohLm1lbW9yYWJpbGlhLnYxLlpSZW1SYW5nZVJlc3BvbnNlEkEKBFpQb3ASGy5tZW1vcmFiaWxpYS52MS5aUG9wUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlpQb3BSZXNwb25zZRJECgVaTVBvcBIcLm1lbW9yYWJpbGlhLnYxLlpNUG9wUmVxdWVzdBodLm1lbW9yYWJpbGlhLnYxLlpNUG9wUmVzcG9uc2USRAoFQlpQb3ASHC5tZW1vcmFiaWxpYS52MS5CWlBvcFJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5CWlBvcFJlc3BvbnNlEkcKBkJaTVBvcBIdLm1lbW9yYWJpbGlhLnYxLkJaTVBvcFJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5CWk1Qb3BSZXNwb25zZRJWCgtaUmFuZE1lbWJlchIiLm1lbW9yYWJpbGlhLnYxLlpSYW5kTWVtYmVyUmVxdWVzdBojLm1lbW9yYWJpbGlhLnYxLlpSYW5kTWVtYmVyUmVzcG9uc2USRAoFWlNjYW4SHC5tZW1vcmFiaWxpYS52MS5aU2NhblJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5aU2NhblJlc3BvbnNlYgZwcm90bzM", [file_memorabilia_v1_types]);
 
 /**
  * A member and its score.
@@ -1201,6 +1201,203 @@ export const ZScanResponseSchema: GenMessage<ZScanResponse> = /*@__PURE__*/
   messageDesc(file_memorabilia_v1_sorted_sets_service, 36);
 
 /**
+ * Request of SortedSetsService.ZMPop.
+ *
+ * @generated from message memorabilia.v1.ZMPopRequest
+ */
+export type ZMPopRequest = Message<"memorabilia.v1.ZMPopRequest"> & {
+  /**
+   * The sorted sets to try, in order (at least one).
+   *
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+
+  /**
+   * Lowest (`MIN`) or highest (`MAX`) scores.
+   *
+   * @generated from field: memorabilia.v1.ScoreEnd end = 2;
+   */
+  end: ScoreEnd;
+
+  /**
+   * How many members to pop (`COUNT`, 1 or more); unset pops one.
+   *
+   * @generated from field: optional int64 count = 3;
+   */
+  count?: bigint | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.ZMPopRequest.
+ * Use `create(ZMPopRequestSchema)` to create a new message.
+ */
+export const ZMPopRequestSchema: GenMessage<ZMPopRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_sorted_sets_service, 37);
+
+/**
+ * Response of SortedSetsService.ZMPop.
+ *
+ * @generated from message memorabilia.v1.ZMPopResponse
+ */
+export type ZMPopResponse = Message<"memorabilia.v1.ZMPopResponse"> & {
+  /**
+   * The sorted set popped from; unset when every key is missing (nil).
+   *
+   * @generated from field: optional string key = 1;
+   */
+  key?: string | undefined;
+
+  /**
+   * The popped members with their scores, in pop order.
+   *
+   * @generated from field: repeated memorabilia.v1.ScoredMember members = 2;
+   */
+  members: ScoredMember[];
+};
+
+/**
+ * Describes the message memorabilia.v1.ZMPopResponse.
+ * Use `create(ZMPopResponseSchema)` to create a new message.
+ */
+export const ZMPopResponseSchema: GenMessage<ZMPopResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_sorted_sets_service, 38);
+
+/**
+ * Request of SortedSetsService.BZPop.
+ *
+ * @generated from message memorabilia.v1.BZPopRequest
+ */
+export type BZPopRequest = Message<"memorabilia.v1.BZPopRequest"> & {
+  /**
+   * The sorted sets to try, in order (at least one); the call waits on all of them.
+   *
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+
+  /**
+   * Lowest (`MIN`: BZPOPMIN) or highest (`MAX`: BZPOPMAX) score.
+   *
+   * @generated from field: memorabilia.v1.ScoreEnd end = 2;
+   */
+  end: ScoreEnd;
+
+  /**
+   * Seconds to wait, fractions allowed (Redis's timeout rules); 0 waits until served, the call's
+   * deadline or its cancellation.
+   *
+   * @generated from field: double timeout = 3;
+   */
+  timeout: number;
+};
+
+/**
+ * Describes the message memorabilia.v1.BZPopRequest.
+ * Use `create(BZPopRequestSchema)` to create a new message.
+ */
+export const BZPopRequestSchema: GenMessage<BZPopRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_sorted_sets_service, 39);
+
+/**
+ * Response of SortedSetsService.BZPop.
+ *
+ * @generated from message memorabilia.v1.BZPopResponse
+ */
+export type BZPopResponse = Message<"memorabilia.v1.BZPopResponse"> & {
+  /**
+   * The sorted set popped from; unset when the timeout passed (nil).
+   *
+   * @generated from field: optional string key = 1;
+   */
+  key?: string | undefined;
+
+  /**
+   * The popped member and its score; unset when the timeout passed.
+   *
+   * @generated from field: optional memorabilia.v1.ScoredMember member = 2;
+   */
+  member?: ScoredMember | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.BZPopResponse.
+ * Use `create(BZPopResponseSchema)` to create a new message.
+ */
+export const BZPopResponseSchema: GenMessage<BZPopResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_sorted_sets_service, 40);
+
+/**
+ * Request of SortedSetsService.BZMPop.
+ *
+ * @generated from message memorabilia.v1.BZMPopRequest
+ */
+export type BZMPopRequest = Message<"memorabilia.v1.BZMPopRequest"> & {
+  /**
+   * The sorted sets to try, in order (at least one); the call waits on all of them.
+   *
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+
+  /**
+   * Lowest (`MIN`) or highest (`MAX`) scores.
+   *
+   * @generated from field: memorabilia.v1.ScoreEnd end = 2;
+   */
+  end: ScoreEnd;
+
+  /**
+   * How many members to pop (`COUNT`, 1 or more); unset pops one.
+   *
+   * @generated from field: optional int64 count = 3;
+   */
+  count?: bigint | undefined;
+
+  /**
+   * Seconds to wait, fractions allowed; 0 waits until served, the deadline or cancellation.
+   *
+   * @generated from field: double timeout = 4;
+   */
+  timeout: number;
+};
+
+/**
+ * Describes the message memorabilia.v1.BZMPopRequest.
+ * Use `create(BZMPopRequestSchema)` to create a new message.
+ */
+export const BZMPopRequestSchema: GenMessage<BZMPopRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_sorted_sets_service, 41);
+
+/**
+ * Response of SortedSetsService.BZMPop.
+ *
+ * @generated from message memorabilia.v1.BZMPopResponse
+ */
+export type BZMPopResponse = Message<"memorabilia.v1.BZMPopResponse"> & {
+  /**
+   * The sorted set popped from; unset when the timeout passed (nil).
+   *
+   * @generated from field: optional string key = 1;
+   */
+  key?: string | undefined;
+
+  /**
+   * The popped members with their scores, in pop order.
+   *
+   * @generated from field: repeated memorabilia.v1.ScoredMember members = 2;
+   */
+  members: ScoredMember[];
+};
+
+/**
+ * Describes the message memorabilia.v1.BZMPopResponse.
+ * Use `create(BZMPopResponseSchema)` to create a new message.
+ */
+export const BZMPopResponseSchema: GenMessage<BZMPopResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_sorted_sets_service, 42);
+
+/**
  * Which members ZAdd may touch (Redis `NX` / `XX`).
  *
  * @generated from enum memorabilia.v1.ZAddCondition
@@ -1445,6 +1642,41 @@ export const SortedSetsService: GenService<{
     methodKind: "unary";
     input: typeof ZPopRequestSchema;
     output: typeof ZPopResponseSchema;
+  },
+  /**
+   * Removes and returns the lowest or highest members of the first non-empty of several sorted
+   * sets (Redis `ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]`).
+   *
+   * @generated from rpc memorabilia.v1.SortedSetsService.ZMPop
+   */
+  zMPop: {
+    methodKind: "unary";
+    input: typeof ZMPopRequestSchema;
+    output: typeof ZMPopResponseSchema;
+  },
+  /**
+   * ZPop of one member from the first non-empty of several sorted sets, or waits for one up to a
+   * timeout (Redis `BZPOPMIN` / `BZPOPMAX key [key ...] timeout`). A waiting call is served
+   * first-come first-served per key, holds no lock, ends with the call's deadline or
+   * cancellation, and replies nothing at its timeout (docs/API.md, "Blocking commands").
+   *
+   * @generated from rpc memorabilia.v1.SortedSetsService.BZPop
+   */
+  bZPop: {
+    methodKind: "unary";
+    input: typeof BZPopRequestSchema;
+    output: typeof BZPopResponseSchema;
+  },
+  /**
+   * ZMPop, waiting for one of the sorted sets to have a member up to a timeout (Redis `BZMPOP
+   * timeout numkeys key [key ...] MIN | MAX [COUNT count]`).
+   *
+   * @generated from rpc memorabilia.v1.SortedSetsService.BZMPop
+   */
+  bZMPop: {
+    methodKind: "unary";
+    input: typeof BZMPopRequestSchema;
+    output: typeof BZMPopResponseSchema;
   },
   /**
    * Random members, optionally with scores (Redis `ZRANDMEMBER key [count [WITHSCORES]]`).
