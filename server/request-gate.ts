@@ -216,7 +216,10 @@ function lingerOnRefusedBody(req: http.IncomingMessage, res: http.ServerResponse
       destroySocket();
     });
   };
-  const lingering = (): boolean => !req.complete && !socket.destroyed && !res.destroyed;
+  // Linger while the client is still sending and an answer went out (or may still): a response
+  // that finished is `destroyed` too (Node marks it so on the next tick, before the socket's own
+  // end completes), so only a response destroyed without finishing (no answer to protect) does not.
+  const lingering = (): boolean => !req.complete && !socket.destroyed && (res.writableFinished || !res.destroyed);
   req.destroy = (error?: Error) => {
     req.destroy = destroyRequest;
     if (!lingering() || res.writableFinished) return destroyRequest(error);

@@ -271,10 +271,16 @@ describe("hostile request bodies", () => {
     const probe = startHealthProbe(server.url);
     // Framed: one envelope announcing 8 MiB; unframed (Connect unary): the body itself.
     const a = await upload(path, framed(path) ? () => envelopeHeader(8 << 20) : undefined, undefined);
-    // HTTP/1.1 through connect: the connection can still be reset under the client's upload before
-    // it reads the answer (rarely, under load, despite the lingering close of request-gate.ts):
-    // the upload was still cut short (checked in upload), but the code is lost on the wire.
-    if (path.http === "1.1" && a.status === 0) return;
+    // HTTP/1.1: the answer must reach the client while it is still uploading (the lingering close
+    // of request-gate.ts). The linger was skipped whenever the answer had finished normally (Node
+    // marks a finished response destroyed before the socket's end), so a reset lost the answer in
+    // 2 of 3 runs (1-4 of the HTTP/1.1 paths each); fixed, it was lost in 1 run of 8 (two paths in
+    // that run), cause not found yet: that case is still tolerated, and logged, the upload having
+    // been cut short all the same (checked in upload).
+    if (path.http === "1.1" && a.status === 0) {
+      console.warn(`${path.name}: the connection was reset before the answer was read`);
+      return;
+    }
     expectCode(a, 8);
     expect((await probe.stop()).failures).toEqual([]);
   });
