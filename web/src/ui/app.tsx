@@ -6,6 +6,7 @@ import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { Clients } from "../api/clients.js";
 import type { HealthMonitor, ServerHealth } from "../api/server-health.js";
 import { saveToken } from "../api/token.js";
+import { EventLog } from "../model/event-log.js";
 import { formatCount, KEY_TYPES, typeName } from "../model/format.js";
 import { escapeGlob, hasGlob, KeyBrowser, patternOf } from "../model/key-browser.js";
 import type { KeyRow } from "../model/key-row.js";
@@ -16,6 +17,7 @@ import { BulkDeleteDialog, type KeysAction } from "./bulk-delete-dialog.js";
 import { CommandBar } from "./command-bar.js";
 import { type ConsoleContext, Ctx, errorText } from "./context.js";
 import { CreateKeyDialog } from "./create-key-dialog.js";
+import { EventsPanel } from "./events-panel.js";
 import { KeyDetail } from "./key-detail.js";
 import { KeyList } from "./key-list.js";
 import { LoginDialog } from "./login-dialog.js";
@@ -105,7 +107,8 @@ export function App(props: {
   /** Bumped by Delete in the key list: the key's page opens with the delete confirmation. */
   const [askDelete, setAskDelete] = useState<{ key: string; n: number } | null>(null);
   const deletes = useRef(0);
-  const [panel, setPanel] = useState<"key" | "server" | "pubsub">("key");
+  const [panel, setPanel] = useState<"key" | "server" | "pubsub" | "events">("key");
+  const eventLog = useMemo(() => new EventLog(500), []);
   const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
   /** The pattern and action of the bulk dialog (a folder's prefix, or the filter). */
   const [bulk, setBulk] = useState<{ pattern: string; action: KeysAction; auto: boolean }>({
@@ -260,10 +263,12 @@ export function App(props: {
   // The live stream, per pattern; after a break it rescans (the server may have restarted).
   useEffect(() => {
     if (!authed) return;
+    eventLog.clear(); // the Events view lists the writes to the pattern watched now
     return startLiveWatch(clients, {
       pattern: filter.pattern,
       onState: setLive,
       onEvents: (events) => {
+        eventLog.push(events);
         browser.applyEvents(events);
         for (const [prefix, f] of folders.current)
           f.browser.applyEvents(events.filter((e) => e.key.startsWith(prefix)));
@@ -414,6 +419,13 @@ export function App(props: {
             </span>
           )}
           <span class="spacer" />
+          <button
+            type="button"
+            aria-pressed={panel === "events"}
+            onClick={() => setPanel(panel === "events" ? "key" : "events")}
+          >
+            Events
+          </button>
           <button
             type="button"
             aria-pressed={panel === "pubsub"}
@@ -662,6 +674,8 @@ export function App(props: {
               <ServerPanel theme={theme} />
             ) : panel === "pubsub" ? (
               <PubSubPanel />
+            ) : panel === "events" ? (
+              <EventsPanel log={eventLog} pattern={filter.pattern} />
             ) : selected !== null ? (
               <KeyDetail
                 key={selected}
