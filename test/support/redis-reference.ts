@@ -67,6 +67,11 @@ export async function startRedisReference(config: readonly string[] = []): Promi
       clearTimeout(timer);
       reject(new Error(`redis-server exited with ${code}:\n${log}`));
     });
+  }).catch((error: unknown) => {
+    // Never leave a server behind when it did not come up in time.
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
   const main = await connection(sock);
   const sockets: Socket[] = [main.socket];
