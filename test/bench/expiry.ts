@@ -83,7 +83,7 @@ export async function memorabiliaMassExpiry(
     return messages.shift() as Record<string, unknown>;
   };
   try {
-    const ready = await next(120_000 + count / 20);
+    const ready = await next(120_000 + count / 10);
     const dueAt = ready.dueAt as number;
     const probe = await ChildProbe.open("grpc", ready.listening as string);
     try {

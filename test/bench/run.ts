@@ -23,7 +23,12 @@ const onSignal = (signal: string) => {
 process.on("SIGINT", () => onSignal("SIGINT"));
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 
-runBench({ quick: args.includes("--quick"), only, outDir: ".bench" })
+const roundsArg = args.find((a) => a.startsWith("--expiry-rounds="))?.slice("--expiry-rounds=".length);
+const expiryRounds = roundsArg === undefined ? undefined : Number(roundsArg);
+if (expiryRounds !== undefined && !(Number.isInteger(expiryRounds) && expiryRounds > 0)) {
+  throw new Error("--expiry-rounds must be a positive integer");
+}
+runBench({ quick: args.includes("--quick"), only, outDir: ".bench", expiryRounds })
   .then(
     () => 0,
     (error: unknown) => {
