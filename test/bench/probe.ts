@@ -42,7 +42,8 @@ export class ChildProbe {
     createInterface({ input: child.stderr }).on("line", (l) => stderr.length < 20 && stderr.push(l));
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const next = async (): Promise<Record<string, unknown>> => {
-      const deadline = Date.now() + 30_000;
+      // Generous: on a host at a load average of 20+, starting the client or collecting its figures takes seconds.
+      const deadline = Date.now() + 120_000;
       while (messages.length === 0) {
         if (Date.now() > deadline || child.exitCode !== null)
           throw new Error(`probe gave no result:\n${stderr.join("\n")}`);
