@@ -46,7 +46,9 @@ afterAll(async () => {
 });
 
 // Independent keys per test: the spawns run concurrently.
-describe.concurrent("one-shot commands", () => {
+// Sequential, each with room: every step starts a node process, and a dozen starting at once on a
+// busy 2-core host took 26-30 s per test (the 30 s default failed one under a load average of 20).
+describe("one-shot commands", { timeout: 120_000 }, () => {
   it.each(["grpc", "grpc-web", "connect"])("set/get/ttl/del over --protocol %s", async (protocol) => {
     const k = `cli:${protocol}`;
     expect((await memo(["-p", protocol, "set", k, "v 1", "--ttl", "1m30s"])).stdout).toBe("OK\n");
