@@ -20,6 +20,7 @@ import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
 import { ListsService } from "../gen/memorabilia/v1/lists_service_pb.js";
 import { SetsService } from "../gen/memorabilia/v1/sets_service_pb.js";
 import { SortedSetsService } from "../gen/memorabilia/v1/sorted_sets_service_pb.js";
+import { StreamsService } from "../gen/memorabilia/v1/streams_service_pb.js";
 import { StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
 import {
   type Command,
@@ -40,6 +41,7 @@ import { createListsService } from "./lists-service.js";
 import type { ServiceOptions } from "./service-options.js";
 import { createSetsService } from "./sets-service.js";
 import { createSortedSetsService } from "./sorted-sets-service.js";
+import { createStreamsService } from "./streams-service.js";
 import { createStringsService } from "./strings-service.js";
 
 /** A typed command's result, as sent. */
@@ -57,6 +59,7 @@ const SERVICES: readonly (readonly [DescService, Factory])[] = [
   [HashesService, createHashesService],
   [SetsService, createSetsService],
   [SortedSetsService, createSortedSetsService],
+  [StreamsService, createStreamsService],
 ];
 
 /** Where one `Command` case goes. */

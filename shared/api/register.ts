@@ -9,6 +9,7 @@ import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
 import { ListsService } from "../gen/memorabilia/v1/lists_service_pb.js";
 import { SetsService } from "../gen/memorabilia/v1/sets_service_pb.js";
 import { SortedSetsService } from "../gen/memorabilia/v1/sorted_sets_service_pb.js";
+import { StreamsService } from "../gen/memorabilia/v1/streams_service_pb.js";
 import { StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
 import type { Store } from "../store/store.js";
 import { createCommandService } from "./command-service.js";
@@ -18,6 +19,7 @@ import { createListsService } from "./lists-service.js";
 import type { ServiceOptions } from "./service-options.js";
 import { createSetsService } from "./sets-service.js";
 import { createSortedSetsService } from "./sorted-sets-service.js";
+import { createStreamsService } from "./streams-service.js";
 import { createStringsService } from "./strings-service.js";
 
 /** The descriptors of every service {@link registerMemorabiliaServices} registers (for reflection, health, docs). */
@@ -28,12 +30,13 @@ export const MEMORABILIA_SERVICES: readonly DescService[] = [
   HashesService,
   SetsService,
   SortedSetsService,
+  StreamsService,
   CommandService,
 ];
 
 /**
  * Registers KeysService, StringsService, ListsService, HashesService, SetsService,
- * SortedSetsService and CommandService over `store` on `router`, and returns the router.
+ * SortedSetsService, StreamsService and CommandService over `store` on `router`, and returns the router.
  *
  * @example
  * ```ts
@@ -53,5 +56,6 @@ export function registerMemorabiliaServices(
     .service(HashesService, createHashesService(store, options))
     .service(SetsService, createSetsService(store, options))
     .service(SortedSetsService, createSortedSetsService(store, options))
+    .service(StreamsService, createStreamsService(store, options))
     .service(CommandService, createCommandService(store, options));
 }

@@ -17,6 +17,7 @@ import {
   ZAddComparison,
   ZAddCondition,
 } from "../gen/memorabilia/v1/sorted_sets_service_pb.js";
+import { StreamsService } from "../gen/memorabilia/v1/streams_service_pb.js";
 import { SetCondition, StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
 import { KeyType, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
 
@@ -288,6 +289,46 @@ const pairsFlat = (items: { a: Uint8Array; b: Plain }[]): Plain[] => items.flatM
 const picked = (members: Uint8Array[], count: bigint | undefined): Plain =>
   count === undefined ? (members.length === 0 ? null : B(members[0] as Uint8Array)) : members.map(B);
 
+// Streams: IDs in every form the commands take (valid, partial, exclusive, special, invalid).
+const ADD_IDS = ["", "*", "1-*", "2-1", "3", "5-*", "7-0", "0-0", "x", "-"];
+const RANGE_STARTS = ["", "-", "1", "(1-1", "2-0", "x", "+"];
+const RANGE_ENDS = ["", "+", "5", "(5-0", "3", "-"];
+const READ_IDS = ["", "$", "0", "1-1", "(0", "x"];
+const GROUP_READ_IDS = ["", ">", ">", "0", "2-1", "$"];
+const GROUPS = [u8("g"), u8("g"), u8("h"), Uint8Array.of(0xff)];
+const CONSUMERS = [u8("a"), u8("b"), Uint8Array.of(0, 0xe9)];
+
+/** A stream ID text for XDEL / XACK. */
+const streamId = (r: Gen): string => r.pick(["1-1", "2-0", "2-1", "3-0", "5-0", "7-0", "0-0", "x", "-"]);
+
+/** A random MAXLEN / MINID option (StreamTrim) and its raw arguments. */
+function streamTrim(r: Gen): Msg {
+  const threshold = r.chance(0.5)
+    ? { case: "maxLen", value: BigInt(r.int(6) - 1) }
+    : { case: "minId", value: r.pick(["0", "2-0", "3", "x", "+"]) };
+  return { threshold, approximate: r.chance(0.3), ...(r.chance(0.2) ? { limit: BigInt(r.int(4) - 1) } : {}) };
+}
+function trimRaw(t: Msg): RawArg[] {
+  const out: RawArg[] = [t.threshold.case === "maxLen" ? "MAXLEN" : "MINID"];
+  if (t.approximate) out.push("~");
+  out.push(String(t.threshold.value));
+  if (t.limit !== undefined) out.push("LIMIT", String(t.limit));
+  return out;
+}
+/** A StreamEntry as the raw `[id, [field, value, …]]` (or `[id, nil]` when deleted). */
+const entryP = (e: Msg, deleted: readonly string[] = []): Plain =>
+  deleted.includes(e.id) ? [T(e.id), null] : [T(e.id), e.fields.flatMap((f: Msg) => [B(f.field), B(f.value)])];
+/** XREAD / XREADGROUP's typed streams as the raw reply (nil when none). */
+const streamsP = (streams: Msg[]): Plain =>
+  streams.length === 0 ? null : streams.map((s) => [T(s.key), s.entries.map((e: Msg) => entryP(e, s.deletedIds))]);
+const offsets = (r: Gen, ids: readonly string[]): Msg[] =>
+  r.many(1, 2, () => ({ key: r.pick(["s", "s", "k", r.key()]), id: r.pick(ids) }));
+const streamsRaw = (streams: Msg[], fallback: string): RawArg[] => [
+  "STREAMS",
+  ...streams.map((s: Msg) => s.key),
+  ...streams.map((s: Msg) => (s.id === "" ? fallback : s.id)),
+];
+
 /** Per service, per method: the cases. */
 export function allCases(now: () => number): Case[] {
   const c = (service: DescService, method: string, rest: Omit<Case, "service" | "method">): Case => ({
@@ -301,7 +342,174 @@ export function allCases(now: () => number): Case[] {
   const H = HashesService;
   const St = SetsService;
   const Z = SortedSetsService;
+  const X = StreamsService;
+  const streamKey = (r: Gen): string => r.pick(["s", "s", "k", r.key()]);
   const cases: Case[] = [
+    // StreamsService
+    c(X, "xAdd", {
+      gen: (r) => ({
+        key: streamKey(r),
+        id: r.pick(ADD_IDS),
+        fields: r.many(r.chance(0.05) ? 0 : 1, 3, () => ({ field: r.member(), value: r.value() })),
+        noMkstream: r.chance(0.15),
+        ...(r.chance(0.3) ? { trim: streamTrim(r) } : {}),
+      }),
+      raw: (q) => [
+        [
+          "XADD",
+          q.key,
+          ...(q.noMkstream ? ["NOMKSTREAM"] : []),
+          ...(q.trim === undefined ? [] : trimRaw(q.trim)),
+          q.id === "" ? "*" : q.id,
+          ...q.fields.flatMap((f: Msg) => [f.field, f.value]),
+        ],
+      ],
+      project: (s) => [s.id === undefined ? null : T(s.id)],
+    }),
+    c(X, "xRange", {
+      gen: (r) => ({
+        key: streamKey(r),
+        start: r.pick(RANGE_STARTS),
+        end: r.pick(RANGE_ENDS),
+        ...(r.chance(0.4) ? { count: BigInt(1 + r.int(3)) } : {}),
+      }),
+      raw: (q) => [
+        [
+          "XRANGE",
+          q.key,
+          q.start === "" ? "-" : q.start,
+          q.end === "" ? "+" : q.end,
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+        ],
+      ],
+      project: (s) => [s.entries.map((e: Msg) => entryP(e))],
+    }),
+    c(X, "xRevRange", {
+      gen: (r) => ({
+        key: streamKey(r),
+        end: r.pick(RANGE_ENDS),
+        start: r.pick(RANGE_STARTS),
+        ...(r.chance(0.4) ? { count: BigInt(1 + r.int(3)) } : {}),
+      }),
+      raw: (q) => [
+        [
+          "XREVRANGE",
+          q.key,
+          q.end === "" ? "+" : q.end,
+          q.start === "" ? "-" : q.start,
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+        ],
+      ],
+      project: (s) => [s.entries.map((e: Msg) => entryP(e))],
+    }),
+    c(X, "xLen", { gen: (r) => ({ key: streamKey(r) }), raw: (q) => [["XLEN", q.key]], project: (s) => [I(s.length)] }),
+    c(X, "xDel", {
+      gen: (r) => ({ key: streamKey(r), ids: r.many(1, 3, () => streamId(r)) }),
+      raw: (q) => [["XDEL", q.key, ...q.ids]],
+      project: (s) => [I(s.deleted)],
+    }),
+    c(X, "xTrim", {
+      gen: (r) => ({ key: streamKey(r), trim: streamTrim(r) }),
+      raw: (q) => [["XTRIM", q.key, ...trimRaw(q.trim)]],
+      project: (s) => [I(s.removed)],
+    }),
+    c(X, "xRead", {
+      gen: (r) => ({ streams: offsets(r, READ_IDS), ...(r.chance(0.4) ? { count: BigInt(1 + r.int(3)) } : {}) }),
+      raw: (q) => [
+        ["XREAD", ...(q.count === undefined ? [] : ["COUNT", String(q.count)]), ...streamsRaw(q.streams, "$")],
+      ],
+      project: (s) => [streamsP(s.streams)],
+    }),
+    c(X, "xReadGroup", {
+      gen: (r) => ({
+        group: r.pick(GROUPS),
+        consumer: r.pick(CONSUMERS),
+        streams: offsets(r, GROUP_READ_IDS),
+        noAck: r.chance(0.2),
+        ...(r.chance(0.4) ? { count: BigInt(1 + r.int(3)) } : {}),
+      }),
+      raw: (q) => [
+        [
+          "XREADGROUP",
+          "GROUP",
+          q.group,
+          q.consumer,
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+          ...(q.noAck ? ["NOACK"] : []),
+          ...streamsRaw(q.streams, ">"),
+        ],
+      ],
+      project: (s) => [streamsP(s.streams)],
+    }),
+    c(X, "xAck", {
+      gen: (r) => ({ key: streamKey(r), group: r.pick(GROUPS), ids: r.many(1, 3, () => streamId(r)) }),
+      raw: (q) => [["XACK", q.key, q.group, ...q.ids]],
+      project: (s) => [I(s.acknowledged)],
+    }),
+    c(X, "xGroupCreate", {
+      gen: (r) => ({
+        key: streamKey(r),
+        group: r.pick(GROUPS),
+        id: r.pick(["", "$", "0", "2-0", "x"]),
+        mkstream: r.chance(0.5),
+        ...(r.chance(0.2) ? { entriesRead: BigInt(r.int(5) - 2) } : {}),
+      }),
+      raw: (q) => [
+        [
+          "XGROUP",
+          "CREATE",
+          q.key,
+          q.group,
+          q.id === "" ? "$" : q.id,
+          ...(q.mkstream ? ["MKSTREAM"] : []),
+          ...(q.entriesRead === undefined ? [] : ["ENTRIESREAD", String(q.entriesRead)]),
+        ],
+      ],
+      project: () => [OK],
+    }),
+    c(X, "xGroupDestroy", {
+      gen: (r) => ({ key: streamKey(r), group: r.pick(GROUPS) }),
+      raw: (q) => [["XGROUP", "DESTROY", q.key, q.group]],
+      project: (s) => [I(s.destroyed)],
+    }),
+    c(X, "xPending", {
+      gen: (r) => ({ key: streamKey(r), group: r.pick(GROUPS) }),
+      raw: (q) => [["XPENDING", q.key, q.group]],
+      project: (s) => [
+        [
+          I(s.pending),
+          s.smallestId === undefined ? null : T(s.smallestId),
+          s.largestId === undefined ? null : T(s.largestId),
+          s.pending === 0n ? null : s.consumers.map((c: Msg) => [B(c.consumer), T(String(c.pending))]),
+        ],
+      ],
+    }),
+    c(X, "xAutoClaim", {
+      gen: (r) => ({
+        key: streamKey(r),
+        group: r.pick(GROUPS),
+        consumer: r.pick(CONSUMERS),
+        minIdleMs: r.pick([0n, 0n, 1000n]),
+        start: r.pick(["", "0", "-", "2-1", "x"]),
+        justId: r.chance(0.3),
+        ...(r.chance(0.4) ? { count: BigInt(1 + r.int(3)) } : {}),
+      }),
+      raw: (q) => [
+        [
+          "XAUTOCLAIM",
+          q.key,
+          q.group,
+          q.consumer,
+          String(q.minIdleMs),
+          q.start === "" ? "0-0" : q.start,
+          ...(q.count === undefined ? [] : ["COUNT", String(q.count)]),
+          ...(q.justId ? ["JUSTID"] : []),
+        ],
+      ],
+      project: (s, q) => [
+        [T(s.nextStart), q.justId ? s.ids.map(T) : s.entries.map((e: Msg) => entryP(e)), s.deletedIds.map(T)],
+      ],
+    }),
     // KeysService
     c(K, "del", { gen: (r) => ({ keys: r.keys() }), raw: (q) => [["DEL", ...q.keys]], project: (s) => [I(s.deleted)] }),
     c(K, "unlink", {

@@ -31,6 +31,7 @@ export const DATA_SERVICES: ReadonlySet<string> = new Set([
   "memorabilia.v1.HashesService",
   "memorabilia.v1.SetsService",
   "memorabilia.v1.SortedSetsService",
+  "memorabilia.v1.StreamsService",
 ]);
 
 const role = (r: Role): RpcRule => ({ kind: "role", role: r });
@@ -52,6 +53,9 @@ export const RPC_RULES: Readonly<Record<string, RpcRule>> = {
   "memorabilia.v1.SortedSetsService/ZRemRange": commands("ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX"),
   "memorabilia.v1.SortedSetsService/ZPop": commands("ZPOPMIN", "ZPOPMAX"),
   "memorabilia.v1.SortedSetsService/BZPop": commands("BZPOPMIN", "BZPOPMAX"),
+  "memorabilia.v1.StreamsService/XGroupCreate": commands("XGROUP"),
+  "memorabilia.v1.StreamsService/XGroupDestroy": commands("XGROUP"),
+  "memorabilia.v1.StreamReaderService/Read": commands("XREAD", "XREADGROUP", "XINFO"),
   "memorabilia.v1.CommandService/Execute": { kind: "argv" },
   "memorabilia.v1.CommandService/ListCommands": role("readonly"),
   "memorabilia.v1.TransactionService/Exec": { kind: "argv" },

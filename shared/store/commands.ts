@@ -1,8 +1,8 @@
 import type { CommandInfo, CommandSpec } from "./command.js";
 import { registerCommandTable } from "./command-registry.js";
 import { bitmapCommands } from "./t-bitmap.js";
-import { hashCommands } from "./t-hash.js";
 import { geoCommands } from "./t-geo.js";
+import { hashCommands } from "./t-hash.js";
 import { hllCommands } from "./t-hll.js";
 import { keyCommands } from "./t-keys.js";
 import { listCommands } from "./t-list.js";

@@ -8,9 +8,9 @@ import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
 import { findBinary, freePort, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
-import { type RedisExpiry, redisBytesPerKey, redisMassExpiry } from "./redis-side.js";
+import { type RedisExpiry, redisBytesPerKey, redisBytesPerStreamEntry, redisMassExpiry } from "./redis-side.js";
 import { renderReport } from "./report.js";
-import { runResp } from "./resp.js";
+import { runResp, STREAM_WORKLOADS } from "./resp.js";
 import { type Sample, summarize } from "./stats.js";
 import { runTransport } from "./transport.js";
 
@@ -25,6 +25,7 @@ export const PARTS = [
   "durability",
   "keyspace",
   "etcd",
+  "streams",
 ] as const;
 /**
  * Parts that run only when named in `--only` (minutes and gigabytes each): `expiry-10m` (10M keys
@@ -66,6 +67,15 @@ export interface BenchResult {
   readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   readonly samples: Sample[];
   memory?: { keys: number; core: number; coreTtl: number; mapEntry: number; redis?: number; redisTtl?: number };
+  /** The streams part: bytes per entry (heap delta after GC; Redis used_memory delta), in-process rates. */
+  streams?: {
+    entries: number;
+    bytesPerEntry: number;
+    memoryUsage: number;
+    redisBytesPerEntry?: number;
+    xaddPerSec: number;
+    xrange100PerSec: number;
+  };
   /** Mass expiry of 1M keys, one entry per round and target. */
   expiry?: ExpiryResult;
   /** Mass expiry of 10M keys (`--only=expiry-10m`). */
@@ -178,7 +188,12 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
   const redisBin = findBinary("redis-server");
   const etcdBin = findBinary("etcd");
   const needServers =
-    parts.has("network") || parts.has("resp") || parts.has("memory") || parts.has("expiry") || parts.has("expiry-10m");
+    parts.has("network") ||
+    parts.has("resp") ||
+    parts.has("memory") ||
+    parts.has("expiry") ||
+    parts.has("expiry-10m") ||
+    parts.has("streams");
   if (needServers && !redisBin) notes.push(`redis-server not found: Redis columns skipped (${INSTALL_HINT})`);
   let redis: Started | undefined;
   if (needServers && redisBin) {
@@ -250,6 +265,40 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
             ...(await runResp(
               { memorabilia, respPort, redis },
               { rounds: quick ? 1 : 3, requests: quick ? 5_000 : 200_000, clients: 50, onProgress: progress, notes },
+            )),
+          );
+        } finally {
+          await memorabilia.stop();
+        }
+      }
+    }
+
+    if (parts.has("streams")) {
+      const entries = quick ? 50_000 : 1_000_000;
+      progress(`streams: ${entries} entries in one stream, in process`);
+      const r = await runChild("test/bench/streams-memory-child.ts", [String(entries)], ["--expose-gc"], 300_000);
+      result.streams = {
+        entries,
+        bytesPerEntry: r.bytesPerEntry as number,
+        memoryUsage: r.memoryUsage as number,
+        xaddPerSec: r.xaddPerSec as number,
+        xrange100PerSec: r.xrange100PerSec as number,
+      };
+      if (redis) {
+        progress(`streams: ${entries} entries in Redis`);
+        result.streams.redisBytesPerEntry = await redisBytesPerStreamEntry(redis.port, entries);
+      }
+      if (!findBinary("redis-benchmark")) notes.push("redis-benchmark not found: the streams RESP rows are skipped");
+      else {
+        progress("streams: starting the Memorabilia server with --resp-port");
+        const respPort = await freePort();
+        const memorabilia = await startMemorabilia(["--resp-port", String(respPort)]);
+        try {
+          result.samples.push(
+            ...(await runResp(
+              { memorabilia, respPort, redis },
+              { rounds: quick ? 1 : 3, requests: quick ? 5_000 : 200_000, clients: 50, onProgress: progress, notes },
+              STREAM_WORKLOADS,
             )),
           );
         } finally {

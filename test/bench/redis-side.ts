@@ -85,3 +85,27 @@ export async function redisMassExpiry(port: number, count: number, maxSeconds: n
     redis.disconnect();
   }
 }
+
+/**
+ * Redis bytes per stream entry (INFO used_memory delta / entries) for `count` entries appended
+ * to one stream as the Memorabilia child appends them (`XADD s <id> field <8-byte value>`).
+ */
+export async function redisBytesPerStreamEntry(port: number, count: number): Promise<number> {
+  const redis = new Redis({ host: "127.0.0.1", port });
+  try {
+    await redis.flushall(); // our own instance, started by the bench
+    const before = await usedMemory(redis);
+    for (let i = 0; i < count; i += 1000) {
+      const p = redis.pipeline();
+      for (let j = i; j < Math.min(count, i + 1000); j++) {
+        p.xadd("s", `${1_700_000_000_000 + Math.floor(j / 10)}-${j % 10}`, "field", j.toString(36).padStart(8, "v"));
+      }
+      await p.exec();
+    }
+    const after = await usedMemory(redis);
+    await redis.flushall();
+    return (after - before) / count;
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -247,6 +247,25 @@ export function renderReport(result: BenchResult, rows: readonly Row[]): string 
       )}`,
     );
   }
+  if (result.streams) {
+    const x = result.streams;
+    parts.push(
+      `### streams (${x.entries} entries in one stream, \`XADD s <ms-seq> field <8-byte value>\`; heap delta after GC / entries; Redis: used_memory delta / entries)\n\n${markdownTable(
+        ["what", "value"],
+        [
+          ["Memorabilia bytes/entry", formatNumber(x.bytesPerEntry)],
+          ["Redis bytes/entry", x.redisBytesPerEntry === undefined ? "–" : formatNumber(x.redisBytesPerEntry)],
+          [
+            "vs Redis",
+            x.redisBytesPerEntry === undefined ? "–" : `${formatNumber(x.bytesPerEntry / x.redisBytesPerEntry, 2)}×`,
+          ],
+          ["MEMORY USAGE of the stream / entries", formatNumber(x.memoryUsage / x.entries)],
+          ["in-process XADD/s (execSync path)", formatNumber(x.xaddPerSec)],
+          ["in-process XRANGE COUNT 100/s", formatNumber(x.xrange100PerSec)],
+        ],
+      )}\n\nXADD and XRANGE 100 over RESP (redis-benchmark, both servers) are rows of the throughput table.`,
+    );
+  }
   if (result.expiry) parts.push(renderExpiry(result.expiry));
   if (result.expiry10m) parts.push(renderExpiry(result.expiry10m));
   if (result.durability) parts.push(renderDurability(result.durability));

@@ -32,6 +32,12 @@ const WORKLOADS: readonly (readonly [op: string, args: readonly string[]])[] = [
   ["LRANGE 100", ["lrange", "mylist", "0", "99"]],
 ];
 
+/** The streams part's workloads: XADD with an auto ID, XRANGE of 100 entries of the stream it filled. */
+export const STREAM_WORKLOADS: readonly (readonly [op: string, args: readonly string[]])[] = [
+  ["XADD", ["xadd", "benchstream", "*", "field", "value"]],
+  ["XRANGE 100", ["xrange", "benchstream", "-", "+", "COUNT", "100"]],
+];
+
 /** A target: a name and the port/pid of its server. */
 interface Target {
   readonly name: string;
@@ -92,13 +98,14 @@ async function segment(
 export async function runResp(
   servers: { memorabilia: Started; respPort: number; redis?: Started },
   o: RespBenchOptions,
+  workloads: readonly (readonly [op: string, args: readonly string[]])[] = WORKLOADS,
 ): Promise<Sample[]> {
   const targets: Target[] = [{ name: "memorabilia RESP", port: servers.respPort, pid: servers.memorabilia.pid }];
   if (servers.redis) targets.push({ name: "redis-server", port: servers.redis.port, pid: servers.redis.pid });
   const samples: Sample[] = [];
   for (let round = 0; round < o.rounds; round++) {
     for (const pipeline of [1, 16]) {
-      for (const [op, args] of WORKLOADS) {
+      for (const [op, args] of workloads) {
         for (let i = 0; i < targets.length; i++) {
           const target = targets[(i + round) % targets.length] as Target;
           o.onProgress(`resp: ${op} -P ${pipeline} on ${target.name} (round ${round + 1}/${o.rounds})`);

@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # the full run (~10 minutes)
  *   npm run bench -- --quick      # a tiny run of every part (plumbing check)
- *   npm run bench -- --only=in-process,unary   # some parts: in-process, network, transport, resp, memory, expiry, durability, keyspace, etcd
+ *   npm run bench -- --only=in-process,unary   # some parts: in-process, network, transport, resp, memory, expiry, durability, keyspace, etcd, streams
  */
 import { runBench } from "./bench.js";
 import { stopAll } from "./processes.js";
