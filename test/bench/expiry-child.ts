@@ -44,7 +44,7 @@ const histogram = monitorEventLoopDelay({ resolution: 1 });
 process.stdout.write(`${JSON.stringify({ listening: server.url, dueAt, loaded: store.stats().keys })}\n`);
 if (lateBy > 0) {
   process.stdout.write(
-    `${JSON.stringify({ error: `loading ${count} keys ended ${lateBy - 1000} ms before the deadline (host too busy)` })}\n`,
+    `${JSON.stringify({ error: `loading ${count} keys ended ${lateBy - 1000} ms after the deadline (host too busy)` })}\n`,
   );
 }
 setTimeout(
