@@ -94,7 +94,21 @@ function mpopShape(r: Reply): RespValue {
  * BLMOVE/BRPOPLPUSH that timed out too (`replyToBlockedClientTimedOut`), but not one that could
  * not block (`$-1`): the connection passes `blocked`.
  */
-const NULL_ARRAY_NILS = new Set(["BLPOP", "BRPOP", "BLMPOP", "LMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "ZMPOP"]);
+const NULL_ARRAY_NILS = new Set([
+  "BLPOP",
+  "BRPOP",
+  "BLMPOP",
+  "LMPOP",
+  "BZPOPMIN",
+  "BZPOPMAX",
+  "BZMPOP",
+  "ZMPOP",
+  // Nothing read (or a BLOCK that timed out), and XRANGE/XREVRANGE with COUNT 0.
+  "XREAD",
+  "XREADGROUP",
+  "XRANGE",
+  "XREVRANGE",
+]);
 
 /** True when `name`'s nil reply is a null array in RESP2 (see {@link NULL_ARRAY_NILS}). */
 export function nilIsNullArray(name: string, blocked: boolean): boolean {

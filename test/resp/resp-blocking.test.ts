@@ -139,6 +139,8 @@ describe("blocking commands answered at once (differential)", () => {
       [["ZMPOP", "1", "blk:none", "MIN"], "*-1\r\n"],
       [["LMPOP", "1", "blk:none", "LEFT"], "*-1\r\n"],
       [["BLMOVE", "blk:none", "blk:d", "LEFT", "LEFT", "0.01"], "*-1\r\n"],
+      [["XREAD", "STREAMS", "blk:none", "0"], "*-1\r\n"],
+      [["XREAD", "BLOCK", "10", "STREAMS", "blk:none", "$"], "*-1\r\n"],
     ] as const) {
       for (const port of [redis.port, ours.respPort]) {
         const socket = connect({ host: "127.0.0.1", port });
