@@ -163,12 +163,13 @@ describe("ServerService config", () => {
 });
 
 describe("registerStreamingServices", () => {
-  it("lists the four services it registers", () => {
+  it("lists the five services it registers", () => {
     expect(STREAMING_SERVICES.map((s) => s.typeName)).toEqual([
       "memorabilia.v1.WatchService",
       "memorabilia.v1.PubSubService",
       "memorabilia.v1.TransactionService",
       "memorabilia.v1.ServerService",
+      "memorabilia.v1.StreamReaderService",
     ]);
   });
 });

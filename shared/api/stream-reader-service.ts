@@ -39,7 +39,7 @@ const MAX_COUNT = 10_000;
 async function lastIdOf(store: Store, k: Bytes, signal: AbortSignal): Promise<string> {
   try {
     const info = arrayOf(await invoke(store, ["XINFO", "STREAM", k], signal));
-    const at = info.findIndex((x) => x === "last-generated-id");
+    const at = info.indexOf("last-generated-id");
     return textOf(info[at + 1] as Reply);
   } catch (error) {
     // A missing key reads from the start, as XREAD's `$` on a missing key does.
