@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import type { Bytes } from "../../shared/store/bytes.js";
 import { bytesToArray } from "../../shared/store/bytes.js";
 import { StoreError } from "../../shared/store/errors.js";
-import type { Reply } from "../../shared/store/reply.js";
+import { type Reply, Status } from "../../shared/store/reply.js";
 import { type Fengari, fengari, type LuaState } from "./lua.js";
 import { openScriptLibraries } from "./lua-libraries.js";
 import { floatNumerals } from "./lua-numerals.js";
@@ -134,6 +134,8 @@ export class ScriptRuntime {
   private readonly values: LuaValues;
   private readonly scripts = new Set<string>();
   private readonly now: () => number;
+  /** Lua strings every run uses, converted once. */
+  private readonly names: Record<"scripts" | "errorHandler" | "chunk" | "keys" | "argv", Uint8Array>;
   /** The command runner of the script running now (undefined between scripts). */
   private command: ScriptCommand | undefined;
   private deadline = 0;
@@ -145,6 +147,14 @@ export class ScriptRuntime {
     this.f = fengari();
     this.now = options.now ?? Date.now;
     this.values = new LuaValues(this.f);
+    const name = (text: string) => this.f.to_luastring(text);
+    this.names = {
+      scripts: name("__redis__scripts"),
+      errorHandler: name("__redis__err__handler"),
+      chunk: name("@user_script"),
+      keys: name("KEYS"),
+      argv: name("ARGV"),
+    };
     this.L = this.f.lauxlib.luaL_newstate();
     this.setUp();
   }
@@ -159,15 +169,17 @@ export class ScriptRuntime {
     return this.scripts.has(sha.toLowerCase());
   }
 
-  /** Forgets every cached script (SCRIPT FLUSH): a fresh Lua state, as Redis's. */
+  /** Forgets every cached script (SCRIPT FLUSH). */
   flush(): void {
     this.scripts.clear();
+    this.newScriptTable();
+  }
+
+  /** An empty registry table for the compiled scripts (replacing the old one drops its functions). */
+  private newScriptTable(): void {
     const { lua } = this.f;
-    // Dropping the functions from the registry is enough: nothing else refers to them.
-    lua.lua_pushnil(this.L);
-    lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, this.f.to_luastring("__redis__scripts"));
     lua.lua_createtable(this.L, 0, 0);
-    lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, this.f.to_luastring("__redis__scripts"));
+    lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, this.names.scripts);
   }
 
   /** Compiles `body` (if new) and returns its SHA1. Throws Redis's compile error. */
@@ -177,7 +189,7 @@ export class ScriptRuntime {
     const { lua, lauxlib } = this.f;
     const L = this.L;
     const code = floatNumerals(bytesToArray(body));
-    if (lauxlib.luaL_loadbuffer(L, code, code.length, this.f.to_luastring("@user_script")) !== lua.LUA_OK) {
+    if (lauxlib.luaL_loadbuffer(L, code, code.length, this.names.chunk) !== lua.LUA_OK) {
       const message = this.values.bytesAt(L, -1, 4096);
       lua.lua_settop(L, 0);
       throw new StoreError("ERR", `ERR Error compiling script (new function): ${message}`);
@@ -200,15 +212,15 @@ export class ScriptRuntime {
     if (this.command !== undefined) throw new StoreError("ERR", "ERR This Redis command is not allowed from script");
     const name = functionName(sha.toLowerCase());
     lua.lua_settop(L, 0);
-    lua.lua_getglobal(L, this.f.to_luastring("__redis__err__handler"));
+    lua.lua_getglobal(L, this.names.errorHandler);
     this.scriptTable();
     if (lua.lua_getfield(L, -1, this.f.to_luastring(name)) !== lua.LUA_TFUNCTION) {
       lua.lua_settop(L, 0);
       throw new StoreError("ERR", "NOSCRIPT No matching script. Please use EVAL.");
     }
     lua.lua_remove(L, -2); // the scripts table
-    this.setArray("KEYS", keys);
-    this.setArray("ARGV", args);
+    this.setArray(this.names.keys, keys);
+    this.setArray(this.names.argv, args);
     this.command = command;
     this.running = name;
     this.deadline = this.now() + this.options.timeLimitMs;
@@ -267,15 +279,15 @@ export class ScriptRuntime {
   /** Pushes the registry table holding the compiled scripts. */
   private scriptTable(): void {
     const { lua } = this.f;
-    lua.lua_getfield(this.L, lua.LUA_REGISTRYINDEX, this.f.to_luastring("__redis__scripts"));
+    lua.lua_getfield(this.L, lua.LUA_REGISTRYINDEX, this.names.scripts);
   }
 
   /** Sets global `name` to an array of byte strings (past the read-only guard: rawset on _G). */
-  private setArray(name: string, items: readonly Bytes[]): void {
+  private setArray(name: Uint8Array, items: readonly Bytes[]): void {
     const { lua } = this.f;
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-    lua.lua_pushstring(L, this.f.to_luastring(name));
+    lua.lua_pushstring(L, name);
     lua.lua_createtable(L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
       this.values.pushBytes(L, items[i] as Bytes);
@@ -350,8 +362,7 @@ export class ScriptRuntime {
     });
     lua.lua_setglobal(L, f.to_luastring("__redis__stop_if_killed"));
     this.setUpRedis();
-    lua.lua_createtable(L, 0, 0);
-    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, f.to_luastring("__redis__scripts"));
+    this.newScriptTable();
     for (const code of [FLOAT_NUMBERS, UNCATCHABLE_STOP, ERROR_HANDLER, PROTECT_GLOBALS]) this.runChunk(code);
   }
 
@@ -375,9 +386,7 @@ export class ScriptRuntime {
     fn("status_reply", (S) => {
       const text = lua.lua_type(S, 1) === lua.LUA_TSTRING ? this.values.bytesAt(S, 1) : "";
       lua.lua_settop(S, 0);
-      lua.lua_createtable(S, 0, 1);
-      this.values.pushBytes(S, text);
-      lua.lua_setfield(S, -2, f.to_luastring("ok"));
+      this.values.pushReply(S, new Status(text));
       return 1;
     });
     fn("sha1hex", (S) => {

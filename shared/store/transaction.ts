@@ -167,6 +167,17 @@ interface Outcome {
   readonly events: readonly KeyspaceEvent[];
 }
 
+/**
+ * Where the commands' keyspace events go: to the engine's own record when it publishes them
+ * (a remote engine orders them with the commit), else into `events`, published after commit.
+ */
+function eventSink(host: TransactionHost, view: KeyView, events: KeyspaceEvent[]): (event: KeyspaceEvent) => void {
+  const record = view.record;
+  return host.repository.capabilities.publishesEvents && record !== undefined
+    ? (event) => record.call(view, event)
+    : (event) => events.push(event);
+}
+
 /** The body run inside `repository.atomic`: watch check, snapshot, commands, rollback on error. */
 function execute(
   host: TransactionHost,
@@ -183,12 +194,7 @@ function execute(
   // An engine that stages writes discards them itself when this function throws.
   const saved = caps.stagesWrites ? null : snapshot(view, work.writeKeys);
   const events: KeyspaceEvent[] = [];
-  const record = view.record;
-  const sink =
-    caps.publishesEvents && record !== undefined
-      ? (event: KeyspaceEvent) => record.call(view, event)
-      : (event: KeyspaceEvent) => events.push(event);
-  const ctx = host.context(view, now, sink);
+  const ctx = host.context(view, now, eventSink(host, view, events));
   const replies: Reply[] = [];
   for (let i = 0; i < work.specs.length; i++) {
     const argv = commands[i] as readonly Bytes[];
@@ -214,12 +220,7 @@ function executeEach(
   commands: readonly (readonly Bytes[])[],
 ): Outcome {
   const events: KeyspaceEvent[] = [];
-  const record = view.record;
-  const sink =
-    host.repository.capabilities.publishesEvents && record !== undefined
-      ? (event: KeyspaceEvent) => record.call(view, event)
-      : (event: KeyspaceEvent) => events.push(event);
-  const ctx = host.context(view, now, sink);
+  const ctx = host.context(view, now, eventSink(host, view, events));
   const replies: Reply[] = [];
   for (let i = 0; i < work.specs.length; i++) {
     const spec = work.specs[i] as CommandSpec;
