@@ -71,6 +71,9 @@ export interface Fengari {
     luaL_newstate(): LuaState;
     luaL_loadbuffer(L: LuaState, buff: Uint8Array, size: number | null, name: Uint8Array): number;
     luaL_requiref(L: LuaState, name: Uint8Array, open: LuaFunction, global: number): void;
+    luaL_checknumber(L: LuaState, arg: number): number;
+    luaL_argcheck(L: LuaState, cond: boolean, arg: number, extramsg: Uint8Array): void;
+    luaL_error(L: LuaState, message: Uint8Array): never;
   };
   readonly lualib: {
     luaopen_base: LuaFunction;

@@ -5,8 +5,10 @@
  * and turn — atomic, as in Redis — after the same checks as a command sent alone (arity, limits,
  * the caller's token and key patterns, MISCONF, maxmemory).
  *
- * Scripts need a synchronous engine (`--engine memory`): an engine that answers asynchronously
- * cannot run a script's commands inside one turn, so EVAL says so instead.
+ * Scripts run on the in-memory engine in place, and on an engine that stages writes (`--engine
+ * etcd`) as one compare-and-swap transaction, re-run from the start when it conflicts or needs a key
+ * it did not fetch: atomic fleet-wide. An engine that neither runs in one turn nor stages writes
+ * cannot run a script's commands atomically, so EVAL says so instead.
  */
 import type { Bytes } from "../../shared/store/bytes.js";
 import type { CommandContext, CommandSpec } from "../../shared/store/command.js";
@@ -94,10 +96,15 @@ export function createScripting(options: ScriptRuntimeOptions): Scripting {
 
   const run = (ctx: CommandContext, sha: string, argv: readonly Bytes[], readOnly: boolean): Reply => {
     const s = store;
-    if (s === undefined || !s.repository.capabilities.synchronous || !("size" in ctx.db)) {
+    // A synchronous engine runs the script in place, in one turn. An engine that stages writes
+    // (etcd) runs it on a staged view and commits it as one compare-and-swap; when a `redis.call`
+    // needs something the view lacks (a key not in KEYS), the engine's signal stops the script
+    // (see ScriptRuntime.run), nothing staged is kept, and the engine runs it again from the start.
+    const engine = s?.repository.capabilities;
+    if (s === undefined || engine === undefined || !(engine.synchronous || engine.stagesWrites)) {
       throw new StoreError(
         "ERR",
-        "ERR scripts need the in-memory engine: this engine cannot run a script's commands in one turn",
+        "ERR scripts need an engine that runs them atomically: this engine neither runs a command in one turn nor stages its writes",
       );
     }
     const n = numKeys(argv);

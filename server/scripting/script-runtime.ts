@@ -17,9 +17,15 @@ import { type Reply, Status } from "../../shared/store/reply.js";
 import { type Fengari, fengari, type LuaState } from "./lua.js";
 import { openScriptLibraries } from "./lua-libraries.js";
 import { floatNumerals } from "./lua-numerals.js";
+import { openRedisRandom, Rand48 } from "./lua-random.js";
 import { formatLuaNumber, LuaValues } from "./lua-values.js";
 
-/** How a script's `redis.call` / `redis.pcall` reaches the store: runs one command, throws {@link StoreError}. */
+/**
+ * How a script's `redis.call` / `redis.pcall` reaches the store: runs one command, throws
+ * {@link StoreError} for a command error (the script sees it). Any other exception — an engine's
+ * internal signal such as the etcd engine's request for a remote read — stops the script where it
+ * is, past `pcall`, and leaves {@link ScriptRuntime.run} as that same exception.
+ */
 export type ScriptCommand = (argv: Bytes[]) => Reply;
 
 /** Options of {@link ScriptRuntime}. */
@@ -140,8 +146,12 @@ export class ScriptRuntime {
   private command: ScriptCommand | undefined;
   private deadline = 0;
   private running = "";
-  /** Set once the running script passed its time limit. */
+  /** Set once the running script passed its time limit, or must stop for an {@link escaped} exception. */
   private killed = false;
+  /** A non-command exception thrown by a `redis.call`, rethrown by `run` once the script has stopped. */
+  private escaped: { readonly error: unknown } | undefined;
+  /** math.random's generator (Redis's rand48; restored when a script leaves by an escaped exception). */
+  private readonly rand = new Rand48();
 
   constructor(private readonly options: ScriptRuntimeOptions) {
     this.f = fengari();
@@ -225,14 +235,24 @@ export class ScriptRuntime {
     this.running = name;
     this.deadline = this.now() + this.options.timeLimitMs;
     this.killed = false;
+    this.escaped = undefined;
+    const randomState = this.rand.save();
     lua.lua_sethook(L, () => this.checkTime(), lua.LUA_MASKCOUNT, 100_000);
     try {
       const status = lua.lua_pcall(L, 0, 1, 1);
+      // (Set by redisCall during the pcall: TypeScript cannot see that.)
+      const escaped = this.escaped as { readonly error: unknown } | undefined;
+      if (escaped !== undefined) {
+        // The same run happens again from the start: it draws the same random numbers.
+        this.rand.restore(randomState);
+        throw escaped.error;
+      }
       if (status !== lua.LUA_OK) throw this.scriptError();
       return this.values.toReply(L, -1);
     } finally {
       lua.lua_sethook(L, null, 0, 0);
       this.command = undefined;
+      this.escaped = undefined;
       lua.lua_settop(L, 0);
     }
   }
@@ -320,7 +340,13 @@ export class ScriptRuntime {
     try {
       reply = command(argv);
     } catch (error) {
-      if (!(error instanceof StoreError)) throw error;
+      if (!(error instanceof StoreError)) {
+        // Not the command's answer: stop the script uncatchably (as the time limit does) and let
+        // `run` rethrow it to whoever runs the command.
+        this.escaped = { error };
+        this.killed = true;
+        return lua.lua_error(L);
+      }
       return fail(error.message);
     }
     lua.lua_settop(L, 0);
@@ -340,6 +366,7 @@ export class ScriptRuntime {
     open("table", lualib.luaopen_table);
     open("string", lualib.luaopen_string);
     open("math", lualib.luaopen_math);
+    openRedisRandom(f, L, this.rand);
     open("debug", lualib.luaopen_debug);
     // What Redis removes from base: file access and loading code from outside.
     for (const name of ["loadfile", "dofile", "print"]) {

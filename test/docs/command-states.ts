@@ -310,7 +310,7 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
  * hold the rest to Redis's exact replies.
  */
 export const DIFFERENCES: Readonly<Record<string, string>> = {
-  EVAL: "a script running past --lua-time-limit-ms is stopped (Redis answers others BUSY); Lua 5.3 made to behave as 5.1 (docs/RESP.md); --engine memory only",
+  EVAL: "a script running past --lua-time-limit-ms is stopped (Redis answers others BUSY); Lua 5.3 made to behave as 5.1 (docs/RESP.md); on --engine etcd one compare-and-swap per script (docs/FLEET.md)",
   EVALSHA: "as EVAL",
   EVAL_RO: "as EVAL",
   EVALSHA_RO: "as EVAL",

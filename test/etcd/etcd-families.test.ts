@@ -1,8 +1,8 @@
 /**
  * The command families added after the etcd engine (streams and consumer groups, bitmaps,
  * HyperLogLog, the blocking commands' immediate forms) give the same replies on the etcd engine as
- * on the Map engine: one sequence per family, run on both. Lua scripts are refused on the etcd
- * engine with one clear error (docs/FLEET.md).
+ * on the Map engine: one sequence per family, run on both — Lua scripts included, which the etcd
+ * engine runs as one compare-and-swap transaction each (docs/FLEET.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
@@ -96,19 +96,72 @@ describe("newer command families on the etcd engine", () => {
     }
   };
 
-  it("Lua scripts are refused with one clear error (a script's commands cannot run in one turn on a remote engine)", async () => {
+  it("Lua scripts: the same replies on etcd, re-run from the start when they reach past KEYS", async () => {
     const repo = new EtcdRepository({ endpoints: cluster.endpoints, prefix: "families/scripts/" });
     repos.push(repo);
     const map = make();
     const etcd = make(repo);
-    const argv = ["EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", "1", "k", "v"];
-    expect(await reply(map, argv)).toEqual({ text: "OK" });
-    expect(await reply(etcd, argv)).toEqual({
-      error: "ERR scripts need the in-memory engine: this engine cannot run a script's commands in one turn",
-    });
-    expect(await reply(etcd, ["EXISTS", "k"])).toBe(0);
-    expect(await reply(etcd, ["SCRIPT", "LOAD", "return 42"])).toBe(await reply(map, ["SCRIPT", "LOAD", "return 42"]));
+    const script = (body: string, ...rest: string[]) => ["EVAL", body, ...rest];
+    const sequence: string[][] = [
+      script("return redis.call('SET', KEYS[1], ARGV[1])", "1", "k", "v"),
+      ["SET", "undeclared", "u"],
+      // ARGV[1] names a key the command did not declare: the engine fetches it and runs the script again.
+      script("redis.call('SET', KEYS[1], 'w'); return redis.call('GET', ARGV[1])", "1", "k", "undeclared"),
+      // pcall cannot swallow the engine's signal: the re-run answers as the in-memory engine does.
+      script("return {pcall(function () return redis.call('GET', ARGV[1]) end)}", "0", "undeclared"),
+      script("local ok = redis.pcall('INCR', KEYS[1]); return ok", "1", "k"),
+      script("redis.call('LPUSH', KEYS[1], 'a'); return redis.call('INCR', KEYS[1])", "1", "k"),
+      // math.random is Redis's rand48, and a re-run draws the same numbers (ARGV[1] is undeclared).
+      script("local r = math.random(1000000); redis.call('SET', ARGV[1], r); return {r, math.random(6)}", "0", "rnd"),
+      ["GET", "rnd"],
+      script("local n = redis.call('DBSIZE'); local k = redis.call('KEYS', '*'); table.sort(k); return {n, k}", "0"),
+      ["EVAL_RO", "return redis.call('SET', KEYS[1], 'x')", "1", "ro"],
+      ["EXISTS", "k", "undeclared", "rnd", "ro"],
+      ["GET", "k"],
+    ];
+    for (const argv of sequence) {
+      expect(await reply(etcd, argv), argv.join(" ")).toEqual(await reply(map, argv));
+    }
+    const load = ["SCRIPT", "LOAD", "return redis.call('INCRBY', KEYS[1], ARGV[1])"];
+    const sha = await reply(map, load);
+    expect(await reply(etcd, load)).toBe(sha);
+    expect(await reply(etcd, ["EVALSHA", sha, "1", "n", "5"])).toBe(5);
+    expect(await reply(etcd, ["EVALSHA", sha, "1", "n", "5"])).toBe(10);
   });
+
+  it("Lua scripts are atomic across servers: concurrent read-modify-write scripts lose no increment", async () => {
+    const a = make(new EtcdRepository({ endpoints: cluster.endpoints, prefix: "families/scripts-fleet/" }));
+    const b = make(new EtcdRepository({ endpoints: cluster.endpoints, prefix: "families/scripts-fleet/" }));
+    for (const s of [a, b]) repos.push(s.repository as EtcdRepository);
+    // GET then SET is a lost update unless the whole script is one transaction; the second form
+    // reaches its key through ARGV (undeclared), so each of its runs also goes through a re-run.
+    const declared =
+      "local v = tonumber(redis.call('GET', KEYS[1]) or '0'); redis.call('SET', KEYS[1], v + 1); return v + 1";
+    const undeclared =
+      "local v = tonumber(redis.call('GET', ARGV[1]) or '0'); redis.call('SET', ARGV[1], v + 1); return v + 1";
+    const runs: Promise<unknown[]>[] = [];
+    const settle = (p: Promise<unknown>) => p.catch((error: unknown) => error);
+    for (const s of [a, b]) {
+      // Declared: the store's key lock orders each server's own; the two servers race each other.
+      runs.push(Promise.all(Array.from({ length: 20 }, () => settle(s.exec(["EVAL", declared, "1", "counter"])))));
+      // Undeclared: no key lock, so these race everything; one at a time per server.
+      runs.push(
+        (async () => {
+          const mine: unknown[] = [];
+          for (let i = 0; i < 10; i++) mine.push(await settle(s.exec(["EVAL", undeclared, "0", "counter"])));
+          return mine;
+        })(),
+      );
+    }
+    const outcomes = (await Promise.all(runs)).flat();
+    const applied = outcomes.filter((v): v is number => typeof v === "number");
+    // A script past the engine's bounded retries is refused whole (ABORTED), never half-applied.
+    for (const e of outcomes.filter((v) => typeof v !== "number")) expect((e as StoreError).code).toBe("ABORTED");
+    expect(applied.length).toBeGreaterThanOrEqual(30);
+    expect(await reply(a, ["GET", "counter"])).toBe(String(applied.length));
+    // Each increment was seen by exactly one script: the replies are 1..n, each once.
+    expect([...applied].sort((x, y) => x - y)).toEqual(Array.from({ length: applied.length }, (_, i) => i + 1));
+  }, 60_000);
 
   for (const [family, commands] of Object.entries(SEQUENCES)) {
     it(family, async () => {

@@ -34,6 +34,18 @@ type Cmd = (string | Buffer)[];
 
 /** Scripts (with the commands around them) whose replies must match Redis's exactly. */
 const CASES: Record<string, Cmd[]> = {
+  // One generator per server, never reseeded between scripts: both servers are fresh here.
+  "math.random is Redis's rand48: the same numbers, seeds and errors": [
+    ["EVAL", "return {math.random(1000000), math.random(1000000), tostring(math.random()), math.random(5, 10)}", "0"],
+    ["EVAL", "return math.random(2.7)", "0"],
+    ["EVAL", "math.randomseed(42); return {math.random(1000000), tostring(math.random())}", "0"],
+    ["EVAL", "math.randomseed(-7); return math.random(-5, 5)", "0"],
+    ["EVAL", "return math.random(0)", "0"],
+    ["EVAL", "return math.random(3000000000)", "0"],
+    ["EVAL", "return math.random(1, 2, 3)", "0"],
+    ["EVAL", "return math.random(10, 1)", "0"],
+    ["EVAL", "return math.random(1000000)", "0"],
+  ],
   "integer, bulk, nil and nested replies; arrays stop at the first nil": [
     ["EVAL", "return 1", "0"],
     ["EVAL", "return {1,2,3.7,'x',nil,5}", "0"],
