@@ -155,7 +155,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const services: DescService[] = [Health, AuthService, ...api.services];
   const health = new HealthState(services.map((s) => s.typeName));
-  await etcd?.start(store, health, app.log);
+  await etcd?.start(store, health, app.log, hub);
   const login = createLogin(config, tokens, metrics, app.log);
   transport.setPrecheck(
     callerPrecheck({

@@ -595,7 +595,7 @@ const COMMANDS: readonly ConnectionCommand[] = [
   {
     name: "PUBLISH",
     arity: 3,
-    handler: (_conn, argv, host) => host.hub.publish(argv[1] as Bytes, argv[2] as Bytes),
+    handler: (_conn, argv, host) => host.hub.publishFromClient(argv[1] as Bytes, argv[2] as Bytes),
   },
   { name: "PUBSUB", arity: -2, handler: pubsub },
   {

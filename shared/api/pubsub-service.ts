@@ -103,7 +103,7 @@ export function createPubSubService(
       /* PUBLISH channel message */
       async publish(req, ctx) {
         checkSignal(ctx);
-        return { receivers: BigInt(hub.publish(key(req.channel), bin(req.message))) };
+        return { receivers: BigInt(hub.publishFromClient(key(req.channel), bin(req.message))) };
       },
       /* PUBSUB CHANNELS [pattern], PUBSUB NUMSUB, PUBSUB NUMPAT */
       async channels(req, ctx) {

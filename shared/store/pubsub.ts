@@ -103,20 +103,33 @@ export class Subscriber {
   }
 }
 
+/**
+ * Carries clients' messages to the other servers of a fleet (the etcd engine's relay), which
+ * deliver them to their own subscribers with {@link PubSubHub.publish}. Like Redis's Pub/Sub,
+ * delivery is at most once; a relay keeps each server's publish order.
+ */
+export interface PubSubRelay {
+  /** Throws a StoreError (nothing delivered anywhere) when the message cannot travel to the fleet. */
+  check(channel: Bytes, message: Bytes): void;
+  /** Sends the message to the other servers (asynchronously; it was delivered here already). */
+  send(channel: Bytes, message: Bytes): void;
+}
+
 /** The hub: channels and patterns to subscribers. Runtime-neutral, synchronous. */
 export class PubSubHub {
   private readonly channelMap = new Map<Bytes, Set<Subscriber>>();
   private readonly patternMap = new Map<Bytes, PatternEntry>();
   /** Listener errors go here instead of breaking PUBLISH. */
   onListenerError: (error: unknown) => void = () => {};
+  /** Set on a server of a fleet: clients' messages also reach the other servers' subscribers. */
+  relay: PubSubRelay | undefined;
 
   /** A new subscriber delivering to `listener` (subscribed to nothing yet). */
   subscriber(listener: PubSubListener): Subscriber {
     return new Subscriber(this, listener);
   }
 
-  /* PUBLISH channel message */
-  /** Delivers `message` to every matching subscription; returns how many received it. */
+  /** Delivers `message` to every matching subscription of this server; returns how many received it. */
   publish(channel: Bytes, message: Bytes): number {
     let receivers = 0;
     const direct = this.channelMap.get(channel);
@@ -130,6 +143,20 @@ export class PubSubHub {
         for (const sub of [...entry.subscribers]) receivers += this.deliver(sub, { channel, message, pattern });
       }
     }
+    return receivers;
+  }
+
+  /**
+   * PUBLISH from a client: delivered to this server's subscriptions, and through the
+   * {@link relay} (if any) to the other servers'. Returns how many received it here — as a Redis
+   * Cluster node counts only its own subscribers. (Keyspace notifications and relayed messages use
+   * {@link publish}: every server makes its own from the fleet's events.)
+   */
+  publishFromClient(channel: Bytes, message: Bytes): number {
+    const relay = this.relay;
+    relay?.check(channel, message);
+    const receivers = this.publish(channel, message);
+    relay?.send(channel, message);
     return receivers;
   }
 

@@ -211,4 +211,64 @@ describe("two servers on one etcd cluster", () => {
       wb.stop();
     }
   }, 60_000);
+
+  it("Pub/Sub reaches every server's subscribers, each server's messages in their publish order", async () => {
+    interface Got {
+      readonly channel: string;
+      readonly message: Buffer;
+      readonly pattern?: string;
+    }
+    const listen = (server: FleetServer, channels: string[], patterns: string[]) => {
+      const got: Got[] = [];
+      const abort = new AbortController();
+      let subscribed = false;
+      (async () => {
+        const stream = server.client.pubsub.subscribe({ channels, patterns }, { signal: abort.signal, timeoutMs: 0 });
+        for await (const res of stream) {
+          if (res.kind.case === "subscribed") subscribed = true;
+          if (res.kind.case === "message") {
+            const m = res.kind.value;
+            got.push({ channel: m.channel, message: Buffer.from(m.message), pattern: m.pattern });
+          }
+        }
+      })().catch(() => {});
+      return { got, ready: () => until(() => subscribed, 10_000, "subscribed"), stop: () => abort.abort() };
+    };
+    const onA = listen(a, ["fleet-news"], []);
+    const onB = listen(b, ["fleet-news"], ["fleet-*"]);
+    try {
+      await Promise.all([onA.ready(), onB.ready()]);
+      const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const publish = (s: FleetServer, i: number) =>
+        s.client.pubsub.publish({ channel: "fleet-news", message: Buffer.concat([Buffer.from(`${i}:`), binary]) });
+      // PUBLISH counts this server's receivers only (as a Redis Cluster node does): A has one, B two.
+      const fromA = await Promise.all(Array.from({ length: 50 }, (_, i) => publish(a, i)));
+      const fromB = await Promise.all(Array.from({ length: 50 }, (_, i) => publish(b, 100 + i)));
+      expect(fromA.map((r) => Number(r.receivers))).toEqual(Array(50).fill(1));
+      expect(fromB.map((r) => Number(r.receivers))).toEqual(Array(50).fill(2));
+      // Each subscription gets all 100 messages; each server's 50 in the order they were published.
+      await until(() => onA.got.length === 100 && onB.got.length === 200, 20_000, "every message on both servers");
+      const order = (got: Got[], pattern: string | undefined) =>
+        got.filter((g) => g.pattern === pattern).map((g) => Number(g.message.toString("latin1").split(":")[0]));
+      for (const [got, pattern] of [
+        [onA.got, undefined],
+        [onB.got, undefined],
+        [onB.got, "fleet-*"],
+      ] as const) {
+        const seen = order(got, pattern);
+        expect(seen.filter((n) => n < 100)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+        expect(seen.filter((n) => n >= 100)).toEqual(Array.from({ length: 50 }, (_, i) => 100 + i));
+      }
+      for (const g of [...onA.got, ...onB.got]) expect(g.message.subarray(-256).equals(binary)).toBe(true);
+      // Too large to travel through etcd: refused whole, delivered nowhere.
+      await expect(
+        a.client.pubsub.publish({ channel: "fleet-news", message: Buffer.alloc((1 << 20) + 1) }),
+      ).rejects.toThrow(/too large for Pub\/Sub across an etcd fleet/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(onA.got).toHaveLength(100);
+    } finally {
+      onA.stop();
+      onB.stop();
+    }
+  }, 60_000);
 });

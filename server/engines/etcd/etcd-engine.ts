@@ -6,10 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import { type HealthState, ServingStatus } from "../../../shared/api/health.js";
+import type { PubSubHub } from "../../../shared/store/pubsub.js";
 import type { Store } from "../../../shared/store/store.js";
 import type { ServerConfig } from "../../config.js";
 import { ConfigError } from "../../config.js";
 import { EtcdRepository } from "./etcd-repository.js";
+import { EtcdPubSubRelay } from "./pubsub-relay.js";
 import { ElectedSweeper } from "./sweeper.js";
 import { diagnoseTls } from "./tls-diagnosis.js";
 
@@ -24,8 +26,13 @@ export interface EtcdEngine {
   readonly repository: EtcdRepository;
   /** The elected sweeper (undefined before {@link start}). */
   readonly sweeper: ElectedSweeper | undefined;
-  /** Starts the outbox watch, the sweeper election and the health probe. Throws ConfigError when etcd cannot be reached. */
-  start(store: Store, health: HealthState, log: Log): Promise<void>;
+  /** The Pub/Sub relay (undefined before {@link start}). */
+  readonly relay: EtcdPubSubRelay | undefined;
+  /**
+   * Starts the outbox watch, the Pub/Sub relay on `hub`, the sweeper election and the health probe.
+   * Throws ConfigError when etcd cannot be reached.
+   */
+  start(store: Store, health: HealthState, log: Log, hub: PubSubHub): Promise<void>;
   /** Stops everything and closes the etcd connection. */
   close(): Promise<void>;
 }
@@ -60,6 +67,8 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
     tls: tlsMaterial,
   });
   let sweeper: ElectedSweeper | undefined;
+  let relay: EtcdPubSubRelay | undefined;
+  let pubsubHub: PubSubHub | undefined;
   let probe: ReturnType<typeof setInterval> | undefined;
   let closed = false;
   return {
@@ -67,10 +76,16 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
     get sweeper() {
       return sweeper;
     },
-    async start(store, health, log) {
+    get relay() {
+      return relay;
+    },
+    async start(store, health, log, hub) {
       try {
         repository.attach({ events: store.events });
         await repository.startEvents();
+        relay = new EtcdPubSubRelay(repository.connection, repository.layout.pubsub, repository.serverId, log);
+        await relay.start(hub);
+        pubsubHub = hub;
       } catch (error) {
         await repository.close();
         const tls = await diagnoseTls(config.etcdEndpoints[0] as string, tlsMaterial);
@@ -116,6 +131,7 @@ export function createEtcdEngine(config: ServerConfig): EtcdEngine {
     async close() {
       closed = true;
       if (probe !== undefined) clearInterval(probe);
+      if (pubsubHub !== undefined) await relay?.stop(pubsubHub);
       await sweeper?.stop();
       await repository.close();
     },

@@ -6,6 +6,7 @@
  * | `P k <h64 BE> <key>`         | the key's envelope (envelope.ts)                        |
  * | `P x <deadline u64 BE> <h64 BE> <key>` | empty: the deadline index the sweeper ranges  |
  * | `P e`                        | the outbox: the events of the last commit (outbox.ts)   |
+ * | `P m`                        | the last batch of published messages (pubsub-relay.ts)  |
  * | `P o <server> <seq>`         | commit markers (on the server's marker lease)           |
  * | `P elect/sweeper`            | the sweeper election                                    |
  *
@@ -22,6 +23,8 @@ export class Layout {
   readonly index: Buffer;
   /** The outbox key. */
   readonly outbox: Buffer;
+  /** Pub/Sub across the fleet: `P m` (pubsub-relay.ts). */
+  readonly pubsub: Buffer;
   /** Commit markers: `P o`. */
   readonly markers: Buffer;
   /** The prefix as text (election names). */
@@ -32,6 +35,7 @@ export class Layout {
     this.data = Buffer.from(`${prefix}k/`, "latin1");
     this.index = Buffer.from(`${prefix}x/`, "latin1");
     this.outbox = Buffer.from(`${prefix}e`, "latin1");
+    this.pubsub = Buffer.from(`${prefix}m`, "latin1");
     this.markers = Buffer.from(`${prefix}o/`, "latin1");
   }
 
