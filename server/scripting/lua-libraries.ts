@@ -298,35 +298,27 @@ class Writer {
     for (const b of bytes) this.buf[this.length++] = b;
     return this;
   }
-  u16(n: number): this {
-    this.room(2);
-    this.view.setUint16(this.length, n);
-    this.length += 2;
+  /** Writes one big-endian number of `size` bytes at the end. */
+  private put(size: number, write: (view: DataView, at: number) => void): this {
+    this.room(size);
+    write(this.view, this.length);
+    this.length += size;
     return this;
+  }
+  u16(n: number): this {
+    return this.put(2, (v, at) => v.setUint16(at, n));
   }
   u32(n: number): this {
-    this.room(4);
-    this.view.setUint32(this.length, n);
-    this.length += 4;
-    return this;
+    return this.put(4, (v, at) => v.setUint32(at, n));
   }
   i64(n: bigint): this {
-    this.room(8);
-    this.view.setBigInt64(this.length, n);
-    this.length += 8;
-    return this;
+    return this.put(8, (v, at) => v.setBigInt64(at, n));
   }
   f64(n: number): this {
-    this.room(8);
-    this.view.setFloat64(this.length, n);
-    this.length += 8;
-    return this;
+    return this.put(8, (v, at) => v.setFloat64(at, n));
   }
   f32(n: number): this {
-    this.room(4);
-    this.view.setFloat32(this.length, n);
-    this.length += 4;
-    return this;
+    return this.put(4, (v, at) => v.setFloat32(at, n));
   }
   bytes(b: Uint8Array): this {
     this.room(b.length);
