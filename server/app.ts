@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2SecureServer, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { Http2SecureServer, Http2ServerRequest, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { resolve } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import {
@@ -26,10 +26,10 @@ import { createStore, type Store } from "../shared/index.js";
 import { ALL_COMMANDS } from "../shared/store/commands.js";
 import { type Evictor, installEviction } from "../shared/store/eviction.js";
 import { PubSubHub } from "../shared/store/pubsub.js";
-import { authInterceptor, authorizeCurrent } from "./auth/auth-interceptor.js";
+import { authInterceptor, authorizeCurrent, kGateCaller } from "./auth/auth-interceptor.js";
 import { Login } from "./auth/login.js";
 import { LoginThrottle } from "./auth/login-throttle.js";
-import { loadTokens, TokenError, type TokenRegistry } from "./auth/tokens.js";
+import { loadTokens, type Principal, TokenError, type TokenRegistry } from "./auth/tokens.js";
 import { callerPrecheck } from "./caller-precheck.js";
 import {
   type CleartextServer,
@@ -349,7 +349,11 @@ function createTransport(config: ServerConfig) {
         readMaxBytes: config.maxRequestBytes,
         maxTimeoutMs: config.maxTimeoutMs,
         shutdownSignal: laneShutdown.signal,
-        contextValues: (remoteAddress) => createContextValues().set(kRemoteAddress, remoteAddress),
+        contextValues: (remoteAddress, source) => {
+          const values = createContextValues().set(kRemoteAddress, remoteAddress);
+          const caller = source === undefined ? undefined : gate.callerOf(source);
+          return caller === undefined ? values : values.set(kGateCaller, caller as Principal);
+        },
       });
       return lanes;
     },
@@ -556,7 +560,13 @@ async function registerApi(
       jsonOptions: JSON_OPTIONS,
       // Outermost: the others see each reply as the service made it; then it is written once.
       interceptors: [binaryReplyInterceptor, ...interceptors],
-      contextValues: (req) => createContextValues().set(kRemoteAddress, req.socket.remoteAddress),
+      contextValues: (req) => {
+        const values = createContextValues().set(kRemoteAddress, req.socket.remoteAddress);
+        // HTTP/2 (compat): the gate saw the request's stream; HTTP/1.1: the request itself.
+        const raw = req.raw as IncomingMessage | Http2ServerRequest;
+        const caller = transport.gate.callerOf("stream" in raw ? raw.stream : raw);
+        return caller === undefined ? values : values.set(kGateCaller, caller as Principal);
+      },
     });
   });
 }

@@ -3,7 +3,8 @@
  * precheck, request-gate.ts): protected mode, and with tokens, authentication. What a caller may
  * do (roles, key patterns) is still decided by the auth interceptor and the store's admission
  * check as the call runs; this only turns away callers who may not call at all, so they never
- * make the server read, inflate or decode a body.
+ * make the server read, inflate or decode a body. The caller it authenticated is handed to the
+ * auth interceptor through the call's context values (`kGateCaller`): the token is checked once.
  */
 import type { DescMethod } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
@@ -33,8 +34,9 @@ export function callerPrecheck(options: CallerPrecheckOptions): RequestGateOptio
   return (method: DescMethod, header, address) => {
     if (rpcRule(method.parent.typeName, method.name, commands)?.kind === "public") return undefined;
     try {
-      login.authenticate(header("authorization"), address, `${method.parent.typeName}/${method.name}`);
-      return undefined;
+      return {
+        caller: login.authenticate(header("authorization"), address, `${method.parent.typeName}/${method.name}`),
+      };
     } catch (error) {
       return ConnectError.from(error);
     }

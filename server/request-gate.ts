@@ -27,17 +27,26 @@ import { answerHttp1, answerStream, type WireProtocol, wireProtocol } from "./ea
 /** Reads one request header (lower-case name). */
 export type HeaderReader = (name: string) => string | undefined;
 
+/** A caller the precheck authenticated: handed on to the call (see {@link RequestGate.callerOf}). */
+export interface Admitted {
+  readonly caller: object;
+}
+
+/** What a request's body arrives on: the HTTP/2 stream, or the HTTP/1.1 request. */
+export type RequestSource = http2.ServerHttp2Stream | http.IncomingMessage;
+
 /** Options of {@link createRequestGate}. */
 export interface RequestGateOptions {
   /**
    * Decides from the headers whether the caller may call `method` at all: an error (UNAUTHENTICATED,
-   * PERMISSION_DENIED…) is answered at once, without reading the body.
+   * PERMISSION_DENIED…) is answered at once, without reading the body. An {@link Admitted} caller
+   * (the token was checked) is kept for the call, so the token is checked once per request.
    */
   readonly precheck?: (
     method: DescMethod,
     header: HeaderReader,
     remoteAddress: string | undefined,
-  ) => ConnectError | undefined;
+  ) => ConnectError | Admitted | undefined;
   /** The largest deadline a client may ask for (connect's `maxTimeoutMs`, as connect reads it). */
   readonly maxTimeoutMs: number;
   /** A one-message request's body must have arrived within this long (0: only the client's deadline). */
@@ -57,6 +66,12 @@ export interface RequestGate {
   handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
   /** Gates an HTTP/1.1 request likewise: true when it was answered here. */
   handleHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  /**
+   * The caller the precheck admitted for this request (its HTTP/2 stream or HTTP/1.1 request),
+   * or undefined (a public RPC, no tokens, or a request the gate did not see). Only the gate
+   * records it, keyed by the request object itself: nothing a client sends can set it.
+   */
+  callerOf(source: RequestSource): object | undefined;
 }
 
 /** The methods Node's HTTP/1.1 parser (and Fastify's router) know. */
@@ -68,6 +83,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Creates the gate; add the served methods before traffic arrives. */
 export function createRequestGate(options: RequestGateOptions): RequestGate {
   const methods = new Map<string, DescMethod>();
+  const callers = new WeakMap<RequestSource, object>();
 
   /** The refusal of a request from its headers, and its deadline for the body. */
   const judge = (
@@ -75,10 +91,11 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     protocol: WireProtocol,
     header: HeaderReader,
     address: string | undefined,
-  ): { error: ConnectError; kind: string } | { bodyMs: number } => {
-    const denied = options.precheck?.(method, header, address);
-    if (denied !== undefined)
-      return { error: denied, kind: `refused_${Code[denied.code] ?? denied.code}`.toLowerCase() };
+  ): { error: ConnectError; kind: string } | { bodyMs: number; caller?: object } => {
+    const verdict = options.precheck?.(method, header, address);
+    if (verdict instanceof ConnectError)
+      return { error: verdict, kind: `refused_${Code[verdict.code] ?? verdict.code}`.toLowerCase() };
+    const caller = verdict?.caller;
     const grpc = protocol === "grpc" || protocol === "grpc-web";
     const raw = grpc ? header("grpc-timeout") : header("connect-timeout-ms");
     const timeout =
@@ -94,10 +111,10 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
         kind: "bad_timeout",
       };
     const single = method.methodKind === "unary" || method.methodKind === "server_streaming";
-    if (!single) return { bodyMs: 0 };
+    if (!single) return { bodyMs: 0, caller };
     const deadline = timeout.timeoutMs ?? 0;
     const limit = options.requestTimeoutMs;
-    return { bodyMs: deadline > 0 && (limit === 0 || deadline < limit) ? deadline : limit };
+    return { bodyMs: deadline > 0 && (limit === 0 || deadline < limit) ? deadline : limit, caller };
   };
 
   const bodyTimeoutError = (ms: number): ConnectError =>
@@ -134,6 +151,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       answerStream(stream, protocol, contentType, verdict.error);
       return true;
     }
+    if (verdict.caller !== undefined) callers.set(stream, verdict.caller);
     // GET (Connect) and a request that came with END_STREAM have no body to wait for.
     if (verdict.bodyMs > 0 && httpMethod === "POST" && !stream.readableEnded && !stream.state.remoteClose) {
       const ms = verdict.bodyMs;
@@ -168,6 +186,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       answerHttp1(req, res, protocol, contentType, verdict.error);
       return true;
     }
+    if (verdict.caller !== undefined) callers.set(req, verdict.caller);
     if (req.method === "POST") lingerOnRefusedBody(req, res);
     if (verdict.bodyMs > 0 && req.method === "POST" && !req.complete) {
       const ms = verdict.bodyMs;
@@ -190,6 +209,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     },
     handleStream,
     handleHttp1,
+    callerOf: (source) => callers.get(source),
   };
 }
 

@@ -14,7 +14,14 @@
  * refused (fail closed).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  type Interceptor,
+  type StreamResponse,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 import { kCallerIdentity } from "../../shared/api/auth-service.js";
 import { authorizeCommand, rpcDenial, rpcRule } from "../../shared/auth/index.js";
 import type { Bytes } from "../../shared/store/bytes.js";
@@ -25,6 +32,13 @@ import { bearerToken, Login } from "./login.js";
 import type { Principal, TokenRegistry } from "./tokens.js";
 
 export { bearerToken };
+
+/**
+ * The caller the request gate authenticated from this request's headers (request-gate.ts,
+ * caller-precheck.ts), set in the call's context values by the host, never from anything the
+ * client sends. With it the interceptor does not check the token a second time.
+ */
+export const kGateCaller = createContextKey<Principal | undefined>(undefined, { description: "gate caller" });
 
 /** The caller of the RPC being handled (undefined outside RPCs: start-up, sweeps, persistence). */
 export const currentPrincipal = new AsyncLocalStorage<Principal>();
@@ -71,8 +85,15 @@ export function authInterceptor(tokens: TokenRegistry | Login, options: AuthInte
   return (next) => async (req) => {
     const rule = rpcRule(req.service.typeName, req.method.name, commands);
     if (rule?.kind === "public") return next(req);
-    const procedure = `${req.service.typeName}/${req.method.name}`;
-    const p = login.authenticate(req.header.get("authorization"), req.contextValues.get(kRemoteAddress), procedure);
+    // Checked once: by the request gate from the headers when it saw the request (every RPC path
+    // of the Node host), else here (hosts and tests without the gate).
+    const p =
+      req.contextValues.get(kGateCaller) ??
+      login.authenticate(
+        req.header.get("authorization"),
+        req.contextValues.get(kRemoteAddress),
+        `${req.service.typeName}/${req.method.name}`,
+      );
     req.contextValues.set(kCallerIdentity, { name: p.name, role: p.role, keyPatterns: p.patterns });
     // A server stream's request is its one message: read it to judge it (Watch's pattern), hand it on.
     let message: unknown;

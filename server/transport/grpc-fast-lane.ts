@@ -92,7 +92,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       headers,
       timeoutMs: timeout.timeoutMs,
       shutdownSignal: options.shutdownSignal,
-      contextValues: options.contextValues?.(remoteAddress(stream)),
+      contextValues: options.contextValues?.(remoteAddress(stream), stream),
       live,
     });
     let finished = false;

@@ -5,6 +5,7 @@
  * the set of live calls the shutdown signal aborts, and small pieces of connect's behaviour
  * (RST_STREAM reasons, header reads and copies) both lanes reproduce.
  */
+import type { IncomingMessage } from "node:http";
 import type * as http2 from "node:http2";
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import {
@@ -32,8 +33,14 @@ export interface GrpcLaneOptions {
   readonly maxTimeoutMs: number;
   /** Aborted when the shutdown deadline passes (in-flight calls are cancelled). */
   readonly shutdownSignal?: AbortSignal;
-  /** The context values of a call from this remote address. */
-  readonly contextValues?: (remoteAddress: string | undefined) => ContextValues;
+  /**
+   * The context values of a call from this remote address, whose request arrived on `source`
+   * (the HTTP/2 stream or HTTP/1.1 request: the host finds what the request gate decided about it).
+   */
+  readonly contextValues?: (
+    remoteAddress: string | undefined,
+    source?: http2.ServerHttp2Stream | IncomingMessage,
+  ) => ContextValues;
   /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
   readonly acceptCompression?: readonly Compression[];
 }

@@ -208,7 +208,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
       headers,
       timeoutMs: timeout.timeoutMs,
       shutdownSignal: options.shutdownSignal,
-      contextValues: options.contextValues?.(exchange.remoteAddress),
+      contextValues: options.contextValues?.(exchange.remoteAddress, exchange.body),
       live,
       protocol,
       url,
