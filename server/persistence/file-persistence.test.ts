@@ -129,6 +129,36 @@ describe("FilePersistence", () => {
     await b.p.close();
   });
 
+  it("sizes the keyspace for a snapshot's announced key count before loading it, and only from an intact END frame", async () => {
+    const dir = tempDir();
+    const a = await open(dir);
+    for (let i = 0; i < 300; i++) a.store.execSync(["SET", `k${i}`, `v${i}`]);
+    await a.p.snapshot();
+    await a.p.close();
+    const reserveCalls = async (): Promise<number[]> => {
+      const store = createStore({ clock: manualClock(T0) });
+      const repo = localOf(store);
+      const calls: number[] = [];
+      const original = repo.reserve?.bind(repo);
+      repo.reserve = (keys: number) => {
+        calls.push(keys);
+        original?.(keys);
+      };
+      const p = new FilePersistence(repo, { dir, now: () => T0 });
+      await p.load();
+      expect(repo.storedSize).toBe(300);
+      await p.close();
+      return calls;
+    };
+    expect(await reserveCalls()).toEqual([300]);
+    // A damaged END frame is no hint (the scan reports the damage; the keys still load).
+    const snap = join(dir, readdirSync(dir).find((f) => f.endsWith(".snap")) as string);
+    const bytes = readFileSync(snap);
+    bytes.writeUInt8((bytes.at(-1) as number) ^ 0x01, bytes.length - 1);
+    writeFileSync(snap, bytes);
+    expect(await reserveCalls()).toEqual([]);
+  });
+
   it("a MULTI/EXEC is one frame: all or nothing", async () => {
     const dir = tempDir();
     const a = await open(dir);

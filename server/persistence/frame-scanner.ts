@@ -82,8 +82,14 @@ class FileWindow {
     }
   }
 
+  /** The big-endian u32 at file offset `at` (in the window): plain byte reads, no Buffer method call per field. */
   u32(at: number): number {
-    return this.buf.readUInt32BE(at - this.start);
+    const b = this.buf;
+    const i = at - this.start;
+    return (
+      (((b[i] as number) << 24) | ((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number)) >>>
+      0
+    );
   }
 
   /** The next SYNC marker at or after `from`, or -1. */

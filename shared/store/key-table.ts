@@ -228,13 +228,34 @@ export class KeyTable<V> {
     for (const lane of this.lanes) this.retired.add(lane);
   }
 
+  /**
+   * Lays out the lanes a table of `entries` entries has, so that filling it up to that size splits
+   * no lane (a bulk load that knows its key count: each key is then inserted once, never copied
+   * by a split). Costs what the splits would have, at most one lane's entries copied per step, so
+   * it is cheapest on an empty table. A table already that large is left as it is.
+   */
+  reserve(entries: number): void {
+    if (!(entries > this.growAt) || !Number.isSafeInteger(entries)) return;
+    // The spread a growing table makes (at LANES_FROM + 1 entries), then its splits: the same lanes.
+    if (this.single !== null) this.spreadLanes(Math.max(this.count, LANES_FROM + 1));
+    while (this.growAt < entries) this.grow();
+  }
+
   /** Spreads the single map into lanes, or splits the next lane: one step, at most one lane's entries copied. */
   private grow(): void {
+    if (this.single !== null) {
+      this.spreadLanes(this.count);
+      return;
+    }
+    this.split();
+  }
+
+  /** Spreads the single map into 2^bits lanes, of at most LANE_MEAN / 2 entries each once it holds `entries`. */
+  private spreadLanes(entries: number): void {
     const single = this.single;
     if (single !== null) {
-      // 2^bits lanes of at most LANE_MEAN / 2 entries each.
       let bits = 1;
-      while (this.laneMean * 2 ** (bits - 1) < this.count) bits++;
+      while (this.laneMean * 2 ** (bits - 1) < entries) bits++;
       const lanes: Map<Bytes, V>[] = [];
       for (let i = 0; i < 1 << bits; i++) lanes.push(new Map());
       const mask = (1 << bits) - 1;
@@ -248,8 +269,11 @@ export class KeyTable<V> {
       this.next = 0;
       this.single = null;
       this.growAt = lanes.length * this.laneMean;
-      return;
     }
+  }
+
+  /** Splits the next lane in turn into two fresh maps (linear hashing). */
+  private split(): void {
     const lanes = this.lanes;
     const p = this.next;
     const old = lanes[p] as Map<Bytes, V>;

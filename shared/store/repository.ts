@@ -207,6 +207,11 @@ export interface LocalKeyspace extends KeyspaceView {
   keys(): IterableIterator<Bytes>;
   /** Number of stored keys, due ones included (O(1)). */
   readonly storedSize: number;
+  /**
+   * A hint before a bulk load (a snapshot whose key count is known): `keys` more keys are coming.
+   * The engine may lay out its tables for the total up front, so the load never reorganises them.
+   */
+  reserve?(keys: number): void;
   /** Number of live keys at the last command's time. */
   size(): number;
   /** Number of keys with a TTL (0 means no key's state depends on the time). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ByteReader, ByteWriter, decodeLatin1, MalformedDataError } from "./byte-io.js";
+import { ByteReader, ByteWriter, decodeLatin1, MalformedDataError, SHORT_LATIN1, shortLatin1 } from "./byte-io.js";
 import { HashValue } from "./hash-value.js";
 import { ListValue } from "./list-deque.js";
 import { SetValue } from "./set-value.js";
@@ -87,6 +87,18 @@ describe("value codec", () => {
     nan.bytes("m");
     nan.f64(Number.NaN);
     expect(() => decodeValue(ValueType.ZSET, nan.take())).toThrow(MalformedDataError);
+  });
+
+  it("decodes every byte value at every short length (the one-call path) and past it", () => {
+    for (let n = 0; n <= SHORT_LATIN1 + 2; n++) {
+      for (let start = 0; start < 256; start += n === 0 ? 256 : 1) {
+        const data = Uint8Array.from({ length: n + 3 }, (_, i) => (start + i * 29) % 256);
+        const expected = String.fromCharCode(...data.subarray(1, 1 + n));
+        expect(decodeLatin1(data, 1, 1 + n)).toBe(expected);
+        if (n <= SHORT_LATIN1) expect(shortLatin1(data, 1, n)).toBe(expected);
+        else expect(shortLatin1(data, 1, n)).toBeUndefined();
+      }
+    }
   });
 
   it("decodes latin1 of every length the same way", () => {
