@@ -53,6 +53,7 @@ import { apiRoutes } from "./routes.js";
 import { createScripting } from "./scripting/script-commands.js";
 import { limitSecureServer } from "./secure-server-limits.js";
 import { binaryReplyInterceptor } from "./transport/binary-reply-interceptor.js";
+import { type CorsOptions, corsOptions, createCorsHeaders } from "./transport/cors-headers.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
 import { createLanes, installRequestLane, type Lanes } from "./transport/lanes.js";
 
@@ -342,8 +343,9 @@ function createTransport(config: ServerConfig) {
     },
     /** Creates the lanes of `--transport` with the interceptors and limits connect gets; `record` the routes through them. */
     createLanes(interceptors: readonly Interceptor[]): Lanes {
+      const cors = apiCors(config);
       lanes = createLanes(config.transport, {
-        acceptOrigin: config.corsOrigins.length === 0,
+        cors: cors && createCorsHeaders(cors),
         jsonOptions: JSON_OPTIONS,
         interceptors,
         readMaxBytes: config.maxRequestBytes,
@@ -538,15 +540,8 @@ async function registerApi(
   interceptors: Interceptor[],
 ): Promise<void> {
   await app.register(async (scope) => {
-    if (config.corsOrigins.length > 0) {
-      await scope.register(fastifyCors, {
-        origin: config.corsOrigins.includes("*") ? true : config.corsOrigins,
-        methods: [...connectCors.allowedMethods],
-        allowedHeaders: [...connectCors.allowedHeaders, "Authorization"],
-        exposedHeaders: [...connectCors.exposedHeaders, "Memorabilia-Error-Code"],
-        maxAge: 7200,
-      });
-    }
+    const cors = apiCors(config);
+    if (cors !== undefined) await scope.register(fastifyCors, cors);
     const lanes = transport.createLanes(interceptors);
     await scope.register(fastifyConnectPlugin, {
       routes: (router) => {
@@ -568,6 +563,17 @@ async function registerApi(
         return caller === undefined ? values : values.set(kGateCaller, caller as Principal);
       },
     });
+  });
+}
+
+/** The @fastify/cors options of the API (`--cors-origin`), which the lanes reproduce; undefined without CORS. */
+function apiCors(config: ServerConfig): CorsOptions | undefined {
+  if (config.corsOrigins.length === 0) return undefined;
+  return corsOptions(config.corsOrigins, {
+    methods: [...connectCors.allowedMethods],
+    allowedHeaders: [...connectCors.allowedHeaders, "Authorization"],
+    exposedHeaders: [...connectCors.exposedHeaders, "Memorabilia-Error-Code"],
+    maxAge: 7200,
   });
 }
 

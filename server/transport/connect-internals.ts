@@ -17,6 +17,8 @@ export {
 } from "@connectrpc/connect/protocol";
 export {
   codeToHttpStatus,
+  createEndStreamSerialization,
+  endStreamFlag,
   errorToJsonBytes,
   parseTimeout as parseConnectTimeout,
   trailerMux,

@@ -80,6 +80,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
   };
 
   const live = createLiveCalls(options.shutdownSignal);
+  const cors = options.cors;
 
   // The interceptor chain, composed once: its innermost step finds the call on the request.
   const chain = composeInterceptors(runHandler, opt.interceptors);
@@ -140,6 +141,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     if (stream.destroyed || stream.closed) return;
     // As connect-node writes it: HEADERS, the message (if any), then the trailers.
     const out = context.outgoingHeaders();
+    if (cors !== undefined) cors.apply(headers.origin, out as Record<string, string>);
     const trailers = context.outgoingTrailers();
     stream.on("wantTrailers", () => {
       stream.sendTrailers(trailers);

@@ -1,6 +1,6 @@
 /**
- * What the two gRPC fast lanes share: grpc-fast-lane.ts (unary calls) and grpc-stream-lane.ts
- * (the Pipeline bidi stream). Their options and connect's validation of them, the route table
+ * What the lanes share: grpc-fast-lane.ts (unary gRPC calls), web-lane.ts (unary gRPC-Web and
+ * Connect) and stream-lane.ts (every streaming call). Their options and connect's validation of them, the route table
  * filled through a recording router, the check of which HTTP/2 requests a lane may take at all,
  * the set of live calls the shutdown signal aborts, and small pieces of connect's behaviour
  * (RST_STREAM reasons, header reads and copies) both lanes reproduce.
@@ -22,6 +22,7 @@ import {
   createMethodSerializationLookup,
   validateUniversalHandlerOptions,
 } from "./connect-internals.js";
+import type { CorsHeaders } from "./cors-headers.js";
 import { abortReason } from "./grpc-lane-context.js";
 import { fastFromBinary } from "./protobuf-fast-reader.js";
 import { fastToBinary } from "./protobuf-fast-writer.js";
@@ -43,6 +44,8 @@ export interface GrpcLaneOptions {
   ) => ContextValues;
   /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
   readonly acceptCompression?: readonly Compression[];
+  /** The CORS headers Fastify's CORS plugin adds (when `--cors-origin` is set): the lanes add the same to every answer. */
+  readonly cors?: CorsHeaders;
 }
 
 /** A lane: records the routes, then takes the HTTP/2 streams it can serve. */

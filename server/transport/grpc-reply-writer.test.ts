@@ -6,6 +6,7 @@ import { EventEmitter } from "node:events";
 import type * as http2 from "node:http2";
 import { describe, expect, it } from "vitest";
 import { ReplyWriter } from "./grpc-reply-writer.js";
+import { http2Sink } from "./reply-sink.js";
 
 /** A stand-in for the HTTP/2 stream that records what is sent, in order. */
 class FakeStream extends EventEmitter {
@@ -21,8 +22,8 @@ class FakeStream extends EventEmitter {
     this.log.push(`write ${data.toString("hex")}`);
     return this.accept;
   }
-  end() {
-    this.log.push("end");
+  end(data?: Buffer) {
+    this.log.push(data === undefined ? "end" : `end ${data.toString("hex")}`);
     this.emit("wantTrailers");
   }
   sendTrailers(t: Record<string, unknown>) {
@@ -43,26 +44,25 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe("ReplyWriter", () => {
   it("writes the replies of one turn in one write, after the HEADERS, then the trailers", async () => {
     const s = new FakeStream();
-    const w = new ReplyWriter(s as unknown as http2.ServerHttp2Stream, context());
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
     w.add(0, bytes(1));
     w.add(0, bytes(2, 3));
     w.add(1, bytes());
     expect(s.log).toEqual([]);
     await tick();
     w.add(0, bytes(4));
-    w.finish();
+    w.finish(undefined, true);
     expect(s.log).toEqual([
       'respond {":status":200,"content-type":"application/grpc+proto"} {"waitForTrailers":true}',
       "write 0000000001010000000002020301" + "00000000",
-      "write 000000000104",
-      "end",
+      "end 000000000104",
       'trailers {"grpc-status":"0"}',
     ]);
   });
 
   it("flushes when asked (the implementation waits for the next request)", () => {
     const s = new FakeStream();
-    const w = new ReplyWriter(s as unknown as http2.ServerHttp2Stream, context());
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
     w.add(0, bytes(9));
     w.flush();
     w.flush(); // nothing more to write
@@ -71,8 +71,8 @@ describe("ReplyWriter", () => {
 
   it("sends HEADERS and trailers with no reply at all", () => {
     const s = new FakeStream();
-    const w = new ReplyWriter(s as unknown as http2.ServerHttp2Stream, context());
-    w.finish();
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
+    w.finish(undefined, true);
     expect(s.log).toEqual([
       'respond {":status":200,"content-type":"application/grpc+proto"} {"waitForTrailers":true}',
       "end",
@@ -82,7 +82,7 @@ describe("ReplyWriter", () => {
 
   it("writes at once past 64 KiB of replies", () => {
     const s = new FakeStream();
-    const w = new ReplyWriter(s as unknown as http2.ServerHttp2Stream, context());
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
     for (let i = 0; i < 70; i++) w.add(0, new Uint8Array(1000));
     expect(s.log.filter((l) => l.startsWith("write")).length).toBe(1);
   });
@@ -90,7 +90,7 @@ describe("ReplyWriter", () => {
   it("is blocked until the stream drains", async () => {
     const s = new FakeStream();
     s.accept = false;
-    const w = new ReplyWriter(s as unknown as http2.ServerHttp2Stream, context());
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
     w.add(0, bytes(1));
     w.flush();
     expect(w.blocked).toBe(true);
@@ -106,13 +106,24 @@ describe("ReplyWriter", () => {
     expect(w.blocked).toBe(false);
   });
 
+  it("ends with a last envelope and no trailers (gRPC-Web, Connect)", () => {
+    const s = new FakeStream();
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, false), context());
+    w.add(0, bytes(7));
+    w.finish({ flags: 0x80, data: bytes(8) }, false);
+    expect(s.log).toEqual([
+      'respond {":status":200,"content-type":"application/grpc+proto"} {"waitForTrailers":false}',
+      "end 00000000010780000000010" + "8",
+    ]);
+  });
+
   it("writes nothing more once the stream closed under the call", async () => {
     const s = new FakeStream();
-    const w = new ReplyWriter(s as unknown as http2.ServerHttp2Stream, context());
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
     w.add(0, bytes(1));
     w.closed();
     await tick();
-    w.finish();
+    w.finish(undefined, true);
     expect(s.log).toEqual([]);
   });
 });

@@ -1,21 +1,28 @@
 /**
- * The response side of a streaming call on the gRPC stream lane: enveloped replies collected and
- * written to the HTTP/2 stream in one `write` per turn, HEADERS sent with the first write (or
- * with the trailers), then the trailers, written the way connect-node's compat response does
- * (HEADERS, DATA, trailing HEADERS).
+ * The response side of a streaming call on the stream lane, for every protocol and transport: the
+ * enveloped replies collected and written to the sink (reply-sink.ts) in one `write` per turn,
+ * the response head sent with the first write (or with the end), then the end — HTTP/2 trailers
+ * for gRPC, a last envelope for gRPC-Web (trailers) and Connect (end of stream) — as connect-node
+ * writes them (head, messages, end).
  */
 import type * as http2 from "node:http2";
-import { closeUnfinishedRequest } from "./grpc-fast-lane.js";
 import type { LaneContext } from "./grpc-lane-context.js";
+import type { ReplySink } from "./reply-sink.js";
 
 /** Replies buffered past this many bytes are written at once instead of at the end of the turn. */
 const FLUSH_BYTES = 64 * 1024;
 
-/** Writes one stream's replies and trailers (see the module comment). */
+/** An envelope: flags and data. */
+export interface Envelope {
+  readonly flags: number;
+  readonly data: Uint8Array;
+}
+
+/** Writes one stream's replies and its end (see the module comment). */
 export class ReplyWriter {
-  readonly #stream: http2.ServerHttp2Stream;
+  readonly #sink: ReplySink;
   readonly #context: LaneContext;
-  #pending: { flags: number; data: Uint8Array }[] = [];
+  #pending: Envelope[] = [];
   #pendingBytes = 0;
   #scheduled = false;
   #responded = false;
@@ -25,10 +32,10 @@ export class ReplyWriter {
   /** The stream closed before the call finished (client reset): nothing more is written. */
   gone = false;
 
-  constructor(stream: http2.ServerHttp2Stream, context: LaneContext) {
-    this.#stream = stream;
+  constructor(sink: ReplySink, context: LaneContext) {
+    this.#sink = sink;
     this.#context = context;
-    stream.on("drain", () => {
+    sink.onDrain(() => {
       this.blocked = false;
       this.#wakeDrain();
     });
@@ -52,11 +59,17 @@ export class ReplyWriter {
 
   /** Writes the replies collected so far in one `write` (an arrow: it is passed as a callback). */
   flush = (): void => {
-    const pending = this.#pending;
-    if (pending.length === 0 || this.gone) return;
+    if (this.#pending.length === 0 || this.gone) return;
+    const out = this.#take();
+    this.#respond();
+    if (!this.#sink.write(out)) this.blocked = true;
+  };
+
+  /** The pending replies as one buffer (emptying the list). */
+  #take(): Buffer {
     const out = Buffer.allocUnsafe(this.#pendingBytes);
     let off = 0;
-    for (const { flags, data } of pending) {
+    for (const { flags, data } of this.#pending) {
       out[off] = flags;
       out.writeUInt32BE(data.byteLength, off + 1);
       out.set(data, off + 5);
@@ -64,9 +77,8 @@ export class ReplyWriter {
     }
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#respond();
-    if (!this.#stream.write(out)) this.blocked = true;
-  };
+    return out;
+  }
 
   /** Resolves once the stream has drained (or closed). */
   drained(): Promise<void> {
@@ -84,34 +96,37 @@ export class ReplyWriter {
     this.#wakeDrain();
   }
 
-  /** Writes what is left, then the trailers (the context's, as they are now), and ends the stream. */
-  finish(): void {
-    const stream = this.#stream;
-    if (this.gone || stream.destroyed || stream.closed) return;
-    this.flush();
+  /**
+   * Writes what is left with the last envelope (gRPC-Web's trailers, Connect's end of stream) or
+   * the HTTP/2 trailers (gRPC: the context's trailers as they are now), and ends the response.
+   */
+  finish(last: Envelope | undefined, trailers: boolean): void {
+    if (this.gone || this.#sink.gone) return;
+    if (last !== undefined) {
+      this.#pending.push(last);
+      this.#pendingBytes += 5 + last.data.byteLength;
+    }
+    const out = this.#pending.length > 0 ? this.#take() : undefined;
     this.#respond();
-    const trailers: http2.OutgoingHttpHeaders = {};
-    this.#context.responseTrailer.forEach((v, k) => {
-      trailers[k] = v;
-    });
-    stream.once("wantTrailers", () => {
-      stream.sendTrailers(trailers);
-      if (!stream.readableEnded) closeUnfinishedRequest(stream);
-    });
-    // A call that ended before its request did (an error): discard the rest of the request, so
-    // flow control never stalls the client until the trailers are out; then end the stream.
-    if (!stream.readableEnded) stream.resume();
-    stream.end();
+    let outTrailers: http2.OutgoingHttpHeaders | undefined;
+    if (trailers) {
+      outTrailers = {};
+      const t = outTrailers;
+      this.#context.responseTrailer.forEach((v, k) => {
+        t[k] = v;
+      });
+    }
+    this.#sink.end(out, outTrailers);
   }
 
   #respond(): void {
     if (this.#responded) return;
     this.#responded = true;
-    const out: http2.OutgoingHttpHeaders = { ":status": 200 };
+    const out: Record<string, string> = {};
     this.#context.responseHeader.forEach((v, k) => {
       out[k] = v;
     });
-    this.#stream.respond(out, { waitForTrailers: true });
+    this.#sink.respond(out);
   }
 
   #wakeDrain(): void {

@@ -1,6 +1,6 @@
 /**
- * The request side of a bidi-streaming call on the gRPC stream lane: the HTTP/2 stream's bytes
- * split into envelopes as they arrive, handed to the service implementation as an async iterable
+ * The request side of a streaming call on the stream lane (every protocol; an HTTP/2 stream or an
+ * HTTP/1.1 request body): the bytes split into envelopes as they arrive, handed to the service implementation as an async iterable
  * of parsed messages, one per pull.
  *
  * It reproduces what connect's gRPC handler builds from `transformPrepend` (a bad grpc-timeout
@@ -8,14 +8,15 @@
  * header is read; "incomplete envelope" when bytes are left at the end), `transformDecompressEnvelope`
  * (a compressed flag without grpc-encoding is refused) and `transformParseEnvelope` (parsed with
  * the method's serializer, at the pull, so a bad message fails after the replies to the messages
- * before it), without the chain of async generators, one promise per message.
+ * before it; envelopes with the protocol's end flag skipped: gRPC-Web's trailers, Connect's end
+ * of stream), without the chain of async generators, one promise per message.
  *
  * Bounded: past `highWaterBytes` of unread envelopes the HTTP/2 stream is paused (flow control
  * then stops the client) and resumed once the implementation has pulled the queue down.
  */
-import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { envelopeDecompress } from "./connect-internals.js";
+import type { RequestBody } from "./reply-sink.js";
 
 /** An envelope's flags and body. */
 interface Envelope {
@@ -36,6 +37,11 @@ export interface RequestQueueOptions {
   readonly firstError?: unknown;
   /** Unread envelope bytes past which the stream is paused. @default 1 MiB */
   readonly highWaterBytes?: number;
+  /**
+   * Envelopes with this flag (and not compressed) are skipped, as connect's `transformParseEnvelope`
+   * skips them: gRPC-Web's trailer flag (0x80), Connect's end-stream flag (0x02). @default none
+   */
+  readonly endFlag?: number;
 }
 
 const COMPRESSED = 1;
@@ -43,8 +49,9 @@ const EMPTY = new Uint8Array(0);
 
 /** The request messages of one stream (see the module comment). Iterate it once. */
 export class RequestQueue implements AsyncIterableIterator<unknown> {
-  readonly #stream: http2.ServerHttp2Stream;
+  readonly #stream: RequestBody;
   readonly #readMaxBytes: number;
+  readonly #endFlag: number;
   readonly #parser: RequestParser;
   readonly #highWater: number;
   #firstError: unknown;
@@ -72,8 +79,9 @@ export class RequestQueue implements AsyncIterableIterator<unknown> {
   /** Called when a pull finds nothing queued and has to wait (the lane flushes its replies then). */
   onWait: () => void = () => {};
 
-  constructor(stream: http2.ServerHttp2Stream, options: RequestQueueOptions) {
+  constructor(stream: RequestBody, options: RequestQueueOptions) {
     this.#stream = stream;
+    this.#endFlag = options.endFlag ?? 0;
     this.#readMaxBytes = options.readMaxBytes;
     this.#parser = options.parser;
     this.#highWater = options.highWaterBytes ?? 1 << 20;
@@ -173,9 +181,12 @@ export class RequestQueue implements AsyncIterableIterator<unknown> {
       }
       if (this.#partBytes < this.#bodyLength) break;
       const data = this.#consume(this.#bodyLength);
-      this.#envelopes.push({ flags: this.#bodyFlags, data });
-      this.#queuedBytes += data.byteLength;
+      const flags = this.#bodyFlags;
       this.#bodyLength = -1;
+      // Skipped at arrival rather than at the pull: the messages the implementation sees are the same.
+      if (this.#endFlag !== 0 && (flags & this.#endFlag) === this.#endFlag && (flags & COMPRESSED) === 0) continue;
+      this.#envelopes.push({ flags, data });
+      this.#queuedBytes += data.byteLength;
     }
     // Only complete envelopes count: a message still arriving must be read to be pulled at all.
     if (!this.#paused && this.#queuedBytes > this.#highWater) {

@@ -1,8 +1,8 @@
 /**
  * The transport's lanes as the server uses them (`--transport`): with `fast`, unary gRPC calls
- * (grpc-fast-lane.ts), the Pipeline stream (grpc-stream-lane.ts) and unary gRPC-Web and Connect
- * calls (web-lane.ts) are taken before Fastify; with `connect`, nothing is, and every call goes
- * through Fastify + connect-es as they ship (the fallback, and the bench's baseline).
+ * (grpc-fast-lane.ts), unary gRPC-Web and Connect calls (web-lane.ts) and every streaming call in
+ * the three protocols (stream-lane.ts) are taken before Fastify; with `connect`, nothing is, and
+ * every call goes through Fastify + connect-es as they ship (the fallback, and the bench's baseline).
  */
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
@@ -10,7 +10,7 @@ import type { JsonWriteOptions } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { createGrpcFastLane } from "./grpc-fast-lane.js";
 import type { GrpcLaneOptions } from "./grpc-lane-common.js";
-import { createGrpcStreamLane } from "./grpc-stream-lane.js";
+import { createStreamLane } from "./stream-lane.js";
 import { createWebLane } from "./web-lane.js";
 
 /** Which transport serves RPCs (`--transport`). */
@@ -18,8 +18,6 @@ export type TransportMode = "fast" | "connect";
 
 /** Options of {@link createLanes}: the values the connect-fastify plugin gets, and the CORS setting. */
 export interface LanesOptions extends GrpcLaneOptions {
-  /** Whether the lanes may take requests with an `Origin` (true while no CORS origins are configured). */
-  readonly acceptOrigin: boolean;
   /** connect's JSON options (for Connect error bodies). */
   readonly jsonOptions?: Partial<JsonWriteOptions>;
 }
@@ -49,13 +47,13 @@ export function createLanes(mode: TransportMode, options: LanesOptions): Lanes {
       streamCalls: () => 0,
     };
   const unary = createGrpcFastLane(options);
-  const streams = createGrpcStreamLane(options);
+  const streams = createStreamLane(options);
   const web = createWebLane(options);
   return {
     record: (router) => unary.record(streams.record(web.record(router))),
     serveStream: (stream, headers) =>
       unary.handle(stream, headers) || streams.handle(stream, headers) || web.handleStream(stream, headers),
-    serveRequest: (req, res) => web.handleRequest(req, res),
+    serveRequest: (req, res) => web.handleRequest(req, res) || streams.handleRequest(req, res),
     unaryCalls: () => unary.calls + web.calls,
     streamCalls: () => streams.calls,
   };

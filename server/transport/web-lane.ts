@@ -22,8 +22,9 @@
  *     when accept-encoding allows.
  * Requests are judged by the request gate first, as every RPC is (auth, deadline headers, body
  * deadline). Everything else goes to connect: JSON, `application/grpc-web-text`, compressed
- * requests, Connect GET, streaming methods, unknown paths, CORS requests when `--cors-origin` is
- * set (Fastify's CORS plugin answers those), and any authority that is not a plain `host[:port]`.
+ * requests, Connect GET, streaming methods (stream-lane.ts), unknown paths, CORS preflights
+ * (OPTIONS), and any authority that is not a plain `host[:port]`. With `--cors-origin` set, every
+ * answer carries the headers Fastify's CORS plugin adds (cors-headers.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type * as http2 from "node:http2";
@@ -66,12 +67,6 @@ import { LaneContext, type LaneProtocol } from "./grpc-lane-context.js";
 
 /** Options of {@link createWebLane}. */
 export interface WebLaneOptions extends GrpcLaneOptions {
-  /**
-   * Take requests that carry an `Origin` header. Browsers send one with every POST, same-origin
-   * included; take them only while no CORS origins are configured (then the server's answer does
-   * not depend on the origin), and leave them to Fastify's CORS plugin otherwise.
-   */
-  readonly acceptOrigin: boolean;
   /** connect's JSON options (Connect error bodies are JSON). */
   readonly jsonOptions?: Partial<JsonWriteOptions>;
 }
@@ -126,6 +121,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
   const live = createLiveCalls(options.shutdownSignal);
   const chain = composeInterceptors(runHandler, opt.interceptors);
   const jsonOptions = options.jsonOptions;
+  const cors = options.cors;
 
   /** The route and protocol of a request this lane takes, or undefined. */
   const take = (
@@ -135,7 +131,6 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     headers: http2.IncomingHttpHeaders,
   ): [Route, LaneProtocol] | undefined => {
     if (method !== "POST" || path === undefined) return undefined;
-    if (!options.acceptOrigin && headers.origin !== undefined) return undefined;
     if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return undefined;
     const protocol = protocolOf(headers);
     if (protocol === undefined) return undefined;
@@ -161,6 +156,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
         stream.on("error", ignore);
         // An answer given before the body was read (oversized): discard the rest, then end the stream.
         if (!stream.readableEnded) stream.resume();
+        if (cors !== undefined) cors.apply(headers.origin, out);
         stream.respond({ ":status": status, ...out });
         stream.end(body, () => {
           if (!stream.readableEnded) closeUnfinishedRequest(stream);
@@ -183,6 +179,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
       respond(status, out, body) {
         if (res.destroyed) return;
         if (!req.complete) req.resume();
+        if (cors !== undefined) cors.apply(req.headers.origin, out);
         res.writeHead(status, out);
         res.end(body);
       },
