@@ -218,7 +218,7 @@ export function createStreamLane(options: StreamLaneOptions): StreamLane {
       headers,
       timeoutMs: timeout.timeoutMs,
       shutdownSignal: options.shutdownSignal,
-      contextValues: options.contextValues?.(sink.remoteAddress),
+      contextValues: options.contextValues?.(sink.remoteAddress, sink.body),
       live,
       protocol,
       url,
