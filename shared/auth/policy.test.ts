@@ -9,12 +9,16 @@ import { RPC_RULES, rpcRule } from "./rpc-rules.js";
 
 const table = createCommandTable();
 
-/** Every service of every generated module (shared/gen), found by walking the modules' exports. */
-const GENERATED: DescService[] = Object.values(import.meta.glob("../gen/**/*_pb.ts", { eager: true })).flatMap(
-  (module) =>
-    Object.values(module as Record<string, unknown>).filter(
-      (v): v is DescService => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "service",
-    ),
+/**
+ * Every service the server serves, from every generated module (shared/gen), found by walking the
+ * modules' exports. gen/etcd is etcd's own API, which the etcd engine calls as a client.
+ */
+const GENERATED: DescService[] = Object.values(
+  import.meta.glob(["../gen/**/*_pb.ts", "!../gen/etcd/**"], { eager: true }),
+).flatMap((module) =>
+  Object.values(module as Record<string, unknown>).filter(
+    (v): v is DescService => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "service",
+  ),
 );
 
 const spec = (name: string) => table.get(name) as NonNullable<ReturnType<typeof table.get>>;

@@ -10,7 +10,9 @@
  * - MGET / MSET ×100 and a Batch of 100 GETs: keys/s; raw etcd: one txn of 100 ranges / puts;
  * - hot-key INCR, 16 in flight on one key: the engine vs a raw range + CAS retry loop;
  * - leader SIGKILL during a sequential SET loop: the longest gap between acknowledged writes
- *   against the election time (status polling every 20 ms).
+ *   against the election time (status polling every 20 ms);
+ * - the engine's etcd clients side by side ("etcd client" rows): etcd3 and the KV client making the
+ *   same Range / Txn calls, with the CPU of this process per call (the client's cost).
  */
 import { create } from "@bufbuild/protobuf";
 import { command, createMemorabiliaClient, utf8 } from "../../server/client-node.js";
@@ -35,6 +37,9 @@ const ENGINE = "memorabilia --engine etcd";
 const RAW = "raw etcd (etcd3)";
 /** The same client against a memory-engine server: the client → server hop alone (the floor under ENGINE − RAW). */
 const HOP = "memorabilia --engine memory (the hop)";
+/** The "etcd client" rows: the CPU column is this process's (the client's), not a server's. */
+const CLIENT_ETCD3 = "etcd3 1.1.2 (grpc-js), client CPU";
+const CLIENT_KV = "engine KV client (node:http2 + protobufjs), client CPU";
 
 /** Resolves with `n` (operations done) once `call` has. */
 async function ops(call: Promise<unknown>, n: number): Promise<number> {
@@ -90,6 +95,43 @@ export async function runEtcdEngineBench(options: {
       success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
     });
     const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
+
+    // The engine's two etcd clients side by side, same calls, same cluster: CPU per call of THIS
+    // process (the client's cost; etcd's is not in it). etcd3 (grpc-js + proto-loader) was the
+    // engine's client for every call; the KV client (kv-client.ts) now makes its Range and Txn calls.
+    const clients = [
+      [CLIENT_ETCD3, raw.client.kv],
+      [CLIENT_KV, raw.kv],
+    ] as const;
+    const clientOps: {
+      op: string;
+      n: number;
+      call: (c: (typeof clients)[number][1], i: number) => Promise<unknown>;
+    }[] = [
+      { op: "Range 1 key", n: 1, call: (c, i) => c.range({ key: rawKey(i) }, raw.deadline()) },
+      {
+        op: "Txn x100 ranges",
+        n: 100,
+        call: (c, i) =>
+          c.txn(
+            { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+            raw.deadline(),
+          ),
+      },
+    ];
+    for (const w of clientOps)
+      for (let round = 0; round < rounds; round++)
+        for (const [target, c] of round % 2 === 0 ? clients : [...clients].reverse()) {
+          progress(`etcd: client CPU, ${w.op}, ${target} (round ${round + 1}/${rounds})`);
+          samples.push(
+            await timedLoad((i) => ops(w.call(c as never, i), w.n), bounds, process.pid, {
+              group: "etcd client",
+              op: w.op,
+              target,
+              round,
+            }),
+          );
+        }
     const workloads: {
       op: string;
       engine: (i: number) => Promise<number>;

@@ -23,6 +23,7 @@ import {
   isRecoverableError,
 } from "etcd3";
 import { StoreError } from "../../../shared/store/errors.js";
+import { EtcdCallError, EtcdKv, GrpcCode } from "./kv-client.js";
 
 /** TLS material for an `https://` etcd (PEM contents). */
 export interface EtcdTls {
@@ -65,6 +66,11 @@ export function isTransient(error: unknown): boolean {
   if (toStoreError(error).code !== "UNAVAILABLE") return false;
   if (CREDENTIAL_ERRORS.test(String((error as Error)?.message ?? error))) return false;
   if (error instanceof GRPCUnavailableError || error instanceof GRPCDeadlineExceededError) return true;
+  if (
+    error instanceof EtcdCallError &&
+    (error.code === GrpcCode.UNAVAILABLE || error.code === GrpcCode.DEADLINE_EXCEEDED)
+  )
+    return true;
   if (typeof error === "object" && error !== null && isRecoverableError(error as Error)) return true;
   const message = String((error as Error)?.message ?? error);
   // etcd's own transient errors, raised as plain GRPC errors by some paths.
@@ -90,7 +96,10 @@ export function toStoreError(error: unknown): StoreError {
   }
   if (
     /request is too large|message larger than max|too large/i.test(message) ||
-    error instanceof GRPCResourceExhastedError
+    error instanceof GRPCResourceExhastedError ||
+    (error instanceof EtcdCallError &&
+      error.code === GrpcCode.RESOURCE_EXHAUSTED &&
+      !/too many requests/i.test(message))
   ) {
     return new StoreError(
       "LIMIT",
@@ -145,10 +154,16 @@ function dropIpServernameWarning(): void {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** An etcd3 client without circuit breakers or blind retries, plus deadline-bounded calls. */
+/**
+ * The engine's two etcd clients: {@link kv} for the hot KV calls (Range, Txn: kv-client.ts, a
+ * fraction of etcd3's CPU per call), and etcd3 without circuit breakers or blind retries for
+ * Watch, leases and elections; plus deadline-bounded calls.
+ */
 export class EtcdConnection {
-  /** The etcd3 client (its own fault policies are off: use {@link call}). */
+  /** The etcd3 client (its own fault policies are off: use {@link call}). Watch, leases, elections. */
   readonly client: Etcd3;
+  /** Range and Txn (no retries of its own: use {@link call}). */
+  readonly kv: EtcdKv;
   /** Deadline of one call. */
   readonly timeoutMs: number;
   /** Total retry time of one operation. */
@@ -195,6 +210,7 @@ export class EtcdConnection {
       };
     }
     this.client = new Etcd3(config);
+    this.kv = new EtcdKv({ endpoints: options.endpoints, tls: options.tls, user: options.user });
   }
 
   /** gRPC call options carrying this connection's deadline. */
@@ -227,6 +243,7 @@ export class EtcdConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.kv.close();
     this.client.close();
   }
 }

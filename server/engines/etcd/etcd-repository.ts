@@ -21,7 +21,7 @@
  * single `expired` event. Keyspace events go through the outbox key every server watches.
  */
 import { randomBytes } from "node:crypto";
-import type { IKeyValue, IRequestOp, ITxnRequest, Lease, Watcher } from "etcd3";
+import type { Lease, IKeyValue as WatchedKeyValue, Watcher } from "etcd3";
 import type { Bytes } from "../../../shared/store/bytes.js";
 import { StoreError } from "../../../shared/store/errors.js";
 import type { EventBus } from "../../../shared/store/events.js";
@@ -39,6 +39,16 @@ import type {
 import { ValueType } from "../../../shared/store/value-codec.js";
 import { EtcdConnection, type EtcdConnectionOptions, isTransient, toStoreError } from "./client.js";
 import { encodeEnvelope, envelopeDeadline, envelopeType } from "./envelope.js";
+import {
+  type Compare,
+  CompareResult,
+  CompareTarget,
+  int64Number,
+  int64String,
+  type KeyValue,
+  type RangeRequest,
+  type RequestOp,
+} from "./kv-client.js";
 import { Layout, prefixEnd } from "./layout.js";
 import { decodeEvents, encodeEvents } from "./outbox.js";
 import {
@@ -181,8 +191,14 @@ export class EtcdRepository implements Repository {
     this.keyspaceTxnKeys = options.keyspaceTxnKeys ?? MAX_KEYSPACE_TXN_KEYS;
   }
 
+  /** The etcd3 client: Watch, leases, elections. */
   get client() {
     return this.connection.client;
+  }
+
+  /** The KV client: Range and Txn. */
+  get kv() {
+    return this.connection.kv;
   }
 
   /**
@@ -204,8 +220,8 @@ export class EtcdRepository implements Repository {
   }
 
   private async startOutboxWatch(): Promise<void> {
-    const start = await this.connection.call((o) => this.client.kv.range({ key: this.layout.outbox }, o));
-    const from = (BigInt(start.header.revision) + 1n).toString();
+    const start = await this.connection.call((o) => this.kv.range({ key: this.layout.outbox }, o));
+    const from = (BigInt(int64String(start.header.revision)) + 1n).toString();
     const watcher = await this.client.watch().key(this.layout.outbox).startRevision(from).create();
     watcher.on("put", (kv) => this.emitOutbox(kv));
     watcher.on("error", () => {
@@ -219,13 +235,13 @@ export class EtcdRepository implements Repository {
    * outbox watch caught up with etcd's current outbox revision). For tests and orderly handovers.
    */
   async eventsCaughtUp(): Promise<void> {
-    const res = await this.connection.call((o) => this.client.kv.range({ key: this.layout.outbox }, o));
-    const target = BigInt(res.kvs[0]?.mod_revision ?? "0");
+    const res = await this.connection.call((o) => this.kv.range({ key: this.layout.outbox }, o));
+    const target = BigInt(int64String(res.kvs[0]?.mod_revision));
     if (this.outboxRevision >= target) return;
     await new Promise<void>((resolve) => this.outboxWaiters.push({ revision: target, resolve }));
   }
 
-  private emitOutbox(kv: IKeyValue): void {
+  private emitOutbox(kv: WatchedKeyValue): void {
     this.outboxRevision = BigInt(kv.mod_revision);
     if (this.outboxWaiters.length !== 0) {
       const ready = this.outboxWaiters.filter((w) => w.revision <= this.outboxRevision);
@@ -246,7 +262,7 @@ export class EtcdRepository implements Repository {
 
   // ---- fetching ---------------------------------------------------------------------------
 
-  private range(key: Buffer, end?: Buffer, extra: Partial<IRequestOp["request_range"]> = {}): IRequestOp {
+  private range(key: Buffer, end?: Buffer, extra: Partial<RangeRequest> = {}): RequestOp {
     return {
       request_range: { key, range_end: end, serializable: this.reads === "serializable", ...extra },
     };
@@ -342,13 +358,13 @@ export class EtcdRepository implements Repository {
     const out = new Map<Bytes, FetchedKey>();
     const dataKeys = keys.map((k) => this.layout.dataKey(k));
     if (keys.length === 1) {
-      const res = await this.connection.call((o) => this.client.kv.range({ key: dataKeys[0], serializable }, o));
+      const res = await this.connection.call((o) => this.kv.range({ key: dataKeys[0] as Buffer, serializable }, o));
       out.set(keys[0] as Bytes, fetchedOf(res.kvs[0]));
       this.remember(keys[0] as Bytes, out.get(keys[0] as Bytes) as FetchedKey);
       return out;
     }
     const res = await this.connection.call((o) =>
-      this.client.kv.txn({ success: dataKeys.map((k) => this.range(k, undefined, { serializable })) }, o),
+      this.kv.txn({ success: dataKeys.map((k) => this.range(k, undefined, { serializable })) }, o),
     );
     keys.forEach((k, i) => {
       const f = fetchedOf(res.responses[i]?.response_range.kvs[0]);
@@ -479,16 +495,21 @@ export class EtcdRepository implements Repository {
     // A whole-keyspace attempt compares the fence (the outbox key: every change of the keyspace
     // puts it) instead of every key: nothing changed since its snapshot, appearing keys included.
     const reads = fence === undefined ? view.reads() : [];
-    const compare: NonNullable<ITxnRequest["compare"]> = reads.map(([key, f]) => ({
+    const compare: Compare[] = reads.map(([key, f]) => ({
       key: this.layout.dataKey(key),
-      target: "Mod",
-      result: "Equal",
+      target: CompareTarget.MOD,
+      result: CompareResult.EQUAL,
       mod_revision: f.mod,
     }));
     if (fence !== undefined)
-      compare.push({ key: this.layout.outbox, target: "Mod", result: "Equal", mod_revision: fence });
-    compare.push({ key: marker, target: "Create", result: "Equal", create_revision: 0 });
-    const success: IRequestOp[] = [];
+      compare.push({
+        key: this.layout.outbox,
+        target: CompareTarget.MOD,
+        result: CompareResult.EQUAL,
+        mod_revision: fence,
+      });
+    compare.push({ key: marker, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 });
+    const success: RequestOp[] = [];
     const written: [Bytes, Buffer | undefined][] = [];
     for (const w of view.writes()) {
       const dataKey = this.layout.dataKey(w.key);
@@ -513,20 +534,20 @@ export class EtcdRepository implements Repository {
     success.push({ request_put: { key: this.layout.outbox, value: encodeEvents(this.serverId, view.events) } });
     for (const e of view.events) if (e.class === "expired") this.counters.expired++;
     success.push({ request_put: { key: marker, value: Buffer.alloc(0), lease: leaseId } });
-    const failure: IRequestOp[] = reads.map(([key]) => this.range(this.layout.dataKey(key)));
+    const failure: RequestOp[] = reads.map(([key]) => this.range(this.layout.dataKey(key)));
     failure.push(this.range(marker));
-    const txn: ITxnRequest = { compare, success, failure };
+    const txn = { compare, success, failure };
     const until = Date.now() + this.connection.retryBudgetMs;
     let delay = 50;
     let sent = false;
     for (;;) {
       try {
-        const res = await this.client.kv.txn(txn, this.connection.deadline());
+        const res = await this.kv.txn(txn, this.connection.deadline());
         if (res.succeeded) {
           this.counters.dirty += success.length;
           // The commit's revision is every written key's mod_revision now.
           for (const [key, raw] of written)
-            this.remember(key, { raw, mod: raw === undefined ? ZERO : res.header.revision });
+            this.remember(key, { raw, mod: raw === undefined ? ZERO : int64String(res.header.revision) });
           return true;
         }
         const markerKv = res.responses[reads.length]?.response_range.kvs[0];
@@ -598,7 +619,7 @@ export class EtcdRepository implements Repository {
   private async snapshot(): Promise<{ fetched: Map<Bytes, FetchedKey>; fence: string }> {
     const res = await this.connection
       .call((o) =>
-        this.client.kv.txn(
+        this.kv.txn(
           {
             success: [
               this.range(this.layout.data, prefixEnd(this.layout.data), { limit: this.keyspaceTxnKeys + 1 }),
@@ -616,8 +637,8 @@ export class EtcdRepository implements Repository {
     const kvs = res.responses[0]?.response_range.kvs ?? [];
     if (kvs.length > this.keyspaceTxnKeys) throw tooLargeForKeyspaceTxn(this.keyspaceTxnKeys);
     const fetched = new Map<Bytes, FetchedKey>();
-    for (const kv of kvs) fetched.set(this.layout.keyOf(kv.key), { raw: kv.value, mod: kv.mod_revision });
-    const fence = res.responses[1]?.response_range.kvs[0]?.mod_revision ?? ZERO;
+    for (const kv of kvs) fetched.set(this.layout.keyOf(kv.key), { raw: kv.value, mod: int64String(kv.mod_revision) });
+    const fence = int64String(res.responses[1]?.response_range.kvs[0]?.mod_revision);
     return { fetched, fence };
   }
 
@@ -654,7 +675,7 @@ export class EtcdRepository implements Repository {
   /** DBSIZE: data keys minus due index entries, in one read (exact at one revision). */
   async countKeys(nowMs: number): Promise<number> {
     const res = await this.connection.call((o) =>
-      this.client.kv.txn(
+      this.kv.txn(
         {
           success: [
             this.range(this.layout.data, prefixEnd(this.layout.data), { count_only: true }),
@@ -665,10 +686,10 @@ export class EtcdRepository implements Repository {
         o,
       ),
     );
-    const keys = Number(res.responses[0]?.response_range.count ?? 0);
-    const due = Number(res.responses[1]?.response_range.count ?? 0);
+    const keys = int64Number(res.responses[0]?.response_range.count);
+    const due = int64Number(res.responses[1]?.response_range.count);
     this.lastCount = keys;
-    this.lastWithTtl = Number(res.responses[2]?.response_range.count ?? 0);
+    this.lastWithTtl = int64Number(res.responses[2]?.response_range.count);
     return Math.max(0, keys - due);
   }
 
@@ -693,23 +714,20 @@ export class EtcdRepository implements Repository {
       const limit = Math.min(want - examined, PAGE) + 1;
       const start = this.layout.dataFrom(from);
       const res = await this.connection.call((o) =>
-        this.client.kv.range(
-          { key: start, range_end: end, limit, revision, serializable: this.reads === "serializable" },
-          o,
-        ),
+        this.kv.range({ key: start, range_end: end, limit, revision, serializable: this.reads === "serializable" }, o),
       );
-      revision ??= res.header.revision;
+      revision ??= int64String(res.header.revision);
       let kvs = res.kvs;
       let next: bigint | undefined;
       if (kvs.length === limit) {
         // A page ends at a hash boundary: drop the trailing keys that share the next key's hash.
-        next = this.layout.hashOf((kvs[limit - 1] as IKeyValue).key);
+        next = this.layout.hashOf((kvs[limit - 1] as KeyValue).key);
         kvs = kvs.slice(0, limit - 1).filter((kv) => this.layout.hashOf(kv.key) !== next);
         if (kvs.length === 0) {
           // Every key of the page shares one hash (a 64-bit collision run): take the whole group.
           const group = this.layout.dataFrom(next as bigint);
           const g = await this.connection.call((o) =>
-            this.client.kv.range({ key: group, range_end: this.layout.dataFrom((next as bigint) + 1n), revision }, o),
+            this.kv.range({ key: group, range_end: this.layout.dataFrom((next as bigint) + 1n), revision }, o),
           );
           kvs = g.kvs;
           next = (next as bigint) + 1n >= 1n << 64n ? undefined : (next as bigint) + 1n;
@@ -738,12 +756,9 @@ export class EtcdRepository implements Repository {
     for (;;) {
       const from = start;
       const res = await this.connection.call((o) =>
-        this.client.kv.range(
-          { key: from, range_end: end, limit, revision, serializable: this.reads === "serializable" },
-          o,
-        ),
+        this.kv.range({ key: from, range_end: end, limit, revision, serializable: this.reads === "serializable" }, o),
       );
-      revision ??= res.header.revision;
+      revision ??= int64String(res.header.revision);
       const page: Bytes[] = [];
       for (const kv of res.kvs) {
         const key = this.layout.keyOf(kv.key);
@@ -754,7 +769,7 @@ export class EtcdRepository implements Repository {
       }
       if (page.length !== 0) yield page;
       if (!res.more || res.kvs.length === 0) return;
-      start = Buffer.concat([(res.kvs[res.kvs.length - 1] as IKeyValue).key, Buffer.from([0])]);
+      start = Buffer.concat([(res.kvs[res.kvs.length - 1] as KeyValue).key, Buffer.from([0])]);
     }
   }
 
@@ -765,7 +780,7 @@ export class EtcdRepository implements Repository {
       const h = BigInt(Math.floor(this.random() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(this.random() * 2 ** 32));
       const start = this.layout.dataFrom(h);
       const res = await this.connection.call((o) =>
-        this.client.kv.txn(
+        this.kv.txn(
           {
             success: [this.range(start, end, { limit: 16 }), this.range(this.layout.data, start, { limit: 16 })],
           },
@@ -787,7 +802,7 @@ export class EtcdRepository implements Repository {
     const dataEnd = prefixEnd(this.layout.data);
     const res = await this.connection.call(
       (o) =>
-        this.client.kv.txn(
+        this.kv.txn(
           {
             success: [
               this.range(this.layout.data, dataEnd, { count_only: true }),
@@ -803,8 +818,8 @@ export class EtcdRepository implements Repository {
       // Deleting everything twice deletes everything once: safe to resend.
       "idempotent",
     );
-    const keys = Number(res.responses[0]?.response_range.count ?? 0);
-    const due = Number(res.responses[1]?.response_range.count ?? 0);
+    const keys = int64Number(res.responses[0]?.response_range.count);
+    const due = int64Number(res.responses[1]?.response_range.count);
     this.lastCount = 0;
     this.lastWithTtl = 0;
     this.cache.clear();
@@ -832,7 +847,7 @@ export class EtcdRepository implements Repository {
   /** True when etcd answers a linearizable read within the call deadline (quorum and a leader). */
   async available(): Promise<boolean> {
     try {
-      await this.client.kv.range({ key: this.layout.outbox, count_only: true }, this.connection.deadline());
+      await this.kv.range({ key: this.layout.outbox, count_only: true }, this.connection.deadline());
       return true;
     } catch {
       return false;
@@ -849,8 +864,8 @@ export class EtcdRepository implements Repository {
   }
 }
 
-function fetchedOf(kv: IKeyValue | undefined): FetchedKey {
-  return kv === undefined ? { raw: undefined, mod: ZERO } : { raw: kv.value, mod: kv.mod_revision };
+function fetchedOf(kv: KeyValue | undefined): FetchedKey {
+  return kv === undefined ? { raw: undefined, mod: ZERO } : { raw: kv.value, mod: int64String(kv.mod_revision) };
 }
 
 /** True when an envelope is not past its deadline at `nowMs`. */

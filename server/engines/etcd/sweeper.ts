@@ -10,10 +10,11 @@
  * The sweeper only reclaims storage and announces `expired`. If its server dies, its election lease
  * runs out after `electionTtlS` and another server takes over.
  */
-import type { Campaign, IKeyValue, IRequestOp } from "etcd3";
+import type { Campaign } from "etcd3";
 import type { Clock } from "../../../shared/store/clock.js";
 import type { KeyspaceEvent } from "../../../shared/store/events.js";
 import type { EtcdRepository } from "./etcd-repository.js";
+import { CompareResult, CompareTarget, type KeyValue, type RequestOp } from "./kv-client.js";
 import { encodeEvents } from "./outbox.js";
 
 /** Options of {@link ElectedSweeper}. */
@@ -117,7 +118,7 @@ export class ElectedSweeper {
     this.sweeps++;
     const { layout, connection } = this.repo;
     const res = await connection.call((o) =>
-      this.repo.client.kv.range({ key: layout.index, range_end: layout.indexDueEnd(nowMs), limit: this.batch }, o),
+      this.repo.kv.range({ key: layout.index, range_end: layout.indexDueEnd(nowMs), limit: this.batch }, o),
     );
     if (res.kvs.length === 0) return 0;
     if (await this.deleteDue(res.kvs, nowMs)) return res.kvs.length;
@@ -128,10 +129,10 @@ export class ElectedSweeper {
     return n;
   }
 
-  private async deleteDue(entries: readonly IKeyValue[], nowMs: number): Promise<boolean> {
+  private async deleteDue(entries: readonly KeyValue[], nowMs: number): Promise<boolean> {
     const { layout, connection } = this.repo;
     const events: KeyspaceEvent[] = [];
-    const success: IRequestOp[] = [];
+    const success: RequestOp[] = [];
     for (const kv of entries) {
       const { key } = layout.parseIndexKey(kv.key);
       success.push({ request_delete_range: { key: layout.dataKey(key) } }, { request_delete_range: { key: kv.key } });
@@ -140,12 +141,12 @@ export class ElectedSweeper {
     success.push({ request_put: { key: layout.outbox, value: encodeEvents(this.repo.serverId, events) } });
     // Idempotent to resend: a second send finds the index entries gone and fails its compare.
     const res = await connection.call((o) =>
-      this.repo.client.kv.txn(
+      this.repo.kv.txn(
         {
           compare: entries.map((kv) => ({
             key: kv.key,
-            target: "Mod",
-            result: "Equal",
+            target: CompareTarget.MOD,
+            result: CompareResult.EQUAL,
             mod_revision: kv.mod_revision,
           })),
           success,
