@@ -14,8 +14,11 @@
  */
 import type { DescMessage, DescMethod, DescService, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { BitmapsService } from "../gen/memorabilia/v1/bitmaps_service_pb.js";
 import { CommandService } from "../gen/memorabilia/v1/command_service_pb.js";
+import { GeoService } from "../gen/memorabilia/v1/geo_service_pb.js";
 import { HashesService } from "../gen/memorabilia/v1/hashes_service_pb.js";
+import { HyperLogLogService } from "../gen/memorabilia/v1/hyperloglog_service_pb.js";
 import { KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
 import { ListsService } from "../gen/memorabilia/v1/lists_service_pb.js";
 import { SetsService } from "../gen/memorabilia/v1/sets_service_pb.js";
@@ -33,9 +36,12 @@ import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 import { invalidArgument } from "./args.js";
+import { createBitmapsService } from "./bitmaps-service.js";
 import { createCommandService } from "./command-service.js";
 import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
+import { createGeoService } from "./geo-service.js";
 import { createHashesService } from "./hashes-service.js";
+import { createHyperLogLogService } from "./hyperloglog-service.js";
 import { createKeysService } from "./keys-service.js";
 import { createListsService } from "./lists-service.js";
 import type { ServiceOptions } from "./service-options.js";
@@ -60,6 +66,9 @@ const SERVICES: readonly (readonly [DescService, Factory])[] = [
   [SetsService, createSetsService],
   [SortedSetsService, createSortedSetsService],
   [StreamsService, createStreamsService],
+  [BitmapsService, createBitmapsService],
+  [HyperLogLogService, createHyperLogLogService],
+  [GeoService, createGeoService],
 ];
 
 /** Where one `Command` case goes. */

@@ -14,6 +14,7 @@
  * const routes = (router: ConnectRouter) => registerMemorabiliaServices(router, createStore());
  * ```
  */
+export { createBitmapsService } from "./bitmaps-service.js";
 export { COMMAND_ROUTES, CommandDispatcher } from "./command-dispatch.js";
 export { createCommandService } from "./command-service.js";
 export {
@@ -24,7 +25,9 @@ export {
   STORE_ERROR_CODES,
   toConnectError,
 } from "./error-map.js";
+export { createGeoService } from "./geo-service.js";
 export { createHashesService } from "./hashes-service.js";
+export { createHyperLogLogService } from "./hyperloglog-service.js";
 export { createKeysService } from "./keys-service.js";
 export { createListsService } from "./lists-service.js";
 export { createPubSubService } from "./pubsub-service.js";
@@ -42,6 +45,7 @@ export {
   StreamCounter,
   type StreamingOptions,
 } from "./streaming-options.js";
+export { createStreamsService } from "./streams-service.js";
 export { createStringsService } from "./strings-service.js";
 export { createTransactionService } from "./transaction-service.js";
 export { createWatchService } from "./watch-service.js";

@@ -4,14 +4,15 @@
  */
 
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ExpireCondition, KeysService } from "../gen/memorabilia/v1/keys_service_pb.js";
+import { ExpireCondition, KeysService, type SortOptions } from "../gen/memorabilia/v1/keys_service_pb.js";
 import { KeyType } from "../gen/memorabilia/v1/types_pb.js";
 import type { Bytes } from "../store/bytes.js";
+import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 import { cursorArg, int, key, keys, required, scanOptions, token } from "./args.js";
 import { invoke, invokeAll } from "./invoke.js";
 import { KEY_TYPE_NAMES, keyTtlOf, keyTypeOf, readKeyInfos, ttlCommands } from "./key-info.js";
-import { arrayOf, boolOf, int64Of, isOk, scanPageOf, textOf } from "./replies.js";
+import { arrayOf, boolOf, int64Of, isOk, optionalBytesOf, scanPageOf, textOf } from "./replies.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
 
 const EXPIRE_CONDITIONS: Partial<Record<ExpireCondition, Bytes>> = {
@@ -27,6 +28,21 @@ const EXPIRE_CONDITIONS: Partial<Record<ExpireCondition, Bytes>> = {
  * the keyspace, exactly as `SCAN cursor TYPE none`.
  */
 const SCAN_TYPES: Partial<Record<KeyType, Bytes>> = { ...KEY_TYPE_NAMES, [KeyType.NONE]: "none" };
+
+/** SORT's `BY`, `LIMIT`, `GET`, `DESC` and `ALPHA` arguments (none for unset options). */
+export function sortArgs(options: SortOptions | undefined): Bytes[] {
+  const out: Bytes[] = [];
+  if (options === undefined) return out;
+  if (options.by !== undefined) out.push("BY", key(options.by));
+  if (options.limit !== undefined) out.push("LIMIT", int(options.limit.offset), int(options.limit.count));
+  for (const pattern of options.get) out.push("GET", key(pattern));
+  if (options.descending) out.push("DESC");
+  if (options.alpha) out.push("ALPHA");
+  return out;
+}
+
+/** An array of bulk-or-nil replies as NullableBytes. */
+const nullableValuesOf = (reply: Reply) => arrayOf(reply).map((r) => ({ value: optionalBytesOf(r) }));
 
 /** Creates the KeysService implementation over `store`. */
 export function createKeysService(store: Store, options: ServiceOptions = {}): ServiceImpl<typeof KeysService> {
@@ -111,6 +127,18 @@ export function createKeysService(store: Store, options: ServiceOptions = {}): S
       async memoryUsage(req, ctx) {
         const reply = await invoke(store, ["MEMORY", "USAGE", key(req.key)], ctx);
         return { bytes: reply === null ? undefined : int64Of(reply) };
+      },
+      async sort(req, ctx) {
+        const argv: Bytes[] = ["SORT", key(req.key), ...sortArgs(req.options)];
+        if (req.destination !== undefined) {
+          argv.push("STORE", key(req.destination));
+          return { values: [], stored: int64Of(await invoke(store, argv, ctx)) };
+        }
+        return { values: nullableValuesOf(await invoke(store, argv, ctx)) };
+      },
+      async sortRo(req, ctx) {
+        const argv: Bytes[] = ["SORT_RO", key(req.key), ...sortArgs(req.options)];
+        return { values: nullableValuesOf(await invoke(store, argv, ctx)) };
       },
     },
     options,

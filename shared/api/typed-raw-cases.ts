@@ -20,6 +20,7 @@ import {
 import { StreamsService } from "../gen/memorabilia/v1/streams_service_pb.js";
 import { SetCondition, StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
 import { KeyType, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
+import { familyCases } from "./typed-raw-cases-families.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: requests and responses of ~90 RPCs, checked by the RPCs themselves
 export type Msg = any;
@@ -1203,6 +1204,7 @@ export function allCases(now: () => number): Case[] {
       raw: (q) => [["ZSCAN", q.key, cursorOf(q.cursor), ...scanOpts(q)]],
       project: (s) => [[T(s.cursor), s.members.flatMap((m: Msg) => [B(m.member), D(m.score)])]],
     }),
+    ...familyCases(c),
   ];
   // CommandService.Execute: a raw command is its own equivalent. Its arguments are another
   // case's raw command, sometimes with a key made of bytes that are not UTF-8 (typed keys are text).

@@ -32,6 +32,9 @@ export const DATA_SERVICES: ReadonlySet<string> = new Set([
   "memorabilia.v1.SetsService",
   "memorabilia.v1.SortedSetsService",
   "memorabilia.v1.StreamsService",
+  "memorabilia.v1.BitmapsService",
+  "memorabilia.v1.HyperLogLogService",
+  "memorabilia.v1.GeoService",
 ]);
 
 const role = (r: Role): RpcRule => ({ kind: "role", role: r });
@@ -47,6 +50,8 @@ export const RPC_RULES: Readonly<Record<string, RpcRule>> = {
   "memorabilia.v1.AuthService/WhoAmI": role("readonly"),
   "memorabilia.v1.KeysService/ObjectEncoding": commands("OBJECT"),
   "memorabilia.v1.KeysService/MemoryUsage": commands("MEMORY"),
+  "memorabilia.v1.KeysService/SortRo": commands("SORT_RO"),
+  "memorabilia.v1.BitmapsService/BitFieldRo": commands("BITFIELD_RO"),
   "memorabilia.v1.ListsService/Push": commands("LPUSH", "RPUSH", "LPUSHX", "RPUSHX"),
   "memorabilia.v1.ListsService/Pop": commands("LPOP", "RPOP"),
   "memorabilia.v1.ListsService/BPop": commands("BLPOP", "BRPOP"),

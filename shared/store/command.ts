@@ -181,6 +181,12 @@ export interface CommandSpec extends CommandInfo {
    */
   readsPatternKeys?(argv: readonly Bytes[]): string | undefined;
   /**
+   * Set on a `readonly` command that may still write a cache into its keys' values (PFCOUNT's
+   * cached cardinality, see {@link CommandContext.readsMayWrite}): a rolled-back transaction
+   * restores those keys too, so a rollback leaves every byte as it was.
+   */
+  readonly writesCache?: true;
+  /**
    * Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input.
    * For a `keyspace` command with {@link keyspace}, this is the same command over the
    * {@link KeyspaceView} of a transaction's whole-keyspace `atomic` call.

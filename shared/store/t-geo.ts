@@ -239,7 +239,8 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
       if (options === 0) return f.member;
       const item: Reply[] = [f.member];
       if (withdist) item.push(formatDistance(f.dist));
-      if (withhash) item.push(f.score);
+      // addReplyLongLong(c, gp->score): a non-integer score (a sorted set not written by GEOADD) truncates.
+      if (withhash) item.push(Math.trunc(f.score));
       if (withcoord) item.push([formatHumanCoordinate(f.lon), formatHumanCoordinate(f.lat)]);
       return item;
     });

@@ -153,6 +153,7 @@ export const hllCommands: CommandSpec[] = [
       "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
     summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
     syntax: "PFCOUNT key [key ...]",
+    writesCache: true,
     handler: pfcount,
   },
   {

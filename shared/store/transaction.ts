@@ -93,6 +93,8 @@ interface Plan {
   readonly readKeys: readonly Bytes[];
   /** Keys of non-read-only commands: locked exclusively, snapshotted for rollback. */
   readonly writeKeys: readonly Bytes[];
+  /** Keys of read-only commands that may write a cache (PFCOUNT): snapshotted for rollback too. */
+  readonly cacheKeys: readonly Bytes[];
   /** True when a command reads the whole keyspace (KEYS, SCAN, DBSIZE…). */
   readonly wholeKeyspace: boolean;
 }
@@ -102,6 +104,7 @@ function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[], mo
   const specs: CommandSpec[] = [];
   const read = new Set<Bytes>();
   const write = new Set<Bytes>();
+  const cache = new Set<Bytes>();
   let wholeKeyspace = false;
   commands.forEach((argv, i) => {
     const name = argv[0] ?? "";
@@ -127,11 +130,17 @@ function plan(host: TransactionHost, commands: readonly (readonly Bytes[])[], mo
       }
       wholeKeyspace = true;
     }
-    for (const key of commandKeys(spec, argv)) (readonly ? read : write).add(key);
+    for (const key of commandKeys(spec, argv)) {
+      (readonly ? read : write).add(key);
+      if (spec.writesCache === true) cache.add(key);
+    }
     specs.push(spec);
   });
-  for (const key of write) read.delete(key);
-  return { specs, readKeys: [...read], writeKeys: [...write], wholeKeyspace };
+  for (const key of write) {
+    read.delete(key);
+    cache.delete(key);
+  }
+  return { specs, readKeys: [...read], writeKeys: [...write], cacheKeys: [...cache], wholeKeyspace };
 }
 
 /** A key as it was before the transaction: undefined when absent. */
@@ -192,7 +201,7 @@ function execute(
   const caps = host.repository.capabilities;
   if (mode === "continue") return executeEach(host, view, now, work, commands);
   // An engine that stages writes discards them itself when this function throws.
-  const saved = caps.stagesWrites ? null : snapshot(view, work.writeKeys);
+  const saved = caps.stagesWrites ? null : snapshot(view, [...work.writeKeys, ...work.cacheKeys]);
   const events: KeyspaceEvent[] = [];
   const ctx = host.context(view, now, eventSink(host, view, events));
   const replies: Reply[] = [];

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../server/index.js";
 import { command, createServiceClients, type MemorabiliaClient, raw, text, utf8 } from "../../shared/client/index.js";
+import { BitFieldOverflow, BitOperation } from "../../shared/gen/memorabilia/v1/bitmaps_service_pb.js";
+import { GeoOrder, GeoUnit } from "../../shared/gen/memorabilia/v1/geo_service_pb.js";
 import { ListEnd } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import { KeyType, TtlStatus } from "../../shared/gen/memorabilia/v1/types_pb.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
@@ -77,6 +79,81 @@ describe.each(PROTOCOLS)("%s", (name, makeTransport) => {
     expect((await c.sets.sMembers({ key: `${p}s1` })).members.map((m) => text(m)).sort()).toEqual(["x", "y"]);
     await c.sortedSets.zAdd({ key: `${p}z`, members: [{ member: utf8("m"), score: 1.5 }] });
     expect((await c.sortedSets.zScore({ key: `${p}z`, member: utf8("m") })).score).toBe(1.5);
+  });
+
+  it("StreamsService, BitmapsService, HyperLogLogService, GeoService, KeysService.Sort, and in a Batch", async () => {
+    const { id } = await c.streams.xAdd({ key: `${p}st`, fields: [{ field: utf8("f"), value: utf8("v") }] });
+    expect((await c.streams.xRange({ key: `${p}st` })).entries.map((e) => e.id)).toEqual([id]);
+
+    expect((await c.bitmaps.setBit({ key: `${p}bm`, offset: 7n, value: true })).previous).toBe(false);
+    expect((await c.bitmaps.getBit({ key: `${p}bm`, offset: 7n })).value).toBe(true);
+    expect((await c.bitmaps.bitCount({ key: `${p}bm` })).count).toBe(1n);
+    expect((await c.bitmaps.bitPos({ key: `${p}bm`, bit: true })).position).toBe(7n);
+    const field = { signed: false, bits: 8, offset: 8n, offsetInFields: false };
+    const { results } = await c.bitmaps.bitField({
+      key: `${p}bm`,
+      operations: [
+        { operation: { case: "set", value: { field, value: 255n } } },
+        { operation: { case: "incrBy", value: { field, value: 1n, overflow: BitFieldOverflow.FAIL } } },
+      ],
+    });
+    expect(results.map((r) => r.value)).toEqual([0n, undefined]);
+    expect((await c.bitmaps.bitFieldRo({ key: `${p}bm`, fields: [field] })).values).toEqual([255n]);
+    const op = await c.bitmaps.bitOp({ operation: BitOperation.NOT, destination: `${p}bn`, keys: [`${p}bm`] });
+    expect(op.length).toBe(2n);
+    await expect(c.bitmaps.bitOp({ destination: `${p}bn`, keys: [`${p}bm`] })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+    });
+
+    expect((await c.hyperLogLog.pfAdd({ key: `${p}hll`, elements: ["a", "b", "c"].map(utf8) })).changed).toBe(true);
+    await c.hyperLogLog.pfMerge({ destination: `${p}hll2`, sources: [`${p}hll`] });
+    expect((await c.hyperLogLog.pfCount({ keys: [`${p}hll2`] })).count).toBe(3n);
+
+    const members = [
+      { longitude: 13.361389, latitude: 38.115556, member: utf8("Palermo") },
+      { longitude: 15.087269, latitude: 37.502669, member: utf8("Catania") },
+    ];
+    expect((await c.geo.geoAdd({ key: `${p}geo`, members })).count).toBe(2n);
+    const dist = await c.geo.geoDist({
+      key: `${p}geo`,
+      member1: utf8("Palermo"),
+      member2: utf8("Catania"),
+      unit: GeoUnit.KILOMETERS,
+    });
+    expect(dist.distance).toBe(166.2742);
+    expect((await c.geo.geoHash({ key: `${p}geo`, members: [utf8("Palermo")] })).hashes[0]?.hash).toBe("sqc8b49rny0");
+    const found = await c.geo.geoSearch({
+      key: `${p}geo`,
+      area: {
+        from: { case: "fromCoordinates", value: { longitude: 15, latitude: 37 } },
+        by: { case: "radius", value: 200 },
+        unit: GeoUnit.KILOMETERS,
+        order: GeoOrder.ASC,
+      },
+      withDistance: true,
+    });
+    expect(found.results.map((r) => [text(r.member), r.distance])).toEqual([
+      ["Catania", 56.4413],
+      ["Palermo", 190.4424],
+    ]);
+
+    await c.lists.push({ key: `${p}sl`, end: ListEnd.RIGHT, elements: ["3", "1", "2"].map(utf8) });
+    expect((await c.keys.sortRo({ key: `${p}sl` })).values.map((v) => text(v.value))).toEqual(["1", "2", "3"]);
+    const sorted = await c.keys.sort({ key: `${p}sl`, options: { descending: true }, destination: `${p}sd` });
+    expect(sorted.stored).toBe(2n + 1n);
+
+    const { results: batch } = await c.transaction.batch({
+      commands: [
+        { kind: { case: "setBit", value: { key: `${p}bb`, offset: 0n, value: true } } },
+        { kind: { case: "pfCount", value: { keys: [`${p}hll`] } } },
+        { kind: { case: "geoPos", value: { key: `${p}geo`, members: [utf8("nope")] } } },
+        { kind: { case: "sortRo", value: { key: `${p}sd` } } },
+        { kind: { case: "bitCount", value: { key: `${p}geo` } } },
+      ],
+    });
+    expect(batch.map((r) => r.kind.case)).toEqual(["setBit", "pfCount", "geoPos", "sortRo", "error"]);
+    expect(batch[1]?.kind.value).toMatchObject({ count: 3n });
+    expect(batch[4]?.kind.case === "error" && batch[4].kind.value.code).toBe("WRONGTYPE");
   });
 
   it("CommandService: execute replies and the command table", async () => {

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { KeyTtl, KeyType } from "./types_pb.js";
+import type { KeyTtl, KeyType, NullableBytes } from "./types_pb.js";
 import { file_memorabilia_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memorabilia/v1/keys_service.proto.
  */
 export const file_memorabilia_v1_keys_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFtZW1vcmFiaWxpYS92MS9rZXlzX3NlcnZpY2UucHJvdG8SDm1lbW9yYWJpbGlhLnYxIhoKCkRlbFJlcXVlc3QSDAoEa2V5cxgBIAMoCSIeCgtEZWxSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIh0KDVVubGlua1JlcXVlc3QSDAoEa2V5cxgBIAMoCSIhCg5VbmxpbmtSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIh0KDUV4aXN0c1JlcXVlc3QSDAoEa2V5cxgBIAMoCSIfCg5FeGlzdHNSZXNwb25zZRINCgVjb3VudBgBIAEoAyIaCgtUeXBlUmVxdWVzdBILCgNrZXkYASABKAkiNQoMVHlwZVJlc3BvbnNlEiUKBHR5cGUYASABKA4yFy5tZW1vcmFiaWxpYS52MS5LZXlUeXBlIi0KDVJlbmFtZVJlcXVlc3QSCwoDa2V5GAEgASgJEg8KB25ld19rZXkYAiABKAkiEAoOUmVuYW1lUmVzcG9uc2UiLwoPUmVuYW1lTnhSZXF1ZXN0EgsKA2tleRgBIAEoCRIPCgduZXdfa2V5GAIgASgJIiMKEFJlbmFtZU54UmVzcG9uc2USDwoHcmVuYW1lZBgBIAEoCCJ7Cg1FeHBpcmVSZXF1ZXN0EgsKA2tleRgBIAEoCRIQCgZ0dGxfbXMYAiABKANIABIPCgVhdF9tcxgDIAEoA0gAEjIKCWNvbmRpdGlvbhgEIAEoDjIfLm1lbW9yYWJpbGlhLnYxLkV4cGlyZUNvbmRpdGlvbkIGCgR3aGVuIiEKDkV4cGlyZVJlc3BvbnNlEg8KB2FwcGxpZWQYASABKAgiGQoKVHRsUmVxdWVzdBILCgNrZXkYASABKAkiMgoLVHRsUmVzcG9uc2USIwoDdHRsGAEgASgLMhYubWVtb3JhYmlsaWEudjEuS2V5VHRsIh0KDlBlcnNpc3RSZXF1ZXN0EgsKA2tleRgBIAEoCSIkCg9QZXJzaXN0UmVzcG9uc2USEQoJcGVyc2lzdGVkGAEgASgIInEKC1NjYW5SZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRISCgVtYXRjaBgCIAEoCUgAiAEBEg0KBWNvdW50GAMgASgNEiUKBHR5cGUYBCABKA4yFy5tZW1vcmFiaWxpYS52MS5LZXlUeXBlQggKBl9tYXRjaCJwCgdLZXlJbmZvEgsKA2tleRgBIAEoCRIlCgR0eXBlGAIgASgOMhcubWVtb3JhYmlsaWEudjEuS2V5VHlwZRIjCgN0dGwYAyABKAsyFi5tZW1vcmFiaWxpYS52MS5LZXlUdGwSDAoEc2l6ZRgEIAEoAyJFCgxTY2FuUmVzcG9uc2USDgoGY3Vyc29yGAEgASgJEiUKBGtleXMYAiADKAsyFy5tZW1vcmFiaWxpYS52MS5LZXlJbmZvIh4KC0tleXNSZXF1ZXN0Eg8KB3BhdHRlcm4YASABKAkiHAoMS2V5c1Jlc3BvbnNlEgwKBGtleXMYASADKAkiEgoQUmFuZG9tS2V5UmVxdWVzdCItChFSYW5kb21LZXlSZXNwb25zZRIQCgNrZXkYASABKAlIAIgBAUIGCgRfa2V5Ig8KDURiU2l6ZVJlcXVlc3QiHgoORGJTaXplUmVzcG9uc2USDAoEc2l6ZRgBIAEoAyIRCg9GbHVzaEFsbFJlcXVlc3QiEgoQRmx1c2hBbGxSZXNwb25zZSJDCgtDb3B5UmVxdWVzdBIOCgZzb3VyY2UYASABKAkSEwoLZGVzdGluYXRpb24YAiABKAkSDwoHcmVwbGFjZRgDIAEoCCIeCgxDb3B5UmVzcG9uc2USDgoGY29waWVkGAEgASgIIhwKDFRvdWNoUmVxdWVzdBIMCgRrZXlzGAEgAygJIiAKDVRvdWNoUmVzcG9uc2USDwoHdG91Y2hlZBgBIAEoAyIkChVPYmplY3RFbmNvZGluZ1JlcXVlc3QSCwoDa2V5GAEgASgJIjwKFk9iamVjdEVuY29kaW5nUmVzcG9uc2USFQoIZW5jb2RpbmcYASABKAlIAIgBAUILCglfZW5jb2RpbmciIQoSTWVtb3J5VXNhZ2VSZXF1ZXN0EgsKA2tleRgBIAEoCSIzChNNZW1vcnlVc2FnZVJlc3BvbnNlEhIKBWJ5dGVzGAEgASgDSACIAQFCCAoGX2J5dGVzKpcBCg9FeHBpcmVDb25kaXRpb24SIAocRVhQSVJFX0NPTkRJVElPTl9VTlNQRUNJRklFRBAAEhcKE0VYUElSRV9DT05ESVRJT05fTlgQARIXChNFWFBJUkVfQ09ORElUSU9OX1hYEAISFwoTRVhQSVJFX0NPTkRJVElPTl9HVBADEhcKE0VYUElSRV9DT05ESVRJT05fTFQQBDLBCgoLS2V5c1NlcnZpY2USPgoDRGVsEhoubWVtb3JhYmlsaWEudjEuRGVsUmVxdWVzdBobLm1lbW9yYWJpbGlhLnYxLkRlbFJlc3BvbnNlEkcKBlVubGluaxIdLm1lbW9yYWJpbGlhLnYxLlVubGlua1JlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5VbmxpbmtSZXNwb25zZRJHCgZFeGlzdHMSHS5tZW1vcmFiaWxpYS52MS5FeGlzdHNSZXF1ZXN0Gh4ubWVtb3JhYmlsaWEudjEuRXhpc3RzUmVzcG9uc2USQQoEVHlwZRIbLm1lbW9yYWJpbGlhLnYxLlR5cGVSZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuVHlwZVJlc3BvbnNlEkcKBlJlbmFtZRIdLm1lbW9yYWJpbGlhLnYxLlJlbmFtZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5SZW5hbWVSZXNwb25zZRJNCghSZW5hbWVOeBIfLm1lbW9yYWJpbGlhLnYxLlJlbmFtZU54UmVxdWVzdBogLm1lbW9yYWJpbGlhLnYxLlJlbmFtZU54UmVzcG9uc2USRwoGRXhwaXJlEh0ubWVtb3JhYmlsaWEudjEuRXhwaXJlUmVxdWVzdBoeLm1lbW9yYWJpbGlhLnYxLkV4cGlyZVJlc3BvbnNlEj4KA1R0bBIaLm1lbW9yYWJpbGlhLnYxLlR0bFJlcXVlc3QaGy5tZW1vcmFiaWxpYS52MS5UdGxSZXNwb25zZRJKCgdQZXJzaXN0Eh4ubWVtb3JhYmlsaWEudjEuUGVyc2lzdFJlcXVlc3QaHy5tZW1vcmFiaWxpYS52MS5QZXJzaXN0UmVzcG9uc2USQQoEU2NhbhIbLm1lbW9yYWJpbGlhLnYxLlNjYW5SZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuU2NhblJlc3BvbnNlEkEKBEtleXMSGy5tZW1vcmFiaWxpYS52MS5LZXlzUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLktleXNSZXNwb25zZRJQCglSYW5kb21LZXkSIC5tZW1vcmFiaWxpYS52MS5SYW5kb21LZXlSZXF1ZXN0GiEubWVtb3JhYmlsaWEudjEuUmFuZG9tS2V5UmVzcG9uc2USRwoGRGJTaXplEh0ubWVtb3JhYmlsaWEudjEuRGJTaXplUmVxdWVzdBoeLm1lbW9yYWJpbGlhLnYxLkRiU2l6ZVJlc3BvbnNlEk0KCEZsdXNoQWxsEh8ubWVtb3JhYmlsaWEudjEuRmx1c2hBbGxSZXF1ZXN0GiAubWVtb3JhYmlsaWEudjEuRmx1c2hBbGxSZXNwb25zZRJBCgRDb3B5EhsubWVtb3JhYmlsaWEudjEuQ29weVJlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5Db3B5UmVzcG9uc2USRAoFVG91Y2gSHC5tZW1vcmFiaWxpYS52MS5Ub3VjaFJlcXVlc3QaHS5tZW1vcmFiaWxpYS52MS5Ub3VjaFJlc3BvbnNlEl8KDk9iamVjdEVuY29kaW5nEiUubWVtb3JhYmlsaWEudjEuT2JqZWN0RW5jb2RpbmdSZXF1ZXN0GiYubWVtb3JhYmlsaWEudjEuT2JqZWN0RW5jb2RpbmdSZXNwb25zZRJWCgtNZW1vcnlVc2FnZRIiLm1lbW9yYWJpbGlhLnYxLk1lbW9yeVVzYWdlUmVxdWVzdBojLm1lbW9yYWJpbGlhLnYxLk1lbW9yeVVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_memorabilia_v1_types]);
+  fileDesc("CiFtZW1vcmFiaWxpYS92MS9rZXlzX3NlcnZpY2UucHJvdG8SDm1lbW9yYWJpbGlhLnYxIhoKCkRlbFJlcXVlc3QSDAoEa2V5cxgBIAMoCSIeCgtEZWxSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIh0KDVVubGlua1JlcXVlc3QSDAoEa2V5cxgBIAMoCSIhCg5VbmxpbmtSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIh0KDUV4aXN0c1JlcXVlc3QSDAoEa2V5cxgBIAMoCSIfCg5FeGlzdHNSZXNwb25zZRINCgVjb3VudBgBIAEoAyIaCgtUeXBlUmVxdWVzdBILCgNrZXkYASABKAkiNQoMVHlwZVJlc3BvbnNlEiUKBHR5cGUYASABKA4yFy5tZW1vcmFiaWxpYS52MS5LZXlUeXBlIi0KDVJlbmFtZVJlcXVlc3QSCwoDa2V5GAEgASgJEg8KB25ld19rZXkYAiABKAkiEAoOUmVuYW1lUmVzcG9uc2UiLwoPUmVuYW1lTnhSZXF1ZXN0EgsKA2tleRgBIAEoCRIPCgduZXdfa2V5GAIgASgJIiMKEFJlbmFtZU54UmVzcG9uc2USDwoHcmVuYW1lZBgBIAEoCCJ7Cg1FeHBpcmVSZXF1ZXN0EgsKA2tleRgBIAEoCRIQCgZ0dGxfbXMYAiABKANIABIPCgVhdF9tcxgDIAEoA0gAEjIKCWNvbmRpdGlvbhgEIAEoDjIfLm1lbW9yYWJpbGlhLnYxLkV4cGlyZUNvbmRpdGlvbkIGCgR3aGVuIiEKDkV4cGlyZVJlc3BvbnNlEg8KB2FwcGxpZWQYASABKAgiGQoKVHRsUmVxdWVzdBILCgNrZXkYASABKAkiMgoLVHRsUmVzcG9uc2USIwoDdHRsGAEgASgLMhYubWVtb3JhYmlsaWEudjEuS2V5VHRsIh0KDlBlcnNpc3RSZXF1ZXN0EgsKA2tleRgBIAEoCSIkCg9QZXJzaXN0UmVzcG9uc2USEQoJcGVyc2lzdGVkGAEgASgIInEKC1NjYW5SZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRISCgVtYXRjaBgCIAEoCUgAiAEBEg0KBWNvdW50GAMgASgNEiUKBHR5cGUYBCABKA4yFy5tZW1vcmFiaWxpYS52MS5LZXlUeXBlQggKBl9tYXRjaCJwCgdLZXlJbmZvEgsKA2tleRgBIAEoCRIlCgR0eXBlGAIgASgOMhcubWVtb3JhYmlsaWEudjEuS2V5VHlwZRIjCgN0dGwYAyABKAsyFi5tZW1vcmFiaWxpYS52MS5LZXlUdGwSDAoEc2l6ZRgEIAEoAyJFCgxTY2FuUmVzcG9uc2USDgoGY3Vyc29yGAEgASgJEiUKBGtleXMYAiADKAsyFy5tZW1vcmFiaWxpYS52MS5LZXlJbmZvIh4KC0tleXNSZXF1ZXN0Eg8KB3BhdHRlcm4YASABKAkiHAoMS2V5c1Jlc3BvbnNlEgwKBGtleXMYASADKAkiEgoQUmFuZG9tS2V5UmVxdWVzdCItChFSYW5kb21LZXlSZXNwb25zZRIQCgNrZXkYASABKAlIAIgBAUIGCgRfa2V5Ig8KDURiU2l6ZVJlcXVlc3QiHgoORGJTaXplUmVzcG9uc2USDAoEc2l6ZRgBIAEoAyIRCg9GbHVzaEFsbFJlcXVlc3QiEgoQRmx1c2hBbGxSZXNwb25zZSJDCgtDb3B5UmVxdWVzdBIOCgZzb3VyY2UYASABKAkSEwoLZGVzdGluYXRpb24YAiABKAkSDwoHcmVwbGFjZRgDIAEoCCIeCgxDb3B5UmVzcG9uc2USDgoGY29waWVkGAEgASgIIhwKDFRvdWNoUmVxdWVzdBIMCgRrZXlzGAEgAygJIiAKDVRvdWNoUmVzcG9uc2USDwoHdG91Y2hlZBgBIAEoAyIkChVPYmplY3RFbmNvZGluZ1JlcXVlc3QSCwoDa2V5GAEgASgJIjwKFk9iamVjdEVuY29kaW5nUmVzcG9uc2USFQoIZW5jb2RpbmcYASABKAlIAIgBAUILCglfZW5jb2RpbmciIQoSTWVtb3J5VXNhZ2VSZXF1ZXN0EgsKA2tleRgBIAEoCSIzChNNZW1vcnlVc2FnZVJlc3BvbnNlEhIKBWJ5dGVzGAEgASgDSACIAQFCCAoGX2J5dGVzIioKCVNvcnRMaW1pdBIOCgZvZmZzZXQYASABKAMSDQoFY291bnQYAiABKAMijgEKC1NvcnRPcHRpb25zEg8KAmJ5GAEgASgJSACIAQESLQoFbGltaXQYAiABKAsyGS5tZW1vcmFiaWxpYS52MS5Tb3J0TGltaXRIAYgBARILCgNnZXQYAyADKAkSEgoKZGVzY2VuZGluZxgEIAEoCBINCgVhbHBoYRgFIAEoCEIFCgNfYnlCCAoGX2xpbWl0InIKC1NvcnRSZXF1ZXN0EgsKA2tleRgBIAEoCRIsCgdvcHRpb25zGAIgASgLMhsubWVtb3JhYmlsaWEudjEuU29ydE9wdGlvbnMSGAoLZGVzdGluYXRpb24YAyABKAlIAIgBAUIOCgxfZGVzdGluYXRpb24iXQoMU29ydFJlc3BvbnNlEi0KBnZhbHVlcxgBIAMoCzIdLm1lbW9yYWJpbGlhLnYxLk51bGxhYmxlQnl0ZXMSEwoGc3RvcmVkGAIgASgDSACIAQFCCQoHX3N0b3JlZCJKCg1Tb3J0Um9SZXF1ZXN0EgsKA2tleRgBIAEoCRIsCgdvcHRpb25zGAIgASgLMhsubWVtb3JhYmlsaWEudjEuU29ydE9wdGlvbnMiPwoOU29ydFJvUmVzcG9uc2USLQoGdmFsdWVzGAEgAygLMh0ubWVtb3JhYmlsaWEudjEuTnVsbGFibGVCeXRlcyqXAQoPRXhwaXJlQ29uZGl0aW9uEiAKHEVYUElSRV9DT05ESVRJT05fVU5TUEVDSUZJRUQQABIXChNFWFBJUkVfQ09ORElUSU9OX05YEAESFwoTRVhQSVJFX0NPTkRJVElPTl9YWBACEhcKE0VYUElSRV9DT05ESVRJT05fR1QQAxIXChNFWFBJUkVfQ09ORElUSU9OX0xUEAQyzQsKC0tleXNTZXJ2aWNlEj4KA0RlbBIaLm1lbW9yYWJpbGlhLnYxLkRlbFJlcXVlc3QaGy5tZW1vcmFiaWxpYS52MS5EZWxSZXNwb25zZRJHCgZVbmxpbmsSHS5tZW1vcmFiaWxpYS52MS5VbmxpbmtSZXF1ZXN0Gh4ubWVtb3JhYmlsaWEudjEuVW5saW5rUmVzcG9uc2USRwoGRXhpc3RzEh0ubWVtb3JhYmlsaWEudjEuRXhpc3RzUmVxdWVzdBoeLm1lbW9yYWJpbGlhLnYxLkV4aXN0c1Jlc3BvbnNlEkEKBFR5cGUSGy5tZW1vcmFiaWxpYS52MS5UeXBlUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlR5cGVSZXNwb25zZRJHCgZSZW5hbWUSHS5tZW1vcmFiaWxpYS52MS5SZW5hbWVSZXF1ZXN0Gh4ubWVtb3JhYmlsaWEudjEuUmVuYW1lUmVzcG9uc2USTQoIUmVuYW1lTngSHy5tZW1vcmFiaWxpYS52MS5SZW5hbWVOeFJlcXVlc3QaIC5tZW1vcmFiaWxpYS52MS5SZW5hbWVOeFJlc3BvbnNlEkcKBkV4cGlyZRIdLm1lbW9yYWJpbGlhLnYxLkV4cGlyZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5FeHBpcmVSZXNwb25zZRI+CgNUdGwSGi5tZW1vcmFiaWxpYS52MS5UdGxSZXF1ZXN0GhsubWVtb3JhYmlsaWEudjEuVHRsUmVzcG9uc2USSgoHUGVyc2lzdBIeLm1lbW9yYWJpbGlhLnYxLlBlcnNpc3RSZXF1ZXN0Gh8ubWVtb3JhYmlsaWEudjEuUGVyc2lzdFJlc3BvbnNlEkEKBFNjYW4SGy5tZW1vcmFiaWxpYS52MS5TY2FuUmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlNjYW5SZXNwb25zZRJBCgRLZXlzEhsubWVtb3JhYmlsaWEudjEuS2V5c1JlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5LZXlzUmVzcG9uc2USUAoJUmFuZG9tS2V5EiAubWVtb3JhYmlsaWEudjEuUmFuZG9tS2V5UmVxdWVzdBohLm1lbW9yYWJpbGlhLnYxLlJhbmRvbUtleVJlc3BvbnNlEkcKBkRiU2l6ZRIdLm1lbW9yYWJpbGlhLnYxLkRiU2l6ZVJlcXVlc3QaHi5tZW1vcmFiaWxpYS52MS5EYlNpemVSZXNwb25zZRJNCghGbHVzaEFsbBIfLm1lbW9yYWJpbGlhLnYxLkZsdXNoQWxsUmVxdWVzdBogLm1lbW9yYWJpbGlhLnYxLkZsdXNoQWxsUmVzcG9uc2USQQoEQ29weRIbLm1lbW9yYWJpbGlhLnYxLkNvcHlSZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuQ29weVJlc3BvbnNlEkQKBVRvdWNoEhwubWVtb3JhYmlsaWEudjEuVG91Y2hSZXF1ZXN0Gh0ubWVtb3JhYmlsaWEudjEuVG91Y2hSZXNwb25zZRJfCg5PYmplY3RFbmNvZGluZxIlLm1lbW9yYWJpbGlhLnYxLk9iamVjdEVuY29kaW5nUmVxdWVzdBomLm1lbW9yYWJpbGlhLnYxLk9iamVjdEVuY29kaW5nUmVzcG9uc2USVgoLTWVtb3J5VXNhZ2USIi5tZW1vcmFiaWxpYS52MS5NZW1vcnlVc2FnZVJlcXVlc3QaIy5tZW1vcmFiaWxpYS52MS5NZW1vcnlVc2FnZVJlc3BvbnNlEkEKBFNvcnQSGy5tZW1vcmFiaWxpYS52MS5Tb3J0UmVxdWVzdBocLm1lbW9yYWJpbGlhLnYxLlNvcnRSZXNwb25zZRJHCgZTb3J0Um8SHS5tZW1vcmFiaWxpYS52MS5Tb3J0Um9SZXF1ZXN0Gh4ubWVtb3JhYmlsaWEudjEuU29ydFJvUmVzcG9uc2ViBnByb3RvMw", [file_memorabilia_v1_types]);
 
 /**
  * Request of KeysService.Del.
@@ -874,6 +874,197 @@ export const MemoryUsageResponseSchema: GenMessage<MemoryUsageResponse> = /*@__P
   messageDesc(file_memorabilia_v1_keys_service, 36);
 
 /**
+ * A window of sorted elements (`LIMIT offset count`).
+ *
+ * @generated from message memorabilia.v1.SortLimit
+ */
+export type SortLimit = Message<"memorabilia.v1.SortLimit"> & {
+  /**
+   * The number of elements skipped.
+   *
+   * @generated from field: int64 offset = 1;
+   */
+  offset: bigint;
+
+  /**
+   * The most elements returned (negative: all the rest).
+   *
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message memorabilia.v1.SortLimit.
+ * Use `create(SortLimitSchema)` to create a new message.
+ */
+export const SortLimitSchema: GenMessage<SortLimit> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_keys_service, 37);
+
+/**
+ * How to sort (shared by Sort and SortRo).
+ *
+ * @generated from message memorabilia.v1.SortOptions
+ */
+export type SortOptions = Message<"memorabilia.v1.SortOptions"> & {
+  /**
+   * Sort by the values of the keys this pattern names (`BY`; `*` is the element, `key->field` a
+   * hash field; a pattern without `*` skips sorting).
+   *
+   * @generated from field: optional string by = 1;
+   */
+  by?: string | undefined;
+
+  /**
+   * Only this window.
+   *
+   * @generated from field: optional memorabilia.v1.SortLimit limit = 2;
+   */
+  limit?: SortLimit | undefined;
+
+  /**
+   * Answer the values of the keys these patterns name instead of the elements (`GET`; `#` is the
+   * element itself).
+   *
+   * @generated from field: repeated string get = 3;
+   */
+  get: string[];
+
+  /**
+   * Largest first (`DESC`).
+   *
+   * @generated from field: bool descending = 4;
+   */
+  descending: boolean;
+
+  /**
+   * Compare as byte strings instead of as numbers (`ALPHA`).
+   *
+   * @generated from field: bool alpha = 5;
+   */
+  alpha: boolean;
+};
+
+/**
+ * Describes the message memorabilia.v1.SortOptions.
+ * Use `create(SortOptionsSchema)` to create a new message.
+ */
+export const SortOptionsSchema: GenMessage<SortOptions> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_keys_service, 38);
+
+/**
+ * Request of KeysService.Sort.
+ *
+ * @generated from message memorabilia.v1.SortRequest
+ */
+export type SortRequest = Message<"memorabilia.v1.SortRequest"> & {
+  /**
+   * The key (a list, a set or a sorted set).
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * How to sort.
+   *
+   * @generated from field: memorabilia.v1.SortOptions options = 2;
+   */
+  options?: SortOptions | undefined;
+
+  /**
+   * Store the result in this key as a list instead of answering it (`STORE`).
+   *
+   * @generated from field: optional string destination = 3;
+   */
+  destination?: string | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.SortRequest.
+ * Use `create(SortRequestSchema)` to create a new message.
+ */
+export const SortRequestSchema: GenMessage<SortRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_keys_service, 39);
+
+/**
+ * Response of KeysService.Sort.
+ *
+ * @generated from message memorabilia.v1.SortResponse
+ */
+export type SortResponse = Message<"memorabilia.v1.SortResponse"> & {
+  /**
+   * The sorted elements (or GET values; unset where a GET names no value); empty with a destination.
+   *
+   * @generated from field: repeated memorabilia.v1.NullableBytes values = 1;
+   */
+  values: NullableBytes[];
+
+  /**
+   * The number of elements stored (with a destination only).
+   *
+   * @generated from field: optional int64 stored = 2;
+   */
+  stored?: bigint | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.SortResponse.
+ * Use `create(SortResponseSchema)` to create a new message.
+ */
+export const SortResponseSchema: GenMessage<SortResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_keys_service, 40);
+
+/**
+ * Request of KeysService.SortRo.
+ *
+ * @generated from message memorabilia.v1.SortRoRequest
+ */
+export type SortRoRequest = Message<"memorabilia.v1.SortRoRequest"> & {
+  /**
+   * The key (a list, a set or a sorted set).
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * How to sort.
+   *
+   * @generated from field: memorabilia.v1.SortOptions options = 2;
+   */
+  options?: SortOptions | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.SortRoRequest.
+ * Use `create(SortRoRequestSchema)` to create a new message.
+ */
+export const SortRoRequestSchema: GenMessage<SortRoRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_keys_service, 41);
+
+/**
+ * Response of KeysService.SortRo.
+ *
+ * @generated from message memorabilia.v1.SortRoResponse
+ */
+export type SortRoResponse = Message<"memorabilia.v1.SortRoResponse"> & {
+  /**
+   * The sorted elements (or GET values; unset where a GET names no value).
+   *
+   * @generated from field: repeated memorabilia.v1.NullableBytes values = 1;
+   */
+  values: NullableBytes[];
+};
+
+/**
+ * Describes the message memorabilia.v1.SortRoResponse.
+ * Use `create(SortRoResponseSchema)` to create a new message.
+ */
+export const SortRoResponseSchema: GenMessage<SortRoResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_keys_service, 42);
+
+/**
  * When Expire applies (the Redis `PEXPIRE` options).
  *
  * @generated from enum memorabilia.v1.ExpireCondition
@@ -1111,6 +1302,30 @@ export const KeysService: GenService<{
     methodKind: "unary";
     input: typeof MemoryUsageRequestSchema;
     output: typeof MemoryUsageResponseSchema;
+  },
+  /**
+   * Sorts a list's, set's or sorted set's elements, numerically or lexicographically, optionally
+   * by other keys' values and fetching other keys' values, and optionally stores them (Redis
+   * `SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC]
+   * [ALPHA] [STORE destination]`).
+   *
+   * @generated from rpc memorabilia.v1.KeysService.Sort
+   */
+  sort: {
+    methodKind: "unary";
+    input: typeof SortRequestSchema;
+    output: typeof SortResponseSchema;
+  },
+  /**
+   * Sort without storing, a read-only command (Redis `SORT_RO key [BY pattern] [LIMIT offset
+   * count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]`).
+   *
+   * @generated from rpc memorabilia.v1.KeysService.SortRo
+   */
+  sortRo: {
+    methodKind: "unary";
+    input: typeof SortRoRequestSchema;
+    output: typeof SortRoResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_memorabilia_v1_keys_service, 0);
