@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
-import { expect, type Page, test } from "playwright/test";
+import { expect, test } from "playwright/test";
+import { violations } from "./axe.js";
 import { filterKeys, nodeClient, openConsole, prefix, row } from "./support.js";
 
 /**
@@ -7,31 +7,6 @@ import { filterKeys, nodeClient, openConsole, prefix, row } from "./support.js";
  * console's main views, light and dark: the key list, a string, a hash, the server panel, the
  * Pub/Sub view, the New-key dialog.
  */
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-async function violations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
-  const found = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: unknown[] }> } }
-    ).axe;
-    const res = await axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-    });
-    return res.violations;
-  });
-  return (found as Violation[]).map(
-    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-  );
-}
-
 test("axe finds no WCAG 2 A/AA violation in the key list, key views, server panel and dialogs, light and dark", async ({
   page,
 }) => {

@@ -9,6 +9,7 @@ export const SIZE_COMMANDS = new Map<KeyType, string>([
   [KeyType.HASH, "HLEN"],
   [KeyType.SET, "SCARD"],
   [KeyType.ZSET, "ZCARD"],
+  [KeyType.STREAM, "XLEN"],
 ]);
 
 /** A key's size (bytes of a string, elements of a container) in one call; -1 for other types. */

@@ -7,7 +7,12 @@ import { errorText, useConsole } from "./context.js";
 import { Dialog } from "./dialog.js";
 import { ElementTable } from "./editors/element-table.js";
 import { hashSource, listSource, setSource, zsetSource } from "./editors/sources.js";
-import { StringEditor } from "./editors/string-editor.js";
+import { StreamView } from "./editors/stream-view.js";
+import { StringViews } from "./editors/string-views.js";
+import { useThrottled } from "./editors/view-kit.js";
+
+/** A key changed live re-reads at most this often (a hot writer must not drive the page's reads). */
+const LIVE_MS = 300;
 
 interface Meta {
   readonly type: KeyType;
@@ -31,6 +36,7 @@ export function KeyDetail(props: {
 }) {
   const { clients, readOnly, notify } = useConsole();
   const key = props.keyName;
+  const version = useThrottled(props.version, LIVE_MS);
   const [meta, setMeta] = useState<Meta | null>(null);
   const [ttlInput, setTtlInput] = useState("");
   const [renameTo, setRenameTo] = useState("");
@@ -58,7 +64,7 @@ export function KeyDetail(props: {
     return () => {
       alive = false;
     };
-  }, [key, props.version, local]);
+  }, [key, version, local]);
 
   const sources = useMemo(
     () => ({
@@ -204,9 +210,18 @@ export function KeyDetail(props: {
         </div>
       )}
       {meta.type === KeyType.STRING ? (
-        <StringEditor keyName={key} version={props.version + local} />
+        <StringViews keyName={key} version={version + local} onChanged={props.onChanged} />
+      ) : meta.type === KeyType.STREAM ? (
+        <StreamView
+          keyName={key}
+          version={version}
+          onChanged={() => {
+            setLocal((n) => n + 1);
+            props.onChanged();
+          }}
+        />
       ) : source ? (
-        <ElementTable source={source} label={`${typeName(meta.type)} elements`} version={props.version + local} />
+        <ElementTable source={source} label={`${typeName(meta.type)} elements`} version={version + local} />
       ) : null}
       {replaceTarget && (
         <Dialog id="confirm-replace" title="Replace the existing key?" onClose={() => setReplaceTarget(null)}>
