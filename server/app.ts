@@ -276,6 +276,9 @@ async function createStoreOf(config: ServerConfig, deps: ServerDeps): Promise<{ 
       },
     });
   scripting?.attach(store);
+  // SLOWLOG (every port): the flags' start values; CONFIG SET changes them at run time.
+  store.commandLog.slowerThan = config.slowlogLogSlowerThan;
+  store.commandLog.maxLength = config.slowlogMaxLen;
   return { store, etcd };
 }
 

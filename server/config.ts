@@ -21,6 +21,8 @@ export interface ServerConfig {
   maxReplyBytes: number;
   maxTimeoutMs: number;
   luaTimeLimitMs: number;
+  slowlogLogSlowerThan: number;
+  slowlogMaxLen: number;
   maxStreamsPerConnection: number;
   maxStreams: number;
   streamBufferTotalBytes: number;
@@ -81,6 +83,8 @@ interface OptionSpec {
   readonly help: string;
   /** The allowed values of an `enum` option. */
   readonly choices?: readonly string[];
+  /** The smallest value of an `int` option. @default 0 */
+  readonly min?: number;
 }
 
 /** Every option, as data: the parser, `--help` and the README table come from here. */
@@ -191,6 +195,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 5000,
     help: "A Lua script (EVAL) running longer is stopped with an error; the server serves nobody else meanwhile (Redis's busy-reply-threshold).",
+  },
+  {
+    key: "slowlogLogSlowerThan",
+    flag: "slowlog-log-slower-than",
+    kind: "int",
+    min: -1,
+    defaultValue: 10_000,
+    help: "SLOWLOG keeps commands that ran at least this many microseconds, on every port (0: every command; -1: off, written --slowlog-log-slower-than=-1). CONFIG SET changes it at run time.",
+  },
+  {
+    key: "slowlogMaxLen",
+    flag: "slowlog-max-len",
+    kind: "int",
+    defaultValue: 128,
+    help: "SLOWLOG keeps this many entries, the newest. CONFIG SET changes it at run time.",
   },
   {
     key: "maxStreamsPerConnection",
@@ -563,8 +582,11 @@ function convert(o: OptionSpec, raw: unknown, source: string): ServerConfig[keyo
   switch (o.kind) {
     case "int": {
       const n = typeof raw === "number" ? raw : Number(String(raw).trim());
-      if (!Number.isSafeInteger(n) || n < 0)
-        throw new ConfigError(`${where}: expected a non-negative integer, got ${JSON.stringify(raw)}`);
+      const min = o.min ?? 0;
+      if (!Number.isSafeInteger(n) || n < min)
+        throw new ConfigError(
+          `${where}: expected ${min === 0 ? "a non-negative integer" : `an integer of at least ${min}`}, got ${JSON.stringify(raw)}`,
+        );
       return n;
     }
     case "bool": {

@@ -1,11 +1,12 @@
-import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { FastifyBaseLogger } from "fastify";
+import { kRemoteAddress } from "../shared/api/call-client.js";
 import { isDecodeFailure } from "../shared/api/decode-errors.js";
 import type { ClientErrors } from "./client-errors.js";
 import type { ServerMetrics } from "./metrics.js";
 
-/** The caller's address, passed from Fastify into each call's context values. */
-export const kRemoteAddress = createContextKey<string | undefined>(undefined, { description: "remote address" });
+/** The caller's address, passed from Fastify into each call's context values (shared/api reads it for the command log). */
+export { kRemoteAddress };
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 

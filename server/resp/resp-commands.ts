@@ -15,6 +15,7 @@ import { OK, type Reply, Status } from "../../shared/store/reply.js";
 import { helpReply, unknownSubcommand } from "../../shared/store/subcommands.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
 import type { Principal } from "../auth/tokens.js";
+import { monitor, slowlog } from "./resp-command-log.js";
 import { configGet, configSet } from "./resp-config.js";
 import type { RespConnection } from "./resp-connection.js";
 import { NULL_ARRAY, RespMap, RespPush, type RespValue } from "./resp-encode.js";
@@ -166,6 +167,8 @@ function reset(conn: RespConnection, _argv: readonly Bytes[], host: RespHost): R
   conn.releaseWatches();
   conn.subscriber?.close();
   conn.subscriber = undefined;
+  conn.monitorDetach?.();
+  conn.monitorDetach = undefined;
   conn.protocol = 2;
   conn.name = "";
   if (host.tokens.enabled) {
@@ -609,6 +612,8 @@ const COMMANDS: readonly ConnectionCommand[] = [
     arity: -2,
     handler: config,
   },
+  { name: "SLOWLOG", arity: -2, handler: slowlog },
+  { name: "MONITOR", arity: 1, handler: monitor },
 ];
 
 /** The connection commands by upper- and lower-case name. */

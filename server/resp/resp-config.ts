@@ -36,7 +36,37 @@ function memory(value: Bytes, name: string): number {
   return Number(m[1]) * unit;
 }
 
+/** A signed integer within [min, max], with Redis's errors. */
+function integerBetween(value: Bytes, name: string, min: number, max: string): number {
+  if (!/^-?\d{1,18}$/.test(value)) throw failed(name, "argument couldn't be parsed into an integer");
+  const n = Number(value);
+  if (n < min) throw failed(name, `argument must be between ${min} and ${max} inclusive`);
+  return n;
+}
+
+const LLONG_MAX = "9223372036854775807";
+
 const PARAMS: Readonly<Record<string, Param>> = {
+  // The command log (SLOWLOG, shared with the gRPC hosts and --slowlog-* flags). Redis takes any
+  // value below -1 too; it refuses them since 7.0 ("between -1 and …"), as here.
+  "slowlog-log-slower-than": {
+    get: (host) => String(host.store.commandLog.slowerThan),
+    parse: (host, value, name) => {
+      const n = integerBetween(value, name, -1, LLONG_MAX);
+      return () => {
+        host.store.commandLog.slowerThan = n;
+      };
+    },
+  },
+  "slowlog-max-len": {
+    get: (host) => String(host.store.commandLog.maxLength),
+    parse: (host, value, name) => {
+      const n = integerBetween(value, name, 0, LLONG_MAX);
+      return () => {
+        host.store.commandLog.maxLength = n;
+      };
+    },
+  },
   "notify-keyspace-events": {
     get: (host) => host.notifications.value,
     parse: (host, value) => {

@@ -13,6 +13,7 @@ import type { Socket } from "node:net";
 import { authorize } from "../../shared/auth/index.js";
 import { shutdownError, type WaitOptions } from "../../shared/store/blocking.js";
 import type { Bytes } from "../../shared/store/bytes.js";
+import { type CommandClient, transactionArgs } from "../../shared/store/command-log.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { Subscriber } from "../../shared/store/pubsub.js";
 import type { Reply } from "../../shared/store/reply.js";
@@ -42,6 +43,12 @@ function errorText(error: unknown, host: RespHost, argv: readonly Bytes[]): stri
   return "ERR internal error (see the server log)";
 }
 
+/** True for a store command that reads or writes keys: a MONITOR client may not run it (as Redis's replica-flagged monitor). */
+function touchesKeyspace(store: Store, name: Bytes): boolean {
+  const spec = store.commands.get(name) ?? store.commands.get(name.toUpperCase());
+  return spec !== undefined && (spec.flags.includes("readonly") || spec.flags.includes("write"));
+}
+
 /** A RESP client. */
 export class RespConnection {
   /** CLIENT ID. */
@@ -65,6 +72,19 @@ export class RespConnection {
   multiDirty = false;
   /** WATCHed keys' handles, released by EXEC, DISCARD, UNWATCH, RESET and close. */
   watches: WatchHandle[] = [];
+  /** Set while this client is a MONITOR: detaches it from the command log. */
+  monitorDetach: (() => void) | undefined;
+  /** The command being timed when it went asynchronous (recorded when it settles). */
+  private timedArgv: readonly Bytes[] | undefined;
+  private timedStart = 0;
+  private timedSlowArgs: readonly Bytes[] | undefined;
+  /**
+   * The clock read at the end of the last command, while the next one follows at once in the same
+   * run of {@link process} (parsing it is then counted in its time); -1 otherwise.
+   */
+  private tick = -1;
+  /** Who this client is, for the command log (built only for a command that is kept or shown). */
+  readonly logClient = (): CommandClient => ({ addr: this.address, name: this.name, source: "resp" });
   /** The Pub/Sub subscriber, created on first (P)SUBSCRIBE. */
   subscriber: Subscriber | undefined;
   /**
@@ -178,6 +198,17 @@ export class RespConnection {
   push(items: RespValue[]): void {
     if (this.closed) return;
     this.out.value(new RespPush(items));
+    this.flushAfterPush();
+  }
+
+  /** Sends a MONITOR line (a status reply, as Redis sends them) now or with the replies being produced. */
+  pushStatus(line: string): void {
+    if (this.closed) return;
+    this.out.status(line);
+    this.flushAfterPush();
+  }
+
+  private flushAfterPush(): void {
     if (!this.processing && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {
@@ -213,6 +244,7 @@ export class RespConnection {
   process(): void {
     if (this.processing || this.waiting || this.closed) return;
     this.processing = true;
+    this.tick = -1;
     try {
       while (!this.waiting && !this.ending) {
         let argv: Bytes[] | undefined;
@@ -227,6 +259,7 @@ export class RespConnection {
         if (argv === undefined) break;
         this.execute(argv);
         if (this.out.length >= FLUSH_BYTES) {
+          this.tick = -1; // the write is no command's time
           this.flush();
           if (this.socket.writableLength > HIGH_WATER_BYTES) this.pause();
         }
@@ -304,8 +337,62 @@ export class RespConnection {
     this.socket.uncork();
   }
 
-  /** Runs one command, appending its reply. */
+  /**
+   * Runs one command, timed for the command log (SLOWLOG, MONITOR) while it asks for times: one
+   * clock read and a comparison per command when nothing is slow and no monitor listens (in a
+   * run of pipelined commands the end of one is the start of the next: see {@link tick}).
+   */
   private execute(argv: Bytes[]): void {
+    const tick = this.tick;
+    this.tick = -1;
+    if (this.monitorDetach !== undefined && touchesKeyspace(this.host.store, argv[0] as Bytes)) {
+      this.out.error("ERR Replica can't interact with the keyspace");
+      return;
+    }
+    const log = this.host.store.commandLog;
+    if (!log.timing) {
+      this.executeCommand(argv);
+      return;
+    }
+    // EXEC is logged with the names of the commands it ran (the slow log's view of a transaction).
+    const queued = this.multi;
+    const slowArgs = queued !== null && argv[0]?.toUpperCase() === "EXEC" ? transactionArgs(queued) : undefined;
+    if (queued !== null && slowArgs === undefined && !CONNECTION_COMMANDS.has(argv[0] as Bytes)) {
+      // Queued in MULTI: shown to monitors, untimed (EXEC carries the transaction's time).
+      const before = queued.length;
+      this.executeCommand(argv);
+      if (this.multi === queued && queued.length > before) log.show(argv, this.logClient());
+      return;
+    }
+    this.wait.blocked = false;
+    const unauthenticated = this.needsAuth;
+    const started = tick >= 0 ? tick : performance.now();
+    this.executeCommand(argv);
+    const ended = performance.now();
+    // Refused before running (NOAUTH, or a failed AUTH): not logged, as Redis logs what it ran.
+    if (unauthenticated && this.needsAuth) return;
+    // Asynchronous (a remote engine, EXEC): recorded when it settles; a blocked command now.
+    if (this.waiting && !this.paused && !this.wait.blocked) {
+      this.timedArgv = argv;
+      this.timedStart = started;
+      this.timedSlowArgs = slowArgs;
+      return;
+    }
+    if (!this.waiting) this.tick = ended;
+    log.recordSpan(argv, started, ended, this.logClient, slowArgs);
+  }
+
+  /** Records the asynchronous command {@link execute} left timing, once its reply is in. */
+  private recordTimed(): void {
+    const argv = this.timedArgv;
+    if (argv === undefined) return;
+    this.timedArgv = undefined;
+    const log = this.host.store.commandLog;
+    if (log.timing) log.recordFor(argv, this.timedStart, this.logClient(), this.timedSlowArgs);
+  }
+
+  /** Runs one command, appending its reply. */
+  private executeCommand(argv: Bytes[]): void {
     const host = this.host;
     this.lastCommandAtMs = Date.now();
     const name = argv[0] as Bytes;
@@ -368,6 +455,7 @@ export class RespConnection {
       )
       .finally(() => {
         this.waiting = false;
+        this.recordTimed();
         if (this.closed) return;
         this.process();
       });
@@ -487,6 +575,8 @@ export class RespConnection {
     this.releaseWatches();
     this.subscriber?.close();
     this.subscriber = undefined;
+    this.monitorDetach?.();
+    this.monitorDetach = undefined;
     this.host.clients.delete(this.id);
   }
 }

@@ -32,6 +32,7 @@ import {
   CommandSchema,
 } from "../gen/memorabilia/v1/transaction_service_pb.js";
 import type { Bytes } from "../store/bytes.js";
+import { CommandLog } from "../store/command-log.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
@@ -182,8 +183,14 @@ export interface Recording {
 function standIn(store: Store, run: (argv: readonly Bytes[]) => Reply): Store {
   const stub = Object.create(store) as Store;
   Object.defineProperty(stub, "run", { value: run });
+  // Recording and replaying run nothing: the command log sees the transaction once, as it runs.
+  Object.defineProperty(stub, "commandLog", { value: UNLOGGED });
   return stub;
 }
+
+/** A command log that asks for no timing (the stand-ins' calls are not commands run). */
+const UNLOGGED = new CommandLog();
+UNLOGGED.slowerThan = -1;
 
 /**
  * Records the argument vectors of each command by calling its RPC's handler over a stand-in

@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { CommandLog } from "../store/command-log.js";
 import type { Store } from "../store/store.js";
 import { createTestStore } from "../store/testing.js";
 import { type CallSignal, checkSignal, invoke, invokeAll, invokeBatch, kPeekAborted } from "./invoke.js";
@@ -30,7 +31,8 @@ class LazyContext {
 const cancelled = new ConnectError("gone", Code.Canceled);
 
 /** An engine that answers every command later, as a remote one does. */
-const asyncStore = (reply: unknown) => ({ run: () => Promise.resolve(reply) }) as unknown as Store;
+const asyncStore = (reply: unknown) =>
+  ({ run: () => Promise.resolve(reply), commandLog: new CommandLog() }) as unknown as Store;
 
 describe("invoke with a signal or a context", () => {
   it.each([
@@ -86,7 +88,7 @@ describe("invoke with a signal or a context", () => {
 
   it("a context aborted while an async engine works rejects with the reason", async () => {
     const ctx = new LazyContext();
-    const never = { run: () => new Promise(() => {}) } as unknown as Store;
+    const never = { run: () => new Promise(() => {}), commandLog: new CommandLog() } as unknown as Store;
     const pending = invoke(never, ["GET", "k"], ctx);
     ctx.abort(cancelled);
     await expect(pending).rejects.toBe(cancelled);

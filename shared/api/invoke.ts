@@ -5,9 +5,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { WaitOptions } from "../store/blocking.js";
 import type { Bytes } from "../store/bytes.js";
+import type { CommandClient } from "../store/command-log.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
+import { callClient } from "./call-client.js";
 import { runInOrder } from "./concurrent.js";
 
 /**
@@ -90,12 +92,37 @@ function waitOptions(source: CallSignal): WaitOptions {
 export async function invoke(store: Store, argv: readonly Bytes[], signal: CallSignal): Promise<Reply> {
   checkSignal(signal);
   const wait = waitOptions(signal);
-  const reply = store.run(argv, wait);
+  const reply = store.commandLog.timing ? timedRun(store, argv, signal, wait) : store.run(argv, wait);
   if (!(reply instanceof Promise)) return reply;
   // The signal itself is read only here: a synchronous reply needs none. A blocked command is
   // never raced: the store settles it, and never drops an element it is serving.
   if (wait.blocked) return reply.catch((error: unknown) => rethrowAbort(error, signalOf(signal)));
   return raceSignal(reply, signalOf(signal));
+}
+
+/**
+ * `store.run` timed for the command log (SLOWLOG, MONITOR): a synchronous reply or a thrown error
+ * is recorded at once, an asynchronous one when it settles; a blocking command that waits is
+ * recorded when it starts waiting (the wait is not its run time, as in Redis).
+ */
+function timedRun(
+  store: Store,
+  argv: readonly Bytes[],
+  source: CallSignal,
+  wait?: WaitOptions,
+): Reply | Promise<Reply> {
+  const log = store.commandLog;
+  const started = performance.now();
+  const client = (): CommandClient => callClient(source);
+  let reply: Reply | Promise<Reply> | undefined;
+  try {
+    reply = store.run(argv, wait);
+  } finally {
+    if (!(reply instanceof Promise) || wait?.blocked === true) log.record(argv, started, client);
+  }
+  if (!(reply instanceof Promise) || wait?.blocked === true) return reply;
+  const record = (): void => log.record(argv, started, client);
+  return reply.finally(record);
 }
 
 /** A blocked command ended by its call's signal fails as the call's cancellation (or deadline). */
@@ -122,7 +149,7 @@ export async function invokeBatch(
   const out: (Reply | StoreError)[] = [];
   for (const argv of argvs) {
     try {
-      const reply = store.run(argv);
+      const reply = store.commandLog.timing ? timedRun(store, argv, signal) : store.run(argv);
       out.push(reply instanceof Promise ? await raceSignal(reply, signalOf(signal)) : reply);
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
@@ -150,7 +177,7 @@ function invokeConcurrently(
   };
   return runInOrder(argvs, (argv): Reply | StoreError | Promise<Reply | StoreError> => {
     try {
-      const reply = store.run(argv);
+      const reply = store.commandLog.timing ? timedRun(store, argv, signal) : store.run(argv);
       return reply instanceof Promise ? raceSignal(reply, signalOf(signal)).catch(keepStoreErrors) : reply;
     } catch (error) {
       return keepStoreErrors(error);

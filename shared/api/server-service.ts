@@ -12,12 +12,14 @@ import {
   ServerService,
   type SetConfigRequest,
 } from "../gen/memorabilia/v1/server_service_pb.js";
+import { bytesToArray } from "../store/bytes.js";
 import type { Limits } from "../store/command.js";
 import { validateSweepPattern } from "../store/expire.js";
 import type { PubSubHub } from "../store/pubsub.js";
 import type { Store } from "../store/store.js";
 import { invalidArgument } from "./args.js";
 import { abortError, checkSignal } from "./invoke.js";
+import { monitorStream } from "./monitor-stream.js";
 import { OpsMeter } from "./ops-meter.js";
 import { guarded } from "./service-options.js";
 import {
@@ -99,6 +101,8 @@ function configOf(store: Store): MessageInitShape<typeof ConfigSchema> {
       maxArgs: BigInt(l.maxArgs),
       maxScanCount: BigInt(l.maxScanCount),
     },
+    slowlogLogSlowerThan: BigInt(store.commandLog.slowerThan),
+    slowlogMaxLen: BigInt(store.commandLog.maxLength),
   };
 }
 
@@ -122,8 +126,16 @@ function setConfig(store: Store, req: SetConfigRequest): void {
     }
     limits[field] = Number(value);
   }
+  const slower = req.slowlogLogSlowerThan;
+  if (slower !== undefined && (slower < -1n || slower > BigInt(Number.MAX_SAFE_INTEGER)))
+    throw invalidArgument(`slowlog_log_slower_than must be between -1 and ${Number.MAX_SAFE_INTEGER}, got ${slower}`);
+  const maxLen = req.slowlogMaxLen;
+  if (maxLen !== undefined && maxLen > BigInt(Number.MAX_SAFE_INTEGER))
+    throw invalidArgument(`slowlog_max_len must be at most ${Number.MAX_SAFE_INTEGER}, got ${maxLen}`);
   if (req.sweepPattern !== undefined) store.setSweepPattern(req.sweepPattern);
   if (Object.keys(limits).length !== 0) store.setLimits(limits);
+  if (slower !== undefined) store.commandLog.slowerThan = Number(slower);
+  if (maxLen !== undefined) store.commandLog.maxLength = Number(maxLen);
 }
 
 /** Resolves after `ms`, or rejects with the abort error once `signal` aborts. */
@@ -227,14 +239,46 @@ export function createServerService(
         setConfig(store, req);
         return { config: configOf(store) };
       },
-      // InfoStream is added below: guarded() wraps unary handlers only.
+      /* SLOWLOG GET [count] + SLOWLOG LEN */
+      async slowLog(req, ctx) {
+        checkSignal(ctx);
+        const log = store.commandLog;
+        const entries = log.get(req.all ? -1 : req.count === 0 ? 10 : req.count);
+        return {
+          entries: entries.map((e) => ({
+            id: BigInt(e.id),
+            atSeconds: BigInt(e.atSeconds),
+            durationUs: BigInt(e.durationUs),
+            args: e.args.map(bytesToArray),
+            client: e.client,
+          })),
+          length: BigInt(log.length),
+          slowerThanUs: BigInt(log.slowerThan),
+          maxLen: BigInt(log.maxLength),
+        };
+      },
+      /* SLOWLOG RESET */
+      async resetSlowLog(_req, ctx) {
+        checkSignal(ctx);
+        store.commandLog.reset();
+        return {};
+      },
+      // InfoStream and Monitor are added below: guarded() wraps unary handlers only.
     } as ServiceImpl<typeof ServerService>,
     options,
   );
+  const monitorProcedure = `/${ServerService.typeName}/${ServerService.method.monitor.name}`;
   return {
     ...unary,
     infoStream(req, ctx) {
       return streams.guard(infoStream(req.intervalMs, ctx.signal), resolved.logger, procedure);
+    },
+    monitor(req, ctx) {
+      return streams.guard(
+        monitorStream(store, req.heartbeatMs, ctx.signal, resolved, streams),
+        resolved.logger,
+        monitorProcedure,
+      );
     },
   };
 }

@@ -13,11 +13,13 @@ import {
   TransactionService,
 } from "../gen/memorabilia/v1/transaction_service_pb.js";
 import { type Bytes, bytesFromArray } from "../store/bytes.js";
+import { type CommandClient, type CommandLog, transactionArgs } from "../store/command-log.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 import { TransactionError } from "../store/transaction.js";
 import { bin, invalidArgument, key, requireTrue } from "./args.js";
+import { callClient } from "./call-client.js";
 import { CommandDispatcher, type Recording, recordCommands, replayCommands } from "./command-dispatch.js";
 import { answerInOrder, runInOrder } from "./concurrent.js";
 import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
@@ -96,7 +98,7 @@ function holds(p: Precondition, r: Reply | StoreError): boolean {
 async function failedPreconditions(
   store: Store,
   preconditions: readonly Precondition[],
-  signal: AbortSignal,
+  signal: HandlerContext,
 ): Promise<number[]> {
   const replies = await invokeBatch(store, preconditions.map(checkCommand), signal);
   const failed: number[] = [];
@@ -133,6 +135,27 @@ function transactionFailure(error: TransactionError, recording: Recording, optio
   return ce;
 }
 
+/**
+ * A transaction in the command log: monitors see MULTI, each command (untimed) and EXEC, as
+ * Redis's MONITOR shows a MULTI/EXEC; the slow log keeps one entry for the whole (see
+ * {@link transactionArgs}).
+ */
+function recordTransaction(
+  log: CommandLog,
+  argvs: readonly (readonly Bytes[])[],
+  started: number,
+  client: CommandClient,
+): void {
+  if (log.monitorCount !== 0) {
+    log.show(MULTI, client);
+    for (const argv of argvs) log.show(argv, client);
+  }
+  log.recordFor(EXEC, started, client, transactionArgs(argvs));
+}
+
+const MULTI: readonly Bytes[] = ["MULTI"];
+const EXEC: readonly Bytes[] = ["EXEC"];
+
 /** One Exec call (see transaction_service.proto for the contract). */
 async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options: ServiceOptions): Promise<ExecResult> {
   checkSignal(ctx);
@@ -147,15 +170,19 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
     const watch = watchKeys.length === 0 ? undefined : await store.watchBytes(watchKeys);
     try {
       if (watch !== undefined) {
-        const failed = await failedPreconditions(store, req.preconditions, ctx.signal);
+        const failed = await failedPreconditions(store, req.preconditions, ctx);
         if (failed.length !== 0) return { committed: false, failedPreconditions: failed };
       }
       let replies: Reply[] | null;
+      const log = store.commandLog;
+      const started = log.timing ? performance.now() : -1;
       try {
         replies = await store.transactionBytes(argvs, watch);
       } catch (error) {
         if (error instanceof TransactionError) throw transactionFailure(error, recording, options);
         throw error;
+      } finally {
+        if (started >= 0) recordTransaction(log, argvs, started, callClient(ctx));
       }
       if (replies === null) continue;
       return { committed: true, results: await replayCommands(store, recording, replies, ctx, options) };

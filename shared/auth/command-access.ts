@@ -46,6 +46,9 @@ export const PROTOCOL_COMMANDS: Readonly<Record<string, Access | "public">> = {
   PUBLISH: "write",
   // As Redis (@admin) and as ServerService.GetConfig/SetConfig: configuration is administration.
   CONFIG: "admin",
+  // Redis's @admin: the slow log and the monitor show every client's commands and arguments.
+  SLOWLOG: "admin",
+  MONITOR: "admin",
 };
 
 /** The access of a command a protocol host answers itself (`argv[0]` its name), or undefined when none is listed. */

@@ -75,6 +75,10 @@ export const RPC_RULES: Readonly<Record<string, RpcRule>> = {
   // Configuration is administration, as Redis's CONFIG GET/SET (@admin).
   "memorabilia.v1.ServerService/GetConfig": role("admin"),
   "memorabilia.v1.ServerService/SetConfig": role("admin"),
+  // As Redis's SLOWLOG and MONITOR (@admin): they show every client's commands and arguments.
+  "memorabilia.v1.ServerService/SlowLog": role("admin"),
+  "memorabilia.v1.ServerService/ResetSlowLog": role("admin"),
+  "memorabilia.v1.ServerService/Monitor": role("admin"),
 };
 
 /**

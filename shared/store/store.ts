@@ -11,6 +11,7 @@ import {
   type KeyspaceHandler,
   type Limits,
 } from "./command.js";
+import { CommandLog } from "./command-log.js";
 import { ALL_COMMANDS, createCommandTable } from "./commands.js";
 import { CursorRegistry } from "./cursor-registry.js";
 import { StoreError, wrongArity, wrongType } from "./errors.js";
@@ -114,6 +115,11 @@ export class Store {
   readonly events = new EventBus();
   /** Callers blocked by BLPOP, BZPOPMIN, … (blocking.ts). */
   readonly blocked: BlockedClients;
+  /**
+   * SLOWLOG and MONITOR: the hosts (RESP, the gRPC services) time the commands they run and
+   * record them here; `run` itself records nothing (an embedded caller's commands are not logged).
+   */
+  readonly commandLog = new CommandLog();
   /** Limits in force. */
   readonly limits: Limits;
   /** The command table, by upper- and lower-case name. */

@@ -291,9 +291,7 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   SYNC: REPLICATION,
   WAIT: REPLICATION,
   MODULE: "no modules: the core is TypeScript, extended through the command table (StoreOptions.commands)",
-  MONITOR: "not built: the Watch RPC and keyspace events show changes, not commands",
   LATENCY: "not built: Prometheus metrics (/metrics) and the console's charts instead",
-  SLOWLOG: "not built: Prometheus metrics (/metrics) instead",
   SHUTDOWN: "the server stops on SIGTERM/SIGINT (graceful), not on a client's command",
   SPUBLISH: CLUSTER,
   SSUBSCRIBE: CLUSTER,
@@ -319,6 +317,10 @@ export const DIFFERENCES: Readonly<Record<string, string>> = {
   CLIENT:
     "ID, GETNAME, SETNAME, SETINFO, INFO, LIST, KILL, UNBLOCK, HELP; not TRACKING, CACHING, PAUSE, REPLY, NO-EVICT",
   CONFIG: "GET/SET of the settings the server has (docs/RESP.md); the rest are refused",
+  MONITOR:
+    "lines sent after each command completes (Redis sends them before); a queued command shows when queued; gRPC callers show their IP without a port; script calls are not shown",
+  SLOWLOG:
+    "fed by every port (gRPC calls too); a MULTI/EXEC is one entry `EXEC <command names>` timed as a whole, not one per command",
   INFO: "the sections Memorabilia has (server, clients, memory, stats, keyspace…), Redis's field names",
   COMMAND: "COUNT, LIST, INFO, DOCS, GETKEYS, HELP from the command table",
   SETBIT:

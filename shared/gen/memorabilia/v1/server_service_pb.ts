@@ -10,7 +10,345 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file memorabilia/v1/server_service.proto.
  */
 export const file_memorabilia_v1_server_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNtZW1vcmFiaWxpYS92MS9zZXJ2ZXJfc2VydmljZS5wcm90bxIObWVtb3JhYmlsaWEudjEiDQoLSW5mb1JlcXVlc3QiKAoRSW5mb1N0cmVhbVJlcXVlc3QSEwoLaW50ZXJ2YWxfbXMYASABKA0i8gEKCVN3ZWVwSW5mbxIPCgdwYXR0ZXJuGAEgASgJEg8KB3J1bm5pbmcYAiABKAgSDAoEcnVucxgDIAEoAxIUCgxzYW1wbGVkX2tleXMYBCABKAMSFAoMZXhwaXJlZF9rZXlzGAUgASgDEhUKDXRpbWVfc3BlbnRfbXMYBiABKAESDgoGc2xpY2VzGAcgASgDEhgKEGxvbmdlc3Rfc2xpY2VfbXMYCCABKAESGAoQbGFzdF9zdGFsZV9yYXRpbxgJIAEoARIbCg5sYXN0X3J1bl9hdF9tcxgKIAEoA0gAiAEBQhEKD19sYXN0X3J1bl9hdF9tcyKYAQoKTWVtb3J5SW5mbxIcCg9oZWFwX3VzZWRfYnl0ZXMYASABKARIAIgBARIdChBoZWFwX3RvdGFsX2J5dGVzGAIgASgESAGIAQESFgoJcnNzX2J5dGVzGAMgASgESAKIAQFCEgoQX2hlYXBfdXNlZF9ieXRlc0ITChFfaGVhcF90b3RhbF9ieXRlc0IMCgpfcnNzX2J5dGVzIsYDCg9QZXJzaXN0ZW5jZUluZm8SDwoHZW5hYmxlZBgBIAEoCBINCgVmc3luYxgCIAEoCRIRCglsb2dfYnl0ZXMYAyABKAQSHQoQbGFzdF9mc3luY19hdF9tcxgEIAEoA0gAiAEBEg4KBmZzeW5jcxgFIAEoAxIgChNsYXN0X3NuYXBzaG90X2F0X21zGAYgASgDSAGIAQESJgoZbGFzdF9zbmFwc2hvdF9kdXJhdGlvbl9tcxgHIAEoAUgCiAEBEhEKCXNuYXBzaG90cxgIIAEoAxIXCg9yZWNvcmRzX3dyaXR0ZW4YCSABKAMSFQoNYnl0ZXNfd3JpdHRlbhgKIAEoBBITCgtsb2FkZWRfa2V5cxgLIAEoAxIYChBsb2FkX2R1cmF0aW9uX21zGAwgASgBEiIKGmNvcnJ1cHRfdGFpbF9ieXRlc19kcm9wcGVkGA0gASgEEhcKCmxhc3RfZXJyb3IYDiABKAlIA4gBAUITChFfbGFzdF9mc3luY19hdF9tc0IWChRfbGFzdF9zbmFwc2hvdF9hdF9tc0IcChpfbGFzdF9zbmFwc2hvdF9kdXJhdGlvbl9tc0INCgtfbGFzdF9lcnJvciKKAQoMRXZpY3Rpb25JbmZvEg8KB2VuYWJsZWQYASABKAgSFwoPbWF4bWVtb3J5X2J5dGVzGAIgASgEEg4KBnBvbGljeRgDIAEoCRISCgp1c2VkX2J5dGVzGAQgASgEEhQKDGV2aWN0ZWRfa2V5cxgFIAEoAxIWCg5vb21fcmVqZWN0aW9ucxgGIAEoAyI4CgxJbmZvUmVzcG9uc2USKAoEaW5mbxgBIAEoCzIaLm1lbW9yYWJpbGlhLnYxLlNlcnZlckluZm8iPgoSSW5mb1N0cmVhbVJlc3BvbnNlEigKBGluZm8YASABKAsyGi5tZW1vcmFiaWxpYS52MS5TZXJ2ZXJJbmZvIqwECgpTZXJ2ZXJJbmZvEg8KB3ZlcnNpb24YASABKAkSEQoJdXB0aW1lX21zGAIgASgDEg0KBWF0X21zGAMgASgDEgwKBGtleXMYBCABKAMSFQoNa2V5c193aXRoX3R0bBgFIAEoAxIUCgxleHBpcmVkX2tleXMYBiABKAMSDAoEaGl0cxgHIAEoAxIOCgZtaXNzZXMYCCABKAMSEAoIY29tbWFuZHMYCSABKAMSFgoOY29tbWFuZF9lcnJvcnMYCiABKAMSEwoLb3BzX3Blcl9zZWMYCyABKAESKgoGbWVtb3J5GAwgASgLMhoubWVtb3JhYmlsaWEudjEuTWVtb3J5SW5mbxIeChFjb25uZWN0ZWRfY2xpZW50cxgNIAEoA0gAiAEBEhQKDG9wZW5fc3RyZWFtcxgOIAEoAxIZChFldmVudF9zdWJzY3JpYmVycxgPIAEoAxIXCg9wdWJzdWJfY2hhbm5lbHMYECABKAMSFwoPcHVic3ViX3BhdHRlcm5zGBEgASgDEigKBXN3ZWVwGBIgASgLMhkubWVtb3JhYmlsaWEudjEuU3dlZXBJbmZvEjQKC3BlcnNpc3RlbmNlGBMgASgLMh8ubWVtb3JhYmlsaWEudjEuUGVyc2lzdGVuY2VJbmZvEi4KCGV2aWN0aW9uGBQgASgLMhwubWVtb3JhYmlsaWEudjEuRXZpY3Rpb25JbmZvQhQKEl9jb25uZWN0ZWRfY2xpZW50cyJiCgZMaW1pdHMSFQoNbWF4X2tleV9ieXRlcxgBIAEoBBIXCg9tYXhfdmFsdWVfYnl0ZXMYAiABKAQSEAoIbWF4X2FyZ3MYAyABKAQSFgoObWF4X3NjYW5fY291bnQYBCABKAQiRwoGQ29uZmlnEhUKDXN3ZWVwX3BhdHRlcm4YASABKAkSJgoGbGltaXRzGAIgASgLMhYubWVtb3JhYmlsaWEudjEuTGltaXRzIhIKEEdldENvbmZpZ1JlcXVlc3QiOwoRR2V0Q29uZmlnUmVzcG9uc2USJgoGY29uZmlnGAEgASgLMhYubWVtb3JhYmlsaWEudjEuQ29uZmlnIvQBChBTZXRDb25maWdSZXF1ZXN0EhoKDXN3ZWVwX3BhdHRlcm4YASABKAlIAIgBARIaCg1tYXhfa2V5X2J5dGVzGAIgASgESAGIAQESHAoPbWF4X3ZhbHVlX2J5dGVzGAMgASgESAKIAQESFQoIbWF4X2FyZ3MYBCABKARIA4gBARIbCg5tYXhfc2Nhbl9jb3VudBgFIAEoBEgEiAEBQhAKDl9zd2VlcF9wYXR0ZXJuQhAKDl9tYXhfa2V5X2J5dGVzQhIKEF9tYXhfdmFsdWVfYnl0ZXNCCwoJX21heF9hcmdzQhEKD19tYXhfc2Nhbl9jb3VudCI7ChFTZXRDb25maWdSZXNwb25zZRImCgZjb25maWcYASABKAsyFi5tZW1vcmFiaWxpYS52MS5Db25maWcyzQIKDVNlcnZlclNlcnZpY2USQQoESW5mbxIbLm1lbW9yYWJpbGlhLnYxLkluZm9SZXF1ZXN0GhwubWVtb3JhYmlsaWEudjEuSW5mb1Jlc3BvbnNlElUKCkluZm9TdHJlYW0SIS5tZW1vcmFiaWxpYS52MS5JbmZvU3RyZWFtUmVxdWVzdBoiLm1lbW9yYWJpbGlhLnYxLkluZm9TdHJlYW1SZXNwb25zZTABElAKCUdldENvbmZpZxIgLm1lbW9yYWJpbGlhLnYxLkdldENvbmZpZ1JlcXVlc3QaIS5tZW1vcmFiaWxpYS52MS5HZXRDb25maWdSZXNwb25zZRJQCglTZXRDb25maWcSIC5tZW1vcmFiaWxpYS52MS5TZXRDb25maWdSZXF1ZXN0GiEubWVtb3JhYmlsaWEudjEuU2V0Q29uZmlnUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CiNtZW1vcmFiaWxpYS92MS9zZXJ2ZXJfc2VydmljZS5wcm90bxIObWVtb3JhYmlsaWEudjEiLAoOU2xvd0xvZ1JlcXVlc3QSDQoFY291bnQYASABKA0SCwoDYWxsGAIgASgIIjsKDUNvbW1hbmRDbGllbnQSDAoEYWRkchgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnNvdXJjZRgDIAEoCSKAAQoMU2xvd0xvZ0VudHJ5EgoKAmlkGAEgASgDEhIKCmF0X3NlY29uZHMYAiABKAMSEwoLZHVyYXRpb25fdXMYAyABKAMSDAoEYXJncxgEIAMoDBItCgZjbGllbnQYBSABKAsyHS5tZW1vcmFiaWxpYS52MS5Db21tYW5kQ2xpZW50InkKD1Nsb3dMb2dSZXNwb25zZRItCgdlbnRyaWVzGAEgAygLMhwubWVtb3JhYmlsaWEudjEuU2xvd0xvZ0VudHJ5Eg4KBmxlbmd0aBgCIAEoAxIWCg5zbG93ZXJfdGhhbl91cxgDIAEoAxIPCgdtYXhfbGVuGAQgASgEIhUKE1Jlc2V0U2xvd0xvZ1JlcXVlc3QiFgoUUmVzZXRTbG93TG9nUmVzcG9uc2UiJgoOTW9uaXRvclJlcXVlc3QSFAoMaGVhcnRiZWF0X21zGAEgASgNIrgBCg9Nb25pdG9yUmVzcG9uc2USMQoHc3RhcnRlZBgBIAEoCzIeLm1lbW9yYWJpbGlhLnYxLk1vbml0b3JTdGFydGVkSAASMwoHY29tbWFuZBgCIAEoCzIgLm1lbW9yYWJpbGlhLnYxLk1vbml0b3JlZENvbW1hbmRIABI1CgloZWFydGJlYXQYAyABKAsyIC5tZW1vcmFiaWxpYS52MS5Nb25pdG9ySGVhcnRiZWF0SABCBgoEa2luZCIfCg5Nb25pdG9yU3RhcnRlZBINCgVhdF9tcxgBIAEoAyJzChBNb25pdG9yZWRDb21tYW5kEg0KBWF0X3VzGAEgASgDEhMKC2R1cmF0aW9uX3VzGAIgASgDEgwKBGFyZ3MYAyADKAwSLQoGY2xpZW50GAQgASgLMh0ubWVtb3JhYmlsaWEudjEuQ29tbWFuZENsaWVudCIhChBNb25pdG9ySGVhcnRiZWF0Eg0KBWF0X21zGAEgASgDIg0KC0luZm9SZXF1ZXN0IigKEUluZm9TdHJlYW1SZXF1ZXN0EhMKC2ludGVydmFsX21zGAEgASgNIvIBCglTd2VlcEluZm8SDwoHcGF0dGVybhgBIAEoCRIPCgdydW5uaW5nGAIgASgIEgwKBHJ1bnMYAyABKAMSFAoMc2FtcGxlZF9rZXlzGAQgASgDEhQKDGV4cGlyZWRfa2V5cxgFIAEoAxIVCg10aW1lX3NwZW50X21zGAYgASgBEg4KBnNsaWNlcxgHIAEoAxIYChBsb25nZXN0X3NsaWNlX21zGAggASgBEhgKEGxhc3Rfc3RhbGVfcmF0aW8YCSABKAESGwoObGFzdF9ydW5fYXRfbXMYCiABKANIAIgBAUIRCg9fbGFzdF9ydW5fYXRfbXMimAEKCk1lbW9yeUluZm8SHAoPaGVhcF91c2VkX2J5dGVzGAEgASgESACIAQESHQoQaGVhcF90b3RhbF9ieXRlcxgCIAEoBEgBiAEBEhYKCXJzc19ieXRlcxgDIAEoBEgCiAEBQhIKEF9oZWFwX3VzZWRfYnl0ZXNCEwoRX2hlYXBfdG90YWxfYnl0ZXNCDAoKX3Jzc19ieXRlcyLGAwoPUGVyc2lzdGVuY2VJbmZvEg8KB2VuYWJsZWQYASABKAgSDQoFZnN5bmMYAiABKAkSEQoJbG9nX2J5dGVzGAMgASgEEh0KEGxhc3RfZnN5bmNfYXRfbXMYBCABKANIAIgBARIOCgZmc3luY3MYBSABKAMSIAoTbGFzdF9zbmFwc2hvdF9hdF9tcxgGIAEoA0gBiAEBEiYKGWxhc3Rfc25hcHNob3RfZHVyYXRpb25fbXMYByABKAFIAogBARIRCglzbmFwc2hvdHMYCCABKAMSFwoPcmVjb3Jkc193cml0dGVuGAkgASgDEhUKDWJ5dGVzX3dyaXR0ZW4YCiABKAQSEwoLbG9hZGVkX2tleXMYCyABKAMSGAoQbG9hZF9kdXJhdGlvbl9tcxgMIAEoARIiChpjb3JydXB0X3RhaWxfYnl0ZXNfZHJvcHBlZBgNIAEoBBIXCgpsYXN0X2Vycm9yGA4gASgJSAOIAQFCEwoRX2xhc3RfZnN5bmNfYXRfbXNCFgoUX2xhc3Rfc25hcHNob3RfYXRfbXNCHAoaX2xhc3Rfc25hcHNob3RfZHVyYXRpb25fbXNCDQoLX2xhc3RfZXJyb3IiigEKDEV2aWN0aW9uSW5mbxIPCgdlbmFibGVkGAEgASgIEhcKD21heG1lbW9yeV9ieXRlcxgCIAEoBBIOCgZwb2xpY3kYAyABKAkSEgoKdXNlZF9ieXRlcxgEIAEoBBIUCgxldmljdGVkX2tleXMYBSABKAMSFgoOb29tX3JlamVjdGlvbnMYBiABKAMiOAoMSW5mb1Jlc3BvbnNlEigKBGluZm8YASABKAsyGi5tZW1vcmFiaWxpYS52MS5TZXJ2ZXJJbmZvIj4KEkluZm9TdHJlYW1SZXNwb25zZRIoCgRpbmZvGAEgASgLMhoubWVtb3JhYmlsaWEudjEuU2VydmVySW5mbyKsBAoKU2VydmVySW5mbxIPCgd2ZXJzaW9uGAEgASgJEhEKCXVwdGltZV9tcxgCIAEoAxINCgVhdF9tcxgDIAEoAxIMCgRrZXlzGAQgASgDEhUKDWtleXNfd2l0aF90dGwYBSABKAMSFAoMZXhwaXJlZF9rZXlzGAYgASgDEgwKBGhpdHMYByABKAMSDgoGbWlzc2VzGAggASgDEhAKCGNvbW1hbmRzGAkgASgDEhYKDmNvbW1hbmRfZXJyb3JzGAogASgDEhMKC29wc19wZXJfc2VjGAsgASgBEioKBm1lbW9yeRgMIAEoCzIaLm1lbW9yYWJpbGlhLnYxLk1lbW9yeUluZm8SHgoRY29ubmVjdGVkX2NsaWVudHMYDSABKANIAIgBARIUCgxvcGVuX3N0cmVhbXMYDiABKAMSGQoRZXZlbnRfc3Vic2NyaWJlcnMYDyABKAMSFwoPcHVic3ViX2NoYW5uZWxzGBAgASgDEhcKD3B1YnN1Yl9wYXR0ZXJucxgRIAEoAxIoCgVzd2VlcBgSIAEoCzIZLm1lbW9yYWJpbGlhLnYxLlN3ZWVwSW5mbxI0CgtwZXJzaXN0ZW5jZRgTIAEoCzIfLm1lbW9yYWJpbGlhLnYxLlBlcnNpc3RlbmNlSW5mbxIuCghldmljdGlvbhgUIAEoCzIcLm1lbW9yYWJpbGlhLnYxLkV2aWN0aW9uSW5mb0IUChJfY29ubmVjdGVkX2NsaWVudHMiYgoGTGltaXRzEhUKDW1heF9rZXlfYnl0ZXMYASABKAQSFwoPbWF4X3ZhbHVlX2J5dGVzGAIgASgEEhAKCG1heF9hcmdzGAMgASgEEhYKDm1heF9zY2FuX2NvdW50GAQgASgEIoEBCgZDb25maWcSFQoNc3dlZXBfcGF0dGVybhgBIAEoCRImCgZsaW1pdHMYAiABKAsyFi5tZW1vcmFiaWxpYS52MS5MaW1pdHMSHwoXc2xvd2xvZ19sb2dfc2xvd2VyX3RoYW4YAyABKAMSFwoPc2xvd2xvZ19tYXhfbGVuGAQgASgEIhIKEEdldENvbmZpZ1JlcXVlc3QiOwoRR2V0Q29uZmlnUmVzcG9uc2USJgoGY29uZmlnGAEgASgLMhYubWVtb3JhYmlsaWEudjEuQ29uZmlnIugCChBTZXRDb25maWdSZXF1ZXN0EhoKDXN3ZWVwX3BhdHRlcm4YASABKAlIAIgBARIaCg1tYXhfa2V5X2J5dGVzGAIgASgESAGIAQESHAoPbWF4X3ZhbHVlX2J5dGVzGAMgASgESAKIAQESFQoIbWF4X2FyZ3MYBCABKARIA4gBARIbCg5tYXhfc2Nhbl9jb3VudBgFIAEoBEgEiAEBEiQKF3Nsb3dsb2dfbG9nX3Nsb3dlcl90aGFuGAYgASgDSAWIAQESHAoPc2xvd2xvZ19tYXhfbGVuGAcgASgESAaIAQFCEAoOX3N3ZWVwX3BhdHRlcm5CEAoOX21heF9rZXlfYnl0ZXNCEgoQX21heF92YWx1ZV9ieXRlc0ILCglfbWF4X2FyZ3NCEQoPX21heF9zY2FuX2NvdW50QhoKGF9zbG93bG9nX2xvZ19zbG93ZXJfdGhhbkISChBfc2xvd2xvZ19tYXhfbGVuIjsKEVNldENvbmZpZ1Jlc3BvbnNlEiYKBmNvbmZpZxgBIAEoCzIWLm1lbW9yYWJpbGlhLnYxLkNvbmZpZzLCBAoNU2VydmVyU2VydmljZRJBCgRJbmZvEhsubWVtb3JhYmlsaWEudjEuSW5mb1JlcXVlc3QaHC5tZW1vcmFiaWxpYS52MS5JbmZvUmVzcG9uc2USVQoKSW5mb1N0cmVhbRIhLm1lbW9yYWJpbGlhLnYxLkluZm9TdHJlYW1SZXF1ZXN0GiIubWVtb3JhYmlsaWEudjEuSW5mb1N0cmVhbVJlc3BvbnNlMAESUAoJR2V0Q29uZmlnEiAubWVtb3JhYmlsaWEudjEuR2V0Q29uZmlnUmVxdWVzdBohLm1lbW9yYWJpbGlhLnYxLkdldENvbmZpZ1Jlc3BvbnNlElAKCVNldENvbmZpZxIgLm1lbW9yYWJpbGlhLnYxLlNldENvbmZpZ1JlcXVlc3QaIS5tZW1vcmFiaWxpYS52MS5TZXRDb25maWdSZXNwb25zZRJKCgdTbG93TG9nEh4ubWVtb3JhYmlsaWEudjEuU2xvd0xvZ1JlcXVlc3QaHy5tZW1vcmFiaWxpYS52MS5TbG93TG9nUmVzcG9uc2USWQoMUmVzZXRTbG93TG9nEiMubWVtb3JhYmlsaWEudjEuUmVzZXRTbG93TG9nUmVxdWVzdBokLm1lbW9yYWJpbGlhLnYxLlJlc2V0U2xvd0xvZ1Jlc3BvbnNlEkwKB01vbml0b3ISHi5tZW1vcmFiaWxpYS52MS5Nb25pdG9yUmVxdWVzdBofLm1lbW9yYWJpbGlhLnYxLk1vbml0b3JSZXNwb25zZTABYgZwcm90bzM");
+
+/**
+ * Request of ServerService.SlowLog.
+ *
+ * @generated from message memorabilia.v1.SlowLogRequest
+ */
+export type SlowLogRequest = Message<"memorabilia.v1.SlowLogRequest"> & {
+  /**
+   * The newest entries to return; 0 means 10 (Redis's default). At most the log's length.
+   *
+   * @generated from field: uint32 count = 1;
+   */
+  count: number;
+
+  /**
+   * Return every entry, whatever `count` says (Redis `SLOWLOG GET -1`).
+   *
+   * @generated from field: bool all = 2;
+   */
+  all: boolean;
+};
+
+/**
+ * Describes the message memorabilia.v1.SlowLogRequest.
+ * Use `create(SlowLogRequestSchema)` to create a new message.
+ */
+export const SlowLogRequestSchema: GenMessage<SlowLogRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 0);
+
+/**
+ * Who ran a command.
+ *
+ * @generated from message memorabilia.v1.CommandClient
+ */
+export type CommandClient = Message<"memorabilia.v1.CommandClient"> & {
+  /**
+   * `ip:port` of a RESP client; the IP of a gRPC caller (many calls share a connection).
+   *
+   * @generated from field: string addr = 1;
+   */
+  addr: string;
+
+  /**
+   * The client's name (RESP `CLIENT SETNAME`), empty when none.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The host that ran it: `resp`, or `grpc:/<service>/<method>`.
+   *
+   * @generated from field: string source = 3;
+   */
+  source: string;
+};
+
+/**
+ * Describes the message memorabilia.v1.CommandClient.
+ * Use `create(CommandClientSchema)` to create a new message.
+ */
+export const CommandClientSchema: GenMessage<CommandClient> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 1);
+
+/**
+ * One slow-log entry.
+ *
+ * @generated from message memorabilia.v1.SlowLogEntry
+ */
+export type SlowLogEntry = Message<"memorabilia.v1.SlowLogEntry"> & {
+  /**
+   * Unique and increasing (not reset by ResetSlowLog).
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * When the command started, Unix seconds.
+   *
+   * @generated from field: int64 at_seconds = 2;
+   */
+  atSeconds: bigint;
+
+  /**
+   * How long it ran, microseconds.
+   *
+   * @generated from field: int64 duration_us = 3;
+   */
+  durationUs: bigint;
+
+  /**
+   * Its arguments as Redis keeps them: at most 32 (the 32nd then reads `... (N more
+   * arguments)`), each at most 128 bytes (then followed by `... (N more bytes)`); secrets
+   * (AUTH) read `(redacted)`. A transaction is one entry: `EXEC` and its commands' names.
+   *
+   * @generated from field: repeated bytes args = 4;
+   */
+  args: Uint8Array[];
+
+  /**
+   * Who ran it.
+   *
+   * @generated from field: memorabilia.v1.CommandClient client = 5;
+   */
+  client?: CommandClient | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.SlowLogEntry.
+ * Use `create(SlowLogEntrySchema)` to create a new message.
+ */
+export const SlowLogEntrySchema: GenMessage<SlowLogEntry> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 2);
+
+/**
+ * Response of ServerService.SlowLog.
+ *
+ * @generated from message memorabilia.v1.SlowLogResponse
+ */
+export type SlowLogResponse = Message<"memorabilia.v1.SlowLogResponse"> & {
+  /**
+   * The newest entries, newest first.
+   *
+   * @generated from field: repeated memorabilia.v1.SlowLogEntry entries = 1;
+   */
+  entries: SlowLogEntry[];
+
+  /**
+   * Entries in the log (Redis `SLOWLOG LEN`).
+   *
+   * @generated from field: int64 length = 2;
+   */
+  length: bigint;
+
+  /**
+   * The threshold in force, microseconds (negative: the slow log is off).
+   *
+   * @generated from field: int64 slower_than_us = 3;
+   */
+  slowerThanUs: bigint;
+
+  /**
+   * Entries kept at most.
+   *
+   * @generated from field: uint64 max_len = 4;
+   */
+  maxLen: bigint;
+};
+
+/**
+ * Describes the message memorabilia.v1.SlowLogResponse.
+ * Use `create(SlowLogResponseSchema)` to create a new message.
+ */
+export const SlowLogResponseSchema: GenMessage<SlowLogResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 3);
+
+/**
+ * Request of ServerService.ResetSlowLog.
+ *
+ * @generated from message memorabilia.v1.ResetSlowLogRequest
+ */
+export type ResetSlowLogRequest = Message<"memorabilia.v1.ResetSlowLogRequest"> & {
+};
+
+/**
+ * Describes the message memorabilia.v1.ResetSlowLogRequest.
+ * Use `create(ResetSlowLogRequestSchema)` to create a new message.
+ */
+export const ResetSlowLogRequestSchema: GenMessage<ResetSlowLogRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 4);
+
+/**
+ * Response of ServerService.ResetSlowLog.
+ *
+ * @generated from message memorabilia.v1.ResetSlowLogResponse
+ */
+export type ResetSlowLogResponse = Message<"memorabilia.v1.ResetSlowLogResponse"> & {
+};
+
+/**
+ * Describes the message memorabilia.v1.ResetSlowLogResponse.
+ * Use `create(ResetSlowLogResponseSchema)` to create a new message.
+ */
+export const ResetSlowLogResponseSchema: GenMessage<ResetSlowLogResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 5);
+
+/**
+ * Request of ServerService.Monitor.
+ *
+ * @generated from message memorabilia.v1.MonitorRequest
+ */
+export type MonitorRequest = Message<"memorabilia.v1.MonitorRequest"> & {
+  /**
+   * Send a heartbeat after this many idle milliseconds; 0 means the server's default. The server
+   * clamps the value to its bounds.
+   *
+   * @generated from field: uint32 heartbeat_ms = 1;
+   */
+  heartbeatMs: number;
+};
+
+/**
+ * Describes the message memorabilia.v1.MonitorRequest.
+ * Use `create(MonitorRequestSchema)` to create a new message.
+ */
+export const MonitorRequestSchema: GenMessage<MonitorRequest> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 6);
+
+/**
+ * One message of ServerService.Monitor.
+ *
+ * @generated from message memorabilia.v1.MonitorResponse
+ */
+export type MonitorResponse = Message<"memorabilia.v1.MonitorResponse"> & {
+  /**
+   * What this message carries (always set by the server).
+   *
+   * @generated from oneof memorabilia.v1.MonitorResponse.kind
+   */
+  kind: {
+    /**
+     * The monitor is attached (always the first message).
+     *
+     * @generated from field: memorabilia.v1.MonitorStarted started = 1;
+     */
+    value: MonitorStarted;
+    case: "started";
+  } | {
+    /**
+     * A command that completed.
+     *
+     * @generated from field: memorabilia.v1.MonitoredCommand command = 2;
+     */
+    value: MonitoredCommand;
+    case: "command";
+  } | {
+    /**
+     * Nothing ran for the heartbeat interval.
+     *
+     * @generated from field: memorabilia.v1.MonitorHeartbeat heartbeat = 3;
+     */
+    value: MonitorHeartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message memorabilia.v1.MonitorResponse.
+ * Use `create(MonitorResponseSchema)` to create a new message.
+ */
+export const MonitorResponseSchema: GenMessage<MonitorResponse> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 7);
+
+/**
+ * Confirms that the monitor is attached.
+ *
+ * @generated from message memorabilia.v1.MonitorStarted
+ */
+export type MonitorStarted = Message<"memorabilia.v1.MonitorStarted"> & {
+  /**
+   * The server's time, Unix milliseconds.
+   *
+   * @generated from field: int64 at_ms = 1;
+   */
+  atMs: bigint;
+};
+
+/**
+ * Describes the message memorabilia.v1.MonitorStarted.
+ * Use `create(MonitorStartedSchema)` to create a new message.
+ */
+export const MonitorStartedSchema: GenMessage<MonitorStarted> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 8);
+
+/**
+ * A command, as a monitor sees it.
+ *
+ * @generated from message memorabilia.v1.MonitoredCommand
+ */
+export type MonitoredCommand = Message<"memorabilia.v1.MonitoredCommand"> & {
+  /**
+   * When it started, Unix microseconds.
+   *
+   * @generated from field: int64 at_us = 1;
+   */
+  atUs: bigint;
+
+  /**
+   * How long it ran, microseconds; -1 for a command not timed alone (queued in MULTI or run
+   * inside a transaction: the `EXEC` that follows carries the transaction's time).
+   *
+   * @generated from field: int64 duration_us = 2;
+   */
+  durationUs: bigint;
+
+  /**
+   * Its arguments, whole (secrets redacted as `(redacted)`).
+   *
+   * @generated from field: repeated bytes args = 3;
+   */
+  args: Uint8Array[];
+
+  /**
+   * Who ran it.
+   *
+   * @generated from field: memorabilia.v1.CommandClient client = 4;
+   */
+  client?: CommandClient | undefined;
+};
+
+/**
+ * Describes the message memorabilia.v1.MonitoredCommand.
+ * Use `create(MonitoredCommandSchema)` to create a new message.
+ */
+export const MonitoredCommandSchema: GenMessage<MonitoredCommand> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 9);
+
+/**
+ * Sent on an idle monitor stream.
+ *
+ * @generated from message memorabilia.v1.MonitorHeartbeat
+ */
+export type MonitorHeartbeat = Message<"memorabilia.v1.MonitorHeartbeat"> & {
+  /**
+   * The server's time, Unix milliseconds.
+   *
+   * @generated from field: int64 at_ms = 1;
+   */
+  atMs: bigint;
+};
+
+/**
+ * Describes the message memorabilia.v1.MonitorHeartbeat.
+ * Use `create(MonitorHeartbeatSchema)` to create a new message.
+ */
+export const MonitorHeartbeatSchema: GenMessage<MonitorHeartbeat> = /*@__PURE__*/
+  messageDesc(file_memorabilia_v1_server_service, 10);
 
 /**
  * Request of ServerService.Info.
@@ -25,7 +363,7 @@ export type InfoRequest = Message<"memorabilia.v1.InfoRequest"> & {
  * Use `create(InfoRequestSchema)` to create a new message.
  */
 export const InfoRequestSchema: GenMessage<InfoRequest> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 0);
+  messageDesc(file_memorabilia_v1_server_service, 11);
 
 /**
  * Request of ServerService.InfoStream.
@@ -47,7 +385,7 @@ export type InfoStreamRequest = Message<"memorabilia.v1.InfoStreamRequest"> & {
  * Use `create(InfoStreamRequestSchema)` to create a new message.
  */
 export const InfoStreamRequestSchema: GenMessage<InfoStreamRequest> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 1);
+  messageDesc(file_memorabilia_v1_server_service, 12);
 
 /**
  * The active expiry sweep's counters.
@@ -131,7 +469,7 @@ export type SweepInfo = Message<"memorabilia.v1.SweepInfo"> & {
  * Use `create(SweepInfoSchema)` to create a new message.
  */
 export const SweepInfoSchema: GenMessage<SweepInfo> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 2);
+  messageDesc(file_memorabilia_v1_server_service, 13);
 
 /**
  * Memory figures, as the host reports them (each unset when the runtime does not tell).
@@ -166,7 +504,7 @@ export type MemoryInfo = Message<"memorabilia.v1.MemoryInfo"> & {
  * Use `create(MemoryInfoSchema)` to create a new message.
  */
 export const MemoryInfoSchema: GenMessage<MemoryInfo> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 3);
+  messageDesc(file_memorabilia_v1_server_service, 14);
 
 /**
  * Persistence counters (the append-only effect log and its snapshots), when the host persists.
@@ -280,7 +618,7 @@ export type PersistenceInfo = Message<"memorabilia.v1.PersistenceInfo"> & {
  * Use `create(PersistenceInfoSchema)` to create a new message.
  */
 export const PersistenceInfoSchema: GenMessage<PersistenceInfo> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 4);
+  messageDesc(file_memorabilia_v1_server_service, 15);
 
 /**
  * maxmemory and eviction counters.
@@ -338,7 +676,7 @@ export type EvictionInfo = Message<"memorabilia.v1.EvictionInfo"> & {
  * Use `create(EvictionInfoSchema)` to create a new message.
  */
 export const EvictionInfoSchema: GenMessage<EvictionInfo> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 5);
+  messageDesc(file_memorabilia_v1_server_service, 16);
 
 /**
  * Response of ServerService.Info.
@@ -359,7 +697,7 @@ export type InfoResponse = Message<"memorabilia.v1.InfoResponse"> & {
  * Use `create(InfoResponseSchema)` to create a new message.
  */
 export const InfoResponseSchema: GenMessage<InfoResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 6);
+  messageDesc(file_memorabilia_v1_server_service, 17);
 
 /**
  * One message of ServerService.InfoStream.
@@ -380,7 +718,7 @@ export type InfoStreamResponse = Message<"memorabilia.v1.InfoStreamResponse"> & 
  * Use `create(InfoStreamResponseSchema)` to create a new message.
  */
 export const InfoStreamResponseSchema: GenMessage<InfoStreamResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 7);
+  messageDesc(file_memorabilia_v1_server_service, 18);
 
 /**
  * The server's counters at one instant.
@@ -534,7 +872,7 @@ export type ServerInfo = Message<"memorabilia.v1.ServerInfo"> & {
  * Use `create(ServerInfoSchema)` to create a new message.
  */
 export const ServerInfoSchema: GenMessage<ServerInfo> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 8);
+  messageDesc(file_memorabilia_v1_server_service, 19);
 
 /**
  * The limits every command is checked against.
@@ -576,7 +914,7 @@ export type Limits = Message<"memorabilia.v1.Limits"> & {
  * Use `create(LimitsSchema)` to create a new message.
  */
 export const LimitsSchema: GenMessage<Limits> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 9);
+  messageDesc(file_memorabilia_v1_server_service, 20);
 
 /**
  * The runtime settings.
@@ -597,6 +935,21 @@ export type Config = Message<"memorabilia.v1.Config"> & {
    * @generated from field: memorabilia.v1.Limits limits = 2;
    */
   limits?: Limits | undefined;
+
+  /**
+   * The slow log keeps commands that ran at least this many microseconds (0: every command;
+   * negative: off). Redis `slowlog-log-slower-than`.
+   *
+   * @generated from field: int64 slowlog_log_slower_than = 3;
+   */
+  slowlogLogSlowerThan: bigint;
+
+  /**
+   * The slow log keeps this many entries, the newest. Redis `slowlog-max-len`.
+   *
+   * @generated from field: uint64 slowlog_max_len = 4;
+   */
+  slowlogMaxLen: bigint;
 };
 
 /**
@@ -604,7 +957,7 @@ export type Config = Message<"memorabilia.v1.Config"> & {
  * Use `create(ConfigSchema)` to create a new message.
  */
 export const ConfigSchema: GenMessage<Config> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 10);
+  messageDesc(file_memorabilia_v1_server_service, 21);
 
 /**
  * Request of ServerService.GetConfig.
@@ -619,7 +972,7 @@ export type GetConfigRequest = Message<"memorabilia.v1.GetConfigRequest"> & {
  * Use `create(GetConfigRequestSchema)` to create a new message.
  */
 export const GetConfigRequestSchema: GenMessage<GetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 11);
+  messageDesc(file_memorabilia_v1_server_service, 22);
 
 /**
  * Response of ServerService.GetConfig.
@@ -640,7 +993,7 @@ export type GetConfigResponse = Message<"memorabilia.v1.GetConfigResponse"> & {
  * Use `create(GetConfigResponseSchema)` to create a new message.
  */
 export const GetConfigResponseSchema: GenMessage<GetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 12);
+  messageDesc(file_memorabilia_v1_server_service, 23);
 
 /**
  * Request of ServerService.SetConfig. Unset fields keep their value.
@@ -682,6 +1035,20 @@ export type SetConfigRequest = Message<"memorabilia.v1.SetConfigRequest"> & {
    * @generated from field: optional uint64 max_scan_count = 5;
    */
   maxScanCount?: bigint | undefined;
+
+  /**
+   * A new slow-log threshold, microseconds (at least -1; -1 turns the slow log off).
+   *
+   * @generated from field: optional int64 slowlog_log_slower_than = 6;
+   */
+  slowlogLogSlowerThan?: bigint | undefined;
+
+  /**
+   * A new slow-log length (0 keeps nothing).
+   *
+   * @generated from field: optional uint64 slowlog_max_len = 7;
+   */
+  slowlogMaxLen?: bigint | undefined;
 };
 
 /**
@@ -689,7 +1056,7 @@ export type SetConfigRequest = Message<"memorabilia.v1.SetConfigRequest"> & {
  * Use `create(SetConfigRequestSchema)` to create a new message.
  */
 export const SetConfigRequestSchema: GenMessage<SetConfigRequest> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 13);
+  messageDesc(file_memorabilia_v1_server_service, 24);
 
 /**
  * Response of ServerService.SetConfig.
@@ -710,7 +1077,7 @@ export type SetConfigResponse = Message<"memorabilia.v1.SetConfigResponse"> & {
  * Use `create(SetConfigResponseSchema)` to create a new message.
  */
 export const SetConfigResponseSchema: GenMessage<SetConfigResponse> = /*@__PURE__*/
-  messageDesc(file_memorabilia_v1_server_service, 14);
+  messageDesc(file_memorabilia_v1_server_service, 25);
 
 /**
  * The server's state and runtime settings (Redis `INFO`, `CONFIG GET`, `CONFIG SET`).
@@ -759,6 +1126,39 @@ export const ServerService: GenService<{
     methodKind: "unary";
     input: typeof SetConfigRequestSchema;
     output: typeof SetConfigResponseSchema;
+  },
+  /**
+   * The slow log (Redis `SLOWLOG GET` and `SLOWLOG LEN`): commands of every port that ran at
+   * least `slowlog_log_slower_than` microseconds, newest first. Administration.
+   *
+   * @generated from rpc memorabilia.v1.ServerService.SlowLog
+   */
+  slowLog: {
+    methodKind: "unary";
+    input: typeof SlowLogRequestSchema;
+    output: typeof SlowLogResponseSchema;
+  },
+  /**
+   * Empties the slow log (Redis `SLOWLOG RESET`). Administration.
+   *
+   * @generated from rpc memorabilia.v1.ServerService.ResetSlowLog
+   */
+  resetSlowLog: {
+    methodKind: "unary";
+    input: typeof ResetSlowLogRequestSchema;
+    output: typeof ResetSlowLogResponseSchema;
+  },
+  /**
+   * Every command of every port as it completes, with its duration (Redis `MONITOR`), until the
+   * client cancels. A reader that falls behind is closed with RESOURCE_EXHAUSTED (the stream
+   * output-buffer limits). Administration: it shows every client's arguments.
+   *
+   * @generated from rpc memorabilia.v1.ServerService.Monitor
+   */
+  monitor: {
+    methodKind: "server_streaming";
+    input: typeof MonitorRequestSchema;
+    output: typeof MonitorResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_memorabilia_v1_server_service, 0);

@@ -1,0 +1,286 @@
+/**
+ * The command log every host feeds: Redis's SLOWLOG (commands that took at least
+ * `slowlog-log-slower-than` microseconds, the newest `slowlog-max-len` kept) and MONITOR (every
+ * command, to whoever listens).
+ *
+ * A host reads the time around a command only while {@link CommandLog.timing} holds (the slow
+ * log is on, or a monitor listens), then calls {@link CommandLog.record}: with the default
+ * threshold (10 ms) and no monitor, a command costs its clock reads (~50 ns of CPU each; the RESP
+ * port reads once per command, the end of one being the start of the next) and one comparison.
+ * Who ran the command (address, name) is asked of the host only for a command kept or shown.
+ */
+import type { Bytes } from "./bytes.js";
+
+/** Who ran a command, as SLOWLOG GET and MONITOR name it. */
+export interface CommandClient {
+  /** `ip:port` of the client (Redis's `client-addr`); `lua` for a script's call. */
+  readonly addr: string;
+  /** The client's name (CLIENT SETNAME), "" when none. */
+  readonly name: string;
+  /** The host that ran the command: `resp`, or `grpc:/memorabilia.v1.StringsService/Get`. */
+  readonly source: string;
+}
+
+/** One slow-log entry (SLOWLOG GET). */
+export interface SlowLogEntry {
+  /** Unique, increasing id (never reset by SLOWLOG RESET, as in Redis). */
+  readonly id: number;
+  /** When the command started, Unix seconds. */
+  readonly atSeconds: number;
+  /** How long it ran, microseconds. */
+  readonly durationUs: number;
+  /** Its arguments as Redis keeps them: at most 32, each at most 128 bytes (see {@link slowLogArgs}). */
+  readonly args: readonly Bytes[];
+  readonly client: CommandClient;
+}
+
+/** One command as a monitor sees it. */
+export interface MonitorEvent {
+  /** When the command started, Unix microseconds. */
+  readonly atUs: number;
+  /** How long it ran, microseconds. */
+  readonly durationUs: number;
+  /** Its arguments, whole (secrets redacted). */
+  readonly args: readonly Bytes[];
+  readonly client: CommandClient;
+}
+
+/** A monitor: called synchronously for every command recorded while it is attached. */
+export type Monitor = (event: MonitorEvent) => void;
+
+/** Redis's SLOWLOG_ENTRY_MAX_ARGC. */
+export const SLOWLOG_MAX_ARGS = 32;
+/** Redis's SLOWLOG_ENTRY_MAX_STRING. */
+export const SLOWLOG_MAX_ARG_BYTES = 128;
+/** Redis's default `slowlog-log-slower-than` (µs). */
+export const DEFAULT_SLOWLOG_SLOWER_THAN_US = 10_000;
+/** Redis's default `slowlog-max-len`. */
+export const DEFAULT_SLOWLOG_MAX_LEN = 128;
+
+const REDACTED = "(redacted)";
+
+/**
+ * Administration is not shown to monitors, as Redis hides its @admin commands (CONFIG, SLOWLOG,
+ * MONITOR, DEBUG, CLIENT LIST/KILL): the slow log still keeps them.
+ */
+function hiddenFromMonitors(argv: readonly Bytes[]): boolean {
+  const name = (argv[0] ?? "").toUpperCase();
+  if (name === "CONFIG" || name === "SLOWLOG" || name === "MONITOR" || name === "DEBUG") return true;
+  if (name !== "CLIENT" || argv.length < 2) return false;
+  const sub = (argv[1] as Bytes).toUpperCase();
+  return sub === "LIST" || sub === "KILL";
+}
+
+/**
+ * The arguments a log may show: Redis redacts AUTH's arguments and HELLO's AUTH user and
+ * secret (`"auth" "(redacted)" "(redacted)"`). The argv itself is returned when nothing is secret.
+ */
+export function redactArgs(argv: readonly Bytes[]): readonly Bytes[] {
+  const name = argv[0];
+  if (name === undefined || name.length < 4 || name.length > 5) return argv;
+  const upper = name.toUpperCase();
+  if (upper === "AUTH") return argv.map((a, i) => (i === 0 ? a : REDACTED));
+  if (upper !== "HELLO") return argv;
+  const out = argv.slice();
+  for (let i = 1; i < out.length; i++) {
+    if ((out[i] as Bytes).toUpperCase() === "AUTH") {
+      for (let j = i + 1; j <= i + 2 && j < out.length; j++) out[j] = REDACTED;
+      i += 2;
+    }
+  }
+  return out;
+}
+
+/**
+ * Arguments as Redis's slow log keeps them: past 32, the 32nd says `... (N more arguments)`; an
+ * argument over 128 bytes keeps its first 128 followed by `... (N more bytes)`.
+ */
+export function slowLogArgs(argv: readonly Bytes[]): Bytes[] {
+  const argc = argv.length;
+  const kept = Math.min(argc, SLOWLOG_MAX_ARGS);
+  const out: Bytes[] = [];
+  for (let j = 0; j < kept; j++) {
+    if (kept !== argc && j === kept - 1) {
+      out.push(`... (${argc - kept + 1} more arguments)`);
+      break;
+    }
+    const a = argv[j] as Bytes;
+    out.push(
+      a.length > SLOWLOG_MAX_ARG_BYTES
+        ? `${a.slice(0, SLOWLOG_MAX_ARG_BYTES)}... (${a.length - SLOWLOG_MAX_ARG_BYTES} more bytes)`
+        : a,
+    );
+  }
+  return out;
+}
+
+/**
+ * What the slow log keeps for a transaction (MULTI/EXEC, TransactionService.Exec): `EXEC` and the
+ * names of its commands, timed as one (the commands run together, atomically).
+ */
+export function transactionArgs(argvs: readonly (readonly Bytes[])[]): Bytes[] {
+  const out: Bytes[] = ["EXEC"];
+  for (const argv of argvs) out.push(argv[0] ?? "");
+  return out;
+}
+
+/** The slow log and the monitors of one server (shared by every host: RESP, gRPC, …). */
+export class CommandLog {
+  /** Log commands taking at least this many µs (0: every command; negative: none). */
+  private slowerThanUs = DEFAULT_SLOWLOG_SLOWER_THAN_US;
+  /** The same threshold in ms, compared with `performance.now()` differences. */
+  private slowerThanMs = DEFAULT_SLOWLOG_SLOWER_THAN_US / 1000;
+  private maxLen = DEFAULT_SLOWLOG_MAX_LEN;
+  /** Oldest first. */
+  private entries: SlowLogEntry[] = [];
+  private nextId = 0;
+  private readonly monitors = new Set<Monitor>();
+  /**
+   * True when hosts must time commands and call {@link record}: the slow log is on or a monitor
+   * listens. A plain field: hosts read it on every command.
+   */
+  timing = true;
+
+  /** `slowlog-log-slower-than`, µs. */
+  get slowerThan(): number {
+    return this.slowerThanUs;
+  }
+
+  /** Sets `slowlog-log-slower-than` (µs; negative turns the slow log off, 0 logs everything). */
+  set slowerThan(us: number) {
+    this.slowerThanUs = us;
+    this.slowerThanMs = us < 0 ? Number.POSITIVE_INFINITY : us / 1000;
+    this.refresh();
+  }
+
+  /** `slowlog-max-len`. */
+  get maxLength(): number {
+    return this.maxLen;
+  }
+
+  /** Sets `slowlog-max-len` (older entries past it are dropped now, as Redis does). */
+  set maxLength(n: number) {
+    this.maxLen = Math.max(0, n);
+    this.trim();
+  }
+
+  /** Entries kept (SLOWLOG LEN). */
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Monitors attached. */
+  get monitorCount(): number {
+    return this.monitors.size;
+  }
+
+  /** The newest `count` entries, newest first (SLOWLOG GET; `count` < 0: all). */
+  get(count = 10): SlowLogEntry[] {
+    const n = count < 0 ? this.entries.length : Math.min(count, this.entries.length);
+    const out: SlowLogEntry[] = [];
+    for (let i = this.entries.length - 1; out.length < n; i--) out.push(this.entries[i] as SlowLogEntry);
+    return out;
+  }
+
+  /** Empties the slow log (SLOWLOG RESET); ids keep increasing. */
+  reset(): void {
+    this.entries = [];
+  }
+
+  /** Attaches a monitor; returns its detach function. */
+  monitor(listener: Monitor): () => void {
+    this.monitors.add(listener);
+    this.refresh();
+    return () => {
+      this.monitors.delete(listener);
+      this.refresh();
+    };
+  }
+
+  /**
+   * Records a command that started at `startedMs` (a `performance.now()` reading) and ended now.
+   * `client` is called only when the command is kept or shown. Hosts call it only while
+   * {@link timing} holds.
+   */
+  record(argv: readonly Bytes[], startedMs: number, client: () => CommandClient): void {
+    this.recordSpan(argv, startedMs, performance.now(), client);
+  }
+
+  /**
+   * {@link record} with the end time given (a host that reads the clock once per command: the end
+   * of one command is the start of the next). `slowArgs`, when given, is what the slow log keeps
+   * instead of `argv` (a transaction's EXEC names its commands there).
+   */
+  recordSpan(
+    argv: readonly Bytes[],
+    startedMs: number,
+    endedMs: number,
+    client: () => CommandClient,
+    slowArgs?: readonly Bytes[],
+  ): void {
+    const ms = endedMs - startedMs;
+    const slow = ms >= this.slowerThanMs;
+    if (!slow && this.monitors.size === 0) return;
+    this.recordTimed(argv, startedMs, ms, slow, client(), slowArgs);
+  }
+
+  /** {@link recordSpan} ending now, with the client known. */
+  recordFor(argv: readonly Bytes[], startedMs: number, client: CommandClient, slowArgs?: readonly Bytes[]): void {
+    const ms = performance.now() - startedMs;
+    const slow = ms >= this.slowerThanMs;
+    if (!slow && this.monitors.size === 0) return;
+    this.recordTimed(argv, startedMs, ms, slow, client, slowArgs);
+  }
+
+  /**
+   * Shows a command that is not timed alone to the monitors (a command queued in MULTI, or run
+   * inside a transaction: its EXEC carries the time): its duration is -1. Never slow-logged.
+   */
+  show(argv: readonly Bytes[], client: CommandClient): void {
+    if (this.monitors.size === 0 || hiddenFromMonitors(argv)) return;
+    const args = redactArgs(argv);
+    const event: MonitorEvent = {
+      atUs: Math.round((performance.timeOrigin + performance.now()) * 1000),
+      durationUs: -1,
+      args: args === argv ? argv.slice() : args,
+      client,
+    };
+    for (const m of this.monitors) m(event);
+  }
+
+  private recordTimed(
+    argv: readonly Bytes[],
+    startedMs: number,
+    ms: number,
+    slow: boolean,
+    client: CommandClient,
+    slowArgs?: readonly Bytes[],
+  ): void {
+    const durationUs = Math.round(ms * 1000);
+    const atUs = Math.round((performance.timeOrigin + startedMs) * 1000);
+    const args = redactArgs(argv);
+    if (slow && this.maxLen > 0) {
+      this.entries.push({
+        id: this.nextId++,
+        atSeconds: Math.floor(atUs / 1e6),
+        durationUs,
+        args: slowLogArgs(slowArgs === undefined ? args : redactArgs(slowArgs)),
+        client,
+      });
+      this.trim();
+    }
+    if (this.monitors.size === 0 || hiddenFromMonitors(argv)) return;
+    // The argv array may be reused by its host after this call: monitors get their own copy.
+    const event: MonitorEvent = { atUs, durationUs, args: args === argv ? argv.slice() : args, client };
+    for (const m of this.monitors) m(event);
+  }
+
+  private trim(): void {
+    const over = this.entries.length - this.maxLen;
+    if (over > 0) this.entries.splice(0, over);
+  }
+
+  private refresh(): void {
+    this.timing = this.slowerThanUs >= 0 || this.monitors.size > 0;
+  }
+}
