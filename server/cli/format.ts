@@ -55,7 +55,7 @@ export function prettyReply(reply: Reply | undefined, indent = ""): string[] {
   }
 }
 
-/** Lines of a reply as `redis-cli --raw` prints it: bare values, array elements one per line. */
+/** Lines of a reply as `redis-cli --raw` prints it: bare values, array elements one per line (an empty array: one empty line). */
 export function rawReply(reply: Reply | undefined): string[] {
   const kind = reply?.kind;
   switch (kind?.case) {
@@ -72,7 +72,8 @@ export function rawReply(reply: Reply | undefined): string[] {
     case "error":
       return [kind.value.message];
     case "array":
-      return kind.value.elements.flatMap((e) => rawReply(e));
+      // redis-cli joins the elements' output with newlines, so an empty array prints an empty line.
+      return kind.value.elements.length === 0 ? [""] : kind.value.elements.flatMap((e) => rawReply(e));
   }
 }
 
