@@ -337,6 +337,7 @@ export async function runEtcdEngineBench(options: {
     await cluster.stop();
   }
   for (const [k, v] of Object.entries(details.p50Ms)) options.notes.push(`etcd p50 (1 in flight): ${k}: ${v} ms`);
+  options.notes.push(...targetNotes(samples, details));
   const m = details.massExpiry;
   if (m)
     options.notes.push(
@@ -347,4 +348,40 @@ export async function runEtcdEngineBench(options: {
       `etcd leader SIGKILL: election ${r.electionMs} ms (20 ms polling), longest gap between acknowledged SETs ${r.gapMs} ms, ${r.writes} writes, ${r.errors} errors`,
     );
   return { samples, details };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[s.length >> 1] as number);
+};
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+
+/**
+ * The issue's targets, computed from this run: unary p50 against raw etcd (≤ 1.3×) beside the
+ * floor that the hop alone sets (raw + hop), and batched keys/s against raw etcd (≥ 0.8×) beside
+ * what the hop alone reaches.
+ */
+function targetNotes(samples: readonly Sample[], details: EtcdBenchDetails): string[] {
+  const rate = (op: string, target: string) =>
+    median(samples.filter((s) => s.op === op && s.target === target).map((s) => s.ops / s.seconds));
+  const out: string[] = [];
+  for (const op of ["GET", "SET"]) {
+    const engine = details.p50Ms[`${op} ${ENGINE}`] ?? Number.NaN;
+    const raw = details.p50Ms[`${op} ${RAW}`] ?? Number.NaN;
+    const hop = details.p50Ms[`${op} ${HOP}`] ?? Number.NaN;
+    out.push(
+      `etcd target: ${op} p50 engine ${fmt(engine)} ms = ${fmt(engine / raw)}× raw etcd ${fmt(raw)} ms (target ≤ 1.3×); ` +
+        `the hop alone ${fmt(hop)} ms = ${fmt(hop / raw)}× raw, so the floor raw + hop is ${fmt((raw + hop) / raw)}× raw ` +
+        `and the engine is ${fmt(engine / (raw + hop))}× that floor; ≤ 1.3× needs a hop ≤ ${fmt(0.3 * raw)} ms here`,
+    );
+  }
+  for (const op of ["MGET x100", "MSET x100", "Batch x100 GET"]) {
+    const engine = rate(op, ENGINE);
+    const raw = rate(op, RAW);
+    const hop = rate(op, HOP);
+    out.push(
+      `etcd target: ${op} keys/s engine ${fmt(engine, 0)} = ${fmt(engine / raw)}× raw etcd ${fmt(raw, 0)} (target ≥ 0.8×); the hop alone reaches ${fmt(hop / raw)}× raw`,
+    );
+  }
+  return out;
 }
