@@ -42,6 +42,20 @@ export function crc32(data: Uint8Array, from = 0, to = data.length): number {
       (t[256 + (data[i + 6] as number)] as number) ^
       (t[data[i + 7] as number] as number);
   }
+  if (i + 4 <= to) {
+    const a =
+      c ^
+      ((data[i] as number) |
+        ((data[i + 1] as number) << 8) |
+        ((data[i + 2] as number) << 16) |
+        ((data[i + 3] as number) << 24));
+    c =
+      (t[768 + (a & 0xff)] as number) ^
+      (t[512 + ((a >>> 8) & 0xff)] as number) ^
+      (t[256 + ((a >>> 16) & 0xff)] as number) ^
+      (t[a >>> 24] as number);
+    i += 4;
+  }
   for (; i < to; i++) c = (t[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
