@@ -30,9 +30,10 @@ export const PARTS = [
 /**
  * Parts that run only when named in `--only` (minutes and gigabytes each): `expiry-10m` (10M keys
  * due at one instant, the same rounds as `expiry`) and `keyspace-100m` (100M keys in one process,
- * DBSIZE, a SCAN and a mass expiry of 10M of them, `keyspace-child.ts`).
+ * DBSIZE, a SCAN and a mass expiry of 10M of them, `keyspace-child.ts`); `restart` (only the
+ * durability part's restarts and ready times, 5 interleaved rounds, each with its load average).
  */
-export const ON_DEMAND_PARTS = ["expiry-10m", "keyspace-100m"] as const;
+export const ON_DEMAND_PARTS = ["expiry-10m", "keyspace-100m", "restart"] as const;
 export type Part = (typeof PARTS)[number] | (typeof ON_DEMAND_PARTS)[number];
 
 /** One mass-expiry run: every round of every target (rounds interleaved, the first target rotating). */
@@ -351,10 +352,12 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
     await redis?.stop();
   }
 
-  if (parts.has("durability")) {
+  if (parts.has("durability") || parts.has("restart")) {
+    const restartOnly = !parts.has("durability");
     result.durability = await runDurability({
       keys: quick ? 20_000 : 1_000_000,
-      rounds: quick ? 1 : 3,
+      rounds: quick ? 1 : restartOnly ? 5 : 3,
+      writes: !restartOnly,
       bounds: quick
         ? { concurrency: 50, maxCalls: 2000, maxMs: 500 }
         : { concurrency: 50, maxCalls: 200_000, maxMs: 3000 },

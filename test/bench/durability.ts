@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
@@ -44,6 +44,8 @@ export interface Restart {
   readonly keys: number;
   readonly rssMiB: number;
   readonly fileBytes: number;
+  /** The host's 1-minute load average when this restart finished. */
+  readonly loadAvg?: number;
 }
 
 /** What the durability part measured. */
@@ -71,6 +73,8 @@ export interface DurabilityOptions {
   readonly onProgress: (line: string) => void;
   readonly notes: string[];
   readonly redisBin: string | undefined;
+  /** Measure acknowledged writes (section 1); false: restarts and ready times only. @default true */
+  readonly writes?: boolean;
 }
 
 const VALUE = new TextEncoder().encode("vvvvvvvvvvvvvvvv");
@@ -193,7 +197,7 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
   try {
     // 1. Acknowledged writes/s (requests encoded before any timing).
     setRequest(0);
-    for (let round = 0; round < o.rounds; round++) {
+    for (let round = 0; round < (o.writes === false ? 0 : o.rounds); round++) {
       for (const mode of MODES) {
         const sides: [string, () => Promise<void>][] = [
           [
@@ -314,6 +318,7 @@ export async function runDurability(o: DurabilityOptions): Promise<DurabilityRes
         keys: s.keys,
         rssMiB: rss / 2 ** 20,
         fileBytes: dirBytes(dir),
+        loadAvg: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       });
     };
     for (let round = 0; round < o.rounds; round++) {
@@ -443,6 +448,21 @@ export function renderDurability(d: DurabilityResult): string {
       row("Redis AOF (commands, no rewrite)", d.restart.redisAof),
     ],
   );
+  // Each round's snapshot and RDB load CPU side by side (they ran back to back), with the load.
+  const rounds = d.restart.memorabiliaSnapshot.map((m, i) => {
+    const r = d.restart.redisRdb[i];
+    return [
+      String(i + 1),
+      String(Math.round(m.loadCpuMs)),
+      r === undefined ? "–" : String(Math.round(r.loadCpuMs)),
+      r === undefined || r.loadCpuMs === 0 ? "–" : `${formatNumber(m.loadCpuMs / r.loadCpuMs, 2)}×`,
+      String(m.loadAvg ?? "–"),
+    ];
+  });
+  const perRound = markdownTable(
+    ["round", "snapshot load CPU ms", "Redis RDB load CPU ms", "ratio", "load avg"],
+    rounds,
+  );
   const ready = markdownTable(
     ["nothing to load", "spawn to serving ms"],
     [
@@ -452,5 +472,6 @@ export function renderDurability(d: DurabilityResult): string {
     ],
   );
   const n = d.writes.always.memorabilia.length;
-  return `### durability (median (min–max) over ${n} interleaved rounds)\n\n${writes}\n\n${writesNote}\n\n#### restart with ${d.keys} keys (\`key:<i>\` = \`value:<i>\`)\n\n${restart}\n\n${ready}`;
+  const writePart = n === 0 ? "" : `${writes}\n\n${writesNote}\n\n`;
+  return `### durability (median (min–max) over ${Math.max(n, d.restart.memorabiliaSnapshot.length)} interleaved rounds)\n\n${writePart}#### restart with ${d.keys} keys (\`key:<i>\` = \`value:<i>\`)\n\n${restart}\n\n${perRound}\n\n${ready}`;
 }

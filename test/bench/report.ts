@@ -157,6 +157,19 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
       status: result.quick ? "n/a" : ok ? "pass" : "miss",
     });
   }
+  const restart = result.durability?.restart;
+  if (restart !== undefined && restart.memorabiliaSnapshot.length > 0 && restart.redisRdb.length > 0) {
+    // Load CPU (every thread), which the host's load does not blur as it does wall time: each
+    // round's snapshot load against the RDB load of the same round.
+    const ours = restart.memorabiliaSnapshot.map((x) => x.loadCpuMs);
+    const theirs = restart.redisRdb.map((x) => x.loadCpuMs);
+    const every = ours.every((ms, i) => theirs[i] === undefined || ms <= (theirs[i] as number));
+    v.push({
+      target: `snapshot restart (${result.durability?.keys} keys): load CPU ≤ Redis's RDB load, every round`,
+      measured: `rounds: ${ours.map((ms, i) => `${Math.round(ms)}${theirs[i] === undefined ? "" : ` vs ${Math.round(theirs[i] as number)}`}`).join("; ")} ms`,
+      status: result.quick ? "n/a" : every ? "pass" : "miss",
+    });
+  }
   for (const ex of [result.expiry, result.expiry10m]) {
     if (ex === undefined || ex.memorabilia.length === 0) continue;
     const stall = spread(ex.memorabilia.map(stallMs));
