@@ -21,8 +21,10 @@ import { EventsPanel } from "./events-panel.js";
 import { KeyDetail } from "./key-detail.js";
 import { KeyList } from "./key-list.js";
 import { LoginDialog } from "./login-dialog.js";
+import { MonitorPanel } from "./monitor-panel.js";
 import { PubSubPanel } from "./pubsub-panel.js";
 import { ServerPanel } from "./server-panel.js";
+import { SlowLogPanel } from "./slowlog-panel.js";
 import { startTtlTicker } from "./ttl-ticker.js";
 
 /** The most keys "Load all to sort" loads (rows are held in the page). */
@@ -107,7 +109,7 @@ export function App(props: {
   /** Bumped by Delete in the key list: the key's page opens with the delete confirmation. */
   const [askDelete, setAskDelete] = useState<{ key: string; n: number } | null>(null);
   const deletes = useRef(0);
-  const [panel, setPanel] = useState<"key" | "server" | "pubsub" | "events">("key");
+  const [panel, setPanel] = useState<"key" | "server" | "pubsub" | "events" | "slowlog" | "monitor">("key");
   const eventLog = useMemo(() => new EventLog(500), []);
   const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
   /** The pattern and action of the bulk dialog (a folder's prefix, or the filter). */
@@ -160,6 +162,8 @@ export function App(props: {
   const authed = who.kind === "ok";
   // Until signed in, nothing may be written (no write control behind the sign-in dialog).
   const readOnly = who.kind !== "ok" || who.role === Role.READONLY;
+  /** The slow log and the monitor need an admin token (they show every client's commands). */
+  const admin = who.kind === "ok" && who.role === Role.ADMIN;
 
   // One render per frame at most, whatever the rate of changes.
   const frame = useRef(0);
@@ -433,6 +437,24 @@ export function App(props: {
           >
             Pub/Sub
           </button>
+          {admin && (
+            <>
+              <button
+                type="button"
+                aria-pressed={panel === "slowlog"}
+                onClick={() => setPanel(panel === "slowlog" ? "key" : "slowlog")}
+              >
+                Slow log
+              </button>
+              <button
+                type="button"
+                aria-pressed={panel === "monitor"}
+                onClick={() => setPanel(panel === "monitor" ? "key" : "monitor")}
+              >
+                Monitor
+              </button>
+            </>
+          )}
           <button
             type="button"
             aria-pressed={panel === "server"}
@@ -676,6 +698,10 @@ export function App(props: {
               <PubSubPanel />
             ) : panel === "events" ? (
               <EventsPanel log={eventLog} pattern={filter.pattern} />
+            ) : panel === "slowlog" && admin ? (
+              <SlowLogPanel />
+            ) : panel === "monitor" && admin ? (
+              <MonitorPanel />
             ) : selected !== null ? (
               <KeyDetail
                 key={selected}

@@ -4,9 +4,8 @@ import { formatCount } from "../model/format.js";
 
 /**
  * Events: the writes the console's live stream reports (keyspace events of the keys the list
- * watches: `set`, `hset`, `expired`, `del`, …), newest first, with their rate. Not a command
- * monitor: reads and command durations are not streamed by the server (it has no MONITOR or
- * SLOWLOG).
+ * watches: `set`, `hset`, `expired`, `del`, …), newest first, with their rate, at no cost to the
+ * server. Every command with its duration is the Monitor view (admin).
  */
 export function EventsPanel(props: { log: EventLog; pattern: string }) {
   const { log } = props;
@@ -34,7 +33,7 @@ export function EventsPanel(props: { log: EventLog; pattern: string }) {
       <h2>Events</h2>
       <p class="muted">
         Writes to {props.pattern ? <code>{props.pattern}</code> : "every key"} as the live stream reports them (keyspace
-        events; reads and command timings are not streamed).
+        events; every command with its duration: Monitor).
       </p>
       <p role="status" data-testid="events-status">
         {formatCount(log.total)} events · {log.rate(Date.now()).toFixed(1)}/s over the last 5 s{" "}
