@@ -48,6 +48,7 @@ import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { durabilityInterceptor } from "./persistence/durability-interceptor.js";
 import { FilePersistence, PersistenceError } from "./persistence/file-persistence.js";
 import type { LoadReport, Persistence } from "./persistence/types.js";
+import { RequestBytesBudget } from "./request-bytes.js";
 import { createRequestGate, type RequestGateOptions } from "./request-gate.js";
 import { apiRoutes } from "./routes.js";
 import { createScripting } from "./scripting/script-commands.js";
@@ -135,7 +136,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   const stats = hostStats(persistence, loaded, evictor);
   const streamCounter = new StreamCounter();
-  const metrics = createServerMetrics(store, stats, streamCounter);
+  const metrics = createServerMetrics(store, stats, streamCounter, transport.requestBytes);
   const clientErrors = createClientErrors({ log: app.log, count: (kind) => metrics.countClientError(kind) });
   transport.observe(metrics, clientErrors);
   // One Pub/Sub hub for gRPC's PubSubService and the RESP port: a message published on either reaches both.
@@ -201,6 +202,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
           hostStats: stats,
           logger: app.log,
           persistence,
+          requestBytes: transport.requestBytes,
         }); // loaded only with --resp-port: a start without it does not compile the RESP host
   store.start();
   const address = app.server.address();
@@ -307,7 +309,10 @@ function createTransport(config: ServerConfig) {
   let lanes: Lanes | undefined;
   let destroyTimer: ReturnType<typeof setTimeout> | undefined;
   const laneShutdown = new AbortController();
+  // Request bytes held by all clients (RPC bodies, RESP input): --max-request-bytes-total.
+  const requestBytes = new RequestBytesBudget(config.maxRequestBytesTotal);
   const gate = createRequestGate({
+    requestBytes,
     precheck: (method, header, address) => precheck?.(method, header, address),
     maxTimeoutMs: config.maxTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -332,6 +337,7 @@ function createTransport(config: ServerConfig) {
   };
   return {
     gate,
+    requestBytes,
     serverFactory,
     get lanes() {
       return lanes;

@@ -13,6 +13,7 @@ export interface ServerConfig {
   transport: "fast" | "connect";
   sweepPattern: string;
   maxRequestBytes: number;
+  maxRequestBytesTotal: number;
   maxKeyBytes: number;
   maxValueBytes: number;
   maxArgs: number;
@@ -145,6 +146,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 16 * 1024 * 1024,
     help: "Largest request message, after decompression (larger: RESOURCE_EXHAUSTED).",
+  },
+  {
+    key: "maxRequestBytesTotal",
+    flag: "max-request-bytes-total",
+    kind: "int",
+    defaultValue: 256 * 1024 * 1024,
+    help: "Request bytes held at once, all clients together (RPC bodies being received, RESP input not yet run): past it the request holding the most gets RESOURCE_EXHAUSTED (RESP: an error, then closed); 0: no cap.",
   },
   { key: "maxKeyBytes", flag: "max-key-bytes", kind: "int", defaultValue: 65_536, help: "Longest key in bytes." },
   {

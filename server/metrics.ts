@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "pr
 import type { StreamCounter } from "../shared/api/streaming-options.js";
 import type { Store } from "../shared/index.js";
 import type { HostStats } from "./host-stats.js";
+import type { RequestBytesBudget } from "./request-bytes.js";
 
 /** Prometheus metrics of one server: RPCs by method and code, latency, keyspace and expiry. */
 export interface ServerMetrics {
@@ -130,7 +131,12 @@ class RpcCollector {
  * Creates the metrics (a registry of its own: several servers may live in one process, as in
  * tests). `host` adds the persistence and eviction families when those features are on.
  */
-export function createServerMetrics(store: Store, host: HostStats = {}, streams?: StreamCounter): ServerMetrics {
+export function createServerMetrics(
+  store: Store,
+  host: HostStats = {},
+  streams?: StreamCounter,
+  requestBytes?: RequestBytesBudget,
+): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "memorabilia_process_" });
   const requests = new RpcCollector(
@@ -189,6 +195,18 @@ export function createServerMetrics(store: Store, host: HostStats = {}, streams?
   gauge("memorabilia_commands_total", "Store commands executed.", () => store.stats().commands);
   gauge("memorabilia_keyspace_hits_total", "Lookups that found a live key.", () => store.stats().hits);
   gauge("memorabilia_keyspace_misses_total", "Lookups that found nothing.", () => store.stats().misses);
+  if (requestBytes !== undefined) {
+    gauge(
+      "memorabilia_request_bytes_in_flight",
+      "Request bytes held now, all clients (RPC bodies being received, RESP input not yet run; bounded by --max-request-bytes-total).",
+      () => requestBytes.inFlight,
+    );
+    gauge(
+      "memorabilia_requests_cut_total",
+      "Requests (and RESP clients) cut with RESOURCE_EXHAUSTED because they held the most when --max-request-bytes-total was passed.",
+      () => requestBytes.cuts,
+    );
+  }
   if (streams !== undefined) {
     gauge(
       "memorabilia_streams_open",

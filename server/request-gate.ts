@@ -23,6 +23,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { answerHttp1, answerStream, type WireProtocol, wireProtocol } from "./early-reply.js";
+import { type RequestBytesBudget, trackRequestBody } from "./request-bytes.js";
 
 /** Reads one request header (lower-case name). */
 export type HeaderReader = (name: string) => string | undefined;
@@ -51,6 +52,11 @@ export interface RequestGateOptions {
   readonly maxTimeoutMs: number;
   /** A one-message request's body must have arrived within this long (0: only the client's deadline). */
   readonly requestTimeoutMs: number;
+  /**
+   * Request bytes in flight, all clients (`--max-request-bytes-total`): every RPC body is counted
+   * as it arrives; the request holding the most past the cap is answered RESOURCE_EXHAUSTED.
+   */
+  readonly requestBytes?: RequestBytesBudget;
   /** Told each request refused here (metrics and the rate-limited log). */
   readonly onRefused?: (kind: string, address: string | undefined, detail: string) => void;
 }
@@ -91,7 +97,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     protocol: WireProtocol,
     header: HeaderReader,
     address: string | undefined,
-  ): { error: ConnectError; kind: string } | { bodyMs: number; caller?: object } => {
+  ): { error: ConnectError; kind: string } | { bodyMs: number; single: boolean; caller?: object } => {
     const verdict = options.precheck?.(method, header, address);
     if (verdict instanceof ConnectError)
       return { error: verdict, kind: `refused_${Code[verdict.code] ?? verdict.code}`.toLowerCase() };
@@ -111,10 +117,10 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
         kind: "bad_timeout",
       };
     const single = method.methodKind === "unary" || method.methodKind === "server_streaming";
-    if (!single) return { bodyMs: 0, caller };
+    if (!single) return { bodyMs: 0, single, caller };
     const deadline = timeout.timeoutMs ?? 0;
     const limit = options.requestTimeoutMs;
-    return { bodyMs: deadline > 0 && (limit === 0 || deadline < limit) ? deadline : limit, caller };
+    return { bodyMs: deadline > 0 && (limit === 0 || deadline < limit) ? deadline : limit, single, caller };
   };
 
   const bodyTimeoutError = (ms: number): ConnectError =>
@@ -152,6 +158,17 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       return true;
     }
     if (verdict.caller !== undefined) callers.set(stream, verdict.caller);
+    const budget = options.requestBytes;
+    if (budget !== undefined && httpMethod === "POST" && !stream.readableEnded && !stream.state.remoteClose)
+      trackRequestBody(stream, {
+        budget,
+        shape: verdict.single || protocol === "connect-unary" ? "one-message" : "enveloped-stream",
+        answerStarted: () => stream.headersSent,
+        refuse: (message) => {
+          options.onRefused?.("request_bytes_total", address, path);
+          answerStream(stream, protocol, contentType, new ConnectError(message, Code.ResourceExhausted));
+        },
+      });
     // GET (Connect) and a request that came with END_STREAM have no body to wait for.
     if (verdict.bodyMs > 0 && httpMethod === "POST" && !stream.readableEnded && !stream.state.remoteClose) {
       const ms = verdict.bodyMs;
@@ -187,6 +204,17 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       return true;
     }
     if (verdict.caller !== undefined) callers.set(req, verdict.caller);
+    const budget = options.requestBytes;
+    if (budget !== undefined && req.method === "POST" && !req.complete)
+      trackRequestBody(req, {
+        budget,
+        shape: verdict.single || protocol === "connect-unary" ? "one-message" : "enveloped-stream",
+        answerStarted: () => res.headersSent,
+        refuse: (message) => {
+          options.onRefused?.("request_bytes_total", address, url);
+          answerHttp1(req, res, protocol, contentType, new ConnectError(message, Code.ResourceExhausted));
+        },
+      });
     if (req.method === "POST") lingerOnRefusedBody(req, res);
     if (verdict.bodyMs > 0 && req.method === "POST" && !req.complete) {
       const ms = verdict.bodyMs;

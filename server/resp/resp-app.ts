@@ -9,6 +9,7 @@ import type { TokenRegistry } from "../auth/tokens.js";
 import { ConfigError, type ServerConfig } from "../config.js";
 import type { HostStats } from "../host-stats.js";
 import type { Persistence } from "../persistence/types.js";
+import type { RequestBytesBudget } from "../request-bytes.js";
 import { VERSION } from "../routes.js";
 import { KeyspaceNotifications } from "./keyspace-notifications.js";
 import type { RespLogger } from "./resp-host.js";
@@ -24,6 +25,8 @@ export interface RespPortDeps {
   readonly hostStats: HostStats;
   readonly logger: RespLogger;
   readonly persistence: Persistence | undefined;
+  /** Request bytes held by all clients (`--max-request-bytes-total`), shared with the RPC port. */
+  readonly requestBytes?: RequestBytesBudget;
 }
 
 /** Starts the RESP port on `config.host:config.respPort` with the server's TLS, limits and tokens. */
@@ -70,6 +73,7 @@ export async function startRespPort(deps: RespPortDeps): Promise<RespServer> {
       outputBufferLimit: config.respOutputBufferLimit,
     },
     maxRequestBytes: config.maxRequestBytes,
+    requestBytes: deps.requestBytes,
     hostStats: deps.hostStats,
     version: VERSION,
     startedAtMs: Date.now(),

@@ -21,6 +21,7 @@ import type { WatchHandle } from "../../shared/store/repository.js";
 import type { Store } from "../../shared/store/store.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
 import type { Principal } from "../auth/tokens.js";
+import type { BytesHolder } from "../request-bytes.js";
 import { CONNECTION_COMMANDS, type ConnectionCommand, SUBSCRIBE_CONTEXT_ERROR } from "./resp-commands.js";
 import { NULL_ARRAY, RespPush, type RespValue } from "./resp-encode.js";
 import type { RespHost } from "./resp-host.js";
@@ -128,7 +129,10 @@ export class RespConnection {
     socket.on("data", (chunk: Buffer) => {
       if (this.ending) return; // after QUIT or a protocol error nothing more is read
       this.parser.push(chunk);
+      // Counted before anything runs: past --max-request-bytes-total the client holding the most is cut.
+      if (host.requestBytes !== undefined && !host.requestBytes.update(this.held, this.parser.held)) return;
       this.process();
+      host.requestBytes?.update(this.held, this.parser.held);
     });
     socket.on("drain", () => {
       if (!this.paused) return;
@@ -232,6 +236,22 @@ export class RespConnection {
     this.blockedBy?.abort(shutdownError());
     this.process();
   }
+
+  /** This client's input in the server-wide request bytes budget: cut, it gets an error and is closed. */
+  private readonly held: BytesHolder = {
+    cut: (bytes, total) => {
+      if (this.ending || this.closed) return;
+      this.out.error(
+        `ERR Protocol error: the server holds more than ${this.host.requestBytes?.capBytes} bytes of client requests (max-request-bytes-total; ${total} with this client's ${bytes})`,
+      );
+      this.ending = true;
+      this.host.logger.warn(
+        { client: this.id, held: bytes, total },
+        "resp: client closed: request bytes of all clients past max-request-bytes-total",
+      );
+      if (!this.processing) this.process();
+    },
+  };
 
   /** Closes the connection now. */
   destroy(): void {
@@ -578,5 +598,6 @@ export class RespConnection {
     this.monitorDetach?.();
     this.monitorDetach = undefined;
     this.host.clients.delete(this.id);
+    this.host.requestBytes?.release(this.held);
   }
 }

@@ -7,6 +7,7 @@ import type { Store } from "../../shared/store/store.js";
 import type { Login } from "../auth/login.js";
 import type { TokenRegistry } from "../auth/tokens.js";
 import type { HostStats } from "../host-stats.js";
+import type { RequestBytesBudget } from "../request-bytes.js";
 import type { KeyspaceNotifications } from "./keyspace-notifications.js";
 import type { RespConnection } from "./resp-connection.js";
 import type { RespParserLimits } from "./resp-parser.js";
@@ -69,6 +70,8 @@ export interface RespHost {
   readonly staticConfig: ReadonlyMap<string, string>;
   /** The parser's bounds, from the store's limits and the request limit. */
   readonly parserLimits: () => RespParserLimits;
+  /** Request bytes held by all clients (`--max-request-bytes-total`): each client's unparsed input counts. */
+  readonly requestBytes?: RequestBytesBudget;
   /** The next client id (CLIENT ID), unique for the server's life. */
   nextClientId(): number;
   /** Re-applies `timeoutSeconds` to every client (after CONFIG SET timeout). */

@@ -160,6 +160,16 @@ export class RespParser {
     return this.buf.length - this.pos + this.bigFill;
   }
 
+  /**
+   * Memory this parser holds for the client (the server-wide --max-request-bytes-total counts it):
+   * the bytes not yet consumed, a large bulk's whole buffer (allocated when its length arrives),
+   * and the arguments of the command being read.
+   */
+  get held(): number {
+    const args = this.argv === null ? 0 : this.requestBytes - Math.max(this.bulkLength, 0);
+    return this.buf.length - this.pos + (this.big === null ? 0 : this.big.length) + args;
+  }
+
   /** Adds bytes received from the client. */
   push(chunk: Buffer): void {
     const big = this.big;

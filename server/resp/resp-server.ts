@@ -12,6 +12,7 @@ import { Login } from "../auth/login.js";
 import type { TokenRegistry } from "../auth/tokens.js";
 import type { HostStats } from "../host-stats.js";
 import { isLoopback } from "../interceptors.js";
+import type { RequestBytesBudget } from "../request-bytes.js";
 import { KeyspaceNotifications } from "./keyspace-notifications.js";
 import { RespConnection } from "./resp-connection.js";
 import type { RespCounters, RespHost, RespLogger, RespSettings } from "./resp-host.js";
@@ -36,6 +37,8 @@ export interface RespServerOptions {
   readonly settings: RespSettings;
   /** Largest request (all arguments of one command), as `--max-request-bytes`. */
   readonly maxRequestBytes: number;
+  /** Request bytes held by all clients (`--max-request-bytes-total`), shared with the RPC port. */
+  readonly requestBytes?: RequestBytesBudget;
   readonly hostStats: HostStats;
   readonly version: string;
   readonly startedAtMs: number;
@@ -96,6 +99,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     tls: options.tls !== undefined,
     durable: options.durable,
     staticConfig: options.staticConfig,
+    requestBytes: options.requestBytes,
     parserLimits: () => {
       const l = store.limits;
       return {

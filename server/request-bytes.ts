@@ -1,0 +1,196 @@
+/**
+ * Request bytes in flight, all clients together (`--max-request-bytes-total`).
+ *
+ * `--max-request-bytes` bounds one request; a server reading many requests at once holds up to
+ * that much for each of them (16 MiB × 10,000 connections). This budget bounds their sum: the
+ * bytes of request bodies received and not yet done with (a one-message RPC's whole body until
+ * its answer starts; a streaming RPC's incomplete message; a RESP client's unparsed input and the
+ * command being read). Bytes that would take the sum past it are refused: the request they belong
+ * to is answered RESOURCE_EXHAUSTED (RESP: an error, then the client is closed) and the rest of its
+ * body is discarded unread — as a write past `maxmemory` is refused. A request holding at most
+ * 64 KiB (a health check, an ordinary command) is never refused for others' uploads: the largest
+ * holders are cut to make room for it. Refusing the bytes as they arrive, rather than cutting the
+ * largest holder, keeps what a refused request had received small: under a flood of uploads the
+ * process's memory follows the cap, not the sum of what every uploader managed to send.
+ *
+ * Bytes are counted as they arrive, before a reader sees them: {@link trackRequestBody} wraps the
+ * body's `push` (what Node's HTTP/1.1 parser and HTTP/2 stream call to hand the readable side each
+ * chunk), so every reader behind it — the gRPC fast lane, the web lane, the stream lane and
+ * connect's own readers — is covered without knowing of it.
+ */
+import type { Readable } from "node:stream";
+
+/**
+ * A request holding at most this much is never refused for others' bytes: past the cap, room is
+ * made for it by cutting the largest holders (a health check, an ordinary command).
+ */
+export const SMALL_REQUEST_BYTES = 64 * 1024;
+
+/** Something holding request bytes: told once when the budget cuts it. */
+export interface BytesHolder {
+  /** Stop holding: answer the client and drop the rest. `total` is the sum that was past the cap. */
+  cut(held: number, total: number): void;
+}
+
+/** The server-wide budget (see the module comment). */
+export class RequestBytesBudget {
+  private readonly held = new Map<BytesHolder, number>();
+  private sum = 0;
+  /** Holders cut so far. */
+  cuts = 0;
+
+  /** `capBytes` 0: no cap (the bytes are still counted). */
+  constructor(readonly capBytes: number) {}
+
+  /** Request bytes held now, all holders together. */
+  get inFlight(): number {
+    return this.sum;
+  }
+
+  /**
+   * Sets what `holder` holds now. Past the cap, a holder of more than {@link SMALL_REQUEST_BYTES}
+   * is cut (the bytes it asked for are refused, as a write past maxmemory is); a smaller one is let
+   * in and the holders holding the most are cut until the sum is under the cap again. False when
+   * `holder` itself was cut (it must drop the bytes it was given).
+   */
+  update(holder: BytesHolder, bytes: number): boolean {
+    const before = this.held.get(holder);
+    if (before === undefined && bytes === 0) return true;
+    this.held.set(holder, bytes);
+    this.sum += bytes - (before ?? 0);
+    if (this.capBytes === 0 || this.sum <= this.capBytes) return true;
+    if (bytes > SMALL_REQUEST_BYTES) {
+      this.cut(holder, bytes);
+      return false;
+    }
+    let survived = true;
+    while (this.sum > this.capBytes) {
+      let largest: BytesHolder | undefined;
+      let most = -1;
+      for (const [h, n] of this.held)
+        if (n > most) {
+          most = n;
+          largest = h;
+        }
+      if (largest === undefined) break;
+      if (largest === holder) survived = false;
+      this.cut(largest, most);
+    }
+    return survived;
+  }
+
+  private cut(holder: BytesHolder, bytes: number): void {
+    const total = this.sum;
+    this.release(holder);
+    this.cuts++;
+    holder.cut(bytes, total);
+  }
+
+  /** `holder` holds nothing any more (its request ended, or it was cut). */
+  release(holder: BytesHolder): void {
+    const n = this.held.get(holder);
+    if (n === undefined) return;
+    this.held.delete(holder);
+    this.sum -= n;
+  }
+}
+
+/** How a request's body is held while it is read. */
+export type BodyShape =
+  /** One message (unary, server streaming): every byte counts until the answer starts. */
+  | "one-message"
+  /** A stream of 5-byte-enveloped messages (gRPC, gRPC-Web, Connect streaming): the message being received counts. */
+  | "enveloped-stream";
+
+/** Options of {@link trackRequestBody}. */
+export interface TrackOptions {
+  readonly budget: RequestBytesBudget;
+  readonly shape: BodyShape;
+  /** True once the request's answer has started (a one-message body is no longer held: it was read, or refused). */
+  readonly answerStarted: () => boolean;
+  /** Answers the request RESOURCE_EXHAUSTED (the budget cut it). */
+  readonly refuse: (message: string) => void;
+}
+
+/**
+ * Counts the body of one request against the budget as it arrives (see the module comment). When
+ * the budget cuts it, the request is answered RESOURCE_EXHAUSTED, the rest of its body is
+ * discarded unread and, once the client ends it, the request is destroyed: a cut body never
+ * reaches a reader complete, so a truncated message is never run.
+ */
+export function trackRequestBody(body: Readable, options: TrackOptions): void {
+  const { budget, shape } = options;
+  let held = 0;
+  let cut = false;
+  let released = false;
+  // Envelope scanning (enveloped streams): bytes still to come of the current envelope's header
+  // (`headerLeft` > 0) or payload.
+  let headerLeft = 5;
+  let header = 0;
+  let payloadLeft = 0;
+  const holder: BytesHolder = {
+    cut(bytes, total) {
+      cut = true;
+      options.refuse(
+        `the server holds more than ${budget.capBytes} bytes of request bodies (max-request-bytes-total; ${total} with this request's ${bytes}): retry later`,
+      );
+    },
+  };
+  const release = (): void => {
+    released = true;
+    budget.release(holder);
+  };
+  /** Bytes of the message being received once `chunk` is in (enveloped streams). */
+  const scan = (chunk: Buffer): number => {
+    let i = 0;
+    while (i < chunk.length) {
+      if (headerLeft > 0) {
+        // The 4-byte big-endian length follows the flags byte.
+        if (headerLeft <= 4) header = header * 256 + (chunk[i] as number);
+        headerLeft--;
+        i++;
+        if (headerLeft === 0) {
+          payloadLeft = header;
+          held = 5;
+          if (payloadLeft === 0) {
+            headerLeft = 5;
+            header = 0;
+            held = 0;
+          }
+        } else held++;
+        continue;
+      }
+      const take = Math.min(payloadLeft, chunk.length - i);
+      payloadLeft -= take;
+      held += take;
+      i += take;
+      if (payloadLeft === 0) {
+        headerLeft = 5;
+        header = 0;
+        held = 0;
+      }
+    }
+    return held;
+  };
+  const push = body.push;
+  body.push = function (this: Readable, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) {
+      if (!cut) return push.call(this, chunk, encoding);
+      // Its answer is out: end it without ever ending its body. Not from inside push: Node's
+      // HTTP/2 close handler pushes null and reads the stream's session after (destroying here
+      // detached the session under it: a crash).
+      process.nextTick(() => this.destroy());
+      return false;
+    }
+    if (cut) return true; // discarded, never handed to a reader
+    if (!released && Buffer.isBuffer(chunk)) {
+      if (shape === "one-message") {
+        if (options.answerStarted()) release();
+        else held += chunk.length;
+      } else scan(chunk);
+      if (!released && !budget.update(holder, held)) return true;
+    }
+    return push.call(this, chunk, encoding);
+  } as Readable["push"];
+  body.once("close", () => budget.release(holder));
+}
