@@ -55,7 +55,7 @@ export class RespConnection {
   /** CLIENT ID. */
   readonly id: number;
   readonly createdAtMs = Date.now();
-  /** Last time a command arrived (CLIENT LIST idle). */
+  /** Last time commands arrived (CLIENT LIST idle). */
   lastCommandAtMs = Date.now();
   /** CLIENT SETNAME. */
   name: Bytes = "";
@@ -128,6 +128,7 @@ export class RespConnection {
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       if (this.ending) return; // after QUIT or a protocol error nothing more is read
+      this.lastCommandAtMs = Date.now(); // once per read, not per command: the clock is not free
       this.parser.push(chunk);
       // Counted before anything runs: past --max-request-bytes-total the client holding the most is cut.
       if (host.requestBytes !== undefined && !host.requestBytes.update(this.held, this.parser.held)) return;
@@ -414,7 +415,6 @@ export class RespConnection {
   /** Runs one command, appending its reply. */
   private executeCommand(argv: Bytes[]): void {
     const host = this.host;
-    this.lastCommandAtMs = Date.now();
     const name = argv[0] as Bytes;
     const store = host.store;
     let command: ConnectionCommand | undefined = CONNECTION_COMMANDS.get(name);

@@ -11,6 +11,7 @@
  * authenticated, Redis's tighter bounds apply (10 arguments, 16 KiB bulks).
  */
 import type { Bytes } from "../../shared/store/bytes.js";
+import { latin1 } from "./latin1.js";
 
 /** Redis's PROTO_INLINE_MAX_SIZE: the longest inline command or count line. */
 export const INLINE_MAX_BYTES = 64 * 1024;
@@ -200,7 +201,11 @@ export class RespParser {
         const buf = this.buf;
         const pos = this.pos;
         if (pos >= buf.length) return undefined;
-        if (buf[pos] !== 42 /* '*' */) {
+        if (buf[pos] === 42 /* '*' */) {
+          // The common case first: a whole, well-formed command in the buffer.
+          const argv = this.whole(buf, pos);
+          if (argv !== undefined) return argv;
+        } else {
           const argv = this.inline();
           if (argv === undefined) return undefined;
           if (argv.length > 0) return argv;
@@ -230,6 +235,52 @@ export class RespParser {
       this.argv = null;
       return argv;
     }
+  }
+
+  /**
+   * The multibulk command at `pos` when all of it has arrived, is well-formed and within the
+   * limits, read in one pass (no per-argument state); undefined otherwise, and nothing consumed:
+   * the state machine then reads it, waits for the rest, or throws Redis's error for it. Counts
+   * and lengths are read as Redis's `string2ll` accepts them (no sign, no leading zero).
+   */
+  private whole(buf: Buffer, pos: number): Bytes[] | undefined {
+    const end = buf.length;
+    let i = pos + 1;
+    let count = 0;
+    let c = (buf[i] as number) - 48;
+    if (!(c >= 1 && c <= 9)) return undefined;
+    // Nine digits at most: larger counts are refused by the limits anyway (slow path).
+    for (const stop = Math.min(i + 9, end); i < stop && c >= 0 && c <= 9; c = (buf[++i] as number) - 48)
+      count = count * 10 + c;
+    if (i + 1 >= end || buf[i] !== CR || buf[i + 1] !== LF) return undefined;
+    i += 2;
+    const limits = this.limits();
+    const unauthenticated = this.unauthenticated;
+    if (count > limits.maxArgs || (unauthenticated && count > UNAUTH_MAX_ARGS)) return undefined;
+    const maxBulk = unauthenticated ? Math.min(limits.maxBulkBytes, UNAUTH_MAX_BULK) : limits.maxBulkBytes;
+    const maxRequest = limits.maxRequestBytes;
+    let requestBytes = 0;
+    const argv = new Array<Bytes>(count);
+    for (let k = 0; k < count; k++) {
+      if (i + 3 >= end || buf[i] !== 36 /* '$' */) return undefined;
+      i++;
+      let length = (buf[i] as number) - 48;
+      if (!(length >= 0 && length <= 9)) return undefined;
+      c = (buf[++i] as number) - 48;
+      if (length === 0 && c >= 0 && c <= 9) return undefined; // a leading zero
+      for (const stop = Math.min(i + 9, end); i < stop && c >= 0 && c <= 9; c = (buf[++i] as number) - 48)
+        length = length * 10 + c;
+      if (i + 1 >= end || buf[i] !== CR || buf[i + 1] !== LF) return undefined;
+      requestBytes += length;
+      if (length > maxBulk || requestBytes > maxRequest) return undefined;
+      i += 2;
+      // Redis skips the two bytes after the body without checking them; so do we.
+      if (i + length + 2 > end) return undefined;
+      argv[k] = latin1(buf, i, i + length);
+      i += length + 2;
+    }
+    this.pos = i;
+    return argv;
   }
 
   /** Index of the CR of a CRLF-terminated line starting at `from`, or -1 when it has not all arrived. */
@@ -284,7 +335,7 @@ export class RespParser {
       const length = this.bulkLength;
       // Redis skips the two bytes after the body without checking them; so do we.
       if (buf.length - pos >= length + 2) {
-        argv.push(buf.toString("latin1", pos, pos + length));
+        argv.push(latin1(buf, pos, pos + length));
         this.pos = pos + length + 2;
         this.bulkLength = -1;
         this.remaining--;

@@ -110,10 +110,22 @@ const NULL_ARRAY_NILS = new Set([
   "XREVRANGE",
 ]);
 
+/** {@link nilIsNullArray} without `blocked`, by the name as sent (GET's nil is the common one). */
+const nullArrayByName = new Map<string, boolean>();
+
 /** True when `name`'s nil reply is a null array in RESP2 (see {@link NULL_ARRAY_NILS}). */
 export function nilIsNullArray(name: string, blocked: boolean): boolean {
+  if (!blocked) {
+    let known = nullArrayByName.get(name);
+    if (known === undefined) {
+      known = NULL_ARRAY_NILS.has(name.toUpperCase());
+      // Bounded: every mixed-case spelling of every command is a name too.
+      if (nullArrayByName.size < 256) nullArrayByName.set(name, known);
+    }
+    return known;
+  }
   const upper = name.toUpperCase();
-  return NULL_ARRAY_NILS.has(upper) || (blocked && (upper === "BLMOVE" || upper === "BRPOPLPUSH"));
+  return NULL_ARRAY_NILS.has(upper) || upper === "BLMOVE" || upper === "BRPOPLPUSH";
 }
 
 /** The shape of `name`'s reply over RESP3, or undefined when it is the RESP2 one. */
