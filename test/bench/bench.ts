@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { runChild } from "./children.js";
+import { runConsoleCost } from "./console-cost.js";
 import { type DurabilityResult, runDurability } from "./durability.js";
 import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
@@ -26,6 +27,7 @@ export const PARTS = [
   "keyspace",
   "etcd",
   "streams",
+  "console",
 ] as const;
 /**
  * Parts that run only when named in `--only` (minutes and gigabytes each): `expiry-10m` (10M keys
@@ -393,6 +395,17 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
       (bound + 300) * 1000,
       (line) => progress(`keyspace-100m: ${line}`),
     ).catch((e) => ({ error: String(e).split("\n")[0] }));
+  }
+
+  if (parts.has("console")) {
+    result.samples.push(
+      ...(await runConsoleCost({
+        rounds: quick ? 1 : 3,
+        windowMs: quick ? 1_000 : 4_000,
+        onProgress: progress,
+        notes,
+      })),
+    );
   }
 
   if (parts.has("etcd")) {

@@ -139,6 +139,19 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
     if (!best) v.push({ target: `batched ${op} ≥ Redis+ioredis`, measured: "not measured", status: "n/a" });
   }
   v.push(...transportVerdicts(rows));
+  {
+    // Issue 15: an open, unfiltered console must not slow a hot writer by more than a few percent.
+    const without = med("console", "SET", "hot writer, no console");
+    const withConsole = med("console", "SET", "hot writer, unfiltered console open");
+    if (without !== undefined && withConsole !== undefined) {
+      const change = (withConsole / without - 1) * 100;
+      v.push({
+        target: "hot writer with an unfiltered console open ≥ 0.95× without",
+        measured: `${change >= 0 ? "+" : ""}${formatNumber(change, 2)} % ops/s (${formatNumber(withConsole)} vs ${formatNumber(without)})`,
+        status: result.quick ? "n/a" : change >= -5 ? "pass" : "miss",
+      });
+    }
+  }
   const mem = result.memory;
   if (mem?.redisTtl !== undefined) {
     const r = mem.coreTtl / mem.redisTtl;
