@@ -117,6 +117,25 @@ describe("ReplyWriter", () => {
     ]);
   });
 
+  it("writes a framed reply as it is when alone, and copies it beside others", async () => {
+    const s = new FakeStream();
+    const writes: Buffer[] = [];
+    const write = s.write.bind(s);
+    s.write = (data: Buffer) => {
+      writes.push(data);
+      return write(data);
+    };
+    const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());
+    const shared = Buffer.from([0, 0, 0, 0, 1, 42]);
+    w.addFramed(shared);
+    await tick();
+    expect(writes[0]).toBe(shared); // the same buffer: no copy for a message many streams send
+    w.add(0, bytes(1));
+    w.addFramed(shared);
+    await tick();
+    expect(s.log.at(-1)).toBe("write 0000000001010000000001" + "2a");
+  });
+
   it("writes nothing more once the stream closed under the call", async () => {
     const s = new FakeStream();
     const w = new ReplyWriter(http2Sink(s as unknown as http2.ServerHttp2Stream, true), context());

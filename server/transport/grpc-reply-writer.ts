@@ -18,11 +18,23 @@ export interface Envelope {
   readonly data: Uint8Array;
 }
 
+/**
+ * Writers with replies waiting for the check phase: one `setImmediate` flushes them all (a Watch
+ * event reaches a thousand streams in one turn; one immediate each cost more than their writes).
+ */
+let waiting: ReplyWriter[] = [];
+const flushWaiting = (): void => {
+  const writers = waiting;
+  waiting = [];
+  for (const w of writers) w.flushScheduled();
+};
+
 /** Writes one stream's replies and its end (see the module comment). */
 export class ReplyWriter {
   readonly #sink: ReplySink;
   readonly #context: LaneContext;
-  #pending: Envelope[] = [];
+  /** Envelopes to frame, or replies framed already (a message shared by many streams, framed once). */
+  #pending: (Envelope | Buffer)[] = [];
   #pendingBytes = 0;
   #scheduled = false;
   #responded = false;
@@ -45,17 +57,33 @@ export class ReplyWriter {
   add(flags: number, data: Uint8Array): void {
     this.#pending.push({ flags, data });
     this.#pendingBytes += 5 + data.byteLength;
+    this.#schedule();
+  }
+
+  /**
+   * Adds a reply framed already (envelope header included), written as it is when it is the only
+   * one waiting: a message shared by many streams is framed once and written to each without a copy.
+   * The buffer must never change afterwards.
+   */
+  addFramed(framed: Buffer): void {
+    this.#pending.push(framed);
+    this.#pendingBytes += framed.byteLength;
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (this.#pendingBytes >= FLUSH_BYTES) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#onImmediate);
+      if (waiting.push(this) === 1) setImmediate(flushWaiting);
     }
   }
 
-  #onImmediate = (): void => {
+  /** The check phase's flush (called once per scheduling by the shared immediate). */
+  flushScheduled(): void {
     this.#scheduled = false;
     this.flush();
-  };
+  }
 
   /** Writes the replies collected so far in one `write` (an arrow: it is passed as a callback). */
   flush = (): void => {
@@ -65,15 +93,27 @@ export class ReplyWriter {
     if (!this.#sink.write(out)) this.blocked = true;
   };
 
-  /** The pending replies as one buffer (emptying the list). */
+  /** The pending replies as one buffer (emptying the list): a single framed reply as it is. */
   #take(): Buffer {
-    const out = Buffer.allocUnsafe(this.#pendingBytes);
-    let off = 0;
-    for (const { flags, data } of this.#pending) {
-      out[off] = flags;
-      out.writeUInt32BE(data.byteLength, off + 1);
-      out.set(data, off + 5);
-      off += 5 + data.byteLength;
+    const pending = this.#pending;
+    const only = pending.length === 1 ? pending[0] : undefined;
+    let out: Buffer;
+    if (only instanceof Buffer) out = only;
+    else {
+      out = Buffer.allocUnsafe(this.#pendingBytes);
+      let off = 0;
+      for (const item of pending) {
+        if (item instanceof Buffer) {
+          out.set(item, off);
+          off += item.byteLength;
+        } else {
+          const { flags, data } = item as Envelope;
+          out[off] = flags;
+          out.writeUInt32BE(data.byteLength, off + 1);
+          out.set(data, off + 5);
+          off += 5 + data.byteLength;
+        }
+      }
     }
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -103,7 +143,7 @@ export class ReplyWriter {
   finish(last: Envelope | undefined, trailers: boolean): void {
     if (this.gone || this.#sink.gone) return;
     if (last !== undefined) {
-      this.#pending.push(last);
+      this.#pending.push(last as Envelope);
       this.#pendingBytes += 5 + last.data.byteLength;
     }
     const out = this.#pending.length > 0 ? this.#take() : undefined;

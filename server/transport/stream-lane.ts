@@ -43,6 +43,7 @@ import {
   type StreamResponse,
 } from "@connectrpc/connect";
 import { fixGrpcStatus, isDecodeFailure } from "../../shared/api/decode-errors.js";
+import { isSharedMessage } from "../../shared/api/shared-message.js";
 import {
   compressionNegotiate,
   createEndStreamSerialization,
@@ -54,6 +55,7 @@ import {
   trailerFlag,
   trailerSerialize,
 } from "./connect-internals.js";
+import { frame } from "./grpc-fast-lane.js";
 import {
   copyHeaders,
   createLaneRoutes,
@@ -267,10 +269,18 @@ export function createStreamLane(options: StreamLaneOptions): StreamLane {
       for (;;) {
         const r = await it.next();
         if (r.done) break;
-        let env: Envelope = { flags: 0, data: serialize(r.value) };
-        if (compression.response && env.data.byteLength >= opt.compressMinBytes)
-          env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
-        out.add(env.flags, env.data);
+        const value = r.value;
+        if (compression.response === undefined && isSharedMessage(value)) {
+          // A message many streams send (a Watch batch): encoded and framed once for all of them.
+          let framed = sharedFrames.get(value);
+          if (framed === undefined) sharedFrames.set(value, (framed = frame(0, serialize(value))));
+          out.addFramed(framed);
+        } else {
+          let env: Envelope = { flags: 0, data: serialize(value) };
+          if (compression.response && env.data.byteLength >= opt.compressMinBytes)
+            env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
+          out.add(env.flags, env.data);
+        }
         // Backpressure: pull the next reply only once the transport has drained.
         if (out.blocked) await out.drained();
         if (out.gone) break;
@@ -309,6 +319,13 @@ export function createStreamLane(options: StreamLaneOptions): StreamLane {
   const lane = { record: routes.record, handle, handleRequest, paths: routes.paths, calls: 0 };
   return lane;
 }
+
+/**
+ * The framed bytes of each shared message (shared-message.ts), by message: every stream that
+ * sends it writes the same buffer. A message has one type, so its bytes are the same whatever
+ * route sends it.
+ */
+const sharedFrames = new WeakMap<object, Buffer>();
 
 type Impl = (input: unknown, ctx: HandlerContext) => unknown;
 

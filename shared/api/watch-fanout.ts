@@ -23,6 +23,7 @@ import { type Bytes, bytesToUtf8 } from "../store/bytes.js";
 import type { KeyspaceEvent, EventClass as StoreEventClass } from "../store/events.js";
 import { compileGlob, type GlobMatcher } from "../store/glob.js";
 import type { Store } from "../store/store.js";
+import { shareMessage } from "./shared-message.js";
 
 /** The API enum for each store event class. */
 const API_CLASSES: Readonly<Record<StoreEventClass, EventClass>> = {
@@ -342,7 +343,8 @@ function batchOf(messages: readonly ApiEvent[], sizes: readonly number[], indice
       return encoded;
     },
     response() {
-      response ??= preEncodedResponse([batch]);
+      // The same object for every stream of the filter: the transport may frame it once.
+      response ??= shareMessage(preEncodedResponse([batch]));
       return response;
     },
   };

@@ -6,6 +6,7 @@ import { runConsoleCost } from "./console-cost.js";
 import { type DurabilityResult, runDurability } from "./durability.js";
 import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
+import { runFanout } from "./fanout.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
 import { findBinary, freePort, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
@@ -20,6 +21,7 @@ export const PARTS = [
   "in-process",
   "network",
   "transport",
+  "fanout",
   "resp",
   "memory",
   "expiry",
@@ -250,6 +252,20 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
           bounds: quick
             ? { concurrency: 50, maxCalls: 500, maxMs: 300 }
             : { concurrency: 50, maxCalls: 200_000, maxMs: 1500 },
+          onProgress: progress,
+          notes,
+        })),
+      );
+    }
+
+    if (parts.has("fanout")) {
+      result.samples.push(
+        ...(await runFanout({
+          rounds: quick ? 1 : 3,
+          watchers: 1_000,
+          bounds: quick
+            ? { concurrency: 8, maxCalls: 2_000, maxMs: 1_000 }
+            : { concurrency: 8, maxCalls: 200_000, maxMs: 3_000 },
           onProgress: progress,
           notes,
         })),

@@ -1,7 +1,8 @@
 /**
  * A process holding `n` Watch streams on a server (so their client-side work does not share the
- * test's event loop): `node watchers-child.mjs URL N reading|stalled`. Prints `ready` once every
- * stream is open, then, on a line `count` on stdin, the events received so far.
+ * test's event loop): `node watchers-child.mjs URL N reading|raw|stalled`. Prints `ready` once every
+ * stream is open, then, on a line `count` on stdin, the events received so far (`raw`: the
+ * messages, undecoded).
  */
 import http2 from "node:http2";
 import { createInterface } from "node:readline";
@@ -40,8 +41,13 @@ async function reading(): Promise<void> {
   await Promise.all(confirmed);
 }
 
-/** Streams that never read: HTTP/2 flow control stalls the server's writes to them. */
-async function stalled(): Promise<void> {
+/**
+ * Raw HTTP/2 streams: `read` false never reads (HTTP/2 flow control stalls the server's writes
+ * to them); true reads every byte and counts the messages (envelopes) without decoding them, so
+ * the client's own work stays small beside the server's (a full client library decoding 1,000
+ * streams costs more CPU than the server sending them, on the same cores).
+ */
+async function raw(read: boolean): Promise<void> {
   const body = toBinary(WatchRequestSchema, create(WatchRequestSchema, { pattern: "*" }));
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);
@@ -61,11 +67,36 @@ async function stalled(): Promise<void> {
     });
     stream.on("error", () => {});
     responses.push(new Promise((resolve) => stream.once("response", resolve)));
+    if (read) {
+      // Envelope headers only: 5 bytes (flags, length) before each message.
+      let skip = 0;
+      let head = 0;
+      let length = 0;
+      stream.on("data", (chunk: Buffer) => {
+        let i = 0;
+        while (i < chunk.length) {
+          if (skip > 0) {
+            const n = Math.min(skip, chunk.length - i);
+            skip -= n;
+            i += n;
+            continue;
+          }
+          length = head === 0 ? 0 : length;
+          if (head >= 1) length = length * 256 + (chunk[i] as number);
+          i++;
+          if (++head === 5) {
+            head = 0;
+            skip = length;
+            events++;
+          }
+        }
+      });
+    }
     stream.end(frame);
   }
   await Promise.all(responses);
 }
 
-await (mode === "stalled" ? stalled() : reading());
+await (mode === "stalled" ? raw(false) : mode === "raw" ? raw(true) : reading());
 console.log("ready");
 createInterface({ input: process.stdin }).on("line", () => console.log(String(events)));
