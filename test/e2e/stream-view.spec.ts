@@ -300,3 +300,62 @@ test("a 100,000-entry stream pages without a long main-thread task; a hot writer
   expect(longest).toBeLessThan(200);
   expect(rate).toBeLessThan(30);
 });
+
+test("hostile entries: 20,000 fields in one, 256 KiB binary values in 60: the page and the entries open without a long freeze", async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const p = prefix("hostile");
+  const key = `${p}s`;
+  const api = nodeClient();
+  const big = new Uint8Array(256 * 1024);
+  for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+  big[0] = 0xff;
+  for (let i = 1; i <= 60; i++)
+    await api.command.execute({
+      args: [enc.encode("XADD"), enc.encode(key), enc.encode(`${i}-0`), enc.encode("blob"), big],
+    });
+  const wide: Uint8Array[] = [enc.encode("XADD"), enc.encode(key), enc.encode("61-0")];
+  for (let i = 0; i < 20_000; i++) wide.push(enc.encode(`f${i}`), enc.encode(`v${i}`));
+  await api.command.execute({ args: wide });
+  await openConsole(page);
+  await filterKeys(page, `${p}*`);
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push(Math.round(e.duration));
+    }).observe({ type: "longtask" });
+  });
+  const t0 = Date.now();
+  await row(page, key).click();
+  await expect(ids(page).first()).toHaveText("61-0", { timeout: 30_000 });
+  const opened = Date.now() - t0;
+  const take = () =>
+    page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[] };
+      const t = w.longTasks;
+      w.longTasks = [];
+      return Math.max(0, ...t);
+    });
+  const phases: string[] = [`page ${await take()} ms`];
+  const view = entries(page);
+  await view.getByRole("button", { name: "61-0", exact: true }).click();
+  const entry = page.getByRole("region", { name: "Entry 61-0" });
+  await expect(entry).toContainText("20,000 fields, the first 50 shown");
+  await expect(entry.getByRole("textbox", { name: /^Value / })).toHaveCount(50);
+  phases.push(`wide entry ${await take()} ms`);
+  await entry.getByRole("button", { name: "Show 50 more fields" }).click();
+  await expect(entry.getByRole("textbox", { name: /^Value / })).toHaveCount(100);
+  phases.push(`50 more fields ${await take()} ms`);
+  await view.getByRole("button", { name: "60-0", exact: true }).click();
+  const blob = page.getByRole("region", { name: "Entry 60-0" });
+  // A 256 KiB value: Hex (binary), a screen at a time.
+  await expect(blob.getByRole("document", { name: "Value 1" }).locator(".vline").first()).toContainText("00000000 ff ");
+  phases.push(`256 KiB entry ${await take()} ms`);
+  const longest = Math.max(...phases.map((x) => Number(/(\d+) ms$/.exec(x)?.[1])));
+  const report = `hostile stream (60 × 256 KiB + one entry of 20,000 fields): page shown ${opened} ms after the click; longest main-thread task: ${phases.join(", ")}`;
+  console.log(report);
+  test.info().annotations.push({ type: "stream-hostile", description: report });
+  expect(longest).toBeLessThan(1000);
+});

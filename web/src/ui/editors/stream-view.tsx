@@ -15,6 +15,13 @@ import "./stream-view.css";
 export const STREAM_PAGE = 50;
 /** The live tail re-reads the newest page at most this often, however fast the stream grows. */
 const TAIL_MS = 500;
+/**
+ * Bytes of entries one page read aims at. Entries may be big (a 256 KiB value each: 51 of them
+ * were a 13 MB reply, 4.5 s to show and a 727 ms main-thread task), so a page holds fewer of them:
+ * the first read of a view takes 10 entries and then as many more as fit this budget at their
+ * size; later reads as many as fit at the size of the entries last read (at most 50).
+ */
+const PAGE_BYTES = 512 * 1024;
 /** Characters of an entry's fields shown in its row (the entry view shows them all, exactly). */
 const SUMMARY = 160;
 
@@ -24,6 +31,16 @@ interface Page {
   readonly entries: readonly StreamEntry[];
   /** The bound of the next page (exclusive `(id`), or null at the end. */
   readonly next: string | null;
+}
+
+/** The bytes of entries' IDs, fields and values. */
+function sizeOf(entries: readonly StreamEntry[]): number {
+  let n = 0;
+  for (const e of entries) {
+    n += e.id.length;
+    for (const f of e.fields) n += f.field.length + f.value.length + 4;
+  }
+  return n;
 }
 
 /** One line of an entry's fields for its row: `field=value …`, binary as hex, cut short. */
@@ -62,6 +79,8 @@ export function StreamView(props: { keyName: string; version: number; onChanged:
   /** IDs that arrived with the last tail refresh (highlighted). */
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const top = useRef<string | null>(null);
+  /** The mean size of the entries read so far (bytes), or null before the first read. */
+  const entryBytes = useRef<number | null>(null);
 
   const following = tail && order === "newest" && bounds.length === 1 && bounds[0] === "+";
   const tick = useThrottled(props.version, TAIL_MS, following);
@@ -71,16 +90,32 @@ export function StreamView(props: { keyName: string; version: number; onChanged:
 
   useEffect(() => {
     let alive = true;
-    const bound = bounds[bounds.length - 1] as string;
-    const count = BigInt(STREAM_PAGE + 1);
-    const read =
-      order === "newest"
-        ? streams.xRevRange({ key, end: bound, start: "-", count })
-        : streams.xRange({ key, start: bound, end: "+", count });
-    read.then(
-      (res) => {
+    /** Up to `n` entries from `bound` on, and whether more follow (one call: COUNT n + 1). */
+    const read = async (bound: string, n: number) => {
+      const count = BigInt(n + 1);
+      const res =
+        order === "newest"
+          ? await streams.xRevRange({ key, end: bound, start: "-", count })
+          : await streams.xRange({ key, start: bound, end: "+", count });
+      return { entries: res.entries.slice(0, n), more: res.entries.length > n };
+    };
+    const fitting = (bytes: number) => Math.max(1, Math.min(STREAM_PAGE, Math.floor(PAGE_BYTES / bytes)));
+    (async () => {
+      const known = entryBytes.current;
+      let { entries, more } = await read(bounds[bounds.length - 1] as string, known === null ? 10 : fitting(known));
+      if (entries.length > 0) entryBytes.current = Math.max(1, sizeOf(entries) / entries.length);
+      // The first read of a view was small (sizes unknown): the rest of the page, as many as fit.
+      const rest = known === null && entryBytes.current !== null ? fitting(entryBytes.current) - entries.length : 0;
+      const tail = entries[entries.length - 1];
+      if (more && rest > 0 && tail) {
+        const next = await read(`(${tail.id}`, rest);
+        entries = [...entries, ...next.entries];
+        more = next.more;
+      }
+      return { entries, more };
+    })().then(
+      ({ entries, more }) => {
         if (!alive) return;
-        const entries = res.entries.slice(0, STREAM_PAGE);
         const last = entries[entries.length - 1];
         // New since the last read of the newest page: highlighted.
         const was = top.current;
@@ -89,7 +124,7 @@ export function StreamView(props: { keyName: string; version: number; onChanged:
           setFresh(new Set(entries.filter((e) => compareStreamIds(e.id, was) > 0).map((e) => e.id)));
         } else setFresh(new Set());
         top.current = following ? first : null;
-        setPage({ entries, next: res.entries.length > STREAM_PAGE && last ? `(${last.id}` : null });
+        setPage({ entries, next: more && last ? `(${last.id}` : null });
         setStale(false);
         setLoadError(null);
       },
@@ -224,7 +259,7 @@ export function StreamView(props: { keyName: string; version: number; onChanged:
           {order === "newest" ? "Older" : "Newer"} →
         </button>
       </nav>
-      {open && <EntryView entry={open} onClose={() => setOpen(null)} />}
+      {open && <EntryView key={open.id} entry={open} onClose={() => setOpen(null)} />}
       {!readOnly && <AddEntry keyName={key} onAdded={changed} />}
       <StreamGroups keyName={key} version={props.version} onChanged={changed} />
       {deleting !== null && (
@@ -251,9 +286,14 @@ export function StreamView(props: { keyName: string; version: number; onChanged:
   );
 }
 
-/** An entry's fields and values, each exactly (read-only, Text or Hex). */
+/** Fields of an entry shown at once (an entry may have thousands: each is two read-only views). */
+const FIELDS_PAGE = 50;
+
+/** An entry's fields and values, each exactly (read-only, Text or Hex), 50 at a time. */
 function EntryView(props: { entry: StreamEntry; onClose: () => void }) {
   const { entry } = props;
+  const [shown, setShown] = useState(FIELDS_PAGE);
+  const n = entry.fields.length;
   return (
     <section class="stream-entry" aria-label={`Entry ${entry.id}`}>
       <div class="row">
@@ -265,10 +305,11 @@ function EntryView(props: { entry: StreamEntry; onClose: () => void }) {
         </button>
       </div>
       <p class="muted">
-        {entry.fields.length} {entry.fields.length === 1 ? "field" : "fields"}; entries cannot be changed, only deleted.
+        {formatCount(n)} {n === 1 ? "field" : "fields"}
+        {n > shown ? `, the first ${formatCount(shown)} shown` : ""}; entries cannot be changed, only deleted.
       </p>
       <dl class="entry-fields">
-        {entry.fields.map((f, i) => (
+        {entry.fields.slice(0, shown).map((f, i) => (
           <div key={i} class="entry-field">
             <dt>
               <BytesView label={`Field ${i + 1}`} bytes={f.field} />
@@ -279,6 +320,11 @@ function EntryView(props: { entry: StreamEntry; onClose: () => void }) {
           </div>
         ))}
       </dl>
+      {n > shown && (
+        <button type="button" onClick={() => setShown(shown + FIELDS_PAGE)}>
+          Show {formatCount(Math.min(FIELDS_PAGE, n - shown))} more fields
+        </button>
+      )}
     </section>
   );
 }
