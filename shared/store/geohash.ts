@@ -166,3 +166,181 @@ export function formatFixed6(x: number): string {
   if (Math.abs(x) < 1e21) return x.toFixed(6);
   return `${BigInt(Math.trunc(x))}.000000`;
 }
+
+/*
+ * The nine-cell search of geohash_helper.c (geohashCalculateAreasByShapeWGS84): the centre's cell
+ * at a step (precision) estimated from the shape's size, and its eight neighbours, minus those the
+ * shape's bounding box cannot reach. Each cell is a range of 52-bit scores.
+ */
+
+const MERCATOR_MAX = 20037726.37;
+const EVEN = 0x5555555555555555n;
+const ODD = 0xaaaaaaaaaaaaaaaan;
+
+/** A cell: its interleaved bits at `step` (Redis's GeoHashBits). */
+interface Cell {
+  readonly bits: bigint;
+  readonly step: number;
+}
+
+/** A search shape in meters-per-unit `conversion`: a circle (`radius`) or a box (`width`, `height`). */
+export interface SearchShape {
+  readonly lon: number;
+  readonly lat: number;
+  readonly conversion: number;
+  readonly radius?: number;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** geohashEstimateStepsByRadius. */
+function estimateSteps(rangeMeters: number, lat: number): number {
+  if (rangeMeters === 0) return 26;
+  let step = 1;
+  let range = rangeMeters;
+  while (range < MERCATOR_MAX) {
+    range *= 2;
+    step++;
+  }
+  step -= 2;
+  if (lat > 66 || lat < -66) {
+    step--;
+    if (lat > 80 || lat < -80) step--;
+  }
+  return Math.min(26, Math.max(1, step));
+}
+
+/** geohashEncode of a valid position at `step`, WGS84 ranges. */
+function encodeAt(lon: number, lat: number, step: number): Cell {
+  const cells = 2 ** step;
+  const latOffset = ((lat - GEO_LAT_MIN) / (GEO_LAT_MAX - GEO_LAT_MIN)) * cells;
+  const lonOffset = ((lon - GEO_LONG_MIN) / (GEO_LONG_MAX - GEO_LONG_MIN)) * cells;
+  return { bits: BigInt(interleave(Math.trunc(latOffset) >>> 0, Math.trunc(lonOffset) >>> 0)), step };
+}
+
+/** geohashDecode: a cell's bounds. */
+function areaOf(cell: Cell): { lonMin: number; lonMax: number; latMin: number; latMax: number } {
+  let ilat = 0;
+  let ilon = 0;
+  for (let i = 0; i < 32; i++) {
+    if ((cell.bits >> BigInt(2 * i)) & 1n) ilat += 2 ** i;
+    if ((cell.bits >> BigInt(2 * i + 1)) & 1n) ilon += 2 ** i;
+  }
+  const cells = 2 ** cell.step;
+  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
+  return {
+    latMin: GEO_LAT_MIN + ((ilat * 1.0) / cells) * latScale,
+    latMax: GEO_LAT_MIN + (((ilat + 1) * 1.0) / cells) * latScale,
+    lonMin: GEO_LONG_MIN + ((ilon * 1.0) / cells) * lonScale,
+    lonMax: GEO_LONG_MIN + (((ilon + 1) * 1.0) / cells) * lonScale,
+  };
+}
+
+/** geohash_move_x / geohash_move_y: the neighbouring cell `dx` east and `dy` north (wrapping, as C's uint64). */
+function moved(cell: Cell, dx: number, dy: number): Cell {
+  const shift = BigInt(64 - cell.step * 2);
+  let x = cell.bits & ODD;
+  let y = cell.bits & EVEN;
+  if (dx !== 0) {
+    const zz = EVEN >> shift;
+    x = dx > 0 ? x + (zz + 1n) : (x | zz) - (zz + 1n);
+    x = BigInt.asUintN(64, x) & (ODD >> shift);
+  }
+  if (dy !== 0) {
+    const zz = ODD >> shift;
+    y = dy > 0 ? y + (zz + 1n) : (y | zz) - (zz + 1n);
+    y = BigInt.asUintN(64, y) & (EVEN >> shift);
+  }
+  return { bits: x | y, step: cell.step };
+}
+
+/** geohashBoundingBox: [minLon, minLat, maxLon, maxLat] of the shape. */
+function boundingBox(shape: SearchShape): [number, number, number, number] {
+  const circle = shape.radius !== undefined;
+  const height = shape.conversion * (circle ? (shape.radius as number) : (shape.height as number) / 2);
+  const width = shape.conversion * (circle ? (shape.radius as number) : (shape.width as number) / 2);
+  const latDelta = height / EARTH_RADIUS_IN_METERS / D_R;
+  const lonDeltaTop = width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(shape.lat + latDelta)) / D_R;
+  const lonDeltaBottom = width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(shape.lat - latDelta)) / D_R;
+  const south = shape.lat < 0;
+  return [
+    south ? shape.lon - lonDeltaBottom : shape.lon - lonDeltaTop,
+    shape.lat - latDelta,
+    south ? shape.lon + lonDeltaBottom : shape.lon + lonDeltaTop,
+    shape.lat + latDelta,
+  ];
+}
+
+/** A half-open range of scores `[min, max)`: one cell's members (geohashAlign52Bits). */
+export interface ScoreCell {
+  readonly min: number;
+  readonly max: number;
+}
+
+const align52 = (bits: bigint, step: number): number => Number(bits << BigInt(52 - step * 2));
+
+/**
+ * The score ranges a search scans, in Redis's order (centre, N, S, E, W, NE, NW, SE, SW), without
+ * the cells the shape cannot reach and without a cell equal to the one scanned before it (huge
+ * radii make neighbours coincide): membersOfAllNeighbors over geohashCalculateAreasByShapeWGS84.
+ */
+export function searchCells(shape: SearchShape): ScoreCell[] {
+  const [minLon, minLat, maxLon, maxLat] = boundingBox(shape);
+  const radiusMeters =
+    (shape.radius !== undefined
+      ? shape.radius
+      : Math.sqrt(((shape.width as number) / 2) ** 2 + ((shape.height as number) / 2) ** 2)) * shape.conversion;
+  let steps = estimateSteps(radiusMeters, shape.lat);
+  let centre = encodeAt(shape.lon, shape.lat, steps);
+  const near = (c: Cell) => ({
+    n: moved(c, 0, 1),
+    s: moved(c, 0, -1),
+    e: moved(c, 1, 0),
+    w: moved(c, -1, 0),
+  });
+  let nb = near(centre);
+  const decrease =
+    areaOf(nb.n).latMax < maxLat ||
+    areaOf(nb.s).latMin > minLat ||
+    areaOf(nb.e).lonMax < maxLon ||
+    areaOf(nb.w).lonMin > minLon;
+  if (steps > 1 && decrease) {
+    steps--;
+    centre = encodeAt(shape.lon, shape.lat, steps);
+    nb = near(centre);
+  }
+  const area = areaOf(centre);
+  // centre, north, south, east, west, north-east, north-west, south-east, south-west
+  const cells: (Cell | undefined)[] = [
+    centre,
+    nb.n,
+    nb.s,
+    nb.e,
+    nb.w,
+    moved(centre, 1, 1),
+    moved(centre, -1, 1),
+    moved(centre, 1, -1),
+    moved(centre, -1, -1),
+  ];
+  if (steps >= 2) {
+    const drop = (...at: number[]) => {
+      for (const i of at) cells[i] = undefined;
+    };
+    if (area.latMin < minLat) drop(2, 8, 7);
+    if (area.latMax > maxLat) drop(1, 5, 6);
+    if (area.lonMin < minLon) drop(4, 8, 6);
+    if (area.lonMax > maxLon) drop(3, 7, 5);
+  }
+  const out: ScoreCell[] = [];
+  let last: Cell | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (cell === undefined) continue;
+    // Redis compares with the last scanned cell only once one other than the centre was scanned.
+    if (i > 0 && last !== undefined && last !== centre && cell.bits === last.bits && cell.step === last.step) continue;
+    out.push({ min: align52(cell.bits, cell.step), max: align52(cell.bits + 1n, cell.step) });
+    last = cell;
+  }
+  return out;
+}

@@ -10,6 +10,8 @@ import {
   geohashString,
   geoScore,
   latDistance,
+  type SearchShape,
+  searchCells,
   validLonLat,
 } from "./geohash.js";
 import { parseDouble } from "./parse.js";
@@ -21,11 +23,12 @@ import { ZSetValue } from "./zset-value.js";
 
 /*
  * The geo commands (Redis 7.0's geo.c) on sorted sets whose scores are 52-bit geohashes
- * (geohash.ts): GEOADD (through ZADD, as Redis), GEOPOS, GEODIST, GEOHASH, GEOSEARCH and
- * GEOSEARCHSTORE. A search checks every member of the key against the exact shape test Redis
- * applies to the members of its nine candidate cells. Away from the poles and the antimeridian
- * both find the same members; near them Redis's cells can miss members inside the shape, which
- * this finds. An unsorted reply lists members in score order where Redis lists them cell by cell.
+ * (geohash.ts): GEOADD (through ZADD, as Redis), GEOPOS, GEODIST, GEOHASH, GEOSEARCH,
+ * GEOSEARCHSTORE and the deprecated GEORADIUS, GEORADIUSBYMEMBER and their _RO forms. A search
+ * scans Redis's nine geohash cells around the centre (geohash.ts, searchCells) as score ranges of
+ * the sorted set, cell by cell, and applies Redis's exact shape test to their members: it costs
+ * the cells' members, not the key's size, and finds (and misses, near the poles and the
+ * antimeridian) exactly the members Redis finds, in Redis's order.
  */
 
 const zadd = (zsetCommands.find((c) => c.name === "ZADD") as CommandSpec).handler;
@@ -100,18 +103,8 @@ function geoadd(ctx: CommandContext, argv: readonly Bytes[]): Reply {
   return zadd(ctx, zargv);
 }
 
-interface Shape {
-  lon: number;
-  lat: number;
-  /** Meters per unit of the reply's distances. */
-  conversion: number;
-  radius?: number;
-  width?: number;
-  height?: number;
-}
-
 /** geoWithinShape: the distance in meters when the position is inside the shape. */
-function withinShape(shape: Shape, lon: number, lat: number): number | undefined {
+function withinShape(shape: SearchShape, lon: number, lat: number): number | undefined {
   if (shape.radius !== undefined) {
     const d = geoDistance(shape.lon, shape.lat, lon, lat);
     return d > shape.radius * shape.conversion ? undefined : d;
@@ -131,16 +124,72 @@ interface Found {
   dist: number;
 }
 
+/**
+ * membersOfAllNeighbors: the members inside the shape, cell by cell in Redis's order, each cell's
+ * in score order; with `limit`, stops at that many.
+ */
+function membersInShape(z: ZSetValue, shape: SearchShape, limit: number): Found[] {
+  const found: Found[] = [];
+  for (const cell of searchCells(shape)) {
+    if (limit > 0 && found.length >= limit) break;
+    const first = z.firstInScoreRange({ min: cell.min, max: cell.max, minex: false, maxex: true });
+    for (let node = first?.node ?? null; node !== null && node.score < cell.max; node = node.next) {
+      const pos = decodeScore(node.score);
+      if (pos === undefined) continue;
+      const dist = withinShape(shape, pos[0], pos[1]);
+      if (dist === undefined) continue;
+      found.push({ member: node.member, score: node.score, lon: pos[0], lat: pos[1], dist });
+      if (limit > 0 && found.length >= limit) break;
+    }
+  }
+  return found;
+}
+
+/** Which command of the family runs (georadiusGeneric's flags). */
+enum Kind {
+  /** GEORADIUS, GEORADIUS_RO: `key lon lat radius unit`. */
+  Coords,
+  /** GEORADIUSBYMEMBER(_RO): `key member radius unit`. */
+  Member,
+  /** GEOSEARCH: `key FROM… BY…`. */
+  Search,
+  /** GEOSEARCHSTORE: `dest src FROM… BY…`. */
+  SearchStore,
+}
+
+/* GEORADIUS key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key] [STOREDIST key] */
+/* GEORADIUSBYMEMBER key member radius M|KM|FT|MI [...] ; the _RO forms without STORE/STOREDIST */
 /* GEOSEARCH key FROMMEMBER m | FROMLONLAT lon lat BYRADIUS r unit | BYBOX w h unit [ASC|DESC] [COUNT n [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH] */
 /* GEOSEARCHSTORE dest src ... [STOREDIST] */
-function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean): Reply {
-  const srcIndex = store ? 2 : 1;
+function georadius(ctx: CommandContext, argv: readonly Bytes[], kind: Kind, noStore = false): Reply {
+  const srcIndex = kind === Kind.SearchStore ? 2 : 1;
   const z = lookupGeo(ctx, argv[srcIndex] as Bytes);
-  const base = srcIndex + 1;
+  const search = kind === Kind.Search || kind === Kind.SearchStore;
+  let storeKey: Bytes | undefined = kind === Kind.SearchStore ? (argv[1] as Bytes) : undefined;
+  let storedist = false;
+  let shape: { lon: number; lat: number; conversion: number; radius?: number; width?: number; height?: number } = {
+    lon: 0,
+    lat: 0,
+    conversion: 1,
+  };
+  let base: number;
+  if (kind === Kind.Coords) {
+    base = 6;
+    [shape.lon, shape.lat] = lonLatArgs(argv[2] as Bytes, argv[3] as Bytes);
+    shape = { ...shape, ...distanceArgs(argv[4] as Bytes, argv[5] as Bytes) };
+  } else if (kind === Kind.Member) {
+    base = 5;
+    // Without the key, Redis parses the options for the reply's shape only.
+    if (z !== undefined) {
+      const pos = memberPosition(z, argv[2] as Bytes);
+      if (pos === undefined) throw new StoreError("ERR", "ERR could not decode requested zset member");
+      [shape.lon, shape.lat] = pos;
+      shape = { ...shape, ...distanceArgs(argv[3] as Bytes, argv[4] as Bytes) };
+    }
+  } else base = srcIndex + 1;
   let withdist = false;
   let withhash = false;
   let withcoord = false;
-  let storedist = false;
   let fromMember = false;
   let fromLoc = false;
   let byRadius = false;
@@ -148,7 +197,6 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
   let sort: "none" | "asc" | "desc" = "none";
   let any = false;
   let count = 0;
-  const shape: Shape = { lon: 0, lat: 0, conversion: 1 };
   const remaining = argv.length - base;
   for (let i = 0; i < remaining; i++) {
     const arg = (argv[base + i] as Bytes).toLowerCase();
@@ -164,8 +212,12 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
       if (n <= 0) throw new StoreError("ERR", "ERR COUNT must be > 0");
       count = Number(n);
       i++;
-    } else if (arg === "storedist" && store) storedist = true;
-    else if (arg === "frommember" && i + 1 < remaining && !fromLoc) {
+    } else if ((arg === "store" || arg === "storedist") && i + 1 < remaining && !noStore && !search) {
+      storeKey = next(1);
+      storedist = arg === "storedist";
+      i++;
+    } else if (arg === "storedist" && kind === Kind.SearchStore) storedist = true;
+    else if (arg === "frommember" && i + 1 < remaining && search && !fromLoc) {
       if (z !== undefined) {
         const pos = memberPosition(z, next(1));
         if (pos === undefined) throw new StoreError("ERR", "ERR could not decode requested zset member");
@@ -173,19 +225,18 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
       }
       fromMember = true;
       i++;
-    } else if (arg === "fromlonlat" && i + 2 < remaining && !fromMember) {
+    } else if (arg === "fromlonlat" && i + 2 < remaining && search && !fromMember) {
       [shape.lon, shape.lat] = lonLatArgs(next(1), next(2));
       fromLoc = true;
       i += 2;
-    } else if (arg === "byradius" && i + 2 < remaining && !byBox) {
-      const r = doubleArg(next(1), "need numeric radius");
-      if (r < 0) throw new StoreError("ERR", "ERR radius cannot be negative");
-      shape.radius = r;
+    } else if (arg === "byradius" && i + 2 < remaining && search && !byBox) {
+      const { radius, conversion } = distanceArgs(next(1), next(2));
+      shape.radius = radius;
       shape.width = undefined;
-      shape.conversion = unitArg(next(2));
+      shape.conversion = conversion;
       byRadius = true;
       i += 2;
-    } else if (arg === "bybox" && i + 3 < remaining && !byRadius) {
+    } else if (arg === "bybox" && i + 3 < remaining && search && !byRadius) {
       const w = doubleArg(next(1), "need numeric width");
       const h = doubleArg(next(2), "need numeric height");
       if (h < 0 || w < 0) throw new StoreError("ERR", "ERR height or width cannot be negative");
@@ -197,35 +248,25 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
       i += 3;
     } else throw syntaxError();
   }
-  if (store && (withdist || withhash || withcoord)) {
-    throw new StoreError("ERR", "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options");
+  if (storeKey !== undefined && (withdist || withhash || withcoord)) {
+    const what = kind === Kind.SearchStore ? "GEOSEARCHSTORE" : "STORE option in GEORADIUS";
+    throw new StoreError("ERR", `ERR ${what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
   }
-  if (!(fromMember || fromLoc)) {
+  if (search && !(fromMember || fromLoc)) {
     throw new StoreError("ERR", `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${argv[0]}`);
   }
-  if (!(byRadius || byBox)) {
+  if (search && !(byRadius || byBox)) {
     throw new StoreError("ERR", `ERR exactly one of BYRADIUS and BYBOX can be specified for ${argv[0]}`);
   }
   if (any && count === 0) throw new StoreError("ERR", "ERR the ANY argument requires COUNT argument");
-  const dest = argv[1] as Bytes;
   if (z === undefined) {
-    if (!store) return [];
-    if (ctx.db.remove(dest)) ctx.notify("generic", "del", dest);
+    if (storeKey === undefined) return [];
+    if (ctx.db.remove(storeKey)) ctx.notify("generic", "del", storeKey);
     return 0;
   }
   if (count !== 0 && sort === "none" && !any) sort = "asc";
 
-  const found: Found[] = [];
-  for (const [member, score] of z.entries()) {
-    // Redis scans the score ranges of geohash cells: a score outside [0, 2^52) is never a candidate.
-    if (!(score >= 0 && score < 2 ** 52)) continue;
-    const pos = decodeScore(score);
-    if (pos === undefined) continue;
-    const dist = withinShape(shape, pos[0], pos[1]);
-    if (dist === undefined) continue;
-    found.push({ member, score, lon: pos[0], lat: pos[1], dist });
-    if (any && found.length >= count) break;
-  }
+  const found = membersInShape(z, shape, any ? count : 0);
   if (sort !== "none") {
     found.sort((a, b) => (sort === "asc" ? a.dist - b.dist : b.dist - a.dist));
   }
@@ -233,7 +274,7 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
   const results = found.slice(0, returned);
   for (const f of results) f.dist /= shape.conversion;
 
-  if (!store) {
+  if (storeKey === undefined) {
     const options = (withdist ? 1 : 0) + (withcoord ? 1 : 0) + (withhash ? 1 : 0);
     const reply: Reply[] = results.map((f) => {
       if (options === 0) return f.member;
@@ -249,11 +290,33 @@ function geosearch(ctx: CommandContext, argv: readonly Bytes[], store: boolean):
   if (results.length > 0) {
     const out = new ZSetValue();
     for (const f of results) out.set(f.member, storedist ? f.dist : f.score);
-    ctx.db.put(dest, out);
-    ctx.notify("zset", "geosearchstore", dest);
-  } else if (ctx.db.remove(dest)) ctx.notify("generic", "del", dest);
+    ctx.db.put(storeKey, out);
+    ctx.notify("zset", search ? "geosearchstore" : "georadiusstore", storeKey);
+  } else if (ctx.db.remove(storeKey)) ctx.notify("generic", "del", storeKey);
   return results.length;
 }
+
+/** extractDistanceOrReply: a non-negative radius and its unit. */
+function distanceArgs(radiusArg: Bytes, unit: Bytes): { radius: number; conversion: number } {
+  const radius = doubleArg(radiusArg, "need numeric radius");
+  if (radius < 0) throw new StoreError("ERR", "ERR radius cannot be negative");
+  return { radius, conversion: unitArg(unit) };
+}
+
+/** The keys of GEORADIUS / GEORADIUSBYMEMBER: the source, and STORE's or STOREDIST's key. */
+function radiusKeys(argv: readonly Bytes[], base: number): Bytes[] {
+  const keys = [argv[1] as Bytes];
+  for (let i = base; i < argv.length; i++) {
+    const arg = (argv[i] as Bytes).toLowerCase();
+    if (arg === "count") i++;
+    else if ((arg === "store" || arg === "storedist") && i + 1 < argv.length) keys.push(argv[++i] as Bytes);
+  }
+  return keys;
+}
+
+const RADIUS_COMPLEXITY =
+  "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.";
+const RADIUS_OPTIONS = "[WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]";
 
 const SEARCH_SYNTAX =
   "[FROMMEMBER member | FROMLONLAT longitude latitude] [BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI] [ASC | DESC] [COUNT count [ANY]]";
@@ -346,7 +409,7 @@ export const geoCommands: CommandSpec[] = [
       "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
     summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
     syntax: `GEOSEARCH key ${SEARCH_SYNTAX} [WITHCOORD] [WITHDIST] [WITHHASH]`,
-    handler: (ctx, argv) => geosearch(ctx, argv, false),
+    handler: (ctx, argv) => georadius(ctx, argv, Kind.Search),
   },
   {
     name: "GEOSEARCHSTORE",
@@ -361,6 +424,63 @@ export const geoCommands: CommandSpec[] = [
     summary:
       "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
     syntax: `GEOSEARCHSTORE destination source ${SEARCH_SYNTAX} [STOREDIST]`,
-    handler: (ctx, argv) => geosearch(ctx, argv, true),
+    handler: (ctx, argv) => georadius(ctx, argv, Kind.SearchStore),
+  },
+  {
+    name: "GEORADIUS",
+    arity: -6,
+    flags: ["write", "denyoom"],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: "geo",
+    complexity: RADIUS_COMPLEXITY,
+    summary:
+      "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point (deprecated since 6.2.0: GEOSEARCH and GEOSEARCHSTORE with the BYRADIUS argument)",
+    syntax: `GEORADIUS key longitude latitude radius M | KM | FT | MI ${RADIUS_OPTIONS} [STORE key] [STOREDIST key]`,
+    keys: (argv) => radiusKeys(argv, 6),
+    handler: (ctx, argv) => georadius(ctx, argv, Kind.Coords),
+  },
+  {
+    name: "GEORADIUSBYMEMBER",
+    arity: -5,
+    flags: ["write", "denyoom"],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: "geo",
+    complexity: RADIUS_COMPLEXITY,
+    summary:
+      "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member (deprecated since 6.2.0: GEOSEARCH and GEOSEARCHSTORE with the BYRADIUS and FROMMEMBER arguments)",
+    syntax: `GEORADIUSBYMEMBER key member radius M | KM | FT | MI ${RADIUS_OPTIONS} [STORE key] [STOREDIST key]`,
+    keys: (argv) => radiusKeys(argv, 5),
+    handler: (ctx, argv) => georadius(ctx, argv, Kind.Member),
+  },
+  {
+    name: "GEORADIUS_RO",
+    arity: -6,
+    flags: ["readonly"],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: "geo",
+    complexity: RADIUS_COMPLEXITY,
+    summary: "A read-only variant for GEORADIUS (deprecated since 6.2.0: GEOSEARCH with the BYRADIUS argument)",
+    syntax: `GEORADIUS_RO key longitude latitude radius M | KM | FT | MI ${RADIUS_OPTIONS}`,
+    handler: (ctx, argv) => georadius(ctx, argv, Kind.Coords, true),
+  },
+  {
+    name: "GEORADIUSBYMEMBER_RO",
+    arity: -5,
+    flags: ["readonly"],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    group: "geo",
+    complexity: RADIUS_COMPLEXITY,
+    summary:
+      "A read-only variant for GEORADIUSBYMEMBER (deprecated since 6.2.0: GEOSEARCH with the BYRADIUS and FROMMEMBER arguments)",
+    syntax: `GEORADIUSBYMEMBER_RO key member radius M | KM | FT | MI ${RADIUS_OPTIONS}`,
+    handler: (ctx, argv) => georadius(ctx, argv, Kind.Member, true),
   },
 ];

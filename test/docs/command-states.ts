@@ -256,7 +256,6 @@ const CLUSTER = "Memorabilia is not a Redis Cluster: scale-out is one keyspace b
 const REPLICATION =
   "no Redis replication protocol: durability is the append-only log / snapshots (--data-dir) or the etcd engine";
 const FUNCTIONS = "Redis 7 functions (FUNCTION LOAD, FCALL) not built: EVAL/EVALSHA scripts are";
-const GEORADIUS = "deprecated since Redis 6.2: GEOSEARCH / GEOSEARCHSTORE are implemented (docs/DATA-MODEL.md)";
 const PERSISTENCE = "persistence is continuous (--data-dir, --fsync); no on-demand save or rewrite command";
 
 /** Commands not implemented, and why. A command implemented later must leave this list (the test says so). */
@@ -296,10 +295,6 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   SPUBLISH: CLUSTER,
   SSUBSCRIBE: CLUSTER,
   SUNSUBSCRIBE: CLUSTER,
-  GEORADIUS: GEORADIUS,
-  GEORADIUS_RO: GEORADIUS,
-  GEORADIUSBYMEMBER: GEORADIUS,
-  GEORADIUSBYMEMBER_RO: GEORADIUS,
 };
 
 /**
@@ -329,9 +324,6 @@ export const DIFFERENCES: Readonly<Record<string, string>> = {
   PFCOUNT: "hll-sparse-max-bytes is fixed at 3000 (Redis's default)",
   SORT: "BY/GET patterns are refused to tokens limited to key patterns (as Redis's ACL); a stale-errno bug of 7.0 not reproduced (docs/DATA-MODEL.md)",
   SORT_RO: "as SORT",
-  GEOSEARCH:
-    "tests every member (finds members near the poles/antimeridian that Redis's nine cells miss); unsorted replies in score order (docs/DATA-MODEL.md)",
-  GEOSEARCHSTORE: "as GEOSEARCH",
   BLPOP: 'a blocked caller is a pending request (RESP client, RPC, in-page call); see docs/API.md "Blocking commands"',
   BRPOP: "as BLPOP",
   BLMOVE: "as BLPOP",
