@@ -42,6 +42,10 @@ describe("RESP parser: the one-pass path agrees with the state machine", () => {
       `*2\r\n$4\r\nECHO\r\n$256\r\n${latin1(Buffer.from(Array.from({ length: 256 }, (_, i) => i)), 0, 256)}\r\n`,
     ],
     ["lengths 0..40", Array.from({ length: 41 }, (_, n) => `*1\r\n$${n}\r\n${"x".repeat(n)}\r\n`).join("")],
+    [
+      "names of one length alternate (the last name is reused only when equal)",
+      "*1\r\n$3\r\nGET\r\n*1\r\n$3\r\nSET\r\n*1\r\n$3\r\nSET\r\n*1\r\n$3\r\nGEU\r\n*1\r\n$3\r\nGET\r\n*1\r\n$0\r\n\r\n",
+    ],
     ["*0 then a command", "*0\r\n*1\r\n$4\r\nPING\r\n"],
     ["inline after multibulk", "*1\r\n$4\r\nPING\r\nPING\r\n"],
     ["the bytes after a body are not checked (Redis)", "*1\r\n$4\r\nPINGxy*1\r\n$4\r\nPING\r\n"],

@@ -151,6 +151,8 @@ export class RespParser {
   /** A large bulk assembled across reads (its body and CRLF), and how much of it has arrived. */
   private big: Buffer | null = null;
   private bigFill = 0;
+  /** The command name of the last command read in one pass ({@link whole}). */
+  private lastName = "";
   /** True while the connection must authenticate: Redis's tighter bounds apply. */
   unauthenticated = false;
 
@@ -276,7 +278,19 @@ export class RespParser {
       i += 2;
       // Redis skips the two bytes after the body without checking them; so do we.
       if (i + length + 2 > end) return undefined;
-      argv[k] = latin1(buf, i, i + length);
+      // A pipeline mostly repeats its command: the name sent last is reused when the bytes match
+      // (no new string, and its hash is already computed for the command tables' lookups).
+      if (k === 0) {
+        const last = this.lastName;
+        let same = last.length === length;
+        for (let j = 0; same && j < length; j++) same = buf[i + j] === last.charCodeAt(j);
+        if (same) argv[0] = last;
+        else {
+          const name = latin1(buf, i, i + length);
+          argv[0] = name;
+          if (length <= 32) this.lastName = name; // never holds on to a huge one
+        }
+      } else argv[k] = latin1(buf, i, i + length);
       i += length + 2;
     }
     this.pos = i;

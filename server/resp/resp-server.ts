@@ -16,6 +16,7 @@ import type { RequestBytesBudget } from "../request-bytes.js";
 import { KeyspaceNotifications } from "./keyspace-notifications.js";
 import { RespConnection } from "./resp-connection.js";
 import type { RespCounters, RespHost, RespLogger, RespSettings } from "./resp-host.js";
+import type { RespParserLimits } from "./resp-parser.js";
 
 /** Options of {@link startRespServer}. */
 export interface RespServerOptions {
@@ -81,6 +82,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   };
   const settings: RespSettings = { ...options.settings };
   let nextId = 0;
+  let parserLimits: RespParserLimits = { maxArgs: -1, maxBulkBytes: -1, maxRequestBytes: options.maxRequestBytes };
   let boundPort = options.port;
   const host: RespHost = {
     store,
@@ -101,12 +103,12 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     staticConfig: options.staticConfig,
     requestBytes: options.requestBytes,
     parserLimits: () => {
+      // Read for every command: a new object only when SetConfig changed the store's limits.
       const l = store.limits;
-      return {
-        maxArgs: l.maxArgs,
-        maxBulkBytes: Math.max(l.maxValueBytes, l.maxKeyBytes),
-        maxRequestBytes: options.maxRequestBytes,
-      };
+      const maxBulkBytes = Math.max(l.maxValueBytes, l.maxKeyBytes);
+      if (parserLimits.maxArgs !== l.maxArgs || parserLimits.maxBulkBytes !== maxBulkBytes)
+        parserLimits = { maxArgs: l.maxArgs, maxBulkBytes, maxRequestBytes: options.maxRequestBytes };
+      return parserLimits;
     },
     nextClientId: () => ++nextId,
     applyTimeout: () => {
