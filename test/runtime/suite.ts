@@ -6,8 +6,11 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { expect, it } from "vitest";
 import { AuthService, Role } from "../../shared/gen/memorabilia/v1/auth_service_pb.js";
+import { BitmapsService } from "../../shared/gen/memorabilia/v1/bitmaps_service_pb.js";
 import { CommandService } from "../../shared/gen/memorabilia/v1/command_service_pb.js";
+import { GeoService, GeoUnit } from "../../shared/gen/memorabilia/v1/geo_service_pb.js";
 import { HashesService } from "../../shared/gen/memorabilia/v1/hashes_service_pb.js";
+import { HyperLogLogService } from "../../shared/gen/memorabilia/v1/hyperloglog_service_pb.js";
 import { KeysService } from "../../shared/gen/memorabilia/v1/keys_service_pb.js";
 import { ListEnd, ListsService } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import { ServerService } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
@@ -43,6 +46,9 @@ function clients(host: Host, protocol: Protocol, token: string | null = TOKENS.a
     hashes: createClient(HashesService, t),
     sets: createClient(SetsService, t),
     zsets: createClient(SortedSetsService, t),
+    bitmaps: createClient(BitmapsService, t),
+    hll: createClient(HyperLogLogService, t),
+    geo: createClient(GeoService, t),
     commands: createClient(CommandService, t),
     auth: createClient(AuthService, t),
   };
@@ -67,6 +73,23 @@ export function behaviouralSuite(host: () => Host, { edge }: { edge: boolean }):
     const m = await c.strings.mGet({ keys: [k, `${k}:missing`] });
     expect(m.values.map((v) => s(v.value))).toEqual(["hello world", undefined]);
     expect((await c.strings.get({ key: `${k}:missing` })).value).toBeUndefined();
+  });
+
+  it.each(protocols)("bitmaps, HyperLogLog, geo, SORT (%s)", async (protocol) => {
+    const c = clients(host(), protocol);
+    const p = `rt:${protocol}`;
+    expect((await c.bitmaps.setBit({ key: `${p}:bm`, offset: 9n, value: true })).previous).toBe(false);
+    expect((await c.bitmaps.bitCount({ key: `${p}:bm` })).count).toBe(1n);
+    expect((await c.hll.pfAdd({ key: `${p}:hll`, elements: [b("a"), b("b")] })).changed).toBe(true);
+    expect((await c.hll.pfCount({ keys: [`${p}:hll`] })).count).toBe(2n);
+    await c.geo.geoAdd({ key: `${p}:geo`, members: [{ longitude: 13.361389, latitude: 38.115556, member: b("P") }] });
+    const found = await c.geo.geoSearch({
+      key: `${p}:geo`,
+      area: { from: { case: "fromMember", value: b("P") }, by: { case: "radius", value: 1 }, unit: GeoUnit.KILOMETERS },
+    });
+    expect(found.results.map((r) => s(r.member))).toEqual(["P"]);
+    await c.lists.push({ key: `${p}:sort`, end: ListEnd.RIGHT, elements: [b("2"), b("10"), b("1")] });
+    expect((await c.keys.sortRo({ key: `${p}:sort` })).values.map((v) => s(v.value))).toEqual(["1", "2", "10"]);
   });
 
   it.each(protocols)("lists, hashes, sets, sorted sets (%s)", async (protocol) => {
