@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { createStore, type Store } from "../../shared/index.js";
+import { KeyTable } from "../../shared/store/key-table.js";
 import type { Sample } from "./stats.js";
 
 /** Sizes of the in-process workload. */
@@ -104,6 +105,30 @@ function mapTarget(): Target {
   };
 }
 
+/**
+ * The keyspace's table alone (`KeyTable`: lanes of bounded size picked by a hash of the key's
+ * bytes), without any store code: the trade-off row. Its distance to `Map` is what bounding every
+ * rehash costs a lookup; the distance from it to `core typed` is the store's own path.
+ */
+function keyTableTarget(): Target {
+  const table = new KeyTable<string>();
+  return {
+    name: "KeyTable (lanes)",
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) table.set(keys[(start + i) % m] as string, VALUE);
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        let hits = 0;
+        for (let i = 0; i < n; i++) if (table.get(keys[(start + i) % m] as string) !== undefined) hits++;
+        if (hits < 0) throw new Error("unreachable");
+      },
+    },
+  };
+}
+
 function lruTarget(keys: number): Target {
   const cache = new LRUCache<string, string>({ max: keys * 2, ttl: TTL_MS });
   return {
@@ -133,7 +158,7 @@ export const IN_PROCESS_OPS = ["SET", "GET", "INCR", "HSET", "ZADD"] as const;
  */
 export function runInProcess(options: InProcessOptions): Sample[] {
   const keys = Array.from({ length: options.keys }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
-  const targets = [...coreTargets(), mapTarget(), lruTarget(options.keys)];
+  const targets = [...coreTargets(), keyTableTarget(), mapTarget(), lruTarget(options.keys)];
   for (const t of targets) t.ops.SET?.(keys, 0, keys.length);
   // Access the keys in a shuffled order (the same for every target): a real workload's keys are not
   // read in insertion order, and insertion-order reads walk a Map's entry table sequentially, which
