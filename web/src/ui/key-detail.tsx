@@ -3,6 +3,7 @@ import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import { formatSize, formatTtl, typeName } from "../model/format.js";
 import { deadlineOf } from "../model/key-row.js";
 import { readSize } from "../model/key-size.js";
+import { ContainerExport } from "./container-export.js";
 import { errorText, useConsole } from "./context.js";
 import { Dialog } from "./dialog.js";
 import { ElementTable } from "./editors/element-table.js";
@@ -24,6 +25,15 @@ interface Meta {
  * A key's page: type, TTL (counting down), size; set, change or clear the TTL; rename; delete
  * with confirmation; and the type's viewer/editor. `version` changes when the key changed live.
  */
+/** Containers whose whole value can be copied or downloaded (container-export.tsx). */
+const EXPORTABLE: ReadonlySet<KeyType> = new Set([
+  KeyType.LIST,
+  KeyType.SET,
+  KeyType.HASH,
+  KeyType.ZSET,
+  KeyType.STREAM,
+]);
+
 export function KeyDetail(props: {
   keyName: string;
   version: number;
@@ -208,6 +218,9 @@ export function KeyDetail(props: {
             Delete key
           </button>
         </div>
+      )}
+      {meta.type !== KeyType.STRING && EXPORTABLE.has(meta.type) && (
+        <ContainerExport keyName={key} type={meta.type} elements={meta.size} />
       )}
       {meta.type === KeyType.STRING ? (
         <StringViews keyName={key} version={version + local} onChanged={props.onChanged} />
