@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { COMMAND_ROUTES } from "../api/command-dispatch.js";
 import { MEMORABILIA_SERVICES } from "../api/register.js";
 import { AuthService } from "../gen/memorabilia/v1/auth_service_pb.js";
 import { CommandService } from "../gen/memorabilia/v1/command_service_pb.js";
@@ -56,6 +57,19 @@ describe("rpcAccess", () => {
     expect(rpcAccess(cmds, batch, { commands: [{ kind: { case: undefined } }] })).toBe("admin");
     expect(rpcAccess(cmds, batch, { commands: [] })).toBe("read");
     expect(rpcAccess(cmds, TransactionService.method.pipeline)).toBe("admin");
+  });
+
+  it("judges every typed command a Batch can carry as its RPC, whatever the spelling of its case", () => {
+    const batch = TransactionService.method.batch;
+    // Each Command case (`hmGet`, `zmPop`, `bitFieldRo`, …) needs what its RPC alone needs.
+    for (const [name, route] of COMMAND_ROUTES) {
+      if (name === "raw") continue;
+      const alone = rpcAccess(cmds, route.method, {});
+      expect([name, rpcAccess(cmds, batch, { commands: [{ kind: { case: name, value: {} } }] })]).toEqual([
+        name,
+        alone,
+      ]);
+    }
   });
 
   it("never reads command lines out of a request that has no such field", () => {

@@ -4,7 +4,7 @@
  * its keys, in the store's admission hook instead, and needs none of this.
  */
 import type { DescMethod } from "@bufbuild/protobuf";
-import { MEMORABILIA_SERVICES } from "../api/register.js";
+import { COMMAND_ROUTES } from "../api/command-dispatch.js";
 import type { CommandSpec } from "../store/command.js";
 import { type Access, maxAccess } from "./caller.js";
 import { commandAccess } from "./command-access.js";
@@ -31,10 +31,12 @@ export function argvAccess(commands: ReadonlyMap<string, CommandSpec>, argv: Arg
   return commandAccess(spec) ?? "unclassified";
 }
 
-/** The data RPCs by local name (`get`, `hGetAll`, `zRangeStore`), for typed batch commands. */
-const DATA_METHODS = new Map<string, DescMethod>(
-  MEMORABILIA_SERVICES.flatMap((service) => service.methods.map((m) => [m.localName, m] as const)),
-);
+/**
+ * The RPC of each typed batch command, by its `Command` case (`get`, `hmGet`, `zmPop`): the case's
+ * spelling is the oneof field's, not always the method's (`hMGet`), so the dispatcher's own routes
+ * are used.
+ */
+const DATA_METHODS = new Map<string, DescMethod>([...COMMAND_ROUTES].map(([name, route]) => [name, route.method]));
 
 /**
  * The access `method` needs with request `message`, or undefined for an RPC that runs no store
