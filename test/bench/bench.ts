@@ -7,6 +7,7 @@ import { type DurabilityResult, runDurability } from "./durability.js";
 import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
 import { runFanout } from "./fanout.js";
+import { runGate } from "./gate.js";
 import { runInProcess } from "./in-process.js";
 import { runNetwork } from "./network.js";
 import { findBinary, freePort, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
@@ -22,6 +23,7 @@ export const PARTS = [
   "network",
   "transport",
   "fanout",
+  "gate",
   "resp",
   "memory",
   "expiry",
@@ -266,6 +268,19 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
           bounds: quick
             ? { concurrency: 8, maxCalls: 2_000, maxMs: 1_000 }
             : { concurrency: 8, maxCalls: 200_000, maxMs: 3_000 },
+          onProgress: progress,
+          notes,
+        })),
+      );
+    }
+
+    if (parts.has("gate")) {
+      result.samples.push(
+        ...(await runGate({
+          rounds: quick ? 1 : 3,
+          bounds: quick
+            ? { concurrency: 50, maxCalls: 500, maxMs: 300 }
+            : { concurrency: 50, maxCalls: 200_000, maxMs: 1500 },
           onProgress: progress,
           notes,
         })),

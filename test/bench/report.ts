@@ -1,6 +1,7 @@
 import type { BenchResult, ExpiryResult } from "./bench.js";
 import { renderDurability } from "./durability.js";
 import type { MemorabiliaExpiry } from "./expiry.js";
+import { GATE_GROUP } from "./gate.js";
 import { formatNumber, formatRate, markdownTable, type Row, type Spread, spread } from "./stats.js";
 import { FLOORS, TRANSPORT_GROUP } from "./transport.js";
 
@@ -13,6 +14,7 @@ const ANCHORS: Record<string, readonly string[]> = {
   "resp -P 1": ["redis-server"],
   "resp -P 16": ["redis-server"],
   [TRANSPORT_GROUP]: [],
+  [GATE_GROUP]: [],
 };
 
 function find(rows: readonly Row[], group: string, op: string, target: string): Row | undefined {

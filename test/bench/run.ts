@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # the full run (~10 minutes)
  *   npm run bench -- --quick      # a tiny run of every part (plumbing check)
- *   npm run bench -- --only=in-process,unary   # some parts: in-process, network, transport, resp, memory, expiry, durability, keyspace, etcd, streams, console
+ *   npm run bench -- --only=in-process,unary   # some parts: in-process, network, transport, gate, resp, memory, expiry, durability, keyspace, etcd, streams, console
  *   npm run bench -- --only=restart           # on demand: expiry-10m, keyspace-100m, restart (bench.ts)
  */
 import { runBench } from "./bench.js";

@@ -39,9 +39,11 @@ export const FLOORS = {
   tls: "floor: bare node:http2 TLS, fixed reply",
 } as const;
 
-type Protocol = "grpc" | "grpc-web" | "connect";
+/** A protocol the server speaks. */
+export type Protocol = "grpc" | "grpc-web" | "connect";
 
-const PATH = "/memorabilia.v1.StringsService/Get";
+/** StringsService.Get's path, and a binary GetRequest for `bench:1`. */
+export const PATH = "/memorabilia.v1.StringsService/Get";
 const SET_PATH = "/memorabilia.v1.StringsService/Set";
 const frame = (m: Uint8Array): Buffer => {
   const b = Buffer.alloc(5 + m.length);
@@ -49,7 +51,7 @@ const frame = (m: Uint8Array): Buffer => {
   b.set(m, 5);
   return b;
 };
-const GET = toBinary(GetRequestSchema, create(GetRequestSchema, { key: "bench:1" }));
+export const GET = toBinary(GetRequestSchema, create(GetRequestSchema, { key: "bench:1" }));
 const SET = toBinary(SetRequestSchema, create(SetRequestSchema, { key: "bench:1", value: Buffer.from("vvvvvvvv") }));
 
 /** Request headers and body of one unary call in `protocol` (h2 pseudo-headers added by the caller). */
@@ -78,11 +80,17 @@ function succeeded(protocol: Protocol, status: number, grpcStatus: string | unde
   return protocol === "grpc-web" && GRPC_WEB_OK.test(body.toString("latin1"));
 }
 
-/** One unary call over an HTTP/2 session. */
-function h2Call(session: http2.ClientHttp2Session, protocol: Protocol, path: string, message: Uint8Array) {
+/** One unary call over an HTTP/2 session (`extra`: more request headers). */
+export function h2Call(
+  session: http2.ClientHttp2Session,
+  protocol: Protocol,
+  path: string,
+  message: Uint8Array,
+  extra: Record<string, string> = {},
+) {
   const { headers, body } = request(protocol, message);
   return new Promise<number>((resolve, reject) => {
-    const s = session.request({ ":method": "POST", ":path": path, ...headers });
+    const s = session.request({ ":method": "POST", ":path": path, ...headers, ...extra });
     let status = 0;
     let grpcStatus: string | undefined;
     const chunks: Buffer[] = [];
@@ -104,12 +112,26 @@ function h2Call(session: http2.ClientHttp2Session, protocol: Protocol, path: str
   });
 }
 
-/** One unary call over HTTP/1.1 keep-alive. */
-function h1Call(agent: http.Agent, port: number, protocol: Protocol, path: string, message: Uint8Array) {
+/** One unary call over HTTP/1.1 keep-alive (`extra`: more request headers). */
+export function h1Call(
+  agent: http.Agent,
+  port: number,
+  protocol: Protocol,
+  path: string,
+  message: Uint8Array,
+  extra: Record<string, string> = {},
+) {
   const { headers, body } = request(protocol, message);
   return new Promise<number>((resolve, reject) => {
     const req = http.request(
-      { agent, host: "127.0.0.1", port, method: "POST", path, headers: { ...headers, "content-length": body.length } },
+      {
+        agent,
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path,
+        headers: { ...headers, ...extra, "content-length": body.length },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
