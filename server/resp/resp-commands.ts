@@ -21,7 +21,7 @@ import type { RespConnection } from "./resp-connection.js";
 import { NULL_ARRAY, RespMap, RespPush, type RespValue } from "./resp-encode.js";
 import type { RespHost } from "./resp-host.js";
 import { clientLine, infoText, REDIS_COMPAT_VERSION } from "./resp-info.js";
-import { resp3Shape } from "./resp3-shapes.js";
+import { respShape } from "./resp3-shapes.js";
 
 /** A connection command. */
 export interface ConnectionCommand {
@@ -214,16 +214,12 @@ function exec(conn: RespConnection, _argv: readonly Bytes[], host: RespHost): Re
   const run = (): Promise<Reply[] | null> => host.store.transaction(queued, handle, { mode: "continue" });
   const p = conn.principal;
   const result = p === undefined ? run() : currentPrincipal.run(p, run);
-  const resp3 = conn.protocol === 3;
+  const protocol = conn.protocol;
   return result
     .then((replies): RespValue => {
       if (replies === null) return NULL_ARRAY;
-      if (!resp3) return replies;
-      return replies.map((r, i) => {
-        const argv = queued[i] as Bytes[];
-        const shape = resp3Shape(argv[0] as Bytes);
-        return shape === undefined ? r : shape(r, argv);
-      });
+      // Each reply as its command alone would send it (RESP2's null arrays, RESP3's types).
+      return replies.map((r, i) => respShape(r, queued[i] as Bytes[], protocol));
     })
     .finally(release);
 }

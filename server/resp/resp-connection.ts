@@ -23,11 +23,11 @@ import { currentPrincipal } from "../auth/auth-interceptor.js";
 import type { Principal } from "../auth/tokens.js";
 import type { BytesHolder } from "../request-bytes.js";
 import { CONNECTION_COMMANDS, type ConnectionCommand, SUBSCRIBE_CONTEXT_ERROR } from "./resp-commands.js";
-import { NULL_ARRAY, RespPush, type RespValue } from "./resp-encode.js";
+import { RespPush, type RespValue } from "./resp-encode.js";
 import type { RespHost } from "./resp-host.js";
 import { RespParser, RespProtocolError } from "./resp-parser.js";
 import { RespWriter } from "./resp-writer.js";
-import { nilIsNullArray, resp3Shape } from "./resp3-shapes.js";
+import { respShape } from "./resp3-shapes.js";
 
 /** Unsent bytes above which the connection stops reading (and running buffered commands). */
 export const HIGH_WATER_BYTES = 256 * 1024;
@@ -314,8 +314,13 @@ export class RespConnection {
     setTimeout(() => this.destroy(), 5000).unref();
   }
 
-  /** Writes the accumulated replies (after the durability barrier with `--fsync always`). */
-  private flush(): void {
+  /**
+   * Writes the accumulated replies (after the durability barrier with `--fsync always`, in order:
+   * each durable write waits for the one before it). `resume`: with the barrier, nothing more runs
+   * until these replies are out, then processing resumes (false: a blocked command holds the
+   * connection and resumes it itself).
+   */
+  private flush(resume = true): void {
     if (this.out.length === 0 || this.closed) return;
     const data = this.out.take();
     const limit = this.host.settings.outputBufferLimit;
@@ -334,18 +339,22 @@ export class RespConnection {
       return;
     }
     // --fsync always: no reply leaves before the changes it reports are on disk.
-    this.waiting = true;
-    durable().then(
+    if (resume) this.waiting = true;
+    this.durableTail = this.durableTail.then(durable).then(
       () => {
-        this.waiting = false;
         if (this.closed) return;
         this.send(data);
+        if (!resume) return;
+        this.waiting = false;
         if (this.ending) this.finish();
         else this.process();
       },
       () => this.destroy(),
     );
   }
+
+  /** The last durable write in flight (see {@link flush}). */
+  private durableTail: Promise<void> = Promise.resolve();
 
   /** Writes slabs of replies (one write when there is one, corked together otherwise). */
   private send(data: Buffer[]): void {
@@ -449,15 +458,9 @@ export class RespConnection {
 
   /** Writes a store reply in this connection's protocol (RESP3 reshapes a few commands, as Redis does). */
   private storeReply(reply: Reply, argv: readonly Bytes[], blocked = false): void {
-    if (this.proto === 2) {
-      // The common replies directly, without the generic dispatch.
-      if (typeof reply === "string") this.out.bulk(reply);
-      else if (reply === null && nilIsNullArray(argv[0] as Bytes, blocked)) this.out.value(NULL_ARRAY);
-      else this.out.value(reply);
-      return;
-    }
-    const shape = resp3Shape(argv[0] as Bytes);
-    this.out.value(shape === undefined ? reply : shape(reply, argv));
+    // The common reply directly, without the generic dispatch.
+    if (typeof reply === "string") this.out.bulk(reply);
+    else this.out.value(respShape(reply, argv, this.proto, blocked));
   }
 
   /** Waits for an asynchronous reply (a remote engine), keeping replies in order. */
@@ -496,13 +499,13 @@ export class RespConnection {
     );
   }
 
-  /** Writes the replies produced so far in a microtask (a command is about to wait). */
+  /**
+   * Writes the replies produced so far in a microtask (a command is about to block), with
+   * `--fsync always` once they are on disk: a pipelining client reads them while it waits.
+   */
   private flushSoon(): void {
-    // With --fsync always a flush waits for the disk and then resumes processing: the replies
-    // before a blocked command then leave with its reply instead.
-    if (this.host.durable !== undefined) return;
     queueMicrotask(() => {
-      if (!this.closed) this.flush();
+      if (!this.closed) this.flush(false);
     });
   }
 

@@ -88,6 +88,27 @@ export class RawRespClient {
     }
   }
 
+  /** Reads one reply as the exact bytes the server sent (byte-for-byte differentials). */
+  async readRaw(): Promise<string> {
+    for (;;) {
+      const parsed = parse(this.buf, 0, this.statusObjects);
+      if (parsed !== undefined) {
+        const raw = this.buf.toString("latin1", 0, parsed[1]);
+        this.buf = this.buf.subarray(parsed[1]);
+        return raw;
+      }
+      if (this.isClosed)
+        throw new Error(`connection closed; unparsed: ${JSON.stringify(this.buf.toString("latin1").slice(0, 200))}`);
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Sends a command and reads its reply's exact bytes. */
+  async callRaw(...args: (string | Buffer)[]): Promise<string> {
+    this.command(...args);
+    return this.readRaw();
+  }
+
   /** Bytes received and not yet read as replies. */
   get unread(): number {
     return this.buf.length;
