@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type CommandSpec, commandKeys } from "./command.js";
+import { createCommandTable } from "./commands.js";
 import { formatHumanCoordinate } from "./geohash.js";
 import { createTestStore, plainError as error, runPlain } from "./testing.js";
 
@@ -125,5 +127,43 @@ describe("geo formatting", () => {
     t.ok(...SICILY);
     t.ok("GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST");
     expect(t.events.map((e) => `${e.event}:${e.key}`)).toEqual(["zadd:Sicily", "geosearchstore:d"]);
+  });
+});
+
+describe("GEORADIUS and GEORADIUSBYMEMBER (deprecated, as Redis 7.0)", () => {
+  const table = createCommandTable();
+  const keysOf = (...argv: string[]) => commandKeys(table.get(argv[0] as string) as CommandSpec, argv);
+
+  it("declare STORE's and STOREDIST's key (locks, key-pattern tokens), the _RO forms refuse them", () => {
+    expect(keysOf("GEORADIUS", "g", "15", "37", "200", "km", "COUNT", "3", "STORE", "d1", "STOREDIST", "d2")).toEqual([
+      "g",
+      "d1",
+      "d2",
+    ]);
+    expect(keysOf("GEORADIUSBYMEMBER", "g", "m", "1", "km", "WITHDIST")).toEqual(["g"]);
+    const t = createTestStore();
+    t.ok(...SICILY);
+    expect(runPlain(t, ["GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "d"])).toEqual(
+      error("ERR syntax error"),
+    );
+  });
+
+  it("answer as GEOSEARCH, store with georadiusstore, and check STORE against WITH*", () => {
+    const t = createTestStore();
+    t.ok(...SICILY);
+    expect(runPlain(t, ["GEORADIUSBYMEMBER", "Sicily", "Palermo", "200", "km", "ASC", "WITHDIST"])).toEqual([
+      ["Palermo", "0.0000"],
+      ["Catania", "166.2742"],
+    ]);
+    expect(runPlain(t, ["GEORADIUS", "Sicily", "15", "37", "200", "km", "DESC", "STORE", "d"])).toBe(2);
+    expect(t.events.map((e) => `${e.event}:${e.key}`)).toEqual(["zadd:Sicily", "georadiusstore:d"]);
+    expect(runPlain(t, ["GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHDIST", "STORE", "d"])).toEqual(
+      error("ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+    );
+    // A missing key answers before BYMEMBER's radius and unit are read.
+    expect(runPlain(t, ["GEORADIUSBYMEMBER", "nokey", "m", "x", "parsec"])).toEqual([]);
+    expect(runPlain(t, ["GEORADIUS", "nokey", "15", "37", "1", "parsec"])).toEqual(
+      error("ERR unsupported unit provided. please use M, KM, FT, MI"),
+    );
   });
 });
