@@ -52,17 +52,16 @@ export async function redisMassExpiry(port: number, count: number, maxSeconds: n
   let probe: ChildProbe | undefined;
   try {
     await redis.flushall();
-    // As expiry-child.ts: the deadline from the rate of the first 1 % (loaded without a TTL), 2x margin.
-    const first = Math.min(count, Math.max(1000, Math.floor(count / 100)));
+    // As expiry-child.ts: every key loaded without a TTL (timed), then one deadline 4x that pass
+    // away given to all of them (PEXPIREAT, pipelined).
     const t0 = performance.now();
-    await load(redis, first, () => []);
-    const dueAt = Date.now() + 3000 + Math.ceil(((performance.now() - t0) / first) * count * 2);
-    for (let i = 0; i < first; i += 1000) {
+    await load(redis, count, () => []);
+    const dueAt = Date.now() + 3000 + Math.ceil(4 * (performance.now() - t0));
+    for (let i = 0; i < count; i += 1000) {
       const p = redis.pipeline();
-      for (let j = i; j < Math.min(first, i + 1000); j++) p.pexpireat(benchKey(j), dueAt);
+      for (let j = i; j < Math.min(count, i + 1000); j++) p.pexpireat(benchKey(j), dueAt);
       await p.exec();
     }
-    await load(redis, count, () => ["PXAT", String(dueAt)], first);
     if (Date.now() + 1000 > dueAt)
       throw new Error(`loading ${count} keys into Redis ran into the deadline (host too busy)`);
     probe = await ChildProbe.open("redis", String(port));
