@@ -7,6 +7,7 @@ import { ContainerExport } from "./container-export.js";
 import { errorText, useConsole } from "./context.js";
 import { Dialog } from "./dialog.js";
 import { ElementTable } from "./editors/element-table.js";
+import { geoAware } from "./editors/geo-source.js";
 import { hashSource, listSource, setSource, zsetSource } from "./editors/sources.js";
 import { StreamView } from "./editors/stream-view.js";
 import { StringViews } from "./editors/string-views.js";
@@ -81,7 +82,7 @@ export function KeyDetail(props: {
       [KeyType.LIST]: listSource(clients, key),
       [KeyType.HASH]: hashSource(clients, key),
       [KeyType.SET]: setSource(clients, key),
-      [KeyType.ZSET]: zsetSource(clients, key),
+      [KeyType.ZSET]: geoAware(zsetSource(clients, key), clients, key),
     }),
     [clients, key],
   );

@@ -18,10 +18,11 @@ const TAIL_MS = 500;
 /**
  * Bytes of entries one page read aims at. Entries may be big (a 256 KiB value each: 51 of them
  * were a 13 MB reply, 4.5 s to show and a 727 ms main-thread task), so a page holds fewer of them:
- * the first read of a view takes 10 entries and then as many more as fit this budget at their
- * size; later reads as many as fit at the size of the entries last read (at most 50).
+ * the first read of a view takes FIRST_READ entries and then as many more as fit this budget at
+ * their size; later reads as many as fit at the size of the entries last read (at most 50).
  */
 const PAGE_BYTES = 512 * 1024;
+const FIRST_READ = 5;
 /** Characters of an entry's fields shown in its row (the entry view shows them all, exactly). */
 const SUMMARY = 160;
 
@@ -102,7 +103,10 @@ export function StreamView(props: { keyName: string; version: number; onChanged:
     const fitting = (bytes: number) => Math.max(1, Math.min(STREAM_PAGE, Math.floor(PAGE_BYTES / bytes)));
     (async () => {
       const known = entryBytes.current;
-      let { entries, more } = await read(bounds[bounds.length - 1] as string, known === null ? 10 : fitting(known));
+      let { entries, more } = await read(
+        bounds[bounds.length - 1] as string,
+        known === null ? FIRST_READ : fitting(known),
+      );
       if (entries.length > 0) entryBytes.current = Math.max(1, sizeOf(entries) / entries.length);
       // The first read of a view was small (sizes unknown): the rest of the page, as many as fit.
       const rest = known === null && entryBytes.current !== null ? fitting(entryBytes.current) - entries.length : 0;
