@@ -11,6 +11,7 @@
  *
  * A second client's Health.Check must keep answering throughout.
  */
+import * as http2 from "node:http2";
 import * as https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selfSignedCert } from "../support/self-signed-cert.js";
@@ -129,6 +130,21 @@ describe("hostile request bodies", () => {
       expect((await probe.stop()).failures).toEqual([]);
     },
   );
+
+  it("HTTP/2 receive windows are raised to a request's size, not HTTP/2's 64 KiB (issue 12 item 8)", async () => {
+    const session = http2.connect(server.url);
+    session.on("error", () => {});
+    try {
+      const settings = await new Promise<http2.Settings>((resolve) => session.once("remoteSettings", resolve));
+      // Per stream: the request limit and its envelope header (--max-request-bytes 1 MiB here).
+      expect(settings.initialWindowSize).toBe(LIMIT + 5);
+      // Per connection: twice that, sent as a WINDOW_UPDATE after SETTINGS; a PING's answer comes after it.
+      await new Promise<void>((resolve, reject) => session.ping((e) => (e ? reject(e) : resolve())));
+      expect(session.state.remoteWindowSize).toBe(2 * (LIMIT + 5));
+    } finally {
+      session.destroy();
+    }
+  });
 
   it("with no client deadline, a dripped body is cut at --request-timeout-ms (HTTP/2 fast lane)", async () => {
     const path = PATHS[0] as Path;
