@@ -159,6 +159,9 @@ export function KeyList(props: KeyListProps) {
         ref={scroller}
         class="key-list-scroll"
         role="rowgroup"
+        // Scrollable, so reachable by keyboard too (axe: scrollable-region-focusable, seen once a
+        // keyspace is longer than the pane); the grid's own arrow keys move the selection.
+        tabIndex={0}
         onScroll={(e) => setScrollTop((e.currentTarget as HTMLDivElement).scrollTop)}
       >
         <div style={{ height: `${lines.length * LINE_HEIGHT}px`, position: "relative" }}>
