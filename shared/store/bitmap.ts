@@ -82,36 +82,61 @@ export function findBit(s: Bytes, bit: 0 | 1, startBit: number, endBit: number):
 // Bit fields (BITFIELD): up to 64 bits at any bit offset, read and written most significant first
 // ---------------------------------------------------------------------------------------------
 
-/** The unsigned value of the `bits`-bit field at bit `offset` of `s` (zero-padded past the end). */
-export function getUnsignedField(s: Bytes, offset: number, bits: number): bigint {
-  let value = 0n;
-  for (let j = 0; j < bits; j++) value = (value << 1n) | BigInt(getBit(s, offset + j));
-  return value;
-}
-
-/** The signed (two's complement) value of the `bits`-bit field at bit `offset` of `s`. */
-export function getSignedField(s: Bytes, offset: number, bits: number): bigint {
-  return BigInt.asIntN(bits, getUnsignedField(s, offset, bits));
-}
-
 /**
- * `s` with the `bits`-bit field at bit `offset` set to the low `bits` bits of `value`. The field
- * must lie inside `s` (the command grew the string first).
+ * A string under a command's byte writes: reads see the writes, the new string is built once at
+ * the end (`toBytes`), so a BITFIELD of k writes copies an N-byte string once, not k times.
  */
-export function setField(s: Bytes, offset: number, bits: number, value: bigint): Bytes {
-  const first = Math.floor(offset / 8);
-  const last = Math.floor((offset + bits - 1) / 8);
-  const bytes: number[] = [];
-  for (let i = first; i <= last; i++) bytes.push(s.charCodeAt(i));
+export class PatchedBytes {
+  private readonly patches = new Map<number, number>();
+
+  constructor(private readonly base: Bytes) {}
+
+  /** Byte `i` (0 past the end, as zero padding). */
+  byteAt(i: number): number {
+    if (i >= this.base.length) return 0;
+    return this.patches.get(i) ?? this.base.charCodeAt(i);
+  }
+
+  /** Sets byte `i` (inside the string). */
+  setByte(i: number, b: number): void {
+    this.patches.set(i, b & 0xff);
+  }
+
+  /** The string with every write applied. */
+  toBytes(): Bytes {
+    if (this.patches.size === 0) return this.base;
+    const at = [...this.patches.keys()].sort((a, b) => a - b);
+    const parts: string[] = [];
+    let from = 0;
+    for (const i of at) {
+      parts.push(this.base.slice(from, i), String.fromCharCode(this.patches.get(i) as number));
+      from = i + 1;
+    }
+    parts.push(this.base.slice(from));
+    return parts.join("");
+  }
+}
+
+/** The value of the `bits`-bit field at bit `offset` (two's complement when `signed`). */
+export function getField(p: PatchedBytes, offset: number, bits: number, signed: boolean): bigint {
+  let value = 0n;
+  for (let j = 0; j < bits; j++) {
+    const bit = offset + j;
+    value = (value << 1n) | BigInt((p.byteAt(Math.floor(bit / 8)) >> (7 - (bit % 8))) & 1);
+  }
+  return signed ? BigInt.asIntN(bits, value) : value;
+}
+
+/** Sets the `bits`-bit field at bit `offset` to the low `bits` bits of `value` (inside the string). */
+export function setField(p: PatchedBytes, offset: number, bits: number, value: bigint): void {
   const v = BigInt.asUintN(bits, value);
   for (let j = 0; j < bits; j++) {
-    const at = offset + j - first * 8;
-    const mask = 1 << (7 - (at % 8));
-    const idx = Math.floor(at / 8);
-    const on = (v >> BigInt(bits - 1 - j)) & 1n;
-    bytes[idx] = on === 1n ? (bytes[idx] as number) | mask : (bytes[idx] as number) & ~mask;
+    const bit = offset + j;
+    const byte = Math.floor(bit / 8);
+    const mask = 1 << (7 - (bit % 8));
+    const b = p.byteAt(byte);
+    p.setByte(byte, ((v >> BigInt(bits - 1 - j)) & 1n) === 1n ? b | mask : b & ~mask);
   }
-  return patchBytes(s, first, bytes);
 }
 
 /** How BITFIELD handles an overflow: wrap around, saturate, or fail (nil, nothing written). */

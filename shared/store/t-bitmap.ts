@@ -1,9 +1,9 @@
 import {
   findBit,
   getBit,
-  getSignedField,
-  getUnsignedField,
+  getField,
   type Overflow,
+  PatchedBytes,
   patchBytes,
   popcount,
   popcountByte,
@@ -268,8 +268,9 @@ function bitfield(ctx: CommandContext, argv: readonly Bytes[], readonly: boolean
     ({ s, grown } = stringForBitWrite(ctx, key, highest));
   }
   const out: Reply[] = [];
+  const bytes = new PatchedBytes(s);
   for (const o of ops) {
-    const old = o.signed ? getSignedField(s, o.offset, o.bits) : getUnsignedField(s, o.offset, o.bits);
+    const old = getField(bytes, o.offset, o.bits, o.signed);
     if (o.op === "GET") {
       out.push(int64(old));
       continue;
@@ -296,11 +297,11 @@ function bitfield(ctx: CommandContext, argv: readonly Bytes[], readonly: boolean
     }
     out.push(int64(o.signed ? reply : BigInt.asIntN(64, reply)));
     if (grown || BigInt.asUintN(o.bits, next) !== BigInt.asUintN(o.bits, old)) {
-      s = setField(s, o.offset, o.bits, next);
+      setField(bytes, o.offset, o.bits, next);
       changed = true;
     }
   }
-  if (changed || grown) ctx.db.put(key, s, true);
+  if (changed || grown) ctx.db.put(key, bytes.toBytes(), true);
   if (changed) ctx.notify("string", "setbit", key);
   return out;
 }
