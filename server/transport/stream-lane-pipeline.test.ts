@@ -42,8 +42,8 @@ const get = (key: string): Cmd => ({ kind: { case: "get", value: { key } } });
 const incr = (key: string): Cmd => ({ kind: { case: "incrBy", value: { key, delta: 1n } } });
 const raw = (...args: string[]): Cmd => ({ kind: { case: "raw", value: { args: args.map(utf8) } } });
 
-/** One step of a session: write bytes, wait, half-close, reset the stream, stop or resume reading replies. */
-type Step = Buffer | number | "end" | "cancel" | "pause" | "resume";
+/** One step of a session: write bytes, wait, half-close, reset the stream, stop or resume reading replies, wait for a first reply. */
+type Step = Buffer | number | "end" | "cancel" | "pause" | "resume" | "reply";
 
 interface Answer {
   headers: Record<string, unknown>;
@@ -78,8 +78,16 @@ function session(
     s.on("trailers", (t) => {
       answer.trailers = { ...t };
     });
-    s.on("data", (c: Buffer) => chunks.push(c));
+    let replied: () => void = () => {};
+    const firstReply = new Promise<void>((r) => {
+      replied = r;
+    });
+    s.on("data", (c: Buffer) => {
+      chunks.push(c);
+      replied();
+    });
     s.on("close", () => {
+      replied();
       answer.body = Buffer.concat(chunks).toString("hex");
       answer.rstCode = s.rstCode;
       client.close();
@@ -94,6 +102,7 @@ function session(
         else if (step === "cancel") s.close(http2.constants.NGHTTP2_CANCEL);
         else if (step === "pause") s.pause();
         else if (step === "resume") s.resume();
+        else if (step === "reply") await firstReply;
         else s.write(step);
       }
     })();
@@ -198,7 +207,8 @@ const cases: [string, () => Step[], Record<string, string>][] = [
     () => [req(1, set("sl:big2", "y".repeat(1500))), req(2, get("sl:big2")), "end"],
     { ...RW, "grpc-accept-encoding": "gzip" },
   ],
-  ["the client cancels mid-stream", () => [req(1, get("sl:a")), 50, "cancel"], RW],
+  // Cancelled once the first reply arrived (an event, not a sleep: under load 50 ms was not enough).
+  ["the client cancels mid-stream", () => [req(1, get("sl:a")), "reply", "cancel"], RW],
 ];
 
 async function openStreams(url: string, connect: http2.SecureClientSessionOptions = {}): Promise<bigint> {
@@ -213,8 +223,16 @@ async function openStreams(url: string, connect: http2.SecureClientSessionOption
       ...ADMIN,
     });
     const chunks: Buffer[] = [];
-    s.on("data", (c: Buffer) => chunks.push(c));
+    let replied: () => void = () => {};
+    const firstReply = new Promise<void>((r) => {
+      replied = r;
+    });
+    s.on("data", (c: Buffer) => {
+      chunks.push(c);
+      replied();
+    });
     s.on("close", () => {
+      replied();
       client.close();
       const body = Buffer.concat(chunks);
       resolve(fromBinary(InfoResponseSchema, body.subarray(5)).info?.openStreams ?? -1n);
