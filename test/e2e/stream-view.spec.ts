@@ -61,6 +61,11 @@ test("a stream pages newest first, shows exact bytes, tails live, and XADD/XDEL/
   await view.getByRole("textbox", { name: "Start at (ID, ms or UTC date)" }).fill("60-1");
   await view.getByRole("button", { name: "Go", exact: true }).click();
   await expect(ids(page).first()).toHaveText("60-1");
+  // Not following: a change by another client is said, and the page is not re-read by itself.
+  await expect(view.getByTestId("stream-state")).toHaveText("");
+  await api.run("XGROUP", "CREATE", key, "watchers", "$");
+  await expect(view.getByTestId("stream-state")).toHaveText("the stream changed", { timeout: 15_000 });
+  await expect(ids(page).first()).toHaveText("60-1");
 
   // Live tail: back to the newest page; another client's entry appears at the top.
   await view.getByRole("checkbox", { name: "Live tail" }).uncheck();
