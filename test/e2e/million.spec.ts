@@ -42,6 +42,14 @@ test("1M keys: the first page within a second, the next page on scroll, never al
       const body = r.postDataBuffer();
       if (body) scans.push({ count: fromBinary(ScanRequestSchema, body.subarray(5)).count, atMs: Date.now() });
     });
+    // MILLION_PROFILE=1: a CPU profile of the page over the whole run, to attribute the longest
+    // main-thread task (its longest busy stretch's heaviest functions are printed at the end).
+    const cdp = process.env.MILLION_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+      await cdp.send("Profiler.start");
+    }
     const start = Date.now();
     await page.goto(server.url);
     await expect(page.locator(".line.key").first()).toBeVisible({ timeout: 5000 });
@@ -135,7 +143,71 @@ test("1M keys: the first page within a second, the next page on scroll, never al
       `main-thread long tasks: ${tasks.length}, longest ${longest} ms (${tasks.map((x) => x.ms).join(", ")})`;
     console.log(report);
     test.info().annotations.push({ type: "million", description: report });
+    if (cdp) console.log(busiestStretch((await cdp.send("Profiler.stop")).profile as CpuProfile));
   } finally {
     await server.stop();
   }
 });
+
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    parent?: number;
+    children?: number[];
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * The profile's longest stretch of samples with no idle sample among them (the longest task, as
+ * far as sampling sees it) and the functions with the most self and inclusive time in it.
+ */
+function busiestStretch(profile: CpuProfile): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const idle = (id: number) => {
+    const f = byId.get(id)?.callFrame.functionName;
+    return f === "(idle)" || f === "(program)" || f === "(garbage collector)" ? f !== "(garbage collector)" : false;
+  };
+  let best = { from: 0, to: 0, us: 0 };
+  let from = 0;
+  let us = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (idle(profile.samples[i] as number)) {
+      from = i + 1;
+      us = 0;
+      continue;
+    }
+    us += dt;
+    if (us > best.us) best = { from, to: i, us };
+  }
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const name = (id: number) => {
+    const f = byId.get(id)?.callFrame;
+    return f ? `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}` : "?";
+  };
+  for (let i = best.from; i <= best.to; i++) {
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    const leaf = profile.samples[i] as number;
+    self.set(name(leaf), (self.get(name(leaf)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
+      const n = name(id);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      inclusive.set(n, (inclusive.get(n) ?? 0) + dt);
+    }
+  }
+  const top = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([k, v]) => `  ${(v / 1000).toFixed(1)} ms ${k}`)
+      .join("\n");
+  return `longest busy stretch ${(best.us / 1000).toFixed(1)} ms\nself:\n${top(self)}\ninclusive:\n${top(inclusive)}`;
+}
