@@ -277,7 +277,9 @@ function lingerOnRefusedBody(req: http.IncomingMessage, res: http.ServerResponse
   };
   const wrapper = (error?: Error): net.Socket => {
     if (socket.destroy === wrapper) socket.destroy = destroySocket;
-    if (error !== undefined || !lingering()) return destroySocket(error);
+    // destroy(null) is a destroy without an error (Readable's iterator cleanup and
+    // IncomingMessage's _destroy pass null): it lingers like destroy() does.
+    if ((error !== undefined && error !== null) || !lingering()) return destroySocket(error);
     linger();
     return socket;
   };
