@@ -7,7 +7,8 @@
  *   alone: the engine's floor is raw etcd plus that hop;
  * - unary GET / SET: sequential p50 latency (1 in flight) and ops/s (16 in flight); raw etcd does
  *   a linearizable range / a put (the engine's SET is a range + a CAS txn: two round trips);
- * - MGET / MSET ×100 and a Batch of 100 GETs: keys/s; raw etcd: one txn of 100 ranges / puts;
+ * - MGET / MSET ×100, a Batch of 100 GETs and 100 GETs sent at once on a Pipeline stream: keys/s;
+ *   raw etcd: one txn of 100 ranges / puts;
  * - hot-key INCR, 16 in flight on one key: the engine vs a raw range + CAS retry loop;
  * - leader SIGKILL during a sequential SET loop: the longest gap between acknowledged writes
  *   against the election time (status polling every 20 ms);
@@ -15,7 +16,7 @@
  *   same Range / Txn calls, with the CPU of this process per call (the client's cost).
  */
 import { create } from "@bufbuild/protobuf";
-import { command, createMemorabiliaClient, utf8 } from "../../server/client-node.js";
+import { command, createMemorabiliaClient, pipeline, utf8 } from "../../server/client-node.js";
 import { EtcdConnection } from "../../server/engines/etcd/client.js";
 import { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
@@ -85,6 +86,7 @@ export async function runEtcdEngineBench(options: {
   const rawKey = (i: number) => Buffer.from(`bench/raw/k${i % 1000}`);
   const value = utf8("v".repeat(16));
   const rounds = quick ? 1 : 3;
+  let closePipes = async () => {};
   const seq = quick ? 50 : 300;
   const bounds = { concurrency: 16, maxCalls: quick ? 200 : 5000, maxMs: quick ? 500 : 3000 };
   try {
@@ -95,6 +97,13 @@ export async function runEtcdEngineBench(options: {
       success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
     });
     const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
+    // One Pipeline stream per server, shared by the calls in flight (replies come back in order).
+    const enginePipe = pipeline(client.transaction);
+    const hopPipe = pipeline(hop.transaction);
+    closePipes = async () => {
+      await enginePipe.close();
+      await hopPipe.close();
+    };
 
     // The engine's two etcd clients side by side, same calls, same cluster: CPU per call of THIS
     // process (the client's cost; etcd's is not in it). etcd3 (grpc-js + proto-loader) was the
@@ -196,6 +205,20 @@ export async function runEtcdEngineBench(options: {
             }),
             100,
           ),
+        raw: (i) =>
+          ops(
+            kv.txn(
+              { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+              raw.deadline(),
+            ),
+            100,
+          ),
+      },
+      {
+        op: "Pipeline x100 GET",
+        engine: (i) =>
+          ops(enginePipe.sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
+        hop: (i) => ops(hopPipe.sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
         raw: (i) =>
           ops(
             kv.txn(
@@ -329,6 +352,7 @@ export async function runEtcdEngineBench(options: {
       await cluster.waitForLeader(30_000);
     }
   } finally {
+    await closePipes().catch(() => {});
     client.close();
     hop.close();
     raw.close();
@@ -375,7 +399,7 @@ function targetNotes(samples: readonly Sample[], details: EtcdBenchDetails): str
         `and the engine is ${fmt(engine / (raw + hop))}× that floor; ≤ 1.3× needs a hop ≤ ${fmt(0.3 * raw)} ms here`,
     );
   }
-  for (const op of ["MGET x100", "MSET x100", "Batch x100 GET"]) {
+  for (const op of ["MGET x100", "MSET x100", "Batch x100 GET", "Pipeline x100 GET"]) {
     const engine = rate(op, ENGINE);
     const raw = rate(op, RAW);
     const hop = rate(op, HOP);
