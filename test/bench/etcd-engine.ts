@@ -16,7 +16,7 @@
  *   same Range / Txn calls, with the CPU of this process per call (the client's cost).
  */
 import { create } from "@bufbuild/protobuf";
-import { command, createMemorabiliaClient, pipeline, utf8 } from "../../server/client-node.js";
+import { command, createMemorabiliaClient, type Pipeline, pipeline, utf8 } from "../../server/client-node.js";
 import { EtcdConnection } from "../../server/engines/etcd/client.js";
 import { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
@@ -97,12 +97,14 @@ export async function runEtcdEngineBench(options: {
       success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
     });
     const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
-    // One Pipeline stream per server, shared by the calls in flight (replies come back in order).
-    const enginePipe = pipeline(client.transaction);
-    const hopPipe = pipeline(hop.transaction);
+    // One Pipeline stream per server, shared by the calls in flight (replies come back in order),
+    // opened when the Pipeline workload starts, with the longest deadline a server accepts (5 min;
+    // the clients' 30 s default would end it mid-workload).
+    const pipes: Partial<Record<"engine" | "hop", Pipeline>> = {};
+    const pipeOf = (which: "engine" | "hop") =>
+      (pipes[which] ??= pipeline((which === "engine" ? client : hop).transaction, { timeoutMs: 300_000 }));
     closePipes = async () => {
-      await enginePipe.close();
-      await hopPipe.close();
+      for (const p of Object.values(pipes)) await p.close();
     };
 
     // The engine's two etcd clients side by side, same calls, same cluster: CPU per call of THIS
@@ -217,8 +219,9 @@ export async function runEtcdEngineBench(options: {
       {
         op: "Pipeline x100 GET",
         engine: (i) =>
-          ops(enginePipe.sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
-        hop: (i) => ops(hopPipe.sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
+          ops(pipeOf("engine").sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
+        hop: (i) =>
+          ops(pipeOf("hop").sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
         raw: (i) =>
           ops(
             kv.txn(
