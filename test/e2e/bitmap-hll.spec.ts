@@ -48,6 +48,21 @@ test("a bitmap: BITCOUNT, the bit grid, SETBIT by a click and at an offset past 
   await expect(bit(1)).toHaveAttribute("aria-pressed", "false");
   expect(await integer(api, "GETBIT", key, "1")).toBe(0);
 
+  // Another client set bit 2 after the grid was read (its re-reads held back): flipping it to 1
+  // writes 1, and the console says the bit had changed.
+  await page.route("**/memorabilia.v1.StringsService/GetRange", (r) => r.abort());
+  await api.run("SETBIT", key, "2", "1");
+  await page.waitForTimeout(1500); // the live re-read is attempted (and held back)
+  await expect(bit(2)).toHaveAttribute("aria-pressed", "false");
+  await bit(2).click();
+  await expect(
+    page.getByRole("alert").filter({ hasText: "Bit 2 was already 1 (another client changed it)" }),
+  ).toBeVisible();
+  await page.unroute("**/memorabilia.v1.StringsService/GetRange");
+  expect(await integer(api, "GETBIT", key, "2")).toBe(1);
+  await api.run("SETBIT", key, "2", "0");
+  await expect(bit(2)).toHaveAttribute("aria-pressed", "false");
+
   // The second page holds bits 1024-1031.
   await bits.getByRole("button", { name: "Next →" }).click();
   await expect(bit(1030)).toHaveAttribute("aria-pressed", "true");
