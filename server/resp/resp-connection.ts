@@ -99,6 +99,8 @@ export class RespConnection {
    */
   private readonly wait: WaitOptions;
   readonly parser: RespParser;
+  /** By command name as sent: its connection command, or null for the store's (one lookup per command). */
+  private readonly dispatch = new Map<Bytes, ConnectionCommand | null>();
   /** Replies produced and not yet handed to the socket. */
   private readonly out = new RespWriter();
   /** Inside {@link process}: pushes wait for its write instead of scheduling their own. */
@@ -426,9 +428,14 @@ export class RespConnection {
     const host = this.host;
     const name = argv[0] as Bytes;
     const store = host.store;
-    let command: ConnectionCommand | undefined = CONNECTION_COMMANDS.get(name);
-    if (command === undefined && !store.commands.has(name)) command = CONNECTION_COMMANDS.get(name.toUpperCase());
-    if (command !== undefined) {
+    let command = this.dispatch.get(name);
+    if (command === undefined) {
+      command = CONNECTION_COMMANDS.get(name) ?? null;
+      if (command === null && !store.commands.has(name)) command = CONNECTION_COMMANDS.get(name.toUpperCase()) ?? null;
+      // Bounded: every mixed-case spelling of every command is a name too.
+      if (this.dispatch.size < 64) this.dispatch.set(name, command);
+    }
+    if (command !== null) {
       this.runConnectionCommand(command, argv);
       return;
     }
