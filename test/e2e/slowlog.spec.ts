@@ -19,10 +19,10 @@ test("Slow log lists another client's slow commands, sorts by duration, refreshe
   test.setTimeout(120_000);
   const p = prefix("slow");
   const api = nodeClient();
-  // Two slow commands of different lengths (the second 20x the first), from another client,
+  // Two slow commands of different lengths (the second 10x the first), from another client,
   // after a warm-up (the first script also pays the Lua runtime's start).
   await api.run(...slowScript(1_000, `${p}warm`));
-  await api.run(...slowScript(100_000, `${p}short`));
+  await api.run(...slowScript(200_000, `${p}short`));
   await api.run(...slowScript(2_000_000, `${p}long`));
   await openConsole(page);
   await page.getByRole("button", { name: "Slow log" }).click();
