@@ -192,5 +192,5 @@ export function trackRequestBody(body: Readable, options: TrackOptions): void {
     }
     return push.call(this, chunk, encoding);
   } as Readable["push"];
-  body.once("close", () => budget.release(holder));
+  body.on("close", () => budget.release(holder));
 }
