@@ -86,6 +86,24 @@ describe("invoke with a signal or a context", () => {
     expect(await invoke(store, ["EXISTS", "k"], new AbortController().signal)).toBe(0);
   });
 
+  it("many commands racing one signal share one abort listener, and an abort still rejects each", async () => {
+    const controller = new AbortController();
+    let listeners = 0;
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    const never = { run: () => new Promise(() => {}), commandLog: new CommandLog() } as unknown as Store;
+    const settled = asyncStore(1);
+    // A Batch of 200 on a remote engine races 200 replies at once (a listener each made Node warn).
+    const pending = Array.from({ length: 200 }, () => invoke(never, ["GET", "k"], controller.signal));
+    for (let i = 0; i < 50; i++) expect(await invoke(settled, ["GET", "k"], controller.signal)).toBe(1);
+    expect(listeners).toBe(1);
+    controller.abort(cancelled);
+    for (const p of pending) await expect(p).rejects.toBe(cancelled);
+  });
+
   it("a context aborted while an async engine works rejects with the reason", async () => {
     const ctx = new LazyContext();
     const never = { run: () => new Promise(() => {}), commandLog: new CommandLog() } as unknown as Store;

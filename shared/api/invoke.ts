@@ -55,19 +55,45 @@ export function checkSignal(source: CallSignal): void {
 /** Resolves like `promise`, or rejects with {@link abortError} as soon as the signal aborts. */
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const racers = racersOf(signal);
     const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
+    racers.add(onAbort);
     promise.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        racers.delete(onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        racers.delete(onAbort);
         reject(error);
       },
     );
   });
+}
+
+/**
+ * The commands racing each call's signal, behind ONE abort listener per signal: a Batch or
+ * Pipeline of 100 commands on a remote engine races 100 at once, and a listener each made Node
+ * warn (MaxListenersExceededWarning past 10) and scan the listener list on every add and remove.
+ */
+const racing = new WeakMap<AbortSignal, Set<() => void>>();
+
+function racersOf(signal: AbortSignal): Set<() => void> {
+  let racers = racing.get(signal);
+  if (racers === undefined) {
+    const set = new Set<() => void>();
+    racers = set;
+    racing.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const onAbort of set) onAbort();
+      set.clear();
+    });
+  }
+  return racers;
 }
 
 /**
