@@ -9,7 +9,7 @@
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SubscribeRequestSchema } from "../../shared/gen/memorabilia/v1/pubsub_service_pb.js";
-import { InfoStreamRequestSchema } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
+import { InfoStreamRequestSchema, MonitorRequestSchema } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
 import { ReadRequestSchema } from "../../shared/gen/memorabilia/v1/streams_service_pb.js";
 import { SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { WatchRequestSchema } from "../../shared/gen/memorabilia/v1/watch_service_pb.js";
@@ -95,6 +95,13 @@ const cases: Case[] = [
     "Watch with a bad event class",
     W,
     () => frame(bin(WatchRequestSchema, { pattern: "x", classes: [99 as never] })),
+    () => RW,
+    true,
+  ],
+  [
+    "Monitor (a streaming RPC added after the lane, served with no lane change), not an admin",
+    "/memorabilia.v1.ServerService/Monitor",
+    () => frame(bin(MonitorRequestSchema, {})),
     () => RW,
     true,
   ],
