@@ -126,9 +126,16 @@ describe("stream replies and nils (top-level and nested) as redis-server 7.0 sen
 });
 
 describe("--fsync always: replies pipelined before a blocking command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "memorabilia-resp-fsync-"));
+  let server: RespServerProcess | undefined;
+  // Stopped here rather than in the test: a test that times out does not run its finally.
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("leave (once durable) while it blocks; what follows it runs only after it is served", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "memorabilia-resp-fsync-"));
-    const server = await startRespServerProcess(["--data-dir", dir, "--fsync", "always"]);
+    server = await startRespServerProcess(["--data-dir", dir, "--fsync", "always"]);
     const a = await RawRespClient.open(server.respPort);
     const b = await RawRespClient.open(server.respPort);
     try {
@@ -145,8 +152,6 @@ describe("--fsync always: replies pipelined before a blocking command", () => {
     } finally {
       a.close();
       b.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
