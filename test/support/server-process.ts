@@ -63,7 +63,14 @@ export async function startServerProcess(
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null) return child.exitCode;
       process.kill(child.pid as number, signal);
+      // A shutdown that hangs (an engine still waiting on an unreachable etcd on a busy host) is
+      // ended by SIGKILL: a test's clean-up never waits on it past its hook's time.
+      const kill = setTimeout(
+        () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
+        15_000,
+      );
       const [code] = await exited;
+      clearTimeout(kill);
       return code;
     },
   };

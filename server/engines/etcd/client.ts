@@ -155,6 +155,23 @@ function dropIpServernameWarning(): void {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Waits for `op` to settle, at most `ms`; never rejects. For shutdown steps that talk to etcd
+ * (cancelling a watch, resigning an election): etcd3 gives them no deadline, and without quorum or
+ * with a dead member they never answer — a SIGTERM must still end the process.
+ */
+export function settleWithin(op: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (op === undefined) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    op.then(done, done);
+  });
+}
+
+/**
  * The engine's two etcd clients: {@link kv} for the hot KV calls (Range, Txn: kv-client.ts, a
  * fraction of etcd3's CPU per call), and etcd3 without circuit breakers or blind retries for
  * Watch, leases and elections; plus deadline-bounded calls.

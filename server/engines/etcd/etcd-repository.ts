@@ -37,7 +37,7 @@ import type {
   WatchHandle,
 } from "../../../shared/store/repository.js";
 import { ValueType } from "../../../shared/store/value-codec.js";
-import { EtcdConnection, type EtcdConnectionOptions, isTransient, toStoreError } from "./client.js";
+import { EtcdConnection, type EtcdConnectionOptions, isTransient, settleWithin, toStoreError } from "./client.js";
 import { encodeEnvelope, envelopeDeadline, envelopeType } from "./envelope.js";
 import {
   type Compare,
@@ -858,7 +858,7 @@ export class EtcdRepository implements Repository {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.watcher?.cancel().catch(() => {});
+    await settleWithin(this.watcher?.cancel(), this.connection.timeoutMs);
     this.lease?.release();
     this.connection.close();
   }

@@ -13,7 +13,7 @@
 import type { Watcher } from "etcd3";
 import { StoreError } from "../../../shared/store/errors.js";
 import type { PubSubHub, PubSubRelay } from "../../../shared/store/pubsub.js";
-import type { EtcdConnection } from "./client.js";
+import { type EtcdConnection, settleWithin } from "./client.js";
 
 /** The largest message (channel + payload) that travels: etcd refuses requests over ~1.5 MiB. */
 export const MAX_RELAYED_BYTES = 1 << 20;
@@ -156,6 +156,6 @@ export class EtcdPubSubRelay implements PubSubRelay {
   async stop(hub: PubSubHub): Promise<void> {
     if (hub.relay === this) hub.relay = undefined;
     this.queue = [];
-    await this.watcher?.cancel().catch(() => {});
+    await settleWithin(this.watcher?.cancel(), this.connection.timeoutMs);
   }
 }

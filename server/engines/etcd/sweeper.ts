@@ -13,6 +13,7 @@
 import type { Campaign } from "etcd3";
 import type { Clock } from "../../../shared/store/clock.js";
 import type { KeyspaceEvent } from "../../../shared/store/events.js";
+import { settleWithin } from "./client.js";
 import type { EtcdRepository } from "./etcd-repository.js";
 import { CompareResult, CompareTarget, type KeyValue, type RequestOp } from "./kv-client.js";
 import { encodeEvents } from "./outbox.js";
@@ -166,7 +167,7 @@ export class ElectedSweeper {
     this.setLeading(false);
     const c = this.campaign;
     this.campaign = undefined;
-    await c?.resign().catch(() => {});
+    await settleWithin(c?.resign(), this.repo.connection.timeoutMs);
   }
 
   /** Counters. */
