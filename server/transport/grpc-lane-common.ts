@@ -193,6 +193,27 @@ export function createLaneRoutes<S extends MethodImplSpec>(
 export const PLAIN_AUTHORITY = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 /**
+ * The route and protocol of a gRPC-Web or Connect request a lane takes, or undefined: a POST to one
+ * of the lane's paths, with a plain authority, in a protocol `protocolOf` recognises (the unary web
+ * lane and the stream lane differ only in that).
+ */
+export function takeWebRequest<R, P>(
+  route: (path: string) => R | undefined,
+  protocolOf: (headers: http2.IncomingHttpHeaders) => P | undefined,
+  method: string | undefined,
+  path: string | undefined,
+  authority: string | undefined,
+  headers: http2.IncomingHttpHeaders,
+): [R, P] | undefined {
+  if (method !== "POST" || path === undefined) return undefined;
+  if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return undefined;
+  const protocol = protocolOf(headers);
+  if (protocol === undefined) return undefined;
+  const found = route(path);
+  return found === undefined ? undefined : [found, protocol];
+}
+
+/**
  * Whether a lane may take the request at all (the path is the lane's own check): a POST of
  * `application/grpc` or `application/grpc+proto`, identity `grpc-encoding`, no `Origin` (CORS
  * stays with Fastify) and a plain `host[:port]` authority.

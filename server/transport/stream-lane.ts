@@ -65,7 +65,7 @@ import {
   headerValue,
   type LaneRoute,
   type MethodImplSpec,
-  PLAIN_AUTHORITY,
+  takeWebRequest,
   validateLaneOptions,
 } from "./grpc-lane-common.js";
 import { LaneContext, type LaneProtocol } from "./grpc-lane-context.js";
@@ -166,14 +166,7 @@ export function createStreamLane(options: StreamLaneOptions): StreamLane {
     path: string | undefined,
     authority: string | undefined,
     headers: http2.IncomingHttpHeaders,
-  ): [Route, StreamProtocol] | undefined => {
-    if (method !== "POST" || path === undefined) return undefined;
-    if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return undefined;
-    const protocol = webProtocolOf(headers);
-    if (protocol === undefined) return undefined;
-    const route = routes.route(path);
-    return route === undefined ? undefined : [route, protocol];
-  };
+  ) => takeWebRequest(routes.route, webProtocolOf, method, path, authority, headers);
 
   const handle = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
     const grpc = routes.take(headers);

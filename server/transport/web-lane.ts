@@ -60,7 +60,7 @@ import {
   headerValue,
   type LaneRoute,
   type MethodImplSpec,
-  PLAIN_AUTHORITY,
+  takeWebRequest,
   validateLaneOptions,
 } from "./grpc-lane-common.js";
 import { LaneContext, type LaneProtocol } from "./grpc-lane-context.js";
@@ -129,14 +129,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     path: string | undefined,
     authority: string | undefined,
     headers: http2.IncomingHttpHeaders,
-  ): [Route, LaneProtocol] | undefined => {
-    if (method !== "POST" || path === undefined) return undefined;
-    if (authority === undefined || !PLAIN_AUTHORITY.test(authority)) return undefined;
-    const protocol = protocolOf(headers);
-    if (protocol === undefined) return undefined;
-    const route = routes.route(path);
-    return route === undefined ? undefined : [route, protocol];
-  };
+  ) => takeWebRequest(routes.route, protocolOf, method, path, authority, headers);
 
   const handleStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean => {
     const authority = headers[":authority"];
