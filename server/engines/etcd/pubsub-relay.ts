@@ -19,6 +19,11 @@ import { type EtcdConnection, settleWithin } from "./client.js";
 export const MAX_RELAYED_BYTES = 1 << 20;
 /** A batch's payload bound (one put). */
 const MAX_BATCH_BYTES = 1 << 20;
+/**
+ * Most bytes waiting for etcd: past it a message is delivered here but not relayed (dropped and
+ * counted), so a publisher faster than etcd — or an etcd without quorum — cannot grow the queue.
+ */
+export const MAX_QUEUED_BYTES = 16 << 20;
 
 /** A logger (Fastify's). */
 interface Log {
@@ -70,6 +75,7 @@ export function decodeBatch(data: Buffer): { server: string; messages: [string, 
 /** The relay of one server: {@link PubSubHub.relay} while started. */
 export class EtcdPubSubRelay implements PubSubRelay {
   private queue: [string, string][] = [];
+  private queuedBytes = 0;
   private sending = false;
   private watcher: Watcher | undefined;
   private lastWarning = 0;
@@ -109,8 +115,28 @@ export class EtcdPubSubRelay implements PubSubRelay {
   }
 
   send(channel: string, message: string): void {
+    const bytes = channel.length + message.length;
+    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
+      this.dropped(1, "the relay's queue is full (etcd is slower than the publishers)");
+      return;
+    }
+    this.queuedBytes += bytes;
     this.queue.push([channel, message]);
     if (!this.sending) void this.drain();
+  }
+
+  /** Bytes waiting for etcd. */
+  get queued(): number {
+    return this.queuedBytes;
+  }
+
+  /** Counts messages that will not reach the other servers; warns at most every 10 s. */
+  private dropped(n: number, why: string): void {
+    this.counts.dropped += n;
+    const now = Date.now();
+    if (now - this.lastWarning <= 10_000) return;
+    this.lastWarning = now;
+    this.log.warn({ dropped: this.counts.dropped, why }, "etcd: Pub/Sub messages not delivered to the other servers");
   }
 
   /** Puts queued messages, one batch at a time (so each server's messages keep their order). */
@@ -128,6 +154,7 @@ export class EtcdPubSubRelay implements PubSubRelay {
         }
         const batch = this.queue.slice(0, n);
         this.queue = this.queue.slice(n);
+        this.queuedBytes -= bytes;
         try {
           // Not retried: a re-sent put that had applied would deliver the batch twice.
           await this.connection.call(
@@ -136,15 +163,7 @@ export class EtcdPubSubRelay implements PubSubRelay {
           );
           this.counts.sent += batch.length;
         } catch (error) {
-          this.counts.dropped += batch.length;
-          const now = Date.now();
-          if (now - this.lastWarning > 10_000) {
-            this.lastWarning = now;
-            this.log.warn(
-              { dropped: this.counts.dropped, error: (error as Error).message },
-              "etcd: Pub/Sub messages not delivered to the other servers (etcd did not take them)",
-            );
-          }
+          this.dropped(batch.length, `etcd did not take them: ${(error as Error).message}`);
         }
       }
     } finally {
@@ -156,6 +175,7 @@ export class EtcdPubSubRelay implements PubSubRelay {
   async stop(hub: PubSubHub): Promise<void> {
     if (hub.relay === this) hub.relay = undefined;
     this.queue = [];
+    this.queuedBytes = 0;
     await settleWithin(this.watcher?.cancel(), this.connection.timeoutMs);
   }
 }
