@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runBench } from "./bench.js";
+import { type BenchResult, runBench } from "./bench.js";
+import { renderReport } from "./report.js";
 import { spread, summarize } from "./stats.js";
 
 // The bench's own plumbing, with a tiny in-process run: no timing is asserted.
@@ -47,5 +48,43 @@ describe("bench plumbing", () => {
       new Set(["core execSync", "core run", "core typed", "KeyTable (lanes)", "Map", "lru-cache TTL"]),
     );
     expect(JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")).startedAt).toBe(json.startedAt);
+  });
+
+  it("judges the transport on the median of per-round paired ratios, with each round's load", () => {
+    const round = (n: number, load: number, floorUs: number, oursUs: number) => ({
+      round: n,
+      load,
+      op: "GET",
+      target: "fast: gRPC h2c",
+      floor: "floor: bare node:http2 h2c, fixed gRPC reply",
+      floorUs,
+      oursUs,
+      ratio: oursUs / floorUs,
+    });
+    const result: BenchResult = {
+      startedAt: "t",
+      quick: false,
+      machine: { cpus: 2, cpuModel: "x", memoryGiB: 1, node: "v20", platform: "linux" },
+      samples: [],
+      notes: [],
+      // Floors that swing 4× across rounds. Pooled, the medians would say 60 ÷ 40 = 1.5× (a miss);
+      // paired, two of three rounds say 1.2×.
+      transport: {
+        samples: [],
+        bounds: { concurrency: 50, maxCalls: 20_000, maxMs: 250 },
+        rounds: [round(0, 3.5, 20, 60), round(1, 12, 80, 96), round(2, 7, 40, 48)],
+      },
+    };
+    const report = renderReport(result, []);
+    expect(report).toMatch(
+      /gRPC h2c GET server CPU ≤ 1\.3× .*\| median of 3 paired rounds 1\.2× \(1\.2–3\).*quietest round \(load 3\.5\) 3× +\| pass/,
+    );
+    expect(report).toMatch(/\| GET +\| fast: gRPC h2c +\| 1\.2× +\| 3 +\| 1\.2 +\| 1\.2 +\|/);
+    expect(report).toContain("r2 (load 12)");
+    const failing = renderReport(
+      { ...result, transport: { ...result.transport!, rounds: [round(0, 3, 20, 40), round(1, 3, 20, 40)] } },
+      [],
+    );
+    expect(failing).toMatch(/gRPC h2c GET server CPU ≤ 1\.3× .*\| median of 2 paired rounds 2× .*\| miss/);
   });
 });

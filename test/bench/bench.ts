@@ -15,7 +15,7 @@ import { type RedisExpiry, redisBytesPerKey, redisBytesPerStreamEntry, redisMass
 import { renderReport } from "./report.js";
 import { runResp, STREAM_WORKLOADS } from "./resp.js";
 import { type Sample, summarize } from "./stats.js";
-import { runTransport } from "./transport.js";
+import { runTransport, type TransportResult } from "./transport.js";
 
 /** The parts of the bench, in the order they run. */
 export const PARTS = [
@@ -93,6 +93,8 @@ export interface BenchResult {
   /** `--engine etcd` against raw etcd: p50 latencies and leader-kill write gaps (ops/s are in samples). */
   etcd?: EtcdBenchDetails;
   durability?: DurabilityResult;
+  /** The transport part: per-round paired ratios of each protocol against its floor. */
+  transport?: TransportResult;
   readonly notes: string[];
 }
 
@@ -248,16 +250,17 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
     }
 
     if (parts.has("transport")) {
-      result.samples.push(
-        ...(await runTransport({
-          rounds: quick ? 1 : 3,
-          bounds: quick
-            ? { concurrency: 50, maxCalls: 500, maxMs: 300 }
-            : { concurrency: 50, maxCalls: 200_000, maxMs: 1500 },
-          onProgress: progress,
-          notes,
-        })),
-      );
+      // Short segments, many rounds: each server segment sits between floor segments (~0.25 s each).
+      const transport = await runTransport({
+        rounds: quick ? 1 : 9,
+        bounds: quick
+          ? { concurrency: 50, maxCalls: 500, maxMs: 300 }
+          : { concurrency: 50, maxCalls: 20_000, maxMs: 250 },
+        onProgress: progress,
+        notes,
+      });
+      result.samples.push(...transport.samples);
+      result.transport = transport;
     }
 
     if (parts.has("fanout")) {

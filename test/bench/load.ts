@@ -16,19 +16,21 @@ export type Call = (i: number) => Promise<number>;
 
 /**
  * Runs `call` with `concurrency` calls in flight until a bound is reached, and measures the
- * operations completed, wall time and the server's CPU time (from /proc/PID/stat) meanwhile.
+ * operations completed, wall time and the server's CPU time meanwhile (`cpu`: /proc/PID/stat by
+ * default; `cpuMsPrecise` of processes.ts for short segments).
  */
 export async function timedLoad(
   call: Call,
   bounds: LoadBounds,
   serverPid: number | undefined,
   label: { group: string; op: string; target: string; round: number },
+  cpu: (pid: number) => number | undefined = cpuMs,
 ): Promise<Sample> {
   let next = 0;
   let ops = 0;
   let errors = 0;
   let firstError: unknown;
-  const cpu0 = serverPid === undefined ? undefined : cpuMs(serverPid);
+  const cpu0 = serverPid === undefined ? undefined : cpu(serverPid);
   const t0 = performance.now();
   const deadline = t0 + bounds.maxMs;
   const worker = async () => {
@@ -48,7 +50,7 @@ export async function timedLoad(
   };
   await Promise.all(Array.from({ length: bounds.concurrency }, worker)).catch(() => {});
   const seconds = (performance.now() - t0) / 1000;
-  const cpu1 = serverPid === undefined ? undefined : cpuMs(serverPid);
+  const cpu1 = serverPid === undefined ? undefined : cpu(serverPid);
   if (errors > 0 && ops === 0) throw firstError;
   return {
     ...label,

@@ -7,18 +7,20 @@
  *
  * The clients are raw `node:http`/`node:http2` requests with bodies encoded before the clock starts
  * (a full client library costs as much CPU as the server on 2 cores); each call is checked for
- * success (gRPC status 0, HTTP 200). Rounds interleave the targets, the first rotating per round.
+ * success (gRPC status 0, HTTP 200). Each server target is judged against its floor by ratios of
+ * adjacent short segments (see {@link runTransport}).
  */
 import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as http2 from "node:http2";
+import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetRequestSchema, SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { selfSignedCert } from "../support/self-signed-cert.js";
 import { bundleEntry } from "./bundle.js";
 import { type LoadBounds, timedLoad } from "./load.js";
-import { type Started, startMemorabilia, track } from "./processes.js";
+import { cpuMsPrecise, type Started, startMemorabilia, track } from "./processes.js";
 import type { Sample } from "./stats.js";
 
 /** Sizes of the transport part. */
@@ -157,8 +159,40 @@ interface Target {
   readonly call: (i: number) => Promise<number>;
 }
 
+/** A server target and the floor it is judged against. */
+interface Comparison {
+  readonly ours: Target;
+  readonly floor: Target;
+}
+
+/** One round of one comparison: the floor and the server measured back to back. */
+export interface PairedRound {
+  readonly round: number;
+  /** The host's 1-minute load average when the round started. */
+  readonly load: number;
+  readonly op: string;
+  readonly target: string;
+  readonly floor: string;
+  /** Server CPU µs per call of the floor's segment and of the server's, adjacent in time. */
+  readonly floorUs: number;
+  readonly oursUs: number;
+  /** oursUs ÷ floorUs. */
+  readonly ratio: number;
+}
+
+/** What the part measured: samples for the tables, and each round's paired ratios. */
+export interface TransportResult {
+  readonly samples: Sample[];
+  readonly rounds: PairedRound[];
+  /** The segment bounds (each side of a pair runs one segment per round). */
+  readonly bounds: LoadBounds;
+}
+
 /** Starts a floor server (floor-child.ts) and resolves once it listens. */
-async function startFloor(mode: "h2c" | "http1" | "tls", cert?: { key: string; cert: string }): Promise<Started> {
+export async function startFloor(
+  mode: "h2c" | "http1" | "tls",
+  cert?: { key: string; cert: string },
+): Promise<Started> {
   const bundle = bundleEntry("test/bench/floor-child.ts", "bench-floor-child");
   const child = spawn(process.execPath, [bundle, mode, ...(cert ? [cert.key, cert.cert] : [])], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -172,8 +206,18 @@ async function startFloor(mode: "h2c" | "http1" | "tls", cert?: { key: string; c
   return track(`floor-${mode}`, child, port, `http://127.0.0.1:${port}`);
 }
 
-/** Runs the part; returns its samples (group {@link TRANSPORT_GROUP}). */
-export async function runTransport(options: TransportBenchOptions): Promise<Sample[]> {
+/** The 1-minute load average, rounded to 0.01. */
+const loadNow = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
+/**
+ * Runs the part. Each server target is paired with its floor: in every round the two run one
+ * short segment each, back to back (the order flipping every round, the first pair rotating), and
+ * the round's ratio is the server's CPU per call over the floor's from those two adjacent
+ * segments. A busy host changes both sides of a pair alike, where a floor measured minutes apart
+ * from the server varied 3–5× (session 5). CPU is the server process's own (every thread,
+ * nanosecond resolution: `cpuMsPrecise`), never the client's.
+ */
+export async function runTransport(options: TransportBenchOptions): Promise<TransportResult> {
   const cert = selfSignedCert("memorabilia-bench-transport-");
   const started: Started[] = [];
   const sessions: http2.ClientHttp2Session[] = [];
@@ -208,15 +252,31 @@ export async function runTransport(options: TransportBenchOptions): Promise<Samp
         started.push(s);
         servers[`${mode}${tls ? " tls" : ""}`] = s;
       }
-    const targets: Target[] = [];
     const fh2c = h2(floorH2c.port, false);
     const fh1 = h1();
     const ftls = h2(floorTls.port, true);
-    targets.push(
-      { name: FLOORS.h2c, op: "GET", pid: floorH2c.pid, call: () => h2Call(fh2c, "grpc", PATH, GET) },
-      { name: FLOORS.http1, op: "GET", pid: floorH1.pid, call: () => h1Call(fh1, floorH1.port, "connect", PATH, GET) },
-      { name: FLOORS.tls, op: "GET", pid: floorTls.pid, call: () => h2Call(ftls, "grpc", PATH, GET) },
-    );
+    // The floors answer GET and SET alike; each comparison measures its floor beside it.
+    const floors = {
+      h2c: (op: string): Target => ({
+        name: FLOORS.h2c,
+        op,
+        pid: floorH2c.pid,
+        call: () => h2Call(fh2c, "grpc", PATH, GET),
+      }),
+      http1: (op: string): Target => ({
+        name: FLOORS.http1,
+        op,
+        pid: floorH1.pid,
+        call: () => h1Call(fh1, floorH1.port, "connect", PATH, GET),
+      }),
+      tls: (op: string): Target => ({
+        name: FLOORS.tls,
+        op,
+        pid: floorTls.pid,
+        call: () => h2Call(ftls, "grpc", PATH, GET),
+      }),
+    };
+    const comparisons: Comparison[] = [];
     for (const mode of ["fast", "connect"]) {
       const clear = servers[mode] as Started;
       const secure = servers[`${mode} tls`] as Started;
@@ -227,55 +287,68 @@ export async function runTransport(options: TransportBenchOptions): Promise<Samp
         ["GET", PATH, GET],
         ["SET", SET_PATH, SET],
       ] as const) {
-        targets.push(
-          { name: `${mode}: gRPC h2c`, op, pid: clear.pid, call: () => h2Call(c2, "grpc", path, message) },
-          {
-            name: `${mode}: gRPC-Web HTTP/1.1`,
-            op,
-            pid: clear.pid,
-            call: () => h1Call(a1, clear.port, "grpc-web", path, message),
-          },
-          {
-            name: `${mode}: Connect HTTP/1.1`,
-            op,
-            pid: clear.pid,
-            call: () => h1Call(a1, clear.port, "connect", path, message),
-          },
-          { name: `${mode}: gRPC h2 TLS`, op, pid: secure.pid, call: () => h2Call(t2, "grpc", path, message) },
-          {
-            name: `${mode}: gRPC-Web h2 TLS`,
-            op,
-            pid: secure.pid,
-            call: () => h2Call(t2, "grpc-web", path, message),
-          },
-          { name: `${mode}: Connect h2 TLS`, op, pid: secure.pid, call: () => h2Call(t2, "connect", path, message) },
-        );
+        const pair = (floor: Target, name: string, pid: number, call: Target["call"]) =>
+          comparisons.push({ floor, ours: { name: `${mode}: ${name}`, op, pid, call } });
+        pair(floors.h2c(op), "gRPC h2c", clear.pid, () => h2Call(c2, "grpc", path, message));
+        pair(floors.http1(op), "gRPC-Web HTTP/1.1", clear.pid, () => h1Call(a1, clear.port, "grpc-web", path, message));
+        pair(floors.http1(op), "Connect HTTP/1.1", clear.pid, () => h1Call(a1, clear.port, "connect", path, message));
+        pair(floors.tls(op), "gRPC h2 TLS", secure.pid, () => h2Call(t2, "grpc", path, message));
+        pair(floors.tls(op), "gRPC-Web h2 TLS", secure.pid, () => h2Call(t2, "grpc-web", path, message));
+        pair(floors.tls(op), "Connect h2 TLS", secure.pid, () => h2Call(t2, "connect", path, message));
       }
     }
-    // The floors answer GET and SET alike: measured once, reported under both ops.
-    for (const t of targets) await t.call(0);
+    // Warm-up (JIT, connection pools), not measured.
+    options.onProgress("transport: warming up every target");
+    const warm = { ...options.bounds, maxCalls: Math.min(options.bounds.maxCalls, 3_000) };
+    for (const c of comparisons)
+      for (const t of [c.floor, c.ours])
+        await timedLoad(t.call, warm, undefined, { group: "warm-up", op: t.op, target: t.name, round: -1 }).catch(
+          () => {},
+        );
     const samples: Sample[] = [];
+    const rounds: PairedRound[] = [];
+    const measure = (t: Target, round: number) =>
+      timedLoad(
+        t.call,
+        options.bounds,
+        t.pid,
+        { group: TRANSPORT_GROUP, op: t.op, target: t.name, round },
+        cpuMsPrecise,
+      );
+    const usPerCall = (s: Sample) => ((s.serverCpuMs as number) * 1000) / s.ops;
     for (let round = 0; round < options.rounds; round++) {
-      for (let k = 0; k < targets.length; k++) {
-        const t = targets[(k + round) % targets.length] as Target;
-        options.onProgress(`transport: ${t.op} ${t.name} (round ${round + 1}/${options.rounds})`);
+      const load = loadNow();
+      for (let k = 0; k < comparisons.length; k++) {
+        const c = comparisons[(k + round) % comparisons.length] as Comparison;
+        options.onProgress(
+          `transport: ${c.ours.op} ${c.ours.name} beside its floor (round ${round + 1}/${options.rounds}, load ${load})`,
+        );
         try {
-          const s = await timedLoad(t.call, options.bounds, t.pid, {
-            group: TRANSPORT_GROUP,
-            op: t.op,
-            target: t.name,
-            round,
-          });
-          samples.push(s);
-          if (t.name.startsWith("floor")) samples.push({ ...s, op: "SET" });
+          // A B in even rounds, B A in odd ones: neither side always follows the other.
+          const first = round % 2 === 0 ? c.floor : c.ours;
+          const a = await measure(first, round);
+          const b = await measure(first === c.floor ? c.ours : c.floor, round);
+          const [floor, ours] = first === c.floor ? [a, b] : [b, a];
+          samples.push(floor, ours);
+          if (floor.serverCpuMs !== undefined && ours.serverCpuMs !== undefined && floor.ops > 0 && ours.ops > 0)
+            rounds.push({
+              round,
+              load,
+              op: c.ours.op,
+              target: c.ours.name,
+              floor: c.floor.name,
+              floorUs: usPerCall(floor),
+              oursUs: usPerCall(ours),
+              ratio: usPerCall(ours) / usPerCall(floor),
+            });
         } catch (error) {
           options.notes.push(
-            `transport ${t.op} ${t.name}, round ${round + 1}: failed (${String(error).split("\n")[0]})`,
+            `transport ${c.ours.op} ${c.ours.name}, round ${round + 1}: failed (${String(error).split("\n")[0]})`,
           );
         }
       }
     }
-    return samples;
+    return { samples, rounds, bounds: options.bounds };
   } finally {
     for (const s of sessions) s.close();
     for (const a of agents) a.destroy();
