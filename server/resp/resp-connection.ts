@@ -338,6 +338,9 @@ export class RespConnection {
     const durable = this.host.durable;
     if (durable === undefined) {
       this.send(data);
+      // Written out at once (nothing left in the socket: Node keeps no reference to the bytes),
+      // so the writer may reuse its slab; see RespWriter.recycle.
+      if (this.socket.writableLength === 0) this.out.recycle();
       return;
     }
     // --fsync always: no reply leaves before the changes it reports are on disk.
