@@ -6,6 +6,7 @@ import { runConsoleCost } from "./console-cost.js";
 import { type DurabilityResult, runDurability } from "./durability.js";
 import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
+import { judgeExpiryRound } from "./expiry-verdict.js";
 import { runFanout } from "./fanout.js";
 import { runGate } from "./gate.js";
 import { runInProcess } from "./in-process.js";
@@ -51,6 +52,8 @@ export interface ExpiryResult {
   redis: RedisExpiry[];
   /** Load average (1 min) read from the OS before each round, in round order. */
   loadAverages?: number[];
+  /** Each round's verdict line (expiry-verdict.ts), in round order. */
+  verdicts?: string[];
 }
 
 /** Options of {@link runBench}. */
@@ -122,7 +125,14 @@ async function runExpiry(
   progress: (line: string) => void,
   notes: string[],
 ): Promise<ExpiryResult> {
-  const expiry: ExpiryResult = { keys, memorabilia: [], memorabiliaSettled: [], redis: [], loadAverages: [] };
+  const expiry: ExpiryResult = {
+    keys,
+    memorabilia: [],
+    memorabiliaSettled: [],
+    redis: [],
+    loadAverages: [],
+    verdicts: [],
+  };
   // 10M keys with TTLs need ~1.3 GiB of heap plus the load's garbage: past Node's default limit.
   const heap = keys > 2_000_000 ? 8192 : undefined;
   const targets: [string, () => Promise<void>][] = [
@@ -158,6 +168,14 @@ async function runExpiry(
         notes.push(`mass expiry (${keys} keys) on ${name} failed: ${String(e).split("\n")[0]}`);
         progress(`mass expiry ${keys} keys, ${name}, round ${round + 1} failed: ${String(e).split("\n")[0]}`);
       }
+    }
+    const ours = expiry.memorabilia[round];
+    if (ours !== undefined) {
+      const verdict = judgeExpiryRound(ours, expiry.redis[round]);
+      const line = `mass expiry ${keys} keys, round ${round + 1} verdict (load ${ours.loadAverage}): ${verdict.text}`;
+      expiry.verdicts?.push(verdict.text);
+      // The verdict is printed whatever the progress sink does with status lines.
+      process.stderr.write(`\n${line}\n`);
     }
   }
   return expiry;

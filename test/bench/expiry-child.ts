@@ -1,85 +1,141 @@
 /**
  * Child process of the mass-expiry workload: the Memorabilia server (server/app.ts, the same
- * configuration and sweep as `npm start`), with N keys loaded in-process, all due at one instant.
- * Prints JSON lines: `{"listening":url,"dueAt":ms}` once loaded, then `{"drainMs":…,"loopDelayMaxMs":…}`
- * when fewer than 1 % remain (or the bound passes). The parent probes it over the network meanwhile.
- * With `--gc-settle` (and node's `--expose-gc`) a full GC runs after loading, before the deadline,
- * so the drain does not also pay for the load's garbage (the young generation full of just-loaded
- * keys, a pending major GC): a second figure beside the default one, not a replacement.
- * `sweepLongestSliceMs` is the longest sweep slice timed inside the process (performance.now around
- * each slice): less hostage to host preemption than the event-loop delay, but it includes any GC
- * pause that falls inside a slice.
+ * configuration and sweep as `npm start`) with its RESP port on. The parent loads it through that
+ * port exactly as it loads Redis (resp-load.ts: a bounded RESP pipe, `SET key value PXAT dueAt`),
+ * then sends `watch <dueAt> <count>` on stdin; from the deadline on the child records its own
+ * event loop until fewer than 1 % of the keys remain (or the bound passes) and prints the result.
  *
- *   node [--expose-gc] dist/bench-expiry-child.mjs <port> <keys> <maxSeconds> [--gc-settle]
+ * Prints JSON lines: `{"listening":url,"respPort":n}` once started, then one result per `watch`.
+ * With `watch … gc` (and node's `--expose-gc`) a full GC runs first, so the drain does not also pay
+ * for the load's garbage: a second figure beside the default one, not a replacement.
+ *
+ * What is recorded from the deadline:
+ * - `loopDelayMaxMs`: monitorEventLoopDelay's max (1 ms resolution): the wall-clock stall, which on
+ *   a busy host includes the time the OS kept the process off the CPU;
+ * - `loopCpuMaxMs` / `loopWaitMaxMs` (loop-stall.ts): the most CPU the process used, and the longest
+ *   wait for a CPU, between two ticks of a 1 ms timer — the code's own stall apart from the host's;
+ * - `sweepLongestSliceMs`: the longest sweep slice timed inside the process (performance.now
+ *   around each slice; GC pauses and preemption inside it count);
+ * - GC pauses (PerformanceObserver `gc`): count, longest, total, the five longest with their kind.
+ *
+ * `EXPIRY_TRACE=1` adds, on stderr at exit, every `activeExpire` batch over 1 ms (wall and process
+ * CPU) with the GC pauses, to tell a slow batch from a descheduled one.
+ *
+ *   node [--expose-gc] dist/bench-expiry-child.mjs <maxSeconds>
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { startServer } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
+import { LoopStallMeter } from "./loop-stall.js";
 
-const port = process.argv[2] ?? "0";
-const count = Number(process.argv[3] ?? 1_000_000);
-const maxSeconds = Number(process.argv[4] ?? 30);
-const loaded = loadConfig(["--host", "127.0.0.1", "--port", port, "--log-level", "warn"], {});
+const maxSeconds = Number(process.argv[2] ?? 30);
+const loaded = loadConfig(["--host", "127.0.0.1", "--port", "0", "--resp-port", "0", "--log-level", "warn"], {});
 if (loaded.help) throw new Error("unexpected --help");
 const server = await startServer(loaded.config);
 const store = server.store;
-const key = (i: number) => `key:${i.toString().padStart(8, "0")}`;
-// The deadline must fall after the load, whose speed depends on how busy the host is (~2 µs/key
-// on a quiet one, 10x that and more at a load average of 20, and later keys cost more than the
-// first as the heap grows): load every key without a TTL, timing the whole pass, then pick the
-// deadline 4x that pass away and give it to every key (PEXPIREAT, which also fills the expiry
-// index: a 2x margin fell 4–11 s short at a load average of 18–20, and the deadline from the
-// first 1 % 7–31 s short).
-const t0 = performance.now();
-for (let i = 0; i < count; i++) store.run(["SET", key(i), "vvvvvvvv"]);
-const loadMs = performance.now() - t0;
-const dueAt = Date.now() + 3000 + Math.ceil(4 * loadMs);
-const at = String(dueAt);
-for (let i = 0; i < count; i++) store.run(["PEXPIREAT", key(i), at]);
-// Loading that ends less than a second before the deadline would measure the load, not the drain.
-const lateBy = Date.now() + 1000 - dueAt;
-const gc = (globalThis as { gc?: () => void }).gc;
-const gcSettled = process.argv.includes("--gc-settle") && gc !== undefined;
-if (gcSettled) gc?.();
-const histogram = monitorEventLoopDelay({ resolution: 1 });
-process.stdout.write(
-  `${JSON.stringify({ listening: server.url, dueAt, loaded: store.stats().keys, loadMs: Math.round(loadMs) })}\n`,
-);
-if (lateBy > 0) {
-  process.stdout.write(
-    `${JSON.stringify({ error: `loading ${count} keys ended ${lateBy - 1000} ms after the deadline (host too busy)` })}\n`,
+
+/** perf_hooks gc kinds (NODE_PERFORMANCE_GC_*). */
+const GC_KIND: Record<number, string> = {
+  1: "scavenge",
+  2: "minor-mc",
+  4: "mark-compact",
+  8: "incremental",
+  16: "weak",
+};
+const gcPauses: { ms: number; kind: string; at: number }[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0;
+    gcPauses.push({
+      ms: Math.round(e.duration * 100) / 100,
+      kind: GC_KIND[kind] ?? String(kind),
+      at: Math.round(e.startTime),
+    });
+  }
+});
+
+if (process.env.EXPIRY_TRACE === "1") {
+  const repo = store.repository as unknown as { activeExpire: (now: number, n: number) => { sampled: number } };
+  const inner = repo.activeExpire.bind(repo);
+  const slow: { at: number; ms: number; cpuMs: number; n: number }[] = [];
+  repo.activeExpire = (now, n) => {
+    const c = process.cpuUsage();
+    const a = performance.now();
+    const r = inner(now, n);
+    const ms = performance.now() - a;
+    const cu = process.cpuUsage(c);
+    if (ms > 1)
+      slow.push({
+        at: Math.round(a),
+        ms: Math.round(ms * 100) / 100,
+        cpuMs: (cu.user + cu.system) / 1000,
+        n: r.sampled,
+      });
+    return r;
+  };
+  process.on("exit", () =>
+    process.stderr.write(`${JSON.stringify({ slowBatches: slow.length, slow: slow.slice(0, 300), gc: gcPauses })}\n`),
   );
 }
-setTimeout(
-  () => {
-    const before = store.stats().sweep;
-    histogram.enable();
-    const start = Date.now();
-    const poll = setInterval(() => {
-      const left = store.stats().keys;
-      const elapsed = Date.now() - start;
-      if (left < count / 100 || elapsed > maxSeconds * 1000) {
+
+const meter = new LoopStallMeter();
+const histogram = monitorEventLoopDelay({ resolution: 1 });
+process.stdout.write(`${JSON.stringify({ listening: server.url, respPort: server.respPort })}\n`);
+
+function watch(dueAt: number, count: number, settle: boolean): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const gcSettled = settle && gc !== undefined;
+  if (gcSettled) gc?.();
+  setTimeout(
+    () => {
+      const before = store.stats().sweep;
+      gcPauses.length = 0;
+      histogram.reset();
+      histogram.enable();
+      meter.start();
+      gcObserver.observe({ entryTypes: ["gc"] });
+      const poll = setInterval(() => {
+        const left = store.stats().keys;
+        if (left >= count / 100 && Date.now() - dueAt <= maxSeconds * 1000) return;
         clearInterval(poll);
         histogram.disable();
+        const loop = meter.stop();
+        gcObserver.disconnect();
         const sweep = store.stats().sweep;
+        const longest = [...gcPauses].sort((a, b) => b.ms - a.ms).slice(0, 5);
         process.stdout.write(
           `${JSON.stringify({
             drainMs: Date.now() - dueAt,
             left,
             loopDelayMaxMs: histogram.max / 1e6,
             loopDelayP99Ms: histogram.percentile(99) / 1e6,
+            loopCpuMaxMs: loop.cpuMaxMs,
+            loopWaitMaxMs: loop.waitMaxMs,
+            loopWallAtCpuMaxMs: loop.wallAtCpuMaxMs,
             // Slices before the deadline found nothing due (microseconds), so the running max is the drain's.
             sweepLongestSliceMs: sweep.longestSliceMs,
             sweepSlices: sweep.slices - before.slices,
             gcSettled,
+            gcPauses: gcPauses.length,
+            gcMaxMs: longest[0]?.ms ?? 0,
+            gcTotalMs: Math.round(gcPauses.reduce((t, g) => t + g.ms, 0) * 100) / 100,
+            gcLongest: longest,
           })}\n`,
         );
-      }
-    }, 5);
-  },
-  Math.max(0, dueAt - Date.now()),
-);
+      }, 5);
+    },
+    Math.max(0, dueAt - Date.now()),
+  );
+}
+
+createInterface({ input: process.stdin }).on("line", (line) => {
+  const [verb, due, count, gc] = line.trim().split(" ");
+  if (verb === "watch") watch(Number(due), Number(count), gc === "gc");
+});
+
 const stop = () => {
+  meter.close();
   server.close().then(() => process.exit(0));
 };
 process.on("SIGTERM", stop);

@@ -1,17 +1,23 @@
 import { spawn } from "node:child_process";
+import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { bundleEntry } from "./bundle.js";
 import { ChildProbe } from "./probe.js";
-import { freePort, track } from "./processes.js";
+import { track } from "./processes.js";
+import { loadDueAtOnce } from "./resp-load.js";
 
 /** What the mass-expiry workload measured on the Memorabilia server. */
 export interface MemorabiliaExpiry {
   readonly drainMs: number;
   readonly left: number;
-  /** Longest event-loop delay inside the server (monitorEventLoopDelay, 1 ms resolution). */
+  /** Longest event-loop delay inside the server (monitorEventLoopDelay, 1 ms resolution): wall clock. */
   readonly loopDelayMaxMs: number;
   readonly loopDelayP99Ms: number;
-  /** Longest and median gRPC Health.Check round trip seen by a concurrent client. */
+  /** Most CPU the server used between two ticks of a 1 ms timer (loop-stall.ts): its own stall, apart from the host's. */
+  readonly loopCpuMaxMs: number;
+  /** Longest wait of the server's main thread for a CPU between two ticks (the host's preemption). */
+  readonly loopWaitMaxMs: number;
+  /** Longest and median PING round trip seen by a concurrent client on the RESP port (the same probe as Redis's). */
   readonly probeMaxMs: number;
   readonly probeMedianMs: number;
   /** The same client's longest round trip over a window as long, a second after the drain (server idle). */
@@ -22,6 +28,15 @@ export interface MemorabiliaExpiry {
   readonly sweepSlices: number;
   /** True when a full GC ran after loading, before the deadline ({@link MassExpiryOptions.gcSettle}). */
   readonly gcSettled: boolean;
+  /** GC pauses from the deadline until drained: count, longest, total ms. */
+  readonly gcPauses: number;
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
+  /** Wall ms of the RESP load (the last pass) and passes needed. */
+  readonly loadMs: number;
+  readonly loadPasses: number;
+  /** The host's 1-minute load average when the drain ended. */
+  readonly loadAverage: number;
 }
 
 /** Options of {@link memorabiliaMassExpiry}. */
@@ -34,33 +49,33 @@ export interface MassExpiryOptions {
   readonly gcSettle?: boolean;
   /** The server's `--max-old-space-size` (MiB), for keyspaces past Node's default heap limit. */
   readonly heapMiB?: number;
+  /** More node flags for the server (profiling: `--cpu-prof`, `--trace-gc`). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /**
- * The Memorabilia server (expiry-child.ts) with `count` keys due at one instant, probed by a
- * sequential gRPC client from this process from just before the deadline until drained.
+ * The Memorabilia server (expiry-child.ts) loaded through its RESP port with `count` keys due at
+ * one instant (resp-load.ts, the loader Redis gets), probed by a sequential PING client on the
+ * same port (the probe Redis gets) from the deadline until drained, then over an idle window.
  */
 export async function memorabiliaMassExpiry(
   count: number,
   maxSeconds: number,
   options: MassExpiryOptions = {},
 ): Promise<MemorabiliaExpiry> {
-  const port = await freePort();
   const settle = options.gcSettle ?? false;
   const child = spawn(
     process.execPath,
     [
       ...(settle ? ["--expose-gc"] : []),
       ...(options.heapMiB === undefined ? [] : [`--max-old-space-size=${options.heapMiB}`]),
+      ...(options.nodeFlags ?? []),
       bundleEntry("test/bench/expiry-child.ts", "bench-expiry-child"),
-      String(port),
-      String(count),
       String(maxSeconds),
-      ...(settle ? ["--gc-settle"] : []),
     ],
-    { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: process.cwd(), stdio: ["pipe", "pipe", "pipe"] },
   );
-  const started = track("memorabilia (mass expiry)", child, port, `http://127.0.0.1:${port}`);
+  const started = track("memorabilia (mass expiry)", child, 0, "memorabilia (mass expiry)");
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on("line", (l) => stderr.length < 50 && stderr.push(l));
   const lines = createInterface({ input: child.stdout });
@@ -83,16 +98,17 @@ export async function memorabiliaMassExpiry(
     return messages.shift() as Record<string, unknown>;
   };
   try {
-    const ready = await next(120_000 + count / 10);
-    const dueAt = ready.dueAt as number;
-    const probe = await ChildProbe.open("grpc", ready.listening as string);
+    const ready = await next(120_000);
+    const respPort = ready.respPort as number;
+    const load = await loadDueAtOnce(respPort, count);
+    child.stdin?.write(`watch ${load.dueAt} ${count}${settle ? " gc" : ""}\n`);
+    const probe = await ChildProbe.open("redis", String(respPort));
     try {
-      // Record from the deadline, the window the server's event-loop histogram covers: before it, the
-      // round trips carry the load phase's garbage collections, not the expiry.
-      await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now())));
+      // Record from the deadline, the window the server's event-loop histogram covers.
+      await new Promise((r) => setTimeout(r, Math.max(0, load.dueAt - Date.now())));
       probe.start();
       const result = await next(maxSeconds * 1000 + 10_000);
-      if (typeof result.error === "string") throw new Error(result.error);
+      const loadAverage = loadNow();
       await new Promise((r) => setTimeout(r, 200));
       const p = await probe.stop();
       const idle = await probe.idleWindow((result.drainMs as number) + 200);
@@ -101,12 +117,20 @@ export async function memorabiliaMassExpiry(
         left: result.left as number,
         loopDelayMaxMs: result.loopDelayMaxMs as number,
         loopDelayP99Ms: result.loopDelayP99Ms as number,
+        loopCpuMaxMs: result.loopCpuMaxMs as number,
+        loopWaitMaxMs: result.loopWaitMaxMs as number,
         probeMaxMs: p.maxMs,
         probeMedianMs: p.medianMs,
         idleProbeMaxMs: idle.maxMs,
         sweepLongestSliceMs: result.sweepLongestSliceMs as number,
         sweepSlices: result.sweepSlices as number,
         gcSettled: result.gcSettled as boolean,
+        gcPauses: result.gcPauses as number,
+        gcMaxMs: result.gcMaxMs as number,
+        gcTotalMs: result.gcTotalMs as number,
+        loadMs: Math.round(load.loadMs),
+        loadPasses: load.passes,
+        loadAverage,
       };
     } finally {
       await probe.close();
@@ -114,4 +138,9 @@ export async function memorabiliaMassExpiry(
   } finally {
     await started.stop();
   }
+}
+
+/** The 1-minute load average (os.loadavg), rounded to 0.01. */
+export function loadNow(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
 }

@@ -1,9 +1,7 @@
 import { Redis } from "ioredis";
+import { loadNow } from "./expiry.js";
 import { ChildProbe } from "./probe.js";
-
-/** Key i and value i, the same bytes the Memorabilia children store (12 and 8 bytes). */
-const benchKey = (i: number): string => `key:${i.toString().padStart(8, "0")}`;
-const benchValue = (i: number): string => i.toString(36).padStart(8, "v");
+import { benchKey, benchValue, loadDueAtOnce } from "./resp-load.js";
 
 async function load(redis: Redis, count: number, extra: (i: number) => string[], from = 0): Promise<void> {
   for (let i = from; i < count; i += 1000) {
@@ -41,29 +39,32 @@ export interface RedisExpiry {
   readonly probeMedianMs: number;
   /** The same client's longest round trip over a window as long, a second after the drain (server idle). */
   readonly idleProbeMaxMs: number;
+  /**
+   * Redis's own longest `expire-cycle` (LATENCY LATEST with latency-monitor-threshold 1: wall ms of
+   * one activeExpireCycle call, as our longest sweep slice), 0 when none reached 1 ms.
+   */
+  readonly expireCycleMaxMs: number;
+  /** Wall ms of the RESP load (the last pass) and passes needed. */
+  readonly loadMs: number;
+  readonly loadPasses: number;
+  /** The host's 1-minute load average when the drain ended. */
+  readonly loadAverage: number;
 }
 
 /**
- * Redis under mass expiry: `count` keys due at one instant; drain time (DBSIZE below 1 %, counted
- * from the deadline) and the longest PING round trip seen meanwhile.
+ * Redis under mass expiry: `count` keys due at one instant, loaded through the same RESP pipe as
+ * Memorabilia (resp-load.ts); drain time (DBSIZE below 1 %, counted from the deadline), the
+ * longest PING round trip seen meanwhile, and Redis's own longest expire cycle.
  */
 export async function redisMassExpiry(port: number, count: number, maxSeconds: number): Promise<RedisExpiry> {
   const redis = new Redis({ host: "127.0.0.1", port });
   let probe: ChildProbe | undefined;
   try {
     await redis.flushall();
-    // As expiry-child.ts: every key loaded without a TTL (timed), then one deadline 4x that pass
-    // away given to all of them (PEXPIREAT, pipelined).
-    const t0 = performance.now();
-    await load(redis, count, () => []);
-    const dueAt = Date.now() + 3000 + Math.ceil(4 * (performance.now() - t0));
-    for (let i = 0; i < count; i += 1000) {
-      const p = redis.pipeline();
-      for (let j = i; j < Math.min(count, i + 1000); j++) p.pexpireat(benchKey(j), dueAt);
-      await p.exec();
-    }
-    if (Date.now() + 1000 > dueAt)
-      throw new Error(`loading ${count} keys into Redis ran into the deadline (host too busy)`);
+    const load = await loadDueAtOnce(port, count);
+    const dueAt = load.dueAt;
+    await redis.call("CONFIG", "SET", "latency-monitor-threshold", "1");
+    await redis.call("LATENCY", "RESET");
     probe = await ChildProbe.open("redis", String(port));
     await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now()))); // from the deadline, as for Memorabilia
     probe.start();
@@ -74,11 +75,24 @@ export async function redisMassExpiry(port: number, count: number, maxSeconds: n
       await new Promise((r) => setTimeout(r, 5));
     }
     const drainMs = Date.now() - dueAt;
+    const loadAverage = loadNow();
     await new Promise((r) => setTimeout(r, 200));
     const p = await probe.stop();
+    const latest = (await redis.call("LATENCY", "LATEST")) as [string, number, number, number][];
+    const cycle = latest.find((e) => e[0] === "expire-cycle");
     const idle = await probe.idleWindow(drainMs + 200);
     await redis.flushall();
-    return { drainMs, left, probeMaxMs: p.maxMs, probeMedianMs: p.medianMs, idleProbeMaxMs: idle.maxMs };
+    return {
+      drainMs,
+      left,
+      probeMaxMs: p.maxMs,
+      probeMedianMs: p.medianMs,
+      idleProbeMaxMs: idle.maxMs,
+      expireCycleMaxMs: cycle === undefined ? 0 : Number(cycle[3]),
+      loadMs: Math.round(load.loadMs),
+      loadPasses: load.passes,
+      loadAverage,
+    };
   } finally {
     await probe?.close();
     redis.disconnect();
