@@ -187,6 +187,13 @@ export interface CommandSpec extends CommandInfo {
    */
   readonly writesCache?: true;
   /**
+   * Set on commands that may be blind writes: true when, for this `argv`, neither the reply nor
+   * the writes depend on the current state of the keys (SET without NX/XX/GET/KEEPTTL, MSET). A
+   * remote engine may then commit without reading the keys first; a `lookup` the handler still
+   * makes must not change what it replies or writes. False (or absent) is always safe.
+   */
+  blindWrite?(argv: readonly Bytes[]): boolean;
+  /**
    * Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input.
    * For a `keyspace` command with {@link keyspace}, this is the same command over the
    * {@link KeyspaceView} of a transaction's whole-keyspace `atomic` call.

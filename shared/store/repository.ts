@@ -231,6 +231,12 @@ export interface LocalKeyspace extends KeyspaceView {
 export interface AtomicIntent {
   /** True when `fn` never writes (a read-only command or transaction). */
   readonly readOnly: boolean;
+  /**
+   * True when neither `fn`'s result nor its writes depend on the keys' current state (every
+   * command is a {@link CommandSpec.blindWrite}, nothing WATCHed): a remote engine may commit
+   * without reading them first. Only `lookup` of an untouched key may then be answered as absent.
+   */
+  readonly blind?: boolean;
 }
 
 /**

@@ -41,6 +41,7 @@ const EMPTY_ARGV: readonly Bytes[] = [];
 const NOT_SERVED = Symbol("not served") as unknown as Reply;
 const READ_ONLY: AtomicIntent = { readOnly: true };
 const MAY_WRITE: AtomicIntent = { readOnly: false };
+const BLIND_WRITE: AtomicIntent = { readOnly: false, blind: true };
 const BUILTIN_GET = ALL_COMMANDS.find((c) => c.name === "GET");
 const BUILTIN_SET = ALL_COMMANDS.find((c) => c.name === "SET");
 
@@ -611,7 +612,7 @@ export class Store {
     try {
       const now = this.clock.now();
       let events: KeyspaceEvent[] = [];
-      const intent = readOnly ? READ_ONLY : MAY_WRITE;
+      const intent = readOnly ? READ_ONLY : spec.blindWrite?.(argv) === true ? BLIND_WRITE : MAY_WRITE;
       const reply = await this.repository.atomic(
         keys,
         now,

@@ -181,6 +181,16 @@ function setGeneric(
   return reply;
 }
 
+/** True when SET's options make it a blind overwrite: no NX, XX, GET or KEEPTTL (a syntax error is not blind). */
+function blindSetOptions(argv: readonly Bytes[], from: number): boolean {
+  try {
+    const o = parseStringOptions(argv, from, true);
+    return !o.nx && !o.xx && !o.get && !o.keepTtl;
+  } catch {
+    return false;
+  }
+}
+
 const NO_OPTIONS: StringOptions = {
   nx: false,
   xx: false,
@@ -289,6 +299,7 @@ export const stringCommands: CommandSpec[] = [
       const options = argv.length === 3 ? NO_OPTIONS : parseStringOptions(argv, 3, true);
       return setGeneric(ctx, "set", argv[1] as Bytes, argv[2] as Bytes, options, OK, null);
     },
+    blindWrite: (argv) => argv.length === 3 || blindSetOptions(argv, 3),
   },
   {
     name: "SETNX",
@@ -321,6 +332,7 @@ export const stringCommands: CommandSpec[] = [
         OK,
         null,
       ),
+    blindWrite: () => true,
   },
   {
     name: "PSETEX",
@@ -341,6 +353,7 @@ export const stringCommands: CommandSpec[] = [
         OK,
         null,
       ),
+    blindWrite: () => true,
   },
   {
     name: "GETSET",
@@ -439,6 +452,7 @@ export const stringCommands: CommandSpec[] = [
     syntax: "MSET key value [key value ...]",
     /* MSET key value [key value ...] */
     handler: (ctx, argv) => msetGeneric(ctx, argv, false),
+    blindWrite: () => true,
   },
   {
     name: "MSETNX",

@@ -314,7 +314,12 @@ function atomically(
   if (keys !== null) {
     // The intent matters to a remote engine only (it may read a write's base more cheaply).
     if (repository.capabilities.synchronous) return repository.atomic(keys, now, body);
-    return repository.atomic(keys, now, body, { readOnly: work.specs.every((s) => s.flags.includes("readonly")) });
+    const readOnly = work.specs.every((s) => s.flags.includes("readonly"));
+    const blind =
+      !readOnly &&
+      watch === undefined &&
+      work.specs.every((s, i) => s.blindWrite?.(commands[i] as readonly Bytes[]) === true);
+    return repository.atomic(keys, now, body, { readOnly, blind });
   }
   if (repository.atomicKeyspace === undefined)
     throw new TypeError("plan() admitted a keyspace read without atomicKeyspace");

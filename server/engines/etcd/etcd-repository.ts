@@ -52,7 +52,9 @@ import {
 import { Layout, prefixEnd } from "./layout.js";
 import { decodeEvents, encodeEvents } from "./outbox.js";
 import {
+  BLIND,
   type FetchedKey,
+  NEEDS_BASE,
   NeedsRemote,
   type RemoteAnswers,
   type RemoteOp,
@@ -61,8 +63,10 @@ import {
   type ViewCounters,
 } from "./staged-view.js";
 
-/** Commit attempts after conflicts before a command fails with ABORTED. */
+/** Commit attempts after conflicts before a command fails with ABORTED (at least; see {@link CONFLICT_BUDGET_MS}). */
 export const MAX_ATTEMPTS = 16;
+/** How long a command's commit keeps retrying after conflicts (past {@link MAX_ATTEMPTS}) before ABORTED. */
+export const CONFLICT_BUDGET_MS = 5_000;
 /**
  * Most stored keys a whole-keyspace transaction (MULTI with KEYS/SCAN/DBSIZE/RANDOMKEY/FLUSHALL)
  * reads: it fetches them all at one revision, values included, in one etcd response.
@@ -112,6 +116,12 @@ const ZERO = "0";
 /** Keys per coalesced fetch txn: etcd's default --max-txn-ops (128), so coalescing never trips a limit a lone command would not. */
 const FETCH_OPS = 128;
 
+/**
+ * TTL of the keyspace's TTL-tag lease, in seconds (about 95 years: etcd's limit is 9e9 s). It is
+ * never kept alive and never expires in practice; etcd refreshes it on a leader change.
+ */
+const TTL_TAG_LEASE_S = 3_000_000_000;
+
 /** Largest envelope the revision cache keeps. */
 const CACHE_VALUE_BYTES = 16 * 1024;
 
@@ -149,13 +159,20 @@ export class EtcdRepository implements Repository {
   readonly serverId = randomBytes(6).toString("hex");
   private readonly reads: ReadConsistency;
   private readonly random: () => number;
-  private readonly counters: ViewCounters & { dirty: number; expired: number; conflicts: number; ambiguous: number } = {
+  private readonly counters: ViewCounters & {
+    dirty: number;
+    expired: number;
+    conflicts: number;
+    ambiguous: number;
+    blindFallbacks: number;
+  } = {
     hits: 0,
     misses: 0,
     dirty: 0,
     expired: 0,
     conflicts: 0,
     ambiguous: 0,
+    blindFallbacks: 0,
   };
   /** Stored keys and keys with a TTL at the last count (DBSIZE, or the server's periodic refresh). */
   private lastCount = 0;
@@ -163,6 +180,8 @@ export class EtcdRepository implements Repository {
   private markerSeq = 0;
   private lease: Lease | undefined;
   private leaseId: Promise<string> | undefined;
+  /** The TTL-tag lease's id (read from, or created at, `layout.ttlLease`). */
+  private ttlLeaseId: Promise<string> | undefined;
   private host: EtcdRepositoryHost | undefined;
   private watcher: Watcher | undefined;
   /** The fetched keys of the attempt running now (WATCH handles read it; attempts run synchronously). */
@@ -377,7 +396,7 @@ export class EtcdRepository implements Repository {
   // ---- atomic -----------------------------------------------------------------------------
 
   atomic<T>(keys: readonly Bytes[] | null, nowMs: number, fn: (view: KeyView) => T, intent?: AtomicIntent): Promise<T> {
-    return this.run(keys ?? [], nowMs, fn, intent?.readOnly === false);
+    return this.run(keys ?? [], nowMs, fn, intent?.readOnly === false, intent?.blind === true);
   }
 
   private async run<T>(
@@ -385,23 +404,40 @@ export class EtcdRepository implements Repository {
     nowMs: number,
     fn: (view: StagedView) => T,
     mayWrite: boolean,
+    blindIntent = false,
   ): Promise<T> {
     if (this.closed) throw toStoreError(new Error("closed"));
-    // A call that may write starts from a cheap base (cache, serializable read: see fetchBase);
-    // a read-only call reads linearizably (or as --etcd-reads says), and is answered from that.
+    // A blind write (nothing it replies or writes depends on its keys) reads nothing: its commit
+    // compares that every key it overwrites has no deadline (no index entry to replace), which
+    // also holds for an absent key. A call that may write starts from a cheap base (cache,
+    // serializable read: see fetchBase); a read-only call reads linearizably (or as --etcd-reads
+    // says), and is answered from that.
     let fetched: Map<Bytes, FetchedKey>;
     let cached = false;
-    if (mayWrite) ({ fetched, unconfirmed: cached } = await this.fetchBase(keys));
+    let blind = blindIntent && keys.length !== 0;
+    if (blind) {
+      fetched = new Map();
+      for (const k of keys) fetched.set(k, BLIND);
+    } else if (mayWrite) ({ fetched, unconfirmed: cached } = await this.fetchBase(keys));
     else fetched = await this.fetch(keys);
     const answers: RemoteAnswers = new Map();
     let steps = 0;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
+    // Conflicts retry MAX_ATTEMPTS times, and on for CONFLICT_BUDGET_MS (see the pause below).
+    const conflictsUntil = Date.now() + CONFLICT_BUDGET_MS;
+    let attempt = 0;
+    while (attempt < MAX_ATTEMPTS || Date.now() < conflictsUntil) {
       const view = new StagedView(fetched, nowMs, answers, this.counters);
       let result: T;
       this.current = { view };
       try {
         result = fn(view);
       } catch (error) {
+        if (blind && (error === NEEDS_BASE || error instanceof NeedsRemote)) {
+          // The command needs what a blind attempt did not read after all: read it, run again.
+          blind = false;
+          ({ fetched, unconfirmed: cached } = await this.fetchBase(keys));
+          continue;
+        }
         if (!(error instanceof NeedsRemote)) {
           // An error from an unconfirmed base (WRONGTYPE from a stale cached type…) is no answer.
           if (!cached) throw error;
@@ -425,15 +461,24 @@ export class EtcdRepository implements Repository {
       }
       const outcome = await this.commit(view, nowMs);
       if (outcome === true) return result;
-      // Conflict: the else-branch's fresh values replace the stale ones; run again.
-      this.counters.conflicts++;
+      // Conflict (or a blind write over a key with a deadline): the else-branch's fresh values
+      // replace the stale or unread ones; run again.
+      if (blind) this.counters.blindFallbacks++;
+      else this.counters.conflicts++;
+      blind = false;
       fetched = outcome;
       cached = false;
       attempt++;
+      // Repeated conflicts: another server writes the key back to back, and its cycle (a read
+      // from its member, a commit) can be shorter than this server's one retry (a commit through
+      // a follower): immediate retries then all lose until its queue drains (seen: 16 retries
+      // exhausted by 40 + 40, and by 150 + 150, concurrent INCRs on one key from two servers).
+      // So retries go on for a time budget, with a short random pause past the first few.
+      if (attempt >= 4) await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 2 ** (attempt - 2))));
     }
     throw new StoreError(
       "ABORTED",
-      `ERR too many conflicting writes on these keys (${MAX_ATTEMPTS} attempts), try again`,
+      `ERR too many conflicting writes on these keys (${attempt} attempts in ${CONFLICT_BUDGET_MS} ms), try again`,
     );
   }
 
@@ -484,6 +529,64 @@ export class EtcdRepository implements Repository {
     return this.leaseId;
   }
 
+  /** The TTL-tag lease's id (see {@link resolveTtlTagLease}). */
+  private ttlTagLease(): Promise<string> {
+    if (this.ttlLeaseId === undefined) {
+      const id = this.resolveTtlTagLease();
+      this.ttlLeaseId = id;
+      id.catch(() => {
+        if (this.ttlLeaseId === id) this.ttlLeaseId = undefined;
+      });
+    }
+    return this.ttlLeaseId;
+  }
+
+  /**
+   * The keyspace's TTL-tag lease: every key with a deadline is attached to it, so a blind write
+   * can compare "no deadline" as "lease == 0" without reading the key. It only tags: its TTL is
+   * etcd's near-maximum, it is never kept alive and never revoked (revoking it would delete every
+   * key with a deadline). Its id lives at `layout.ttlLease`; the first server to need it creates
+   * it (a compare-and-put: a server that loses the race revokes its own and uses the winner's).
+   * `stale`: an id a put was refused for (lease not found): replaced if the key still names it.
+   */
+  private async resolveTtlTagLease(stale?: string): Promise<string> {
+    const key = this.layout.ttlLease;
+    const res = await this.connection.call((o) => this.kv.range({ key }, o));
+    const current = res.kvs[0]?.value.toString("latin1");
+    if (current !== undefined && current !== stale) return current;
+    const lease = this.client.lease(TTL_TAG_LEASE_S, { autoKeepAlive: false });
+    const id = await this.connection.call(() => lease.grant(), "idempotent");
+    lease.release();
+    const cas = await this.connection.call(
+      (o) =>
+        this.kv.txn(
+          {
+            compare: [
+              current === undefined
+                ? { key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 }
+                : {
+                    key,
+                    target: CompareTarget.VALUE,
+                    result: CompareResult.EQUAL,
+                    value: Buffer.from(current, "latin1"),
+                  },
+            ],
+            success: [{ request_put: { key, value: Buffer.from(id, "latin1") } }],
+            failure: [{ request_range: { key } }],
+          },
+          o,
+        ),
+      // Sent again after an unknown outcome, the compare fails and the else-branch shows our id.
+      "idempotent",
+    );
+    if (cas.succeeded) return id;
+    const winner = cas.responses[0]?.response_range.kvs[0]?.value.toString("latin1");
+    if (winner === id) return id;
+    await lease.revoke().catch(() => {}); // lost the race: ours tags nothing yet
+    if (winner === undefined) return this.resolveTtlTagLease();
+    return winner;
+  }
+
   /**
    * Commits a view's writes in one transaction. Resolves true when committed (by this call or by
    * an earlier send of the same transaction whose reply was lost), or with the fresh fetched state
@@ -501,6 +604,17 @@ export class EtcdRepository implements Repository {
       result: CompareResult.EQUAL,
       mod_revision: f.mod,
     }));
+    // A key overwritten without being read: it must have no deadline (so no index entry to
+    // delete). Every key with a deadline carries the TTL-tag lease and no other key carries a
+    // lease, so "lease == 0" says exactly that, and holds for an absent key too.
+    const blindKeys = view.blindKeys();
+    for (const key of blindKeys)
+      compare.push({
+        key: this.layout.dataKey(key),
+        target: CompareTarget.LEASE,
+        result: CompareResult.EQUAL,
+        lease: 0,
+      });
     if (fence !== undefined)
       compare.push({
         key: this.layout.outbox,
@@ -511,13 +625,22 @@ export class EtcdRepository implements Repository {
     compare.push({ key: marker, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 });
     const success: RequestOp[] = [];
     const written: [Bytes, Buffer | undefined][] = [];
-    for (const w of view.writes()) {
+    const writes = view.writes();
+    let ttlLease: string | undefined;
+    for (const w of writes)
+      if (w.value !== undefined && w.atMs !== undefined) {
+        ttlLease = await this.ttlTagLease();
+        break;
+      }
+    for (const w of writes) {
       const dataKey = this.layout.dataKey(w.key);
       if (w.value !== undefined) {
         const envelope = encodeEnvelope(w.value, w.atMs);
         written.push([w.key, envelope]);
-        success.push({ request_put: { key: dataKey, value: envelope } });
-      } else if (w.fetched.raw !== undefined) {
+        // The TTL tag: a key with a deadline is attached to the tag lease, any other to none.
+        if (w.atMs === undefined) success.push({ request_put: { key: dataKey, value: envelope } });
+        else success.push({ request_put: { key: dataKey, value: envelope, lease: ttlLease } });
+      } else if (w.blind || w.fetched.raw !== undefined) {
         written.push([w.key, undefined]);
         success.push({ request_delete_range: { key: dataKey } });
       }
@@ -535,6 +658,7 @@ export class EtcdRepository implements Repository {
     for (const e of view.events) if (e.class === "expired") this.counters.expired++;
     success.push({ request_put: { key: marker, value: Buffer.alloc(0), lease: leaseId } });
     const failure: RequestOp[] = reads.map(([key]) => this.range(this.layout.dataKey(key)));
+    for (const key of blindKeys) failure.push(this.range(this.layout.dataKey(key)));
     failure.push(this.range(marker));
     const txn = { compare, success, failure };
     const until = Date.now() + this.connection.retryBudgetMs;
@@ -550,7 +674,7 @@ export class EtcdRepository implements Repository {
             this.remember(key, { raw, mod: raw === undefined ? ZERO : int64String(res.header.revision) });
           return true;
         }
-        const markerKv = res.responses[reads.length]?.response_range.kvs[0];
+        const markerKv = res.responses[reads.length + blindKeys.length]?.response_range.kvs[0];
         if (markerKv !== undefined) {
           // An earlier send of this transaction applied (its revision is unknown here).
           for (const [key] of written) this.cache.delete(key);
@@ -562,11 +686,18 @@ export class EtcdRepository implements Repository {
           fresh.set(key, f);
           this.remember(key, f);
         });
+        blindKeys.forEach((key, i) => {
+          const f = fetchedOf(res.responses[reads.length + i]?.response_range.kvs[0]);
+          fresh.set(key, f);
+          this.remember(key, f);
+        });
         return fresh;
       } catch (error) {
         if (/lease not found/i.test(String((error as Error)?.message))) {
-          // The marker lease expired (etcd unreachable for a minute): nothing applied; new lease.
+          // The marker lease expired (etcd unreachable for a minute), or the TTL-tag lease was
+          // revoked by hand: nothing applied; new leases (the tag's replaced only if it was this one).
           this.leaseId = undefined;
+          if (ttlLease !== undefined) this.ttlLeaseId = this.resolveTtlTagLease(ttlLease);
           if (!sent) return this.commit(view, nowMs);
         }
         if (!isTransient(error) || Date.now() + delay > until) throw toStoreError(error);
@@ -839,9 +970,16 @@ export class EtcdRepository implements Repository {
     };
   }
 
-  /** Conflict and ambiguity counters (retries after a failed compare; commits re-sent after an unknown outcome). */
-  engineStats(): { conflicts: number; ambiguous: number } {
-    return { conflicts: this.counters.conflicts, ambiguous: this.counters.ambiguous };
+  /**
+   * Conflict and ambiguity counters: retries after a failed compare; commits re-sent after an
+   * unknown outcome; blind writes that found a key with a deadline and were re-run on its value.
+   */
+  engineStats(): { conflicts: number; ambiguous: number; blindFallbacks: number } {
+    return {
+      conflicts: this.counters.conflicts,
+      ambiguous: this.counters.ambiguous,
+      blindFallbacks: this.counters.blindFallbacks,
+    };
   }
 
   /** True when etcd answers a linearizable read within the call deadline (quorum and a leader). */

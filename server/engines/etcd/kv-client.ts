@@ -89,6 +89,8 @@ export interface Compare {
   mod_revision?: Int64;
   create_revision?: Int64;
   version?: Int64;
+  lease?: Int64;
+  value?: Uint8Array;
 }
 /** etcdserverpb.TxnRequest. */
 export interface TxnRequest {

@@ -8,6 +8,7 @@
  * | `P e`                        | the outbox: the events of the last commit (outbox.ts)   |
  * | `P m`                        | the last batch of published messages (pubsub-relay.ts)  |
  * | `P o <server> <seq>`         | commit markers (on the server's marker lease)           |
+ * | `P l`                        | id of the keyspace's TTL-tag lease (etcd-repository.ts) |
  * | `P elect/sweeper`            | the sweeper election                                    |
  *
  * Keys are ordered by a 64-bit hash of the Redis key: a SCAN cursor is the next hash (a decimal
@@ -27,6 +28,8 @@ export class Layout {
   readonly pubsub: Buffer;
   /** Commit markers: `P o`. */
   readonly markers: Buffer;
+  /** The id of the lease every key with a deadline is attached to (a tag, never expiring). */
+  readonly ttlLease: Buffer;
   /** The prefix as text (election names). */
   readonly prefix: string;
 
@@ -37,6 +40,7 @@ export class Layout {
     this.outbox = Buffer.from(`${prefix}e`, "latin1");
     this.pubsub = Buffer.from(`${prefix}m`, "latin1");
     this.markers = Buffer.from(`${prefix}o/`, "latin1");
+    this.ttlLease = Buffer.from(`${prefix}l`, "latin1");
   }
 
   /** The data key of `key`. */

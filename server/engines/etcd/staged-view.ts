@@ -38,6 +38,13 @@ export class NeedsRemote extends Error {
   }
 }
 
+/**
+ * Thrown by a blind view (a blind write's first attempt, keys not read) when the command needs
+ * the state the engine did not read: the engine reads the keys and runs the command again. One
+ * shared instance: it is a signal, never an error a client sees.
+ */
+export const NEEDS_BASE: Error = new Error("etcd engine: keys must be read first (internal signal)");
+
 /** The memo key of a remote op. */
 export function remoteKey(op: RemoteOp): string {
   switch (op.kind) {
@@ -52,6 +59,9 @@ export function remoteKey(op: RemoteOp): string {
 
 /** Whole-keyspace answers fetched for this command, by {@link remoteKey}. */
 export type RemoteAnswers = Map<string, unknown>;
+
+/** The state of a key a blind write did not read: unknown until the command overwrites it. */
+export const BLIND: FetchedKey = Object.freeze({ raw: undefined, mod: "blind" });
 
 class Slot {
   loaded = false;
@@ -70,6 +80,8 @@ class Slot {
 
   load(): void {
     if (this.loaded) return;
+    // A blind key's stored state is unknown: the engine must read it (see NEEDS_BASE).
+    if (this.fetched === BLIND) throw NEEDS_BASE;
     this.loaded = true;
     if (this.fetched.raw === undefined) return;
     const e = decodeEnvelope(this.fetched.raw);
@@ -87,6 +99,8 @@ export interface StagedWrite {
   readonly atMs: number | undefined;
   /** The deadline etcd holds now (its index entry). */
   readonly origAtMs: number | undefined;
+  /** Not read (a blind write): the commit compares that it has no deadline instead of its revision. */
+  readonly blind: boolean;
 }
 
 /**
@@ -117,6 +131,8 @@ export class StagedView implements KeyView {
   private wrote = false;
   /** Keys added or removed by this attempt's writes (DBSIZE inside a transaction sees them). */
   private sizeDelta = 0;
+  /** Some keys were not read (a blind write's attempt): whole-keyspace answers need them read. */
+  private readonly blind: boolean;
 
   constructor(
     fetched: ReadonlyMap<Bytes, FetchedKey>,
@@ -125,7 +141,12 @@ export class StagedView implements KeyView {
     private readonly counters: ViewCounters,
     private readonly whole?: WholeKeyspace,
   ) {
-    for (const [key, f] of fetched) this.slots.set(key, new Slot(f));
+    let blind = false;
+    for (const [key, f] of fetched) {
+      this.slots.set(key, new Slot(f));
+      if (f === BLIND) blind = true;
+    }
+    this.blind = blind;
   }
 
   /** True when the command wrote (a commit is needed); reclaims alone are left to the sweeper. */
@@ -135,12 +156,15 @@ export class StagedView implements KeyView {
 
   /** The fetched state of `key` (for WATCH handles), or a {@link NeedsRemote} signal. */
   fetchedOf(key: Bytes): FetchedKey {
-    return this.slot(key).fetched;
+    const f = this.slot(key).fetched;
+    if (f === BLIND) throw NEEDS_BASE;
+    return f;
   }
 
   /** True when `key` is live at this view's time, as stored in etcd (ignoring this attempt's writes). */
   liveInStore(key: Bytes): boolean {
     const s = this.slot(key);
+    if (s.fetched === BLIND) throw NEEDS_BASE;
     if (s.fetched.raw === undefined) return false;
     return s.origAtMs === undefined || !(this.now > s.origAtMs);
   }
@@ -192,6 +216,9 @@ export class StagedView implements KeyView {
   }
 
   lookup(key: Bytes): Value | undefined {
+    const b = this.slots.get(key);
+    // A blind write promised its reply and writes do not depend on this lookup (blindWrite).
+    if (b !== undefined && !b.loaded && b.fetched === BLIND) return undefined;
     const s = this.live(key);
     if (s === undefined) {
       this.counters.misses++;
@@ -202,6 +229,15 @@ export class StagedView implements KeyView {
   }
 
   put(key: Bytes, value: Value, keepTtl = false): void {
+    const b = this.slots.get(key);
+    if (b !== undefined && !b.loaded && b.fetched === BLIND && !keepTtl) {
+      // Overwritten without being read: known from now on (the commit compares "no deadline").
+      b.loaded = true;
+      b.value = value;
+      b.atMs = undefined;
+      this.wrote_(b);
+      return;
+    }
     const s = this.live(key) ?? (this.slot(key) as Slot);
     if (s.value === undefined) this.sizeDelta++;
     s.value = value;
@@ -261,6 +297,7 @@ export class StagedView implements KeyView {
   }
 
   size(): number {
+    if (this.blind) throw NEEDS_BASE;
     if (this.whole !== undefined) {
       let n = 0;
       for (const slot of this.slots.values()) if (this.isLive(slot)) n++;
@@ -270,12 +307,14 @@ export class StagedView implements KeyView {
   }
 
   expiresSize(): number {
+    if (this.blind) throw NEEDS_BASE;
     let n = 0;
     for (const s of this.slots.values()) if (s.loaded ? s.atMs !== undefined : s.origAtMs !== undefined) n++;
     return n;
   }
 
   scan(cursor: string, count: number, filter: ScanFilter): ScanPage {
+    if (this.blind) throw NEEDS_BASE;
     if (this.whole === undefined) return this.remote<ScanPage>({ kind: "scan", cursor, count, filter });
     // The keyspace of this view is bounded (the repository's whole-keyspace limit): one page from
     // the cursor's hash to the end, so the cursor is the same stateless position as outside MULTI.
@@ -298,6 +337,7 @@ export class StagedView implements KeyView {
   }
 
   randomKey(): Bytes | undefined {
+    if (this.blind) throw NEEDS_BASE;
     if (this.whole === undefined) return this.remote<Bytes | undefined>({ kind: "random" });
     const live = this.liveKeys(this.whole);
     if (live.length === 0) return undefined;
@@ -305,6 +345,7 @@ export class StagedView implements KeyView {
   }
 
   flush(): number {
+    if (this.blind) throw NEEDS_BASE;
     if (this.whole === undefined) return this.remote<number>({ kind: "flush" });
     let n = 0;
     for (const slot of this.slots.values()) {
@@ -331,13 +372,23 @@ export class StagedView implements KeyView {
         value: s.value,
         atMs: s.value === undefined ? undefined : s.atMs,
         origAtMs: s.origAtMs,
+        blind: s.fetched === BLIND,
       });
     }
     return out;
   }
 
-  /** Every fetched key and its mod_revision (the commit compares them all). */
+  /** Every fetched key and its mod_revision (the commit compares them all); blind keys are not read. */
   reads(): [Bytes, FetchedKey][] {
-    return [...this.slots].map(([k, s]) => [k, s.fetched]);
+    const out: [Bytes, FetchedKey][] = [];
+    for (const [k, s] of this.slots) if (s.fetched !== BLIND) out.push([k, s.fetched]);
+    return out;
+  }
+
+  /** The keys this attempt overwrote without reading (the commit compares that they had no deadline). */
+  blindKeys(): Bytes[] {
+    const out: Bytes[] = [];
+    for (const [k, s] of this.slots) if (s.fetched === BLIND && s.loaded) out.push(k);
+    return out;
   }
 }

@@ -1,0 +1,283 @@
+/**
+ * Blind writes on the etcd engine (SET without NX/XX/GET/KEEPTTL, SETEX, PSETEX, MSET, and a MULTI
+ * of them): the engine commits them in ONE etcd transaction without reading the keys first. These
+ * tests attack what that must not break: concurrent blind writes and INCRs from two servers, a
+ * commit whose reply is lost (never applied twice, events announced once), WATCH across servers,
+ * and the deadline index (an entry exists exactly for every key with a deadline, so the sweeper
+ * never deletes a key a blind SET made persistent).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { envelopeDeadline } from "../../server/engines/etcd/envelope.js";
+import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
+import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js";
+import { ElectedSweeper } from "../../server/engines/etcd/sweeper.js";
+import type { KeyspaceEvent } from "../../shared/store/events.js";
+import { OK } from "../../shared/store/reply.js";
+import { createStore, type Store } from "../../shared/store/store.js";
+import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+
+describe("etcd engine: blind writes in one transaction", () => {
+  let cluster: EtcdCluster;
+  const closers: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    cluster = await startEtcdCluster();
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of closers) await c();
+    await cluster?.stop();
+  }, 30_000);
+
+  let n = 0;
+  async function pair(): Promise<{ a: Store; b: Store; ra: EtcdRepository; rb: EtcdRepository }> {
+    const prefix = `blind/${++n}/`;
+    const ra = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
+    const rb = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
+    const a = createStore({ repository: ra });
+    const b = createStore({ repository: rb });
+    ra.attach({ events: a.events });
+    rb.attach({ events: b.events });
+    await ra.startEvents();
+    await rb.startEvents();
+    closers.push(
+      () => ra.close(),
+      () => rb.close(),
+    );
+    return { a, b, ra, rb };
+  }
+
+  /** Counts the KV calls of `repo` (Range and Txn) while `fn` runs. */
+  async function calls(repo: EtcdRepository, fn: () => Promise<unknown>): Promise<{ range: number; txn: number }> {
+    const kv = repo.kv;
+    const count = { range: 0, txn: 0 };
+    const range = kv.range.bind(kv);
+    const txn = kv.txn.bind(kv);
+    kv.range = (r, o) => {
+      count.range++;
+      return range(r, o);
+    };
+    kv.txn = (r, o) => {
+      count.txn++;
+      return txn(r, o);
+    };
+    try {
+      await fn();
+    } finally {
+      kv.range = range;
+      kv.txn = txn;
+    }
+    return count;
+  }
+
+  /**
+   * The layout's invariant, read straight from etcd: a deadline-index entry exists exactly for
+   * every stored key with a deadline (its own deadline), and a key carries a lease exactly when it
+   * has a deadline (what lets a blind write compare "no deadline" without reading the key).
+   */
+  async function checkIndex(repo: EtcdRepository): Promise<{ withTtl: string[] }> {
+    const all = await repo.client.getAll().prefix(repo.layout.prefix).exec();
+    const data = new Map<string, { at: number | undefined; lease: string }>();
+    const index = new Set<string>();
+    for (const kv of all.kvs) {
+      const key = Buffer.from(kv.key);
+      if (key.subarray(0, repo.layout.data.length).equals(repo.layout.data))
+        data.set(repo.layout.keyOf(key), { at: envelopeDeadline(Buffer.from(kv.value)), lease: String(kv.lease) });
+      else if (key.subarray(0, repo.layout.index.length).equals(repo.layout.index)) {
+        const { key: k, atMs } = repo.layout.parseIndexKey(key);
+        index.add(`${k}@${atMs}`);
+      }
+    }
+    const expected = new Set<string>();
+    const withTtl: string[] = [];
+    for (const [key, { at, lease }] of data) {
+      if (at !== undefined) {
+        expected.add(`${key}@${Math.trunc(at)}`);
+        withTtl.push(key);
+      }
+      expect(lease !== "0", `lease of ${key} (deadline ${at})`).toBe(at !== undefined);
+    }
+    expect([...index].sort()).toEqual([...expected].sort());
+    return { withTtl: withTtl.sort() };
+  }
+
+  it("a plain SET, SETEX and an MSET are one etcd transaction; SET NX/GET/KEEPTTL still read first", async () => {
+    const { a, ra } = await pair();
+    // The first write with a deadline creates the keyspace's TTL-tag lease (once per keyspace).
+    const first = await calls(ra, () => a.exec(["SETEX", "warm", "100", "v"]));
+    expect(first).toEqual({ range: 1, txn: 2 });
+    expect(await calls(ra, () => a.exec(["SET", "k", "v"]))).toEqual({ range: 0, txn: 1 });
+    expect(await calls(ra, () => a.exec(["SET", "k", "w"]))).toEqual({ range: 0, txn: 1 });
+    expect(await calls(ra, () => a.exec(["MSET", "m1", "1", "m2", "2", "k", "x"]))).toEqual({ range: 0, txn: 1 });
+    expect(await calls(ra, () => a.exec(["SETEX", "t", "100", "v"]))).toEqual({ range: 0, txn: 1 });
+    expect(await calls(ra, () => a.exec(["SET", "t2", "v", "PX", "100000"]))).toEqual({ range: 0, txn: 1 });
+    expect(
+      await calls(ra, () =>
+        a.transaction([
+          ["SET", "x1", "1"],
+          ["MSET", "x2", "2", "x3", "3"],
+        ]),
+      ),
+    ).toEqual({
+      range: 0,
+      txn: 1,
+    });
+    // Not blind: the reply or the write depends on the old value.
+    const nx = await calls(ra, () => a.exec(["SET", "k", "v", "NX"]));
+    expect(nx.range).toBeGreaterThanOrEqual(1);
+    expect((await calls(ra, () => a.exec(["SET", "k", "y", "GET"]))).range).toBe(1);
+    expect((await calls(ra, () => a.exec(["SET", "t", "y", "KEEPTTL"]))).range).toBe(1);
+    expect(await a.exec(["MGET", "k", "m1", "m2", "t", "x1", "x2", "x3"])).toEqual(["y", "1", "2", "y", "1", "2", "3"]);
+    const ttl = (await a.exec(["PTTL", "t"])) as number;
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(100_000);
+    expect((await checkIndex(ra)).withTtl).toEqual(["t", "t2", "warm"]);
+  });
+
+  it("a blind SET over a key with a deadline drops the deadline and its index entry: the sweeper leaves the key alone", async () => {
+    const { a, b, ra, rb } = await pair();
+    const seen: KeyspaceEvent[] = [];
+    b.events.subscribe({}, (e) => seen.push(e));
+    await a.exec(["SET", "p", "old", "PX", "300"]);
+    await a.exec(["MSET", "q1", "x", "q2", "y"]);
+    await a.exec(["PEXPIRE", "q2", "300"]);
+    expect((await checkIndex(ra)).withTtl).toEqual(["p", "q2"]);
+    // From the other server, blind: the compare sees the deadline, the write falls back to CAS.
+    expect(await b.exec(["SET", "p", "new"])).toEqual(OK);
+    expect(await b.exec(["MSET", "q1", "x2", "q2", "y2"])).toEqual(OK);
+    expect(await a.exec(["PTTL", "p"])).toBe(-1);
+    expect(await a.exec(["PTTL", "q2"])).toBe(-1);
+    expect((await checkIndex(ra)).withTtl).toEqual([]);
+    // Past the old deadlines, a sweep finds nothing to delete.
+    await new Promise((r) => setTimeout(r, 400));
+    const sweeper = new ElectedSweeper(rb, b.clock);
+    expect(await sweeper.sweepOnce(Date.now() + 1_000)).toBe(0);
+    expect(await a.exec(["MGET", "p", "q1", "q2"])).toEqual(["new", "x2", "y2"]);
+    // A blind SET over a key already due: `expired` then `set`, as with the memory engine.
+    await a.exec(["SET", "d", "v", "PX", "1"]);
+    await new Promise((r) => setTimeout(r, 20));
+    await b.exec(["SET", "d", "w"]);
+    await rb.eventsCaughtUp();
+    expect(seen.filter((e) => e.key === "d").map((e) => e.event)).toEqual(["set", "expire", "expired", "set"]);
+    expect((await checkIndex(ra)).withTtl).toEqual([]);
+  });
+
+  it("two servers doing concurrent blind SETs, SET EX and INCRs on the same keys: exact counts, the index invariant holds", async () => {
+    const { a, b, ra, rb } = await pair();
+    const keys = ["h0", "h1", "h2", "h3"];
+    const work = (s: Store, id: string) => {
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) {
+        const key = keys[i % keys.length] as string;
+        const run = (...argv: string[]) =>
+          s.exec(argv).catch((e: unknown) => {
+            throw new Error(`${argv.join(" ")}: ${String(e)}`);
+          });
+        pending.push(run("INCR", "ctr"));
+        if (i % 3 === 0) pending.push(run("SET", key, `${id}${i}`, "PX", "600000"));
+        else if (i % 3 === 1) pending.push(run("SET", key, `${id}${i}`));
+        else pending.push(run("MSET", key, `${id}${i}`, `${key}:x`, id));
+      }
+      return Promise.all(pending);
+    };
+    await Promise.all([work(a, "a"), work(b, "b")]);
+    expect(await a.exec(["GET", "ctr"])).toBe("80");
+    const values = await a.exec(["MGET", ...keys]);
+    expect(await b.exec(["MGET", ...keys])).toEqual(values);
+    for (const v of values as string[]) expect(v).toMatch(/^[ab]\d+$/);
+    await checkIndex(ra);
+    // INCR on a key a blind SET just wrote, across servers, stays exact.
+    const mixed = (s: Store) =>
+      (async () => {
+        for (let i = 0; i < 10; i++) {
+          await s.exec(["SET", "mix", "100"]);
+          const got = (await s.exec(["INCR", "mix"])) as number;
+          expect(got === 101 || got === 102).toBe(true);
+        }
+      })();
+    await Promise.all([mixed(a), mixed(b)]);
+    expect(ra.engineStats().conflicts + rb.engineStats().conflicts).toBeGreaterThan(0);
+  }, 90_000);
+
+  it("a blind commit whose reply is lost is sent again and applied once: one event, INCRs exact", async () => {
+    const { a, b, ra } = await pair();
+    const seen: KeyspaceEvent[] = [];
+    b.events.subscribe({}, (e) => seen.push(e));
+    await a.exec(["SET", "warm", "v", "EX", "1000"]); // the TTL-tag lease exists before replies get lost
+    const kv = ra.kv;
+    const txn = kv.txn.bind(kv);
+    let lost = 0;
+    let sent = 0;
+    // Every other commit (a txn with a put) applies, then its reply is "lost" (a transient error).
+    kv.txn = async (r, o) => {
+      const res = await txn(r, o);
+      if ((r.success ?? []).some((op) => op.request_put !== undefined) && sent++ % 2 === 0) {
+        lost++;
+        throw new EtcdCallError(GrpcCode.UNAVAILABLE, "UNAVAILABLE: reply lost (test)");
+      }
+      return res;
+    };
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect(await a.exec(["SET", `r${i}`, "v"])).toEqual(OK);
+        expect(await a.exec(["INCR", "rc"])).toBe(i + 1);
+        expect(await a.exec(["MSET", `r${i}`, "w", `s${i}`, "w"])).toEqual(OK);
+        expect(
+          await a.transaction([
+            ["SET", `t${i}`, "v", "EX", "1000"],
+            ["SET", `u${i}`, "v"],
+          ]),
+        ).toEqual([OK, OK]);
+      }
+    } finally {
+      kv.txn = txn;
+    }
+    expect(lost).toBeGreaterThanOrEqual(20);
+    expect(ra.engineStats().ambiguous).toBeGreaterThanOrEqual(lost);
+    expect(await b.exec(["GET", "rc"])).toBe("10");
+    await ra.eventsCaughtUp();
+    await b.exec(["PING"]);
+    const count = (event: string, prefix: string) =>
+      seen.filter((e) => e.event === event && e.key.startsWith(prefix)).length;
+    expect(count("set", "r")).toBe(20); // 10 SETs + 10 MSETs of r*
+    expect(count("set", "s")).toBe(10);
+    expect(count("set", "t")).toBe(10);
+    expect(count("expire", "t")).toBe(10);
+    expect(count("set", "u")).toBe(10);
+    expect(count("incrby", "rc")).toBe(10);
+    await checkIndex(ra);
+  });
+
+  it("WATCH across servers: a blind SET on one breaks the other's WATCH; a blind MULTI under WATCH aborts on the other's write", async () => {
+    const { a, b } = await pair();
+    await a.exec(["SET", "w", "0"]);
+    // A watches; B's blind MULTI SET changes the key: A's EXEC aborts.
+    const wa = await a.watch(["w"]);
+    expect(await b.transaction([["SET", "w", "from-b"]])).toEqual([OK]);
+    expect(await a.transaction([["SET", "w", "from-a"]], wa)).toBeNull();
+    wa.release();
+    expect(await a.exec(["GET", "w"])).toBe("from-b");
+    // B watches and queues a blind SET; A's blind SET lands first: B's EXEC aborts.
+    const wb = await b.watch(["w"]);
+    expect(await a.exec(["SET", "w", "a2"])).toEqual(OK);
+    expect(
+      await b.transaction(
+        [
+          ["SET", "w", "b2"],
+          ["MSET", "w2", "b2"],
+        ],
+        wb,
+      ),
+    ).toBeNull();
+    wb.release();
+    expect(await b.exec(["MGET", "w", "w2"])).toEqual(["a2", null]);
+    // Unbroken, the watched blind MULTI commits.
+    const wc = await b.watch(["w"]);
+    expect(await b.transaction([["SET", "w", "b3"]], wc)).toEqual([OK]);
+    wc.release();
+    expect(await a.exec(["GET", "w"])).toBe("b3");
+    // A WATCH on a key a blind SET creates (absent at WATCH) is broken too.
+    const wd = await a.watch(["fresh"]);
+    await b.exec(["SET", "fresh", "x"]);
+    expect(await a.transaction([["SET", "fresh", "y"]], wd)).toBeNull();
+    wd.release();
+  });
+});
