@@ -1,70 +1,60 @@
 import { BigMap } from "./big-map.js";
 import type { Bytes } from "./bytes.js";
 
-const FNV_PRIME = 0x01000193;
+/**
+ * Entries past which a lane splits (the table's first map included): no growth, shrink or split
+ * rehash of a lane copies more than about this many entries, at 1M keys or 100M.
+ *
+ * Why 8192: a `Map`'s table is a power of two, so its memory per key depends on how full the
+ * lanes are. Decimal ids split ten ways per byte: with 8192 a 1M-key keyspace of `key:%08d` ends
+ * in 1000 lanes of 1000 keys (tables 98 % full, as the lanes of the old linear-hashing table were
+ * at 1M), where a 16k or 32k bound leaves 100 lanes of 10k (61 % full: +16 bytes per key).
+ */
+export const LANE_SPLIT = 1 << 13;
 
-/** FNV-1a over `key[from, to)`, continuing from `h`. */
-function mix(h: number, key: Bytes, from: number, to: number): number {
-  for (let i = from; i < to; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
-  return h;
-}
+/** Fan-out of a fork: it picks a child by the low 6 bits of one byte (or of a hash). */
+const FANOUT = 64;
+const PICK = FANOUT - 1;
+
+/** The `at` of a fork that picks by a seeded hash of every byte (keys no single byte spreads). */
+const HASHED = -0x40000000;
+
+/** Keys a split looks at to choose its byte. */
+const SAMPLE = 1024;
 
 /**
- * A 32-bit hash of a key: FNV-1a over its bytes, then murmur3's finalizer (every output bit
- * depends on every hashed byte, so any bit range spreads keys evenly). A key of 8 to 16 bytes
- * hashes 9 of them (its last 4 and the 5 around its middle), a key over 32 bytes its first 8,
- * middle 16 and last 16 bytes, so the cost stays bounded; other keys hash every byte.
- *
- * Why 9 bytes of the short keys most keyspaces use: each `charCodeAt` costs, and on a large
- * keyspace a lookup is bound by cache misses, so every instruction between two lookups lets the
- * CPU overlap fewer of them (hashing all 12 bytes of `key:00000001` made a lane lookup 0.5x a
- * bare `Map`; picking the lane without hashing costs nothing measurable). Hashing every byte of
- * keys under 8 bytes matters: sampling fewer left lanes up to 40 % above the mean, and a lane past
- * a power of two doubles its `Map`'s capacity (memory). Keys that differ only in bytes not hashed
- * share a lane (no worse than one `Map`).
+ * Byte positions a split considers: the last 16 (counted from the end: ids usually end a key, or
+ * come before a short suffix) and the first 16.
  */
-export function keyHash(key: Bytes): number {
-  const n = key.length;
-  let h: number;
-  if (n < 8 || (n > 16 && n <= 32)) h = mix(n, key, 0, n);
-  else if (n <= 16) {
-    const m = (n >> 1) - 3;
-    h = Math.imul(n ^ key.charCodeAt(m), FNV_PRIME);
-    h = Math.imul(h ^ key.charCodeAt(m + 1), FNV_PRIME);
-    h = Math.imul(h ^ key.charCodeAt(m + 2), FNV_PRIME);
-    h = Math.imul(h ^ key.charCodeAt(m + 3), FNV_PRIME);
-    h = Math.imul(h ^ key.charCodeAt(m + 4), FNV_PRIME);
-    const tail =
-      key.charCodeAt(n - 1) |
-      (key.charCodeAt(n - 2) << 8) |
-      (key.charCodeAt(n - 3) << 16) |
-      (key.charCodeAt(n - 4) << 24);
-    h ^= Math.imul(tail, 0x9e3779b1);
-  } else {
-    const m = n >> 1;
-    h = mix(mix(mix(n, key, 0, 8), key, m - 8, m + 8), key, n - 16, n);
-  }
+const CANDIDATES: readonly number[] = [
+  ...Array.from({ length: 16 }, (_, i) => -1 - i),
+  ...Array.from({ length: 16 }, (_, i) => i),
+];
+
+/** A position is used when no child of its split would get more than this share of the sample. */
+const GOOD_SPLIT = 0.6;
+
+/** A split is undone (and retried at twice the size) when one child would get this share of the keys. */
+const NO_PROGRESS = 0.9;
+
+/** Entries per lane `Map` before the table puts further keys of that lane in its overflow (below V8's 2^24). */
+const DEFAULT_LANE_LIMIT = 16_000_000;
+
+/**
+ * A seeded 32-bit hash of every byte of `key` (FNV-1a, then murmur3's finalizer), for the forks
+ * whose keys no single byte spreads. Costs a read of every byte, so only such keys pay it. Each
+ * hashed fork draws its seed at random, so which keys share its lanes cannot be planned from outside.
+ */
+export function seededHash(key: Bytes, seed: number): number {
+  let h = (seed ^ key.length) >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The lane of `key` among `2^bits` lanes: the low bits of {@link keyHash}, as the table picks them. */
-export function laneOf(key: Bytes, bits = 6): number {
-  return keyHash(key) & ((1 << bits) - 1);
-}
-
-/** Entries at which a table spreads from one `Map` into lanes. */
-export const LANES_FROM = 1 << 15;
-
-/**
- * Mean entries per lane the table keeps: once the table holds more than `lanes × LANE_MEAN`
- * entries, it adds a lane. Lanes then hold between about LANE_MEAN / 2 and 2 × LANE_MEAN entries.
- */
-export const LANE_MEAN = 1 << 14;
-
-/** Entries per lane `Map` before the table puts further keys of that lane in its overflow (below V8's 2^24). */
-const DEFAULT_LANE_LIMIT = 16_000_000;
+/** The empty map of every lane that has no key yet: never written (a write first gives the lane its own). */
+const EMPTY: Map<Bytes, never> = new Map<Bytes, never>();
 
 /** The view {@link KeyTable.mapFor} returns: where a key is, or would go. */
 export interface KeySlot<V> {
@@ -73,57 +63,98 @@ export interface KeySlot<V> {
 }
 
 /**
- * The keyspace's hash table: up to {@link LANES_FROM} entries one `Map` (insertion order, exactly
- * as a `Map`); past that, lanes chosen by {@link keyHash}, each lane a plain `Map` of at most a few
- * tens of thousands of entries, whatever the table's size (linear hashing: the table adds one lane
- * at a time as it grows, splitting the next lane in turn into two).
+ * A node of the table: a lane (a leaf: `kids` null, its keys in `map`) or a fork (it reads one
+ * byte of the key, at `at` — from the start when ≥ 0, from the end when < 0 — or hashes it, and
+ * goes on to one of its 64 kids). One class for both, so the lookup loop stays monomorphic.
+ */
+class Lane<V> implements KeySlot<V> {
+  at = 0;
+  seed = 0;
+  kids: Lane<V>[] | null = null;
+  map: Map<Bytes, V> = EMPTY;
+  /** Entries past which this lane splits (doubled when a split could not tell its keys apart). */
+  limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get(key: Bytes): V | undefined {
+    return this.map.get(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+/** The kid index of `key` at a fork reading `at` (NaN past either end of the key: index 0). */
+function pickAt(key: Bytes, at: number, seed: number): number {
+  return (
+    (at >= 0 ? key.charCodeAt(at) : at !== HASHED ? key.charCodeAt(key.length + at) : seededHash(key, seed)) & PICK
+  );
+}
+
+/**
+ * The keyspace's hash table: a tree of small `Map`s (lanes), each of at most about
+ * {@link LANE_SPLIT} entries, reached by reading one byte of the key per fork.
  *
- * Why lanes, and why bounded ones: V8 rehashes a `Map` in one step when it grows past its
- * capacity or when a delete leaves it under a quarter full (`Map.delete` shrinks the table
- * synchronously). On a 1M-entry map that step copies 262k entries and took 20–58 ms inside one
- * `delete`: no time budget of the expiry sweep can split it. A fixed number of lanes only divides
- * that: 64 lanes of a 10M-key table hold 156k entries each, and a mass expiry shrinks each one
- * by copying 39k–65k entries in one delete. Here no lane grows much past 2 × {@link LANE_MEAN}
- * entries, so no rehash — growth, shrink, or a split — copies more than that, at 1M keys or 100M.
- * A split builds two fresh maps from the lane (the lane's old map is left as it is, for iterators
- * on it); the table never merges lanes back when it shrinks (an emptied lane costs a small `Map`).
+ * Why lanes: V8 rehashes a `Map` in one step when it grows past its capacity or when a delete
+ * leaves it under a quarter full. On a 1M-entry map that step copies 262k entries and took
+ * 20–58 ms inside one `delete`: no time budget of the expiry sweep can split it. Here no lane
+ * grows much past {@link LANE_SPLIT} entries, so no rehash — growth, shrink, or a split — copies
+ * more than that, at 1M keys or 100M. A table of up to {@link LANE_SPLIT} keys is one `Map`
+ * (insertion order, exactly as a `Map`).
+ *
+ * Why bytes and not a hash: in a lookup bound by cache misses every instruction before the lane's
+ * `Map` is probed costs, and each `charCodeAt` is ~15 instructions (V8 dispatches on the string's
+ * representation). Choosing a lane by a hash of 9 bytes made a lookup 0.55× a bare `Map` on 1M
+ * shuffled keys; reading 2–3 bytes costs ~10 %. So when a lane fills, it becomes a fork on the
+ * byte that spreads its keys best (chosen on a sample of them among the first and last 16 bytes),
+ * and its keys move into up to 64 new lanes (one copy of at most one lane's entries). Keys no
+ * byte spreads (the best puts over 60 % of the sample in one lane) get a fork on a hash of every
+ * byte, seeded per process; a split that would leave over 90 % of the keys in one lane is not
+ * made, and is tried again when the lane has doubled. The table never merges lanes back when it
+ * shrinks (an emptied lane costs a small `Map`).
  *
  * Each lane is a plain `Map` (one monomorphic `get`): a lane that reaches V8's entry limit (only
- * keys whose hashed bytes collide can do that) sends its further keys to an overflow
- * {@link BigMap}, which a lookup reads only when the lane misses and the overflow exists.
+ * keys no seeded hash tells apart could) sends its further keys to an overflow {@link BigMap},
+ * which a lookup reads only when the lane misses and the overflow exists.
  *
  * Iteration: like `Map`, iterators survive concurrent inserts and deletes, and a key present
- * throughout is visited exactly once — also across the spread and splits (an iterator walks the
- * maps that were the table's when it started; a map replaced since is finished as it was, skipping
- * keys deleted meanwhile; keys added after it started may be missed, as SCAN allows). With lanes,
- * the order is lane by lane.
+ * throughout is visited exactly once — also across splits (an iterator walks the maps that were
+ * the table's when it started; a map replaced since is finished as it was, skipping keys deleted
+ * meanwhile; keys added after it started may be missed, as SCAN allows). Once split, the order is
+ * lane by lane.
  */
 export class KeyTable<V> {
   private readonly laneLimit: number;
-  private readonly laneMean: number;
-  /** The one map while the table is small; null once spread into lanes. */
-  private single: Map<Bytes, V> | null = new Map();
-  private lanes: Map<Bytes, V>[] = [];
-  /** Lanes = 2^level + next; lanes below `next` are split and picked with one more hash bit. */
-  private lowMask = 0;
-  private next = 0;
-  /** Entries past which the table adds a lane (or spreads). */
-  private growAt = LANES_FROM;
+  private readonly splitAt: number;
+  private root: Lane<V>;
   /** Keys whose lane was full ({@link DEFAULT_LANE_LIMIT}); null while none. */
   private overflow: BigMap<Bytes, V> | null = null;
-  /** Maps replaced by a spread, split or clear: iterators still on them skip keys deleted since. */
+  /** Maps replaced by a split or clear: iterators still on them skip keys deleted since. */
   private readonly retired = new WeakSet<Map<Bytes, V>>();
   private count = 0;
+  private lanes = 1;
 
   /**
    * @param laneLimit entries per lane `Map` before its keys overflow (tests lower it). @default 16_000_000
-   * @param laneMean mean entries per lane once spread (tests lower it to split often). @default {@link LANE_MEAN}
+   * @param splitAt entries past which a lane splits (tests lower it to split often). @default {@link LANE_SPLIT}
    */
-  constructor(laneLimit = DEFAULT_LANE_LIMIT, laneMean = LANE_MEAN) {
+  constructor(laneLimit = DEFAULT_LANE_LIMIT, splitAt = LANE_SPLIT) {
     if (!Number.isInteger(laneLimit) || laneLimit < 1) throw new TypeError("laneLimit must be a positive integer");
-    if (!Number.isInteger(laneMean) || laneMean < 1) throw new TypeError("laneMean must be a positive integer");
+    if (!Number.isInteger(splitAt) || splitAt < 1) throw new TypeError("splitAt must be a positive integer");
     this.laneLimit = laneLimit;
-    this.laneMean = laneMean;
+    this.splitAt = splitAt;
+    this.root = KeyTable.rootLane(splitAt);
+  }
+
+  /** A table's first lane: one map, from the start (the table's order is insertion order until it spreads). */
+  private static rootLane<V>(splitAt: number): Lane<V> {
+    const lane = new Lane<V>(splitAt);
+    lane.map = new Map();
+    return lane;
   }
 
   /** Number of entries (O(1)). */
@@ -131,44 +162,49 @@ export class KeyTable<V> {
     return this.count;
   }
 
-  /** True once the table is spread into lanes. */
+  /** True once the first map has split into lanes. */
   get spread(): boolean {
-    return this.single === null;
+    return this.root.kids !== null;
   }
 
-  /** Number of lanes (1 while not spread). */
+  /** Number of lanes (maps that hold keys, or may: 1 while not spread). */
   get laneCount(): number {
-    return this.single === null ? this.lanes.length : 1;
+    return this.lanes;
   }
 
-  /** The lane map of `key`. */
-  private laneFor(key: Bytes): Map<Bytes, V> {
-    const single = this.single;
-    if (single !== null) return single;
-    const h = keyHash(key);
-    let i = h & this.lowMask;
-    if (i < this.next) i = h & ((this.lowMask << 1) | 1);
-    return this.lanes[i] as Map<Bytes, V>;
+  /** The lane of `key`: a fork reads one byte per level (or hashes, for keys no byte spreads). */
+  private laneOf(key: Bytes): Lane<V> {
+    let lane = this.root;
+    let kids = lane.kids;
+    while (kids !== null) {
+      const at = lane.at;
+      lane = kids[
+        (at >= 0 ? key.charCodeAt(at) : at !== HASHED ? key.charCodeAt(key.length + at) : seededHash(key, lane.seed)) &
+          PICK
+      ] as Lane<V>;
+      kids = lane.kids;
+    }
+    return lane;
   }
 
   get(key: Bytes): V | undefined {
-    const v = this.laneFor(key).get(key);
+    const v = this.laneOf(key).map.get(key);
     if (v !== undefined || this.overflow === null) return v;
     return this.overflow.get(key);
   }
 
   has(key: Bytes): boolean {
-    return this.laneFor(key).has(key) || this.overflow?.has(key) === true;
+    return this.laneOf(key).map.has(key) || this.overflow?.has(key) === true;
   }
 
   /**
-   * Where `key` is, or would go: a read then a write of one key through it hash the key once.
+   * Where `key` is, or would go: a read then a write of one key through it find its lane once.
    * Valid until the table changes; write through {@link setIn}.
    */
   mapFor(key: Bytes): KeySlot<V> {
     const overflow = this.overflow;
     if (overflow?.has(key)) return overflow;
-    return this.laneFor(key);
+    return this.laneOf(key);
   }
 
   /** {@link set} through `slot`, which {@link mapFor} returned for `key` with no change since. */
@@ -177,28 +213,38 @@ export class KeyTable<V> {
       slot.set(key, value); // already there: the overflow holds only keys it was given
       return this;
     }
-    const lane = slot as Map<Bytes, V>;
-    const before = lane.size;
-    if (before >= this.laneLimit && !lane.has(key)) return this.addOverflow(key, value);
-    lane.set(key, value);
-    if (lane.size !== before && ++this.count > this.growAt) this.grow();
+    const lane = slot as Lane<V>;
+    let map = lane.map;
+    const before = map.size;
+    if (before >= this.laneLimit && !map.has(key)) return this.addOverflow(key, value);
+    if (map === EMPTY) map = this.ownMap(lane);
+    map.set(key, value);
+    if (map.size !== before) {
+      this.count++;
+      if (before >= lane.limit) this.split(lane);
+    }
     return this;
   }
 
   set(key: Bytes, value: V): this {
-    const lane = this.laneFor(key);
-    const before = lane.size;
+    const lane = this.laneOf(key);
+    let map = lane.map;
+    const before = map.size;
     if (before >= this.laneLimit || this.overflow !== null) {
       // A full lane, or a key that may live in the overflow: the slow path.
       return this.setIn(this.mapFor(key), key, value);
     }
-    lane.set(key, value);
-    if (lane.size !== before && ++this.count > this.growAt) this.grow();
+    if (map === EMPTY) map = this.ownMap(lane);
+    map.set(key, value);
+    if (map.size !== before) {
+      this.count++;
+      if (before >= lane.limit) this.split(lane);
+    }
     return this;
   }
 
   delete(key: Bytes): boolean {
-    if (this.laneFor(key).delete(key) || this.overflow?.delete(key) === true) {
+    if (this.laneOf(key).map.delete(key) || this.overflow?.delete(key) === true) {
       this.count--;
       return true;
     }
@@ -206,100 +252,94 @@ export class KeyTable<V> {
   }
 
   clear(): void {
-    this.retireAll();
-    this.single = new Map();
-    this.lanes = [];
-    this.lowMask = 0;
-    this.next = 0;
-    this.growAt = LANES_FROM;
+    this.forEachMap((map) => this.retired.add(map));
+    this.root = KeyTable.rootLane(this.splitAt);
     this.overflow = null;
     this.count = 0;
+    this.lanes = 1;
+  }
+
+  /** Gives `lane` (a kid no key had reached yet) a map of its own. */
+  private ownMap(lane: Lane<V>): Map<Bytes, V> {
+    this.lanes++;
+    const map = new Map<Bytes, V>();
+    lane.map = map;
+    return map;
   }
 
   private addOverflow(key: Bytes, value: V): this {
     if (this.overflow === null) this.overflow = new BigMap<Bytes, V>(this.laneLimit);
     this.overflow.set(key, value);
-    if (++this.count > this.growAt) this.grow();
+    this.count++;
     return this;
   }
 
-  private retireAll(): void {
-    if (this.single !== null) this.retired.add(this.single);
-    for (const lane of this.lanes) this.retired.add(lane);
-  }
-
   /**
-   * Lays out the lanes a table of `entries` entries has, so that filling it up to that size splits
-   * no lane (a bulk load that knows its key count: each key is then inserted once, never copied
-   * by a split). Costs what the splits would have, at most one lane's entries copied per step, so
-   * it is cheapest on an empty table. A table already that large is left as it is.
+   * Kept for callers that know the key count of a bulk load (the snapshot loader). A fork's byte
+   * is chosen from the keys it splits, so there is nothing to lay out before they are known; each
+   * key is copied by about one split per ten-fold growth of the table, not one per doubling.
    */
-  reserve(entries: number): void {
-    if (!(entries > this.growAt) || !Number.isSafeInteger(entries)) return;
-    // The spread a growing table makes (at LANES_FROM + 1 entries), then its splits: the same lanes.
-    if (this.single !== null) this.spreadLanes(Math.max(this.count, LANES_FROM + 1));
-    while (this.growAt < entries) this.grow();
-  }
+  reserve(_entries: number): void {}
 
-  /** Spreads the single map into lanes, or splits the next lane: one step, at most one lane's entries copied. */
-  private grow(): void {
-    if (this.single !== null) {
-      this.spreadLanes(this.count);
+  /** Turns `lane` into a fork over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}. */
+  private split(lane: Lane<V>): void {
+    const map = lane.map;
+    const at = chooseByte(map);
+    // Each hashed fork its own seed: nested ones split what their parent's hash put together.
+    const seed = at === HASHED ? (Math.random() * 0x100000000) >>> 0 : 0;
+    const kids = new Array<Lane<V>>(FANOUT);
+    for (let i = 0; i < FANOUT; i++) kids[i] = new Lane<V>(this.splitAt);
+    let largest = 0;
+    map.forEach((value, key) => {
+      const kid = kids[pickAt(key, at, seed)] as Lane<V>;
+      let m = kid.map;
+      if (m === EMPTY) m = kid.map = new Map();
+      m.set(key, value);
+      if (m.size > largest) largest = m.size;
+    });
+    if (largest > NO_PROGRESS * map.size) {
+      // Keys this fork does not tell apart: stay one lane, try again at twice the size.
+      lane.limit *= 2;
       return;
     }
-    this.split();
+    let used = 0;
+    for (const kid of kids) if (kid.map !== EMPTY) used++;
+    this.retired.add(map);
+    lane.at = at;
+    lane.seed = seed;
+    lane.map = EMPTY;
+    lane.kids = kids;
+    this.lanes += used - 1;
   }
 
-  /** Spreads the single map into 2^bits lanes, of at most LANE_MEAN / 2 entries each once it holds `entries`. */
-  private spreadLanes(entries: number): void {
-    const single = this.single;
-    if (single !== null) {
-      let bits = 1;
-      while (this.laneMean * 2 ** (bits - 1) < entries) bits++;
-      const lanes: Map<Bytes, V>[] = [];
-      for (let i = 0; i < 1 << bits; i++) lanes.push(new Map());
-      const mask = (1 << bits) - 1;
-      // forEach, not for-of: no [key, value] array per entry.
-      single.forEach((value, key) => {
-        (lanes[keyHash(key) & mask] as Map<Bytes, V>).set(key, value);
-      });
-      this.retired.add(single);
-      this.lanes = lanes;
-      this.lowMask = mask;
-      this.next = 0;
-      this.single = null;
-      this.growAt = lanes.length * this.laneMean;
+  /** Calls `fn` with every lane map holding keys, lane by lane. */
+  private forEachMap(fn: (map: Map<Bytes, V>) => void): void {
+    const stack: Lane<V>[] = [this.root];
+    while (stack.length > 0) {
+      const lane = stack.pop() as Lane<V>;
+      if (lane.kids === null) {
+        if (lane.map !== EMPTY) fn(lane.map);
+      } else for (let i = FANOUT - 1; i >= 0; i--) stack.push(lane.kids[i] as Lane<V>);
     }
   }
 
-  /** Splits the next lane in turn into two fresh maps (linear hashing). */
-  private split(): void {
-    const lanes = this.lanes;
-    const p = this.next;
-    const old = lanes[p] as Map<Bytes, V>;
-    const stay = new Map<Bytes, V>();
-    const moved = new Map<Bytes, V>();
-    const highBit = this.lowMask + 1;
-    old.forEach((value, key) => {
-      ((keyHash(key) & highBit) === 0 ? stay : moved).set(key, value);
-    });
-    this.retired.add(old);
-    lanes[p] = stay;
-    lanes.push(moved); // index p + highBit
-    if (++this.next === highBit) {
-      this.lowMask = (this.lowMask << 1) | 1;
-      this.next = 0;
-    }
-    this.growAt = lanes.length * this.laneMean;
-  }
-
-  /** Entries per lane `Map` (the single map's while not spread), for tests and diagnostics. */
+  /** Entries per lane `Map` holding keys (the single map's while not spread), for tests and diagnostics. */
   laneSizes(): number[] {
-    return this.single !== null ? [this.single.size] : this.lanes.map((lane) => lane.size);
+    if (this.root.kids === null) return [this.root.map.size];
+    const sizes: number[] = [];
+    this.forEachMap((map) => sizes.push(map.size));
+    return sizes;
+  }
+
+  /** Forks a lookup passes through, at most (0 while not spread), for tests and diagnostics. */
+  depth(): number {
+    const walk = (lane: Lane<V>): number => (lane.kids === null ? 0 : 1 + Math.max(...lane.kids.map(walk)));
+    return walk(this.root);
   }
 
   *keys(): IterableIterator<Bytes> {
-    const maps: Map<Bytes, V>[] = this.single !== null ? [this.single] : [...this.lanes];
+    const maps: Map<Bytes, V>[] = [];
+    this.forEachMap((map) => maps.push(map));
     const overflow = this.overflow;
     const retired = this.retired;
     for (const map of maps) {
@@ -321,4 +361,36 @@ export class KeyTable<V> {
   [Symbol.iterator](): IterableIterator<[Bytes, V]> {
     return this.entries();
   }
+}
+
+/**
+ * The byte a fork over `map`'s keys reads: the candidate position whose fullest kid holds the
+ * fewest of a sample of the keys, or {@link HASHED} when even that kid holds over
+ * {@link GOOD_SPLIT} of them.
+ */
+function chooseByte(map: Map<Bytes, unknown>): number {
+  const step = Math.max(1, Math.floor(map.size / SAMPLE));
+  const sample: Bytes[] = [];
+  let i = 0;
+  for (const key of map.keys()) {
+    if (i++ % step === 0 && sample.push(key) === SAMPLE) break;
+  }
+  const counts = new Int32Array(FANOUT);
+  let best = HASHED;
+  let bestMax = GOOD_SPLIT * sample.length;
+  for (const at of CANDIDATES) {
+    counts.fill(0);
+    let max = 0;
+    for (const key of sample) {
+      const k = pickAt(key, at, 0);
+      const c = (counts[k] as number) + 1;
+      counts[k] = c;
+      if (c > max) max = c;
+    }
+    if (max <= bestMax && (max < bestMax || best === HASHED)) {
+      best = at;
+      bestMax = max;
+    }
+  }
+  return best;
 }
