@@ -54,8 +54,8 @@ describe("KeyTable", () => {
     // Two values per byte: a byte fork only halves a lane.
     ["binary digits", (i: number) => (i + 65536).toString(2)],
   ])("bounds every lane and the lookup depth on %s", (_name, key) => {
-    const bound = 256;
-    const n = 60_000;
+    const bound = 128;
+    const n = 30_000;
     const table = new KeyTable<number>(undefined, bound);
     for (let i = 0; i < n; i++) table.set(key(i), i);
     const sizes = table.laneSizes();
