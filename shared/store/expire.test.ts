@@ -102,6 +102,56 @@ describe("Sweeper: a cycle", () => {
     expect(r.largestSliceKeys).toBeLessThanOrEqual(most);
   });
 
+  // A mass expiry empties every lane of the keyspace at the same pace, so the lanes' Maps shrink
+  // (rehash) one after another within a few hundred keys: a run of keys each far costlier than the
+  // average the slice sized its batch from. The slice must still end within its budget plus ONE
+  // key's cost, wherever the run falls — not a batch of costly keys past it.
+  it.each([
+    { name: "a run of 64 costly keys", from: 2000, to: 2064 },
+    { name: "costly keys spread one in 40", from: 0, to: 5000, every: 40 },
+  ])(
+    "ends every slice within sliceMs plus one key's cost, whatever the keys cost: $name",
+    async ({ from, to, every = 1 }) => {
+      const t = createTestStore();
+      const cheap = 1 / 256;
+      const costly = 0.25;
+      const name = (i: number) => `s:${String(i).padStart(5, "0")}`; // popped in this order (one deadline)
+      const costOf = new Map<string, number>();
+      for (let i = 0; i < 5000; i++) costOf.set(name(i), i >= from && i < to && i % every === 0 ? costly : cheap);
+      let now = 0;
+      const starts: number[] = [];
+      t.store.events.subscribe({ events: ["expired"] }, (e) => {
+        now += costOf.get(e.key as string) as number;
+      });
+      const s = new Sweeper(t.store.repository, t.clock, {
+        sliceMs: 1,
+        sliceKeys: 2000,
+        cycleMs: 1e9,
+        timer: () => now,
+        yieldToLoop: async () => {
+          starts.push(now); // a slice boundary, by the manual clock
+        },
+      });
+      const at = t.clock.now() + 10;
+      t.store.repository.atomic(null, t.clock.now(), (v) => {
+        for (let i = 0; i < 5000; i++) {
+          v.put(name(i), "x");
+          v.setExpireAt(name(i), at);
+        }
+      });
+      t.clock.set(at + 1);
+      const r = await s.sweep();
+      expect(r).toMatchObject({ expired: 5000, complete: true });
+      expect(r.longestSliceMs).toBeLessThanOrEqual(1 + costly + 1e-9);
+      // The same bound read from the slice boundaries themselves, not from the sweep's own report.
+      let last = 0;
+      for (const b of [...starts, now]) {
+        expect(b - last).toBeLessThanOrEqual(1 + costly + 1e-9);
+        last = b;
+      }
+    },
+  );
+
   it("ends a cycle at its time limit; the next cycle continues", async () => {
     const { t, s } = storeWith({ sliceMs: 1, cycleMs: 5 }, 1 / 16);
     putExpiring(t, "e4", 1000, t.clock.now() + 5);

@@ -20,7 +20,13 @@ export interface SweepOptions {
   readonly sliceKeys?: number;
   /** Time budget of one slice in ms (checked every `checkEvery` keys). @default 1 */
   readonly sliceMs?: number;
-  /** Keys handled between two reads of the timer (Redis's activeExpireCycle checks every 16). @default 16 */
+  /**
+   * Most keys handled between two reads of the timer. A slice then ends at most `checkEvery` keys'
+   * cost past `sliceMs`: with the default, one key's (Redis's activeExpireCycle reads its clock every
+   * 16 keys; here a read costs less than a key, and a burst of costly keys — lanes of the keyspace
+   * rehashing one after another as a mass expiry empties them — cannot stretch a slice by 16 of them).
+   * @default 1
+   */
   readonly checkEvery?: number;
   /** Wall-time limit of one cycle in ms, yields included; the next tick continues. @default 900 */
   readonly cycleMs?: number;
@@ -147,8 +153,9 @@ export function validateSweepPattern(pattern: string): void {
  *
  * A croner job (finest tick 1 s, `protect: true` so cycles never overlap) starts a cycle. A cycle
  * works in slices: each calls `repository.activeExpire(now, checkEvery)` until it has reclaimed
- * `sliceKeys` keys or spent `sliceMs` (the timer is read every `checkEvery` keys, as Redis reads
- * the clock every 16 iterations), then yields to the event loop so commands run between slices.
+ * `sliceKeys` keys or spent `sliceMs` (the timer is read after every key by default, so a slice
+ * ends within `sliceMs` plus the cost of one key, however uneven the keys' costs), then yields to
+ * the event loop so commands run between slices.
  * It repeats while keys are still due — the Map engine's deadline index says exactly which, so
  * there is no sampling of live keys and no "repeat while >10% stale" guess — until `cycleMs`.
  *
@@ -209,7 +216,7 @@ export class Sweeper {
     validateSweepPattern(this.pattern);
     this.sliceKeys = positive("sliceKeys", options.sliceKeys, 2000, true);
     this.sliceMs = positive("sliceMs", options.sliceMs, 1, false);
-    this.checkEvery = positive("checkEvery", options.checkEvery, 16, true);
+    this.checkEvery = positive("checkEvery", options.checkEvery, 1, true);
     this.cycleMs = positive("cycleMs", options.cycleMs, 900, false);
     this.timer = options.timer ?? (() => performance.now());
     this.yieldToLoop = options.yieldToLoop ?? defaultYield;

@@ -32,7 +32,11 @@ describe("ExpiryIndex", () => {
     { name: "few deadlines (many ties)", deadlines: 20, seed: 1 },
     { name: "spread deadlines", deadlines: 100_000, seed: 2 },
     { name: "mixed", deadlines: 500, seed: 3 },
-  ])("matches a naive model over random operations: $name", ({ deadlines, seed }) => {
+    // The sweep's pops: a few keys at a time from the front of the first block, between adds and
+    // removes that land in that same block (which then holds entries from a moved start slot).
+    { name: "small pops between adds and removes", deadlines: 300, seed: 4, popMax: 3, popShare: 0.3 },
+    { name: "single-key pops, ties", deadlines: 5, seed: 5, popMax: 1, popShare: 0.4 },
+  ])("matches a naive model over random operations: $name", ({ deadlines, seed, popMax = 700, popShare = 0.05 }) => {
     const rnd = seededRandom(seed);
     const index = new ExpiryIndex();
     const model = new NaiveIndex();
@@ -42,7 +46,7 @@ describe("ExpiryIndex", () => {
     const reused = new Array<Bytes>(300).fill("x");
     for (let op = 0; op < 6000; op++) {
       const r = rnd();
-      if (r < 0.55 || deadlineOf.size === 0) {
+      if (r < (1 - popShare) * 0.58 || deadlineOf.size === 0) {
         // Bursts of adds grow past one block so splits happen.
         const burst = 1 + Math.floor(rnd() * 8);
         for (let i = 0; i < burst; i++) {
@@ -52,7 +56,7 @@ describe("ExpiryIndex", () => {
           model.add(key, at);
           deadlineOf.set(key, at);
         }
-      } else if (r < 0.8) {
+      } else if (r < (1 - popShare) * 0.84) {
         const keys = [...deadlineOf.keys()];
         const key = keys[Math.floor(rnd() * keys.length)] as Bytes;
         const at = deadlineOf.get(key) as number;
@@ -64,12 +68,12 @@ describe("ExpiryIndex", () => {
           model.remove(key, at);
           deadlineOf.delete(key);
         }
-      } else if (r < 0.95) {
+      } else if (r < 1 - popShare) {
         const now = Math.floor(rnd() * (deadlines + 2));
         expect(index.dueCount(now)).toBe(model.dueCount(now));
       } else {
-        const now = Math.floor(rnd() * deadlines * 0.3);
-        const max = 1 + Math.floor(rnd() * 700);
+        const now = Math.floor(rnd() * deadlines * (popShare > 0.05 ? 0.6 : 0.3));
+        const max = 1 + Math.floor(rnd() * popMax);
         // Half the pops go through popDueInto with a reused, dirty buffer: same keys, same order.
         let got: Bytes[];
         if (rnd() < 0.5) got = index.popDue(now, max);

@@ -7,16 +7,40 @@ const MERGE_BELOW = BLOCK_CAPACITY >> 2;
 
 /** One sorted run of entries: deadlines in a typed array, keys in a parallel array. */
 interface Block {
-  /** Deadlines (ms since the epoch), ascending; ties ordered by key. Slots `[0, n)` are used. */
+  /** Deadlines (ms since the epoch), ascending; ties ordered by key. Slots `[h, n)` are used. */
   readonly at: Float64Array;
   /** Keys, parallel to `at`. Unused slots hold "" so the array stays packed. */
   readonly keys: Bytes[];
-  /** Number of used slots. */
+  /** End of the used slots. */
   n: number;
+  /**
+   * Start of the used slots: {@link ExpiryIndex.popDueInto} takes due entries from the front by
+   * moving it, so popping k entries costs O(k), not a shift of the block (only the first block
+   * ever has h > 0; every other change first moves its entries back to slot 0).
+   */
+  h: number;
 }
 
 function newBlock(): Block {
-  return { at: new Float64Array(BLOCK_CAPACITY), keys: new Array<Bytes>(BLOCK_CAPACITY).fill(""), n: 0 };
+  return { at: new Float64Array(BLOCK_CAPACITY), keys: new Array<Bytes>(BLOCK_CAPACITY).fill(""), n: 0, h: 0 };
+}
+
+/** Entries in `b`. */
+function len(b: Block): number {
+  return b.n - b.h;
+}
+
+/** Moves the entries of `b` back to slot 0 (after pops from its front). */
+function normalize(b: Block): void {
+  const h = b.h;
+  if (h === 0) return;
+  const n = b.n;
+  b.at.copyWithin(0, h, n);
+  const keys = b.keys;
+  for (let i = h; i < n; i++) keys[i - h] = keys[i] as Bytes;
+  for (let i = Math.max(n - h, h); i < n; i++) keys[i] = "";
+  b.n = n - h;
+  b.h = 0;
 }
 
 /** Orders entries by (deadline, key bytes). Keys are byte strings, so `<` is byte order. */
@@ -27,7 +51,7 @@ function compare(atA: number, keyA: Bytes, atB: number, keyB: Bytes): number {
 
 /** First slot in `b` whose entry is not before (atMs, key). */
 function lowerBound(b: Block, atMs: number, key: Bytes): number {
-  let lo = 0;
+  let lo = b.h;
   let hi = b.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -39,7 +63,7 @@ function lowerBound(b: Block, atMs: number, key: Bytes): number {
 
 /** First slot in `b` whose deadline is `>= atMs` (entries before it are due at `atMs`). */
 function firstNotBefore(b: Block, atMs: number): number {
-  let lo = 0;
+  let lo = b.h;
   let hi = b.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -70,7 +94,8 @@ function firstNotBefore(b: Block, atMs: number): number {
  *   binary search for the boundary block plus cached per-block prefix counts, which are rebuilt
  *   lazily only up to the boundary and only past the first block changed since (usually a few
  *   blocks: the sweep keeps the due region small).
- * - `popDue`: takes entries from the front blocks; O(max + B) per call.
+ * - `popDue`: takes entries from the front of the first block by moving its start: O(max + log B)
+ *   per call, so the sweep can take one key at a time and read its clock after each.
  * - Memory: 16 bytes per entry at full blocks (8 for the deadline, 8 for the key reference; the
  *   key string itself is shared with the keyspace map), ~21 bytes at the 3/4 fill a random
  *   insert order produces, plus ~100 bytes per block. No object per entry. A balanced tree or a
@@ -91,7 +116,7 @@ export class ExpiryIndex {
   /** The earliest deadline indexed (ms since the epoch), or undefined when empty. O(1): the sweep's wake-up reads it. */
   get earliest(): number | undefined {
     const b = this.blocks[0];
-    return b === undefined ? undefined : b.at[0];
+    return b === undefined ? undefined : b.at[b.h];
   }
 
   /** Number of internal blocks (memory accounting and tests). */
@@ -114,6 +139,7 @@ export class ExpiryIndex {
     }
     let bi = this.findBlock(atMs, key);
     let b = blocks[bi] as Block;
+    normalize(b);
     let pos = lowerBound(b, atMs, key);
     if (b.n === BLOCK_CAPACITY) {
       if (pos === BLOCK_CAPACITY && bi === blocks.length - 1) {
@@ -146,6 +172,7 @@ export class ExpiryIndex {
     if (this.blocks.length === 0) return;
     const bi = this.findBlock(atMs, key);
     const b = this.blocks[bi] as Block;
+    normalize(b);
     const pos = lowerBound(b, atMs, key);
     if (pos >= b.n || b.at[pos] !== atMs || b.keys[pos] !== key) return;
     this.removeRange(bi, pos, 1);
@@ -156,16 +183,19 @@ export class ExpiryIndex {
   /** How many keys are due at `nowMs` (deadline < nowMs, as Redis: a key expires once now > deadline). */
   dueCount(nowMs: number): number {
     const blocks = this.blocks;
-    if (blocks.length === 0 || ((blocks[0] as Block).at[0] as number) >= nowMs) return 0;
+    const first = blocks[0];
+    if (first === undefined || (first.at[first.h] as number) >= nowMs) return 0;
     // The last block whose first deadline is due holds the boundary.
     let lo = 0;
     let hi = blocks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (((blocks[mid] as Block).at[0] as number) < nowMs) lo = mid;
+      const b = blocks[mid] as Block;
+      if ((b.at[b.h] as number) < nowMs) lo = mid;
       else hi = mid - 1;
     }
-    return this.prefixAt(lo) + firstNotBefore(blocks[lo] as Block, nowMs);
+    const b = blocks[lo] as Block;
+    return this.prefixAt(lo) + firstNotBefore(b, nowMs) - b.h;
   }
 
   /** Removes and returns up to `max` due keys (deadline < nowMs), earliest deadline first. */
@@ -185,16 +215,19 @@ export class ExpiryIndex {
     const blocks = this.blocks;
     while (n < max && blocks.length > 0) {
       const b = blocks[0] as Block;
-      const take = Math.min(firstNotBefore(b, nowMs), max - n);
+      const h = b.h;
+      const take = Math.min(firstNotBefore(b, nowMs) - h, max - n);
       if (take === 0) break;
       const keys = b.keys;
-      for (let i = 0; i < take; i++) out[n++] = keys[i] as Bytes;
-      this.removeRange(0, 0, take);
+      for (let i = h; i < h + take; i++) {
+        out[n++] = keys[i] as Bytes;
+        keys[i] = ""; // hold no reference to a popped key
+      }
+      b.h = h + take;
       this.count -= take;
-      if (b.n === 0) {
-        blocks.shift();
-        this.invalidate(0);
-      } else break; // the rest of the block is not due, or `max` is reached
+      this.invalidate(0);
+      if (b.h === b.n) blocks.shift();
+      else break; // the rest of the block is not due, or `max` is reached
     }
     return n;
   }
@@ -215,7 +248,7 @@ export class ExpiryIndex {
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       const b = blocks[mid] as Block;
-      if (compare(b.at[0] as number, b.keys[0] as Bytes, atMs, key) <= 0) lo = mid;
+      if (compare(b.at[b.h] as number, b.keys[b.h] as Bytes, atMs, key) <= 0) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -224,6 +257,7 @@ export class ExpiryIndex {
   /** Moves the upper half of full block `bi` into a new block after it; returns the new block. */
   private split(bi: number): Block {
     const b = this.blocks[bi] as Block;
+    normalize(b);
     const right = newBlock();
     const half = b.n >>> 1;
     const moved = b.n - half;
@@ -240,14 +274,14 @@ export class ExpiryIndex {
   }
 
   /** Deletes `len` entries of block `bi` starting at `pos`, shifting the rest down. */
-  private removeRange(bi: number, pos: number, len: number): void {
+  private removeRange(bi: number, pos: number, count: number): void {
     const b = this.blocks[bi] as Block;
     const n = b.n;
-    b.at.copyWithin(pos, pos + len, n);
+    b.at.copyWithin(pos, pos + count, n);
     const keys = b.keys;
-    for (let i = pos; i < n - len; i++) keys[i] = keys[i + len] as Bytes;
-    for (let i = n - len; i < n; i++) keys[i] = ""; // drop references so removed keys can be collected
-    b.n = n - len;
+    for (let i = pos; i < n - count; i++) keys[i] = keys[i + count] as Bytes;
+    for (let i = n - count; i < n; i++) keys[i] = ""; // drop references so removed keys can be collected
+    b.n = n - count;
     this.invalidate(bi);
   }
 
@@ -255,21 +289,23 @@ export class ExpiryIndex {
   private rebalance(bi: number): void {
     const blocks = this.blocks;
     const b = blocks[bi] as Block;
-    if (b.n === 0) {
+    if (len(b) === 0) {
       blocks.splice(bi, 1);
       return;
     }
-    if (b.n >= MERGE_BELOW) return;
+    if (len(b) >= MERGE_BELOW) return;
     const next = blocks[bi + 1];
     const prev = blocks[bi - 1];
-    if (next !== undefined && b.n + next.n <= BLOCK_CAPACITY - MERGE_BELOW) this.merge(bi);
-    else if (prev !== undefined && b.n + prev.n <= BLOCK_CAPACITY - MERGE_BELOW) this.merge(bi - 1);
+    if (next !== undefined && len(b) + len(next) <= BLOCK_CAPACITY - MERGE_BELOW) this.merge(bi);
+    else if (prev !== undefined && len(b) + len(prev) <= BLOCK_CAPACITY - MERGE_BELOW) this.merge(bi - 1);
   }
 
   /** Appends block `bi + 1` to block `bi` and drops it. */
   private merge(bi: number): void {
     const a = this.blocks[bi] as Block;
     const b = this.blocks[bi + 1] as Block;
+    normalize(a);
+    normalize(b);
     a.at.set(b.at.subarray(0, b.n), a.n);
     for (let i = 0; i < b.n; i++) a.keys[a.n + i] = b.keys[i] as Bytes;
     a.n += b.n;
@@ -290,7 +326,7 @@ export class ExpiryIndex {
       const blocks = this.blocks;
       let sum = prefix[i] as number;
       for (; i < bi; i++) {
-        sum += (blocks[i] as Block).n;
+        sum += len(blocks[i] as Block);
         prefix[i + 1] = sum;
       }
       this.prefixValid = bi;
