@@ -111,6 +111,7 @@ function watch(dueAt: number, count: number, settle: boolean): void {
             loopDelayMaxMs: histogram.max / 1e6,
             loopDelayP99Ms: histogram.percentile(99) / 1e6,
             loopCpuMaxMs: loop.cpuMaxMs,
+            loopProcessCpuMaxMs: loop.processCpuMaxMs,
             loopWaitMaxMs: loop.waitMaxMs,
             loopWallAtCpuMaxMs: loop.wallAtCpuMaxMs,
             // Slices before the deadline found nothing due (microseconds), so the running max is the drain's.

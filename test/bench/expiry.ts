@@ -13,8 +13,10 @@ export interface MemorabiliaExpiry {
   /** Longest event-loop delay inside the server (monitorEventLoopDelay, 1 ms resolution): wall clock. */
   readonly loopDelayMaxMs: number;
   readonly loopDelayP99Ms: number;
-  /** Most CPU the server used between two ticks of a 1 ms timer (loop-stall.ts): its own stall, apart from the host's. */
+  /** Most CPU the server's main thread used between two ticks of a 1 ms timer (loop-stall.ts): its own stall, apart from the host's. */
   readonly loopCpuMaxMs: number;
+  /** The same with every thread of the server (GC helpers, JIT compiler): an upper bound. */
+  readonly loopProcessCpuMaxMs: number;
   /** Longest wait of the server's main thread for a CPU between two ticks (the host's preemption). */
   readonly loopWaitMaxMs: number;
   /** Longest and median PING round trip seen by a concurrent client on the RESP port (the same probe as Redis's). */
@@ -32,9 +34,9 @@ export interface MemorabiliaExpiry {
   readonly gcPauses: number;
   readonly gcMaxMs: number;
   readonly gcTotalMs: number;
-  /** Wall ms of the RESP load (the last pass) and passes needed. */
+  /** Wall ms of the RESP load, and keys sent again because the deadline had to move (0 normally). */
   readonly loadMs: number;
-  readonly loadPasses: number;
+  readonly loadResent: number;
   /** The host's 1-minute load average when the drain ended. */
   readonly loadAverage: number;
 }
@@ -118,6 +120,7 @@ export async function memorabiliaMassExpiry(
         loopDelayMaxMs: result.loopDelayMaxMs as number,
         loopDelayP99Ms: result.loopDelayP99Ms as number,
         loopCpuMaxMs: result.loopCpuMaxMs as number,
+        loopProcessCpuMaxMs: result.loopProcessCpuMaxMs as number,
         loopWaitMaxMs: result.loopWaitMaxMs as number,
         probeMaxMs: p.maxMs,
         probeMedianMs: p.medianMs,
@@ -129,7 +132,7 @@ export async function memorabiliaMassExpiry(
         gcMaxMs: result.gcMaxMs as number,
         gcTotalMs: result.gcTotalMs as number,
         loadMs: Math.round(load.loadMs),
-        loadPasses: load.passes,
+        loadResent: load.resent,
         loadAverage,
       };
     } finally {
@@ -137,6 +140,11 @@ export async function memorabiliaMassExpiry(
     }
   } finally {
     await started.stop();
+    // EXPIRY_TRACE=1: the child's batch trace (printed at its exit) goes to this process's stderr.
+    if (process.env.EXPIRY_TRACE === "1") {
+      await new Promise((r) => setTimeout(r, 300)); // stderr's last line may follow the exit
+      for (const line of stderr) process.stderr.write(`${line}\n`);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 
 /** What {@link LoopStallMeter} saw between start and stop. */
 export interface LoopStall {
@@ -7,12 +7,15 @@ export interface LoopStall {
   /** Longest wall gap between two ticks, minus the 1 ms period (what monitorEventLoopDelay reports). */
   readonly wallMaxMs: number;
   /**
-   * Longest CPU time the process used between two ticks (`process.cpuUsage`, getrusage: exact to
-   * the µs, all threads): the loop's own work, whatever the host's scheduler did. An upper bound of
-   * the longest task: two tasks (a sweep slice and a request) can fall between two ticks, and GC
-   * helper threads' time counts too.
+   * Longest CPU time the MAIN thread used between two ticks: the loop's own work, whatever the
+   * host's scheduler did. The process's CPU (getrusage, exact to the µs) minus its other threads'
+   * (GC helpers, JIT compiler, libuv pool: their schedstat, exact while they are off a CPU, which
+   * is when they are read unless they run on the other core). An upper bound of the longest task:
+   * two tasks (a sweep slice and a request) can fall between two ticks.
    */
   readonly cpuMaxMs: number;
+  /** The same with every thread's CPU (the process's getrusage gap): GC helpers and JIT included. */
+  readonly processCpuMaxMs: number;
   /**
    * Longest time the main thread waited for a CPU (runnable, not running) between two ticks, from
    * Linux's `/proc/thread-self/schedstat` (updated at context switches); NaN where it is missing.
@@ -31,10 +34,12 @@ export interface LoopStall {
  */
 export class LoopStallMeter {
   private fd = -1;
+  /** schedstat of the process's other threads (opened at start). */
+  private others: number[] = [];
   private readonly buf = Buffer.alloc(128);
   private timer: NodeJS.Timeout | undefined;
-  private last = { wall: 0, cpu: 0, wait: 0 };
-  private stats = { ticks: 0, wallMaxMs: 0, cpuMaxMs: 0, waitMaxMs: 0, wallAtCpuMaxMs: 0 };
+  private last = { wall: 0, cpu: 0, wait: 0, others: 0 };
+  private stats = { ticks: 0, wallMaxMs: 0, cpuMaxMs: 0, processCpuMaxMs: 0, waitMaxMs: 0, wallAtCpuMaxMs: 0 };
 
   constructor() {
     try {
@@ -44,31 +49,62 @@ export class LoopStallMeter {
     }
   }
 
-  /** [ns of process CPU, ns the main thread waited for a CPU (NaN when unknown)]. */
-  private read(): [number, number] {
+  /** [ns of process CPU, ns the main thread waited for a CPU (NaN when unknown), ns of the other threads' CPU]. */
+  private read(): [number, number, number] {
     const u = process.cpuUsage();
     const cpu = (u.user + u.system) * 1000;
-    if (this.fd < 0) return [cpu, Number.NaN];
-    const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
-    return [cpu, Number(this.buf.toString("latin1", 0, n).split(" ")[1])];
+    if (this.fd < 0) return [cpu, Number.NaN, 0];
+    let n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
+    const wait = Number(this.buf.toString("latin1", 0, n).split(" ")[1]);
+    let others = 0;
+    for (const fd of this.others) {
+      n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      others += Number(this.buf.toString("latin1", 0, n).split(" ")[0]);
+    }
+    return [cpu, wait, others];
+  }
+
+  /** Opens the schedstat of every thread but the main one (threads started later are not seen). */
+  private openOthers(): void {
+    for (const fd of this.others) closeSync(fd);
+    this.others = [];
+    if (this.fd < 0) return;
+    for (const tid of readdirSync("/proc/self/task")) {
+      if (tid === String(process.pid)) continue;
+      try {
+        this.others.push(openSync(`/proc/self/task/${tid}/schedstat`, "r"));
+      } catch {
+        /* the thread ended */
+      }
+    }
   }
 
   /** Starts ticking (resets the figures). */
   start(): void {
     this.stop();
-    this.stats = { ticks: 0, wallMaxMs: 0, cpuMaxMs: 0, waitMaxMs: this.fd < 0 ? Number.NaN : 0, wallAtCpuMaxMs: 0 };
-    const [cpu, wait] = this.read();
-    this.last = { wall: performance.now(), cpu, wait };
+    this.stats = {
+      ticks: 0,
+      wallMaxMs: 0,
+      cpuMaxMs: 0,
+      processCpuMaxMs: 0,
+      waitMaxMs: this.fd < 0 ? Number.NaN : 0,
+      wallAtCpuMaxMs: 0,
+    };
+    this.openOthers();
+    const [cpu, wait, others] = this.read();
+    this.last = { wall: performance.now(), cpu, wait, others };
     this.timer = setInterval(() => this.tick(), 1);
   }
 
   private tick(): void {
     const wall = performance.now();
-    const [cpu, wait] = this.read();
+    const [cpu, wait, others] = this.read();
     const s = this.stats;
     s.ticks++;
     const wallGap = wall - this.last.wall - 1;
-    const cpuGap = (cpu - this.last.cpu) / 1e6;
+    const processGap = (cpu - this.last.cpu) / 1e6;
+    if (processGap > s.processCpuMaxMs) s.processCpuMaxMs = processGap;
+    const cpuGap = processGap - Math.max(0, others - this.last.others) / 1e6;
     const waitGap = (wait - this.last.wait) / 1e6;
     if (wallGap > s.wallMaxMs) s.wallMaxMs = wallGap;
     if (cpuGap > s.cpuMaxMs) {
@@ -76,7 +112,7 @@ export class LoopStallMeter {
       s.wallAtCpuMaxMs = wallGap + 1;
     }
     if (waitGap > s.waitMaxMs) s.waitMaxMs = waitGap;
-    this.last = { wall, cpu, wait };
+    this.last = { wall, cpu, wait, others };
   }
 
   /** Stops ticking and returns what was seen. */
@@ -91,5 +127,7 @@ export class LoopStallMeter {
     this.stop();
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    for (const fd of this.others) closeSync(fd);
+    this.others = [];
   }
 }

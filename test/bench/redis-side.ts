@@ -44,9 +44,9 @@ export interface RedisExpiry {
    * one activeExpireCycle call, as our longest sweep slice), 0 when none reached 1 ms.
    */
   readonly expireCycleMaxMs: number;
-  /** Wall ms of the RESP load (the last pass) and passes needed. */
+  /** Wall ms of the RESP load, and keys sent again because the deadline had to move (0 normally). */
   readonly loadMs: number;
-  readonly loadPasses: number;
+  readonly loadResent: number;
   /** The host's 1-minute load average when the drain ended. */
   readonly loadAverage: number;
 }
@@ -90,7 +90,7 @@ export async function redisMassExpiry(port: number, count: number, maxSeconds: n
       idleProbeMaxMs: idle.maxMs,
       expireCycleMaxMs: cycle === undefined ? 0 : Number(cycle[3]),
       loadMs: Math.round(load.loadMs),
-      loadPasses: load.passes,
+      loadResent: load.resent,
       loadAverage,
     };
   } finally {
