@@ -130,4 +130,72 @@ describe("WatchFanout", () => {
     // JSON drops unknown fields: JSON streams must never be sent these.
     expect(toJson(WatchResponseSchema, one.response())).toEqual({});
   });
+
+  describe("coalescing (coalesceMs)", () => {
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it("sends each changed key once per interval with its last event, however many writes", async () => {
+      const { store, fanout, set } = setup();
+      const c = collect(fanout, { ...all, coalesceMs: 40 });
+      const every = collect(fanout, all);
+      for (let round = 0; round < 50; round++) for (const k of ["a", "b", "c"]) await set(k);
+      await store.exec(["DEL", "b"]);
+      await store.exec(["RPUSH", "l", "x"]);
+      await tick();
+      expect(every.keys()).toHaveLength(152); // the plain watcher still gets every event
+      expect(c.batches).toHaveLength(0); // nothing before the interval ends
+      await wait(80);
+      expect(c.batches).toHaveLength(1);
+      // One event per key, the last of each, in the order of those last events.
+      expect(c.keys()).toEqual(["set:a", "set:c", "del:b", "rpush:l"]);
+      await set("a");
+      await wait(80);
+      expect(c.batches).toHaveLength(2);
+      expect(c.keys().slice(4)).toEqual(["set:a"]);
+    });
+
+    it("attaches each existing key's TTL to its coalesced event, whatever its name", async () => {
+      const { store, fanout, set } = setup();
+      const c = collect(fanout, { ...all, includeTtl: true, coalesceMs: 20 });
+      await store.exec(["RPUSH", "l", "x"]);
+      await store.exec(["PEXPIRE", "l", "7000"]);
+      await store.exec(["RPUSH", "l", "y"]); // last event: rpush, the key has a TTL
+      await set("gone");
+      await store.exec(["DEL", "gone"]);
+      await wait(60);
+      const events = c.batches.flatMap((b) => b.events);
+      expect(events.map((e) => `${e.event}:${e.key}`)).toEqual(["rpush:l", "del:gone"]);
+      expect(events[0]?.ttl?.status).toBe(TtlStatus.EXPIRES);
+      expect(events[0]?.ttl?.ttlMs).toBe(7000n);
+      expect(events[1]?.ttl).toBeUndefined();
+    });
+
+    it("gives a watcher that joins mid-interval nothing from before it joined; leaving stops the timer", async () => {
+      const { store, fanout, set } = setup();
+      const first = collect(fanout, { ...all, coalesceMs: 30 });
+      await set("early");
+      await tick();
+      const late = collect(fanout, { ...all, coalesceMs: 30 });
+      await set("later");
+      await wait(70);
+      expect(first.keys()).toEqual(["set:early", "set:later"]);
+      expect(late.keys()).toEqual(["set:later"]);
+      first.stop();
+      late.stop();
+      await set("after");
+      await wait(50);
+      expect(first.keys()).toHaveLength(2);
+      expect(store.events.subscriberCount).toBe(0);
+      expect(fanout.filters).toBe(0);
+    });
+
+    it("separates coalescing and plain watchers of the same pattern, and clamps the interval", async () => {
+      const { fanout } = setup();
+      collect(fanout, { ...all, coalesceMs: 100 });
+      collect(fanout, all);
+      collect(fanout, { ...all, coalesceMs: 10_000 });
+      collect(fanout, { ...all, coalesceMs: 99_999 }); // clamped to 10,000: the same filter as above
+      expect(fanout.filters).toBe(3);
+    });
+  });
 });

@@ -7,15 +7,18 @@
  * protocols send as bytes encoded once ({@link preEncodedResponse}). Flushes are spaced by a
  * multiple of the time their sends took: the more watchers, the larger the batches, and writers
  * keep most of the event loop whatever the number of streams.
+ *
+ * A coalescing filter (`coalesceMs`) keeps, per key, only the last matching event (one Map entry,
+ * no message) and sends the keys changed once per interval: its cost per write is a lookup, and
+ * per interval one message per changed key, whatever the write rate.
  */
-import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { type KeyTtlSchema, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
 import {
   type KeyspaceEvent as ApiEvent,
   EventClass,
   KeyspaceEventSchema,
-  KeyspaceEventsSchema,
   type WatchResponse,
   WatchResponseSchema,
 } from "../gen/memorabilia/v1/watch_service_pb.js";
@@ -23,6 +26,7 @@ import { type Bytes, bytesToUtf8 } from "../store/bytes.js";
 import type { KeyspaceEvent, EventClass as StoreEventClass } from "../store/events.js";
 import { compileGlob, type GlobMatcher } from "../store/glob.js";
 import type { Store } from "../store/store.js";
+import { encodeKeyspaceEvents } from "./keyspace-events-writer.js";
 import { shareMessage } from "./shared-message.js";
 
 /** The API enum for each store event class. */
@@ -40,6 +44,10 @@ const API_CLASSES: Readonly<Record<StoreEventClass, EventClass>> = {
 
 /** Events after which the key exists with a time to live worth sending (`include_ttl`). */
 const TTL_EVENTS: ReadonlySet<string> = new Set(["set", "expire", "persist", "rename_to", "copy_to"]);
+/** Events after which the key no longer exists (a coalesced event of any other name carries its TTL). */
+const GONE_EVENTS: ReadonlySet<string> = new Set(["del", "expired", "evicted", "rename_from"]);
+/** The longest coalescing interval a watcher may ask for (watch_service.proto). */
+export const MAX_COALESCE_MS = 10_000;
 
 const GLOB_SPECIAL = /[*?[\\]/;
 
@@ -82,6 +90,8 @@ export interface WatchFilter {
   readonly events: readonly string[];
   readonly classes: readonly StoreEventClass[];
   readonly includeTtl: boolean;
+  /** Send each key's last event once per this many ms (0 or absent: every event). */
+  readonly coalesceMs?: number;
 }
 
 /** Receives the batches of one watcher. */
@@ -101,6 +111,17 @@ interface Group {
   readonly classes: ReadonlySet<StoreEventClass> | null;
   readonly includeTtl: boolean;
   readonly watchers: Set<Watcher>;
+  /** 0: every event, after the writer's turn; else the interval of a coalescing group. */
+  readonly coalesceMs: number;
+  /** Coalescing: each key's last matching event since the last send, in the order of those events. */
+  latest: Map<Bytes, Latest>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** A coalescing group's last event of a key, with its sequence number. */
+interface Latest {
+  readonly event: KeyspaceEvent;
+  readonly seq: number;
 }
 
 /** Options of a {@link WatchFanout}. */
@@ -166,7 +187,8 @@ export class WatchFanout {
   watch(filter: WatchFilter, listener: BatchListener): () => void {
     const events = [...new Set(filter.events)].sort();
     const classes = [...new Set(filter.classes)].sort();
-    const key = JSON.stringify([filter.pattern, events, classes, filter.includeTtl]);
+    const coalesceMs = Math.min(MAX_COALESCE_MS, Math.max(0, Math.floor(filter.coalesceMs ?? 0)));
+    const key = JSON.stringify([filter.pattern, events, classes, filter.includeTtl, coalesceMs]);
     let group = this.groups.get(key);
     if (group === undefined) {
       const literal = GLOB_SPECIAL.test(filter.pattern) ? undefined : filter.pattern;
@@ -178,6 +200,9 @@ export class WatchFanout {
         classes: classes.length > 0 ? new Set(classes) : null,
         includeTtl: filter.includeTtl,
         watchers: new Set(),
+        coalesceMs,
+        latest: new Map(),
+        timer: undefined,
       };
       this.groups.set(key, group);
       if (literal !== undefined) {
@@ -208,6 +233,9 @@ export class WatchFanout {
 
   private dropGroup(g: Group): void {
     this.groups.delete(g.key);
+    clearTimeout(g.timer);
+    g.timer = undefined;
+    g.latest.clear();
     if (g.literal !== undefined) {
       const set = this.byLiteral.get(g.literal);
       set?.delete(g);
@@ -238,8 +266,6 @@ export class WatchFanout {
     this.pending = [];
     const firstSeq = this.seq - events.length;
     const t0 = this.now();
-    const plain = events.map((e) => create(KeyspaceEventSchema, messageOf(e)));
-    const sizes = events.map((e) => e.key.length + e.event.length + EVENT_OVERHEAD);
     // Which groups want which events (indices into `events`), each filter evaluated once.
     const matched = new Map<Group, number[]>();
     const add = (g: Group, i: number): void => {
@@ -253,6 +279,25 @@ export class WatchFanout {
       if (literal !== undefined) for (const g of literal) if (wants(g, e)) add(g, i);
       for (const g of this.globbed) if (wants(g, e) && (g.match === null || g.match(e.key))) add(g, i);
     }
+    // Coalescing groups keep each key's last event (re-inserted: the Map's order is that of the
+    // last events) and send on their own interval.
+    let immediate = false;
+    for (const [g, indices] of matched) {
+      if (g.coalesceMs === 0) {
+        immediate = true;
+        continue;
+      }
+      for (const i of indices) {
+        const e = events[i] as KeyspaceEvent;
+        g.latest.delete(e.key);
+        g.latest.set(e.key, { event: e, seq: firstSeq + i });
+      }
+      matched.delete(g);
+      g.timer ??= setTimeout(() => this.startCoalescedSend(g), g.coalesceMs);
+    }
+    if (!immediate) return;
+    const plain = events.map((e) => create(KeyspaceEventSchema, messageOf(e)));
+    const sizes = events.map(sizeOf);
     let withTtl: ApiEvent[] | undefined;
     for (const g of matched.keys())
       if (g.includeTtl) {
@@ -261,14 +306,7 @@ export class WatchFanout {
       }
     for (const [g, indices] of matched) {
       const messages = g.includeTtl ? (withTtl as ApiEvent[]) : plain;
-      const batch = batchOf(messages, sizes, indices);
-      for (const w of g.watchers) {
-        if (w.from <= firstSeq) w.listener(batch);
-        else {
-          const own = indices.filter((i) => firstSeq + i >= w.from);
-          if (own.length > 0) w.listener(batchOf(messages, sizes, own));
-        }
-      }
+      deliver(g, messages, sizes, indices, firstSeq);
     }
     // The streams woken above run their sends in this turn's microtasks: measure them at the next
     // turn, and leave the loop as much time again before the next flush.
@@ -278,11 +316,42 @@ export class WatchFanout {
     });
   }
 
+  private startCoalescedSend(g: Group): void {
+    // In the flush chain: a coalesced send never overtakes an earlier one of the same group.
+    this.flushing = this.flushing.then(() => this.sendCoalesced(g)).catch(() => {});
+  }
+
+  /** Sends a coalescing group's keys changed since its last send, one event each. */
+  private async sendCoalesced(g: Group): Promise<void> {
+    g.timer = undefined;
+    const entries = [...g.latest.values()];
+    g.latest = new Map();
+    if (entries.length === 0 || g.watchers.size === 0) return;
+    const events = entries.map((x) => x.event);
+    let messages = events.map((e) => create(KeyspaceEventSchema, messageOf(e)));
+    if (g.includeTtl) messages = await this.withTtls(events, messages, (e) => !GONE_EVENTS.has(e.event));
+    const sizes = events.map(sizeOf);
+    const indices = entries.map((_, i) => i);
+    // Sequence numbers are not contiguous here: a watcher that joined during the interval gets
+    // only the events from after it joined.
+    for (const w of g.watchers) {
+      if (entries.every((x) => x.seq >= w.from)) w.listener(batchOf(messages, sizes, indices));
+      else {
+        const own = indices.filter((i) => (entries[i] as Latest).seq >= w.from);
+        if (own.length > 0) w.listener(batchOf(messages, sizes, own));
+      }
+    }
+  }
+
   /** The messages with each TTL-setting event's current TTL (read once per flush). */
-  private async withTtls(events: readonly KeyspaceEvent[], plain: readonly ApiEvent[]): Promise<ApiEvent[]> {
+  private async withTtls(
+    events: readonly KeyspaceEvent[],
+    plain: readonly ApiEvent[],
+    hasTtl: (e: KeyspaceEvent) => boolean = (e) => TTL_EVENTS.has(e.event),
+  ): Promise<ApiEvent[]> {
     const at: number[] = [];
     events.forEach((e, i) => {
-      if (TTL_EVENTS.has(e.event)) at.push(i);
+      if (hasTtl(e)) at.push(i);
     });
     if (at.length === 0) return plain as ApiEvent[];
     let ttls: MessageInitShape<typeof KeyTtlSchema>[];
@@ -309,6 +378,26 @@ export class WatchFanout {
     return out;
   }
 }
+
+/** Hands a group's watchers their batch of `messages[indices]` (only events from after each joined). */
+function deliver(
+  g: Group,
+  messages: readonly ApiEvent[],
+  sizes: readonly number[],
+  indices: readonly number[],
+  firstSeq: number,
+): void {
+  const batch = batchOf(messages, sizes, indices);
+  for (const w of g.watchers) {
+    if (w.from <= firstSeq) w.listener(batch);
+    else {
+      const own = indices.filter((i) => firstSeq + i >= w.from);
+      if (own.length > 0) w.listener(batchOf(messages, sizes, own));
+    }
+  }
+}
+
+const sizeOf = (e: KeyspaceEvent): number => e.key.length + e.event.length + EVENT_OVERHEAD;
 
 function wants(g: Group, e: KeyspaceEvent): boolean {
   return (g.events === null || g.events.has(e.event)) && (g.classes === null || g.classes.has(e.class));
@@ -337,9 +426,7 @@ function batchOf(messages: readonly ApiEvent[], sizes: readonly number[], indice
     events,
     bytes,
     encoded() {
-      encoded ??= new BinaryWriter()
-        .bytes(toBinary(KeyspaceEventsSchema, create(KeyspaceEventsSchema, { events })))
-        .finish();
+      encoded ??= new BinaryWriter().bytes(encodeKeyspaceEvents(events)).finish();
       return encoded;
     },
     response() {

@@ -99,8 +99,9 @@ async function* watch(
     budget: streams.budget,
   });
   // Subscribed before the snapshot is read, so no change falls between the two (at least once).
-  unsubscribe = fanout.watch({ pattern, events: req.events, classes, includeTtl: req.includeTtl }, (batch) =>
-    queue.push(batch),
+  unsubscribe = fanout.watch(
+    { pattern, events: req.events, classes, includeTtl: req.includeTtl, coalesceMs: req.coalesceMs },
+    (batch) => queue.push(batch),
   );
   // Unsubscribes at once on abort, even while the stream is parked at a yield nobody resumes.
   const onAbort = (): void => unsubscribe();

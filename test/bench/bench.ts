@@ -452,7 +452,7 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
   if (parts.has("console")) {
     result.samples.push(
       ...(await runConsoleCost({
-        rounds: quick ? 1 : 3,
+        rounds: quick ? 1 : 5,
         windowMs: quick ? 1_000 : 4_000,
         onProgress: progress,
         notes,

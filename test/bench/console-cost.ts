@@ -1,10 +1,13 @@
 /**
  * The bench's `console` part: what an open, unfiltered web console costs a hot writer (issue 15:
  * "must not slow a hot writer by more than a few percent"). On a server of its own, a Node gRPC
- * writer (16 SETs in flight over 1,000 keys, the keys the console lists) runs a window with no
- * console, then a window with the console open in Debian's Chromium (headless: live stream, TTL
- * ticker, refreshes of the rows in view), rounds interleaved A, B, A, B…; each segment has the
- * writer's ops/s and the server's CPU. The console's own calls per second go to the notes.
+ * writer (16 SETs in flight, paced at RATE per second, cycling over 1,000 keys, the keys the
+ * console lists: no key is written twice within the console's coalescing interval, its worst
+ * case) runs a window with no console and a window with the console open in Debian's Chromium
+ * (headless: live stream, TTL ticker, refreshes of the rows in view), rounds interleaved A B, B A…;
+ * each window has the writer's ops/s and the server's CPU per SET. The notes have, per round, the
+ * load average, the console's calls per second and the server's CPU with the console open and the
+ * writer idle.
  * The same measurement as test/e2e/console-cost.spec.ts (which asserts the call rate).
  */
 import { execFileSync } from "node:child_process";
@@ -18,6 +21,14 @@ import type { Sample } from "./stats.js";
 
 const IN_FLIGHT = 16;
 const KEYS = 1_000;
+const SETTLE_MS = 2_000;
+/** The writer's pace, SETs per second (CONSOLE_COST_RATE): sustainable on the loaded 2-core host. */
+const RATE = Number(process.env.CONSOLE_COST_RATE ?? 1500);
+/** The two targets of the part (the report's verdict reads them). */
+export const CONSOLE_TARGETS = {
+  without: `writer ${RATE} SETs/s, no console`,
+  with: `writer ${RATE} SETs/s, unfiltered console open`,
+} as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Options of {@link runConsoleCost}. */
@@ -39,7 +50,10 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
   execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--logLevel", "error"], {
     stdio: "ignore",
   });
-  const server = await startMemorabilia();
+  // CONSOLE_COST_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const profDir = process.env.CONSOLE_COST_CPU_PROF;
+  const side = process.env.CONSOLE_COST_SIDE;
+  const server = await startMemorabilia([], profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
@@ -47,18 +61,29 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
   const samples: Sample[] = [];
   const callRates: number[] = [];
   const loads: number[] = [];
+  const roundLines: string[] = [];
+  const idleCosts: number[] = [];
   try {
     const api = createServiceClients(createGrpcTransport({ baseUrl: server.url }));
     const value = new TextEncoder().encode("v".repeat(32));
+    // Paced: both sides do the same work per second, so the server CPU per SET compares the
+    // console's cost alone (an unpaced writer's rate follows the host's load, and the server's
+    // per-op CPU follows the rate). A side that cannot keep the pace shows it in its ops/s.
     const write = async (ms: number): Promise<{ ops: number; seconds: number; cpu: number | undefined }> => {
       let ops = 0;
+      let next = 0;
       const cpu0 = cpuMs(server.pid);
       const t0 = performance.now();
       const until = t0 + ms;
       await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async (_, w) => {
-          for (let i = w; performance.now() < until; i += IN_FLIGHT) {
-            await api.strings.set({ key: `cost:${i % KEYS}`, value });
+        Array.from({ length: IN_FLIGHT }, async () => {
+          for (;;) {
+            const n = next++;
+            const due = t0 + (n * 1000) / RATE;
+            if (due >= until) break;
+            const wait = due - performance.now();
+            if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+            await api.strings.set({ key: `cost:${n % KEYS}`, value });
             ops++;
           }
         }),
@@ -71,48 +96,70 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
       };
     };
     await write(1000); // warm-up: JIT, connections, the keys exist
-    for (let round = 0; round < rounds; round++) {
-      loads.push(Math.round((loadavg()[0] ?? 0) * 100) / 100);
-      onProgress(`console: round ${round + 1}/${rounds}, no console`);
-      const a = await write(windowMs);
-      samples.push({
-        group: "console",
-        op: "SET",
-        target: "hot writer, no console",
-        round,
-        ops: a.ops,
-        seconds: a.seconds,
-        serverCpuMs: a.cpu,
-      });
-      onProgress(`console: round ${round + 1}/${rounds}, console open`);
+    const openConsole = async () => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       await page.goto(server.url);
       await page.locator('[aria-label="Connection"][data-state="live"]').waitFor({ timeout: 30_000 });
       await page.locator(".line.key").first().waitFor({ timeout: 30_000 });
+      // The steady state is what an open console costs: its start (modules, first pages, the
+      // memory of the rows) is over before the window.
+      await page.waitForTimeout(SETTLE_MS);
       let calls = 0;
       page.on("request", (r) => {
         if (r.url().includes("/memorabilia.v1.")) calls++;
       });
-      const b = await write(windowMs);
-      callRates.push((calls * 1000) / windowMs);
-      await context.close();
-      samples.push({
-        group: "console",
-        op: "SET",
-        target: "hot writer, unfiltered console open",
-        round,
-        ops: b.ops,
-        seconds: b.seconds,
-        serverCpuMs: b.cpu,
-      });
+      return { context, calls: () => calls };
+    };
+    const perOp = (w: { ops: number; cpu: number | undefined }) =>
+      w.cpu === undefined || w.ops === 0 ? Number.NaN : (w.cpu * 1000) / w.ops;
+    for (let round = 0; round < rounds; round++) {
+      // A, B then B, A: neither side always runs first (JIT, GC debt, a load spike at the start).
+      let order = round % 2 === 0 ? [false, true] : [true, false];
+      // CONSOLE_COST_SIDE=with|none: one side only (to profile it with CONSOLE_COST_CPU_PROF).
+      if (side !== undefined) order = [side === "with"];
+      const line: string[] = [];
+      for (const withConsole of order) {
+        const load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+        onProgress(`console: round ${round + 1}/${rounds}, ${withConsole ? "console open" : "no console"}`);
+        const open = withConsole ? await openConsole() : undefined;
+        const calls0 = open?.calls() ?? 0;
+        if (open) {
+          // The console's own cost, the writer idle: server CPU per second (a constant, whatever the writer).
+          const c0 = cpuMs(server.pid);
+          const t0 = performance.now();
+          await new Promise((r) => setTimeout(r, windowMs / 2));
+          const c1 = cpuMs(server.pid);
+          if (c0 !== undefined && c1 !== undefined) idleCosts.push(((c1 - c0) * 1000) / (performance.now() - t0));
+        }
+        const w = await write(windowMs);
+        const callRate = open ? ((open.calls() - calls0) * 1000) / (w.seconds * 1000) : 0;
+        await open?.context.close();
+        if (open) callRates.push(callRate);
+        loads.push(load);
+        samples.push({
+          group: "console",
+          op: "SET",
+          target: withConsole ? CONSOLE_TARGETS.with : CONSOLE_TARGETS.without,
+          round,
+          ops: w.ops,
+          seconds: w.seconds,
+          serverCpuMs: w.cpu,
+        });
+        line.push(
+          `${withConsole ? "console" : "none"}: ${Math.round(w.ops / w.seconds)} ops/s, ${perOp(w).toFixed(1)} µs CPU/op${open ? `, ${callRate.toFixed(1)} console calls/s` : ""}, load ${load}`,
+        );
+      }
+      roundLines.push(`round ${round + 1}: ${line.join("; ")}`);
     }
   } finally {
     await browser.close();
     await server.stop();
   }
   notes.push(
-    `console: the open console's calls to the server during the writer's windows: ${callRates.map((c) => c.toFixed(1)).join(", ")} per second; load averages before each round: ${loads.join(", ")}`,
+    `console: the open console's calls to the server during the writer's windows: ${callRates.map((c) => c.toFixed(1)).join(", ")} per second; load averages before each window: ${loads.join(", ")}`,
+    `console: server CPU with the console open and the writer idle: ${idleCosts.map((c) => c.toFixed(1)).join(", ")} ms per second`,
+    ...roundLines.map((r) => `console: ${r}`),
   );
   return samples;
 }

@@ -10,6 +10,8 @@ test("Events shows another client's writes live, newest first, with the count", 
   await page.getByRole("button", { name: "Events" }).click();
   const panel = page.getByRole("region", { name: "Events" });
   await expect(panel).toContainText(`Writes to ${p}*`);
+  // The view's own stream (the list's is coalesced) is subscribed before the writes.
+  await expect(panel.getByTestId("events-status")).toHaveAttribute("data-state", "live");
   await api.run("SET", `${p}a`, "1");
   await api.run("HSET", `${p}h`, "f", "v");
   await api.run("DEL", `${p}a`);

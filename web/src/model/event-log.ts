@@ -11,9 +11,8 @@ export interface LoggedEvent {
 }
 
 /**
- * The last `keep` keyspace events the console's live stream delivered (the keys the list
- * watches), newest last, and how many arrived in all: the Events view reads it. No stream of
- * its own, so watching the events costs the server nothing more.
+ * The last `keep` keyspace events the Events view's stream delivered (the keys the list
+ * watches), newest last, and how many arrived in all.
  */
 export class EventLog {
   private readonly items: LoggedEvent[] = [];

@@ -115,7 +115,11 @@ describe("KeyBrowser live merge", () => {
     ["del removes", [ev("del", "k:0", EventClass.GENERIC)], ["k:1"]],
     ["expired removes", [ev("expired", "k:1", EventClass.GENERIC)], ["k:0"]],
     ["rename_from removes", [ev("rename_from", "k:1", EventClass.GENERIC)], ["k:0"]],
-    ["expire of an unlisted key adds nothing", [ev("expire", "zz", EventClass.GENERIC, 5000)], ["k:0", "k:1"]],
+    [
+      "expire of an unlisted key lists it (it exists: a coalesced SET + EXPIRE comes as expire)",
+      [ev("expire", "zz", EventClass.GENERIC, 5000)],
+      ["zz", "k:0", "k:1"],
+    ],
     ["a TTL already past removes", [ev("set", "k:0", EventClass.STRING, 0)], ["k:1"]],
   ])("%s", async (_, events, expected) => {
     const { browser } = setup(2);
@@ -165,7 +169,7 @@ describe("KeyBrowser live merge", () => {
     await browser.reset();
     let calls = 0;
     browser.subscribe(() => calls++);
-    browser.applyEvents([ev("del", "absent", EventClass.GENERIC), ev("expire", "absent", EventClass.GENERIC, 10)]);
+    browser.applyEvents([ev("del", "absent", EventClass.GENERIC), ev("expired", "absent", EventClass.GENERIC)]);
     expect(calls).toBe(0);
   });
 
@@ -189,6 +193,35 @@ describe("KeyBrowser live merge", () => {
     await browser.refreshDirty(["c"], 1);
     expect(["a", "b", "c"].map((k) => browser.get(k)?.dirty)).toEqual([true, true, false]);
     expect(browser.get("c")?.size).toBe(3);
+  });
+
+  it("refreshes dirty keys in one Batch call (type, TTL, size, memory); a changed type costs one more", async () => {
+    const t = createTestStore();
+    const clients = createClients(createEmbeddedTransport(t.store));
+    let batches = 0;
+    const batch = clients.transaction.batch.bind(clients.transaction);
+    clients.transaction.batch = (...args: Parameters<typeof batch>) => {
+      batches++;
+      return batch(...args);
+    };
+    const browser = new KeyBrowser(clients, () => t.clock.now());
+    for (let i = 0; i < 30; i++) t.ok("SET", `s:${i}`, "x".repeat(i));
+    t.ok("SET", "turns", "abc");
+    await browser.reset();
+    t.ok("DEL", "turns");
+    t.ok("RPUSH", "turns", "a", "b");
+    browser.applyEvents([...Array.from({ length: 30 }, (_, i) => ev("set", `s:${i}`)), ev("set", "turns")]);
+    batches = 0;
+    await browser.refreshDirty([], 40);
+    expect(batches).toBe(2); // one for all 31 keys, one for the size of the key that became a list
+    expect(browser.get("s:7")).toMatchObject({ size: 7, dirty: false });
+    expect(browser.get("s:7")?.memory).toBeGreaterThan(0);
+    expect(browser.get("turns")).toMatchObject({ type: KeyType.LIST, size: 2 });
+    browser.applyEvents(Array.from({ length: 30 }, (_, i) => ev("set", `s:${i}`)));
+    batches = 0;
+    await browser.refreshDirty([], 40);
+    expect(batches).toBe(1);
+    expect(await browser.readMemory(browser.rows().map((r) => r.key))).toBe(0); // already read
   });
 
   it("touch lists a key written here at the top and reads it", async () => {

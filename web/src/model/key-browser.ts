@@ -42,7 +42,6 @@ export const MAX_SCAN_COUNT = 10_000;
 const PAGE_ROWS = 200;
 
 const REMOVING_EVENTS = new Set(["del", "expired", "evicted", "rename_from", "unlink"]);
-const TTL_EVENTS = new Set(["set", "expire", "persist", "rename_to", "copy_to", "restore", "getex", "setex"]);
 
 /**
  * The key browser's model: the keys loaded so far by SCAN paging (never the whole keyspace),
@@ -207,7 +206,8 @@ export class KeyBrowser {
       }
       const row = this.keys.get(e.key);
       const type = typeOfClass(e.class);
-      const deadline = e.ttl && TTL_EVENTS.has(e.event) ? deadlineOf(e.ttl, now) : undefined;
+      // A TTL comes with the events that set one, and with every coalesced event of a key that exists.
+      const deadline = e.ttl ? deadlineOf(e.ttl, now) : undefined;
       if (deadline !== undefined && deadline !== null && deadline <= now) {
         changed = this.keys.delete(e.key) || changed;
         continue;
@@ -220,7 +220,6 @@ export class KeyBrowser {
         changed = true;
         continue;
       }
-      if (e.event === "expire" || e.event === "persist") continue; // a key not shown stays so
       if (this.filter.type !== KeyType.UNSPECIFIED && type !== KeyType.UNSPECIFIED && type !== this.filter.type)
         continue;
       this.keys.set(e.key, {
@@ -267,10 +266,11 @@ export class KeyBrowser {
   }
 
   /**
-   * Re-reads type, TTL and size of `keys` in two TransactionService.Batch calls (TYPE + PTTL of
-   * every key, then each one's size command), not three calls per key: a console open on keys a
-   * hot writer keeps changing costs the server two calls per refresh, whatever the number of keys.
-   * Keys gone, or no longer of the filter's type, leave; their memory is read again.
+   * Re-reads type, TTL, size and memory of `keys` in ONE TransactionService.Batch call (TYPE,
+   * PTTL, the size command of the type the row has, MEMORY USAGE per key), not four calls per
+   * key: a console open on keys a hot writer keeps changing costs the server one call per
+   * refresh, whatever the number of keys. Only a key whose type was unknown or changed needs a
+   * second call for its size. Keys gone, or no longer of the filter's type, leave.
    */
   async refreshKeys(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
@@ -279,15 +279,23 @@ export class KeyBrowser {
       const r = results[i]?.kind;
       return r?.case === "raw" ? r.value.reply?.kind : undefined;
     };
-    const first = await this.clients.transaction.batch({
-      commands: keys.flatMap((key) => [raw("TYPE", key), raw("PTTL", key)]),
+    // Per key: TYPE, PTTL, MEMORY USAGE, then the size command guessed from the row's type.
+    const guessed = keys.map((key) => SIZE_COMMANDS.get(this.keys.get(key)?.type ?? KeyType.UNSPECIFIED));
+    const commands = keys.flatMap((key, i) => {
+      const c = [raw("TYPE", key), raw("PTTL", key), raw("MEMORY", "USAGE", key)];
+      const size = guessed[i];
+      return size ? [...c, raw(size, key)] : c;
     });
+    const first = await this.clients.transaction.batch({ commands });
     const now = this.now();
     const sized: { key: string; row: KeyRow; command: string }[] = [];
+    let at = 0;
     keys.forEach((key, i) => {
+      const base = at;
+      at += guessed[i] ? 4 : 3;
       const row = this.keys.get(key);
-      const t = replyAt(first.results, 2 * i);
-      const ttl = replyAt(first.results, 2 * i + 1);
+      const t = replyAt(first.results, base);
+      const ttl = replyAt(first.results, base + 1);
       if (!row || t?.case !== "status" || ttl?.case !== "integer") return;
       const type = typeOfName(t.value);
       if (
@@ -300,10 +308,13 @@ export class KeyBrowser {
       }
       row.type = type;
       row.deadline = ttl.value < 0n ? null : now + Number(ttl.value);
-      row.memory = -1; // re-read with the next readMemory
+      const memory = replyAt(first.results, base + 2);
+      row.memory = memory?.case === "integer" ? Number(memory.value) : -2;
       const command = SIZE_COMMANDS.get(type);
-      if (command) sized.push({ key, row, command });
-      else row.size = -1;
+      const size = replyAt(first.results, base + 3);
+      if (!command) row.size = -1;
+      else if (command === guessed[i] && size?.case === "integer") row.size = Number(size.value);
+      else sized.push({ key, row, command });
     });
     if (sized.length > 0) {
       const second = await this.clients.transaction.batch({ commands: sized.map((s) => raw(s.command, s.key)) });

@@ -15,6 +15,12 @@ export type LiveState =
 export interface LiveWatchOptions {
   /** The key glob to watch ("" for every key). */
   readonly pattern: string;
+  /**
+   * Ask the server for each changed key's last event once per this many ms (WatchRequest
+   * `coalesce_ms`): a view mirroring keys then costs the server per key changed, not per write.
+   * 0 or absent: every event (a log of writes).
+   */
+  readonly coalesceMs?: number;
   readonly onEvents: (events: readonly KeyspaceEvent[]) => void;
   readonly onState: (state: LiveState) => void;
   /** Called when a stream becomes live again after a break: the caller rescans (events were missed). */
@@ -54,7 +60,12 @@ export function startLiveWatch(clients: Clients, options: LiveWatchOptions): () 
       try {
         arm();
         const stream = clients.watch.watch(
-          { pattern: options.pattern, includeTtl: true, heartbeatMs: HEARTBEAT_MS },
+          {
+            pattern: options.pattern,
+            includeTtl: true,
+            heartbeatMs: HEARTBEAT_MS,
+            coalesceMs: options.coalesceMs ?? 0,
+          },
           { signal: abort.signal },
         );
         let live = false;

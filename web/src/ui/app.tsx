@@ -6,7 +6,6 @@ import { KeyType } from "../../../shared/gen/memorabilia/v1/types_pb.js";
 import type { Clients } from "../api/clients.js";
 import type { HealthMonitor, ServerHealth } from "../api/server-health.js";
 import { saveToken } from "../api/token.js";
-import { EventLog } from "../model/event-log.js";
 import { formatCount, KEY_TYPES, typeName } from "../model/format.js";
 import { escapeGlob, hasGlob, KeyBrowser, patternOf } from "../model/key-browser.js";
 import type { KeyRow } from "../model/key-row.js";
@@ -29,6 +28,12 @@ import { startTtlTicker } from "./ttl-ticker.js";
 
 /** The most keys "Load all to sort" loads (rows are held in the page). */
 const SORT_ALL_LIMIT = 100_000;
+/**
+ * The key list's live stream sends each changed key's last event once per this interval
+ * (WatchRequest `coalesce_ms`): new keys show within it, and an open console costs a hot writer
+ * a constant, not a share of every write.
+ */
+const LIVE_COALESCE_MS = 200;
 /** The tree's delimiter choices. */
 const DELIMITERS = [":", "/", ".", "-", "_", "|", "#"];
 
@@ -110,7 +115,6 @@ export function App(props: {
   const [askDelete, setAskDelete] = useState<{ key: string; n: number } | null>(null);
   const deletes = useRef(0);
   const [panel, setPanel] = useState<"key" | "server" | "pubsub" | "events" | "slowlog" | "monitor">("key");
-  const eventLog = useMemo(() => new EventLog(500), []);
   const [dialog, setDialog] = useState<"create" | "bulk" | null>(null);
   /** The pattern and action of the bulk dialog (a folder's prefix, or the filter). */
   const [bulk, setBulk] = useState<{ pattern: string; action: KeysAction; auto: boolean }>({
@@ -267,12 +271,13 @@ export function App(props: {
   // The live stream, per pattern; after a break it rescans (the server may have restarted).
   useEffect(() => {
     if (!authed) return;
-    eventLog.clear(); // the Events view lists the writes to the pattern watched now
+    // Coalesced: each changed key once per interval, so the list costs the server per key changed,
+    // not per write (the Events view opens its own stream of every event while it is shown).
     return startLiveWatch(clients, {
       pattern: filter.pattern,
+      coalesceMs: LIVE_COALESCE_MS,
       onState: setLive,
       onEvents: (events) => {
-        eventLog.push(events);
         browser.applyEvents(events);
         for (const [prefix, f] of folders.current)
           f.browser.applyEvents(events.filter((e) => e.key.startsWith(prefix)));
@@ -697,7 +702,7 @@ export function App(props: {
             ) : panel === "pubsub" ? (
               <PubSubPanel />
             ) : panel === "events" ? (
-              <EventsPanel log={eventLog} pattern={filter.pattern} />
+              <EventsPanel pattern={filter.pattern} />
             ) : panel === "slowlog" && admin ? (
               <SlowLogPanel />
             ) : panel === "monitor" && admin ? (

@@ -1,14 +1,30 @@
-import { useEffect, useState } from "preact/hooks";
-import type { EventLog } from "../model/event-log.js";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { EventLog } from "../model/event-log.js";
 import { formatCount } from "../model/format.js";
+import { type LiveState, startLiveWatch } from "../model/live-watch.js";
+import { useConsole } from "./context.js";
 
 /**
- * Events: the writes the console's live stream reports (keyspace events of the keys the list
- * watches: `set`, `hset`, `expired`, `del`, …), newest first, with their rate, at no cost to the
- * server. Every command with its duration is the Monitor view (admin).
+ * Events: every write to the keys the list watches (keyspace events: `set`, `hset`, `expired`,
+ * `del`, …) since the view was opened, newest first, with their rate. The view has a Watch
+ * stream of its own, uncoalesced, open only while it is shown: the key list's stream is
+ * coalesced (each changed key once per interval), so an open console costs a hot writer little.
+ * Every command with its duration is the Monitor view (admin).
  */
-export function EventsPanel(props: { log: EventLog; pattern: string }) {
-  const { log } = props;
+export function EventsPanel(props: { pattern: string }) {
+  const { clients } = useConsole();
+  const log = useMemo(() => new EventLog(500), [props.pattern]);
+  const [live, setLive] = useState<LiveState["kind"]>("connecting");
+  useEffect(
+    () =>
+      startLiveWatch(clients, {
+        pattern: props.pattern,
+        onEvents: (events) => log.push(events),
+        onState: (s) => setLive(s.kind),
+        onResync: () => {},
+      }),
+    [clients, log],
+  );
   const [, setTick] = useState(0);
   const [paused, setPaused] = useState(false);
   useEffect(() => {
@@ -32,10 +48,11 @@ export function EventsPanel(props: { log: EventLog; pattern: string }) {
     <section class="events-panel" aria-label="Events">
       <h2>Events</h2>
       <p class="muted">
-        Writes to {props.pattern ? <code>{props.pattern}</code> : "every key"} as the live stream reports them (keyspace
-        events; every command with its duration: Monitor).
+        Writes to {props.pattern ? <code>{props.pattern}</code> : "every key"} since this view opened (keyspace events;
+        every command with its duration: Monitor).
       </p>
-      <p role="status" data-testid="events-status">
+      <p role="status" data-testid="events-status" data-state={live}>
+        {live === "live" ? "" : `${live === "denied" ? "Not allowed" : "Connecting"} · `}
         {formatCount(log.total)} events · {log.rate(Date.now()).toFixed(1)}/s over the last 5 s{" "}
         <button type="button" class="link" onClick={() => setPaused(!paused)}>
           {paused ? "Resume" : "Pause"}
