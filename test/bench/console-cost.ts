@@ -16,7 +16,7 @@ import { loadavg } from "node:os";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { chromium } from "playwright";
 import { createServiceClients } from "../../shared/client/index.js";
-import { cpuMs, startMemorabilia } from "./processes.js";
+import { cpuMsPrecise as cpuMs, startMemorabilia } from "./processes.js";
 import type { Sample } from "./stats.js";
 
 const IN_FLIGHT = 16;
