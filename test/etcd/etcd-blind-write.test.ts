@@ -11,6 +11,7 @@ import { envelopeDeadline } from "../../server/engines/etcd/envelope.js";
 import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
 import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js";
 import { ElectedSweeper } from "../../server/engines/etcd/sweeper.js";
+import { invokeBatch } from "../../shared/api/invoke.js";
 import type { KeyspaceEvent } from "../../shared/store/events.js";
 import { OK } from "../../shared/store/reply.js";
 import { createStore, type Store } from "../../shared/store/store.js";
@@ -226,6 +227,17 @@ describe("etcd engine: blind writes in one transaction", () => {
             ["SET", `u${i}`, "v"],
           ]),
         ).toEqual([OK, OK]);
+        // A Batch's commits share one transaction: its lost reply is recognised as a whole.
+        const batch = await invokeBatch(
+          a,
+          [
+            ["SET", `v${i}`, "1"],
+            ["INCR", "vc"],
+            ["SET", `bx${i}`, "1", "PX", "1000000"],
+          ],
+          new AbortController().signal,
+        );
+        expect(batch).toEqual([OK, i + 1, OK]);
       }
     } finally {
       kv.txn = txn;
@@ -243,8 +255,34 @@ describe("etcd engine: blind writes in one transaction", () => {
     expect(count("expire", "t")).toBe(10);
     expect(count("set", "u")).toBe(10);
     expect(count("incrby", "rc")).toBe(10);
+    expect(count("set", "v")).toBe(10);
+    expect(count("incrby", "vc")).toBe(10);
+    expect(count("set", "bx")).toBe(10);
+    expect(await b.exec(["GET", "vc"])).toBe("10");
     await checkIndex(ra);
   });
+
+  it("a Batch's independent commits share one etcd transaction; conflicting ones still end exact", async () => {
+    const { a, b, ra } = await pair();
+    const sets = Array.from({ length: 100 }, (_, i) => ["SET", `bs${i}`, `v${i}`]);
+    const used = await calls(ra, async () => {
+      expect(await invokeBatch(a, sets, new AbortController().signal)).toEqual(sets.map(() => OK));
+    });
+    expect(used).toEqual({ range: 0, txn: 1 });
+    expect(await b.exec(["MGET", "bs0", "bs50", "bs99"])).toEqual(["v0", "v50", "v99"]);
+    // INCRs on 10 keys from both servers at once, each server in Batches: shared transactions
+    // fail as a whole when one key conflicts, then each commit goes alone; counts stay exact.
+    const incrs = Array.from({ length: 50 }, (_, i) => ["INCR", `bc${i % 10}`]);
+    await Promise.all([
+      invokeBatch(a, incrs, new AbortController().signal),
+      invokeBatch(b, incrs, new AbortController().signal),
+      invokeBatch(a, incrs, new AbortController().signal),
+    ]);
+    expect(await b.exec(["MGET", ...Array.from({ length: 10 }, (_, i) => `bc${i}`)])).toEqual(
+      Array.from({ length: 10 }, () => "15"),
+    );
+    await checkIndex(ra);
+  }, 60_000);
 
   it("WATCH across servers: a blind SET on one breaks the other's WATCH; a blind MULTI under WATCH aborts on the other's write", async () => {
     const { a, b } = await pair();

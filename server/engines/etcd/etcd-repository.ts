@@ -24,7 +24,7 @@ import { randomBytes } from "node:crypto";
 import type { Lease, IKeyValue as WatchedKeyValue, Watcher } from "etcd3";
 import type { Bytes } from "../../../shared/store/bytes.js";
 import { StoreError } from "../../../shared/store/errors.js";
-import type { EventBus } from "../../../shared/store/events.js";
+import type { EventBus, KeyspaceEvent } from "../../../shared/store/events.js";
 import { globMatch } from "../../../shared/store/glob.js";
 import type {
   AtomicIntent,
@@ -122,6 +122,37 @@ const FETCH_OPS = 128;
  */
 const TTL_TAG_LEASE_S = 3_000_000_000;
 
+/** Most ops per list (compare, success, failure) of a shared commit txn: etcd's default --max-txn-ops. */
+const COMMIT_OPS = 128;
+/** Most value bytes of a shared commit txn (etcd's default request limit is 1.5 MiB). */
+const COMMIT_BYTES = 512 * 1024;
+
+/** What a commit resolves with: committed, or the fresh values of the keys after a failed compare. */
+type CommitOutcome = true | Map<Bytes, FetchedKey>;
+
+/** One command's share of a commit transaction (see EtcdRepository.commitPart). */
+interface CommitPart {
+  readonly compare: Compare[];
+  readonly success: RequestOp[];
+  readonly failure: RequestOp[];
+  /** The keys the else-branch ranges, in its order. */
+  readonly ranged: Bytes[];
+  readonly written: [Bytes, Buffer | undefined][];
+  readonly events: readonly KeyspaceEvent[];
+  readonly ttlLease: string | undefined;
+  /** Approximate request bytes of the writes. */
+  readonly bytes: number;
+  /** Every key it compares or writes. */
+  readonly keys: readonly Bytes[];
+}
+
+/** A commit waiting for its turn's flush. */
+interface PendingCommit {
+  readonly part: CommitPart;
+  resolve(outcome: CommitOutcome): void;
+  reject(error: unknown): void;
+}
+
 /** Largest envelope the revision cache keeps. */
 const CACHE_VALUE_BYTES = 16 * 1024;
 
@@ -196,6 +227,8 @@ export class EtcdRepository implements Repository {
   /** Fetches asked for in this turn, sent together by {@link flushFetches}: linearizable, and serializable. */
   private pendingFetches: PendingFetch[] | undefined;
   private pendingBaseFetches: PendingFetch[] | undefined;
+  /** Commits made in this turn, sent together by {@link flushCommits}. */
+  private pendingCommits: PendingCommit[] | undefined;
   private closed = false;
   /** mod_revision of the last outbox record the watch delivered, and who waits for one. */
   private outboxRevision = 0n;
@@ -459,7 +492,7 @@ export class EtcdRepository implements Repository {
         cached = false;
         continue;
       }
-      const outcome = await this.commit(view, nowMs);
+      const outcome = await this.commit(view);
       if (outcome === true) return result;
       // Conflict (or a blind write over a key with a deadline): the else-branch's fresh values
       // replace the stale or unread ones; run again.
@@ -529,6 +562,15 @@ export class EtcdRepository implements Repository {
     return this.leaseId;
   }
 
+  /** Looks the TTL-tag lease up again, replacing it when `stale` (refused by etcd) is still the one named. */
+  private replaceTtlTagLease(stale: string): void {
+    const id = this.resolveTtlTagLease(stale);
+    this.ttlLeaseId = id;
+    id.catch(() => {
+      if (this.ttlLeaseId === id) this.ttlLeaseId = undefined;
+    });
+  }
+
   /** The TTL-tag lease's id (see {@link resolveTtlTagLease}). */
   private ttlTagLease(): Promise<string> {
     if (this.ttlLeaseId === undefined) {
@@ -592,29 +634,53 @@ export class EtcdRepository implements Repository {
    * an earlier send of the same transaction whose reply was lost), or with the fresh fetched state
    * when the compare failed because another writer got there first.
    */
-  private async commit(view: StagedView, nowMs: number, fence?: string): Promise<true | Map<Bytes, FetchedKey>> {
-    const leaseId = await this.markerLease();
-    const marker = this.layout.markerKey(this.serverId, ++this.markerSeq);
+  private async commit(view: StagedView, fence?: string): Promise<true | Map<Bytes, FetchedKey>> {
+    const part = await this.commitPart(view, fence);
+    // A whole-keyspace attempt is sent alone; any other joins the commits of this turn.
+    if (fence !== undefined) return this.sendCommit([part]).then((o) => (o as CommitOutcome[])[0] as CommitOutcome);
+    return new Promise<CommitOutcome>((resolve, reject) => {
+      let pending = this.pendingCommits;
+      if (pending === undefined) {
+        pending = [];
+        this.pendingCommits = pending;
+        setImmediate(() => this.flushCommits());
+      }
+      pending.push({ part, resolve, reject });
+    });
+  }
+
+  /**
+   * One command's share of a commit transaction (see {@link sendCommit}): the compares of every
+   * key it read (revision) or overwrote blind (no lease), its writes and index entries, and the
+   * keys its else-branch ranges, in order.
+   */
+  private async commitPart(view: StagedView, fence?: string): Promise<CommitPart> {
     // A whole-keyspace attempt compares the fence (the outbox key: every change of the keyspace
     // puts it) instead of every key: nothing changed since its snapshot, appearing keys included.
     const reads = fence === undefined ? view.reads() : [];
-    const compare: Compare[] = reads.map(([key, f]) => ({
-      key: this.layout.dataKey(key),
-      target: CompareTarget.MOD,
-      result: CompareResult.EQUAL,
-      mod_revision: f.mod,
-    }));
+    const blindKeys = view.blindKeys();
+    const dataKeys = new Map<Bytes, Buffer>();
+    const dataKey = (key: Bytes): Buffer => {
+      let k = dataKeys.get(key);
+      if (k === undefined) {
+        k = this.layout.dataKey(key);
+        dataKeys.set(key, k);
+      }
+      return k;
+    };
+    const compare: Compare[] = [];
+    const ranged: Bytes[] = [];
+    for (const [key, f] of reads) {
+      compare.push({ key: dataKey(key), target: CompareTarget.MOD, result: CompareResult.EQUAL, mod_revision: f.mod });
+      ranged.push(key);
+    }
     // A key overwritten without being read: it must have no deadline (so no index entry to
     // delete). Every key with a deadline carries the TTL-tag lease and no other key carries a
     // lease, so "lease == 0" says exactly that, and holds for an absent key too.
-    const blindKeys = view.blindKeys();
-    for (const key of blindKeys)
-      compare.push({
-        key: this.layout.dataKey(key),
-        target: CompareTarget.LEASE,
-        result: CompareResult.EQUAL,
-        lease: 0,
-      });
+    for (const key of blindKeys) {
+      compare.push({ key: dataKey(key), target: CompareTarget.LEASE, result: CompareResult.EQUAL, lease: 0 });
+      ranged.push(key);
+    }
     if (fence !== undefined)
       compare.push({
         key: this.layout.outbox,
@@ -622,7 +688,6 @@ export class EtcdRepository implements Repository {
         result: CompareResult.EQUAL,
         mod_revision: fence,
       });
-    compare.push({ key: marker, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 });
     const success: RequestOp[] = [];
     const written: [Bytes, Buffer | undefined][] = [];
     const writes = view.writes();
@@ -633,16 +698,15 @@ export class EtcdRepository implements Repository {
         break;
       }
     for (const w of writes) {
-      const dataKey = this.layout.dataKey(w.key);
       if (w.value !== undefined) {
         const envelope = encodeEnvelope(w.value, w.atMs);
         written.push([w.key, envelope]);
         // The TTL tag: a key with a deadline is attached to the tag lease, any other to none.
-        if (w.atMs === undefined) success.push({ request_put: { key: dataKey, value: envelope } });
-        else success.push({ request_put: { key: dataKey, value: envelope, lease: ttlLease } });
+        if (w.atMs === undefined) success.push({ request_put: { key: dataKey(w.key), value: envelope } });
+        else success.push({ request_put: { key: dataKey(w.key), value: envelope, lease: ttlLease } });
       } else if (w.blind || w.fetched.raw !== undefined) {
         written.push([w.key, undefined]);
-        success.push({ request_delete_range: { key: dataKey } });
+        success.push({ request_delete_range: { key: dataKey(w.key) } });
       }
       const newAt = w.value === undefined ? undefined : w.atMs;
       if (w.origAtMs !== newAt) {
@@ -652,13 +716,118 @@ export class EtcdRepository implements Repository {
           success.push({ request_put: { key: this.layout.indexKey(w.key, newAt), value: Buffer.alloc(0) } });
       }
     }
+    const failure = ranged.map((key) => this.range(dataKey(key)));
+    let bytes = 0;
+    for (const op of success) bytes += (op.request_put?.value.length ?? 0) + 64;
+    return {
+      compare,
+      success,
+      failure,
+      ranged,
+      written,
+      events: view.events,
+      ttlLease,
+      bytes,
+      keys: [...dataKeys.keys()],
+    };
+  }
+
+  /**
+   * Sends the commits of one turn: commits on disjoint keys share one transaction while it stays
+   * within etcd's default op limit and well under its request size (a Batch of blind SETs is one
+   * etcd round trip). A shared transaction is all-or-nothing under one marker; when its compare
+   * fails, each commit is sent again on its own (then each learns its own outcome). Same-key
+   * commands of one server never meet here: the store's key locks serialize them.
+   */
+  private flushCommits(): void {
+    const pending = this.pendingCommits ?? [];
+    this.pendingCommits = undefined;
+    let group: PendingCommit[] = [];
+    let ops = 0;
+    let bytes = 0;
+    const keys = new Set<Bytes>();
+    const send = (g: PendingCommit[]) => {
+      this.sendGroup(g).catch(() => {});
+    };
+    for (const c of pending) {
+      const size = Math.max(c.part.compare.length, c.part.success.length, c.part.failure.length);
+      const clash = c.part.keys.some((k) => keys.has(k));
+      if (group.length !== 0 && (clash || ops + size + 2 > COMMIT_OPS || bytes + c.part.bytes > COMMIT_BYTES)) {
+        send(group);
+        group = [];
+        ops = 0;
+        bytes = 0;
+        keys.clear();
+      }
+      group.push(c);
+      ops += size;
+      bytes += c.part.bytes;
+      for (const k of c.part.keys) keys.add(k);
+    }
+    if (group.length !== 0) send(group);
+  }
+
+  private async sendGroup(group: PendingCommit[]): Promise<void> {
+    const progress = { sent: false };
+    try {
+      const outcomes = await this.sendCommit(
+        group.map((c) => c.part),
+        progress,
+      );
+      if (outcomes !== undefined) {
+        for (let i = 0; i < group.length; i++) (group[i] as PendingCommit).resolve(outcomes[i] as CommitOutcome);
+        return;
+      }
+    } catch (error) {
+      // After a send whose outcome is unknown, the shared transaction may have applied: sending
+      // its parts again under new markers could apply them twice, so they all fail as one
+      // (UNAVAILABLE, as a lone commit would).
+      if (group.length === 1 || progress.sent) {
+        for (const c of group) c.reject(error);
+        return;
+      }
+      // Refused on its first send (nothing applied: a value over the limit…): each alone, so one
+      // command's refusal is not every command's.
+    }
+    // The shared transaction's compare failed and it had not applied: each commit on its own.
+    await Promise.all(
+      group.map((c) =>
+        this.sendCommit([c.part]).then(
+          (o) => c.resolve((o as CommitOutcome[])[0] as CommitOutcome),
+          (e: unknown) => c.reject(e),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Commits `parts` in ONE transaction: their compares plus a fresh marker's absence; their
+   * writes, one outbox record with all their events, and the marker; else-branch: ranges of their
+   * keys and the marker. Resolves with each part's outcome: true when committed (by this call or
+   * by an earlier send whose reply was lost: the marker exists), the fresh values of its keys when
+   * a single part's compare failed, or undefined when a shared transaction's compare failed.
+   */
+  private async sendCommit(
+    parts: readonly CommitPart[],
+    progress: { sent: boolean } = { sent: false },
+  ): Promise<CommitOutcome[] | undefined> {
+    const leaseId = await this.markerLease();
+    const marker = this.layout.markerKey(this.serverId, ++this.markerSeq);
+    const compare: Compare[] = [];
+    const success: RequestOp[] = [];
+    const failure: RequestOp[] = [];
+    const events: KeyspaceEvent[] = [];
+    for (const p of parts) {
+      for (const c of p.compare) compare.push(c);
+      for (const op of p.success) success.push(op);
+      for (const op of p.failure) failure.push(op);
+      for (const e of p.events) events.push(e);
+    }
+    compare.push({ key: marker, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 });
     // Every change of the keyspace puts the outbox (events or none): it is the fence that
     // whole-keyspace transactions compare (atomicKeyspace).
-    success.push({ request_put: { key: this.layout.outbox, value: encodeEvents(this.serverId, view.events) } });
-    for (const e of view.events) if (e.class === "expired") this.counters.expired++;
+    success.push({ request_put: { key: this.layout.outbox, value: encodeEvents(this.serverId, events) } });
     success.push({ request_put: { key: marker, value: Buffer.alloc(0), lease: leaseId } });
-    const failure: RequestOp[] = reads.map(([key]) => this.range(this.layout.dataKey(key)));
-    for (const key of blindKeys) failure.push(this.range(this.layout.dataKey(key)));
     failure.push(this.range(marker));
     const txn = { compare, success, failure };
     const until = Date.now() + this.connection.retryBudgetMs;
@@ -669,39 +838,48 @@ export class EtcdRepository implements Repository {
         const res = await this.kv.txn(txn, this.connection.deadline());
         if (res.succeeded) {
           this.counters.dirty += success.length;
+          for (const e of events) if (e.class === "expired") this.counters.expired++;
           // The commit's revision is every written key's mod_revision now.
-          for (const [key, raw] of written)
-            this.remember(key, { raw, mod: raw === undefined ? ZERO : int64String(res.header.revision) });
-          return true;
+          const mod = this.cacheKeys === 0 ? ZERO : int64String(res.header.revision);
+          for (const p of parts)
+            for (const [key, raw] of p.written) this.remember(key, { raw, mod: raw === undefined ? ZERO : mod });
+          return parts.map(() => true);
         }
-        const markerKv = res.responses[reads.length + blindKeys.length]?.response_range.kvs[0];
-        if (markerKv !== undefined) {
+        if (res.responses[failure.length - 1]?.response_range.kvs[0] !== undefined) {
           // An earlier send of this transaction applied (its revision is unknown here).
-          for (const [key] of written) this.cache.delete(key);
-          return true;
+          for (const e of events) if (e.class === "expired") this.counters.expired++;
+          for (const p of parts) for (const [key] of p.written) this.cache.delete(key);
+          return parts.map(() => true);
         }
+        if (parts.length !== 1) return undefined;
+        const part = parts[0] as CommitPart;
         const fresh = new Map<Bytes, FetchedKey>();
-        reads.forEach(([key], i) => {
+        part.ranged.forEach((key, i) => {
           const f = fetchedOf(res.responses[i]?.response_range.kvs[0]);
           fresh.set(key, f);
           this.remember(key, f);
         });
-        blindKeys.forEach((key, i) => {
-          const f = fetchedOf(res.responses[reads.length + i]?.response_range.kvs[0]);
-          fresh.set(key, f);
-          this.remember(key, f);
-        });
-        return fresh;
+        return [fresh];
       } catch (error) {
         if (/lease not found/i.test(String((error as Error)?.message))) {
           // The marker lease expired (etcd unreachable for a minute), or the TTL-tag lease was
-          // revoked by hand: nothing applied; new leases (the tag's replaced only if it was this one).
+          // revoked by hand: nothing applied; new leases (the tag's replaced if it was this one).
           this.leaseId = undefined;
-          if (ttlLease !== undefined) this.ttlLeaseId = this.resolveTtlTagLease(ttlLease);
-          if (!sent) return this.commit(view, nowMs);
+          if (!sent) {
+            const tags = new Set(parts.map((p) => p.ttlLease).filter((t) => t !== undefined));
+            for (const tag of tags) this.replaceTtlTagLease(tag);
+            if (tags.size !== 0) {
+              const tag = await this.ttlTagLease();
+              for (const op of success)
+                if (op.request_put?.lease !== undefined && tags.has(String(op.request_put.lease)))
+                  op.request_put.lease = tag;
+            }
+            return this.sendCommit(parts, progress);
+          }
         }
         if (!isTransient(error) || Date.now() + delay > until) throw toStoreError(error);
         sent = true;
+        progress.sent = true;
         this.counters.ambiguous++;
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 500);
@@ -737,7 +915,7 @@ export class EtcdRepository implements Repository {
         this.current = undefined;
       }
       if (!view.hasWrites) return result;
-      if ((await this.commit(view, nowMs, snapshot.fence)) === true) return result;
+      if ((await this.commit(view, snapshot.fence)) === true) return result;
       this.counters.conflicts++;
     }
     throw new StoreError(
