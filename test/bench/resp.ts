@@ -5,6 +5,8 @@
  * segment, from /proc). Targets alternate per round (A B, then B A) so drift hits both alike.
  */
 import { execFile } from "node:child_process";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { cpuMs, type Started } from "./processes.js";
 import type { Sample } from "./stats.js";
@@ -72,7 +74,9 @@ async function segment(
       "--csv",
       ...args,
     ],
-    { timeout: 600_000 },
+    // A segment that stalls (seen once: replies sent, never acknowledged by the client) is cut well
+    // before it can eat a quiet benchmark window; 200k requests take under a minute even loaded.
+    { timeout: 180_000 },
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = cpuMs(target.pid);
@@ -94,6 +98,30 @@ async function segment(
   };
 }
 
+/**
+ * Waits until `port` answers PING. The server logs "listening" for its main port a few ms before
+ * the RESP port listens: the first redis-benchmark segment (GET -P 1) used to be refused then.
+ */
+async function untilServing(port: number, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const pong = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port });
+      s.setTimeout(2000, () => s.destroy());
+      s.once("connect", () => s.write("PING\r\n"));
+      s.once("data", (d) => {
+        s.destroy();
+        resolve(d.toString("latin1").startsWith("+PONG"));
+      });
+      s.once("error", () => resolve(false));
+      s.once("close", () => resolve(false));
+    });
+    if (pong) return;
+    if (Date.now() > deadline) throw new Error(`the RESP port ${port} did not answer PING within ${withinMs} ms`);
+    await sleep(50);
+  }
+}
+
 /** Runs the RESP workloads against both servers. */
 export async function runResp(
   servers: { memorabilia: Started; respPort: number; redis?: Started },
@@ -102,6 +130,7 @@ export async function runResp(
 ): Promise<Sample[]> {
   const targets: Target[] = [{ name: "memorabilia RESP", port: servers.respPort, pid: servers.memorabilia.pid }];
   if (servers.redis) targets.push({ name: "redis-server", port: servers.redis.port, pid: servers.redis.pid });
+  for (const t of targets) await untilServing(t.port);
   const samples: Sample[] = [];
   for (let round = 0; round < o.rounds; round++) {
     for (const pipeline of [1, 16]) {
