@@ -211,7 +211,10 @@ function exec(conn: RespConnection, _argv: readonly Bytes[], host: RespHost): Re
       ? undefined
       : { keys: watches.flatMap((w) => w.keys), changed: () => watches.some((w) => w.changed()), release };
   // Redis's EXEC: a command failing at run time leaves its error in place, the others apply.
-  const run = (): Promise<Reply[] | null> => host.store.transaction(queued, handle, { mode: "continue" });
+  // With the client, the store logs each command as it runs (SLOWLOG, MONITOR), as Redis does.
+  const client = host.store.commandLog.timing ? conn.logClient() : undefined;
+  const run = (): Promise<Reply[] | null> =>
+    host.store.transaction(queued, handle, client === undefined ? { mode: "continue" } : { mode: "continue", client });
   const p = conn.principal;
   const result = p === undefined ? run() : currentPrincipal.run(p, run);
   const protocol = conn.protocol;

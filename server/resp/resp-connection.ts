@@ -13,7 +13,7 @@ import type { Socket } from "node:net";
 import { authorize } from "../../shared/auth/index.js";
 import { shutdownError, type WaitOptions } from "../../shared/store/blocking.js";
 import type { Bytes } from "../../shared/store/bytes.js";
-import { type CommandClient, transactionArgs } from "../../shared/store/command-log.js";
+import type { CommandClient } from "../../shared/store/command-log.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { Subscriber } from "../../shared/store/pubsub.js";
 import type { Reply } from "../../shared/store/reply.js";
@@ -78,7 +78,6 @@ export class RespConnection {
   /** The command being timed when it went asynchronous (recorded when it settles). */
   private timedArgv: readonly Bytes[] | undefined;
   private timedStart = 0;
-  private timedSlowArgs: readonly Bytes[] | undefined;
   /**
    * The clock read at the end of the last command, while the next one follows at once in the same
    * run of {@link process} (parsing it is then counted in its time); -1 otherwise.
@@ -389,14 +388,10 @@ export class RespConnection {
       this.executeCommand(argv);
       return;
     }
-    // EXEC is logged with the names of the commands it ran (the slow log's view of a transaction).
-    const queued = this.multi;
-    const slowArgs = queued !== null && argv[0]?.toUpperCase() === "EXEC" ? transactionArgs(queued) : undefined;
-    if (queued !== null && slowArgs === undefined && !CONNECTION_COMMANDS.has(argv[0] as Bytes)) {
-      // Queued in MULTI: shown to monitors, untimed (EXEC carries the transaction's time).
-      const before = queued.length;
+    if (this.multi !== null && !CONNECTION_COMMANDS.has(argv[0] as Bytes)) {
+      // Queued in MULTI: neither logged nor shown now; EXEC's run logs each command as it runs
+      // (the store records them: Redis's SLOWLOG and MONITOR see a transaction that way).
       this.executeCommand(argv);
-      if (this.multi === queued && queued.length > before) log.show(argv, this.logClient());
       return;
     }
     this.wait.blocked = false;
@@ -410,11 +405,10 @@ export class RespConnection {
     if (this.waiting && !this.paused && !this.wait.blocked) {
       this.timedArgv = argv;
       this.timedStart = started;
-      this.timedSlowArgs = slowArgs;
       return;
     }
     if (!this.waiting) this.tick = ended;
-    log.recordSpan(argv, started, ended, this.logClient, slowArgs);
+    log.recordSpan(argv, started, ended, this.logClient);
   }
 
   /** Records the asynchronous command {@link execute} left timing, once its reply is in. */
@@ -423,7 +417,7 @@ export class RespConnection {
     if (argv === undefined) return;
     this.timedArgv = undefined;
     const log = this.host.store.commandLog;
-    if (log.timing) log.recordFor(argv, this.timedStart, this.logClient(), this.timedSlowArgs);
+    if (log.timing) log.recordFor(argv, this.timedStart, this.logClient());
   }
 
   /** Runs one command, appending its reply. */

@@ -13,7 +13,7 @@ import {
   TransactionService,
 } from "../gen/memorabilia/v1/transaction_service_pb.js";
 import { type Bytes, bytesFromArray } from "../store/bytes.js";
-import { type CommandClient, type CommandLog, transactionArgs } from "../store/command-log.js";
+import type { CommandClient } from "../store/command-log.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
@@ -135,24 +135,6 @@ function transactionFailure(error: TransactionError, recording: Recording, optio
   return ce;
 }
 
-/**
- * A transaction in the command log: monitors see MULTI, each command (untimed) and EXEC, as
- * Redis's MONITOR shows a MULTI/EXEC; the slow log keeps one entry for the whole (see
- * {@link transactionArgs}).
- */
-function recordTransaction(
-  log: CommandLog,
-  argvs: readonly (readonly Bytes[])[],
-  started: number,
-  client: CommandClient,
-): void {
-  if (log.monitorCount !== 0) {
-    log.show(MULTI, client);
-    for (const argv of argvs) log.show(argv, client);
-  }
-  log.recordFor(EXEC, started, client, transactionArgs(argvs));
-}
-
 const MULTI: readonly Bytes[] = ["MULTI"];
 const EXEC: readonly Bytes[] = ["EXEC"];
 
@@ -174,15 +156,19 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
         if (failed.length !== 0) return { committed: false, failedPreconditions: failed };
       }
       let replies: Reply[] | null;
+      // In the command log as Redis logs a MULTI/EXEC: MULTI, each command that ran (with its own
+      // time, recorded by the store), then EXEC (shown to monitors, never slow-logged).
       const log = store.commandLog;
-      const started = log.timing ? performance.now() : -1;
+      const client: CommandClient | undefined = log.timing ? callClient(ctx) : undefined;
+      if (client !== undefined) log.recordFor(MULTI, performance.now(), client);
+      const started = performance.now();
       try {
-        replies = await store.transactionBytes(argvs, watch);
+        replies = await store.transactionBytes(argvs, watch, client === undefined ? undefined : { client });
       } catch (error) {
         if (error instanceof TransactionError) throw transactionFailure(error, recording, options);
         throw error;
       } finally {
-        if (started >= 0) recordTransaction(log, argvs, started, callClient(ctx));
+        if (client !== undefined) log.recordFor(EXEC, started, client);
       }
       if (replies === null) continue;
       return { committed: true, results: await replayCommands(store, recording, replies, ctx, options) };

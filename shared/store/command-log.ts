@@ -115,13 +115,12 @@ export function slowLogArgs(argv: readonly Bytes[]): Bytes[] {
 }
 
 /**
- * What the slow log keeps for a transaction (MULTI/EXEC, TransactionService.Exec): `EXEC` and the
- * names of its commands, timed as one (the commands run together, atomically).
+ * Redis's `skip_slowlog` commands (7.0: EXEC only): a transaction's commands are logged one by one
+ * as EXEC runs them, so EXEC itself is shown to monitors but never kept in the slow log.
  */
-export function transactionArgs(argvs: readonly (readonly Bytes[])[]): Bytes[] {
-  const out: Bytes[] = ["EXEC"];
-  for (const argv of argvs) out.push(argv[0] ?? "");
-  return out;
+function skipsSlowLog(argv: readonly Bytes[]): boolean {
+  const name = argv[0];
+  return name !== undefined && name.length === 4 && name.toUpperCase() === "EXEC";
 }
 
 /** The slow log and the monitors of one server (shared by every host: RESP, gRPC, …). */
@@ -208,44 +207,21 @@ export class CommandLog {
 
   /**
    * {@link record} with the end time given (a host that reads the clock once per command: the end
-   * of one command is the start of the next). `slowArgs`, when given, is what the slow log keeps
-   * instead of `argv` (a transaction's EXEC names its commands there).
+   * of one command is the start of the next).
    */
-  recordSpan(
-    argv: readonly Bytes[],
-    startedMs: number,
-    endedMs: number,
-    client: () => CommandClient,
-    slowArgs?: readonly Bytes[],
-  ): void {
+  recordSpan(argv: readonly Bytes[], startedMs: number, endedMs: number, client: () => CommandClient): void {
     const ms = endedMs - startedMs;
-    const slow = ms >= this.slowerThanMs;
+    const slow = ms >= this.slowerThanMs && !skipsSlowLog(argv);
     if (!slow && this.monitors.size === 0) return;
-    this.recordTimed(argv, startedMs, ms, slow, client(), slowArgs);
+    this.recordTimed(argv, startedMs, ms, slow, client());
   }
 
   /** {@link recordSpan} ending now, with the client known. */
-  recordFor(argv: readonly Bytes[], startedMs: number, client: CommandClient, slowArgs?: readonly Bytes[]): void {
+  recordFor(argv: readonly Bytes[], startedMs: number, client: CommandClient): void {
     const ms = performance.now() - startedMs;
-    const slow = ms >= this.slowerThanMs;
+    const slow = ms >= this.slowerThanMs && !skipsSlowLog(argv);
     if (!slow && this.monitors.size === 0) return;
-    this.recordTimed(argv, startedMs, ms, slow, client, slowArgs);
-  }
-
-  /**
-   * Shows a command that is not timed alone to the monitors (a command queued in MULTI, or run
-   * inside a transaction: its EXEC carries the time): its duration is -1. Never slow-logged.
-   */
-  show(argv: readonly Bytes[], client: CommandClient): void {
-    if (this.monitors.size === 0 || hiddenFromMonitors(argv)) return;
-    const args = redactArgs(argv);
-    const event: MonitorEvent = {
-      atUs: Math.round((performance.timeOrigin + performance.now()) * 1000),
-      durationUs: -1,
-      args: args === argv ? argv.slice() : args,
-      client,
-    };
-    for (const m of this.monitors) m(event);
+    this.recordTimed(argv, startedMs, ms, slow, client);
   }
 
   private recordTimed(
@@ -254,7 +230,6 @@ export class CommandLog {
     ms: number,
     slow: boolean,
     client: CommandClient,
-    slowArgs?: readonly Bytes[],
   ): void {
     const durationUs = Math.round(ms * 1000);
     const atUs = Math.round((performance.timeOrigin + startedMs) * 1000);
@@ -264,7 +239,7 @@ export class CommandLog {
         id: this.nextId++,
         atSeconds: Math.floor(atUs / 1e6),
         durationUs,
-        args: slowLogArgs(slowArgs === undefined ? args : redactArgs(slowArgs)),
+        args: slowLogArgs(args),
         client,
       });
       this.trim();

@@ -11,7 +11,7 @@ import {
   type KeyspaceHandler,
   type Limits,
 } from "./command.js";
-import { CommandLog } from "./command-log.js";
+import { type CommandClient, CommandLog } from "./command-log.js";
 import { ALL_COMMANDS, createCommandTable } from "./commands.js";
 import { CursorRegistry } from "./cursor-registry.js";
 import { StoreError, wrongArity, wrongType } from "./errors.js";
@@ -31,7 +31,7 @@ import type {
   RepositoryStats,
   WatchHandle,
 } from "./repository.js";
-import { runTransaction, type TransactionHost, type TransactionMode } from "./transaction.js";
+import { type CommandSpan, runTransaction, type TransactionHost, type TransactionMode } from "./transaction.js";
 
 /** A command argument: text is encoded as UTF-8, a `Uint8Array` is taken byte for byte. */
 export type Arg = string | Uint8Array;
@@ -69,6 +69,12 @@ function keyTooLong(limits: Limits): StoreError {
 export interface TransactionOptions extends AcquireOptions {
   /** `"rollback"` (default): all-or-nothing. `"continue"`: Redis's MULTI/EXEC (errors in place). */
   readonly mode?: TransactionMode;
+  /**
+   * Who runs the transaction: when given, each command that ran goes to the command log
+   * (SLOWLOG, MONITOR) with its own duration, in order, once the transaction settles, as Redis
+   * logs the commands an EXEC runs (the host logs MULTI and EXEC themselves).
+   */
+  readonly client?: CommandClient;
 }
 
 /** Options of {@link createStore}. */
@@ -743,13 +749,19 @@ export class Store {
       now: () => this.clock.now(),
       locks: this.locks,
     };
+    const client = options?.client;
+    const spans: CommandSpan[] | undefined = client !== undefined && this.commandLog.timing ? [] : undefined;
+    const timedHost: TransactionHost = spans === undefined ? host : { ...host, spans };
     this.commandCount += argvs.length;
     try {
-      return await runTransaction(host, argvs, watch, options, options?.mode);
+      return await runTransaction(timedHost, argvs, watch, options, options?.mode);
     } catch (error) {
       this.errorCount++;
       throw error;
     } finally {
+      if (spans !== undefined && client !== undefined)
+        for (const s of spans)
+          this.commandLog.recordSpan(argvs[s.index] as readonly Bytes[], s.startedMs, s.endedMs, () => client);
       // A write inside MULTI/EXEC wakes blocked callers once the transaction has committed.
       if (this.blocked.pending) this.blocked.drain();
     }

@@ -55,6 +55,30 @@ export interface TransactionHost {
   now(): number;
   /** Held across the await of an asynchronous repository (the store's own, shared with single commands). */
   readonly locks: KeyedLock;
+  /**
+   * When set, each command's run is timed into it (`performance.now()` before and after), for
+   * the command log: Redis logs and shows each command EXEC runs, with its own duration. Emptied
+   * at the start of each run of the body (a remote engine may run it again).
+   */
+  readonly spans?: CommandSpan[];
+}
+
+/** One command of a transaction as it ran: its index and `performance.now()` readings. */
+export interface CommandSpan {
+  readonly index: number;
+  readonly startedMs: number;
+  readonly endedMs: number;
+}
+
+/** Runs `fn` (command `index`), timing it into `spans` when there are spans to fill. */
+function timed<T>(spans: CommandSpan[] | undefined, index: number, fn: () => T): T {
+  if (spans === undefined) return fn();
+  const startedMs = performance.now();
+  try {
+    return fn();
+  } finally {
+    spans.push({ index, startedMs, endedMs: performance.now() });
+  }
 }
 
 /**
@@ -197,6 +221,7 @@ function execute(
   watch: WatchHandle | undefined,
   mode: TransactionMode,
 ): Outcome | null {
+  if (host.spans !== undefined) host.spans.length = 0;
   if (watch?.changed()) return null;
   const caps = host.repository.capabilities;
   if (mode === "continue") return executeEach(host, view, now, work, commands);
@@ -208,7 +233,13 @@ function execute(
   for (let i = 0; i < work.specs.length; i++) {
     const argv = commands[i] as readonly Bytes[];
     try {
-      replies.push(checkReply((work.specs[i] as CommandSpec).handler(ctx, argv), ctx.limits));
+      const spec = work.specs[i] as CommandSpec;
+      replies.push(
+        checkReply(
+          timed(host.spans, i, () => spec.handler(ctx, argv)),
+          ctx.limits,
+        ),
+      );
       // EXEC's reply is one reply: bounded as a whole, before anything commits.
       if (i === work.specs.length - 1) checkReply(replies, ctx.limits);
     } catch (error) {
@@ -235,7 +266,8 @@ function executeEach(
     const spec = work.specs[i] as CommandSpec;
     try {
       // As outside a transaction: only a read's reply can still be refused for its size.
-      replies.push(checkCommandReply(spec, spec.handler(ctx, commands[i] as readonly Bytes[]), ctx.limits));
+      const reply = timed(host.spans, i, () => spec.handler(ctx, commands[i] as readonly Bytes[]));
+      replies.push(checkCommandReply(spec, reply, ctx.limits));
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       replies.push(error);

@@ -1,6 +1,7 @@
 /**
  * SLOWLOG and MONITOR, as Redis 7 has them, fed by every host: RESP commands, gRPC typed RPCs,
- * CommandService.Execute, TransactionService.Batch (each command) and Exec (one EXEC). The replies,
+ * CommandService.Execute, TransactionService.Batch (each command) and Exec (MULTI, each command, EXEC
+ * to monitors only, as Redis logs a MULTI/EXEC: see resp-multi-log.test.ts). The replies,
  * errors, truncation and MONITOR line format are Redis's (checked against redis-server 7 when
  * installed); ServerService.SlowLog/Monitor need an admin token, on both `--transport` lanes.
  */
@@ -86,7 +87,7 @@ describe("SLOWLOG on the RESP port", () => {
     expect((await rpcError((async () => stream[Symbol.asyncIterator]().next())())).code).toBe(Code.PermissionDenied);
   });
 
-  it("logs commands of every host: RESP, typed RPCs, Execute, Batch per command, Exec as one EXEC", async () => {
+  it("logs commands of every host: RESP, typed RPCs, Execute, Batch and Exec per command", async () => {
     const c = await resp();
     expect(await c.call("CONFIG", "SET", "slowlog-log-slower-than", "0")).toBe("OK");
     expect(await c.call("SLOWLOG", "RESET")).toBe("OK");
@@ -117,7 +118,9 @@ describe("SLOWLOG on the RESP port", () => {
       "INCR sl:exec",
       "SET sl:b1 x",
       "GET sl:b2",
-      "EXEC SET INCRBY",
+      "MULTI",
+      "SET sl:t1 y",
+      "INCRBY sl:t2 2",
     ]);
     const set = entries.find((e) => e.args[0] === "SET" && e.args[1] === "sl:a");
     expect(set?.name).toBe("cli-1");
@@ -127,7 +130,7 @@ describe("SLOWLOG on the RESP port", () => {
     expect(typed?.us).toBeGreaterThanOrEqual(0);
     // The typed view of the same log.
     const viaRpc = await admin.server.slowLog({ count: 2 });
-    expect(viaRpc.entries.map((e) => e.args.map(dec).join(" "))).toEqual(["SLOWLOG GET -1", "EXEC SET INCRBY"]);
+    expect(viaRpc.entries.map((e) => e.args.map(dec).join(" "))).toEqual(["SLOWLOG GET -1", "INCRBY sl:t2 2"]);
     expect(viaRpc.entries[1]?.client?.source).toBe("grpc:/memorabilia.v1.TransactionService/Exec");
     expect(viaRpc.slowerThanUs).toBe(10_000n);
     expect(viaRpc.maxLen).toBe(128n);
@@ -248,8 +251,8 @@ describe("ServerService.Monitor", () => {
           "AUTH (redacted)||timed",
           "CLIENT SETNAME worker|worker|timed",
           "RPUSH mq:l a b|worker|timed",
-          "MULTI||untimed",
-          "SET mq:t 1||untimed",
+          "MULTI||timed",
+          "SET mq:t 1||timed",
           "EXEC||timed",
         ]);
       } finally {

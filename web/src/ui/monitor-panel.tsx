@@ -159,9 +159,7 @@ export function MonitorPanel() {
           {shown.map((s) => (
             <tr key={s.n}>
               <td class="muted">{timeOf(s.atUs)}</td>
-              <td class="num" title={s.durationUs < 0 ? "run inside a transaction: see its EXEC" : undefined}>
-                {formatMicros(s.durationUs)}
-              </td>
+              <td class="num">{formatMicros(s.durationUs)}</td>
               <td class="mono muted" title={s.source}>
                 {s.client}
               </td>

@@ -300,8 +300,8 @@ export type MonitoredCommand = Message<"memorabilia.v1.MonitoredCommand"> & {
   atUs: bigint;
 
   /**
-   * How long it ran, microseconds; -1 for a command not timed alone (queued in MULTI or run
-   * inside a transaction: the `EXEC` that follows carries the transaction's time).
+   * How long it ran, microseconds. As Redis's MONITOR shows a MULTI/EXEC, a command queued in
+   * MULTI is shown when EXEC runs it, with its own time, and the `EXEC` after it has the whole.
    *
    * @generated from field: int64 duration_us = 2;
    */

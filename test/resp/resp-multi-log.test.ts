@@ -1,0 +1,102 @@
+/**
+ * MULTI/EXEC in SLOWLOG and MONITOR, differential against redis-server 7.0: the same
+ * transactions (committed, DISCARDed, a command failing at run time, EXECABORT, a WATCH that
+ * aborts) on both servers; the slow log's entries (arguments, newest first) and the monitor's
+ * lines (without time and client address) must be the same. Redis logs each command a
+ * transaction ran as its own entry and shows it to monitors when EXEC runs it, never when it is
+ * queued; EXEC itself is not slow-logged (its `skip_slowlog` flag) and is shown after the
+ * commands it ran.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { type RawReply, RawRespClient } from "../support/resp-raw.js";
+import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
+
+let ours: RespServerProcess;
+let redis: RedisServer;
+
+beforeAll(async () => {
+  [ours, redis] = await Promise.all([startRespServerProcess(), startRedisServer()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([ours?.stop(), redis?.stop()]);
+});
+
+/** What one server logged and showed for the script. */
+interface Logged {
+  readonly replies: RawReply[];
+  readonly slowlog: string[];
+  readonly monitor: string[];
+}
+
+async function runScript(port: number): Promise<Logged> {
+  const c = await RawRespClient.open(port);
+  const other = await RawRespClient.open(port);
+  const m = await RawRespClient.open(port);
+  m.statusObjects = true;
+  try {
+    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+    expect(await m.call("MONITOR")).toEqual({ status: "OK" });
+    await c.call("SLOWLOG", "RESET");
+    const replies: RawReply[] = [];
+    const script: string[][] = [
+      ["MULTI"],
+      ["SET", "ml:a", "1"],
+      ["GET", "ml:a"],
+      ["INCR", "ml:a"],
+      ["EXEC"],
+      ["MULTI"],
+      ["SET", "ml:b", "1"],
+      ["DISCARD"],
+      ["MULTI"],
+      ["SET", "ml:c", "1"],
+      ["LPUSH", "ml:c", "x"],
+      ["EXEC"],
+      ["MULTI"],
+      ["SET", "ml:d"],
+      ["GET", "ml:d"],
+      ["EXEC"],
+      ["WATCH", "ml:w"],
+    ];
+    for (const argv of script) replies.push(await c.call(...argv));
+    replies.push(await other.call("SET", "ml:w", "2"));
+    for (const argv of [["MULTI"], ["SET", "ml:w", "3"], ["EXEC"], ["GET", "ml:w"]])
+      replies.push(await c.call(...argv));
+    await c.call("PING", "end");
+    const monitor: string[] = [];
+    for (;;) {
+      const line = ((await m.read()) as { status: string }).status.replace(/^\S+ \[0 [^\]]+\] /, "");
+      if (line === '"PING" "end"') break;
+      monitor.push(line);
+    }
+    const entries = (await c.call("SLOWLOG", "GET", "-1")) as RawReply[][];
+    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+    return { replies, slowlog: entries.map((e) => (e[3] as string[]).join(" ")).reverse(), monitor };
+  } finally {
+    c.close();
+    other.close();
+    m.close();
+  }
+}
+
+describe("MULTI/EXEC in SLOWLOG and MONITOR (as redis-server 7.0)", () => {
+  it("logs and shows each command a transaction ran, when EXEC runs it, and EXEC only to monitors", async () => {
+    const [a, b] = await Promise.all([runScript(ours.respPort), runScript(redis.port)]);
+    expect(a.replies).toEqual(b.replies);
+    expect(a.slowlog).toEqual(b.slowlog);
+    expect(a.monitor).toEqual(b.monitor);
+    // What Redis 7.0.15 gives, spelled out (the comparison above is the proof).
+    expect(a.slowlog.slice(0, 8)).toEqual([
+      "SLOWLOG RESET",
+      "MULTI",
+      "SET ml:a 1",
+      "GET ml:a",
+      "INCR ml:a",
+      "MULTI",
+      "DISCARD",
+      "MULTI",
+    ]);
+    expect(a.monitor.slice(0, 5)).toEqual(['"MULTI"', '"SET" "ml:a" "1"', '"GET" "ml:a"', '"INCR" "ml:a"', '"EXEC"']);
+  });
+});
