@@ -180,6 +180,44 @@ describe("backpressure and limits", () => {
     expect(await hog.call("PING")).toBe("PONG");
   }, 180_000);
 
+  it("replies held for a client that does not read are sent intact and in order (distinct replies)", async () => {
+    // The writer reuses its slab only once the socket wrote everything out: a reply the socket
+    // still holds must never be overwritten by a later one. Distinct replies make an overwrite show.
+    const setter = await client();
+    const value = (i: number) => `${i}:`.padEnd(4000, String.fromCharCode(97 + (i % 26)));
+    const keys = 64;
+    for (let i = 0; i < keys; i++) expect(await setter.call("SET", `k:held:${i}`, value(i))).toBe("OK");
+    const items = Array.from({ length: 100 }, (_, i) => `item-${i}`);
+    expect(await setter.call("RPUSH", "k:held:list", ...items)).toBe(100);
+    const reader = await client();
+    expect(await reader.call("CLIENT", "SETNAME", "held")).toBe("OK");
+    reader.stopReading();
+    const n = 6000;
+    let frame = "";
+    for (let i = 0; i < n; i++) {
+      const k = `k:held:${i % keys}`;
+      frame +=
+        i % 10 === 9
+          ? "*4\r\n$6\r\nLRANGE\r\n$11\r\nk:held:list\r\n$1\r\n0\r\n$2\r\n99\r\n"
+          : `*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`;
+    }
+    reader.send(frame); // ~22 MB of replies, more than the loopback buffers hold
+    // Wait until the server holds unsent replies for the reader (its socket writes no longer complete at once).
+    const observer = await client();
+    for (let tries = 0, held = 0; held === 0; tries++) {
+      if (tries > 500) throw new Error("the server never held unsent replies for the reader");
+      const list = String(await observer.call("CLIENT", "LIST"));
+      held = Number(/omem=(\d+)/.exec(list.split("\n").find((l) => l.includes("name=held")) ?? "")?.[1] ?? 0);
+      if (held === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    reader.resumeReading();
+    for (let i = 0; i < n; i++) {
+      const r = await reader.read();
+      const want = i % 10 === 9 ? items : value(i % keys);
+      if (JSON.stringify(r) !== JSON.stringify(want)) throw new Error(`reply ${i}: ${JSON.stringify(r).slice(0, 80)}`);
+    }
+  }, 120_000);
+
   it("100k pipelined INCRs in one write all apply", async () => {
     const c = await client();
     c.send("*2\r\n$4\r\nINCR\r\n$6\r\nk:incr\r\n".repeat(100_000));
