@@ -56,6 +56,7 @@ import { limitSecureServer } from "./secure-server-limits.js";
 import { binaryReplyInterceptor } from "./transport/binary-reply-interceptor.js";
 import { type CorsOptions, corsOptions, createCorsHeaders } from "./transport/cors-headers.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
+import { LaneContextValues } from "./transport/grpc-lane-context.js";
 import { createLanes, installRequestLane, type Lanes } from "./transport/lanes.js";
 
 /** A running server. */
@@ -361,7 +362,7 @@ function createTransport(config: ServerConfig) {
         maxTimeoutMs: config.maxTimeoutMs,
         shutdownSignal: laneShutdown.signal,
         contextValues: (remoteAddress, source) => {
-          const values = createContextValues().set(kRemoteAddress, remoteAddress);
+          const values = new LaneContextValues().set(kRemoteAddress, remoteAddress);
           const caller = source === undefined ? undefined : gate.callerOf(source);
           return caller === undefined ? values : values.set(kGateCaller, caller as Principal);
         },

@@ -56,7 +56,9 @@ class RpcCollector {
   readonly aggregator = "sum" as const;
   readonly name: string;
   readonly help: string;
+  /** Every counter series in first-seen order (the exposition's order). */
   readonly #counts = new Map<string, { labels: Record<string, string>; value: number }>();
+  readonly #countsByProcedure = new Map<string, Map<string, { labels: Record<string, string>; value: number }>>();
   readonly #latency = new Map<string, { procedure: string; sum: number; count: number; buckets: number[] }>();
 
   constructor(name: string, help: string, type: "counter" | "histogram") {
@@ -67,10 +69,17 @@ class RpcCollector {
 
   /** Counts one RPC with these labels (counter). */
   count(procedure: string, code: string): void {
-    const key = `${procedure}\u0000${code}`;
-    const c = this.#counts.get(key);
-    if (c === undefined) this.#counts.set(key, { labels: { procedure, code }, value: 1 });
-    else c.value += 1;
+    // Found through a map per procedure: no label string is built per call.
+    let byCode = this.#countsByProcedure.get(procedure);
+    if (byCode === undefined) this.#countsByProcedure.set(procedure, (byCode = new Map()));
+    const c = byCode.get(code);
+    if (c !== undefined) {
+      c.value += 1;
+      return;
+    }
+    const entry = { labels: { procedure, code }, value: 1 };
+    byCode.set(code, entry);
+    this.#counts.set(`${procedure}\u0000${code}`, entry);
   }
 
   /** Observes one latency (histogram): the first bucket whose bound is ≥ the value, the sum and count. */
@@ -93,6 +102,7 @@ class RpcCollector {
 
   reset(): void {
     this.#counts.clear();
+    this.#countsByProcedure.clear();
     this.#latency.clear();
   }
 

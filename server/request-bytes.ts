@@ -117,80 +117,116 @@ export interface TrackOptions {
  * the budget cuts it, the request is answered RESOURCE_EXHAUSTED, the rest of its body is
  * discarded unread and, once the client ends it, the request is destroyed: a cut body never
  * reaches a reader complete, so a truncated message is never run.
+ *
+ * The body's `push` is replaced by one shared function that finds the request's tracker on the
+ * body: a new closure stored on every stream made V8 treat each stream's `push` as a different
+ * function where Node's stream code calls it, and cost ~10 µs of server CPU per HTTP/2 call
+ * (measured: a gRPC call answered right after the gate cost 1.6× a bare node:http2 reply with a
+ * closure per stream, 1.0–1.07× with the shared function). Nothing else is made per request but
+ * the tracker.
  */
 export function trackRequestBody(body: Readable, options: TrackOptions): void {
-  const { budget, shape } = options;
-  let held = 0;
-  let cut = false;
-  let released = false;
+  const tracked = body as TrackedBody;
+  tracked[kTracker] = new BodyTracker(options, body.push);
+  tracked.push = trackedPush;
+  body.on("close", releaseOnClose);
+}
+
+const kTracker: unique symbol = Symbol("memorabilia.requestBytes");
+
+/** A body being tracked: its tracker rides on it. */
+type TrackedBody = Readable & { [kTracker]: BodyTracker };
+
+/** One request's count against the budget, and its envelope scanning state. */
+class BodyTracker implements BytesHolder {
+  held = 0;
+  isCut = false;
+  released = false;
   // Envelope scanning (enveloped streams): bytes still to come of the current envelope's header
   // (`headerLeft` > 0) or payload.
-  let headerLeft = 5;
-  let header = 0;
-  let payloadLeft = 0;
-  const holder: BytesHolder = {
-    cut(bytes, total) {
-      cut = true;
-      options.refuse(
-        `the server holds more than ${budget.capBytes} bytes of request bodies (max-request-bytes-total; ${total} with this request's ${bytes}): retry later`,
-      );
-    },
-  };
-  const release = (): void => {
-    released = true;
-    budget.release(holder);
-  };
+  headerLeft = 5;
+  header = 0;
+  payloadLeft = 0;
+
+  constructor(
+    readonly options: TrackOptions,
+    /** The body's own `push`, called for every chunk let through. */
+    readonly push: Readable["push"],
+  ) {}
+
+  cut(bytes: number, total: number): void {
+    this.isCut = true;
+    this.options.refuse(
+      `the server holds more than ${this.options.budget.capBytes} bytes of request bodies (max-request-bytes-total; ${total} with this request's ${bytes}): retry later`,
+    );
+  }
+
+  release(): void {
+    this.released = true;
+    this.options.budget.release(this);
+  }
+
   /** Bytes of the message being received once `chunk` is in (enveloped streams). */
-  const scan = (chunk: Buffer): number => {
+  scan(chunk: Buffer): number {
     let i = 0;
     while (i < chunk.length) {
-      if (headerLeft > 0) {
+      if (this.headerLeft > 0) {
         // The 4-byte big-endian length follows the flags byte.
-        if (headerLeft <= 4) header = header * 256 + (chunk[i] as number);
-        headerLeft--;
+        if (this.headerLeft <= 4) this.header = this.header * 256 + (chunk[i] as number);
+        this.headerLeft--;
         i++;
-        if (headerLeft === 0) {
-          payloadLeft = header;
-          held = 5;
-          if (payloadLeft === 0) {
-            headerLeft = 5;
-            header = 0;
-            held = 0;
+        if (this.headerLeft === 0) {
+          this.payloadLeft = this.header;
+          this.held = 5;
+          if (this.payloadLeft === 0) {
+            this.headerLeft = 5;
+            this.header = 0;
+            this.held = 0;
           }
-        } else held++;
+        } else this.held++;
         continue;
       }
-      const take = Math.min(payloadLeft, chunk.length - i);
-      payloadLeft -= take;
-      held += take;
+      const take = Math.min(this.payloadLeft, chunk.length - i);
+      this.payloadLeft -= take;
+      this.held += take;
       i += take;
-      if (payloadLeft === 0) {
-        headerLeft = 5;
-        header = 0;
-        held = 0;
+      if (this.payloadLeft === 0) {
+        this.headerLeft = 5;
+        this.header = 0;
+        this.held = 0;
       }
     }
-    return held;
-  };
-  const push = body.push;
-  body.push = function (this: Readable, chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk === null) {
-      if (!cut) return push.call(this, chunk, encoding);
-      // Its answer is out: end it without ever ending its body. Not from inside push: Node's
-      // HTTP/2 close handler pushes null and reads the stream's session after (destroying here
-      // detached the session under it: a crash).
-      process.nextTick(() => this.destroy());
-      return false;
-    }
-    if (cut) return true; // discarded, never handed to a reader
-    if (!released && Buffer.isBuffer(chunk)) {
-      if (shape === "one-message") {
-        if (options.answerStarted()) release();
-        else held += chunk.length;
-      } else scan(chunk);
-      if (!released && !budget.update(holder, held)) return true;
-    }
-    return push.call(this, chunk, encoding);
-  } as Readable["push"];
-  body.on("close", () => budget.release(holder));
+    return this.held;
+  }
+}
+
+/** Every tracked body's `push`: counts the chunk, then hands it on (or drops it once cut). */
+function trackedPush(this: TrackedBody, chunk: unknown, encoding?: BufferEncoding): boolean {
+  const t = this[kTracker];
+  if (chunk === null) {
+    if (!t.isCut) return t.push.call(this, chunk, encoding);
+    // Its answer is out: end it without ever ending its body. Not from inside push: Node's
+    // HTTP/2 close handler pushes null and reads the stream's session after (destroying here
+    // detached the session under it: a crash).
+    process.nextTick(destroyBody, this);
+    return false;
+  }
+  if (t.isCut) return true; // discarded, never handed to a reader
+  if (!t.released && Buffer.isBuffer(chunk)) {
+    if (t.options.shape === "one-message") {
+      if (t.options.answerStarted()) t.release();
+      else t.held += chunk.length;
+    } else t.scan(chunk);
+    if (!t.released && !t.options.budget.update(t, t.held)) return true;
+  }
+  return t.push.call(this, chunk, encoding);
+}
+
+function destroyBody(body: Readable): void {
+  body.destroy();
+}
+
+function releaseOnClose(this: TrackedBody): void {
+  const t = this[kTracker];
+  t.options.budget.release(t);
 }

@@ -87,6 +87,14 @@ const KNOWN_METHODS = new Set(http.METHODS);
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Creates the gate; add the served methods before traffic arrives. */
+const kBodyTimer: unique symbol = Symbol("memorabilia.bodyTimer");
+type TimedBody = http2.ServerHttp2Stream & { [kBodyTimer]: ReturnType<typeof setTimeout> };
+
+/** The body arrived (or the stream closed): its deadline no longer applies. */
+function clearBodyTimer(this: TimedBody): void {
+  clearTimeout(this[kBodyTimer]);
+}
+
 export function createRequestGate(options: RequestGateOptions): RequestGate {
   const methods = new Map<string, DescMethod>();
   const callers = new WeakMap<RequestSource, object>();
@@ -178,9 +186,11 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
         answerStream(stream, protocol, contentType, bodyTimeoutError(ms));
       }, ms);
       timer.unref();
-      const clear = (): void => clearTimeout(timer);
-      stream.once("end", clear);
-      stream.once("close", clear);
+      // Shared listeners (`on`: each event comes once) finding the timer on the stream, rather
+      // than a closure and two `once` wrappers per request.
+      (stream as TimedBody)[kBodyTimer] = timer;
+      stream.on("end", clearBodyTimer);
+      stream.on("close", clearBodyTimer);
     }
     return false;
   };

@@ -96,12 +96,11 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       contextValues: options.contextValues?.(remoteAddress(stream), stream),
       live,
     });
-    let finished = false;
     // `on`, not `once`, for events a stream emits once ("close", "wantTrailers", "end", "aborted"):
-    // `once` wraps each listener (a closure, a bound function and a state object per call).
-    stream.on("close", () => {
-      if (!finished) context.abort(resetError(stream.rstCode) ?? FINISHED);
-    });
+    // `once` wraps each listener (a closure, a bound function and a state object per call). The
+    // listeners are shared functions finding the call on the stream: no closure per call.
+    (stream as LaneStream)[kLaneCall] = context;
+    stream.on("close", onLaneStreamClose);
     // From the start, not only once the reply is queued: a stream reset or a session destroyed
     // while the handler runs (a blocked BLPOP waits for minutes) emits "error", which without a
     // listener crashed the process. "close" above aborts the call.
@@ -136,17 +135,14 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
       // As shared/api/decode-errors.ts rewrites it on the normal path: undecodable input is INVALID_ARGUMENT.
       fixGrpcStatus(context.responseTrailer);
     }
-    finished = true;
+    context.finished = true;
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
     if (stream.destroyed || stream.closed) return;
     // As connect-node writes it: HEADERS, the message (if any), then the trailers.
     const out = context.outgoingHeaders();
     if (cors !== undefined) cors.apply(headers.origin, out as Record<string, string>);
-    const trailers = context.outgoingTrailers();
-    stream.on("wantTrailers", () => {
-      stream.sendTrailers(trailers);
-      if (!stream.readableEnded) closeUnfinishedRequest(stream);
-    });
+    context.trailersToSend = context.outgoingTrailers();
+    stream.on("wantTrailers", onLaneWantTrailers);
     // A reply sent before the body was read (an oversized message, a bad timeout): discard the
     // rest, so flow control never stalls the client until the trailers are out (closing the
     // stream at once can drop the trailers); closeUnfinishedRequest then ends the stream.
@@ -159,6 +155,22 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 
   const lane = { record: routes.record, handle, paths: routes.paths, calls: 0 };
   return lane;
+}
+
+/** Where a lane's HTTP/2 stream carries its call (for the shared listeners below). */
+const kLaneCall: unique symbol = Symbol("memorabilia.laneStreamCall");
+type LaneStream = http2.ServerHttp2Stream & { [kLaneCall]: LaneContext };
+
+/** A lane stream closed: a call not finished yet is aborted (by the client's reset, or the session's end). */
+function onLaneStreamClose(this: LaneStream): void {
+  const context = this[kLaneCall];
+  if (!context.finished) context.abort(resetError(this.rstCode) ?? FINISHED);
+}
+
+/** The reply's DATA is out: the trailers follow, then an unfinished request is closed. */
+function onLaneWantTrailers(this: LaneStream): void {
+  this.sendTrailers(this[kLaneCall].trailersToSend ?? {});
+  if (!this.readableEnded) closeUnfinishedRequest(this);
 }
 
 /** Stream errors after the reply is queued are the client's going away: nothing to do (one function, not one per call). */

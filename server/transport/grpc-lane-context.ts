@@ -16,7 +16,14 @@
  */
 import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ContextKey,
+  type ContextValues,
+  createContextValues,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import { kPeekAborted } from "../../shared/api/invoke.js";
 import { NodeRequestHeaders } from "./node-request-headers.js";
 
@@ -31,6 +38,27 @@ export function abortReason(signal: AbortSignal): unknown {
 }
 
 const deadlineExceeded = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
+
+/**
+ * connect's `ContextValues` as a class: `createContextValues()` returns an object literal with
+ * three methods, i.e. four allocations per call; this is one. Same behaviour: values keyed by the
+ * key's symbol, the key's default when unset.
+ */
+export class LaneContextValues implements ContextValues {
+  get<T>(key: ContextKey<T>): T {
+    return key.id in this ? ((this as unknown as Record<symbol, T>)[key.id] as T) : key.defaultValue;
+  }
+
+  set<T>(key: ContextKey<T>, value: T): this {
+    (this as unknown as Record<symbol, T>)[key.id] = value;
+    return this;
+  }
+
+  delete(key: ContextKey<unknown>): this {
+    delete (this as unknown as Record<symbol, unknown>)[key.id];
+    return this;
+  }
+}
 
 /** The wire protocol of a lane call: its name, response content type, and whether trailers start with grpc-status 0. */
 export interface LaneProtocol {
@@ -80,6 +108,10 @@ export class LaneContext implements HandlerContext {
   readonly url: string;
   readonly contextValues: ContextValues | undefined;
   readonly values: ContextValues;
+  /** Set by the lane once the handler is done and the answer is being written (a later close is no abort). */
+  finished = false;
+  /** The trailers the lane sends once the reply's DATA is out. */
+  trailersToSend: http2.OutgoingHttpHeaders | undefined = undefined;
   #headers: http2.IncomingHttpHeaders;
   #requestHeader: Headers | undefined = undefined;
   #controller: AbortController | undefined = undefined;
