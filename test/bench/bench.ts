@@ -16,7 +16,7 @@ import { type RedisExpiry, redisBytesPerKey, redisBytesPerStreamEntry, redisMass
 import { renderReport } from "./report.js";
 import { runResp, STREAM_WORKLOADS } from "./resp.js";
 import { type Sample, summarize } from "./stats.js";
-import { runTransport, type TransportResult } from "./transport.js";
+import { runTransport, startFloor, type TransportResult } from "./transport.js";
 
 /** The parts of the bench, in the order they run. */
 export const PARTS = [
@@ -240,6 +240,8 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
         );
       progress("starting the Memorabilia server");
       const memorabilia = await startMemorabilia();
+      // The bare node:http2 reply driven by the same raw client: what any Node server can reach.
+      const floor = await startFloor("h2c");
       const etcd = etcdBin
         ? await startEtcd(etcdBin).catch((e) => {
             notes.push(`etcd did not start: ${String(e).split("\n")[0]}`);
@@ -249,7 +251,7 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
       try {
         result.samples.push(
           ...(await runNetwork(
-            { memorabilia, redis, etcd },
+            { memorabilia, redis, etcd, floor },
             {
               rounds: quick ? 1 : 3,
               bounds: quick
@@ -263,6 +265,7 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
         );
       } finally {
         await memorabilia.stop();
+        await floor.stop();
         await etcd?.stop();
       }
     }

@@ -1,7 +1,7 @@
 import { connectTarget, etcdTarget, grpcJsTarget, redisTarget, type Target, type Workload } from "./clients.js";
 import { type LoadBounds, timedLoad } from "./load.js";
 import type { Started } from "./processes.js";
-import { rawEtcdTarget, rawMemorabiliaTarget } from "./raw-targets.js";
+import { rawEtcdTarget, rawFloorTarget, rawMemorabiliaTarget } from "./raw-targets.js";
 import type { Sample } from "./stats.js";
 
 /** Sizes of the network workloads. */
@@ -20,7 +20,7 @@ export interface NetworkOptions {
  * for each (group, op), every target runs one timed segment, the first target rotating per round.
  */
 export async function runNetwork(
-  servers: { memorabilia?: Started; redis?: Started; etcd?: Started },
+  servers: { memorabilia?: Started; redis?: Started; etcd?: Started; floor?: Started },
   options: NetworkOptions,
 ): Promise<Sample[]> {
   const targets: Target[] = [];
@@ -36,6 +36,7 @@ export async function runNetwork(
     targets.push(redisTarget(servers.redis.port, servers.redis.pid, false, options.batch));
     targets.push(redisTarget(servers.redis.port, servers.redis.pid, true, options.batch));
   }
+  if (servers.floor) targets.push(rawFloorTarget(servers.floor.url, servers.floor.pid));
   if (servers.etcd) {
     targets.push(etcdTarget(servers.etcd.url, servers.etcd.pid));
     targets.push(rawEtcdTarget(servers.etcd.url, servers.etcd.pid));

@@ -131,3 +131,26 @@ export function rawEtcdTarget(url: string, pid: number): Target {
     close: () => c.close(),
   };
 }
+
+/** The name of the raw client's floor target (a bare node:http2 server's fixed reply). */
+export const RAW_FLOOR = "floor: bare node:http2 (raw h2)";
+
+/**
+ * The bare node:http2 floor (floor-child.ts, h2c) through the same raw client: it answers every
+ * call with one fixed GetResponse, so its ops/s is the most any Node server can reach with this
+ * client on this host, and bounds Memorabilia's ratio to etcd.
+ */
+export function rawFloorTarget(url: string, pid: number): Target {
+  const c = new RawGrpc(url);
+  const get = cycle(KEYSPACE, (i) => encode(GetRequestSchema, { key: key(i) }));
+  const set = cycle(KEYSPACE, (i) => encode(SetRequestSchema, { key: key(i), value: VALUE }));
+  return {
+    name: RAW_FLOOR,
+    pid,
+    workloads: [
+      { group: "unary", op: "GET", target: RAW_FLOOR, call: (i) => c.unary(`${S}/Get`, get(i)).then(() => 1) },
+      { group: "unary", op: "SET", target: RAW_FLOOR, call: (i) => c.unary(`${S}/Set`, set(i)).then(() => 1) },
+    ],
+    close: () => c.close(),
+  };
+}
