@@ -45,7 +45,16 @@ describe("bench plumbing", () => {
     const json = JSON.parse(readFileSync(file, "utf8"));
     expect(json.samples.length).toBeGreaterThan(0);
     expect(new Set(json.rows.map((r: { target: string }) => r.target))).toEqual(
-      new Set(["core execSync", "core run", "core typed", "KeyTable (lanes)", "Map", "lru-cache TTL"]),
+      new Set([
+        "core execSync",
+        "core run",
+        "core typed",
+        "KeyTable (lanes)",
+        "Map lanes by 2 key bytes",
+        "Map lanes by 3 key bytes",
+        "Map",
+        "lru-cache TTL",
+      ]),
     );
     expect(JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")).startedAt).toBe(json.startedAt);
   });

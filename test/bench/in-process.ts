@@ -106,9 +106,10 @@ function mapTarget(): Target {
 }
 
 /**
- * The keyspace's table alone (`KeyTable`: lanes of bounded size picked by a hash of the key's
- * bytes), without any store code: the trade-off row. Its distance to `Map` is what bounding every
- * rehash costs a lookup; the distance from it to `core typed` is the store's own path.
+ * The keyspace's table alone (`KeyTable`: lanes of at most 8192 keys, a key's lane found by
+ * reading one byte per fork), without any store code: the trade-off row. Its distance to `Map`
+ * is what bounding every rehash costs a lookup; the distance from it to `core typed` is the
+ * store's own path.
  */
 function keyTableTarget(): Target {
   const table = new KeyTable<string>();
@@ -123,6 +124,47 @@ function keyTableTarget(): Target {
         const m = keys.length;
         let hits = 0;
         for (let i = 0; i < n; i++) if (table.get(keys[(start + i) % m] as string) !== undefined) hits++;
+        if (hits < 0) throw new Error("unreachable");
+      },
+    },
+  };
+}
+
+/**
+ * Floor probes (issue 18): bounded lanes with the cheapest lane choice there is for these keys —
+ * `Map`s indexed directly by the last `bytes` bytes of `key:%08d` (6 bits each, one flat array, no
+ * tree, no hash), so only the lanes themselves cost. 2 bytes: 100 lanes of 10k keys at 1M (their
+ * 16384-entry tables 61 % full: +16 B per key, over Redis's memory). 3 bytes: 1000 lanes of 1000
+ * keys (98 % full: the memory per key of `KeyTable`). Not a general structure: other key shapes
+ * would need other bytes; it bounds what any lane layout with that memory can reach.
+ */
+function flatLanesTarget(bytes: 2 | 3): Target {
+  const lanes = new Array<Map<string, string> | undefined>(1 << (6 * bytes));
+  const laneOf = (key: string): Map<string, string> => {
+    const n = key.length;
+    let i = ((key.charCodeAt(n - 1) & 63) << 6) | (key.charCodeAt(n - 2) & 63);
+    if (bytes === 3) i = (i << 6) | (key.charCodeAt(n - 3) & 63);
+    let lane = lanes[i];
+    if (lane === undefined) lane = lanes[i] = new Map();
+    return lane;
+  };
+  return {
+    name: `Map lanes by ${bytes} key bytes`,
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) {
+          const key = keys[(start + i) % m] as string;
+          laneOf(key).set(key, VALUE);
+        }
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        let hits = 0;
+        for (let i = 0; i < n; i++) {
+          const key = keys[(start + i) % m] as string;
+          if (laneOf(key).get(key) !== undefined) hits++;
+        }
         if (hits < 0) throw new Error("unreachable");
       },
     },
@@ -158,7 +200,14 @@ export const IN_PROCESS_OPS = ["SET", "GET", "INCR", "HSET", "ZADD"] as const;
  */
 export function runInProcess(options: InProcessOptions): Sample[] {
   const keys = Array.from({ length: options.keys }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
-  const targets = [...coreTargets(), keyTableTarget(), mapTarget(), lruTarget(options.keys)];
+  const targets = [
+    ...coreTargets(),
+    keyTableTarget(),
+    flatLanesTarget(2),
+    flatLanesTarget(3),
+    mapTarget(),
+    lruTarget(options.keys),
+  ];
   for (const t of targets) t.ops.SET?.(keys, 0, keys.length);
   // Access the keys in a shuffled order (the same for every target): a real workload's keys are not
   // read in insertion order, and insertion-order reads walk a Map's entry table sequentially, which
