@@ -69,6 +69,8 @@ export interface KeySlot<V> {
  */
 class Lane<V> implements KeySlot<V> {
   at = 0;
+  /** A second byte the fork reads ({@link HASHED}: none), once collapsed with its kids' forks (4096 kids). */
+  at2 = HASHED;
   seed = 0;
   kids: Lane<V>[] | null = null;
   map: Map<Bytes, V> = EMPTY;
@@ -86,6 +88,12 @@ class Lane<V> implements KeySlot<V> {
   get size(): number {
     return this.map.size;
   }
+}
+
+/** The kid index of `key` at `fork`, as the lookup computes it. */
+function slotOf<V>(fork: Lane<V>, key: Bytes): number {
+  const i = pickAt(key, fork.at, fork.seed);
+  return fork.at2 === HASHED ? i : (i << 6) | pickAt(key, fork.at2, 0);
 }
 
 /** The kid index of `key` at a fork reading `at` (NaN past either end of the key: index 0). */
@@ -114,7 +122,9 @@ function pickAt(key: Bytes, at: number, seed: number): number {
  * and its keys move into up to 64 new lanes (one copy of at most one lane's entries). Keys no
  * byte spreads (the best puts over 60 % of the sample in one lane) get a fork on a hash of every
  * byte, seeded per process; a split that would leave over 90 % of the keys in one lane is not
- * made, and is tried again when the lane has doubled. The table never merges lanes back when it
+ * made, and is tried again when the lane has doubled. A fork whose kids holding keys all fork on
+ * one byte collapses with them into one fork reading both bytes (4096 kids, no key moved): keys
+ * such as ids, split on each digit in turn, are then half as many forks deep. The table never merges lanes back when it
  * shrinks (an emptied lane costs a small `Map`).
  *
  * Each lane is a plain `Map` (one monomorphic `get`): a lane that reaches V8's entry limit (only
@@ -178,10 +188,12 @@ export class KeyTable<V> {
     let kids = lane.kids;
     while (kids !== null) {
       const at = lane.at;
-      lane = kids[
+      let i =
         (at >= 0 ? key.charCodeAt(at) : at !== HASHED ? key.charCodeAt(key.length + at) : seededHash(key, lane.seed)) &
-          PICK
-      ] as Lane<V>;
+        PICK;
+      const at2 = lane.at2;
+      if (at2 !== HASHED) i = (i << 6) | ((at2 >= 0 ? key.charCodeAt(at2) : key.charCodeAt(key.length + at2)) & PICK);
+      lane = kids[i] as Lane<V>;
       kids = lane.kids;
     }
     return lane;
@@ -303,13 +315,48 @@ export class KeyTable<V> {
       return;
     }
     let used = 0;
-    for (const kid of kids) if (kid.map !== EMPTY) used++;
+    let some: Bytes | undefined;
+    for (const kid of kids) {
+      if (kid.map === EMPTY) continue;
+      used++;
+      if (some === undefined) for (const k of kid.map.keys()) some = k;
+    }
     this.retired.add(map);
     lane.at = at;
     lane.seed = seed;
     lane.map = EMPTY;
     lane.kids = kids;
     this.lanes += used - 1;
+    if (at !== HASHED && some !== undefined) this.collapseAbove(lane, some);
+  }
+
+  /**
+   * Makes the fork above `fork` read two bytes once all its kids holding keys fork on the same
+   * byte (uniform keys: ids split every kid on the next digit in turn): one level less on every
+   * lookup through it. No key moves: the kids' kids become its 4096 kids (a kid that is an empty
+   * lane stands in all 64 of its slots).
+   */
+  private collapseAbove(fork: Lane<V>, key: Bytes): void {
+    let parent: Lane<V> | null = null;
+    let node = this.root;
+    while (node !== fork) {
+      if (node.kids === null) return;
+      parent = node;
+      node = node.kids[slotOf(node, key)] as Lane<V>;
+    }
+    if (parent === null || parent.at === HASHED || parent.at2 !== HASHED) return;
+    const kids = parent.kids as Lane<V>[];
+    const q = fork.at;
+    for (const kid of kids) {
+      if (kid.kids === null ? kid.map !== EMPTY : kid.at !== q || kid.at2 !== HASHED) return;
+    }
+    const flat = new Array<Lane<V>>(FANOUT * FANOUT);
+    for (let i = 0; i < FANOUT; i++) {
+      const kid = kids[i] as Lane<V>;
+      for (let j = 0; j < FANOUT; j++) flat[(i << 6) | j] = kid.kids === null ? kid : (kid.kids[j] as Lane<V>);
+    }
+    parent.at2 = q;
+    parent.kids = flat;
   }
 
   /** Calls `fn` with every lane map holding keys, lane by lane. */
@@ -319,7 +366,12 @@ export class KeyTable<V> {
       const lane = stack.pop() as Lane<V>;
       if (lane.kids === null) {
         if (lane.map !== EMPTY) fn(lane.map);
-      } else for (let i = FANOUT - 1; i >= 0; i--) stack.push(lane.kids[i] as Lane<V>);
+      } else {
+        // A collapsed fork lists an empty kid in 64 slots in a row: each lane once.
+        const kids = lane.kids;
+        for (let i = kids.length - 1; i >= 0; i--)
+          if (i === 0 || kids[i] !== kids[i - 1]) stack.push(kids[i] as Lane<V>);
+      }
     }
   }
 
@@ -364,9 +416,9 @@ export class KeyTable<V> {
 }
 
 /**
- * The byte a fork over `map`'s keys reads: the candidate position whose fullest kid holds the
- * fewest of a sample of the keys, or {@link HASHED} when even that kid holds over
- * {@link GOOD_SPLIT} of them.
+ * The byte a fork over `map`'s keys reads: the first candidate position whose fullest kid holds
+ * about as few of a sample of the keys as the best one's (within 10 % and sampling noise), or {@link HASHED} when even the best one's
+ * fullest kid holds over {@link GOOD_SPLIT} of them.
  */
 function chooseByte(map: Map<Bytes, unknown>): number {
   const step = Math.max(1, Math.floor(map.size / SAMPLE));
@@ -376,9 +428,7 @@ function chooseByte(map: Map<Bytes, unknown>): number {
     if (i++ % step === 0 && sample.push(key) === SAMPLE) break;
   }
   const counts = new Int32Array(FANOUT);
-  let best = HASHED;
-  let bestMax = GOOD_SPLIT * sample.length;
-  for (const at of CANDIDATES) {
+  const fullest = CANDIDATES.map((at) => {
     counts.fill(0);
     let max = 0;
     for (const key of sample) {
@@ -387,10 +437,16 @@ function chooseByte(map: Map<Bytes, unknown>): number {
       counts[k] = c;
       if (c > max) max = c;
     }
-    if (max <= bestMax && (max < bestMax || best === HASHED)) {
-      best = at;
-      bestMax = max;
-    }
+    return max;
+  });
+  // The first candidate about as good as the best: lanes of uniform keys (ids) all choose the
+  // same byte, so their parent fork can collapse with them (collapseAbove).
+  const least = Math.min(...fullest);
+  let best = HASHED;
+  if (least <= GOOD_SPLIT * sample.length) {
+    // Within sampling noise of the best (a small lane's sample is small): the first such byte.
+    const near = least * 1.1 + 2 * Math.sqrt(least);
+    best = CANDIDATES[fullest.findIndex((max) => max <= near)] as number;
   }
   return best;
 }

@@ -139,15 +139,20 @@ function keyTableTarget(): Target {
  * would need other bytes; it bounds what any lane layout with that memory can reach.
  */
 function flatLanesTarget(bytes: 2 | 3): Target {
-  const lanes = new Array<Map<string, string> | undefined>(1 << (6 * bytes));
-  const laneOf = (key: string): Map<string, string> => {
-    const n = key.length;
-    let i = ((key.charCodeAt(n - 1) & 63) << 6) | (key.charCodeAt(n - 2) & 63);
-    if (bytes === 3) i = (i << 6) | (key.charCodeAt(n - 3) & 63);
-    let lane = lanes[i];
-    if (lane === undefined) lane = lanes[i] = new Map();
-    return lane;
-  };
+  const empty = new Map<string, string>();
+  const lanes = new Array<Map<string, string>>(1 << (6 * bytes)).fill(empty);
+  const slot =
+    bytes === 2
+      ? (key: string): number => {
+          const n = key.length;
+          return ((key.charCodeAt(n - 1) & 63) << 6) | (key.charCodeAt(n - 2) & 63);
+        }
+      : (key: string): number => {
+          const n = key.length;
+          return (
+            ((key.charCodeAt(n - 1) & 63) << 12) | ((key.charCodeAt(n - 2) & 63) << 6) | (key.charCodeAt(n - 3) & 63)
+          );
+        };
   return {
     name: `Map lanes by ${bytes} key bytes`,
     ops: {
@@ -155,7 +160,10 @@ function flatLanesTarget(bytes: 2 | 3): Target {
         const m = keys.length;
         for (let i = 0; i < n; i++) {
           const key = keys[(start + i) % m] as string;
-          laneOf(key).set(key, VALUE);
+          const s = slot(key);
+          let lane = lanes[s] as Map<string, string>;
+          if (lane === empty) lane = lanes[s] = new Map();
+          lane.set(key, VALUE);
         }
       },
       GET: (keys, start, n) => {
@@ -163,7 +171,7 @@ function flatLanesTarget(bytes: 2 | 3): Target {
         let hits = 0;
         for (let i = 0; i < n; i++) {
           const key = keys[(start + i) % m] as string;
-          if (laneOf(key).get(key) !== undefined) hits++;
+          if ((lanes[slot(key)] as Map<string, string>).get(key) !== undefined) hits++;
         }
         if (hits < 0) throw new Error("unreachable");
       },
