@@ -1,10 +1,10 @@
-import { fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
-import { WatchResponseSchema } from "../gen/memorabilia/v1/watch_service_pb.js";
+import { KeyTtlSchema, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
+import { EventClass, KeyspaceEventSchema, WatchResponseSchema } from "../gen/memorabilia/v1/watch_service_pb.js";
 import { createManualClock } from "../store/clock.js";
 import { createStore } from "../store/store.js";
-import { type EventBatch, preEncodedResponse, WatchFanout, type WatchFilter } from "./watch-fanout.js";
+import { type EventBatch, messageOf, preEncodedResponse, WatchFanout, type WatchFilter } from "./watch-fanout.js";
 
 const T0 = 1_700_000_000_000;
 const all: WatchFilter = { pattern: "*", events: [], classes: [], includeTtl: false };
@@ -129,6 +129,26 @@ describe("WatchFanout", () => {
     expect(events.map(show)).toContain(`set:b:${TtlStatus.EXPIRES}:1000`);
     // JSON drops unknown fields: JSON streams must never be sent these.
     expect(toJson(WatchResponseSchema, one.response())).toEqual({});
+  });
+
+  it("builds the same messages as create() (plain objects, protobuf-es upgrade guard)", () => {
+    const e = { event: "set", key: "k\xc3\xa9", class: "string" as const, atMs: T0 }; // UTF-8 bytes of "ké"
+    expect(messageOf(e)).toEqual(
+      create(KeyspaceEventSchema, { event: "set", key: "k\u00e9", class: EventClass.STRING, atMs: BigInt(T0) }),
+    );
+    const ttl = create(KeyTtlSchema, { status: TtlStatus.EXPIRES, ttlMs: 5n, atMs: 7n });
+    const withTtl = messageOf(e, {
+      $typeName: "memorabilia.v1.KeyTtl",
+      status: TtlStatus.EXPIRES,
+      ttlMs: 5n,
+      atMs: 7n,
+    });
+    expect(withTtl).toEqual(
+      create(KeyspaceEventSchema, { event: "set", key: "k\u00e9", class: EventClass.STRING, atMs: BigInt(T0), ttl }),
+    );
+    expect(toBinary(KeyspaceEventSchema, withTtl)).toEqual(
+      toBinary(KeyspaceEventSchema, create(KeyspaceEventSchema, { ...withTtl, ttl })),
+    );
   });
 
   describe("coalescing (coalesceMs)", () => {
