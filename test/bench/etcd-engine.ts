@@ -12,16 +12,20 @@
  * - hot-key INCR, 16 in flight on one key: the engine vs a raw range + CAS retry loop;
  * - leader SIGKILL during a sequential SET loop: the longest gap between acknowledged writes
  *   against the election time (status polling every 20 ms);
+ * - beside each row: CPU per operation of the etcd members (all three, every thread) and of the
+ *   server, with the load average: the figures that survive a shared host;
  * - the engine's etcd clients side by side ("etcd client" rows): etcd3 and the KV client making the
  *   same Range / Txn calls, with the CPU of this process per call (the client's cost).
  */
+
+import { loadavg } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { command, createMemorabiliaClient, type Pipeline, pipeline, utf8 } from "../../server/client-node.js";
 import { EtcdConnection } from "../../server/engines/etcd/client.js";
 import { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
 import { timedLoad } from "./load.js";
-import { startMemorabilia } from "./processes.js";
+import { cpuMsPrecise, startMemorabilia } from "./processes.js";
 import type { Sample } from "./stats.js";
 
 /** What the etcd part measured besides ops/s rows. */
@@ -30,6 +34,11 @@ export interface EtcdBenchDetails {
   readonly p50Ms: Record<string, number>;
   /** Leader-kill rounds: election time and longest write gap, ms. */
   readonly leaderKill: { electionMs: number; gapMs: number; writes: number; errors: number }[];
+  /**
+   * CPU per operation (µs) of the etcd members together and of the server, and the 1-minute load
+   * average, per round, by `op target` (CPU survives a loaded host better than wall time does).
+   */
+  readonly cpu: Record<string, { etcdUs: number[]; serverUs: number[]; load: number[] }>;
   /** Keys due at one instant and how long the elected sweeper took to delete them all. */
   massExpiry?: { keys: number; drainMs: number; left: number };
 }
@@ -67,7 +76,7 @@ export async function runEtcdEngineBench(options: {
 }): Promise<{ samples: Sample[]; details: EtcdBenchDetails }> {
   const { quick, progress } = options;
   const samples: Sample[] = [];
-  const details: EtcdBenchDetails = { p50Ms: {}, leaderKill: [] };
+  const details: EtcdBenchDetails = { p50Ms: {}, leaderKill: [], cpu: {} };
   progress("etcd: starting a 3-member cluster");
   const cluster: EtcdCluster = await startEtcdCluster();
   const server = await startMemorabilia([
@@ -82,6 +91,12 @@ export async function runEtcdEngineBench(options: {
   const client = createMemorabiliaClient({ baseUrl: server.url, defaultTimeoutMs: 30_000 });
   const hop = createMemorabiliaClient({ baseUrl: memory.url, defaultTimeoutMs: 30_000 });
   const raw = new EtcdConnection({ endpoints: cluster.endpoints });
+  /** CPU ms of every running etcd member, all threads. */
+  const etcdCpuMs = () => {
+    let ms = 0;
+    for (const m of cluster.members) ms += (m.pid === undefined ? undefined : cpuMsPrecise(m.pid)) ?? 0;
+    return ms;
+  };
   const kv = raw.client.kv;
   const rawKey = (i: number) => Buffer.from(`bench/raw/k${i % 1000}`);
   const value = utf8("v".repeat(16));
@@ -217,6 +232,35 @@ export async function runEtcdEngineBench(options: {
           ),
       },
       {
+        op: "Batch x100 SET",
+        engine: (i) =>
+          ops(
+            client.transaction.batch({
+              commands: keys100(i).map((key) => create(CommandSchema, command("set", { key, value }))),
+            }),
+            100,
+          ),
+        hop: (i) =>
+          ops(
+            hop.transaction.batch({
+              commands: keys100(i).map((key) => create(CommandSchema, command("set", { key, value }))),
+            }),
+            100,
+          ),
+        raw: (i) =>
+          ops(
+            kv.txn(
+              {
+                success: keys100(i).map((_, j) => ({
+                  request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
+                })),
+              },
+              raw.deadline(),
+            ),
+            100,
+          ),
+      },
+      {
         op: "Pipeline x100 GET",
         engine: (i) =>
           ops(pipeOf("engine").sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
@@ -247,14 +291,20 @@ export async function runEtcdEngineBench(options: {
         // Interleaved: each round starts with a different target.
         for (const [target, call] of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
           progress(`etcd: ${w.op}, ${target} (round ${round + 1}/${rounds})`);
-          samples.push(
-            await timedLoad(call, bounds, target === ENGINE ? server.pid : target === HOP ? memory.pid : undefined, {
-              group: "etcd",
-              op: w.op,
-              target,
-              round,
-            }),
+          const etcd0 = etcdCpuMs();
+          const sample = await timedLoad(
+            call,
+            bounds,
+            target === ENGINE ? server.pid : target === HOP ? memory.pid : undefined,
+            { group: "etcd", op: w.op, target, round },
+            cpuMsPrecise,
           );
+          const etcd1 = etcdCpuMs();
+          samples.push(sample);
+          const c = (details.cpu[`${w.op} ${target}`] ??= { etcdUs: [], serverUs: [], load: [] });
+          c.etcdUs.push(((etcd1 - etcd0) * 1000) / Math.max(1, sample.ops));
+          if (sample.serverCpuMs !== undefined) c.serverUs.push((sample.serverCpuMs * 1000) / Math.max(1, sample.ops));
+          c.load.push(loadavg()[0] as number);
         }
       }
     }
@@ -402,7 +452,14 @@ function targetNotes(samples: readonly Sample[], details: EtcdBenchDetails): str
         `and the engine is ${fmt(engine / (raw + hop))}× that floor; ≤ 1.3× needs a hop ≤ ${fmt(0.3 * raw)} ms here`,
     );
   }
-  for (const op of ["MGET x100", "MSET x100", "Batch x100 GET", "Pipeline x100 GET"]) {
+  for (const [key, c] of Object.entries(details.cpu)) {
+    out.push(
+      `etcd CPU per op: ${key}: etcd members ${fmt(median(c.etcdUs), 1)} µs (${c.etcdUs.map((x) => fmt(x, 1)).join(" / ")}), ` +
+        `server ${c.serverUs.length === 0 ? "–" : `${fmt(median(c.serverUs), 1)} µs (${c.serverUs.map((x) => fmt(x, 1)).join(" / ")})`}, ` +
+        `load ${c.load.map((x) => fmt(x, 1)).join(" / ")}`,
+    );
+  }
+  for (const op of ["MGET x100", "MSET x100", "Batch x100 GET", "Batch x100 SET", "Pipeline x100 GET"]) {
     const engine = rate(op, ENGINE);
     const raw = rate(op, RAW);
     const hop = rate(op, HOP);
