@@ -9,6 +9,7 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createStore } from "../../shared/index.js";
+import { LoopStallMeter } from "./loop-stall.js";
 
 const count = Number(process.argv[2] ?? 20_000_000);
 const maxSeconds = Number(process.argv[3] ?? 300);
@@ -85,10 +86,12 @@ if (expireTenth && error === undefined) {
   const lateMs = Date.now() - dueAt;
   store.start();
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const meter = new LoopStallMeter();
   const drain = await new Promise<Record<string, unknown>>((resolve) => {
     setTimeout(
       () => {
         histogram.enable();
+        meter.start();
         const before = store.stats().sweep;
         const poll = setInterval(() => {
           const left = store.stats().keysWithTtl;
@@ -96,6 +99,7 @@ if (expireTenth && error === undefined) {
           if (left < expiring / 100 || elapsed > (maxSeconds * 1000) / 2) {
             clearInterval(poll);
             histogram.disable();
+            const loop = meter.stop();
             const sweep = store.stats().sweep;
             resolve({
               expiring,
@@ -103,6 +107,9 @@ if (expireTenth && error === undefined) {
               left,
               loopDelayMaxMs: histogram.max / 1e6,
               loopDelayP99Ms: histogram.percentile(99) / 1e6,
+              // The main thread's CPU between two 1 ms ticks and its longest wait for a CPU (loop-stall.ts).
+              loopCpuMaxMs: loop.cpuMaxMs,
+              loopWaitMaxMs: loop.waitMaxMs,
               sweepLongestSliceMs: sweep.longestSliceMs,
               sweepSlices: sweep.slices - before.slices,
             });
@@ -112,6 +119,7 @@ if (expireTenth && error === undefined) {
       Math.max(0, dueAt - Date.now()),
     );
   });
+  meter.close();
   store.stop();
   const after = process.memoryUsage();
   Object.assign(result, {
