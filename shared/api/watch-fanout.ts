@@ -18,7 +18,6 @@ import { type KeyTtl, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
 import {
   type KeyspaceEvent as ApiEvent,
   EventClass,
-  KeyspaceEventSchema,
   type WatchResponse,
   WatchResponseSchema,
 } from "../gen/memorabilia/v1/watch_service_pb.js";
