@@ -500,10 +500,15 @@ export class EtcdRepository implements Repository {
       if (outcome === true) return result;
       // Conflict (or a blind write over a key with a deadline): the else-branch's fresh values
       // replace the stale or unread ones; run again.
-      if (blind) this.counters.blindFallbacks++;
-      else this.counters.conflicts++;
+      if (blind) {
+        // A key it overwrites has a deadline: read the keys (the commit did not), run as a CAS write.
+        this.counters.blindFallbacks++;
+        fetched = await this.fetch(keys);
+      } else {
+        this.counters.conflicts++;
+        fetched = outcome;
+      }
       blind = false;
-      fetched = outcome;
       cached = false;
       attempt++;
       // Repeated conflicts: another server writes the key back to back, and its cycle (a read
@@ -681,10 +686,11 @@ export class EtcdRepository implements Repository {
     // A key overwritten without being read: it must have no deadline (so no index entry to
     // delete). Every key with a deadline carries the TTL-tag lease and no other key carries a
     // lease, so "lease == 0" says exactly that, and holds for an absent key too.
-    for (const key of blindKeys) {
+    // Their values are not ranged on failure: a blind write that fails reads its keys afterwards
+    // (rare: a key had a deadline), so the common commit carries no else-branch reads (measured:
+    // etcd spent 34 µs of CPU per MSET key against 21.5 for raw puts, the ranges included).
+    for (const key of blindKeys)
       compare.push({ key: dataKey(key), target: CompareTarget.LEASE, result: CompareResult.EQUAL, lease: 0 });
-      ranged.push(key);
-    }
     if (fence !== undefined)
       compare.push({
         key: this.layout.outbox,
