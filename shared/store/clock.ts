@@ -7,6 +7,9 @@ export interface Clock {
 /** The real clock (`Date.now()`). */
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** The real random source (`Math.random`): the default wherever randomness is injected. */
+export const systemRandom = (): number => Math.random();
+
 /** A clock that only moves when told to: for tests, so TTL tests never sleep. */
 export interface ManualClock extends Clock {
   /** Sets the time (ms since the epoch). */

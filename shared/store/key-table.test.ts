@@ -128,15 +128,6 @@ describe("KeyTable", () => {
     expect(table.has(key(2))).toBe(false);
   });
 
-  it("reserve changes nothing (a fork's byte is chosen from the keys it splits)", () => {
-    const table = new KeyTable<number>(undefined, 64);
-    for (let i = 0; i < 1000; i++) table.set(`k${i}`, i);
-    const lanes = table.laneCount;
-    for (const n of [0, 10, LANES_FROM * 2, Number.NaN, -1, 2 ** 60]) table.reserve(n);
-    expect(table.laneCount).toBe(lanes);
-    for (let i = 0; i < 1000; i++) expect(table.get(`k${i}`)).toBe(i);
-  });
-
   it("keeps insertion order while small", () => {
     const table = new KeyTable<number>();
     for (const k of ["b", "a", "c"]) table.set(k, 1);

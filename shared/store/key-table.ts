@@ -1,5 +1,6 @@
 import { BigMap } from "./big-map.js";
 import type { Bytes } from "./bytes.js";
+import { systemRandom } from "./clock.js";
 
 /**
  * Entries past which a lane splits (the table's first map included): no growth, shrink or split
@@ -151,8 +152,13 @@ export class KeyTable<V> {
   /**
    * @param laneLimit entries per lane `Map` before its keys overflow (tests lower it). @default 16_000_000
    * @param splitAt entries past which a lane splits (tests lower it to split often). @default {@link LANE_SPLIT}
+   * @param random seeds hashed forks, so which keys share a lane cannot be planned from outside. @default {@link systemRandom}
    */
-  constructor(laneLimit = DEFAULT_LANE_LIMIT, splitAt = LANE_SPLIT) {
+  constructor(
+    laneLimit = DEFAULT_LANE_LIMIT,
+    splitAt = LANE_SPLIT,
+    private readonly random: () => number = systemRandom,
+  ) {
     if (!Number.isInteger(laneLimit) || laneLimit < 1) throw new TypeError("laneLimit must be a positive integer");
     if (!Number.isInteger(splitAt) || splitAt < 1) throw new TypeError("splitAt must be a positive integer");
     this.laneLimit = laneLimit;
@@ -286,19 +292,12 @@ export class KeyTable<V> {
     return this;
   }
 
-  /**
-   * Kept for callers that know the key count of a bulk load (the snapshot loader). A fork's byte
-   * is chosen from the keys it splits, so there is nothing to lay out before they are known; each
-   * key is copied by about one split per ten-fold growth of the table, not one per doubling.
-   */
-  reserve(_entries: number): void {}
-
   /** Turns `lane` into a fork over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}. */
   private split(lane: Lane<V>): void {
     const map = lane.map;
     const at = chooseByte(map);
     // Each hashed fork its own seed: nested ones split what their parent's hash put together.
-    const seed = at === HASHED ? (Math.random() * 0x100000000) >>> 0 : 0;
+    const seed = at === HASHED ? (this.random() * 0x100000000) >>> 0 : 0;
     const kids = new Array<Lane<V>>(FANOUT);
     for (let i = 0; i < FANOUT; i++) kids[i] = new Lane<V>(this.splitAt);
     let largest = 0;

@@ -469,11 +469,6 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
     return this.data.size;
   }
 
-  /** Lays out the keyspace table for `keys` more keys (a snapshot load): no lane splits while it fills. */
-  reserve(keys: number): void {
-    this.data.reserve(this.data.size + keys);
-  }
-
   stats(): RepositoryStats {
     return {
       keys: this.data.size,

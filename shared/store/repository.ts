@@ -209,7 +209,8 @@ export interface LocalKeyspace extends KeyspaceView {
   readonly storedSize: number;
   /**
    * A hint before a bulk load (a snapshot whose key count is known): `keys` more keys are coming.
-   * The engine may lay out its tables for the total up front, so the load never reorganises them.
+   * An engine may lay out its tables for the total up front, so the load never reorganises them
+   * (the Map engine needs no hint: its lanes fork on the bytes of keys already present).
    */
   reserve?(keys: number): void;
   /** Number of live keys at the last command's time. */
