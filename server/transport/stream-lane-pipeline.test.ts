@@ -223,16 +223,8 @@ async function openStreams(url: string, connect: http2.SecureClientSessionOption
       ...ADMIN,
     });
     const chunks: Buffer[] = [];
-    let replied: () => void = () => {};
-    const firstReply = new Promise<void>((r) => {
-      replied = r;
-    });
-    s.on("data", (c: Buffer) => {
-      chunks.push(c);
-      replied();
-    });
+    s.on("data", (c: Buffer) => chunks.push(c));
     s.on("close", () => {
-      replied();
       client.close();
       const body = Buffer.concat(chunks);
       resolve(fromBinary(InfoResponseSchema, body.subarray(5)).info?.openStreams ?? -1n);
@@ -252,15 +244,15 @@ async function noOpenStreams(url: string, connect: http2.SecureClientSessionOpti
   return open;
 }
 
+/** Cases the request gate answers from the headers, before the lanes (server/request-gate.ts). */
+const GATED = new Set(["no token", "a wrong token", "a deadline past the cap", "a bad grpc-timeout"]);
+
 /**
  * Sessions where the client keeps its side open after the error: the server ends the stream with
  * RST_STREAM NO_ERROR after the trailers. The TLS server without lanes (the reference there) has
  * no such close (grpc-fast-lane.ts installs it on the TLS port only with the lanes on) and never
  * closes these streams, so they are compared on h2c only.
  */
-/** Cases the request gate answers from the headers, before the lanes (server/request-gate.ts). */
-const GATED = new Set(["no token", "a wrong token", "a deadline past the cap", "a bad grpc-timeout"]);
-
 const KEEPS_OPEN = new Set([
   "an undecodable message, the client does not half-close",
   "an oversized message, the client keeps the stream open",
