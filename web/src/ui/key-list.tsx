@@ -57,7 +57,9 @@ export function KeyList(props: KeyListProps) {
 
   useEffect(() => {
     const rowsInView = Math.ceil(height / LINE_HEIGHT);
-    if (lines.length > rowsInView && last >= lines.length - rowsInView) props.onNearEnd();
+    // Only a scroll asks for more: lines that merely end within a screen of the view (an opened
+    // folder's first keys) must not start the next page of the whole keyspace's scan.
+    if (scrollTop > 0 && lines.length > rowsInView && last >= lines.length - rowsInView) props.onNearEnd();
     props.onVisible(visible.flatMap((l) => (l.kind === "key" ? [l.row.key] : [])));
   });
 
