@@ -154,6 +154,33 @@ describe("WatchFanout", () => {
   describe("coalescing (coalesceMs)", () => {
     const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+    it("takes no turn per write while every watcher coalesces: one flush per interval, bounded", async () => {
+      const store = createStore({ clock: createManualClock(T0) });
+      let turns = 0;
+      const defer = (fn: () => void) => {
+        turns++;
+        setTimeout(fn, 0);
+      };
+      const fanout = new WatchFanout(store, { dutyRatio: 0, defer });
+      const c = collect(fanout, { ...all, coalesceMs: 30 });
+      for (let i = 0; i < 20; i++) {
+        await store.exec(["SET", `k${i}`, "v"]);
+        await tick(); // each write in its own turn, as a paced writer's
+      }
+      await expect.poll(() => c.keys().length).toBe(20);
+      expect(turns).toBe(0); // was one deferred flush per write
+      // A burst past the hold's limit is flushed early (memory bounded at any write rate).
+      for (let i = 0; i < 5000; i++) store.execSync(["SET", `b${i}`, "v"]);
+      expect(turns).toBe(1);
+      await expect.poll(() => c.keys().length).toBe(5020);
+      // A watcher of every event ends a hold: it gets the next write after the writer's turn.
+      const every = collect(fanout, all);
+      await store.exec(["SET", "x", "v"]);
+      await tick();
+      expect(every.keys()).toEqual(["set:x"]);
+      await expect.poll(() => c.keys().at(-1)).toBe("set:x");
+    });
+
     it("sends each changed key once per interval with its last event, however many writes", async () => {
       const { store, fanout, set } = setup();
       const c = collect(fanout, { ...all, coalesceMs: 40 });

@@ -137,6 +137,9 @@ export interface WatchFanoutOptions {
   readonly dutyRatio?: number;
 }
 
+/** Events a coalescing-only hold keeps before it flushes early (memory stays bounded at any write rate). */
+const HOLD_LIMIT = 4096;
+
 /** The per-event bytes beyond key and name: class, time, framing, an optional TTL. */
 const EVENT_OVERHEAD = 24;
 
@@ -153,6 +156,10 @@ export class WatchFanout {
   /** Sequence number of the next event. */
   private seq = 0;
   private scheduled = false;
+  /** When the oldest pending event arrived (a coalesced send is due its interval after it). */
+  private pendingSince = 0;
+  /** The timer of a coalescing-only hold: every group coalesces, so one flush per interval. */
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** When the next flush may start (duty-cycle spacing). */
   private notBefore = 0;
@@ -210,6 +217,8 @@ export class WatchFanout {
         set.add(group);
       } else this.globbed.add(group);
     }
+    // A watcher of every event must not wait out a hold made for coalescing ones.
+    if (coalesceMs === 0) this.releaseHold();
     const watcher: Watcher = { listener, from: this.seq };
     group.watchers.add(watcher);
     this.watcherCount++;
@@ -246,11 +255,43 @@ export class WatchFanout {
   private onEvent(e: KeyspaceEvent): void {
     this.pending.push(e);
     this.seq++;
-    if (this.scheduled) return;
+    if (this.scheduled) {
+      if (this.pending.length >= HOLD_LIMIT) this.releaseHold();
+      return;
+    }
     this.scheduled = true;
+    this.pendingSince = this.now();
+    // When every group coalesces (an open console's key list), a flush per write's turn would cost
+    // each write a turn of the event loop: hold the events for the shortest interval instead.
+    const hold = this.holdMs();
+    if (hold > 0) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = undefined;
+        this.startFlush();
+      }, hold);
+      return;
+    }
     const wait = this.notBefore - this.now();
     if (wait > 1) setTimeout(() => this.defer(() => this.startFlush()), wait);
     else this.defer(() => this.startFlush());
+  }
+
+  /** The shortest coalescing interval when every group coalesces; 0 when some group wants every event. */
+  private holdMs(): number {
+    let min = 0;
+    for (const g of this.groups.values()) {
+      if (g.coalesceMs === 0) return 0;
+      if (min === 0 || g.coalesceMs < min) min = g.coalesceMs;
+    }
+    return min;
+  }
+
+  /** Ends a hold now: its events are flushed after this turn. */
+  private releaseHold(): void {
+    if (this.holdTimer === undefined) return;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.defer(() => this.startFlush());
   }
 
   private startFlush(): void {
@@ -265,6 +306,7 @@ export class WatchFanout {
     this.pending = [];
     const firstSeq = this.seq - events.length;
     const t0 = this.now();
+    const since = this.pendingSince;
     // Which groups want which events (indices into `events`), each filter evaluated once.
     const matched = new Map<Group, number[]>();
     const add = (g: Group, i: number): void => {
@@ -292,7 +334,8 @@ export class WatchFanout {
         g.latest.set(e.key, { event: e, seq: firstSeq + i });
       }
       matched.delete(g);
-      g.timer ??= setTimeout(() => this.startCoalescedSend(g), g.coalesceMs);
+      // Due one interval after the oldest of these events (a hold has already waited part of it).
+      g.timer ??= setTimeout(() => this.startCoalescedSend(g), Math.max(0, g.coalesceMs - (t0 - since)));
     }
     if (!immediate) return;
     const plain = events.map((e) => messageOf(e));
