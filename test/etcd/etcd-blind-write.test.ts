@@ -100,6 +100,30 @@ describe("etcd engine: blind writes in one transaction", () => {
     return { withTtl: withTtl.sort() };
   }
 
+  it("a TTL-tag lease revoked by hand is replaced: both servers' next writes with a deadline commit", async () => {
+    const { a, b, ra } = await pair();
+    await a.exec(["SETEX", "warm", "100", "v"]);
+    await b.exec(["SETEX", "warm2", "100", "v"]);
+    const tagOf = async () => (await ra.client.get(ra.layout.ttlLease.toString("latin1")).string()) ?? "";
+    const revoked = await tagOf();
+    expect(revoked).not.toBe("");
+    // The careless operator: every key with a deadline goes with it (FLEET.md warns).
+    await ra.client.leaseClient.leaseRevoke({ ID: revoked });
+    expect(await a.exec(["SET", "k", "v", "EX", "100"])).toBe(OK);
+    expect(await b.exec(["MSET", "m", "1"])).toBe(OK);
+    expect(await b.exec(["SETEX", "j", "100", "v"])).toBe(OK);
+    const tag = await tagOf();
+    expect(tag).not.toBe(revoked);
+    expect(await a.exec(["MGET", "warm", "k", "j", "m"])).toEqual([null, "v", "v", "1"]);
+    // Only the new keys with a deadline carry a lease, the new tag (the revoked keys' index
+    // entries stay behind until the sweeper finds their keys gone).
+    const data = ra.layout.data.toString("latin1");
+    const leases = (await ra.client.getAll().prefix(data).exec()).kvs
+      .filter((kv) => String(kv.lease) !== "0")
+      .map((kv) => String(kv.lease));
+    expect(leases).toEqual([tag, tag]);
+  });
+
   it("a plain SET, SETEX and an MSET are one etcd transaction; SET NX/GET/KEEPTTL still read first", async () => {
     const { a, ra } = await pair();
     // The first write with a deadline creates the keyspace's TTL-tag lease (once per keyspace).
