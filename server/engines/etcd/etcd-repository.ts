@@ -516,7 +516,7 @@ export class EtcdRepository implements Repository {
       // a follower): immediate retries then all lose until its queue drains (seen: 16 retries
       // exhausted by 40 + 40, and by 150 + 150, concurrent INCRs on one key from two servers).
       // So retries go on for a time budget, with a short random pause past the first few.
-      if (attempt >= 4) await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 2 ** (attempt - 2))));
+      if (attempt >= 4) await new Promise((r) => setTimeout(r, this.random() * Math.min(20, 2 ** (attempt - 2))));
     }
     throw new StoreError(
       "ABORTED",
@@ -571,19 +571,13 @@ export class EtcdRepository implements Repository {
     return this.leaseId;
   }
 
-  /** Looks the TTL-tag lease up again, replacing it when `stale` (refused by etcd) is still the one named. */
-  private replaceTtlTagLease(stale: string): void {
-    const id = this.resolveTtlTagLease(stale);
-    this.ttlLeaseId = id;
-    id.catch(() => {
-      if (this.ttlLeaseId === id) this.ttlLeaseId = undefined;
-    });
-  }
-
-  /** The TTL-tag lease's id (see {@link resolveTtlTagLease}). */
-  private ttlTagLease(): Promise<string> {
-    if (this.ttlLeaseId === undefined) {
-      const id = this.resolveTtlTagLease();
+  /**
+   * The TTL-tag lease's id (see {@link resolveTtlTagLease}), looked up once and kept; looked up
+   * again when `stale` (an id etcd refused) is given, and replaced if the key still names it.
+   */
+  private ttlTagLease(stale?: string): Promise<string> {
+    if (this.ttlLeaseId === undefined || stale !== undefined) {
+      const id = this.resolveTtlTagLease(stale);
       this.ttlLeaseId = id;
       id.catch(() => {
         if (this.ttlLeaseId === id) this.ttlLeaseId = undefined;
@@ -877,7 +871,7 @@ export class EtcdRepository implements Repository {
           this.leaseId = undefined;
           if (!sent) {
             const tags = new Set(parts.map((p) => p.ttlLease).filter((t) => t !== undefined));
-            for (const tag of tags) this.replaceTtlTagLease(tag);
+            for (const tag of tags) void this.ttlTagLease(tag);
             if (tags.size !== 0) {
               const tag = await this.ttlTagLease();
               for (const op of success)
