@@ -30,14 +30,13 @@ test("Slow log lists another client's slow commands, sorts by duration, refreshe
   await expect(panel.getByTestId("slowlog-settings")).toContainText("at least 10.0 ms");
   const ours = panel.locator("tbody tr").filter({ hasText: new RegExp(`${p}(short|long|later)`) });
   await expect(ours).toHaveCount(2);
-  // Sorted by duration: the long one first; newest first: the long one (run last) first too, so
-  // check the duration order by the durations shown.
+  // Sorted by duration, checked by the durations shown (which script ran longer is the host's
+  // call: CI once saw the short one take 163 ms); newest first: the long one (run last) first.
   const durations = async (): Promise<number[]> =>
     (await ours.locator("td.num").allTextContents()).map((t) => {
       const [n, unit] = t.split(" ");
       return Number(n) * (unit === "s" ? 1e6 : unit === "ms" ? 1e3 : 1);
     });
-  await expect(ours.first()).toContainText(`${p}long`);
   const [a, b] = await durations();
   expect(a).toBeGreaterThan(b as number);
   await expect(panel.getByRole("columnheader", { name: "Duration" })).toHaveAttribute("aria-sort", "descending");
