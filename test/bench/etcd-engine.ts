@@ -22,11 +22,16 @@ import { loadavg } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { command, createMemorabiliaClient, type Pipeline, pipeline, utf8 } from "../../server/client-node.js";
 import { EtcdConnection } from "../../server/engines/etcd/client.js";
+import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
+import { GetRequestSchema, SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import { createStore } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
 import { timedLoad } from "./load.js";
-import { cpuMsPrecise, startMemorabilia } from "./processes.js";
+import { cpuMsPrecise, type Started, startMemorabilia } from "./processes.js";
+import { bytesField, encode, frame, RawGrpc } from "./raw-grpc.js";
 import type { Sample } from "./stats.js";
+import { startFloor } from "./transport.js";
 
 /** What the etcd part measured besides ops/s rows. */
 export interface EtcdBenchDetails {
@@ -41,6 +46,23 @@ export interface EtcdBenchDetails {
   readonly cpu: Record<string, { etcdUs: number[]; serverUs: number[]; load: number[] }>;
   /** Keys due at one instant and how long the elected sweeper took to delete them all. */
   massExpiry?: { keys: number; drainMs: number; left: number };
+  /** The hop ladder (see {@link hopLadder}): sequential latency and CPU per call, by `op target`. */
+  ladder?: Record<string, LadderRow>;
+}
+
+/** One rung of the hop ladder: sequential calls (1 in flight), interleaved with the other rungs. */
+export interface LadderRow {
+  readonly calls: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** CPU of the bench process (the client) per call, µs. */
+  readonly clientUs: number;
+  /** CPU of the called server process per call, µs (etcd: the three members together). */
+  readonly serverUs: number;
+  /** 1-minute load average at the start and the end. */
+  readonly load: readonly [number, number];
 }
 
 const ENGINE = "memorabilia --engine etcd";
@@ -112,6 +134,26 @@ export async function runEtcdEngineBench(options: {
       success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
     });
     const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
+    // Where the unary p50's time goes, layer by layer (see hopLadder).
+    {
+      const floor = await startFloor("h2c");
+      try {
+        details.ladder = await hopLadder({
+          quick,
+          progress,
+          cluster,
+          engine: server,
+          memory,
+          floor,
+          hop,
+          client,
+          raw,
+          etcdCpuMs,
+        });
+      } finally {
+        await floor.stop();
+      }
+    }
     // One Pipeline stream per server, shared by the calls in flight (replies come back in order),
     // opened when the Pipeline workload starts, with the longest deadline a server accepts (5 min;
     // the clients' 30 s default would end it mid-workload).
@@ -420,6 +462,10 @@ export async function runEtcdEngineBench(options: {
     options.notes.push(
       `etcd mass expiry: ${m.keys} keys due at one instant deleted by the elected sweeper in ${m.drainMs} ms (${Math.round((m.keys * 1000) / Math.max(1, m.drainMs))} keys/s; ${m.left} left)`,
     );
+  for (const [k, r] of Object.entries(details.ladder ?? {}))
+    options.notes.push(
+      `etcd hop ladder: ${k}: p50 ${r.p50Ms} ms (p90 ${r.p90Ms}, p99 ${r.p99Ms}, max ${r.maxMs}; ${r.calls} calls), client CPU ${r.clientUs} µs/call, server CPU ${r.serverUs} µs/call, load ${r.load[0]}–${r.load[1]}`,
+    );
   for (const r of details.leaderKill)
     options.notes.push(
       `etcd leader SIGKILL: election ${r.electionMs} ms (20 ms polling), longest gap between acknowledged SETs ${r.gapMs} ms, ${r.writes} writes, ${r.errors} errors`,
@@ -466,6 +512,191 @@ function targetNotes(samples: readonly Sample[], details: EtcdBenchDetails): str
     out.push(
       `etcd target: ${op} keys/s engine ${fmt(engine, 0)} = ${fmt(engine / raw)}× raw etcd ${fmt(raw, 0)} (target ≥ 0.8×); the hop alone reaches ${fmt(hop / raw)}× raw`,
     );
+  }
+  return out;
+}
+
+/** A rung's call and the process whose CPU it costs (etcd: undefined, the members are summed). */
+interface Rung {
+  readonly op: "GET" | "SET";
+  readonly target: string;
+  readonly call: (i: number) => Promise<unknown>;
+  readonly pid: number | undefined;
+}
+
+/** The ladder's rung names: which client, which server. */
+export const LADDER = {
+  floor: "bare node:http2 fixed reply, raw h2 client",
+  hopRaw: "memory server, raw h2 client",
+  hopConnect: "memory server, connect-node client (the hop row)",
+  etcdRaw: "etcd, raw h2 client",
+  etcdKv: "etcd, the engine's KV client",
+  etcdEtcd3: "etcd, etcd3 (the raw row)",
+  inProcess: "engine in process (Store on EtcdRepository, no hop)",
+  engineRaw: "engine server, raw h2 client",
+  engineConnect: "engine server, connect-node client (the engine row)",
+} as const;
+
+/**
+ * Where the hop's time goes: the same sequential GET and SET (1 in flight) through every layer,
+ * the rungs interleaved in blocks of 20 calls (the order rotating each round), with the client's
+ * CPU per call (this process) and the called server's. The rungs separate:
+ * - Node's own loopback HTTP/2 round trip (a bare `node:http2` server's fixed reply, raw client);
+ * - the Memorabilia server's share (memory server, raw client) and the client library's
+ *   (connect-node against the raw client, same server);
+ * - etcd's call through three clients (raw h2, the engine's KV client, etcd3);
+ * - the engine without the hop (a Store on an EtcdRepository in this process) and with it.
+ * So "driven the same way" can be read literally: engine server and etcd, each by the raw client.
+ */
+async function hopLadder(ctx: {
+  quick: boolean;
+  progress: (line: string) => void;
+  cluster: EtcdCluster;
+  engine: Started;
+  memory: Started;
+  floor: Started;
+  hop: ReturnType<typeof createMemorabiliaClient>;
+  client: ReturnType<typeof createMemorabiliaClient>;
+  raw: EtcdConnection;
+  etcdCpuMs: () => number;
+}): Promise<Record<string, LadderRow>> {
+  const { cluster, raw } = ctx;
+  const S = "/memorabilia.v1.StringsService";
+  const value = utf8("v".repeat(16));
+  const key = (i: number) => `k${i % 1000}`;
+  const rawKey = (i: number) => `bench/raw/k${i % 1000}`;
+  const get = Array.from({ length: 1000 }, (_, i) => encode(GetRequestSchema, { key: key(i) }));
+  const set = Array.from({ length: 1000 }, (_, i) => encode(SetRequestSchema, { key: key(i), value }));
+  const range = Array.from({ length: 1000 }, (_, i) => frame(bytesField(1, rawKey(i))));
+  const put = Array.from({ length: 1000 }, (_, i) =>
+    frame(Buffer.concat([bytesField(1, rawKey(i)), bytesField(2, value)])),
+  );
+  const floorC = new RawGrpc(ctx.floor.url);
+  const memoryC = new RawGrpc(ctx.memory.url);
+  const engineC = new RawGrpc(ctx.engine.url);
+  // The member the engine's KV client talks to first (its first endpoint).
+  const etcdC = new RawGrpc(cluster.endpoints[0] as string);
+  const repo = new EtcdRepository({ endpoints: cluster.endpoints, prefix: "bench/engine/" });
+  const store = createStore({ repository: repo });
+  const rungs: Rung[] = [];
+  for (const op of ["GET", "SET"] as const) {
+    const g = op === "GET";
+    rungs.push(
+      {
+        op,
+        target: LADDER.floor,
+        pid: ctx.floor.pid,
+        call: (i) => floorC.unary(`${S}/${g ? "Get" : "Set"}`, (g ? get : set)[i % 1000] as Buffer),
+      },
+      {
+        op,
+        target: LADDER.hopRaw,
+        pid: ctx.memory.pid,
+        call: (i) => memoryC.unary(`${S}/${g ? "Get" : "Set"}`, (g ? get : set)[i % 1000] as Buffer),
+      },
+      {
+        op,
+        target: LADDER.hopConnect,
+        pid: ctx.memory.pid,
+        call: (i) => (g ? ctx.hop.strings.get({ key: key(i) }) : ctx.hop.strings.set({ key: key(i), value })),
+      },
+      {
+        op,
+        target: LADDER.etcdRaw,
+        pid: undefined,
+        call: (i) => etcdC.unary(`/etcdserverpb.KV/${g ? "Range" : "Put"}`, (g ? range : put)[i % 1000] as Buffer),
+      },
+      {
+        op,
+        target: LADDER.etcdKv,
+        pid: undefined,
+        call: (i) =>
+          g
+            ? raw.kv.range({ key: Buffer.from(rawKey(i)) }, raw.deadline())
+            : raw.kv.txn(
+                { success: [{ request_put: { key: Buffer.from(rawKey(i)), value: Buffer.from(value) } }] },
+                raw.deadline(),
+              ),
+      },
+      {
+        op,
+        target: LADDER.etcdEtcd3,
+        pid: undefined,
+        call: (i) =>
+          g
+            ? raw.client.kv.range({ key: Buffer.from(rawKey(i)) }, raw.deadline())
+            : raw.client.kv.put({ key: Buffer.from(rawKey(i)), value: Buffer.from(value) }, raw.deadline()),
+      },
+      {
+        op,
+        target: LADDER.inProcess,
+        pid: undefined,
+        call: async (i) => store.run(g ? ["GET", key(i)] : ["SET", key(i), "v".repeat(16)]),
+      },
+      {
+        op,
+        target: LADDER.engineRaw,
+        pid: ctx.engine.pid,
+        call: (i) => engineC.unary(`${S}/${g ? "Get" : "Set"}`, (g ? get : set)[i % 1000] as Buffer),
+      },
+      {
+        op,
+        target: LADDER.engineConnect,
+        pid: ctx.engine.pid,
+        call: (i) => (g ? ctx.client.strings.get({ key: key(i) }) : ctx.client.strings.set({ key: key(i), value })),
+      },
+    );
+  }
+  const block = 20;
+  const rounds = ctx.quick ? 2 : 15;
+  const acc = new Map<Rung, { times: number[]; clientUs: number; serverUs: number; load0: number; load1: number }>();
+  try {
+    // Warm every path (connections, JIT) before timing.
+    for (const r of rungs) for (let i = 0; i < 20; i++) await r.call(i);
+    let n = 0;
+    for (let round = 0; round < rounds; round++) {
+      ctx.progress(`etcd: hop ladder (round ${round + 1}/${rounds})`);
+      const order = [...rungs.slice(round % rungs.length), ...rungs.slice(0, round % rungs.length)];
+      for (const r of order) {
+        const a = acc.get(r) ?? { times: [], clientUs: 0, serverUs: 0, load0: loadavg()[0] as number, load1: 0 };
+        acc.set(r, a);
+        const server0 = r.pid === undefined ? ctx.etcdCpuMs() : (cpuMsPrecise(r.pid) ?? 0);
+        const cpu0 = process.cpuUsage();
+        for (let j = 0; j < block; j++) {
+          const t0 = performance.now();
+          await r.call(n++);
+          a.times.push(performance.now() - t0);
+        }
+        const cpu = process.cpuUsage(cpu0);
+        const server1 = r.pid === undefined ? ctx.etcdCpuMs() : (cpuMsPrecise(r.pid) ?? 0);
+        a.clientUs += cpu.user + cpu.system;
+        // The in-process rung's "server" is this process: its etcd CPU is what the members spent.
+        a.serverUs += (server1 - server0) * 1000;
+        a.load1 = loadavg()[0] as number;
+      }
+    }
+  } finally {
+    floorC.close();
+    memoryC.close();
+    engineC.close();
+    etcdC.close();
+    await repo.close();
+  }
+  const out: Record<string, LadderRow> = {};
+  const q = (xs: number[], f: number) =>
+    Math.round((xs[Math.min(xs.length - 1, Math.floor(xs.length * f))] as number) * 1000) / 1000;
+  for (const [r, a] of acc) {
+    const t = [...a.times].sort((x, y) => x - y);
+    out[`${r.op} ${r.target}`] = {
+      calls: t.length,
+      p50Ms: q(t, 0.5),
+      p90Ms: q(t, 0.9),
+      p99Ms: q(t, 0.99),
+      maxMs: q(t, 1),
+      clientUs: Math.round(a.clientUs / t.length),
+      serverUs: Math.round(a.serverUs / t.length),
+      load: [Math.round(a.load0 * 10) / 10, Math.round(a.load1 * 10) / 10],
+    };
   }
   return out;
 }

@@ -8,14 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envelopeDeadline } from "../../server/engines/etcd/envelope.js";
-import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
+import type { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
 import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js";
 import { ElectedSweeper } from "../../server/engines/etcd/sweeper.js";
 import { invokeBatch } from "../../shared/api/invoke.js";
 import type { KeyspaceEvent } from "../../shared/store/events.js";
 import { OK } from "../../shared/store/reply.js";
-import { createStore, type Store } from "../../shared/store/store.js";
+import type { Store } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+import { storePair } from "./store-pair.js";
 
 describe("etcd engine: blind writes in one transaction", () => {
   let cluster: EtcdCluster;
@@ -29,22 +30,8 @@ describe("etcd engine: blind writes in one transaction", () => {
   }, 30_000);
 
   let n = 0;
-  async function pair(): Promise<{ a: Store; b: Store; ra: EtcdRepository; rb: EtcdRepository }> {
-    const prefix = `blind/${++n}/`;
-    const ra = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
-    const rb = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
-    const a = createStore({ repository: ra });
-    const b = createStore({ repository: rb });
-    ra.attach({ events: a.events });
-    rb.attach({ events: b.events });
-    await ra.startEvents();
-    await rb.startEvents();
-    closers.push(
-      () => ra.close(),
-      () => rb.close(),
-    );
-    return { a, b, ra, rb };
-  }
+  /** Two stores over two repositories (two connections) sharing a fresh prefix. */
+  const pair = () => storePair(cluster.endpoints, `blind/${++n}/`, closers);
 
   /** Counts the KV calls of `repo` (Range and Txn) while `fn` runs. */
   async function calls(repo: EtcdRepository, fn: () => Promise<unknown>): Promise<{ range: number; txn: number }> {

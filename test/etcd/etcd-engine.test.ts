@@ -12,6 +12,7 @@ import type { KeyspaceEvent } from "../../shared/store/events.js";
 import { OK } from "../../shared/store/reply.js";
 import { createStore, type Store } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+import { storePair } from "./store-pair.js";
 
 describe("etcd engine: two stores on one cluster", () => {
   let cluster: EtcdCluster;
@@ -26,22 +27,7 @@ describe("etcd engine: two stores on one cluster", () => {
 
   let n = 0;
   /** Two stores over two repositories (two connections) sharing a fresh prefix. */
-  async function pair(): Promise<{ a: Store; b: Store; ra: EtcdRepository; rb: EtcdRepository }> {
-    const prefix = `engine/${++n}/`;
-    const ra = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
-    const rb = new EtcdRepository({ endpoints: cluster.endpoints, prefix });
-    const a = createStore({ repository: ra });
-    const b = createStore({ repository: rb });
-    ra.attach({ events: a.events });
-    rb.attach({ events: b.events });
-    await ra.startEvents();
-    await rb.startEvents();
-    closers.push(
-      () => ra.close(),
-      () => rb.close(),
-    );
-    return { a, b, ra, rb };
-  }
+  const pair = () => storePair(cluster.endpoints, `engine/${++n}/`, closers);
 
   it("a write on A is read on B, every type", async () => {
     const { a, b, rb } = await pair();

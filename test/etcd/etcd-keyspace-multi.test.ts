@@ -5,10 +5,11 @@
  * ones through both servers are serializable; past the key bound it is refused with one clear error.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EtcdRepository, type EtcdRepositoryOptions } from "../../server/engines/etcd/etcd-repository.js";
+import type { EtcdRepositoryOptions } from "../../server/engines/etcd/etcd-repository.js";
 import { StoreError } from "../../shared/store/errors.js";
-import { createStore, type Store } from "../../shared/store/store.js";
+import type { Store } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+import { storePair } from "./store-pair.js";
 
 describe("whole-keyspace transactions on the etcd engine", () => {
   let cluster: EtcdCluster;
@@ -22,15 +23,8 @@ describe("whole-keyspace transactions on the etcd engine", () => {
   }, 30_000);
 
   let n = 0;
-  async function pair(options: Partial<EtcdRepositoryOptions> = {}): Promise<{ a: Store; b: Store }> {
-    const prefix = `ksmulti/${++n}/`;
-    const stores = [0, 1].map(() => {
-      const repo = new EtcdRepository({ endpoints: cluster.endpoints, prefix, ...options });
-      closers.push(() => repo.close());
-      return createStore({ repository: repo });
-    });
-    return { a: stores[0] as Store, b: stores[1] as Store };
-  }
+  const pair = (options: Partial<EtcdRepositoryOptions> = {}) =>
+    storePair(cluster.endpoints, `ksmulti/${++n}/`, closers, options);
 
   it("sees the transaction's own writes, and commits all of it", async () => {
     const { a, b } = await pair();

@@ -459,8 +459,9 @@ export class EtcdRepository implements Repository {
     else fetched = await this.fetch(keys);
     const answers: RemoteAnswers = new Map();
     let steps = 0;
-    // Conflicts retry MAX_ATTEMPTS times, and on for CONFLICT_BUDGET_MS (see the pause below).
-    const conflictsUntil = Date.now() + CONFLICT_BUDGET_MS;
+    // Conflicts retry MAX_ATTEMPTS times, and on for CONFLICT_BUDGET_MS from the first conflict
+    // (see the pause below): the clock is read only once a command has conflicted.
+    let conflictsUntil = 0;
     let attempt = 0;
     while (attempt < MAX_ATTEMPTS || Date.now() < conflictsUntil) {
       const view = new StagedView(fetched, nowMs, answers, this.counters);
@@ -510,7 +511,7 @@ export class EtcdRepository implements Repository {
       }
       blind = false;
       cached = false;
-      attempt++;
+      if (attempt++ === 0) conflictsUntil = Date.now() + CONFLICT_BUDGET_MS;
       // Repeated conflicts: another server writes the key back to back, and its cycle (a read
       // from its member, a commit) can be shorter than this server's one retry (a commit through
       // a follower): immediate retries then all lose until its queue drains (seen: 16 retries
