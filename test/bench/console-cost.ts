@@ -63,16 +63,21 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
   const loads: number[] = [];
   const roundLines: string[] = [];
   const idleCosts: number[] = [];
+  /** Each write window as `startµs-endµs` of the monotonic clock (CONSOLE_COST_CPU_PROF only). */
+  const windows: string[] = [];
   try {
     const api = createServiceClients(createGrpcTransport({ baseUrl: server.url }));
     const value = new TextEncoder().encode("v".repeat(32));
     // Paced: both sides do the same work per second, so the server CPU per SET compares the
     // console's cost alone (an unpaced writer's rate follows the host's load, and the server's
     // per-op CPU follows the rate). A side that cannot keep the pace shows it in its ops/s.
-    const write = async (ms: number): Promise<{ ops: number; seconds: number; cpu: number | undefined }> => {
+    const write = async (
+      ms: number,
+    ): Promise<{ ops: number; seconds: number; cpu: number | undefined; mono: string }> => {
       let ops = 0;
       let next = 0;
       const cpu0 = cpuMs(server.pid);
+      const t0Mono = process.hrtime.bigint() / 1000n;
       const t0 = performance.now();
       const until = t0 + ms;
       await Promise.all(
@@ -90,6 +95,8 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
       );
       const cpu1 = cpuMs(server.pid);
       return {
+        // The window on the monotonic clock a V8 CPU profile's timestamps use (µs).
+        mono: `${t0Mono}-${process.hrtime.bigint() / 1000n}`,
         ops,
         seconds: (performance.now() - t0) / 1000,
         cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
@@ -133,6 +140,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
           if (c0 !== undefined && c1 !== undefined) idleCosts.push(((c1 - c0) * 1000) / (performance.now() - t0));
         }
         const w = await write(windowMs);
+        windows.push(`${withConsole ? "console" : "none"}:${w.mono}`);
         const callRate = open ? ((open.calls() - calls0) * 1000) / (w.seconds * 1000) : 0;
         await open?.context.close();
         if (open) callRates.push(callRate);
@@ -161,5 +169,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
     `console: server CPU with the console open and the writer idle: ${idleCosts.map((c) => c.toFixed(1)).join(", ")} ms per second`,
     ...roundLines.map((r) => `console: ${r}`),
   );
+  // To slice the server's profile by window (e.g. one side's functions per SET).
+  if (profDir) notes.push(`console: the writer's windows, monotonic µs: ${windows.join(" ")}`);
   return samples;
 }

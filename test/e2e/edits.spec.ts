@@ -1,4 +1,5 @@
 import { expect, type Page, test } from "playwright/test";
+import { trackCalls } from "./held-calls.js";
 import { filterKeys, type NodeClient, nodeClient, openConsole, prefix, row } from "./support.js";
 
 /**
@@ -119,6 +120,7 @@ test("unchanged saves write nothing in every editor and every string view", asyn
 test("a value another client changed since it was loaded is never overwritten without asking", async ({ page }) => {
   const p = prefix("race");
   const api = nodeClient();
+  const lRange = trackCalls(page, "LRange");
   await api.run("HSET", `${p}hash`, "f", "v0");
   await open(page, p, `${p}hash`);
 
@@ -160,17 +162,18 @@ test("a value another client changed since it was loaded is never overwritten wi
   await notSaved(page).getByRole("button", { name: "Discard my edit" }).click();
   expect(texts(await api.run("LRANGE", `${p}list`, "0", "-1"))).toEqual(["x", "a", "b", "c"]);
   await expect(table(page).locator("tbody tr")).toHaveCount(4);
-  // Hold the live view's re-read, so the console still shows x at index 0 when Remove is clicked.
-  const held: (() => Promise<void>)[] = [];
-  await page.route("**/LRange", (route) => void held.push(() => route.continue()));
+  // Hold the live view's re-reads (once no earlier one is in flight), so the console still shows
+  // x at index 0 when Remove is clicked; the LPOP's own re-read is among the held ones.
+  await lRange.hold();
+  await expect(table(page).locator("tbody tr").first()).toContainText("x");
+  const heldBefore = lRange.held();
   await api.run("LPOP", `${p}list`);
-  await expect.poll(() => held.length).toBeGreaterThan(0);
+  await expect.poll(() => lRange.held()).toBeGreaterThan(heldBefore);
   await table(page).getByRole("button", { name: "Remove 0" }).click();
   await expect(notSaved(page)).toContainText("element 0 is no longer “x”");
   await notSaved(page).getByRole("button", { name: "Discard my edit" }).click();
   expect(texts(await api.run("LRANGE", `${p}list`, "0", "-1"))).toEqual(["a", "b", "c"]);
-  await page.unroute("**/LRange");
-  for (const release of held) await release().catch(() => {}); // unroute may have let them go
+  await lRange.release();
 
   // Sorted set: a concurrent ZINCRBY.
   await api.run("ZADD", `${p}zset`, "1", "m");
@@ -232,6 +235,7 @@ test("rename never overwrites an existing key without an explicit Replace", asyn
 test("Save anyway overwrites deliberately in every editor; a set Remove is guarded too", async ({ page }) => {
   const p = prefix("anyway");
   const api = nodeClient();
+  const sScan = trackCalls(page, "SScan");
   await api.run("RPUSH", `${p}list`, "a", "b", "c");
   await api.run("SADD", `${p}set`, "alpha", "beta");
   await api.run("ZADD", `${p}zset`, "1", "m");
@@ -257,16 +261,16 @@ test("Save anyway overwrites deliberately in every editor; a set Remove is guard
   // Remove of a member another client removed meanwhile: said, not silently "Removed".
   await api.run("SADD", `${p}set`, "gamma");
   await expect(table(page).getByRole("button", { name: "Remove gamma" })).toBeVisible();
-  const held: (() => Promise<void>)[] = [];
-  await page.route("**/SScan", (route) => void held.push(() => route.continue()));
+  await sScan.hold();
+  await expect(table(page).getByRole("button", { name: "Remove gamma" })).toBeVisible();
+  const heldBefore = sScan.held();
   await api.run("SREM", `${p}set`, "gamma");
-  await expect.poll(() => held.length).toBeGreaterThan(0);
+  await expect.poll(() => sScan.held()).toBeGreaterThan(heldBefore);
   await table(page).getByRole("button", { name: "Remove gamma" }).click();
   await expect(notSaved(page)).toContainText("“gamma” was removed by another client");
   await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
   await expect(page.locator(".toast").last()).toHaveText(/Removed/);
-  await page.unroute("**/SScan");
-  for (const release of held) await release().catch(() => {});
+  await sScan.release();
   expect(await members(api, `${p}set`)).toEqual(["alpha"]);
 
   // Sorted set: a concurrent ZINCRBY, then the user's score anyway.
