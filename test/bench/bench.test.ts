@@ -44,6 +44,9 @@ describe("bench plumbing", () => {
     expect(report).toMatch(/in-process SET \(core execSync\) ≥ 0\.7× Map/);
     const json = JSON.parse(readFileSync(file, "utf8"));
     expect(json.samples.length).toBeGreaterThan(0);
+    // Measured in a process of its own where no loaded module has slowed String.prototype (ioredis
+    // 6's `extends String` does, and the bench process loads it): in-process-child.ts.
+    expect(json.notes).toContainEqual(expect.stringMatching(/^in-process: .*String\.prototype fast throughout/));
     expect(new Set(json.rows.map((r: { target: string }) => r.target))).toEqual(
       new Set([
         "core execSync",
