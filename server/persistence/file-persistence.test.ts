@@ -140,9 +140,12 @@ describe("FilePersistence", () => {
       const repo = localOf(store);
       const calls: number[] = [];
       const original = repo.reserve?.bind(repo);
-      repo.reserve = (keys: number) => {
+      repo.reserve = (keys: number, sample: readonly string[]) => {
         calls.push(keys);
-        original?.(keys);
+        // A spread sample of the snapshot's keys (a 300-key file is read at one offset).
+        expect(sample.length).toBeGreaterThan(0);
+        expect(sample.every((k) => /^k\d+$/.test(k))).toBe(true);
+        original?.(keys, sample);
       };
       const p = new FilePersistence(repo, { dir, now: () => T0 });
       await p.load();

@@ -25,6 +25,7 @@ import {
   type TailRegion,
 } from "./frame-scanner.js";
 import { FRAME_HEADER_BYTES, LOG_MAGIC, LOG_MAGIC_V1, MAGIC_BYTES, SNAP_MAGIC, SNAP_MAGIC_V1, SYNC } from "./frames.js";
+import { sampleSnapshotKeys } from "./key-sample.js";
 import type { CorruptPolicy, DroppedTail, FileDamage } from "./types.js";
 
 /** Byte strings from the scanner's window (a Buffer): short ones in JS, longer ones by Node. */
@@ -246,7 +247,9 @@ export async function loadDataDir(o: LoadOptions): Promise<LoadOutcome> {
         headerDamage.push({ offset: 0, bytes: Math.min(size, MAGIC_BYTES), reason: "bad file header" });
       if (v1) needSnapshot = true; // rewritten in the current format once started
       const keys = isSnapshot && v2 ? announcedKeys(fd, size) : undefined;
-      if (keys !== undefined) o.repo.reserve?.(keys);
+      // The layout hint: the announced count and keys read across the file (its start is one lane's).
+      if (keys !== undefined && o.repo.reserve !== undefined)
+        o.repo.reserve(keys, sampleSnapshotKeys(fd, size, MAGIC_BYTES));
       // One synchronous pass inside one atomic call: the records apply at the load's time.
       const scan: ScanReport = o.repo.atomic(null, o.now, (view) => {
         applier = new Applier(view, o.now);

@@ -5,6 +5,21 @@ const LANES_FROM = LANE_SPLIT;
 
 import { seededRandom } from "./testing.js";
 
+/** Key shapes every lane bound is tested on. */
+const SHAPES: [string, (i: number) => string][] = [
+  ["padded ids", (i: number) => `key:${i.toString().padStart(8, "0")}`],
+  ["counters", (i: number) => `${i}`],
+  ["hex sessions", (i: number) => `session:${((i * 2654435761) >>> 0).toString(16)}`],
+  ["an id before a fixed suffix", (i: number) => `user:${i}:profile`],
+  ["an id in the middle of a long key", (i: number) => `tenant:acme:user:${i}:session:data:v2`],
+  // 16 bytes, the id first: the old 9-byte lane hash read only its last digit (10 lanes at most).
+  ["a padded id before a suffix, 16 bytes", (i: number) => `${i.toString().padStart(6, "0")}:profile:v`],
+  // Keys alike in their first and last 16 bytes: no byte a fork may read tells them apart.
+  ["an id deep inside a long key", (i: number) => `${"a".repeat(20)}${i.toString(36)}${"z".repeat(20)}`],
+  // Two values per byte: a byte fork only halves a lane.
+  ["binary digits", (i: number) => (i + 65536).toString(2)],
+];
+
 describe("KeyTable", () => {
   it.each([
     { name: "one map", keys: 300, shardLimit: undefined },
@@ -41,19 +56,7 @@ describe("KeyTable", () => {
     expect(new Set(listed)).toEqual(new Set(model.keys()));
   });
 
-  it.each([
-    ["padded ids", (i: number) => `key:${i.toString().padStart(8, "0")}`],
-    ["counters", (i: number) => `${i}`],
-    ["hex sessions", (i: number) => `session:${((i * 2654435761) >>> 0).toString(16)}`],
-    ["an id before a fixed suffix", (i: number) => `user:${i}:profile`],
-    ["an id in the middle of a long key", (i: number) => `tenant:acme:user:${i}:session:data:v2`],
-    // 16 bytes, the id first: the old 9-byte lane hash read only its last digit (10 lanes at most).
-    ["a padded id before a suffix, 16 bytes", (i: number) => `${i.toString().padStart(6, "0")}:profile:v`],
-    // Keys alike in their first and last 16 bytes: no byte a fork may read tells them apart.
-    ["an id deep inside a long key", (i: number) => `${"a".repeat(20)}${i.toString(36)}${"z".repeat(20)}`],
-    // Two values per byte: a byte fork only halves a lane.
-    ["binary digits", (i: number) => (i + 65536).toString(2)],
-  ])("bounds every lane and the lookup depth on %s", (_name, key) => {
+  it.each(SHAPES)("bounds every lane and the lookup depth on %s", (_name, key) => {
     const bound = 128;
     const n = 30_000;
     const table = new KeyTable<number>(undefined, bound);
@@ -66,6 +69,57 @@ describe("KeyTable", () => {
     // Each fork at least halves what it splits: the depth stays logarithmic.
     expect(table.depth()).toBeLessThanOrEqual(Math.ceil(Math.log2(n / bound)) + 2);
     for (let i = 0; i < n; i += 97) expect(table.get(key(i))).toBe(i);
+  });
+
+  it.each(SHAPES)(
+    "lays out a bulk load of %s from a spread sample: few splits, lanes as full as grown ones",
+    (_n, key) => {
+      const bound = 512;
+      const n = 60_000;
+      const grown = new KeyTable<number>(undefined, bound, seededRandom(1));
+      for (let i = 0; i < n; i++) grown.set(key(i), i);
+      // A snapshot's order: lane by lane of the table that wrote it (its first keys are one lane's).
+      const order = [...grown.keys()];
+      const reloaded = new KeyTable<number>(undefined, bound, seededRandom(2));
+      for (const k of order) reloaded.set(k, 0);
+      const table = new KeyTable<number>(undefined, bound, seededRandom(3));
+      table.layout(
+        order.filter((_k, i) => i % 8 === 0),
+        n,
+      );
+      expect(table.spread).toBe(true);
+      for (const k of order) table.set(k, 0);
+      const sizes = table.laneSizes();
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(bound + 1);
+      expect(table.depth()).toBeLessThanOrEqual(Math.ceil(Math.log2(n / bound)) + 2);
+      const figures = JSON.stringify({
+        splits: table.splits,
+        reloaded: reloaded.splits,
+        lanes: table.laneCount,
+        grown: grown.laneCount,
+      });
+      expect(table.splits, figures).toBeLessThanOrEqual(Math.max(2, reloaded.splits / 10));
+      expect(table.laneCount / grown.laneCount, figures).toBeGreaterThan(0.8);
+      expect(table.laneCount / grown.laneCount, figures).toBeLessThan(1.25);
+      for (let i = 0; i < n; i += 97) expect(table.get(key(i))).toBe(0);
+    },
+  );
+
+  it("lays out only an empty table, and only past one lane", () => {
+    const sample = Array.from({ length: 4000 }, (_v, i) => `k${i * 7}`);
+    const small = new KeyTable<number>(undefined, 512);
+    small.layout(sample, 400);
+    expect(small.spread).toBe(false);
+    const used = new KeyTable<number>(undefined, 512);
+    used.set("a", 1);
+    used.layout(sample, 40_000);
+    expect(used.spread).toBe(false);
+    expect([...used.entries()]).toEqual([["a", 1]]);
+    // A sample too small to model the forks (under 32 keys per lane bound): nothing laid out.
+    const thin = new KeyTable<number>(undefined, 512);
+    thin.layout(sample.slice(0, 100), 40_000);
+    expect(thin.spread).toBe(false);
   });
 
   it("reads few bytes per lookup on ids: 1M padded ids end in 1000 lanes, two forks deep (the first collapsed)", () => {

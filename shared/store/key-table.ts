@@ -148,6 +148,7 @@ export class KeyTable<V> {
   private readonly retired = new WeakSet<Map<Bytes, V>>();
   private count = 0;
   private lanes = 1;
+  private splitCount = 0;
 
   /**
    * @param laneLimit entries per lane `Map` before its keys overflow (tests lower it). @default 16_000_000
@@ -186,6 +187,11 @@ export class KeyTable<V> {
   /** Number of lanes (maps that hold keys, or may: 1 while not spread). */
   get laneCount(): number {
     return this.lanes;
+  }
+
+  /** Splits tried so far (each copies one lane's keys, kept or not), for tests and diagnostics. */
+  get splits(): number {
+    return this.splitCount;
   }
 
   /** The lane of `key`: a fork reads one byte per level (or hashes, for keys no byte spreads). */
@@ -277,6 +283,55 @@ export class KeyTable<V> {
     this.lanes = 1;
   }
 
+  /**
+   * Lays out an empty table's forks for `total` keys of which `sample` is a spread sample (drawn
+   * from across all of them, not from one end), so that a bulk load of them (a snapshot) puts each
+   * key straight into its final lane: no lane fills, splits and is copied on the way.
+   *
+   * How: the sample goes, shuffled, into a model table whose split bound is scaled down by the
+   * sample's share of the keys, so that it forks where this table would fork on all of them
+   * (the same byte choice, collapse and hashed-fork rules), and its forks are copied here with
+   * empty lanes. A sample is only a sample: a lane the model under-split splits as usual when its
+   * keys arrive. Does nothing on a table holding keys, or when the keys fit in one lane.
+   *
+   * Why not lay out from the first keys inserted: a snapshot lists its keys lane by lane, so its
+   * first keys all come from one lane of the writer, and say nothing of the rest.
+   */
+  layout(sample: readonly Bytes[], total: number): void {
+    if (this.count !== 0 || this.root.kids !== null || total <= this.splitAt || sample.length === 0) return;
+    const scaled = Math.round((this.splitAt * Math.min(sample.length, total)) / total);
+    // Below a few dozen keys a lane's sample cannot choose a byte: too small a sample to model.
+    if (scaled < 32) return;
+    const keys = sample.slice();
+    for (let i = keys.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      const k = keys[i] as Bytes;
+      keys[i] = keys[j] as Bytes;
+      keys[j] = k;
+    }
+    const model = new KeyTable<true>(this.laneLimit, scaled, this.random);
+    for (const key of keys) model.set(key, true);
+    if (model.root.kids === null) return;
+    // Lanes shared by several slots (an empty kid of a collapsed fork) stay shared.
+    const copies = new Map<Lane<true>, Lane<V>>();
+    const copy = (from: Lane<true>): Lane<V> => {
+      let lane = copies.get(from);
+      if (lane !== undefined) return lane;
+      lane = new Lane<V>(from.kids === null ? Math.round((from.limit / scaled) * this.splitAt) : this.splitAt);
+      copies.set(from, lane);
+      if (from.kids !== null) {
+        lane.at = from.at;
+        lane.at2 = from.at2;
+        lane.seed = from.seed;
+        lane.kids = from.kids.map(copy);
+      }
+      return lane;
+    };
+    this.root = copy(model.root);
+    // Every lane is still empty: each gets its map from its first key (ownMap).
+    this.lanes = 0;
+  }
+
   /** Gives `lane` (a kid no key had reached yet) a map of its own. */
   private ownMap(lane: Lane<V>): Map<Bytes, V> {
     this.lanes++;
@@ -294,6 +349,7 @@ export class KeyTable<V> {
 
   /** Turns `lane` into a fork over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}. */
   private split(lane: Lane<V>): void {
+    this.splitCount++;
     const map = lane.map;
     const at = chooseByte(map);
     // Each hashed fork its own seed: nested ones split what their parent's hash put together.

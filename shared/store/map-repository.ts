@@ -469,6 +469,10 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
     return this.data.size;
   }
 
+  reserve(keys: number, sample: readonly Bytes[]): void {
+    this.data.layout(sample, keys);
+  }
+
   stats(): RepositoryStats {
     return {
       keys: this.data.size,

@@ -208,11 +208,12 @@ export interface LocalKeyspace extends KeyspaceView {
   /** Number of stored keys, due ones included (O(1)). */
   readonly storedSize: number;
   /**
-   * A hint before a bulk load (a snapshot whose key count is known): `keys` more keys are coming.
-   * An engine may lay out its tables for the total up front, so the load never reorganises them
-   * (the Map engine needs no hint: its lanes fork on the bytes of keys already present).
+   * A hint before a bulk load (a snapshot whose key count is known): `keys` more keys are coming,
+   * of which `sample` is a spread sample (drawn from across them). An engine may lay out its
+   * tables for them up front, so the load does not reorganise them as it goes (the Map engine
+   * lays out its lanes' forks: `KeyTable.layout`). Only a hint: any keys may follow.
    */
-  reserve?(keys: number): void;
+  reserve?(keys: number, sample: readonly Bytes[]): void;
   /** Number of live keys at the last command's time. */
   size(): number;
   /** Number of keys with a TTL (0 means no key's state depends on the time). */
