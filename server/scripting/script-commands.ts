@@ -13,6 +13,7 @@
 import type { Bytes } from "../../shared/store/bytes.js";
 import type { CommandContext, CommandSpec } from "../../shared/store/command.js";
 import { noKeys } from "../../shared/store/command.js";
+import type { ScriptCall } from "../../shared/store/command-log.js";
 import { StoreError } from "../../shared/store/errors.js";
 import { parseInt64 } from "../../shared/store/parse.js";
 import { OK, type Reply } from "../../shared/store/reply.js";
@@ -68,9 +69,9 @@ export function createScripting(options: ScriptRuntimeOptions): Scripting {
   const runtime = new ScriptRuntime(options);
   let store: Store | undefined;
 
-  /** Runs one command for a script, in the script's context. */
+  /** Runs one command for a script, in the script's context (noted in `calls` for monitors). */
   const callFor =
-    (ctx: CommandContext, readOnly: boolean) =>
+    (ctx: CommandContext, readOnly: boolean, calls: ScriptCall[] | undefined) =>
     (argv: Bytes[]): Reply => {
       const s = store as Store;
       let spec: CommandSpec;
@@ -91,10 +92,23 @@ export function createScripting(options: ScriptRuntimeOptions): Scripting {
       if (readOnly && spec.flags.includes("write")) {
         throw new StoreError("ERR", "ERR Write commands are not allowed from read-only scripts.");
       }
-      return checkCommandReply(spec, spec.handler(ctx, argv), ctx.limits);
+      // Shown to monitors once it passed the checks, even when it then fails (as Redis does).
+      if (calls === undefined) return checkCommandReply(spec, spec.handler(ctx, argv), ctx.limits);
+      const startedMs = performance.now();
+      try {
+        return checkCommandReply(spec, spec.handler(ctx, argv), ctx.limits);
+      } finally {
+        calls.push({ argv, startedMs, endedMs: performance.now() });
+      }
     };
 
-  const run = (ctx: CommandContext, sha: string, argv: readonly Bytes[], readOnly: boolean): Reply => {
+  const run = (
+    ctx: CommandContext,
+    sha: string,
+    argv: readonly Bytes[],
+    readOnly: boolean,
+    calls: ScriptCall[] | undefined,
+  ): Reply => {
     const s = store;
     // A synchronous engine runs the script in place, in one turn. An engine that stages writes
     // (etcd) runs it on a staged view and commits it as one compare-and-swap; when a `redis.call`
@@ -108,7 +122,24 @@ export function createScripting(options: ScriptRuntimeOptions): Scripting {
       );
     }
     const n = numKeys(argv);
-    return runtime.run(sha, argv.slice(3, 3 + n), argv.slice(3 + n), callFor(ctx, readOnly));
+    return runtime.run(sha, argv.slice(3, 3 + n), argv.slice(3 + n), callFor(ctx, readOnly, calls));
+  };
+
+  /**
+   * Runs a script command, handing the command log what its script ran (while it times commands),
+   * once per run whatever the outcome, except when the engine stops the run to run it again.
+   */
+  const logged = (body: (calls: ScriptCall[] | undefined) => Reply): Reply => {
+    const log = store?.commandLog;
+    const calls = log?.timing ? [] : undefined;
+    try {
+      const reply = body(calls);
+      if (calls !== undefined) log?.scriptRan(calls);
+      return reply;
+    } catch (error) {
+      if (calls !== undefined && error instanceof StoreError) log?.scriptRan(calls);
+      throw error;
+    }
   };
 
   const common = {
@@ -128,10 +159,11 @@ export function createScripting(options: ScriptRuntimeOptions): Scripting {
       ? `Executes a ${readOnly ? "read-only " : ""}server-side Lua script by SHA1 digest.`
       : `Executes a ${readOnly ? "read-only " : ""}server-side Lua script.`,
     syntax: `${name} ${bySha ? "sha1" : "script"} numkeys [key [key ...]] [arg [arg ...]]`,
-    handler: (ctx, argv) => {
-      const sha = bySha ? (argv[1] as Bytes).toLowerCase() : runtime.load(argv[1] as Bytes);
-      return run(ctx, sha, argv, readOnly);
-    },
+    handler: (ctx, argv) =>
+      logged((calls) => {
+        const sha = bySha ? (argv[1] as Bytes).toLowerCase() : runtime.load(argv[1] as Bytes);
+        return run(ctx, sha, argv, readOnly, calls);
+      }),
   });
 
   const script: CommandSpec = {

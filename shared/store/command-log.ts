@@ -45,6 +45,25 @@ export interface MonitorEvent {
   readonly client: CommandClient;
 }
 
+/** Who a script's `redis.call`s run as: Redis's MONITOR shows them as `[0 lua]`… */
+export const SCRIPT_CLIENT: CommandClient = { addr: "lua", name: "", source: "lua" };
+/** …and its SLOWLOG GET as `?:0` (the script client has no connection). */
+const SCRIPT_SLOWLOG_CLIENT: CommandClient = { addr: "?:0", name: "", source: "lua" };
+
+/** A command a script ran (see {@link CommandLog.scriptRan}). */
+export interface ScriptCall {
+  readonly argv: readonly Bytes[];
+  /** When it started and ended (`performance.now()` readings). */
+  readonly startedMs: number;
+  readonly endedMs: number;
+}
+
+/** The commands that run scripts: monitors see the commands a script ran right after them. */
+const SCRIPT_COMMANDS: ReadonlySet<string> = new Set(["EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"]);
+
+/** Runs of scripts whose commands wait for their script command's record (bounded: see scriptRan). */
+const MAX_PENDING_SCRIPT_RUNS = 1024;
+
 /** A monitor: called synchronously for every command recorded while it is attached. */
 export type Monitor = (event: MonitorEvent) => void;
 
@@ -134,6 +153,8 @@ export class CommandLog {
   private entries: SlowLogEntry[] = [];
   private nextId = 0;
   private readonly monitors = new Set<Monitor>();
+  /** Per script command run and not yet recorded, oldest first: what its script ran, for monitors. */
+  private scriptRuns: MonitorEvent[][] = [];
   /**
    * True when hosts must time commands and call {@link record}: the slow log is on or a monitor
    * listens. A plain field: hosts read it on every command.
@@ -171,6 +192,42 @@ export class CommandLog {
   /** Monitors attached. */
   get monitorCount(): number {
     return this.monitors.size;
+  }
+
+  /**
+   * Hands over the commands one run of a script command (EVAL, EVALSHA, …) ran, called once per
+   * run by the scripting layer while {@link timing} holds, whatever the outcome ([] when the
+   * script ran none). As Redis 7.0: each is slow-logged as its own entry when slow (client `?:0`),
+   * before the script command, which ends last; monitors are shown the script command first (Redis
+   * shows a command when it starts), then each command its script ran, as run by the `lua`
+   * client. Hosts record a command when it ends, so these wait here and are shown right after the
+   * next script command recorded (runs are recorded in the order they ran, MULTI/EXEC included).
+   */
+  scriptRan(calls: readonly ScriptCall[]): void {
+    const events: MonitorEvent[] = [];
+    for (const c of calls) {
+      const ms = c.endedMs - c.startedMs;
+      const slow = ms >= this.slowerThanMs && this.maxLen > 0;
+      if (!slow && this.monitors.size === 0) continue;
+      const atUs = Math.round((performance.timeOrigin + c.startedMs) * 1000);
+      const durationUs = Math.round(ms * 1000);
+      const args = redactArgs(c.argv);
+      if (slow) {
+        this.entries.push({
+          id: this.nextId++,
+          atSeconds: Math.floor(atUs / 1e6),
+          durationUs,
+          args: slowLogArgs(args),
+          client: SCRIPT_SLOWLOG_CLIENT,
+        });
+        this.trim();
+      }
+      if (this.monitors.size > 0 && !hiddenFromMonitors(c.argv))
+        events.push({ atUs, durationUs, args: args === c.argv ? c.argv.slice() : args, client: SCRIPT_CLIENT });
+    }
+    if (this.monitors.size === 0) return;
+    if (this.scriptRuns.length >= MAX_PENDING_SCRIPT_RUNS) this.scriptRuns.shift();
+    this.scriptRuns.push(events);
   }
 
   /** The newest `count` entries, newest first (SLOWLOG GET; `count` < 0: all). */
@@ -248,6 +305,8 @@ export class CommandLog {
     // The argv array may be reused by its host after this call: monitors get their own copy.
     const event: MonitorEvent = { atUs, durationUs, args: args === argv ? argv.slice() : args, client };
     for (const m of this.monitors) m(event);
+    if (this.scriptRuns.length === 0 || !SCRIPT_COMMANDS.has((argv[0] ?? "").toUpperCase())) return;
+    for (const call of this.scriptRuns.shift() as MonitorEvent[]) for (const m of this.monitors) m(call);
   }
 
   private trim(): void {
@@ -257,5 +316,6 @@ export class CommandLog {
 
   private refresh(): void {
     this.timing = this.slowerThanUs >= 0 || this.monitors.size > 0;
+    if (this.monitors.size === 0) this.scriptRuns = [];
   }
 }
