@@ -317,6 +317,9 @@ function createTransport(config: ServerConfig) {
     precheck: (method, header, address) => precheck?.(method, header, address),
     maxTimeoutMs: config.maxTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    // The unary lanes count the bodies they read themselves (a wrapper on each body cost a promotion per call).
+    countsOwnStreamBody: (headers) => lanes?.countsOwnStreamBody(headers) ?? false,
+    countsOwnRequestBody: (req) => lanes?.countsOwnRequestBody(req) ?? false,
     onRefused: (kind, address, detail) => clientErrors?.note(kind, address, detail),
   });
   // Each HTTP/2 stream and HTTP/1.1 request: the gate, then the lanes, else Fastify.
@@ -360,6 +363,7 @@ function createTransport(config: ServerConfig) {
         interceptors,
         readMaxBytes: config.maxRequestBytes,
         maxTimeoutMs: config.maxTimeoutMs,
+        requestBytes,
         shutdownSignal: laneShutdown.signal,
         contextValues: (remoteAddress, source) => {
           const values = new LaneContextValues().set(kRemoteAddress, remoteAddress);

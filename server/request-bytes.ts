@@ -18,7 +18,7 @@
  * chunk), so every reader behind it — the gRPC fast lane, the web lane, the stream lane and
  * connect's own readers — is covered without knowing of it.
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 
 /**
  * A request holding at most this much is never refused for others' bytes: past the cap, room is
@@ -95,6 +95,48 @@ export class RequestBytesBudget {
   }
 }
 
+/** The message a request cut by the budget is answered with (RESOURCE_EXHAUSTED). */
+export function budgetRefusal(capBytes: number, total: number, bytes: number): string {
+  return `the server holds more than ${capBytes} bytes of request bodies (max-request-bytes-total; ${total} with this request's ${bytes}): retry later`;
+}
+
+/**
+ * One request body counted by its own reader (the unary lanes: grpc-fast-lane.ts, web-lane.ts),
+ * instead of {@link trackRequestBody}'s wrapper around the body's `push`. The reader adds each
+ * chunk before keeping it ({@link BodyHold.add}) and drops the chunk and answers
+ * RESOURCE_EXHAUSTED ({@link BodyHold.refusal}) once the budget cut the body; the call releases
+ * the hold when its answer starts or it ends. Nothing is stored on the body: the wrapper and its
+ * tracker rode on each HTTP/2 stream, which Node keeps until a full GC, so every unary call's
+ * tracker, options and closures were promoted to the old generation (~1.3 KB a call).
+ */
+export class BodyHold implements BytesHolder {
+  held = 0;
+  /** Set once the budget cut this body: the message to answer with. */
+  refusal: string | undefined = undefined;
+  /** Called once when the budget cuts the body (the reader fails its read). */
+  onCut: (() => void) | undefined = undefined;
+
+  constructor(readonly budget: RequestBytesBudget) {}
+
+  /** Counts `bytes` more received; false when the body is (now) cut: drop them. */
+  add(bytes: number): boolean {
+    if (this.refusal !== undefined) return false;
+    this.held += bytes;
+    return this.budget.update(this, this.held);
+  }
+
+  cut(bytes: number, total: number): void {
+    this.refusal = budgetRefusal(this.budget.capBytes, total, bytes);
+    this.onCut?.();
+  }
+
+  /** The body is done with (its answer started, or the call ended). */
+  release(): void {
+    this.onCut = undefined;
+    this.budget.release(this);
+  }
+}
+
 /** How a request's body is held while it is read. */
 export type BodyShape =
   /** One message (unary, server streaming): every byte counts until the answer starts. */
@@ -135,7 +177,7 @@ export function trackRequestBody(body: Readable, options: TrackOptions): void {
 const kTracker: unique symbol = Symbol("memorabilia.requestBytes");
 
 /** A body being tracked: its tracker rides on it. */
-type TrackedBody = Readable & { [kTracker]: BodyTracker };
+type TrackedBody = Readable & { [kTracker]: BodyTracker | undefined };
 
 /** One request's count against the budget, and its envelope scanning state. */
 class BodyTracker implements BytesHolder {
@@ -156,9 +198,7 @@ class BodyTracker implements BytesHolder {
 
   cut(bytes: number, total: number): void {
     this.isCut = true;
-    this.options.refuse(
-      `the server holds more than ${this.options.budget.capBytes} bytes of request bodies (max-request-bytes-total; ${total} with this request's ${bytes}): retry later`,
-    );
+    this.options.refuse(budgetRefusal(this.options.budget.capBytes, total, bytes));
   }
 
   release(): void {
@@ -203,6 +243,7 @@ class BodyTracker implements BytesHolder {
 /** Every tracked body's `push`: counts the chunk, then hands it on (or drops it once cut). */
 function trackedPush(this: TrackedBody, chunk: unknown, encoding?: BufferEncoding): boolean {
   const t = this[kTracker];
+  if (t === undefined) return Readable.prototype.push.call(this, chunk, encoding);
   if (chunk === null) {
     if (!t.isCut) return t.push.call(this, chunk, encoding);
     // Its answer is out: end it without ever ending its body. Not from inside push: Node's
@@ -228,5 +269,10 @@ function destroyBody(body: Readable): void {
 
 function releaseOnClose(this: TrackedBody): void {
   const t = this[kTracker];
+  if (t === undefined) return;
   t.options.budget.release(t);
+  // Node keeps a closed HTTP/2 stream until a full GC: nothing of the call may stay reachable
+  // from it (it would be promoted with it). The push wrapper hands any late chunk straight on.
+  t.released = true;
+  (this as { [kTracker]: BodyTracker | undefined })[kTracker] = undefined;
 }

@@ -57,6 +57,13 @@ export interface RequestGateOptions {
    * as it arrives; the request holding the most past the cap is answered RESOURCE_EXHAUSTED.
    */
   readonly requestBytes?: RequestBytesBudget;
+  /**
+   * Whether the body of an HTTP/2 request is counted against `requestBytes` by its own reader (a
+   * unary lane that will take it reads it with a `BodyHold`): the gate then wraps nothing on it.
+   */
+  readonly countsOwnStreamBody?: (headers: http2.IncomingHttpHeaders) => boolean;
+  /** The same for an HTTP/1.1 request. */
+  readonly countsOwnRequestBody?: (req: http.IncomingMessage) => boolean;
   /** Told each request refused here (metrics and the rate-limited log). */
   readonly onRefused?: (kind: string, address: string | undefined, detail: string) => void;
 }
@@ -86,14 +93,22 @@ const KNOWN_METHODS = new Set(http.METHODS);
 /** The largest timer Node arms without a TimeoutOverflowWarning (and then firing at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Creates the gate; add the served methods before traffic arrives. */
 const kBodyTimer: unique symbol = Symbol("memorabilia.bodyTimer");
-type TimedBody = http2.ServerHttp2Stream & { [kBodyTimer]: ReturnType<typeof setTimeout> };
+type TimedBody = RequestSource & { [kBodyTimer]: ReturnType<typeof setTimeout> | undefined };
 
-/** The body arrived (or the stream closed): its deadline no longer applies. */
+/**
+ * The body arrived (or the request closed): its deadline no longer applies. The timer (and the
+ * refusal it would have answered) is dropped from the request too: Node keeps a closed HTTP/2
+ * stream until a full GC, and whatever of the call it still points to is promoted with it.
+ */
 function clearBodyTimer(this: TimedBody): void {
-  clearTimeout(this[kBodyTimer]);
+  const timer = this[kBodyTimer];
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  this[kBodyTimer] = undefined;
 }
+
+/** Creates the gate; add the served methods before traffic arrives. */
 
 export function createRequestGate(options: RequestGateOptions): RequestGate {
   const methods = new Map<string, DescMethod>();
@@ -167,7 +182,13 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     }
     if (verdict.caller !== undefined) callers.set(stream, verdict.caller);
     const budget = options.requestBytes;
-    if (budget !== undefined && httpMethod === "POST" && !stream.readableEnded && !stream.state.remoteClose)
+    if (
+      budget !== undefined &&
+      httpMethod === "POST" &&
+      !stream.readableEnded &&
+      !stream.state.remoteClose &&
+      options.countsOwnStreamBody?.(headers) !== true
+    )
       trackRequestBody(stream, {
         budget,
         shape: verdict.single || protocol === "connect-unary" ? "one-message" : "enveloped-stream",
@@ -215,7 +236,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     }
     if (verdict.caller !== undefined) callers.set(req, verdict.caller);
     const budget = options.requestBytes;
-    if (budget !== undefined && req.method === "POST" && !req.complete)
+    if (budget !== undefined && req.method === "POST" && !req.complete && options.countsOwnRequestBody?.(req) !== true)
       trackRequestBody(req, {
         budget,
         shape: verdict.single || protocol === "connect-unary" ? "one-message" : "enveloped-stream",
@@ -234,9 +255,9 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
         answerHttp1(req, res, protocol, contentType, bodyTimeoutError(ms));
       }, ms);
       timer.unref();
-      const clear = (): void => clearTimeout(timer);
-      req.once("end", clear);
-      req.once("close", clear);
+      (req as TimedBody)[kBodyTimer] = timer;
+      req.on("end", clearBodyTimer);
+      req.on("close", clearBodyTimer);
     }
     return false;
   };
@@ -261,40 +282,83 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
  * sending, or 2 s later.
  */
 function lingerOnRefusedBody(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const socket = req.socket;
-  const destroyRequest = req.destroy.bind(req);
-  const destroySocket = socket.destroy.bind(socket);
-  const linger = (): void => {
-    req.resume();
-    socket.resume();
-    const cut = setTimeout(() => destroySocket(), 2000);
-    cut.unref();
-    socket.once("end", () => {
-      clearTimeout(cut);
-      destroySocket();
-    });
-  };
-  // Linger while the client is still sending and an answer went out (or may still): a response
-  // that finished is `destroyed` too (Node marks it so on the next tick, before the socket's own
-  // end completes), so only a response destroyed without finishing (no answer to protect) does not.
-  const lingering = (): boolean => !req.complete && !socket.destroyed && (res.writableFinished || !res.destroyed);
-  req.destroy = (error?: Error) => {
-    req.destroy = destroyRequest;
-    if (!lingering() || res.writableFinished) return destroyRequest(error);
-    // Keep the socket for the answer: discard the rest of the body meanwhile.
-    req.resume();
-    return req;
-  };
-  const wrapper = (error?: Error): net.Socket => {
-    if (socket.destroy === wrapper) socket.destroy = destroySocket;
-    // destroy(null) is a destroy without an error (Readable's iterator cleanup and
-    // IncomingMessage's _destroy pass null): it lingers like destroy() does.
-    if ((error !== undefined && error !== null) || !lingering()) return destroySocket(error);
-    linger();
-    return socket;
-  };
-  socket.destroy = wrapper;
-  req.once("end", () => {
-    if (socket.destroy === wrapper) socket.destroy = destroySocket;
+  const r = req as LingerRequest;
+  const socket = req.socket as LingerSocket;
+  r[kLingerResponse] = res;
+  r[kLingerSocket] = socket;
+  r.destroy = lingeringRequestDestroy;
+  // One wrapper per connection, installed once, finding the request it guards on the socket: a
+  // wrapper (and a bound copy of the socket's destroy) per request re-bound the previous
+  // request's bound copy, so a keep-alive connection carried a chain of one bound function per
+  // request it had served.
+  if (socket[kSocketDestroy] === undefined) {
+    socket[kSocketDestroy] = socket.destroy;
+    socket.destroy = lingeringSocketDestroy;
+  }
+  socket[kLingerRequest] = r;
+  req.on("end", onLingerRequestEnd);
+}
+
+const kLingerResponse: unique symbol = Symbol("memorabilia.lingerResponse");
+const kLingerRequest: unique symbol = Symbol("memorabilia.lingerRequest");
+const kSocketDestroy: unique symbol = Symbol("memorabilia.socketDestroy");
+const kLingerSocket: unique symbol = Symbol("memorabilia.lingerSocket");
+// The socket is kept on the request: Node sets `req.socket` to null when it detaches the request.
+type LingerRequest = http.IncomingMessage & {
+  [kLingerResponse]?: http.ServerResponse | undefined;
+  [kLingerSocket]?: net.Socket | undefined;
+};
+type LingerSocket = net.Socket & {
+  [kLingerRequest]?: LingerRequest | undefined;
+  [kSocketDestroy]?: net.Socket["destroy"];
+};
+
+// Linger while the client is still sending and an answer went out (or may still): a response
+// that finished is `destroyed` too (Node marks it so on the next tick, before the socket's own
+// end completes), so only a response destroyed without finishing (no answer to protect) does not.
+function lingering(req: LingerRequest): boolean {
+  const res = req[kLingerResponse];
+  const socket = req[kLingerSocket];
+  return (
+    res !== undefined &&
+    socket !== undefined &&
+    !req.complete &&
+    !socket.destroyed &&
+    (res.writableFinished || !res.destroyed)
+  );
+}
+
+/** The request's `destroy` while it may linger: keep the socket for the answer, discard the rest of the body. */
+function lingeringRequestDestroy(this: LingerRequest, error?: Error): http.IncomingMessage {
+  this.destroy = http.IncomingMessage.prototype.destroy;
+  if (!lingering(this) || this[kLingerResponse]?.writableFinished) return this.destroy(error);
+  this.resume();
+  return this;
+}
+
+/** The socket's `destroy`: lingers once for the request it guards, else destroys. */
+function lingeringSocketDestroy(this: LingerSocket, error?: Error): net.Socket {
+  const destroy = this[kSocketDestroy] as net.Socket["destroy"];
+  const req = this[kLingerRequest];
+  this[kLingerRequest] = undefined;
+  // destroy(null) is a destroy without an error (Readable's iterator cleanup and
+  // IncomingMessage's _destroy pass null): it lingers like destroy() does.
+  if (req === undefined || (error !== undefined && error !== null) || !lingering(req)) return destroy.call(this, error);
+  req.resume();
+  this.resume();
+  const cut = setTimeout(() => destroy.call(this), 2000);
+  cut.unref();
+  this.once("end", () => {
+    clearTimeout(cut);
+    destroy.call(this);
   });
+  return this;
+}
+
+/** The request's body ended: its connection no longer lingers for it. */
+function onLingerRequestEnd(this: LingerRequest): void {
+  const socket = this[kLingerSocket] as LingerSocket | undefined;
+  if (socket !== undefined && socket[kLingerRequest] === this) socket[kLingerRequest] = undefined;
+  this[kLingerResponse] = undefined;
+  this[kLingerSocket] = undefined;
 }

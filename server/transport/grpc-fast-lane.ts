@@ -40,6 +40,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { fixGrpcStatus } from "../../shared/api/decode-errors.js";
+import { BodyHold } from "../request-bytes.js";
 import { compressionNegotiate, envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
 import {
   copyHeaders,
@@ -60,7 +61,10 @@ import { LaneContext } from "./grpc-lane-context.js";
 export type GrpcFastLaneOptions = GrpcLaneOptions;
 
 /** The lane: records the routes, then takes the HTTP/2 streams it can serve. */
-export type GrpcFastLane = GrpcLane;
+export interface GrpcFastLane extends GrpcLane {
+  /** Whether {@link GrpcLane.handle} would take this request (it then counts its body's bytes itself). */
+  takes(headers: http2.IncomingHttpHeaders): boolean;
+}
 
 type UnarySpec = MethodImplSpec & { kind: "unary" };
 
@@ -78,6 +82,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     void serve(route, stream, headers);
     return true;
   };
+  const budget = options.requestBytes;
 
   const live = createLiveCalls(options.shutdownSignal);
   const cors = options.cors;
@@ -115,8 +120,11 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     let body: Uint8Array | undefined;
     try {
       if (timeout.error) throw timeout.error;
-      const input = await readSingleMessage(stream, opt.readMaxBytes, route.parse);
+      const hold = budget === undefined ? undefined : context.holdBody(new BodyHold(budget));
+      const input = await readSingleMessage(stream, opt.readMaxBytes, route.parse, hold);
       const output = (await invokeUnary(chain, context, input)) as Message;
+      // Cut by the budget while the handler ran (its body was still held): answered as connect's tracker would.
+      if (hold?.refusal !== undefined) throw new ConnectError(hold.refusal, Code.ResourceExhausted);
       let env: { flags: number; data: Uint8Array } = {
         flags: 0,
         data: route.serialize(output),
@@ -153,23 +161,38 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     else stream.end();
   }
 
-  const lane = { record: routes.record, handle, paths: routes.paths, calls: 0 };
+  const lane = {
+    record: routes.record,
+    handle,
+    takes: (headers: http2.IncomingHttpHeaders) => routes.take(headers) !== undefined,
+    paths: routes.paths,
+    calls: 0,
+  };
   return lane;
 }
 
 /** Where a lane's HTTP/2 stream carries its call (for the shared listeners below). */
 const kLaneCall: unique symbol = Symbol("memorabilia.laneStreamCall");
-type LaneStream = http2.ServerHttp2Stream & { [kLaneCall]: LaneContext };
+type LaneStream = http2.ServerHttp2Stream & { [kLaneCall]: LaneContext | undefined };
 
-/** A lane stream closed: a call not finished yet is aborted (by the client's reset, or the session's end). */
+/**
+ * A lane stream closed: a call not finished yet is aborted (by the client's reset, or the
+ * session's end), and the call is taken off the stream: Node keeps a closed stream until a full
+ * GC, and a call still reachable from it (context, headers, values, reply) was promoted with it.
+ */
 function onLaneStreamClose(this: LaneStream): void {
   const context = this[kLaneCall];
-  if (!context.finished) context.abort(resetError(this.rstCode) ?? FINISHED);
+  if (context === undefined) return;
+  this[kLaneCall] = undefined;
+  context.abort(context.finished ? FINISHED : (resetError(this.rstCode) ?? FINISHED));
 }
 
 /** The reply's DATA is out: the trailers follow, then an unfinished request is closed. */
 function onLaneWantTrailers(this: LaneStream): void {
-  this.sendTrailers(this[kLaneCall].trailersToSend ?? {});
+  const context = this[kLaneCall];
+  const trailers = context?.trailersToSend ?? {};
+  if (context !== undefined) context.trailersToSend = undefined;
+  this.sendTrailers(trailers);
   if (!this.readableEnded) closeUnfinishedRequest(this);
 }
 
@@ -353,66 +376,189 @@ export function frame(flags: number, data: Uint8Array): Buffer {
  * Reads the request body as connect's gRPC handler does: envelopes checked against readMaxBytes
  * as soon as their header arrives, a compressed flag refused (identity only on this lane),
  * exactly one message, then parsed with the route's parser (the reflection-free reader, else connect's).
+ * With `hold`, each chunk is counted against the server's request-bytes budget before it is kept
+ * (a cut body is answered RESOURCE_EXHAUSTED, its bytes dropped).
  */
 export function readSingleMessage(
   stream: http2.ServerHttp2Stream | IncomingMessage,
   readMaxBytes: number,
   parse: Route["parse"],
+  hold?: BodyHold,
 ): Promise<unknown> {
-  // The listeners are inline arrows with a `done` flag rather than named closures removed with
-  // `off`: tsx (esbuild keepNames) wraps every named closure in a defineProperty call, per call.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let checked = false;
-    let done = false;
-    stream.on("data", (chunk: Buffer) => {
-      if (done) return;
-      chunks.push(chunk);
-      total += chunk.length;
-      if (!checked && total >= 5) {
-        checked = true;
-        const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
-        const length = head.readUInt32BE(1);
-        if (length > readMaxBytes) {
-          done = true;
-          chunks.length = 0;
-          reject(
-            new ConnectError(
-              `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-              Code.ResourceExhausted,
-            ),
-          );
-        }
-      }
-      // One message and its 5-byte envelope header at most: the limit holds on the bytes received,
-      // as they arrive, however the envelopes claim to be sized (1 GiB was buffered to the end).
-      if (!done && total > readMaxBytes + 5) {
-        done = true;
-        chunks.length = 0;
-        reject(
+    startRead(stream, new BodyRead(true, readMaxBytes, -1, parse, hold, resolve, reject));
+  });
+}
+
+/**
+ * A unary Connect request's body, read as connect's `readAllBytes` reads it: a content-length
+ * past readMaxBytes refused before reading, a body that does not match its content-length
+ * refused, and without one, the bytes counted against readMaxBytes as they arrive. `hold` as in
+ * {@link readSingleMessage}.
+ */
+export function readBody(
+  body: http2.ServerHttp2Stream | IncomingMessage,
+  readMaxBytes: number,
+  lengthHint: string | null,
+  hold?: BodyHold,
+): Promise<Uint8Array> {
+  const hint = lengthHint === null ? Number.NaN : Number.parseInt(lengthHint, 10);
+  const known = Number.isSafeInteger(hint) && hint >= 0;
+  if (known && hint > readMaxBytes)
+    return Promise.reject(
+      new ConnectError(
+        `message size ${hint} is larger than configured readMaxBytes ${readMaxBytes}`,
+        Code.ResourceExhausted,
+      ),
+    );
+  return new Promise((resolve, reject) => {
+    startRead(body, new BodyRead(false, readMaxBytes, known ? hint : -1, undefined, hold, resolve as never, reject));
+  });
+}
+
+/** Where a body being read keeps its read (for the shared listeners below). */
+const kBodyRead: unique symbol = Symbol("memorabilia.bodyRead");
+type ReadSource = (http2.ServerHttp2Stream | IncomingMessage) & { [kBodyRead]?: BodyRead | undefined };
+
+/**
+ * One body being read. The listeners on the body are shared functions finding the read on it, and
+ * the read is taken off the body once settled: Node keeps a closed HTTP/2 stream until a full GC,
+ * and per-call closures on it (the chunks, the promise's resolvers) were promoted with it.
+ */
+class BodyRead {
+  chunks: Buffer[] = [];
+  total = 0;
+  checked = false;
+  done = false;
+  source: ReadSource | undefined = undefined;
+
+  constructor(
+    /** Enveloped (gRPC, gRPC-Web), else a raw Connect body. */
+    readonly enveloped: boolean,
+    readonly readMaxBytes: number,
+    /** The content-length promised (raw bodies), -1 when unknown. */
+    readonly hint: number,
+    readonly parse: Route["parse"] | undefined,
+    readonly hold: BodyHold | undefined,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  fail(error: ConnectError): void {
+    if (this.done) return;
+    this.finish();
+    this.reject(error);
+  }
+
+  finish(): void {
+    this.done = true;
+    this.chunks = [];
+    const hold = this.hold;
+    if (hold !== undefined) hold.onCut = undefined;
+    const source = this.source;
+    if (source !== undefined) {
+      source[kBodyRead] = undefined;
+      this.source = undefined;
+    }
+  }
+
+  data(chunk: Buffer): void {
+    if (this.done) return;
+    const hold = this.hold;
+    if (hold !== undefined && !hold.add(chunk.length)) {
+      this.refuse();
+      return;
+    }
+    const readMaxBytes = this.readMaxBytes;
+    this.total += chunk.length;
+    const total = this.total;
+    if (!this.enveloped) {
+      const hint = this.hint;
+      if (hint >= 0 && total > hint)
+        this.fail(new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument));
+      else if (hint < 0 && total > readMaxBytes)
+        this.fail(
           new ConnectError(
-            `request size ${total} is larger than configured readMaxBytes ${readMaxBytes}`,
+            `message size is larger than configured readMaxBytes ${readMaxBytes}`,
             Code.ResourceExhausted,
           ),
         );
+      else this.chunks.push(chunk);
+      return;
+    }
+    const chunks = this.chunks;
+    chunks.push(chunk);
+    if (!this.checked && total >= 5) {
+      this.checked = true;
+      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      const length = head.readUInt32BE(1);
+      if (length > readMaxBytes) {
+        this.fail(
+          new ConnectError(
+            `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+            Code.ResourceExhausted,
+          ),
+        );
+        return;
       }
-    });
-    stream.on("aborted", () => {
-      if (done) return;
-      done = true;
-      reject(new ConnectError("the operation was aborted", Code.Canceled));
-    });
-    stream.on("end", () => {
-      if (done) return;
-      done = true;
-      try {
-        resolve(parseSingleEnvelope(chunks, readMaxBytes, parse));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
+    }
+    // One message and its 5-byte envelope header at most: the limit holds on the bytes received,
+    // as they arrive, however the envelopes claim to be sized (1 GiB was buffered to the end).
+    if (total > readMaxBytes + 5)
+      this.fail(
+        new ConnectError(
+          `request size ${total} is larger than configured readMaxBytes ${readMaxBytes}`,
+          Code.ResourceExhausted,
+        ),
+      );
+  }
+
+  /** The budget cut the body: RESOURCE_EXHAUSTED, and the rest is dropped as it arrives. */
+  refuse(): void {
+    this.fail(new ConnectError(this.hold?.refusal ?? "request bytes refused", Code.ResourceExhausted));
+  }
+
+  end(): void {
+    if (this.done) return;
+    const chunks = this.chunks;
+    const total = this.total;
+    const hint = this.hint;
+    this.finish();
+    if (!this.enveloped) {
+      if (hint >= 0 && total < hint)
+        this.reject(
+          new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument),
+        );
+      else this.resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      return;
+    }
+    try {
+      this.resolve(parseSingleEnvelope(chunks, this.readMaxBytes, this.parse as Route["parse"]));
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+}
+
+function startRead(source: ReadSource, read: BodyRead): void {
+  read.source = source;
+  source[kBodyRead] = read;
+  if (read.hold !== undefined) read.hold.onCut = () => read.refuse();
+  source.on("data", onReadData);
+  source.on("aborted", onReadAborted);
+  source.on("end", onReadEnd);
+}
+
+function onReadData(this: ReadSource, chunk: Buffer): void {
+  this[kBodyRead]?.data(chunk);
+}
+
+function onReadAborted(this: ReadSource): void {
+  this[kBodyRead]?.fail(new ConnectError("the operation was aborted", Code.Canceled));
+}
+
+function onReadEnd(this: ReadSource): void {
+  this[kBodyRead]?.end();
 }
 
 /** The one message of a complete unary request body, or connect's error for what is wrong with it. */

@@ -17,6 +17,7 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import type { RequestBytesBudget } from "../request-bytes.js";
 import {
   type Compression,
   createMethodSerializationLookup,
@@ -46,6 +47,11 @@ export interface GrpcLaneOptions {
   readonly acceptCompression?: readonly Compression[];
   /** The CORS headers Fastify's CORS plugin adds (when `--cors-origin` is set): the lanes add the same to every answer. */
   readonly cors?: CorsHeaders;
+  /**
+   * The server's request-bytes budget (`--max-request-bytes-total`): the unary lanes count their
+   * bodies against it in their own readers (the request gate wraps nothing on them).
+   */
+  readonly requestBytes?: RequestBytesBudget;
 }
 
 /** A lane: records the routes, then takes the HTTP/2 streams it can serve. */

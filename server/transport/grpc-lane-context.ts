@@ -25,6 +25,7 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { kPeekAborted } from "../../shared/api/invoke.js";
+import type { BodyHold } from "../request-bytes.js";
 import { NodeRequestHeaders } from "./node-request-headers.js";
 
 const noTimeout = (): undefined => undefined;
@@ -120,6 +121,7 @@ export class LaneContext implements HandlerContext {
   #responseHeader: Headers | undefined = undefined;
   #responseTrailer: Headers | undefined = undefined;
   #encoding: string | undefined = undefined;
+  #hold: BodyHold | undefined = undefined;
   readonly #protocol: LaneProtocol;
   readonly #live: Set<{ abort(reason?: unknown): void }>;
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
@@ -279,9 +281,23 @@ export class LaneContext implements HandlerContext {
     } as HandlerContext;
   }
 
-  /** Aborts the signal with `reason` (unless already aborted), stops the deadline timer, leaves the live set. */
+  /** Counts the call's request body against the server's budget until the call ends ({@link abort}); returns `hold`. */
+  holdBody(hold: BodyHold): BodyHold {
+    this.#hold = hold;
+    return hold;
+  }
+
+  /**
+   * Aborts the signal with `reason` (unless already aborted), stops the deadline timer, leaves the
+   * live set, releases the request body's hold (the answer starts, or the call is over).
+   */
   abort(reason?: unknown): void {
     clearTimeout(this.#timer);
+    const hold = this.#hold;
+    if (hold !== undefined) {
+      this.#hold = undefined;
+      hold.release();
+    }
     this.#live.delete(this);
     this.#abort(reason);
   }

@@ -30,6 +30,13 @@ export interface Lanes {
   serveStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
   /** Offered each HTTP/1.1 request once the request gate let it through: true when a lane serves it. */
   serveRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  /**
+   * Whether a unary lane will take this HTTP/2 request once the gate let it through: the lane then
+   * counts its body against the request-bytes budget in its own reader.
+   */
+  countsOwnStreamBody(headers: http2.IncomingHttpHeaders): boolean;
+  /** The same for an HTTP/1.1 request. */
+  countsOwnRequestBody(req: http.IncomingMessage): boolean;
   /** Unary calls the lanes served so far (all protocols). */
   unaryCalls(): number;
   /** Streams the lanes served so far. */
@@ -43,6 +50,8 @@ export function createLanes(mode: TransportMode, options: LanesOptions): Lanes {
       record: (router) => router,
       serveStream: () => false,
       serveRequest: () => false,
+      countsOwnStreamBody: () => false,
+      countsOwnRequestBody: () => false,
       unaryCalls: () => 0,
       streamCalls: () => 0,
     };
@@ -54,6 +63,9 @@ export function createLanes(mode: TransportMode, options: LanesOptions): Lanes {
     serveStream: (stream, headers) =>
       unary.handle(stream, headers) || streams.handle(stream, headers) || web.handleStream(stream, headers),
     serveRequest: (req, res) => web.handleRequest(req, res) || streams.handleRequest(req, res),
+    // The unary lanes' route tables hold only unary methods, the stream lane's only streaming ones.
+    countsOwnStreamBody: (headers) => unary.takes(headers) || web.takesStream(headers),
+    countsOwnRequestBody: (req) => web.takesRequest(req),
     unaryCalls: () => unary.calls + web.calls,
     streamCalls: () => streams.calls,
   };

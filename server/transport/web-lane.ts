@@ -31,6 +31,7 @@ import type * as http2 from "node:http2";
 import type { JsonWriteOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fixGrpcStatus, isDecodeFailure } from "../../shared/api/decode-errors.js";
+import { BodyHold } from "../request-bytes.js";
 import {
   codeToHttpStatus,
   compressionNegotiate,
@@ -48,6 +49,7 @@ import {
   frame,
   ignore,
   invokeUnary,
+  readBody,
   readSingleMessage,
   remoteAddress,
   runHandler,
@@ -79,6 +81,10 @@ export interface WebLane {
   handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
   /** Serves an HTTP/1.1 request and returns true, or returns false (nothing touched). */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Whether {@link WebLane.handleStream} would take this HTTP/2 request (it then counts its body's bytes itself). */
+  takesStream(headers: http2.IncomingHttpHeaders): boolean;
+  /** Whether {@link WebLane.handleRequest} would take this HTTP/1.1 request. */
+  takesRequest(req: IncomingMessage): boolean;
   /** Calls taken so far. */
   readonly calls: number;
 }
@@ -96,7 +102,8 @@ type Route = LaneRoute<UnarySpec>;
 interface Exchange {
   readonly body: http2.ServerHttp2Stream | IncomingMessage;
   readonly remoteAddress: string | undefined;
-  onGone(listener: () => void): void;
+  /** Where the call's going away is noticed ("close"): the HTTP/2 stream, or the HTTP/1.1 response. */
+  readonly gone: GoneSource;
   respond(status: number, headers: Record<string, string | number>, body: Uint8Array): void;
 }
 
@@ -122,6 +129,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
   const chain = composeInterceptors(runHandler, opt.interceptors);
   const jsonOptions = options.jsonOptions;
   const cors = options.cors;
+  const budget = options.requestBytes;
 
   /** The route and protocol of a request this lane takes, or undefined. */
   const take = (
@@ -143,7 +151,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     const exchange: Exchange = {
       body: stream,
       remoteAddress: remoteAddress(stream),
-      onGone: (listener) => stream.on("close", listener),
+      gone: stream,
       respond(status, out, body) {
         if (stream.destroyed || stream.closed) return;
         stream.on("error", ignore);
@@ -168,7 +176,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     const exchange: Exchange = {
       body: req,
       remoteAddress: req.socket.remoteAddress,
-      onGone: (listener) => res.on("close", listener),
+      gone: res,
       respond(status, out, body) {
         if (res.destroyed) return;
         if (!req.complete) req.resume();
@@ -203,13 +211,15 @@ export function createWebLane(options: WebLaneOptions): WebLane {
       protocol,
       url,
     });
-    let finished = false;
-    exchange.onGone(() => {
-      if (!finished) context.abort(new ConnectError("the operation was aborted", Code.Canceled));
-    });
-    if (grpcWeb) await serveGrpcWeb(route, context, headers, timeout.error, exchange);
-    else await serveConnect(route, context, headers, timeout.error, exchange);
-    finished = true;
+    // A shared listener finding the call on the stream (or response), taken off it at "close":
+    // no closure per call on an HTTP/2 stream, which Node keeps until a full GC.
+    const gone = exchange.gone;
+    gone[kWebCall] = context;
+    gone.on("close", onWebCallGone);
+    const hold = budget === undefined || timeout.error ? undefined : context.holdBody(new BodyHold(budget));
+    if (grpcWeb) await serveGrpcWeb(route, context, headers, timeout.error, exchange, hold);
+    else await serveConnect(route, context, headers, timeout.error, exchange, hold);
+    context.finished = true;
   }
 
   async function serveGrpcWeb(
@@ -218,6 +228,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     headers: http2.IncomingHttpHeaders,
     timeoutError: ConnectError | undefined,
     exchange: Exchange,
+    hold: BodyHold | undefined,
   ): Promise<void> {
     const compression = compressionNegotiate(
       opt.acceptCompression,
@@ -229,8 +240,10 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     const envelopes: { flags: number; data: Uint8Array }[] = [];
     try {
       if (timeoutError) throw timeoutError;
-      const input = await readSingleMessage(exchange.body, opt.readMaxBytes, route.parse);
-      envelopes.push({ flags: 0, data: route.serialize(await invokeUnary(chain, context, input)) });
+      const input = await readSingleMessage(exchange.body, opt.readMaxBytes, route.parse, hold);
+      const output = await invokeUnary(chain, context, input);
+      if (hold?.refusal !== undefined) throw new ConnectError(hold.refusal, Code.ResourceExhausted);
+      envelopes.push({ flags: 0, data: route.serialize(output) });
     } catch (error) {
       setTrailerStatus(context.responseTrailer, asConnectError(error));
       // As shared/api/decode-errors.ts rewrites it on connect's path: undecodable input is INVALID_ARGUMENT.
@@ -260,6 +273,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     headers: http2.IncomingHttpHeaders,
     timeoutError: ConnectError | undefined,
     exchange: Exchange,
+    hold: BodyHold | undefined,
   ): Promise<void> {
     const compression = compressionNegotiate(
       opt.acceptCompression,
@@ -271,8 +285,10 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     let body: Uint8Array;
     try {
       if (timeoutError) throw timeoutError;
-      const bytes = await readBody(exchange.body, opt.readMaxBytes, headerValue(headers["content-length"]));
-      body = route.serialize(await invokeUnary(chain, context, route.parse(bytes)));
+      const bytes = await readBody(exchange.body, opt.readMaxBytes, headerValue(headers["content-length"]), hold);
+      const output = await invokeUnary(chain, context, route.parse(bytes));
+      if (hold?.refusal !== undefined) throw new ConnectError(hold.refusal, Code.ResourceExhausted);
+      body = route.serialize(output);
     } catch (e) {
       let error = asConnectError(e);
       // As shared/api/decode-errors.ts rewrites it on connect's path: undecodable input is INVALID_ARGUMENT.
@@ -293,8 +309,28 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     exchange.respond(status, connectHeaders(context, body.byteLength), body);
   }
 
-  const lane = { record: routes.record, handleStream, handleRequest, calls: 0 };
+  const lane = {
+    record: routes.record,
+    handleStream,
+    handleRequest,
+    takesStream: (headers: http2.IncomingHttpHeaders) =>
+      take(headers[":method"], headers[":path"], headers[":authority"], headers) !== undefined,
+    takesRequest: (req: IncomingMessage) => take(req.method, req.url, req.headers.host, req.headers) !== undefined,
+    calls: 0,
+  };
   return lane;
+}
+
+/** Where a web lane call is found by its "close" listener. */
+const kWebCall: unique symbol = Symbol("memorabilia.webLaneCall");
+type GoneSource = (http2.ServerHttp2Stream | ServerResponse) & { [kWebCall]?: LaneContext | undefined };
+
+/** The call's stream (or response) closed: an unfinished call was abandoned by the client. */
+function onWebCallGone(this: GoneSource): void {
+  const context = this[kWebCall];
+  if (context === undefined) return;
+  this[kWebCall] = undefined;
+  context.abort(context.finished ? FINISHED : new ConnectError("the operation was aborted", Code.Canceled));
 }
 
 /** A thrown value as connect's handlers turn it into an error. */
@@ -321,62 +357,4 @@ function connectHeaders(context: LaneContext, length: number): Record<string, st
   const out: Record<string, string | number> = {};
   for (const [k, v] of entries) out[k] = v;
   return out;
-}
-
-/**
- * A unary Connect request's body, read as connect's `readAllBytes` reads it: a content-length
- * past readMaxBytes refused before reading, a body that does not match its content-length
- * refused, and without one, the bytes counted against readMaxBytes as they arrive.
- */
-function readBody(
-  body: http2.ServerHttp2Stream | IncomingMessage,
-  readMaxBytes: number,
-  lengthHint: string | null,
-): Promise<Uint8Array> {
-  const hint = lengthHint === null ? Number.NaN : Number.parseInt(lengthHint, 10);
-  const known = Number.isSafeInteger(hint) && hint >= 0;
-  if (known && hint > readMaxBytes)
-    return Promise.reject(
-      new ConnectError(
-        `message size ${hint} is larger than configured readMaxBytes ${readMaxBytes}`,
-        Code.ResourceExhausted,
-      ),
-    );
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let done = false;
-    const fail = (error: ConnectError): void => {
-      if (done) return;
-      done = true;
-      chunks.length = 0;
-      reject(error);
-    };
-    body.on("data", (chunk: Buffer) => {
-      if (done) return;
-      total += chunk.length;
-      if (known && total > hint)
-        return fail(
-          new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument),
-        );
-      if (!known && total > readMaxBytes)
-        return fail(
-          new ConnectError(
-            `message size is larger than configured readMaxBytes ${readMaxBytes}`,
-            Code.ResourceExhausted,
-          ),
-        );
-      chunks.push(chunk);
-    });
-    body.on("aborted", () => fail(new ConnectError("the operation was aborted", Code.Canceled)));
-    body.on("end", () => {
-      if (done) return;
-      if (known && total < hint)
-        return fail(
-          new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument),
-        );
-      done = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    });
-  });
 }
