@@ -5,6 +5,11 @@
  *
  * - a third target, the same client against a memory-engine server, is the client → server hop
  *   alone: the engine's floor is raw etcd plus that hop;
+ * - a fourth, the same engine server started with `node --max-semi-space-size=64` (FLEET.md's
+ *   tuning for an engine server, whose heap holds no keyspace): an interleaved A/B in every row;
+ * - the hop ladder (hopLadder, first): the same sequential GET/SET through each layer, to show
+ *   where the unary p50 goes, and the ratio driven literally the same way (one raw h2 client for
+ *   the engine server and for etcd);
  * - unary GET / SET: sequential p50 latency (1 in flight) and ops/s (16 in flight); raw etcd does
  *   a linearizable range / a put (the engine's SET is a range + a CAS txn: two round trips);
  * - MGET / MSET ×100, a Batch of 100 GETs and 100 GETs sent at once on a Pipeline stream: keys/s;
@@ -66,6 +71,9 @@ export interface LadderRow {
 }
 
 const ENGINE = "memorabilia --engine etcd";
+/** The young generation (MB per semi-space) of the tuned engine server (FLEET.md, "Tuning"). */
+const ENGINE_SEMI_SPACE_MB = 64;
+const ENGINE_YG = `memorabilia --engine etcd, node --max-semi-space-size=${ENGINE_SEMI_SPACE_MB}`;
 const RAW = "raw etcd (etcd3)";
 /** The same client against a memory-engine server: the client → server hop alone (the floor under ENGINE − RAW). */
 const HOP = "memorabilia --engine memory (the hop)";
@@ -109,8 +117,15 @@ export async function runEtcdEngineBench(options: {
     "--etcd-prefix",
     "bench/engine/",
   ]);
+  // The same engine server with a larger young generation (FLEET.md's tuning advice for an engine
+  // server, whose heap holds no keyspace), beside the default: an interleaved A/B in every row.
+  const serverYg = await startMemorabilia(
+    ["--engine", "etcd", "--etcd-endpoints", cluster.endpoints.join(","), "--etcd-prefix", "bench/engine/"],
+    [`--max-semi-space-size=${ENGINE_SEMI_SPACE_MB}`],
+  );
   const memory = await startMemorabilia([]);
   const client = createMemorabiliaClient({ baseUrl: server.url, defaultTimeoutMs: 30_000 });
+  const clientYg = createMemorabiliaClient({ baseUrl: serverYg.url, defaultTimeoutMs: 30_000 });
   const hop = createMemorabiliaClient({ baseUrl: memory.url, defaultTimeoutMs: 30_000 });
   const raw = new EtcdConnection({ endpoints: cluster.endpoints });
   /** CPU ms of every running etcd member, all threads. */
@@ -134,6 +149,8 @@ export async function runEtcdEngineBench(options: {
       success: Array.from({ length: 1000 }, (_, i) => ({ request_put: { key: rawKey(i), value: Buffer.from(value) } })),
     });
     const keys100 = (i: number) => Array.from({ length: 100 }, (_, j) => `k${(i * 100 + j) % 1000}`);
+    type Which = "engine" | "engineYg" | "hop";
+    const clientOf = (which: Which) => (which === "engine" ? client : which === "engineYg" ? clientYg : hop);
     // Where the unary p50's time goes, layer by layer (see hopLadder).
     {
       const floor = await startFloor("h2c");
@@ -157,9 +174,8 @@ export async function runEtcdEngineBench(options: {
     // One Pipeline stream per server, shared by the calls in flight (replies come back in order),
     // opened when the Pipeline workload starts, with the longest deadline a server accepts (5 min;
     // the clients' 30 s default would end it mid-workload).
-    const pipes: Partial<Record<"engine" | "hop", Pipeline>> = {};
-    const pipeOf = (which: "engine" | "hop") =>
-      (pipes[which] ??= pipeline((which === "engine" ? client : hop).transaction, { timeoutMs: 300_000 }));
+    const pipes: Partial<Record<Which, Pipeline>> = {};
+    const pipeOf = (which: Which) => (pipes[which] ??= pipeline(clientOf(which).transaction, { timeoutMs: 300_000 }));
     closePipes = async () => {
       for (const p of Object.values(pipes)) await p.close();
     };
@@ -200,147 +216,99 @@ export async function runEtcdEngineBench(options: {
             }),
           );
         }
+    const rawRanges = (i: number) =>
+      ops(
+        kv.txn(
+          { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
+          raw.deadline(),
+        ),
+        100,
+      );
+    const rawPuts = (i: number) =>
+      ops(
+        kv.txn(
+          {
+            success: keys100(i).map((_, j) => ({
+              request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
+            })),
+          },
+          raw.deadline(),
+        ),
+        100,
+      );
+    /** Each workload: the Memorabilia call (the same for both engines and the hop, by client) and raw etcd's. */
     const workloads: {
       op: string;
-      engine: (i: number) => Promise<number>;
+      memorabilia: (which: Which) => (i: number) => Promise<number>;
       raw: (i: number) => Promise<number>;
-      hop: (i: number) => Promise<number>;
     }[] = [
       {
         op: "GET",
-        engine: (i) => ops(client.strings.get({ key: `k${i % 1000}` }), 1),
-        hop: (i) => ops(hop.strings.get({ key: `k${i % 1000}` }), 1),
+        memorabilia: (w) => (i) => ops(clientOf(w).strings.get({ key: `k${i % 1000}` }), 1),
         raw: (i) => ops(kv.range({ key: rawKey(i) }, raw.deadline()), 1),
       },
       {
         op: "SET",
-        engine: (i) => ops(client.strings.set({ key: `k${i % 1000}`, value }), 1),
-        hop: (i) => ops(hop.strings.set({ key: `k${i % 1000}`, value }), 1),
+        memorabilia: (w) => (i) => ops(clientOf(w).strings.set({ key: `k${i % 1000}`, value }), 1),
         raw: (i) => ops(kv.put({ key: rawKey(i), value: Buffer.from(value) }, raw.deadline()), 1),
       },
       {
         op: "MGET x100",
-        engine: (i) => ops(client.strings.mGet({ keys: keys100(i) }), 100),
-        hop: (i) => ops(hop.strings.mGet({ keys: keys100(i) }), 100),
-        raw: (i) =>
-          ops(
-            kv.txn(
-              { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
-              raw.deadline(),
-            ),
-            100,
-          ),
+        memorabilia: (w) => (i) => ops(clientOf(w).strings.mGet({ keys: keys100(i) }), 100),
+        raw: rawRanges,
       },
       {
         op: "MSET x100",
-        engine: (i) => ops(client.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
-        hop: (i) => ops(hop.strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
-        raw: (i) =>
-          ops(
-            kv.txn(
-              {
-                success: keys100(i).map((_, j) => ({
-                  request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
-                })),
-              },
-              raw.deadline(),
-            ),
-            100,
-          ),
+        memorabilia: (w) => (i) =>
+          ops(clientOf(w).strings.mSet({ entries: keys100(i).map((key) => ({ key, value })) }), 100),
+        raw: rawPuts,
       },
       {
         op: "Batch x100 GET",
-        engine: (i) =>
+        memorabilia: (w) => (i) =>
           ops(
-            client.transaction.batch({
+            clientOf(w).transaction.batch({
               commands: keys100(i).map((key) => create(CommandSchema, command("get", { key }))),
             }),
             100,
           ),
-        hop: (i) =>
-          ops(
-            hop.transaction.batch({
-              commands: keys100(i).map((key) => create(CommandSchema, command("get", { key }))),
-            }),
-            100,
-          ),
-        raw: (i) =>
-          ops(
-            kv.txn(
-              { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
-              raw.deadline(),
-            ),
-            100,
-          ),
+        raw: rawRanges,
       },
       {
         op: "Batch x100 SET",
-        engine: (i) =>
+        memorabilia: (w) => (i) =>
           ops(
-            client.transaction.batch({
+            clientOf(w).transaction.batch({
               commands: keys100(i).map((key) => create(CommandSchema, command("set", { key, value }))),
             }),
             100,
           ),
-        hop: (i) =>
-          ops(
-            hop.transaction.batch({
-              commands: keys100(i).map((key) => create(CommandSchema, command("set", { key, value }))),
-            }),
-            100,
-          ),
-        raw: (i) =>
-          ops(
-            kv.txn(
-              {
-                success: keys100(i).map((_, j) => ({
-                  request_put: { key: rawKey(i * 100 + j), value: Buffer.from(value) },
-                })),
-              },
-              raw.deadline(),
-            ),
-            100,
-          ),
+        raw: rawPuts,
       },
       {
         op: "Pipeline x100 GET",
-        engine: (i) =>
-          ops(pipeOf("engine").sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
-        hop: (i) =>
-          ops(pipeOf("hop").sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
-        raw: (i) =>
-          ops(
-            kv.txn(
-              { success: keys100(i).map((_, j) => ({ request_range: { key: rawKey(i * 100 + j) } })) },
-              raw.deadline(),
-            ),
-            100,
-          ),
+        memorabilia: (w) => (i) =>
+          ops(pipeOf(w).sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
+        raw: rawRanges,
       },
     ];
     for (const w of workloads) {
       progress(`etcd: ${w.op} sequential latency`);
       const n = w.op.includes("x100") ? Math.max(10, seq >> 3) : seq;
-      details.p50Ms[`${w.op} ${ENGINE}`] = await p50(n, w.engine);
-      details.p50Ms[`${w.op} ${RAW}`] = await p50(n, w.raw);
-      details.p50Ms[`${w.op} ${HOP}`] = await p50(n, w.hop);
+      const order = [
+        [ENGINE, w.memorabilia("engine"), server.pid],
+        [ENGINE_YG, w.memorabilia("engineYg"), serverYg.pid],
+        [RAW, w.raw, undefined],
+        [HOP, w.memorabilia("hop"), memory.pid],
+      ] as const;
+      for (const [target, call] of order) details.p50Ms[`${w.op} ${target}`] = await p50(n, call);
       for (let round = 0; round < rounds; round++) {
-        const order = [
-          [ENGINE, w.engine],
-          [RAW, w.raw],
-          [HOP, w.hop],
-        ] as const;
         // Interleaved: each round starts with a different target.
-        for (const [target, call] of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
+        const shift = round % order.length;
+        for (const [target, call, pid] of [...order.slice(shift), ...order.slice(0, shift)]) {
           progress(`etcd: ${w.op}, ${target} (round ${round + 1}/${rounds})`);
           const etcd0 = etcdCpuMs();
-          const sample = await timedLoad(
-            call,
-            bounds,
-            target === ENGINE ? server.pid : target === HOP ? memory.pid : undefined,
-            { group: "etcd", op: w.op, target, round },
-            cpuMsPrecise,
-          );
+          const sample = await timedLoad(call, bounds, pid, { group: "etcd", op: w.op, target, round }, cpuMsPrecise);
           const etcd1 = etcdCpuMs();
           samples.push(sample);
           const c = (details.cpu[`${w.op} ${target}`] ??= { etcdUs: [], serverUs: [], load: [] });
@@ -449,9 +417,11 @@ export async function runEtcdEngineBench(options: {
   } finally {
     await closePipes().catch(() => {});
     client.close();
+    clientYg.close();
     hop.close();
     raw.close();
     await server.stop();
+    await serverYg.stop();
     await memory.stop();
     await cluster.stop();
   }
@@ -506,13 +476,33 @@ function targetNotes(samples: readonly Sample[], details: EtcdBenchDetails): str
     );
   }
   for (const op of ["MGET x100", "MSET x100", "Batch x100 GET", "Batch x100 SET", "Pipeline x100 GET"]) {
-    const engine = rate(op, ENGINE);
     const raw = rate(op, RAW);
     const hop = rate(op, HOP);
-    out.push(
-      `etcd target: ${op} keys/s engine ${fmt(engine, 0)} = ${fmt(engine / raw)}× raw etcd ${fmt(raw, 0)} (target ≥ 0.8×); the hop alone reaches ${fmt(hop / raw)}× raw`,
-    );
+    for (const target of [ENGINE, ENGINE_YG]) {
+      const engine = rate(op, target);
+      out.push(
+        `etcd target: ${op} keys/s ${target} ${fmt(engine, 0)} = ${fmt(engine / raw)}× raw etcd ${fmt(raw, 0)} (target ≥ 0.8×); the hop alone reaches ${fmt(hop / raw)}× raw`,
+      );
+    }
   }
+  // The ladder, driven the same way: the engine server and etcd by the same raw h2 client, and
+  // the lowest ratio any server in front of etcd could reach: etcd's call plus Node's bare HTTP/2
+  // round trip (a fixed reply, no work at all).
+  const l = details.ladder;
+  if (l !== undefined)
+    for (const op of ["GET", "SET"]) {
+      const at = (rung: string) => l[`${op} ${rung}`]?.p50Ms ?? Number.NaN;
+      const etcd = at(LADDER.etcdRaw);
+      const floor = at(LADDER.floor);
+      const engine = at(LADDER.engineRaw);
+      const inProcess = at(LADDER.inProcess);
+      const kvClient = at(LADDER.etcdKv);
+      out.push(
+        `etcd target (ladder, same raw h2 client): ${op} p50 engine server ${fmt(engine, 3)} ms = ${fmt(engine / etcd)}× etcd ${fmt(etcd, 3)} ms (target ≤ 1.3×); ` +
+          `a bare node:http2 round trip is ${fmt(floor, 3)} ms, so no server in front of etcd can go under ${fmt((etcd + floor) / etcd)}× here ` +
+          `(≤ 1.3× needs a round trip ≤ ${fmt(0.3 * etcd, 3)} ms); in process (no hop) the engine is ${fmt(inProcess, 3)} ms = ${fmt(inProcess / kvClient)}× its own KV client's call (${fmt(kvClient, 3)} ms)`,
+      );
+    }
   return out;
 }
 
