@@ -1,12 +1,22 @@
 import { create, toBinary } from "@bufbuild/protobuf";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { KeyTtlSchema, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
 import { EventClass, KeyspaceEventSchema, KeyspaceEventsSchema } from "../gen/memorabilia/v1/watch_service_pb.js";
-import { encodeKeyspaceEvents, WRITTEN_FIELDS } from "./keyspace-events-writer.js";
+import { type EventRecord, encodeEventRecords, WRITTEN_FIELDS } from "./keyspace-events-writer.js";
 
 const ev = (init: Parameters<typeof create<typeof KeyspaceEventSchema>>[1]) => create(KeyspaceEventSchema, init);
 
-describe("encodeKeyspaceEvents", () => {
+/** The record of a message (the fan-out's form: plain numbers). */
+const recordOf = (e: ReturnType<typeof ev>): EventRecord => ({
+  event: e.event,
+  key: e.key,
+  class: e.class,
+  atMs: Number(e.atMs),
+  ...(e.ttl ? { ttl: { status: e.ttl.status, ttlMs: Number(e.ttl.ttlMs), atMs: Number(e.ttl.atMs) } } : {}),
+});
+
+describe("encodeEventRecords", () => {
   it("gives toBinary's bytes, default values included", () => {
     const corpus = [
       [],
@@ -18,17 +28,31 @@ describe("encodeKeyspaceEvents", () => {
           event: "set",
           key: "k".repeat(300),
           class: EventClass.EVICTED,
-          atMs: 2n ** 62n,
+          atMs: BigInt(Number.MAX_SAFE_INTEGER),
           ttl: create(KeyTtlSchema, { status: TtlStatus.EXPIRES, ttlMs: 5000n, atMs: 1_700_000_005_000n }),
         }),
         ev({ event: "persist", key: "\uFFFD", ttl: create(KeyTtlSchema, { status: TtlStatus.NO_EXPIRY }) }),
         ev({ event: "del", key: "", class: EventClass.STREAM }),
+        ev({
+          event: "é",
+          key: "a\u00e9b",
+          class: 300 as EventClass,
+          atMs: -5n,
+          ttl: create(KeyTtlSchema, { ttlMs: 128n, atMs: 16_384n }),
+        }),
       ],
+      // Lengths past one varint byte: 200 events in one message.
+      Array.from({ length: 200 }, (_, i) => ev({ event: "set", key: `k${i}`.repeat(i), atMs: BigInt(i * 1_000_003) })),
     ];
-    for (const events of corpus)
-      expect(encodeKeyspaceEvents(events)).toEqual(
-        toBinary(KeyspaceEventsSchema, create(KeyspaceEventsSchema, { events })),
-      );
+    for (const events of corpus) {
+      const expected = toBinary(KeyspaceEventsSchema, create(KeyspaceEventsSchema, { events }));
+      expect(encodeEventRecords(events.map(recordOf))).toEqual(expected);
+      // Length-prefixed: the payload of a length-delimited field holding the message.
+      const prefixed = encodeEventRecords(events.map(recordOf), true);
+      const w = new BinaryWriter();
+      w.bytes(expected);
+      expect(prefixed).toEqual(w.finish());
+    }
   });
 
   it("writes every field the messages have (fails when the .proto gains one)", () => {

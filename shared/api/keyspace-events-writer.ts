@@ -1,13 +1,32 @@
 /**
- * The protobuf encoding of `KeyspaceEvents` written field by field with protobuf-es's public
- * BinaryWriter, for the Watch fan-out's hot path: protobuf-es's reflective `toBinary` took ~20 µs
- * per event there (measured: a coalesced console stream at 2,000 SETs/s). Bytes identical to
- * `toBinary` (proto3: default values omitted); `keyspace-events-writer.test.ts` compares the two
- * on a corpus and fails when KeyspaceEvent or KeyTtl gains a field this file does not write.
+ * The protobuf encoding of `KeyspaceEvents`, written by hand into one buffer for the Watch
+ * fan-out's hot path: an open console's coalesced stream sends one event per changed key, up to
+ * one per write of a hot writer. protobuf-es's reflective `toBinary` took ~20 µs per event there,
+ * and its BinaryWriter (a fork and a join per message, a TextEncoder call per string) a few µs
+ * more; this writer takes plain numbers (no BigInt) and copies ASCII strings byte by byte.
+ * Bytes identical to `toBinary` (proto3: default values omitted); `keyspace-events-writer.test.ts`
+ * compares the two on a corpus and fails when KeyspaceEvent or KeyTtl gains a field this file
+ * does not write.
  */
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import type { KeyTtl } from "../gen/memorabilia/v1/types_pb.js";
-import type { KeyspaceEvent } from "../gen/memorabilia/v1/watch_service_pb.js";
+
+/** A keyspace event as the fan-out holds it: the API message's fields, as plain numbers. */
+export interface EventRecord {
+  readonly event: string;
+  /** The key as text (the API's `string` field: UTF-8, invalid sequences replaced). */
+  readonly key: string;
+  /** `EventClass` (watch_service.proto). */
+  readonly class: number;
+  readonly atMs: number;
+  readonly ttl?: TtlRecord;
+}
+
+/** A `KeyTtl` as plain numbers. */
+export interface TtlRecord {
+  /** `TtlStatus` (types.proto). */
+  readonly status: number;
+  readonly ttlMs: number;
+  readonly atMs: number;
+}
 
 /** The fields written, by message (watch_service.proto, types.proto): the test checks them. */
 export const WRITTEN_FIELDS = {
@@ -16,25 +35,137 @@ export const WRITTEN_FIELDS = {
   KeyTtl: ["status", "ttlMs", "atMs"],
 } as const;
 
-function writeTtl(w: BinaryWriter, t: KeyTtl): void {
-  w.tag(5, WireType.LengthDelimited).fork();
-  if (t.status !== 0) w.tag(1, WireType.Varint).int32(t.status);
-  if (t.ttlMs !== 0n) w.tag(2, WireType.Varint).int64(t.ttlMs);
-  if (t.atMs !== 0n) w.tag(3, WireType.Varint).int64(t.atMs);
-  w.join();
+const ASCII = /^[\x00-\x7f]*$/;
+const encoder = new TextEncoder();
+
+/** A string's UTF-8 bytes, or undefined when it is ASCII (then its length is its byte count). */
+const utf8Of = (text: string): Uint8Array | undefined => (ASCII.test(text) ? undefined : encoder.encode(text));
+
+/** Bytes of an int32/int64 varint of a safe integer (a negative one takes 10, as protobuf writes it). */
+function varintSize(n: number): number {
+  if (n < 0) return 10;
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
 }
 
-/** `KeyspaceEvents { events }` as protobuf bytes (what `toBinary(KeyspaceEventsSchema, …)` gives). */
-export function encodeKeyspaceEvents(events: readonly KeyspaceEvent[]): Uint8Array {
-  const w = new BinaryWriter();
-  for (const e of events) {
-    w.tag(1, WireType.LengthDelimited).fork();
-    if (e.event !== "") w.tag(1, WireType.LengthDelimited).string(e.event);
-    if (e.key !== "") w.tag(2, WireType.LengthDelimited).string(e.key);
-    if (e.class !== 0) w.tag(3, WireType.Varint).int32(e.class);
-    if (e.atMs !== 0n) w.tag(4, WireType.Varint).int64(e.atMs);
-    if (e.ttl !== undefined) writeTtl(w, e.ttl);
-    w.join();
+function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  if (n < 0) {
+    let v = BigInt.asUintN(64, BigInt(n));
+    for (let i = 0; i < 9; i++) {
+      buf[at++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    buf[at++] = Number(v);
+    return at;
   }
-  return w.finish();
+  while (n >= 128) {
+    buf[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+function writeString(buf: Uint8Array, at: number, text: string, bytes: Uint8Array | undefined): number {
+  if (bytes !== undefined) {
+    buf.set(bytes, at);
+    return at + bytes.length;
+  }
+  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+  return at;
+}
+
+const stringFieldSize = (text: string, bytes: Uint8Array | undefined): number => {
+  const n = bytes === undefined ? text.length : bytes.length;
+  return n === 0 ? 0 : 1 + varintSize(n) + n;
+};
+const varintFieldSize = (n: number): number => (n === 0 ? 0 : 1 + varintSize(n));
+
+function ttlSize(t: TtlRecord): number {
+  return varintFieldSize(t.status) + varintFieldSize(t.ttlMs) + varintFieldSize(t.atMs);
+}
+
+/**
+ * `KeyspaceEvents { events }` as protobuf bytes (what `toBinary(KeyspaceEventsSchema, …)` gives);
+ * with `lengthPrefixed`, preceded by their length as a varint (the payload of a length-delimited
+ * field holding the message), in the same buffer.
+ */
+export function encodeEventRecords(records: readonly EventRecord[], lengthPrefixed = false): Uint8Array {
+  const n = records.length;
+  const sizes = new Array<number>(n);
+  // Non-ASCII strings, encoded once (the usual key and every event name are ASCII: none).
+  let utf8: (Uint8Array | undefined)[] | undefined;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as EventRecord;
+    const eventBytes = utf8Of(r.event);
+    const keyBytes = utf8Of(r.key);
+    if (eventBytes !== undefined || keyBytes !== undefined) {
+      utf8 ??= new Array(2 * n);
+      utf8[2 * i] = eventBytes;
+      utf8[2 * i + 1] = keyBytes;
+    }
+    let size =
+      stringFieldSize(r.event, eventBytes) +
+      stringFieldSize(r.key, keyBytes) +
+      varintFieldSize(r.class) +
+      varintFieldSize(r.atMs);
+    if (r.ttl !== undefined) {
+      const t = ttlSize(r.ttl);
+      size += 1 + varintSize(t) + t;
+    }
+    sizes[i] = size;
+    total += 1 + varintSize(size) + size;
+  }
+  const buf = new Uint8Array(lengthPrefixed ? varintSize(total) + total : total);
+  let at = lengthPrefixed ? writeVarint(buf, 0, total) : 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i] as EventRecord;
+    buf[at++] = 0x0a; // KeyspaceEvents.events (1, length-delimited)
+    at = writeVarint(buf, at, sizes[i] as number);
+    const eventBytes = utf8?.[2 * i];
+    const keyBytes = utf8?.[2 * i + 1];
+    const eventLength = eventBytes === undefined ? r.event.length : eventBytes.length;
+    if (eventLength !== 0) {
+      buf[at++] = 0x0a; // event (1)
+      at = writeVarint(buf, at, eventLength);
+      at = writeString(buf, at, r.event, eventBytes);
+    }
+    const keyLength = keyBytes === undefined ? r.key.length : keyBytes.length;
+    if (keyLength !== 0) {
+      buf[at++] = 0x12; // key (2)
+      at = writeVarint(buf, at, keyLength);
+      at = writeString(buf, at, r.key, keyBytes);
+    }
+    if (r.class !== 0) {
+      buf[at++] = 0x18; // class (3, varint)
+      at = writeVarint(buf, at, r.class);
+    }
+    if (r.atMs !== 0) {
+      buf[at++] = 0x20; // at_ms (4, varint)
+      at = writeVarint(buf, at, r.atMs);
+    }
+    const t = r.ttl;
+    if (t !== undefined) {
+      buf[at++] = 0x2a; // ttl (5, length-delimited)
+      at = writeVarint(buf, at, ttlSize(t));
+      if (t.status !== 0) {
+        buf[at++] = 0x08; // KeyTtl.status (1)
+        at = writeVarint(buf, at, t.status);
+      }
+      if (t.ttlMs !== 0) {
+        buf[at++] = 0x10; // KeyTtl.ttl_ms (2)
+        at = writeVarint(buf, at, t.ttlMs);
+      }
+      if (t.atMs !== 0) {
+        buf[at++] = 0x18; // KeyTtl.at_ms (3)
+        at = writeVarint(buf, at, t.atMs);
+      }
+    }
+  }
+  return buf;
 }

@@ -132,23 +132,32 @@ describe("WatchFanout", () => {
   });
 
   it("builds the same messages as create() (plain objects, protobuf-es upgrade guard)", () => {
-    const e = { event: "set", key: "k\xc3\xa9", class: "string" as const, atMs: T0 }; // UTF-8 bytes of "ké"
+    const e = { event: "set", key: "k\u00e9", class: EventClass.STRING, atMs: T0 };
     expect(messageOf(e)).toEqual(
       create(KeyspaceEventSchema, { event: "set", key: "k\u00e9", class: EventClass.STRING, atMs: BigInt(T0) }),
     );
     const ttl = create(KeyTtlSchema, { status: TtlStatus.EXPIRES, ttlMs: 5n, atMs: 7n });
-    const withTtl = messageOf(e, {
-      $typeName: "memorabilia.v1.KeyTtl",
-      status: TtlStatus.EXPIRES,
-      ttlMs: 5n,
-      atMs: 7n,
-    });
+    const withTtl = messageOf({ ...e, ttl: { status: TtlStatus.EXPIRES, ttlMs: 5, atMs: 7 } });
     expect(withTtl).toEqual(
       create(KeyspaceEventSchema, { event: "set", key: "k\u00e9", class: EventClass.STRING, atMs: BigInt(T0), ttl }),
     );
     expect(toBinary(KeyspaceEventSchema, withTtl)).toEqual(
       toBinary(KeyspaceEventSchema, create(KeyspaceEventSchema, { ...withTtl, ttl })),
     );
+  });
+
+  it("sends a key's bytes as the API's text: UTF-8 decoded, invalid sequences replaced", async () => {
+    const { store, fanout } = setup();
+    const w = collect(fanout, { ...all, includeTtl: true });
+    await store.exec(["SET", new Uint8Array([0x6b, 0xc3, 0xa9]), "v"]); // the UTF-8 bytes of "ké"
+    await store.exec(["SET", new Uint8Array([0x62, 0x61, 0x64, 0xff]), "v"]);
+    await tick();
+    const [batch] = w.batches as [EventBatch];
+    const decoded = fromBinary(WatchResponseSchema, toBinary(WatchResponseSchema, batch.response()));
+    const keys = decoded.kind.case === "events" ? decoded.kind.value.events.map((e) => e.key) : [];
+    expect(keys).toEqual(["k\u00e9", "bad\uFFFD"]);
+    expect(batch.events.map((e) => e.key)).toEqual(keys);
+    expect(batch.count).toBe(2);
   });
 
   describe("coalescing (coalesceMs)", () => {

@@ -13,8 +13,8 @@
  * per interval one message per changed key, whatever the write rate.
  */
 import { create } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { type KeyTtl, TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
+import { WireType } from "@bufbuild/protobuf/wire";
+import { TtlStatus } from "../gen/memorabilia/v1/types_pb.js";
 import {
   type KeyspaceEvent as ApiEvent,
   EventClass,
@@ -25,7 +25,7 @@ import { type Bytes, bytesToUtf8 } from "../store/bytes.js";
 import type { KeyspaceEvent, EventClass as StoreEventClass } from "../store/events.js";
 import { compileGlob, type GlobMatcher } from "../store/glob.js";
 import type { Store } from "../store/store.js";
-import { encodeKeyspaceEvents } from "./keyspace-events-writer.js";
+import { type EventRecord, encodeEventRecords, type TtlRecord } from "./keyspace-events-writer.js";
 import { shareMessage } from "./shared-message.js";
 
 /** The API enum for each store event class. */
@@ -52,7 +52,12 @@ const GLOB_SPECIAL = /[*?[\\]/;
 
 /** One flush's events for one watcher: shared, never modified, by every watcher of the same filter. */
 export interface EventBatch {
-  /** The API messages (created once per event and flush). */
+  /** How many events. */
+  readonly count: number;
+  /**
+   * The API messages, made on first use (JSON streams only: binary ones send {@link encoded}),
+   * once per event and flush for every batch sharing the event.
+   */
   readonly events: readonly ApiEvent[];
   /** What they take on the wire (an estimate, for the output-buffer limits). */
   readonly bytes: number;
@@ -338,18 +343,17 @@ export class WatchFanout {
       g.timer ??= setTimeout(() => this.startCoalescedSend(g), Math.max(0, g.coalesceMs - (t0 - since)));
     }
     if (!immediate) return;
-    const plain = events.map((e) => messageOf(e));
+    const plain = events.map((e) => recordOf(e));
     const sizes = events.map(sizeOf);
-    let withTtl: ApiEvent[] | undefined;
+    let withTtl: EventRecord[] | undefined;
     for (const g of matched.keys())
       if (g.includeTtl) {
         withTtl = await this.withTtls(events, plain);
         break;
       }
-    for (const [g, indices] of matched) {
-      const messages = g.includeTtl ? (withTtl as ApiEvent[]) : plain;
-      deliver(g, messages, sizes, indices, firstSeq);
-    }
+    const plainSource = sourceOf(plain);
+    const ttlSource = withTtl === undefined ? plainSource : sourceOf(withTtl);
+    for (const [g, indices] of matched) deliver(g, g.includeTtl ? ttlSource : plainSource, sizes, indices, firstSeq);
     // The streams woken above run their sends in this turn's microtasks: measure them at the next
     // turn, and leave the loop as much time again before the next flush.
     this.defer(() => {
@@ -370,33 +374,35 @@ export class WatchFanout {
     g.latest = new Map();
     if (entries.length === 0 || g.watchers.size === 0) return;
     const events = entries.map((x) => x.event);
-    let messages = events.map((e) => messageOf(e));
-    if (g.includeTtl) messages = await this.withTtls(events, messages, (e) => !GONE_EVENTS.has(e.event));
+    let records = events.map((e) => recordOf(e));
+    if (g.includeTtl) records = await this.withTtls(events, records, (e) => !GONE_EVENTS.has(e.event));
+    const source = sourceOf(records);
     const sizes = events.map(sizeOf);
     const indices = entries.map((_, i) => i);
     // Sequence numbers are not contiguous here: a watcher that joined during the interval gets
     // only the events from after it joined.
+    let all: EventBatch | undefined;
     for (const w of g.watchers) {
-      if (entries.every((x) => x.seq >= w.from)) w.listener(batchOf(messages, sizes, indices));
+      if (entries.every((x) => x.seq >= w.from)) w.listener((all ??= batchOf(source, sizes, indices)));
       else {
         const own = indices.filter((i) => (entries[i] as Latest).seq >= w.from);
-        if (own.length > 0) w.listener(batchOf(messages, sizes, own));
+        if (own.length > 0) w.listener(batchOf(source, sizes, own));
       }
     }
   }
 
-  /** The messages with each TTL-setting event's current TTL (read once per flush). */
+  /** The records with each TTL-setting event's current TTL (read once per flush). */
   private async withTtls(
     events: readonly KeyspaceEvent[],
-    plain: readonly ApiEvent[],
+    plain: readonly EventRecord[],
     hasTtl: (e: KeyspaceEvent) => boolean = (e) => TTL_EVENTS.has(e.event),
-  ): Promise<ApiEvent[]> {
+  ): Promise<EventRecord[]> {
     const at: number[] = [];
     events.forEach((e, i) => {
       if (hasTtl(e)) at.push(i);
     });
-    if (at.length === 0) return plain as ApiEvent[];
-    let ttls: KeyTtl[];
+    if (at.length === 0) return plain as EventRecord[];
+    let ttls: TtlRecord[];
     try {
       ttls = await ttlsOf(
         this.store,
@@ -404,11 +410,11 @@ export class WatchFanout {
       );
     } catch {
       // The keyspace could not be read (a remote engine failing): the events go without TTLs.
-      return plain as ApiEvent[];
+      return plain as EventRecord[];
     }
     const out = plain.slice();
     at.forEach((i, j) => {
-      out[i] = messageOf(events[i] as KeyspaceEvent, ttls[j]);
+      out[i] = recordOf(events[i] as KeyspaceEvent, ttls[j]);
     });
     return out;
   }
@@ -417,17 +423,17 @@ export class WatchFanout {
 /** Hands a group's watchers their batch of `messages[indices]` (only events from after each joined). */
 function deliver(
   g: Group,
-  messages: readonly ApiEvent[],
+  source: RecordSource,
   sizes: readonly number[],
   indices: readonly number[],
   firstSeq: number,
 ): void {
-  const batch = batchOf(messages, sizes, indices);
+  const batch = batchOf(source, sizes, indices);
   for (const w of g.watchers) {
     if (w.from <= firstSeq) w.listener(batch);
     else {
       const own = indices.filter((i) => firstSeq + i >= w.from);
-      if (own.length > 0) w.listener(batchOf(messages, sizes, own));
+      if (own.length > 0) w.listener(batchOf(source, sizes, own));
     }
   }
 }
@@ -438,42 +444,67 @@ function wants(g: Group, e: KeyspaceEvent): boolean {
   return (g.events === null || g.events.has(e.event)) && (g.classes === null || g.classes.has(e.class));
 }
 
-/**
- * The API message of an event, built as the plain object a protobuf-es message is (every field
- * set): `create()` initialises a message reflectively, ~12 µs per event here, the larger part of
- * what a Watch stream cost per write (profiled). `watch-fanout.test.ts` checks it equals create()'s.
- */
-export function messageOf(e: KeyspaceEvent, ttl?: KeyTtl): ApiEvent {
+/** An event as the fan-out sends it (plain numbers: the encoder needs no message). */
+function recordOf(e: KeyspaceEvent, ttl?: TtlRecord): EventRecord {
   return {
-    $typeName: "memorabilia.v1.KeyspaceEvent",
     event: e.event,
     key: bytesToUtf8(e.key),
     class: API_CLASSES[e.class] ?? EventClass.UNSPECIFIED,
-    atMs: BigInt(e.atMs),
+    atMs: e.atMs,
     ttl,
   };
 }
 
-/** A KeyTtl message as a plain object (see {@link messageOf}). */
-function ttlMessage(status: TtlStatus, ttlMs: bigint, atMs: bigint): KeyTtl {
-  return { $typeName: "memorabilia.v1.KeyTtl", status, ttlMs, atMs };
+/**
+ * The API message of an event record, built as the plain object a protobuf-es message is (every
+ * field set): `create()` initialises a message reflectively, ~12 µs per event here (profiled).
+ * Only JSON streams need messages. `watch-fanout.test.ts` checks it equals create()'s.
+ */
+export function messageOf(r: EventRecord): ApiEvent {
+  return {
+    $typeName: "memorabilia.v1.KeyspaceEvent",
+    event: r.event,
+    key: r.key,
+    class: r.class,
+    atMs: BigInt(r.atMs),
+    ttl:
+      r.ttl === undefined
+        ? undefined
+        : {
+            $typeName: "memorabilia.v1.KeyTtl",
+            status: r.ttl.status,
+            ttlMs: BigInt(r.ttl.ttlMs),
+            atMs: BigInt(r.ttl.atMs),
+          },
+  };
 }
 
-function batchOf(messages: readonly ApiEvent[], sizes: readonly number[], indices: readonly number[]): EventBatch {
+/** One flush's records, with their API messages made on demand (once each, shared by its batches). */
+interface RecordSource {
+  readonly records: readonly EventRecord[];
+  readonly messages: (ApiEvent | undefined)[];
+}
+
+const sourceOf = (records: readonly EventRecord[]): RecordSource => ({ records, messages: [] });
+
+function batchOf(source: RecordSource, sizes: readonly number[], indices: readonly number[]): EventBatch {
   let bytes = 0;
-  const events = new Array<ApiEvent>(indices.length);
-  for (let j = 0; j < indices.length; j++) {
-    const i = indices[j] as number;
-    events[j] = messages[i] as ApiEvent;
-    bytes += sizes[i] as number;
-  }
+  for (let j = 0; j < indices.length; j++) bytes += sizes[indices[j] as number] as number;
+  let events: ApiEvent[] | undefined;
   let encoded: Uint8Array | undefined;
   let response: WatchResponse | undefined;
   const batch: EventBatch = {
-    events,
+    count: indices.length,
     bytes,
+    get events() {
+      events ??= indices.map((i) => (source.messages[i] ??= messageOf(source.records[i] as EventRecord)));
+      return events;
+    },
     encoded() {
-      encoded ??= new BinaryWriter().bytes(encodeKeyspaceEvents(events)).finish();
+      encoded ??= encodeEventRecords(
+        indices.map((i) => source.records[i] as EventRecord),
+        true,
+      );
       return encoded;
     },
     response() {
@@ -485,13 +516,13 @@ function batchOf(messages: readonly ApiEvent[], sizes: readonly number[], indice
   return batch;
 }
 
+const NO_EXPIRY: TtlRecord = { status: TtlStatus.NO_EXPIRY, ttlMs: 0, atMs: 0 };
+
 /** The TTL of each key now (read after the commands that emitted the events have finished). */
-async function ttlsOf(store: Store, keys: readonly Bytes[]): Promise<KeyTtl[]> {
+async function ttlsOf(store: Store, keys: readonly Bytes[]): Promise<TtlRecord[]> {
   const now = store.clock.now();
   const deadlines = await store.repository.atomic(keys, now, (view) => keys.map((k) => view.expireAt(k)));
   return deadlines.map((at) =>
-    at === undefined
-      ? ttlMessage(TtlStatus.NO_EXPIRY, 0n, 0n)
-      : ttlMessage(TtlStatus.EXPIRES, BigInt(Math.max(0, at - now)), BigInt(at)),
+    at === undefined ? NO_EXPIRY : { status: TtlStatus.EXPIRES, ttlMs: Math.max(0, at - now), atMs: at },
   );
 }

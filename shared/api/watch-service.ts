@@ -92,7 +92,7 @@ async function* watch(
     limits: options.queueLimits,
     fellBehind: "watch fell behind",
     sizeOf: (b) => b.bytes,
-    countOf: (b) => b.events.length,
+    countOf: (b) => b.count,
     now: options.monotonicNow,
     onFail: () => unsubscribe(),
     onOverflow: (reason) => streams.countOverflow(reason),
@@ -126,7 +126,7 @@ async function* watch(
         continue;
       }
       let total = 0;
-      for (const b of take.items) total += b.events.length;
+      for (const b of take.items) total += b.count;
       if (total <= max) {
         // Binary protocols send the batches' bytes, encoded once for every stream; JSON the
         // shared message objects. One batch (the usual case): its one response, no copy at all.
