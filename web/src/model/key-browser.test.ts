@@ -179,20 +179,60 @@ describe("KeyBrowser live merge", () => {
     ok("RPUSH", "l", "a", "b", "c");
     ok("PEXPIRE", "l", "9000");
     browser.applyEvents([ev("rpush", "l", EventClass.LIST), ev("set", "ghost")]);
-    await browser.refreshDirty();
+    await browser.refreshDirty(["l", "ghost"]);
     expect(browser.get("l")).toMatchObject({ type: KeyType.LIST, size: 3, dirty: false });
     expect(browser.get("l")?.deadline).toBeGreaterThan(0);
     expect(browser.get("ghost")).toBeUndefined();
   });
 
-  it("refreshDirty takes at most `limit` keys, those asked for first", async () => {
+  it("refreshDirty takes at most `limit` keys, only those asked for (the rows in view)", async () => {
     const { browser, ok } = setup();
     await browser.reset();
     for (const k of ["a", "b", "c"]) ok("SET", k, "xyz");
     browser.applyEvents(["a", "b", "c"].map((k) => ev("set", k)));
-    await browser.refreshDirty(["c"], 1);
+    await browser.refreshDirty(["c", "b"], { limit: 1 });
     expect(["a", "b", "c"].map((k) => browser.get(k)?.dirty)).toEqual([true, true, false]);
     expect(browser.get("c")?.size).toBe(3);
+    await browser.refreshDirty(["c", "b"]);
+    expect(["a", "b", "c"].map((k) => browser.get(k)?.dirty)).toEqual([true, false, false]);
+  });
+
+  it("refreshDirty re-reads a changed row at most once per `every` ms; a key never read at once", async () => {
+    const { ok, clock, store } = createTestStore();
+    for (const k of ["k:0", "k:1"]) ok("SET", k, "v");
+    const clients = createClients(createEmbeddedTransport(store));
+    let batches = 0;
+    const batch = clients.transaction.batch.bind(clients.transaction);
+    clients.transaction.batch = (...args: Parameters<typeof batch>) => {
+      batches++;
+      return batch(...args);
+    };
+    const browser = new KeyBrowser(clients, () => clock.now());
+    await browser.reset();
+    // Scanned rows were just read: a write to one waits out `every` from that read.
+    ok("SET", "k:0", "longer");
+    browser.applyEvents([ev("set", "k:0")]);
+    await browser.refreshDirty(["k:0", "k:1"], { every: 1000 });
+    expect(batches).toBe(0);
+    expect(browser.get("k:0")).toMatchObject({ dirty: true, size: 1 });
+    // A key added live is read at once, whatever `every`.
+    ok("SET", "new", "abc");
+    browser.applyEvents([ev("set", "new")]);
+    await browser.refreshDirty(["new", "k:0"], { every: 1000 });
+    expect(batches).toBe(1);
+    expect(browser.get("new")).toMatchObject({ dirty: false, size: 3 });
+    expect(browser.get("k:0")?.dirty).toBe(true);
+    clock.advance(1000);
+    await browser.refreshDirty(["new", "k:0"], { every: 1000 });
+    expect(batches).toBe(2);
+    expect(browser.get("k:0")).toMatchObject({ dirty: false, size: 6 });
+    // Written again at once: waits a full interval again (the writer's rate does not matter).
+    for (let i = 0; i < 50; i++) {
+      ok("SET", "k:0", "x".repeat(i));
+      browser.applyEvents([ev("set", "k:0")]);
+      await browser.refreshDirty(["k:0"], { every: 1000 });
+    }
+    expect(batches).toBe(2);
   });
 
   it("refreshes dirty keys in one Batch call (type, TTL, size, memory); a changed type costs one more", async () => {
@@ -212,14 +252,15 @@ describe("KeyBrowser live merge", () => {
     t.ok("RPUSH", "turns", "a", "b");
     browser.applyEvents([...Array.from({ length: 30 }, (_, i) => ev("set", `s:${i}`)), ev("set", "turns")]);
     batches = 0;
-    await browser.refreshDirty([], 40);
+    const all = () => browser.rows().map((r) => r.key);
+    await browser.refreshDirty(all());
     expect(batches).toBe(2); // one for all 31 keys, one for the size of the key that became a list
     expect(browser.get("s:7")).toMatchObject({ size: 7, dirty: false });
     expect(browser.get("s:7")?.memory).toBeGreaterThan(0);
     expect(browser.get("turns")).toMatchObject({ type: KeyType.LIST, size: 2 });
     browser.applyEvents(Array.from({ length: 30 }, (_, i) => ev("set", `s:${i}`)));
     batches = 0;
-    await browser.refreshDirty([], 40);
+    await browser.refreshDirty(all());
     expect(batches).toBe(1);
     expect(await browser.readMemory(browser.rows().map((r) => r.key))).toBe(0); // already read
   });

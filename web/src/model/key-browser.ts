@@ -230,6 +230,7 @@ export class KeyBrowser {
         memory: -1,
         liveAt: now,
         dirty: true,
+        readAt: 0,
       });
       changed = true;
     }
@@ -249,16 +250,23 @@ export class KeyBrowser {
     return removed;
   }
 
-  /** Re-reads type, TTL and size of up to `limit` changed keys, those in `first` before others. */
-  async refreshDirty(first: Iterable<string> = [], limit = 40): Promise<void> {
+  /**
+   * Re-reads type, TTL, size and memory of up to `limit` changed keys among `keys` (the rows in
+   * view; every loaded row while the list is sorted by memory), in one Batch call. Changed rows
+   * elsewhere stay marked and are read when they come into view: what a row shows off screen
+   * costs nothing. A row read less than `every` ms ago waits for its next turn, so a view of keys a
+   * hot writer keeps changing costs the server a bounded number of re-reads per second, whatever
+   * the write rate; a key never read (added live) is read at once. What the live view promises
+   * does not depend on these re-reads: new keys, removals, types and TTLs come with the events.
+   */
+  async refreshDirty(keys: Iterable<string>, options: { limit?: number; every?: number } = {}): Promise<void> {
+    const { limit = 40, every = 0 } = options;
+    const now = this.now();
     const picked: string[] = [];
-    for (const key of first) {
+    for (const key of keys) {
       if (picked.length >= limit) break;
-      if (this.keys.get(key)?.dirty) picked.push(key);
-    }
-    for (const [key, row] of this.keys) {
-      if (picked.length >= limit) break;
-      if (row.dirty && !picked.includes(key)) picked.push(key);
+      const row = this.keys.get(key);
+      if (row?.dirty && (row.readAt === 0 || now - row.readAt >= every) && !picked.includes(key)) picked.push(key);
     }
     if (picked.length === 0) return;
     for (const key of picked) (this.keys.get(key) as KeyRow).dirty = false;
@@ -308,6 +316,7 @@ export class KeyBrowser {
       }
       row.type = type;
       row.deadline = ttl.value < 0n ? null : now + Number(ttl.value);
+      row.readAt = now;
       const memory = replyAt(first.results, base + 2);
       row.memory = memory?.case === "integer" ? Number(memory.value) : -2;
       const command = SIZE_COMMANDS.get(type);
@@ -340,6 +349,7 @@ export class KeyBrowser {
     row.type = type.type;
     row.deadline = deadlineOf(ttl.ttl, now);
     row.size = await readSize(this.clients, key, type.type);
+    row.readAt = this.now();
     row.memory = -1; // re-read with the next readMemory
     this.changed();
   }
@@ -402,6 +412,7 @@ export class KeyBrowser {
         memory: -1,
         liveAt: this.now(),
         dirty: true,
+        readAt: 0,
       });
     this.changed();
     void this.refreshKey(key).catch(() => {});

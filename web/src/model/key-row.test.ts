@@ -32,6 +32,7 @@ describe("rowOf", () => {
       memory: -1,
       liveAt: 0,
       dirty: false,
+      readAt: 100,
     });
   });
 });

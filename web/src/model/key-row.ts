@@ -16,6 +16,8 @@ export interface KeyRow {
   liveAt: number;
   /** A change was seen that the row does not reflect yet (size, maybe type). */
   dirty: boolean;
+  /** When size and memory were last read (local time); 0 when never (a key added live). */
+  readAt: number;
 }
 
 /** The local deadline of a TTL read at `now`: null without expiry, `now` when the key is gone. */
@@ -35,6 +37,7 @@ export function rowOf(info: KeyInfo, now: number): KeyRow {
     memory: -1,
     liveAt: 0,
     dirty: false,
+    readAt: now,
   };
 }
 

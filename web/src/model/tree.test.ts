@@ -11,6 +11,7 @@ const r = (key: string, size = 0, deadline: number | null = null): KeyRow => ({
   memory: size,
   liveAt: 0,
   dirty: false,
+  readAt: 0,
 });
 /** A line as `depth|folder-label(count)[+]` or `depth|key-label`, for compact expectations. */
 const show = (l: ListLine) =>
