@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bytesFromUtf8 } from "./bytes.js";
 import { createManualClock, type ManualClock } from "./clock.js";
 import { ALL_COMMANDS } from "./commands.js";
+import { StoreError } from "./errors.js";
 import type { KeyspaceEvent } from "./events.js";
 import { MapRepository, type RepositoryObserver } from "./map-repository.js";
 import { OK, type Reply } from "./reply.js";
@@ -145,5 +146,82 @@ describe("SET key value through run() and execSync() on the direct path", () => 
     expect(call).toThrow(/key/);
     expect(store.stats().commands - before.commands).toBe(1);
     expect(store.stats().errors - before.errors).toBe(1);
+  });
+});
+
+describe("the direct GET/SET paths follow limits and the admission hook changed after creation", () => {
+  // The direct paths test precomputed bounds (refreshDirect): a stale bound would let a call skip
+  // resolve()'s checks, or the hook, on one entry point while the others refuse it.
+  const entryPoints = (store: Store, key: string, value: string): [string, () => Reply][] => [
+    ["typed get", () => store.get(key)],
+    ["typed set", () => store.set(key, value)],
+    ["run GET", () => store.run(["GET", key]) as Reply],
+    ["run SET", () => store.run(["SET", key, value]) as Reply],
+    ["execSync GET", () => store.execSync(["get", key])],
+    ["execSync SET", () => store.execSync(["set", key, value])],
+  ];
+  const outcome = (fn: () => Reply): string => {
+    try {
+      fn();
+      return "ok";
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it("refuses a key over a key limit lowered by setLimits, and takes it again once raised", () => {
+    const store = createStore();
+    const before = store.limits.maxKeyBytes;
+    store.setLimits({ maxKeyBytes: 16 });
+    for (const [name, call] of entryPoints(store, long, "v")) {
+      expect([name, outcome(call)]).toEqual([name, "ERR key exceeds the maximum size (16 bytes)"]);
+    }
+    store.setLimits({ maxKeyBytes: before });
+    for (const [name, call] of entryPoints(store, long, "v")) expect([name, outcome(call)]).toEqual([name, "ok"]);
+    expect(store.stats()).toMatchObject({ commands: 12, errors: 6 });
+  });
+
+  it("refuses a value or key over a value limit lowered by setLimits", () => {
+    const store = createStore();
+    store.setLimits({ maxValueBytes: 16 });
+    const tooLong = "ERR argument exceeds the maximum size (16 bytes)";
+    // The long string as the key: every entry point refuses it.
+    for (const [name, call] of entryPoints(store, long, "v")) expect([name, outcome(call)]).toEqual([name, tooLong]);
+    // As the value: every SET refuses it, every GET runs.
+    for (const [name, call] of entryPoints(store, "k", long)) {
+      expect([name, outcome(call)]).toEqual([name, name.toLowerCase().endsWith("get") ? "ok" : tooLong]);
+    }
+  });
+
+  it("refuses SET key value once maxArgs drops below 3, GET still runs", () => {
+    const store = createStore();
+    store.setLimits({ maxArgs: 2 });
+    for (const [name, call] of entryPoints(store, "k", "v")) {
+      const get = name.toLowerCase().endsWith("get");
+      expect([name, outcome(call)]).toEqual([name, get ? "ok" : "ERR too many arguments (3 > max 2)"]);
+    }
+    store.setLimits({ maxArgs: 1 });
+    expect(outcome(() => store.get("k"))).toBe("ERR too many arguments (2 > max 1)");
+    expect(outcome(() => store.execSync(["GET", "k"]))).toBe("ERR too many arguments (2 > max 1)");
+  });
+
+  it("calls an admission hook installed after creation on every entry point, and stops once it is removed", () => {
+    const store = createStore();
+    store.set("k", "v");
+    const seen: string[] = [];
+    store.admit = (spec, argv) => {
+      seen.push(`${spec.name} ${argv.slice(1).join(" ")}`);
+    };
+    for (const [name, call] of entryPoints(store, "k", "w")) expect([name, outcome(call)]).toEqual([name, "ok"]);
+    expect(seen).toEqual(["GET k", "SET k w", "GET k", "SET k w", "GET k", "SET k w"]);
+    store.admit = () => {
+      throw new StoreError("NOPERM", "NOPERM refused");
+    };
+    for (const [name, call] of entryPoints(store, "k", "w"))
+      expect([name, outcome(call)]).toEqual([name, "NOPERM refused"]);
+    store.admit = undefined;
+    for (const [name, call] of entryPoints(store, "k", "x")) expect([name, outcome(call)]).toEqual([name, "ok"]);
+    expect(seen.length).toBe(6);
+    expect(store.get("k")).toBe("x");
   });
 });

@@ -157,12 +157,17 @@ export class Store {
    * the await, so none interleaves with another on the same keys. Unused when synchronous.
    */
   readonly locks = new KeyedLock();
+  private admitHook: ((spec: CommandSpec, argv: readonly Bytes[]) => void) | undefined = undefined;
   /**
-   * Admission check of every command, run after arity and limits (inside transactions too): the
-   * server plugs authorization (per command and key) and maxmemory in here. It throws a
-   * {@link StoreError} to refuse. Unset, it costs one check per command.
+   * The longest key the built-in GET runs straight on the {@link local} keyspace with
+   * ({@link getDirect}); -1 when it never does (no local keyspace, GET replaced, an admission
+   * hook, `maxArgs` < 2). Kept by {@link refreshDirect}, so the direct paths test one number.
    */
-  admit: ((spec: CommandSpec, argv: readonly Bytes[]) => void) | undefined = undefined;
+  private getKeyMax = -1;
+  /** The same for SET key value ({@link setDirect}; `maxArgs` ≥ 3), for its key. */
+  private setKeyMax = -1;
+  /** The longest value SET key value runs direct with (-1 when it never does). */
+  private setValueMax = -1;
   private commandCount = 0;
   private errorCount = 0;
   /** Time of the command being run, for events emitted while it runs. */
@@ -214,11 +219,41 @@ export class Store {
       now: () => this.clock.now(),
       serve: (spec, key, argv) => this.serveBlocked(spec, key, argv),
     });
+    this.refreshDirect();
   }
 
   /** A notify that hands events to a publishing engine's view (committed with the change). */
   private recorder(view: KeyView): CommandContext["notify"] {
     return (cls, event, key) => view.record?.({ event, key, class: cls, atMs: this.now });
+  }
+
+  /**
+   * Admission check of every command, run after arity and limits (inside transactions too): the
+   * server plugs authorization (per command and key) and maxmemory in here. It throws a
+   * {@link StoreError} to refuse. Unset, it costs one check per command.
+   */
+  get admit(): ((spec: CommandSpec, argv: readonly Bytes[]) => void) | undefined {
+    return this.admitHook;
+  }
+
+  set admit(hook: ((spec: CommandSpec, argv: readonly Bytes[]) => void) | undefined) {
+    this.admitHook = hook;
+    this.refreshDirect();
+  }
+
+  /**
+   * Recomputes when GET/SET may skip resolve() (what resolve() would check for `GET key` and
+   * `SET key value`, folded into key and value length bounds): after the limits or the admission
+   * hook change.
+   */
+  private refreshDirect(): void {
+    const limits = this.limits;
+    const open = this.local !== undefined && this.admitHook === undefined;
+    const keyMax = Math.min(limits.maxKeyBytes, limits.maxValueBytes);
+    this.getKeyMax = open && this.getSpec !== undefined && limits.maxArgs >= 2 ? keyMax : -1;
+    const set = open && this.setSpec !== undefined && limits.maxArgs >= 3;
+    this.setKeyMax = set ? keyMax : -1;
+    this.setValueMax = set ? limits.maxValueBytes : -1;
   }
 
   /** Resolves a command by name and checks its arity and the limits. Throws {@link StoreError}. */
@@ -258,7 +293,7 @@ export class Store {
         if ((argv[i] as Bytes).length > limits.maxKeyBytes) throw keyTooLong(limits);
       }
     }
-    if (this.admit !== undefined) this.admit(spec, argv);
+    if (this.admitHook !== undefined) this.admitHook(spec, argv);
     return spec;
   }
 
@@ -407,15 +442,7 @@ export class Store {
    * {@link MapRepository}, no admission hook, `key` within the limits (what resolve() would check for GET key).
    */
   private directGet(key: Bytes): boolean {
-    const limits = this.limits;
-    return (
-      this.local !== undefined &&
-      this.getSpec !== undefined &&
-      this.admit === undefined &&
-      limits.maxArgs >= 2 &&
-      key.length <= limits.maxKeyBytes &&
-      key.length <= limits.maxValueBytes
-    );
+    return key.length <= this.getKeyMax;
   }
 
   /** {@link getDirect} counted as a command (and as an error when it throws). */
@@ -435,7 +462,7 @@ export class Store {
    * would check for SET key value).
    */
   private directSet(key: Bytes, value: Bytes): boolean {
-    return this.local !== undefined && this.setSpec !== undefined && this.fastPath(3, key, value);
+    return key.length <= this.setKeyMax && value.length <= this.setValueMax;
   }
 
   /** {@link setDirect} counted as a command (and as an error when it throws). */
@@ -511,7 +538,7 @@ export class Store {
   private fastPath(args: number, key: Bytes, value: Bytes): boolean {
     const limits = this.limits;
     return (
-      this.admit === undefined &&
+      this.admitHook === undefined &&
       args <= limits.maxArgs &&
       this.sync &&
       key.length <= limits.maxKeyBytes &&
@@ -799,6 +826,7 @@ export class Store {
   setLimits(limits: Partial<Limits>): Limits {
     // `limits` stays readonly to everyone else: replaced whole, never mutated in place.
     (this as unknown as { limits: Limits }).limits = { ...this.limits, ...limits };
+    this.refreshDirect();
     return this.limits;
   }
 

@@ -70,12 +70,21 @@ export interface CommandSpan {
   readonly endedMs: number;
 }
 
-/** Runs `fn` (command `index`), timing it into `spans` when there are spans to fill. */
-function timed<T>(spans: CommandSpan[] | undefined, index: number, fn: () => T): T {
-  if (spans === undefined) return fn();
+/**
+ * Runs command `index` (`spec` over `argv`), timed into `spans` when there are spans to fill;
+ * otherwise a plain call (no closure per command when nothing is timed).
+ */
+function runCommand(
+  spans: CommandSpan[] | undefined,
+  index: number,
+  spec: CommandSpec,
+  ctx: CommandContext,
+  argv: readonly Bytes[],
+): Reply {
+  if (spans === undefined) return spec.handler(ctx, argv);
   const startedMs = performance.now();
   try {
-    return fn();
+    return spec.handler(ctx, argv);
   } finally {
     spans.push({ index, startedMs, endedMs: performance.now() });
   }
@@ -234,12 +243,7 @@ function execute(
     const argv = commands[i] as readonly Bytes[];
     try {
       const spec = work.specs[i] as CommandSpec;
-      replies.push(
-        checkReply(
-          timed(host.spans, i, () => spec.handler(ctx, argv)),
-          ctx.limits,
-        ),
-      );
+      replies.push(checkReply(runCommand(host.spans, i, spec, ctx, argv), ctx.limits));
       // EXEC's reply is one reply: bounded as a whole, before anything commits.
       if (i === work.specs.length - 1) checkReply(replies, ctx.limits);
     } catch (error) {
@@ -266,7 +270,7 @@ function executeEach(
     const spec = work.specs[i] as CommandSpec;
     try {
       // As outside a transaction: only a read's reply can still be refused for its size.
-      const reply = timed(host.spans, i, () => spec.handler(ctx, commands[i] as readonly Bytes[]));
+      const reply = runCommand(host.spans, i, spec, ctx, commands[i] as readonly Bytes[]);
       replies.push(checkCommandReply(spec, reply, ctx.limits));
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
