@@ -112,9 +112,14 @@ export class RespConnection {
   private ending = false;
   closed = false;
 
+  /**
+   * @param lentReads the socket's reads come through {@link received} with a buffer that is reused
+   *   once it returns (resp-socket.ts); otherwise the connection reads the socket's `data` events.
+   */
   constructor(
     readonly socket: Socket,
     private readonly host: RespHost,
+    private readonly lentReads = false,
   ) {
     this.id = host.nextClientId();
     this.parser = new RespParser(host.parserLimits);
@@ -127,15 +132,7 @@ export class RespConnection {
       },
     };
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
-      if (this.ending) return; // after QUIT or a protocol error nothing more is read
-      this.lastCommandAtMs = Date.now(); // once per read, not per command: the clock is not free
-      this.parser.push(chunk);
-      // Counted before anything runs: past --max-request-bytes-total the client holding the most is cut.
-      if (host.requestBytes !== undefined && !host.requestBytes.update(this.held, this.parser.held)) return;
-      this.process();
-      host.requestBytes?.update(this.held, this.parser.held);
-    });
+    if (!lentReads) socket.on("data", (chunk: Buffer) => this.received(chunk));
     socket.on("drain", () => {
       if (!this.paused) return;
       this.paused = false;
@@ -151,6 +148,21 @@ export class RespConnection {
     });
     socket.on("error", () => this.destroy());
     socket.on("close", () => this.cleanup());
+  }
+
+  /** Bytes read from the client: runs the commands they complete. */
+  received(chunk: Buffer): void {
+    if (this.ending || this.closed) return; // after QUIT or a protocol error nothing more is read
+    this.lastCommandAtMs = Date.now(); // once per read, not per command: the clock is not free
+    const parser = this.parser;
+    parser.push(chunk);
+    const budget = this.host.requestBytes;
+    // Counted before anything runs: past --max-request-bytes-total the client holding the most is cut.
+    if (budget === undefined || budget.update(this.held, parser.held)) {
+      this.process();
+      budget?.update(this.held, parser.held);
+    }
+    if (this.lentReads) parser.retain();
   }
 
   /** 2 or 3 (HELLO). */

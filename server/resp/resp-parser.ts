@@ -140,6 +140,8 @@ function isSpace(c: number): boolean {
 export class RespParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** `buf` is the chunk last pushed itself (not a copy): see {@link retain}. */
+  private lent = false;
   /** The multibulk command being read, or null between commands. */
   private argv: Bytes[] | null = null;
   /** Arguments of `argv` still to read. */
@@ -185,11 +187,24 @@ export class RespParser {
     }
     if (this.pos >= this.buf.length) {
       this.buf = chunk;
-      this.pos = 0;
+      this.lent = true;
     } else {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-      this.pos = 0;
+      this.lent = false;
     }
+    this.pos = 0;
+  }
+
+  /**
+   * Keeps a copy of the bytes not yet consumed: the buffer last {@link push}ed was lent and is
+   * about to be reused (resp-socket.ts). Costs nothing when every command was consumed.
+   */
+  retain(): void {
+    if (!this.lent) return;
+    this.lent = false;
+    const buf = this.buf;
+    this.buf = this.pos >= buf.length ? EMPTY : Buffer.from(buf.subarray(this.pos));
+    this.pos = 0;
   }
 
   /**

@@ -17,6 +17,7 @@ import { KeyspaceNotifications } from "./keyspace-notifications.js";
 import { RespConnection } from "./resp-connection.js";
 import type { RespCounters, RespHost, RespLogger, RespSettings } from "./resp-host.js";
 import type { RespParserLimits } from "./resp-parser.js";
+import { borrowingSocket } from "./resp-socket.js";
 
 /** Options of {@link startRespServer}. */
 export interface RespServerOptions {
@@ -118,31 +119,40 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   if (options.notifyKeyspaceEvents) host.notifications.set(options.notifyKeyspaceEvents);
   let closing = false;
 
-  const onConnection = (socket: Socket): void => {
+  const onConnection = (accepted: Socket): void => {
     counters.connections++;
-    socket.on("error", () => socket.destroy());
+    accepted.on("error", () => accepted.destroy());
     if (closing) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
-    if (options.protectedMode && !tokens.enabled && !isLoopback(socket.remoteAddress)) {
-      socket.end(DENIED);
+    // A plain TCP client is accepted paused (pauseOnConnect below): a refused one is resumed to
+    // read and end as before; an admitted one reads into the shared buffer (resp-socket.ts).
+    if (options.protectedMode && !tokens.enabled && !isLoopback(accepted.remoteAddress)) {
+      accepted.resume();
+      accepted.end(DENIED);
       return;
     }
     if (clients.size >= settings.maxClients) {
       counters.rejected++;
-      socket.end(MAX_CLIENTS);
-      setTimeout(() => socket.destroy(), 1000).unref();
+      accepted.resume();
+      accepted.end(MAX_CLIENTS);
+      setTimeout(() => accepted.destroy(), 1000).unref();
       return;
     }
-    const conn = new RespConnection(socket, host);
+    let conn: RespConnection | undefined;
+    const lent = options.tls === undefined ? borrowingSocket(accepted, (chunk) => conn?.received(chunk)) : undefined;
+    const socket = lent ?? accepted;
+    if (lent === undefined) accepted.resume();
+    else socket.on("error", () => socket.destroy());
+    conn = new RespConnection(socket, host, lent !== undefined);
     clients.set(conn.id, conn);
     if (settings.timeoutSeconds > 0) socket.setTimeout(settings.timeoutSeconds * 1000);
   };
 
   const server: Server =
     options.tls === undefined
-      ? createNetServer({ noDelay: true }, onConnection)
+      ? createNetServer({ noDelay: true, pauseOnConnect: true }, onConnection)
       : createTlsServer({ cert: options.tls.cert, key: options.tls.key }).on("secureConnection", onConnection);
   // A TLS handshake that fails (a plain client on the TLS port) just closes that socket.
   server.on("tlsClientError", () => {});
