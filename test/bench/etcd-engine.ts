@@ -28,13 +28,18 @@ import { create } from "@bufbuild/protobuf";
 import { command, createMemorabiliaClient, type Pipeline, pipeline, utf8 } from "../../server/client-node.js";
 import { EtcdConnection } from "../../server/engines/etcd/client.js";
 import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
-import { GetRequestSchema, SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
-import { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import {
+  GetRequestSchema,
+  MGetRequestSchema,
+  MSetRequestSchema,
+  SetRequestSchema,
+} from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
+import { BatchRequestSchema, CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { createStore } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
 import { timedLoad } from "./load.js";
 import { cpuMsPrecise, type Started, startMemorabilia } from "./processes.js";
-import { bytesField, encode, frame, RawGrpc } from "./raw-grpc.js";
+import { bytesField, encode, frame, pipelineRequest, type RawBidi, RawGrpc } from "./raw-grpc.js";
 import type { Sample } from "./stats.js";
 import { startFloor } from "./transport.js";
 
@@ -71,6 +76,8 @@ export interface LadderRow {
 }
 
 const ENGINE = "memorabilia --engine etcd";
+/** Suffix of the batched rows driven by the raw h2 client on both sides. */
+const SAME_CLIENT = "(raw h2 client, both sides)";
 /** The young generation (MB per semi-space) of the tuned engine server (FLEET.md, "Tuning"). */
 const ENGINE_SEMI_SPACE_MB = 64;
 const ENGINE_YG = `memorabilia --engine etcd, node --max-semi-space-size=${ENGINE_SEMI_SPACE_MB}`;
@@ -176,8 +183,52 @@ export async function runEtcdEngineBench(options: {
     // the clients' 30 s default would end it mid-workload).
     const pipes: Partial<Record<Which, Pipeline>> = {};
     const pipeOf = (which: Which) => (pipes[which] ??= pipeline(clientOf(which).transaction, { timeoutMs: 300_000 }));
+    // The raw h2 client's connections and pre-encoded requests (the "same client" rows).
+    const h2 = { engine: new RawGrpc(server.url), engineYg: new RawGrpc(serverYg.url), hop: new RawGrpc(memory.url) };
+    const h2Of = (which: Which) => h2[which];
+    const h2Etcd = new RawGrpc(cluster.endpoints[0] as string);
+    const h2Pipes: Partial<Record<Which, RawBidi>> = {};
+    const h2PipeOf = (which: Which) =>
+      (h2Pipes[which] ??= h2Of(which).stream("/memorabilia.v1.TransactionService/Pipeline"));
+    const groups = 10;
+    const cycled = (make: (i: number) => Buffer) => {
+      const all = Array.from({ length: groups }, (_, i) => make(i));
+      return (i: number) => all[i % groups] as Buffer;
+    };
+    const h2MGet = cycled((i) => encode(MGetRequestSchema, { keys: keys100(i) }));
+    const h2MSet = cycled((i) => encode(MSetRequestSchema, { entries: keys100(i).map((key) => ({ key, value })) }));
+    const h2BatchGet = cycled((i) =>
+      encode(BatchRequestSchema, {
+        commands: keys100(i).map((key) => ({ kind: { case: "get" as const, value: { key } } })),
+      }),
+    );
+    const h2BatchSet = cycled((i) =>
+      encode(BatchRequestSchema, {
+        commands: keys100(i).map((key) => ({ kind: { case: "set" as const, value: { key, value } } })),
+      }),
+    );
+    const h2PipelineGets = cycled((i) =>
+      Buffer.concat(
+        keys100(i).map((key, j) => pipelineRequest(i * 100 + j, { kind: { case: "get" as const, value: { key } } })),
+      ),
+    );
+    // etcd's TxnRequest by hand (success = field 2, RequestOp.request_range = 1 / request_put = 2).
+    const h2Ranges = cycled((i) =>
+      frame(Buffer.concat(keys100(i).map((_, j) => bytesField(2, bytesField(1, bytesField(1, rawKey(i * 100 + j))))))),
+    );
+    const h2Puts = cycled((i) =>
+      frame(
+        Buffer.concat(
+          keys100(i).map((_, j) =>
+            bytesField(2, bytesField(2, Buffer.concat([bytesField(1, rawKey(i * 100 + j)), bytesField(2, value)]))),
+          ),
+        ),
+      ),
+    );
     closePipes = async () => {
       for (const p of Object.values(pipes)) await p.close();
+      for (const p of Object.values(h2Pipes)) p.close();
+      for (const c of [...Object.values(h2), h2Etcd]) c.close();
     };
 
     // The engine's two etcd clients side by side, same calls, same cluster: CPU per call of THIS
@@ -290,6 +341,27 @@ export async function runEtcdEngineBench(options: {
         memorabilia: (w) => (i) =>
           ops(pipeOf(w).sendAll(keys100(i).map((key) => create(CommandSchema, command("get", { key })))), 100),
         raw: rawRanges,
+      },
+      // The batched rows again, driven literally the same way: one raw h2 client (requests encoded
+      // before the clock starts, replies not decoded) for the Memorabilia servers and for etcd, so
+      // no client library's CPU shares the 2 cores (connect-node builds and decodes 100 messages
+      // per call; etcd3 decodes 100 ranges).
+      ...(
+        [
+          ["MGET x100", "/memorabilia.v1.StringsService/MGet", h2MGet, h2Ranges],
+          ["MSET x100", "/memorabilia.v1.StringsService/MSet", h2MSet, h2Puts],
+          ["Batch x100 GET", "/memorabilia.v1.TransactionService/Batch", h2BatchGet, h2Ranges],
+          ["Batch x100 SET", "/memorabilia.v1.TransactionService/Batch", h2BatchSet, h2Puts],
+        ] as const
+      ).map(([op, path, body, txn]) => ({
+        op: `${op} ${SAME_CLIENT}`,
+        memorabilia: (w: Which) => (i: number) => ops(h2Of(w).unary(path, body(i)), 100),
+        raw: (i: number) => ops(h2Etcd.unary("/etcdserverpb.KV/Txn", txn(i)), 100),
+      })),
+      {
+        op: `Pipeline x100 GET ${SAME_CLIENT}`,
+        memorabilia: (w) => (i) => ops(h2PipeOf(w).send(h2PipelineGets(i), 100), 100),
+        raw: (i: number) => ops(h2Etcd.unary("/etcdserverpb.KV/Txn", h2Ranges(i)), 100),
       },
     ];
     for (const w of workloads) {
@@ -475,7 +547,8 @@ function targetNotes(samples: readonly Sample[], details: EtcdBenchDetails): str
         `load ${c.load.map((x) => fmt(x, 1)).join(" / ")}`,
     );
   }
-  for (const op of ["MGET x100", "MSET x100", "Batch x100 GET", "Batch x100 SET", "Pipeline x100 GET"]) {
+  const batched = ["MGET x100", "MSET x100", "Batch x100 GET", "Batch x100 SET", "Pipeline x100 GET"];
+  for (const op of [...batched, ...batched.map((o) => `${o} ${SAME_CLIENT}`)]) {
     const raw = rate(op, RAW);
     const hop = rate(op, HOP);
     for (const target of [ENGINE, ENGINE_YG]) {
