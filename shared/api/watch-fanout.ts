@@ -312,48 +312,42 @@ export class WatchFanout {
     const firstSeq = this.seq - events.length;
     const t0 = this.now();
     const since = this.pendingSince;
-    // Which groups want which events (indices into `events`), each filter evaluated once.
+    // Which groups want which events, each filter evaluated once. A coalescing group keeps each
+    // key's last event (re-inserted: the Map's order is that of the last events) and sends on its
+    // own interval, due one interval after the oldest of these events (a hold has already waited
+    // part of it); the others get indices into `events`, sent now.
     const matched = new Map<Group, number[]>();
-    const add = (g: Group, i: number): void => {
+    const take = (g: Group, e: KeyspaceEvent, i: number): void => {
+      if (g.coalesceMs !== 0) {
+        if (g.latest.size !== 0) g.latest.delete(e.key);
+        g.latest.set(e.key, { event: e, seq: firstSeq + i });
+        g.timer ??= setTimeout(() => this.startCoalescedSend(g), Math.max(0, g.coalesceMs - (t0 - since)));
+        return;
+      }
       const list = matched.get(g);
       if (list === undefined) matched.set(g, [i]);
       else list.push(i);
     };
+    const literals = this.byLiteral.size !== 0;
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as KeyspaceEvent;
-      const literal = this.byLiteral.get(e.key);
-      if (literal !== undefined) for (const g of literal) if (wants(g, e)) add(g, i);
-      for (const g of this.globbed) if (wants(g, e) && (g.match === null || g.match(e.key))) add(g, i);
+      if (literals) {
+        const literal = this.byLiteral.get(e.key);
+        if (literal !== undefined) for (const g of literal) if (wants(g, e)) take(g, e, i);
+      }
+      for (const g of this.globbed) if (wants(g, e) && (g.match === null || g.match(e.key))) take(g, e, i);
     }
-    // Coalescing groups keep each key's last event (re-inserted: the Map's order is that of the
-    // last events) and send on their own interval.
-    let immediate = false;
-    for (const [g, indices] of matched) {
-      if (g.coalesceMs === 0) {
-        immediate = true;
-        continue;
-      }
-      for (const i of indices) {
-        const e = events[i] as KeyspaceEvent;
-        g.latest.delete(e.key);
-        g.latest.set(e.key, { event: e, seq: firstSeq + i });
-      }
-      matched.delete(g);
-      // Due one interval after the oldest of these events (a hold has already waited part of it).
-      g.timer ??= setTimeout(() => this.startCoalescedSend(g), Math.max(0, g.coalesceMs - (t0 - since)));
+    if (matched.size === 0) return;
+    let needTtl = false;
+    let needPlain = false;
+    for (const g of matched.keys()) {
+      if (g.includeTtl) needTtl = true;
+      else needPlain = true;
     }
-    if (!immediate) return;
-    const plain = events.map((e) => recordOf(e));
-    const sizes = events.map(sizeOf);
-    let withTtl: EventRecord[] | undefined;
-    for (const g of matched.keys())
-      if (g.includeTtl) {
-        withTtl = await this.withTtls(events, plain);
-        break;
-      }
-    const plainSource = sourceOf(plain);
-    const ttlSource = withTtl === undefined ? plainSource : sourceOf(withTtl);
-    for (const [g, indices] of matched) deliver(g, g.includeTtl ? ttlSource : plainSource, sizes, indices, firstSeq);
+    const ttlSource = needTtl ? sourceOf(await this.recordsOf(events, (e) => TTL_EVENTS.has(e.event))) : undefined;
+    const plainSource = needPlain ? sourceOf(events.map((e) => recordOf(e))) : undefined;
+    for (const [g, indices] of matched)
+      deliver(g, (g.includeTtl ? ttlSource : plainSource) as RecordSource, indices, firstSeq);
     // The streams woken above run their sends in this turn's microtasks: measure them at the next
     // turn, and leave the loop as much time again before the next flush.
     this.defer(() => {
@@ -374,71 +368,59 @@ export class WatchFanout {
     g.latest = new Map();
     if (entries.length === 0 || g.watchers.size === 0) return;
     const events = entries.map((x) => x.event);
-    let records = events.map((e) => recordOf(e));
-    if (g.includeTtl) records = await this.withTtls(events, records, (e) => !GONE_EVENTS.has(e.event));
-    const source = sourceOf(records);
-    const sizes = events.map(sizeOf);
+    const source = sourceOf(await this.recordsOf(events, g.includeTtl ? (e) => !GONE_EVENTS.has(e.event) : undefined));
     const indices = entries.map((_, i) => i);
     // Sequence numbers are not contiguous here: a watcher that joined during the interval gets
     // only the events from after it joined.
     let all: EventBatch | undefined;
     for (const w of g.watchers) {
-      if (entries.every((x) => x.seq >= w.from)) w.listener((all ??= batchOf(source, sizes, indices)));
+      if (entries.every((x) => x.seq >= w.from)) w.listener((all ??= batchOf(source, indices)));
       else {
         const own = indices.filter((i) => (entries[i] as Latest).seq >= w.from);
-        if (own.length > 0) w.listener(batchOf(source, sizes, own));
+        if (own.length > 0) w.listener(batchOf(source, own));
       }
     }
   }
 
-  /** The records with each TTL-setting event's current TTL (read once per flush). */
-  private async withTtls(
+  /**
+   * The events' records; with `hasTtl`, each event it names carries its key's current TTL (read
+   * once per flush, for all of them).
+   */
+  private async recordsOf(
     events: readonly KeyspaceEvent[],
-    plain: readonly EventRecord[],
-    hasTtl: (e: KeyspaceEvent) => boolean = (e) => TTL_EVENTS.has(e.event),
+    hasTtl?: (e: KeyspaceEvent) => boolean,
   ): Promise<EventRecord[]> {
-    const at: number[] = [];
-    events.forEach((e, i) => {
-      if (hasTtl(e)) at.push(i);
-    });
-    if (at.length === 0) return plain as EventRecord[];
-    let ttls: TtlRecord[];
-    try {
-      ttls = await ttlsOf(
-        this.store,
-        at.map((i) => (events[i] as KeyspaceEvent).key),
-      );
-    } catch {
-      // The keyspace could not be read (a remote engine failing): the events go without TTLs.
-      return plain as EventRecord[];
+    if (hasTtl === undefined) return events.map((e) => recordOf(e));
+    const keys: Bytes[] = [];
+    for (const e of events) if (hasTtl(e)) keys.push(e.key);
+    let ttls: TtlRecord[] | undefined;
+    if (keys.length > 0)
+      try {
+        ttls = await ttlsOf(this.store, keys);
+      } catch {
+        // The keyspace could not be read (a remote engine failing): the events go without TTLs.
+      }
+    const out = new Array<EventRecord>(events.length);
+    let j = 0;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as KeyspaceEvent;
+      out[i] = recordOf(e, hasTtl(e) ? ttls?.[j++] : undefined);
     }
-    const out = plain.slice();
-    at.forEach((i, j) => {
-      out[i] = recordOf(events[i] as KeyspaceEvent, ttls[j]);
-    });
     return out;
   }
 }
 
 /** Hands a group's watchers their batch of `messages[indices]` (only events from after each joined). */
-function deliver(
-  g: Group,
-  source: RecordSource,
-  sizes: readonly number[],
-  indices: readonly number[],
-  firstSeq: number,
-): void {
-  const batch = batchOf(source, sizes, indices);
+function deliver(g: Group, source: RecordSource, indices: readonly number[], firstSeq: number): void {
+  const batch = batchOf(source, indices);
   for (const w of g.watchers) {
     if (w.from <= firstSeq) w.listener(batch);
     else {
       const own = indices.filter((i) => firstSeq + i >= w.from);
-      if (own.length > 0) w.listener(batchOf(source, sizes, own));
+      if (own.length > 0) w.listener(batchOf(source, own));
     }
   }
 }
-
-const sizeOf = (e: KeyspaceEvent): number => e.key.length + e.event.length + EVENT_OVERHEAD;
 
 function wants(g: Group, e: KeyspaceEvent): boolean {
   return (g.events === null || g.events.has(e.event)) && (g.classes === null || g.classes.has(e.class));
@@ -487,9 +469,12 @@ interface RecordSource {
 
 const sourceOf = (records: readonly EventRecord[]): RecordSource => ({ records, messages: [] });
 
-function batchOf(source: RecordSource, sizes: readonly number[], indices: readonly number[]): EventBatch {
+function batchOf(source: RecordSource, indices: readonly number[]): EventBatch {
   let bytes = 0;
-  for (let j = 0; j < indices.length; j++) bytes += sizes[indices[j] as number] as number;
+  for (let j = 0; j < indices.length; j++) {
+    const r = source.records[indices[j] as number] as EventRecord;
+    bytes += r.key.length + r.event.length + EVENT_OVERHEAD;
+  }
   let events: ApiEvent[] | undefined;
   let encoded: Uint8Array | undefined;
   let response: WatchResponse | undefined;
