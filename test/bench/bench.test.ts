@@ -53,6 +53,7 @@ describe("bench plumbing", () => {
         "core run",
         "core typed",
         "KeyTable (lanes)",
+        "KeyTable + counters",
         "Map lanes by 2 key bytes",
         "Map lanes by 3 key bytes",
         "Map",
