@@ -13,7 +13,7 @@ import { runNetwork } from "./network.js";
 import { findBinary, freePort, type Started, startEtcd, startMemorabilia, startRedis } from "./processes.js";
 import { type RedisExpiry, redisBytesPerKey, redisBytesPerStreamEntry, redisMassExpiry } from "./redis-side.js";
 import { renderReport } from "./report.js";
-import { runResp, STREAM_WORKLOADS } from "./resp.js";
+import { runResp, STREAM_WORKLOADS, startRespFloor } from "./resp.js";
 import { type Sample, summarize } from "./stats.js";
 import { runTransport, startFloor, type TransportResult } from "./transport.js";
 
@@ -328,15 +328,17 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
         progress("starting the Memorabilia server with --resp-port");
         const respPort = await freePort();
         const memorabilia = await startMemorabilia(["--resp-port", String(respPort)]);
+        const floor = await startRespFloor();
         try {
           result.samples.push(
             ...(await runResp(
-              { memorabilia, respPort, redis },
+              { memorabilia, respPort, redis, floor },
               { rounds: quick ? 1 : 3, requests: quick ? 5_000 : 200_000, clients: 50, onProgress: progress, notes },
             )),
           );
         } finally {
           await memorabilia.stop();
+          await floor.stop();
         }
       }
     }

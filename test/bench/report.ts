@@ -6,6 +6,7 @@ import { judgeExpiryRound, redisStallMs } from "./expiry-verdict.js";
 import { GATE_GROUP } from "./gate.js";
 import { RAW_FLOOR } from "./raw-targets.js";
 import type { RedisExpiry } from "./redis-side.js";
+import { RESP_FLOOR } from "./resp.js";
 import { formatNumber, formatRate, markdownTable, type Row, type Spread, spread } from "./stats.js";
 import { type PairedRound, TRANSPORT_GROUP, type TransportResult } from "./transport.js";
 
@@ -116,9 +117,16 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
       const r = ours / redis;
       const cpu = find(rows, group, op, "memorabilia RESP")?.cpuUsPerOp?.median;
       const redisCpu = find(rows, group, op, "redis-server")?.cpuUsPerOp?.median;
+      // The bare Node server measured the same way bounds what the port can reach.
+      const floor = med(group, op, RESP_FLOOR);
+      const floorCpu = find(rows, group, op, RESP_FLOOR)?.cpuUsPerOp?.median;
+      const bound =
+        floor === undefined
+          ? ""
+          : `; the bare Node floor: ${formatNumber(floor / redis, 2)}× (${floorCpu === undefined ? "–" : formatNumber(floorCpu)} µs/op)`;
       v.push({
         target: `RESP ${op} -P ${pipeline} ≥ ${goal}× redis-server`,
-        measured: `${formatNumber(r, 2)}×; server CPU ${cpu === undefined ? "–" : formatNumber(cpu)} µs/op vs redis ${redisCpu === undefined ? "–" : formatNumber(redisCpu)}`,
+        measured: `${formatNumber(r, 2)}×; server CPU ${cpu === undefined ? "–" : formatNumber(cpu)} µs/op vs redis ${redisCpu === undefined ? "–" : formatNumber(redisCpu)}${bound}`,
         status: r >= goal ? "pass" : "miss",
       });
     }

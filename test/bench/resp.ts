@@ -1,14 +1,18 @@
 /**
  * RESP bench (`--only=resp`): redis-benchmark against Memorabilia's RESP port and against
  * redis-server in one run, unpipelined (`-P 1`) and pipelined (`-P 16`), for GET, SET, INCR,
- * LPUSH and LRANGE (100 elements), with each server's CPU time per command (utime + stime over the
- * segment, from /proc). Targets alternate per round (A B, then B A) so drift hits both alike.
+ * LPUSH and LRANGE (100 elements), with each server's CPU time per command (every thread's run
+ * time over the segment, from /proc). Targets alternate per round (A B, then B A) so drift hits both
+ * alike. A third target, the bare Node floor (resp-floor-child.ts: frames the commands and answers
+ * fixed replies, nothing else), shows what Node alone costs per command beside redis-server.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { connect } from "node:net";
+import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { cpuMs, type Started } from "./processes.js";
+import { bundleEntry } from "./bundle.js";
+import { cpuMs, cpuMsPrecise, type Started, track } from "./processes.js";
 import type { Sample } from "./stats.js";
 
 const run = promisify(execFile);
@@ -40,6 +44,23 @@ export const STREAM_WORKLOADS: readonly (readonly [op: string, args: readonly st
   ["XRANGE 100", ["xrange", "benchstream", "-", "+", "COUNT", "100"]],
 ];
 
+/** The name of the bare Node floor's rows. */
+export const RESP_FLOOR = "node floor (bare net server)";
+
+/** Starts the bare Node floor (resp-floor-child.ts) and resolves once it listens. */
+export async function startRespFloor(): Promise<Started> {
+  const child = spawn(process.execPath, [bundleEntry("test/bench/resp-floor-child.ts", "bench-resp-floor-child")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (line.startsWith("{")) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once("exit", (code) => reject(new Error(`the RESP floor exited with ${code}`)));
+  });
+  return track("resp-floor", child, port, `redis://127.0.0.1:${port}`);
+}
+
 /** A target: a name and the port/pid of its server. */
 interface Target {
   readonly name: string;
@@ -54,7 +75,8 @@ async function segment(
   args: readonly string[],
   o: RespBenchOptions,
 ): Promise<Sample | undefined> {
-  const before = cpuMs(target.pid);
+  const cpu = (): number | undefined => cpuMsPrecise(target.pid) ?? cpuMs(target.pid);
+  const before = cpu();
   const started = process.hrtime.bigint();
   const { stdout } = await run(
     "redis-benchmark",
@@ -79,7 +101,7 @@ async function segment(
     { timeout: 180_000 },
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const after = cpuMs(target.pid);
+  const after = cpu();
   const row = stdout.trim().split("\n").at(-1) ?? "";
   const rps = Number(JSON.parse(row.split(",")[1] ?? "NaN"));
   if (!Number.isFinite(rps) || rps <= 0) {
@@ -124,12 +146,13 @@ async function untilServing(port: number, withinMs = 30_000): Promise<void> {
 
 /** Runs the RESP workloads against both servers. */
 export async function runResp(
-  servers: { memorabilia: Started; respPort: number; redis?: Started },
+  servers: { memorabilia: Started; respPort: number; redis?: Started; floor?: Started },
   o: RespBenchOptions,
   workloads: readonly (readonly [op: string, args: readonly string[]])[] = WORKLOADS,
 ): Promise<Sample[]> {
   const targets: Target[] = [{ name: "memorabilia RESP", port: servers.respPort, pid: servers.memorabilia.pid }];
   if (servers.redis) targets.push({ name: "redis-server", port: servers.redis.port, pid: servers.redis.pid });
+  if (servers.floor) targets.push({ name: RESP_FLOOR, port: servers.floor.port, pid: servers.floor.pid });
   for (const t of targets) await untilServing(t.port);
   const samples: Sample[] = [];
   for (let round = 0; round < o.rounds; round++) {
