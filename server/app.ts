@@ -363,6 +363,7 @@ function createTransport(config: ServerConfig) {
         interceptors,
         readMaxBytes: config.maxRequestBytes,
         maxTimeoutMs: config.maxTimeoutMs,
+        compressMinBytes: config.compressMinBytes,
         requestBytes,
         shutdownSignal: laneShutdown.signal,
         contextValues: (remoteAddress, source) => {
@@ -564,6 +565,7 @@ async function registerApi(
       },
       readMaxBytes: config.maxRequestBytes,
       maxTimeoutMs: config.maxTimeoutMs,
+      compressMinBytes: config.compressMinBytes,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       // connect decodes every JSON message through this decoder: it bounds depth and size first.
       jsonOptions: JSON_OPTIONS,

@@ -11,6 +11,7 @@ export interface ServerConfig {
   tlsKey: string | undefined;
   corsOrigins: string[];
   transport: "fast" | "connect";
+  compressMinBytes: number;
   sweepPattern: string;
   maxRequestBytes: number;
   maxRequestBytesTotal: number;
@@ -132,6 +133,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     choices: ["fast", "connect"],
     defaultValue: "fast",
     help: "How RPCs are served: fast (the server's own transport lanes, server/transport/README.md: same behaviour, a fraction of the CPU) or connect (every call through Fastify + connect-es as they ship: the fallback, and the baseline the bench compares with).",
+  },
+  {
+    key: "compressMinBytes",
+    flag: "compress-min-bytes",
+    kind: "int",
+    min: 0,
+    defaultValue: 65_536,
+    help: "Replies this large or larger are compressed when the client accepts gzip or br (connect's compressMinBytes; connect's own default is 1024). Compressing costs ~90-160 us of CPU per reply up to 64 KiB, worth it only on links slower than ~1-3 Gbit/s.",
   },
   {
     key: "sweepPattern",

@@ -16,6 +16,8 @@ const ARGS = [
   "--host=127.0.0.1",
   "--port=0",
   "--log-level=silent",
+  // connect's own threshold (the server's default is 64 KiB): the compression cases stay exercised.
+  "--compress-min-bytes=1024",
   "--max-request-bytes=2048",
   "--max-timeout-ms=5000",
   "--token=rw:readwrite:rw-secret-0123456789",

@@ -43,6 +43,8 @@ export interface GrpcLaneOptions {
     remoteAddress: string | undefined,
     source?: http2.ServerHttp2Stream | IncomingMessage,
   ) => ContextValues;
+  /** Replies at least this large are compressed (when the client accepts it), as the plugin's `compressMinBytes`. @default connect's (1024) */
+  readonly compressMinBytes?: number;
   /** Response compressions offered, as the plugin's `acceptCompression`. @default gzip, brotli */
   readonly acceptCompression?: readonly Compression[];
   /** The CORS headers Fastify's CORS plugin adds (when `--cors-origin` is set): the lanes add the same to every answer. */
@@ -74,6 +76,7 @@ export function validateLaneOptions(options: GrpcLaneOptions): LaneHandlerOption
   return validateUniversalHandlerOptions({
     readMaxBytes: options.readMaxBytes,
     maxTimeoutMs: options.maxTimeoutMs,
+    compressMinBytes: options.compressMinBytes,
     interceptors: [...options.interceptors],
     acceptCompression: [...(options.acceptCompression ?? [compressionGzip, compressionBrotli])],
   });
