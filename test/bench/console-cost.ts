@@ -24,6 +24,8 @@ const KEYS = 1_000;
 const SETTLE_MS = 2_000;
 /** The writer's pace, SETs per second (CONSOLE_COST_RATE): sustainable on the loaded 2-core host. */
 const RATE = Number(process.env.CONSOLE_COST_RATE ?? 1500);
+/** The writer's pace (SETs per second): a round where a side fell below 95 % of it is no judge. */
+export const CONSOLE_RATE = RATE;
 /** The two targets of the part (the report's verdict reads them). */
 export const CONSOLE_TARGETS = {
   without: `writer ${RATE} SETs/s, no console`,
