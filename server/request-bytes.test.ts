@@ -56,3 +56,41 @@ describe("trackRequestBody", () => {
     expect(budget.inFlight).toBe(6);
   });
 });
+
+describe("RequestBytesBudget", () => {
+  /** A holder recording its cuts. */
+  const holder = (name: string, cuts: string[]) => ({ cut: () => cuts.push(name) });
+
+  it("holders come and go in any order: the sum, the largest cut and re-entry stay right", () => {
+    const cuts: string[] = [];
+    const budget = new RequestBytesBudget(1000);
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((n) => holder(n, cuts)) as [
+      ReturnType<typeof holder>,
+      ReturnType<typeof holder>,
+      ReturnType<typeof holder>,
+      ReturnType<typeof holder>,
+    ];
+    expect(budget.update(a, 100)).toBe(true);
+    expect(budget.update(b, 600)).toBe(true);
+    expect(budget.update(c, 200)).toBe(true);
+    budget.release(a); // the first one leaves: the last takes its place
+    expect(budget.inFlight).toBe(800);
+    budget.release(a); // twice: nothing
+    expect(budget.inFlight).toBe(800);
+    expect(budget.update(c, 250)).toBe(true);
+    expect(budget.inFlight).toBe(850);
+    // A small newcomer past the cap: the largest holder (b) is cut to make room.
+    expect(budget.update(d, 200)).toBe(true);
+    expect(cuts).toEqual(["b"]);
+    expect(budget.inFlight).toBe(450);
+    budget.release(c);
+    budget.release(d);
+    expect(budget.inFlight).toBe(0);
+    // A released holder may hold again.
+    expect(budget.update(a, 10)).toBe(true);
+    expect(budget.inFlight).toBe(10);
+    budget.release(a);
+    expect(budget.inFlight).toBe(0);
+    expect(budget.cuts).toBe(1);
+  });
+});

@@ -75,6 +75,12 @@ export const GRPC_PROTOCOL: LaneProtocol = {
   grpcStatusTrailer: true,
 };
 
+/** The lane's set of live calls, as a context uses it. */
+interface LiveSet {
+  add(call: { abort(reason?: unknown): void }): unknown;
+  delete(call: { abort(reason?: unknown): void }): unknown;
+}
+
 /** What a call's context is made from. */
 export interface LaneContextInit {
   readonly spec: { readonly kind: "unary"; readonly method: DescMethod; readonly impl: unknown };
@@ -84,8 +90,8 @@ export interface LaneContextInit {
   readonly timeoutMs: number | undefined;
   readonly shutdownSignal: AbortSignal | undefined;
   readonly contextValues: ContextValues | undefined;
-  /** The lane's live calls: the context is in it until aborted (the shutdown aborts them all). */
-  readonly live: Set<{ abort(reason?: unknown): void }>;
+  /** The lane's live calls (`LiveCalls`, or a `Set`): the context is in it until aborted (the shutdown aborts them all). */
+  readonly live: LiveSet;
   /** @default gRPC */
   readonly protocol?: LaneProtocol;
   /** @default `http://<:authority><:path>` */
@@ -123,7 +129,7 @@ export class LaneContext implements HandlerContext {
   #encoding: string | undefined = undefined;
   #hold: BodyHold | undefined = undefined;
   readonly #protocol: LaneProtocol;
-  readonly #live: Set<{ abort(reason?: unknown): void }>;
+  readonly #live: LiveSet;
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: LaneContextInit) {
