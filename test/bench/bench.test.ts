@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BenchResult, runBench } from "./bench.js";
+import { CONSOLE_TARGETS } from "./console-cost.js";
 import { renderReport } from "./report.js";
-import { spread, summarize } from "./stats.js";
+import { type Sample, spread, summarize } from "./stats.js";
 
 // The bench's own plumbing, with a tiny in-process run: no timing is asserted.
 describe("bench plumbing", () => {
@@ -99,5 +100,40 @@ describe("bench plumbing", () => {
       [],
     );
     expect(failing).toMatch(/gRPC h2c GET server CPU ≤ 1\.3× .*\| median of 2 paired rounds 2× .*\| miss/);
+  });
+
+  it("judges the console only on rounds where both sides held the writer's pace", () => {
+    // A side at a third of its pace spreads the same per-second cost over a third of the SETs.
+    const side = (target: string, round: number, ops: number, cpuUsPerOp: number): Sample => ({
+      group: "console",
+      op: "SET",
+      target,
+      round,
+      ops,
+      seconds: 4,
+      serverCpuMs: (ops * cpuUsPerOp) / 1000,
+    });
+    const { without, with: open } = CONSOLE_TARGETS;
+    const result: BenchResult = {
+      startedAt: "t",
+      quick: false,
+      machine: { cpus: 2, cpuModel: "x", memoryGiB: 1, node: "v20", platform: "linux" },
+      samples: [
+        side(without, 0, 6000, 100),
+        side(open, 0, 6000, 104),
+        side(without, 1, 6000, 100),
+        side(open, 1, 2000, 190), // off pace: left out
+        side(without, 2, 5800, 100),
+        side(open, 2, 6000, 103),
+      ],
+      notes: [],
+    };
+    expect(renderReport(result, summarize(result.samples))).toMatch(
+      /server CPU per SET ≤ 1\.05× without \| 1\.04× \(2 rounds 1\.03–1\.04\).*1 round\(s\) left out.* \| pass/,
+    );
+    const noneHeld = { ...result, samples: result.samples.map((x) => ({ ...x, ops: 1000 })) };
+    expect(renderReport(noneHeld, summarize(noneHeld.samples))).toMatch(
+      /no round held the writer's pace; 3 round\(s\) left out.*\| n\/a/,
+    );
   });
 });
