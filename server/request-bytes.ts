@@ -13,10 +13,11 @@
  * largest holder, keeps what a refused request had received small: under a flood of uploads the
  * process's memory follows the cap, not the sum of what every uploader managed to send.
  *
- * Bytes are counted as they arrive, before a reader sees them: {@link trackRequestBody} wraps the
- * body's `push` (what Node's HTTP/1.1 parser and HTTP/2 stream call to hand the readable side each
- * chunk), so every reader behind it — the gRPC fast lane, the web lane, the stream lane and
- * connect's own readers — is covered without knowing of it.
+ * Bytes are counted as they arrive, before a reader keeps them. The unary lanes (the gRPC fast
+ * lane, the web lane) count in their own readers with a {@link BodyHold}; for every other body (the
+ * stream lane, connect's own readers) the request gate applies {@link trackRequestBody}, which
+ * wraps the body's `push` (what Node's HTTP/1.1 parser and HTTP/2 stream call to hand the readable
+ * side each chunk), so those readers are covered without knowing of it.
  */
 import { Readable } from "node:stream";
 
