@@ -8,8 +8,9 @@
  * commands it ran.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CommandLogCapture, captureCommandLog } from "../support/command-log-capture.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
-import { type RawReply, RawRespClient } from "../support/resp-raw.js";
+import type { RawReply } from "../support/resp-raw.js";
 import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
 let ours: RespServerProcess;
@@ -23,22 +24,8 @@ afterAll(async () => {
   await Promise.all([ours?.stop(), redis?.stop()]);
 });
 
-/** What one server logged and showed for the script. */
-interface Logged {
-  readonly replies: RawReply[];
-  readonly slowlog: string[];
-  readonly monitor: string[];
-}
-
-async function runScript(port: number): Promise<Logged> {
-  const c = await RawRespClient.open(port);
-  const other = await RawRespClient.open(port);
-  const m = await RawRespClient.open(port);
-  m.statusObjects = true;
-  try {
-    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
-    expect(await m.call("MONITOR")).toEqual({ status: "OK" });
-    await c.call("SLOWLOG", "RESET");
+async function runScript(port: number): Promise<CommandLogCapture> {
+  return captureCommandLog(port, async (c, other) => {
     const replies: RawReply[] = [];
     const script: string[][] = [
       ["MULTI"],
@@ -63,21 +50,8 @@ async function runScript(port: number): Promise<Logged> {
     replies.push(await other.call("SET", "ml:w", "2"));
     for (const argv of [["MULTI"], ["SET", "ml:w", "3"], ["EXEC"], ["GET", "ml:w"]])
       replies.push(await c.call(...argv));
-    await c.call("PING", "end");
-    const monitor: string[] = [];
-    for (;;) {
-      const line = ((await m.read()) as { status: string }).status.replace(/^\S+ \[0 [^\]]+\] /, "");
-      if (line === '"PING" "end"') break;
-      monitor.push(line);
-    }
-    const entries = (await c.call("SLOWLOG", "GET", "-1")) as RawReply[][];
-    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
-    return { replies, slowlog: entries.map((e) => (e[3] as string[]).join(" ")).reverse(), monitor };
-  } finally {
-    c.close();
-    other.close();
-    m.close();
-  }
+    return replies;
+  });
 }
 
 describe("MULTI/EXEC in SLOWLOG and MONITOR (as redis-server 7.0)", () => {

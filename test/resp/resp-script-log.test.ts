@@ -8,8 +8,9 @@
  * each of those commands (client `?:0`), then the EVAL, whose duration covers its script.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CommandLogCapture, captureCommandLog } from "../support/command-log-capture.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
-import { type RawReply, RawRespClient } from "../support/resp-raw.js";
+import type { RawReply } from "../support/resp-raw.js";
 import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
 let ours: RespServerProcess;
@@ -23,24 +24,12 @@ afterAll(async () => {
   await Promise.all([ours?.stop(), redis?.stop()]);
 });
 
-interface Logged {
-  readonly replies: RawReply[];
-  readonly slowlog: string[];
-  readonly monitor: string[];
-}
-
 const WRITE_READ = "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])";
 const FAILING_CALL = "return redis.pcall('INCR', KEYS[1])";
 const RAISING = "redis.call('SET', KEYS[1], 'x'); return redis.call('LPUSH', KEYS[1], 'y')";
 
-async function runScript(port: number): Promise<Logged> {
-  const c = await RawRespClient.open(port);
-  const m = await RawRespClient.open(port);
-  m.statusObjects = true;
-  try {
-    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
-    expect(await m.call("MONITOR")).toEqual({ status: "OK" });
-    await c.call("SLOWLOG", "RESET");
+async function runScript(port: number): Promise<CommandLogCapture> {
+  return captureCommandLog(port, async (c) => {
     const sha = (await c.call("SCRIPT", "LOAD", WRITE_READ)) as string;
     const script: string[][] = [
       ["EVAL", WRITE_READ, "1", "sl:a", "1"],
@@ -57,22 +46,8 @@ async function runScript(port: number): Promise<Logged> {
     ];
     const replies: RawReply[] = [];
     for (const argv of script) replies.push(await c.call(...argv));
-    await c.call("PING", "end");
-    const monitor: string[] = [];
-    for (;;) {
-      const line = ((await m.read()) as { status: string }).status.replace(/^\S+ \[0 ((?!lua)[^\]]+)\] /, "");
-      if (line === '"PING" "end"') break;
-      monitor.push(line.replace(/^\S+ \[0 lua\]/, "[lua]"));
-    }
-    const entries = (await c.call("SLOWLOG", "GET", "-1")) as RawReply[][];
-    await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
-    // A script's commands are logged as run by `?:0` (the other clients' addresses differ).
-    const show = (e: RawReply[]) => `${(e[3] as string[]).join(" ")}${e[4] === "?:0" ? " @?:0" : ""}`;
-    return { replies, slowlog: entries.map(show).reverse(), monitor };
-  } finally {
-    c.close();
-    m.close();
-  }
+    return replies;
+  });
 }
 
 describe("scripts in SLOWLOG and MONITOR (as redis-server 7.0)", () => {
