@@ -46,13 +46,13 @@ describe("hostile request bodies", () => {
     expect((await probe.stop()).failures).toEqual([]);
   });
 
-  /** Sends up to 64 MiB (in 64 KiB writes, after `first`) until the answer comes; returns it. */
+  /** Sends up to 256 MiB (in 64 KiB writes, after `first`) until the answer comes; returns it. */
   async function upload(path: Path, first: (() => Uint8Array) | undefined, each: (() => Uint8Array) | undefined) {
     const before = metricValue(await metricsText(server.url), "memorabilia_process_process_resident_memory_bytes");
     expect(before).toBeGreaterThan(0);
     const r = open(server.url, path, { authorization: `Bearer ${TOKEN}` });
     const chunk = new Uint8Array(64 * 1024).fill(0x41);
-    const total = 64 << 20;
+    const total = 256 << 20;
     try {
       let written = 0;
       if (first) await r.write(first());
@@ -62,10 +62,12 @@ describe("hostile request bodies", () => {
         written += chunk.byteLength;
       }
       const a = await r.answered;
-      // The answer came while the upload was under way, not at its end. (What the client has
-      // "sent" includes what the loopback socket buffers hold: on a busy host a client writes
-      // well ahead of the server's reads — 18 MiB once, with two test files running.)
-      expect(a.sentWhenAnswered).toBeLessThan(total / 2);
+      // The answer came while the upload was under way, well before its end. (What the client has
+      // "sent" includes what the loopback socket buffers hold, and on HTTP/1.1 what the server's
+      // lingering close drains after answering while the busy client has not yet read the answer:
+      // 18 MiB once with two test files running, 33–39 MiB once in CI (session 7) against 4–11
+      // usually. Hence an upload of 256 MiB, answered within its first quarter.)
+      expect(a.sentWhenAnswered).toBeLessThan(total / 4);
       const after = metricValue(await metricsText(server.url), "memorabilia_process_process_resident_memory_bytes");
       expect(after - before).toBeLessThan(200 << 20);
       console.info(
