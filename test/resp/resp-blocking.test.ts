@@ -6,21 +6,11 @@
  */
 import { once } from "node:events";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { describe, expect, it } from "vitest";
+import { useRespAndRedis } from "../support/resp-and-redis.js";
 import { type RawReply, RawRespClient } from "../support/resp-raw.js";
-import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
-let ours: RespServerProcess;
-let redis: RedisServer;
-
-beforeAll(async () => {
-  [ours, redis] = await Promise.all([startRespServerProcess(), startRedisServer()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([ours?.stop(), redis?.stop()]);
-});
+const servers = useRespAndRedis();
 
 /** Waits until the server reports `n` blocked clients (polled, bounded). */
 async function untilBlocked(admin: RawRespClient, n: number): Promise<void> {
@@ -73,8 +63,8 @@ let scenario = 0;
 /** Runs a scenario on both servers and expects identical replies. */
 async function same(steps: readonly Step[]): Promise<RawReply[]> {
   const prefix = `blk${scenario++}`;
-  const theirs = await run(redis.port, prefix, steps);
-  const mine = await run(ours.respPort, prefix, steps);
+  const theirs = await run(servers.redis.port, prefix, steps);
+  const mine = await run(servers.ours.respPort, prefix, steps);
   expect(mine).toEqual(theirs);
   return mine;
 }
@@ -142,14 +132,14 @@ describe("blocking commands answered at once (differential)", () => {
       [["XREAD", "STREAMS", "blk:none", "0"], "*-1\r\n"],
       [["XREAD", "BLOCK", "10", "STREAMS", "blk:none", "$"], "*-1\r\n"],
     ] as const) {
-      for (const port of [redis.port, ours.respPort]) {
+      for (const port of [servers.redis.port, servers.ours.respPort]) {
         const socket = connect({ host: "127.0.0.1", port });
         await once(socket, "connect");
         socket.write(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`);
         const [data] = (await once(socket, "data")) as [Buffer];
         socket.destroy();
-        expect(`${port === redis.port ? "redis" : "ours"} ${args[0]}: ${data.toString("latin1")}`).toBe(
-          `${port === redis.port ? "redis" : "ours"} ${args[0]}: ${raw}`,
+        expect(`${port === servers.redis.port ? "redis" : "ours"} ${args[0]}: ${data.toString("latin1")}`).toBe(
+          `${port === servers.redis.port ? "redis" : "ours"} ${args[0]}: ${raw}`,
         );
       }
     }
@@ -243,7 +233,7 @@ describe("a blocked RESP client (differential)", () => {
   });
 
   it("a client that disconnects while blocked is removed (nothing popped for it)", async () => {
-    for (const port of [ours.respPort]) {
+    for (const port of [servers.ours.respPort]) {
       const gone = await RawRespClient.open(port);
       const admin = await RawRespClient.open(port);
       gone.command("BLPOP", "blk:gone", "0");

@@ -7,22 +7,12 @@
  * queued; EXEC itself is not slow-logged (its `skip_slowlog` flag) and is shown after the
  * commands it ran.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type CommandLogCapture, captureCommandLog } from "../support/command-log-capture.js";
-import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { useRespAndRedis } from "../support/resp-and-redis.js";
 import type { RawReply } from "../support/resp-raw.js";
-import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
-let ours: RespServerProcess;
-let redis: RedisServer;
-
-beforeAll(async () => {
-  [ours, redis] = await Promise.all([startRespServerProcess(), startRedisServer()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([ours?.stop(), redis?.stop()]);
-});
+const servers = useRespAndRedis();
 
 async function runScript(port: number): Promise<CommandLogCapture> {
   return captureCommandLog(port, async (c, other) => {
@@ -56,7 +46,7 @@ async function runScript(port: number): Promise<CommandLogCapture> {
 
 describe("MULTI/EXEC in SLOWLOG and MONITOR (as redis-server 7.0)", () => {
   it("logs and shows each command a transaction ran, when EXEC runs it, and EXEC only to monitors", async () => {
-    const [a, b] = await Promise.all([runScript(ours.respPort), runScript(redis.port)]);
+    const [a, b] = await servers.both(runScript);
     expect(a.replies).toEqual(b.replies);
     expect(a.slowlog).toEqual(b.slowlog);
     expect(a.monitor).toEqual(b.monitor);

@@ -7,22 +7,12 @@
  * before the commands its script runs, each of those as run by the `lua` client; its slow log has
  * each of those commands (client `?:0`), then the EVAL, whose duration covers its script.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type CommandLogCapture, captureCommandLog } from "../support/command-log-capture.js";
-import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { useRespAndRedis } from "../support/resp-and-redis.js";
 import type { RawReply } from "../support/resp-raw.js";
-import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
-let ours: RespServerProcess;
-let redis: RedisServer;
-
-beforeAll(async () => {
-  [ours, redis] = await Promise.all([startRespServerProcess(), startRedisServer()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([ours?.stop(), redis?.stop()]);
-});
+const servers = useRespAndRedis();
 
 const WRITE_READ = "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])";
 const FAILING_CALL = "return redis.pcall('INCR', KEYS[1])";
@@ -52,7 +42,7 @@ async function runScript(port: number): Promise<CommandLogCapture> {
 
 describe("scripts in SLOWLOG and MONITOR (as redis-server 7.0)", () => {
   it("shows EVAL before the commands its script runs (client lua), and slow-logs each, then the EVAL", async () => {
-    const [a, b] = await Promise.all([runScript(ours.respPort), runScript(redis.port)]);
+    const [a, b] = await servers.both(runScript);
     expect(a.replies).toEqual(b.replies);
     expect(a.monitor).toEqual(b.monitor);
     expect(a.slowlog).toEqual(b.slowlog);

@@ -8,26 +8,20 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBinary, type Started, startRedis } from "../bench/processes.js";
+import { useRespAndRedis } from "../support/resp-and-redis.js";
 import { type RawReply, RawRespClient } from "../support/resp-raw.js";
-import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
-let server: RespServerProcess;
-let redis: Started;
+const servers = useRespAndRedis(["--lua-time-limit-ms", "300"]);
 let ours: RawRespClient;
 let theirs: RawRespClient;
 
 beforeAll(async () => {
-  const binary = findBinary("redis-server");
-  if (binary === undefined) throw new Error("redis-server is missing: apt-get install -y redis-server (.ci/run does)");
-  [server, redis] = await Promise.all([startRespServerProcess(["--lua-time-limit-ms", "300"]), startRedis(binary)]);
-  [ours, theirs] = await Promise.all([RawRespClient.open(server.respPort), RawRespClient.open(redis.port)]);
+  [ours, theirs] = await servers.both((port) => RawRespClient.open(port));
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   ours?.socket.destroy();
   theirs?.socket.destroy();
-  await Promise.all([server?.stop(), redis?.stop()]);
 });
 
 type Cmd = (string | Buffer)[];
@@ -181,7 +175,7 @@ describe("scripts reply as Redis 7.0's", () => {
 
 describe("what only a single-threaded server must add", () => {
   it("a script that never ends is stopped at --lua-time-limit-ms; other clients are served after it", async () => {
-    const other = await RawRespClient.open(server.respPort);
+    const other = await RawRespClient.open(servers.ours.respPort);
     try {
       for (const body of ["while true do end", "while true do pcall(function () while true do end end) end"]) {
         const started = Date.now();
@@ -206,7 +200,7 @@ describe("what only a single-threaded server must add", () => {
   });
 
   it("ioredis defineCommand (EVALSHA, then EVAL on NOSCRIPT) works unchanged", async () => {
-    const client = new Redis({ port: server.respPort, lazyConnect: true });
+    const client = new Redis({ port: servers.ours.respPort, lazyConnect: true });
     try {
       client.defineCommand("incrCapped", {
         numberOfKeys: 1,

@@ -8,21 +8,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { useRespAndRedis } from "../support/resp-and-redis.js";
 import { RawRespClient } from "../support/resp-raw.js";
 import { type RespServerProcess, startRespServerProcess } from "../support/resp-server.js";
 
-let ours: RespServerProcess;
-let redis: RedisServer;
-
-beforeAll(async () => {
-  [ours, redis] = await Promise.all([startRespServerProcess(), startRedisServer()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([ours?.stop(), redis?.stop()]);
-});
+const servers = useRespAndRedis();
 
 const TIMED = /(\$\d+\r\n(?:idle|seen-time|active-time|inactive|radix-tree-keys|radix-tree-nodes)\r\n):-?\d+\r\n/g;
 
@@ -49,8 +40,8 @@ async function run(port: number, protocol: 2 | 3, prefix: string, commands: read
 let n = 0;
 async function same(protocol: 2 | 3, commands: readonly string[][]): Promise<void> {
   const prefix = `shape${n++}`;
-  const theirs = await run(redis.port, protocol, prefix, commands);
-  const mine = await run(ours.respPort, protocol, prefix, commands);
+  const theirs = await run(servers.redis.port, protocol, prefix, commands);
+  const mine = await run(servers.ours.respPort, protocol, prefix, commands);
   expect(mine.join("\n")).toBe(theirs.join("\n"));
 }
 
