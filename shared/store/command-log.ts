@@ -8,6 +8,12 @@
  * threshold (10 ms) and no monitor, a command costs its clock reads (~50 ns of CPU each; the RESP
  * port reads once per command, the end of one being the start of the next) and one comparison.
  * Who ran the command (address, name) is asked of the host only for a command kept or shown.
+ *
+ * On a remote engine (etcd) a command's duration is the time its own code ran, not the wait for
+ * the engine's round trips or for other commands' key locks: Redis's slow log leaves out I/O
+ * likewise, and a MULTI's commands are timed the same way (transaction.ts). The store hands that
+ * time over with {@link CommandLog.ran}, keyed by the command's argv; the host's record uses it
+ * instead of the wall-clock span it measured.
  */
 import type { Bytes } from "./bytes.js";
 
@@ -153,6 +159,12 @@ export class CommandLog {
   private entries: SlowLogEntry[] = [];
   private nextId = 0;
   private readonly monitors = new Set<Monitor>();
+  /**
+   * Commands run on a remote engine, by argv: how long their code ran (ms) and when it ended (a
+   * `performance.now()` reading, so an entry left by a command its host did not record is never
+   * taken for a later command that reuses the same argv array).
+   */
+  private readonly ranMs = new WeakMap<readonly Bytes[], { readonly ms: number; readonly endedMs: number }>();
   /** Per script command run and not yet recorded, oldest first: what its script ran, for monitors. */
   private scriptRuns: MonitorEvent[][] = [];
   /**
@@ -254,6 +266,24 @@ export class CommandLog {
   }
 
   /**
+   * Called by the store, while {@link timing} holds, for a command it ran on a remote engine: its
+   * code ran `ms` (the last attempt's, as a transaction's commands are timed; 0 when the engine
+   * failed before it ran). The host's {@link record} of `argv` then logs `ms` as its duration, not
+   * the wall-clock time that includes the engine's round trips.
+   */
+  ran(argv: readonly Bytes[], ms: number): void {
+    this.ranMs.set(argv, { ms, endedMs: performance.now() });
+  }
+
+  /** The duration to log for `argv` run from `startedMs` to `endedMs`: its code's time when {@link ran} gave it. */
+  private duration(argv: readonly Bytes[], startedMs: number, endedMs: number): number {
+    const ran = this.ranMs.get(argv);
+    if (ran === undefined) return endedMs - startedMs;
+    this.ranMs.delete(argv);
+    return ran.endedMs >= startedMs ? ran.ms : endedMs - startedMs;
+  }
+
+  /**
    * Records a command that started at `startedMs` (a `performance.now()` reading) and ended now.
    * `client` is called only when the command is kept or shown. Hosts call it only while
    * {@link timing} holds.
@@ -267,7 +297,7 @@ export class CommandLog {
    * of one command is the start of the next).
    */
   recordSpan(argv: readonly Bytes[], startedMs: number, endedMs: number, client: () => CommandClient): void {
-    const ms = endedMs - startedMs;
+    const ms = this.duration(argv, startedMs, endedMs);
     const slow = ms >= this.slowerThanMs && !skipsSlowLog(argv);
     if (!slow && this.monitors.size === 0) return;
     this.recordTimed(argv, startedMs, ms, slow, client());
@@ -275,7 +305,7 @@ export class CommandLog {
 
   /** {@link recordSpan} ending now, with the client known. */
   recordFor(argv: readonly Bytes[], startedMs: number, client: CommandClient): void {
-    const ms = performance.now() - startedMs;
+    const ms = this.duration(argv, startedMs, performance.now());
     const slow = ms >= this.slowerThanMs && !skipsSlowLog(argv);
     if (!slow && this.monitors.size === 0) return;
     this.recordTimed(argv, startedMs, ms, slow, client);

@@ -642,6 +642,10 @@ export class Store {
   ): Promise<Reply> {
     const readOnly = spec.flags.includes("readonly");
     const release = await this.locks.acquire(readOnly ? { read: keys } : { write: keys });
+    // The command log times the command's own code, not the engine's round trips (command-log.ts):
+    // the last attempt's run of the handler, handed over once the engine is done.
+    const log = handler === spec.handler && this.commandLog.timing ? this.commandLog : undefined;
+    let ranMs = 0;
     try {
       const now = this.clock.now();
       let events: KeyspaceEvent[] = [];
@@ -659,7 +663,13 @@ export class Store {
               attempt.push({ event, key, class: cls, atMs: now });
             };
           }
-          return handler(this.context(view, now, notify), argv);
+          if (log === undefined) return handler(this.context(view, now, notify), argv);
+          const started = performance.now();
+          try {
+            return handler(this.context(view, now, notify), argv);
+          } finally {
+            ranMs = performance.now() - started;
+          }
         },
         intent,
       );
@@ -667,6 +677,7 @@ export class Store {
       if (events.length !== 0 && this.events.listening) for (const e of events) this.events.emit(e);
       return reply === NOT_SERVED ? reply : checkCommandReply(spec, reply, this.limits);
     } finally {
+      log?.ran(argv, ranMs);
       release();
       if (this.blocked.pending) this.blocked.drain();
     }
