@@ -67,6 +67,8 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   private readonly index = new ExpiryIndex();
   /** The array {@link activeExpire} pops due keys into (all slots ""), or null while in use. */
   private dueKeys: Bytes[] | null = [];
+  /** What {@link activeExpire} returns, reused: the sweep calls it once per key (no object per call). */
+  private readonly expireResult = { sampled: 0, expired: 0 };
   private readonly cursors: CursorRegistry<Iterator<Bytes>>;
   private readonly watched = new Map<Bytes, WatchSlot>();
   private notify: ((cls: EventClass, event: string, key: Bytes) => void) | undefined;
@@ -442,7 +444,12 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
       this.notify?.("expired", "expired", key);
     }
     if (due.length <= MAX_REUSED_DUE) this.dueKeys = due; // a huge one-off sample is not kept
-    return { sampled: n, expired };
+    // Written only here, after the loop: a nested call from an `expired` listener has returned and
+    // been read by then.
+    const result = this.expireResult;
+    result.sampled = n;
+    result.expired = expired;
+    return result;
   }
 
   nextDeadline(): number | undefined {

@@ -23,6 +23,7 @@
  *
  *   node [--expose-gc] dist/bench-expiry-child.mjs <maxSeconds>
  */
+import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { startServer } from "../../server/app.js";
@@ -79,6 +80,37 @@ if (process.env.EXPIRY_TRACE === "1") {
   );
 }
 
+/**
+ * `EXPIRY_HEAP_PROFILE=1`: V8's sampling heap profiler from the deadline until drained, counting
+ * objects the collector has already freed (young garbage included), so the drain's allocations can
+ * be attributed to code paths; the top sites go to stderr as one JSON line.
+ */
+const heapProfile = process.env.EXPIRY_HEAP_PROFILE === "1" ? new Session() : undefined;
+heapProfile?.connect();
+
+interface SampleNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SampleNode[];
+}
+
+/** Self bytes per allocation site (function, file:line, and two callers), largest first. */
+function allocationSites(head: SampleNode): { bytes: number; site: string }[] {
+  const sites = new Map<string, number>();
+  const frame = (n: SampleNode) =>
+    `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1}`;
+  const walk = (n: SampleNode, path: string[]) => {
+    const here = [frame(n), ...path].slice(0, 4);
+    if (n.selfSize > 0) {
+      const site = here.join(" < ");
+      sites.set(site, (sites.get(site) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk(c, here);
+  };
+  walk(head, []);
+  return [...sites].map(([site, bytes]) => ({ bytes, site })).sort((a, b) => b.bytes - a.bytes);
+}
+
 const meter = new LoopStallMeter();
 const histogram = monitorEventLoopDelay({ resolution: 1 });
 process.stdout.write(`${JSON.stringify({ listening: server.url, respPort: server.respPort })}\n`);
@@ -91,12 +123,19 @@ function watch(dueAt: number, count: number, settle: boolean): void {
     () => {
       const before = store.stats().sweep;
       gcPauses.length = 0;
+      heapProfile
+        ?.post("HeapProfiler.startSampling", {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        })
+        .catch((e: unknown) => process.stderr.write(`heap profile: ${String(e)}\n`));
       histogram.reset();
       histogram.enable();
       meter.start();
       gcObserver.observe({ entryTypes: ["gc"] });
       const poll = setInterval(() => {
-        const left = store.stats().keys;
+        const left = store.repository.stats().keys; // the keyspace's count: not the whole stats tree every 5 ms
         if (left >= count / 100 && Date.now() - dueAt <= maxSeconds * 1000) return;
         clearInterval(poll);
         histogram.disable();
@@ -104,26 +143,39 @@ function watch(dueAt: number, count: number, settle: boolean): void {
         gcObserver.disconnect();
         const sweep = store.stats().sweep;
         const longest = [...gcPauses].sort((a, b) => b.ms - a.ms).slice(0, 5);
-        process.stdout.write(
-          `${JSON.stringify({
-            drainMs: Date.now() - dueAt,
-            left,
-            loopDelayMaxMs: histogram.max / 1e6,
-            loopDelayP99Ms: histogram.percentile(99) / 1e6,
-            loopCpuMaxMs: loop.cpuMaxMs,
-            loopProcessCpuMaxMs: loop.processCpuMaxMs,
-            loopWaitMaxMs: loop.waitMaxMs,
-            loopWallAtCpuMaxMs: loop.wallAtCpuMaxMs,
-            // Slices before the deadline found nothing due (microseconds), so the running max is the drain's.
-            sweepLongestSliceMs: sweep.longestSliceMs,
-            sweepSlices: sweep.slices - before.slices,
-            gcSettled,
-            gcPauses: gcPauses.length,
-            gcMaxMs: longest[0]?.ms ?? 0,
-            gcTotalMs: Math.round(gcPauses.reduce((t, g) => t + g.ms, 0) * 100) / 100,
-            gcLongest: longest,
-          })}\n`,
-        );
+        const result = {
+          drainMs: Date.now() - dueAt,
+          left,
+          loopDelayMaxMs: histogram.max / 1e6,
+          loopDelayP99Ms: histogram.percentile(99) / 1e6,
+          loopCpuMaxMs: loop.cpuMaxMs,
+          loopProcessCpuMaxMs: loop.processCpuMaxMs,
+          loopWaitMaxMs: loop.waitMaxMs,
+          loopWallAtCpuMaxMs: loop.wallAtCpuMaxMs,
+          // Slices before the deadline found nothing due (microseconds), so the running max is the drain's.
+          sweepLongestSliceMs: sweep.longestSliceMs,
+          sweepSlices: sweep.slices - before.slices,
+          gcSettled,
+          gcPauses: gcPauses.length,
+          gcMaxMs: longest[0]?.ms ?? 0,
+          gcTotalMs: Math.round(gcPauses.reduce((t, g) => t + g.ms, 0) * 100) / 100,
+          gcLongest: longest,
+        };
+        // The profile's line goes out before the result, which ends the round (the parent stops this process).
+        const report = () => process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (heapProfile === undefined) report();
+        else
+          heapProfile
+            .post("HeapProfiler.stopSampling")
+            .then(
+              ({ profile }) => {
+                const sites = allocationSites(profile.head as unknown as SampleNode);
+                const total = sites.reduce((t, x) => t + x.bytes, 0);
+                process.stderr.write(`${JSON.stringify({ heapSampledBytes: total, sites: sites.slice(0, 30) })}\n`);
+              },
+              (e: unknown) => process.stderr.write(`heap profile: ${String(e)}\n`),
+            )
+            .finally(report);
       }, 5);
     },
     Math.max(0, dueAt - Date.now()),

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { bundleEntry } from "./bundle.js";
@@ -83,8 +84,13 @@ export async function memorabiliaMassExpiry(
   const lines = createInterface({ input: child.stdout });
   const messages: Record<string, unknown>[] = [];
   let wake: (() => void) | undefined;
+  // EXPIRY_CHILD_LOG=<file>: the child's other stdout lines (node's --trace-gc output) go to that file.
+  const childLog = process.env.EXPIRY_CHILD_LOG;
   lines.on("line", (line) => {
-    if (!line.startsWith("{")) return;
+    if (!line.startsWith("{")) {
+      if (childLog !== undefined) appendFileSync(childLog, `${line}\n`);
+      return;
+    }
     messages.push(JSON.parse(line) as Record<string, unknown>);
     wake?.();
   });
@@ -140,8 +146,8 @@ export async function memorabiliaMassExpiry(
     }
   } finally {
     await started.stop();
-    // EXPIRY_TRACE=1: the child's batch trace (printed at its exit) goes to this process's stderr.
-    if (process.env.EXPIRY_TRACE === "1") {
+    // EXPIRY_TRACE=1 / EXPIRY_HEAP_PROFILE=1: the child's batch trace or allocation sites (printed at its exit) goes to this process's stderr.
+    if (process.env.EXPIRY_TRACE === "1" || process.env.EXPIRY_HEAP_PROFILE === "1") {
       await new Promise((r) => setTimeout(r, 300)); // stderr's last line may follow the exit
       for (const line of stderr) process.stderr.write(`${line}\n`);
     }
