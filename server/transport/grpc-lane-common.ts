@@ -20,6 +20,7 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { RequestBytesBudget } from "../request-bytes.js";
 import {
   type Compression,
+  compressionNegotiate,
   createMethodSerializationLookup,
   validateUniversalHandlerOptions,
 } from "./connect-internals.js";
@@ -324,6 +325,27 @@ const RST_NAMES: Record<number, [string, Code]> = {
 export function resetError(rstCode: number): ConnectError | undefined {
   const e = RST_NAMES[rstCode];
   return e && new ConnectError(`http/2 stream closed with error code ${e[0]} (0x${rstCode.toString(16)})`, e[1]);
+}
+
+/**
+ * connect's `compressionNegotiate` for one accept header (`grpc-accept-encoding` or
+ * `accept-encoding`, no request encoding: the lanes take identity requests only), its result made
+ * once per header value: a client sends the same value on every call. At most 64 values are kept;
+ * past them, each call negotiates.
+ */
+export function createNegotiator(
+  accept: Parameters<typeof compressionNegotiate>[0],
+  headerName: string,
+): (accepted: string | null) => ReturnType<typeof compressionNegotiate> {
+  const seen = new Map<string | null, ReturnType<typeof compressionNegotiate>>();
+  return (accepted) => {
+    let result = seen.get(accepted);
+    if (result === undefined) {
+      result = compressionNegotiate(accept, null, accepted, headerName);
+      if (seen.size < 64) seen.set(accepted, result);
+    }
+    return result;
+  };
 }
 
 /** A header as `Headers.get` would give it: duplicates joined with ", ", absent as null. */

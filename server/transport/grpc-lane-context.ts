@@ -244,6 +244,25 @@ export class LaneContext implements HandlerContext {
     return out;
   }
 
+  /**
+   * The response headers as an HTTP/1.1 `writeHead` (or a gRPC-Web/Connect answer) takes them:
+   * {@link LaneContext.outgoingHeaders} without `:status`, made without it rather than deleted
+   * from it (a `delete` turns the object into a slow dictionary for every reader after).
+   */
+  responseHeaders(): Record<string, string | number> {
+    const h = this.#responseHeader;
+    if (h === undefined) {
+      return this.#encoding === undefined
+        ? { "content-type": this.#protocol.contentType }
+        : { "content-type": this.#protocol.contentType, "grpc-encoding": this.#encoding };
+    }
+    const out: Record<string, string | number> = {};
+    h.forEach((v, k) => {
+      out[k] = v;
+    });
+    return out;
+  }
+
   /** The trailers to send, in `Headers` iteration order. */
   outgoingTrailers(): http2.OutgoingHttpHeaders {
     const h = this.#responseTrailer;

@@ -34,7 +34,6 @@ import { fixGrpcStatus, isDecodeFailure } from "../../shared/api/decode-errors.j
 import { BodyHold } from "../request-bytes.js";
 import {
   codeToHttpStatus,
-  compressionNegotiate,
   envelopeCompress,
   errorToJsonBytes,
   parseConnectTimeout,
@@ -57,6 +56,7 @@ import {
 import {
   createLaneRoutes,
   createLiveCalls,
+  createNegotiator,
   FINISHED,
   type GrpcLaneOptions,
   headerValue,
@@ -130,6 +130,8 @@ export function createWebLane(options: WebLaneOptions): WebLane {
   const jsonOptions = options.jsonOptions;
   const cors = options.cors;
   const budget = options.requestBytes;
+  const negotiateGrpcWeb = createNegotiator(opt.acceptCompression, "grpc-accept-encoding");
+  const negotiateConnect = createNegotiator(opt.acceptCompression, "accept-encoding");
 
   /** The route and protocol of a request this lane takes, or undefined. */
   const take = (
@@ -230,20 +232,15 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     exchange: Exchange,
     hold: BodyHold | undefined,
   ): Promise<void> {
-    const compression = compressionNegotiate(
-      opt.acceptCompression,
-      null,
-      headerValue(headers["grpc-accept-encoding"]),
-      "grpc-accept-encoding",
-    );
+    const compression = negotiateGrpcWeb(headerValue(headers["grpc-accept-encoding"]));
     if (compression.response) context.setResponseEncoding(compression.response.name);
-    const envelopes: { flags: number; data: Uint8Array }[] = [];
+    let message: Uint8Array | undefined;
     try {
       if (timeoutError) throw timeoutError;
       const input = await readSingleMessage(exchange.body, opt.readMaxBytes, route.parse, hold);
       const output = await invokeUnary(chain, context, input);
       if (hold?.refusal !== undefined) throw new ConnectError(hold.refusal, Code.ResourceExhausted);
-      envelopes.push({ flags: 0, data: route.serialize(output) });
+      message = route.serialize(output);
     } catch (error) {
       setTrailerStatus(context.responseTrailer, asConnectError(error));
       // As shared/api/decode-errors.ts rewrites it on connect's path: undecodable input is INVALID_ARGUMENT.
@@ -252,19 +249,20 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
     // Nobody touched the trailers: they are the default `grpc-status: 0`, as trailerSerialize writes it.
     const untouched = !context.hasCustomMetadata();
-    envelopes.push({
-      flags: trailerFlag,
-      data: untouched ? GRPC_OK_TRAILER : trailerSerialize(context.responseTrailer),
-    });
-    const parts: Buffer[] = [];
-    for (let env of envelopes) {
-      if (compression.response && env.data.byteLength >= opt.compressMinBytes)
-        env = await envelopeCompress(env, compression.response, opt.compressMinBytes);
-      parts.push(frame(env.flags, env.data));
-    }
-    const out = context.outgoingHeaders() as Record<string, string | number>;
-    delete out[":status"];
-    exchange.respond(200, out, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+    const trailer = untouched ? GRPC_OK_TRAILER : trailerSerialize(context.responseTrailer);
+    const encoding = compression.response;
+    const minBytes = opt.compressMinBytes;
+    let body: Buffer;
+    if (encoding && ((message?.byteLength ?? 0) >= minBytes || trailer.byteLength >= minBytes)) {
+      // Each envelope compressed past compressMinBytes, as connect writes them.
+      const parts: Buffer[] = [];
+      for (const data of message === undefined ? [trailer] : [message, trailer]) {
+        const env = await envelopeCompress({ flags: data === trailer ? trailerFlag : 0, data }, encoding, minBytes);
+        parts.push(frame(env.flags, env.data));
+      }
+      body = Buffer.concat(parts);
+    } else body = envelopes(message, trailer);
+    exchange.respond(200, context.responseHeaders(), body);
   }
 
   async function serveConnect(
@@ -275,12 +273,7 @@ export function createWebLane(options: WebLaneOptions): WebLane {
     exchange: Exchange,
     hold: BodyHold | undefined,
   ): Promise<void> {
-    const compression = compressionNegotiate(
-      opt.acceptCompression,
-      null,
-      headerValue(headers["accept-encoding"]),
-      "accept-encoding",
-    );
+    const compression = negotiateConnect(headerValue(headers["accept-encoding"]));
     let status = 200;
     let body: Uint8Array;
     try {
@@ -321,6 +314,21 @@ export function createWebLane(options: WebLaneOptions): WebLane {
   return lane;
 }
 
+/** The message envelope (when there is one) then the trailer envelope, in one buffer. */
+function envelopes(message: Uint8Array | undefined, trailer: Uint8Array): Buffer {
+  const m = message === undefined ? 0 : 5 + message.byteLength;
+  const b = Buffer.allocUnsafe(m + 5 + trailer.byteLength);
+  if (message !== undefined) {
+    b[0] = 0;
+    b.writeUInt32BE(message.byteLength, 1);
+    b.set(message, 5);
+  }
+  b[m] = trailerFlag;
+  b.writeUInt32BE(trailer.byteLength, m + 1);
+  b.set(trailer, m + 5);
+  return b;
+}
+
 /** Where a web lane call is found by its "close" listener. */
 const kWebCall: unique symbol = Symbol("memorabilia.webLaneCall");
 type GoneSource = (http2.ServerHttp2Stream | ServerResponse) & { [kWebCall]?: LaneContext | undefined };
@@ -347,8 +355,7 @@ function asConnectError(error: unknown): ConnectError {
 function connectHeaders(context: LaneContext, length: number): Record<string, string | number> {
   // Nothing but the defaults (most calls): already in sorted order.
   if (!context.hasCustomMetadata()) return { "content-length": String(length), "content-type": CONNECT.contentType };
-  const header = context.outgoingHeaders() as Record<string, string | number>;
-  delete header[":status"];
+  const header = context.responseHeaders();
   const trailer = context.outgoingTrailers();
   const entries: [string, string | number][] = Object.entries(header) as [string, string | number][];
   for (const [k, v] of Object.entries(trailer)) entries.push([`trailer-${k}`, v as string]);
