@@ -3,11 +3,16 @@
  * Map limit when N is 20M) within a time bound, and prints one JSON line with what it reached.
  * With `--expire-tenth` (the on-demand `keyspace-100m` part) it then times DBSIZE, the first SCAN
  * page and a whole SCAN (COUNT 10000, bounded in time), gives every tenth key one deadline with
- * PEXPIREAT and lets the store's own sweep reclaim them, measuring the drain and the event loop.
+ * PEXPIREAT and lets the store's own sweep reclaim them, measuring the drain, the event loop and
+ * the GC pauses during it. The sweep starts only after the PEXPIREAT pass, so no key expires during
+ * it even when the pass overruns the deadline (then `ttlLateMs` > 0 and the drain counts from the
+ * deadline). Reports the peak RSS (VmHWM) and the load average at the load's end and the drain's.
  *
  *   node --max-old-space-size=16384 dist/bench-keyspace-child.mjs <keys> <maxSeconds> [--expire-tenth]
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createStore } from "../../shared/index.js";
 import { LoopStallMeter } from "./loop-stall.js";
 
@@ -49,8 +54,19 @@ const result: Record<string, unknown> = {
   seconds,
   heapUsed: mem.heapUsed,
   rss: mem.rss,
+  loadAverageAfterLoad: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   error,
 };
+
+/** The process's peak resident set (VmHWM, bytes), or NaN off Linux. */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "latin1"));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 if (expireTenth && error === undefined) {
   const run = (argv: string[]) => store.run(argv) as unknown;
@@ -78,7 +94,7 @@ if (expireTenth && error === undefined) {
 
   // Every tenth key gets one deadline, far enough ahead to set them all (~3 µs each on a busy host).
   const expiring = Math.floor(loaded / 10);
-  const dueAt = Date.now() + 5000 + Math.ceil(expiring / 250);
+  const dueAt = Date.now() + 5000 + Math.ceil(expiring / 100);
   const at = String(dueAt);
   const tSet = performance.now();
   for (let i = 0; i < loaded; i += 10) store.run(["PEXPIREAT", `k:${i.toString(36)}`, at]);
@@ -87,20 +103,32 @@ if (expireTenth && error === undefined) {
   store.start();
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const meter = new LoopStallMeter();
+  const gcPauses: { ms: number; kind: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcPauses.push({ ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+    }
+  });
   const drain = await new Promise<Record<string, unknown>>((resolve) => {
     setTimeout(
       () => {
         histogram.enable();
         meter.start();
+        gcObserver.observe({ entryTypes: ["gc"] });
         const before = store.stats().sweep;
         const poll = setInterval(() => {
-          const left = store.stats().keysWithTtl;
+          const left = store.repository.stats().keysWithTtl;
           const elapsed = Date.now() - dueAt;
           if (left < expiring / 100 || elapsed > (maxSeconds * 1000) / 2) {
             clearInterval(poll);
             histogram.disable();
             const loop = meter.stop();
+            gcObserver.disconnect();
             const sweep = store.stats().sweep;
+            const longest = [...gcPauses].sort((a, b) => b.ms - a.ms);
+            // perf_hooks kinds: 1 scavenge, 2 minor mark-compact, 4 mark-compact, 8 incremental, 16 weak.
+            const kinds: Record<string, number> = {};
+            for (const g of gcPauses) kinds[g.kind] = (kinds[g.kind] ?? 0) + 1;
             resolve({
               expiring,
               drainMs: elapsed,
@@ -112,6 +140,12 @@ if (expireTenth && error === undefined) {
               loopWaitMaxMs: loop.waitMaxMs,
               sweepLongestSliceMs: sweep.longestSliceMs,
               sweepSlices: sweep.slices - before.slices,
+              gcPauses: gcPauses.length,
+              gcKinds: kinds,
+              gcMaxMs: longest[0]?.ms ?? 0,
+              gcLongest: longest.slice(0, 5),
+              gcTotalMs: gcPauses.reduce((t, g) => t + g.ms, 0),
+              loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
             });
           }
         }, 5);
@@ -131,4 +165,5 @@ if (expireTenth && error === undefined) {
     rssAfter: after.rss,
   });
 }
+result.peakRss = peakRss();
 process.stdout.write(`${JSON.stringify(result)}\n`);
