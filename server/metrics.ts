@@ -216,6 +216,11 @@ export function createServerMetrics(
       "Requests (and RESP clients) cut with RESOURCE_EXHAUSTED because they held the most when --max-request-bytes-total was passed.",
       () => requestBytes.cuts,
     );
+    gauge(
+      "memorabilia_request_body_bytes_before_answer_total",
+      "Request body bytes received before the request's answer started (a refused upload counts what was read up to its refusal, not what is discarded after).",
+      () => requestBytes.receivedBeforeAnswer,
+    );
   }
   if (streams !== undefined) {
     gauge(

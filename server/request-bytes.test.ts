@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { RequestBytesBudget, trackRequestBody } from "./request-bytes.js";
+import { BodyHold, RequestBytesBudget, trackRequestBody } from "./request-bytes.js";
 
 /** A body whose bytes arrive by `push`, as Node's HTTP parsers hand them. */
 const body = (): Readable => new Readable({ read() {} });
@@ -92,5 +92,38 @@ describe("RequestBytesBudget", () => {
     budget.release(a);
     expect(budget.inFlight).toBe(0);
     expect(budget.cuts).toBe(1);
+  });
+});
+
+describe("BodyHold", () => {
+  it("holds nothing once released: bytes a reader still gets after the answer started are not counted again", () => {
+    const budget = new RequestBytesBudget(0);
+    const hold = new BodyHold(budget);
+    expect(hold.add(100)).toBe(true);
+    expect(budget.inFlight).toBe(100);
+    hold.release();
+    expect(budget.inFlight).toBe(0);
+    // An answer given before the body's end (a deadline): the read goes on, the budget must not.
+    expect(hold.add(50)).toBe(true);
+    expect(budget.inFlight).toBe(0);
+    expect(budget.receivedBeforeAnswer).toBe(100);
+  });
+});
+
+describe("receivedBeforeAnswer", () => {
+  it("counts body bytes until the answer starts, on tracked bodies of both shapes", () => {
+    const budget = new RequestBytesBudget(0);
+    let started = false;
+    const one = body();
+    const stream = new PassThrough();
+    trackRequestBody(one, { budget, shape: "one-message", answerStarted: () => started, refuse: () => {} });
+    trackRequestBody(stream, { budget, shape: "enveloped-stream", answerStarted: () => started, refuse: () => {} });
+    one.push(Buffer.alloc(30));
+    stream.push(Buffer.alloc(20));
+    expect(budget.receivedBeforeAnswer).toBe(50);
+    started = true;
+    one.push(Buffer.alloc(1000));
+    stream.push(Buffer.alloc(1000));
+    expect(budget.receivedBeforeAnswer).toBe(50);
   });
 });

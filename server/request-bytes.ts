@@ -48,6 +48,12 @@ export class RequestBytesBudget {
   private sum = 0;
   /** Holders cut so far. */
   cuts = 0;
+  /**
+   * Request body bytes received before their request's answer started, all requests so far: what
+   * reading bodies cost the server. A refused upload adds what was read up to its refusal; the
+   * rest of it (discarded unread, or drained by HTTP/1.1's lingering close) is not counted.
+   */
+  receivedBeforeAnswer = 0;
 
   /** `capBytes` 0: no cap (the bytes are still counted). */
   constructor(readonly capBytes: number) {}
@@ -140,12 +146,20 @@ export class BodyHold implements BytesHolder {
   refusal: string | undefined = undefined;
   /** Called once when the budget cuts the body (the reader fails its read). */
   onCut: (() => void) | undefined = undefined;
+  /** Set once the answer started (or the call ended): the body is no longer held. */
+  released = false;
 
   constructor(readonly budget: RequestBytesBudget) {}
 
-  /** Counts `bytes` more received; false when the body is (now) cut: drop them. */
+  /**
+   * Counts `bytes` more received; false when the body is (now) cut: drop them. Once released,
+   * bytes a reader still gets (an answer given before the body's end) are held by nobody: counted
+   * again, they would sit in the budget for good, this holder never being released a second time.
+   */
   add(bytes: number): boolean {
     if (this.refusal !== undefined) return false;
+    if (this.released) return true;
+    this.budget.receivedBeforeAnswer += bytes;
     this.held += bytes;
     return this.budget.update(this, this.held);
   }
@@ -158,6 +172,7 @@ export class BodyHold implements BytesHolder {
   /** The body is done with (its answer started, or the call ended). */
   release(): void {
     this.onCut = undefined;
+    this.released = true;
     this.budget.release(this);
   }
 }
@@ -281,8 +296,14 @@ function trackedPush(this: TrackedBody, chunk: unknown, encoding?: BufferEncodin
   if (!t.released && Buffer.isBuffer(chunk)) {
     if (t.options.shape === "one-message") {
       if (t.options.answerStarted()) t.release();
-      else t.held += chunk.length;
-    } else t.scan(chunk);
+      else {
+        t.held += chunk.length;
+        t.options.budget.receivedBeforeAnswer += chunk.length;
+      }
+    } else {
+      if (!t.options.answerStarted()) t.options.budget.receivedBeforeAnswer += chunk.length;
+      t.scan(chunk);
+    }
     if (!t.released && !t.options.budget.update(t, t.held)) return true;
   }
   return t.push.call(this, chunk, encoding);
