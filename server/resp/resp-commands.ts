@@ -18,7 +18,7 @@ import type { Principal } from "../auth/tokens.js";
 import { monitor, slowlog } from "./resp-command-log.js";
 import { configGet, configSet } from "./resp-config.js";
 import type { RespConnection } from "./resp-connection.js";
-import { NULL_ARRAY, RespMap, RespPush, type RespValue } from "./resp-encode.js";
+import { NULL_ARRAY, RespMap, RespPush, type RespValue, RespVerbatim } from "./resp-encode.js";
 import type { RespHost } from "./resp-host.js";
 import { clientLine, infoText, REDIS_COMPAT_VERSION } from "./resp-info.js";
 import { respShape } from "./resp3-shapes.js";
@@ -473,7 +473,7 @@ function clientList(argv: readonly Bytes[], host: RespHost): RespValue {
       clients = clients.filter((c) => ids.has(c.id));
     } else throw syntaxError();
   }
-  return clients.map((c) => `${clientLine(c)}\n`).join("");
+  return new RespVerbatim(clients.map((c) => `${clientLine(c)}\n`).join(""));
 }
 
 /* CLIENT <subcommand> ... */
@@ -510,7 +510,7 @@ function client(conn: RespConnection, argv: readonly Bytes[], host: RespHost): R
     }
     case "INFO":
       arity(2);
-      return `${clientLine(conn)}\n`;
+      return new RespVerbatim(`${clientLine(conn)}\n`);
     case "LIST":
       return clientList(argv, host);
     case "KILL":
@@ -533,7 +533,7 @@ function client(conn: RespConnection, argv: readonly Bytes[], host: RespHost): R
 
 /* INFO [section ...] */
 function info(_conn: RespConnection, argv: readonly Bytes[], host: RespHost): RespValue {
-  return infoText(host, argv.slice(1));
+  return new RespVerbatim(infoText(host, argv.slice(1)));
 }
 
 const CONFIG_HELP = [

@@ -16,7 +16,7 @@ import type { Bytes } from "../../shared/store/bytes.js";
 import type { CommandClient } from "../../shared/store/command-log.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { Subscriber } from "../../shared/store/pubsub.js";
-import type { Reply } from "../../shared/store/reply.js";
+import { type Reply, Status } from "../../shared/store/reply.js";
 import type { WatchHandle } from "../../shared/store/repository.js";
 import type { Store } from "../../shared/store/store.js";
 import { currentPrincipal } from "../auth/auth-interceptor.js";
@@ -100,6 +100,9 @@ export class RespConnection {
   readonly parser: RespParser;
   /** By command name as sent: its connection command, or null for the store's (one lookup per command). */
   private readonly dispatch = new Map<Bytes, ConnectionCommand | null>();
+  /** The last name looked up in {@link dispatch}, and what it gave. */
+  private dispatchName: Bytes = "";
+  private dispatchCommand: ConnectionCommand | null = null;
   /** Replies produced and not yet handed to the socket. */
   private readonly out = new RespWriter();
   /** Inside {@link process}: pushes wait for its write instead of scheduling their own. */
@@ -437,13 +440,16 @@ export class RespConnection {
     const host = this.host;
     const name = argv[0] as Bytes;
     const store = host.store;
-    let command = this.dispatch.get(name);
+    // A pipeline mostly repeats its command, and the parser hands the same name string again.
+    let command = name === this.dispatchName ? this.dispatchCommand : this.dispatch.get(name);
     if (command === undefined) {
       command = CONNECTION_COMMANDS.get(name) ?? null;
       if (command === null && !store.commands.has(name)) command = CONNECTION_COMMANDS.get(name.toUpperCase()) ?? null;
       // Bounded: every mixed-case spelling of every command is a name too.
       if (this.dispatch.size < 64) this.dispatch.set(name, command);
     }
+    this.dispatchName = name;
+    this.dispatchCommand = command;
     if (command !== null) {
       this.runConnectionCommand(command, argv);
       return;
@@ -474,8 +480,11 @@ export class RespConnection {
 
   /** Writes a store reply in this connection's protocol (RESP3 reshapes a few commands, as Redis does). */
   private storeReply(reply: Reply, argv: readonly Bytes[], blocked = false): void {
-    // The common reply directly, without the generic dispatch.
+    // The common replies directly, without the generic dispatch: a bulk string in either protocol;
+    // in RESP2 an integer or a status, which respShape passes through unchanged there.
     if (typeof reply === "string") this.out.bulk(reply);
+    else if (this.proto === 2 && typeof reply === "number" && Number.isInteger(reply)) this.out.integer(reply);
+    else if (this.proto === 2 && reply instanceof Status) this.out.status(reply.text);
     else this.out.value(respShape(reply, argv, this.proto, blocked));
   }
 

@@ -26,8 +26,21 @@ export class RespPush {
   constructor(readonly items: readonly RespValue[]) {}
 }
 
+/** A RESP3 verbatim string (`=`, format `txt`: INFO, CLIENT INFO/LIST); a bulk string in RESP2. */
+export class RespVerbatim {
+  constructor(readonly text: Bytes) {}
+}
+
 /** A null array: `*-1` in RESP2 (EXEC after a WATCH saw a change), `_` in RESP3. */
 export const NULL_ARRAY: unique symbol = Symbol("resp.nullArray");
 
 /** Anything the connection replies with. */
-export type RespValue = Reply | RespMap | RespSet | RespDouble | RespPush | typeof NULL_ARRAY | readonly RespValue[];
+export type RespValue =
+  | Reply
+  | RespMap
+  | RespSet
+  | RespDouble
+  | RespPush
+  | RespVerbatim
+  | typeof NULL_ARRAY
+  | readonly RespValue[];

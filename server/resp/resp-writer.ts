@@ -11,7 +11,7 @@
 import type { Bytes } from "../../shared/store/bytes.js";
 import { StoreError } from "../../shared/store/errors.js";
 import { Status } from "../../shared/store/reply.js";
-import { NULL_ARRAY, RespDouble, RespMap, RespPush, RespSet, type RespValue } from "./resp-encode.js";
+import { NULL_ARRAY, RespDouble, RespMap, RespPush, RespSet, type RespValue, RespVerbatim } from "./resp-encode.js";
 
 const SLAB_BYTES = 64 * 1024;
 /** Strings shorter than this are copied with a loop (cheaper than a call into the runtime). */
@@ -236,6 +236,16 @@ export class RespWriter {
       if (this.resp3)
         this.line(44, v.text); // ','
       else this.bulk(v.text);
+    } else if (v instanceof RespVerbatim) {
+      if (this.resp3) {
+        // `=<length>\r\ntxt:<text>\r\n`, the length counting the format prefix (Redis's addReplyVerbatim).
+        this.header(61, v.text.length + 4); // '='
+        this.ensure(v.text.length + 6);
+        this.bytes("txt:");
+        this.bytes(v.text);
+        this.slab[this.pos++] = CR;
+        this.slab[this.pos++] = LF;
+      } else this.bulk(v.text);
     } else if (v instanceof RespPush) {
       this.header(this.resp3 ? 62 : 42, v.items.length); // '>'
       for (const item of v.items) this.value(item);
