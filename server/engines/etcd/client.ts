@@ -49,8 +49,12 @@ export interface EtcdConnectionOptions {
   readonly tls?: EtcdTls;
 }
 
-/** Whether a failed call may be sent again. */
-export type Retry = "idempotent" | "once";
+/**
+ * Whether a failed call may be sent again: `idempotent` — again, and also while an earlier send is
+ * still pending (a hedge: {@link EtcdConnection.hedged}); `sequential` — again, once the earlier
+ * send has failed (etcd3 calls that ignore the call options: lease grants); `once` — never.
+ */
+export type Retry = "idempotent" | "sequential" | "once";
 
 /** The message clients see while etcd cannot be reached or has no quorum (Redis Cluster's wording). */
 export const UNAVAILABLE_MESSAGE = "CLUSTERDOWN The etcd cluster is unreachable or has no quorum";
@@ -154,6 +158,25 @@ function dropIpServernameWarning(): void {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** First pause before a transient failure is retried, ms. */
+export const RETRY_FIRST_MS = 50;
+/**
+ * Longest pause between retries, ms. While etcd elects a leader, members answer "no leader" at
+ * once (calls require one: kv-client.ts), so the pause is what a write waits past the election:
+ * with 500 ms a leader-kill's write gap measured up to 2.2× the election (timestamps in
+ * BENCHMARKS.md, session 8); a failed call costs a member next to nothing.
+ */
+export const RETRY_MAX_MS = 100;
+
+/**
+ * A call unanswered for this long is sent again (the first send stays pending; the first answer
+ * wins) while no call needing a leader has succeeded for as long: etcd is electing a leader, and a
+ * call a member took while it still believed in the dead one is lost until its deadline (measured:
+ * one ended 650 ms after the new leader, by its 1 s deadline). A call slow under load is not sent
+ * again while others succeed, so an overloaded etcd gets no extra work.
+ */
+export const HEDGE_MS = 150;
+
 /**
  * Waits for `op` to settle, at most `ms`; never rejects. For shutdown steps that talk to etcd
  * (cancelling a watch, resigning an election): etcd3 gives them no deadline, and without quorum or
@@ -236,24 +259,70 @@ export class EtcdConnection {
   }
 
   /**
-   * Runs `op` with a per-call deadline. A transient failure (no leader, member down, deadline) is
-   * retried with exponential backoff (50 → 500 ms) while the retry budget lasts when `retry` is
-   * `"idempotent"`; otherwise, and after the budget, it rejects with a {@link StoreError}
-   * (UNAVAILABLE, OOM, LIMIT: see {@link toStoreError}). Never hangs past the budget.
+   * Runs `op` with a per-call deadline (`idempotent`: {@link hedged}). A transient failure (no
+   * leader, member down, deadline) is retried with exponential backoff ({@link RETRY_FIRST_MS} →
+   * {@link RETRY_MAX_MS}) while the retry budget lasts, unless `retry` is `"once"`; otherwise, and
+   * after the budget, it rejects with a {@link StoreError} (UNAVAILABLE, OOM, LIMIT: see
+   * {@link toStoreError}). Never hangs past the budget.
    */
   async call<T>(op: (options: { deadline: Date }) => Promise<T>, retry: Retry = "idempotent"): Promise<T> {
     const until = Date.now() + this.retryBudgetMs;
-    let delay = 50;
+    let delay = RETRY_FIRST_MS;
     for (;;) {
       if (this.closed) throw new StoreError("UNAVAILABLE", `${UNAVAILABLE_MESSAGE} (the server is shutting down)`);
       try {
-        return await op(this.deadline());
+        return await (retry === "idempotent" ? this.hedged(op, until) : op(this.deadline()));
       } catch (error) {
-        if (retry !== "idempotent" || !isTransient(error) || Date.now() + delay > until) throw toStoreError(error);
+        if (retry === "once" || !isTransient(error) || Date.now() + delay > until) throw toStoreError(error);
         await sleep(delay);
-        delay = Math.min(delay * 2, 500);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  /**
+   * One send of `op`, sent again every {@link HEDGE_MS} while it is unanswered and no call needing
+   * a leader succeeds (see HEDGE_MS), until `untilMs` (a `Date.now()` time: the caller's retry
+   * budget); resolves with the first answer. Each send has its own deadline, so a send made once a
+   * leader is elected is answered while the sends lost before it are still pending. Rejects when
+   * every send has failed (or at once on an error a retry cannot fix). `op` must be safe to run
+   * several times at once: a read, or a transaction that recognises its own earlier apply (commit
+   * markers, compares).
+   */
+  hedged<T>(op: (options: { deadline: Date }) => Promise<T>, untilMs = Date.now() + this.retryBudgetMs): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let pending = 0;
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        return true;
+      };
+      const arm = () => {
+        if (Date.now() + HEDGE_MS >= untilMs) return;
+        timer = setTimeout(() => {
+          if (settled || this.closed) return;
+          if (this.kv.leaderSilentMs() >= HEDGE_MS) send();
+          else arm();
+        }, HEDGE_MS);
+      };
+      const send = () => {
+        pending++;
+        op(this.deadline()).then(
+          (value) => {
+            if (finish()) resolve(value);
+          },
+          (error: unknown) => {
+            pending--;
+            if ((pending === 0 || !isTransient(error)) && finish()) reject(error);
+          },
+        );
+        arm();
+      };
+      send();
+    });
   }
 
   /** Closes the client (pending calls fail). Idempotent. */

@@ -37,7 +37,15 @@ import type {
   WatchHandle,
 } from "../../../shared/store/repository.js";
 import { ValueType } from "../../../shared/store/value-codec.js";
-import { EtcdConnection, type EtcdConnectionOptions, isTransient, settleWithin, toStoreError } from "./client.js";
+import {
+  EtcdConnection,
+  type EtcdConnectionOptions,
+  isTransient,
+  RETRY_FIRST_MS,
+  RETRY_MAX_MS,
+  settleWithin,
+  toStoreError,
+} from "./client.js";
 import { encodeEnvelope, envelopeDeadline, envelopeType } from "./envelope.js";
 import {
   type Compare,
@@ -563,7 +571,7 @@ export class EtcdRepository implements Repository {
           this.leaseId = undefined;
         }
       });
-      const id = this.connection.call(() => lease.grant(), "idempotent");
+      const id = this.connection.call(() => lease.grant(), "sequential");
       this.leaseId = id;
       id.catch(() => {
         if (this.leaseId === id) this.leaseId = undefined;
@@ -601,7 +609,7 @@ export class EtcdRepository implements Repository {
     const current = res.kvs[0]?.value.toString("latin1");
     if (current !== undefined && current !== stale) return current;
     const lease = this.client.lease(TTL_TAG_LEASE_S, { autoKeepAlive: false });
-    const id = await this.connection.call(() => lease.grant(), "idempotent");
+    const id = await this.connection.call(() => lease.grant(), "sequential");
     lease.release();
     const cas = await this.connection.call(
       (o) =>
@@ -836,11 +844,12 @@ export class EtcdRepository implements Repository {
     failure.push(this.range(marker));
     const txn = { compare, success, failure };
     const until = Date.now() + this.connection.retryBudgetMs;
-    let delay = 50;
+    let delay = RETRY_FIRST_MS;
     let sent = false;
     for (;;) {
       try {
-        const res = await this.kv.txn(txn, this.connection.deadline());
+        // Sent again while unanswered during an election (hedged): the marker makes that safe.
+        const res = await this.connection.hedged((o) => this.kv.txn(txn, o), until);
         if (res.succeeded) {
           this.counters.dirty += success.length;
           for (const e of events) if (e.class === "expired") this.counters.expired++;
@@ -887,7 +896,7 @@ export class EtcdRepository implements Repository {
         progress.sent = true;
         this.counters.ambiguous++;
         await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 500);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
   }

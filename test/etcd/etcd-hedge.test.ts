@@ -1,0 +1,82 @@
+/**
+ * EtcdConnection.hedged (client.ts): a call etcd took during a leader election and lost is sent
+ * again while no call needing a leader succeeds, so a write is answered soon after the new leader
+ * rather than at its lost send's deadline; a call that is merely slow while others succeed is not
+ * sent again. Fake sends, no etcd: the leader-kill figures are in `npm run bench -- --only=etcd`.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { EtcdConnection, HEDGE_MS } from "../../server/engines/etcd/client.js";
+import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js";
+
+const connections: EtcdConnection[] = [];
+/** A connection to nowhere (nothing is dialled before a call) whose leader has been silent `silentMs`. */
+function connection(silentMs: () => number): EtcdConnection {
+  const c = new EtcdConnection({ endpoints: ["http://127.0.0.1:9"], timeoutMs: 1000, retryBudgetMs: 3000 });
+  connections.push(c);
+  (c.kv as unknown as { leaderSilentMs: () => number }).leaderSilentMs = silentMs;
+  return c;
+}
+afterEach(() => {
+  for (const c of connections.splice(0)) c.close();
+});
+
+const never = () => new Promise<never>(() => {});
+const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+
+describe("hedged etcd calls", () => {
+  it("while the leader is silent, a lost send is sent again and the first answer wins", async () => {
+    const c = connection(() => Number.POSITIVE_INFINITY);
+    let sends = 0;
+    const t0 = performance.now();
+    const value = await c.hedged(() => (++sends === 3 ? later(5, "third") : never()));
+    expect(value).toBe("third");
+    expect(sends).toBe(3);
+    // Two hedge pauses, not a deadline.
+    expect(performance.now() - t0).toBeLessThan(900);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(2 * HEDGE_MS - 5);
+  });
+
+  it("a slow send is not sent again while calls needing a leader succeed", async () => {
+    const c = connection(() => 0);
+    let sends = 0;
+    expect(
+      await c.hedged(() => {
+        sends++;
+        return later(HEDGE_MS * 3, "slow");
+      }),
+    ).toBe("slow");
+    expect(sends).toBe(1);
+  });
+
+  it("rejects once every send has failed, or at once on an error a retry cannot fix", async () => {
+    const c = connection(() => Number.POSITIVE_INFINITY);
+    let sends = 0;
+    const transient = await c
+      .hedged(
+        () => {
+          sends++;
+          return later(HEDGE_MS + 50, undefined).then(() => {
+            throw new EtcdCallError(GrpcCode.UNAVAILABLE, "etcdserver: no leader");
+          });
+        },
+        Date.now() + HEDGE_MS + 10,
+      )
+      .catch((e: unknown) => e);
+    expect((transient as EtcdCallError).code).toBe(GrpcCode.UNAVAILABLE);
+    expect(sends).toBe(2);
+    const fatal = await c
+      .hedged(() => Promise.reject(new EtcdCallError(GrpcCode.RESOURCE_EXHAUSTED, "request is too large")))
+      .catch((e: unknown) => e);
+    expect((fatal as EtcdCallError).code).toBe(GrpcCode.RESOURCE_EXHAUSTED);
+  });
+
+  it("through call(): retried on a fast 'no leader' until a send answers", async () => {
+    const c = connection(() => Number.POSITIVE_INFINITY);
+    let sends = 0;
+    const value = await c.call(() =>
+      ++sends < 4 ? Promise.reject(new EtcdCallError(GrpcCode.UNAVAILABLE, "etcdserver: no leader")) : later(1, "ok"),
+    );
+    expect(value).toBe("ok");
+    expect(sends).toBe(4);
+  });
+});
