@@ -64,37 +64,40 @@ export interface KeySlot<V> {
 }
 
 /**
- * A node of the table: a lane (a leaf: `kids` null, its keys in `map`) or a fork (it reads one
- * byte of the key, at `at` — from the start when ≥ 0, from the end when < 0 — or hashes it, and
- * goes on to one of its 64 kids). One class for both, so the lookup loop stays monomorphic.
+ * A fork of the table: it reads one byte of the key, at `at` — from the start when ≥ 0, from the
+ * end when < 0 — or hashes it, and goes on to one of its 64 kids. A kid is another fork or a lane,
+ * and a lane is its `Map` itself, held directly in `kids` (no object around it: one dependent load
+ * less per lookup).
  */
-class Lane<V> implements KeySlot<V> {
-  at = 0;
+class Fork<V> {
   /** A second byte the fork reads ({@link HASHED}: none), once collapsed with its kids' forks (4096 kids). */
   at2 = HASHED;
-  seed = 0;
-  kids: Lane<V>[] | null = null;
-  map: Map<Bytes, V> = EMPTY;
-  /** Entries past which this lane splits (doubled when a split could not tell its keys apart). */
-  limit: number;
 
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  get(key: Bytes): V | undefined {
-    return this.map.get(key);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
+  constructor(
+    public at: number,
+    public seed: number,
+    public kids: Node<V>[],
+  ) {}
 }
 
-/** The kid index of `key` at `fork`, as the lookup computes it. */
-function slotOf<V>(fork: Lane<V>, key: Bytes): number {
-  const i = pickAt(key, fork.at, fork.seed);
-  return fork.at2 === HASHED ? i : (i << 6) | pickAt(key, fork.at2, 0);
+/** A node of the table: a fork, or a lane (its `Map`; {@link EMPTY} while no key has reached it). */
+type Node<V> = Fork<V> | Map<Bytes, V>;
+
+/** `n` slots holding {@link EMPTY}, as a packed array: every fork's kids share one elements kind. */
+function emptyKids<V>(n: number): Node<V>[] {
+  const kids: Node<V>[] = [];
+  for (let i = 0; i < n; i++) kids.push(EMPTY);
+  return kids;
+}
+
+/** The kid index of `key` at `fork`, as every lookup computes it. */
+function slotOf<V>(fork: Fork<V>, key: Bytes): number {
+  const at = fork.at;
+  const i =
+    (at >= 0 ? key.charCodeAt(at) : at !== HASHED ? key.charCodeAt(key.length + at) : seededHash(key, fork.seed)) &
+    PICK;
+  const at2 = fork.at2;
+  return at2 === HASHED ? i : (i << 6) | ((at2 >= 0 ? key.charCodeAt(at2) : key.charCodeAt(key.length + at2)) & PICK);
 }
 
 /** The kid index of `key` at a fork reading `at` (NaN past either end of the key: index 0). */
@@ -128,6 +131,14 @@ function pickAt(key: Bytes, at: number, seed: number): number {
  * such as ids, split on each digit in turn, are then half as many forks deep. The table never merges lanes back when it
  * shrinks (an emptied lane costs a small `Map`).
  *
+ * Why the lanes' `Map`s sit in the forks' arrays and the lookup's first two levels are written
+ * out: 1M ids end two forks deep, and each dependent load between the root and the `Map` costs a
+ * lookup bound by cache misses. On 1M shuffled ids, CPU per lookup against a bare `Map`: in a
+ * model of the tree, a `Lane` object around each `Map` and a loop 0.63–0.65×, the `Map`s in the
+ * arrays and two levels written out 0.68–0.73×, 1000 `Map`s in one flat array (the least any 1000
+ * lanes cost) 0.72–0.78×; the table itself went from 0.60× to 0.63× GET, 0.58× to 0.61× SET
+ * (one process, 9 interleaved rounds, load 8.5).
+ *
  * Each lane is a plain `Map` (one monomorphic `get`): a lane that reaches V8's entry limit (only
  * keys no seeded hash tells apart could) sends its further keys to an overflow {@link BigMap},
  * which a lookup reads only when the lane misses and the overflow exists.
@@ -141,11 +152,17 @@ function pickAt(key: Bytes, at: number, seed: number): number {
 export class KeyTable<V> {
   private readonly laneLimit: number;
   private readonly splitAt: number;
-  private root: Lane<V>;
+  /** The one map while the table is not spread, then the first fork. */
+  private root: Node<V>;
   /** Keys whose lane was full ({@link DEFAULT_LANE_LIMIT}); null while none. */
   private overflow: BigMap<Bytes, V> | null = null;
   /** Maps replaced by a split or clear: iterators still on them skip keys deleted since. */
   private readonly retired = new WeakSet<Map<Bytes, V>>();
+  /**
+   * Lanes that split past another bound than `splitAt`: doubled when a split could not tell their
+   * keys apart, or scaled by {@link layout}. Read only when a lane passes `splitAt`.
+   */
+  private limits = new Map<Map<Bytes, V>, number>();
   private count = 0;
   private lanes = 1;
   private splitCount = 0;
@@ -164,14 +181,8 @@ export class KeyTable<V> {
     if (!Number.isInteger(splitAt) || splitAt < 1) throw new TypeError("splitAt must be a positive integer");
     this.laneLimit = laneLimit;
     this.splitAt = splitAt;
-    this.root = KeyTable.rootLane(splitAt);
-  }
-
-  /** A table's first lane: one map, from the start (the table's order is insertion order until it spreads). */
-  private static rootLane<V>(splitAt: number): Lane<V> {
-    const lane = new Lane<V>(splitAt);
-    lane.map = new Map();
-    return lane;
+    // The table's first lane: one map, from the start (insertion order until it spreads).
+    this.root = new Map<Bytes, V>();
   }
 
   /** Number of entries (O(1)). */
@@ -181,7 +192,7 @@ export class KeyTable<V> {
 
   /** True once the first map has split into lanes. */
   get spread(): boolean {
-    return this.root.kids !== null;
+    return this.root instanceof Fork;
   }
 
   /** Number of lanes (maps that hold keys, or may: 1 while not spread). */
@@ -194,31 +205,34 @@ export class KeyTable<V> {
     return this.splitCount;
   }
 
-  /** The lane of `key`: a fork reads one byte per level (or hashes, for keys no byte spreads). */
-  private laneOf(key: Bytes): Lane<V> {
-    let lane = this.root;
-    let kids = lane.kids;
-    while (kids !== null) {
-      const at = lane.at;
-      let i =
-        (at >= 0 ? key.charCodeAt(at) : at !== HASHED ? key.charCodeAt(key.length + at) : seededHash(key, lane.seed)) &
-        PICK;
-      const at2 = lane.at2;
-      if (at2 !== HASHED) i = (i << 6) | ((at2 >= 0 ? key.charCodeAt(at2) : key.charCodeAt(key.length + at2)) & PICK);
-      lane = kids[i] as Lane<V>;
-      kids = lane.kids;
+  /**
+   * The lane of `key` ({@link EMPTY} when it has none yet): a fork reads one byte per level (or
+   * hashes, for keys no byte spreads). The first two levels are written out (see the class doc).
+   */
+  private laneOf(key: Bytes): Map<Bytes, V> {
+    let node = this.root;
+    let kids = (node as Fork<V>).kids;
+    if (kids === undefined) return node as Map<Bytes, V>;
+    node = kids[slotOf(node as Fork<V>, key)] as Node<V>;
+    kids = (node as Fork<V>).kids;
+    if (kids === undefined) return node as Map<Bytes, V>;
+    node = kids[slotOf(node as Fork<V>, key)] as Node<V>;
+    kids = (node as Fork<V>).kids;
+    while (kids !== undefined) {
+      node = kids[slotOf(node as Fork<V>, key)] as Node<V>;
+      kids = (node as Fork<V>).kids;
     }
-    return lane;
+    return node as Map<Bytes, V>;
   }
 
   get(key: Bytes): V | undefined {
-    const v = this.laneOf(key).map.get(key);
+    const v = this.laneOf(key).get(key);
     if (v !== undefined || this.overflow === null) return v;
     return this.overflow.get(key);
   }
 
   has(key: Bytes): boolean {
-    return this.laneOf(key).map.has(key) || this.overflow?.has(key) === true;
+    return this.laneOf(key).has(key) || this.overflow?.has(key) === true;
   }
 
   /**
@@ -237,38 +251,57 @@ export class KeyTable<V> {
       slot.set(key, value); // already there: the overflow holds only keys it was given
       return this;
     }
-    const lane = slot as Lane<V>;
-    let map = lane.map;
-    const before = map.size;
-    if (before >= this.laneLimit && !map.has(key)) return this.addOverflow(key, value);
-    if (map === EMPTY) map = this.ownMap(lane);
-    map.set(key, value);
-    if (map.size !== before) {
-      this.count++;
-      if (before >= lane.limit) this.split(lane);
-    }
-    return this;
+    return this.setInLane(slot as Map<Bytes, V>, key, value);
   }
 
   set(key: Bytes, value: V): this {
-    const lane = this.laneOf(key);
-    let map = lane.map;
+    if (this.overflow !== null) return this.setSlow(key, value);
+    return this.setInLane(this.laneOf(key), key, value);
+  }
+
+  /** {@link set} into `map`, the lane of `key`: in place unless the lane is new, full or due to split. */
+  private setInLane(map: Map<Bytes, V>, key: Bytes, value: V): this {
     const before = map.size;
-    if (before >= this.laneLimit || this.overflow !== null) {
-      // A full lane, or a key that may live in the overflow: the slow path.
-      return this.setIn(this.mapFor(key), key, value);
+    if (map === EMPTY || before >= this.splitAt || before >= this.laneLimit) return this.setSlow(key, value);
+    map.set(key, value);
+    if (map.size !== before) this.count++;
+    return this;
+  }
+
+  /** {@link set} the long way: finds the slot holding `key`'s lane, to give it a map, split it or overflow it. */
+  private setSlow(key: Bytes, value: V): this {
+    const overflow = this.overflow;
+    if (overflow?.has(key)) {
+      overflow.set(key, value);
+      return this;
     }
-    if (map === EMPTY) map = this.ownMap(lane);
+    let fork: Fork<V> | null = null;
+    let slot = 0;
+    let node = this.root;
+    while (node instanceof Fork) {
+      fork = node;
+      slot = slotOf(node, key);
+      node = node.kids[slot] as Node<V>;
+    }
+    let map = node;
+    const before = map.size;
+    if (before >= this.laneLimit && !map.has(key)) return this.addOverflow(key, value);
+    if (map === EMPTY) {
+      // A kid no key had reached yet (never the root: it always has its map).
+      map = new Map<Bytes, V>();
+      (fork as Fork<V>).kids[slot] = map;
+      this.lanes++;
+    }
     map.set(key, value);
     if (map.size !== before) {
       this.count++;
-      if (before >= lane.limit) this.split(lane);
+      if (before >= this.splitAt && before >= (this.limits.get(map) ?? this.splitAt)) this.split(fork, slot, map);
     }
     return this;
   }
 
   delete(key: Bytes): boolean {
-    if (this.laneOf(key).map.delete(key) || this.overflow?.delete(key) === true) {
+    if (this.laneOf(key).delete(key) || this.overflow?.delete(key) === true) {
       this.count--;
       return true;
     }
@@ -277,7 +310,8 @@ export class KeyTable<V> {
 
   clear(): void {
     this.forEachMap((map) => this.retired.add(map));
-    this.root = KeyTable.rootLane(this.splitAt);
+    this.root = new Map<Bytes, V>();
+    this.limits = new Map();
     this.overflow = null;
     this.count = 0;
     this.lanes = 1;
@@ -290,15 +324,16 @@ export class KeyTable<V> {
    *
    * How: the sample goes, shuffled, into a model table whose split bound is scaled down by the
    * sample's share of the keys, so that it forks where this table would fork on all of them
-   * (the same byte choice, collapse and hashed-fork rules), and its forks are copied here with
-   * empty lanes. A sample is only a sample: a lane the model under-split splits as usual when its
-   * keys arrive. Does nothing on a table holding keys, or when the keys fit in one lane.
+   * (the same byte choice, collapse and hashed-fork rules), and its forks are copied here, each
+   * lane the model filled with an empty map (and its bound scaled back). A sample is only a
+   * sample: a lane the model under-split splits as usual when its keys arrive. Does nothing on a
+   * table holding keys, or when the keys fit in one lane.
    *
    * Why not lay out from the first keys inserted: a snapshot lists its keys lane by lane, so its
    * first keys all come from one lane of the writer, and say nothing of the rest.
    */
   layout(sample: readonly Bytes[], total: number): void {
-    if (this.count !== 0 || this.root.kids !== null || total <= this.splitAt || sample.length === 0) return;
+    if (this.count !== 0 || this.root instanceof Fork || total <= this.splitAt || sample.length === 0) return;
     const scaled = Math.round((this.splitAt * Math.min(sample.length, total)) / total);
     // Below a few dozen keys a lane's sample cannot choose a byte: too small a sample to model.
     if (scaled < 32) return;
@@ -311,33 +346,24 @@ export class KeyTable<V> {
     }
     const model = new KeyTable<true>(this.laneLimit, scaled, this.random);
     for (const key of keys) model.set(key, true);
-    if (model.root.kids === null) return;
-    // Lanes shared by several slots (an empty kid of a collapsed fork) stay shared.
-    const copies = new Map<Lane<true>, Lane<V>>();
-    const copy = (from: Lane<true>): Lane<V> => {
-      let lane = copies.get(from);
-      if (lane !== undefined) return lane;
-      lane = new Lane<V>(from.kids === null ? Math.round((from.limit / scaled) * this.splitAt) : this.splitAt);
-      copies.set(from, lane);
-      if (from.kids !== null) {
-        lane.at = from.at;
-        lane.at2 = from.at2;
-        lane.seed = from.seed;
-        lane.kids = from.kids.map(copy);
+    if (!(model.root instanceof Fork)) return;
+    let lanes = 0;
+    const copy = (from: Node<true>): Node<V> => {
+      if (from instanceof Fork) {
+        const fork = new Fork<V>(from.at, from.seed, emptyKids<V>(from.kids.length));
+        fork.at2 = from.at2;
+        for (let i = 0; i < from.kids.length; i++) fork.kids[i] = copy(from.kids[i] as Node<true>);
+        return fork;
       }
-      return lane;
+      if (from === EMPTY) return EMPTY;
+      lanes++;
+      const map = new Map<Bytes, V>();
+      const limit = Math.round(((model.limits.get(from) ?? scaled) / scaled) * this.splitAt);
+      if (limit !== this.splitAt) this.limits.set(map, limit);
+      return map;
     };
     this.root = copy(model.root);
-    // Every lane is still empty: each gets its map from its first key (ownMap).
-    this.lanes = 0;
-  }
-
-  /** Gives `lane` (a kid no key had reached yet) a map of its own. */
-  private ownMap(lane: Lane<V>): Map<Bytes, V> {
-    this.lanes++;
-    const map = new Map<Bytes, V>();
-    lane.map = map;
-    return map;
+    this.lanes = lanes;
   }
 
   private addOverflow(key: Bytes, value: V): this {
@@ -347,92 +373,75 @@ export class KeyTable<V> {
     return this;
   }
 
-  /** Turns `lane` into a fork over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}. */
-  private split(lane: Lane<V>): void {
+  /**
+   * Turns the lane `map` (in `parent`'s kid `slot`; the root when `parent` is null) into a fork
+   * over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}.
+   */
+  private split(parent: Fork<V> | null, slot: number, map: Map<Bytes, V>): void {
     this.splitCount++;
-    const map = lane.map;
     const at = chooseByte(map);
     // Each hashed fork its own seed: nested ones split what their parent's hash put together.
     const seed = at === HASHED ? (this.random() * 0x100000000) >>> 0 : 0;
-    const kids = new Array<Lane<V>>(FANOUT);
-    for (let i = 0; i < FANOUT; i++) kids[i] = new Lane<V>(this.splitAt);
+    const kids = emptyKids<V>(FANOUT);
     let largest = 0;
     map.forEach((value, key) => {
-      const kid = kids[pickAt(key, at, seed)] as Lane<V>;
-      let m = kid.map;
-      if (m === EMPTY) m = kid.map = new Map();
+      const k = pickAt(key, at, seed);
+      let m = kids[k] as Map<Bytes, V>;
+      if (m === EMPTY) kids[k] = m = new Map<Bytes, V>();
       m.set(key, value);
       if (m.size > largest) largest = m.size;
     });
     if (largest > NO_PROGRESS * map.size) {
       // Keys this fork does not tell apart: stay one lane, try again at twice the size.
-      lane.limit *= 2;
+      this.limits.set(map, 2 * (this.limits.get(map) ?? this.splitAt));
       return;
     }
     let used = 0;
-    let some: Bytes | undefined;
-    for (const kid of kids) {
-      if (kid.map === EMPTY) continue;
-      used++;
-      if (some === undefined) for (const k of kid.map.keys()) some = k;
-    }
+    for (const kid of kids) if (kid !== EMPTY) used++;
     this.retired.add(map);
-    lane.at = at;
-    lane.seed = seed;
-    lane.map = EMPTY;
-    lane.kids = kids;
+    this.limits.delete(map);
+    const fork = new Fork<V>(at, seed, kids);
+    if (parent === null) this.root = fork;
+    else parent.kids[slot] = fork;
     this.lanes += used - 1;
-    if (at !== HASHED && some !== undefined) this.collapseAbove(lane, some);
+    if (at !== HASHED && parent !== null) this.collapse(parent, at);
   }
 
   /**
-   * Makes the fork above `fork` read two bytes once all its kids holding keys fork on the same
-   * byte (uniform keys: ids split every kid on the next digit in turn): one level less on every
-   * lookup through it. No key moves: the kids' kids become its 4096 kids (a kid that is an empty
-   * lane stands in all 64 of its slots).
+   * Makes `fork` read two bytes once all its kids holding keys fork on the same byte `q` (uniform
+   * keys: ids split every kid on the next digit in turn): one level less on every lookup through
+   * it. No key moves: the kids' kids become its 4096 kids (a kid that is an empty lane stands in
+   * all 64 of its slots).
    */
-  private collapseAbove(fork: Lane<V>, key: Bytes): void {
-    let parent: Lane<V> | null = null;
-    let node = this.root;
-    while (node !== fork) {
-      if (node.kids === null) return;
-      parent = node;
-      node = node.kids[slotOf(node, key)] as Lane<V>;
-    }
-    if (parent === null || parent.at === HASHED || parent.at2 !== HASHED) return;
-    const kids = parent.kids as Lane<V>[];
-    const q = fork.at;
+  private collapse(fork: Fork<V>, q: number): void {
+    if (fork.at === HASHED || fork.at2 !== HASHED) return;
+    const kids = fork.kids;
     for (const kid of kids) {
-      if (kid.kids === null ? kid.map !== EMPTY : kid.at !== q || kid.at2 !== HASHED) return;
+      if (kid instanceof Fork ? kid.at !== q || kid.at2 !== HASHED : kid !== EMPTY) return;
     }
-    const flat = new Array<Lane<V>>(FANOUT * FANOUT);
+    const flat = emptyKids<V>(FANOUT * FANOUT);
     for (let i = 0; i < FANOUT; i++) {
-      const kid = kids[i] as Lane<V>;
-      for (let j = 0; j < FANOUT; j++) flat[(i << 6) | j] = kid.kids === null ? kid : (kid.kids[j] as Lane<V>);
+      const kid = kids[i] as Node<V>;
+      if (kid instanceof Fork) for (let j = 0; j < FANOUT; j++) flat[(i << 6) | j] = kid.kids[j] as Node<V>;
     }
-    parent.at2 = q;
-    parent.kids = flat;
+    fork.at2 = q;
+    fork.kids = flat;
   }
 
   /** Calls `fn` with every lane map holding keys, lane by lane. */
   private forEachMap(fn: (map: Map<Bytes, V>) => void): void {
-    const stack: Lane<V>[] = [this.root];
+    const stack: Node<V>[] = [this.root];
     while (stack.length > 0) {
-      const lane = stack.pop() as Lane<V>;
-      if (lane.kids === null) {
-        if (lane.map !== EMPTY) fn(lane.map);
-      } else {
-        // A collapsed fork lists an empty kid in 64 slots in a row: each lane once.
-        const kids = lane.kids;
-        for (let i = kids.length - 1; i >= 0; i--)
-          if (i === 0 || kids[i] !== kids[i - 1]) stack.push(kids[i] as Lane<V>);
-      }
+      const node = stack.pop() as Node<V>;
+      if (node instanceof Fork) {
+        const kids = node.kids;
+        for (let i = kids.length - 1; i >= 0; i--) if (kids[i] !== EMPTY) stack.push(kids[i] as Node<V>);
+      } else if (node !== EMPTY) fn(node);
     }
   }
 
   /** Entries per lane `Map` holding keys (the single map's while not spread), for tests and diagnostics. */
   laneSizes(): number[] {
-    if (this.root.kids === null) return [this.root.map.size];
     const sizes: number[] = [];
     this.forEachMap((map) => sizes.push(map.size));
     return sizes;
@@ -440,7 +449,7 @@ export class KeyTable<V> {
 
   /** Forks a lookup passes through, at most (0 while not spread), for tests and diagnostics. */
   depth(): number {
-    const walk = (lane: Lane<V>): number => (lane.kids === null ? 0 : 1 + Math.max(...lane.kids.map(walk)));
+    const walk = (node: Node<V>): number => (node instanceof Fork ? 1 + Math.max(...node.kids.map(walk)) : 0);
     return walk(this.root);
   }
 
