@@ -155,6 +155,8 @@ describe("the direct GET/SET paths follow limits and the admission hook changed 
   const entryPoints = (store: Store, key: string, value: string): [string, () => Reply][] => [
     ["typed get", () => store.get(key)],
     ["typed set", () => store.set(key, value)],
+    // With options: not the direct path, but the same precomputed bound (fastPath).
+    ["typed set PX", () => store.set(key, value, { px: 60_000 })],
     ["run GET", () => store.run(["GET", key]) as Reply],
     ["run SET", () => store.run(["SET", key, value]) as Reply],
     ["execSync GET", () => store.execSync(["get", key])],
@@ -178,7 +180,7 @@ describe("the direct GET/SET paths follow limits and the admission hook changed 
     }
     store.setLimits({ maxKeyBytes: before });
     for (const [name, call] of entryPoints(store, long, "v")) expect([name, outcome(call)]).toEqual([name, "ok"]);
-    expect(store.stats()).toMatchObject({ commands: 12, errors: 6 });
+    expect(store.stats()).toMatchObject({ commands: 14, errors: 7 });
   });
 
   it("refuses a value or key over a value limit lowered by setLimits", () => {
@@ -198,7 +200,8 @@ describe("the direct GET/SET paths follow limits and the admission hook changed 
     store.setLimits({ maxArgs: 2 });
     for (const [name, call] of entryPoints(store, "k", "v")) {
       const get = name.toLowerCase().endsWith("get");
-      expect([name, outcome(call)]).toEqual([name, get ? "ok" : "ERR too many arguments (3 > max 2)"]);
+      const n = name.endsWith("PX") ? 5 : 3;
+      expect([name, outcome(call)]).toEqual([name, get ? "ok" : `ERR too many arguments (${n} > max 2)`]);
     }
     store.setLimits({ maxArgs: 1 });
     expect(outcome(() => store.get("k"))).toBe("ERR too many arguments (2 > max 1)");
@@ -213,7 +216,7 @@ describe("the direct GET/SET paths follow limits and the admission hook changed 
       seen.push(`${spec.name} ${argv.slice(1).join(" ")}`);
     };
     for (const [name, call] of entryPoints(store, "k", "w")) expect([name, outcome(call)]).toEqual([name, "ok"]);
-    expect(seen).toEqual(["GET k", "SET k w", "GET k", "SET k w", "GET k", "SET k w"]);
+    expect(seen).toEqual(["GET k", "SET k w", "SET k w PX 60000", "GET k", "SET k w", "GET k", "SET k w"]);
     store.admit = () => {
       throw new StoreError("NOPERM", "NOPERM refused");
     };
@@ -221,7 +224,7 @@ describe("the direct GET/SET paths follow limits and the admission hook changed 
       expect([name, outcome(call)]).toEqual([name, "NOPERM refused"]);
     store.admit = undefined;
     for (const [name, call] of entryPoints(store, "k", "x")) expect([name, outcome(call)]).toEqual([name, "ok"]);
-    expect(seen.length).toBe(6);
+    expect(seen.length).toBe(7);
     expect(store.get("k")).toBe("x");
   });
 });

@@ -159,9 +159,18 @@ export class Store {
   readonly locks = new KeyedLock();
   private admitHook: ((spec: CommandSpec, argv: readonly Bytes[]) => void) | undefined = undefined;
   /**
+   * What resolve() checks of a typed call's key and value, precomputed by {@link refreshDirect}
+   * (the one place the rule is written; see {@link typedKeyMax}): the longest key (-1 when no typed
+   * call may skip resolve(): an asynchronous repository, an admission hook) and value, and the
+   * most arguments.
+   */
+  private keyMax = -1;
+  private valueMax = -1;
+  private argsMax = -1;
+  /**
    * The longest key the built-in GET runs straight on the {@link local} keyspace with
-   * ({@link getDirect}); -1 when it never does (no local keyspace, GET replaced, an admission
-   * hook, `maxArgs` < 2). Kept by {@link refreshDirect}, so the direct paths test one number.
+   * ({@link getDirect}); -1 when it never does (no local keyspace, GET replaced, or
+   * {@link typedKeyMax} of 2 arguments is). So the direct paths test one number.
    */
   private getKeyMax = -1;
   /** The same for SET key value ({@link setDirect}; `maxArgs` ≥ 3), for its key. */
@@ -242,18 +251,25 @@ export class Store {
   }
 
   /**
-   * Recomputes when GET/SET may skip resolve() (what resolve() would check for `GET key` and
-   * `SET key value`, folded into key and value length bounds): after the limits or the admission
-   * hook change.
+   * Recomputes when a typed GET/SET may skip resolve() (what resolve() would check for `GET key`
+   * and `SET key value …`, folded into key and value length bounds), and when GET key and SET key
+   * value may moreover run direct: after the limits or the admission hook change.
    */
   private refreshDirect(): void {
     const limits = this.limits;
-    const open = this.local !== undefined && this.admitHook === undefined;
-    const keyMax = Math.min(limits.maxKeyBytes, limits.maxValueBytes);
-    this.getKeyMax = open && this.getSpec !== undefined && limits.maxArgs >= 2 ? keyMax : -1;
-    const set = open && this.setSpec !== undefined && limits.maxArgs >= 3;
-    this.setKeyMax = set ? keyMax : -1;
-    this.setValueMax = set ? limits.maxValueBytes : -1;
+    const open = this.sync && this.admitHook === undefined;
+    this.keyMax = open ? Math.min(limits.maxKeyBytes, limits.maxValueBytes) : -1;
+    this.valueMax = open ? limits.maxValueBytes : -1;
+    this.argsMax = open ? limits.maxArgs : -1;
+    const local = this.local !== undefined;
+    this.getKeyMax = local && this.getSpec !== undefined ? this.typedKeyMax(2) : -1;
+    this.setKeyMax = local && this.setSpec !== undefined ? this.typedKeyMax(3) : -1;
+    this.setValueMax = this.setKeyMax < 0 ? -1 : this.valueMax;
+  }
+
+  /** The longest key a typed call of `args` arguments may skip resolve() with (-1: none may). */
+  private typedKeyMax(args: number): number {
+    return args <= this.argsMax ? this.keyMax : -1;
   }
 
   /** Resolves a command by name and checks its arity and the limits. Throws {@link StoreError}. */
@@ -534,17 +550,12 @@ export class Store {
     return OK;
   }
 
-  /** True when a typed call may skip resolve(): synchronous, no admission hook, within the limits. */
+  /**
+   * True when a typed call may skip resolve(): synchronous, no admission hook, within the limits
+   * (the bounds {@link refreshDirect} keeps; the direct paths test the same ones, folded).
+   */
   private fastPath(args: number, key: Bytes, value: Bytes): boolean {
-    const limits = this.limits;
-    return (
-      this.admitHook === undefined &&
-      args <= limits.maxArgs &&
-      this.sync &&
-      key.length <= limits.maxKeyBytes &&
-      key.length <= limits.maxValueBytes &&
-      value.length <= limits.maxValueBytes
-    );
+    return key.length <= this.typedKeyMax(args) && value.length <= this.valueMax;
   }
 
   /** A typed call through run() (errors, admission and limits exactly as the command's). */
