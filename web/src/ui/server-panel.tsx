@@ -36,9 +36,19 @@ export function ServerPanel(props: { theme?: string }) {
       const keys = css.getPropertyValue("--accent-2").trim() || "#f59e0b";
       const text = css.getPropertyValue("--muted").trim() || "#666";
       el.dataset.colours = `${ops} ${keys} ${text}`;
-      // Wide enough for the widest tick label (1,000,000 keys was clipped at the default 50 px).
-      const fit = (_: unknown, values: string[] | null) =>
-        Math.max(40, 16 + 7.5 * Math.max(0, ...(values ?? []).map((v) => String(v).length)));
+      // Wide enough for the widest tick label, measured in the axis's own font (1,000,000 keys was
+      // clipped at the default 50 px; a per-character guess left 2 px at 12 px and clips at larger
+      // fonts): ticks, gap, the label, and a margin. test/e2e/chart-labels.spec.ts reads the pixels.
+      const fit = (self: UPlotChart, values: string[] | null, axisIdx: number, cycleNum: number) => {
+        const a = self.axes[axisIdx] as UPlotChart.Axis & { _size?: number };
+        if (cycleNum > 1 && a._size !== undefined) return a._size;
+        let widest = 0;
+        const font = Array.isArray(a.font) ? a.font[0] : a.font;
+        if (font) self.ctx.font = font;
+        for (const v of values ?? []) widest = Math.max(widest, self.ctx.measureText(String(v)).width);
+        const size = (a.ticks?.size ?? 10) + (a.gap ?? 5) + widest / devicePixelRatio + 6;
+        return Math.max(40, Math.ceil(size));
+      };
       const axis = {
         stroke: text,
         grid: { stroke: "rgba(128,128,128,0.15)" },
