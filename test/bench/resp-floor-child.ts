@@ -2,14 +2,19 @@
  * The RESP bench's floor: a bare `node:net` server that frames redis-benchmark's commands and
  * answers each with a fixed reply of the right shape (GET a 3-byte bulk, SET `+OK`, INCR and LPUSH
  * an integer, LRANGE 100 bulks), with no store, dispatch or reply encoding. What a command costs
- * here is what Node itself costs to read, frame and write it, one `data` event and one write per
- * read; the port's rows are read against it (and against redis-server).
+ * here is what Node itself costs to read, frame and write it, one write per read; the port's rows
+ * are read against it (and against redis-server). It reads as the port does (session 8): into one
+ * shared buffer (server/resp/resp-socket.ts), so the floor is not raised by a read path the port
+ * no longer uses; `--stream-reads` reads through `data` events instead (session 7's floor).
  *
- *   node resp-floor-child.mjs
+ *   node resp-floor-child.mjs [--stream-reads]
  *
  * Prints `{"port": N}` once listening (127.0.0.1, a port the OS chose); runs until killed.
  */
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
+import { borrowingSocket } from "../../server/resp/resp-socket.js";
+
+const streamReads = process.argv.includes("--stream-reads");
 
 const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
 const REPLIES: Record<string, Buffer> = {
@@ -38,10 +43,11 @@ function line(buf: Buffer, at: number): [number, number] | undefined {
   return undefined;
 }
 
-const server = createServer({ noDelay: true }, (socket) => {
-  socket.on("error", () => {});
+const server = createServer({ noDelay: true, pauseOnConnect: true }, (accepted) => {
+  accepted.on("error", () => {});
   let pending: Buffer = Buffer.alloc(0);
-  socket.on("data", (chunk: Buffer) => {
+  // A lent chunk is valid only during the call: what is left over is copied below (Buffer.from).
+  const onChunk = (chunk: Buffer): void => {
     const buf = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     const out: Buffer[] = [];
     let pos = 0;
@@ -70,7 +76,13 @@ const server = createServer({ noDelay: true }, (socket) => {
     }
     pending = pos >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
     if (out.length > 0) socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
-  });
+  };
+  const lent = streamReads ? undefined : borrowingSocket(accepted, onChunk);
+  const socket: Socket = lent ?? accepted;
+  if (lent === undefined) {
+    accepted.on("data", onChunk);
+    accepted.resume();
+  } else socket.on("error", () => {});
 });
 server.listen(0, "127.0.0.1", () => {
   const address = server.address();
