@@ -6,9 +6,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { CommandLog } from "../store/command-log.js";
+import { type Reply, Status } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 import { createTestStore } from "../store/testing.js";
-import { type CallSignal, checkSignal, invoke, invokeAll, invokeBatch, kPeekAborted } from "./invoke.js";
+import { type CallSignal, checkSignal, invoke, invokeAll, invokeBatch, kPeekAborted, mapReply } from "./invoke.js";
 
 /** A context whose signal is made on first read (as the server's fast lane does), counting reads. */
 class LazyContext {
@@ -56,6 +57,18 @@ describe("invoke with a signal or a context", () => {
     expect(await invokeAll(store, [["EXISTS", "k"]], source())).toEqual([1]);
   });
 
+  it("a synchronous engine's reply is returned as it is, an asynchronous one's as a promise", async () => {
+    const { store } = createTestStore();
+    const signal = new AbortController().signal;
+    const reply = invoke(store, ["SET", "k", "v"], signal);
+    expect(reply).not.toBeInstanceOf(Promise);
+    expect(reply).toEqual(new Status("OK"));
+    expect(mapReply(invoke(store, ["GET", "k"], signal), (r) => [r])).toEqual(["v"]);
+    const later = mapReply(Promise.resolve<Reply>("w"), (r) => [r]);
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toEqual(["w"]);
+  });
+
   it("a synchronous command never reads a lazy context's signal", async () => {
     const { store } = createTestStore();
     const ctx = new LazyContext();
@@ -79,7 +92,8 @@ describe("invoke with a signal or a context", () => {
     const { store } = createTestStore();
     const ctx = new LazyContext();
     ctx.abort(cancelled);
-    await expect(invoke(store, ["SET", "k", "v"], of(ctx))).rejects.toBe(cancelled);
+    // invoke is synchronous up to the engine: its refusal is a throw (a rejection once awaited).
+    expect(() => invoke(store, ["SET", "k", "v"], of(ctx))).toThrow(cancelled);
     await expect(invokeBatch(store, [["GET", "k"]], of(ctx))).rejects.toBe(cancelled);
     expect(() => checkSignal(of(ctx))).toThrow(cancelled);
     // Nothing ran.

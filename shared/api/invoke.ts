@@ -113,9 +113,13 @@ function waitOptions(source: CallSignal): WaitOptions {
  * cancellation ConnectError when the signal aborts first (a remote engine's command is then
  * abandoned; a synchronous command cannot be interrupted once started). A blocking command
  * (BLPOP, …) waits until it is served or times out; the signal ends the wait (the store removes
- * the waiter, so nothing is popped for a caller that went away).
+ * the waiter, so nothing is popped for a caller that went away). The reply is returned as it is
+ * when the engine answers synchronously (the in-memory engine), else as a promise; errors are thrown.
  */
-export async function invoke(store: Store, argv: readonly Bytes[], signal: CallSignal): Promise<Reply> {
+export function invoke(store: Store, argv: readonly Bytes[], signal: CallSignal): Reply | Promise<Reply> {
+  // Not `async`: a synchronous engine's reply is returned as it is, so a handler that awaits it
+  // pays no promise of ours (an async function's promise and frame per call are part of what a
+  // unary call leaves to the young-generation GC). A throw here is a throw from the handler.
   checkSignal(signal);
   const wait = waitOptions(signal);
   const reply = store.commandLog.timing ? timedRun(store, argv, signal, wait) : store.run(argv, wait);
@@ -220,4 +224,12 @@ export async function invokeAll(
   const replies = await invokeBatch(store, argvs, signal);
   for (const reply of replies) if (reply instanceof StoreError) throw reply;
   return replies as Reply[];
+}
+
+/**
+ * `f(value)`, at once when `value` is not a promise, else when it settles: a handler maps a reply
+ * that {@link invoke} returned synchronously without a promise of its own.
+ */
+export function mapReply<T, R>(value: T | Promise<T>, f: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }

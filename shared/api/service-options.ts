@@ -27,11 +27,18 @@ export function guarded<S extends DescService>(
   const out: Record<string, UnaryHandler> = {};
   for (const [name, handler] of Object.entries(impl as Record<string, UnaryHandler>)) {
     const procedure = `/${service.typeName}/${service.method[name]?.name ?? name}`;
-    out[name] = async (request, context) => {
+    const fail = (error: unknown): never => {
+      throw toConnectError(error, logger, procedure);
+    };
+    // Not `async`: a handler that answers synchronously (GET, SET on the in-memory engine) is
+    // answered as it returned, without a promise and an async frame per call. A throw is still
+    // a rejection, as from an async function.
+    out[name] = (request, context) => {
       try {
-        return await handler(request, context);
+        const result = handler(request, context);
+        return result instanceof Promise ? result.then(undefined, fail) : result;
       } catch (error) {
-        throw toConnectError(error, logger, procedure);
+        return Promise.reject(toConnectError(error, logger, procedure));
       }
     };
   }

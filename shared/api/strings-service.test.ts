@@ -1,6 +1,9 @@
+import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { SetCondition } from "../gen/memorabilia/v1/strings_service_pb.js";
+import { GetRequestSchema, SetCondition, SetRequestSchema } from "../gen/memorabilia/v1/strings_service_pb.js";
+import { createTestStore } from "../store/testing.js";
+import { createStringsService } from "./strings-service.js";
 import { b, createTestApi, rpcError, s } from "./testing.js";
 
 describe("StringsService", () => {
@@ -10,6 +13,25 @@ describe("StringsService", () => {
     const empty = await api.strings.get({ key: "empty" });
     expect(empty.value).toEqual(new Uint8Array());
     expect((await api.strings.get({ key: "missing" })).value).toBeUndefined();
+  });
+
+  it("Get and Set answer without a promise of their own, and a bad argument is still a rejection", async () => {
+    const { store } = createTestStore();
+    const impl = createStringsService(store, { logger: { error: () => {} } });
+    const ctx = { signal: new AbortController().signal } as never;
+    const set = impl.set(create(SetRequestSchema, { key: "k", value: b("v") }), ctx);
+    expect(set).not.toBeInstanceOf(Promise);
+    expect(set).toEqual({ applied: true });
+    expect(impl.get(create(GetRequestSchema, { key: "k" }), ctx)).toEqual({ value: b("v") });
+    // An unknown SetCondition is refused by the handler before any command runs: a rejected
+    // promise (as from an async function), never a throw out of the call.
+    let bad: unknown;
+    expect(() => {
+      bad = impl.set(create(SetRequestSchema, { key: "k", value: b("w"), condition: 99 as SetCondition }), ctx);
+    }).not.toThrow();
+    expect(bad).toBeInstanceOf(Promise);
+    expect((await rpcError(bad as Promise<unknown>)).code).toBe(Code.InvalidArgument);
+    expect(impl.get(create(GetRequestSchema, { key: "k" }), ctx)).toEqual({ value: b("v") });
   });
 
   it("values are binary-safe (every byte value round-trips)", async () => {

@@ -5,9 +5,10 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { SetCondition, StringsService } from "../gen/memorabilia/v1/strings_service_pb.js";
 import type { KeyValue } from "../gen/memorabilia/v1/types_pb.js";
 import type { Bytes } from "../store/bytes.js";
+import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
 import { bin, float, int, key, keys, requireTrue, token } from "./args.js";
-import { invoke } from "./invoke.js";
+import { invoke, mapReply } from "./invoke.js";
 import { arrayOf, boolOf, bytesOf, doubleOf, int64Of, isOk, optionalBytesOf, textOf } from "./replies.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
 
@@ -41,32 +42,46 @@ function expiryArgs(expiry: Expiry, flag: Bytes, field: string): Bytes[] {
   }
 }
 
+/** GetResponse of a GET reply (unset value for nil). */
+const getReply = (reply: Reply) => ({ value: optionalBytesOf(reply) });
+
+/** SetResponse of a SET reply without GET. */
+const setReply = (reply: Reply) => ({ applied: isOk(reply) });
+
+/**
+ * SetResponse of SET … GET: the reply is the old value (nil when the key was missing), whether or
+ * not the condition let the write happen: NX wrote only if there was none, XX only if there was one.
+ */
+function setGetReply(condition: SetCondition, reply: Reply) {
+  const previous = optionalBytesOf(reply);
+  const applied =
+    condition === SetCondition.NX
+      ? previous === undefined
+      : condition === SetCondition.XX
+        ? previous !== undefined
+        : true;
+  return { applied, previous };
+}
+
 /** Creates the StringsService implementation over `store`. */
 export function createStringsService(store: Store, options: ServiceOptions = {}): ServiceImpl<typeof StringsService> {
   return guarded(
     StringsService,
     {
-      async get(req, ctx) {
-        return { value: optionalBytesOf(await invoke(store, ["GET", key(req.key)], ctx)) };
+      // GET and SET are the hottest calls: not `async`, so a synchronous engine's reply is
+      // answered without a promise of the handler's own (guarded() turns a throw into a rejection).
+      get(req, ctx) {
+        return mapReply(invoke(store, ["GET", key(req.key)], ctx), getReply);
       },
       /* SET key value [NX | XX] [GET] [PX milliseconds | PXAT unix-time-milliseconds | KEEPTTL] */
-      async set(req, ctx) {
+      set(req, ctx) {
         const argv: Bytes[] = ["SET", key(req.key), bin(req.value)];
         if (req.condition !== SetCondition.UNSPECIFIED) argv.push(token(req.condition, SET_CONDITIONS, "condition"));
         if (req.get) argv.push("GET");
-        argv.push(...expiryArgs(req.expiry, "KEEPTTL", "keep_ttl"));
-        const reply = await invoke(store, argv, ctx);
-        if (!req.get) return { applied: isOk(reply) };
-        // With GET the reply is the old value (nil when the key was missing), whether or not the
-        // condition let the write happen: NX wrote only if there was none, XX only if there was one.
-        const previous = optionalBytesOf(reply);
-        const applied =
-          req.condition === SetCondition.NX
-            ? previous === undefined
-            : req.condition === SetCondition.XX
-              ? previous !== undefined
-              : true;
-        return { applied, previous };
+        if (req.expiry.case !== undefined) argv.push(...expiryArgs(req.expiry, "KEEPTTL", "keep_ttl"));
+        const reply = invoke(store, argv, ctx);
+        if (!req.get) return mapReply(reply, setReply);
+        return mapReply(reply, (r) => setGetReply(req.condition, r));
       },
       async getDel(req, ctx) {
         return { value: optionalBytesOf(await invoke(store, ["GETDEL", key(req.key)], ctx)) };
