@@ -41,11 +41,12 @@ import {
 } from "@connectrpc/connect";
 import { fixGrpcStatus } from "../../shared/api/decode-errors.js";
 import { BodyHold } from "../request-bytes.js";
-import { compressionNegotiate, envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
+import { envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
 import {
   copyHeaders,
   createLaneRoutes,
   createLiveCalls,
+  createNegotiator,
   FINISHED,
   type GrpcLane,
   type GrpcLaneOptions,
@@ -90,17 +91,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
   // The interceptor chain, composed once: its innermost step finds the call on the request.
   const chain = composeInterceptors(runHandler, opt.interceptors);
 
-  // grpc-accept-encoding values seen (a client sends the same one on every call): connect's
-  // negotiation result for each, made once. Bounded: past the bound, negotiated per call.
-  const negotiated = new Map<string | null, ReturnType<typeof compressionNegotiate>>();
-  const negotiate = (accepted: string | null) => {
-    let result = negotiated.get(accepted);
-    if (result === undefined) {
-      result = compressionNegotiate(opt.acceptCompression, null, accepted, "grpc-accept-encoding");
-      if (negotiated.size < 64) negotiated.set(accepted, result);
-    }
-    return result;
-  };
+  const negotiate = createNegotiator(opt.acceptCompression, "grpc-accept-encoding");
 
   async function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
     const timeoutHeader = headerValue(headers["grpc-timeout"]);
