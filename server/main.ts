@@ -4,6 +4,7 @@
  */
 import { startServer } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
+import { relaunchForEngine } from "./engines/etcd/young-generation.js";
 
 async function main(): Promise<void> {
   let loaded: ReturnType<typeof loadConfig>;
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
   if (loaded.help) {
     process.stdout.write(`${helpText()}\n`);
     return;
+  }
+  if (loaded.config.engine === "etcd") {
+    // An engine server runs with a larger young generation: started again with it (see the module).
+    const exit = relaunchForEngine();
+    if (exit !== undefined) process.exit(await exit);
   }
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

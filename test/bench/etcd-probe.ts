@@ -11,6 +11,7 @@ import { loadavg } from "node:os";
 import { MGetRequestSchema, MSetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { BatchRequestSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { startEtcdCluster } from "../support/etcd-cluster.js";
+import { servingPid } from "./etcd-engine.js";
 import { timedLoad } from "./load.js";
 import { cpuMsPrecise, startMemorabilia, stopAll } from "./processes.js";
 import { bytesField, encode, frame, pipelineRequest, RawGrpc } from "./raw-grpc.js";
@@ -125,7 +126,7 @@ for (const [op, [path, body, txn]] of Object.entries(bodies)) {
           path === ""
             ? (i: number) => (pipes[k] as (typeof pipes)[0]).send(body(i), 100).then(() => 100)
             : (i: number) => (h2s[k] as RawGrpc).unary(path, body(i)).then(() => 100),
-          s.pid,
+          servingPid(s.pid),
         ] as [string, (i: number) => Promise<number>, number],
     ),
     ["raw etcd txn", (i: number) => etcd.unary("/etcdserverpb.KV/Txn", txn(i)).then(() => 100), undefined],
