@@ -24,6 +24,7 @@ import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protoco
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { answerHttp1, answerStream, type WireProtocol, wireProtocol } from "./early-reply.js";
 import { type RequestBytesBudget, trackRequestBody } from "./request-bytes.js";
+import { remoteAddress } from "./transport/grpc-fast-lane.js";
 
 /** Reads one request header (lower-case name). */
 export type HeaderReader = (name: string) => string | undefined;
@@ -173,7 +174,9 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       const v = headers[name];
       return v === undefined ? undefined : typeof v === "string" ? v : v.join(", ");
     };
-    const address = stream.session?.socket?.remoteAddress;
+    // Read once per session: `session.socket` is a Proxy, its address a getter behind it (every
+    // HTTP/2 call paid both here).
+    const address = remoteAddress(stream);
     const verdict = judge(method, protocol, header, address);
     if ("error" in verdict) {
       options.onRefused?.(verdict.kind, address, path);
