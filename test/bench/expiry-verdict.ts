@@ -38,7 +38,14 @@ export function judgeExpiryRound(ours: MemorabiliaExpiry, redis: RedisExpiry | u
   const drain = redis === undefined || ours.drainMs <= redis.drainMs;
   const idle = Math.max(ours.idleProbeMaxMs, redis?.idleProbeMaxMs ?? 0);
   const noisy = idle > STALL_TARGET_MS;
+  // How busy the host was in this round, from three sides: the 1-minute load average when the
+  // drain ended, the longest time the server's main thread sat runnable without a CPU (schedstat),
+  // and the PING probe's worst round trip against the idle server.
+  const host =
+    `host: load ${f(ours.loadAverage)}, server waited ≤ ${f(ours.loopWaitMaxMs)} ms for a CPU, ` +
+    `idle probe ${f(idle)} ms (${idle > STALL_TARGET_MS || ours.loopWaitMaxMs > STALL_TARGET_MS ? "busy" : "quiet"}); `;
   const text =
+    host +
     `wall: loop delay ${f(ours.loopDelayMaxMs)} ms vs Redis PING stall ${f(redisWall)} → ${wall ? "pass" : "miss"}` +
     `${noisy ? ` (host noise: idle probe ${f(idle)} ms > ${STALL_TARGET_MS}, wall figures not verifiable)` : ""}; ` +
     `cpu: ${f(ours.loopCpuMaxMs)} ms vs Redis expire cycle ${redis === undefined ? "–" : f(redis.expireCycleMaxMs)} → ${cpu ? "pass" : "miss"}; ` +

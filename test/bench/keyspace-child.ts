@@ -68,6 +68,11 @@ function peakRss(): number {
   }
 }
 
+/** Each phase's figures also go to stderr as they come (the bench prints them as progress), so a run cut short still tells what it reached. */
+const phase = (name: string, figures: Record<string, unknown>) =>
+  process.stderr.write(`phase ${name} ${JSON.stringify({ ...figures, peakRss: peakRss() })}\n`);
+phase("load", result);
+
 if (expireTenth && error === undefined) {
   const run = (argv: string[]) => store.run(argv) as unknown;
   // SCAN: the first page, then the whole keyspace in pages of 10,000 (bounded to a fifth of the time).
@@ -91,6 +96,13 @@ if (expireTenth && error === undefined) {
     scanSeconds,
     scanLongestPageMs: longestPageMs,
   });
+  phase("scan", {
+    scanFirstPageMs: firstPageMs,
+    scanned,
+    scanComplete: cursor === "0",
+    scanSeconds,
+    scanLongestPageMs: longestPageMs,
+  });
 
   // Every tenth key gets one deadline, far enough ahead to set them all (~3 µs each on a busy host).
   const expiring = Math.floor(loaded / 10);
@@ -100,6 +112,7 @@ if (expireTenth && error === undefined) {
   for (let i = 0; i < loaded; i += 10) store.run(["PEXPIREAT", `k:${i.toString(36)}`, at]);
   const setTtlSeconds = (performance.now() - tSet) / 1000;
   const lateMs = Date.now() - dueAt;
+  phase("ttl", { expiring, setTtlSeconds, ttlLateMs: Math.max(lateMs, 0) });
   store.start();
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const meter = new LoopStallMeter();
