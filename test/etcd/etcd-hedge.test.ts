@@ -10,10 +10,10 @@ import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js"
 
 const connections: EtcdConnection[] = [];
 /** A connection to nowhere (nothing is dialled before a call) whose leader has been silent `silentMs`. */
-function connection(silentMs: () => number): EtcdConnection {
+function connection(silentMs: () => number, backAt: () => number = () => Number.NEGATIVE_INFINITY): EtcdConnection {
   const c = new EtcdConnection({ endpoints: ["http://127.0.0.1:9"], timeoutMs: 1000, retryBudgetMs: 3000 });
   connections.push(c);
-  (c.kv as unknown as { leaderSilentMs: () => number }).leaderSilentMs = silentMs;
+  Object.assign(c.kv, { leaderSilentMs: silentMs, leaderBackAt: backAt });
   return c;
 }
 afterEach(() => {
@@ -46,6 +46,24 @@ describe("hedged etcd calls", () => {
       }),
     ).toBe("slow");
     expect(sends).toBe(1);
+  });
+
+  it("a send still unanswered once a leader is back is sent again at once (it was lost)", async () => {
+    // Found through a server: its health probe's reads were answered by the new leader, so etcd
+    // no longer looked silent, and a write sent before stayed lost until its deadline.
+    let back = Number.NEGATIVE_INFINITY;
+    const c = connection(
+      () => 0,
+      () => back,
+    );
+    let sends = 0;
+    setTimeout(() => {
+      back = performance.now();
+    }, HEDGE_MS / 2);
+    const t0 = performance.now();
+    expect(await c.hedged(() => (++sends === 2 ? later(1, "second") : never()))).toBe("second");
+    expect(sends).toBe(2);
+    expect(performance.now() - t0).toBeLessThan(900);
   });
 
   it("rejects once every send has failed, or at once on an error a retry cannot fix", async () => {

@@ -23,7 +23,7 @@ import {
   isRecoverableError,
 } from "etcd3";
 import { StoreError } from "../../../shared/store/errors.js";
-import { EtcdCallError, EtcdKv, GrpcCode } from "./kv-client.js";
+import { EtcdCallError, EtcdKv, GrpcCode, LEADER_SILENCE_MS } from "./kv-client.js";
 
 /** TLS material for an `https://` etcd (PEM contents). */
 export interface EtcdTls {
@@ -170,12 +170,13 @@ export const RETRY_MAX_MS = 100;
 
 /**
  * A call unanswered for this long is sent again (the first send stays pending; the first answer
- * wins) while no call needing a leader has succeeded for as long: etcd is electing a leader, and a
- * call a member took while it still believed in the dead one is lost until its deadline (measured:
- * one ended 650 ms after the new leader, by its 1 s deadline). A call slow under load is not sent
- * again while others succeed, so an overloaded etcd gets no extra work.
+ * wins) while no call needing a leader has succeeded for as long (etcd is electing a leader), or
+ * when etcd has answered such a call again since the last send (a leader is back: the send was
+ * lost). A call a member took while it still believed in the dead leader is lost until its
+ * deadline (measured: one ended 650 ms after the new leader, by its 1 s deadline). A call slow
+ * under load is not sent again while others succeed, so an overloaded etcd gets no extra work.
  */
-export const HEDGE_MS = 150;
+export const HEDGE_MS = LEADER_SILENCE_MS;
 
 /**
  * Waits for `op` to settle, at most `ms`; never rejects. For shutdown steps that talk to etcd
@@ -281,8 +282,8 @@ export class EtcdConnection {
   }
 
   /**
-   * One send of `op`, sent again every {@link HEDGE_MS} while it is unanswered and no call needing
-   * a leader succeeds (see HEDGE_MS), until `untilMs` (a `Date.now()` time: the caller's retry
+   * One send of `op`, sent again every {@link HEDGE_MS} while it is unanswered and etcd is
+   * electing a leader or has just got one back (see HEDGE_MS), until `untilMs` (a `Date.now()` time: the caller's retry
    * budget); resolves with the first answer. Each send has its own deadline, so a send made once a
    * leader is elected is answered while the sends lost before it are still pending. Rejects when
    * every send has failed (or at once on an error a retry cannot fix). `op` must be safe to run
@@ -292,6 +293,7 @@ export class EtcdConnection {
   hedged<T>(op: (options: { deadline: Date }) => Promise<T>, untilMs = Date.now() + this.retryBudgetMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let pending = 0;
+      let lastSendAt = 0;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (): boolean => {
@@ -304,12 +306,13 @@ export class EtcdConnection {
         if (Date.now() + HEDGE_MS >= untilMs) return;
         timer = setTimeout(() => {
           if (settled || this.closed) return;
-          if (this.kv.leaderSilentMs() >= HEDGE_MS) send();
+          if (this.kv.leaderSilentMs() >= HEDGE_MS || this.kv.leaderBackAt() > lastSendAt) send();
           else arm();
         }, HEDGE_MS);
       };
       const send = () => {
         pending++;
+        lastSendAt = performance.now();
         op(this.deadline()).then(
           (value) => {
             if (finish()) resolve(value);

@@ -208,6 +208,9 @@ export interface CallOptions {
 
 const RESPONSE_WINDOW = 16 * 1024 * 1024;
 
+/** A silence of calls needing a leader this long (ms) means etcd is electing one (see {@link EtcdKv.leaderBackAt}). */
+export const LEADER_SILENCE_MS = 150;
+
 /**
  * etcd's "require leader" metadata (clientv3's `WithRequireLeader`): a member that knows it has no
  * leader refuses the call at once with `etcdserver: no leader` (UNAVAILABLE, retried by client.ts)
@@ -239,6 +242,8 @@ export class EtcdKv {
   private readonly keepaliveMs: number;
   /** When a call that needs a leader last succeeded (`performance.now()`): see {@link leaderSilentMs}. */
   private leaderOkAt = performance.now();
+  /** When such a call first succeeded after {@link LEADER_SILENCE_MS} without one: see {@link leaderBackAt}. */
+  private leaderBack = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: EtcdKvOptions) {
     if (options.endpoints.length === 0) throw new TypeError("etcd: at least one endpoint is needed");
@@ -279,6 +284,15 @@ export class EtcdKv {
    */
   leaderSilentMs(): number {
     return performance.now() - this.leaderOkAt;
+  }
+
+  /**
+   * When a call needing a leader last succeeded after a silence of {@link LEADER_SILENCE_MS} or
+   * more (`performance.now()`): etcd has a leader again, and a call sent before then and still
+   * unanswered was lost (a member took it while it believed in the dead leader).
+   */
+  leaderBackAt(): number {
+    return this.leaderBack;
   }
 
   /** Closes every connection; pending calls fail with UNAVAILABLE. Idempotent. */
@@ -473,7 +487,11 @@ export class EtcdKv {
         }
         try {
           const decoded = resType.decode(data.subarray(5));
-          if (leader) this.leaderOkAt = performance.now();
+          if (leader) {
+            const now = performance.now();
+            if (now - this.leaderOkAt >= LEADER_SILENCE_MS) this.leaderBack = now;
+            this.leaderOkAt = now;
+          }
           settle(undefined, decoded);
         } catch (error) {
           settle(fail(GrpcCode.INTERNAL, `undecodable response from etcd: ${(error as Error).message}`, error));
