@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   if (loaded.config.engine === "etcd") {
     // An engine server runs with a larger young generation: started again with it (see the module).
-    const exit = relaunchForEngine();
+    const exit = relaunchForEngine(process.env);
     if (exit !== undefined) process.exit(await exit);
   }
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -32,8 +32,8 @@ export function semiSpaceChosen(execArgv: readonly string[], nodeOptions: string
 /**
  * In the relaunched child: makes it die with its parent, and returns true; false elsewhere.
  */
-function watchParent(): boolean {
-  if (process.env[RELAUNCHED] !== "1" || process.channel === undefined) return false;
+function watchParent(env: NodeJS.ProcessEnv): boolean {
+  if (env[RELAUNCHED] !== "1" || process.channel === undefined) return false;
   // The IPC channel closes when the parent exits, however it exits: a SIGKILLed parent's server
   // must not live on (tests and supervisors kill the PID they started).
   process.on("disconnect", () => process.kill(process.pid, "SIGKILL"));
@@ -42,18 +42,19 @@ function watchParent(): boolean {
 }
 
 /**
- * Called at start-up once the configuration says `--engine etcd`: returns undefined when this
- * process should serve (it is the relaunched child, or the user chose a semi-space size);
- * otherwise starts the child and resolves with the exit code this process must exit with (it
- * never serves).
+ * Called at start-up once the configuration says `--engine etcd`, with the environment the
+ * configuration was read from (the entry point's; nothing below `main` reads `process.env`):
+ * returns undefined when this process should serve (it is the relaunched child, or the user chose
+ * a semi-space size); otherwise starts the child and resolves with the exit code this process
+ * must exit with (it never serves).
  */
-export function relaunchForEngine(): Promise<number> | undefined {
-  if (watchParent()) return undefined;
-  if (process.env[RELAUNCHED] === "1" || semiSpaceChosen(process.execArgv, process.env.NODE_OPTIONS)) return undefined;
+export function relaunchForEngine(env: NodeJS.ProcessEnv): Promise<number> | undefined {
+  if (watchParent(env)) return undefined;
+  if (env[RELAUNCHED] === "1" || semiSpaceChosen(process.execArgv, env.NODE_OPTIONS)) return undefined;
   const child = spawn(
     process.execPath,
     [...process.execArgv, `--max-semi-space-size=${ENGINE_SEMI_SPACE_MB}`, ...process.argv.slice(1)],
-    { stdio: ["inherit", "inherit", "inherit", "ipc"], env: { ...process.env, [RELAUNCHED]: "1" } },
+    { stdio: ["inherit", "inherit", "inherit", "ipc"], env: { ...env, [RELAUNCHED]: "1" } },
   );
   const relay = (signal: NodeJS.Signals) => () => {
     child.kill(signal);
