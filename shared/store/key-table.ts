@@ -20,6 +20,9 @@ const PICK = FANOUT - 1;
 /** The `at` of a fork that picks by a seeded hash of every byte (keys no single byte spreads). */
 const HASHED = -0x40000000;
 
+/** Forks among a collapsed fork's 4096 kids before it collapses again, into 262144 kids (see `collapse`). */
+const WIDE_COLLAPSE = 64;
+
 /** Keys a split looks at to choose its byte. */
 const SAMPLE = 1024;
 
@@ -72,6 +75,8 @@ export interface KeySlot<V> {
 class Fork<V> {
   /** A second byte the fork reads ({@link HASHED}: none), once collapsed with its kids' forks (4096 kids). */
   at2 = HASHED;
+  /** A third byte ({@link HASHED}: none), once collapsed a second time (262144 kids; see {@link KeyTable.collapse}). */
+  at3 = HASHED;
 
   constructor(
     public at: number,
@@ -97,7 +102,10 @@ function slotOf<V>(fork: Fork<V>, key: Bytes): number {
     (at >= 0 ? key.charCodeAt(at) : at !== HASHED ? key.charCodeAt(key.length + at) : seededHash(key, fork.seed)) &
     PICK;
   const at2 = fork.at2;
-  return at2 === HASHED ? i : (i << 6) | ((at2 >= 0 ? key.charCodeAt(at2) : key.charCodeAt(key.length + at2)) & PICK);
+  if (at2 === HASHED) return i;
+  const j = (i << 6) | ((at2 >= 0 ? key.charCodeAt(at2) : key.charCodeAt(key.length + at2)) & PICK);
+  const at3 = fork.at3;
+  return at3 === HASHED ? j : (j << 6) | ((at3 >= 0 ? key.charCodeAt(at3) : key.charCodeAt(key.length + at3)) & PICK);
 }
 
 /** The kid index of `key` at a fork reading `at` (NaN past either end of the key: index 0). */
@@ -171,11 +179,14 @@ export class KeyTable<V> {
    * @param laneLimit entries per lane `Map` before its keys overflow (tests lower it). @default 16_000_000
    * @param splitAt entries past which a lane splits (tests lower it to split often). @default {@link LANE_SPLIT}
    * @param random seeds hashed forks, so which keys share a lane cannot be planned from outside. @default {@link systemRandom}
+   * @param wide whether a collapsed fork may collapse again into 262144 kids (2 MiB; see `collapse`):
+   *   the keyspace's table, whose lookups it speeds, not the expiry deadlines' (memory per key). @default false
    */
   constructor(
     laneLimit = DEFAULT_LANE_LIMIT,
     splitAt = LANE_SPLIT,
     private readonly random: () => number = systemRandom,
+    private readonly wide = false,
   ) {
     if (!Number.isInteger(laneLimit) || laneLimit < 1) throw new TypeError("laneLimit must be a positive integer");
     if (!Number.isInteger(splitAt) || splitAt < 1) throw new TypeError("splitAt must be a positive integer");
@@ -344,7 +355,7 @@ export class KeyTable<V> {
       keys[i] = keys[j] as Bytes;
       keys[j] = k;
     }
-    const model = new KeyTable<true>(this.laneLimit, scaled, this.random);
+    const model = new KeyTable<true>(this.laneLimit, scaled, this.random, this.wide);
     for (const key of keys) model.set(key, true);
     if (!(model.root instanceof Fork)) return;
     let lanes = 0;
@@ -352,6 +363,7 @@ export class KeyTable<V> {
       if (from instanceof Fork) {
         const fork = new Fork<V>(from.at, from.seed, emptyKids<V>(from.kids.length));
         fork.at2 = from.at2;
+        fork.at3 = from.at3;
         for (let i = 0; i < from.kids.length; i++) fork.kids[i] = copy(from.kids[i] as Node<true>);
         return fork;
       }
@@ -408,23 +420,34 @@ export class KeyTable<V> {
   }
 
   /**
-   * Makes `fork` read two bytes once all its kids holding keys fork on the same byte `q` (uniform
-   * keys: ids split every kid on the next digit in turn): one level less on every lookup through
-   * it. No key moves: the kids' kids become its 4096 kids (a kid that is an empty lane stands in
-   * all 64 of its slots).
+   * Makes `fork` read one byte more once all its kids holding keys fork on the same byte `q`
+   * (uniform keys: ids split every kid on the next digit in turn): one level less on every lookup
+   * through it. No key moves: the kids' kids become its kids (a kid that is an empty lane stands
+   * in all 64 of its slots): 4096 for a fork of 64, then 262144 (2 MiB) for a fork of 4096.
+   *
+   * The second collapse only once at least {@link WIDE_COLLAPSE} of its 4096 kids are forks: each
+   * came from a lane past `splitAt` keys, so the array costs at most ~4 bytes per key at the
+   * default bound (1M ids: 100 forks, 2 MiB over 1M keys). Its copy of 262144 slots happens once,
+   * in one split. Why: 1M ids are then one fork deep, a lookup one array load from its lane
+   * (measured GET, CPU vs a bare `Map` on 1M shuffled ids: see the class doc).
    */
   private collapse(fork: Fork<V>, q: number): void {
-    if (fork.at === HASHED || fork.at2 !== HASHED) return;
+    if (fork.at === HASHED || fork.at3 !== HASHED) return;
     const kids = fork.kids;
+    let forks = 0;
     for (const kid of kids) {
       if (kid instanceof Fork ? kid.at !== q || kid.at2 !== HASHED : kid !== EMPTY) return;
+      if (kid !== EMPTY) forks++;
     }
-    const flat = emptyKids<V>(FANOUT * FANOUT);
-    for (let i = 0; i < FANOUT; i++) {
+    const n = kids.length;
+    if (n > FANOUT && (!this.wide || forks < WIDE_COLLAPSE)) return;
+    const flat = emptyKids<V>(n * FANOUT);
+    for (let i = 0; i < n; i++) {
       const kid = kids[i] as Node<V>;
       if (kid instanceof Fork) for (let j = 0; j < FANOUT; j++) flat[(i << 6) | j] = kid.kids[j] as Node<V>;
     }
-    fork.at2 = q;
+    if (fork.at2 === HASHED) fork.at2 = q;
+    else fork.at3 = q;
     fork.kids = flat;
   }
 
@@ -449,7 +472,12 @@ export class KeyTable<V> {
 
   /** Forks a lookup passes through, at most (0 while not spread), for tests and diagnostics. */
   depth(): number {
-    const walk = (node: Node<V>): number => (node instanceof Fork ? 1 + Math.max(...node.kids.map(walk)) : 0);
+    const walk = (node: Node<V>): number => {
+      if (!(node instanceof Fork)) return 0;
+      let deepest = 0;
+      for (const kid of node.kids) if (kid instanceof Fork) deepest = Math.max(deepest, walk(kid));
+      return 1 + deepest;
+    };
     return walk(this.root);
   }
 

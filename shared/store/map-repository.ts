@@ -84,7 +84,8 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   private observer: RepositoryObserver | undefined = undefined;
 
   constructor(options: MapRepositoryOptions = {}) {
-    this.data = new KeyTable(options.shardLimit);
+    // Wide: 1M ids one fork deep (~2 B per key more; the deadlines' tables stay narrow).
+    this.data = new KeyTable(options.shardLimit, undefined, undefined, true);
     this.expires = new Deadlines(options.shardLimit);
     this.cursors = new CursorRegistry(options.maxOpenCursors);
     this.notify = options.notify;

@@ -112,7 +112,8 @@ function mapTarget(): Target {
  * store's own path.
  */
 function keyTableTarget(): Target {
-  const table = new KeyTable<string>();
+  // Wide, as the keyspace's (map-repository.ts).
+  const table = new KeyTable<string>(undefined, undefined, undefined, true);
   return {
     name: "KeyTable (lanes)",
     ops: {
@@ -134,7 +135,7 @@ function keyTableTarget(): Target {
 class CountingTable {
   commands = 0;
   hits = 0;
-  private readonly table = new KeyTable<string>();
+  private readonly table = new KeyTable<string>(undefined, undefined, undefined, true);
 
   get(key: string): string | null {
     this.commands++;
