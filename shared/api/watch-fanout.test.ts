@@ -226,6 +226,40 @@ describe("WatchFanout", () => {
       expect(events[1]?.ttl).toBeUndefined();
     });
 
+    it("keeps each key's last event and its TTL across the flushes of one interval (an early flush included)", async () => {
+      const { store, fanout } = setup();
+      const c = collect(fanout, { ...all, includeTtl: true, coalesceMs: 40 });
+      store.execSync(["SET", "k", "v1", "PX", "9000"]);
+      store.execSync(["SET", "p", "v", "PX", "5000"]);
+      store.execSync(["RPUSH", "gone", "x"]);
+      // Past the hold's limit in one turn: an early flush takes these events into the group.
+      for (let i = 0; i < 5000; i++) store.execSync(["SET", `b${i % 100}`, "v"]);
+      await tick();
+      // Later events of the same keys, in a later flush of the same interval: they must win.
+      store.execSync(["SET", "k", "v2", "PX", "3000"]);
+      store.execSync(["PERSIST", "p"]);
+      store.execSync(["DEL", "gone"]);
+      store.execSync(["SET", "b7", "v", "PX", "2000"]);
+      await expect.poll(() => c.batches.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      await wait(80);
+      const events = c.batches.flatMap((b) => b.events);
+      const byKey = new Map(events.map((e) => [e.key, e]));
+      // One event per key and send (a slow host may end the interval between the two turns: then
+      // the four rewritten keys come again in a second send, and the later one must be the last).
+      for (const b of c.batches) expect(new Set(b.events.map((e) => e.key)).size).toBe(b.count);
+      expect(byKey.size).toBe(103); // k, p, gone, b0…b99
+      expect(byKey.get("k")?.event).toBe("expire"); // SET … PX emits set, then expire (as Redis)
+      expect(byKey.get("k")?.ttl).toMatchObject({ status: TtlStatus.EXPIRES, ttlMs: 3000n });
+      expect(byKey.get("p")?.event).toBe("persist");
+      expect(byKey.get("p")?.ttl?.status).toBe(TtlStatus.NO_EXPIRY);
+      expect(byKey.get("gone")?.event).toBe("del");
+      expect(byKey.get("gone")?.ttl).toBeUndefined();
+      expect(byKey.get("b7")?.ttl).toMatchObject({ status: TtlStatus.EXPIRES, ttlMs: 2000n });
+      expect(byKey.get("b8")?.ttl?.status).toBe(TtlStatus.NO_EXPIRY);
+      // The order is that of each key's last event: the four rewritten keys come last.
+      expect(events.slice(-4).map((e) => e.key)).toEqual(["k", "p", "gone", "b7"]);
+    });
+
     it("gives a watcher that joins mid-interval nothing from before it joined; leaving stops the timer", async () => {
       const { store, fanout, set } = setup();
       const first = collect(fanout, { ...all, coalesceMs: 30 });
