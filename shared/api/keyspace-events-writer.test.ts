@@ -41,6 +41,13 @@ describe("encodeEventRecords", () => {
           ttl: create(KeyTtlSchema, { ttlMs: 128n, atMs: 16_384n }),
         }),
       ],
+      // Every varint width, each side of its boundary (the size and writer paths per width).
+      [7, 14, 21, 28, 31, 32, 35, 42, 49, 53].flatMap((bits) =>
+        [-1, 0, 1].map((d) => {
+          const n = BigInt(Math.min(2 ** bits + d, Number.MAX_SAFE_INTEGER));
+          return ev({ event: "set", key: "k", atMs: n, ttl: create(KeyTtlSchema, { ttlMs: n, atMs: n }) });
+        }),
+      ),
       // Lengths past one varint byte: 200 events in one message.
       Array.from({ length: 200 }, (_, i) => ev({ event: "set", key: `k${i}`.repeat(i), atMs: BigInt(i * 1_000_003) })),
     ];

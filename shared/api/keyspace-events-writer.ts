@@ -39,11 +39,27 @@ const ASCII = /^[\x00-\x7f]*$/;
 const encoder = new TextEncoder();
 
 /** A string's UTF-8 bytes, or undefined when it is ASCII (then its length is its byte count). */
-const utf8Of = (text: string): Uint8Array | undefined => (ASCII.test(text) ? undefined : encoder.encode(text));
+const utf8Of = (text: string): Uint8Array | undefined => {
+  // Short text (keys, event names): the code units OR-ed in a loop beat a regex call.
+  const n = text.length;
+  if (n <= 32) {
+    let bits = 0;
+    for (let i = 0; i < n; i++) bits |= text.charCodeAt(i);
+    return bits < 0x80 ? undefined : encoder.encode(text);
+  }
+  return ASCII.test(text) ? undefined : encoder.encode(text);
+};
 
 /** Bytes of an int32/int64 varint of a safe integer (a negative one takes 10, as protobuf writes it). */
 function varintSize(n: number): number {
   if (n < 0) return 10;
+  // Compares first: lengths and small numbers need no division.
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
+  if (n < 0x800000000) return 5;
+  if (n < 0x40000000000) return 6; // times in ms until the year 2109
   let size = 1;
   while (n >= 128) {
     n = Math.floor(n / 128);
@@ -62,9 +78,14 @@ function writeVarint(buf: Uint8Array, at: number, n: number): number {
     buf[at++] = Number(v);
     return at;
   }
-  while (n >= 128) {
+  // Above 2^31 (times in ms): divide down to 32 bits first, then shift.
+  while (n > 0x7fffffff) {
     buf[at++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);
+  }
+  while (n >= 128) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
   }
   buf[at++] = n;
   return at;
