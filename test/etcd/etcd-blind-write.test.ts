@@ -254,7 +254,10 @@ describe("etcd engine: blind writes in one transaction", () => {
       kv.txn = txn;
     }
     expect(lost).toBeGreaterThanOrEqual(20);
-    expect(ra.engineStats().ambiguous).toBeGreaterThanOrEqual(lost);
+    // Each lost reply was either seen as an unknown outcome and re-sent, or had a hedged twin
+    // (a commit slower than HEDGE_MS on a loaded host) whose answer settled it: either way applied once.
+    const stats = ra.engineStats();
+    expect(stats.ambiguous + stats.hedges).toBeGreaterThanOrEqual(lost);
     expect(await b.exec(["GET", "rc"])).toBe("10");
     await ra.eventsCaughtUp();
     await b.exec(["PING"]);

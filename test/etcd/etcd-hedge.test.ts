@@ -5,7 +5,7 @@
  * sent again. Fake sends, no etcd: the leader-kill figures are in `npm run bench -- --only=etcd`.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { EtcdConnection, HEDGE_MS } from "../../server/engines/etcd/client.js";
+import { EtcdConnection, HEDGE_MS, MAX_SILENT_HEDGES } from "../../server/engines/etcd/client.js";
 import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js";
 
 const connections: EtcdConnection[] = [];
@@ -46,6 +46,20 @@ describe("hedged etcd calls", () => {
       }),
     ).toBe("slow");
     expect(sends).toBe(1);
+  });
+
+  it("a slow etcd that merely looks silent gets at most MAX_SILENT_HEDGES more sends of a call", async () => {
+    // One sequential client of a slow etcd (slow disk) sees no call succeed for HEDGE_MS: without a
+    // bound every slow call would be sent again every HEDGE_MS, more load on the etcd already slow.
+    const c = connection(() => Number.POSITIVE_INFINITY);
+    let sends = 0;
+    const value = await c.hedged(() => {
+      sends++;
+      return later(HEDGE_MS * (MAX_SILENT_HEDGES + 4), "slow");
+    });
+    expect(value).toBe("slow");
+    expect(sends).toBe(1 + MAX_SILENT_HEDGES);
+    expect(c.hedges).toBe(MAX_SILENT_HEDGES);
   });
 
   it("a send still unanswered once a leader is back is sent again at once (it was lost)", async () => {

@@ -179,6 +179,15 @@ export const RETRY_MAX_MS = 100;
 export const HEDGE_MS = LEADER_SILENCE_MS;
 
 /**
+ * At most this many sends of one call while etcd is merely silent (no call needing a leader has
+ * succeeded for {@link HEDGE_MS}): a silence is also what a slow etcd looks like to one sequential
+ * client (a slow disk, an overloaded member), where every further send is one more transaction for
+ * etcd to order. A send once a leader is back ({@link EtcdKv.leaderBackAt}) is not counted: that
+ * is the one that ends an election's lost calls.
+ */
+export const MAX_SILENT_HEDGES = 2;
+
+/**
  * Waits for `op` to settle, at most `ms`; never rejects. For shutdown steps that talk to etcd
  * (cancelling a watch, resigning an election): etcd3 gives them no deadline, and without quorum or
  * with a dead member they never answer — a SIGTERM must still end the process.
@@ -209,6 +218,8 @@ export class EtcdConnection {
   readonly timeoutMs: number;
   /** Total retry time of one operation. */
   readonly retryBudgetMs: number;
+  /** Sends of a call made while an earlier send of it was still pending ({@link hedged}). */
+  hedges = 0;
   private closed = false;
 
   constructor(options: EtcdConnectionOptions) {
@@ -302,15 +313,20 @@ export class EtcdConnection {
         clearTimeout(timer);
         return true;
       };
+      let silentSends = 0;
       const arm = () => {
         if (Date.now() + HEDGE_MS >= untilMs) return;
         timer = setTimeout(() => {
           if (settled || this.closed) return;
-          if (this.kv.leaderSilentMs() >= HEDGE_MS || this.kv.leaderBackAt() > lastSendAt) send();
-          else arm();
+          if (this.kv.leaderBackAt() > lastSendAt) send();
+          else if (this.kv.leaderSilentMs() >= HEDGE_MS && silentSends < MAX_SILENT_HEDGES) {
+            silentSends++;
+            send();
+          } else arm();
         }, HEDGE_MS);
       };
       const send = () => {
+        if (pending !== 0) this.hedges++;
         pending++;
         lastSendAt = performance.now();
         op(this.deadline()).then(

@@ -1164,13 +1164,16 @@ export class EtcdRepository implements Repository {
 
   /**
    * Conflict and ambiguity counters: retries after a failed compare; commits re-sent after an
-   * unknown outcome; blind writes that found a key with a deadline and were re-run on its value.
+   * unknown outcome; blind writes that found a key with a deadline and were re-run on its value;
+   * calls sent again while an earlier send was pending (hedges: an outcome the engine never saw
+   * as unknown, the first answer having settled it).
    */
-  engineStats(): { conflicts: number; ambiguous: number; blindFallbacks: number } {
+  engineStats(): { conflicts: number; ambiguous: number; blindFallbacks: number; hedges: number } {
     return {
       conflicts: this.counters.conflicts,
       ambiguous: this.counters.ambiguous,
       blindFallbacks: this.counters.blindFallbacks,
+      hedges: this.connection.hedges,
     };
   }
 
