@@ -5,7 +5,7 @@
  * sent again. Fake sends, no etcd: the leader-kill figures are in `npm run bench -- --only=etcd`.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { EtcdConnection, HEDGE_MS, MAX_SILENT_HEDGES } from "../../server/engines/etcd/client.js";
+import { EtcdConnection, HEDGE_MS, MAX_SILENT_SENDS } from "../../server/engines/etcd/client.js";
 import { EtcdCallError, GrpcCode } from "../../server/engines/etcd/kv-client.js";
 
 const connections: EtcdConnection[] = [];
@@ -20,6 +20,7 @@ afterEach(() => {
   for (const c of connections.splice(0)) c.close();
 });
 
+const deadline = () => new EtcdCallError(GrpcCode.DEADLINE_EXCEEDED, "context deadline exceeded");
 const never = () => new Promise<never>(() => {});
 const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
 
@@ -48,18 +49,33 @@ describe("hedged etcd calls", () => {
     expect(sends).toBe(1);
   });
 
-  it("a slow etcd that merely looks silent gets at most MAX_SILENT_HEDGES more sends of a call", async () => {
+  it("a slow etcd that merely looks silent has at most MAX_SILENT_SENDS sends of a call in flight", async () => {
     // One sequential client of a slow etcd (slow disk) sees no call succeed for HEDGE_MS: without a
     // bound every slow call would be sent again every HEDGE_MS, more load on the etcd already slow.
     const c = connection(() => Number.POSITIVE_INFINITY);
     let sends = 0;
     const value = await c.hedged(() => {
       sends++;
-      return later(HEDGE_MS * (MAX_SILENT_HEDGES + 4), "slow");
+      return later(HEDGE_MS * (MAX_SILENT_SENDS + 4), "slow");
     });
     expect(value).toBe("slow");
-    expect(sends).toBe(1 + MAX_SILENT_HEDGES);
-    expect(c.hedges).toBe(MAX_SILENT_HEDGES);
+    expect(sends).toBe(MAX_SILENT_SENDS);
+    expect(c.hedges).toBe(MAX_SILENT_SENDS - 1);
+  });
+
+  it("through an election, a lost send's deadline frees its place: the call is still sent every HEDGE_MS", async () => {
+    // Sends lost to a member that believes in the dead leader end at their deadline; with only a
+    // count of sends the call would wait for them all and then for a retry's backoff.
+    const c = connection(() => Number.POSITIVE_INFINITY);
+    let sends = 0;
+    const lostAfter = HEDGE_MS * 2;
+    const value = await c.hedged(() =>
+      ++sends <= MAX_SILENT_SENDS
+        ? later(lostAfter, undefined).then(() => Promise.reject(deadline()))
+        : later(1, "new leader"),
+    );
+    expect(value).toBe("new leader");
+    expect(sends).toBe(MAX_SILENT_SENDS + 1);
   });
 
   it("a send still unanswered once a leader is back is sent again at once (it was lost)", async () => {

@@ -179,13 +179,15 @@ export const RETRY_MAX_MS = 100;
 export const HEDGE_MS = LEADER_SILENCE_MS;
 
 /**
- * At most this many sends of one call while etcd is merely silent (no call needing a leader has
- * succeeded for {@link HEDGE_MS}): a silence is also what a slow etcd looks like to one sequential
- * client (a slow disk, an overloaded member), where every further send is one more transaction for
- * etcd to order. A send once a leader is back ({@link EtcdKv.leaderBackAt}) is not counted: that
- * is the one that ends an election's lost calls.
+ * At most this many sends of one call in flight while etcd is merely silent (no call needing a
+ * leader has succeeded for {@link HEDGE_MS}): a silence is also what a slow etcd looks like to one
+ * sequential client (a slow disk, an overloaded member), where every further send is one more
+ * transaction for it to order. A lost send ends at its deadline and frees its place, so through an
+ * election a call is still sent again every {@link HEDGE_MS} once its first sends have timed out.
+ * The send once a leader is back ({@link EtcdKv.leaderBackAt}) is not bounded: that is the one
+ * that ends an election's lost calls.
  */
-export const MAX_SILENT_HEDGES = 2;
+export const MAX_SILENT_SENDS = 3;
 
 /**
  * Waits for `op` to settle, at most `ms`; never rejects. For shutdown steps that talk to etcd
@@ -313,16 +315,13 @@ export class EtcdConnection {
         clearTimeout(timer);
         return true;
       };
-      let silentSends = 0;
       const arm = () => {
         if (Date.now() + HEDGE_MS >= untilMs) return;
         timer = setTimeout(() => {
           if (settled || this.closed) return;
           if (this.kv.leaderBackAt() > lastSendAt) send();
-          else if (this.kv.leaderSilentMs() >= HEDGE_MS && silentSends < MAX_SILENT_HEDGES) {
-            silentSends++;
-            send();
-          } else arm();
+          else if (this.kv.leaderSilentMs() >= HEDGE_MS && pending < MAX_SILENT_SENDS) send();
+          else arm();
         }, HEDGE_MS);
       };
       const send = () => {
