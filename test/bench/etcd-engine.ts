@@ -39,6 +39,7 @@ import {
 import { BatchRequestSchema, CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { createStore } from "../../shared/store/store.js";
 import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
+import { leaderKillRound } from "./leader-kill-round.js";
 import { timedLoad } from "./load.js";
 import { cpuMsPrecise, type Started, startMemorabilia } from "./processes.js";
 import { bytesField, encode, frame, pipelineRequest, type RawBidi, RawGrpc } from "./raw-grpc.js";
@@ -479,33 +480,13 @@ export async function runEtcdEngineBench(options: {
     // Leader kill during a sequential SET loop through the engine.
     for (let round = 0; round < (quick ? 1 : 2); round++) {
       progress(`etcd: leader SIGKILL during writes (round ${round + 1})`);
-      let running = true;
-      const acks: number[] = [];
-      let errors = 0;
-      const loop = (async () => {
-        for (let i = 0; running; i++) {
-          try {
-            await client.strings.set({ key: `gap${i % 100}`, value });
-            acks.push(performance.now());
-          } catch {
-            errors++;
-          }
-        }
-      })();
-      await new Promise((r) => setTimeout(r, 1500));
-      const leader = await cluster.leader();
-      const t0 = performance.now();
-      await cluster.kill(leader);
-      await cluster.waitForLeader(30_000);
-      const electionMs = Math.round(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 2500));
-      running = false;
-      await loop;
-      let gap = 0;
-      for (let i = 1; i < acks.length; i++) gap = Math.max(gap, (acks[i] as number) - (acks[i - 1] as number));
-      details.leaderKill.push({ electionMs, gapMs: Math.round(gap), writes: acks.length, errors });
-      await cluster.restart(leader);
-      await cluster.waitForLeader(30_000);
+      const r = await leaderKillRound(cluster, (i) => client.strings.set({ key: `gap${i % 100}`, value }));
+      details.leaderKill.push({
+        electionMs: Math.round(r.electionMs),
+        gapMs: Math.round(r.gapMs),
+        writes: r.writes,
+        errors: r.errors,
+      });
     }
   } finally {
     await closePipes().catch(() => {});
