@@ -201,6 +201,32 @@ test("a value another client changed since it was loaded is never overwritten wi
   await expect(value).toHaveValue("theirs");
 });
 
+test("string: a re-read started before the first keystroke never replaces the edit when it lands after it", async ({
+  page,
+}) => {
+  // Found in CI: a live change's re-read was in flight when the user typed; its answer replaced
+  // the draft (the read's closure held the `dirty` of the render that started it), so the edit
+  // was gone and Save found nothing to save.
+  const p = prefix("late-read");
+  const api = nodeClient();
+  const get = trackCalls(page, "Get");
+  await api.run("SET", `${p}str`, "v0");
+  await open(page, p, `${p}str`);
+  const value = page.getByRole("textbox", { name: "Value" });
+  await expect(value).toHaveValue("v0");
+  await get.hold();
+  const heldBefore = get.held();
+  await api.run("SET", `${p}str`, "theirs");
+  await expect.poll(() => get.held()).toBeGreaterThan(heldBefore);
+  await value.fill("mine");
+  await get.release();
+  await expect(page.getByRole("status").filter({ hasText: "Another client changed this value" })).toBeVisible();
+  await expect(value).toHaveValue("mine");
+  await page.getByRole("button", { name: "Save value" }).click();
+  await notSaved(page).getByRole("button", { name: "Save anyway" }).click();
+  await expect.poll(async () => bulk(await api.run("GET", `${p}str`))).toBe("mine");
+});
+
 test("rename never overwrites an existing key without an explicit Replace", async ({ page }) => {
   const p = prefix("rename");
   const api = nodeClient();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { command } from "../../../../shared/client/index.js";
 import { ALL_VIEWS, type BytesDraft, draftOf, savedBytes, show } from "../../model/bytes-draft.js";
 import { sameBytes } from "../../model/change.js";
@@ -24,7 +24,17 @@ export function StringEditor(props: { keyName: string; version: number }) {
   const [latest, setLatest] = useState<Uint8Array | null>(null);
   const [truncated, setTruncated] = useState(0);
   const [draft, setDraft] = useState<BytesDraft>({ mode: "text", text: "" });
-  const [dirty, setDirty] = useState(false);
+  const [dirty, setDirtyState] = useState(false);
+  /**
+   * `dirty` as of now, for a read that completes later: a read started before the user's first
+   * keystroke must not replace the draft when it lands after it (its closure still holds the
+   * `dirty` of the render that started it; the edit was lost, Save then found nothing to save).
+   */
+  const dirtyNow = useRef(false);
+  const setDirty = (d: boolean) => {
+    dirtyNow.current = d;
+    setDirtyState(d);
+  };
   const [reload, setReload] = useState(0);
   const [loadError, setLoadError] = useState<string | null>(null);
 
@@ -42,7 +52,7 @@ export function StringEditor(props: { keyName: string; version: number }) {
       if (!alive) return;
       setTruncated(len > MAX_EDIT_BYTES ? len : 0);
       setLatest(bytes);
-      if (!dirty) {
+      if (!dirtyNow.current) {
         setValue(bytes);
         setDraft(draftOf(bytes, ALL_VIEWS));
       }
