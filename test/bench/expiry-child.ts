@@ -12,7 +12,8 @@
  * What is recorded from the deadline:
  * - `loopDelayMaxMs`: monitorEventLoopDelay's max (1 ms resolution): the wall-clock stall, which on
  *   a busy host includes the time the OS kept the process off the CPU;
- * - `loopCpuMaxMs` / `loopWaitMaxMs` (loop-stall.ts): the most CPU the process used, and the longest
+ * - `loopCpuMaxMs` / `loopWaitMaxMs` (loop-stall.ts): the most CPU the main thread used (never more than the
+ *   gap's wall time less its wait for a CPU: `mainThreadCpuMs`), and the longest
  *   wait for a CPU, between two ticks of a 1 ms timer — the code's own stall apart from the host's;
  * - `sweepLongestSliceMs`: the longest sweep slice timed inside the process (performance.now
  *   around each slice; GC pauses and preemption inside it count);

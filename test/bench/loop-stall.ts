@@ -8,10 +8,8 @@ export interface LoopStall {
   readonly wallMaxMs: number;
   /**
    * Longest CPU time the MAIN thread used between two ticks: the loop's own work, whatever the
-   * host's scheduler did. The process's CPU (getrusage, exact to the µs) minus its other threads'
-   * (GC helpers, JIT compiler, libuv pool: their schedstat, exact while they are off a CPU, which
-   * is when they are read unless they run on the other core). An upper bound of the longest task:
-   * two tasks (a sweep slice and a request) can fall between two ticks.
+   * host's scheduler did ({@link mainThreadCpuMs}). An upper bound of the longest task: two tasks
+   * (a sweep slice and a request) can fall between two ticks.
    */
   readonly cpuMaxMs: number;
   /** The same with every thread's CPU (the process's getrusage gap): GC helpers and JIT included. */
@@ -43,6 +41,31 @@ function field(buf: Buffer, n: number, index: number): number {
     value = value * 10 + d;
   }
   return value;
+}
+
+/**
+ * The CPU the main thread used in one gap between ticks (ms), from what Linux lets a Node 20 process
+ * read: the process's CPU (getrusage: exact, every thread), less its other threads' (GC helpers,
+ * JIT compiler, libuv pool: `/proc/self/task/TID/schedstat`), and no more than the gap's wall time
+ * less the main thread's own wait for a CPU — a thread cannot run longer than the wall time it was
+ * not kept waiting.
+ *
+ * Why the second bound: Linux updates a thread's schedstat run time only at a context switch or a
+ * scheduler tick, so a GC helper that is running on the other core when it is read shows the CPU
+ * of its last tick, not its current total: its unread CPU (up to a tick, 4 ms at HZ=250) landed on
+ * the main thread. That is how session 8's quiet round read 6.89 ms of main-thread CPU in a drain
+ * whose longest wall stall was 4.01 ms. The helper's CPU shows up at its next update, where the
+ * subtraction is clamped to zero.
+ */
+export function mainThreadCpuMs(
+  processGapMs: number,
+  othersGapMs: number,
+  wallGapMs: number,
+  waitGapMs: number,
+): number {
+  const byThreads = processGapMs - Math.max(0, othersGapMs);
+  const onCpu = wallGapMs - (Number.isNaN(waitGapMs) ? 0 : Math.max(0, waitGapMs));
+  return Math.max(0, Math.min(byThreads, onCpu));
 }
 
 /**
@@ -124,8 +147,8 @@ export class LoopStallMeter {
     const wallGap = wall - this.last.wall - 1;
     const processGap = (cpu - this.last.cpu) / 1e6;
     if (processGap > s.processCpuMaxMs) s.processCpuMaxMs = processGap;
-    const cpuGap = processGap - Math.max(0, others - this.last.others) / 1e6;
     const waitGap = (wait - this.last.wait) / 1e6;
+    const cpuGap = mainThreadCpuMs(processGap, (others - this.last.others) / 1e6, wall - this.last.wall, waitGap);
     if (wallGap > s.wallMaxMs) s.wallMaxMs = wallGap;
     if (cpuGap > s.cpuMaxMs) {
       s.cpuMaxMs = cpuGap;
