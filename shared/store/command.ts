@@ -194,6 +194,14 @@ export interface CommandSpec extends CommandInfo {
    */
   blindWrite?(argv: readonly Bytes[]): boolean;
   /**
+   * Set on commands whose handler reads the time only through its keys' expiry and its events
+   * (INCR, LPUSH, …: no TTL argument, no time in the reply or the value). On a synchronous
+   * in-memory keyspace where no key has a deadline and no event has a listener, the store then runs
+   * it without reading the clock (`ctx.now` is 0), as its direct GET and SET do. Absent: the
+   * clock is read for every run.
+   */
+  readonly clockFree?: true;
+  /**
    * Runs the command. `argv[0]` is the command name as sent. Throws {@link StoreError} on bad input.
    * For a `keyspace` command with {@link keyspace}, this is the same command over the
    * {@link KeyspaceView} of a transaction's whole-keyspace `atomic` call.

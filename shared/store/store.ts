@@ -566,7 +566,13 @@ export class Store {
 
   /** Runs a resolved command on the synchronous repository; the caller counts it and its errors. */
   private runSync(spec: CommandSpec, argv: readonly Bytes[]): Reply {
-    const now = this.clock.now();
+    // A clock-free command on a keyspace without deadlines, with no event listener: no clock read
+    // (CommandSpec.clockFree; the rule getDirect and setDirect apply).
+    const local = this.local;
+    const now =
+      spec.clockFree === true && local !== undefined && local.expiresSize() === 0 && !this.events.listening
+        ? 0
+        : this.clock.now();
     this.now = now;
     if (this.depth !== 0) {
       // Re-entrant (a listener runs a command while one runs): a context of its own.

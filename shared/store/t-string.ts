@@ -205,12 +205,30 @@ function getGeneric(ctx: CommandContext, key: Bytes): Bytes | null {
   return getStringValue(ctx, key) ?? null;
 }
 
+/** Redis's OBJ_SHARED_INTEGERS: the integers 0 to 9999 stored as one shared string each. */
+const SHARED_INTEGERS = 10_000;
+/** Their strings, made on first use ("" until then: a packed array of one element kind). */
+const sharedIntegers: string[] = new Array<string>(SHARED_INTEGERS).fill("");
+
+/**
+ * `n` as the string a key stores: the shared one for 0–9999 (as Redis shares its integer objects),
+ * so counters kept by INCR allocate nothing and leave no old value behind for the collector.
+ */
+function integerText(n: number | bigint): Bytes {
+  if (typeof n === "number" && n >= 0 && n < SHARED_INTEGERS) {
+    const shared = sharedIntegers[n] as string;
+    if (shared !== "") return shared;
+    return (sharedIntegers[n] = String(n));
+  }
+  return String(n);
+}
+
 /* INCR key | DECR key | INCRBY key increment | DECRBY key decrement */
 function incrDecr(ctx: CommandContext, key: Bytes, incr: number | bigint): Reply {
   const current = getStringValue(ctx, key);
   const value = current === undefined ? 0 : parseLongLong(current);
   const result = addInt64(value, incr);
-  ctx.db.put(key, String(result), true);
+  ctx.db.put(key, integerText(result), true);
   ctx.notify("string", "incrby", key);
   return result;
 }
@@ -473,6 +491,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 2,
     flags: ["write", "denyoom", "fast"],
     ...ONE_KEY,
+    clockFree: true,
     complexity: "O(1)",
     summary: "Increment the integer value of a key by one",
     syntax: "INCR key",
@@ -484,6 +503,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 2,
     flags: ["write", "denyoom", "fast"],
     ...ONE_KEY,
+    clockFree: true,
     complexity: "O(1)",
     summary: "Decrement the integer value of a key by one",
     syntax: "DECR key",
@@ -495,6 +515,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 3,
     flags: ["write", "denyoom", "fast"],
     ...ONE_KEY,
+    clockFree: true,
     complexity: "O(1)",
     summary: "Increment the integer value of a key by the given amount",
     syntax: "INCRBY key increment",
@@ -506,6 +527,7 @@ export const stringCommands: CommandSpec[] = [
     arity: 3,
     flags: ["write", "denyoom", "fast"],
     ...ONE_KEY,
+    clockFree: true,
     complexity: "O(1)",
     summary: "Decrement the integer value of a key by the given number",
     syntax: "DECRBY key decrement",

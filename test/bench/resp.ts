@@ -47,11 +47,13 @@ export const STREAM_WORKLOADS: readonly (readonly [op: string, args: readonly st
 /** The name of the bare Node floor's rows. */
 export const RESP_FLOOR = "node floor (bare net server)";
 
-/** Starts the bare Node floor (resp-floor-child.ts) and resolves once it listens. */
-export async function startRespFloor(): Promise<Started> {
-  const child = spawn(process.execPath, [bundleEntry("test/bench/resp-floor-child.ts", "bench-resp-floor-child")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** The name of the proof rows' target: the floor plus an ideal store (resp-floor-child.ts `--map`). */
+export const RESP_FLOOR_MAP = "node floor + one Map (ideal store)";
+
+/** Starts the bare Node floor (resp-floor-child.ts, with `args`) and resolves once it listens. */
+export async function startRespFloor(args: readonly string[] = []): Promise<Started> {
+  const entry = bundleEntry("test/bench/resp-floor-child.ts", "bench-resp-floor-child");
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
       if (line.startsWith("{")) resolve((JSON.parse(line) as { port: number }).port);
@@ -62,14 +64,14 @@ export async function startRespFloor(): Promise<Started> {
 }
 
 /** A target: a name and the port/pid of its server. */
-interface Target {
+export interface Target {
   readonly name: string;
   readonly port: number;
   readonly pid: number;
 }
 
 /** Runs one redis-benchmark segment; the requests per second it reports and the server's CPU ms. */
-async function segment(
+export async function segment(
   target: Target,
   pipeline: number,
   args: readonly string[],
@@ -124,7 +126,7 @@ async function segment(
  * Waits until `port` answers PING. The server logs "listening" for its main port a few ms before
  * the RESP port listens: the first redis-benchmark segment (GET -P 1) used to be refused then.
  */
-async function untilServing(port: number, withinMs = 30_000): Promise<void> {
+export async function untilServing(port: number, withinMs = 30_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const pong = await new Promise<boolean>((resolve) => {
