@@ -3,15 +3,23 @@ import type { Bytes } from "./bytes.js";
 import { systemRandom } from "./clock.js";
 
 /**
- * Entries past which a lane splits (the table's first map included): no growth, shrink or split
- * rehash of a lane copies more than about this many entries, at 1M keys or 100M.
+ * Entries at which a lane splits before it takes another key (the table's first map included): no
+ * growth, shrink or split rehash of a lane copies more than this many entries, at 1M keys or 100M.
  *
- * Why 8192: a `Map`'s table is a power of two, so its memory per key depends on how full the
- * lanes are. Decimal ids split ten ways per byte: with 8192 a 1M-key keyspace of `key:%08d` ends
- * in 1000 lanes of 1000 keys (tables 98 % full, as the lanes of the old linear-hashing table were
- * at 1M), where a 16k or 32k bound leaves 100 lanes of 10k (61 % full: +16 bytes per key).
+ * Why 4096: a `Map`'s backing table takes 3.5 words per entry of capacity (key, value, chain, half a
+ * bucket), so a table of capacity 4096 is 114,744 bytes, under V8's 128 KB regular-object limit,
+ * and one of 8192 (229,416 bytes) is a *large object*: its own chunk, freed inside a mark-compact's
+ * atomic pause instead of by the concurrent sweeper, and one more page header every scavenge walks.
+ * A mass expiry shrinks every lane at about the same time. Measured (session 9, 6M `key:%08d` keys
+ * all due at once, in-process store, full GC before the deadline, load 9–13): with an 8192 bound
+ * (1000 lanes of 6000, 458 MB of lane tables in large-object space) the drain took 88.9 s with 5
+ * scavenges up to 67 ms and a 553 ms mark-compact; with 4096 (10,000 lanes of 600) 19.9 s with one
+ * 13.5 ms scavenge. Memory: the same at 1M, 3M and 10M ids (1000, 1000 and 10,000 lanes either way;
+ * 1M with TTLs 125.9 vs 125.7 B/key); at 6M 161.8 vs 141.7 B/key (lanes of 600 in 1024-entry
+ * tables against 6000 in 8192): the table is a power of two either way, so the fill moves with the
+ * key count, in phase with the bound.
  */
-export const LANE_SPLIT = 1 << 13;
+export const LANE_SPLIT = 1 << 12;
 
 /** Fan-out of a fork: it picks a child by the low 6 bits of one byte (or of a hash). */
 const FANOUT = 64;
@@ -303,11 +311,13 @@ export class KeyTable<V> {
       (fork as Fork<V>).kids[slot] = map;
       this.lanes++;
     }
-    map.set(key, value);
-    if (map.size !== before) {
-      this.count++;
-      if (before >= this.splitAt && before >= (this.limits.get(map) ?? this.splitAt)) this.split(fork, slot, map);
+    // A full lane splits before it takes the key: inserting first would double its table (past
+    // V8's regular-object size at the default bound: see LANE_SPLIT) only for the split to drop it.
+    if (before >= this.splitAt && before >= (this.limits.get(map) ?? this.splitAt) && !map.has(key)) {
+      if (this.split(fork, slot, map)) return this.set(key, value);
     }
+    map.set(key, value);
+    if (map.size !== before) this.count++;
     return this;
   }
 
@@ -387,9 +397,10 @@ export class KeyTable<V> {
 
   /**
    * Turns the lane `map` (in `parent`'s kid `slot`; the root when `parent` is null) into a fork
-   * over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}.
+   * over up to 64 new lanes: one copy of its entries, at most about {@link LANE_SPLIT}. False when
+   * the fork would not tell its keys apart: the lane stays, its bound doubled.
    */
-  private split(parent: Fork<V> | null, slot: number, map: Map<Bytes, V>): void {
+  private split(parent: Fork<V> | null, slot: number, map: Map<Bytes, V>): boolean {
     this.splitCount++;
     const at = chooseByte(map);
     // Each hashed fork its own seed: nested ones split what their parent's hash put together.
@@ -406,7 +417,7 @@ export class KeyTable<V> {
     if (largest > NO_PROGRESS * map.size) {
       // Keys this fork does not tell apart: stay one lane, try again at twice the size.
       this.limits.set(map, 2 * (this.limits.get(map) ?? this.splitAt));
-      return;
+      return false;
     }
     let used = 0;
     for (const kid of kids) if (kid !== EMPTY) used++;
@@ -417,6 +428,7 @@ export class KeyTable<V> {
     else parent.kids[slot] = fork;
     this.lanes += used - 1;
     if (at !== HASHED && parent !== null) this.collapse(parent, at);
+    return true;
   }
 
   /**
@@ -426,7 +438,7 @@ export class KeyTable<V> {
    * in all 64 of its slots): 4096 for a fork of 64, then 262144 (2 MiB) for a fork of 4096.
    *
    * The second collapse only once at least {@link WIDE_COLLAPSE} of its 4096 kids are forks: each
-   * came from a lane past `splitAt` keys, so the array costs at most ~4 bytes per key at the
+   * came from a lane of `splitAt` keys, so the array costs at most ~8 bytes per key at the
    * default bound (1M ids: 100 forks, 2 MiB over 1M keys). Its copy of 262144 slots happens once,
    * in one split. Why: 1M ids are then one fork deep, a lookup one array load from its lane
    * (measured GET, CPU vs a bare `Map` on 1M shuffled ids: see the class doc).
