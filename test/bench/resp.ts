@@ -154,7 +154,23 @@ export async function runResp(
 ): Promise<Sample[]> {
   const targets: Target[] = [{ name: "memorabilia RESP", port: servers.respPort, pid: servers.memorabilia.pid }];
   if (servers.redis) targets.push({ name: "redis-server", port: servers.redis.port, pid: servers.redis.pid });
-  if (servers.floor) targets.push({ name: RESP_FLOOR, port: servers.floor.port, pid: servers.floor.pid });
+  // With the floor, the floor plus an ideal store too (one Map: the proof rows of `-P 16`).
+  const floorMap = servers.floor && workloads === WORKLOADS ? await startRespFloor(["--map"]) : undefined;
+  try {
+    if (servers.floor) targets.push({ name: RESP_FLOOR, port: servers.floor.port, pid: servers.floor.pid });
+    if (floorMap) targets.push({ name: RESP_FLOOR_MAP, port: floorMap.port, pid: floorMap.pid });
+    return await runTargets(targets, o, workloads);
+  } finally {
+    await floorMap?.stop();
+  }
+}
+
+/** Every workload on every target, `-P 1` then `-P 16`, the targets' order rotated per round. */
+async function runTargets(
+  targets: readonly Target[],
+  o: RespBenchOptions,
+  workloads: readonly (readonly [op: string, args: readonly string[]])[],
+): Promise<Sample[]> {
   for (const t of targets) await untilServing(t.port);
   const samples: Sample[] = [];
   for (let round = 0; round < o.rounds; round++) {
@@ -162,6 +178,8 @@ export async function runResp(
       for (const [op, args] of workloads) {
         for (let i = 0; i < targets.length; i++) {
           const target = targets[(i + round) % targets.length] as Target;
+          // The ideal store is only the `-P 16` proof, of the four commands it runs.
+          if (target.name === RESP_FLOOR_MAP && (pipeline !== 16 || op === "LRANGE 100")) continue;
           o.onProgress(`resp: ${op} -P ${pipeline} on ${target.name} (round ${round + 1}/${o.rounds})`);
           const s = await segment(target, pipeline, args, o).catch((e: unknown) => {
             o.notes.push(`resp: ${op} -P ${pipeline} on ${target.name} failed: ${String(e).split("\n")[0]}`);
