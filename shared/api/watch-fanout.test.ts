@@ -178,16 +178,38 @@ describe("WatchFanout", () => {
       }
       await expect.poll(() => c.keys().length).toBe(20);
       expect(turns).toBe(0); // was one deferred flush per write
-      // A burst past the hold's limit is flushed early (memory bounded at any write rate).
-      for (let i = 0; i < 5000; i++) store.execSync(["SET", `b${i}`, "v"]);
-      expect(turns).toBe(1);
-      await expect.poll(() => c.keys().length).toBe(5020);
+      // A burst takes no turn either: the group holds one entry per key changed, whatever the rate.
+      for (let i = 0; i < 5000; i++) store.execSync(["SET", `b${i % 2500}`, "v"]);
+      expect(turns).toBe(0);
+      await expect.poll(() => c.keys().length).toBe(2520);
       // A watcher of every event ends a hold: it gets the next write after the writer's turn.
       const every = collect(fanout, all);
       await store.exec(["SET", "x", "v"]);
       await tick();
       expect(every.keys()).toEqual(["set:x"]);
       await expect.poll(() => c.keys().at(-1)).toBe("set:x");
+    });
+
+    it("gives watchers that join at different times of one interval only the keys written after each joined", async () => {
+      const { store, fanout, set } = setup();
+      const first = collect(fanout, { ...all, coalesceMs: 40 });
+      await set("a");
+      await set("b");
+      const second = collect(fanout, { ...all, coalesceMs: 40 });
+      await set("b"); // written again after `second` joined: it gets b's last event
+      await set("c");
+      const third = collect(fanout, { ...all, coalesceMs: 40 });
+      await set("d");
+      await store.exec(["DEL", "c"]);
+      await expect.poll(() => first.batches.length, { timeout: 5_000 }).toBe(1);
+      expect(first.keys()).toEqual(["set:a", "set:b", "set:d", "del:c"]);
+      expect(second.keys()).toEqual(["set:b", "set:d", "del:c"]);
+      expect(third.keys()).toEqual(["set:d", "del:c"]);
+      // The next interval: every watcher gets every key again, the same batch.
+      await set("a");
+      await expect.poll(() => third.batches.length, { timeout: 5_000 }).toBe(2);
+      expect(first.batches[1]).toBe(third.batches[1]);
+      expect(second.batches[1]).toBe(third.batches[1]);
     });
 
     it("sends each changed key once per interval with its last event, however many writes", async () => {

@@ -8,9 +8,11 @@
  * multiple of the time their sends took: the more watchers, the larger the batches, and writers
  * keep most of the event loop whatever the number of streams.
  *
- * A coalescing filter (`coalesceMs`) keeps, per key, only the last matching event (one Map entry,
- * no message) and sends the keys changed once per interval: its cost per write is a lookup, and
- * per interval one message per changed key, whatever the write rate.
+ * A coalescing filter (`coalesceMs`) takes each matching event in the store's listener itself
+ * (no pending list, no flush, no turn of the event loop per write): it keeps, per key, only the
+ * last event (one Map entry holding the store's event, no object of its own) and sends the keys
+ * changed once per interval from one timer: its cost per write is a lookup, and per interval one
+ * encoded event per changed key, whatever the write rate.
  */
 import { create } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
@@ -118,14 +120,16 @@ interface Group {
   /** 0: every event, after the writer's turn; else the interval of a coalescing group. */
   readonly coalesceMs: number;
   /** Coalescing: each key's last matching event since the last send, in the order of those events. */
-  latest: Map<Bytes, Latest>;
+  latest: Map<Bytes, KeyspaceEvent>;
+  /**
+   * Coalescing: the sequence number of each key's last event, kept only while a watcher that joined
+   * after {@link since} waits for its first send (it must get nothing from before it joined). A key
+   * absent here had its last event before that watcher joined.
+   */
+  seqs: Map<Bytes, number> | undefined;
+  /** Coalescing: the sequence number when {@link latest} was last emptied (every event in it is at or after it). */
+  since: number;
   timer: ReturnType<typeof setTimeout> | undefined;
-}
-
-/** A coalescing group's last event of a key, with its sequence number. */
-interface Latest {
-  readonly event: KeyspaceEvent;
-  readonly seq: number;
 }
 
 /** Options of a {@link WatchFanout}. */
@@ -142,29 +146,27 @@ export interface WatchFanoutOptions {
   readonly dutyRatio?: number;
 }
 
-/** Events a coalescing-only hold keeps before it flushes early (memory stays bounded at any write rate). */
-const HOLD_LIMIT = 4096;
-
 /** The per-event bytes beyond key and name: class, time, framing, an optional TTL. */
 const EVENT_OVERHEAD = 24;
 
 /** The fan-out of one store's keyspace events to its Watch streams. */
 export class WatchFanout {
   private readonly groups = new Map<string, Group>();
-  /** Literal-pattern groups by key: an event finds them with one lookup. */
+  /** Literal-pattern groups of every event by key: an event finds them with one lookup. */
   private readonly byLiteral = new Map<Bytes, Set<Group>>();
-  /** Groups with a glob pattern (or `*`). */
+  /** Groups of every event with a glob pattern (or `*`). */
   private readonly globbed = new Set<Group>();
+  /** The same two for coalescing groups, which take their events in the store's listener. */
+  private readonly coalescedByLiteral = new Map<Bytes, Set<Group>>();
+  private coalescedGlobbed: Group[] = [];
+  /** Groups of every event (they need the pending list and a flush per write turn). */
+  private plainGroups = 0;
   private watcherCount = 0;
   private unsubscribe: (() => void) | null = null;
   private pending: KeyspaceEvent[] = [];
   /** Sequence number of the next event. */
   private seq = 0;
   private scheduled = false;
-  /** When the oldest pending event arrived (a coalesced send is due its interval after it). */
-  private pendingSince = 0;
-  /** The timer of a coalescing-only hold: every group coalesces, so one flush per interval. */
-  private holdTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** When the next flush may start (duty-cycle spacing). */
   private notBefore = 0;
@@ -213,17 +215,26 @@ export class WatchFanout {
         watchers: new Set(),
         coalesceMs,
         latest: new Map(),
+        seqs: undefined,
+        since: this.seq,
         timer: undefined,
       };
       this.groups.set(key, group);
+      if (coalesceMs === 0) this.plainGroups++;
       if (literal !== undefined) {
-        let set = this.byLiteral.get(literal);
-        if (set === undefined) this.byLiteral.set(literal, (set = new Set()));
+        const index = coalesceMs === 0 ? this.byLiteral : this.coalescedByLiteral;
+        let set = index.get(literal);
+        if (set === undefined) index.set(literal, (set = new Set()));
         set.add(group);
-      } else this.globbed.add(group);
+      } else if (coalesceMs === 0) this.globbed.add(group);
+      else this.coalescedGlobbed = [...this.coalescedGlobbed, group];
     }
-    // A watcher of every event must not wait out a hold made for coalescing ones.
-    if (coalesceMs === 0) this.releaseHold();
+    if (group.coalesceMs !== 0) {
+      // Nothing held yet: the interval starts now for everybody. Else this watcher joins
+      // mid-interval: from now on the group notes each key's last sequence number.
+      if (group.latest.size === 0) group.since = this.seq;
+      else if (group.since < this.seq) group.seqs ??= new Map();
+    }
     const watcher: Watcher = { listener, from: this.seq };
     group.watchers.add(watcher);
     this.watcherCount++;
@@ -249,54 +260,50 @@ export class WatchFanout {
     clearTimeout(g.timer);
     g.timer = undefined;
     g.latest.clear();
+    g.seqs = undefined;
+    // The pending list holds the latest events without a gap (a flush numbers them from the end).
+    if (g.coalesceMs === 0 && --this.plainGroups === 0) this.pending = [];
     if (g.literal !== undefined) {
-      const set = this.byLiteral.get(g.literal);
+      const index = g.coalesceMs === 0 ? this.byLiteral : this.coalescedByLiteral;
+      const set = index.get(g.literal);
       set?.delete(g);
-      if (set?.size === 0) this.byLiteral.delete(g.literal);
-    } else this.globbed.delete(g);
+      if (set?.size === 0) index.delete(g.literal);
+    } else if (g.coalesceMs === 0) this.globbed.delete(g);
+    else this.coalescedGlobbed = this.coalescedGlobbed.filter((x) => x !== g);
   }
 
-  /** The store's listener: O(1), on the writer's path. */
+  /**
+   * The store's listener, on the writer's path: a coalescing group takes the event at once (a
+   * lookup, its timer on the interval's first event); groups of every event get it after the
+   * writer's turn, from the pending list.
+   */
   private onEvent(e: KeyspaceEvent): void {
+    const seq = this.seq++;
+    if (this.coalescedByLiteral.size !== 0) {
+      const literal = this.coalescedByLiteral.get(e.key);
+      if (literal !== undefined) for (const g of literal) if (wants(g, e)) this.hold(g, e, seq);
+    }
+    const globbed = this.coalescedGlobbed;
+    for (let i = 0; i < globbed.length; i++) {
+      const g = globbed[i] as Group;
+      if (wants(g, e) && (g.match === null || g.match(e.key))) this.hold(g, e, seq);
+    }
+    if (this.plainGroups === 0) return;
     this.pending.push(e);
-    this.seq++;
-    if (this.scheduled) {
-      if (this.pending.length >= HOLD_LIMIT) this.releaseHold();
-      return;
-    }
+    if (this.scheduled) return;
     this.scheduled = true;
-    this.pendingSince = this.now();
-    // When every group coalesces (an open console's key list), a flush per write's turn would cost
-    // each write a turn of the event loop: hold the events for the shortest interval instead.
-    const hold = this.holdMs();
-    if (hold > 0) {
-      this.holdTimer = setTimeout(() => {
-        this.holdTimer = undefined;
-        this.startFlush();
-      }, hold);
-      return;
-    }
     const wait = this.notBefore - this.now();
     if (wait > 1) setTimeout(() => this.defer(() => this.startFlush()), wait);
     else this.defer(() => this.startFlush());
   }
 
-  /** The shortest coalescing interval when every group coalesces; 0 when some group wants every event. */
-  private holdMs(): number {
-    let min = 0;
-    for (const g of this.groups.values()) {
-      if (g.coalesceMs === 0) return 0;
-      if (min === 0 || g.coalesceMs < min) min = g.coalesceMs;
-    }
-    return min;
-  }
-
-  /** Ends a hold now: its events are flushed after this turn. */
-  private releaseHold(): void {
-    if (this.holdTimer === undefined) return;
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
-    this.defer(() => this.startFlush());
+  /** Keeps `e` as its key's last event in a coalescing group (re-inserted: the Map's order is that of the last events). */
+  private hold(g: Group, e: KeyspaceEvent, seq: number): void {
+    const latest = g.latest;
+    if (latest.size === 0) g.timer ??= setTimeout(() => this.startCoalescedSend(g), g.coalesceMs);
+    else latest.delete(e.key);
+    latest.set(e.key, e);
+    g.seqs?.set(e.key, seq);
   }
 
   private startFlush(): void {
@@ -311,19 +318,10 @@ export class WatchFanout {
     this.pending = [];
     const firstSeq = this.seq - events.length;
     const t0 = this.now();
-    const since = this.pendingSince;
-    // Which groups want which events, each filter evaluated once. A coalescing group keeps each
-    // key's last event (re-inserted: the Map's order is that of the last events) and sends on its
-    // own interval, due one interval after the oldest of these events (a hold has already waited
-    // part of it); the others get indices into `events`, sent now.
+    // Which groups of every event want which events, each filter evaluated once (coalescing groups
+    // took theirs in the listener): indices into `events`, sent now.
     const matched = new Map<Group, number[]>();
-    const take = (g: Group, e: KeyspaceEvent, i: number): void => {
-      if (g.coalesceMs !== 0) {
-        if (g.latest.size !== 0) g.latest.delete(e.key);
-        g.latest.set(e.key, { event: e, seq: firstSeq + i });
-        g.timer ??= setTimeout(() => this.startCoalescedSend(g), Math.max(0, g.coalesceMs - (t0 - since)));
-        return;
-      }
+    const take = (g: Group, i: number): void => {
       const list = matched.get(g);
       if (list === undefined) matched.set(g, [i]);
       else list.push(i);
@@ -333,9 +331,9 @@ export class WatchFanout {
       const e = events[i] as KeyspaceEvent;
       if (literals) {
         const literal = this.byLiteral.get(e.key);
-        if (literal !== undefined) for (const g of literal) if (wants(g, e)) take(g, e, i);
+        if (literal !== undefined) for (const g of literal) if (wants(g, e)) take(g, i);
       }
-      for (const g of this.globbed) if (wants(g, e) && (g.match === null || g.match(e.key))) take(g, e, i);
+      for (const g of this.globbed) if (wants(g, e) && (g.match === null || g.match(e.key))) take(g, i);
     }
     if (matched.size === 0) return;
     let needTtl = false;
@@ -364,19 +362,23 @@ export class WatchFanout {
   /** Sends a coalescing group's keys changed since its last send, one event each. */
   private async sendCoalesced(g: Group): Promise<void> {
     g.timer = undefined;
-    const entries = [...g.latest.values()];
+    const latest = g.latest;
+    const seqs = g.seqs;
+    const since = g.since;
     g.latest = new Map();
-    if (entries.length === 0 || g.watchers.size === 0) return;
-    const events = entries.map((x) => x.event);
+    g.seqs = undefined;
+    g.since = this.seq;
+    if (latest.size === 0 || g.watchers.size === 0) return;
+    const events = [...latest.values()];
     const source = sourceOf(await this.recordsOf(events, g.includeTtl ? (e) => !GONE_EVENTS.has(e.event) : undefined));
-    const indices = entries.map((_, i) => i);
-    // Sequence numbers are not contiguous here: a watcher that joined during the interval gets
-    // only the events from after it joined.
+    const indices = events.map((_, i) => i);
+    // A watcher that joined during the interval gets only the keys whose last event came after it
+    // joined (their sequence numbers were noted from its joining on).
     let all: EventBatch | undefined;
     for (const w of g.watchers) {
-      if (entries.every((x) => x.seq >= w.from)) w.listener((all ??= batchOf(source, indices)));
+      if (w.from <= since || seqs === undefined) w.listener((all ??= batchOf(source, indices)));
       else {
-        const own = indices.filter((i) => (entries[i] as Latest).seq >= w.from);
+        const own = indices.filter((i) => (seqs.get((events[i] as KeyspaceEvent).key) ?? -1) >= w.from);
         if (own.length > 0) w.listener(batchOf(source, own));
       }
     }

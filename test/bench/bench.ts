@@ -469,8 +469,9 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
   if (parts.has("console")) {
     result.samples.push(
       ...(await runConsoleCost({
-        rounds: quick ? 1 : 5,
-        windowMs: quick ? 1_000 : 4_000,
+        // Six rounds (each order three times) of 6 s windows: a GC falling in one window weighs less.
+        rounds: quick ? 1 : 6,
+        windowMs: quick ? 1_000 : 6_000,
         onProgress: progress,
         notes,
       })),

@@ -9,15 +9,20 @@
  * load average, the console's calls per second and the server's CPU with the console open and the
  * writer idle. Before the rounds, a console is opened and closed once beside the writer (not
  * judged: V8 compiles both transports' shapes then; its figure is in the notes).
+ * The server runs pinned to CPU 0 and the browser to the other CPUs (`CONSOLE_COST_PIN=0`: not
+ * pinned): a console's browser runs on its user's machine, not on the server's cores. Each
+ * window's line has the server's GCs (from `--trace-gc`: a mark-compact in one window of a round
+ * skews that round) and the browser's CPU.
  * The same measurement as test/e2e/console-cost.spec.ts (which asserts the call rate).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { loadavg } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { createInterface } from "node:readline";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { chromium } from "playwright";
 import { createServiceClients } from "../../shared/client/index.js";
-import { cpuMsPrecise as cpuMs, startMemorabilia } from "./processes.js";
+import { cpuMsPrecise as cpuMs, cpuMs as cpuTicksMs, startMemorabilia } from "./processes.js";
 import type { Sample } from "./stats.js";
 
 const IN_FLIGHT = 16;
@@ -33,6 +38,58 @@ export const CONSOLE_TARGETS = {
   with: `writer ${RATE} SETs/s, unfiltered console open`,
 } as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** The processes descended from `root` (from /proc's parent ids), `root` excluded. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      parent.set(pid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [pid, pp] of parent)
+      if (pp === p) {
+        out.push(pid);
+        walk(pid);
+      }
+  };
+  walk(root);
+  return out;
+}
+
+/** CPU ms so far of each of the browser's processes (every descendant of this process but `exclude`). */
+function browserCpuMs(exclude: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of descendants(process.pid)) if (pid !== exclude) out.set(pid, cpuTicksMs(pid) ?? 0);
+  return out;
+}
+
+/** CPU ms the browser's processes used between two readings (a process started since counts whole). */
+function browserCpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
+}
+
+/** Sets the CPU affinity of `pid` and all its threads (taskset); false when it could not. */
+function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One line of `node --trace-gc`: its kind and its pause in ms. */
+const GC_LINE = / ms: ([A-Za-z -]+?)(?: \(reduce\))? [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, ([\d.]+) \//;
 
 /** Options of {@link runConsoleCost}. */
 export interface ConsoleCostOptions {
@@ -56,11 +113,55 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
   // CONSOLE_COST_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (node --cpu-prof).
   const profDir = process.env.CONSOLE_COST_CPU_PROF;
   const side = process.env.CONSOLE_COST_SIDE;
-  const server = await startMemorabilia([], profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+  // The server traces its GCs (one line each, a few a second): each window's count and pauses go
+  // in the notes, so a round's spread can be told apart from a major GC that fell in one window.
+  const server = await startMemorabilia(
+    [],
+    ["--trace-gc", ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
+  );
+  const gcs: { at: number; kind: string; ms: number }[] = [];
+  if (server.child.stdout)
+    createInterface({ input: server.child.stdout }).on("line", (line) => {
+      const m = GC_LINE.exec(line);
+      if (m) gcs.push({ at: performance.now(), kind: m[1] as string, ms: Number(m[2]) });
+    });
+  const gcIn = (t0: number, t1: number): { text: string; majorMs: number } => {
+    let minor = 0;
+    let minorMs = 0;
+    let major = 0;
+    let majorMs = 0;
+    for (const g of gcs) {
+      if (g.at < t0 || g.at > t1) continue;
+      if (g.kind === "Scavenge" || g.kind.startsWith("Minor")) {
+        minor++;
+        minorMs += g.ms;
+      } else {
+        major++;
+        majorMs += g.ms;
+      }
+    }
+    return { text: `GC ${minor} minor ${minorMs.toFixed(1)} ms, ${major} major ${majorMs.toFixed(1)} ms`, majorMs };
+  };
+  // CONSOLE_COST_PIN (default 1 on a host with 2+ CPUs): the server on CPU 0, the browser on the
+  // others, the writer free. A console's browser runs on its user's machine, not on the server's:
+  // on this 2-core host, unpinned, the browser's rendering competes for the server's core, and
+  // the server's CPU per SET then measures that contention as much as the console's requests.
+  const cpus = availableParallelism();
+  const pinned = process.env.CONSOLE_COST_PIN !== "0" && cpus >= 2 && pin(server.pid, "0");
+  const browserCpus = cpus > 2 ? `1-${cpus - 1}` : "1";
+  const pinBrowser = (): void => {
+    if (pinned) for (const pid of descendants(process.pid)) if (pid !== server.pid) pin(pid, browserCpus);
+  };
+  notes.push(
+    pinned
+      ? `console: the server pinned to CPU 0, the browser to CPU ${browserCpus}, the writer unpinned (CONSOLE_COST_PIN=0: all unpinned)`
+      : "console: nothing pinned (CONSOLE_COST_PIN=0, one CPU, or no taskset): the browser competes with the server for its CPU",
+  );
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
   });
+  pinBrowser();
   const samples: Sample[] = [];
   const callRates: number[] = [];
   const loads: number[] = [];
@@ -76,9 +177,19 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
     // per-op CPU follows the rate). A side that cannot keep the pace shows it in its ops/s.
     const write = async (
       ms: number,
-    ): Promise<{ ops: number; seconds: number; cpu: number | undefined; mono: string }> => {
+    ): Promise<{
+      ops: number;
+      seconds: number;
+      cpu: number | undefined;
+      mono: string;
+      gc: string;
+      /** Major GC pauses in the window (ms), from the trace. */
+      majorMs: number;
+      browserMsPerS: number;
+    }> => {
       let ops = 0;
       let next = 0;
+      const browser0 = browserCpuMs(server.pid);
       const cpu0 = cpuMs(server.pid);
       const t0Mono = process.hrtime.bigint() / 1000n;
       const t0 = performance.now();
@@ -97,7 +208,15 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
         }),
       );
       const cpu1 = cpuMs(server.pid);
+      const t1 = performance.now();
+      const browserMs = browserCpuSince(browser0, browserCpuMs(server.pid));
+      // GC lines reach the pipe a little after the GC: allow 50 ms.
+      await new Promise((r) => setTimeout(r, 50));
+      const gc = gcIn(t0, t1 + 50);
       return {
+        gc: gc.text,
+        majorMs: gc.majorMs,
+        browserMsPerS: (browserMs * 1000) / (t1 - t0),
         // The window on the monotonic clock a V8 CPU profile's timestamps use (µs).
         mono: `${t0Mono}-${process.hrtime.bigint() / 1000n}`,
         ops,
@@ -109,6 +228,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
     const openConsole = async () => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
+      pinBrowser(); // a new context may start a new renderer process
       await page.goto(server.url);
       await page.locator('[aria-label="Connection"][data-state="live"]').waitFor({ timeout: 30_000 });
       await page.locator(".line.key").first().waitFor({ timeout: 30_000 });
@@ -123,6 +243,9 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
     };
     const perOp = (w: { ops: number; cpu: number | undefined }) =>
       w.cpu === undefined || w.ops === 0 ? Number.NaN : (w.cpu * 1000) / w.ops;
+    // A diagnostic, not judged: a mark-compact falling in one window of a round skews that round.
+    const perOpNoMajor = (w: { ops: number; cpu: number | undefined; majorMs: number }) =>
+      w.cpu === undefined || w.ops === 0 ? Number.NaN : ((w.cpu - w.majorMs) * 1000) / w.ops;
     // Warm-up with a console opened and closed once, not judged: the first console's calls
     // (HTTP/1.1 gRPC-Web beside the writer's HTTP/2) make V8 compile and re-optimize the code both
     // share for both shapes, TurboFan's threads counted in the server's CPU. Measured in session 8
@@ -172,7 +295,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
           serverCpuMs: w.cpu,
         });
         line.push(
-          `${withConsole ? "console" : "none"}: ${Math.round(w.ops / w.seconds)} ops/s, ${perOp(w).toFixed(1)} µs CPU/op${open ? `, ${callRate.toFixed(1)} console calls/s` : ""}, load ${load}`,
+          `${withConsole ? "console" : "none"}: ${Math.round(w.ops / w.seconds)} ops/s, ${perOp(w).toFixed(1)} µs CPU/op (${perOpNoMajor(w).toFixed(1)} without major GC pauses)${open ? `, ${callRate.toFixed(1)} console calls/s` : ""}, browser ${w.browserMsPerS.toFixed(0)} ms CPU/s, ${w.gc}, load ${load}`,
         );
       }
       roundLines.push(`round ${round + 1}: ${line.join("; ")}`);

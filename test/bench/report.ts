@@ -231,7 +231,7 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
       const change = (withConsole / without - 1) * 100;
       v.push({
         target,
-        measured: `${formatNumber(r.median, 3)}× (${ratios.length} rounds ${formatNumber(r.min, 3)}–${formatNumber(r.max, 3)}); writer ${change >= 0 ? "+" : ""}${formatNumber(change, 2)} % ops/s (${formatNumber(withConsole)} vs ${formatNumber(without)})${left}`,
+        measured: `${formatNumber(r.median, 3)}× (rounds ${ratios.map((x) => formatNumber(x, 3)).join(", ")}; ${ratios.filter((x) => x <= 1.05).length} of ${ratios.length} ≤ 1.05×); writer ${change >= 0 ? "+" : ""}${formatNumber(change, 2)} % ops/s (${formatNumber(withConsole)} vs ${formatNumber(without)})${left}`,
         status: result.quick ? "n/a" : r.median <= 1.05 ? "pass" : "miss",
       });
     } else if (offPace > 0) v.push({ target, measured: `no round held the writer's pace${left}`, status: "n/a" });
