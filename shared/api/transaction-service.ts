@@ -21,9 +21,10 @@ import { TransactionError } from "../store/transaction.js";
 import { bin, invalidArgument, key, requireTrue } from "./args.js";
 import { callClient } from "./call-client.js";
 import { CommandDispatcher, type Recording, recordCommands, replayCommands } from "./command-dispatch.js";
-import { answerInOrder, runInOrder } from "./concurrent.js";
+import { answerInOrder } from "./concurrent.js";
 import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
 import { checkSignal, invokeBatch } from "./invoke.js";
+import { RemoteBatches } from "./remote-batch.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
 import { StreamCounter } from "./streaming-options.js";
 
@@ -185,16 +186,18 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
 
 /** The stream of one Pipeline call: each request answered in order. */
 async function* pipeline(
-  store: Store,
   dispatcher: CommandDispatcher,
+  remote: RemoteBatches | undefined,
   requests: AsyncIterable<PipelineRequest>,
   ctx: HandlerContext,
 ): AsyncGenerator<MessageInitShape<typeof PipelineResponseSchema>> {
-  if (!store.repository.capabilities.synchronous) {
-    // A remote engine: each request starts when it arrives, answers still go out in order.
+  if (remote !== undefined) {
+    // A remote engine: each request starts when it arrives (the requests of one turn run in
+    // groups, remote-batch.ts); answers still go out in order.
+    const start = remote.pipeline(ctx);
     yield* answerInOrder(requests, async (request) => {
       checkSignal(ctx);
-      return { id: request.id, result: await dispatcher.run(request.command, ctx) };
+      return { id: request.id, result: await start(request.command) };
     });
     return;
   }
@@ -211,6 +214,7 @@ export function createTransactionService(
   streams: StreamCounter = new StreamCounter(),
 ): ServiceImpl<typeof TransactionService> {
   const dispatcher = new CommandDispatcher(store, options);
+  const remote = store.repository.capabilities.synchronous ? undefined : new RemoteBatches(store, options);
   const logger = options.logger ?? consoleLogger;
   const procedure = `/${TransactionService.typeName}/${TransactionService.method.pipeline.name}`;
   const unary = guarded(
@@ -219,9 +223,9 @@ export function createTransactionService(
       exec: (req, ctx) => exec(store, req, ctx, options),
       async batch(req, ctx) {
         checkSignal(ctx);
-        if (!store.repository.capabilities.synchronous) {
-          // A remote engine: commands issued in order, run concurrently (per-key order kept).
-          return { results: await runInOrder(req.commands, (command) => dispatcher.run(command, ctx)) };
+        if (remote !== undefined) {
+          // A remote engine: commands issued in order, run in groups (per-key order kept).
+          return { results: await remote.batch(req.commands, ctx) };
         }
         const results = [];
         for (const command of req.commands) results.push(await dispatcher.run(command, ctx));
@@ -234,7 +238,7 @@ export function createTransactionService(
   return {
     ...unary,
     pipeline(requests, ctx) {
-      return streams.guard(pipeline(store, dispatcher, requests, ctx), logger, procedure);
+      return streams.guard(pipeline(dispatcher, remote, requests, ctx), logger, procedure);
     },
   };
 }

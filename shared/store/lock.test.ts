@@ -382,7 +382,7 @@ describe("KeyedLock", () => {
     const reason = new Error("cancel");
     const ab = locks.write(["b", "a"], { signal: controller.signal });
     await settle();
-    // "a" sorts first, so it is held while the request waits for "b".
+    // Issued before it, the request is ahead of this one on "a" while it waits for "b".
     const a = track(locks.write(["a"]));
     await settle();
     expect(a.done).toBe(false);
@@ -439,5 +439,122 @@ describe("KeyedLock", () => {
     release();
     release();
     expect(locks.idle).toBe(true);
+  });
+
+  it("keeps issue order on a shared key, whatever the other keys of each request", async () => {
+    const locks = new KeyedLock();
+    const order: string[] = [];
+    // Issued in this order in one turn: the first takes two keys, the second only the shared one.
+    const first = locks.write(["a", "k"]).then((r) => {
+      order.push("first");
+      return r;
+    });
+    const second = locks.write(["k"]).then((r) => {
+      order.push("second");
+      return r;
+    });
+    await settle();
+    expect(order).toEqual(["first"]);
+    (await first)();
+    (await second)();
+    expect(order).toEqual(["first", "second"]);
+    // The same behind a holder: when it lets go, the earlier request gets the key first.
+    const hold = await locks.write(["k"]);
+    order.length = 0;
+    const p1 = locks.acquire({ write: ["k"], read: ["b", "c"] }).then((r) => {
+      order.push("p1");
+      return r;
+    });
+    const p2 = locks.read(["k"]).then((r) => {
+      order.push("p2");
+      return r;
+    });
+    hold();
+    await settle();
+    expect(order).toEqual(["p1"]);
+    (await p1)();
+    (await p2)();
+    expect(locks.idle).toBe(true);
+  });
+
+  it("grants an uncontended request synchronously, a contended one as a promise", () => {
+    const locks = new KeyedLock();
+    const r = locks.lock({ read: ["x"], write: ["y"] });
+    expect(typeof r).toBe("function");
+    const again = locks.lock({ read: ["x"] });
+    expect(typeof again).toBe("function"); // readers share
+    const w = locks.lock({ write: ["x"] });
+    expect(w).toBeInstanceOf(Promise);
+    const whole = locks.lockKeyspace();
+    expect(whole).toBeInstanceOf(Promise);
+    const after = locks.lock({ read: ["z"] });
+    expect(after).toBeInstanceOf(Promise); // behind the waiting whole-keyspace request
+    (r as Release)();
+    (again as Release)();
+    return (async () => {
+      (await w)();
+      (await whole)();
+      (await after)();
+      expect(locks.idle).toBe(true);
+    })();
+  });
+
+  it("never grants conflicting requests together, and grants conflicting ones in issue order (random model)", async () => {
+    const random = seededRandom(7);
+    const keys = ["a", "b", "c", "d"];
+    const locks = new KeyedLock();
+    type Req = { id: number; read: string[]; write: string[]; whole: boolean };
+    const active = new Set<Req>();
+    const granted: number[] = [];
+    const conflict = (x: Req, y: Req) =>
+      x.whole ||
+      y.whole ||
+      x.write.some((k) => y.write.includes(k) || y.read.includes(k)) ||
+      y.write.some((k) => x.read.includes(k));
+    const issued: Req[] = [];
+    const cancelled = new Set<number>();
+    const tasks: Promise<void>[] = [];
+    for (let i = 0; i < 400; i++) {
+      const whole = random() < 0.05;
+      const read = whole ? [] : keys.filter(() => random() < 0.3);
+      const write = whole ? [] : keys.filter((k) => !read.includes(k) && random() < 0.3);
+      const req: Req = { id: i, read, write, whole };
+      issued.push(req);
+      const controller = random() < 0.1 ? new AbortController() : undefined;
+      const p = whole
+        ? locks.exclusive({ signal: controller?.signal })
+        : locks.acquire({ read, write }, { signal: controller?.signal });
+      if (controller !== undefined) setTimeout(() => controller.abort(new Error("cancel")), Math.floor(random() * 3));
+      tasks.push(
+        p.then(
+          async (release) => {
+            for (const other of active) expect(conflict(req, other), `${req.id} with ${other.id}`).toBe(false);
+            active.add(req);
+            granted.push(req.id);
+            await yieldTurns(Math.floor(random() * 4));
+            if (random() < 0.3) await new Promise((r) => setTimeout(r, 1));
+            active.delete(req);
+            release();
+          },
+          () => {
+            cancelled.add(req.id);
+          },
+        ),
+      );
+      if (random() < 0.2) await yieldTurns(1);
+    }
+    await Promise.all(tasks);
+    expect(locks.idle).toBe(true);
+    // Any two conflicting requests that both ran were granted in the order they were issued.
+    const at = new Map(granted.map((id, i) => [id, i]));
+    const ran = issued.filter((r) => !cancelled.has(r.id));
+    expect(ran.length + cancelled.size).toBe(issued.length);
+    for (let i = 0; i < ran.length; i++)
+      for (let j = i + 1; j < ran.length; j++) {
+        const x = ran[i] as Req;
+        const y = ran[j] as Req;
+        if (conflict(x, y))
+          expect((at.get(x.id) as number) < (at.get(y.id) as number), `${x.id} before ${y.id}`).toBe(true);
+      }
   });
 });

@@ -6,7 +6,8 @@ import { StoreError } from "./errors.js";
  * one JavaScript turn is atomic by construction.
  *
  * {@link RWLock} admits many readers or one writer, with writer preference; {@link KeyedLock}
- * locks sets of keys, one RWLock per key, created on demand and dropped when idle.
+ * locks sets of keys, each key's queue created on demand and dropped when idle, and grants an
+ * uncontended request synchronously.
  */
 
 /** Releases a held lock. Idempotent: calling it again does nothing. */
@@ -180,27 +181,61 @@ export interface KeyLockRequest {
   readonly write?: readonly string[];
 }
 
+/** A request of a {@link KeyedLock}, from its issue until its release or cancellation. */
+interface Held {
+  /** Its keys (each once) and the mode of each, or empty for a whole-keyspace request. */
+  readonly keys: readonly string[];
+  readonly modes: readonly LockMode[];
+  /**
+   * Key request: the number of whole-keyspace requests issued before it (it waits for those).
+   * Whole-keyspace request: its own number, counting from 1 (it waits for key requests whose
+   * number is below it).
+   */
+  readonly epoch: number;
+  /** True for a whole-keyspace request. */
+  readonly whole: boolean;
+  /** Issue order (grants made at the same moment go out in it). */
+  readonly seq: number;
+  granted: boolean;
+  /** Called once when granted after waiting (undefined when granted at issue). */
+  grant: (() => void) | undefined;
+}
+
 /**
  * Locks over sets of keys (byte strings), plus the whole keyspace.
  *
- * Each key has its own {@link RWLock}, created on demand and dropped as soon as it is idle, so
- * the map holds only keys in use. A request takes its keys one by one in sorted order, which
- * rules out deadlock between requests over overlapping sets. A whole-keyspace acquisition
- * ({@link exclusive}, for FLUSHALL or KEYS on a remote engine) excludes every key holder: key
- * requests hold a shared lock on the keyspace first, the keyspace request holds it exclusively.
+ * A request joins the queue of each of its keys in ONE synchronous step when it is issued, so
+ * requests are ordered by issue time on every key they share: commands issued in order on a key
+ * run in that order (a Batch's commands on a remote engine rely on it), and since a request only
+ * ever waits for requests issued before it, no set of requests can deadlock, whatever order
+ * their keys are listed in. On each key, readers that reach the front together share it and a
+ * writer waits for everything before it (a reader behind a waiting writer waits: writers do not
+ * starve). An uncontended request is granted at once, with no promise or await
+ * ({@link lock}); {@link acquire} is the same as a promise.
+ *
+ * A whole-keyspace acquisition ({@link exclusive}, for FLUSHALL or KEYS on a remote engine) waits
+ * for every key request issued before it and holds back every one issued after it.
  */
 export class KeyedLock {
-  private readonly keyspace = new RWLock();
-  private readonly locks = new Map<string, RWLock>();
+  /** The requests on each key, in issue order (a key is absent when nobody holds or awaits it). */
+  private readonly queues = new Map<string, KeyQueue>();
+  /** Whole-keyspace requests alive, in issue order. */
+  private readonly exclusives: Held[] = [];
+  /** Key requests alive, by epoch (see {@link Held.epoch}). */
+  private readonly byEpoch = new Map<number, number>();
+  /** Key requests that had to wait for a whole-keyspace request, in issue order. */
+  private keyspaceWaiters: Held[] = [];
+  private exclusiveCount = 0;
+  private issued = 0;
 
-  /** Number of per-key locks alive (held or awaited); 0 when nothing is locked. */
+  /** Number of keys held or awaited; 0 when nothing is locked. */
   get size(): number {
-    return this.locks.size;
+    return this.queues.size;
   }
 
   /** True when nothing is held or awaited. */
   get idle(): boolean {
-    return this.locks.size === 0 && this.keyspace.idle;
+    return this.queues.size === 0 && this.exclusives.length === 0 && this.byEpoch.size === 0;
   }
 
   /** Locks `keys` shared. */
@@ -214,64 +249,236 @@ export class KeyedLock {
   }
 
   /**
-   * Locks every key of `request` (write wins over read for a key in both). Resolves with one
-   * release for all of them; on cancellation, whatever was taken is released before rejecting.
-   * A timeout bounds the whole acquisition, not each key.
+   * Locks every key of `request` (write wins over read for a key in both) and resolves with one
+   * release for all of them. The request takes its place in every key's queue before this
+   * returns. A cancellation (`options`) leaves every queue as if it had never been issued.
    */
-  async acquire(request: KeyLockRequest, options: AcquireOptions = {}): Promise<Release> {
-    const modes = new Map<string, LockMode>();
-    for (const key of request.read ?? []) modes.set(key, "read");
-    for (const key of request.write ?? []) modes.set(key, "write");
-    // Code-unit order: a total order over byte strings, the same for every request.
-    const keys = [...modes.keys()].sort();
-    const scope = cancelScope(options);
-    const held: Release[] = [];
+  acquire(request: KeyLockRequest, options?: AcquireOptions): Promise<Release> {
     try {
-      held.push(await this.keyspace.acquire("read", scope.options));
-      for (const key of keys) {
-        const lock = this.lockFor(key);
-        try {
-          held.push(this.dropWhenIdle(key, lock, await lock.acquire(modes.get(key) as LockMode, scope.options)));
-        } catch (error) {
-          this.dropIfIdle(key, lock);
-          throw error;
-        }
-      }
+      const held = this.lock(request, options);
+      return held instanceof Promise ? held : Promise.resolve(held);
     } catch (error) {
-      for (let i = held.length - 1; i >= 0; i--) (held[i] as Release)();
-      throw error;
-    } finally {
-      scope.dispose();
+      return Promise.reject(error);
     }
-    return once(() => {
-      for (let i = held.length - 1; i >= 0; i--) (held[i] as Release)();
-    });
+  }
+
+  /**
+   * {@link acquire} without a promise when nothing it needs is held or awaited: returns the
+   * release at once then, else a promise of it. Throws (rather than rejects) for an
+   * already-aborted signal or an invalid timeout.
+   */
+  lock(request: KeyLockRequest, options?: AcquireOptions): Release | Promise<Release> {
+    precheck(options);
+    const keys: string[] = [];
+    const modes: LockMode[] = [];
+    const read = request.read ?? [];
+    const write = request.write ?? [];
+    // Each key once (write wins): a scan for a few keys, a Set past that.
+    const seen = read.length + write.length > 8 ? new Set<string>() : undefined;
+    for (let pass = 0; pass < 2; pass++) {
+      const mode: LockMode = pass === 0 ? "write" : "read";
+      for (const key of pass === 0 ? write : read) {
+        if (seen === undefined ? keys.includes(key) : seen.has(key)) continue;
+        seen?.add(key);
+        keys.push(key);
+        modes.push(mode);
+      }
+    }
+    const held: Held = {
+      keys,
+      modes,
+      epoch: this.exclusiveCount,
+      whole: false,
+      seq: this.issued++,
+      granted: false,
+      grant: undefined,
+    };
+    this.byEpoch.set(held.epoch, (this.byEpoch.get(held.epoch) ?? 0) + 1);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      let queue = this.queues.get(key);
+      if (queue === undefined) {
+        queue = { entries: [], writers: 0, waiting: 0 };
+        this.queues.set(key, queue);
+      }
+      queue.entries.push(held);
+      queue.waiting++;
+      if (modes[i] === "write") queue.writers++;
+    }
+    if (!this.keyspaceFree(held)) this.keyspaceWaiters.push(held);
+    return this.grantOrWait(held, options);
   }
 
   /** Locks the whole keyspace exclusively: waits for every key holder, blocks new ones. */
   exclusive(options?: AcquireOptions): Promise<Release> {
-    return this.keyspace.acquire("write", options);
-  }
-
-  private lockFor(key: string): RWLock {
-    let lock = this.locks.get(key);
-    if (lock === undefined) {
-      lock = new RWLock();
-      this.locks.set(key, lock);
+    try {
+      const held = this.lockKeyspace(options);
+      return held instanceof Promise ? held : Promise.resolve(held);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return lock;
   }
 
-  private dropIfIdle(key: string, lock: RWLock): void {
-    if (lock.idle && this.locks.get(key) === lock) this.locks.delete(key);
+  /** {@link exclusive} without a promise when nothing is held or awaited. */
+  lockKeyspace(options?: AcquireOptions): Release | Promise<Release> {
+    precheck(options);
+    const held: Held = {
+      keys: [],
+      modes: [],
+      epoch: ++this.exclusiveCount,
+      whole: true,
+      seq: this.issued++,
+      granted: false,
+      grant: undefined,
+    };
+    this.exclusives.push(held);
+    return this.grantOrWait(held, options);
   }
 
-  private dropWhenIdle(key: string, lock: RWLock, release: Release): Release {
-    return once(() => {
-      release();
-      this.dropIfIdle(key, lock);
+  /** The release of `held` now when it is ready, else a promise of it (cancellable by `options`). */
+  private grantOrWait(held: Held, options: AcquireOptions | undefined): Release | Promise<Release> {
+    if (this.ready(held)) {
+      this.markGranted(held);
+      return this.releaser(held);
+    }
+    const signal = options?.signal;
+    const timeoutMs = options?.timeoutMs;
+    return new Promise<Release>((resolve, reject) => {
+      let timer: unknown;
+      const cleanup = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      held.grant = () => {
+        cleanup();
+        resolve(this.releaser(held));
+      };
+      const cancel = (reason: unknown): void => {
+        if (held.granted) return; // the grant wins
+        cleanup();
+        this.remove(held);
+        reject(reason);
+      };
+      const onAbort = (): void => cancel(abortReason(signal as AbortSignal));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs !== undefined) timer = setTimeout(() => cancel(timeoutError(timeoutMs)), timeoutMs);
     });
   }
+
+  private releaser(held: Held): Release {
+    return once(() => this.remove(held));
+  }
+
+  /** True when no whole-keyspace request keeps `held` (a key request) out. */
+  private keyspaceFree(held: Held): boolean {
+    const first = this.exclusives[0];
+    return first === undefined || first.epoch > held.epoch;
+  }
+
+  /** True when `held` may enter now: it only waits for requests issued before it. */
+  private ready(held: Held): boolean {
+    if (held.whole) {
+      if (this.exclusives[0] !== held) return false;
+      for (const epoch of this.byEpoch.keys()) if (epoch < held.epoch) return false;
+      return true;
+    }
+    if (!this.keyspaceFree(held)) return false;
+    for (let i = 0; i < held.keys.length; i++) {
+      const queue = this.queues.get(held.keys[i] as string) as KeyQueue;
+      if (held.modes[i] === "write") {
+        if (queue.entries[0] !== held) return false;
+        continue;
+      }
+      if (queue.writers === 0) continue; // readers only: every one may enter
+      for (const before of queue.entries) {
+        if (before === held) break;
+        if (modeOn(before, held.keys[i] as string) === "write") return false;
+      }
+    }
+    return true;
+  }
+
+  /** Takes `held` out of every queue (released or cancelled) and grants whoever that lets in. */
+  private remove(held: Held): void {
+    const candidates: Held[] = [];
+    if (held.whole) {
+      this.exclusives.splice(this.exclusives.indexOf(held), 1);
+      const next = this.exclusives[0];
+      if (next !== undefined) candidates.push(next);
+      const waiters = this.keyspaceWaiters;
+      this.keyspaceWaiters = [];
+      for (const w of waiters) {
+        if (this.keyspaceFree(w)) candidates.push(w);
+        else this.keyspaceWaiters.push(w);
+      }
+    } else {
+      const left = (this.byEpoch.get(held.epoch) as number) - 1;
+      if (left === 0) {
+        this.byEpoch.delete(held.epoch);
+        const next = this.exclusives[0];
+        if (next !== undefined) candidates.push(next);
+      } else this.byEpoch.set(held.epoch, left);
+      if (!held.granted) {
+        const at = this.keyspaceWaiters.indexOf(held);
+        if (at >= 0) this.keyspaceWaiters.splice(at, 1);
+      }
+      for (let i = 0; i < held.keys.length; i++) {
+        const key = held.keys[i] as string;
+        const queue = this.queues.get(key) as KeyQueue;
+        const entries = queue.entries;
+        entries.splice(entries.indexOf(held), 1);
+        if (held.modes[i] === "write") queue.writers--;
+        if (!held.granted) queue.waiting--;
+        if (entries.length === 0) {
+          this.queues.delete(key);
+          continue;
+        }
+        if (queue.waiting === 0) continue; // everyone left holds it already
+        // Whoever is now at the front of this key: a writer, or a run of readers.
+        for (const next of entries) {
+          const mode = modeOn(next, key);
+          if (mode === "write" && next !== entries[0]) break;
+          if (!next.granted) candidates.push(next);
+          if (mode === "write") break;
+        }
+      }
+    }
+    if (candidates.length === 0) return;
+    if (candidates.length > 1) candidates.sort((a, b) => a.seq - b.seq);
+    for (const c of candidates) {
+      if (c.granted || !this.ready(c)) continue;
+      this.markGranted(c);
+      c.grant?.();
+    }
+  }
+
+  private markGranted(held: Held): void {
+    held.granted = true;
+    for (const key of held.keys) (this.queues.get(key) as KeyQueue).waiting--;
+  }
+}
+
+/** The requests on one key, in issue order, with counts that let most checks skip the scan. */
+interface KeyQueue {
+  readonly entries: Held[];
+  /** Entries that write the key. */
+  writers: number;
+  /** Entries not granted yet. */
+  waiting: number;
+}
+
+/** The mode `held` has on `key`. */
+function modeOn(held: Held, key: string): LockMode {
+  return held.modes[held.keys.indexOf(key)] as LockMode;
+}
+
+/** Refuses an invalid timeout or an already-aborted signal, as {@link RWLock.acquire} does. */
+function precheck(options: AcquireOptions | undefined): void {
+  if (options === undefined) return;
+  const { signal, timeoutMs } = options;
+  if (timeoutMs !== undefined && !(timeoutMs >= 0))
+    throw new TypeError(`timeoutMs must be a number >= 0, got ${timeoutMs}`);
+  if (signal?.aborted) throw abortReason(signal);
 }
 
 /** Makes `fn` run at most once. */
@@ -281,27 +488,5 @@ function once(fn: () => void): Release {
     if (done) return;
     done = true;
     fn();
-  };
-}
-
-/**
- * Turns a caller's signal and timeout into one signal for a multi-step acquisition, so the
- * timeout bounds the whole and one abort cancels whichever step is waiting.
- */
-function cancelScope(options: AcquireOptions): { options: AcquireOptions; dispose: () => void } {
-  const { signal, timeoutMs } = options;
-  // An invalid timeout is left for RWLock.acquire to refuse.
-  if (timeoutMs === undefined || !(timeoutMs >= 0)) return { options, dispose: () => {} };
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(abortReason(signal as AbortSignal));
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(timeoutError(timeoutMs)), timeoutMs);
-  return {
-    options: { signal: controller.signal },
-    dispose: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    },
   };
 }

@@ -75,6 +75,12 @@ export interface TransactionOptions extends AcquireOptions {
    * logs the commands an EXEC runs (the host logs MULTI and EXEC themselves).
    */
   readonly client?: CommandClient;
+  /**
+   * Instead of `client`: each command's own run time is handed to the command log
+   * ({@link CommandLog.ran}, by its argv), for a host that records each command itself when its
+   * reply settles (a remote engine's Batch, whose commands run in groups).
+   */
+  readonly ranEach?: boolean;
 }
 
 /** Options of {@link createStore}. */
@@ -658,7 +664,9 @@ export class Store {
     handler: (ctx: CommandContext, argv: readonly Bytes[]) => Reply = spec.handler,
   ): Promise<Reply> {
     const readOnly = spec.flags.includes("readonly");
-    const release = await this.locks.acquire(readOnly ? { read: keys } : { write: keys });
+    // Queued on its keys now, in issue order; no await at all when nobody holds them.
+    const held = this.locks.lock(readOnly ? { read: keys } : { write: keys });
+    const release = held instanceof Promise ? await held : held;
     // The command log times the command's own code, not the engine's round trips (command-log.ts):
     // the last attempt's run of the handler, handed over once the engine is done.
     const log = handler === spec.handler && this.commandLog.timing ? this.commandLog : undefined;
@@ -805,7 +813,9 @@ export class Store {
       locks: this.locks,
     };
     const client = options?.client;
-    const spans: CommandSpan[] | undefined = client !== undefined && this.commandLog.timing ? [] : undefined;
+    const ranEach = options?.ranEach === true;
+    const spans: CommandSpan[] | undefined =
+      (client !== undefined || ranEach) && this.commandLog.timing ? [] : undefined;
     const timedHost: TransactionHost = spans === undefined ? host : { ...host, spans };
     this.commandCount += argvs.length;
     try {
@@ -814,7 +824,11 @@ export class Store {
       this.errorCount++;
       throw error;
     } finally {
-      if (spans !== undefined && client !== undefined)
+      if (spans !== undefined && ranEach) {
+        // A command without a span did not run (the engine failed first): 0, as runLocked says.
+        for (const argv of argvs) this.commandLog.ran(argv, 0);
+        for (const s of spans) this.commandLog.ran(argvs[s.index] as readonly Bytes[], s.endedMs - s.startedMs);
+      } else if (spans !== undefined && client !== undefined)
         for (const s of spans)
           this.commandLog.recordSpan(argvs[s.index] as readonly Bytes[], s.startedMs, s.endedMs, () => client);
       // A write inside MULTI/EXEC wakes blocked callers once the transaction has committed.

@@ -42,7 +42,16 @@ import { type EtcdCluster, startEtcdCluster } from "../support/etcd-cluster.js";
 import { leaderKillRound } from "./leader-kill-round.js";
 import { timedLoad } from "./load.js";
 import { cpuMsPrecise, type Started, startMemorabilia } from "./processes.js";
-import { bytesField, encode, frame, pipelineRequest, type RawBidi, RawGrpc } from "./raw-grpc.js";
+import {
+  bytesField,
+  encode,
+  etcdPutTxn,
+  etcdRangeTxn,
+  frame,
+  pipelineRequest,
+  type RawBidi,
+  RawGrpc,
+} from "./raw-grpc.js";
 import type { Sample } from "./stats.js";
 import { startFloor } from "./transport.js";
 
@@ -234,19 +243,8 @@ export async function runEtcdEngineBench(options: {
         keys100(i).map((key, j) => pipelineRequest(i * 100 + j, { kind: { case: "get" as const, value: { key } } })),
       ),
     );
-    // etcd's TxnRequest by hand (success = field 2, RequestOp.request_range = 1 / request_put = 2).
-    const h2Ranges = cycled((i) =>
-      frame(Buffer.concat(keys100(i).map((_, j) => bytesField(2, bytesField(1, bytesField(1, rawKey(i * 100 + j))))))),
-    );
-    const h2Puts = cycled((i) =>
-      frame(
-        Buffer.concat(
-          keys100(i).map((_, j) =>
-            bytesField(2, bytesField(2, Buffer.concat([bytesField(1, rawKey(i * 100 + j)), bytesField(2, value)]))),
-          ),
-        ),
-      ),
-    );
+    const h2Ranges = cycled((i) => etcdRangeTxn(keys100(i).map((_, j) => rawKey(i * 100 + j))));
+    const h2Puts = cycled((i) => etcdPutTxn(keys100(i).map((_, j) => [rawKey(i * 100 + j), value] as const)));
     closePipes = async () => {
       for (const p of Object.values(pipes)) await p.close();
       for (const p of Object.values(h2Pipes)) p.close();

@@ -5,6 +5,7 @@
  *
  *   npx tsx test/bench/etcd-probe.ts [rounds] [A-args|B-args…]
  *   e.g. npx tsx test/bench/etcd-probe.ts 3 "" "--slowlog-log-slower-than=-1"
+ *   or an A/B of two builds: npx tsx test/bench/etcd-probe.ts 3 "" "bundle=/tmp/main/dist/server.mjs"
  *   ETCD_PROBE_OPS="Batch x100 GET,MSET x100" ETCD_PROBE_NODE="--cpu-prof --cpu-prof-dir=/tmp/prof"
  */
 import { loadavg } from "node:os";
@@ -14,7 +15,7 @@ import { startEtcdCluster } from "../support/etcd-cluster.js";
 import { servingPid } from "./etcd-engine.js";
 import { timedLoad } from "./load.js";
 import { cpuMsPrecise, startMemorabilia, stopAll } from "./processes.js";
-import { bytesField, encode, frame, pipelineRequest, RawGrpc } from "./raw-grpc.js";
+import { encode, etcdPutTxn, etcdRangeTxn, pipelineRequest, RawGrpc } from "./raw-grpc.js";
 
 const rounds = Number(process.argv[2] ?? 3);
 const variants = process.argv.length > 3 ? process.argv.slice(3) : [""];
@@ -25,11 +26,14 @@ const servers = [];
 for (const v of variants) {
   const extra = v.split(" ").filter((s) => s !== "");
   const node = extra.filter((a) => a.startsWith("--max-semi") || a.startsWith("--cpu-prof") || a.startsWith("--trace"));
-  const own = extra.filter((a) => !node.includes(a));
+  // bundle=PATH: another build of the server (e.g. main's, for an A/B of code).
+  const bundle = extra.find((a) => a.startsWith("bundle="))?.slice("bundle=".length);
+  const own = extra.filter((a) => !node.includes(a) && !a.startsWith("bundle="));
   servers.push(
     await startMemorabilia(
       ["--engine", "etcd", "--etcd-endpoints", cluster.endpoints.join(","), "--etcd-prefix", "probe/", ...own],
       [...nodeArgs, ...node],
+      bundle,
     ),
   );
 }
@@ -46,18 +50,8 @@ const cycled = (make: (i: number) => Buffer) => {
   const all = Array.from({ length: groups }, (_, i) => make(i));
   return (i: number) => all[i % groups] as Buffer;
 };
-const h2Ranges = cycled((i) =>
-  frame(Buffer.concat(keys100(i).map((_, j) => bytesField(2, bytesField(1, bytesField(1, rawKey(i * 100 + j))))))),
-);
-const h2Puts = cycled((i) =>
-  frame(
-    Buffer.concat(
-      keys100(i).map((_, j) =>
-        bytesField(2, bytesField(2, Buffer.concat([bytesField(1, rawKey(i * 100 + j)), bytesField(2, value)]))),
-      ),
-    ),
-  ),
-);
+const h2Ranges = cycled((i) => etcdRangeTxn(keys100(i).map((_, j) => rawKey(i * 100 + j))));
+const h2Puts = cycled((i) => etcdPutTxn(keys100(i).map((_, j) => [rawKey(i * 100 + j), value] as const)));
 const bodies: Record<string, [string, (i: number) => Buffer, (i: number) => Buffer]> = {
   "MGET x100": [
     "/memorabilia.v1.StringsService/MGet",

@@ -238,11 +238,13 @@ export async function startEtcd(binary: string): Promise<Started> {
 export async function startMemorabilia(
   extraArgs: readonly string[] = [],
   nodeArgs: readonly string[] = [],
+  /** Another build of the server (an A/B of two versions); the bundle of this checkout by default. */
+  bundle?: string,
 ): Promise<Started> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, serverBundle(), "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
+    [...nodeArgs, bundle ?? serverBundle(), "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
     { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const ready = waitForLine(child, /Server listening at (\S+?)"/, "memorabilia server");

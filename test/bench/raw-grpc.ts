@@ -34,6 +34,24 @@ export function bytesField(n: number, value: Uint8Array | string): Buffer {
   return Buffer.concat([Buffer.from([(n << 3) | 2, ...len]), v]);
 }
 
+/**
+ * etcd's `TxnRequest` of one range per key, framed (success = field 2, RequestOp.request_range =
+ * 1, RangeRequest.key = 1): the raw side of the batched rows, encoded by hand since etcd's schemas
+ * are not generated for the bench.
+ */
+export function etcdRangeTxn(keys: readonly Uint8Array[]): Buffer {
+  return frame(Buffer.concat(keys.map((k) => bytesField(2, bytesField(1, bytesField(1, k))))));
+}
+
+/** etcd's `TxnRequest` of one put per entry, framed (RequestOp.request_put = 2, PutRequest.key = 1, value = 2). */
+export function etcdPutTxn(entries: readonly (readonly [Uint8Array, Uint8Array | string])[]): Buffer {
+  return frame(
+    Buffer.concat(
+      entries.map(([k, v]) => bytesField(2, bytesField(2, Buffer.concat([bytesField(1, k), bytesField(2, v)])))),
+    ),
+  );
+}
+
 /** A connection to one gRPC server over h2c (prior knowledge). */
 export class RawGrpc {
   readonly session: http2.ClientHttp2Session;

@@ -4,12 +4,18 @@
  * on a stand-in engine whose every call takes 30 ms (so no etcd is needed) and whose key reads can
  * be made to burn CPU (the command's code running slowly on fetched keys).
  */
+import { create } from "@bufbuild/protobuf";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { invoke, invokeBatch } from "../../shared/api/invoke.js";
+import { createTransactionService } from "../../shared/api/transaction-service.js";
+import { CommandSchema, TransactionService } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import type { Bytes } from "../../shared/store/bytes.js";
 import type { KeyView } from "../../shared/store/repository.js";
 import { AwaitedRepository } from "../../shared/store/staged-repository.test-helpers.js";
 import { createStore } from "../../shared/store/store.js";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
 
 const ROUND_TRIP_MS = 30;
 
@@ -64,6 +70,36 @@ describe("slow log on a remote engine", () => {
     );
     const entries = store.commandLog.get(-1);
     expect(entries).toHaveLength(11);
+    for (const e of entries) expect(e.durationUs).toBeLessThan(ROUND_TRIP_MS * 1000 * 0.5);
+  });
+
+  it("the Batch and Pipeline RPCs (commands run in groups) log each command once, with its own time", async () => {
+    const store = createStore({ repository: new SlowEngine() });
+    store.commandLog.slowerThan = 0;
+    const client = createClient(
+      TransactionService,
+      createRouterTransport((router) => router.service(TransactionService, createTransactionService(store))),
+    );
+    // Two keys, so the GETs depend on the SETs before them: per-key order decides the replies.
+    const commands = Array.from({ length: 30 }, (_, i) =>
+      create(
+        CommandSchema,
+        i % 3 === 2
+          ? { kind: { case: "get", value: { key: `k${i % 2}` } } }
+          : { kind: { case: "set", value: { key: `k${i % 2}`, value: utf8(`v${i}`) } } },
+      ),
+    );
+    const { results } = await client.batch({ commands });
+    expect(
+      results.map((r) => (r.kind.case === "get" ? new TextDecoder().decode(r.kind.value.value) : r.kind.case)),
+    ).toEqual(commands.map((_, i) => (i % 3 === 2 ? `v${i - 2}` : "set")));
+    async function* requests() {
+      for (let i = 0; i < commands.length; i++) yield { id: BigInt(i), command: commands[i] };
+    }
+    for await (const _ of client.pipeline(requests())) {
+    }
+    const entries = store.commandLog.get(-1);
+    expect(entries).toHaveLength(60);
     for (const e of entries) expect(e.durationUs).toBeLessThan(ROUND_TRIP_MS * 1000 * 0.5);
   });
 
