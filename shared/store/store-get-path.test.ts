@@ -4,7 +4,7 @@ import { createManualClock } from "./clock.js";
 import { ALL_COMMANDS } from "./commands.js";
 import type { KeyspaceEvent } from "./events.js";
 import { MapRepository } from "./map-repository.js";
-import type { Reply } from "./reply.js";
+import { OK, type Reply } from "./reply.js";
 import { type Arg, createStore, type Store, type StoreOptions } from "./store.js";
 
 // run() and execSync() take GET key straight to the MapRepository (no table lookup, no argv copy);
@@ -131,5 +131,94 @@ describe("bytesFromUtf8", () => {
   ])("encodes %j", (text, bytes) => {
     expect(bytesFromUtf8(text)).toBe(bytes);
     expect(bytesFromUtf8(text)).toBe(bytesFromArray(new TextEncoder().encode(text)));
+  });
+});
+
+describe("command names on the direct GET/SET paths", () => {
+  // Every 3-byte name one byte away from get/set (all 256 values at each position, both cases
+  // around it): the direct paths must take exactly the names resolve() takes, no more, no fewer.
+  function names(word: string): string[] {
+    const out: string[] = [];
+    for (let pos = 0; pos < 3; pos++) {
+      for (let b = 0; b < 256; b++) {
+        const chars = word.split("");
+        chars[pos] = String.fromCharCode(b);
+        out.push(chars.join(""));
+        out.push(chars.join("").toUpperCase());
+      }
+    }
+    return out;
+  }
+
+  it.each(["run", "execSync"] as const)("takes every name resolve() takes, and only those (%s)", (via) => {
+    const direct = createStore({ clock: createManualClock() });
+    const handlers = createStore({ clock: createManualClock(), commands: viaHandlers });
+    const call = (store: Store, args: readonly Arg[]): Reply => {
+      try {
+        // execSync gets bytes 0x80-0xff as one-byte text (encoded as UTF-8 then, as any text).
+        return (via === "run" ? store.run(args as string[]) : store.execSync(args)) as Reply;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const list: (readonly Arg[])[] = [
+      ...names("set").map((name) => [name, "k", name]),
+      ...names("get").map((name) => [name, "k"]),
+    ];
+    const got = list.map((args) => call(direct, args));
+    expect(got).toEqual(list.map((args) => call(handlers, args)));
+    // The spellings of SET ran as SET (not every name refused alike), and only they did.
+    const sets = list.filter((args) => args.length === 3 && (args[0] as string).toLowerCase() === "set").length;
+    expect(sets).toBeGreaterThan(6);
+    expect(got.filter((r) => r === OK).length).toBe(sets);
+    expect(direct.stats()).toEqual(handlers.stats());
+  });
+
+  it.each(["run", "execSync"] as const)(
+    "runs whatever another letter case of the name resolves to (a table with a `gEt` and `sEt`) (%s)",
+    (via) => {
+      // createCommandTable files a spec under its name and its lower case: `gEt` takes `get` too,
+      // while `GET` stays the built-in. Each spelling must run what resolve() finds for it.
+      const commands = [
+        ...ALL_COMMANDS,
+        {
+          ...(ALL_COMMANDS.find((c) => c.name === "GET") as (typeof ALL_COMMANDS)[number]),
+          name: "gEt",
+          handler: () => "custom get",
+        },
+        {
+          ...(ALL_COMMANDS.find((c) => c.name === "SET") as (typeof ALL_COMMANDS)[number]),
+          name: "sEt",
+          handler: () => "custom set",
+        },
+      ];
+      const store = createStore({ commands });
+      const call = (args: readonly Arg[]): Reply =>
+        (via === "run" ? store.run(args as string[]) : store.execSync(args)) as Reply;
+      expect(call(["SET", "k", "v"])).toBe(OK);
+      expect(call(["GET", "k"])).toBe("v");
+      for (const name of ["get", "gEt", "Get", "geT"]) expect(call([name, "k"])).toBe("custom get");
+      for (const name of ["set", "sEt", "Set", "seT"]) expect(call([name, "k", "w"])).toBe("custom set");
+      expect(store.get("k")).toBe("v"); // the typed API runs the built-in GET (GET is not replaced)
+    },
+  );
+
+  it("answers alike for a name of any string representation (literal, decoded, sliced, concatenated)", () => {
+    const store = createStore();
+    const decoded = (text: string): string => bytesFromArray(new TextEncoder().encode(text));
+    const spellings = (word: string): string[] => [
+      word,
+      decoded(word),
+      `x${word}x`.slice(1, 4),
+      [word.slice(0, 1), word.slice(1)].join(""),
+      word.toLowerCase(),
+      decoded(word.toLowerCase()),
+    ];
+    for (const [i, name] of spellings("SET").entries()) expect(store.run([name, `k${i}`, `v${i}`])).toBe(OK);
+    for (const [i, name] of spellings("GET").entries()) {
+      expect(store.run([name, `k${i}`])).toBe(`v${i}`);
+      expect(store.execSync([name, `k${i}`])).toBe(`v${i}`);
+    }
+    expect(store.stats().commands).toBe(18);
   });
 });

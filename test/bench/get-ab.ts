@@ -1,35 +1,38 @@
 /**
- * Quick interleaved A/B of the core GET paths against lru-cache (with a TTL), the in-process
- * bench's GET row in small: 1M pre-loaded 12-byte keys read in a shuffled order, every target once
- * per round, the first target rotating. With `--base=<dir>` (a copy of `shared/` from another
- * commit, e.g. `git archive HEAD shared | tar -x -C .bench/ab-base`) the same paths run on that
- * copy too, so old and new code are compared in one process; `--map` adds a bare `Map`.
- * `--op=set` runs the SET paths instead (overwrites of the pre-loaded keys, same value).
+ * Quick interleaved measurement of the core GET/SET entry points (issue 18): `execSync`, `run` and
+ * the typed `get`/`set` against the keyspace's table alone (`KeyTable`, wide, as the Map engine's)
+ * and a bare `Map`, in one process that holds only these: 1M pre-loaded `key:%08d` keys read (or
+ * overwritten with the same value) in a seeded shuffled order, every target once per round, the
+ * first target rotating, CPU time per operation (the process's, GC included). It prints each
+ * target's median with its ratio to the Map and to the table of the same run, and every round.
  *
- *   npx tsx test/bench/get-ab.ts [--keys=1000000] [--ops=500000] [--rounds=7] [--base=.bench/ab-base] [--map] [--op=set]
+ * For an A/B between two commits, bundle this file at each and run the two bundles alternately
+ * (A, B, A, B: one variant per process, so neither's heap lies in the other's way):
+ *
+ *   npx esbuild test/bench/get-ab.ts --bundle --platform=node --format=esm --packages=external --outfile=dist/get-ab.mjs
+ *   node dist/get-ab.mjs [--keys=1000000] [--ops=500000] [--rounds=7] [--op=get|set] [--json]
  */
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { LRUCache } from "lru-cache";
-import { createStore as createCurrent, type Store } from "../../shared/index.js";
+import { createStore, type Store } from "../../shared/index.js";
+import { KeyTable } from "../../shared/store/key-table.js";
 
 const flag = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const KEYS = Number(flag("keys", "1000000"));
 const OPS = Number(flag("ops", "500000"));
 const ROUNDS = Number(flag("rounds", "7"));
-const BASE = flag("base", "");
 const VALUE = "vvvvvvvv";
 const OP = flag("op", "get");
 if (OP !== "get" && OP !== "set") throw new Error("--op is get or set");
 
+/** Runs `n` operations from offset `start` of `keys`; returns how many replied non-null (must be `n`). */
 type Loop = (keys: readonly string[], start: number, n: number) => number;
 
-function storeLoops(label: string, store: Store): [string, Loop][] {
-  if (OP === "set") return storeSetLoops(label, store);
+// One function literal per loop: closures of one literal share type feedback in V8, so a shared
+// loop serving several targets would see several callees at one call site and inline none.
+function getLoops(store: Store): [string, Loop][] {
   return [
     [
-      `${label} typed get`,
+      "typed",
       (keys, start, n) => {
         const m = keys.length;
         let hits = 0;
@@ -38,7 +41,7 @@ function storeLoops(label: string, store: Store): [string, Loop][] {
       },
     ],
     [
-      `${label} run GET`,
+      "run",
       (keys, start, n) => {
         const m = keys.length;
         let hits = 0;
@@ -47,7 +50,7 @@ function storeLoops(label: string, store: Store): [string, Loop][] {
       },
     ],
     [
-      `${label} execSync GET`,
+      "execSync",
       (keys, start, n) => {
         const m = keys.length;
         let hits = 0;
@@ -58,11 +61,10 @@ function storeLoops(label: string, store: Store): [string, Loop][] {
   ];
 }
 
-/** The SET paths; a loop counts non-null replies (OK), so it must equal the operations. */
-function storeSetLoops(label: string, store: Store): [string, Loop][] {
+function setLoops(store: Store): [string, Loop][] {
   return [
     [
-      `${label} typed set`,
+      "typed",
       (keys, start, n) => {
         const m = keys.length;
         let ok = 0;
@@ -71,7 +73,7 @@ function storeSetLoops(label: string, store: Store): [string, Loop][] {
       },
     ],
     [
-      `${label} run SET`,
+      "run",
       (keys, start, n) => {
         const m = keys.length;
         let ok = 0;
@@ -80,7 +82,7 @@ function storeSetLoops(label: string, store: Store): [string, Loop][] {
       },
     ],
     [
-      `${label} execSync SET`,
+      "execSync",
       (keys, start, n) => {
         const m = keys.length;
         let ok = 0;
@@ -91,72 +93,76 @@ function storeSetLoops(label: string, store: Store): [string, Loop][] {
   ];
 }
 
-async function main(): Promise<void> {
-  const keys = Array.from({ length: KEYS }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
-  const targets: [string, Loop][] = [];
-  const stores: Store[] = [];
-  const current = createCurrent();
-  stores.push(current);
-  targets.push(...storeLoops("new", current));
-  if (BASE !== "") {
-    const mod = (await import(pathToFileURL(resolve(BASE, "shared/index.ts")).href)) as {
-      createStore: typeof createCurrent;
+function tableLoop(table: KeyTable<string>): Loop {
+  if (OP === "set") {
+    return (keys, start, n) => {
+      const m = keys.length;
+      for (let i = 0; i < n; i++) table.set(keys[(start + i) % m] as string, VALUE);
+      return n;
     };
-    const base = mod.createStore();
-    stores.push(base);
-    targets.push(...storeLoops("old", base));
   }
-  for (const s of stores) for (const k of keys) s.set(k, VALUE);
-  const cache = new LRUCache<string, string>({ max: KEYS * 2, ttl: 3_600_000 });
-  for (const k of keys) cache.set(k, VALUE);
-  targets.push([
-    "lru-cache TTL",
-    (ks, start, n) => {
-      const m = ks.length;
-      let hits = 0;
-      if (OP === "set") {
-        for (let i = 0; i < n; i++) cache.set(ks[(start + i) % m] as string, VALUE);
-        return n;
-      }
-      for (let i = 0; i < n; i++) if (cache.get(ks[(start + i) % m] as string) !== undefined) hits++;
-      return hits;
-    },
-  ]);
-  if (process.argv.includes("--map")) {
-    const map = new Map<string, string>();
-    for (const k of keys) map.set(k, VALUE);
-    targets.push([
-      "Map",
-      (ks, start, n) => {
-        const m = ks.length;
-        let hits = 0;
-        if (OP === "set") {
-          for (let i = 0; i < n; i++) map.set(ks[(start + i) % m] as string, VALUE);
-          return n;
-        }
-        for (let i = 0; i < n; i++) if (map.get(ks[(start + i) % m] as string) !== undefined) hits++;
-        return hits;
-      },
-    ]);
+  return (keys, start, n) => {
+    const m = keys.length;
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (table.get(keys[(start + i) % m] as string) !== undefined) hits++;
+    return hits;
+  };
+}
+
+function mapLoop(map: Map<string, string>): Loop {
+  if (OP === "set") {
+    return (keys, start, n) => {
+      const m = keys.length;
+      for (let i = 0; i < n; i++) map.set(keys[(start + i) % m] as string, VALUE);
+      return n;
+    };
   }
-  // Same seeded shuffle idea as in-process.ts (random access, not insertion order).
+  return (keys, start, n) => {
+    const m = keys.length;
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (map.get(keys[(start + i) % m] as string) !== undefined) hits++;
+    return hits;
+  };
+}
+
+function main(): void {
+  const keys = Array.from({ length: KEYS }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
+  // Loaded in the in-process bench's order: the store first (through execSync), then the table, then the Map.
+  const store = createStore();
+  for (const k of keys) store.execSync(["SET", k, VALUE]);
+  const table = new KeyTable<string>(undefined, undefined, undefined, true);
+  for (const k of keys) table.set(k, VALUE);
+  const map = new Map<string, string>();
+  for (const k of keys) map.set(k, VALUE);
+  const targets: [string, Loop][] = [
+    ...(OP === "set" ? setLoops(store) : getLoops(store)),
+    ["KeyTable", tableLoop(table)],
+    ["Map", mapLoop(map)],
+  ];
+  // The in-process bench's seeded shuffle (mulberry32 Fisher–Yates): random access, not insertion order.
   const access = [...keys];
   let a = 0x5eed;
+  const random = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   for (let i = access.length - 1; i > 0; i--) {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    const j = a % (i + 1);
+    const j = Math.floor(random() * (i + 1));
     [access[i], access[j]] = [access[j] as string, access[i] as string];
   }
-  const rates = new Map<string, number[]>(targets.map(([name]) => [name, []]));
+  const nsPerOp = new Map<string, number[]>(targets.map(([name]) => [name, []]));
   let offset = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (let t = 0; t < targets.length; t++) {
       const [name, loop] = targets[(t + round) % targets.length] as [string, Loop];
-      const t0 = performance.now();
-      const hits = loop(access, offset, OPS);
-      const seconds = (performance.now() - t0) / 1000;
-      if (hits !== OPS) throw new Error(`${name}: ${hits} hits of ${OPS}`);
-      (rates.get(name) as number[]).push(OPS / seconds);
+      const c0 = process.cpuUsage();
+      const replied = loop(access, offset, OPS);
+      const cpu = process.cpuUsage(c0);
+      if (replied !== OPS) throw new Error(`${name}: ${replied} replies of ${OPS}`);
+      (nsPerOp.get(name) as number[]).push(((cpu.user + cpu.system) * 1000) / OPS);
     }
     offset = (offset + OPS) % KEYS;
   }
@@ -164,11 +170,19 @@ async function main(): Promise<void> {
     const s = [...xs].sort((x, y) => x - y);
     return s[s.length >> 1] as number;
   };
-  const lru = median(rates.get("lru-cache TTL") as number[]);
-  for (const [name, xs] of rates) {
+  const mapNs = median(nsPerOp.get("Map") as number[]);
+  const tableNs = median(nsPerOp.get("KeyTable") as number[]);
+  if (process.argv.includes("--json")) {
+    process.stdout.write(`${JSON.stringify({ op: OP, nsPerOp: Object.fromEntries(nsPerOp) })}\n`);
+    return;
+  }
+  for (const [name, xs] of nsPerOp) {
     const m = median(xs);
-    console.log(`${name.padEnd(20)} ${(m / 1e6).toFixed(2)}M ops/s  ${(m / lru).toFixed(2)}x lru-cache`);
+    const rounds = xs.map((x) => x.toFixed(0)).join(" ");
+    console.log(
+      `${OP.toUpperCase()} ${name.padEnd(9)} ${m.toFixed(0).padStart(5)} ns/op  ${(mapNs / m).toFixed(2)}x Map  ${(tableNs / m).toFixed(2)}x table  [${rounds}]`,
+    );
   }
 }
 
-await main();
+main();

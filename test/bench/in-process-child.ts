@@ -2,7 +2,9 @@
  * Child process of the in-process part: runs {@link runInProcess} and prints its samples as one
  * JSON line.
  *
- *   node --allow-natives-syntax dist/bench-in-process-child.mjs <keys> <opsPerSegment> <rounds>
+ *   node --allow-natives-syntax dist/bench-in-process-child.mjs <keys> <opsPerSegment> <rounds> [ops]
+ *
+ * `ops` (e.g. `GET,SET`) runs only those ops: an A/B of two commits' bundles, run alternately.
  *
  * Why a process of its own: the bench process loads ioredis, and ioredis 6 declares
  * `class VerbatimString extends String`. Making `String.prototype` the prototype of another object
@@ -15,7 +17,7 @@
  */
 import { runInProcess } from "./in-process.js";
 
-const [keys = "1000000", ops = "500000", rounds = "5"] = process.argv.slice(2);
+const [keys = "1000000", ops = "500000", rounds = "5", only] = process.argv.slice(2);
 
 /** Whether `String.prototype` still has fast properties (needs --allow-natives-syntax; null without). */
 function stringPrototypeFast(): boolean | null {
@@ -31,6 +33,7 @@ const samples = runInProcess({
   keys: Number(keys),
   opsPerSegment: Number(ops),
   rounds: Number(rounds),
+  ops: only === undefined ? undefined : only.split(","),
   onProgress: (what) => process.stderr.write(`${what}\n`),
 });
 const after = stringPrototypeFast();

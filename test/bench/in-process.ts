@@ -11,6 +11,8 @@ export interface InProcessOptions {
   readonly opsPerSegment: number;
   /** Rounds: every (op, target) runs once per round, interleaved. */
   readonly rounds: number;
+  /** Ops to run (a subset of {@link IN_PROCESS_OPS}, in that order). @default all of them */
+  readonly ops?: readonly string[];
   /** Called before each segment (progress line). */
   readonly onProgress?: (what: string) => void;
 }
@@ -308,6 +310,7 @@ export function runInProcess(options: InProcessOptions): Sample[] {
   let offset = 0;
   for (let round = 0; round < options.rounds; round++) {
     for (const op of IN_PROCESS_OPS) {
+      if (options.ops !== undefined && !options.ops.includes(op)) continue;
       // Rotate the starting target each round so no target always runs right after a GC-heavy one.
       const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
       for (const t of order) {
