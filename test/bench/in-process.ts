@@ -108,7 +108,7 @@ function mapTarget(): Target {
 }
 
 /**
- * The keyspace's table alone (`KeyTable`: lanes of at most 8192 keys, a key's lane found by
+ * The keyspace's table alone (`KeyTable`: lanes of at most 4096 keys, a key's lane found by
  * reading one byte per fork), without any store code: the trade-off row. Its distance to `Map`
  * is what bounding every rehash costs a lookup; the distance from it to `core typed` is the
  * store's own path.
