@@ -106,22 +106,27 @@ class Group {
   }
 }
 
-/** Runs `fn` after the current turn (Node: setImmediate; elsewhere a 0 ms timer). */
-const afterTurn: (fn: () => void) => void = (() => {
-  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-  return immediate === undefined ? (fn: () => void) => void setTimeout(fn, 0) : (fn: () => void) => void immediate(fn);
-})();
+/** What a host may pass to {@link RemoteBatches}: the services' options and its turn scheduler. */
+export interface RemoteBatchOptions extends ServiceOptions {
+  /**
+   * Runs a function after the current event-loop turn: when a Pipeline turn's group is sent.
+   * Node hosts pass `setImmediate` (no 1 ms timer clamp). @default `setTimeout(fn, 0)`
+   */
+  readonly defer?: (fn: () => void) => void;
+}
 
 /** Runs the typed commands of Batch and Pipeline calls in groups (see the module comment). */
 export class RemoteBatches {
   /** The group the commands being issued now are filed into (set only while a handler is called). */
   private open: Group | undefined;
   private readonly dispatcher: CommandDispatcher;
+  private readonly defer: (fn: () => void) => void;
 
   constructor(
     private readonly store: Store,
-    options: ServiceOptions = {},
+    options: RemoteBatchOptions = {},
   ) {
+    this.defer = options.defer ?? ((fn) => void setTimeout(fn, 0));
     const standIn = Object.create(store) as Store;
     Object.defineProperty(standIn, "run", {
       value: (argv: readonly Bytes[], wait?: WaitOptions) => this.run(argv, wait),
@@ -185,7 +190,7 @@ export class RemoteBatches {
       if (group === undefined) {
         const fresh = new Group(this.store);
         group = fresh;
-        afterTurn(() => {
+        this.defer(() => {
           if (group === fresh) group = undefined;
           fresh.flush();
         });

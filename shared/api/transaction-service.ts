@@ -24,7 +24,7 @@ import { CommandDispatcher, type Recording, recordCommands, replayCommands } fro
 import { answerInOrder } from "./concurrent.js";
 import { consoleLogger, ERROR_CODE_HEADER, toConnectError } from "./error-map.js";
 import { checkSignal, invokeBatch } from "./invoke.js";
-import { RemoteBatches } from "./remote-batch.js";
+import { RemoteBatches, type RemoteBatchOptions } from "./remote-batch.js";
 import { guarded, type ServiceOptions } from "./service-options.js";
 import { StreamCounter } from "./streaming-options.js";
 
@@ -207,10 +207,10 @@ async function* pipeline(
   }
 }
 
-/** Creates the TransactionService implementation over `store`. */
+/** Creates the TransactionService implementation over `store` (`defer`: see {@link RemoteBatchOptions}). */
 export function createTransactionService(
   store: Store,
-  options: ServiceOptions = {},
+  options: RemoteBatchOptions = {},
   streams: StreamCounter = new StreamCounter(),
 ): ServiceImpl<typeof TransactionService> {
   const dispatcher = new CommandDispatcher(store, options);
