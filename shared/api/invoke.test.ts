@@ -35,6 +35,37 @@ const cancelled = new ConnectError("gone", Code.Canceled);
 const asyncStore = (reply: unknown) =>
   ({ run: () => Promise.resolve(reply), commandLog: new CommandLog() }) as unknown as Store;
 
+describe("the wait options a command gets", () => {
+  // An object literal with a getter of its own gets a map of its own in V8 (the getter is a new
+  // closure per call); maps live in the old generation, so the getter's closure and the call
+  // context it holds were kept through every young GC until a full one (issue 14: ~0.9 KB
+  // promoted per unary GET). One class, the getter on its prototype, never builds a map per call.
+  it("carry no accessor of their own, share one prototype, and read the context's signal only when asked", () => {
+    const seen: object[] = [];
+    const store = {
+      run: (_argv: unknown, wait: object) => {
+        seen.push(wait);
+        return null;
+      },
+      commandLog: new CommandLog(),
+    } as unknown as Store;
+    const a = new LazyContext();
+    const b = new LazyContext();
+    invoke(store, ["GET", "k"], a);
+    invoke(store, ["GET", "k"], b);
+    const [wa, wb] = seen as [{ signal: AbortSignal; blocked?: boolean }, { signal: AbortSignal }];
+    expect(Object.getOwnPropertyDescriptor(wa, "signal")).toBeUndefined();
+    expect(Object.getPrototypeOf(wa)).toBe(Object.getPrototypeOf(wb));
+    expect(Object.getPrototypeOf(wa)).not.toBe(Object.prototype);
+    expect(Object.keys(wa)).toEqual(Object.keys(wb));
+    expect(a.reads).toBe(0);
+    expect(wa.signal).toBe(a.signal);
+    expect(wb.signal).toBe(b.signal);
+    wa.blocked = true;
+    expect(wa.blocked).toBe(true);
+  });
+});
+
 describe("invoke with a signal or a context", () => {
   it.each([
     ["an AbortSignal", () => new AbortController().signal],
