@@ -13,7 +13,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { createConnectRouter } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckRequestSchema } from "../../shared/gen/grpc/health/v1/health_pb.js";
-import { grpcFrame } from "../../test/support/h2-client.js";
+import { closeH2Session, grpcFrame, openH2Session } from "../../test/support/h2-client.js";
 import { RequestBytesBudget } from "../request-bytes.js";
 import { createRequestGate } from "../request-gate.js";
 import { createLanes } from "./lanes.js";
@@ -116,7 +116,7 @@ describe("a served call leaves nothing of itself on what Node keeps", () => {
     ["gRPC-Web (web lane)", "application/grpc-web+proto"],
     ["Connect (web lane)", "application/proto"],
   ])("%s over HTTP/2: no call state, and only shared listeners, on the closed streams", async (_, type) => {
-    const session = http2.connect(h2url);
+    const session = openH2Session(h2url);
     try {
       const from = closed.length;
       const calls = lanes.unaryCalls();
@@ -135,7 +135,7 @@ describe("a served call leaves nothing of itself on what Node keeps", () => {
       }
       expect(requestBytes.inFlight).toBe(0);
     } finally {
-      session.close();
+      await closeH2Session(session);
     }
   });
 

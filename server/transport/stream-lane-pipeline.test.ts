@@ -6,6 +6,7 @@ import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/p
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InfoRequestSchema, InfoResponseSchema } from "../../shared/gen/memorabilia/v1/server_service_pb.js";
 import { type CommandSchema, PipelineRequestSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
+import { openH2Session } from "../../test/support/h2-client.js";
 import { selfSignedCert } from "../../test/support/self-signed-cert.js";
 import { type MemorabiliaServer, startServer } from "../app.js";
 import { loadConfig } from "../config.js";
@@ -62,8 +63,7 @@ function session(
   connect: http2.SecureClientSessionOptions = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const client = http2.connect(url, connect);
-    client.on("error", reject);
+    const client = openH2Session(url, { connect, onError: reject });
     const s = client.request({
       ":method": "POST",
       ":path": PIPELINE,
@@ -220,8 +220,7 @@ const cases: [string, () => Step[], Record<string, string>][] = [
 
 async function openStreams(url: string, connect: http2.SecureClientSessionOptions = {}): Promise<bigint> {
   return new Promise((resolve, reject) => {
-    const client = http2.connect(url, connect);
-    client.on("error", reject);
+    const client = openH2Session(url, { connect, onError: reject });
     const s = client.request({
       ":method": "POST",
       ":path": "/memorabilia.v1.ServerService/Info",

@@ -3,13 +3,13 @@
  * oversize messages, unknown methods and invalid arguments each get the right code, the server
  * stays up, and the store is unchanged (DBSIZE and a digest of every key, before and after).
  */
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemorabiliaClient, type NodeMemorabiliaClient } from "../../server/client-node.js";
 import { createServiceClients, utf8 } from "../../shared/client/index.js";
 import { ListEnd } from "../../shared/gen/memorabilia/v1/lists_service_pb.js";
 import type { SetCondition } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
-import { h2Request } from "../support/h2-client.js";
+import { h2Request, openH2Session } from "../support/h2-client.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 import { Code, fingerprint, PROTOCOLS, rpcError } from "./support/protocols.js";
 
@@ -173,8 +173,7 @@ describe("oversize messages", () => {
  */
 function oversizeUntilClose(extraHeaders: http2.OutgoingHttpHeaders, ms = 2000): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(server.url);
-    session.on("error", reject);
+    const session = openH2Session(server.url, { onError: reject });
     const req = session.request({
       ":method": "POST",
       ":path": "/memorabilia.v1.StringsService/Set",

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import * as http2 from "node:http2";
 import { promisify } from "node:util";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { withH2Session } from "../support/h2-client.js";
 import { selfSignedCert } from "../support/self-signed-cert.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 
@@ -104,16 +104,18 @@ describe("one port, three protocols (cleartext)", () => {
   });
 
   it("a silent connection is not given a protocol forever (h2 preface sniffing keeps working)", async () => {
-    const session = http2.connect(server.url);
-    const req = session.request({ ":method": "GET", ":path": "/healthz" });
-    const body = await new Promise<string>((resolve, reject) => {
-      let data = "";
-      req.setEncoding("utf8");
-      req.on("data", (d) => (data += d));
-      req.on("end", () => resolve(data));
-      req.on("error", reject);
-    });
-    session.close();
+    const body = await withH2Session(
+      server.url,
+      (session) =>
+        new Promise<string>((resolve, reject) => {
+          const req = session.request({ ":method": "GET", ":path": "/healthz" });
+          let data = "";
+          req.setEncoding("utf8");
+          req.on("data", (d) => (data += d));
+          req.on("end", () => resolve(data));
+          req.on("error", reject);
+        }),
+    );
     expect(body).toBe("ok\n");
   });
 });

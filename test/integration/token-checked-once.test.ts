@@ -7,7 +7,6 @@
  * connect, HTTP/1.1 and HTTP/2). Before, each call counted 2.
  */
 import * as http from "node:http";
-import * as http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import {
@@ -22,6 +21,7 @@ import { defaultConfig, type MemorabiliaServer, startServer } from "../../server
 import { ExecuteRequestSchema } from "../../shared/gen/memorabilia/v1/command_service_pb.js";
 import { StringsService } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { WatchService } from "../../shared/gen/memorabilia/v1/watch_service_pb.js";
+import { closeH2Session, openH2Session } from "../support/h2-client.js";
 
 const SECRET = "checked-once-secret-0123456789";
 const READER = "checked-once-reader-0123456789";
@@ -135,7 +135,7 @@ describe("the token is checked once per call", () => {
         req.end(body);
       });
     expect(await lookups(async () => expect(await h1()).toBe(200))).toBe(1);
-    const session = http2.connect(server.url);
+    const session = openH2Session(server.url);
     try {
       const h2 = () =>
         new Promise<number>((resolve, reject) => {
@@ -156,7 +156,7 @@ describe("the token is checked once per call", () => {
         });
       expect(await lookups(async () => expect(await h2()).toBe(200))).toBe(1);
     } finally {
-      session.close();
+      await closeH2Session(session);
     }
   });
 });

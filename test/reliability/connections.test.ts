@@ -5,12 +5,12 @@
  * attack runs, a second client's Health.Check must keep answering.
  */
 import { once } from "node:events";
-import * as http2 from "node:http2";
 import * as net from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../shared/gen/grpc/health/v1/health_pb.js";
+import { openH2Session } from "../support/h2-client.js";
 import { selfSignedCert } from "../support/self-signed-cert.js";
 import type { ServerProcess } from "../support/server-process.js";
 import { metricValue, startBundledServer, startHealthProbe } from "./hostile-support.js";
@@ -262,8 +262,7 @@ describe("the TLS port", () => {
       await Promise.all(closes.slice(0, 5));
       expect(Date.now() - t0).toBeLessThan(5000);
       // A TLS HTTP/2 session with no stream is closed at the idle timeout; the port still serves.
-      const session = http2.connect(server.url, { ca });
-      session.on("error", () => {});
+      const session = openH2Session(server.url, { connect: { ca } });
       await once(session, "connect");
       const opened = Date.now();
       await once(session, "close");

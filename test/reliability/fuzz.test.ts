@@ -13,6 +13,7 @@ import { create, type DescMethod, toBinary } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MEMORABILIA_SERVICES } from "../../shared/api/register.js";
+import { openH2Session } from "../support/h2-client.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 import { commandClient, transports } from "./support.js";
 
@@ -154,8 +155,7 @@ describe("bad input fuzz (every protocol)", () => {
   it("never crashes, answers every request with a proper error, logs no stack per request, changes nothing", async () => {
     const before = await checksum();
     const logLinesBefore = server.logs.length;
-    const session = http2.connect(server.url);
-    session.on("error", () => {});
+    const session = openH2Session(server.url);
     const counts = { requests: 0, grpc: 0, connect: 0, grpcWeb: 0, improper: [] as string[] };
     const codes = new Map<string, number>();
     const tally = (c: string): void => {
@@ -261,8 +261,7 @@ describe("bad input fuzz (every protocol)", () => {
   it("a huge message is refused with RESOURCE_EXHAUSTED (gRPC, Connect, gRPC-Web)", async () => {
     const big = Buffer.alloc(MAX_REQUEST + 100, 0x41);
     const path = "/memorabilia.v1.StringsService/Get";
-    const session = http2.connect(server.url);
-    session.on("error", () => {});
+    const session = openH2Session(server.url);
     const g = await grpc(
       session,
       path,
@@ -286,8 +285,7 @@ describe("bad input fuzz (every protocol)", () => {
     );
     expect("error" in r ? r : r.status).not.toBe(200);
     if (!("error" in r)) expect(r.body.toString()).toMatch(/resource_exhausted/);
-    const session = http2.connect(server.url);
-    session.on("error", () => {});
+    const session = openH2Session(server.url);
     const g = await grpc(
       session,
       "/memorabilia.v1.StringsService/Get",
@@ -317,8 +315,7 @@ describe("bad input fuzz (every protocol)", () => {
   });
 
   it("a 64 KiB grpc-timeout header ends with a grpc-status", async () => {
-    const session = http2.connect(server.url, { maxHeaderListPairs: 1000 } as never);
-    session.on("error", () => {});
+    const session = openH2Session(server.url, { connect: { maxHeaderListPairs: 1000 } as never });
     const r = await grpc(
       session,
       "/memorabilia.v1.StringsService/Get",

@@ -5,7 +5,6 @@
  */
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
-import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -14,6 +13,7 @@ import { Health } from "../../shared/gen/grpc/health/v1/health_pb.js";
 import { PubSubService, SubscribeRequestSchema } from "../../shared/gen/memorabilia/v1/pubsub_service_pb.js";
 import { WatchService } from "../../shared/gen/memorabilia/v1/watch_service_pb.js";
 import { serverBundle } from "../bench/bundle.js";
+import { openH2Session } from "../support/h2-client.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 
 const MIB = 1024 * 1024;
@@ -68,8 +68,7 @@ function healthProbe(url: string, everyMs = 100) {
  * server's writes after the 64 KiB window, as a stalled or malicious client would.
  */
 function stalledSubscriber(url: string, channel: string) {
-  const session = http2.connect(url);
-  session.on("error", () => {});
+  const session = openH2Session(url);
   const stream = session.request({
     ":method": "POST",
     ":path": "/memorabilia.v1.PubSubService/Subscribe",

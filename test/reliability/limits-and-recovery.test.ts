@@ -3,10 +3,11 @@
  * process level (the unit suite in server/persistence covers every damage case in detail).
  */
 import { readdirSync, rmSync, statSync, truncateSync } from "node:fs";
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { join } from "node:path";
 import { Code, type Transport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openH2Session } from "../support/h2-client.js";
 import { type ServerProcess, startServerProcess } from "../support/server-process.js";
 import { commandClient, tempDir, transports } from "./support.js";
 
@@ -66,8 +67,7 @@ describe("limits", () => {
   });
 
   it("streams per connection: past 4 concurrent streams on one HTTP/2 connection the fifth waits, and is served when one closes", async () => {
-    const session = http2.connect(server.url);
-    session.on("error", () => {});
+    const session = openH2Session(server.url);
     await new Promise((r) => session.once("remoteSettings", r));
     expect(session.remoteSettings.maxConcurrentStreams).toBe(4);
     const open = Array.from({ length: 4 }, () => {

@@ -5,8 +5,9 @@
  * stderr. 300 of each must leave a handful of log lines, no stack, and the counts in
  * memorabilia_client_errors_total, while Health.Check keeps answering.
  */
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openH2Session } from "../support/h2-client.js";
 import type { ServerProcess } from "../support/server-process.js";
 import { metricValue, startBundledServer, startHealthProbe } from "./hostile-support.js";
 
@@ -26,8 +27,7 @@ describe("log flooding", () => {
   it(`${N} malformed streams, unknown methods and overflowing deadlines: a few lines, no stack`, async () => {
     const probe = startHealthProbe(server.url);
     const linesBefore = server.logs.length;
-    const session = http2.connect(server.url);
-    session.on("error", () => {});
+    const session = openH2Session(server.url);
     const send = (headers: http2.OutgoingHttpHeaders, body?: Buffer) =>
       new Promise<string | undefined>((resolve) => {
         const s = session.request(headers);

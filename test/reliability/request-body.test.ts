@@ -11,9 +11,10 @@
  *
  * A second client's Health.Check must keep answering throughout.
  */
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import * as https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openH2Session } from "../support/h2-client.js";
 import { selfSignedCert } from "../support/self-signed-cert.js";
 import type { ServerProcess } from "../support/server-process.js";
 import { metricValue, startBundledServer, startHealthProbe } from "./hostile-support.js";
@@ -150,8 +151,7 @@ describe("hostile request bodies", () => {
   );
 
   it("HTTP/2 receive windows are raised to a request's size, not HTTP/2's 64 KiB (issue 12 item 8)", async () => {
-    const session = http2.connect(server.url);
-    session.on("error", () => {});
+    const session = openH2Session(server.url);
     try {
       const settings = await new Promise<http2.Settings>((resolve) => session.once("remoteSettings", resolve));
       // Per stream: the request limit and its envelope header (--max-request-bytes 1 MiB here).

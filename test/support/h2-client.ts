@@ -1,10 +1,70 @@
 /**
- * The one HTTP/2 test client: a request on a session (given, or opened for the request and closed
- * after it), resolved when the stream closes with everything the client saw — response headers,
- * trailers, body bytes, the RST_STREAM code and the gRPC status (trailers, or a trailers-only
- * response). Tests that compare two servers delete `date` themselves or use {@link withoutDate}.
+ * The one HTTP/2 test client.
+ *
+ * - {@link openH2Session}: a session a test reuses for many requests, with its `error` event
+ *   handled (ignored, or handed to the test), so a refused or reset connection never becomes an
+ *   uncaught exception that kills the run; {@link closeH2Session} closes it and resolves once it
+ *   is closed, destroying it if it has not closed within a bound (a server that never ends its
+ *   streams cannot hang the test's cleanup); {@link withH2Session} does both around a test body.
+ * - {@link h2Request}: a request on a session (given, or opened for the request and closed after
+ *   it), resolved when the stream closes with everything the client saw — response headers,
+ *   trailers, body bytes, the RST_STREAM code and the gRPC status (trailers, or a trailers-only
+ *   response). Tests that compare two servers delete `date` themselves or use {@link withoutDate}.
+ *
+ * Every test that speaks HTTP/2 to a server opens its sessions here (tests of raw frames, limits
+ * and settings use the session itself: this only owns opening, errors and closing).
  */
 import * as http2 from "node:http2";
+
+/** Options of {@link openH2Session}. */
+export interface H2SessionOptions {
+  /** Session options (`ca` and `servername` for TLS, `settings`…). */
+  readonly connect?: http2.SecureClientSessionOptions;
+  /**
+   * Told of each session error (a promise's `reject`, say). Default: ignored — a request on a
+   * failed session fails on its own stream, which is where tests look.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Opens an HTTP/2 session to `url` (http: prior knowledge, https: ALPN h2) with its errors handled. */
+export function openH2Session(url: string | URL, options: H2SessionOptions = {}): http2.ClientHttp2Session {
+  const session = http2.connect(url, options.connect ?? {});
+  session.on("error", options.onError ?? ignore);
+  return session;
+}
+
+function ignore(): void {}
+
+/**
+ * Closes `session` gracefully (its open streams may finish) and resolves once it has closed; past
+ * `timeoutMs` it is destroyed instead. Resolves at once for a session already closed.
+ */
+export function closeH2Session(session: http2.ClientHttp2Session, timeoutMs = 5_000): Promise<void> {
+  if (session.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => session.destroy(), timeoutMs);
+    session.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (!session.closed) session.close();
+  });
+}
+
+/** Runs `use` with a session opened to `url`, closed (see {@link closeH2Session}) however `use` ends. */
+export async function withH2Session<T>(
+  url: string | URL,
+  use: (session: http2.ClientHttp2Session) => Promise<T>,
+  options: H2SessionOptions = {},
+): Promise<T> {
+  const session = openH2Session(url, options);
+  try {
+    return await use(session);
+  } finally {
+    await closeH2Session(session);
+  }
+}
 
 /** What one HTTP/2 request got back. */
 export interface H2Answer {
@@ -33,9 +93,8 @@ export function h2Request(
   options: H2RequestOptions = {},
 ): Promise<H2Answer> {
   const own = typeof target === "string";
-  const session = own ? http2.connect(target, options.connect ?? {}) : target;
   return new Promise((resolve, reject) => {
-    if (own) session.on("error", reject);
+    const session = own ? openH2Session(target, { connect: options.connect, onError: reject }) : target;
     const s = session.request(headers);
     const answer: H2Answer = { headers: {}, trailers: {}, body: Buffer.alloc(0), rstCode: 0, grpcStatus: undefined };
     const chunks: Buffer[] = [];
