@@ -6,7 +6,7 @@
  * with the whole so load drifts hit them alike.
  *
  *   npx esbuild test/bench/resp-inprocess.ts --bundle --platform=node --format=esm \
- *     --packages=external --outfile=dist/resp-inprocess.mjs && node dist/resp-inprocess.mjs [--port] [rounds] [ops...]
+ *     --packages=external --outfile=dist/resp-inprocess.mjs && node dist/resp-inprocess.mjs [--port] [--keys=N] [rounds] [ops...]
  *
  * Not part of `npm run bench` (no verdict): a probe for the RESP bench's `-P 16` rows.
  */
@@ -20,7 +20,8 @@ import { createStore, type Store } from "../../shared/store/store.js";
 
 const PIPELINE = 16;
 const CLIENTS = 50;
-const KEYSPACE = 100_000;
+/** Keys per prefix (redis-benchmark's `-r`); `--keys=N` changes it (16: the RESP layer without the lookup's misses). */
+const KEYSPACE = Number(process.argv.find((a) => a.startsWith("--keys="))?.slice(7) ?? 100_000);
 const COMMANDS = 320_000;
 /** Distinct reads prepared per workload (cycled): enough that keys repeat rarely within a round. */
 const READS = 4096;
@@ -138,7 +139,7 @@ function main(): void {
   const args = process.argv.slice(2);
   // --port: the whole port only (no pieces), for A/B runs of two builds.
   const portOnly = args.includes("--port");
-  const rest = args.filter((a) => a !== "--port");
+  const rest = args.filter((a) => a !== "--port" && !a.startsWith("--keys="));
   const rounds = Number(rest[0] ?? 7);
   const ops = rest.slice(1).length > 0 ? rest.slice(1) : ["GET", "SET", "INCR", "LPUSH", "PING"];
   const store = createStore();
