@@ -78,6 +78,16 @@ function browserCpuSince(before: Map<number, number>, after: Map<number, number>
   return ms;
 }
 
+/** CPU ms so far of a process's main thread (its tid is its pid): the rest of {@link cpuMs} is V8's and libuv's helper threads. */
+function mainThreadMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8");
+    return Number(stat.slice(0, stat.indexOf(" "))) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sets the CPU affinity of `pid` and all its threads (taskset); false when it could not. */
 function pin(pid: number, cpus: string): boolean {
   try {
@@ -186,11 +196,14 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
       /** Major GC pauses in the window (ms), from the trace. */
       majorMs: number;
       browserMsPerS: number;
+      /** Server CPU of the main thread (the rest is GC helpers, compiler and libuv threads). */
+      mainCpu: number | undefined;
     }> => {
       let ops = 0;
       let next = 0;
       const browser0 = browserCpuMs(server.pid);
       const cpu0 = cpuMs(server.pid);
+      const main0 = mainThreadMs(server.pid);
       const t0Mono = process.hrtime.bigint() / 1000n;
       const t0 = performance.now();
       const until = t0 + ms;
@@ -208,6 +221,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
         }),
       );
       const cpu1 = cpuMs(server.pid);
+      const main1 = mainThreadMs(server.pid);
       const t1 = performance.now();
       const browserMs = browserCpuSince(browser0, browserCpuMs(server.pid));
       // GC lines reach the pipe a little after the GC: allow 50 ms.
@@ -216,6 +230,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
       return {
         gc: gc.text,
         majorMs: gc.majorMs,
+        mainCpu: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
         browserMsPerS: (browserMs * 1000) / (t1 - t0),
         // The window on the monotonic clock a V8 CPU profile's timestamps use (µs).
         mono: `${t0Mono}-${process.hrtime.bigint() / 1000n}`,
@@ -295,7 +310,7 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
           serverCpuMs: w.cpu,
         });
         line.push(
-          `${withConsole ? "console" : "none"}: ${Math.round(w.ops / w.seconds)} ops/s, ${perOp(w).toFixed(1)} µs CPU/op (${perOpNoMajor(w).toFixed(1)} without major GC pauses)${open ? `, ${callRate.toFixed(1)} console calls/s` : ""}, browser ${w.browserMsPerS.toFixed(0)} ms CPU/s, ${w.gc}, load ${load}`,
+          `${withConsole ? "console" : "none"}: ${Math.round(w.ops / w.seconds)} ops/s, ${perOp(w).toFixed(1)} µs CPU/op (main thread ${w.mainCpu === undefined ? "?" : ((w.mainCpu * 1000) / w.ops).toFixed(1)}, ${perOpNoMajor(w).toFixed(1)} without major GC pauses)${open ? `, ${callRate.toFixed(1)} console calls/s` : ""}, browser ${w.browserMsPerS.toFixed(0)} ms CPU/s, ${w.gc}, load ${load}`,
         );
       }
       roundLines.push(`round ${round + 1}: ${line.join("; ")}`);
