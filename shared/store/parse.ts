@@ -14,8 +14,28 @@ const INT64_MAX = 2n ** 63n - 1n;
  * Returns a number when it is a safe integer, else a bigint. Throws NOT_INTEGER otherwise.
  */
 export function parseInt64(arg: Bytes): number | bigint {
-  if (arg.length === 0 || arg.length > 20 || !INT_RE.test(arg)) throw notInteger();
-  if (arg.length < 16) return Number(arg);
+  const n = arg.length;
+  if (n !== 0 && n < 16) {
+    // Up to 15 characters (every TTL, count and index in practice): the digits read in one pass,
+    // no regex call; the value stays below 10^15, exact as a number.
+    const negative = arg.charCodeAt(0) === 0x2d;
+    if (negative && n === 1) throw notInteger();
+    let i = negative ? 1 : 0;
+    const c = arg.charCodeAt(i);
+    // "0" alone; no leading zero otherwise, and no "-0" (Redis's string2ll).
+    if (c === 0x30) {
+      if (n === 1) return 0;
+      throw notInteger();
+    }
+    let v = 0;
+    for (; i < n; i++) {
+      const d = arg.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) throw notInteger();
+      v = v * 10 + d;
+    }
+    return negative ? -v : v;
+  }
+  if (n === 0 || n > 20 || !INT_RE.test(arg)) throw notInteger();
   const big = BigInt(arg);
   if (big < INT64_MIN || big > INT64_MAX) throw notInteger();
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
