@@ -197,6 +197,8 @@ interface Held {
   /** Issue order (grants made at the same moment go out in it). */
   readonly seq: number;
   granted: boolean;
+  /** The last {@link KeyedLock.remove} that listed it as a candidate (lists each once). */
+  seen: number;
   /** Called once when granted after waiting (undefined when granted at issue). */
   grant: (() => void) | undefined;
 }
@@ -227,6 +229,7 @@ export class KeyedLock {
   private keyspaceWaiters: Held[] = [];
   private exclusiveCount = 0;
   private issued = 0;
+  private removals = 0;
 
   /** Number of keys held or awaited; 0 when nothing is locked. */
   get size(): number {
@@ -291,6 +294,7 @@ export class KeyedLock {
       whole: false,
       seq: this.issued++,
       granted: false,
+      seen: 0,
       grant: undefined,
     };
     this.byEpoch.set(held.epoch, (this.byEpoch.get(held.epoch) ?? 0) + 1);
@@ -329,6 +333,7 @@ export class KeyedLock {
       whole: true,
       seq: this.issued++,
       granted: false,
+      seen: 0,
       grant: undefined,
     };
     this.exclusives.push(held);
@@ -401,6 +406,7 @@ export class KeyedLock {
   /** Takes `held` out of every queue (released or cancelled) and grants whoever that lets in. */
   private remove(held: Held): void {
     const candidates: Held[] = [];
+    const stamp = ++this.removals;
     if (held.whole) {
       this.exclusives.splice(this.exclusives.indexOf(held), 1);
       const next = this.exclusives[0];
@@ -438,7 +444,10 @@ export class KeyedLock {
         for (const next of entries) {
           const mode = modeOn(next, key);
           if (mode === "write" && next !== entries[0]) break;
-          if (!next.granted) candidates.push(next);
+          if (!next.granted && next.seen !== stamp) {
+            next.seen = stamp;
+            candidates.push(next);
+          }
           if (mode === "write") break;
         }
       }
