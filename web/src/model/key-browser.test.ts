@@ -185,6 +185,56 @@ describe("KeyBrowser live merge", () => {
     expect(browser.get("ghost")).toBeUndefined();
   });
 
+  it("re-reads only MEMORY USAGE and the size of a row whose type and TTL came with its event", async () => {
+    const { ok, clock, store } = createTestStore();
+    const clients = createClients(createEmbeddedTransport(store));
+    const browser = new KeyBrowser(clients, () => clock.now());
+    await browser.reset();
+    ok("SET", "s", "abcd");
+    ok("RPUSH", "l", "a", "b");
+    ok("SET", "gone", "x");
+    ok("SET", "plain", "xyz");
+    const sent: string[][] = [];
+    const batch = clients.transaction.batch.bind(clients.transaction);
+    clients.transaction.batch = (...args: Parameters<typeof batch>) => {
+      for (const c of args[0].commands ?? [])
+        if (c.kind?.case === "raw") sent.push((c.kind.value.args ?? []).map((a) => new TextDecoder().decode(a)));
+      return batch(...args);
+    };
+    // Coalesced events carry the class and the TTL read at their send: nothing to ask again.
+    browser.applyEvents([
+      ev("set", "s", EventClass.STRING, 5000),
+      ev("rpush", "l", EventClass.LIST, 7000),
+      ev("set", "gone", EventClass.STRING, 1000),
+      ev("set", "plain"), // no TTL with it: type and TTL are read
+    ]);
+    ok("DEL", "gone"); // its del event has not arrived yet
+    await browser.refreshDirty(["s", "l", "gone", "plain"]);
+    expect(sent.map((c) => c.join(" "))).toEqual([
+      "MEMORY USAGE s",
+      "STRLEN s",
+      "MEMORY USAGE l",
+      "LLEN l",
+      "MEMORY USAGE gone",
+      "STRLEN gone",
+      "TYPE plain",
+      "PTTL plain",
+      "MEMORY USAGE plain",
+      "STRLEN plain",
+    ]);
+    expect(browser.get("s")).toMatchObject({ type: KeyType.STRING, size: 4, deadline: clock.now() + 5000 });
+    expect(browser.get("s")?.memory).toBeGreaterThan(0);
+    expect(browser.get("l")).toMatchObject({ type: KeyType.LIST, size: 2, deadline: clock.now() + 7000 });
+    expect(browser.get("gone")).toBeUndefined();
+    expect(browser.get("plain")).toMatchObject({ size: 3, deadline: null });
+    // The next re-read without a new event asks for everything again.
+    browser.applyEvents([ev("del", "nothing", EventClass.GENERIC)]);
+    (browser.get("s") as { dirty: boolean }).dirty = true;
+    sent.length = 0;
+    await browser.refreshDirty(["s"]);
+    expect(sent.map((c) => c[0])).toEqual(["TYPE", "PTTL", "MEMORY", "STRLEN"]);
+  });
+
   it("refreshDirty takes at most `limit` keys, only those asked for (the rows in view)", async () => {
     const { browser, ok } = setup();
     await browser.reset();

@@ -216,6 +216,7 @@ export class KeyBrowser {
         if (type !== KeyType.UNSPECIFIED) row.type = type;
         if (deadline !== undefined) row.deadline = deadline;
         else if (e.event === "persist") row.deadline = null;
+        row.known = type !== KeyType.UNSPECIFIED && e.ttl !== undefined;
         row.dirty = true;
         changed = true;
         continue;
@@ -231,6 +232,7 @@ export class KeyBrowser {
         liveAt: now,
         dirty: true,
         readAt: 0,
+        known: type !== KeyType.UNSPECIFIED && e.ttl !== undefined,
       });
       changed = true;
     }
@@ -277,7 +279,10 @@ export class KeyBrowser {
    * Re-reads type, TTL, size and memory of `keys` in ONE TransactionService.Batch call (TYPE,
    * PTTL, the size command of the type the row has, MEMORY USAGE per key), not four calls per
    * key: a console open on keys a hot writer keeps changing costs the server one call per
-   * refresh, whatever the number of keys. Only a key whose type was unknown or changed needs a
+   * refresh, whatever the number of keys. A row whose type and TTL came with its last live event
+   * ({@link KeyRow.known}) gets only MEMORY USAGE and its size command: a Batch command costs the
+   * server ~4-11 µs and ~5 KB of garbage, whatever it is (BENCHMARKS.md, session 9), and TYPE and
+   * PTTL were half of a hot writer's re-reads. Only a key whose type was unknown or changed needs a
    * second call for its size. Keys gone, or no longer of the filter's type, leave.
    */
   async refreshKeys(keys: readonly string[]): Promise<void> {
@@ -287,10 +292,19 @@ export class KeyBrowser {
       const r = results[i]?.kind;
       return r?.case === "raw" ? r.value.reply?.kind : undefined;
     };
-    // Per key: TYPE, PTTL, MEMORY USAGE, then the size command guessed from the row's type.
+    // Per key: TYPE and PTTL unless the row knows them, MEMORY USAGE, then the size command of the
+    // row's type (known, or guessed: a wrong guess costs a second call).
+    const known = keys.map((key) => {
+      const row = this.keys.get(key);
+      const k = row?.known === true && SIZE_COMMANDS.has(row.type);
+      if (row) row.known = false;
+      return k;
+    });
     const guessed = keys.map((key) => SIZE_COMMANDS.get(this.keys.get(key)?.type ?? KeyType.UNSPECIFIED));
     const commands = keys.flatMap((key, i) => {
-      const c = [raw("TYPE", key), raw("PTTL", key), raw("MEMORY", "USAGE", key)];
+      const c = known[i]
+        ? [raw("MEMORY", "USAGE", key)]
+        : [raw("TYPE", key), raw("PTTL", key), raw("MEMORY", "USAGE", key)];
       const size = guessed[i];
       return size ? [...c, raw(size, key)] : c;
     });
@@ -300,27 +314,39 @@ export class KeyBrowser {
     let at = 0;
     keys.forEach((key, i) => {
       const base = at;
-      at += guessed[i] ? 4 : 3;
+      at += (known[i] ? 1 : 3) + (guessed[i] ? 1 : 0);
       const row = this.keys.get(key);
-      const t = replyAt(first.results, base);
-      const ttl = replyAt(first.results, base + 1);
-      if (!row || t?.case !== "status" || ttl?.case !== "integer") return;
-      const type = typeOfName(t.value);
-      if (
-        type === KeyType.NONE ||
-        ttl.value === -2n ||
-        (this.filter.type !== KeyType.UNSPECIFIED && type !== this.filter.type)
-      ) {
+      if (!row) return;
+      let type: KeyType;
+      if (known[i]) {
+        // MEMORY USAGE answers nil for a key that is gone (its del event may still be on its way).
+        if (replyAt(first.results, base)?.case !== "integer") {
+          this.keys.delete(key);
+          return;
+        }
+        type = row.type;
+      } else {
+        const t = replyAt(first.results, base);
+        const ttl = replyAt(first.results, base + 1);
+        if (t?.case !== "status" || ttl?.case !== "integer") return;
+        type = typeOfName(t.value);
+        if (type === KeyType.NONE || ttl.value === -2n) {
+          this.keys.delete(key);
+          return;
+        }
+        row.deadline = ttl.value < 0n ? null : now + Number(ttl.value);
+      }
+      if (this.filter.type !== KeyType.UNSPECIFIED && type !== this.filter.type) {
         this.keys.delete(key);
         return;
       }
       row.type = type;
-      row.deadline = ttl.value < 0n ? null : now + Number(ttl.value);
       row.readAt = now;
-      const memory = replyAt(first.results, base + 2);
+      const memoryAt = known[i] ? base : base + 2;
+      const memory = replyAt(first.results, memoryAt);
       row.memory = memory?.case === "integer" ? Number(memory.value) : -2;
       const command = SIZE_COMMANDS.get(type);
-      const size = replyAt(first.results, base + 3);
+      const size = replyAt(first.results, memoryAt + 1);
       if (!command) row.size = -1;
       else if (command === guessed[i] && size?.case === "integer") row.size = Number(size.value);
       else sized.push({ key, row, command });

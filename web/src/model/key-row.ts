@@ -18,6 +18,12 @@ export interface KeyRow {
   dirty: boolean;
   /** When size and memory were last read (local time); 0 when never (a key added live). */
   readAt: number;
+  /**
+   * The type and deadline came with the live event that last changed the row (a coalesced event
+   * carries the key's class and its TTL read when it was sent): a re-read needs only its size and
+   * memory.
+   */
+  known?: boolean;
 }
 
 /** The local deadline of a TTL read at `now`: null without expiry, `now` when the key is gone. */
