@@ -109,6 +109,70 @@ function clearBodyTimer(this: TimedBody): void {
   this[kBodyTimer] = undefined;
 }
 
+/**
+ * The body deadlines of requests whose body had not arrived with their headers. A timer per
+ * request (a `Timeout`, its closure and two listeners, ~1.7 KB allocated per unary call: trace-gc,
+ * issue 14) was armed for nearly every HTTP/2 request — the body comes in a read after the
+ * headers' — and cleared a moment later. Instead each request is noted (parallel arrays, no object
+ * per request) and looked at once, at the check phase of the same event-loop turn: a request whose
+ * body has arrived by then (all of them, measured on the bench's h2c load) is let go; the others
+ * get their timer then, for what is left of their deadline, counted from their headers.
+ */
+class BodyDeadlines {
+  readonly #sources: RequestSource[] = [];
+  readonly #with: (http2.IncomingHttpHeaders | http.ServerResponse)[] = [];
+  readonly #ms: number[] = [];
+  readonly #since: number[] = [];
+  #scheduled = false;
+
+  constructor(
+    readonly armStream: (
+      stream: http2.ServerHttp2Stream,
+      headers: http2.IncomingHttpHeaders,
+      ms: number,
+      delay: number,
+    ) => void,
+    readonly armHttp1: (req: http.IncomingMessage, res: http.ServerResponse, ms: number, delay: number) => void,
+  ) {}
+
+  /** Notes a request (with its HTTP/2 headers, or its HTTP/1.1 response) whose body must arrive within `ms`. */
+  add(source: RequestSource, other: http2.IncomingHttpHeaders | http.ServerResponse, ms: number): void {
+    this.#sources.push(source);
+    this.#with.push(other);
+    this.#ms.push(ms);
+    this.#since.push(performance.now());
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(checkDeadlines, this);
+    }
+  }
+
+  /** Arms the deadline of every noted request still without its body; forgets the rest. */
+  check(): void {
+    this.#scheduled = false;
+    const sources = this.#sources;
+    const now = performance.now();
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i] as RequestSource;
+      const ms = this.#ms[i] as number;
+      const delay = Math.max(1, ms - (now - (this.#since[i] as number)));
+      if (source instanceof http.IncomingMessage) {
+        if (!source.complete && !source.destroyed)
+          this.armHttp1(source, this.#with[i] as http.ServerResponse, ms, delay);
+      } else if (!(source.destroyed || source.closed || source.readableEnded || source.state.remoteClose))
+        this.armStream(source, this.#with[i] as http2.IncomingHttpHeaders, ms, delay);
+    }
+    sources.length = 0;
+    this.#with.length = 0;
+    this.#ms.length = 0;
+    this.#since.length = 0;
+  }
+}
+
+function checkDeadlines(deadlines: BodyDeadlines): void {
+  deadlines.check();
+}
+
 /** Creates the gate; add the served methods before traffic arrives. */
 
 export function createRequestGate(options: RequestGateOptions): RequestGate {
@@ -189,8 +253,9 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
       budget !== undefined &&
       httpMethod === "POST" &&
       !stream.readableEnded &&
-      !stream.state.remoteClose &&
-      options.countsOwnStreamBody?.(headers) !== true
+      options.countsOwnStreamBody?.(headers) !== true &&
+      // Read last: Node builds an object per `state` read.
+      !stream.state.remoteClose
     )
       trackRequestBody(stream, {
         budget,
@@ -201,23 +266,48 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
           answerStream(stream, protocol, contentType, new ConnectError(message, Code.ResourceExhausted));
         },
       });
-    // GET (Connect) and a request that came with END_STREAM have no body to wait for.
-    if (verdict.bodyMs > 0 && httpMethod === "POST" && !stream.readableEnded && !stream.state.remoteClose) {
-      const ms = verdict.bodyMs;
-      const timer = setTimeout(() => {
-        if (stream.state.remoteClose || stream.destroyed) return;
-        options.onRefused?.("body_timeout", address, path);
-        answerStream(stream, protocol, contentType, bodyTimeoutError(ms));
-      }, ms);
-      timer.unref();
-      // Shared listeners (`on`: each event comes once) finding the timer on the stream, rather
-      // than a closure and two `once` wrappers per request.
-      (stream as TimedBody)[kBodyTimer] = timer;
-      stream.on("end", clearBodyTimer);
-      stream.on("close", clearBodyTimer);
-    }
+    // GET (Connect) has no body to wait for; a request that came with END_STREAM is let go at the check.
+    if (verdict.bodyMs > 0 && httpMethod === "POST" && !stream.readableEnded)
+      deadlines.add(stream, headers, verdict.bodyMs);
     return false;
   };
+
+  /** Arms the body deadline of an HTTP/2 request whose body was still missing at the check (`delay` ms left of `ms`). */
+  const armStream = (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    ms: number,
+    delay: number,
+  ) => {
+    const contentType = headers["content-type"];
+    const timer = setTimeout(() => {
+      if (stream.state.remoteClose || stream.destroyed) return;
+      options.onRefused?.("body_timeout", remoteAddress(stream), headers[":path"] as string);
+      answerStream(stream, wireProtocol(contentType), contentType, bodyTimeoutError(ms));
+    }, delay);
+    timer.unref();
+    // Shared listeners (`on`: each event comes once) finding the timer on the stream, rather
+    // than a closure and two `once` wrappers per request.
+    (stream as TimedBody)[kBodyTimer] = timer;
+    stream.on("end", clearBodyTimer);
+    stream.on("close", clearBodyTimer);
+  };
+
+  /** Arms the body deadline of an HTTP/1.1 request whose body was still missing at the check. */
+  const armHttp1 = (req: http.IncomingMessage, res: http.ServerResponse, ms: number, delay: number) => {
+    const contentType = req.headers["content-type"];
+    const timer = setTimeout(() => {
+      if (req.complete) return;
+      options.onRefused?.("body_timeout", req.socket?.remoteAddress, req.url ?? "");
+      answerHttp1(req, res, wireProtocol(contentType), contentType, bodyTimeoutError(ms));
+    }, delay);
+    timer.unref();
+    (req as TimedBody)[kBodyTimer] = timer;
+    req.on("end", clearBodyTimer);
+    req.on("close", clearBodyTimer);
+  };
+
+  const deadlines = new BodyDeadlines(armStream, armHttp1);
 
   const handleHttp1 = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     if (req.method !== "POST" && req.method !== "GET") return false;
@@ -250,18 +340,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
         },
       });
     if (req.method === "POST") lingerOnRefusedBody(req, res);
-    if (verdict.bodyMs > 0 && req.method === "POST" && !req.complete) {
-      const ms = verdict.bodyMs;
-      const timer = setTimeout(() => {
-        if (req.complete) return;
-        options.onRefused?.("body_timeout", address, url);
-        answerHttp1(req, res, protocol, contentType, bodyTimeoutError(ms));
-      }, ms);
-      timer.unref();
-      (req as TimedBody)[kBodyTimer] = timer;
-      req.on("end", clearBodyTimer);
-      req.on("close", clearBodyTimer);
-    }
+    if (verdict.bodyMs > 0 && req.method === "POST" && !req.complete) deadlines.add(req, res, verdict.bodyMs);
     return false;
   };
 
