@@ -1,9 +1,12 @@
 /**
- * Throwaway-grade probe (not in `npm run bench`): what the Watch fan-out costs a writer per SET,
- * in process. One store, SETs in turns of 16 paced at 1,500 a second over 1,000 keys (each SET is
- * one coalesced event sent: the console bench's worst case), with no watcher and with the
- * console's watcher (`*`, include_ttl, coalesce_ms 200, the batch encoded once), sides
- * alternated; process CPU per SET. `node fanout-probe.mjs [rounds] [intervals]`.
+ * A probe (not in `npm run bench`): what the Watch fan-out costs a writer per SET, in process. One
+ * store, 300 SETs per coalescing interval over 1,000 keys (the console bench's 1,500 a second over
+ * 200 ms: each SET is one coalesced event sent, coalescing's worst case), with no watcher and with
+ * the console's watcher (`*`, include_ttl, coalesce_ms 200, the batch encoded once), sides
+ * alternated; process CPU per SET. The interval timers are fired by hand after each interval's
+ * SETs: no wall-clock pacing, whose timer wake-ups cost more than the fan-out and vary with load.
+ * Build it like the bench (esbuild --bundle into dist/) and run `node dist/fanout-probe.mjs
+ * [rounds] [intervals]`.
  */
 import { loadavg } from "node:os";
 import { WatchFanout } from "../../shared/api/watch-fanout.js";
