@@ -76,43 +76,41 @@ export function createConnectionGuard(
     return true;
   };
 
-  /** Open streams per watched session. */
-  const openStreams = new WeakMap<http2.ServerHttp2Session, number>();
+  /** The watch of each watched session (its open streams). */
+  const watches = new WeakMap<http2.ServerHttp2Session, SessionWatch>();
 
   const closeSession = (session: http2.ServerHttp2Session): void => {
     if (session.destroyed) return;
     if (!session.closed) session.close();
     setTimeout(() => {
-      if (!session.destroyed && (openStreams.get(session) ?? 0) === 0) session.destroy();
+      if (!session.destroyed && (watches.get(session)?.open ?? 0) === 0) session.destroy();
     }, 1000).unref();
   };
 
   const watchSession = (session: http2.ServerHttp2Session): void => {
     const idleMs = limits.idleTimeoutMs;
-    openStreams.set(session, 0);
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
+    const watch = new SessionWatch(session, () => {
       if (idleMs <= 0) return;
-      timer = setTimeout(() => {
+      watch.timer = setTimeout(() => {
         if (session.closed || session.destroyed) return;
         onRefused("idle_timeout", session.socket?.remoteAddress ?? "");
         closeSession(session);
       }, idleMs);
-      timer.unref();
-    };
-    arm();
+      watch.timer.unref();
+    });
+    watches.set(session, watch);
+    watch.arm();
+    // One listener per session and one shared function per stream finding the session's watch
+    // on it: a closure (and a `once` wrapper) per stream cost an allocation per call.
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
-      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      stream.once("close", () => {
-        const n = (openStreams.get(session) ?? 1) - 1;
-        openStreams.set(session, n);
-        if (n === 0 && !session.closed && !session.destroyed) arm();
-      });
+      watch.open++;
+      if (watch.timer !== undefined) clearTimeout(watch.timer);
+      watch.timer = undefined;
+      (stream as WatchedStream)[kWatch] = watch;
+      stream.on("close", onWatchedStreamClose);
     });
     session.once("close", () => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (watch.timer !== undefined) clearTimeout(watch.timer);
     });
   };
 
@@ -124,4 +122,28 @@ export function createConnectionGuard(
       return open;
     },
   };
+}
+
+/** A watched HTTP/2 session: its open streams, and its idle timer while it has none. */
+class SessionWatch {
+  open = 0;
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    readonly session: http2.ServerHttp2Session,
+    /** Arms the idle timer. */
+    readonly arm: () => void,
+  ) {}
+}
+
+const kWatch: unique symbol = Symbol("memorabilia.sessionWatch");
+type WatchedStream = http2.ServerHttp2Stream & { [kWatch]?: SessionWatch | undefined };
+
+/** A watched session's stream closed (`on`, not `once`: "close" comes once). */
+function onWatchedStreamClose(this: WatchedStream): void {
+  const watch = this[kWatch];
+  if (watch === undefined) return;
+  this[kWatch] = undefined;
+  watch.open--;
+  if (watch.open === 0 && !watch.session.closed && !watch.session.destroyed) watch.arm();
 }
