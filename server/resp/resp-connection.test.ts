@@ -4,19 +4,16 @@
  * allocation per reply: at P1, LRANGE's 1 KB replies otherwise cost a full garbage collection of
  * the keyspace every second); when the socket still holds bytes, they are never overwritten.
  */
-import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createStore } from "../../shared/store/store.js";
+import { FakeRespSocket, fakeRespHost } from "../../test/support/fake-resp.js";
 import { RespConnection } from "./resp-connection.js";
-import type { RespHost } from "./resp-host.js";
 
 /** A socket that records writes; `pending` is what it reports as still unsent after each write. */
-class FakeSocket extends EventEmitter {
+class FakeSocket extends FakeRespSocket {
   readonly writes: { buffer: Buffer; bytes: string }[] = [];
   pending = 0;
-  remoteAddress = "127.0.0.1";
-  remotePort = 1;
   get writableLength(): number {
     return this.pending;
   }
@@ -24,31 +21,10 @@ class FakeSocket extends EventEmitter {
     this.writes.push({ buffer: b, bytes: b.toString("latin1") });
     return true;
   }
-  cork(): void {}
-  uncork(): void {}
-  setNoDelay(): void {}
-  setTimeout(): void {}
-  pause(): void {}
-  resume(): void {}
-  end(): void {}
-  destroy(): void {}
 }
 
 function connect(): { socket: FakeSocket; send: (...argv: string[]) => void } {
-  const store = createStore();
-  let id = 0;
-  const host = {
-    store,
-    tokens: { enabled: false },
-    settings: { timeoutSeconds: 0, maxClients: 100, outputBufferLimit: 0 },
-    clients: new Map(),
-    counters: { connections: 0, rejected: 0, commands: 0, outputLimitDisconnects: 0, pubsubMessages: 0 },
-    logger: { info() {}, warn() {}, error() {} },
-    durable: undefined,
-    requestBytes: undefined,
-    parserLimits: () => ({ maxArgs: 1000, maxBulkBytes: 1 << 20, maxRequestBytes: 1 << 22 }),
-    nextClientId: () => ++id,
-  } as unknown as RespHost;
+  const host = fakeRespHost(createStore(), { maxArgs: 1000, maxBulkBytes: 1 << 20, maxRequestBytes: 1 << 22 });
   const socket = new FakeSocket();
   new RespConnection(socket as unknown as Socket, host);
   const send = (...argv: string[]): void => {

@@ -10,13 +10,13 @@
  *
  * Not part of `npm run bench` (no verdict): a probe for the RESP bench's `-P 16` rows.
  */
-import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import { loadavg } from "node:os";
 import { latin1 } from "../../server/resp/latin1.js";
 import { RespConnection } from "../../server/resp/resp-connection.js";
 import type { RespHost } from "../../server/resp/resp-host.js";
 import { createStore, type Store } from "../../shared/store/store.js";
+import { FakeRespSocket, fakeRespHost } from "../support/fake-resp.js";
 
 const PIPELINE = 16;
 const CLIENTS = 50;
@@ -26,40 +26,18 @@ const COMMANDS = 320_000;
 /** Distinct reads prepared per workload (cycled): enough that keys repeat rarely within a round. */
 const READS = 4096;
 
-class FakeSocket extends EventEmitter {
-  remoteAddress = "127.0.0.1";
-  remotePort = 1;
+/** A socket that counts what it is given and always reports it written out. */
+class FakeSocket extends FakeRespSocket {
   bytes = 0;
   readonly writableLength = 0;
   write(b: Buffer): boolean {
     this.bytes += b.length;
     return true;
   }
-  cork(): void {}
-  uncork(): void {}
-  setNoDelay(): void {}
-  setTimeout(): void {}
-  pause(): void {}
-  resume(): void {}
-  end(): void {}
-  destroy(): void {}
 }
 
-function hostOf(store: Store): RespHost {
-  let id = 0;
-  return {
-    store,
-    tokens: { enabled: false },
-    settings: { timeoutSeconds: 0, maxClients: 100, outputBufferLimit: 0 },
-    clients: new Map(),
-    counters: { connections: 0, rejected: 0, commands: 0, outputLimitDisconnects: 0, pubsubMessages: 0 },
-    logger: { info() {}, warn() {}, error() {} },
-    durable: undefined,
-    requestBytes: undefined,
-    parserLimits: () => ({ maxArgs: 1_048_576, maxBulkBytes: 512 << 20, maxRequestBytes: 512 << 20 }),
-    nextClientId: () => ++id,
-  } as unknown as RespHost;
-}
+const hostOf = (store: Store): RespHost =>
+  fakeRespHost(store, { maxArgs: 1_048_576, maxBulkBytes: 512 << 20, maxRequestBytes: 512 << 20 });
 
 const frame = (argv: string[]): string => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 /** redis-benchmark's `__rand_int__`: 12 digits, zero-padded. */
