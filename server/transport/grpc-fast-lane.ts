@@ -146,8 +146,12 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
     if (stream.destroyed || stream.closed) return;
     // As connect-node writes it: HEADERS, the message (if any), then the trailers.
-    const out = context.outgoingHeaders();
-    if (cors !== undefined) cors.apply(headers.origin, out as Record<string, string>);
+    // The untouched headers are one frozen object shared by every call: CORS adds to a copy.
+    let out = context.outgoingHeaders();
+    if (cors !== undefined) {
+      out = { ...out };
+      cors.apply(headers.origin, out as Record<string, string>);
+    }
     context.trailersToSend = context.outgoingTrailers();
     stream.on("wantTrailers", onLaneWantTrailers);
     // A reply sent before the body was read (an oversized message, a bad timeout): discard the

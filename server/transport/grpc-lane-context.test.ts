@@ -198,6 +198,26 @@ describe("LaneContext", () => {
     expect(Object.entries(ctx.outgoingTrailers())).toEqual(Object.entries(want.trailers));
   });
 
+  it("untouched headers and trailers are one frozen object per protocol, not a literal per call", () => {
+    const a = new LaneContext(init());
+    const b = new LaneContext(init());
+    expect(a.outgoingHeaders()).toBe(b.outgoingHeaders());
+    expect(a.outgoingTrailers()).toBe(b.outgoingTrailers());
+    expect(Object.isFrozen(a.outgoingHeaders())).toBe(true);
+    expect(Object.isFrozen(a.outgoingTrailers())).toBe(true);
+    expect(Object.entries(a.outgoingHeaders())).toEqual([
+      [":status", 200],
+      ["content-type", "application/grpc+proto"],
+    ]);
+    expect(Object.entries(a.outgoingTrailers())).toEqual([["grpc-status", "0"]]);
+    // Touched, or with an encoding: the call's own object, not the shared one.
+    a.responseTrailer.set("x-t", "1");
+    expect(a.outgoingTrailers()).not.toBe(b.outgoingTrailers());
+    expect(Object.isFrozen(a.outgoingTrailers())).toBe(false);
+    b.setResponseEncoding("gzip");
+    expect(b.outgoingHeaders()).not.toBe(new LaneContext(init()).outgoingHeaders());
+  });
+
   it("grpc-encoding set after the Headers exist goes into them", () => {
     const ctx = new LaneContext(init());
     expect(ctx.responseHeader.get("grpc-encoding")).toBeNull();
