@@ -219,12 +219,12 @@ export interface LocalKeyspace extends KeyspaceView {
   /** Number of keys with a TTL (0 means no key's state depends on the time). */
   expiresSize(): number;
   /**
-   * `lookup` at `nowMs`, for a caller that reads the clock only when {@link expiresSize} is not 0:
-   * without deadlines `nowMs` is ignored. Counters, observers and events as `lookup`.
+   * `lookup` at the time of `clock`, which is read only when some key has a deadline (without
+   * deadlines no key's state depends on the time). Counters, observers and events as `lookup`.
    */
-  lookupAt(key: Bytes, nowMs: number): Value | undefined;
-  /** Exactly `lookup` then `put` (SET without options), with the key hashed once. `nowMs` as in {@link lookupAt}. */
-  overwrite(key: Bytes, value: Value, nowMs: number): void;
+  lookupAt(key: Bytes, clock: Clock): Value | undefined;
+  /** Exactly `lookup` then `put` (SET without options), with the key hashed once. `clock` as in {@link lookupAt}. */
+  overwrite(key: Bytes, value: Value, clock: Clock): void;
   /** Adds an observer of every change (a list: persistence and eviction both watch); returns its remover. */
   addObserver(observer: RepositoryObserver): () => void;
 }

@@ -596,12 +596,12 @@ export class Store {
   }
 
   /**
-   * The built-in GET on a {@link MapRepository}, exactly as its handler runs it. The clock is read
-   * only when some key has a deadline: otherwise no key's state depends on the time, and GET emits
-   * no event of its own. The caller counts the command and its errors.
+   * The built-in GET on a {@link MapRepository}, exactly as its handler runs it. The repository reads
+   * the clock only when some key has a deadline (lookupAt): otherwise no key's state depends on
+   * the time, and GET emits no event of its own. The caller counts the command and its errors.
    */
   private getDirect(local: LocalKeyspace, key: Bytes): Bytes | null {
-    const v = local.lookupAt(key, local.expiresSize() === 0 ? 0 : this.clock.now());
+    const v = local.lookupAt(key, this.clock);
     if (v === undefined) return null;
     if (typeof v === "string") return v;
     throw wrongType();
@@ -610,15 +610,13 @@ export class Store {
   /**
    * The built-in SET key value (no options) on a {@link MapRepository}, exactly as its handler runs
    * it (lookup, put, the `set` event), with the key's lane hashed once. The clock is read only
-   * when some key has a deadline or the event has a listener. The caller counts the command.
+   * when some key has a deadline (by the repository) or the event has a listener. The caller counts the command.
    */
   private setDirect(local: LocalKeyspace, key: Bytes, value: Bytes): Reply {
-    const listening = this.events.listening;
-    const now = listening || local.expiresSize() !== 0 ? this.clock.now() : 0;
-    local.overwrite(key, value, now);
-    if (this.events.listening) {
-      this.events.emit({ event: "set", key, class: "string", atMs: listening ? now : this.clock.now() });
-    }
+    local.overwrite(key, value, this.clock);
+    // `listening` is read after the write (a listener may subscribe during it, e.g. on an expired
+    // event), and the clock read for the event (the repository read it only for a deadline).
+    if (this.events.listening) this.events.emit({ event: "set", key, class: "string", atMs: this.clock.now() });
     return OK;
   }
 
