@@ -8,6 +8,7 @@
 import { EtcdRepository } from "../../server/engines/etcd/etcd-repository.js";
 import { createStore } from "../../shared/store/store.js";
 import { startEtcdCluster } from "../support/etcd-cluster.js";
+import { longestGap } from "./leader-kill-round.js";
 
 const rounds = Number(process.argv[2] ?? 1);
 const cluster = await startEtcdCluster();
@@ -63,15 +64,7 @@ for (let round = 0; round < rounds; round++) {
   await new Promise((r) => setTimeout(r, 2500));
   running = false;
   await loop;
-  let gap = 0;
-  let gapAt = 0;
-  for (let i = 1; i < acks.length; i++) {
-    const g = (acks[i] as number) - (acks[i - 1] as number);
-    if (g > gap) {
-      gap = g;
-      gapAt = (acks[i - 1] as number) - t0;
-    }
-  }
+  const { gapMs: gap, gapFromMs: gapAt } = longestGap(acks, t0);
   // Only the calls around the gap.
   for (const l of log) {
     const t = Number(l.trim().split(" ")[0]);

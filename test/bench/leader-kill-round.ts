@@ -47,13 +47,19 @@ export async function leaderKillRound(
   await new Promise((r) => setTimeout(r, 2500));
   running = false;
   await loop;
+  const { gapMs, gapFromMs } = longestGap(acks, t0);
+  await cluster.restart(leader);
+  await cluster.waitForLeader(30_000);
+  return { electionMs, gapMs, gapFromMs, writes: acks.length, errors };
+}
+
+/** The longest time between two consecutive acknowledgements (`acks`, ms) and when it began, relative to `t0`. */
+export function longestGap(acks: readonly number[], t0: number): { gapMs: number; gapFromMs: number } {
   let gapMs = 0;
   let gapFromMs = 0;
   for (let i = 1; i < acks.length; i++) {
     const g = (acks[i] as number) - (acks[i - 1] as number);
     if (g > gapMs) [gapMs, gapFromMs] = [g, (acks[i - 1] as number) - t0];
   }
-  await cluster.restart(leader);
-  await cluster.waitForLeader(30_000);
-  return { electionMs, gapMs, gapFromMs, writes: acks.length, errors };
+  return { gapMs, gapFromMs };
 }
