@@ -41,7 +41,7 @@ import {
 } from "@connectrpc/connect";
 import { fixGrpcStatus } from "../../shared/api/decode-errors.js";
 import { BodyHold } from "../request-bytes.js";
-import { envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
+import { type Compression, envelopeCompress, parseTimeout, setTrailerStatus } from "./connect-internals.js";
 import {
   copyHeaders,
   createLaneRoutes,
@@ -80,7 +80,7 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     const route = routes.take(headers);
     if (route === undefined) return false;
     lane.calls++;
-    void serve(route, stream, headers);
+    serve(route, stream, headers);
     return true;
   };
   const budget = options.requestBytes;
@@ -93,7 +93,13 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
 
   const negotiate = createNegotiator(opt.acceptCompression, "grpc-accept-encoding");
 
-  async function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
+  /**
+   * Starts a call: its context, the stream's listeners, the body read. Not `async`, and the body
+   * read is no promise: the read hands the message to {@link answer} itself (from the stream's
+   * "end" listener, in the turn the body completed), or its error to {@link fail}. Each await
+   * and each promise with its resolvers is an allocation of every call.
+   */
+  function serve(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     const timeoutHeader = headerValue(headers["grpc-timeout"]);
     const timeout = timeoutHeader === null ? NO_TIMEOUT : parseTimeout(timeoutHeader, opt.maxTimeoutMs);
     const context = new LaneContext({
@@ -116,41 +122,65 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     stream.on("error", ignore);
     const compression = negotiate(headerValue(headers["grpc-accept-encoding"]));
     if (compression.response) context.setResponseEncoding(compression.response.name);
-    let body: Uint8Array | undefined;
+    const call = new GrpcCall(core, route, stream, headers, context, compression.response, opt.readMaxBytes);
+    if (timeout.error) {
+      fail(call, timeout.error);
+      return;
+    }
+    if (budget !== undefined) call.holdBody(context.holdBody(new BodyHold(budget)));
+    startRead(stream, call);
+  }
+
+  /** The call's message is read: the interceptors and the handler, then the reply (one await: the chain's). */
+  async function answer(call: GrpcCall, input: unknown): Promise<void> {
+    const context = call.context;
+    let body: Buffer;
     try {
-      if (timeout.error) throw timeout.error;
-      const hold = budget === undefined ? undefined : context.holdBody(new BodyHold(budget));
-      const input = await readSingleMessage(stream, opt.readMaxBytes, route.parse, hold);
       // invokeUnary, inlined: one async frame less per call.
       const res = await chain(new LaneRequest(context, input));
       const output = (res instanceof LaneResponse ? res.message : adoptResponse(context, res)) as Message;
       // Cut by the budget while the handler ran (its body was still held): answered as connect's tracker would.
-      if (hold?.refusal !== undefined) throw new ConnectError(hold.refusal, Code.ResourceExhausted);
-      const data = route.serialize(output);
+      const refusal = call.hold?.refusal;
+      if (refusal !== undefined) throw new ConnectError(refusal, Code.ResourceExhausted);
+      const data = call.route.serialize(output);
       // envelopeCompress compresses from compressMinBytes on; below it, skip its await.
-      if (compression.response && data.byteLength >= opt.compressMinBytes) {
-        const env = await envelopeCompress({ flags: 0, data }, compression.response, opt.compressMinBytes);
+      const compression = call.compression;
+      if (compression && data.byteLength >= opt.compressMinBytes) {
+        const env = await envelopeCompress({ flags: 0, data }, compression, opt.compressMinBytes);
         body = frame(env.flags, env.data);
       } else body = frame(0, data);
     } catch (error) {
-      setTrailerStatus(
-        context.responseTrailer,
-        error instanceof ConnectError
-          ? error
-          : new ConnectError("internal error", Code.Internal, undefined, undefined, error),
-      );
-      // As shared/api/decode-errors.ts rewrites it on the normal path: undecodable input is INVALID_ARGUMENT.
-      fixGrpcStatus(context.responseTrailer);
+      fail(call, error);
+      return;
     }
+    reply(call, body);
+  }
+
+  /** The call failed (its body, its deadline header, the chain, the handler): its error as trailers. */
+  function fail(call: GrpcCall, error: unknown): void {
+    const trailer = call.context.responseTrailer;
+    setTrailerStatus(
+      trailer,
+      error instanceof ConnectError
+        ? error
+        : new ConnectError("internal error", Code.Internal, undefined, undefined, error),
+    );
+    // As shared/api/decode-errors.ts rewrites it on the normal path: undecodable input is INVALID_ARGUMENT.
+    fixGrpcStatus(trailer);
+    reply(call, undefined);
+  }
+
+  /** Writes the answer as connect-node does: HEADERS, the message (if any), then the trailers. */
+  function reply(call: GrpcCall, body: Buffer | undefined): void {
+    const { context, stream } = call;
     context.finished = true;
     context.abort(FINISHED); // stops the deadline timer and leaves the shutdown set
     if (stream.destroyed || stream.closed) return;
-    // As connect-node writes it: HEADERS, the message (if any), then the trailers.
     // The untouched headers are one frozen object shared by every call: CORS adds to a copy.
     let out = context.outgoingHeaders();
     if (cors !== undefined) {
       out = { ...out };
-      cors.apply(headers.origin, out as Record<string, string>);
+      cors.apply(call.headers.origin, out as Record<string, string>);
     }
     context.trailersToSend = context.outgoingTrailers();
     stream.on("wantTrailers", onLaneWantTrailers);
@@ -163,6 +193,12 @@ export function createGrpcFastLane(options: GrpcFastLaneOptions): GrpcFastLane {
     if (body) stream.end(body);
     else stream.end();
   }
+
+  /** What a call's read hands its outcome to (one object per lane). */
+  const core: GrpcLaneCore = {
+    answer: (call, input) => void answer(call, input),
+    fail,
+  };
 
   const lane = {
     record: routes.record,
@@ -414,7 +450,7 @@ export function readSingleMessage(
   hold?: BodyHold,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    startRead(stream, new BodyRead(true, readMaxBytes, -1, parse, hold, resolve, reject));
+    startRead(stream, new PromisedRead(true, readMaxBytes, -1, parse, hold, resolve, reject));
   });
 }
 
@@ -440,7 +476,10 @@ export function readBody(
       ),
     );
   return new Promise((resolve, reject) => {
-    startRead(body, new BodyRead(false, readMaxBytes, known ? hint : -1, undefined, hold, resolve as never, reject));
+    startRead(
+      body,
+      new PromisedRead(false, readMaxBytes, known ? hint : -1, undefined, hold, resolve as never, reject),
+    );
   });
 }
 
@@ -449,16 +488,20 @@ const kBodyRead: unique symbol = Symbol("memorabilia.bodyRead");
 type ReadSource = (http2.ServerHttp2Stream | IncomingMessage) & { [kBodyRead]?: BodyRead | undefined };
 
 /**
- * One body being read. The listeners on the body are shared functions finding the read on it, and
- * the read is taken off the body once settled: Node keeps a closed HTTP/2 stream until a full GC,
- * and per-call closures on it (the chunks, the promise's resolvers) were promoted with it.
+ * One body being read; a subclass says where its outcome goes ({@link BodyRead.settled},
+ * {@link BodyRead.failed}). The listeners on the body are shared functions finding the read on
+ * it, and the read is taken off the body once settled: Node keeps a closed HTTP/2 stream until a
+ * full GC, and per-call closures on it (the chunks, the promise's resolvers) were promoted with it.
  */
-class BodyRead {
-  chunks: Buffer[] = [];
+abstract class BodyRead {
+  /** The chunks so far: the first one alone (most bodies are one chunk), then an array. */
+  first: Buffer | undefined = undefined;
+  chunks: Buffer[] | undefined = undefined;
   total = 0;
   checked = false;
   done = false;
   source: ReadSource | undefined = undefined;
+  hold: BodyHold | undefined;
 
   constructor(
     /** Enveloped (gRPC, gRPC-Web), else a raw Connect body. */
@@ -467,22 +510,37 @@ class BodyRead {
     /** The content-length promised (raw bodies), -1 when unknown. */
     readonly hint: number,
     readonly parse: Route["parse"] | undefined,
-    readonly hold: BodyHold | undefined,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (error: unknown) => void,
-  ) {}
+    hold: BodyHold | undefined,
+  ) {
+    this.hold = hold;
+  }
+
+  /** The body as read (raw) or its one message (enveloped). Called once, outside any try of the read's. */
+  protected abstract settled(value: unknown): void;
+
+  /** The body could not be read (the limits, the budget, an abort, a bad envelope). Called once. */
+  protected abstract failed(error: unknown): void;
+
+  /** Counts the body against the server's budget (before the read starts). */
+  holdBody(hold: BodyHold): void {
+    this.hold = hold;
+  }
 
   fail(error: ConnectError): void {
     if (this.done) return;
     this.finish();
-    this.reject(error);
+    this.failed(error);
   }
 
   finish(): void {
     this.done = true;
-    this.chunks = [];
+    this.first = undefined;
+    this.chunks = undefined;
     const hold = this.hold;
-    if (hold !== undefined) hold.onCut = undefined;
+    if (hold !== undefined) {
+      hold.onCut = undefined;
+      (hold as ReadHold)[kHoldRead] = undefined;
+    }
     const source = this.source;
     if (source !== undefined) {
       source[kBodyRead] = undefined;
@@ -511,14 +569,13 @@ class BodyRead {
             Code.ResourceExhausted,
           ),
         );
-      else this.chunks.push(chunk);
+      else this.keep(chunk);
       return;
     }
-    const chunks = this.chunks;
-    chunks.push(chunk);
+    this.keep(chunk);
     if (!this.checked && total >= 5) {
       this.checked = true;
-      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      const head = this.chunks === undefined ? chunk : Buffer.concat(this.chunks);
       const length = head.readUInt32BE(1);
       if (length > readMaxBytes) {
         this.fail(
@@ -541,6 +598,13 @@ class BodyRead {
       );
   }
 
+  /** Keeps a chunk: no array for a body of one chunk. */
+  private keep(chunk: Buffer): void {
+    if (this.first === undefined) this.first = chunk;
+    else if (this.chunks === undefined) this.chunks = [this.first, chunk];
+    else this.chunks.push(chunk);
+  }
+
   /** The budget cut the body: RESOURCE_EXHAUSTED, and the rest is dropped as it arrives. */
   refuse(): void {
     this.fail(new ConnectError(this.hold?.refusal ?? "request bytes refused", Code.ResourceExhausted));
@@ -549,29 +613,104 @@ class BodyRead {
   end(): void {
     if (this.done) return;
     const chunks = this.chunks;
+    const buf = chunks !== undefined ? Buffer.concat(chunks) : (this.first ?? (EMPTY as Buffer));
     const total = this.total;
     const hint = this.hint;
     this.finish();
     if (!this.enveloped) {
       if (hint >= 0 && total < hint)
-        this.reject(
+        this.failed(
           new ConnectError(`protocol error: promised ${hint} bytes, received ${total}`, Code.InvalidArgument),
         );
-      else this.resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      else this.settled(buf);
       return;
     }
+    let message: unknown;
     try {
-      this.resolve(parseSingleEnvelope(chunks, this.readMaxBytes, this.parse as Route["parse"]));
+      message = parseSingleEnvelope(buf, this.readMaxBytes, this.parse as Route["parse"]);
     } catch (e) {
-      this.reject(e);
+      this.failed(e);
+      return;
     }
+    // Outside the try: what the outcome's receiver throws is not the body's error.
+    this.settled(message);
   }
+}
+
+/** An empty body (no chunk arrived). */
+const EMPTY = Buffer.alloc(0);
+
+/** A read whose outcome settles a promise (the web lane's readers). */
+class PromisedRead extends BodyRead {
+  constructor(
+    enveloped: boolean,
+    readMaxBytes: number,
+    hint: number,
+    parse: Route["parse"] | undefined,
+    hold: BodyHold | undefined,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+  ) {
+    super(enveloped, readMaxBytes, hint, parse, hold);
+  }
+
+  protected settled(value: unknown): void {
+    this.resolve(value);
+  }
+
+  protected failed(error: unknown): void {
+    this.reject(error);
+  }
+}
+
+/** Where the gRPC lane's calls go once read (one object per lane). */
+interface GrpcLaneCore {
+  answer(call: GrpcCall, input: unknown): void;
+  fail(call: GrpcCall, error: unknown): void;
+}
+
+/**
+ * One unary gRPC call of the lane, from its body read to its answer: the read and the call are one
+ * object (no promise, no resolvers, no closure), handing the message to the lane's `answer`.
+ */
+class GrpcCall extends BodyRead {
+  constructor(
+    readonly core: GrpcLaneCore,
+    readonly route: Route,
+    readonly stream: http2.ServerHttp2Stream,
+    readonly headers: http2.IncomingHttpHeaders,
+    readonly context: LaneContext,
+    readonly compression: Compression | null,
+    readMaxBytes: number,
+  ) {
+    super(true, readMaxBytes, -1, route.parse, undefined);
+  }
+
+  protected settled(value: unknown): void {
+    this.core.answer(this, value);
+  }
+
+  protected failed(error: unknown): void {
+    this.core.fail(this, error);
+  }
+}
+
+/** Where a budget's hold finds the read it cuts (a shared `onCut`, no closure per call). */
+const kHoldRead: unique symbol = Symbol("memorabilia.holdRead");
+type ReadHold = BodyHold & { [kHoldRead]?: BodyRead | undefined };
+
+function onHoldCut(this: ReadHold): void {
+  this[kHoldRead]?.refuse();
 }
 
 function startRead(source: ReadSource, read: BodyRead): void {
   read.source = source;
   source[kBodyRead] = read;
-  if (read.hold !== undefined) read.hold.onCut = () => read.refuse();
+  const hold = read.hold as ReadHold | undefined;
+  if (hold !== undefined) {
+    hold[kHoldRead] = read;
+    hold.onCut = onHoldCut;
+  }
   source.on("data", onReadData);
   source.on("aborted", onReadAborted);
   source.on("end", onReadEnd);
@@ -590,8 +729,7 @@ function onReadEnd(this: ReadSource): void {
 }
 
 /** The one message of a complete unary request body, or connect's error for what is wrong with it. */
-function parseSingleEnvelope(chunks: Buffer[], readMaxBytes: number, parse: Route["parse"]): unknown {
-  const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+function parseSingleEnvelope(buf: Buffer, readMaxBytes: number, parse: Route["parse"]): unknown {
   let count = 0;
   let first: Uint8Array | undefined;
   let firstFlags = 0;

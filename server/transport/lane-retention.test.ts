@@ -14,7 +14,7 @@ import { createConnectRouter } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckRequestSchema } from "../../shared/gen/grpc/health/v1/health_pb.js";
 import { closeH2Session, grpcFrame, openH2Session } from "../../test/support/h2-client.js";
-import { RequestBytesBudget } from "../request-bytes.js";
+import { type BytesHolder, RequestBytesBudget } from "../request-bytes.js";
 import { createRequestGate } from "../request-gate.js";
 import { createLanes } from "./lanes.js";
 
@@ -22,8 +22,7 @@ const PATH = "/grpc.health.v1.Health/Check";
 const MESSAGE = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: "" }));
 
 /** The gate and the lanes as the server puts them in front of a port (app.ts createTransport). */
-function gateAndLanes() {
-  const requestBytes = new RequestBytesBudget(1 << 30);
+function gateAndLanes(requestBytes = new RequestBytesBudget(1 << 30)) {
   const lanes = createLanes("fast", {
     interceptors: [],
     readMaxBytes: 1 << 20,
@@ -175,6 +174,59 @@ describe("a served call leaves nothing of itself on what Node keeps", () => {
       expect(requestBytes.inFlight).toBe(0);
     } finally {
       agent.destroy();
+    }
+  });
+});
+
+/** A budget that notes what each body's holder would call if the budget cut it. */
+class WatchedBudget extends RequestBytesBudget {
+  readonly onCuts: unknown[] = [];
+
+  override update(holder: BytesHolder, bytes: number): boolean {
+    this.onCuts.push((holder as { onCut?: unknown }).onCut);
+    return super.update(holder, bytes);
+  }
+}
+
+describe("the gRPC lane's body read makes no closure per call", () => {
+  it("a body's budget holder calls one shared function for every call (a closure made per call held the read)", async () => {
+    const budget = new WatchedBudget(1 << 30);
+    const { gate, lanes } = gateAndLanes(budget);
+    const server = http2.createServer();
+    server.on("stream", (stream, headers) => {
+      if (!gate.handleStream(stream, headers) && !lanes.serveStream(stream, headers))
+        stream.respond({ ":status": 404 }, { endStream: true });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const session = openH2Session(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const status = await new Promise<string | undefined>((resolve, reject) => {
+          const s = session.request({
+            ":method": "POST",
+            ":path": PATH,
+            "content-type": "application/grpc",
+            te: "trailers",
+          });
+          let grpcStatus: string | undefined;
+          s.on("trailers", (t) => {
+            grpcStatus = t["grpc-status"] as string | undefined;
+          });
+          s.on("data", () => {});
+          s.on("end", () => resolve(grpcStatus));
+          s.on("error", reject);
+          s.end(grpcFrame(MESSAGE));
+        });
+        expect(status).toBe("0");
+      }
+      expect(budget.onCuts).toHaveLength(2);
+      const [first, second] = budget.onCuts;
+      expect(typeof first).toBe("function");
+      expect(second).toBe(first);
+      expect(budget.inFlight).toBe(0);
+    } finally {
+      await closeH2Session(session);
+      await new Promise((r) => server.close(r));
     }
   });
 });
