@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EVICTION_POLICIES, type EvictionPolicy } from "../shared/store/eviction.js";
 import { BUNDLED_CONSOLE_DIR } from "./package-root.js";
+import { DEFAULT_YOUNG_GENERATION_MB, MAX_YOUNG_GENERATION_MB } from "./young-generation.js";
 
 /** The server's configuration, after flags, environment and config file are merged. */
 export interface ServerConfig {
@@ -71,6 +72,7 @@ export interface ServerConfig {
   etcdKey: string | undefined;
   etcdSweeperTtl: number;
   etcdCacheKeys: number;
+  youngGenerationMb: number;
 }
 
 /** `list` splits on commas; `entries` is repeatable but never split (a token's patterns hold commas). */
@@ -327,6 +329,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     defaultValue: 10_000,
     help: "On SIGTERM/SIGINT, how long in-flight calls and streams may take to finish.",
+  },
+  {
+    key: "youngGenerationMb",
+    flag: "young-generation-mb",
+    kind: "int",
+    defaultValue: DEFAULT_YOUNG_GENERATION_MB,
+    help: `V8 semi-space size in MiB (node's --max-semi-space-size; the young generation is up to three of them). Fewer scavenges, and every scavenge visits the whole keyspace's heap: at 10M keys due at once they were the stall. The server starts itself again with the node flag (one relaying parent process, signals and exit code passed on) unless a semi-space size is already on the node command line or in NODE_OPTIONS. 0: Node's default (16), no second process. At most ${MAX_YOUNG_GENERATION_MB}.`,
   },
   {
     key: "logLevel",
@@ -656,7 +665,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   try {
     parsed = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\nRun with --help for the options.`);
+    // One line, whatever node:util says (its "ambiguous argument" message takes three).
+    throw new ConfigError(
+      `${(error as Error).message.replace(/\s*\n\s*/g, " ").replace(/[^.?!]$/, "$&.")} Run with --help for the options.`,
+    );
   }
   const values = parsed.values as Record<string, unknown>;
   if (values.help) return { help: true };
@@ -710,6 +722,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   if (c.respMaxClients < 1) throw new ConfigError("--resp-maxclients must be at least 1");
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
+  if (c.youngGenerationMb > MAX_YOUNG_GENERATION_MB)
+    throw new ConfigError(
+      `--young-generation-mb: expected 0 (Node's default) to ${MAX_YOUNG_GENERATION_MB} MiB, got ${c.youngGenerationMb}`,
+    );
   if (c.engine === "etcd") checkEtcdConfig(c);
   return { help: false, config: c };
 }

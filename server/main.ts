@@ -2,9 +2,11 @@
 /**
  * `npm start`: runs the Memorabilia server (embedded in-memory store, API on one port, console at /).
  */
-import { startServer } from "./app.js";
+import type { startServer as StartServer } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
-import { relaunchForEngine } from "./engines/etcd/young-generation.js";
+import { relaunchWithYoungGeneration } from "./young-generation.js";
+
+type StartedServer = Awaited<ReturnType<typeof StartServer>>;
 
 async function main(): Promise<void> {
   let loaded: ReturnType<typeof loadConfig>;
@@ -21,12 +23,36 @@ async function main(): Promise<void> {
     process.stdout.write(`${helpText()}\n`);
     return;
   }
-  if (loaded.config.engine === "etcd") {
-    // An engine server runs with a larger young generation: started again with it (see the module).
-    const exit = relaunchForEngine(process.env);
-    if (exit !== undefined) process.exit(await exit);
-  }
-  let server: Awaited<ReturnType<typeof startServer>>;
+  // Every server runs with the configured young generation: started again with it when the node
+  // command line lacks it (see the module). The relaying parent never loads the server's modules.
+  const exit = relaunchWithYoungGeneration(loaded.config.youngGenerationMb, process.env);
+  if (exit !== undefined) process.exit(await exit);
+  // Signals are handled from here on, not only once the server listens: a SIGTERM that arrives
+  // while it starts (a supervisor, a test stopping the PID as soon as it logs "listening", a
+  // relaying parent passing one on) waits for the start and then drains, instead of killing it.
+  let server: StartedServer | undefined;
+  let signalled: string | undefined;
+  let draining = false;
+  const drain = () => {
+    if (draining || server === undefined || signalled === undefined) return;
+    draining = true;
+    const s = server;
+    s.app.log.info({ signal: signalled }, "shutting down: draining in-flight calls and streams");
+    s.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        s.app.log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: string) => () => {
+    signalled ??= signal;
+    drain();
+  };
+  process.on("SIGTERM", onSignal("SIGTERM"));
+  process.on("SIGINT", onSignal("SIGINT"));
+  const { startServer } = await import("./app.js");
   try {
     server = await startServer(loaded.config);
   } catch (error) {
@@ -38,21 +64,7 @@ async function main(): Promise<void> {
     throw error;
   }
   server.app.log.info(`Memorabilia is serving gRPC, gRPC-Web and Connect, and the console, at ${server.url}`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, "shutting down: draining in-flight calls and streams");
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.app.log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  drain();
 }
 
 main().catch((error: unknown) => {

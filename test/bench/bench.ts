@@ -48,6 +48,8 @@ export interface ExpiryResult {
   memorabilia: MemorabiliaExpiry[];
   /** The same server with a full GC after loading (the drain without the load's garbage). */
   memorabiliaSettled: MemorabiliaExpiry[];
+  /** The same server with Node's default young generation (`--young-generation-mb 0`): the A/B of the server's own. */
+  memorabiliaNodeYoung?: MemorabiliaExpiry[];
   redis: RedisExpiry[];
   /** Load average (1 min) read from the OS before each round, in round order. */
   loadAverages?: number[];
@@ -128,6 +130,7 @@ async function runExpiry(
     keys,
     memorabilia: [],
     memorabiliaSettled: [],
+    memorabiliaNodeYoung: [],
     redis: [],
     loadAverages: [],
     verdicts: [],
@@ -147,6 +150,15 @@ async function runExpiry(
       async () => void expiry.memorabiliaSettled.push(await memorabiliaMassExpiry(keys, bound, { gcSettle: true })),
     ]);
   }
+  // The young generation every server start sets (server/young-generation.ts) against Node's own,
+  // interleaved: what the server's default buys (scavenges in the drain) and costs (RSS).
+  targets.push([
+    "Memorabilia (Node's young generation)",
+    async () =>
+      void expiry.memorabiliaNodeYoung?.push(
+        await memorabiliaMassExpiry(keys, bound, { heapMiB: heap, youngGenerationMb: 0 }),
+      ),
+  ]);
   if (redis) {
     const port = redis.port;
     targets.push(["Redis", async () => void expiry.redis.push(await redisMassExpiry(port, keys, bound))]);
@@ -159,9 +171,15 @@ async function runExpiry(
       try {
         await run();
         // Each round's figures as they come: a long run cut short still leaves its rounds.
-        const last = [expiry.memorabilia, expiry.memorabiliaSettled, expiry.redis][
-          name === "Redis" ? 2 : name === "Memorabilia" ? 0 : 1
-        ]?.at(-1);
+        const last = (
+          name === "Redis"
+            ? expiry.redis
+            : name === "Memorabilia"
+              ? expiry.memorabilia
+              : name.includes("Node's")
+                ? (expiry.memorabiliaNodeYoung ?? [])
+                : expiry.memorabiliaSettled
+        ).at(-1);
         progress(`mass expiry ${keys} keys, ${name}, round ${round + 1}, load ${loadNow()}: ${JSON.stringify(last)}`);
       } catch (e) {
         notes.push(`mass expiry (${keys} keys) on ${name} failed: ${String(e).split("\n")[0]}`);

@@ -158,6 +158,8 @@ function watch(dueAt: number, count: number, settle: boolean): void {
           sweepSlices: sweep.slices - before.slices,
           gcSettled,
           gcPauses: gcPauses.length,
+          scavenges: gcPauses.filter((g) => g.kind === "scavenge").length,
+          rssBytes: process.memoryUsage.rss(),
           gcMaxMs: longest[0]?.ms ?? 0,
           gcTotalMs: Math.round(gcPauses.reduce((t, g) => t + g.ms, 0) * 100) / 100,
           gcLongest: longest,

@@ -2,6 +2,11 @@ import { spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
+import {
+  DEFAULT_YOUNG_GENERATION_MB,
+  semiSpaceChosen,
+  youngGenerationNodeFlags,
+} from "../../server/young-generation.js";
 import { bundleEntry } from "./bundle.js";
 import { ChildProbe } from "./probe.js";
 import { track } from "./processes.js";
@@ -40,6 +45,12 @@ export interface MemorabiliaExpiry {
   readonly loadResent: number;
   /** The host's 1-minute load average when the drain ended. */
   readonly loadAverage: number;
+  /** The server's V8 semi-space size (MiB; 0: Node's default, 16): {@link MassExpiryOptions.youngGenerationMb}. */
+  readonly youngGenerationMb: number;
+  /** Scavenges (young-generation GCs) from the deadline until drained: each visits every old-space page. */
+  readonly scavenges: number;
+  /** The server's resident set (bytes) when drained. */
+  readonly rssBytes: number;
 }
 
 /** Options of {@link memorabiliaMassExpiry}. */
@@ -54,6 +65,12 @@ export interface MassExpiryOptions {
   readonly heapMiB?: number;
   /** More node flags for the server (profiling: `--cpu-prof`, `--trace-gc`). */
   readonly nodeFlags?: readonly string[];
+  /**
+   * The server's semi-space size (MiB), on its node command line as `npm start` gives it
+   * (server/young-generation.ts); 0 for Node's default. Ignored when `nodeFlags` sets one.
+   * @default the server's default, DEFAULT_YOUNG_GENERATION_MB
+   */
+  readonly youngGenerationMb?: number;
 }
 
 /**
@@ -67,11 +84,16 @@ export async function memorabiliaMassExpiry(
   options: MassExpiryOptions = {},
 ): Promise<MemorabiliaExpiry> {
   const settle = options.gcSettle ?? false;
+  // expiry-child.ts runs the server in-process (no main.ts, no relaunch): the flag goes here.
+  const chosen = semiSpaceChosen(options.nodeFlags ?? [], undefined);
+  const youngGenerationMb = chosen ? Number.NaN : (options.youngGenerationMb ?? DEFAULT_YOUNG_GENERATION_MB);
+  const youngFlags = chosen ? [] : youngGenerationNodeFlags(youngGenerationMb);
   const child = spawn(
     process.execPath,
     [
       ...(settle ? ["--expose-gc"] : []),
       ...(options.heapMiB === undefined ? [] : [`--max-old-space-size=${options.heapMiB}`]),
+      ...youngFlags,
       ...(options.nodeFlags ?? []),
       bundleEntry("test/bench/expiry-child.ts", "bench-expiry-child"),
       String(maxSeconds),
@@ -140,6 +162,9 @@ export async function memorabiliaMassExpiry(
         loadMs: Math.round(load.loadMs),
         loadResent: load.resent,
         loadAverage,
+        youngGenerationMb,
+        scavenges: result.scavenges as number,
+        rssBytes: result.rssBytes as number,
       };
     } finally {
       await probe.close();

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { semiSpaceChosen, youngGenerationNodeFlags } from "../../server/young-generation.js";
 import { serverBundle } from "./bundle.js";
 
 /** A server process the bench started (and must stop). */
@@ -234,7 +235,12 @@ export async function startEtcd(binary: string): Promise<Started> {
   return started;
 }
 
-/** Starts the Memorabilia server (`dist/server.mjs`, bundled from `server/main.ts` as `npm start` runs it) on a free loopback port. */
+/**
+ * Starts the Memorabilia server (`dist/server.mjs`, bundled from `server/main.ts` as `npm start` runs it) on a free loopback port.
+ * With the young generation a server sets itself (server/young-generation.ts) given on the node
+ * command line, unless `nodeArgs` chooses a semi-space size: one process, so the PID whose CPU and
+ * memory the bench reads is the one serving (the relaunch would leave a relaying parent there).
+ */
 export async function startMemorabilia(
   extraArgs: readonly string[] = [],
   nodeArgs: readonly string[] = [],
@@ -244,7 +250,16 @@ export async function startMemorabilia(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, bundle ?? serverBundle(), "--host", "127.0.0.1", "--port", String(port), ...extraArgs],
+    [
+      ...(semiSpaceChosen(nodeArgs, undefined) ? [] : youngGenerationNodeFlags()),
+      ...nodeArgs,
+      bundle ?? serverBundle(),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      ...extraArgs,
+    ],
     { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
   );
   const ready = waitForLine(child, /Server listening at (\S+?)"/, "memorabilia server");

@@ -431,11 +431,15 @@ function renderExpiry(e: ExpiryResult): string {
     cell(runs.map((x) => x.probeMaxMs - x.probeMedianMs)),
     cell(runs.map((x) => x.idleProbeMaxMs)),
     cell(runs.map((x) => x.gcMaxMs)),
+    // Rows from before the young generation was recorded have neither figure.
+    cell(runs.filter((x) => x.scavenges !== undefined).map((x) => x.scavenges)),
+    cell(runs.filter((x) => x.rssBytes !== undefined).map((x) => Math.round(x.rssBytes / 2 ** 20))),
     cell(runs.map((x) => x.loadMs)),
   ];
   const rows = [
     ours("Memorabilia", e.memorabilia),
     ours("Memorabilia, heap settled after loading", e.memorabiliaSettled),
+    ours("Memorabilia, Node's default young generation (--young-generation-mb 0)", e.memorabiliaNodeYoung ?? []),
   ];
   if (e.redis.length > 0)
     rows.push([
@@ -447,6 +451,8 @@ function renderExpiry(e: ExpiryResult): string {
       cell(e.redis.map(redisStallMs)),
       cell(e.redis.map((x) => x.idleProbeMaxMs)),
       "–",
+      "–",
+      "–",
       cell(e.redis.map((x) => x.loadMs)),
     ]);
   const f = (x: number | undefined) => (x === undefined ? "–" : formatNumber(x));
@@ -456,6 +462,7 @@ function renderExpiry(e: ExpiryResult): string {
     for (const [name, x] of [
       ["Memorabilia", e.memorabilia[r]],
       ["Memorabilia, heap settled", e.memorabiliaSettled[r]],
+      ["Memorabilia, Node's young generation", e.memorabiliaNodeYoung?.[r]],
     ] as const) {
       if (x !== undefined)
         perRound.push([
@@ -499,6 +506,8 @@ function renderExpiry(e: ExpiryResult): string {
       "PING stall (max − median) ms",
       "same probe, server idle, max ms",
       "longest GC pause ms",
+      "scavenges in the drain",
+      "server RSS MiB, drained",
       "RESP load ms",
     ],
     rows,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { youngGenerationNodeFlags } from "../../server/young-generation.js";
 import { SERVER_BUNDLE } from "./bundles.js";
 
 /** A Memorabilia server started as a child process for a test. */
@@ -26,11 +27,18 @@ export async function startServerProcess(
   entry?: string,
   cwd: string = process.cwd(),
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [entry ?? SERVER_BUNDLE, "--host", "127.0.0.1", "--port", "0", ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // The young generation every server start sets (server/young-generation.ts) on the node command
+  // line: one process, so `pid` is the serving one (its RSS and CPU are what tests read).
+  const nodeFlags = youngGenerationNodeFlags();
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, entry ?? SERVER_BUNDLE, "--host", "127.0.0.1", "--port", "0", ...args],
+    {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const logs: string[] = [];
   const exited = once(child, "exit") as Promise<[number | null, string | null]>;
   const url = await new Promise<string>((resolve, reject) => {
