@@ -13,7 +13,9 @@ import type { Socket } from "node:net";
 import { authorize } from "../../shared/auth/index.js";
 import { shutdownError, type WaitOptions } from "../../shared/store/blocking.js";
 import type { Bytes } from "../../shared/store/bytes.js";
+import type { CommandSpec } from "../../shared/store/command.js";
 import type { CommandClient } from "../../shared/store/command-log.js";
+import { CommandNameTable } from "../../shared/store/command-names.js";
 import { StoreError } from "../../shared/store/errors.js";
 import type { Subscriber } from "../../shared/store/pubsub.js";
 import { type Reply, Status } from "../../shared/store/reply.js";
@@ -36,6 +38,19 @@ const FLUSH_BYTES = 64 * 1024;
 
 const runStore = (store: Store, argv: readonly Bytes[], wait: WaitOptions): Reply | Promise<Reply> =>
   store.run(argv, wait);
+
+/** Per store command table: the names a RESP client's commands are interned from. */
+const namesByTable = new WeakMap<ReadonlyMap<string, CommandSpec>, CommandNameTable>();
+
+/** The names the parser interns: the store's commands and the connection's own (CLIENT, HELLO…). */
+function respCommandNames(store: Store): CommandNameTable {
+  let names = namesByTable.get(store.commands);
+  if (names === undefined) {
+    names = new CommandNameTable([...store.commands.keys(), ...CONNECTION_COMMANDS.keys()]);
+    namesByTable.set(store.commands, names);
+  }
+  return names;
+}
 
 /** The error reply text of an error thrown by a command (an unexpected one is logged and hidden). */
 function errorText(error: unknown, host: RespHost, argv: readonly Bytes[]): string {
@@ -125,7 +140,7 @@ export class RespConnection {
     private readonly lentReads = false,
   ) {
     this.id = host.nextClientId();
-    this.parser = new RespParser(host.parserLimits);
+    this.parser = new RespParser(host.parserLimits, respCommandNames(host.store));
     this.parser.unauthenticated = host.tokens.enabled;
     const self = this;
     this.wait = {

@@ -132,3 +132,37 @@ describe("RESP parser: the one-pass path agrees with the state machine", () => {
     }
   });
 });
+
+describe("RESP parser: command names are the bytes sent, interned or not", () => {
+  // Names the table holds (GET, get, GETEX), near misses (prefix, extension, mixed case, a byte
+  // past ASCII, a NUL), a long one; each after each, so the last-name reuse meets every change.
+  const names = [
+    "GET",
+    "get",
+    "gEt",
+    "GE",
+    "GETX",
+    "GETEX",
+    "getex",
+    "G\xc9T",
+    "GET\x00",
+    "SET",
+    "set",
+    "x".repeat(40),
+    "GET",
+  ];
+
+  it("whole, byte by byte and inline", () => {
+    let input = "";
+    let inline = "";
+    for (const name of names) {
+      input += `*2\r\n$${name.length}\r\n${name}\r\n$1\r\nk\r\n`;
+      if (!/[\x00\s]/.test(name)) inline += `${name} k\r\n`;
+    }
+    const expected = names.map((name) => [name, "k"]);
+    expect(whole(bin(input))).toEqual([...expected, "done"]);
+    expect(bytewise(bin(input))).toEqual([...expected, "done"]);
+    const inlineExpected = names.filter((name) => !/[\x00\s]/.test(name)).map((name) => [name, "k"]);
+    expect(whole(bin(inline))).toEqual([...inlineExpected, "done"]);
+  });
+});

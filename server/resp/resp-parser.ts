@@ -11,6 +11,7 @@
  * authenticated, Redis's tighter bounds apply (10 arguments, 16 KiB bulks).
  */
 import type { Bytes } from "../../shared/store/bytes.js";
+import { builtInCommandNames, type CommandNameTable } from "../../shared/store/command-names.js";
 import { latin1 } from "./latin1.js";
 
 /** Redis's PROTO_INLINE_MAX_SIZE: the longest inline command or count line. */
@@ -158,7 +159,14 @@ export class RespParser {
   /** True while the connection must authenticate: Redis's tighter bounds apply. */
   unauthenticated = false;
 
-  constructor(private readonly limits: () => RespParserLimits) {}
+  /**
+   * @param names the command names handed interned (shared/store/command-names.ts): a command
+   *   whose name is one of them gets that very string as `argv[0]`, never a fresh one.
+   */
+  constructor(
+    private readonly limits: () => RespParserLimits,
+    private readonly names: CommandNameTable = builtInCommandNames(),
+  ) {}
 
   /** Bytes received and not yet consumed as commands. */
   get buffered(): number {
@@ -293,23 +301,26 @@ export class RespParser {
       i += 2;
       // Redis skips the two bytes after the body without checking them; so do we.
       if (i + length + 2 > end) return undefined;
-      // A pipeline mostly repeats its command: the name sent last is reused when the bytes match
-      // (no new string, and its hash is already computed for the command tables' lookups).
-      if (k === 0) {
-        const last = this.lastName;
-        let same = last.length === length;
-        for (let j = 0; same && j < length; j++) same = buf[i + j] === last.charCodeAt(j);
-        if (same) argv[0] = last;
-        else {
-          const name = latin1(buf, i, i + length);
-          argv[0] = name;
-          if (length <= 32) this.lastName = name; // never holds on to a huge one
-        }
-      } else argv[k] = latin1(buf, i, i + length);
+      if (k === 0) argv[0] = this.name(buf, i, length);
+      else argv[k] = latin1(buf, i, i + length);
       i += length + 2;
     }
     this.pos = i;
     return argv;
+  }
+
+  /**
+   * The command name `buf[at, at + length)`: the name sent last when the bytes match (a pipeline
+   * mostly repeats its command: one compare, no lookup), else the interned name, else a new string.
+   */
+  private name(buf: Buffer, at: number, length: number): Bytes {
+    const last = this.lastName;
+    let same = last.length === length;
+    for (let j = 0; same && j < length; j++) same = buf[at + j] === last.charCodeAt(j);
+    if (same) return last;
+    const name = this.names.find(buf, at, length) ?? latin1(buf, at, at + length);
+    if (length <= 32) this.lastName = name; // never holds on to a huge one
+    return name;
   }
 
   /** Index of the CR of a CRLF-terminated line starting at `from`, or -1 when it has not all arrived. */
@@ -364,7 +375,7 @@ export class RespParser {
       const length = this.bulkLength;
       // Redis skips the two bytes after the body without checking them; so do we.
       if (buf.length - pos >= length + 2) {
-        argv.push(latin1(buf, pos, pos + length));
+        argv.push(argv.length === 0 ? this.name(buf, pos, length) : latin1(buf, pos, pos + length));
         this.pos = pos + length + 2;
         this.bulkLength = -1;
         this.remaining--;
@@ -402,6 +413,7 @@ export class RespParser {
     this.pos = lf + 1;
     const limits = this.limits();
     if (argv.length > limits.maxArgs) throw new RespProtocolError("Protocol error: invalid multibulk length");
+    if (argv.length > 0) argv[0] = this.names.intern(argv[0] as Bytes);
     return argv;
   }
 }

@@ -4,8 +4,8 @@
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import { CommandGroup, CommandService } from "../gen/memorabilia/v1/command_service_pb.js";
-import { bytesFromArray } from "../store/bytes.js";
 import type { CommandSpec, CommandGroup as StoreCommandGroup } from "../store/command.js";
+import { argvFromArrays } from "../store/command-names.js";
 import type { Store } from "../store/store.js";
 import { token } from "./args.js";
 import { checkSignal, invoke } from "./invoke.js";
@@ -46,7 +46,7 @@ export function createCommandService(store: Store, options: ServiceOptions = {})
     CommandService,
     {
       async execute(req, ctx) {
-        const reply = await invoke(store, req.args.map(bytesFromArray), ctx);
+        const reply = await invoke(store, argvFromArrays(req.args), ctx);
         // Binary protocols get the reply's bytes written straight from the store's (no message
         // tree: for 100,000 elements that is most of the time the call blocks the server).
         return isBinaryCall(ctx.requestHeader) ? preEncodedExecuteResponse(reply) : { reply: replyMessage(reply) };

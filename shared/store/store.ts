@@ -64,28 +64,31 @@ export interface SetOptions {
 /**
  * Whether `name` is GET in any letter case (resolve() takes every case: the table's upper- or
  * lower-case entry, else the name lower-cased; no byte other than an ASCII letter lower-cases to
- * one). It reads the name's code units rather than comparing it with `"GET"`: a strict equality
- * against a literal is compiled for the strings the call site has seen (internalized literals
- * from one caller, strings decoded from bytes from another), and the first other kind deopts the
- * shared code (the console's names against the API's); a code unit read is the same code for any
- * string. `| 0x20` lower-cases exactly the ASCII letters among the values compared here.
+ * one). The decoders hand interned names (command-names.ts: the very string of the literal), so
+ * the spellings clients send, `GET` and `get`, are one identity compare each; any other string
+ * (another case, a name decoded by a caller that does not intern, a sliced or concatenated
+ * string) falls through to {@link hasLetters}, which reads code units and so is the same code for
+ * every kind of string.
  */
 function isGetName(name: Bytes): boolean {
-  return (
-    name.length === 3 &&
-    (name.charCodeAt(0) | 0x20) === 0x67 &&
-    (name.charCodeAt(1) | 0x20) === 0x65 &&
-    (name.charCodeAt(2) | 0x20) === 0x74
-  );
+  return name === "GET" || name === "get" || hasLetters(name, 0x67, 0x65, 0x74);
 }
 
 /** Whether `name` is SET in any letter case (see {@link isGetName}). */
 function isSetName(name: Bytes): boolean {
+  return name === "SET" || name === "set" || hasLetters(name, 0x73, 0x65, 0x74);
+}
+
+/**
+ * Whether `name` is the three lower-case ASCII letters `a`, `b`, `c` in any letter case (`| 0x20`
+ * lower-cases exactly the ASCII letters among the values compared here).
+ */
+function hasLetters(name: Bytes, a: number, b: number, c: number): boolean {
   return (
     name.length === 3 &&
-    (name.charCodeAt(0) | 0x20) === 0x73 &&
-    (name.charCodeAt(1) | 0x20) === 0x65 &&
-    (name.charCodeAt(2) | 0x20) === 0x74
+    (name.charCodeAt(0) | 0x20) === a &&
+    (name.charCodeAt(1) | 0x20) === b &&
+    (name.charCodeAt(2) | 0x20) === c
   );
 }
 
