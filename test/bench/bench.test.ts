@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BenchResult, runBench } from "./bench.js";
-import { CONSOLE_TARGETS } from "./console-cost.js";
+import type { ConsoleCostDetails, ConsoleWindow } from "./console-cost.js";
+import { judgeConsole } from "./console-verdict.js";
 import { renderReport } from "./report.js";
-import { type Sample, spread, summarize } from "./stats.js";
+import { spread, summarize } from "./stats.js";
 
 // The bench's own plumbing, with a tiny in-process run: no timing is asserted.
 describe("bench plumbing", () => {
@@ -102,38 +103,77 @@ describe("bench plumbing", () => {
     expect(failing).toMatch(/gRPC h2c GET server CPU ≤ 1\.3× .*\| median of 2 paired rounds 2× .*\| miss/);
   });
 
-  it("judges the console only on rounds where both sides held the writer's pace", () => {
+  it("judges the console on the total CPU per SET of the pairs where both sides held the writer's pace", () => {
     // A side at a third of its pace spreads the same per-second cost over a third of the SETs.
-    const side = (target: string, round: number, ops: number, cpuUsPerOp: number): Sample => ({
-      group: "console",
-      op: "SET",
-      target,
-      round,
+    const w = (pair: number, console: boolean, ops: number, cpuUsPerOp: number, majorGcMs = 0): ConsoleWindow => ({
+      pair,
+      console,
       ops,
       seconds: 4,
-      serverCpuMs: (ops * cpuUsPerOp) / 1000,
+      cpuMs: (ops * cpuUsPerOp) / 1000,
+      mainCpuMs: (ops * cpuUsPerOp * 0.8) / 1000,
+      minorGcs: 10,
+      minorGcMs: 5,
+      majorGcs: majorGcMs > 0 ? 1 : 0,
+      majorGcMs,
+      majorWorkMs: majorGcMs * 2,
+      allocatedMb: 150,
+      promotedMb: 1,
+      load: 1.5,
+      browserMsPerS: 50,
     });
-    const { without, with: open } = CONSOLE_TARGETS;
+    const details: ConsoleCostDetails = {
+      rate: 1500,
+      windowMs: 4000,
+      pinned: true,
+      windows: [
+        w(-1, true, 6000, 150), // the warm-up: never judged
+        w(0, false, 6000, 100),
+        w(0, true, 6000, 104),
+        w(1, false, 6000, 100),
+        w(1, true, 2000, 190), // off pace: left out
+        w(2, false, 5800, 100),
+        w(2, true, 6000, 103),
+      ],
+    };
     const result: BenchResult = {
       startedAt: "t",
       quick: false,
       machine: { cpus: 2, cpuModel: "x", memoryGiB: 1, node: "v20", platform: "linux" },
-      samples: [
-        side(without, 0, 6000, 100),
-        side(open, 0, 6000, 104),
-        side(without, 1, 6000, 100),
-        side(open, 1, 2000, 190), // off pace: left out
-        side(without, 2, 5800, 100),
-        side(open, 2, 6000, 103),
-      ],
+      samples: [],
+      console: details,
       notes: [],
     };
     expect(renderReport(result, summarize(result.samples))).toMatch(
-      /server CPU per SET ≤ 1\.05× without \| 1\.04× \(rounds 1\.04, 1\.03; 2 of 2 ≤ 1\.05×\).*1 round\(s\) left out.* \| pass/,
+      /total server CPU per SET \(every GC counted\) ≤ 1\.05× without \| \*\*1\.03\d×\*\* over 2 pairs.*1 pair\(s\) left out.* \| pass/,
     );
-    const noneHeld = { ...result, samples: result.samples.map((x) => ({ ...x, ops: 1000 })) };
+    const noneHeld: BenchResult = {
+      ...result,
+      console: { ...details, windows: details.windows.map((x) => ({ ...x, ops: 1000 })) },
+    };
     expect(renderReport(noneHeld, summarize(noneHeld.samples))).toMatch(
-      /no round held the writer's pace; 3 round\(s\) left out.*\| n\/a/,
+      /no pair held the writer's pace; 3 pair\(s\) left out.*\| n\/a/,
+    );
+    // A mark-compact in one console window is the console's cost: the median of the pairs' ratios
+    // (1.0×, judged until session 9) set that pair aside; the total counts it (1.2×: a miss).
+    const gcHit: BenchResult = {
+      ...result,
+      console: {
+        ...details,
+        windows: [
+          w(0, false, 6000, 100),
+          w(0, true, 6000, 100),
+          w(1, true, 6000, 100),
+          w(1, false, 6000, 100),
+          w(2, false, 6000, 100),
+          w(2, true, 6000, 160, 300),
+        ],
+      },
+    };
+    const judged = judgeConsole(gcHit.console as ConsoleCostDetails);
+    expect(judged).toMatchObject({ pairMedian: 1, ratio: 1.2 });
+    expect(renderReport(gcHit, summarize(gcHit.samples))).toMatch(
+      /\*\*1\.200×\*\* over 3 pairs.*major 17 µs\/SET, 1 major.*\| miss/,
     );
   });
 });

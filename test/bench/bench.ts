@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { runChild } from "./children.js";
-import { runConsoleCost } from "./console-cost.js";
+import { type ConsoleCostDetails, runConsoleCost } from "./console-cost.js";
 import { type DurabilityResult, runDurability } from "./durability.js";
 import { type EtcdBenchDetails, runEtcdEngineBench } from "./etcd-engine.js";
 import { type MemorabiliaExpiry, memorabiliaMassExpiry } from "./expiry.js";
@@ -99,6 +99,8 @@ export interface BenchResult {
   durability?: DurabilityResult;
   /** The transport part: per-round paired ratios of each protocol against its floor. */
   transport?: TransportResult;
+  /** The console part: every window of the writer's run, with and without a console. */
+  console?: ConsoleCostDetails;
   readonly notes: string[];
 }
 
@@ -485,15 +487,15 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
   }
 
   if (parts.has("console")) {
-    result.samples.push(
-      ...(await runConsoleCost({
-        // Six rounds (each order three times) of 6 s windows: a GC falling in one window weighs less.
-        rounds: quick ? 1 : 6,
-        windowMs: quick ? 1_000 : 6_000,
-        onProgress: progress,
-        notes,
-      })),
-    );
+    const consoleCost = await runConsoleCost({
+      // 16 pairs of 4 s windows beside one writer that never stops (console-cost.ts says why).
+      pairs: quick ? 1 : 16,
+      windowMs: quick ? 1_000 : 4_000,
+      onProgress: progress,
+      notes,
+    });
+    result.samples.push(...consoleCost.samples);
+    result.console = consoleCost.details;
   }
 
   if (parts.has("etcd")) {

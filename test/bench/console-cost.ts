@@ -1,19 +1,28 @@
 /**
  * The bench's `console` part: what an open, unfiltered web console costs a hot writer (issue 15:
- * "must not slow a hot writer by more than a few percent"). On a server of its own, a Node gRPC
- * writer (16 SETs in flight, paced at RATE per second, cycling over 1,000 keys, the keys the
- * console lists: no key is written twice within the console's coalescing interval, its worst
- * case) runs a window with no console and a window with the console open in Debian's Chromium
- * (headless: live stream, TTL ticker, refreshes of the rows in view), rounds interleaved A B, B A…;
- * each window has the writer's ops/s and the server's CPU per SET. The notes have, per round, the
- * load average, the console's calls per second and the server's CPU with the console open and the
- * writer idle. Before the rounds, a console is opened and closed once beside the writer (not
- * judged: V8 compiles both transports' shapes then; its figure is in the notes).
+ * "must not slow a hot writer by more than a few percent"). On a server of its own, one Node gRPC
+ * writer runs for the whole part (16 SETs in flight, paced at RATE per second, cycling over 1,000
+ * keys, the keys the console lists: no key is written twice within the console's coalescing
+ * interval, its worst case). Its run is cut into PAIRS of windows, one with an unfiltered console
+ * open in Debian's Chromium (headless: live stream, TTL ticker, refreshes of the rows in view) and
+ * one without, in the order A B, B A, A B… Each window has the server's CPU per SET (every
+ * thread: GC helpers and the compiler included), its GCs from `--trace-gc` (count, pauses, and the
+ * bytes allocated between them) and the load average.
+ *
+ * Why this shape (session 10): a single mark-compact (40–350 ms) falling in one window moved a
+ * 6-round median by ±10 %. The writer never stops, so no window starts with a ramp or a fresh
+ * GC debt; the console opens and settles (and closes and drains) outside the windows; many short
+ * pairs let the mark-compacts fall on both sides about as often as each side's allocations cause
+ * them; and the verdict (console-verdict.ts) is the ratio of the TOTAL server CPU per SET over
+ * every judged window of each side, every GC pause counted, with a bootstrap interval over the
+ * pairs, not a median that drops the rounds a GC hit.
+ *
  * The server runs pinned to CPU 0 and the browser to the other CPUs (`CONSOLE_COST_PIN=0`: not
- * pinned): a console's browser runs on its user's machine, not on the server's cores. Each
- * window's line has the server's GCs (from `--trace-gc`: a mark-compact in one window of a round
- * skews that round) and the browser's CPU.
- * The same measurement as test/e2e/console-cost.spec.ts (which asserts the call rate).
+ * pinned): a console's browser runs on its user's machine, not on the server's cores. Before the
+ * pairs, a console is opened and closed once beside the writer (not judged: V8 compiles both
+ * transports' shapes then; its figure is in the notes), and the open console's cost with the
+ * writer paused is measured once. The same measurement as test/e2e/console-cost.spec.ts (which
+ * asserts the call rate).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -98,23 +107,110 @@ function pin(pid: number, cpus: string): boolean {
   }
 }
 
-/** One line of `node --trace-gc`: its kind and its pause in ms. */
-const GC_LINE = / ms: ([A-Za-z -]+?)(?: \(reduce\))? [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, ([\d.]+) \//;
+/** A field of a `node --trace-gc-nvp` line (`name=value`). */
+const nvp = (line: string, name: string): number => {
+  const at = line.indexOf(` ${name}=`);
+  return at < 0 ? 0 : Number.parseFloat(line.slice(at + name.length + 2));
+};
+
+/** What one GC cost and did, from its `--trace-gc-nvp` line. */
+interface TracedGc {
+  readonly at: number;
+  readonly major: boolean;
+  /** Main-thread pause (ms, wall). */
+  readonly pauseMs: number;
+  /**
+   * The GC's work in ms, wall, all threads: its pause, a major GC's incremental marking steps on
+   * the main thread before it, and its helper threads' marking, sweeping and evacuating.
+   */
+  readonly workMs: number;
+  /** Bytes allocated since the previous GC, and promoted to old space by this one. */
+  readonly allocated: number;
+  readonly promoted: number;
+}
+
+function parseGc(line: string, at: number): TracedGc | undefined {
+  const kind = /\bgc=(\w+)/.exec(line)?.[1];
+  if (kind === undefined) return undefined;
+  const major = kind !== "s" && kind !== "mmc";
+  let background = 0;
+  for (const m of line.matchAll(/ background\.[\w.]+=([\d.]+)/g)) background += Number(m[1]);
+  const pauseMs = nvp(line, "pause");
+  return {
+    at,
+    major,
+    pauseMs,
+    workMs: pauseMs + (major ? nvp(line, "incremental") : 0) + background,
+    allocated: nvp(line, "allocated"),
+    promoted: nvp(line, "promoted"),
+  };
+}
+
+/** One measured window of the writer's run. */
+export interface ConsoleWindow {
+  /** The pair it belongs to (0-based): each pair has one window with a console, one without. */
+  readonly pair: number;
+  readonly console: boolean;
+  /** SETs completed in the window. */
+  readonly ops: number;
+  readonly seconds: number;
+  /** Server CPU in the window, every thread (ms). */
+  readonly cpuMs: number | undefined;
+  /** Server CPU of the main thread only (ms): the rest is GC helpers, the compiler, libuv. */
+  readonly mainCpuMs: number | undefined;
+  readonly minorGcs: number;
+  /** Minor GC pauses (wall ms, from `--trace-gc-nvp`). */
+  readonly minorGcMs: number;
+  readonly majorGcs: number;
+  /** Major GC pauses (wall ms). */
+  readonly majorGcMs: number;
+  /** Major GC work (wall ms, every thread: pause, incremental marking steps, helper threads). */
+  readonly majorWorkMs: number;
+  /** Bytes the server allocated in the window (MB), from its GCs' `allocated`. */
+  readonly allocatedMb: number;
+  /** Bytes its scavenges promoted to old space (MB): what brings the next major GC nearer. */
+  readonly promotedMb: number;
+  /** The 1-minute load average at the window's start. */
+  readonly load: number;
+  /** The console's calls to the server per second (console windows). */
+  readonly callsPerS?: number;
+  /** The browser's CPU per second of the window (ms). */
+  readonly browserMsPerS: number;
+}
+
+/** What the console part hands the report: every window, the pace, the idle console's cost. */
+export interface ConsoleCostDetails {
+  /** The writer's pace (SETs per second). */
+  readonly rate: number;
+  readonly windowMs: number;
+  readonly pinned: boolean;
+  readonly windows: ConsoleWindow[];
+  /** Server CPU per second with the console open and the writer paused (ms), once before the pairs. */
+  readonly idleCpuMsPerS?: number;
+}
 
 /** Options of {@link runConsoleCost}. */
 export interface ConsoleCostOptions {
-  readonly rounds: number;
+  /** Pairs of windows (each: one with a console, one without). */
+  readonly pairs: number;
   readonly windowMs: number;
   readonly onProgress: (line: string) => void;
   readonly notes: string[];
 }
 
-/** Runs the console-cost rounds; returns one sample per round and target (group `console`). */
-export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sample[]> {
-  const { rounds, windowMs, onProgress, notes } = options;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** After a console closes, before the next window: its sockets close, its streams end. */
+const CLOSE_SETTLE_MS = 1_000;
+
+/** Runs the console-cost pairs; returns one sample per window (group `console`) and the details. */
+export async function runConsoleCost(
+  options: ConsoleCostOptions,
+): Promise<{ samples: Sample[]; details?: ConsoleCostDetails }> {
+  const { windowMs, onProgress, notes } = options;
+  const pairs = Number(process.env.CONSOLE_COST_PAIRS ?? options.pairs);
   if (!existsSync(CHROMIUM)) {
     notes.push(`console part skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
-    return [];
+    return { samples: [] };
   }
   onProgress("console: building the console (vite build)");
   execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--logLevel", "error"], {
@@ -123,34 +219,34 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
   // CONSOLE_COST_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (node --cpu-prof).
   const profDir = process.env.CONSOLE_COST_CPU_PROF;
   const side = process.env.CONSOLE_COST_SIDE;
-  // The server traces its GCs (one line each, a few a second): each window's count and pauses go
-  // in the notes, so a round's spread can be told apart from a major GC that fell in one window.
+  // The server traces its GCs (one line each, a few a second): each window's count, pauses and
+  // allocated bytes are reported beside the verdict.
   const server = await startMemorabilia(
     [],
-    ["--trace-gc", ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
+    ["--trace-gc-nvp", ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
   );
-  const gcs: { at: number; kind: string; ms: number }[] = [];
+  const gcs: TracedGc[] = [];
   if (server.child.stdout)
     createInterface({ input: server.child.stdout }).on("line", (line) => {
-      const m = GC_LINE.exec(line);
-      if (m) gcs.push({ at: performance.now(), kind: m[1] as string, ms: Number(m[2]) });
+      const gc = parseGc(line, performance.now());
+      if (gc) gcs.push(gc);
     });
-  const gcIn = (t0: number, t1: number): { text: string; majorMs: number } => {
-    let minor = 0;
-    let minorMs = 0;
-    let major = 0;
-    let majorMs = 0;
+  const gcIn = (t0: number, t1: number) => {
+    const out = { minorGcs: 0, minorGcMs: 0, majorGcs: 0, majorGcMs: 0, majorWorkMs: 0, allocatedMb: 0, promotedMb: 0 };
     for (const g of gcs) {
       if (g.at < t0 || g.at > t1) continue;
-      if (g.kind === "Scavenge" || g.kind.startsWith("Minor")) {
-        minor++;
-        minorMs += g.ms;
+      out.allocatedMb += g.allocated / 2 ** 20;
+      if (g.major) {
+        out.majorGcs++;
+        out.majorGcMs += g.pauseMs;
+        out.majorWorkMs += g.workMs;
       } else {
-        major++;
-        majorMs += g.ms;
+        out.minorGcs++;
+        out.minorGcMs += g.pauseMs;
+        out.promotedMb += g.promoted / 2 ** 20;
       }
     }
-    return { text: `GC ${minor} minor ${minorMs.toFixed(1)} ms, ${major} major ${majorMs.toFixed(1)} ms`, majorMs };
+    return out;
   };
   // CONSOLE_COST_PIN (default 1 on a host with 2+ CPUs): the server on CPU 0, the browser on the
   // others, the writer free. A console's browser runs on its user's machine, not on the server's:
@@ -173,73 +269,85 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
   });
   pinBrowser();
   const samples: Sample[] = [];
-  const callRates: number[] = [];
-  const loads: number[] = [];
-  const roundLines: string[] = [];
-  const idleCosts: number[] = [];
-  /** Each write window as `startµs-endµs` of the monotonic clock (CONSOLE_COST_CPU_PROF only). */
-  const windows: string[] = [];
-  try {
-    const api = createServiceClients(createGrpcTransport({ baseUrl: server.url }));
-    const value = new TextEncoder().encode("v".repeat(32));
-    // Paced: both sides do the same work per second, so the server CPU per SET compares the
-    // console's cost alone (an unpaced writer's rate follows the host's load, and the server's
-    // per-op CPU follows the rate). A side that cannot keep the pace shows it in its ops/s.
-    const write = async (
-      ms: number,
-    ): Promise<{
-      ops: number;
-      seconds: number;
-      cpu: number | undefined;
-      mono: string;
-      gc: string;
-      /** Major GC pauses in the window (ms), from the trace. */
-      majorMs: number;
-      browserMsPerS: number;
-      /** Server CPU of the main thread (the rest is GC helpers, compiler and libuv threads). */
-      mainCpu: number | undefined;
-    }> => {
-      let ops = 0;
-      let next = 0;
-      const browser0 = browserCpuMs(server.pid);
-      const cpu0 = cpuMs(server.pid);
-      const main0 = mainThreadMs(server.pid);
-      const t0Mono = process.hrtime.bigint() / 1000n;
-      const t0 = performance.now();
-      const until = t0 + ms;
-      await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async () => {
-          for (;;) {
-            const n = next++;
-            const due = t0 + (n * 1000) / RATE;
-            if (due >= until) break;
-            const wait = due - performance.now();
-            if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-            await api.strings.set({ key: `cost:${n % KEYS}`, value });
-            ops++;
+  const windows: ConsoleWindow[] = [];
+  let idleCpuMsPerS: number | undefined;
+  /** Each write window as `side:startµs-endµs` of the monotonic clock (CONSOLE_COST_CPU_PROF only). */
+  const monoWindows: string[] = [];
+  const api = createServiceClients(createGrpcTransport({ baseUrl: server.url }));
+  const value = new TextEncoder().encode("v".repeat(32));
+  // The writer: paced (both sides do the same work per second, so the server's CPU per SET compares
+  // the console's cost alone), and running from the first window to the last, so no window starts
+  // with a ramp. A writer more than 200 ms behind its pace drops the debt instead of bursting.
+  let done = 0;
+  let writing = true;
+  let stop = false;
+  let writerError: unknown;
+  const writer = (async () => {
+    let t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (!stop) {
+          if (!writing) {
+            await sleep(20);
+            t0 = performance.now();
+            next = 0;
+            continue;
           }
-        }),
-      );
-      const cpu1 = cpuMs(server.pid);
-      const main1 = mainThreadMs(server.pid);
-      const t1 = performance.now();
-      const browserMs = browserCpuSince(browser0, browserCpuMs(server.pid));
-      // GC lines reach the pipe a little after the GC: allow 50 ms.
-      await new Promise((r) => setTimeout(r, 50));
-      const gc = gcIn(t0, t1 + 50);
-      return {
-        gc: gc.text,
-        majorMs: gc.majorMs,
-        mainCpu: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
-        browserMsPerS: (browserMs * 1000) / (t1 - t0),
-        // The window on the monotonic clock a V8 CPU profile's timestamps use (µs).
-        mono: `${t0Mono}-${process.hrtime.bigint() / 1000n}`,
-        ops,
-        seconds: (performance.now() - t0) / 1000,
-        cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
-      };
+          const n = next++;
+          let due = t0 + (n * 1000) / RATE;
+          const now = performance.now();
+          if (due < now - 200) {
+            t0 = now - (n * 1000) / RATE;
+            due = now;
+          }
+          if (due - now > 1) await sleep(due - now);
+          await api.strings.set({ key: `cost:${n % KEYS}`, value });
+          done++;
+        }
+      }),
+    );
+  })().catch((e) => {
+    // Its windows then fall below the pace and are left out; the note says why.
+    writerError = e;
+  });
+  const measure = async (pair: number, withConsole: boolean, calls: (() => number) | undefined) => {
+    const load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+    const browser0 = browserCpuMs(server.pid);
+    const calls0 = calls?.() ?? 0;
+    const ops0 = done;
+    const cpu0 = cpuMs(server.pid);
+    const main0 = mainThreadMs(server.pid);
+    const t0Mono = process.hrtime.bigint() / 1000n;
+    const t0 = performance.now();
+    await sleep(windowMs);
+    const cpu1 = cpuMs(server.pid);
+    const main1 = mainThreadMs(server.pid);
+    const ops = done - ops0;
+    const t1 = performance.now();
+    const seconds = (t1 - t0) / 1000;
+    const browserMs = browserCpuSince(browser0, browserCpuMs(server.pid));
+    const callsPerS = calls === undefined ? undefined : (calls() - calls0) / seconds;
+    monoWindows.push(`${withConsole ? "console" : "none"}:${t0Mono}-${process.hrtime.bigint() / 1000n}`);
+    // GC lines reach the pipe a little after the GC: allow 50 ms (the next window starts later).
+    await sleep(50);
+    const w: ConsoleWindow = {
+      pair,
+      console: withConsole,
+      ops,
+      seconds,
+      cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+      mainCpuMs: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
+      ...gcIn(t0, t1 + 50),
+      load,
+      callsPerS,
+      browserMsPerS: (browserMs * 1000) / (t1 - t0),
     };
-    await write(1000); // warm-up: JIT, connections, the keys exist
+    return w;
+  };
+  const perOp = (w: ConsoleWindow) => (w.cpuMs === undefined || w.ops === 0 ? Number.NaN : (w.cpuMs * 1000) / w.ops);
+  try {
+    await sleep(1_000); // warm-up: JIT, connections, the keys exist
     const openConsole = async () => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
@@ -249,18 +357,13 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
       await page.locator(".line.key").first().waitFor({ timeout: 30_000 });
       // The steady state is what an open console costs: its start (modules, first pages, the
       // memory of the rows) is over before the window.
-      await page.waitForTimeout(SETTLE_MS);
+      await sleep(SETTLE_MS);
       let calls = 0;
       page.on("request", (r) => {
         if (r.url().includes("/memorabilia.v1.")) calls++;
       });
       return { context, calls: () => calls };
     };
-    const perOp = (w: { ops: number; cpu: number | undefined }) =>
-      w.cpu === undefined || w.ops === 0 ? Number.NaN : (w.cpu * 1000) / w.ops;
-    // A diagnostic, not judged: a mark-compact falling in one window of a round skews that round.
-    const perOpNoMajor = (w: { ops: number; cpu: number | undefined; majorMs: number }) =>
-      w.cpu === undefined || w.ops === 0 ? Number.NaN : ((w.cpu - w.majorMs) * 1000) / w.ops;
     // Warm-up with a console opened and closed once, not judged: the first console's calls
     // (HTTP/1.1 gRPC-Web beside the writer's HTTP/2) make V8 compile and re-optimize the code both
     // share for both shapes, TurboFan's threads counted in the server's CPU. Measured in session 8
@@ -269,62 +372,66 @@ export async function runConsoleCost(options: ConsoleCostOptions): Promise<Sampl
     // open; its first opening is reported in the notes, not hidden.
     onProgress("console: warm-up with a console opened once (not judged)");
     const firstOpen = await openConsole();
-    const firstWindow = await write(windowMs);
+    const firstWindow = await measure(-1, true, firstOpen.calls);
+    // The open console's own cost, the writer paused: server CPU per second (a constant, whatever the writer).
+    writing = false;
+    await sleep(500);
+    {
+      const c0 = cpuMs(server.pid);
+      const t0 = performance.now();
+      await sleep(2_000);
+      const c1 = cpuMs(server.pid);
+      if (c0 !== undefined && c1 !== undefined) idleCpuMsPerS = ((c1 - c0) * 1000) / (performance.now() - t0);
+    }
+    writing = true;
     await firstOpen.context.close();
-    const afterFirst = await write(windowMs);
+    await sleep(CLOSE_SETTLE_MS);
+    const afterFirst = await measure(-1, false, undefined);
     notes.push(
-      `console: warm-up (not judged): the first console window ${perOp(firstWindow).toFixed(1)} µs CPU/SET, the writer alone after it ${perOp(afterFirst).toFixed(1)}`,
+      `console: warm-up (not judged): the first console window ${perOp(firstWindow).toFixed(1)} µs CPU/SET, the writer alone after it ${perOp(afterFirst).toFixed(1)}; the open console with the writer paused: ${idleCpuMsPerS?.toFixed(1) ?? "?"} ms server CPU per second`,
     );
-    for (let round = 0; round < rounds; round++) {
-      // A, B then B, A: neither side always runs first (JIT, GC debt, a load spike at the start).
-      let order = round % 2 === 0 ? [false, true] : [true, false];
+    for (let pair = 0; pair < pairs; pair++) {
+      // A B, B A, …: neither side always runs first, and the two windows of a pair are adjacent.
+      let order = pair % 2 === 0 ? [false, true] : [true, false];
       // CONSOLE_COST_SIDE=with|none: one side only (to profile it with CONSOLE_COST_CPU_PROF).
       if (side !== undefined) order = [side === "with"];
-      const line: string[] = [];
       for (const withConsole of order) {
-        const load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
-        onProgress(`console: round ${round + 1}/${rounds}, ${withConsole ? "console open" : "no console"}`);
+        onProgress(`console: pair ${pair + 1}/${pairs}, ${withConsole ? "console open" : "no console"}`);
         const open = withConsole ? await openConsole() : undefined;
-        const calls0 = open?.calls() ?? 0;
+        const w = await measure(pair, withConsole, open?.calls);
         if (open) {
-          // The console's own cost, the writer idle: server CPU per second (a constant, whatever the writer).
-          const c0 = cpuMs(server.pid);
-          const t0 = performance.now();
-          await new Promise((r) => setTimeout(r, windowMs / 2));
-          const c1 = cpuMs(server.pid);
-          if (c0 !== undefined && c1 !== undefined) idleCosts.push(((c1 - c0) * 1000) / (performance.now() - t0));
+          await open.context.close();
+          await sleep(CLOSE_SETTLE_MS);
         }
-        const w = await write(windowMs);
-        windows.push(`${withConsole ? "console" : "none"}:${w.mono}`);
-        const callRate = open ? ((open.calls() - calls0) * 1000) / (w.seconds * 1000) : 0;
-        await open?.context.close();
-        if (open) callRates.push(callRate);
-        loads.push(load);
+        windows.push(w);
         samples.push({
           group: "console",
           op: "SET",
           target: withConsole ? CONSOLE_TARGETS.with : CONSOLE_TARGETS.without,
-          round,
+          round: pair,
           ops: w.ops,
           seconds: w.seconds,
-          serverCpuMs: w.cpu,
+          serverCpuMs: w.cpuMs,
         });
-        line.push(
-          `${withConsole ? "console" : "none"}: ${Math.round(w.ops / w.seconds)} ops/s, ${perOp(w).toFixed(1)} µs CPU/op (main thread ${w.mainCpu === undefined ? "?" : ((w.mainCpu * 1000) / w.ops).toFixed(1)}, ${perOpNoMajor(w).toFixed(1)} without major GC pauses)${open ? `, ${callRate.toFixed(1)} console calls/s` : ""}, browser ${w.browserMsPerS.toFixed(0)} ms CPU/s, ${w.gc}, load ${load}`,
-        );
       }
-      roundLines.push(`round ${round + 1}: ${line.join("; ")}`);
     }
   } finally {
+    stop = true;
+    await writer;
     await browser.close();
     await server.stop();
   }
-  notes.push(
-    `console: the open console's calls to the server during the writer's windows: ${callRates.map((c) => c.toFixed(1)).join(", ")} per second; load averages before each window: ${loads.join(", ")}`,
-    `console: server CPU with the console open and the writer idle: ${idleCosts.map((c) => c.toFixed(1)).join(", ")} ms per second`,
-    ...roundLines.map((r) => `console: ${r}`),
-  );
+  const line = (w: ConsoleWindow) =>
+    `${w.console ? "console" : "none"} ${Math.round(w.ops / w.seconds)}/s ${perOp(w).toFixed(1)} µs/SET (main ${w.mainCpuMs === undefined ? "?" : ((w.mainCpuMs * 1000) / w.ops).toFixed(1)}), GC ${w.minorGcs} minor + ${w.majorGcs} major (${w.majorGcMs.toFixed(0)} ms paused, ${w.majorWorkMs.toFixed(0)} ms of work), ${((w.allocatedMb * 1024) / w.ops).toFixed(1)} KB/SET allocated, ${((w.promotedMb * 2 ** 20) / w.ops).toFixed(0)} B/SET promoted${w.callsPerS === undefined ? "" : `, ${w.callsPerS.toFixed(1)} calls/s`}, browser ${w.browserMsPerS.toFixed(0)} ms/s, load ${w.load}`;
+  for (let pair = 0; pair < pairs; pair++)
+    notes.push(
+      `console: pair ${pair + 1}: ${windows
+        .filter((w) => w.pair === pair)
+        .map(line)
+        .join("; ")}`,
+    );
+  if (writerError !== undefined) notes.push(`console: the writer stopped: ${String(writerError).split("\n")[0]}`);
   // To slice the server's profile by window (e.g. one side's functions per SET).
-  if (profDir) notes.push(`console: the writer's windows, monotonic µs: ${windows.join(" ")}`);
-  return samples;
+  if (profDir) notes.push(`console: the writer's windows, monotonic µs: ${monoWindows.join(" ")}`);
+  return { samples, details: { rate: RATE, windowMs, pinned, windows, idleCpuMsPerS } };
 }

@@ -1,5 +1,5 @@
 import type { BenchResult, ExpiryResult } from "./bench.js";
-import { CONSOLE_RATE, CONSOLE_TARGETS } from "./console-cost.js";
+import { consoleVerdict } from "./console-verdict.js";
 import { renderDurability } from "./durability.js";
 import type { MemorabiliaExpiry } from "./expiry.js";
 import { judgeExpiryRound, redisStallMs } from "./expiry-verdict.js";
@@ -198,43 +198,10 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
   }
   v.push(...transportVerdicts(result));
   {
-    // Issue 15: an open, unfiltered console must not slow a hot writer by more than a few percent.
-    // Judged on the server's CPU per SET of a paced writer, round by round (each round has both
-    // sides, interleaved): on this 2-core host an unpaced writer's ops/s measure the browser and
-    // the other processes, and the server's CPU per op follows the writer's rate.
-    const without = med("console", "SET", CONSOLE_TARGETS.without);
-    const withConsole = med("console", "SET", CONSOLE_TARGETS.with);
-    const cpuOf = (target: string, round: number) => {
-      const s = result.samples.find((x) => x.group === "console" && x.target === target && x.round === round);
-      return s?.serverCpuMs === undefined || s.ops === 0 ? undefined : (s.serverCpuMs * 1000) / s.ops;
-    };
-    // A side that fell below its pace did less work per second than the other: its CPU per SET
-    // is not comparable (a fixed cost a second spread over fewer SETs), so its round is left out.
-    const paced = (target: string, round: number) => {
-      const s = result.samples.find((x) => x.group === "console" && x.target === target && x.round === round);
-      return s !== undefined && s.seconds > 0 && s.ops / s.seconds >= 0.95 * CONSOLE_RATE;
-    };
-    const ratios: number[] = [];
-    let offPace = 0;
-    for (const s of result.samples) {
-      if (s.group !== "console" || s.target !== CONSOLE_TARGETS.without) continue;
-      const a = cpuOf(CONSOLE_TARGETS.without, s.round);
-      const b = cpuOf(CONSOLE_TARGETS.with, s.round);
-      if (a === undefined || b === undefined || a <= 0) continue;
-      if (paced(CONSOLE_TARGETS.without, s.round) && paced(CONSOLE_TARGETS.with, s.round)) ratios.push(b / a);
-      else offPace++;
-    }
-    const target = "writer with an unfiltered console open: server CPU per SET ≤ 1.05× without";
-    const left = offPace > 0 ? `; ${offPace} round(s) left out: the writer fell below 95 % of its pace` : "";
-    if (without !== undefined && withConsole !== undefined && ratios.length > 0) {
-      const r = spread(ratios);
-      const change = (withConsole / without - 1) * 100;
-      v.push({
-        target,
-        measured: `${formatNumber(r.median, 3)}× (rounds ${ratios.map((x) => formatNumber(x, 3)).join(", ")}; ${ratios.filter((x) => x <= 1.05).length} of ${ratios.length} ≤ 1.05×); writer ${change >= 0 ? "+" : ""}${formatNumber(change, 2)} % ops/s (${formatNumber(withConsole)} vs ${formatNumber(without)})${left}`,
-        status: result.quick ? "n/a" : r.median <= 1.05 ? "pass" : "miss",
-      });
-    } else if (offPace > 0) v.push({ target, measured: `no round held the writer's pace${left}`, status: "n/a" });
+    // Issue 15: an open, unfiltered console must not slow a hot writer by more than a few percent
+    // (console-verdict.ts: total server CPU per SET of a paced writer, the two sides in pairs).
+    const row = consoleVerdict(result.console, result.quick);
+    if (row) v.push(row);
   }
   const mem = result.memory;
   if (mem?.redisTtl !== undefined) {
