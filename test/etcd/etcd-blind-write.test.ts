@@ -57,11 +57,12 @@ describe("etcd engine: blind writes in one transaction", () => {
   }
 
   /**
-   * The layout's invariant, read straight from etcd: a deadline-index entry exists exactly for
-   * every stored key with a deadline (its own deadline), and a key carries a lease exactly when it
-   * has a deadline (what lets a blind write compare "no deadline" without reading the key).
+   * The layout's invariant, read straight from etcd: every stored key with a deadline has its
+   * deadline-index entry, and a key carries a lease exactly when it has a deadline. A blind write
+   * leaves the entry of a deadline it dropped behind (stale) until the sweeper passes it: with
+   * `swept` (a sweep past every deadline ran since), the entries are exactly those of the keys.
    */
-  async function checkIndex(repo: EtcdRepository): Promise<{ withTtl: string[] }> {
+  async function checkIndex(repo: EtcdRepository, swept = false): Promise<{ withTtl: string[] }> {
     const all = await repo.client.getAll().prefix(repo.layout.prefix).exec();
     const data = new Map<string, { at: number | undefined; lease: string }>();
     const index = new Set<string>();
@@ -83,7 +84,8 @@ describe("etcd engine: blind writes in one transaction", () => {
       }
       expect(lease !== "0", `lease of ${key} (deadline ${at})`).toBe(at !== undefined);
     }
-    expect([...index].sort()).toEqual([...expected].sort());
+    if (swept) expect([...index].sort()).toEqual([...expected].sort());
+    else expect([...index].filter((e) => expected.has(e)).sort()).toEqual([...expected].sort());
     return { withTtl: withTtl.sort() };
   }
 
@@ -144,7 +146,7 @@ describe("etcd engine: blind writes in one transaction", () => {
     expect((await checkIndex(ra)).withTtl).toEqual(["t", "t2", "warm"]);
   });
 
-  it("a blind SET over a key with a deadline drops the deadline and its index entry: the sweeper leaves the key alone", async () => {
+  it("a blind SET over a key with a deadline drops the deadline; the sweeper drops its stale index entry and leaves the key alone", async () => {
     const { a, b, ra, rb } = await pair();
     const seen: KeyspaceEvent[] = [];
     b.events.subscribe({}, (e) => seen.push(e));
@@ -152,25 +154,82 @@ describe("etcd engine: blind writes in one transaction", () => {
     await a.exec(["MSET", "q1", "x", "q2", "y"]);
     await a.exec(["PEXPIRE", "q2", "300"]);
     expect((await checkIndex(ra)).withTtl).toEqual(["p", "q2"]);
-    // From the other server, blind: the compare sees the deadline, the write falls back to CAS.
+    // From the other server, blind: one transaction, no read, no compare; the old entries stay.
     expect(await b.exec(["SET", "p", "new"])).toEqual(OK);
     expect(await b.exec(["MSET", "q1", "x2", "q2", "y2"])).toEqual(OK);
+    expect(rb.engineStats().blindFallbacks).toBe(0);
     expect(await a.exec(["PTTL", "p"])).toBe(-1);
     expect(await a.exec(["PTTL", "q2"])).toBe(-1);
     expect((await checkIndex(ra)).withTtl).toEqual([]);
-    // Past the old deadlines, a sweep finds nothing to delete.
+    expect(await a.exec(["DBSIZE"])).toBe(3);
+    // Past the old deadlines, a sweep drops the two stale entries and deletes nothing.
     await new Promise((r) => setTimeout(r, 400));
+    expect(await a.exec(["DBSIZE"])).toBe(3);
     const sweeper = new ElectedSweeper(rb, b.clock);
-    expect(await sweeper.sweepOnce(Date.now() + 1_000)).toBe(0);
+    expect(await sweeper.sweepOnce(Date.now() + 1_000)).toBe(2);
+    expect(sweeper.stats().expired).toBe(0);
     expect(await a.exec(["MGET", "p", "q1", "q2"])).toEqual(["new", "x2", "y2"]);
-    // A blind SET over a key already due: `expired` then `set`, as with the memory engine.
+    expect((await checkIndex(ra, true)).withTtl).toEqual([]);
+    // A blind SET over a key already due: `set`, then the sweeper's `expired` (etcd's history says
+    // the write came after the deadline; the memory engine announces it before the `set`).
     await a.exec(["SET", "d", "v", "PX", "1"]);
     await new Promise((r) => setTimeout(r, 20));
     await b.exec(["SET", "d", "w"]);
     await rb.eventsCaughtUp();
-    expect(seen.filter((e) => e.key === "d").map((e) => e.event)).toEqual(["set", "expire", "expired", "set"]);
-    expect((await checkIndex(ra)).withTtl).toEqual([]);
+    expect(seen.filter((e) => e.key === "d").map((e) => e.event)).toEqual(["set", "expire", "set"]);
+    expect(await sweeper.sweepOnce(Date.now() + 1_000)).toBe(1);
+    await rb.eventsCaughtUp();
+    expect(seen.filter((e) => e.key === "d").map((e) => e.event)).toEqual(["set", "expire", "set", "expired"]);
+    expect(await a.exec(["GET", "d"])).toBe("w");
+    expect((await checkIndex(ra, true)).withTtl).toEqual([]);
   });
+
+  it("a key with a TTL overwritten by MSET (no TTL) at its old deadline, the sweeper running: the new value survives, `expired` once at most, DBSIZE exact", async () => {
+    const { a, b, ra, rb } = await pair();
+    const seen: KeyspaceEvent[] = [];
+    a.events.subscribe({}, (e) => seen.push(e));
+    const expiredOf = (key: string) => seen.filter((e) => e.event === "expired" && e.key === key).length;
+    // Deterministic first: overwritten before its deadline (never expired: no event), and after
+    // it (already due, not yet swept: one event), then a sweep past both deadlines.
+    await a.exec(["SET", "early", "old", "PX", "300"]);
+    await a.exec(["SET", "late", "old", "PX", "1"]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await b.exec(["MSET", "early", "new", "late", "new"])).toBe(OK);
+    expect(await a.exec(["DBSIZE"])).toBe(2);
+    expect(await new ElectedSweeper(rb, b.clock).sweepOnce(Date.now() + 1_000)).toBeGreaterThanOrEqual(0);
+    await ra.eventsCaughtUp();
+    expect(await a.exec(["MGET", "early", "late"])).toEqual(["new", "new"]);
+    expect([expiredOf("early"), expiredOf("late")]).toEqual([0, 1]);
+    expect(await a.exec(["DBSIZE"])).toBe(2);
+    // The race itself: a running sweeper (polling every 2 ms) and MSETs landing within a few ms
+    // either side of the old deadlines.
+    const sweeper = new ElectedSweeper(rb, b.clock, { intervalMs: 2 });
+    closers.unshift(() => sweeper.stop());
+    sweeper.start();
+    for (let t = Date.now() + 10_000; !sweeper.stats().leading; await new Promise((r) => setTimeout(r, 20)))
+      if (Date.now() > t) throw new Error("the sweeper was never elected");
+    const rounds = 12;
+    const keys: string[] = [];
+    await Promise.all(
+      Array.from({ length: rounds }, async (_, i) => {
+        const key = `race${i}`;
+        keys.push(key);
+        await a.exec(["SET", key, "old", "PX", "150"]);
+        const deadline = Date.now() + 150;
+        await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() + (i % 7) - 4)));
+        expect(await b.exec(["MSET", key, "new", `${key}:x`, "x"])).toBe(OK);
+      }),
+    );
+    // Past every old deadline, after the running sweeper's next passes.
+    const swept = sweeper.stats().sweeps;
+    for (let t = Date.now() + 10_000; sweeper.stats().sweeps < swept + 5; await new Promise((r) => setTimeout(r, 20)))
+      if (Date.now() > t) throw new Error("the sweeper stopped sweeping");
+    await ra.eventsCaughtUp();
+    expect(await a.exec(["MGET", ...keys])).toEqual(keys.map(() => "new"));
+    expect(await b.exec(["DBSIZE"])).toBe(2 + 2 * rounds);
+    for (const key of keys) expect(expiredOf(key), key).toBeLessThanOrEqual(1);
+    expect((await checkIndex(ra)).withTtl).toEqual([]);
+  }, 60_000);
 
   it("two servers doing concurrent blind SETs, SET EX and INCRs on the same keys: exact counts, the index invariant holds", async () => {
     const { a, b, ra, rb } = await pair();

@@ -32,6 +32,7 @@ describe("the engine differential on the etcd engine", () => {
         seed,
         steps: STEPS,
         noRandomPicks: true,
+        midSweeps: true,
         engine: async () => {
           repo = new EtcdRepository({ endpoints: cluster.endpoints, prefix: `harness/${seed}/${Date.now()}/` });
           repos.push(repo);

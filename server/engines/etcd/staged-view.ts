@@ -99,7 +99,7 @@ export interface StagedWrite {
   readonly atMs: number | undefined;
   /** The deadline etcd holds now (its index entry). */
   readonly origAtMs: number | undefined;
-  /** Not read (a blind write): the commit compares that it has no deadline instead of its revision. */
+  /** Not read (a blind write): compared with nothing; an index entry it leaves is the sweeper's (sweeper.ts). */
   readonly blind: boolean;
 }
 
@@ -382,13 +382,6 @@ export class StagedView implements KeyView {
   reads(): [Bytes, FetchedKey][] {
     const out: [Bytes, FetchedKey][] = [];
     for (const [k, s] of this.slots) if (s.fetched !== BLIND) out.push([k, s.fetched]);
-    return out;
-  }
-
-  /** The keys this attempt overwrote without reading (the commit compares that they had no deadline). */
-  blindKeys(): Bytes[] {
-    const out: Bytes[] = [];
-    for (const [k, s] of this.slots) if (s.fetched === BLIND && s.loaded) out.push(k);
     return out;
   }
 }

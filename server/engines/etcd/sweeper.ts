@@ -10,13 +10,21 @@
  * The sweeper only reclaims storage and announces `expired`. If its server dies, its election lease
  * runs out after `electionTtlS` and another server takes over.
  */
-import type { Campaign } from "etcd3";
+import type { Campaign, Watcher } from "etcd3";
 import type { Clock } from "../../../shared/store/clock.js";
 import type { KeyspaceEvent } from "../../../shared/store/events.js";
 import { settleWithin } from "./client.js";
+import { envelopeDeadline } from "./envelope.js";
 import type { EtcdRepository } from "./etcd-repository.js";
-import { CompareResult, CompareTarget, type KeyValue, type RequestOp } from "./kv-client.js";
-import { encodeEvents } from "./outbox.js";
+import { type Compare, CompareResult, CompareTarget, int64String, type KeyValue, type RequestOp } from "./kv-client.js";
+import { decodeEvents, encodeEvents } from "./outbox.js";
+
+const modIs = (key: Buffer, mod_revision: string): Compare => ({
+  key,
+  target: CompareTarget.MOD,
+  result: CompareResult.EQUAL,
+  mod_revision,
+});
 
 /** Options of {@link ElectedSweeper}. */
 export interface SweeperOptions {
@@ -34,6 +42,8 @@ export interface SweeperStats {
   readonly expired: number;
   readonly sweeps: number;
   readonly conflicts: number;
+  /** Stale index entries whose key's history could not be read (compacted): an `expired` event may be missing. */
+  readonly unknown: number;
 }
 
 /** The elected sweeper of one server (see the module comment). */
@@ -48,6 +58,7 @@ export class ElectedSweeper {
   private expired = 0;
   private sweeps = 0;
   private conflicts = 0;
+  private unknown = 0;
   /** Called when this server becomes or stops being the sweeper. */
   onLeadership: ((leading: boolean) => void) | undefined;
 
@@ -113,7 +124,8 @@ export class ElectedSweeper {
 
   /**
    * Deletes up to one batch of keys due at `nowMs`, announcing each once; resolves with how many
-   * were deleted. Exposed for tests; the election loop calls it.
+   * index entries were settled (due keys deleted, stale entries dropped). Exposed for tests; the
+   * election loop calls it.
    */
   async sweepOnce(nowMs: number): Promise<number> {
     this.sweeps++;
@@ -122,41 +134,121 @@ export class ElectedSweeper {
       this.repo.kv.range({ key: layout.index, range_end: layout.indexDueEnd(nowMs), limit: this.batch }, o),
     );
     if (res.kvs.length === 0) return 0;
-    if (await this.deleteDue(res.kvs, nowMs)) return res.kvs.length;
-    // Some entry changed under us: one at a time, so the rest still go.
+    if (await this.settle(res.kvs, nowMs)) return res.kvs.length;
+    // A key changed between its read and the delete: one at a time, so the rest still go.
     this.conflicts++;
     let n = 0;
-    for (const kv of res.kvs) if (await this.deleteDue([kv], nowMs)) n++;
+    for (const kv of res.kvs) if (await this.settle([kv], nowMs)) n++;
     return n;
   }
 
-  private async deleteDue(entries: readonly KeyValue[], nowMs: number): Promise<boolean> {
+  /**
+   * Reads the keys of due index entries, then, in one transaction that compares every key's
+   * mod_revision as read (and each entry's), deletes each key that still has the entry's deadline
+   * with its entry and one `expired` event, and drops each stale entry (its key was overwritten
+   * blind, without reading its deadline: etcd-repository.ts commitPart) alone. False when a
+   * compare failed: nothing applied.
+   */
+  private async settle(entries: readonly KeyValue[], nowMs: number): Promise<boolean> {
     const { layout, connection } = this.repo;
+    const parsed = entries.map((kv) => ({ entry: kv, ...layout.parseIndexKey(kv.key) }));
+    const dataKeys = parsed.map((p) => layout.dataKey(p.key));
+    const read = await connection.call((o) =>
+      this.repo.kv.txn({ success: dataKeys.map((key) => ({ request_range: { key } })) }, o),
+    );
     const events: KeyspaceEvent[] = [];
+    const compare: Compare[] = [];
     const success: RequestOp[] = [];
-    for (const kv of entries) {
-      const { key } = layout.parseIndexKey(kv.key);
-      success.push({ request_delete_range: { key: layout.dataKey(key) } }, { request_delete_range: { key: kv.key } });
-      events.push({ event: "expired", key, class: "expired", atMs: nowMs });
+    let expired = 0;
+    for (let i = 0; i < parsed.length; i++) {
+      const { entry, key, atMs } = parsed[i] as (typeof parsed)[number];
+      const dataKey = dataKeys[i] as Buffer;
+      const data = read.responses[i]?.response_range.kvs[0];
+      compare.push(modIs(entry.key, int64String(entry.mod_revision)));
+      // The key as read: unchanged at the delete, or the transaction fails.
+      compare.push(
+        data === undefined
+          ? { key: dataKey, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 }
+          : modIs(dataKey, int64String(data.mod_revision)),
+      );
+      success.push({ request_delete_range: { key: entry.key } });
+      const deadline = data === undefined ? undefined : envelopeDeadline(data.value);
+      if (deadline !== undefined && Math.trunc(deadline) === atMs) {
+        success.push({ request_delete_range: { key: dataKey } });
+        events.push({ event: "expired", key, class: "expired", atMs: nowMs });
+        expired++;
+      } else if (await this.overwrittenWhenDue(dataKey, entry, atMs)) {
+        // Stale, but the blind write that made it so came after the deadline: the old value had
+        // expired then (the memory engine announces it at the write; here it comes now).
+        events.push({ event: "expired", key, class: "expired", atMs: nowMs });
+        expired++;
+      }
     }
     success.push({ request_put: { key: layout.outbox, value: encodeEvents(this.repo.serverId, events) } });
     // Idempotent to resend: a second send finds the index entries gone and fails its compare.
-    const res = await connection.call((o) =>
-      this.repo.kv.txn(
-        {
-          compare: entries.map((kv) => ({
-            key: kv.key,
-            target: CompareTarget.MOD,
-            result: CompareResult.EQUAL,
-            mod_revision: kv.mod_revision,
-          })),
-          success,
-        },
-        o,
-      ),
-    );
-    if (res.succeeded) this.expired += entries.length;
+    const res = await connection.call((o) => this.repo.kv.txn({ compare, success }, o));
+    if (res.succeeded) this.expired += expired;
     return res.succeeded;
+  }
+
+  /**
+   * Whether the write that dropped a key's deadline `atMs` (the first change of the key after the
+   * index entry was put) came after that deadline: read from etcd's history (the key's next
+   * revision, then the outbox record of that commit, whose events carry the writer's clock).
+   * False when the history is compacted or unreadable (the event is then missed; counted).
+   */
+  private async overwrittenWhenDue(dataKey: Buffer, entry: KeyValue, atMs: number): Promise<boolean> {
+    const { layout, connection } = this.repo;
+    const from = (BigInt(int64String(entry.mod_revision)) + 1n).toString();
+    let watcher: Watcher | undefined;
+    let closed = false;
+    try {
+      const change = new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), connection.timeoutMs);
+        const done = (revision: string | undefined) => {
+          clearTimeout(timer);
+          resolve(revision);
+        };
+        this.repo.client
+          .watch()
+          .key(dataKey)
+          .startRevision(from)
+          .create()
+          .then(
+            (w) => {
+              watcher = w;
+              if (closed) void w.cancel().catch(() => {});
+              w.on("delete", (kv) => done(kv.mod_revision));
+              w.on("put", (kv) => {
+                const at = envelopeDeadline(kv.value);
+                if (at === undefined || Math.trunc(at) !== atMs) done(kv.mod_revision);
+              });
+              w.on("error", () => done(undefined));
+            },
+            () => done(undefined),
+          );
+      });
+      const revision = await change;
+      if (revision === undefined) {
+        this.unknown++;
+        return false;
+      }
+      const outbox = await connection.call((o) => this.repo.kv.range({ key: layout.outbox, revision }, o));
+      const record = outbox.kvs[0] === undefined ? undefined : decodeEvents(outbox.kvs[0].value);
+      const key = layout.keyOf(dataKey);
+      const at = record?.events.find((e) => e.key === key)?.atMs ?? record?.events[0]?.atMs;
+      if (at === undefined) {
+        this.unknown++;
+        return false;
+      }
+      return at > atMs;
+    } catch {
+      this.unknown++;
+      return false;
+    } finally {
+      closed = true;
+      await watcher?.cancel().catch(() => {});
+    }
   }
 
   /** Leaves the election and stops sweeping. Idempotent. */
@@ -172,6 +264,12 @@ export class ElectedSweeper {
 
   /** Counters. */
   stats(): SweeperStats {
-    return { leading: this.leading, expired: this.expired, sweeps: this.sweeps, conflicts: this.conflicts };
+    return {
+      leading: this.leading,
+      expired: this.expired,
+      sweeps: this.sweeps,
+      conflicts: this.conflicts,
+      unknown: this.unknown,
+    };
   }
 }
