@@ -453,9 +453,8 @@ export class EtcdRepository implements Repository {
     blindIntent = false,
   ): Promise<T> {
     if (this.closed) throw toStoreError(new Error("closed"));
-    // A blind write (nothing it replies or writes depends on its keys) reads nothing: its commit
-    // compares that every key it overwrites has no deadline (no index entry to replace), which
-    // also holds for an absent key. A call that may write starts from a cheap base (cache,
+    // A blind write (nothing it replies or writes depends on its keys) reads nothing, and its
+    // commit compares nothing per key (an index entry it leaves stale is the sweeper's). A call that may write starts from a cheap base (cache,
     // serializable read: see fetchBase); a read-only call reads linearizably (or as --etcd-reads
     // says), and is answered from that.
     let fetched: Map<Bytes, FetchedKey>;
@@ -597,8 +596,9 @@ export class EtcdRepository implements Repository {
   }
 
   /**
-   * The keyspace's TTL-tag lease: every key with a deadline is attached to it, so a blind write
-   * can compare "no deadline" as "lease == 0" without reading the key. It only tags: its TTL is
+   * The keyspace's TTL-tag lease: every key with a deadline is attached to it. Blind writes
+   * compared "lease == 0" until the sweeper learnt to read before deleting (sweeper.ts); nothing
+   * compares it now, and dropping it is a follow-up (one lease attach per key with a deadline). It only tags: its TTL is
    * etcd's near-maximum, it is never kept alive and never revoked (revoking it would delete every
    * key with a deadline). Its id lives at `layout.ttlLease`; the first server to need it creates
    * it (a compare-and-put: a server that loses the race revokes its own and uses the winner's).
