@@ -54,7 +54,7 @@ import { createStringsService } from "./strings-service.js";
 /** A typed command's result, as sent. */
 export type CommandResultInit = MessageInitShape<typeof CommandResultSchema>;
 
-type Handler = (request: unknown, context: HandlerContext) => Promise<unknown>;
+type Handler = (request: unknown, context: HandlerContext) => unknown;
 type Factory = (store: Store, options: ServiceOptions) => object;
 
 /** The services whose unary RPCs a `Command` may name, with their factories. */
@@ -153,20 +153,51 @@ export class CommandDispatcher {
 
   /** Runs one command; a failure becomes an `error` result, never a rejection (cancellation aside). */
   async run(command: Command | undefined, context: HandlerContext): Promise<CommandResultInit> {
+    return this.runNow(command, context);
+  }
+
+  /**
+   * {@link run}, with the result itself (no promise) when the command's handler answered
+   * synchronously, as the in-memory engine's handlers do: a Pipeline command then costs no
+   * `await`. A failure is an `error` result; the call's own cancellation is thrown (synchronously,
+   * or as the rejection of the promise returned).
+   */
+  runNow(command: Command | undefined, context: HandlerContext): CommandResultInit | Promise<CommandResultInit> {
     let route: Route;
     try {
       route = routeOf(command);
     } catch (error) {
       return { kind: { case: "error", value: commandError(error, this.options) } };
     }
+    const kind = (command as Command).kind;
+    let value: unknown;
     try {
-      const value = await this.impls.handler(route)((command as Command).kind.value, context);
-      return { kind: { case: (command as Command).kind.case, value } } as CommandResultInit;
+      value = this.impls.handler(route)(kind.value, context);
     } catch (error) {
-      if (context.signal.aborted) throw error; // the call itself is over, not just this command
-      return { kind: { case: "error", value: commandError(error, this.options) } };
+      return this.failed(error, context);
     }
+    if (isPromiseLike(value))
+      return Promise.resolve(value).then(
+        (v) => ({ kind: { case: kind.case, value: v } }) as CommandResultInit,
+        (error: unknown) => this.failed(error, context),
+      );
+    return { kind: { case: kind.case, value } } as CommandResultInit;
   }
+
+  /** A failed command's `error` result; rethrows when the call itself is over, not just this command. */
+  private failed(error: unknown, context: HandlerContext): CommandResultInit {
+    if (context.signal.aborted) throw error;
+    return { kind: { case: "error", value: commandError(error, this.options) } };
+  }
+}
+
+/** Whether `value` is a promise or another thenable (what `await` would wait for). */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** The argument vectors each command runs, recorded without running anything. */

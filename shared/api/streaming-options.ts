@@ -227,23 +227,162 @@ export class StreamCounter {
    * throws reaches the client as a mapped ConnectError (unexpected errors logged once, as unary
    * handlers do).
    */
-  async *guard<T>(source: AsyncIterable<T>, logger: ApiLogger, procedure: string): AsyncGenerator<T> {
-    if (this.open >= this.limit) {
-      this.refused++;
-      // The source never started (a generator's body has not run): close it, nothing is held.
-      await (source as Partial<AsyncGenerator<T>>).return?.(undefined);
-      throw new ConnectError(
-        `too many streams open on this server (${this.limit}): close some or raise the server's stream limit`,
-        Code.ResourceExhausted,
-      );
-    }
-    this.open++;
-    try {
-      yield* source;
-    } catch (error) {
-      throw toConnectError(error, logger, procedure);
-    } finally {
-      this.open--;
-    }
+  guard<T>(source: AsyncIterable<T>, logger: ApiLogger, procedure: string): AsyncIterableIterator<T> {
+    return new GuardedStream(this, source, logger, procedure);
   }
 }
+
+/**
+ * What {@link StreamCounter.guard} returns: the async generator `async *guard() { check the
+ * limit; open++; try { yield* source } catch (e) { throw toConnectError(e) } finally { open-- } }`
+ * written out as an iterator, so a message costs one `then` here instead of a generator's
+ * resumption and its promises (a Pipeline stream passes every command's answer through it).
+ * Steps as that generator's: nothing runs before the first `next`, the limit is checked there,
+ * a `return` before it closes nothing; once the source is done, has thrown or was returned, the
+ * stream counts as closed and every later `next` is done. Pulls are made one at a time (a `next`
+ * while one is pending waits for it), as a generator queues them.
+ */
+class GuardedStream<T> implements AsyncIterableIterator<T> {
+  #state: "new" | "open" | "closed" = "new";
+  #it: AsyncIterator<T> | undefined;
+  /** The last step's promise, and how many steps have not settled yet (they run one at a time). */
+  #last: Promise<IteratorResult<T>> | undefined;
+  #pending = 0;
+
+  constructor(
+    private readonly counter: StreamCounter,
+    private readonly source: AsyncIterable<T>,
+    private readonly logger: ApiLogger,
+    private readonly procedure: string,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.#queue(() => this.#pull());
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    return this.#queue(() => this.#return(value));
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    return this.#queue(() => this.#throw(error));
+  }
+
+  /** Runs `step` now, or once the steps still pending have settled (in call order). */
+  #queue(step: () => Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
+    if (this.#pending++ === 0) this.#last = step();
+    else this.#last = (this.#last as Promise<IteratorResult<T>>).then(step, step);
+    return this.#last;
+  }
+
+  /** A step's result, the step settled. */
+  #settled<R>(value: R): R {
+    this.#pending--;
+    return value;
+  }
+
+  #pull(): Promise<IteratorResult<T>> {
+    if (this.#state === "closed") return Promise.resolve(this.#settled(done()));
+    if (this.#state === "new") {
+      const counter = this.counter;
+      if (counter.open >= counter.limit) {
+        this.#state = "closed";
+        counter.refused++;
+        // The source never started (a generator's body has not run): close it, nothing is held.
+        return Promise.resolve((this.source as Partial<AsyncGenerator<T>>).return?.(undefined)).then(
+          () => {
+            this.#pending--;
+            throw new ConnectError(
+              `too many streams open on this server (${counter.limit}): close some or raise the server's stream limit`,
+              Code.ResourceExhausted,
+            );
+          },
+          (error: unknown) => {
+            this.#pending--;
+            throw error;
+          },
+        );
+      }
+      counter.open++;
+      this.#state = "open";
+      let it: AsyncIterator<T>;
+      try {
+        it = this.source[Symbol.asyncIterator]();
+      } catch (error) {
+        return this.#failed(error);
+      }
+      this.#it = it;
+    }
+    const it = this.#it as AsyncIterator<T>;
+    return this.#step(() => it.next());
+  }
+
+  #return(value: unknown): Promise<IteratorResult<T>> {
+    const it = this.#it;
+    if (this.#state !== "open" || it === undefined || it.return === undefined) {
+      this.#close();
+      return Promise.resolve(this.#settled({ done: true, value: value as T }));
+    }
+    const close = it.return.bind(it);
+    // `yield*` forwards the return; the guard completes with the source's return value.
+    return this.#step(() => close(value), true);
+  }
+
+  #throw(error: unknown): Promise<IteratorResult<T>> {
+    const it = this.#it;
+    if (this.#state !== "open" || it === undefined) {
+      this.#close();
+      this.#pending--;
+      return Promise.reject(error);
+    }
+    if (it.throw === undefined)
+      // `yield*` on a source without `throw`: the source is closed, then a TypeError is thrown.
+      return this.#step(async () => {
+        await it.return?.();
+        throw new TypeError("The iterator does not provide a 'throw' method");
+      });
+    const inject = it.throw.bind(it);
+    return this.#step(() => inject(error));
+  }
+
+  /**
+   * One step of the source, settled: done closes the stream (completed with nothing, as the
+   * generator's body ends, or with the source's value for a return); a failure closes it and is
+   * mapped.
+   */
+  #step(step: () => Promise<IteratorResult<T>>, returning = false): Promise<IteratorResult<T>> {
+    let p: Promise<IteratorResult<T>>;
+    try {
+      p = step();
+    } catch (error) {
+      return this.#failed(error);
+    }
+    return p.then(
+      (r) => {
+        this.#pending--;
+        if (r.done !== true) return r;
+        this.#close();
+        return returning ? { done: true, value: r.value } : done();
+      },
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
+  #failed(error: unknown): Promise<never> {
+    this.#pending--;
+    this.#close();
+    return Promise.reject(toConnectError(error, this.logger, this.procedure));
+  }
+
+  #close(): void {
+    if (this.#state === "open") this.counter.open--;
+    this.#state = "closed";
+  }
+}
+
+/** A finished stream's step. */
+const done = (): IteratorResult<never> => ({ done: true, value: undefined });

@@ -185,26 +185,115 @@ async function exec(store: Store, req: ExecRequest, ctx: HandlerContext, options
 }
 
 /** The stream of one Pipeline call: each request answered in order. */
-async function* pipeline(
+function pipeline(
   dispatcher: CommandDispatcher,
   remote: RemoteBatches | undefined,
   requests: AsyncIterable<PipelineRequest>,
   ctx: HandlerContext,
-): AsyncGenerator<MessageInitShape<typeof PipelineResponseSchema>> {
-  if (remote !== undefined) {
-    // A remote engine: each request starts when it arrives (the requests of one turn run in
-    // groups, remote-batch.ts); answers still go out in order.
-    const start = remote.pipeline(ctx);
-    yield* answerInOrder(requests, async (request) => {
-      checkSignal(ctx);
-      return { id: request.id, result: await start(request.command) };
-    });
-    return;
-  }
-  for await (const request of requests) {
+): AsyncIterable<PipelineResponseInit> {
+  if (remote === undefined) return new LocalPipeline(dispatcher, requests, ctx);
+  return remotePipeline(remote, requests, ctx);
+}
+
+/** A remote engine: each request starts when it arrives (the requests of one turn run in groups, remote-batch.ts); answers still go out in order. */
+async function* remotePipeline(
+  remote: RemoteBatches,
+  requests: AsyncIterable<PipelineRequest>,
+  ctx: HandlerContext,
+): AsyncGenerator<PipelineResponseInit> {
+  const start = remote.pipeline(ctx);
+  yield* answerInOrder(requests, async (request) => {
     checkSignal(ctx);
-    yield { id: request.id, result: await dispatcher.run(request.command, ctx) };
+    return { id: request.id, result: await start(request.command) };
+  });
+}
+
+type PipelineResponseInit = MessageInitShape<typeof PipelineResponseSchema>;
+
+/**
+ * The Pipeline stream on a synchronous (in-memory) engine: the async generator
+ * `for await (const request of requests) { checkSignal(ctx); yield { id, result: await run(command) } }`
+ * written out as an iterator, so that a command costs one `then` on its request instead of a
+ * generator's resumptions, the `await` of a result already there and their promises (the
+ * in-memory engine answers synchronously: {@link CommandDispatcher.runNow}). Steps as that
+ * generator's: nothing is pulled before the first `next`; a cancelled call or a thrown command
+ * closes the requests (`return`, as `for await` closes them on a throw) and rejects; a failed
+ * pull rejects without closing; once done or failed every `next` is done. Pulled one at a time:
+ * it is only consumed through {@link StreamCounter.guard}, which queues pulls as a generator does.
+ */
+class LocalPipeline implements AsyncIterableIterator<PipelineResponseInit> {
+  #requests: AsyncIterator<PipelineRequest> | undefined;
+  #finished = false;
+
+  constructor(
+    private readonly dispatcher: CommandDispatcher,
+    private readonly source: AsyncIterable<PipelineRequest>,
+    private readonly ctx: HandlerContext,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
+
+  next(): Promise<IteratorResult<PipelineResponseInit>> {
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    this.#requests ??= this.source[Symbol.asyncIterator]();
+    return this.#requests.next().then(this.#answer, this.#broken);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<PipelineResponseInit>> {
+    const requests = this.#requests;
+    const wasFinished = this.#finished;
+    this.#finished = true;
+    const end = { done: true, value } as IteratorResult<PipelineResponseInit>;
+    if (wasFinished || requests?.return === undefined) return Promise.resolve(end);
+    return Promise.resolve(requests.return()).then(() => end);
+  }
+
+  /** Runs the request pulled (or ends with the requests). */
+  readonly #answer = (
+    r: IteratorResult<PipelineRequest>,
+  ): IteratorResult<PipelineResponseInit> | Promise<IteratorResult<PipelineResponseInit>> => {
+    if (r.done === true) {
+      this.#finished = true;
+      return { done: true, value: undefined };
+    }
+    const id = r.value.id;
+    let result: ReturnType<CommandDispatcher["runNow"]>;
+    try {
+      checkSignal(this.ctx);
+      result = this.dispatcher.runNow(r.value.command, this.ctx);
+    } catch (error) {
+      return this.#abandon(error);
+    }
+    if (result instanceof Promise)
+      return result.then((value) => ({ done: false, value: { id, result: value } }), this.#abandon);
+    return { done: false, value: { id, result } };
+  };
+
+  /** The call is over (cancelled): the requests are closed, then the error is thrown. */
+  readonly #abandon = (error: unknown): Promise<never> => {
+    this.#finished = true;
+    const requests = this.#requests;
+    if (requests?.return === undefined) return Promise.reject(error);
+    const rethrow = () => {
+      throw error;
+    };
+    // As `for await` closes its iterator on a throw: the return's own failure is not reported.
+    let closing: unknown;
+    try {
+      closing = requests.return();
+    } catch {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(closing).then(rethrow, rethrow);
+  };
+
+  /** A pull failed (a bad message, the client's reset): thrown as it is, nothing more pulled. */
+  readonly #broken = (error: unknown): never => {
+    this.#finished = true;
+    throw error;
+  };
 }
 
 /** Creates the TransactionService implementation over `store` (`defer`: see {@link RemoteBatchOptions}). */
