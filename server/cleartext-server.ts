@@ -6,6 +6,7 @@ import {
   type ConnectionLimits,
   type ConnectionRefusal,
   createConnectionGuard,
+  guardServer,
 } from "./connection-guard.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
 import { installRequestLane } from "./transport/lanes.js";
@@ -108,6 +109,7 @@ export function createCleartextServer(handler: DualHandler, options: CleartextSe
     },
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
+  guardServer(h2, guard);
   if (options.fastLane) installFastLane(h2, options.fastLane);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {

@@ -29,8 +29,14 @@ export interface ConnectionGuard {
    * connection is uncounted when it closes.
    */
   admit(socket: net.Socket): boolean;
-  /** Counts an HTTP/2 session's open streams, and closes it once it has had none for `idleTimeoutMs`. */
+  /**
+   * Counts an HTTP/2 session's open streams, and closes it once it has had none for `idleTimeoutMs`.
+   * The session's streams are counted by a `stream` listener on it, unless the server's own
+   * `stream` listener hands each stream to {@link ConnectionGuard.watchStream} ({@link guardStreamsOf}).
+   */
   watchSession(session: http2.ServerHttp2Session): void;
+  /** Counts a new stream of a watched session (when the server's `stream` listener does it: {@link guardStreamsOf}). */
+  watchStream(stream: http2.ServerHttp2Stream): void;
   /**
    * Closes a session gracefully (GOAWAY; open streams finish) and destroys it if it is still there
    * with no open stream a moment later: Node keeps an idle session whose peer does not answer
@@ -77,7 +83,21 @@ export function createConnectionGuard(
   };
 
   /** The watch of each watched session (its open streams). */
-  const watches = new WeakMap<http2.ServerHttp2Session, SessionWatch>();
+  const watches = new WeakMap<http2.Http2Session, SessionWatch>();
+  /** Set once the server's `stream` listener counts each stream (watchStream): no listener per session then. */
+  let streamsFromServer = false;
+
+  const watchStream = (stream: http2.ServerHttp2Stream): void => {
+    const session = stream.session;
+    const watch = session === undefined ? undefined : watches.get(session);
+    // Counted once, whoever hands it over.
+    if (watch === undefined || (stream as WatchedStream)[kWatch] !== undefined) return;
+    watch.open++;
+    if (watch.timer !== undefined) clearTimeout(watch.timer);
+    watch.timer = undefined;
+    (stream as WatchedStream)[kWatch] = watch;
+    stream.on("close", onWatchedStreamClose);
+  };
 
   const closeSession = (session: http2.ServerHttp2Session): void => {
     if (session.destroyed) return;
@@ -101,27 +121,67 @@ export function createConnectionGuard(
     watches.set(session, watch);
     watch.arm();
     // One listener per session and one shared function per stream finding the session's watch
-    // on it: a closure (and a `once` wrapper) per stream cost an allocation per call.
-    session.on("stream", (stream: http2.ServerHttp2Stream) => {
-      watch.open++;
-      if (watch.timer !== undefined) clearTimeout(watch.timer);
-      watch.timer = undefined;
-      (stream as WatchedStream)[kWatch] = watch;
-      stream.on("close", onWatchedStreamClose);
-    });
+    // on it: a closure (and a `once` wrapper) per stream cost an allocation per call. None when
+    // the server's listener counts the streams: a second `stream` listener on the session makes
+    // Node clone its listener array at every stream.
+    if (!streamsFromServer) session.on("stream", watchStream);
     session.once("close", () => {
       if (watch.timer !== undefined) clearTimeout(watch.timer);
     });
   };
 
-  return {
+  const guard = {
     admit,
     watchSession,
+    watchStream,
     closeSession,
     get open() {
       return open;
     },
+    [kStreamsFromServer]: () => {
+      streamsFromServer = true;
+    },
   };
+  return guard;
+}
+
+const kStreamsFromServer: unique symbol = Symbol("memorabilia.guardStreamsFromServer");
+const kServerGuard: unique symbol = Symbol("memorabilia.serverConnectionGuard");
+type GuardedServer = { [kServerGuard]?: ConnectionGuard };
+
+/**
+ * Notes that `guard` watches the sessions of `server` (set before it listens), for
+ * {@link guardStreamsOf}.
+ */
+export function guardServer(server: object, guard: ConnectionGuard): void {
+  (server as GuardedServer)[kServerGuard] = guard;
+}
+
+/**
+ * The guard of `server` ({@link guardServer}), for a `stream` listener of the server that will
+ * hand it every new stream (`watchStream`) from now on: the guard then adds no `stream` listener
+ * to the sessions it watches. Undefined for an unguarded server.
+ */
+export function guardStreamsOf(server: object): ConnectionGuard | undefined {
+  const guard = (server as GuardedServer)[kServerGuard];
+  (guard as { [kStreamsFromServer]?: () => void } | undefined)?.[kStreamsFromServer]?.();
+  return guard;
+}
+
+const kThenClose: unique symbol = Symbol("memorabilia.thenClose");
+type ClosingStream = http2.ServerHttp2Stream & { [kThenClose]?: ((this: http2.ServerHttp2Stream) => void) | undefined };
+
+/**
+ * Has `onClose` (a shared function, called on the stream) run when a watched stream closes, from
+ * the guard's own `close` listener, before the guard's count: one `close` listener on the stream,
+ * not two (a second listener makes Node keep an array of them and clone it at the emit). False,
+ * with nothing done, for a stream the guard does not watch: the caller listens itself.
+ */
+export function closeWithGuard<S extends http2.ServerHttp2Stream>(stream: S, onClose: (this: S) => void): boolean {
+  const s = stream as ClosingStream & WatchedStream;
+  if (s[kWatch] === undefined) return false;
+  s[kThenClose] = onClose as (this: http2.ServerHttp2Stream) => void;
+  return true;
 }
 
 /** A watched HTTP/2 session: its open streams, and its idle timer while it has none. */
@@ -140,7 +200,12 @@ const kWatch: unique symbol = Symbol("memorabilia.sessionWatch");
 type WatchedStream = http2.ServerHttp2Stream & { [kWatch]?: SessionWatch | undefined };
 
 /** A watched session's stream closed (`on`, not `once`: "close" comes once). */
-function onWatchedStreamClose(this: WatchedStream): void {
+function onWatchedStreamClose(this: WatchedStream & ClosingStream): void {
+  const then = this[kThenClose];
+  if (then !== undefined) {
+    this[kThenClose] = undefined;
+    then.call(this);
+  }
   const watch = this[kWatch];
   if (watch === undefined) return;
   this[kWatch] = undefined;

@@ -7,7 +7,7 @@
 import type * as http2 from "node:http2";
 import type * as net from "node:net";
 import type { CleartextServerOptions } from "./cleartext-server.js";
-import { type ConnectionGuard, createConnectionGuard } from "./connection-guard.js";
+import { type ConnectionGuard, createConnectionGuard, guardServer } from "./connection-guard.js";
 
 /** The HTTP/1.1 timeouts Node checks on an `allowHTTP1` secure server (public properties, set before listen). */
 interface Http1Timeouts {
@@ -21,6 +21,8 @@ interface Http1Timeouts {
 export function limitSecureServer(server: http2.Http2SecureServer, options: CleartextServerOptions): ConnectionGuard {
   const limits = options.limits ?? { maxClients: 0, maxClientsPerAddress: 0, idleTimeoutMs: 0 };
   const guard = createConnectionGuard(limits, options.onRefused);
+  // The fast lane's `stream` listener (installed after this) then counts the streams for the guard.
+  guardServer(server, guard);
   const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   const h1 = server as unknown as Http1Timeouts;
   h1.requestTimeout = requestTimeoutMs;
