@@ -285,6 +285,44 @@ describe("KeyBrowser live merge", () => {
     expect(batches).toBe(2);
   });
 
+  it("refreshDirty lets a row whose type and TTL came with its event wait `everyKnown`, others `every`", async () => {
+    const { ok, clock, store } = createTestStore();
+    for (const k of ["known", "plain"]) ok("SET", k, "v");
+    const clients = createClients(createEmbeddedTransport(store));
+    const read: string[] = [];
+    const batch = clients.transaction.batch.bind(clients.transaction);
+    clients.transaction.batch = (...args: Parameters<typeof batch>) => {
+      for (const c of args[0].commands ?? [])
+        if (c.kind?.case === "raw") read.push(new TextDecoder().decode(c.kind.value.args?.at(-1)));
+      return batch(...args);
+    };
+    const browser = new KeyBrowser(clients, () => clock.now());
+    await browser.reset();
+    const write = () => {
+      ok("SET", "known", "longer");
+      ok("SET", "plain", "longer");
+      // A coalesced event carries the class and the TTL; the other event neither.
+      browser.applyEvents([ev("set", "known", EventClass.STRING, 5000), ev("set", "plain")]);
+    };
+    write();
+    clock.advance(1000);
+    await browser.refreshDirty(["known", "plain"], { every: 1000, everyKnown: 3000 });
+    expect([...new Set(read)]).toEqual(["plain"]);
+    expect(browser.get("known")).toMatchObject({ dirty: true, size: 1 });
+    read.length = 0;
+    clock.advance(2000); // 3 s since the scan read both
+    write();
+    await browser.refreshDirty(["known", "plain"], { every: 1000, everyKnown: 3000 });
+    expect([...new Set(read)]).toEqual(["known", "plain"]);
+    expect(browser.get("known")).toMatchObject({ dirty: false, size: 6 });
+    // Without `everyKnown`, every row waits `every` (as before).
+    read.length = 0;
+    clock.advance(1000);
+    write();
+    await browser.refreshDirty(["known", "plain"], { every: 1000 });
+    expect([...new Set(read)]).toEqual(["known", "plain"]);
+  });
+
   it("refreshes dirty keys in one Batch call (type, TTL, size, memory); a changed type costs one more", async () => {
     const t = createTestStore();
     const clients = createClients(createEmbeddedTransport(t.store));

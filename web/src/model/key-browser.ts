@@ -258,17 +258,27 @@ export class KeyBrowser {
    * elsewhere stay marked and are read when they come into view: what a row shows off screen
    * costs nothing. A row read less than `every` ms ago waits for its next turn, so a view of keys a
    * hot writer keeps changing costs the server a bounded number of re-reads per second, whatever
-   * the write rate; a key never read (added live) is read at once. What the live view promises
+   * the write rate; a key never read (added live) is read at once. A row whose type and TTL came
+   * with its last event ({@link KeyRow.known}) waits `everyKnown` ms (default `every`): only its
+   * size and memory are stale, and a hot writer keeps every row in view changed, so this interval
+   * sets what an open console costs that writer. What the live view promises
    * does not depend on these re-reads: new keys, removals, types and TTLs come with the events.
    */
-  async refreshDirty(keys: Iterable<string>, options: { limit?: number; every?: number } = {}): Promise<void> {
-    const { limit = 40, every = 0 } = options;
+  async refreshDirty(
+    keys: Iterable<string>,
+    options: { limit?: number; every?: number; everyKnown?: number } = {},
+  ): Promise<void> {
+    const { limit = 40, every = 0, everyKnown = every } = options;
     const now = this.now();
     const picked: string[] = [];
     for (const key of keys) {
       if (picked.length >= limit) break;
       const row = this.keys.get(key);
-      if (row?.dirty && (row.readAt === 0 || now - row.readAt >= every) && !picked.includes(key)) picked.push(key);
+      if (!row?.dirty) continue;
+      // A row whose type and TTL came live with its event lacks only its size and memory: those
+      // may wait longer (`everyKnown`) than a row whose type or TTL is unknown.
+      const wait = row.known === true ? everyKnown : every;
+      if ((row.readAt === 0 || now - row.readAt >= wait) && !picked.includes(key)) picked.push(key);
     }
     if (picked.length === 0) return;
     for (const key of picked) (this.keys.get(key) as KeyRow).dirty = false;

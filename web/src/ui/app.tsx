@@ -39,6 +39,12 @@ const LIVE_COALESCE_MS = 200;
  * keys a hot writer keeps changing then costs the server ~30 key reads a second, not one per write.
  */
 const REREAD_MS = 1000;
+/**
+ * The same for a row whose type and TTL came with its last event (a coalesced event carries both):
+ * only its size and memory can be stale. A hot writer keeps every row in view changed, so this
+ * interval sets an open console's cost to it: 2 commands per row in view every 3 s, not every second.
+ */
+const KNOWN_REREAD_MS = 3000;
 /** The tree's delimiter choices. */
 const DELIMITERS = [":", "/", ".", "-", "_", "|", "#"];
 
@@ -318,7 +324,10 @@ export function App(props: {
       // The rows in view (every loaded row while sorted by memory), each at most once per REREAD_MS.
       const byMemory = sortRef.current === "memory";
       void browser
-        .refreshDirty(byMemory ? browser.rows().map((r) => r.key) : visibleKeys.current, { every: REREAD_MS })
+        .refreshDirty(byMemory ? browser.rows().map((r) => r.key) : visibleKeys.current, {
+          every: REREAD_MS,
+          everyKnown: KNOWN_REREAD_MS,
+        })
         .catch(() => {});
       // MEMORY USAGE of the keys in view; of every loaded key while the list is sorted by memory.
       for (const b of allBrowsers())
