@@ -17,8 +17,9 @@
  * every judged window of each side, every GC pause counted, with a bootstrap interval over the
  * pairs, not a median that drops the rounds a GC hit.
  *
- * The server runs pinned to CPU 0 and the browser to the other CPUs (`CONSOLE_COST_PIN=0`: not
- * pinned): a console's browser runs on its user's machine, not on the server's cores. Before the
+ * The server runs pinned to CPU 0, the browser and the writer to the other CPUs
+ * (`CONSOLE_COST_PIN=server`: the writer free; `0`: nothing pinned): a console's browser runs on
+ * its user's machine, not on the server's cores. Before the
  * pairs, a console is opened and closed once beside the writer (not judged: V8 compiles both
  * transports' shapes then; its figure is in the notes), and the open console's cost with the
  * writer paused is measured once. The same measurement as test/e2e/console-cost.spec.ts (which
@@ -184,6 +185,8 @@ export interface ConsoleCostDetails {
   readonly rate: number;
   readonly windowMs: number;
   readonly pinned: boolean;
+  /** The writer pinned beside the browser, off the server's CPU. */
+  readonly writerPinned?: boolean;
   readonly windows: ConsoleWindow[];
   /** Server CPU per second with the console open and the writer paused (ms), once before the pairs. */
   readonly idleCpuMsPerS?: number;
@@ -248,19 +251,25 @@ export async function runConsoleCost(
     }
     return out;
   };
-  // CONSOLE_COST_PIN (default 1 on a host with 2+ CPUs): the server on CPU 0, the browser on the
-  // others, the writer free. A console's browser runs on its user's machine, not on the server's:
-  // on this 2-core host, unpinned, the browser's rendering competes for the server's core, and
-  // the server's CPU per SET then measures that contention as much as the console's requests.
+  // CONSOLE_COST_PIN (on a host with 2+ CPUs): the server on CPU 0, the browser and this process
+  // (the writer) on the others; `server`: the writer left free, as until session 9; `0`: nothing
+  // pinned. A console's browser runs on its user's machine, not on the server's: on this 2-core
+  // host, unpinned, the browser's rendering competes for the server's core, and the server's CPU
+  // per SET then measures that contention as much as the console's requests. The writer free,
+  // the scheduler moves it onto the server's core whenever the browser is busy on the other one,
+  // which only the console windows have: the server's CPU per SET then also counts that sharing
+  // (cache, context switches), not the console's requests.
   const cpus = availableParallelism();
-  const pinned = process.env.CONSOLE_COST_PIN !== "0" && cpus >= 2 && pin(server.pid, "0");
+  const pinMode = process.env.CONSOLE_COST_PIN ?? "all";
+  const pinned = pinMode !== "0" && cpus >= 2 && pin(server.pid, "0");
   const browserCpus = cpus > 2 ? `1-${cpus - 1}` : "1";
+  const writerPinned = pinned && pinMode !== "server" && pin(process.pid, browserCpus);
   const pinBrowser = (): void => {
     if (pinned) for (const pid of descendants(process.pid)) if (pid !== server.pid) pin(pid, browserCpus);
   };
   notes.push(
     pinned
-      ? `console: the server pinned to CPU 0, the browser to CPU ${browserCpus}, the writer unpinned (CONSOLE_COST_PIN=0: all unpinned)`
+      ? `console: the server pinned to CPU 0, the browser to CPU ${browserCpus}, ${writerPinned ? `the writer (this process) to CPU ${browserCpus}` : "the writer unpinned"} (CONSOLE_COST_PIN=server: the writer free; 0: nothing pinned)`
       : "console: nothing pinned (CONSOLE_COST_PIN=0, one CPU, or no taskset): the browser competes with the server for its CPU",
   );
   const browser = await chromium.launch({
@@ -433,5 +442,5 @@ export async function runConsoleCost(
   if (writerError !== undefined) notes.push(`console: the writer stopped: ${String(writerError).split("\n")[0]}`);
   // To slice the server's profile by window (e.g. one side's functions per SET).
   if (profDir) notes.push(`console: the writer's windows, monotonic µs: ${monoWindows.join(" ")}`);
-  return { samples, details: { rate: RATE, windowMs, pinned, windows, idleCpuMsPerS } };
+  return { samples, details: { rate: RATE, windowMs, pinned, writerPinned, windows, idleCpuMsPerS } };
 }

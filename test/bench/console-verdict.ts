@@ -200,7 +200,7 @@ export function consoleVerdict(
     measured:
       `**${r(j.ratio)}×** over ${j.pairs} pairs of ${details.windowMs / 1000} s windows (95 % bootstrap ${r(j.interval[0])}–${r(j.interval[1])}×: ${robust}; ` +
       `pairs' own ratios median ${r(j.pairMedian)}×, ${r(j.pairMin)}–${r(j.pairMax)}×; major GC work charged by promoted bytes: ${j.byPromotion === undefined ? "–" : `${r(j.byPromotion)}×`}); without: ${side(j.sides.none)}; with: ${side(j.sides.console)}; ` +
-      `load ${f(j.loads[0], 2)}–${f(j.loads[1], 2)}${details.pinned ? "" : "; nothing pinned"}${left}`,
+      `load ${f(j.loads[0], 2)}–${f(j.loads[1], 2)}${details.pinned ? (details.writerPinned ? "" : "; the writer not pinned") : "; nothing pinned"}${left}`,
     status: quick ? "n/a" : j.ratio <= CONSOLE_TARGET_RATIO ? "pass" : "miss",
   };
 }
