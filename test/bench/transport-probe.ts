@@ -22,6 +22,7 @@ import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
+import { semiSpaceChosen, youngGenerationNodeFlags } from "../../server/young-generation.js";
 import { SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { selfSignedCert } from "../support/self-signed-cert.js";
 import { bundleEntry } from "./bundle.js";
@@ -86,6 +87,9 @@ async function startServer(name: string, bundle: string): Promise<Started> {
   const child = spawn(
     process.execPath,
     [
+      // As startMemorabilia: the server's own young generation on the command line, so the PID
+      // measured is the serving process (a server given none relaunches itself under a relay).
+      ...(semiSpaceChosen(split(values["node-args"] as string), undefined) ? [] : youngGenerationNodeFlags()),
       ...split(values["node-args"] as string),
       bundle,
       "--host",
