@@ -8,11 +8,15 @@
  *   npx tsx test/bench/transport-probe.ts [--lane=grpc-h2c|grpc-tls|grpc-web-h1|connect-h1|grpc-web-tls|connect-tls]
  *     [--ops=GET,SET] [--calls=5000] [--rounds=7] [--base=.bench/base/dist/server.mjs]
  *     [--node-args="--trace-gc"] [--log-dir=.bench/logs] [--server-args="--transport fast"]
+ *     [--base-server-args=...] [--base-node-args=...] [--bearer=SECRET]
  *
  * `--base` adds a second server from another bundle (copy `dist/` of another commit and its
  * package.json one level above it). `--node-args` applies to every Memorabilia server (not the
  * floor); `--floor-node-args` to the floor. `--log-dir` keeps each process's output (e.g. of
- * `--trace-gc-nvp`).
+ * `--trace-gc-nvp`). `--base-server-args`/`--base-node-args` give the base server its own (e.g.
+ * the same bundle as `--base`, with auth on one side only); `--bearer` sends `authorization:
+ * Bearer SECRET` on every call to a Memorabilia server (not to the floor). The cost of auth:
+ * `--base=dist/probe-server.mjs --server-args="--token bench:admin:SECRET" --bearer=SECRET`.
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
@@ -41,6 +45,9 @@ const { values } = parseArgs({
     "node-args": { type: "string", default: "" },
     "floor-node-args": { type: "string", default: "" },
     "server-args": { type: "string", default: "" },
+    "base-server-args": { type: "string" },
+    "base-node-args": { type: "string" },
+    bearer: { type: "string" },
     "log-dir": { type: "string" },
     "hold-ms": { type: "string", default: "0" },
     "floor-script": { type: "string" },
@@ -82,22 +89,27 @@ async function startFloorProc(): Promise<Started> {
   return track("floor", child, port, `http://127.0.0.1:${port}`);
 }
 
-async function startServer(name: string, bundle: string): Promise<Started> {
+async function startServer(
+  name: string,
+  bundle: string,
+  nodeArgs = values["node-args"] as string,
+  serverArgs = values["server-args"] as string,
+): Promise<Started> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     [
       // As startMemorabilia: the server's own young generation on the command line, so the PID
       // measured is the serving process (a server given none relaunches itself under a relay).
-      ...(semiSpaceChosen(split(values["node-args"] as string), undefined) ? [] : youngGenerationNodeFlags()),
-      ...split(values["node-args"] as string),
+      ...(semiSpaceChosen(split(nodeArgs), undefined) ? [] : youngGenerationNodeFlags()),
+      ...split(nodeArgs),
       bundle,
       "--host",
       "127.0.0.1",
       "--port",
       String(port),
       ...(tls ? ["--tls-cert", cert.cert, "--tls-key", cert.key] : []),
-      ...split(values["server-args"] as string),
+      ...split(serverArgs),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -128,21 +140,30 @@ async function main() {
   const servers: Started[] = values["no-server"]
     ? []
     : [await startServer("new", bundleEntry("server/main.ts", "probe-server"))];
-  if (values.base) servers.push(await startServer("base", values.base));
+  if (values.base)
+    servers.push(
+      await startServer(
+        "base",
+        values.base,
+        values["base-node-args"] ?? (values["node-args"] as string),
+        values["base-server-args"] ?? (values["server-args"] as string),
+      ),
+    );
+  const extra: Record<string, string> = values.bearer ? { authorization: `Bearer ${values.bearer}` } : {};
   const sessions: http2.ClientHttp2Session[] = [];
   const agents: http.Agent[] = [];
   const caller = (s: Started, path: string, message: Uint8Array, asProtocol: Protocol) => {
     if (h1) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
       agents.push(agent);
-      return () => h1Call(agent, s.port, asProtocol, path, message);
+      return () => h1Call(agent, s.port, asProtocol, path, message, s === floor ? {} : extra);
     }
     const session = tls
       ? http2.connect(`https://127.0.0.1:${s.port}`, { ca: cert.ca, servername: "localhost" })
       : http2.connect(`http://127.0.0.1:${s.port}`);
     session.on("error", () => {});
     sessions.push(session);
-    return () => h2Call(session, asProtocol, path, message);
+    return () => h2Call(session, asProtocol, path, message, s === floor ? {} : extra);
   };
   const ops = (values.ops as string).split(",");
   type T = { name: string; op: string; pid: number; call: () => Promise<number> };
