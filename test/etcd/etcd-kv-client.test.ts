@@ -85,6 +85,22 @@ describe("the engine's KV client", () => {
     // An absent key: no kvs, revision "0" where the engine reads one.
     expect((await kv.range({ key: Buffer.from("kv/none") }, deadline())).kvs).toEqual([]);
     expect(int64String(undefined)).toBe("0");
+    // Puts' and deletes' answers are skipped undecoded; the ranges among them keep their places.
+    const mixed = await kv.txn(
+      {
+        success: [
+          { request_put: { key: Buffer.from("kv/b"), value: Buffer.from("b") } },
+          { request_range: { key } },
+          { request_delete_range: { key: Buffer.from("kv/c") } },
+          { request_range: { key: Buffer.from("kv/c") } },
+        ],
+      },
+      deadline(),
+    );
+    expect(mixed.responses).toHaveLength(4);
+    expect(mixed.responses[1]?.response_range.kvs[0]?.value.toString()).toBe("one");
+    expect(mixed.responses[3]?.response_range.kvs).toEqual([]);
+    expect(Object.keys(mixed.responses[0] ?? {}).filter((k) => !k.startsWith("_"))).toEqual([]);
   });
 
   it("renews the auth token etcd forgot (--auth-token-ttl), and reports wrong credentials as such", async () => {

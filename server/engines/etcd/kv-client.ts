@@ -81,11 +81,9 @@ export interface RequestOp {
   request_put?: { key: Uint8Array; value: Uint8Array; lease?: Int64 };
   request_delete_range?: { key: Uint8Array; range_end?: Uint8Array };
 }
-/** etcdserverpb.ResponseOp (decoded): the field matching its request. */
+/** etcdserverpb.ResponseOp (decoded): a range's answer; a put's or delete's is skipped (see {@link UNREAD_FIELDS}). */
 export interface ResponseOp {
   readonly response_range: RangeResponse;
-  readonly response_put: { readonly header: ResponseHeader };
-  readonly response_delete_range: { readonly header: ResponseHeader; readonly deleted: Int64 };
 }
 /** etcdserverpb.Compare (the targets the engine uses). */
 export interface Compare {
@@ -160,6 +158,9 @@ export class EtcdCallError extends Error {
 const UNREAD_FIELDS: Record<string, readonly string[]> = {
   "mvccpb.KeyValue": ["create_revision", "version", "lease"],
   "etcdserverpb.ResponseHeader": ["cluster_id", "member_id", "raft_term"],
+  // A put's or delete's answer (a header each: 103 of them in an MSET of 100 keys) is never read:
+  // skipped undecoded (TxnResponse decoding was 7 % of the server's CPU under MSET x100).
+  "etcdserverpb.ResponseOp": ["response_put", "response_delete_range", "response_txn"],
 };
 
 /** The codec: protobufjs types compiled from the generated etcd descriptors (built once). */
