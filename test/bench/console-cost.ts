@@ -429,6 +429,8 @@ export async function runConsoleCost(
     await writer;
     await browser.close();
     await server.stop();
+    // The parts after this one (and the processes they start, which inherit it) get every CPU back.
+    if (writerPinned) pin(process.pid, `0-${cpus - 1}`);
   }
   const line = (w: ConsoleWindow) =>
     `${w.console ? "console" : "none"} ${Math.round(w.ops / w.seconds)}/s ${perOp(w).toFixed(1)} µs/SET (main ${w.mainCpuMs === undefined ? "?" : ((w.mainCpuMs * 1000) / w.ops).toFixed(1)}), GC ${w.minorGcs} minor + ${w.majorGcs} major (${w.majorGcMs.toFixed(0)} ms paused, ${w.majorWorkMs.toFixed(0)} ms of work), ${((w.allocatedMb * 1024) / w.ops).toFixed(1)} KB/SET allocated, ${((w.promotedMb * 2 ** 20) / w.ops).toFixed(0)} B/SET promoted${w.callsPerS === undefined ? "" : `, ${w.callsPerS.toFixed(1)} calls/s`}, browser ${w.browserMsPerS.toFixed(0)} ms/s, load ${w.load}`;
