@@ -9,9 +9,14 @@
  *     --outfile=dist/resp-ab.mjs && node dist/resp-ab.mjs BASE_BUNDLE NEW_BUNDLE [rounds] [requests] [ops]
  *
  * `ops`: a comma-separated subset of GET,SET,INCR,LPUSH,LRANGE (default all but LRANGE).
+ * A bundle given as `BUNDLE@MB` runs with semi-spaces of MB MiB (`--max-semi-space-size`; the same
+ * bundle on both sides makes a young-generation A/B); otherwise with the young generation every
+ * server start sets (server/young-generation.ts), put on the node command line as the bench does,
+ * so the PID whose CPU is read is the serving process, not a relaying parent.
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
+import { youngGenerationNodeFlags } from "../../server/young-generation.js";
 import { findBinary, freePort, type Started, startRedis, stopAll, track, waitForLine } from "./processes.js";
 import { RESP_FLOOR, type RespBenchOptions, segment, startRespFloor, type Target, untilServing } from "./resp.js";
 
@@ -24,12 +29,15 @@ const WORKLOADS: Record<string, readonly string[]> = {
 };
 
 /** Starts a server bundle with a RESP port; its Started and the RESP port. */
-async function startBundle(name: string, bundle: string): Promise<[Started, number]> {
+async function startBundle(name: string, spec: string): Promise<[Started, number]> {
+  const at = spec.lastIndexOf("@");
+  const bundle = at < 0 ? spec : spec.slice(0, at);
+  const young = at < 0 ? youngGenerationNodeFlags() : [`--max-semi-space-size=${Number(spec.slice(at + 1))}`];
   const port = await freePort();
   const respPort = await freePort();
   const child = spawn(
     process.execPath,
-    [bundle, "--host", "127.0.0.1", "--port", String(port), "--resp-port", String(respPort)],
+    [...young, bundle, "--host", "127.0.0.1", "--port", String(port), "--resp-port", String(respPort)],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const ready = waitForLine(child, /Server listening at (\S+?)"/, name);
