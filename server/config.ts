@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EVICTION_POLICIES, type EvictionPolicy } from "../shared/store/eviction.js";
 import { BUNDLED_CONSOLE_DIR } from "./package-root.js";
-import { DEFAULT_YOUNG_GENERATION_MB, MAX_YOUNG_GENERATION_MB } from "./young-generation.js";
+import {
+  DEFAULT_YOUNG_GENERATION_MB,
+  defaultYoungGenerationMb,
+  ENGINE_YOUNG_GENERATION_MB,
+  MAX_YOUNG_GENERATION_MB,
+} from "./young-generation.js";
 
 /** The server's configuration, after flags, environment and config file are merged. */
 export interface ServerConfig {
@@ -334,8 +339,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: "youngGenerationMb",
     flag: "young-generation-mb",
     kind: "int",
-    defaultValue: DEFAULT_YOUNG_GENERATION_MB,
-    help: `V8 semi-space size in MiB (node's --max-semi-space-size; the young generation is up to three of them). Fewer scavenges, and every scavenge visits the whole keyspace's heap: at 10M keys due at once they were the stall. The server starts itself again with the node flag (one relaying parent process, signals and exit code passed on) unless a semi-space size is already on the node command line or in NODE_OPTIONS. 0: Node's default (16), no second process. At most ${MAX_YOUNG_GENERATION_MB}.`,
+    // Resolved by engine in loadConfig: undefined here means "not set".
+    defaultValue: undefined,
+    help: `V8 semi-space size in MiB (default: ${DEFAULT_YOUNG_GENERATION_MB}; ${ENGINE_YOUNG_GENERATION_MB} with --engine etcd; node's --max-semi-space-size; the young generation is up to three of them). Fewer scavenges, and every scavenge visits the whole keyspace's heap: at 10M keys due at once they were the stall. The server starts itself again with the node flag (one relaying parent process, signals and exit code passed on) unless a semi-space size is already on the node command line or in NODE_OPTIONS. 0: Node's default (16), no second process. At most ${MAX_YOUNG_GENERATION_MB}.`,
   },
   {
     key: "logLevel",
@@ -722,6 +728,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   if (c.respMaxClients < 1) throw new ConfigError("--resp-maxclients must be at least 1");
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
     throw new ConfigError("--tls-cert and --tls-key go together");
+  (c as { youngGenerationMb: number | undefined }).youngGenerationMb ??= defaultYoungGenerationMb(c.engine);
   if (c.youngGenerationMb > MAX_YOUNG_GENERATION_MB)
     throw new ConfigError(
       `--young-generation-mb: expected 0 (Node's default) to ${MAX_YOUNG_GENERATION_MB} MiB, got ${c.youngGenerationMb}`,

@@ -1,7 +1,8 @@
 /**
  * Start-up step of every server start (`npm start`, the `memorabilia-server` bin, `dist/server.mjs`,
  * any engine): the server runs with V8 semi-spaces of `--young-generation-mb` MiB
- * ({@link DEFAULT_YOUNG_GENERATION_MB} by default) instead of Node's 16.
+ * ({@link DEFAULT_YOUNG_GENERATION_MB} by default, {@link ENGINE_YOUNG_GENERATION_MB} with
+ * `--engine etcd`) instead of Node's 16.
  *
  * Why: a scavenge (young-generation GC) visits every old-space page, so its pause grows with the
  * keyspace (~1 µs a page: ~6 ms at 10M keys, ~5,400 pages). A mass expiry's drain makes garbage
@@ -19,13 +20,33 @@
  * child whose parent dies (even by SIGKILL) kills itself at once, so the PID a supervisor holds
  * still stops the server. A semi-space size chosen on the node command line or in `NODE_OPTIONS`
  * is kept, and then nothing is started again (that is also how the child knows it is the child,
- * and how a supervisor avoids the second process: `node --max-semi-space-size=64 dist/server.mjs`).
+ * and how a supervisor avoids the second process: `node --max-semi-space-size=32 dist/server.mjs`).
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 
-/** The semi-space size (MiB) a server runs with unless `--young-generation-mb` says otherwise. */
-export const DEFAULT_YOUNG_GENERATION_MB = 64;
+/**
+ * The semi-space size (MiB) a memory-engine server runs with unless `--young-generation-mb` says
+ * otherwise. 32, not 64: at load 17–23 64 cost unary calls 1.08–1.41× the server CPU of Node's 16
+ * in each of three interleaved runs (32: 0.93–1.07×) and ~90 MiB of RSS at 1M keys (32: ~30), and
+ * neither size has yet shown fewer scavenges at 10M keys due at once (BENCHMARKS.md, session 10).
+ */
+export const DEFAULT_YOUNG_GENERATION_MB = 32;
+
+/** The semi-space size (MiB) an `--engine etcd` server runs with by default (its Batch CPU halves at 64: docs/FLEET.md). */
+export const ENGINE_YOUNG_GENERATION_MB = 64;
+
+/** The default `--young-generation-mb` of a server of `engine`. */
+export function defaultYoungGenerationMb(engine: string): number {
+  return engine === "etcd" ? ENGINE_YOUNG_GENERATION_MB : DEFAULT_YOUNG_GENERATION_MB;
+}
+
+/** The default size for a server started with these server arguments (`--engine etcd` or not). */
+export function defaultYoungGenerationMbForArgs(args: readonly string[]): number {
+  const i = args.findIndex((a) => a === "--engine" || a.startsWith("--engine="));
+  const engine = i < 0 ? "memory" : args[i]?.includes("=") ? args[i]?.split("=")[1] : args[i + 1];
+  return defaultYoungGenerationMb(engine ?? "memory");
+}
 
 /** The largest `--young-generation-mb` accepted (a young generation of up to ~3 GiB). */
 export const MAX_YOUNG_GENERATION_MB = 1024;

@@ -4,7 +4,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { semiSpaceChosen, youngGenerationNodeFlags } from "../../server/young-generation.js";
+import {
+  defaultYoungGenerationMbForArgs,
+  semiSpaceChosen,
+  youngGenerationNodeFlags,
+} from "../../server/young-generation.js";
 import { serverBundle } from "./bundle.js";
 
 /** A server process the bench started (and must stop). */
@@ -251,7 +255,9 @@ export async function startMemorabilia(
   const child = spawn(
     process.execPath,
     [
-      ...(semiSpaceChosen(nodeArgs, undefined) ? [] : youngGenerationNodeFlags()),
+      ...(semiSpaceChosen(nodeArgs, undefined)
+        ? []
+        : youngGenerationNodeFlags(defaultYoungGenerationMbForArgs(extraArgs))),
       ...nodeArgs,
       bundle ?? serverBundle(),
       "--host",

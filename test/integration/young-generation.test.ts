@@ -11,7 +11,12 @@ import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_YOUNG_GENERATION_MB, semiSpaceChosen } from "../../server/young-generation.js";
+import { loadConfig } from "../../server/config.js";
+import {
+  DEFAULT_YOUNG_GENERATION_MB,
+  defaultYoungGenerationMbForArgs,
+  semiSpaceChosen,
+} from "../../server/young-generation.js";
 import { SERVER_BUNDLE } from "../support/bundles.js";
 
 /** The PIDs of `pid`'s children (Linux). */
@@ -87,10 +92,10 @@ describe("every server start sizes its young generation", () => {
   }, 60_000);
 
   // The other starts run side by side: each is seconds on a busy host.
-  it("--young-generation-mb 32 relaunches with 32 and SIGINT is passed on; the server's exit is the started PID's; SIGKILL of the parent kills the server", async () => {
-    const [a, b, c] = await Promise.all([start(["--young-generation-mb", "32"]), start(), start()]);
+  it("--young-generation-mb 48 relaunches with 48 and SIGINT is passed on; the server's exit is the started PID's; SIGKILL of the parent kills the server", async () => {
+    const [a, b, c] = await Promise.all([start(["--young-generation-mb", "48"]), start(), start()]);
     const [serverA] = children(a.child.pid as number);
-    expect(cmdline(serverA as number)).toContain("--max-semi-space-size=32");
+    expect(cmdline(serverA as number)).toContain("--max-semi-space-size=48");
     a.child.kill("SIGINT");
     const [serverB] = children(b.child.pid as number);
     process.kill(serverB as number, "SIGKILL");
@@ -161,6 +166,21 @@ describe("every server start sizes its young generation", () => {
     expect(semiSpaceChosen(["--max_semi_space_size=8"], undefined)).toBe(true);
     expect(semiSpaceChosen([], "--enable-source-maps --min-semi-space-size=4")).toBe(true);
     expect(semiSpaceChosen(["--max-old-space-size=512"], "--trace-gc")).toBe(false);
+  });
+
+  it("defaults: 32 MiB, 64 with --engine etcd; a value given wins, 0 included", () => {
+    const size = (argv: string[], env: Record<string, string> = {}) => {
+      const loaded = loadConfig(argv, env);
+      return loaded.help ? undefined : loaded.config.youngGenerationMb;
+    };
+    const etcd = ["--engine", "etcd", "--etcd-endpoints", "http://127.0.0.1:2379"];
+    expect(size([])).toBe(32);
+    expect(size(etcd)).toBe(64);
+    expect(size([...etcd, "--young-generation-mb", "0"])).toBe(0);
+    expect(size([], { MEMORABILIA_YOUNG_GENERATION_MB: "16" })).toBe(16);
+    expect(defaultYoungGenerationMbForArgs(["--engine=etcd"])).toBe(64);
+    expect(defaultYoungGenerationMbForArgs(etcd)).toBe(64);
+    expect(defaultYoungGenerationMbForArgs(["--port", "0"])).toBe(DEFAULT_YOUNG_GENERATION_MB);
   });
 
   it("--help documents the option and its environment variable", () => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { youngGenerationNodeFlags } from "../../server/young-generation.js";
+import { defaultYoungGenerationMbForArgs, youngGenerationNodeFlags } from "../../server/young-generation.js";
 import { SERVER_BUNDLE } from "./bundles.js";
 
 /** A Memorabilia server started as a child process for a test. */
@@ -29,7 +29,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   // The young generation every server start sets (server/young-generation.ts) on the node command
   // line: one process, so `pid` is the serving one (its RSS and CPU are what tests read).
-  const nodeFlags = youngGenerationNodeFlags();
+  const nodeFlags = youngGenerationNodeFlags(defaultYoungGenerationMbForArgs(args));
   const child = spawn(
     process.execPath,
     [...nodeFlags, entry ?? SERVER_BUNDLE, "--host", "127.0.0.1", "--port", "0", ...args],
