@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { defaultYoungGenerationMbForArgs, youngGenerationNodeFlags } from "../../server/young-generation.js";
 import { SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { serverBundle } from "./bundle.js";
 import { runChild } from "./children.js";
@@ -91,10 +92,17 @@ async function startMemorabiliaAt(
 ): Promise<{ started: Started; readyMs: number; loadMs: number; loadCpuMs: number; keys: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [serverBundle(), "--host", "127.0.0.1", "--port", String(port), ...args], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // The young generation on the node command line, as startMemorabilia gives it: without it the
+  // server relaunches itself and started.pid (whose CPU and RSS are read below) would be the relay.
+  const young = youngGenerationNodeFlags(defaultYoungGenerationMbForArgs(args));
+  const child = spawn(
+    process.execPath,
+    [...young, serverBundle(), "--host", "127.0.0.1", "--port", String(port), ...args],
+    {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const loaded = args.includes("--data-dir")
     ? waitForLine(
         child,
