@@ -98,3 +98,21 @@ describe("RespWriter slab reuse", () => {
     for (const [b, text] of held) expect(b.toString("latin1")).toBe(text);
   });
 });
+
+describe("RespWriter integers", () => {
+  it("every digit count, both sides of each power of ten, the int32 edge and past it", () => {
+    const values: number[] = [0, 1, 9, 2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER];
+    for (let p = 10; p <= 1e15; p *= 10) values.push(p - 1, p, p + 1);
+    let seed = 99;
+    for (let i = 0; i < 2000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      values.push(seed % 10 ** (1 + (i % 10)));
+    }
+    const w = new RespWriter();
+    for (const n of values) w.integer(n);
+    w.integer(-5);
+    w.integer(123456789012345678901234567890n);
+    const want = `${values.map((n) => `:${n}\r\n`).join("")}:-5\r\n:123456789012345678901234567890\r\n`;
+    expect(Buffer.concat(w.take()).toString("latin1")).toBe(want);
+  });
+});

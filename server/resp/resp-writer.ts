@@ -87,6 +87,20 @@ export class RespWriter {
       slab[this.pos++] = 48 + n;
       return;
     }
+    if (n <= 0x7fffffff) {
+      // Int32 arithmetic (V8 turns `/ 10 | 0` into a multiply), the width by comparisons: LPUSH's
+      // list lengths and large counters are 6-7 digits, 12-14 float divisions the other way.
+      let width = 2;
+      for (let limit = 100; n >= limit; limit *= 10) width++;
+      let pos = this.pos + width;
+      this.pos = pos;
+      for (let m = n | 0; m > 0; ) {
+        const q = (m / 10) | 0;
+        slab[--pos] = 48 + (m - q * 10);
+        m = q;
+      }
+      return;
+    }
     let width = 1;
     for (let m = n; m >= 10; m = Math.floor(m / 10)) width++;
     let pos = this.pos + width;
