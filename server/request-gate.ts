@@ -43,6 +43,7 @@ export interface RequestGateOptions {
    * Decides from the headers whether the caller may call `method` at all: an error (UNAUTHENTICATED,
    * PERMISSION_DENIED…) is answered at once, without reading the body. An {@link Admitted} caller
    * (the token was checked) is kept for the call, so the token is checked once per request.
+   * `header` reads this request's headers during the call only (one reader serves every request).
    */
   readonly precheck?: (
     method: DescMethod,
@@ -169,6 +170,9 @@ class BodyDeadlines {
   }
 }
 
+/** A request without a timeout header: no deadline, no error (one object for every such request). */
+const NO_TIMEOUT: { readonly timeoutMs?: number; readonly error?: ConnectError } = Object.freeze({});
+
 function checkDeadlines(deadlines: BodyDeadlines): void {
   deadlines.check();
 }
@@ -178,6 +182,30 @@ function checkDeadlines(deadlines: BodyDeadlines): void {
 export function createRequestGate(options: RequestGateOptions): RequestGate {
   const methods = new Map<string, DescMethod>();
   const callers = new WeakMap<RequestSource, object>();
+
+  /**
+   * The headers `judge` reads through {@link readHeader}: set around each (synchronous) judgement,
+   * so no reader closure is made per request.
+   */
+  let judging: http.IncomingHttpHeaders | http2.IncomingHttpHeaders | undefined;
+  const readHeader: HeaderReader = (name) => {
+    const v = judging?.[name];
+    return v === undefined ? undefined : typeof v === "string" ? v : v.join(", ");
+  };
+  /** `judge` on `headers`, read through the one shared reader. */
+  const judgeHeaders = (
+    method: DescMethod,
+    protocol: WireProtocol,
+    headers: http.IncomingHttpHeaders | http2.IncomingHttpHeaders,
+    address: string | undefined,
+  ): ReturnType<typeof judge> => {
+    judging = headers;
+    try {
+      return judge(method, protocol, readHeader, address);
+    } finally {
+      judging = undefined;
+    }
+  };
 
   /** The refusal of a request from its headers, and its deadline for the body. */
   const judge = (
@@ -194,7 +222,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     const raw = grpc ? header("grpc-timeout") : header("connect-timeout-ms");
     const timeout =
       raw === undefined
-        ? {}
+        ? NO_TIMEOUT
         : grpc
           ? parseGrpcTimeout(raw, options.maxTimeoutMs)
           : parseConnectTimeout(raw, options.maxTimeoutMs);
@@ -234,14 +262,10 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     if (method === undefined) return false;
     const contentType = headers["content-type"];
     const protocol = wireProtocol(contentType);
-    const header: HeaderReader = (name) => {
-      const v = headers[name];
-      return v === undefined ? undefined : typeof v === "string" ? v : v.join(", ");
-    };
     // Read once per session: `session.socket` is a Proxy, its address a getter behind it (every
     // HTTP/2 call paid both here).
     const address = remoteAddress(stream);
-    const verdict = judge(method, protocol, header, address);
+    const verdict = judgeHeaders(method, protocol, headers, address);
     if ("error" in verdict) {
       options.onRefused?.(verdict.kind, address, path);
       answerStream(stream, protocol, contentType, verdict.error);
@@ -316,12 +340,8 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     if (method === undefined) return false;
     const contentType = req.headers["content-type"];
     const protocol = wireProtocol(contentType);
-    const header: HeaderReader = (name) => {
-      const v = req.headers[name];
-      return v === undefined ? undefined : typeof v === "string" ? v : v.join(", ");
-    };
     const address = req.socket.remoteAddress;
-    const verdict = judge(method, protocol, header, address);
+    const verdict = judgeHeaders(method, protocol, req.headers, address);
     if ("error" in verdict) {
       options.onRefused?.(verdict.kind, address, url);
       answerHttp1(req, res, protocol, contentType, verdict.error);
