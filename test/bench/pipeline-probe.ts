@@ -9,19 +9,21 @@
  *   npx tsx test/bench/pipeline-probe.ts [--ops=GET100,SET100,GET1] [--commands=100000]
  *     [--rounds=7] [--base=.bench/base/dist/server.mjs] [--node-args="--cpu-prof"]
  *
- * `--base` adds a second server from another bundle (copy `dist/` of another commit and its
+ * `--redis` adds plain ioredis against redis-server (one command per call, 50 in flight) and prints
+ * each op's ops/s ratio to it per round (the network part's Pipeline ≥ 2× anchor; wall clock: a
+ * quiet host only). `--base` adds a second server from another bundle (copy `dist/` of another commit and its
  * package.json one level above it). `--node-args` applies to every server (e.g. `--cpu-prof
  * --cpu-prof-dir=.bench/prof`: the profile is written when the probe stops the server).
  */
-import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Redis } from "ioredis";
 import type { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { bundleEntry } from "./bundle.js";
 import { KEYSPACE } from "./clients.js";
 import { timedLoad } from "./load.js";
-import { cpuMsPrecise, freePort, type Started, stopAll, track, waitForLine } from "./processes.js";
+import { cpuMsPrecise, findBinary, type Started, startMemorabilia, startRedis, stopAll } from "./processes.js";
 import { pipelineRequest, RawGrpc } from "./raw-grpc.js";
 
 const { values } = parseArgs({
@@ -33,31 +35,21 @@ const { values } = parseArgs({
     base: { type: "string" },
     "node-args": { type: "string", default: "" },
     "server-args": { type: "string", default: "" },
+    redis: { type: "boolean", default: false },
   },
 });
 const split = (s: string) => s.split(" ").filter((x) => x !== "");
 const VALUE = new TextEncoder().encode("vvvvvvvv");
 const key = (i: number) => `bench:${i % KEYSPACE}`;
 
-async function startServer(name: string, bundle: string): Promise<Started> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      ...split(values["node-args"] as string),
-      bundle,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      ...split(values["server-args"] as string),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+/** A server from `bundle` (one process: the young generation's flag on the node command line, as the bench starts it). */
+async function startServer(name: string, bundle: string): Promise<Started & { label: string }> {
+  const started = await startMemorabilia(
+    split(values["server-args"] as string),
+    split(values["node-args"] as string),
+    bundle,
   );
-  const ready = waitForLine(child, /Server listening at (\S+?)"/, name);
-  const started = track(name, child, port, `http://127.0.0.1:${port}`);
-  await ready;
-  return started;
+  return { ...started, label: name };
 }
 
 type Command = MessageInitShape<typeof CommandSchema>;
@@ -95,9 +87,33 @@ async function main() {
       const c = new RawGrpc(s.url);
       clients.push(c);
       const stream = c.stream("/memorabilia.v1.TransactionService/Pipeline");
-      targets.push({ name: s.name, op, pid: s.pid, batch, call: (i) => stream.send(body(i), batch).then(() => batch) });
+      targets.push({
+        name: s.label,
+        op,
+        pid: s.pid,
+        batch,
+        call: (i) => stream.send(body(i), batch).then(() => batch),
+      });
     }
   }
+  // Plain ioredis, one command per call, 50 in flight: the anchor of the bench's "≥ 2× Redis+ioredis".
+  const redisBin = values.redis ? findBinary("redis-server") : undefined;
+  const redisServer = redisBin === undefined ? undefined : await startRedis(redisBin);
+  const redis =
+    redisServer === undefined
+      ? undefined
+      : new Redis({ host: "127.0.0.1", port: redisServer.port, lazyConnect: false });
+  if (redis !== undefined && redisServer !== undefined)
+    for (const op of ops) {
+      const get = op.startsWith("GET");
+      targets.push({
+        name: "redis",
+        op,
+        pid: redisServer.pid,
+        batch: 1,
+        call: (i) => (get ? redis.get(key(i)) : redis.set(key(i), "vvvvvvvv")).then(() => 1),
+      });
+    }
   const commands = Number(values.commands);
   const boundsOf = (t: T) => ({
     concurrency: Number(values.concurrency),
@@ -123,14 +139,17 @@ async function main() {
       const group = targets.filter((t) => t.op === op);
       const order = group.map((_, i) => group[(i + round) % group.length] as T);
       const got: Record<string, number> = {};
+      const rate: Record<string, number> = {};
       for (const t of order) {
         const s = await timedLoad(t.call, boundsOf(t), t.pid, { group: "p", op, target: t.name, round }, cpuMsPrecise);
         const v = ((s.serverCpuMs as number) * 1000) / s.ops;
         got[t.name] = v;
         (us[`${op} ${t.name}`] ??= []).push(v);
         (rates[`${op} ${t.name}`] ??= []).push(s.ops / s.seconds);
+        rate[t.name] = s.ops / s.seconds;
       }
       if (got.base !== undefined) (ratios[op] ??= []).push((got.new as number) / got.base);
+      if (rate.redis !== undefined) (ratios[`${op} ops/s new ÷ redis`] ??= []).push((rate.new as number) / rate.redis);
       line.push(`${op}: ${order.map((t) => `${t.name} ${fmt(got[t.name] as number)}`).join(", ")}`);
     }
     console.log(`round ${round + 1} load ${load.toFixed(2)}  ${line.join(" | ")}`);
@@ -141,8 +160,11 @@ async function main() {
       `${k.padEnd(12)} median ${fmt(median(v))} µs/command (${v.map(fmt).join(" ")}); ${Math.round(median(rates[k] as number[]))} commands/s`,
     );
   for (const [op, r] of Object.entries(ratios))
-    console.log(`${op.padEnd(12)} new ÷ base median ${median(r).toFixed(3)} (${r.map((x) => x.toFixed(2)).join(" ")})`);
+    console.log(
+      `${op.padEnd(12)} ${op.includes("÷") ? "" : "CPU new ÷ base "}median ${median(r).toFixed(3)} (${r.map((x) => x.toFixed(2)).join(" ")})`,
+    );
   for (const c of clients) c.close();
+  redis?.disconnect();
 }
 
 main()
