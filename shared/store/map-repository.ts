@@ -6,7 +6,7 @@ import { StoreError } from "./errors.js";
 import type { EventClass } from "./events.js";
 import { ExpiryIndex } from "./expiry-index.js";
 import { compileGlob } from "./glob.js";
-import { KeyTable } from "./key-table.js";
+import { OpenKeyTable } from "./key-table-open.js";
 import { ObserverList } from "./observers.js";
 import type {
   EngineCapabilities,
@@ -55,15 +55,15 @@ interface WatchSlot {
 }
 
 /**
- * The embedded storage engine: the keyspace on `Map`s (a {@link KeyTable}: lanes of bounded size,
- * so no rehash stalls the loop, and no `Map` nears the 2^24 limit),
+ * The embedded storage engine: the keyspace in an {@link OpenKeyTable} (open addressing in
+ * segments of bounded size, so no rehash stalls the loop, and no size limit),
  * with TTLs kept apart (`expires`, like Redis's expires dict, plus a deadline-ordered
  * {@link ExpiryIndex}), so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
  * command in place. It is its own view ({@link KeyspaceView}) and its own {@link LocalKeyspace}.
  */
 export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   readonly capabilities = MAP_CAPABILITIES;
-  private readonly data: KeyTable<Value>;
+  private readonly data: OpenKeyTable<Value>;
   private readonly expires: Deadlines;
   private readonly index = new ExpiryIndex();
   /** The array {@link activeExpire} pops due keys into (all slots ""), or null while in use. */
@@ -85,8 +85,7 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   private observer: RepositoryObserver | undefined = undefined;
 
   constructor(options: MapRepositoryOptions = {}) {
-    // Wide: 1M ids one fork deep (~2 B per key more; the deadlines' tables stay narrow).
-    this.data = new KeyTable(options.shardLimit, undefined, undefined, true);
+    this.data = new OpenKeyTable();
     this.expires = new Deadlines(options.shardLimit);
     this.cursors = new CursorRegistry(options.maxOpenCursors);
     this.notify = options.notify;
