@@ -67,15 +67,28 @@ describe("OpenKeyTable", () => {
     expect(table.get("user:50000:profile")).toBeUndefined();
   });
 
-  it("shrinks emptied segments in bounded steps and still finds every remaining key", () => {
+  it("gives back an emptied segment's slots, and a mostly deleted one's when inserts fill its tombstones", () => {
     const table = new OpenKeyTable<number>(seededRandom(5), { smallKeys: 16, maxSlots: 128 });
     for (let i = 0; i < 20_000; i++) table.set(`k${i}`, i);
-    const full = table.segmentSlots().reduce((a, b) => a + b, 0);
+    const slots = (): number => table.segmentSlots().reduce((a, b) => a + b, 0);
+    const full = slots();
+    // 98 % deleted: tombstones, every remaining key still found.
     for (let i = 0; i < 20_000; i++) if (i % 50 !== 0) expect(table.delete(`k${i}`)).toBe(true);
     expect(table.size).toBe(400);
-    expect(table.segmentSlots().reduce((a, b) => a + b, 0)).toBeLessThan(full / 10);
     for (let i = 0; i < 20_000; i++) expect(table.get(`k${i}`)).toBe(i % 50 === 0 ? i : undefined);
     expect(table.delete("k1")).toBe(false);
+    // New keys reuse tombstones, then rebuild each segment for its live keys.
+    for (let i = 0; i < 4000; i++) table.set(`n${i}`, i);
+    expect(table.size).toBe(4400);
+    expect(slots()).toBeLessThan(full / 2);
+    for (let i = 0; i < 4000; i++) expect(table.get(`n${i}`)).toBe(i);
+    for (let i = 0; i < 20_000; i += 50) expect(table.get(`k${i}`)).toBe(i);
+    // Everything deleted: every segment is back to the smallest.
+    for (const key of [...table.keys()]) table.delete(key);
+    expect(table.size).toBe(0);
+    expect(Math.max(...table.segmentSlots())).toBeLessThanOrEqual(8);
+    table.set("again", 1);
+    expect(table.get("again")).toBe(1);
   });
 
   it("an iterator visits every key present throughout exactly once while segments split, grow and shrink", () => {

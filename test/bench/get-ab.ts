@@ -1,6 +1,6 @@
 /**
  * Quick interleaved measurement of the core GET/SET entry points (issue 18): `execSync`, `run` and
- * the typed `get`/`set` against the keyspace's table alone (`KeyTable`, wide, as the Map engine's)
+ * the typed `get`/`set` against the keyspace's table alone (`OpenKeyTable`, as the Map engine's)
  * and a bare `Map`, in one process that holds only these: 1M pre-loaded `key:%08d` keys read (or
  * overwritten with the same value) in a seeded shuffled order, every target once per round, the
  * first target rotating, CPU time per operation (the process's, GC included). It prints each
@@ -13,7 +13,7 @@
  *   node dist/get-ab.mjs [--keys=1000000] [--ops=500000] [--rounds=7] [--op=get|set] [--json]
  */
 import { createStore, type Store } from "../../shared/index.js";
-import { KeyTable } from "../../shared/store/key-table.js";
+import { OpenKeyTable } from "../../shared/store/key-table-open.js";
 
 const flag = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -93,7 +93,7 @@ function setLoops(store: Store): [string, Loop][] {
   ];
 }
 
-function tableLoop(table: KeyTable<string>): Loop {
+function tableLoop(table: OpenKeyTable<string>): Loop {
   if (OP === "set") {
     return (keys, start, n) => {
       const m = keys.length;
@@ -130,7 +130,7 @@ function main(): void {
   // Loaded in the in-process bench's order: the store first (through execSync), then the table, then the Map.
   const store = createStore();
   for (const k of keys) store.execSync(["SET", k, VALUE]);
-  const table = new KeyTable<string>(undefined, undefined, undefined, true);
+  const table = new OpenKeyTable<string>();
   for (const k of keys) table.set(k, VALUE);
   const map = new Map<string, string>();
   for (const k of keys) map.set(k, VALUE);

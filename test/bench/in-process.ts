@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { createStore, type Store } from "../../shared/index.js";
 import { KeyTable } from "../../shared/store/key-table.js";
+import { OpenKeyTable } from "../../shared/store/key-table-open.js";
 import type { Sample } from "./stats.js";
 
 /** Sizes of the in-process workload. */
@@ -108,10 +109,32 @@ function mapTarget(): Target {
 }
 
 /**
- * The keyspace's table alone (`KeyTable`: lanes of at most 4096 keys, a key's lane found by
- * reading one byte per fork), without any store code: the trade-off row. Its distance to `Map`
- * is what bounding every rehash costs a lookup; the distance from it to `core typed` is the
- * store's own path.
+ * The keyspace's table alone (`OpenKeyTable`: open addressing in segments of at most 8000 slots),
+ * without any store code. Its distance to `Map` is what bounding every rehash costs a lookup; the
+ * distance from it to `core typed` is the store's own path.
+ */
+function openTableTarget(): Target {
+  const table = new OpenKeyTable<string>();
+  return {
+    name: "OpenKeyTable (keyspace)",
+    ops: {
+      SET: (keys, start, n) => {
+        const m = keys.length;
+        for (let i = 0; i < n; i++) table.set(keys[(start + i) % m] as string, VALUE);
+      },
+      GET: (keys, start, n) => {
+        const m = keys.length;
+        let hits = 0;
+        for (let i = 0; i < n; i++) if (table.get(keys[(start + i) % m] as string) !== undefined) hits++;
+        if (hits < 0) throw new Error("unreachable");
+      },
+    },
+  };
+}
+
+/**
+ * The previous keyspace table (`KeyTable`: lanes of at most 4096 keys, a key's lane found by
+ * reading one byte per fork; still the deadlines' table), for the trade-off.
  */
 function keyTableTarget(): Target {
   // Wide, as the keyspace's (map-repository.ts).
@@ -133,11 +156,11 @@ function keyTableTarget(): Target {
   };
 }
 
-/** A minimal store around a {@link KeyTable}: counts the command and the keyspace hit, no more. */
+/** A minimal store around an {@link OpenKeyTable}: counts the command and the keyspace hit, no more. */
 class CountingTable {
   commands = 0;
   hits = 0;
-  private readonly table = new KeyTable<string>(undefined, undefined, undefined, true);
+  private readonly table = new OpenKeyTable<string>();
 
   get(key: string): string | null {
     this.commands++;
@@ -157,15 +180,15 @@ class CountingTable {
 }
 
 /**
- * The least any store adds to its table (issue 18): the same `KeyTable` behind a class that counts
+ * The least any store adds to its table (issue 18): the same `OpenKeyTable` behind a class that counts
  * the command and the hit (INFO's counters), called as `store.get`/`set` are. The distance from
- * `KeyTable (lanes)` to here is what any wrapper costs; from here to `core typed`, the store's own
+ * `OpenKeyTable (keyspace)` to here is what any wrapper costs; from here to `core typed`, the store's own
  * path (expiry, observer, WATCH and event checks, limits).
  */
 function countingTableTarget(): Target {
   const store = new CountingTable();
   return {
-    name: "KeyTable + counters",
+    name: "OpenKeyTable + counters",
     ops: {
       SET: (keys, start, n) => {
         const m = keys.length;
@@ -293,6 +316,7 @@ export function runInProcess(options: InProcessOptions): Sample[] {
   const keys = Array.from({ length: options.keys }, (_, i) => `key:${i.toString().padStart(8, "0")}`);
   const targets = [
     ...coreTargets(),
+    openTableTarget(),
     keyTableTarget(),
     countingTableTarget(),
     flatLanesTarget(2),

@@ -79,15 +79,16 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
   for (const op of ["GET", "SET"]) {
     const map = med("in-process", op, "Map");
     const lru = med("in-process", op, "lru-cache TTL");
-    const table = vsMap(op, "KeyTable (lanes)");
-    const counted = vsMap(op, "KeyTable + counters");
+    const table = vsMap(op, "OpenKeyTable (keyspace)");
+    const counted = vsMap(op, "OpenKeyTable + counters");
+    const lanes = vsMap(op, "KeyTable (lanes)");
     // The floor probes: lanes picked by 3 (memory of KeyTable) or 2 (100 lanes: over Redis's memory) key bytes.
     const flat3 = vsMap(op, "Map lanes by 3 key bytes");
     const flat2 = vsMap(op, "Map lanes by 2 key bytes");
     const floors =
       flat3 === undefined || flat2 === undefined
         ? ""
-        : `; lanes by 3 key bytes ${formatNumber(flat3, 2)}×, by 2 ${formatNumber(flat2, 2)}×`;
+        : `; the previous lanes table ${lanes === undefined ? "?" : formatNumber(lanes, 2)}×, Map lanes by 3 key bytes ${formatNumber(flat3, 2)}×, by 2 ${formatNumber(flat2, 2)}×`;
     for (const core of ["core execSync", "core run", "core typed"]) {
       const c = med("in-process", op, core);
       if (c === undefined || map === undefined || lru === undefined) continue;
