@@ -8,6 +8,8 @@
  * of the same pairs could land), the median and range of the pairs' ratios, and what GC did on each
  * side (pauses and bytes allocated per SET), so a run's spread can be read, not guessed.
  */
+
+import { seededRandom } from "../../shared/store/testing.js";
 import type { ConsoleCostDetails, ConsoleWindow } from "./console-cost.js";
 import { formatNumber, spread } from "./stats.js";
 
@@ -64,18 +66,6 @@ export interface SideFigures {
 
 const paced = (w: ConsoleWindow, rate: number): boolean =>
   w.cpuMs !== undefined && w.seconds > 0 && w.ops / w.seconds >= PACE_SHARE * rate;
-
-/** A small deterministic PRNG (mulberry32): the same windows always give the same interval. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Total CPU per SET of the console side over that of the other, over `pairs`. */
 function totalRatio(pairs: readonly Pair[]): number {
@@ -145,7 +135,7 @@ export function judgeConsole(details: ConsoleCostDetails): ConsoleJudgement | { 
     else offPace++;
   }
   if (pairs.length === 0) return { offPace };
-  const rng = random(15);
+  const rng = seededRandom(15); // deterministic: the same windows always give the same interval
   const boots: number[] = [];
   for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
     const sample = Array.from({ length: pairs.length }, () => pairs[Math.floor(rng() * pairs.length)] as Pair);
