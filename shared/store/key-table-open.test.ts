@@ -182,3 +182,75 @@ describe("OpenKeyTable", () => {
     }
   });
 });
+
+describe("OpenKeyTable deadlines", () => {
+  const NOW = 1_780_000_000_000;
+  /** Deadlines of every kind a caller may store: near, far, fractional, tiny, negative, huge. */
+  const deadline = (r: number): number => {
+    const pick = Math.floor(r * 6);
+    if (pick === 0) return NOW + Math.floor(r * 1e6);
+    if (pick === 1) return NOW + 90 * 86_400_000 + Math.floor(r * 1e6);
+    if (pick === 2) return NOW + r;
+    if (pick === 3) return Math.floor(r * 2000) - 1000;
+    if (pick === 4) return -0;
+    return 2 ** 60 + Math.floor(r * 8) * 2 ** 10;
+  };
+
+  it.each([
+    { name: "one map", keys: 300, bounds: {} },
+    { name: "spread, default bounds", keys: SMALL_KEYS * 3, bounds: {} },
+    { name: "spread at once, tiny segments", keys: 3000, bounds: { smallKeys: 0, maxSlots: 16 } },
+    { name: "spreading mid-way, small segments", keys: 6000, bounds: { smallKeys: 500, maxSlots: 64 } },
+  ])(
+    "keep each key's deadline like a second Map, through sets, deletes, rebuilds and splits ($name)",
+    ({ keys, bounds }) => {
+      const rnd = seededRandom(5);
+      const table = new OpenKeyTable<number>(rnd, bounds);
+      const values = new Map<string, number>();
+      const at = new Map<string, number>();
+      for (let op = 0; op < keys * 6; op++) {
+        const key = SHAPES[op % SHAPES.length]?.(Math.floor(rnd() * keys)) as string;
+        const r = rnd();
+        const deleteShare = op < keys * 2 ? 0.1 : op < keys * 4 ? 0.6 : 0.15;
+        if (r < deleteShare) {
+          expect(table.delete(key)).toBe(values.delete(key));
+          at.delete(key); // a deleted key loses its deadline
+        } else if (r < deleteShare + 0.3) {
+          table.set(key, op); // an overwrite keeps the deadline
+          values.set(key, op);
+        } else if (r < deleteShare + 0.55) {
+          const d = deadline(rnd());
+          expect(table.setDeadline(key, d)).toBe(values.has(key));
+          if (values.has(key)) at.set(key, d);
+        } else if (r < deleteShare + 0.6) {
+          expect(table.deleteDeadline(key)).toBe(at.delete(key));
+        } else if (r < deleteShare + 0.6005) {
+          table.clear();
+          values.clear();
+          at.clear();
+        } else {
+          const want = at.get(key);
+          expect(table.deadlineOf(key)).toBe(want);
+          for (const now of want === undefined ? [NOW] : [want - 1, want, want + 1, want + 0.5]) {
+            expect(table.isPast(key, now)).toBe(want !== undefined && now > want);
+          }
+        }
+        if (op % 997 === 0) expect(table.deadlineCount).toBe(at.size);
+      }
+      expect(table.size).toBe(values.size);
+      expect(table.deadlineCount).toBe(at.size);
+      for (const [k] of values) expect(table.deadlineOf(k)).toBe(at.get(k));
+    },
+  );
+
+  it("refuses a NaN deadline and a deadline for an absent key", () => {
+    const table = new OpenKeyTable<number>(seededRandom(1), { smallKeys: 0 });
+    expect(table.setDeadline("a", NOW)).toBe(false);
+    table.set("a", 1);
+    expect(() => table.setDeadline("a", Number.NaN)).toThrow(RangeError);
+    expect(table.deadlineCount).toBe(0);
+    expect(table.setDeadline("a", NOW)).toBe(true);
+    expect(table.deadlineOf("a")).toBe(NOW);
+    expect(table.deadlineCount).toBe(1);
+  });
+});

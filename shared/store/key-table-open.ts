@@ -80,6 +80,12 @@ class Segment<V> {
   readonly tags: Uint8Array;
   /** Key at `2i`, value at `2i + 1` (undefined when the slot holds no key). */
   readonly kv: (Bytes | V | undefined)[];
+  /**
+   * Each slot's deadline (ms since the epoch; NaN: none), allocated with the segment's first
+   * deadline: 8 bytes per slot beside the key, no heap number per deadline. NaN in every slot
+   * that holds no live key with a deadline.
+   */
+  at: Float64Array | null = null;
 
   constructor(
     readonly slots: number,
@@ -94,8 +100,8 @@ class Segment<V> {
     this.kv = kv;
   }
 
-  /** Puts a key known to be absent, without a tombstone to reuse (rebuilds). */
-  place(h: number, key: Bytes, value: V): void {
+  /** Puts a key known to be absent, without a tombstone to reuse (rebuilds), with its deadline (NaN: none). */
+  place(h: number, key: Bytes, value: V, atMs: number): void {
     const tags = this.tags;
     const slots = this.slots;
     let i = homeOf(h, slots);
@@ -103,8 +109,19 @@ class Segment<V> {
     tags[i] = tagOf(h);
     this.kv[2 * i] = key;
     this.kv[2 * i + 1] = value;
+    if (atMs === atMs) this.deadlines()[i] = atMs;
     this.live++;
     this.used++;
+  }
+
+  /** {@link at}, allocated (all NaN) if it was not. */
+  deadlines(): Float64Array {
+    let at = this.at;
+    if (at === null) {
+      at = new Float64Array(this.slots).fill(Number.NaN);
+      this.at = at;
+    }
+    return at;
   }
 }
 
@@ -152,6 +169,10 @@ export class OpenKeyTable<V> {
   private dir: Segment<V>[] = [];
   private dirMask = 0;
   private count = 0;
+  /** Deadlines of the keys while the table is one map (`small`); null after. */
+  private smallAt: Map<Bytes, number> | null = new Map<Bytes, number>();
+  /** Keys with a deadline. */
+  private timed = 0;
   private readonly seed: number;
   private rebuildCount = 0;
   private readonly smallKeys: number;
@@ -176,6 +197,11 @@ export class OpenKeyTable<V> {
   /** Number of entries (O(1)). */
   get size(): number {
     return this.count;
+  }
+
+  /** Number of keys with a deadline (O(1)). */
+  get deadlineCount(): number {
+    return this.timed;
   }
 
   /** True once the table has spread from one `Map` into segments. */
@@ -240,6 +266,81 @@ export class OpenKeyTable<V> {
     const small = this.small;
     if (small !== null) return small.has(key);
     return this.find(key, hashOf(key, this.seed)) >= 0;
+  }
+
+  /** The deadline of `key` (ms since the epoch), or undefined when it has none or is absent. */
+  deadlineOf(key: Bytes): number | undefined {
+    if (this.timed === 0) return undefined;
+    const smallAt = this.smallAt;
+    if (smallAt !== null) return smallAt.get(key);
+    const h = hashOf(key, this.seed);
+    const i = this.find(key, h);
+    if (i < 0) return undefined;
+    const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).at;
+    if (at === null) return undefined;
+    const x = at[i] as number;
+    return x === x ? x : undefined;
+  }
+
+  /**
+   * True when `key` has a deadline and `nowMs` is past it (expired once now > deadline, as Redis):
+   * {@link deadlineOf} compared to `nowMs` without returning the deadline (no heap number).
+   */
+  isPast(key: Bytes, nowMs: number): boolean {
+    if (this.timed === 0) return false;
+    const smallAt = this.smallAt;
+    if (smallAt !== null) {
+      const x = smallAt.get(key);
+      return x !== undefined && nowMs > x;
+    }
+    const h = hashOf(key, this.seed);
+    const i = this.find(key, h);
+    if (i < 0) return false;
+    const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).at;
+    // NaN (no deadline) compares false.
+    return at !== null && nowMs > (at[i] as number);
+  }
+
+  /**
+   * Sets the deadline of `key` (ms since the epoch, any number but NaN), stored beside it: a key
+   * deleted loses it, an overwrite by {@link set} keeps it. False (nothing set) when `key` is absent.
+   */
+  setDeadline(key: Bytes, atMs: number): boolean {
+    if (atMs !== atMs) throw new RangeError("a deadline cannot be NaN");
+    const smallAt = this.smallAt;
+    if (smallAt !== null) {
+      if (!(this.small as Map<Bytes, V>).has(key)) return false;
+      const before = smallAt.size;
+      smallAt.set(key, atMs);
+      if (smallAt.size !== before) this.timed++;
+      return true;
+    }
+    const h = hashOf(key, this.seed);
+    const i = this.find(key, h);
+    if (i < 0) return false;
+    const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).deadlines();
+    if ((at[i] as number) !== (at[i] as number)) this.timed++;
+    at[i] = atMs;
+    return true;
+  }
+
+  /** Removes the deadline of `key` (the key stays); true when it had one. */
+  deleteDeadline(key: Bytes): boolean {
+    if (this.timed === 0) return false;
+    const smallAt = this.smallAt;
+    if (smallAt !== null) {
+      if (!smallAt.delete(key)) return false;
+      this.timed--;
+      return true;
+    }
+    const h = hashOf(key, this.seed);
+    const i = this.find(key, h);
+    if (i < 0) return false;
+    const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).at;
+    if (at === null || (at[i] as number) !== (at[i] as number)) return false;
+    at[i] = Number.NaN;
+    this.timed--;
+    return true;
   }
 
   /** The slot of `key` (hash `h`) in its segment, or -1. */
@@ -330,6 +431,7 @@ export class OpenKeyTable<V> {
     if (small !== null) {
       if (!small.delete(key)) return false;
       this.count--;
+      if (this.timed !== 0 && (this.smallAt as Map<Bytes, number>).delete(key)) this.timed--;
       return true;
     }
     const h = hashOf(key, this.seed);
@@ -339,6 +441,11 @@ export class OpenKeyTable<V> {
     seg.tags[i] = TOMBSTONE;
     seg.kv[2 * i] = undefined;
     seg.kv[2 * i + 1] = undefined;
+    const at = seg.at;
+    if (at !== null && (at[i] as number) === (at[i] as number)) {
+      at[i] = Number.NaN;
+      this.timed--;
+    }
     seg.live--;
     this.count--;
     // An emptied segment is replaced by the smallest one. Not sooner: a rebuild's new arrays are
@@ -354,9 +461,11 @@ export class OpenKeyTable<V> {
   clear(): void {
     for (const s of this.segments()) s.retired = true;
     this.small = new Map<Bytes, V>();
+    this.smallAt = new Map<Bytes, number>();
     this.dir = [];
     this.dirMask = 0;
     this.count = 0;
+    this.timed = 0;
   }
 
   /**
@@ -367,6 +476,7 @@ export class OpenKeyTable<V> {
   layout(_sample: readonly Bytes[], total: number): void {
     if (this.count !== 0 || this.small === null || total <= this.smallKeys) return;
     this.small = null;
+    this.smallAt = null;
     this.presize(total);
   }
 
@@ -385,7 +495,9 @@ export class OpenKeyTable<V> {
 
   /** Moves the one map's keys into segments (one copy of {@link SMALL_KEYS} keys). */
   private spreadSmall(small: Map<Bytes, V>): void {
+    const smallAt = this.smallAt as Map<Bytes, number>;
     this.small = null;
+    this.smallAt = null;
     this.presize(small.size + 1);
     const seed = this.seed;
     small.forEach((value, key) => {
@@ -393,7 +505,8 @@ export class OpenKeyTable<V> {
       const seg = this.dir[(h >>> 1) & this.dirMask] as Segment<V>;
       // A segment the keys overfill (uneven hashes) is rebuilt before it has no room.
       if (seg.used + 1 > MAX_LOAD * seg.slots) this.rebuild(seg, seg.live + 1);
-      (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).place(h, key, value);
+      const at = smallAt.size === 0 ? Number.NaN : (smallAt.get(key) ?? Number.NaN);
+      (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).place(h, key, value, at);
     });
   }
 
@@ -452,10 +565,16 @@ export class OpenKeyTable<V> {
   /** Copies `from`'s live keys (`hashes`: {@link hashesOf}) into `a`, or into `b` those whose hash has `bit` (0: all into `a`). */
   private copy(from: Segment<V>, hashes: Int32Array, a: Segment<V>, b: Segment<V>, bit: number): void {
     const kv = from.kv;
+    const at = from.at;
     for (let i = 0; i < from.slots; i++) {
       const h = hashes[i] as number;
       if (h === 0) continue;
-      ((h >>> 1) & bit ? b : a).place(h, kv[2 * i] as Bytes, kv[2 * i + 1] as V);
+      ((h >>> 1) & bit ? b : a).place(
+        h,
+        kv[2 * i] as Bytes,
+        kv[2 * i + 1] as V,
+        at === null ? Number.NaN : (at[i] as number),
+      );
     }
   }
 

@@ -10,10 +10,9 @@ import type { ContainerValue } from "./value.js";
 const T0 = 1_780_000_000_000;
 
 /** A repository with recorded events and a movable "now" for each call. */
-function setup(shardLimit?: number) {
+function setup() {
   const events: { event: string; key: Bytes; cls: EventClass }[] = [];
   const repo = new MapRepository({
-    shardLimit,
     random: seededRandom(7),
     notify: (cls, event, key) => events.push({ cls, event, key }),
   });
@@ -266,10 +265,10 @@ describe("MapRepository: WATCH", () => {
 
 describe("MapRepository: SCAN", () => {
   it.each([
-    { name: "one shard", shardLimit: undefined, count: 10 },
-    { name: "tiny shards", shardLimit: 64, count: 7 },
-  ])("returns every key present for the whole scan exactly once under churn ($name)", ({ shardLimit, count }) => {
-    const s = setup(shardLimit);
+    { name: "pages of 10", count: 10 },
+    { name: "pages of 7", count: 7 },
+  ])("returns every key present for the whole scan exactly once under churn ($name)", ({ count }) => {
+    const s = setup();
     const rnd = seededRandom(11);
     const stable = new Set<Bytes>();
     const churn: Bytes[] = [];
@@ -302,7 +301,7 @@ describe("MapRepository: SCAN", () => {
     } while (cursor !== "0" && pages < 10_000);
     expect(cursor).toBe("0");
     for (const k of stable) expect(seen.get(k)).toBe(1);
-    if (shardLimit !== undefined) expect(pages).toBeGreaterThan(2000 / count);
+    expect(pages).toBeGreaterThan(2000 / count);
   });
 
   it("filters by MATCH and TYPE; an unknown cursor is an error", () => {

@@ -1,7 +1,6 @@
 import type { Bytes } from "./bytes.js";
 import type { Clock } from "./clock.js";
 import { CursorRegistry } from "./cursor-registry.js";
-import { Deadlines } from "./deadlines.js";
 import { StoreError } from "./errors.js";
 import type { EventClass } from "./events.js";
 import { ExpiryIndex } from "./expiry-index.js";
@@ -29,8 +28,6 @@ const MAX_REUSED_DUE = 4096;
 
 /** Options of {@link MapRepository}. */
 export interface MapRepositoryOptions {
-  /** Entries per internal Map shard (below V8's 2^24 Map limit). @default 16_000_000 */
-  readonly shardLimit?: number;
   /** Called for changes the repository makes by itself (lazy expiry): `expired` events. */
   readonly notify?: (cls: EventClass, event: string, key: Bytes) => void;
   /** Random source for RANDOMKEY. @default Math.random */
@@ -57,14 +54,13 @@ interface WatchSlot {
 /**
  * The embedded storage engine: the keyspace in an {@link OpenKeyTable} (open addressing in
  * segments of bounded size, so no rehash stalls the loop, and no size limit),
- * with TTLs kept apart (`expires`, like Redis's expires dict, plus a deadline-ordered
- * {@link ExpiryIndex}), so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
+ * with each key's deadline beside it in the table (a `Float64Array` per segment, allocated with its
+ * first deadline) plus a deadline-ordered {@link ExpiryIndex}, so keys without a TTL cost nothing extra. Synchronous: `atomic` runs the
  * command in place. It is its own view ({@link KeyspaceView}) and its own {@link LocalKeyspace}.
  */
 export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   readonly capabilities = MAP_CAPABILITIES;
   private readonly data: OpenKeyTable<Value>;
-  private readonly expires: Deadlines;
   private readonly index = new ExpiryIndex();
   /** The array {@link activeExpire} pops due keys into (all slots ""), or null while in use. */
   private dueKeys: Bytes[] | null = [];
@@ -86,7 +82,6 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
 
   constructor(options: MapRepositoryOptions = {}) {
     this.data = new OpenKeyTable();
-    this.expires = new Deadlines(options.shardLimit);
     this.cursors = new CursorRegistry(options.maxOpenCursors);
     this.notify = options.notify;
     this.random = options.random ?? Math.random;
@@ -161,8 +156,8 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   /** True when `key` exists and is not past its deadline; reclaims it (with an event) if it is. */
   private live(key: Bytes): boolean {
     if (!this.data.has(key)) return false;
-    if (this.expires.size === 0) return true;
-    const at = this.expires.get(key);
+    if (this.data.deadlineCount === 0) return true;
+    const at = this.data.deadlineOf(key);
     if (at !== undefined && this.now > at) {
       this.reclaim(key, at);
       return false;
@@ -171,8 +166,7 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   }
 
   private reclaim(key: Bytes, atMs: number): void {
-    this.data.delete(key);
-    this.expires.delete(key);
+    this.data.delete(key); // its deadline goes with it
     this.index.remove(key, atMs);
     this.expiredKeys++;
     this.touch(key);
@@ -185,8 +179,8 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
       this.misses++;
       return undefined;
     }
-    if (this.expires.size !== 0) {
-      const at = this.expires.get(key);
+    if (this.data.deadlineCount !== 0) {
+      const at = this.data.deadlineOf(key);
       if (at !== undefined && this.now > at) {
         this.reclaim(key, at);
         this.misses++;
@@ -204,7 +198,7 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
    * reads neither it nor the clock (the direct GET path, kept small for V8 to inline whole).
    */
   lookupAt(key: Bytes, clock: Clock): Value | undefined {
-    if (this.expires.size !== 0) {
+    if (this.data.deadlineCount !== 0) {
       this.now = clock.now();
       return this.lookup(key);
     }
@@ -227,9 +221,9 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
    * `clock` as in {@link lookupAt}: read only when some key has a deadline.
    */
   overwrite(key: Bytes, value: Value, clock: Clock): void {
-    if (this.expires.size !== 0) {
+    if (this.data.deadlineCount !== 0) {
       this.now = clock.now();
-      if (this.expires.get(key) !== undefined) {
+      if (this.data.deadlineOf(key) !== undefined) {
         this.lookup(key);
         this.put(key, value);
         return;
@@ -256,14 +250,14 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   }
 
   put(key: Bytes, value: Value, keepTtl = false): void {
-    if (this.expires.size !== 0) {
-      const at = this.expires.get(key);
+    if (this.data.deadlineCount !== 0) {
+      const at = this.data.deadlineOf(key);
       if (at !== undefined) {
         // A key past its deadline is reclaimed first (as lookupKeyWrite does), so KEEPTTL never
         // keeps a deadline that has already passed.
         if (this.now > at) this.reclaim(key, at);
         else if (!keepTtl) {
-          this.expires.delete(key);
+          this.data.deleteDeadline(key);
           this.index.remove(key, at);
         }
       }
@@ -274,37 +268,34 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
 
   remove(key: Bytes): boolean {
     if (!this.live(key)) return false;
-    this.data.delete(key);
-    if (this.expires.size !== 0) {
-      const at = this.expires.get(key);
-      if (at !== undefined) {
-        this.expires.delete(key);
-        this.index.remove(key, at);
-      }
+    if (this.data.deadlineCount !== 0) {
+      const at = this.data.deadlineOf(key);
+      if (at !== undefined) this.index.remove(key, at);
     }
+    this.data.delete(key); // its deadline goes with it
     this.touch(key);
     return true;
   }
 
   expireAt(key: Bytes): number | undefined {
     if (!this.live(key)) return undefined;
-    return this.expires.size === 0 ? undefined : this.expires.get(key);
+    return this.data.deadlineCount === 0 ? undefined : this.data.deadlineOf(key);
   }
 
   setExpireAt(key: Bytes, atMs: number): void {
     if (!this.live(key)) return;
-    const old = this.expires.get(key);
+    const old = this.data.deadlineOf(key);
     if (old !== undefined) this.index.remove(key, old);
-    this.expires.set(key, atMs);
+    this.data.setDeadline(key, atMs);
     this.index.add(key, atMs);
     this.touch(key);
   }
 
   persist(key: Bytes): boolean {
     if (!this.live(key)) return false;
-    const at = this.expires.get(key);
+    const at = this.data.deadlineOf(key);
     if (at === undefined) return false;
-    this.expires.delete(key);
+    this.data.deleteDeadline(key);
     this.index.remove(key, at);
     this.touch(key);
     return true;
@@ -324,7 +315,7 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   }
 
   expiresSize(): number {
-    return this.expires.size;
+    return this.data.deadlineCount;
   }
 
   scan(cursor: string, count: number, filter: ScanFilter): ScanPage {
@@ -417,7 +408,6 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
       for (const [key, slot] of this.watched) if (this.data.has(key)) slot.version++;
     }
     this.data.clear();
-    this.expires.clear();
     this.index.clear();
     this.cursors.clear();
     this.dirty += n;
@@ -437,9 +427,8 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
       const key = due[i] as Bytes;
       due[i] = ""; // hold no reference to a reclaimed key
       // The index entry is gone already; the key may have been re-set meanwhile.
-      if (!this.expires.isPast(key, nowMs)) continue;
-      this.data.delete(key);
-      this.expires.delete(key);
+      if (!this.data.isPast(key, nowMs)) continue;
+      this.data.delete(key); // its deadline goes with it
       this.expiredKeys++;
       expired++;
       this.touch(key);
@@ -465,7 +454,7 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   peek(key: Bytes): StoredEntry | undefined {
     const value = this.data.get(key);
     if (value === undefined) return undefined;
-    return { value, expireAt: this.expires.size === 0 ? undefined : this.expires.get(key) };
+    return { value, expireAt: this.data.deadlineCount === 0 ? undefined : this.data.deadlineOf(key) };
   }
 
   /** Every stored key (live or due), for snapshots and eviction sampling. */
@@ -485,7 +474,7 @@ export class MapRepository implements Repository, KeyspaceView, LocalKeyspace {
   stats(): RepositoryStats {
     return {
       keys: this.data.size,
-      keysWithTtl: this.expires.size,
+      keysWithTtl: this.data.deadlineCount,
       expiredKeys: this.expiredKeys,
       hits: this.hits,
       misses: this.misses,

@@ -133,8 +133,6 @@ export interface StoreOptions {
   readonly random?: () => number;
   /** The active expiry sweep (runs only after {@link Store.start}). */
   readonly sweep?: SweepOptions;
-  /** Entries per internal Map shard of the default repository (tests lower it). */
-  readonly shardLimit?: number;
   /** The command table. @default ALL_COMMANDS (embedders and tests may add or replace commands) */
   readonly commands?: readonly CommandSpec[];
 }
@@ -258,7 +256,7 @@ export class Store {
     this.random = options.random ?? Math.random;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     // The default engine's `expired` events reach the bus through attach() below.
-    this.repository = options.repository ?? new MapRepository({ shardLimit: options.shardLimit, random: this.random });
+    this.repository = options.repository ?? new MapRepository({ random: this.random });
     const caps = this.repository.capabilities;
     this.sync = caps.synchronous;
     this.publishes = caps.publishesEvents;
