@@ -109,7 +109,7 @@ class Segment<V> {
     tags[i] = tagOf(h);
     this.kv[2 * i] = key;
     this.kv[2 * i + 1] = value;
-    if (atMs === atMs) this.deadlines()[i] = atMs;
+    if (!Number.isNaN(atMs)) this.deadlines()[i] = atMs;
     this.live++;
     this.used++;
   }
@@ -279,7 +279,7 @@ export class OpenKeyTable<V> {
     const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).at;
     if (at === null) return undefined;
     const x = at[i] as number;
-    return x === x ? x : undefined;
+    return Number.isNaN(x) ? undefined : x;
   }
 
   /**
@@ -306,7 +306,7 @@ export class OpenKeyTable<V> {
    * deleted loses it, an overwrite by {@link set} keeps it. False (nothing set) when `key` is absent.
    */
   setDeadline(key: Bytes, atMs: number): boolean {
-    if (atMs !== atMs) throw new RangeError("a deadline cannot be NaN");
+    if (Number.isNaN(atMs)) throw new RangeError("a deadline cannot be NaN");
     const smallAt = this.smallAt;
     if (smallAt !== null) {
       if (!(this.small as Map<Bytes, V>).has(key)) return false;
@@ -319,7 +319,7 @@ export class OpenKeyTable<V> {
     const i = this.find(key, h);
     if (i < 0) return false;
     const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).deadlines();
-    if ((at[i] as number) !== (at[i] as number)) this.timed++;
+    if (Number.isNaN(at[i] as number)) this.timed++;
     at[i] = atMs;
     return true;
   }
@@ -337,7 +337,7 @@ export class OpenKeyTable<V> {
     const i = this.find(key, h);
     if (i < 0) return false;
     const at = (this.dir[(h >>> 1) & this.dirMask] as Segment<V>).at;
-    if (at === null || (at[i] as number) !== (at[i] as number)) return false;
+    if (at === null || Number.isNaN(at[i] as number)) return false;
     at[i] = Number.NaN;
     this.timed--;
     return true;
@@ -442,7 +442,7 @@ export class OpenKeyTable<V> {
     seg.kv[2 * i] = undefined;
     seg.kv[2 * i + 1] = undefined;
     const at = seg.at;
-    if (at !== null && (at[i] as number) === (at[i] as number)) {
+    if (at !== null && !Number.isNaN(at[i] as number)) {
       at[i] = Number.NaN;
       this.timed--;
     }
