@@ -7,7 +7,8 @@ export const SMALL_KEYS = 1 << 12;
 /**
  * Slots of the largest segment: its key/value array (2 slots of 8 bytes each) is 128,000 bytes,
  * under V8's 128 KiB regular-object size, so no segment array is a V8 *large object* (its own
- * chunk, freed inside a mark-compact's atomic pause: see `LANE_SPLIT` in key-table.ts).
+ * chunk, freed inside a mark-compact's atomic pause) — provided the array is exactly that long
+ * ({@link emptyKv}).
  */
 export const MAX_SLOTS = 8000;
 
@@ -95,9 +96,7 @@ class Segment<V> {
     readonly prefix: number,
   ) {
     this.tags = new Uint8Array(slots);
-    const kv: (Bytes | V | undefined)[] = [];
-    for (let i = 0; i < 2 * slots; i++) kv.push(undefined);
-    this.kv = kv;
+    this.kv = emptyKv(2 * slots) as (Bytes | V | undefined)[];
   }
 
   /** Puts a key known to be absent, without a tombstone to reuse (rebuilds), with its deadline (NaN: none). */
@@ -125,6 +124,24 @@ class Segment<V> {
   }
 }
 
+/** A packed array of `undefined`s, copied (exactly `n` long) by {@link emptyKv}. */
+let kvTemplate: undefined[] = [];
+
+/**
+ * `n` undefined slots in a packed array of exactly that capacity. Not `push` in a loop: its growth
+ * (capacity × 1.5 + 16) overshoots, and past 16,384 elements the array is a V8 large object, which
+ * no GC trims (measured: 4.3 MB of live large objects in a 380k-key table whose segments neared
+ * {@link MAX_SLOTS}). `slice` of a packed array copies into a store of exactly its length.
+ */
+function emptyKv(n: number): undefined[] {
+  if (kvTemplate.length < n) {
+    const t: undefined[] = [];
+    for (let i = 0; i < n; i++) t.push(undefined);
+    kvTemplate = t.slice(); // the template itself exact, too
+  }
+  return kvTemplate.slice(0, n);
+}
+
 /** Slots for `live` keys at {@link TARGET_LOAD}. */
 function slotsFor(live: number): number {
   return Math.max(MIN_SLOTS, Math.ceil(live / TARGET_LOAD));
@@ -146,11 +163,13 @@ export interface OpenKeySlot<V> {
  * lanes costs 0.62–0.78× of a `Map` (each `Map` is two more dependent loads: the `JSMap`, then its
  * table's header; see BENCHMARKS.md, session 10).
  *
- * Bounded steps, as the lanes of `KeyTable` (key-table.ts): no operation copies more than one
+ * Bounded steps, as the `Map` lanes it replaced (sessions 6–9): no operation copies more than one
  * segment (≤ {@link MAX_SLOTS} entries) — a full segment grows or splits in two by the next hash
  * bit, a delete only leaves a tombstone (a segment left empty is replaced by the smallest one; one
  * under {@link MIN_LOAD} live is rebuilt for its live keys by the next insert into it). No segment
- * array is a V8 large object, so a mass expiry frees only small arrays. Only the
+ * array is a V8 large object, so a mass expiry frees only small arrays. Each key's deadline (a TTL)
+ * sits beside it ({@link setDeadline}: a `Float64Array` per segment, allocated with its first one),
+ * so the Map engine keeps no second key → deadline table. Only the
  * directory (8 bytes per segment) can be large, and it changes only when it doubles.
  *
  * While it holds at most {@link SMALL_KEYS} keys the table is one `Map` (insertion order, as a

@@ -211,7 +211,7 @@ export interface LocalKeyspace extends KeyspaceView {
    * A hint before a bulk load (a snapshot whose key count is known): `keys` more keys are coming,
    * of which `sample` is a spread sample (drawn from across them). An engine may lay out its
    * tables for them up front, so the load does not reorganise them as it goes (the Map engine
-   * lays out its lanes' forks: `KeyTable.layout`). Only a hint: any keys may follow.
+   * sizes its table's segments: `OpenKeyTable.layout`). Only a hint: any keys may follow.
    */
   reserve?(keys: number, sample: readonly Bytes[]): void;
   /** Number of live keys at the last command's time. */

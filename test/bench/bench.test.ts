@@ -55,7 +55,6 @@ describe("bench plumbing", () => {
         "core run",
         "core typed",
         "OpenKeyTable (keyspace)",
-        "KeyTable (lanes)",
         "OpenKeyTable + counters",
         "Map lanes by 2 key bytes",
         "Map lanes by 3 key bytes",

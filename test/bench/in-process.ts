@@ -1,6 +1,5 @@
 import { LRUCache } from "lru-cache";
 import { createStore, type Store } from "../../shared/index.js";
-import { KeyTable } from "../../shared/store/key-table.js";
 import { OpenKeyTable } from "../../shared/store/key-table-open.js";
 import type { Sample } from "./stats.js";
 
@@ -132,30 +131,6 @@ function openTableTarget(): Target {
   };
 }
 
-/**
- * The previous keyspace table (`KeyTable`: lanes of at most 4096 keys, a key's lane found by
- * reading one byte per fork; still the deadlines' table), for the trade-off.
- */
-function keyTableTarget(): Target {
-  // Wide, as the keyspace's (map-repository.ts).
-  const table = new KeyTable<string>(undefined, undefined, undefined, true);
-  return {
-    name: "KeyTable (lanes)",
-    ops: {
-      SET: (keys, start, n) => {
-        const m = keys.length;
-        for (let i = 0; i < n; i++) table.set(keys[(start + i) % m] as string, VALUE);
-      },
-      GET: (keys, start, n) => {
-        const m = keys.length;
-        let hits = 0;
-        for (let i = 0; i < n; i++) if (table.get(keys[(start + i) % m] as string) !== undefined) hits++;
-        if (hits < 0) throw new Error("unreachable");
-      },
-    },
-  };
-}
-
 /** A minimal store around an {@link OpenKeyTable}: counts the command and the keyspace hit, no more. */
 class CountingTable {
   commands = 0;
@@ -209,7 +184,7 @@ function countingTableTarget(): Target {
  * `Map`s indexed directly by the last `bytes` bytes of `key:%08d` (6 bits each, one flat array, no
  * tree, no hash), so only the lanes themselves cost. 2 bytes: 100 lanes of 10k keys at 1M (their
  * 16384-entry tables 61 % full: +16 B per key, over Redis's memory). 3 bytes: 1000 lanes of 1000
- * keys (98 % full: the memory per key of `KeyTable`). Not a general structure: other key shapes
+ * keys (98 % full: the memory per key of session 6–9's `KeyTable` lanes). Not a general structure: other key shapes
  * would need other bytes; it bounds what any lane layout with that memory can reach.
  */
 function flatLanesTarget(bytes: 2 | 3): Target {
@@ -317,7 +292,6 @@ export function runInProcess(options: InProcessOptions): Sample[] {
   const targets = [
     ...coreTargets(),
     openTableTarget(),
-    keyTableTarget(),
     countingTableTarget(),
     flatLanesTarget(2),
     flatLanesTarget(3),

@@ -81,14 +81,13 @@ function verdicts(result: BenchResult, rows: readonly Row[]): Verdict[] {
     const lru = med("in-process", op, "lru-cache TTL");
     const table = vsMap(op, "OpenKeyTable (keyspace)");
     const counted = vsMap(op, "OpenKeyTable + counters");
-    const lanes = vsMap(op, "KeyTable (lanes)");
-    // The floor probes: lanes picked by 3 (memory of KeyTable) or 2 (100 lanes: over Redis's memory) key bytes.
+    // The floor probes: lanes picked by 3 (memory of the old lanes table) or 2 (100 lanes: over Redis's memory) key bytes.
     const flat3 = vsMap(op, "Map lanes by 3 key bytes");
     const flat2 = vsMap(op, "Map lanes by 2 key bytes");
     const floors =
       flat3 === undefined || flat2 === undefined
         ? ""
-        : `; the previous lanes table ${lanes === undefined ? "?" : formatNumber(lanes, 2)}×, Map lanes by 3 key bytes ${formatNumber(flat3, 2)}×, by 2 ${formatNumber(flat2, 2)}×`;
+        : `; Map lanes by 3 key bytes ${formatNumber(flat3, 2)}×, by 2 ${formatNumber(flat2, 2)}×`;
     for (const core of ["core execSync", "core run", "core typed"]) {
       const c = med("in-process", op, core);
       if (c === undefined || map === undefined || lru === undefined) continue;
