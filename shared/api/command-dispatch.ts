@@ -31,6 +31,7 @@ import {
   CommandResultSchema,
   CommandSchema,
 } from "../gen/memorabilia/v1/transaction_service_pb.js";
+import type { WaitOptions } from "../store/blocking.js";
 import type { Bytes } from "../store/bytes.js";
 import { CommandLog } from "../store/command-log.js";
 import { StoreError } from "../store/errors.js";
@@ -208,15 +209,26 @@ export interface Recording {
 }
 
 /**
- * A store stand-in for recording and replaying: every property is the real store's (prototype
- * delegation) except `run`, the one entry the data-type handlers use (through invoke).
+ * A stand-in for `store` whose `run` — the one entry the data-type handlers use (through invoke) —
+ * is `run`: recording and replaying (here) and remote Batch groups (remote-batch.ts). Every other
+ * property is the real store's (prototype delegation). Frozen: a handler that wrote a field
+ * through it would otherwise set it on the stand-in, silently, instead of on the store; it throws.
  */
-function standIn(store: Store, run: (argv: readonly Bytes[]) => Reply): Store {
+export function storeWithRun(
+  store: Store,
+  run: (argv: readonly Bytes[], wait?: WaitOptions) => Reply | Promise<Reply>,
+  commandLog?: CommandLog,
+): Store {
   const stub = Object.create(store) as Store;
   Object.defineProperty(stub, "run", { value: run });
-  // Recording and replaying run nothing: the command log sees the transaction once, as it runs.
-  Object.defineProperty(stub, "commandLog", { value: UNLOGGED });
+  if (commandLog !== undefined) Object.defineProperty(stub, "commandLog", { value: commandLog });
+  Object.freeze(stub);
   return stub;
+}
+
+/** A stand-in that records or replays (runs nothing: the command log sees the transaction once, as it runs). */
+function standIn(store: Store, run: (argv: readonly Bytes[]) => Reply): Store {
+  return storeWithRun(store, run, UNLOGGED);
 }
 
 /** A command log that asks for no timing (the stand-ins' calls are not commands run). */

@@ -11,6 +11,7 @@ import type { Repository } from "../store/repository.js";
 import { StagedRepository } from "../store/staged-repository.test-helpers.js";
 import { createStore } from "../store/store.js";
 import { seededRandom } from "../store/testing.js";
+import { storeWithRun } from "./command-dispatch.js";
 import { answerInOrder, runInOrder } from "./concurrent.js";
 import { invokeBatch } from "./invoke.js";
 import { GROUP_KEYS } from "./remote-batch.js";
@@ -179,5 +180,29 @@ describe("Batch and Pipeline on an asynchronous engine", () => {
     expect(got.map((r) => r.id)).toEqual(commands.map((_, i) => BigInt(i)));
     expect(calls.length).toBeLessThan(commands.length / 4);
     expect(remote.locks.idle).toBe(true);
+  });
+});
+
+describe("storeWithRun (the stand-in Batch groups and transaction recording use)", () => {
+  it("routes run, delegates everything else to the store, and refuses a field written through it", async () => {
+    const store = createStore({ clock: createManualClock(1_700_000_000_000) });
+    store.execSync(["SET", "k", "v"]);
+    const seen: string[] = [];
+    const standIn = storeWithRun(store, (argv, wait) => {
+      seen.push(String(argv[0]));
+      return store.run(argv, wait);
+    });
+    expect(await standIn.run(["GET", "k"])).toBe("v");
+    expect(seen).toEqual(["GET"]);
+    expect(standIn.clock).toBe(store.clock); // read through to the store
+    expect(standIn.commandLog).toBe(store.commandLog);
+    // Without the freeze each of these would set a field on the stand-in only (the store would never
+    // see it): a direct write, and a store method that keeps state in its own fields.
+    expect(() => {
+      (standIn as unknown as { commandLog: unknown }).commandLog = undefined;
+    }).toThrow(TypeError);
+    expect(() => standIn.execSync(["DBSIZE"])).toThrow(TypeError);
+    expect(store.commandLog).toBeDefined();
+    expect(store.execSync(["DBSIZE"])).toBe(1);
   });
 });

@@ -36,7 +36,7 @@ import { commandKeys } from "../store/command.js";
 import { StoreError } from "../store/errors.js";
 import type { Reply } from "../store/reply.js";
 import type { Store } from "../store/store.js";
-import { CommandDispatcher, type CommandResultInit } from "./command-dispatch.js";
+import { CommandDispatcher, type CommandResultInit, storeWithRun } from "./command-dispatch.js";
 import { CONCURRENCY_WINDOW } from "./concurrent.js";
 import type { ServiceOptions } from "./service-options.js";
 
@@ -127,10 +127,7 @@ export class RemoteBatches {
     options: RemoteBatchOptions = {},
   ) {
     this.defer = options.defer ?? ((fn) => void setTimeout(fn, 0));
-    const standIn = Object.create(store) as Store;
-    Object.defineProperty(standIn, "run", {
-      value: (argv: readonly Bytes[], wait?: WaitOptions) => this.run(argv, wait),
-    });
+    const standIn = storeWithRun(store, (argv, wait) => this.run(argv, wait));
     this.dispatcher = new CommandDispatcher(standIn, options);
   }
 
