@@ -184,6 +184,100 @@ describe("etcd engine: blind writes in one transaction", () => {
     expect((await checkIndex(ra, true)).withTtl).toEqual([]);
   });
 
+  it("hundreds of stale index entries (TTL keys then MSET without one) and one really due key: one sweep settles them all, histories read concurrently (bounded), every watch cancelled", async () => {
+    const { a, b, ra, rb } = await pair();
+    const seen: KeyspaceEvent[] = [];
+    a.events.subscribe({}, (e) => seen.push(e));
+    const stale = Array.from({ length: 300 }, (_, i) => `st${i}`);
+    const fail = ["fail0", "fail1", "fail2"]; // their history watch cannot be created: `unknown`
+    const late = ["late0", "late1", "late2"]; // overwritten after their deadline: one `expired` each
+    const signal = new AbortController().signal;
+    for (let i = 0; i < stale.length; i += 50)
+      await invokeBatch(
+        a,
+        stale.slice(i, i + 50).map((k) => ["SET", k, "old", "PX", "600000"]),
+        signal,
+      );
+    await invokeBatch(
+      a,
+      [...fail.map((k) => ["SET", k, "old", "PX", "600000"]), ...late.map((k) => ["SET", k, "old", "PX", "1"])],
+      signal,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    // The careless user: the same keys written again without a TTL, blind, from the other server.
+    for (let i = 0; i < stale.length; i += 100)
+      expect(await b.exec(["MSET", ...stale.slice(i, i + 100).flatMap((k) => [k, "new"])])).toBe(OK);
+    expect(await b.exec(["MSET", ...[...fail, ...late].flatMap((k) => [k, "new"])])).toBe(OK);
+    expect(await a.exec(["SET", "due", "v", "PX", "1"])).toBe(OK);
+    await new Promise((r) => setTimeout(r, 5));
+    // Count the sweeper's history watches: created, cancelled, most open at once.
+    const client = rb.client;
+    const watch = client.watch.bind(client);
+    let created = 0;
+    let cancelled = 0;
+    let open = 0;
+    let peak = 0;
+    client.watch = () => {
+      const builder = watch();
+      const key = builder.key.bind(builder);
+      let failing = false;
+      builder.key = (k) => {
+        failing = fail.some((f) => Buffer.from(k).equals(rb.layout.dataKey(f)));
+        return key(k);
+      };
+      const create = builder.create.bind(builder);
+      builder.create = async () => {
+        open++;
+        peak = Math.max(peak, open);
+        if (failing) {
+          open--;
+          throw new Error("watch refused (test)");
+        }
+        const w = await create();
+        created++;
+        const cancel = w.cancel.bind(w);
+        w.cancel = async () => {
+          cancelled++;
+          open--;
+          return cancel();
+        };
+        return w;
+      };
+      return builder;
+    };
+    const sweeper = new ElectedSweeper(rb, b.clock, { batch: 512 });
+    const entries = stale.length + fail.length + late.length + 1;
+    let settled = 0;
+    const hedges = rb.connection.hedges;
+    const started = performance.now();
+    const used = await calls(rb, async () => {
+      settled = await sweeper.sweepOnce(Date.now() + 1_000_000);
+    });
+    const ms = performance.now() - started;
+    client.watch = watch;
+    console.log(
+      `sweeper: ${entries} entries (${entries - 1} stale) in one sweep: ${ms.toFixed(0)} ms, ${(((entries - 1) * 1000) / ms).toFixed(0)} stale/s`,
+    );
+    expect(settled).toBe(entries);
+    // One read and one commit for the batch; one outbox read per resolved history (a hedged resend
+    // on a slow host is one more send of the same call).
+    expect(used.range + used.txn - (rb.connection.hedges - hedges)).toBe(1 + stale.length + late.length + 2);
+    expect(created).toBe(stale.length + late.length);
+    expect(cancelled).toBe(created);
+    expect(open).toBe(0);
+    expect(sweeper.stats().watching).toBe(0);
+    expect(peak).toBe(32);
+    expect(sweeper.stats()).toMatchObject({ expired: 1 + late.length, unknown: fail.length, conflicts: 0 });
+    await ra.eventsCaughtUp();
+    const expired = seen.filter((e) => e.event === "expired").map((e) => e.key);
+    expect(expired.sort()).toEqual(["due", ...late].sort());
+    expect(await sweeper.sweepOnce(Date.now() + 1_000_000)).toBe(0);
+    expect(await a.exec(["GET", "due"])).toBeNull();
+    expect(await a.exec(["MGET", "st0", "st299", "fail0", "late0"])).toEqual(["new", "new", "new", "new"]);
+    expect(await a.exec(["DBSIZE"])).toBe(stale.length + fail.length + late.length);
+    expect((await checkIndex(ra, true)).withTtl).toEqual([]);
+  }, 60_000);
+
   it("a key with a TTL overwritten by MSET (no TTL) at its old deadline, the sweeper running: the new value survives, `expired` once at most, DBSIZE exact", async () => {
     const { a, b, ra, rb } = await pair();
     const seen: KeyspaceEvent[] = [];

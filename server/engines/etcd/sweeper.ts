@@ -26,6 +26,15 @@ const modIs = (key: Buffer, mod_revision: string): Compare => ({
   mod_revision,
 });
 
+/** Runs `tasks` with at most `limit` running at once (a task never rejects here). */
+async function inPool(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
 /** Options of {@link ElectedSweeper}. */
 export interface SweeperOptions {
   /** Pause between sweeps when nothing was due. @default 100 */
@@ -34,6 +43,11 @@ export interface SweeperOptions {
   readonly batch?: number;
   /** TTL of the election lease in seconds: how soon another server takes over a dead sweeper. @default 5 */
   readonly electionTtlS?: number;
+  /**
+   * Stale index entries whose key's history is read at once (each read is an etcd watch from a
+   * revision, then one outbox range). @default 32
+   */
+  readonly historyConcurrency?: number;
 }
 
 /** Counters of a sweeper. */
@@ -44,6 +58,8 @@ export interface SweeperStats {
   readonly conflicts: number;
   /** Stale index entries whose key's history could not be read (compacted): an `expired` event may be missing. */
   readonly unknown: number;
+  /** History watches open now (0 between sweeps: every watch is cancelled, even on errors and timeouts). */
+  readonly watching: number;
 }
 
 /** The elected sweeper of one server (see the module comment). */
@@ -51,6 +67,7 @@ export class ElectedSweeper {
   private readonly intervalMs: number;
   private readonly batch: number;
   private readonly ttl: number;
+  private readonly historyConcurrency: number;
   private campaign: Campaign | undefined;
   private leading = false;
   private running = false;
@@ -59,6 +76,7 @@ export class ElectedSweeper {
   private sweeps = 0;
   private conflicts = 0;
   private unknown = 0;
+  private watching = 0;
   /** Called when this server becomes or stops being the sweeper. */
   onLeadership: ((leading: boolean) => void) | undefined;
 
@@ -70,6 +88,7 @@ export class ElectedSweeper {
     this.intervalMs = options.intervalMs ?? 100;
     this.batch = options.batch ?? 256;
     this.ttl = options.electionTtlS ?? 5;
+    this.historyConcurrency = Math.max(1, options.historyConcurrency ?? 32);
   }
 
   /** Joins the election; sweeps while elected. Idempotent. */
@@ -134,11 +153,14 @@ export class ElectedSweeper {
       this.repo.kv.range({ key: layout.index, range_end: layout.indexDueEnd(nowMs), limit: this.batch }, o),
     );
     if (res.kvs.length === 0) return 0;
-    if (await this.settle(res.kvs, nowMs)) return res.kvs.length;
+    // History answers of stale entries, kept for the one-at-a-time retry below (an entry's answer
+    // depends only on the entry, which the retry's compare pins).
+    const history = new Map<string, Promise<boolean>>();
+    if (await this.settle(res.kvs, nowMs, history)) return res.kvs.length;
     // A key changed between its read and the delete: one at a time, so the rest still go.
     this.conflicts++;
     let n = 0;
-    for (const kv of res.kvs) if (await this.settle([kv], nowMs)) n++;
+    for (const kv of res.kvs) if (await this.settle([kv], nowMs, history)) n++;
     return n;
   }
 
@@ -149,13 +171,43 @@ export class ElectedSweeper {
    * blind, without reading its deadline: etcd-repository.ts commitPart) alone. False when a
    * compare failed: nothing applied.
    */
-  private async settle(entries: readonly KeyValue[], nowMs: number): Promise<boolean> {
+  private async settle(
+    entries: readonly KeyValue[],
+    nowMs: number,
+    history: Map<string, Promise<boolean>>,
+  ): Promise<boolean> {
     const { layout, connection } = this.repo;
     const parsed = entries.map((kv) => ({ entry: kv, ...layout.parseIndexKey(kv.key) }));
     const dataKeys = parsed.map((p) => layout.dataKey(p.key));
     const read = await connection.call((o) =>
       this.repo.kv.txn({ success: dataKeys.map((key) => ({ request_range: { key } })) }, o),
     );
+    // The stale entries' histories, read concurrently (at most historyConcurrency at once): one
+    // after another, 100k stale entries (keys given a TTL, then MSET without one) held the really
+    // due keys and their `expired` events back for minutes.
+    const stale: (() => Promise<void>)[] = [];
+    const answers = new Map<number, Promise<boolean>>();
+    for (let i = 0; i < parsed.length; i++) {
+      const { entry, atMs } = parsed[i] as (typeof parsed)[number];
+      const data = read.responses[i]?.response_range.kvs[0];
+      const deadline = data === undefined ? undefined : envelopeDeadline(data.value);
+      if (deadline !== undefined && Math.trunc(deadline) === atMs) continue;
+      const id = `${entry.key.toString("latin1")}@${int64String(entry.mod_revision)}`;
+      const known = history.get(id);
+      if (known !== undefined) {
+        answers.set(i, known);
+        continue;
+      }
+      let resolve!: (v: boolean) => void;
+      const answer = new Promise<boolean>((r) => {
+        resolve = r;
+      });
+      history.set(id, answer);
+      answers.set(i, answer);
+      const dataKey = dataKeys[i] as Buffer;
+      stale.push(() => this.overwrittenWhenDue(dataKey, entry, atMs).then(resolve));
+    }
+    await inPool(stale, this.historyConcurrency);
     const events: KeyspaceEvent[] = [];
     const compare: Compare[] = [];
     const success: RequestOp[] = [];
@@ -177,7 +229,7 @@ export class ElectedSweeper {
         success.push({ request_delete_range: { key: dataKey } });
         events.push({ event: "expired", key, class: "expired", atMs: nowMs });
         expired++;
-      } else if (await this.overwrittenWhenDue(dataKey, entry, atMs)) {
+      } else if (await answers.get(i)) {
         // Stale, but the blind write that made it so came after the deadline: the old value had
         // expired then (the memory engine announces it at the write; here it comes now).
         events.push({ event: "expired", key, class: "expired", atMs: nowMs });
@@ -216,8 +268,10 @@ export class ElectedSweeper {
           .create()
           .then(
             (w) => {
+              this.watching++;
               watcher = w;
-              if (closed) void w.cancel().catch(() => {});
+              // Created after the timeout and the finally below: cancelled here instead.
+              if (closed) void this.cancelWatch(w);
               w.on("delete", (kv) => done(kv.mod_revision));
               w.on("put", (kv) => {
                 const at = envelopeDeadline(kv.value);
@@ -247,8 +301,14 @@ export class ElectedSweeper {
       return false;
     } finally {
       closed = true;
-      await watcher?.cancel().catch(() => {});
+      if (watcher !== undefined) await this.cancelWatch(watcher);
     }
+  }
+
+  /** Cancels a history watch, waiting at most the call timeout (etcd unreachable must not stall a sweep). */
+  private async cancelWatch(w: Watcher): Promise<void> {
+    await settleWithin(w.cancel(), this.repo.connection.timeoutMs);
+    this.watching--;
   }
 
   /** Leaves the election and stops sweeping. Idempotent. */
@@ -270,6 +330,7 @@ export class ElectedSweeper {
       sweeps: this.sweeps,
       conflicts: this.conflicts,
       unknown: this.unknown,
+      watching: this.watching,
     };
   }
 }
