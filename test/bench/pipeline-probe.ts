@@ -15,15 +15,14 @@
  * package.json one level above it). `--node-args` applies to every server (e.g. `--cpu-prof
  * --cpu-prof-dir=.bench/prof`: the profile is written when the probe stops the server).
  */
-import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Redis } from "ioredis";
 import type { CommandSchema } from "../../shared/gen/memorabilia/v1/transaction_service_pb.js";
 import { bundleEntry } from "./bundle.js";
 import { KEYSPACE } from "./clients.js";
-import { timedLoad } from "./load.js";
-import { cpuMsPrecise, findBinary, type Started, startMemorabilia, startRedis, stopAll } from "./processes.js";
+import { probeRounds } from "./probe-rounds.js";
+import { findBinary, type Started, startMemorabilia, startRedis, stopAll } from "./processes.js";
 import { pipelineRequest, RawGrpc } from "./raw-grpc.js";
 
 const { values } = parseArgs({
@@ -120,40 +119,25 @@ async function main() {
     maxCalls: Math.ceil(commands / t.batch),
     maxMs: 60_000,
   });
-  for (const t of targets)
-    await timedLoad(t.call, { ...boundsOf(t), maxCalls: Math.ceil(20_000 / t.batch) }, undefined, {
-      group: "w",
-      op: t.op,
-      target: t.name,
-      round: -1,
-    });
   const us: Record<string, number[]> = {};
   const rates: Record<string, number[]> = {};
   const ratios: Record<string, number[]> = {};
   const loads: number[] = [];
-  for (let round = 0; round < Number(values.rounds); round++) {
-    const load = loadavg()[0] as number;
+  const rounds = { rounds: Number(values.rounds), bounds: boundsOf, warmCalls: (t: T) => Math.ceil(20_000 / t.batch) };
+  await probeRounds(targets, rounds, ({ round, load, ops: measured }) => {
     loads.push(load);
     const line: string[] = [];
-    for (const op of ops) {
-      const group = targets.filter((t) => t.op === op);
-      const order = group.map((_, i) => group[(i + round) % group.length] as T);
-      const got: Record<string, number> = {};
-      const rate: Record<string, number> = {};
-      for (const t of order) {
-        const s = await timedLoad(t.call, boundsOf(t), t.pid, { group: "p", op, target: t.name, round }, cpuMsPrecise);
-        const v = ((s.serverCpuMs as number) * 1000) / s.ops;
-        got[t.name] = v;
-        (us[`${op} ${t.name}`] ??= []).push(v);
-        (rates[`${op} ${t.name}`] ??= []).push(s.ops / s.seconds);
-        rate[t.name] = s.ops / s.seconds;
+    for (const [op, { order, us: got, rate }] of measured) {
+      for (const name of order) {
+        (us[`${op} ${name}`] ??= []).push(got[name] as number);
+        (rates[`${op} ${name}`] ??= []).push(rate[name] as number);
       }
       if (got.base !== undefined) (ratios[op] ??= []).push((got.new as number) / got.base);
       if (rate.redis !== undefined) (ratios[`${op} ops/s new ÷ redis`] ??= []).push((rate.new as number) / rate.redis);
-      line.push(`${op}: ${order.map((t) => `${t.name} ${fmt(got[t.name] as number)}`).join(", ")}`);
+      line.push(`${op}: ${order.map((name) => `${name} ${fmt(got[name] as number)}`).join(", ")}`);
     }
     console.log(`round ${round + 1} load ${load.toFixed(2)}  ${line.join(" | ")}`);
-  }
+  });
   console.log(`${commands} commands/segment, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
   for (const [k, v] of Object.entries(us))
     console.log(

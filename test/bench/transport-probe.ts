@@ -22,7 +22,6 @@ import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -30,8 +29,8 @@ import { semiSpaceChosen, youngGenerationNodeFlags } from "../../server/young-ge
 import { SetRequestSchema } from "../../shared/gen/memorabilia/v1/strings_service_pb.js";
 import { selfSignedCert } from "../support/self-signed-cert.js";
 import { bundleEntry } from "./bundle.js";
-import { timedLoad } from "./load.js";
-import { cpuMsPrecise, freePort, type Started, stopAll, track, waitForLine } from "./processes.js";
+import { probeRounds } from "./probe-rounds.js";
+import { freePort, type Started, stopAll, track, waitForLine } from "./processes.js";
 import { GET, h1Call, h2Call, PATH, type Protocol } from "./transport.js";
 
 const { values } = parseArgs({
@@ -180,36 +179,20 @@ async function main() {
       });
   }
   const bounds = { concurrency: Number(values.concurrency), maxCalls: Number(values.calls), maxMs: 60_000 };
-  for (const t of targets)
-    await timedLoad(t.call, { ...bounds, maxCalls: 3000 }, undefined, {
-      group: "w",
-      op: t.op,
-      target: t.name,
-      round: -1,
-    });
   const us: Record<string, number[]> = {};
   const ratios: Record<string, number[]> = {};
   const loads: number[] = [];
-  for (let round = 0; round < Number(values.rounds); round++) {
-    const load = loadavg()[0] as number;
+  const rounds = { rounds: Number(values.rounds), bounds: () => bounds, warmCalls: () => 3000, alternate: true };
+  await probeRounds(targets, rounds, ({ round, load, ops: measured }) => {
     loads.push(load);
     const line: string[] = [];
-    for (const op of ops) {
-      const group = targets.filter((t) => t.op === op);
-      const order = group.map((_, i) => group[(i + round) % group.length] as T);
-      if (round % 2 === 1) order.reverse();
-      const got: Record<string, number> = {};
-      for (const t of order) {
-        const s = await timedLoad(t.call, bounds, t.pid, { group: "p", op, target: t.name, round }, cpuMsPrecise);
-        const v = ((s.serverCpuMs as number) * 1000) / s.ops;
-        got[t.name] = v;
-        (us[`${op} ${t.name}`] ??= []).push(v);
-      }
+    for (const [op, { order, us: got }] of measured) {
+      for (const name of order) (us[`${op} ${name}`] ??= []).push(got[name] as number);
       for (const s of servers) (ratios[`${op} ${s.name}`] ??= []).push((got[s.name] as number) / (got.floor as number));
-      line.push(`${op}: ${order.map((t) => `${t.name} ${fmt(got[t.name] as number)}`).join(", ")}`);
+      line.push(`${op}: ${order.map((name) => `${name} ${fmt(got[name] as number)}`).join(", ")}`);
     }
     console.log(`round ${round + 1} load ${load.toFixed(2)}  ${line.join(" | ")}`);
-  }
+  });
   console.log(
     `lane ${lane}, ${values.calls} calls/segment, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
   );
