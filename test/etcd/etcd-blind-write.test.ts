@@ -189,8 +189,11 @@ describe("etcd engine: blind writes in one transaction", () => {
     const seen: KeyspaceEvent[] = [];
     a.events.subscribe({}, (e) => seen.push(e));
     const stale = Array.from({ length: 300 }, (_, i) => `st${i}`);
-    const fail = ["fail0", "fail1", "fail2"]; // their history watch cannot be created: `unknown`
     const late = ["late0", "late1", "late2"]; // overwritten after their deadline: one `expired` each
+    // The first change after the entry is not the current value: these need a history watch.
+    const gone = "gone"; // overwritten after its deadline, then deleted: one `expired`
+    const twice = "twice"; // overwritten twice before its deadline: no event
+    const fail = ["fail0", "fail1", "fail2"]; // overwritten, deleted, and their watch refused: `unknown`
     const signal = new AbortController().signal;
     for (let i = 0; i < stale.length; i += 50)
       await invokeBatch(
@@ -200,23 +203,26 @@ describe("etcd engine: blind writes in one transaction", () => {
       );
     await invokeBatch(
       a,
-      [...fail.map((k) => ["SET", k, "old", "PX", "600000"]), ...late.map((k) => ["SET", k, "old", "PX", "1"])],
+      [
+        ...[twice, ...fail].map((k) => ["SET", k, "old", "PX", "600000"]),
+        ...[gone, ...late].map((k) => ["SET", k, "old", "PX", "1"]),
+      ],
       signal,
     );
     await new Promise((r) => setTimeout(r, 20));
     // The careless user: the same keys written again without a TTL, blind, from the other server.
     for (let i = 0; i < stale.length; i += 100)
       expect(await b.exec(["MSET", ...stale.slice(i, i + 100).flatMap((k) => [k, "new"])])).toBe(OK);
-    expect(await b.exec(["MSET", ...[...fail, ...late].flatMap((k) => [k, "new"])])).toBe(OK);
+    expect(await b.exec(["MSET", ...[gone, twice, ...fail, ...late].flatMap((k) => [k, "new"])])).toBe(OK);
+    expect(await b.exec(["SET", twice, "newer"])).toBe(OK);
+    expect(await b.exec(["DEL", gone, ...fail])).toBe(4);
     expect(await a.exec(["SET", "due", "v", "PX", "1"])).toBe(OK);
     await new Promise((r) => setTimeout(r, 5));
-    // Count the sweeper's history watches: created, cancelled, most open at once.
+    // Count the sweeper's history watches (created, cancelled) and its history ranges at once.
     const client = rb.client;
     const watch = client.watch.bind(client);
     let created = 0;
     let cancelled = 0;
-    let open = 0;
-    let peak = 0;
     client.watch = () => {
       const builder = watch();
       const key = builder.key.bind(builder);
@@ -227,54 +233,67 @@ describe("etcd engine: blind writes in one transaction", () => {
       };
       const create = builder.create.bind(builder);
       builder.create = async () => {
-        open++;
-        peak = Math.max(peak, open);
-        if (failing) {
-          open--;
-          throw new Error("watch refused (test)");
-        }
+        if (failing) throw new Error("watch refused (test)");
         const w = await create();
         created++;
         const cancel = w.cancel.bind(w);
         w.cancel = async () => {
           cancelled++;
-          open--;
           return cancel();
         };
         return w;
       };
       return builder;
     };
+    const kv = rb.kv;
+    const range = kv.range.bind(kv);
+    let inFlight = 0;
+    let peak = 0;
+    kv.range = async (r, o) => {
+      if (r.revision === undefined) return range(r, o);
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await range(r, o);
+      } finally {
+        inFlight--;
+      }
+    };
     const sweeper = new ElectedSweeper(rb, b.clock, { batch: 512 });
-    const entries = stale.length + fail.length + late.length + 1;
+    const entries = stale.length + late.length + fail.length + 3;
     let settled = 0;
     const hedges = rb.connection.hedges;
     const started = performance.now();
-    const used = await calls(rb, async () => {
-      settled = await sweeper.sweepOnce(Date.now() + 1_000_000);
-    });
+    let used: { range: number; txn: number };
+    try {
+      used = await calls(rb, async () => {
+        settled = await sweeper.sweepOnce(Date.now() + 1_000_000);
+      });
+    } finally {
+      client.watch = watch;
+      kv.range = range;
+    }
     const ms = performance.now() - started;
-    client.watch = watch;
     console.log(
       `sweeper: ${entries} entries (${entries - 1} stale) in one sweep: ${ms.toFixed(0)} ms, ${(((entries - 1) * 1000) / ms).toFixed(0)} stale/s`,
     );
     expect(settled).toBe(entries);
-    // One read and one commit for the batch; one outbox read per resolved history (a hedged resend
-    // on a slow host is one more send of the same call).
-    expect(used.range + used.txn - (rb.connection.hedges - hedges)).toBe(1 + stale.length + late.length + 2);
-    expect(created).toBe(stale.length + late.length);
-    expect(cancelled).toBe(created);
-    expect(open).toBe(0);
-    expect(sweeper.stats().watching).toBe(0);
+    // One read and one commit for the batch; per stale entry with a current value, one range of
+    // the key before it; one outbox range per resolved history (a hedged resend on a slow host is
+    // one more send of the same call).
+    const kvCalls = 1 + (stale.length + late.length + 1) + (stale.length + late.length + 2) + 2;
+    expect(used.range + used.txn - (rb.connection.hedges - hedges)).toBe(kvCalls);
     expect(peak).toBe(32);
-    expect(sweeper.stats()).toMatchObject({ expired: 1 + late.length, unknown: fail.length, conflicts: 0 });
+    expect(created).toBe(2);
+    expect(cancelled).toBe(created);
+    expect(sweeper.stats().watching).toBe(0);
+    expect(sweeper.stats()).toMatchObject({ expired: 2 + late.length, unknown: fail.length, conflicts: 0 });
     await ra.eventsCaughtUp();
     const expired = seen.filter((e) => e.event === "expired").map((e) => e.key);
-    expect(expired.sort()).toEqual(["due", ...late].sort());
+    expect(expired.sort()).toEqual(["due", gone, ...late].sort());
     expect(await sweeper.sweepOnce(Date.now() + 1_000_000)).toBe(0);
     expect(await a.exec(["GET", "due"])).toBeNull();
-    expect(await a.exec(["MGET", "st0", "st299", "fail0", "late0"])).toEqual(["new", "new", "new", "new"]);
-    expect(await a.exec(["DBSIZE"])).toBe(stale.length + fail.length + late.length);
+    expect(await a.exec(["MGET", "st0", "st299", twice, "late0", gone])).toEqual(["new", "new", "newer", "new", null]);
+    expect(await a.exec(["DBSIZE"])).toBe(stale.length + late.length + 1);
     expect((await checkIndex(ra, true)).withTtl).toEqual([]);
   }, 60_000);
 

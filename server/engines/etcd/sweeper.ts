@@ -205,7 +205,7 @@ export class ElectedSweeper {
       history.set(id, answer);
       answers.set(i, answer);
       const dataKey = dataKeys[i] as Buffer;
-      stale.push(() => this.overwrittenWhenDue(dataKey, entry, atMs).then(resolve));
+      stale.push(() => this.overwrittenWhenDue(dataKey, entry, atMs, data).then(resolve));
     }
     await inPool(stale, this.historyConcurrency);
     const events: KeyspaceEvent[] = [];
@@ -245,44 +245,62 @@ export class ElectedSweeper {
 
   /**
    * Whether the write that dropped a key's deadline `atMs` (the first change of the key after the
-   * index entry was put) came after that deadline: read from etcd's history (the key's next
+   * index entry was put) came after that deadline: read from etcd's history (that change's
    * revision, then the outbox record of that commit, whose events carry the writer's clock).
+   * The change is usually the key's current value (`current`, as read): one range of the key just
+   * before it proves that (unchanged since the entry); otherwise a watch from the entry's next
+   * revision finds it (each such watch waits for etcd's unsynced-watcher loop, ~100 ms).
    * False when the history is compacted or unreadable (the event is then missed; counted).
    */
-  private async overwrittenWhenDue(dataKey: Buffer, entry: KeyValue, atMs: number): Promise<boolean> {
+  private async overwrittenWhenDue(
+    dataKey: Buffer,
+    entry: KeyValue,
+    atMs: number,
+    current: KeyValue | undefined,
+  ): Promise<boolean> {
     const { layout, connection } = this.repo;
-    const from = (BigInt(int64String(entry.mod_revision)) + 1n).toString();
+    const entryRev = BigInt(int64String(entry.mod_revision));
+    const from = (entryRev + 1n).toString();
     let watcher: Watcher | undefined;
     let closed = false;
     try {
-      const change = new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), connection.timeoutMs);
-        const done = (revision: string | undefined) => {
-          clearTimeout(timer);
-          resolve(revision);
-        };
-        this.repo.client
-          .watch()
-          .key(dataKey)
-          .startRevision(from)
-          .create()
-          .then(
-            (w) => {
-              this.watching++;
-              watcher = w;
-              // Created after the timeout and the finally below: cancelled here instead.
-              if (closed) void this.cancelWatch(w);
-              w.on("delete", (kv) => done(kv.mod_revision));
-              w.on("put", (kv) => {
-                const at = envelopeDeadline(kv.value);
-                if (at === undefined || Math.trunc(at) !== atMs) done(kv.mod_revision);
-              });
-              w.on("error", () => done(undefined));
-            },
-            () => done(undefined),
-          );
-      });
-      const revision = await change;
+      let revision: string | undefined;
+      if (current !== undefined) {
+        const currentRev = BigInt(int64String(current.mod_revision));
+        const before = await connection.call((o) =>
+          this.repo.kv.range({ key: dataKey, revision: (currentRev - 1n).toString() }, o),
+        );
+        const prev = before.kvs[0];
+        if (prev !== undefined && BigInt(int64String(prev.mod_revision)) <= entryRev) revision = currentRev.toString();
+      }
+      if (revision === undefined)
+        revision = await new Promise<string | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), connection.timeoutMs);
+          const done = (revision: string | undefined) => {
+            clearTimeout(timer);
+            resolve(revision);
+          };
+          this.repo.client
+            .watch()
+            .key(dataKey)
+            .startRevision(from)
+            .create()
+            .then(
+              (w) => {
+                this.watching++;
+                watcher = w;
+                // Created after the timeout and the finally below: cancelled here instead.
+                if (closed) void this.cancelWatch(w);
+                w.on("delete", (kv) => done(kv.mod_revision));
+                w.on("put", (kv) => {
+                  const at = envelopeDeadline(kv.value);
+                  if (at === undefined || Math.trunc(at) !== atMs) done(kv.mod_revision);
+                });
+                w.on("error", () => done(undefined));
+              },
+              () => done(undefined),
+            );
+        });
       if (revision === undefined) {
         this.unknown++;
         return false;
