@@ -504,4 +504,22 @@ describe("etcd engine: blind writes in one transaction", () => {
     expect(await a.transaction([["SET", "fresh", "y"]], wd)).toBeNull();
     wd.release();
   });
+  // Last: it compacts the cluster's history (every other test here is done with it).
+  it("stale entries whose history is compacted: dropped, counted `unknown`, no event, no watch left open", async () => {
+    const { a, b, rb } = await pair();
+    const seen: KeyspaceEvent[] = [];
+    a.events.subscribe({}, (e) => seen.push(e));
+    await a.exec(["SET", "ck", "old", "PX", "600000"]);
+    await a.exec(["SET", "cg", "old", "PX", "600000"]);
+    expect(await b.exec(["MSET", "ck", "new", "cg", "new"])).toBe(OK);
+    expect(await b.exec(["DEL", "cg"])).toBe(1); // no current value: its history needs a watch
+    const head = await rb.client.kv.range({ key: Buffer.from("compact-probe") });
+    await rb.client.kv.compact({ revision: head.header.revision, physical: true });
+    const sweeper = new ElectedSweeper(rb, b.clock);
+    expect(await sweeper.sweepOnce(Date.now() + 1_000_000)).toBe(2);
+    expect(sweeper.stats()).toMatchObject({ expired: 0, unknown: 2, watching: 0 });
+    expect(await sweeper.sweepOnce(Date.now() + 1_000_000)).toBe(0);
+    expect(await a.exec(["MGET", "ck", "cg"])).toEqual(["new", null]);
+    expect(seen.filter((e) => e.event === "expired")).toEqual([]);
+  }, 60_000);
 });

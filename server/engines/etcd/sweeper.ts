@@ -263,6 +263,9 @@ export class ElectedSweeper {
     const from = (entryRev + 1n).toString();
     let watcher: Watcher | undefined;
     let closed = false;
+    // Set when etcd cancelled the watch itself (history compacted): the client has dropped it, and
+    // a cancel of it would draw a reply the client throws on, uncaught ("Failed to find watcher").
+    let dead = false;
     try {
       let revision: string | undefined;
       if (current !== undefined) {
@@ -290,13 +293,16 @@ export class ElectedSweeper {
                 this.watching++;
                 watcher = w;
                 // Created after the timeout and the finally below: cancelled here instead.
-                if (closed) void this.cancelWatch(w);
+                if (closed) void this.cancelWatch(w, () => dead);
                 w.on("delete", (kv) => done(kv.mod_revision));
                 w.on("put", (kv) => {
                   const at = envelopeDeadline(kv.value);
                   if (at === undefined || Math.trunc(at) !== atMs) done(kv.mod_revision);
                 });
-                w.on("error", () => done(undefined));
+                w.on("error", () => {
+                  dead = true;
+                  done(undefined);
+                });
               },
               () => done(undefined),
             );
@@ -319,13 +325,13 @@ export class ElectedSweeper {
       return false;
     } finally {
       closed = true;
-      if (watcher !== undefined) await this.cancelWatch(watcher);
+      if (watcher !== undefined) await this.cancelWatch(watcher, () => dead);
     }
   }
 
   /** Cancels a history watch, waiting at most the call timeout (etcd unreachable must not stall a sweep). */
-  private async cancelWatch(w: Watcher): Promise<void> {
-    await settleWithin(w.cancel(), this.repo.connection.timeoutMs);
+  private async cancelWatch(w: Watcher, dead: () => boolean): Promise<void> {
+    if (!dead()) await settleWithin(w.cancel(), this.repo.connection.timeoutMs);
     this.watching--;
   }
 
