@@ -175,15 +175,17 @@ describe("StreamCounter.guard is the generator it replaced", () => {
     });
 });
 
+/** A handler context of a Pipeline call. */
+const pipelineContext = () =>
+  createHandlerContext({
+    service: TransactionService,
+    method: TransactionService.method.pipeline,
+    protocolName: "connect",
+    requestMethod: "POST",
+    url: "http://localhost/memorabilia.v1.TransactionService/Pipeline",
+  });
+
 describe("the in-memory Pipeline is the generator it replaced", () => {
-  const context = () =>
-    createHandlerContext({
-      service: TransactionService,
-      method: TransactionService.method.pipeline,
-      protocolName: "connect",
-      requestMethod: "POST",
-      url: "http://localhost/memorabilia.v1.TransactionService/Pipeline",
-    });
   const request = (id: number, command?: Parameters<typeof create<typeof CommandSchema>>[1]) =>
     create(PipelineRequestSchema, { id: BigInt(id), command: command && create(CommandSchema, command) });
   const requests = [
@@ -203,7 +205,7 @@ describe("the in-memory Pipeline is the generator it replaced", () => {
     abortAt?: number,
   ): Promise<{ out: unknown[]; log: string[] }> {
     const store = createStore();
-    const ctx = context();
+    const ctx = pipelineContext();
     const log: string[] = [];
     const source = scripted(script, log) as AsyncIterable<PipelineRequest>;
     const stream = ours
@@ -270,14 +272,6 @@ describe("cost of a Pipeline command on the in-memory engine", () => {
     }
     return turns;
   }
-  const ctx = () =>
-    createHandlerContext({
-      service: TransactionService,
-      method: TransactionService.method.pipeline,
-      protocolName: "connect",
-      requestMethod: "POST",
-      url: "http://localhost/memorabilia.v1.TransactionService/Pipeline",
-    });
   /** Requests as the stream lane's queue gives them: each pull of a queued request an already resolved promise. */
   const queued = (): AsyncIterable<PipelineRequest> => {
     const request = create(PipelineRequestSchema, {
@@ -292,11 +286,14 @@ describe("cost of a Pipeline command on the in-memory engine", () => {
     const silent: ApiLogger = { error: () => {} };
     const store = createStore();
     const ours = (
-      createTransactionService(store, { logger: silent }).pipeline(queued(), ctx()) as AsyncIterable<unknown>
+      createTransactionService(store, { logger: silent }).pipeline(
+        queued(),
+        pipelineContext(),
+      ) as AsyncIterable<unknown>
     )[Symbol.asyncIterator]();
     const reference = referenceGuard(
       new StreamCounter(),
-      referencePipeline(new CommandDispatcher(store, { logger: silent }), queued(), ctx()),
+      referencePipeline(new CommandDispatcher(store, { logger: silent }), queued(), pipelineContext()),
       silent,
       "/p",
     );

@@ -262,6 +262,8 @@ export class OpenKeyTable<V> {
     return out;
   }
 
+  // The probe of `find`, written out: the keyspace's hottest path keeps its one segment load
+  // (through `find` it would load the segment again to read the value).
   get(key: Bytes): V | undefined {
     const small = this.small;
     if (small !== null) return small.get(key);
