@@ -9,7 +9,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { createConnectRouter } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { Health, HealthCheckRequestSchema } from "../shared/gen/grpc/health/v1/health_pb.js";
-import { closeH2Session, grpcFrame, openH2Session } from "../test/support/h2-client.js";
+import { closeH2Session, grpcFrame, grpcRequest, openH2Session } from "../test/support/h2-client.js";
 import { createConnectionGuard, guardServer } from "./connection-guard.js";
 import { installFastLane } from "./transport/grpc-fast-lane.js";
 import { createLanes } from "./transport/lanes.js";
@@ -45,19 +45,9 @@ async function guardedServer(idleMs: number) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, lanes };
 }
 
-function check(session: http2.ClientHttp2Session): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const s = session.request({ ":method": "POST", ":path": PATH, "content-type": "application/grpc", te: "trailers" });
-    let status: string | undefined;
-    s.on("trailers", (t) => {
-      status = t["grpc-status"] as string | undefined;
-    });
-    s.on("data", () => {});
-    s.on("end", () => resolve(status));
-    s.on("error", reject);
-    s.end(grpcFrame(MESSAGE));
-  });
-}
+/** One Health check on `session`: its grpc-status. */
+const check = async (session: http2.ClientHttp2Session) =>
+  (await grpcRequest(session, PATH, grpcFrame(MESSAGE))).grpcStatus;
 
 describe("connection guard and the unary lane share their stream listeners", () => {
   it("a lane call has one close listener and its session one stream listener (Node's); the guard still counts it", async () => {

@@ -13,7 +13,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { createConnectRouter } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckRequestSchema } from "../../shared/gen/grpc/health/v1/health_pb.js";
-import { closeH2Session, grpcFrame, openH2Session } from "../../test/support/h2-client.js";
+import { closeH2Session, grpcFrame, grpcRequest, openH2Session } from "../../test/support/h2-client.js";
 import { type BytesHolder, RequestBytesBudget } from "../request-bytes.js";
 import { createRequestGate } from "../request-gate.js";
 import { createLanes } from "./lanes.js";
@@ -201,22 +201,7 @@ describe("the gRPC lane's body read makes no closure per call", () => {
     const session = openH2Session(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
       for (let i = 0; i < 2; i++) {
-        const status = await new Promise<string | undefined>((resolve, reject) => {
-          const s = session.request({
-            ":method": "POST",
-            ":path": PATH,
-            "content-type": "application/grpc",
-            te: "trailers",
-          });
-          let grpcStatus: string | undefined;
-          s.on("trailers", (t) => {
-            grpcStatus = t["grpc-status"] as string | undefined;
-          });
-          s.on("data", () => {});
-          s.on("end", () => resolve(grpcStatus));
-          s.on("error", reject);
-          s.end(grpcFrame(MESSAGE));
-        });
+        const { grpcStatus: status } = await grpcRequest(session, PATH, grpcFrame(MESSAGE));
         expect(status).toBe("0");
       }
       expect(budget.onCuts).toHaveLength(2);
